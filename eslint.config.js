@@ -1,0 +1,58 @@
+// Lint holds the dependency direction of STYLE.md:
+//   functions → wiring → use-cases → ports + domain;  adapters → ports + domain + config.
+// The domain imports nothing but zod; only adapters import the AWS SDK or make HTTP calls.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const restrict = (patterns, message) => ({
+  'no-restricted-imports': ['error', { patterns: patterns.map((group) => ({ group: [group], message })) }],
+});
+const awsSdk = '@aws-sdk/*';
+const noFetch = {
+  'no-restricted-globals': ['error', { name: 'fetch', message: 'Only adapters make HTTP calls.' }],
+  'no-restricted-syntax': ['error', { selector: "ImportDeclaration[source.value=/^node:(http|https|net)$/]", message: 'Only adapters make HTTP calls.' }],
+};
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', '.serverless/**', '.esbuild/**', 'dist/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly', Buffer: 'readonly', AbortSignal: 'readonly', AbortController: 'readonly', fetch: 'readonly', Response: 'readonly', Headers: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', structuredClone: 'readonly', TextEncoder: 'readonly' } },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      'no-console': 'error',
+    },
+  },
+  {
+    files: ['lib/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!zod$|\\./)', message: 'The domain imports nothing but zod and itself.' }] }],
+      ...noFetch,
+    },
+  },
+  {
+    files: ['lib/use-cases/**/*.ts'],
+    rules: {
+      ...restrict([awsSdk, '**/adapters/**', '**/config*', '**/wiring*', '**/local/**', '**/test/**', 'node:*'], 'Use cases depend on ports and the domain only.'),
+      ...noFetch,
+    },
+  },
+  {
+    files: ['lib/ports.ts', 'lib/normalise/**/*.ts', 'lib/config.ts', 'lib/observability.ts'],
+    rules: { ...restrict([awsSdk, '**/adapters/**', '**/use-cases/**', '**/wiring*', '**/local/**', '**/test/**'], 'Only adapters import the AWS SDK.'), ...noFetch },
+  },
+  {
+    files: ['functions/**/*.ts'],
+    rules: { ...restrict([awsSdk, '**/adapters/**', '**/local/**', '**/test/**'], 'Handlers go through lib/wiring.'), ...noFetch },
+  },
+  {
+    files: ['lib/adapters/**/*.ts'],
+    rules: restrict(['**/use-cases/**', '**/wiring*', '**/functions/**', '**/local/**', '**/test/**'], 'Adapters depend on ports, domain and config only.'),
+  },
+  {
+    files: ['test/**/*.ts', 'lib/local/**/*.ts'],
+    rules: { 'no-console': 'off' },
+  },
+);

@@ -1,0 +1,60 @@
+// OrderStateStore on DynamoDB: one item per order, optimistic version check, single-item conditional writes.
+import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { OrderState } from '../domain/order-state.js';
+import { ORDER_STATUSES, type OrderStatus } from '../domain/shipstation.js';
+import type { OrderStateStore } from '../ports.js';
+import { expiresAt, keyOf, keys } from './dynamodb-keys.js';
+
+const RETENTION_DAYS = 400;
+
+const optionalS = (value: string | undefined): AttributeValue | undefined => (value === undefined ? undefined : { S: value });
+
+export class DynamoDbOrderStateStore implements OrderStateStore {
+  constructor(private readonly client: DynamoDBClient, private readonly tableName: string) {}
+
+  async get(accountId: string, orderId: number): Promise<OrderState | undefined> {
+    const { Item: item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: keyOf(keys.orderState(accountId, orderId)), ConsistentRead: true }));
+    if (item === undefined) return undefined;
+    const status = item.status?.S;
+    return {
+      accountId,
+      orderId,
+      status: status !== undefined && (ORDER_STATUSES as readonly string[]).includes(status) ? (status as OrderStatus) : undefined,
+      statusSince: item.statusSince?.S,
+      modifiedAt: item.modifiedAt?.S,
+      shippedAt: item.shippedAt?.S,
+      orderNumber: item.orderNumber?.S,
+      total: item.total?.N === undefined ? undefined : Number(item.total.N),
+      version: Number(item.version?.N ?? '0'),
+    };
+  }
+
+  async put(state: OrderState): Promise<boolean> {
+    const item: Record<string, AttributeValue | undefined> = {
+      ...keyOf(keys.orderState(state.accountId, state.orderId)),
+      accountId: { S: state.accountId },
+      orderId: { N: String(state.orderId) },
+      status: optionalS(state.status),
+      statusSince: optionalS(state.statusSince),
+      modifiedAt: optionalS(state.modifiedAt),
+      shippedAt: optionalS(state.shippedAt),
+      orderNumber: optionalS(state.orderNumber),
+      total: state.total === undefined ? undefined : { N: String(state.total) },
+      version: { N: String(state.version + 1) },
+      expiresAt: expiresAt(new Date(), RETENTION_DAYS),
+    };
+    try {
+      await this.client.send(new PutItemCommand({
+        TableName: this.tableName,
+        Item: Object.fromEntries(Object.entries(item).filter(([, v]) => v !== undefined)) as Record<string, AttributeValue>,
+        ...(state.version === 0
+          ? { ConditionExpression: 'attribute_not_exists(pk)' }
+          : { ConditionExpression: '#v = :v', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': { N: String(state.version) } } }),
+      }));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+}

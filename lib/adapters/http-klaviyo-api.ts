@@ -1,0 +1,100 @@
+// KlaviyoApi over HTTP (fetch): Create Event with a pinned revision. 202 is success; 429 honours Retry-After;
+// 5xx, timeouts and Cloudflare's HTML 403 challenge are transient; JSON 4xx are permanent rejections with a reason.
+// Redirects are refused so the private key is only ever sent to the configured Klaviyo host.
+import type { AccountConfig } from '../config.js';
+import { BadInputError, KlaviyoRejectedError, TransientError } from '../domain/errors.js';
+import { createEventBody, type KlaviyoEvent } from '../domain/klaviyo-event.js';
+import type { Clock, KlaviyoApi } from '../ports.js';
+import { backoffMs } from './http-shipstation-api.js';
+
+export interface HttpKlaviyoOptions {
+  revision: string;
+  timeoutMs: number;
+  maxAttempts?: number;
+  /** Longest Retry-After honoured in-process; longer ones hand the message back to SQS. */
+  maxInlineRetryAfterMs?: number;
+}
+
+/** Reads Klaviyo's JSON:API error envelope into one line: code, detail and pointer of each error. */
+export function describeKlaviyoErrors(body: unknown): string | undefined {
+  if (body === null || typeof body !== 'object' || !Array.isArray((body as { errors?: unknown }).errors)) return undefined;
+  const errors = (body as { errors: { code?: string; detail?: string; title?: string; source?: { pointer?: string; parameter?: string } }[] }).errors;
+  return errors
+    .map((e) => [e.code, e.detail ?? e.title, e.source?.pointer ?? e.source?.parameter].filter((p) => p !== undefined && p !== '').join(': '))
+    .join('; ');
+}
+
+export class HttpKlaviyoApi implements KlaviyoApi {
+  private readonly maxAttempts: number;
+  private readonly maxInlineRetryAfterMs: number;
+
+  constructor(
+    private readonly accounts: ReadonlyMap<string, AccountConfig>,
+    private readonly clock: Clock,
+    private readonly options: HttpKlaviyoOptions,
+  ) {
+    this.maxAttempts = options.maxAttempts ?? 4;
+    this.maxInlineRetryAfterMs = options.maxInlineRetryAfterMs ?? 10_000;
+  }
+
+  async createEvent(event: KlaviyoEvent): Promise<void> {
+    const account = this.accounts.get(event.accountId);
+    if (account === undefined) throw new BadInputError(`unknown account ${event.accountId}`);
+    await this.post(account, '/api/events', createEventBody(event));
+  }
+
+  private async post(account: AccountConfig, path: string, body: unknown): Promise<void> {
+    const url = `${account.klaviyo.baseUrl}${path}`;
+    const payload = JSON.stringify(body);
+    let lastProblem = 'no attempt made';
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt += 1) {
+      let response: Response;
+      try {
+        response = await fetch(url, {
+          method: 'POST',
+          headers: {
+            Authorization: `Klaviyo-API-Key ${account.klaviyo.privateKey}`,
+            revision: this.options.revision,
+            'Content-Type': 'application/vnd.api+json',
+            Accept: 'application/vnd.api+json',
+          },
+          body: payload,
+          redirect: 'error',
+          signal: AbortSignal.timeout(this.options.timeoutMs),
+        });
+      } catch (error) {
+        lastProblem = error instanceof Error && error.name === 'TimeoutError' ? 'timeout' : 'network error';
+        await this.clock.sleep(backoffMs(attempt));
+        continue;
+      }
+      if (response.ok) {
+        await response.body?.cancel();
+        return;
+      }
+      const contentType = response.headers.get('content-type') ?? '';
+      const text = await response.text();
+      if (response.status === 429) {
+        const retryAfter = Number(response.headers.get('retry-after'));
+        const waitMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : backoffMs(attempt);
+        lastProblem = 'rate limited (429)';
+        if (waitMs > this.maxInlineRetryAfterMs) throw new TransientError('Klaviyo rate limit', { retryAfterSeconds: Math.ceil(waitMs / 1000) });
+        await this.clock.sleep(waitMs);
+        continue;
+      }
+      const challenge = response.status === 403 && (contentType.includes('text/html') || response.headers.has('cf-mitigated'));
+      if (response.status >= 500 || challenge || response.status === 408) {
+        lastProblem = challenge ? 'Cloudflare challenge (HTML 403)' : `HTTP ${response.status}`;
+        await this.clock.sleep(backoffMs(attempt));
+        continue;
+      }
+      let reason: string | undefined;
+      try {
+        reason = describeKlaviyoErrors(JSON.parse(text));
+      } catch {
+        reason = undefined;
+      }
+      throw new KlaviyoRejectedError(response.status, reason ?? `HTTP ${response.status} ${text.slice(0, 200)}`);
+    }
+    throw new TransientError(`Klaviyo ${path} failed after ${this.maxAttempts} attempts: ${lastProblem}`);
+  }
+}

@@ -1,0 +1,64 @@
+// Error classes shared by every layer. Retry behaviour is decided by the class, not by message text.
+
+/** A failure worth retrying later (5xx, timeout, 429, a record being written by another worker). */
+export class TransientError extends Error {
+  /** Seconds the caller should wait before retrying, when the remote side said so. */
+  readonly retryAfterSeconds: number | undefined;
+  constructor(message: string, options?: { retryAfterSeconds?: number; cause?: unknown }) {
+    super(message, { cause: options?.cause });
+    this.name = 'TransientError';
+    this.retryAfterSeconds = options?.retryAfterSeconds;
+  }
+}
+
+/** Input that can never succeed as sent: retrying it changes nothing. */
+export class BadInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BadInputError';
+  }
+}
+
+/** The webhook token or account is wrong; the response must not say which. */
+export class UnauthorizedError extends Error {
+  constructor(message = 'unauthorized') {
+    super(message);
+    this.name = 'UnauthorizedError';
+  }
+}
+
+/** A request body larger than the endpoint accepts. */
+export class PayloadTooLargeError extends Error {
+  constructor(readonly limitBytes: number) {
+    super(`body larger than ${limitBytes} bytes`);
+    this.name = 'PayloadTooLargeError';
+  }
+}
+
+/** ShipStation answered 401: the key pair is expired or revoked. */
+export class ShipStationCredentialsError extends Error {
+  constructor(readonly accountId: string, message = 'ShipStation rejected the API key and secret (401)') {
+    super(message);
+    this.name = 'ShipStationCredentialsError';
+  }
+}
+
+/** The account's credentials were already found invalid; calls are paused until the key changes. */
+export class CredentialsPausedError extends TransientError {
+  constructor(readonly accountId: string, readonly service: 'shipstation' | 'klaviyo') {
+    super(`${service} credentials for account ${accountId} are marked invalid; waiting for a new key`);
+    this.name = 'CredentialsPausedError';
+  }
+}
+
+/** Klaviyo refused an event for good (JSON 400/401/403/...): it goes to a dead-letter record with this reason. */
+export class KlaviyoRejectedError extends Error {
+  constructor(readonly status: number, readonly reason: string) {
+    super(`Klaviyo rejected the event (${status}): ${reason}`);
+    this.name = 'KlaviyoRejectedError';
+  }
+  /** 401/403 mean the key is wrong or lacks events:write, not that the event is. */
+  get isCredentialProblem(): boolean {
+    return this.status === 401 || this.status === 403;
+  }
+}

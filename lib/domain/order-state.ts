@@ -1,0 +1,75 @@
+// Per-order state and the stale rule (DESIGN §3.3): what a snapshot may change, and which status event it implies.
+import type { OrderStatus } from './shipstation.js';
+import type { OrderSnapshot } from './snapshot.js';
+
+/** What we remember about one order between snapshots. */
+export interface OrderState {
+  accountId: string;
+  orderId: number;
+  /** Last status seen; absent when only a shipment of the order has been seen so far. */
+  status?: OrderStatus;
+  /** When the order entered `status` (the modifyDate of the snapshot that first showed it), UTC ISO. */
+  statusSince?: string;
+  /** modifyDate of the newest order snapshot applied, UTC ISO. */
+  modifiedAt?: string;
+  /** createDate of the earliest label or fulfilment seen: earlier pre-shipment snapshots are stale. */
+  shippedAt?: string;
+  orderNumber?: string;
+  total?: number;
+  /** Optimistic-lock counter for single-item conditional writes. */
+  version: number;
+}
+
+const PRE_SHIPMENT: ReadonlySet<OrderStatus> = new Set(['awaiting_payment', 'awaiting_shipment', 'pending_fulfillment', 'on_hold']);
+
+export type OrderDecision =
+  | { outcome: 'stale'; reason: string }
+  | { outcome: 'current'; next: OrderState; status: OrderStatus; statusSince: string; changed: boolean };
+
+const instant = (iso: string): number => Date.parse(iso);
+
+/**
+ * Applies an order snapshot to the stored state. A snapshot older than what was applied (by modifyDate), or a
+ * pre-shipment status older than a label we already saw, is stale. Otherwise it returns the next state and the status
+ * it is in since when; a repeat of the same status keeps its original `statusSince`, so the event it implies keeps
+ * one identity however often the order is edited or redelivered.
+ */
+export function decideOrderUpdate(state: OrderState | undefined, snapshot: OrderSnapshot): OrderDecision {
+  if (state?.modifiedAt !== undefined) {
+    const stored = instant(state.modifiedAt);
+    const seen = instant(snapshot.modifiedAt);
+    if (seen < stored) return { outcome: 'stale', reason: 'older than the applied snapshot' };
+    if (seen === stored && state.status !== snapshot.status) {
+      return { outcome: 'stale', reason: 'same modifyDate as the applied snapshot with another status' };
+    }
+  }
+  if (state?.shippedAt !== undefined && PRE_SHIPMENT.has(snapshot.status) && instant(snapshot.modifiedAt) < instant(state.shippedAt)) {
+    return { outcome: 'stale', reason: 'pre-shipment status older than a label or fulfilment' };
+  }
+  const sameStatus = state?.status === snapshot.status && state.statusSince !== undefined;
+  const statusSince = sameStatus ? (state.statusSince as string) : snapshot.modifiedAt;
+  const next: OrderState = {
+    accountId: snapshot.accountId,
+    orderId: snapshot.orderId,
+    status: snapshot.status,
+    statusSince,
+    modifiedAt: snapshot.modifiedAt,
+    shippedAt: state?.shippedAt,
+    orderNumber: snapshot.orderNumber ?? state?.orderNumber,
+    total: snapshot.total ?? state?.total,
+    version: state?.version ?? 0,
+  };
+  const changed = state === undefined || state.modifiedAt !== next.modifiedAt || state.status !== next.status ||
+    state.orderNumber !== next.orderNumber || state.total !== next.total;
+  return { outcome: 'current', next, status: snapshot.status, statusSince, changed };
+}
+
+/** Records that a label or fulfilment exists; returns undefined when the state already knows an earlier one. */
+export function recordShipment(state: OrderState | undefined, ids: { accountId: string; orderId: number; orderNumber?: string }, shippedAt: string): OrderState | undefined {
+  if (state?.shippedAt !== undefined && instant(state.shippedAt) <= instant(shippedAt)) return undefined;
+  return {
+    ...(state ?? { accountId: ids.accountId, orderId: ids.orderId, version: 0 }),
+    orderNumber: state?.orderNumber ?? ids.orderNumber,
+    shippedAt,
+  };
+}

@@ -1,0 +1,134 @@
+// ShipStation V1 shapes as they arrive (zod, lenient where the real API is) and the webhook notification body.
+import * as z from 'zod';
+
+/** Every V1 order status (the official enum; some client libraries miss the last two). */
+export const ORDER_STATUSES = [
+  'awaiting_payment',
+  'awaiting_shipment',
+  'pending_fulfillment',
+  'shipped',
+  'on_hold',
+  'cancelled',
+  'rejected_fulfillment',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+/** Webhook events ShipStation V1 can send; all six are acted on. */
+export const WEBHOOK_RESOURCE_TYPES = [
+  'ORDER_NOTIFY',
+  'ITEM_ORDER_NOTIFY',
+  'SHIP_NOTIFY',
+  'ITEM_SHIP_NOTIFY',
+  'FULFILLMENT_SHIPPED',
+  'FULFILLMENT_REJECTED',
+] as const;
+export type WebhookResourceType = (typeof WEBHOOK_RESOURCE_TYPES)[number];
+
+/** The thin V1 webhook body: a URL to fetch and what kind of resource it names. */
+export const webhookNotificationSchema = z.object({
+  resource_url: z.string().min(1).max(2048),
+  resource_type: z.string().min(1).max(64),
+});
+export type WebhookNotification = z.infer<typeof webhookNotificationSchema>;
+
+const text = z.string().nullish();
+const amount = z.number().nullish();
+
+export const addressSchema = z.looseObject({
+  name: text,
+  company: text,
+  street1: text,
+  city: text,
+  state: text,
+  postalCode: text,
+  country: text,
+  phone: text,
+});
+export type ShipStationAddress = z.infer<typeof addressSchema>;
+
+export const orderItemSchema = z.looseObject({
+  orderItemId: z.number().nullish(),
+  lineItemKey: text,
+  sku: text,
+  name: text,
+  imageUrl: text,
+  quantity: z.number().nullish(),
+  unitPrice: amount,
+  adjustment: z.boolean().nullish(),
+});
+export type ShipStationOrderItem = z.infer<typeof orderItemSchema>;
+
+export const orderSchema = z.looseObject({
+  orderId: z.number().int(),
+  orderNumber: z.string(),
+  orderKey: text,
+  orderDate: text,
+  createDate: z.string(),
+  modifyDate: z.string(),
+  paymentDate: text,
+  shipByDate: text,
+  orderStatus: z.enum(ORDER_STATUSES),
+  customerId: z.number().nullish(),
+  customerEmail: text,
+  billTo: addressSchema.nullish(),
+  shipTo: addressSchema.nullish(),
+  items: z.array(orderItemSchema).nullish(),
+  orderTotal: amount,
+  requestedShippingService: text,
+  carrierCode: text,
+  serviceCode: text,
+  holdUntilDate: text,
+  advancedOptions: z.looseObject({ storeId: z.number().nullish() }).nullish(),
+});
+export type ShipStationOrder = z.infer<typeof orderSchema>;
+
+export const shipmentSchema = z.looseObject({
+  shipmentId: z.number().int(),
+  orderId: z.number().int(),
+  orderNumber: text,
+  customerEmail: text,
+  createDate: z.string(),
+  shipDate: text,
+  trackingNumber: text,
+  isReturnLabel: z.boolean().nullish(),
+  carrierCode: text,
+  serviceCode: text,
+  voided: z.boolean().nullish(),
+  voidDate: text,
+  shipTo: addressSchema.nullish(),
+  shipmentItems: z.array(orderItemSchema).nullish(),
+  advancedOptions: z.looseObject({ storeId: z.number().nullish() }).nullish(),
+});
+export type ShipStationShipment = z.infer<typeof shipmentSchema>;
+
+export const fulfillmentSchema = z.looseObject({
+  fulfillmentId: z.number().int(),
+  orderId: z.number().int(),
+  orderNumber: text,
+  customerEmail: text,
+  trackingNumber: text,
+  createDate: z.string(),
+  shipDate: text,
+  voidDate: text,
+  deliveryDate: text,
+  carrierCode: text,
+  fulfillmentProviderCode: text,
+  sellerFillProviderName: text,
+  voided: z.boolean().nullish(),
+  shipTo: addressSchema.nullish(),
+});
+export type ShipStationFulfillment = z.infer<typeof fulfillmentSchema>;
+
+/**
+ * A page of any V1 list endpoint. Resource URLs from webhooks name /orders, /shipments or /fulfillments; which key is
+ * present tells what came back. Records are parsed one by one later so one odd record cannot sink the whole page.
+ */
+export const resourcePageSchema = z.looseObject({
+  orders: z.array(z.unknown()).nullish(),
+  shipments: z.array(z.unknown()).nullish(),
+  fulfillments: z.array(z.unknown()).nullish(),
+  total: z.number().nullish(),
+  page: z.number().nullish(),
+  pages: z.number().nullish(),
+});
+export type ResourcePage = z.infer<typeof resourcePageSchema>;

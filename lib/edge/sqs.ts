@@ -1,0 +1,44 @@
+// SQS edge of the consumers: each record's body is zod-parsed and handled alone; a failing record is reported in
+// batchItemFailures (ReportBatchItemFailures) so SQS retries just that one and finally moves it to the DLQ.
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type * as z from 'zod';
+import { BadInputError } from '../domain/errors.js';
+import { logger } from '../observability.js';
+
+/**
+ * Processes an SQS batch record by record.
+ * @param schema the message body's schema; a body that does not parse fails its record only
+ * @param handle the use-case call for one parsed message
+ */
+export async function processRecords<T>(
+  event: SQSEvent,
+  context: Context,
+  schema: z.ZodType<T>,
+  handle: (message: T) => Promise<unknown>,
+): Promise<SQSBatchResponse> {
+  const processor = new BatchProcessor(EventType.SQS);
+  const recordHandler = async (record: SQSRecord): Promise<void> => {
+    const accountId = record.messageAttributes?.accountId?.stringValue;
+    let body: unknown;
+    try {
+      body = JSON.parse(record.body);
+    } catch {
+      throw new BadInputError('message body is not JSON');
+    }
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) throw new BadInputError(`message body does not match the schema: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    try {
+      await handle(parsed.data);
+    } catch (error) {
+      logger.warn('record failed; SQS will retry it', {
+        messageId: record.messageId,
+        accountId,
+        receiveCount: record.attributes?.ApproximateReceiveCount,
+        error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
+      });
+      throw error;
+    }
+  };
+  return processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false });
+}

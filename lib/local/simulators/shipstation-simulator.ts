@@ -1,0 +1,1421 @@
+// Local stand-in for ShipStation API V1 (one account): the fake behind integration tests and the demo shop of `npm start`.
+import { createHash } from 'node:crypto';
+import { createServer, request as httpRequest } from 'node:http';
+import type { ClientRequest, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { formatPacificDate, formatPacificTimestamp, normalizePacificTimestamp } from './pacific.js';
+
+/** Every V1 `orderStatus` value, including `rejected_fulfillment` that many client libraries forget. */
+export type OrderStatus =
+  | 'awaiting_payment'
+  | 'awaiting_shipment'
+  | 'pending_fulfillment'
+  | 'shipped'
+  | 'on_hold'
+  | 'cancelled'
+  | 'rejected_fulfillment';
+
+/** The six V1 webhook events a subscription can name. */
+export type WebhookEvent =
+  | 'ORDER_NOTIFY'
+  | 'ITEM_ORDER_NOTIFY'
+  | 'SHIP_NOTIFY'
+  | 'ITEM_SHIP_NOTIFY'
+  | 'FULFILLMENT_SHIPPED'
+  | 'FULFILLMENT_REJECTED';
+
+/** The status values `GET /orders?orderStatus=` accepts; anything else is answered with 400. */
+export const ORDER_STATUSES: readonly OrderStatus[] = [
+  'awaiting_payment',
+  'awaiting_shipment',
+  'pending_fulfillment',
+  'shipped',
+  'on_hold',
+  'cancelled',
+  'rejected_fulfillment',
+];
+
+/** The events `POST /webhooks/subscribe` accepts; anything else is answered with 400. */
+export const WEBHOOK_EVENTS: readonly WebhookEvent[] = [
+  'ORDER_NOTIFY',
+  'ITEM_ORDER_NOTIFY',
+  'SHIP_NOTIFY',
+  'ITEM_SHIP_NOTIFY',
+  'FULFILLMENT_SHIPPED',
+  'FULFILLMENT_REJECTED',
+];
+
+/** How the simulator is started; the clock is injectable so tests never depend on wall-clock time. */
+export interface ShipStationSimulatorOptions {
+  apiKey: string;
+  apiSecret: string;
+  host?: string;
+  port?: number;
+  /** Drives every timestamp and the rate-limit windows (default `() => new Date()`). */
+  now?: () => Date;
+  /** Requests allowed per one-minute window (default 40, the V1 limit). */
+  rateLimitPerMinute?: number;
+  /** How many times each webhook POST is delivered (default 1); more simulates duplicate deliveries. */
+  webhookDeliveries?: number;
+  /** Receives webhook delivery failures (connection errors and non-2xx answers), which are otherwise ignored. */
+  onWebhookError?: (err: unknown) => void;
+}
+
+/** One API request as the simulator saw it; webhook deliveries are not recorded. */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** The answered status; 0 while a request is held open by `hangNext`. */
+  status: number;
+  authorized: boolean;
+  at: Date;
+}
+
+/** V1 weight object (`WeightUnits` 1 = ounces). */
+export interface Weight {
+  value: number;
+  units: string;
+  WeightUnits: number;
+}
+
+/** V1 package dimensions. */
+export interface Dimensions {
+  units: string;
+  length: number;
+  width: number;
+  height: number;
+}
+
+/** V1 Address; channels often leave fields null or blank, so every text field is nullable. */
+export interface Address {
+  name: string | null;
+  company: string | null;
+  street1: string | null;
+  street2: string | null;
+  street3: string | null;
+  city: string | null;
+  state: string | null;
+  postalCode: string | null;
+  country: string | null;
+  phone: string | null;
+  residential: boolean | null;
+  addressVerified: string | null;
+}
+
+/** A product option on an order line, e.g. size. */
+export interface ItemOption {
+  name: string;
+  value: string;
+}
+
+/** V1 OrderItem (also the shape of `shipmentItems`). */
+export interface SimOrderItem {
+  orderItemId: number;
+  lineItemKey: string | null;
+  sku: string | null;
+  name: string;
+  imageUrl: string | null;
+  weight: Weight | null;
+  quantity: number;
+  unitPrice: number;
+  taxAmount: number | null;
+  shippingAmount: number | null;
+  warehouseLocation: string | null;
+  options: ItemOption[];
+  productId: number | null;
+  fulfillmentSku: string | null;
+  adjustment: boolean;
+  upc: string | null;
+  createDate: string;
+  modifyDate: string;
+}
+
+/** V1 `advancedOptions`, where the store id and split/merge markers live. */
+export interface AdvancedOptions {
+  warehouseId: number | null;
+  nonMachinable: boolean;
+  saturdayDelivery: boolean;
+  containsAlcohol: boolean;
+  mergedOrSplit: boolean;
+  mergedIds: number[];
+  parentId: number | null;
+  storeId: number;
+  customField1: string | null;
+  customField2: string | null;
+  customField3: string | null;
+  source: string | null;
+  billToParty: string | null;
+  billToAccount: string | null;
+  billToPostalCode: string | null;
+  billToCountryCode: string | null;
+  billToMyOtherAccount: string | null;
+}
+
+/** V1 insurance options. */
+export interface InsuranceOptions {
+  provider: string | null;
+  insureShipment: boolean;
+  insuredValue: number;
+}
+
+/** V1 international options. */
+export interface InternationalOptions {
+  contents: string | null;
+  customsItems: unknown[] | null;
+  nonDelivery: string | null;
+}
+
+/** A V1 Order exactly as `GET /orders` returns it (timestamps in Pacific wall-clock text). */
+export interface SimOrder {
+  orderId: number;
+  orderNumber: string;
+  orderKey: string;
+  orderDate: string;
+  createDate: string;
+  modifyDate: string;
+  paymentDate: string | null;
+  shipByDate: string | null;
+  orderStatus: OrderStatus;
+  customerId: number | null;
+  customerUsername: string | null;
+  customerEmail: string | null;
+  billTo: Address;
+  shipTo: Address;
+  items: SimOrderItem[];
+  orderTotal: number;
+  amountPaid: number;
+  taxAmount: number;
+  shippingAmount: number;
+  customerNotes: string | null;
+  internalNotes: string | null;
+  gift: boolean;
+  giftMessage: string | null;
+  paymentMethod: string | null;
+  requestedShippingService: string | null;
+  carrierCode: string | null;
+  serviceCode: string | null;
+  packageCode: string | null;
+  confirmation: string | null;
+  shipDate: string | null;
+  holdUntilDate: string | null;
+  weight: Weight;
+  dimensions: Dimensions | null;
+  insuranceOptions: InsuranceOptions;
+  internationalOptions: InternationalOptions;
+  advancedOptions: AdvancedOptions;
+  tagIds: number[] | null;
+  userId: string | null;
+  externallyFulfilled: boolean;
+  externallyFulfilledBy: string | null;
+  externallyFulfilledById: number | null;
+  externallyFulfilledByName: string | null;
+  labelMessages: string | null;
+}
+
+/** A V1 Shipment (a label); `shipmentItems` is null unless the request asked for items. */
+export interface SimShipment {
+  shipmentId: number;
+  orderId: number;
+  orderKey: string;
+  userId: string | null;
+  customerEmail: string | null;
+  orderNumber: string;
+  createDate: string;
+  shipDate: string;
+  shipmentCost: number;
+  insuranceCost: number;
+  trackingNumber: string;
+  isReturnLabel: boolean;
+  batchNumber: string | null;
+  carrierCode: string;
+  serviceCode: string;
+  packageCode: string;
+  confirmation: string;
+  warehouseId: number | null;
+  voided: boolean;
+  voidDate: string | null;
+  marketplaceNotified: boolean;
+  notifyErrorMessage: string | null;
+  shipTo: Address;
+  weight: Weight;
+  dimensions: Dimensions | null;
+  insuranceOptions: InsuranceOptions;
+  advancedOptions: AdvancedOptions;
+  shipmentItems: SimOrderItem[] | null;
+  labelData: string | null;
+  formData: string | null;
+}
+
+/** A V1 Fulfillment: an order shipped outside ShipStation labels ("Mark as Shipped" or a fulfillment provider). */
+export interface SimFulfillment {
+  fulfillmentId: number;
+  orderId: number;
+  orderNumber: string;
+  userId: string | null;
+  customerEmail: string | null;
+  trackingNumber: string | null;
+  createDate: string;
+  shipDate: string;
+  voidDate: string | null;
+  deliveryDate: string | null;
+  carrierCode: string | null;
+  sellerFillProviderId: number | null;
+  sellerFillProviderName: string | null;
+  fulfillmentServiceCode: string | null;
+  fulfillmentProviderCode: string | null;
+  fulfillmentFee: number;
+  voidRequested: boolean;
+  voided: boolean;
+  marketplaceNotified: boolean;
+  notifyErrorMessage: string | null;
+  shipTo: Address;
+}
+
+/** A V1 store as `GET /stores` lists it. */
+export interface SimStore {
+  storeId: number;
+  storeName: string;
+  marketplaceId: number;
+  marketplaceName: string;
+  accountName: string | null;
+  email: string | null;
+  integrationUrl: string | null;
+  active: boolean;
+  companyName: string;
+  phone: string;
+  publicEmail: string;
+  website: string;
+  refreshDate: string;
+  lastRefreshAttempt: string;
+  createDate: string;
+  modifyDate: string;
+  autoRefresh: boolean;
+}
+
+/** An order line a test wants; missing fields get deterministic defaults. */
+export type NewOrderItemInput = Partial<Omit<SimOrderItem, 'orderItemId' | 'createDate' | 'modifyDate'>>;
+
+type ChannelDate = string | Date | null;
+
+/**
+ * What a merchant or marketplace hands ShipStation. Any order field may be set (ids and ShipStation-generated dates
+ * excepted); dates take a Date or Pacific wall-clock text. `status` defaults to `awaiting_shipment`.
+ */
+export interface NewOrderInput
+  extends Partial<
+    Omit<
+      SimOrder,
+      | 'orderId'
+      | 'orderStatus'
+      | 'createDate'
+      | 'modifyDate'
+      | 'orderDate'
+      | 'paymentDate'
+      | 'shipByDate'
+      | 'holdUntilDate'
+      | 'items'
+      | 'shipTo'
+      | 'billTo'
+      | 'advancedOptions'
+    >
+  > {
+  status?: OrderStatus;
+  storeId?: number;
+  orderDate?: string | Date;
+  paymentDate?: ChannelDate;
+  shipByDate?: ChannelDate;
+  holdUntilDate?: ChannelDate;
+  items?: NewOrderItemInput[];
+  shipTo?: Partial<Address>;
+  billTo?: Partial<Address>;
+  advancedOptions?: Partial<AdvancedOptions>;
+}
+
+/** Options for a label; defaults are a USPS Priority Mail label from Stamps.com. */
+export interface LabelInput {
+  carrierCode?: string;
+  serviceCode?: string;
+  packageCode?: string;
+  trackingNumber?: string;
+  shipmentCost?: number;
+  /** A return label: no SHIP_NOTIFY (it is not outbound) and the order status is left alone. */
+  isReturnLabel?: boolean;
+}
+
+/** Options for a fulfillment record ("Mark as Shipped" or a fulfillment provider's shipment). */
+export interface FulfillmentInput {
+  carrierCode?: string;
+  trackingNumber?: string;
+  fulfillmentServiceCode?: string;
+  fulfillmentProviderCode?: string;
+  sellerFillProviderName?: string;
+  fulfillmentFee?: number;
+}
+
+interface Subscription {
+  id: number;
+  targetUrl: string;
+  event: WebhookEvent;
+  storeId: number | null;
+  name: string | null;
+}
+
+interface RateDecision {
+  limited: boolean;
+  headers: Record<string, string>;
+}
+
+class BadRequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BadRequestError';
+  }
+}
+
+const ACCOUNT_USER_ID = '3f6c1a9e-52b4-4d1e-9a57-0c8e2b7d4f10';
+const SELLER_ID = 100000;
+const WAREHOUSE_ID = 410001;
+const MAX_PAGE_SIZE = 500;
+const WINDOW_MS = 60_000;
+const WEBHOOK_TIMEOUT_MS = 10_000;
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+const PRODUCTS = [
+  { sku: 'TEE-BLK-M', name: 'Organic Cotton Tee - Black / M', unitPrice: 28, ounces: 6, productId: 6100001 },
+  { sku: 'MUG-CER-12', name: 'Ceramic Mug 12oz', unitPrice: 18.5, ounces: 14, productId: 6100002 },
+  { sku: 'HAT-WOOL-GRY', name: 'Wool Beanie - Grey', unitPrice: 24, ounces: 4, productId: 6100003 },
+  { sku: 'SOCK-MRN-L', name: 'Merino Socks - Large', unitPrice: 16, ounces: 3, productId: 6100004 },
+  { sku: 'BAG-CNV-NAT', name: 'Canvas Tote - Natural', unitPrice: 32, ounces: 9, productId: 6100005 },
+  { sku: 'BTL-STL-750', name: 'Steel Water Bottle 750ml', unitPrice: 29.95, ounces: 12, productId: 6100006 },
+  { sku: 'CAP-TRK-NVY', name: 'Trucker Cap - Navy', unitPrice: 22, ounces: 5, productId: 6100007 },
+  { sku: 'HOOD-FLC-OLV-L', name: 'Fleece Hoodie - Olive / L', unitPrice: 64, ounces: 20, productId: 6100008 },
+] as const;
+const FIRST_NAMES = ['Ava', 'Liam', 'Maya', 'Noah', 'Zoe', 'Ethan', 'Priya', 'Mateo', 'Hana', 'Owen'] as const;
+const LAST_NAMES = ['Garcia', 'Nguyen', 'Smith', 'Okafor', 'Kim', 'Rossi', 'Patel', 'Cohen', 'Silva', 'Walker'] as const;
+const STREETS = ['Market St', 'Oak Ave', 'Maple Dr', 'Pine St', 'Cedar Ln', 'Elm St', 'Lakeview Rd', 'Main St'] as const;
+const CITIES = [
+  { city: 'San Francisco', state: 'CA', postalCode: '94103' },
+  { city: 'Portland', state: 'OR', postalCode: '97205' },
+  { city: 'Austin', state: 'TX', postalCode: '78701' },
+  { city: 'Denver', state: 'CO', postalCode: '80202' },
+  { city: 'Brooklyn', state: 'NY', postalCode: '11201' },
+  { city: 'Seattle', state: 'WA', postalCode: '98101' },
+  { city: 'Chicago', state: 'IL', postalCode: '60607' },
+  { city: 'Boston', state: 'MA', postalCode: '02116' },
+] as const;
+
+/**
+ * ShipStation API V1 for one account over real HTTP: the same auth, rate limit, Pacific timestamps, paging and thin
+ * webhooks as the real service, plus shop actions (import, label, mark shipped…) and fault injection for tests.
+ */
+export class ShipStationSimulator {
+  readonly baseUrl: string;
+  readonly requests: RecordedRequest[] = [];
+
+  private readonly server: Server;
+  private readonly now: () => Date;
+  private readonly rateLimit: number;
+  private readonly webhookDeliveries: number;
+  private readonly onWebhookError: (err: unknown) => void;
+  private apiKey: string;
+  private apiSecret: string;
+  private keyExpired = false;
+  private windowStart: number | undefined;
+  private windowCount = 0;
+  private readonly injectedFailures: number[] = [];
+  private hangsLeft = 0;
+  private readonly orders = new Map<number, SimOrder>();
+  private readonly importBatches = new Map<string, number[]>();
+  private readonly shipments = new Map<number, { shipment: SimShipment; batchId: number }>();
+  private readonly fulfillments = new Map<number, SimFulfillment>();
+  private readonly subscriptions = new Map<number, Subscription>();
+  private readonly stores: SimStore[];
+  private readonly pendingDeliveries = new Set<Promise<void>>();
+  private readonly outgoing = new Set<ClientRequest>();
+  private nextOrderId = 100001;
+  private nextOrderItemId = 700001;
+  private nextShipmentId = 500001;
+  private nextShipmentBatchId = 144015001;
+  private nextFulfillmentId = 900001;
+  private nextWebhookId = 20001;
+  private importBatchCount = 0;
+  private closing: Promise<void> | undefined;
+
+  private constructor(options: ShipStationSimulatorOptions, server: Server, baseUrl: string) {
+    this.server = server;
+    this.baseUrl = baseUrl;
+    this.now = options.now ?? ((): Date => new Date());
+    this.rateLimit = options.rateLimitPerMinute ?? 40;
+    this.webhookDeliveries = options.webhookDeliveries ?? 1;
+    this.onWebhookError = options.onWebhookError ?? ((): void => undefined);
+    this.apiKey = options.apiKey;
+    this.apiSecret = options.apiSecret;
+    const opened = formatPacificTimestamp(this.now());
+    this.stores = [
+      store(310001, 'Demo Shopify Store', 26, 'Shopify', 'https://demo-shop.myshopify.com', opened),
+      store(310002, 'Manual Orders', 0, 'ShipStation', null, opened),
+    ];
+  }
+
+  /** Starts listening (port 0 = a free random port) and resolves once `baseUrl` is reachable. */
+  static async start(options: ShipStationSimulatorOptions): Promise<ShipStationSimulator> {
+    const host = options.host ?? '127.0.0.1';
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const { port } = server.address() as AddressInfo;
+    const simulator = new ShipStationSimulator(options, server, `http://${host.includes(':') ? `[${host}]` : host}:${port}`);
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => simulator.handle(req, res));
+    return simulator;
+  }
+
+  /** Stops the server, drops held (`hangNext`) requests and aborts webhook deliveries still in flight. */
+  async close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve, reject) => {
+      for (const outgoing of this.outgoing) outgoing.destroy();
+      this.server.close((err) => (err ? reject(err) : resolve()));
+      this.server.closeAllConnections();
+    });
+    await this.closing;
+    await this.flushWebhooks();
+  }
+
+  /**
+   * Imports one batch of orders. Like the real service, the whole batch shares one ORDER_NOTIFY (and ITEM_ORDER_NOTIFY)
+   * whose resource_url lists exactly these orders, and nothing is sent when every order is still awaiting payment.
+   */
+  importOrders(inputs: NewOrderInput[]): SimOrder[] {
+    const created = inputs.map((input) => this.buildOrder(input));
+    for (const order of created) this.orders.set(order.orderId, order);
+    if (created.length > 0 && created.some((order) => order.orderStatus !== 'awaiting_payment')) {
+      this.notifyOrders(created.map((order) => order.orderId));
+    } else if (created.length > 0) {
+      this.importBatches.set(this.newImportBatchId(), created.map((order) => order.orderId));
+    }
+    return created.map((order) => structuredClone(order));
+  }
+
+  /** Imports a single order as its own batch. */
+  importOrder(input: NewOrderInput = {}): SimOrder {
+    const [order] = this.importOrders([input]);
+    return order as SimOrder;
+  }
+
+  /**
+   * Changes an order's status from the ShipStation UI (hold, cancel, restore…). No webhook fires, except the documented
+   * one: an awaiting-payment order that gets paid (any status but cancelled) sends ORDER_NOTIFY.
+   */
+  setOrderStatus(orderId: number, status: OrderStatus): SimOrder {
+    const order = this.requireOrder(orderId);
+    const previous = order.orderStatus;
+    const stamp = this.stamp();
+    order.orderStatus = status;
+    order.modifyDate = stamp;
+    const paid = previous === 'awaiting_payment' && status !== 'awaiting_payment' && status !== 'cancelled';
+    if (paid) {
+      order.paymentDate ??= stamp;
+      order.amountPaid = order.orderTotal;
+      this.notifyOrders([orderId]);
+    }
+    return structuredClone(order);
+  }
+
+  /**
+   * Buys a label: a shipment in its own batch, the order becomes shipped, and SHIP_NOTIFY / ITEM_SHIP_NOTIFY fire
+   * (return labels fire nothing and leave the order alone, because the webhook is only for outbound labels).
+   */
+  createLabel(orderId: number, input: LabelInput = {}): SimShipment {
+    const order = this.requireOrder(orderId);
+    if (order.orderStatus === 'cancelled') throw new Error(`order ${orderId} is cancelled`);
+    const at = this.now();
+    const stamp = formatPacificTimestamp(at);
+    const shipmentId = this.nextShipmentId++;
+    const batchId = this.nextShipmentBatchId++;
+    const carrierCode = input.carrierCode ?? 'stamps_com';
+    const isReturnLabel = input.isReturnLabel ?? false;
+    const shipment: SimShipment = {
+      shipmentId,
+      orderId,
+      orderKey: order.orderKey,
+      userId: ACCOUNT_USER_ID,
+      customerEmail: order.customerEmail,
+      orderNumber: order.orderNumber,
+      createDate: stamp,
+      shipDate: formatPacificDate(at),
+      shipmentCost: input.shipmentCost ?? round2(6.95 + (shipmentId % 7) * 0.85),
+      insuranceCost: 0,
+      trackingNumber: input.trackingNumber ?? trackingNumberFor(carrierCode, shipmentId),
+      isReturnLabel,
+      batchNumber: null,
+      carrierCode,
+      serviceCode: input.serviceCode ?? defaultServiceCode(carrierCode),
+      packageCode: input.packageCode ?? 'package',
+      confirmation: 'none',
+      warehouseId: order.advancedOptions.warehouseId,
+      voided: false,
+      voidDate: null,
+      marketplaceNotified: true,
+      notifyErrorMessage: null,
+      shipTo: structuredClone(order.shipTo),
+      weight: structuredClone(order.weight),
+      dimensions: order.dimensions ? structuredClone(order.dimensions) : null,
+      insuranceOptions: structuredClone(order.insuranceOptions),
+      advancedOptions: structuredClone(order.advancedOptions),
+      shipmentItems: structuredClone(order.items),
+      labelData: null,
+      formData: null,
+    };
+    this.shipments.set(shipmentId, { shipment, batchId });
+    if (!isReturnLabel) {
+      order.orderStatus = 'shipped';
+      order.shipDate = shipment.shipDate;
+      order.carrierCode = shipment.carrierCode;
+      order.serviceCode = shipment.serviceCode;
+      order.packageCode = shipment.packageCode;
+      order.modifyDate = stamp;
+      const url = `${this.baseUrl}/shipments?batchId=${batchId}`;
+      const storeIds = [order.advancedOptions.storeId];
+      this.emit('SHIP_NOTIFY', `${url}&includeShipmentItems=False`, storeIds);
+      this.emit('ITEM_SHIP_NOTIFY', `${url}&includeShipmentItems=True`, storeIds);
+    }
+    return renderShipment(shipment, true);
+  }
+
+  /** Voids a label (no webhook); an order left with no live shipment or fulfillment goes back to awaiting_shipment. */
+  voidLabel(shipmentId: number): SimShipment {
+    const entry = this.shipments.get(shipmentId);
+    if (!entry) throw new Error(`unknown shipment ${shipmentId}`);
+    const stamp = this.stamp();
+    entry.shipment.voided = true;
+    entry.shipment.voidDate = stamp;
+    const order = this.requireOrder(entry.shipment.orderId);
+    const stillShipped =
+      [...this.shipments.values()].some(
+        ({ shipment }) => shipment.orderId === order.orderId && !shipment.voided && !shipment.isReturnLabel,
+      ) || [...this.fulfillments.values()].some((fulfillment) => fulfillment.orderId === order.orderId && !fulfillment.voided);
+    if (order.orderStatus === 'shipped' && !stillShipped && !entry.shipment.isReturnLabel) {
+      order.orderStatus = 'awaiting_shipment';
+      order.shipDate = null;
+      order.modifyDate = stamp;
+    }
+    return renderShipment(entry.shipment, true);
+  }
+
+  /** "Mark as Shipped": a fulfillment record and a shipped order, but no webhook, exactly the gap polling must cover. */
+  markAsShipped(orderId: number, input: FulfillmentInput = {}): SimFulfillment {
+    return this.fulfil(orderId, input, false);
+  }
+
+  /** A fulfillment provider (e.g. Amazon FBA) shipped the order: fulfillment record, shipped order, FULFILLMENT_SHIPPED. */
+  fulfillmentProviderShipped(orderId: number, input: FulfillmentInput = {}): SimFulfillment {
+    const fulfillment = this.fulfil(orderId, input, true);
+    const order = this.requireOrder(orderId);
+    this.emit('FULFILLMENT_SHIPPED', `${this.baseUrl}/fulfillments?orderId=${orderId}`, [order.advancedOptions.storeId]);
+    return fulfillment;
+  }
+
+  /** A fulfillment provider rejected the order: status rejected_fulfillment and FULFILLMENT_REJECTED. */
+  fulfillmentProviderRejected(orderId: number): SimOrder {
+    const order = this.requireOrder(orderId);
+    order.orderStatus = 'rejected_fulfillment';
+    order.modifyDate = this.stamp();
+    this.emit('FULFILLMENT_REJECTED', `${this.baseUrl}/orders?orderId=${orderId}`, [order.advancedOptions.storeId]);
+    return structuredClone(order);
+  }
+
+  /** The current state of one order, as the API would return it. */
+  getOrder(orderId: number): SimOrder {
+    return structuredClone(this.requireOrder(orderId));
+  }
+
+  /** The stores of this account (what `GET /stores` answers). */
+  listStores(): SimStore[] {
+    return structuredClone(this.stores);
+  }
+
+  /** Replaces the key pair, as when a merchant generates new keys; the old pair gets 401 from now on. */
+  rotateCredentials(apiKey: string, apiSecret: string): void {
+    this.apiKey = apiKey;
+    this.apiSecret = apiSecret;
+    this.keyExpired = false;
+  }
+
+  /** Lets the current key pair expire; it then gets 401 "Invalid API credentials", as real expired keys do. */
+  expireKey(): void {
+    this.keyExpired = true;
+  }
+
+  /** The next `count` API requests (after the rate limiter) answer `status` with the .NET WebAPI error body. */
+  failNext(count: number, status = 500): void {
+    for (let i = 0; i < count; i++) this.injectedFailures.push(status);
+  }
+
+  /** The next `count` API requests (after the rate limiter) are never answered until `close`, to exercise client timeouts. */
+  hangNext(count: number): void {
+    this.hangsLeft += count;
+  }
+
+  /** Distinct target URLs of the current webhook subscriptions. */
+  webhookTargets(): string[] {
+    return [...new Set([...this.subscriptions.values()].map((subscription) => subscription.targetUrl))];
+  }
+
+  /** Resolves once every webhook delivery started so far (including its repeats) has finished or failed. */
+  async flushWebhooks(): Promise<void> {
+    while (this.pendingDeliveries.size > 0) await Promise.all([...this.pendingDeliveries]);
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const at = this.now();
+    const url = new URL(req.url ?? '/', this.baseUrl);
+    const query: Record<string, string> = {};
+    for (const [name, value] of url.searchParams) if (!(name in query)) query[name] = value;
+    const record: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query,
+      status: 0,
+      authorized: this.isAuthorized(req.headers.authorization),
+      at,
+    };
+    this.requests.push(record);
+    const rate = this.countRequest(at.getTime());
+    const send = (status: number, body?: unknown): void => {
+      record.status = status;
+      const text = body === undefined ? '' : JSON.stringify(body);
+      res.writeHead(status, { ...rate.headers, 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(text) });
+      res.end(text);
+    };
+    if (rate.limited) return send(429, { message: 'Too Many Requests' });
+    if (this.hangsLeft > 0) {
+      this.hangsLeft--;
+      req.resume();
+      return;
+    }
+    const failure = this.injectedFailures.shift();
+    if (failure !== undefined) {
+      return send(failure, {
+        Message: 'An error has occurred.',
+        ExceptionMessage: 'Object reference not set to an instance of an object.',
+        ExceptionType: 'System.NullReferenceException',
+      });
+    }
+    if (!record.authorized) return send(401, { message: 'Invalid API credentials' });
+    this.route(req, url)
+      .then(({ status, body }) => send(status, body))
+      .catch((err: unknown) => {
+        if (err instanceof BadRequestError) return send(400, { message: err.message });
+        send(500, {
+          Message: 'An error has occurred.',
+          ExceptionMessage: err instanceof Error ? err.message : String(err),
+          ExceptionType: 'System.Exception',
+        });
+      });
+  }
+
+  private async route(req: IncomingMessage, url: URL): Promise<{ status: number; body?: unknown }> {
+    const segments = url.pathname.split('/').filter((segment) => segment !== '').map((s) => s.toLowerCase());
+    const q = new QueryReader(url.searchParams);
+    const method = req.method ?? 'GET';
+    const [resource, id, extra] = segments;
+    if (extra === undefined) {
+      if (method === 'GET' && resource === 'orders' && id === undefined) return ok(this.listOrders(q));
+      if (method === 'GET' && resource === 'orders' && id !== undefined) return this.getOrderResponse(id);
+      if (method === 'GET' && resource === 'shipments' && id === undefined) return ok(this.listShipments(q));
+      if (method === 'GET' && resource === 'fulfillments' && id === undefined) return ok(this.listFulfillments(q));
+      if (method === 'GET' && resource === 'stores' && id === undefined) return ok(this.stores);
+      if (method === 'GET' && resource === 'webhooks' && id === undefined) return ok(this.listWebhooks());
+      if (method === 'POST' && resource === 'webhooks' && id === 'subscribe') return this.subscribe(await readBody(req));
+      if (method === 'DELETE' && resource === 'webhooks' && id !== undefined) return this.unsubscribe(id);
+    }
+    return {
+      status: 404,
+      body: { Message: `No HTTP resource was found that matches the request URI '${url.href}'.` },
+    };
+  }
+
+  private listOrders(q: QueryReader): unknown {
+    let orders = [...this.orders.values()];
+    const importBatch = q.string('importBatch');
+    if (importBatch !== undefined) {
+      const ids = new Set(this.importBatches.get(importBatch.toLowerCase()) ?? []);
+      orders = orders.filter((order) => ids.has(order.orderId));
+    }
+    const orderId = q.int('orderId');
+    if (orderId !== undefined) orders = orders.filter((order) => order.orderId === orderId);
+    const status = q.oneOf('orderStatus', ORDER_STATUSES);
+    if (status !== undefined) orders = orders.filter((order) => order.orderStatus === status);
+    const storeId = q.int('storeId');
+    if (storeId !== undefined) orders = orders.filter((order) => order.advancedOptions.storeId === storeId);
+    const orderNumber = q.string('orderNumber')?.toLowerCase();
+    if (orderNumber !== undefined) orders = orders.filter((order) => order.orderNumber.toLowerCase().startsWith(orderNumber));
+    const customerName = q.string('customerName')?.toLowerCase();
+    if (customerName !== undefined) {
+      orders = orders.filter((order) =>
+        [order.shipTo.name, order.billTo.name].some((name) => name?.toLowerCase().includes(customerName)),
+      );
+    }
+    const keyword = q.string('itemKeyword')?.toLowerCase();
+    if (keyword !== undefined) {
+      orders = orders.filter((order) =>
+        order.items.some((item) =>
+          [item.sku, item.name, ...item.options.map((option) => option.value)].some((text) =>
+            text?.toLowerCase().includes(keyword),
+          ),
+        ),
+      );
+    }
+    orders = q.dateRange(orders, 'createDate', (order) => order.createDate);
+    orders = q.dateRange(orders, 'modifyDate', (order) => order.modifyDate);
+    orders = q.dateRange(orders, 'orderDate', (order) => order.orderDate);
+    orders = q.dateRange(orders, 'paymentDate', (order) => order.paymentDate);
+    const sortBy = q.oneOf('sortBy', ['OrderDate', 'ModifyDate', 'CreateDate'] as const);
+    const sortKeys = { OrderDate: 'orderDate', ModifyDate: 'modifyDate', CreateDate: 'createDate' } as const;
+    const sorted = q.sort(orders, sortBy && ((order) => order[sortKeys[sortBy]]), (order) => order.orderId);
+    const page = q.paginate(sorted);
+    return { orders: page.items, total: page.total, page: page.page, pages: page.pages };
+  }
+
+  private getOrderResponse(id: string): { status: number; body: unknown } {
+    const order = /^\d+$/.test(id) ? this.orders.get(Number(id)) : undefined;
+    return order ? ok(order) : { status: 404, body: { message: `Order ${id} not found` } };
+  }
+
+  private listShipments(q: QueryReader): unknown {
+    let entries = [...this.shipments.values()];
+    const batchId = q.int('batchId');
+    if (batchId !== undefined) entries = entries.filter((entry) => entry.batchId === batchId);
+    let shipments = entries.map((entry) => entry.shipment);
+    const orderId = q.int('orderId');
+    if (orderId !== undefined) shipments = shipments.filter((shipment) => shipment.orderId === orderId);
+    const orderNumber = q.string('orderNumber')?.toLowerCase();
+    if (orderNumber !== undefined) {
+      shipments = shipments.filter((shipment) => shipment.orderNumber.toLowerCase().startsWith(orderNumber));
+    }
+    for (const field of ['trackingNumber', 'carrierCode', 'serviceCode'] as const) {
+      const wanted = q.string(field)?.toLowerCase();
+      if (wanted !== undefined) shipments = shipments.filter((shipment) => shipment[field].toLowerCase() === wanted);
+    }
+    const storeId = q.int('storeId');
+    if (storeId !== undefined) shipments = shipments.filter((shipment) => shipment.advancedOptions.storeId === storeId);
+    const recipientName = q.string('recipientName')?.toLowerCase();
+    if (recipientName !== undefined) {
+      shipments = shipments.filter((shipment) => shipment.shipTo.name?.toLowerCase().includes(recipientName));
+    }
+    const country = q.string('recipientCountryCode')?.toLowerCase();
+    if (country !== undefined) shipments = shipments.filter((shipment) => shipment.shipTo.country?.toLowerCase() === country);
+    shipments = q.dateRange(shipments, 'createDate', (shipment) => shipment.createDate);
+    shipments = q.dateRange(shipments, 'shipDate', (shipment) => shipment.shipDate);
+    shipments = q.dateRange(shipments, 'voidDate', (shipment) => shipment.voidDate);
+    const includeItems = q.bool('includeShipmentItems') ?? false;
+    const sortBy = q.oneOf('sortBy', ['ShipDate', 'CreateDate'] as const);
+    const sorted = q.sort(
+      shipments,
+      (shipment) => (sortBy === 'ShipDate' ? shipment.shipDate : shipment.createDate),
+      (shipment) => shipment.shipmentId,
+    );
+    const page = q.paginate(sorted);
+    return {
+      shipments: page.items.map((shipment) => renderShipment(shipment, includeItems)),
+      total: page.total,
+      page: page.page,
+      pages: page.pages,
+    };
+  }
+
+  private listFulfillments(q: QueryReader): unknown {
+    let fulfillments = [...this.fulfillments.values()];
+    const fulfillmentId = q.int('fulfillmentId');
+    if (fulfillmentId !== undefined) fulfillments = fulfillments.filter((f) => f.fulfillmentId === fulfillmentId);
+    const orderId = q.int('orderId');
+    if (orderId !== undefined) fulfillments = fulfillments.filter((f) => f.orderId === orderId);
+    const orderNumber = q.string('orderNumber')?.toLowerCase();
+    if (orderNumber !== undefined) fulfillments = fulfillments.filter((f) => f.orderNumber.toLowerCase().startsWith(orderNumber));
+    const trackingNumber = q.string('trackingNumber')?.toLowerCase();
+    if (trackingNumber !== undefined) {
+      fulfillments = fulfillments.filter((f) => f.trackingNumber?.toLowerCase() === trackingNumber);
+    }
+    const recipientName = q.string('recipientName')?.toLowerCase();
+    if (recipientName !== undefined) fulfillments = fulfillments.filter((f) => f.shipTo.name?.toLowerCase().includes(recipientName));
+    fulfillments = q.dateRange(fulfillments, 'createDate', (f) => f.createDate);
+    fulfillments = q.dateRange(fulfillments, 'shipDate', (f) => f.shipDate);
+    const sortBy = q.oneOf('sortBy', ['ShipDate', 'CreateDate'] as const);
+    const sorted = q.sort(
+      fulfillments,
+      (f) => (sortBy === 'ShipDate' ? f.shipDate : f.createDate),
+      (f) => f.fulfillmentId,
+    );
+    const page = q.paginate(sorted);
+    return { fulfillments: page.items, total: page.total, page: page.page, pages: page.pages };
+  }
+
+  private listWebhooks(): unknown {
+    return {
+      webhooks: [...this.subscriptions.values()].map((subscription) => ({
+        IsLabelAPIHook: false,
+        WebHookID: subscription.id,
+        SellerID: SELLER_ID,
+        StoreID: subscription.storeId,
+        HookType: subscription.event,
+        MessageFormat: 'Json',
+        Url: subscription.targetUrl,
+        Name: subscription.name,
+        BulkCopyBatchID: null,
+        BulkCopyRecordID: null,
+        Active: true,
+        WebhookLogs: [],
+        Seller: null,
+        Store: null,
+      })),
+    };
+  }
+
+  private subscribe(raw: string): { status: number; body: unknown } {
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      throw new BadRequestError('The request body is not valid JSON.');
+    }
+    if (typeof body !== 'object' || body === null) throw new BadRequestError('The request body must be a JSON object.');
+    const { target_url: targetUrl, event, store_id: storeId, friendly_name: name } = body as Record<string, unknown>;
+    if (typeof targetUrl !== 'string' || !/^https?:\/\/\S+$/i.test(targetUrl)) {
+      throw new BadRequestError('target_url is required and must be an http(s) URL.');
+    }
+    if (typeof event !== 'string' || !(WEBHOOK_EVENTS as readonly string[]).includes(event)) {
+      throw new BadRequestError(`event is required and must be one of ${WEBHOOK_EVENTS.join(', ')}.`);
+    }
+    let store: number | null = null;
+    if (storeId !== undefined && storeId !== null && storeId !== '') {
+      store = Number(storeId);
+      if (!Number.isInteger(store)) throw new BadRequestError('store_id must be an integer.');
+    }
+    const id = this.nextWebhookId++;
+    this.subscriptions.set(id, {
+      id,
+      targetUrl,
+      event: event as WebhookEvent,
+      storeId: store,
+      name: typeof name === 'string' ? name : null,
+    });
+    return { status: 201, body: { id } };
+  }
+
+  private unsubscribe(id: string): { status: number; body?: unknown } {
+    if (!/^\d+$/.test(id) || !this.subscriptions.delete(Number(id))) {
+      return { status: 404, body: { message: `Webhook ${id} not found` } };
+    }
+    return { status: 200 };
+  }
+
+  private isAuthorized(header: string | undefined): boolean {
+    if (this.keyExpired || header === undefined) return false;
+    const match = /^Basic\s+(\S+)$/i.exec(header.trim());
+    if (!match?.[1]) return false;
+    return Buffer.from(match[1], 'base64').toString('utf8') === `${this.apiKey}:${this.apiSecret}`;
+  }
+
+  private countRequest(nowMs: number): RateDecision {
+    if (this.windowStart === undefined || nowMs - this.windowStart >= WINDOW_MS || nowMs < this.windowStart) {
+      this.windowStart = nowMs;
+      this.windowCount = 0;
+    }
+    this.windowCount++;
+    const limited = this.windowCount > this.rateLimit;
+    const reset = Math.max(0, Math.ceil((this.windowStart + WINDOW_MS - nowMs) / 1000));
+    return {
+      limited,
+      headers: {
+        'X-Rate-Limit-Limit': String(this.rateLimit),
+        'X-Rate-Limit-Remaining': String(Math.max(0, this.rateLimit - this.windowCount)),
+        'X-Rate-Limit-Reset': String(reset),
+      },
+    };
+  }
+
+  private fulfil(orderId: number, input: FulfillmentInput, byProvider: boolean): SimFulfillment {
+    const order = this.requireOrder(orderId);
+    if (order.orderStatus === 'cancelled') throw new Error(`order ${orderId} is cancelled`);
+    const at = this.now();
+    const stamp = formatPacificTimestamp(at);
+    const fulfillmentId = this.nextFulfillmentId++;
+    const carrierCode = input.carrierCode ?? (byProvider ? 'ups' : 'usps');
+    const providerName = input.sellerFillProviderName ?? (byProvider ? 'Amazon FBA' : null);
+    const fulfillment: SimFulfillment = {
+      fulfillmentId,
+      orderId,
+      orderNumber: order.orderNumber,
+      userId: ACCOUNT_USER_ID,
+      customerEmail: order.customerEmail,
+      trackingNumber: input.trackingNumber ?? trackingNumberFor(carrierCode, fulfillmentId),
+      createDate: stamp,
+      shipDate: formatPacificDate(at),
+      voidDate: null,
+      deliveryDate: null,
+      carrierCode,
+      sellerFillProviderId: byProvider ? 51001 : null,
+      sellerFillProviderName: providerName,
+      fulfillmentServiceCode: input.fulfillmentServiceCode ?? (byProvider ? 'standard' : null),
+      fulfillmentProviderCode: input.fulfillmentProviderCode ?? (byProvider ? 'amazon_fba' : null),
+      fulfillmentFee: input.fulfillmentFee ?? (byProvider ? 3.22 : 0),
+      voidRequested: false,
+      voided: false,
+      marketplaceNotified: true,
+      notifyErrorMessage: null,
+      shipTo: structuredClone(order.shipTo),
+    };
+    this.fulfillments.set(fulfillmentId, fulfillment);
+    order.orderStatus = 'shipped';
+    order.shipDate = fulfillment.shipDate;
+    order.carrierCode = carrierCode;
+    order.modifyDate = stamp;
+    if (byProvider) {
+      order.externallyFulfilled = true;
+      order.externallyFulfilledBy = providerName;
+      order.externallyFulfilledByName = providerName;
+    }
+    return structuredClone(fulfillment);
+  }
+
+  private notifyOrders(orderIds: number[]): void {
+    const batch = this.newImportBatchId();
+    this.importBatches.set(batch, orderIds);
+    const url = `${this.baseUrl}/orders?importBatch=${batch}`;
+    const storeIds = orderIds.map((id) => this.requireOrder(id).advancedOptions.storeId);
+    this.emit('ORDER_NOTIFY', url, storeIds);
+    this.emit('ITEM_ORDER_NOTIFY', url, storeIds);
+  }
+
+  private newImportBatchId(): string {
+    return deterministicUuid(`importBatch:${++this.importBatchCount}`);
+  }
+
+  private emit(event: WebhookEvent, resourceUrl: string, storeIds: number[]): void {
+    if (this.closing) return;
+    const body = JSON.stringify({ resource_url: resourceUrl, resource_type: event });
+    for (const subscription of this.subscriptions.values()) {
+      if (subscription.event !== event) continue;
+      if (subscription.storeId !== null && !storeIds.includes(subscription.storeId)) continue;
+      const delivery = this.deliver(subscription.targetUrl, body);
+      this.pendingDeliveries.add(delivery);
+      void delivery.finally(() => this.pendingDeliveries.delete(delivery));
+    }
+  }
+
+  private async deliver(targetUrl: string, body: string): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    for (let attempt = 0; attempt < this.webhookDeliveries; attempt++) {
+      if (this.closing) return;
+      try {
+        await this.post(targetUrl, body);
+      } catch (err) {
+        if (!this.closing) this.onWebhookError(err);
+      }
+    }
+  }
+
+  private post(targetUrl: string, body: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const target = new URL(targetUrl);
+      const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+      const outgoing = send(target, {
+        method: 'POST',
+        agent: false,
+        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'User-Agent': 'ShipStation' },
+      });
+      this.outgoing.add(outgoing);
+      outgoing.setTimeout(WEBHOOK_TIMEOUT_MS, () => outgoing.destroy(new Error(`webhook POST to ${targetUrl} timed out`)));
+      outgoing.on('error', (err) => {
+        this.outgoing.delete(outgoing);
+        reject(err);
+      });
+      outgoing.on('response', (response) => {
+        response.resume();
+        response.on('end', () => {
+          this.outgoing.delete(outgoing);
+          const status = response.statusCode ?? 0;
+          if (status >= 200 && status < 300) resolve();
+          else reject(new Error(`webhook POST to ${targetUrl} answered ${status}`));
+        });
+      });
+      outgoing.end(body);
+    });
+  }
+
+  private requireOrder(orderId: number): SimOrder {
+    const order = this.orders.get(orderId);
+    if (!order) throw new Error(`unknown order ${orderId}`);
+    return order;
+  }
+
+  private stamp(): string {
+    return formatPacificTimestamp(this.now());
+  }
+
+  private buildOrder(input: NewOrderInput): SimOrder {
+    const orderId = this.nextOrderId++;
+    const random = seededRandom(orderId);
+    const stamp = this.stamp();
+    const {
+      status,
+      storeId,
+      orderDate,
+      paymentDate,
+      shipByDate,
+      holdUntilDate,
+      items: itemInputs,
+      shipTo: shipToInput,
+      billTo: billToInput,
+      advancedOptions: advancedInput,
+      ...plain
+    } = input;
+    const orderStatus = status ?? 'awaiting_shipment';
+    const firstName = pick(FIRST_NAMES, random);
+    const lastName = pick(LAST_NAMES, random);
+    const place = pick(CITIES, random);
+    const shipTo: Address = {
+      name: `${firstName} ${lastName}`,
+      company: null,
+      street1: `${100 + Math.floor(random() * 9800)} ${pick(STREETS, random)}`,
+      street2: null,
+      street3: null,
+      city: place.city,
+      state: place.state,
+      postalCode: place.postalCode,
+      country: 'US',
+      phone: `(415) 555-01${String(orderId % 100).padStart(2, '0')}`,
+      residential: true,
+      addressVerified: 'Address validated successfully',
+      ...defined(shipToInput),
+    };
+    const billTo: Address = {
+      name: shipTo.name,
+      company: null,
+      street1: null,
+      street2: null,
+      street3: null,
+      city: null,
+      state: null,
+      postalCode: null,
+      country: null,
+      phone: null,
+      residential: null,
+      addressVerified: null,
+      ...defined(billToInput),
+    };
+    const items = (itemInputs ?? defaultItemInputs(random)).map((item) => this.buildItem(item, random, stamp));
+    const subtotal = round2(items.reduce((sum, item) => sum + item.quantity * item.unitPrice, 0));
+    const shippingAmount = plain.shippingAmount ?? (subtotal >= 75 ? 0 : 5.99);
+    const taxAmount = plain.taxAmount ?? round2(subtotal * 0.0825);
+    const orderTotal = plain.orderTotal ?? round2(subtotal + shippingAmount + taxAmount);
+    const customerEmail = `customer${orderId}@example.com`;
+    const ounces = items.reduce((sum, item) => sum + (item.weight?.value ?? 0) * item.quantity, 0);
+    const order: SimOrder = {
+      orderId,
+      orderNumber: String(orderId - 99000),
+      orderKey: createHash('sha1').update(`orderKey:${orderId}`).digest('hex').slice(0, 32),
+      orderDate: channelDate(orderDate, stamp) ?? stamp,
+      createDate: stamp,
+      modifyDate: stamp,
+      paymentDate: orderStatus === 'awaiting_payment' ? null : stamp,
+      shipByDate: null,
+      orderStatus,
+      customerId: 200000 + (orderId % 100000),
+      customerUsername: plain.customerEmail ?? customerEmail,
+      customerEmail,
+      billTo,
+      shipTo,
+      items,
+      orderTotal,
+      amountPaid: orderStatus === 'awaiting_payment' ? 0 : orderTotal,
+      taxAmount,
+      shippingAmount,
+      customerNotes: null,
+      internalNotes: null,
+      gift: false,
+      giftMessage: null,
+      paymentMethod: 'Credit Card',
+      requestedShippingService: 'Standard Shipping',
+      carrierCode: null,
+      serviceCode: null,
+      packageCode: null,
+      confirmation: 'none',
+      shipDate: null,
+      holdUntilDate: null,
+      weight: { value: ounces, units: 'ounces', WeightUnits: 1 },
+      dimensions: null,
+      insuranceOptions: { provider: null, insureShipment: false, insuredValue: 0 },
+      internationalOptions: { contents: null, customsItems: null, nonDelivery: null },
+      advancedOptions: {
+        warehouseId: WAREHOUSE_ID,
+        nonMachinable: false,
+        saturdayDelivery: false,
+        containsAlcohol: false,
+        mergedOrSplit: false,
+        mergedIds: [],
+        parentId: null,
+        storeId: storeId ?? advancedInput?.storeId ?? (this.stores[0] as SimStore).storeId,
+        customField1: null,
+        customField2: null,
+        customField3: null,
+        source: 'web',
+        billToParty: null,
+        billToAccount: null,
+        billToPostalCode: null,
+        billToCountryCode: null,
+        billToMyOtherAccount: null,
+      },
+      tagIds: null,
+      userId: ACCOUNT_USER_ID,
+      externallyFulfilled: false,
+      externallyFulfilledBy: null,
+      externallyFulfilledById: null,
+      externallyFulfilledByName: null,
+      labelMessages: null,
+      ...defined(plain),
+    };
+    if (advancedInput) {
+      order.advancedOptions = { ...order.advancedOptions, ...defined(advancedInput), storeId: order.advancedOptions.storeId };
+    }
+    if (paymentDate !== undefined) order.paymentDate = channelDate(paymentDate, stamp);
+    if (shipByDate !== undefined) order.shipByDate = channelDate(shipByDate, stamp);
+    if (holdUntilDate !== undefined) order.holdUntilDate = channelDate(holdUntilDate, stamp);
+    return order;
+  }
+
+  private buildItem(input: NewOrderItemInput, random: () => number, stamp: string): SimOrderItem {
+    const orderItemId = this.nextOrderItemId++;
+    const product = pick(PRODUCTS, random);
+    const sku = input.sku === undefined ? product.sku : input.sku;
+    return {
+      orderItemId,
+      lineItemKey: String(11_000_000_000 + orderItemId),
+      sku,
+      name: product.name,
+      imageUrl: `https://demo-shop.example.com/images/${(sku ?? 'item').toLowerCase()}.jpg`,
+      weight: { value: product.ounces, units: 'ounces', WeightUnits: 1 },
+      quantity: 1 + Math.floor(random() * 2),
+      unitPrice: product.unitPrice,
+      taxAmount: null,
+      shippingAmount: null,
+      warehouseLocation: null,
+      options: [],
+      productId: product.productId,
+      fulfillmentSku: null,
+      adjustment: false,
+      upc: null,
+      ...defined(input),
+      createDate: stamp,
+      modifyDate: stamp,
+    };
+  }
+}
+
+class QueryReader {
+  private readonly values = new Map<string, string>();
+
+  constructor(params: URLSearchParams) {
+    for (const [name, value] of params) {
+      const key = name.toLowerCase();
+      if (!this.values.has(key)) this.values.set(key, value);
+    }
+  }
+
+  string(name: string): string | undefined {
+    const value = this.values.get(name.toLowerCase());
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+
+  int(name: string): number | undefined {
+    const value = this.string(name);
+    if (value === undefined) return undefined;
+    if (!/^-?\d+$/.test(value)) throw new BadRequestError(`The value '${value}' is not valid for ${name}.`);
+    return Number(value);
+  }
+
+  bool(name: string): boolean | undefined {
+    const value = this.string(name)?.toLowerCase();
+    if (value === undefined) return undefined;
+    if (value !== 'true' && value !== 'false') throw new BadRequestError(`The value '${value}' is not valid for ${name}.`);
+    return value === 'true';
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[]): T | undefined {
+    const value = this.string(name);
+    if (value === undefined) return undefined;
+    const found = allowed.find((candidate) => candidate.toLowerCase() === value.toLowerCase());
+    if (found === undefined) throw new BadRequestError(`The value '${value}' is not valid for ${name}.`);
+    return found;
+  }
+
+  date(name: string): string | undefined {
+    const value = this.string(name);
+    if (value === undefined) return undefined;
+    const normalized = normalizePacificTimestamp(value);
+    if (normalized === undefined) {
+      throw new BadRequestError(`The value '${value}' is not valid for ${name}; use yyyy-MM-dd HH:mm:ss (Pacific time).`);
+    }
+    return normalized;
+  }
+
+  /** Keeps items whose field lies in [`<field>Start`, `<field>End`], both inclusive, compared as Pacific wall-clock. */
+  dateRange<T>(items: T[], field: string, read: (item: T) => string | null): T[] {
+    const start = this.date(`${field}Start`);
+    const end = this.date(`${field}End`);
+    if (start === undefined && end === undefined) return items;
+    return items.filter((item) => {
+      const raw = read(item);
+      const value = raw === null ? undefined : normalizePacificTimestamp(raw);
+      if (value === undefined) return false;
+      return (start === undefined || value >= start) && (end === undefined || value <= end);
+    });
+  }
+
+  sort<T>(items: T[], key: ((item: T) => string | null) | undefined, id: (item: T) => number): T[] {
+    const direction = this.oneOf('sortDir', ['ASC', 'DESC'] as const) === 'DESC' ? -1 : 1;
+    const sortable = (item: T): string => {
+      const raw = key?.(item) ?? null;
+      return raw === null ? '' : (normalizePacificTimestamp(raw) ?? raw);
+    };
+    return [...items].sort((a, b) => {
+      const byKey = sortable(a) < sortable(b) ? -1 : sortable(a) > sortable(b) ? 1 : 0;
+      return direction * (byKey !== 0 ? byKey : id(a) - id(b));
+    });
+  }
+
+  paginate<T>(items: T[]): { items: T[]; total: number; page: number; pages: number } {
+    const page = this.int('page') ?? 1;
+    const pageSize = this.int('pageSize') ?? 100;
+    if (page < 1) throw new BadRequestError('page must be 1 or more');
+    if (pageSize < 1) throw new BadRequestError('pageSize must be 1 or more');
+    if (pageSize > MAX_PAGE_SIZE) throw new BadRequestError(`pageSize must be ${MAX_PAGE_SIZE} or less`);
+    const start = (page - 1) * pageSize;
+    return {
+      items: items.slice(start, start + pageSize),
+      total: items.length,
+      page,
+      pages: Math.ceil(items.length / pageSize),
+    };
+  }
+}
+
+function ok(body: unknown): { status: number; body: unknown } {
+  return { status: 200, body };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function renderShipment(shipment: SimShipment, includeItems: boolean): SimShipment {
+  const copy = structuredClone(shipment);
+  if (!includeItems) copy.shipmentItems = null;
+  return copy;
+}
+
+function store(
+  storeId: number,
+  storeName: string,
+  marketplaceId: number,
+  marketplaceName: string,
+  integrationUrl: string | null,
+  stamp: string,
+): SimStore {
+  return {
+    storeId,
+    storeName,
+    marketplaceId,
+    marketplaceName,
+    accountName: null,
+    email: null,
+    integrationUrl,
+    active: true,
+    companyName: 'Demo Shop',
+    phone: '(415) 555-0100',
+    publicEmail: 'support@demo-shop.example.com',
+    website: 'https://demo-shop.example.com',
+    refreshDate: stamp,
+    lastRefreshAttempt: stamp,
+    createDate: stamp,
+    modifyDate: stamp,
+    autoRefresh: marketplaceId !== 0,
+  };
+}
+
+function channelDate(value: ChannelDate | undefined, fallback: string): string | null {
+  if (value === undefined) return fallback;
+  if (value === null) return null;
+  if (value instanceof Date) return formatPacificTimestamp(value);
+  const normalized = normalizePacificTimestamp(value);
+  if (normalized === undefined) throw new Error(`'${value}' is not a Pacific wall-clock date (yyyy-MM-dd HH:mm:ss)`);
+  return normalized;
+}
+
+function defaultItemInputs(random: () => number): NewOrderItemInput[] {
+  const count = 1 + Math.floor(random() * 3);
+  const start = Math.floor(random() * PRODUCTS.length);
+  return Array.from({ length: count }, (_, index) => {
+    const product = PRODUCTS[(start + index) % PRODUCTS.length] as (typeof PRODUCTS)[number];
+    return {
+      sku: product.sku,
+      name: product.name,
+      unitPrice: product.unitPrice,
+      productId: product.productId,
+      weight: { value: product.ounces, units: 'ounces', WeightUnits: 1 },
+    };
+  });
+}
+
+function defaultServiceCode(carrierCode: string): string {
+  if (carrierCode === 'ups' || carrierCode === 'ups_walleted') return 'ups_ground';
+  if (carrierCode === 'fedex') return 'fedex_ground';
+  return 'usps_priority_mail';
+}
+
+function trackingNumberFor(carrierCode: string, id: number): string {
+  const digits = String(id).padStart(10, '0');
+  if (carrierCode.startsWith('ups')) return `1Z999AA1${digits}`;
+  if (carrierCode === 'fedex') return `77${digits}`;
+  return `940011189922${digits}`;
+}
+
+function deterministicUuid(seed: string): string {
+  const hex = createHash('sha1').update(seed).digest('hex');
+  return [hex.slice(0, 8), hex.slice(8, 12), `5${hex.slice(13, 16)}`, `a${hex.slice(17, 20)}`, hex.slice(20, 32)].join('-');
+}
+
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return (): number => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function pick<T>(values: readonly T[], random: () => number): T {
+  return values[Math.floor(random() * values.length)] as T;
+}
+
+function defined<T extends object>(value: T | undefined): Partial<T> {
+  if (value === undefined) return {};
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}

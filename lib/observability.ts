@@ -1,0 +1,58 @@
+// One Powertools Logger for the service. Its formatter masks emails and phone numbers in every log line, so customer
+// PII cannot reach CloudWatch even when a caller logs a whole object by mistake.
+import { LogFormatter, LogItem, Logger } from '@aws-lambda-powertools/logger';
+import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
+
+const EMAIL = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9-])[A-Za-z0-9.-]*\.([A-Za-z]{2,})/g;
+const PHONE_KEYS = /^(phone|phone_?number|phoneNumber|mobile)$/i;
+const SECRET_KEYS = /^(authorization|token|api_?key|api_?secret|private_?key|password)$/i;
+
+/** `jane.doe@example.com` → `j***@e***.com`. */
+export function maskEmail(value: string): string {
+  return value.replace(EMAIL, '$1***@$2***.$3');
+}
+
+/** Keeps the last two digits of a phone number: `+14155550123` → `+*********23`. */
+export function maskPhone(value: string): string {
+  const digits = value.replace(/\D/g, '');
+  if (digits.length <= 2) return '**';
+  return `${value.trim().startsWith('+') ? '+' : ''}${'*'.repeat(digits.length - 2)}${digits.slice(-2)}`;
+}
+
+/** Deep copy of a log value with emails, phone numbers and secrets masked. */
+export function maskPii(value: unknown, key = '', depth = 0): unknown {
+  if (depth > 8) return '[depth]';
+  if (typeof value === 'string') {
+    if (SECRET_KEYS.test(key)) return '***';
+    if (PHONE_KEYS.test(key)) return maskPhone(value);
+    return maskEmail(value);
+  }
+  if (value instanceof Error) {
+    return { name: value.name, message: maskEmail(value.message), stack: value.stack === undefined ? undefined : maskEmail(value.stack) };
+  }
+  if (Array.isArray(value)) return value.map((item) => maskPii(item, key, depth + 1));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskPii(v, k, depth + 1)]));
+  }
+  return value;
+}
+
+/** Powertools' standard JSON structure, with {@link maskPii} applied to the message and every attribute. */
+class MaskingLogFormatter extends LogFormatter {
+  formatAttributes(attributes: UnformattedAttributes, additionalLogAttributes: LogAttributes): LogItem {
+    return new LogItem({
+      attributes: {
+        level: attributes.logLevel,
+        message: maskEmail(attributes.message),
+        timestamp: this.formatTimestamp(attributes.timestamp),
+        service: attributes.serviceName,
+        cold_start: attributes.lambdaContext?.coldStart,
+        function_name: attributes.lambdaContext?.functionName,
+        function_request_id: attributes.lambdaContext?.awsRequestId,
+        xray_trace_id: attributes.xRayTraceId,
+      },
+    }).addAttributes(maskPii(additionalLogAttributes) as LogAttributes);
+  }
+}
+
+export const logger = new Logger({ serviceName: 'shipstation-klaviyo-sync', logFormatter: new MaskingLogFormatter() });

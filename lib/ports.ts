@@ -1,0 +1,99 @@
+// Ports: what use cases need from the outside world. Adapters in lib/adapters implement them; tests use fakes.
+import type { KlaviyoEvent } from './domain/klaviyo-event.js';
+import type { OrderState } from './domain/order-state.js';
+import type { NotificationMessage, Snapshot } from './domain/snapshot.js';
+
+export interface Clock {
+  now(): Date;
+  sleep(ms: number): Promise<void>;
+}
+
+/** What a use case knows of an account (no secrets beyond what it must hand to an adapter). */
+export interface Account {
+  id: string;
+  shipStationBaseUrl: string;
+  shipStationFingerprint: string;
+  klaviyoFingerprint: string;
+  metricPrefix: string;
+}
+
+export interface AccountDirectory {
+  find(accountId: string): Account | undefined;
+  /** Constant-time comparison of a presented webhook token with the account's. */
+  verifyWebhookToken(accountId: string, presented: string): boolean;
+}
+
+export interface NotificationQueue {
+  enqueue(message: NotificationMessage): Promise<void>;
+}
+
+export interface UpdateQueue {
+  /** Enqueues every snapshot durably, or throws (nothing is reported sent that was not). */
+  enqueueAll(snapshots: Snapshot[]): Promise<void>;
+}
+
+/** Result of reading one webhook resource_url, all pages. */
+export interface FetchedResource {
+  snapshots: Snapshot[];
+  /** Records that did not parse, by kind and position, with the reason. */
+  unreadable: { kind: string; index: number; reason: string }[];
+  requests: number;
+}
+
+export interface ShipStationApi {
+  /**
+   * GETs a resource URL with the account's credentials, following pages.
+   * @throws ShipStationCredentialsError on 401, TransientError when retries are spent
+   */
+  fetchResource(accountId: string, url: URL): Promise<FetchedResource>;
+}
+
+export interface KlaviyoApi {
+  /**
+   * Sends one event; resolves when Klaviyo accepted it (202).
+   * @throws KlaviyoRejectedError when refused for good, TransientError when it may work later
+   */
+  createEvent(event: KlaviyoEvent): Promise<void>;
+}
+
+export type CredentialService = 'shipstation' | 'klaviyo';
+
+export interface CredentialStatusStore {
+  /** Records that a credential failed; returns true only for the first report (so it is logged once). */
+  markInvalid(accountId: string, service: CredentialService, fingerprint: string, reason: string): Promise<boolean>;
+  isInvalid(accountId: string, service: CredentialService, fingerprint: string): Promise<boolean>;
+}
+
+export interface OrderStateStore {
+  get(accountId: string, orderId: number): Promise<OrderState | undefined>;
+  /**
+   * Writes the state if the stored version still equals `state.version` (or nothing is stored when it is 0).
+   * @returns false when another writer got there first
+   */
+  put(state: OrderState): Promise<boolean>;
+}
+
+/** Outcome of trying to take an event for sending. */
+export type ClaimResult = 'claimed' | 'already-sent' | 'suppressed' | 'dead-lettered' | 'in-flight';
+
+export interface DeadLetter {
+  accountId: string;
+  uniqueId: string;
+  metric: string;
+  orderId: number;
+  reason: string;
+  status?: number;
+  /** The request body that was refused, so an operator can replay it once the cause is fixed. */
+  body: unknown;
+  at: string;
+}
+
+/** The outbox and dedupe ledger: one record per unique_id, written with single-item conditional writes only. */
+export interface EventLedger {
+  claim(accountId: string, uniqueId: string, now: Date): Promise<ClaimResult>;
+  markSent(accountId: string, uniqueId: string, now: Date): Promise<void>;
+  release(accountId: string, uniqueId: string): Promise<void>;
+  deadLetter(record: DeadLetter): Promise<void>;
+  /** Marks an event that must never be sent (a label voided before its Order Shipped went out). */
+  suppress(accountId: string, uniqueId: string, reason: string, now: Date): Promise<ClaimResult | 'suppressed-now'>;
+}

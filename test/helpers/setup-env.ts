@@ -1,0 +1,6 @@
+// Tests never reach AWS: fake credentials and a region, quiet logs unless asked for.
+process.env.AWS_REGION ??= 'us-east-1';
+process.env.AWS_ACCESS_KEY_ID ??= 'test';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+process.env.POWERTOOLS_LOG_LEVEL ??= process.env.TEST_LOG_LEVEL ?? 'SILENT';
+process.env.POWERTOOLS_SERVICE_NAME ??= 'shipstation-klaviyo-sync';
