@@ -31,6 +31,9 @@ export const webhookNotificationSchema = z.object({
 });
 export type WebhookNotification = z.infer<typeof webhookNotificationSchema>;
 
+/** A webhook body after the edge read it: the notification, or why it is not one. */
+export type ParsedNotification = { ok: true; value: WebhookNotification } | { ok: false; reason: string };
+
 const text = z.string().nullish();
 const amount = z.number().nullish();
 

@@ -3,13 +3,11 @@ import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
 import { BadInputError, PayloadTooLargeError, UnauthorizedError } from '../domain/errors.js';
-import { webhookNotificationSchema, type WebhookNotification } from '../domain/shipstation.js';
+import { webhookNotificationSchema, type ParsedNotification } from '../domain/shipstation.js';
 import { logger } from '../observability.js';
 
 /** A V1 notification is two short strings (resource_url is at most 200 characters); anything this big is not one. */
 export const WEBHOOK_BODY_LIMIT_BYTES = 16 * 1024;
-
-export type ParsedNotification = { ok: true; value: WebhookNotification } | { ok: false; reason: string };
 
 export interface WebhookRequest {
   accountId: string;

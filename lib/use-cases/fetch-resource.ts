@@ -19,13 +19,15 @@ export class UnreadableRecordsError extends Error {
   }
 }
 
+export type FetchResource = (message: NotificationMessage) => Promise<{ snapshots: number; requests: number }>;
+
 /**
  * Fetches a notified resource and enqueues one snapshot per order, shipment or fulfilment. While the account's
  * ShipStation key is known to be invalid no request is made (the message waits and is retried); the first 401 marks
  * it invalid and is logged once.
  */
-export function makeFetchResource(deps: FetchResourceDeps) {
-  return async (message: NotificationMessage): Promise<{ snapshots: number; requests: number }> => {
+export function makeFetchResource(deps: FetchResourceDeps): FetchResource {
+  return async (message) => {
     const account = deps.accounts.find(message.accountId);
     if (account === undefined) throw new BadInputError(`unknown account ${message.accountId}`);
     if (await deps.credentials.isInvalid(account.id, 'shipstation', account.shipStationFingerprint)) {

@@ -1,0 +1,22 @@
+// SQS notifications → fetchResource → ShipStation (GET resource_url) → SQS updates. Partial batch failures.
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { notificationMessageSchema } from '../lib/domain/snapshot.js';
+import { processRecords } from '../lib/edge/sqs.js';
+import { logger } from '../lib/observability.js';
+import { wiring } from '../lib/wiring.js';
+
+const { fetchResource } = wiring();
+
+/** Fetches each notified resource; a failed record is retried by SQS alone. */
+export async function fetchResources(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  return processRecords(event, context, notificationMessageSchema, async (message) => {
+    const result = await fetchResource(message);
+    logger.info('resource fetched', { accountId: message.accountId, resourceType: message.resourceType, ...result });
+  });
+}
+
+export const handler = middy<SQSEvent, SQSBatchResponse>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .handler(fetchResources);

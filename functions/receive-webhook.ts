@@ -1,0 +1,23 @@
+// API Gateway HTTP API (POST /webhooks/shipstation/{accountId}?token=…) → acceptWebhook → SQS notifications.
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { httpErrors, jsonResponse, readWebhookRequest } from '../lib/edge/http.js';
+import { logger } from '../lib/observability.js';
+import { wiring } from '../lib/wiring.js';
+
+const { acceptWebhook } = wiring();
+
+/** Answers ShipStation at once: 200 when queued or deliberately ignored, 4xx with a reason otherwise. */
+export async function receiveWebhook(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  const request = readWebhookRequest(event);
+  logger.appendKeys({ accountId: request.accountId });
+  const result = await acceptWebhook(request);
+  if (result.status === 'ignored') logger.info('webhook ignored', { reason: result.reason });
+  return jsonResponse(200, result);
+}
+
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(httpErrors())
+  .handler(receiveWebhook);
