@@ -1,0 +1,189 @@
+// A small stand-in for Lambda's SQS event source mapping and API Gateway's HTTP API, so the same handlers run
+// locally: queue records are received, handed over as an SQSEvent, deleted unless reported in batchItemFailures,
+// and otherwise left to reappear after the visibility timeout (and reach the DLQ after maxReceiveCount).
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** A Lambda context good enough for Powertools and middy. */
+export function lambdaContext(functionName: string, timeoutMs = 30_000): Context {
+  const deadline = Date.now() + timeoutMs;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** SQS messages as Lambda delivers them. */
+export function toSqsEvent(messages: Message[], queueArn: string): SQSEvent {
+  const records: SQSRecord[] = messages.map((m) => ({
+    messageId: m.MessageId ?? randomUUID(),
+    receiptHandle: m.ReceiptHandle ?? '',
+    body: m.Body ?? '',
+    attributes: {
+      ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
+      SentTimestamp: m.Attributes?.SentTimestamp ?? String(Date.now()),
+      SenderId: 'local',
+      ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+    },
+    messageAttributes: Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, { dataType: v.DataType ?? 'String', stringValue: v.StringValue }])),
+    md5OfBody: m.MD5OfBody ?? '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: 'us-east-1',
+  }));
+  return { Records: records };
+}
+
+export interface QueueConsumer {
+  /** Receives once and runs the handler; returns how many records were handed over. */
+  pollOnce(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Consumes a queue with a handler, like an event source mapping with ReportBatchItemFailures.
+ * @param options.loop when true, keeps polling until stopped; tests drive `pollOnce` themselves instead
+ */
+export function consumeQueue(options: {
+  sqs: SQSClient;
+  queueUrl: string;
+  functionName: string;
+  handler: SqsHandler;
+  batchSize?: number;
+  loop?: boolean;
+  idleMs?: number;
+  onError?: (error: unknown) => void;
+}): QueueConsumer {
+  let running = options.loop ?? false;
+  const queueArn = `arn:aws:sqs:us-east-1:000000000000:${options.queueUrl.split('/').pop() ?? 'queue'}`;
+  const pollOnce = async (): Promise<number> => {
+    const { Messages } = await options.sqs.send(new ReceiveMessageCommand({
+      QueueUrl: options.queueUrl,
+      MaxNumberOfMessages: options.batchSize ?? 10,
+      WaitTimeSeconds: 0,
+      AttributeNames: ['All'],
+      MessageAttributeNames: ['All'],
+    }));
+    // local-aws-sqs can return one message twice in a response; Lambda never does.
+    const unique = [...new Map((Messages ?? []).map((m) => [m.MessageId, m])).values()];
+    if (unique.length === 0) return 0;
+    const event = toSqsEvent(unique, queueArn);
+    let failed: Set<string>;
+    try {
+      const response = await options.handler(event, lambdaContext(options.functionName));
+      failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+    } catch (error) {
+      options.onError?.(error);
+      failed = new Set(event.Records.map((r) => r.messageId));
+    }
+    const done = event.Records.filter((r) => !failed.has(r.messageId));
+    if (done.length > 0) {
+      await options.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: options.queueUrl, Entries: done.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })) }));
+    }
+    return unique.length;
+  };
+  const loop = (async () => {
+    while (running) {
+      try {
+        const count = await pollOnce();
+        if (count === 0) await new Promise((resolve) => setTimeout(resolve, options.idleMs ?? 100));
+      } catch (error) {
+        options.onError?.(error);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  })();
+  return {
+    pollOnce,
+    stop: async () => {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+/** API Gateway HTTP API (payload 2.0) in front of one handler for `POST /webhooks/shipstation/{accountId}`. */
+export async function serveHttpApi(options: { handler: HttpHandler; port?: number; host?: string; functionName: string }): Promise<{ url: string; close(): Promise<void> }> {
+  const route = /^\/webhooks\/shipstation\/([^/?]+)$/;
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      // API Gateway's own payload limit is 10 MB; beyond that it answers 413 without invoking the function.
+      if (size <= 10 * 1024 * 1024) chunks.push(chunk);
+    });
+    req.on('end', () => {
+      void (async () => {
+        const url = new URL(req.url ?? '/', 'http://localhost');
+        const match = route.exec(url.pathname);
+        if (req.method !== 'POST' || match === null) {
+          res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"Not Found"}');
+          return;
+        }
+        if (size > 10 * 1024 * 1024) {
+          res.writeHead(413, { 'content-type': 'application/json' }).end('{"message":"Request Entity Too Large"}');
+          return;
+        }
+        const body = Buffer.concat(chunks).toString('utf8');
+        const event: APIGatewayProxyEventV2 = {
+          version: '2.0',
+          routeKey: 'POST /webhooks/shipstation/{accountId}',
+          rawPath: url.pathname,
+          rawQueryString: url.search.slice(1),
+          headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v ?? ''])),
+          queryStringParameters: url.search === '' ? undefined : Object.fromEntries(url.searchParams.entries()),
+          pathParameters: { accountId: decodeURIComponent(match[1] ?? '') },
+          requestContext: {
+            accountId: '000000000000',
+            apiId: 'local',
+            domainName: 'localhost',
+            domainPrefix: 'localhost',
+            http: { method: 'POST', path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: req.headers['user-agent'] ?? '' },
+            requestId: randomUUID(),
+            routeKey: 'POST /webhooks/shipstation/{accountId}',
+            stage: '$default',
+            time: new Date().toISOString(),
+            timeEpoch: Date.now(),
+          },
+          body,
+          isBase64Encoded: false,
+        };
+        try {
+          const result = await options.handler(event, lambdaContext(options.functionName, 10_000));
+          res.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>).end(result.body ?? '');
+        } catch {
+          res.writeHead(500, { 'content-type': 'application/json' }).end('{"message":"Internal Server Error"}');
+        }
+      })();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}

@@ -1,0 +1,124 @@
+// The whole live path on this machine: HTTP API → receive-webhook → SQS → fetch-resource → SQS → publish-events,
+// the same handler code as in Lambda, on embedded DynamoDB/SQS stand-ins. Without ShipStation/Klaviyo credentials it
+// starts the built-in simulators and subscribes the webhooks itself, so events flow end to end with no account.
+import { randomBytes } from 'node:crypto';
+import { DateTime } from 'luxon';
+import { startLocalAws, type LocalAws } from './aws-stand-ins.js';
+import { consumeQueue, serveHttpApi, type QueueConsumer } from './lambda-runtime.js';
+import { KlaviyoSimulator, type AcceptedEvent } from './simulators/klaviyo-simulator.js';
+import { ShipStationSimulator } from './simulators/shipstation-simulator.js';
+
+export const SIMULATED_CREDENTIALS = {
+  shipStationKey: 'simulated-shipstation-key',
+  shipStationSecret: 'simulated-shipstation-secret',
+  klaviyoKey: 'simulated-klaviyo-private-key',
+};
+
+/** The V1 webhook events the service subscribes to. */
+export const SUBSCRIBED_EVENTS = ['ORDER_NOTIFY', 'SHIP_NOTIFY', 'FULFILLMENT_SHIPPED', 'FULFILLMENT_REJECTED'] as const;
+
+export interface LocalStackOptions {
+  /** The user's environment: ShipStation/Klaviyo credentials there mean "talk to the real services". */
+  env?: Record<string, string | undefined>;
+  /** Port of the webhook endpoint (0 picks a free one). */
+  port?: number;
+  /** How many times the ShipStation simulator delivers each webhook (duplicates are normal). */
+  webhookDeliveries?: number;
+  visibilityTimeoutSeconds?: number;
+  maxReceiveCount?: number;
+  /** Called for each event the Klaviyo simulator recorded. */
+  onEvent?: (event: AcceptedEvent) => void;
+  onError?: (error: unknown) => void;
+  /** Consume queues continuously (default) or leave polling to the caller. */
+  consume?: 'loop' | 'manual';
+}
+
+export interface LocalStack {
+  mode: 'simulated' | 'real';
+  webhookUrl: string;
+  aws: LocalAws;
+  shipStation?: ShipStationSimulator;
+  klaviyo?: KlaviyoSimulator;
+  consumers: { fetchResource: QueueConsumer; publishEvents: QueueConsumer };
+  close(): Promise<void>;
+}
+
+const hasRealCredentials = (env: Record<string, string | undefined>): boolean =>
+  [env.SHIPSTATION_API_KEY, env.SHIPSTATION_API_SECRET, env.KLAVIYO_PRIVATE_KEY].every((v) => v !== undefined && v.trim() !== '');
+
+async function subscribeWebhooks(shipStation: ShipStationSimulator, targetUrl: string): Promise<void> {
+  const authorization = `Basic ${Buffer.from(`${SIMULATED_CREDENTIALS.shipStationKey}:${SIMULATED_CREDENTIALS.shipStationSecret}`).toString('base64')}`;
+  for (const event of SUBSCRIBED_EVENTS) {
+    const response = await fetch(`${shipStation.baseUrl}/webhooks/subscribe`, {
+      method: 'POST',
+      headers: { Authorization: authorization, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ target_url: targetUrl, event, friendly_name: `shipstation-klaviyo-sync ${event}` }),
+    });
+    if (!response.ok) throw new Error(`subscribing ${event} failed with ${response.status}`);
+  }
+}
+
+/**
+ * Starts the local stack. Sets process.env for the handlers (they read it at cold start, like Lambda), so run one
+ * stack per process.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const userEnv = options.env ?? process.env;
+  const mode = hasRealCredentials(userEnv) ? 'real' : 'simulated';
+  const aws = await startLocalAws({ visibilityTimeoutSeconds: options.visibilityTimeoutSeconds, maxReceiveCount: options.maxReceiveCount });
+  let shipStation: ShipStationSimulator | undefined;
+  let klaviyo: KlaviyoSimulator | undefined;
+  const accountEnv: Record<string, string> = {};
+  if (mode === 'simulated') {
+    shipStation = await ShipStationSimulator.start({
+      apiKey: SIMULATED_CREDENTIALS.shipStationKey,
+      apiSecret: SIMULATED_CREDENTIALS.shipStationSecret,
+      webhookDeliveries: options.webhookDeliveries ?? 1,
+      onWebhookError: options.onError,
+    });
+    klaviyo = await KlaviyoSimulator.start({ privateKeys: [SIMULATED_CREDENTIALS.klaviyoKey], onEventAccepted: options.onEvent });
+    Object.assign(accountEnv, {
+      SHIPSTATION_API_KEY: SIMULATED_CREDENTIALS.shipStationKey,
+      SHIPSTATION_API_SECRET: SIMULATED_CREDENTIALS.shipStationSecret,
+      SHIPSTATION_KEY_EXPIRES_ON: DateTime.utc().plus({ days: 180 }).toISODate(),
+      SHIPSTATION_BASE_URL: shipStation.baseUrl,
+      KLAVIYO_PRIVATE_KEY: SIMULATED_CREDENTIALS.klaviyoKey,
+      KLAVIYO_BASE_URL: klaviyo.baseUrl,
+      WEBHOOK_TOKEN: userEnv.WEBHOOK_TOKEN ?? randomBytes(18).toString('base64url'),
+    });
+  } else if (userEnv.WEBHOOK_TOKEN === undefined) {
+    accountEnv.WEBHOOK_TOKEN = randomBytes(18).toString('base64url');
+  }
+  Object.assign(process.env, userEnv === process.env ? {} : userEnv, aws.env, accountEnv);
+  process.env.POWERTOOLS_SERVICE_NAME ??= 'shipstation-klaviyo-sync';
+
+  const [receiveWebhook, fetchResource, publishEvents] = await Promise.all([
+    import('../../functions/receive-webhook.js'),
+    import('../../functions/fetch-resource.js'),
+    import('../../functions/publish-events.js'),
+  ]);
+  const http = await serveHttpApi({ handler: receiveWebhook.handler, port: options.port ?? 0, functionName: 'receive-webhook' });
+  const accountId = process.env.ACCOUNT_ID ?? 'default';
+  const webhookUrl = `${http.url}/webhooks/shipstation/${accountId}?token=${encodeURIComponent(process.env.WEBHOOK_TOKEN ?? '')}`;
+  if (shipStation !== undefined) await subscribeWebhooks(shipStation, webhookUrl);
+
+  const loop = (options.consume ?? 'loop') === 'loop';
+  const consumers = {
+    fetchResource: consumeQueue({ sqs: aws.sqs, queueUrl: aws.queues.notifications, functionName: 'fetch-resource', handler: fetchResource.handler, batchSize: 5, loop, onError: options.onError }),
+    publishEvents: consumeQueue({ sqs: aws.sqs, queueUrl: aws.queues.updates, functionName: 'publish-events', handler: publishEvents.handler, batchSize: 10, loop, onError: options.onError }),
+  };
+  return {
+    mode,
+    webhookUrl,
+    aws,
+    shipStation,
+    klaviyo,
+    consumers,
+    close: async () => {
+      await Promise.all([consumers.fetchResource.stop(), consumers.publishEvents.stop()]);
+      await http.close();
+      await Promise.all([shipStation?.close(), klaviyo?.close()]);
+      await aws.close();
+    },
+  };
+}

@@ -1,0 +1,73 @@
+// `npm start`: runs the live path locally and shows what Klaviyo accepted. With no credentials configured a small
+// simulated shop takes orders and prints labels, so a newcomer sees events flow within seconds.
+import type { AcceptedEvent } from './simulators/klaviyo-simulator.js';
+import type { ShipStationSimulator } from './simulators/shipstation-simulator.js';
+
+// Set before the logger and the SDK load. The printed Klaviyo events tell the story; POWERTOOLS_LOG_LEVEL=INFO shows
+// every handler's structured log too. The local run may be on Node 20, where the SDK warns about Lambda's Node 22 plan.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const { maskEmail, maskPhone } = await import('../observability.js');
+const { startLocalStack } = await import('./stack.js');
+
+const port = Number(process.env.PORT ?? 3000);
+
+const describe = (event: AcceptedEvent): string => {
+  const p = event.properties;
+  const who = typeof event.profile.email === 'string' ? maskEmail(event.profile.email) : typeof event.profile.phone_number === 'string' ? maskPhone(event.profile.phone_number) : 'unknown';
+  const tracking = typeof p.TrackingURL === 'string' ? `  ${p.TrackingURL}` : typeof p.TrackingNumber === 'string' ? `  tracking ${p.TrackingNumber}` : '';
+  return `${event.time ?? ''}  ${event.metric.padEnd(26)} order ${String(p.OrderNumber ?? p.OrderId ?? '?').padEnd(6)} ${who}${event.backfill ? '  (backfill)' : ''}${tracking}`;
+};
+
+/** A shop that is open for business: a new order every few seconds, a label for the oldest unshipped one. */
+function runDemoShop(shop: ShipStationSimulator): () => void {
+  const carriers = [
+    { carrierCode: 'ups', serviceCode: 'ups_ground' },
+    { carrierCode: 'stamps_com', serviceCode: 'usps_priority_mail' },
+    { carrierCode: 'fedex', serviceCode: 'fedex_home_delivery' },
+  ];
+  const unshipped: number[] = [];
+  let tick = 0;
+  const timer = setInterval(() => {
+    tick += 1;
+    if (tick % 2 === 1) {
+      const order = shop.importOrder();
+      unshipped.push(order.orderId);
+      console.log(`shop     order ${order.orderNumber} placed (${order.items.length} item(s), $${order.orderTotal.toFixed(2)})`);
+    } else {
+      const orderId = unshipped.shift();
+      if (orderId === undefined) return;
+      const shipment = shop.createLabel(orderId, carriers[tick % carriers.length]);
+      console.log(`shop     label printed for order ${shipment.orderNumber}: ${shipment.carrierCode} ${shipment.trackingNumber}`);
+    }
+  }, 3000);
+  return () => clearInterval(timer);
+}
+
+const stack = await startLocalStack({
+  port,
+  onEvent: (event) => console.log(`klaviyo  ✔ ${describe(event)}`),
+  onError: (error) => console.error('local runtime error:', error instanceof Error ? error.message : error),
+});
+
+console.log('');
+console.log(`shipstation-klaviyo-sync running locally (${stack.mode === 'simulated' ? 'built-in ShipStation and Klaviyo simulators' : 'real ShipStation and Klaviyo'})`);
+console.log(`  webhook URL:  ${stack.webhookUrl}`);
+console.log(`  DynamoDB:     dynalite ${stack.aws.dynamodbEndpoint} (table ${stack.aws.tableName})`);
+console.log(`  SQS:          local-aws-sqs ${stack.aws.sqsEndpoint}`);
+if (stack.shipStation !== undefined) {
+  console.log(`  ShipStation:  simulator ${stack.shipStation.baseUrl} (webhooks subscribed)`);
+  console.log(`  Klaviyo:      simulator ${stack.klaviyo?.baseUrl} — accepted events are printed below`);
+} else {
+  console.log('  ShipStation cannot reach localhost: expose the webhook URL (e.g. through a tunnel) and register it in ShipStation.');
+}
+console.log('Press Ctrl+C to stop.\n');
+
+const stopShop = stack.shipStation === undefined ? () => undefined : runDemoShop(stack.shipStation);
+const shutdown = async (): Promise<void> => {
+  stopShop();
+  await stack.close();
+  process.exit(0);
+};
+process.once('SIGINT', () => void shutdown());
+process.once('SIGTERM', () => void shutdown());

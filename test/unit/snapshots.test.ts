@@ -1,0 +1,336 @@
+import { fulfillmentSchema, orderSchema, shipmentSchema } from '../../lib/domain/shipstation.js';
+import { snapshotSchema } from '../../lib/domain/snapshot.js';
+import { fulfillmentSnapshot, orderSnapshot, shipmentSnapshot, snapshotsFromPage } from '../../lib/normalise/snapshots.js';
+import * as factories from '../helpers/factories.js';
+import { rawAddress, rawFulfillment, rawOrder, rawOrderItem, rawShipment } from '../helpers/factories.js';
+
+describe('orderSnapshot', () => {
+  it('turns a raw order into a snapshot with UTC instants, the customer and the items', () => {
+    // Prepare
+    const order = orderSchema.parse(rawOrder());
+
+    // Act
+    const snapshot = orderSnapshot('default', order);
+
+    // Assess
+    expect(snapshot).toEqual(factories.orderSnapshot());
+    expect(snapshotSchema.parse(snapshot)).toEqual(snapshot);
+  });
+
+  it('converts winter Pacific timestamps with the PST offset', () => {
+    // Prepare
+    const order = orderSchema.parse(rawOrder({ createDate: '2026-01-15T10:15:00.0000000', modifyDate: '2026-01-15 10:20:00', holdUntilDate: '2026-01-20', orderStatus: 'on_hold' }));
+
+    // Act
+    const snapshot = orderSnapshot('default', order);
+
+    // Assess
+    expect(snapshot).toMatchObject({
+      status: 'on_hold',
+      createdAt: '2026-01-15T18:15:00.000Z',
+      modifiedAt: '2026-01-15T18:20:00.000Z',
+      holdUntilAt: '2026-01-20T08:00:00.000Z',
+    });
+  });
+
+  it('takes the name from billTo before shipTo and splits off the last word as the last name', () => {
+    // Prepare
+    const order = orderSchema.parse(rawOrder({ billTo: rawAddress({ name: 'Mary Ann van Dyke', phone: null }), shipTo: rawAddress({ name: 'Gift Recipient' }) }));
+
+    // Act
+    const snapshot = orderSnapshot('default', order);
+
+    // Assess
+    expect(snapshot.customer).toEqual({ email: 'jane.doe@example.com', phone: '+14155550132', firstName: 'Mary Ann van', lastName: 'Dyke' });
+  });
+
+  it('falls back to the shipTo name when billTo has none, and keeps a single name as the first name', () => {
+    // Prepare
+    const order = orderSchema.parse(rawOrder({ billTo: rawAddress({ name: '   ', phone: null }), shipTo: rawAddress({ name: 'Cher' }) }));
+
+    // Act
+    const snapshot = orderSnapshot('default', order);
+
+    // Assess
+    expect(snapshot.customer.firstName).toBe('Cher');
+    expect(snapshot.customer).not.toHaveProperty('lastName');
+  });
+
+  it('takes the billTo phone before the shipTo phone, in E.164 for the billTo country', () => {
+    // Prepare
+    const order = orderSchema.parse(rawOrder({
+      billTo: rawAddress({ phone: '020 7946 0958', country: 'GB' }),
+      shipTo: rawAddress({ phone: '(415) 555-0132', country: 'US' }),
+    }));
+
+    // Act
+    const snapshot = orderSnapshot('default', order);
+
+    // Assess
+    expect(snapshot.customer.phone).toBe('+442079460958');
+  });
+
+  it('leaves out a phone that is not a valid number', () => {
+    // Prepare
+    const order = orderSchema.parse(rawOrder({ billTo: rawAddress({ phone: '12' }), shipTo: rawAddress({ phone: 'n/a' }) }));
+
+    // Act
+    const snapshot = orderSnapshot('default', order);
+
+    // Assess
+    expect(snapshot.customer.phone).toBeUndefined();
+  });
+
+  it('leaves out a customer email without an @', () => {
+    // Prepare
+    const order = orderSchema.parse(rawOrder({ customerEmail: 'marketplace-buyer' }));
+
+    // Act
+    const snapshot = orderSnapshot('default', order);
+
+    // Assess
+    expect(snapshot.customer.email).toBeUndefined();
+  });
+
+  it('drops adjustment lines and keeps the real items', () => {
+    // Prepare
+    const order = orderSchema.parse(rawOrder({
+      items: [
+        rawOrderItem(),
+        rawOrderItem({ orderItemId: 502, sku: null, name: 'Discount SUMMER10', quantity: 1, unitPrice: -3.5, adjustment: true }),
+        rawOrderItem({ orderItemId: 503, sku: 'TEE-M', name: 'T-Shirt (M)', quantity: 1, unitPrice: 20, imageUrl: null }),
+      ],
+    }));
+
+    // Act
+    const snapshot = orderSnapshot('default', order);
+
+    // Assess
+    expect(snapshot.items).toEqual([
+      { sku: 'MUG-BLUE', name: 'Blue Mug', quantity: 2, unitPrice: 14.99, imageUrl: 'https://cdn.example.com/mug-blue.png' },
+      { sku: 'TEE-M', name: 'T-Shirt (M)', quantity: 1, unitPrice: 20, imageUrl: undefined },
+    ]);
+  });
+
+  it('removes blank strings instead of keeping them as values', () => {
+    // Prepare
+    const order = orderSchema.parse(rawOrder({
+      orderNumber: '  ',
+      requestedShippingService: '',
+      shipTo: rawAddress({ city: ' ', state: '', postalCode: '  94105 ', country: 'US' }),
+      items: [rawOrderItem({ sku: '', imageUrl: '  ' })],
+    }));
+
+    // Act
+    const snapshot = orderSnapshot('default', order);
+
+    // Assess
+    expect(snapshot.orderNumber).toBeUndefined();
+    expect(snapshot.requestedShippingService).toBeUndefined();
+    expect(snapshot.shipTo).toEqual({ city: undefined, region: undefined, postalCode: '94105', country: 'US' });
+    expect(snapshot.items[0]).toMatchObject({ sku: undefined, imageUrl: undefined, name: 'Blue Mug' });
+  });
+
+  it('reads the store id from advancedOptions', () => {
+    // Prepare
+    const order = orderSchema.parse(rawOrder({ advancedOptions: { storeId: 31337 } }));
+
+    // Act
+    const snapshot = orderSnapshot('acme', order);
+
+    // Assess
+    expect(snapshot.storeId).toBe(31337);
+    expect(snapshot.accountId).toBe('acme');
+  });
+
+  it('throws when modifyDate cannot be read', () => {
+    // Prepare
+    const order = orderSchema.parse(rawOrder({ modifyDate: 'yesterday' }));
+
+    // Act
+    const act = (): unknown => orderSnapshot('default', order);
+
+    // Assess
+    expect(act).toThrow('unreadable modifyDate "yesterday"');
+  });
+});
+
+describe('shipmentSnapshot', () => {
+  it('turns a raw shipment into a snapshot with its items', () => {
+    // Prepare
+    const shipment = shipmentSchema.parse(rawShipment());
+
+    // Act
+    const snapshot = shipmentSnapshot('default', shipment);
+
+    // Assess
+    expect(snapshot).toEqual(factories.shipmentSnapshot());
+    expect(snapshotSchema.parse(snapshot)).toEqual(snapshot);
+  });
+
+  it('takes the shipTo name and phone as the customer', () => {
+    // Prepare
+    const shipment = shipmentSchema.parse(rawShipment({ shipTo: rawAddress({ name: 'Sam Lee', phone: '020 7946 0958', country: 'GB' }) }));
+
+    // Act
+    const snapshot = shipmentSnapshot('default', shipment);
+
+    // Assess
+    expect(snapshot.customer).toEqual({ email: 'jane.doe@example.com', phone: '+442079460958', firstName: 'Sam', lastName: 'Lee' });
+  });
+
+  it('reads a voided label with its void time in UTC', () => {
+    // Prepare
+    const shipment = shipmentSchema.parse(rawShipment({ voided: true, voidDate: '2026-07-05T14:45:30.1230000' }));
+
+    // Act
+    const snapshot = shipmentSnapshot('default', shipment);
+
+    // Assess
+    expect(snapshot.voided).toBe(true);
+    expect(snapshot.voidedAt).toBe('2026-07-05T21:45:30.123Z');
+  });
+
+  it('keeps only the calendar date of shipDate', () => {
+    // Prepare
+    const shipment = shipmentSchema.parse(rawShipment({ shipDate: '2026-07-06T00:00:00.0000000' }));
+
+    // Act
+    const snapshot = shipmentSnapshot('default', shipment);
+
+    // Assess
+    expect(snapshot.shipDate).toBe('2026-07-06');
+  });
+
+  it('marks a return label', () => {
+    // Prepare
+    const shipment = shipmentSchema.parse(rawShipment({ isReturnLabel: true }));
+
+    // Act
+    const snapshot = shipmentSnapshot('default', shipment);
+
+    // Assess
+    expect(snapshot.isReturnLabel).toBe(true);
+  });
+
+  it('reads null flags and null items as a live outbound label without items', () => {
+    // Prepare
+    const shipment = shipmentSchema.parse(rawShipment({ isReturnLabel: null, voided: null, shipmentItems: null }));
+
+    // Act
+    const snapshot = shipmentSnapshot('default', shipment);
+
+    // Assess
+    expect(snapshot).toMatchObject({ isReturnLabel: false, voided: false, items: [] });
+  });
+});
+
+describe('fulfillmentSnapshot', () => {
+  it('turns a raw fulfilment into a snapshot named after its provider', () => {
+    // Prepare
+    const fulfillment = fulfillmentSchema.parse(rawFulfillment());
+
+    // Act
+    const snapshot = fulfillmentSnapshot('default', fulfillment);
+
+    // Assess
+    expect(snapshot).toEqual(factories.fulfillmentSnapshot());
+    expect(snapshotSchema.parse(snapshot)).toEqual(snapshot);
+  });
+
+  it('falls back to the provider code when the provider has no name', () => {
+    // Prepare
+    const fulfillment = fulfillmentSchema.parse(rawFulfillment({ sellerFillProviderName: '', fulfillmentProviderCode: 'amazon_fba' }));
+
+    // Act
+    const snapshot = fulfillmentSnapshot('default', fulfillment);
+
+    // Assess
+    expect(snapshot.provider).toBe('amazon_fba');
+  });
+
+  it('has no provider for a "Mark as Shipped" fulfilment', () => {
+    // Prepare
+    const fulfillment = fulfillmentSchema.parse(rawFulfillment({ sellerFillProviderId: null, sellerFillProviderName: null, fulfillmentProviderCode: null }));
+
+    // Act
+    const snapshot = fulfillmentSnapshot('default', fulfillment);
+
+    // Assess
+    expect(snapshot.provider).toBeUndefined();
+  });
+
+  it('reads a voided fulfilment', () => {
+    // Prepare
+    const fulfillment = fulfillmentSchema.parse(rawFulfillment({ voided: true, voidDate: '2026-01-15T10:00:00.0000000' }));
+
+    // Act
+    const snapshot = fulfillmentSnapshot('default', fulfillment);
+
+    // Assess
+    expect(snapshot).toMatchObject({ voided: true, voidedAt: '2026-01-15T18:00:00.000Z' });
+  });
+});
+
+describe('snapshotsFromPage', () => {
+  it('reads every record of an orders page', () => {
+    // Prepare
+    const page = { orders: [rawOrder(), rawOrder({ orderId: 123457, orderStatus: 'cancelled' })] };
+
+    // Act
+    const result = snapshotsFromPage('default', page);
+
+    // Assess
+    expect(result.unreadable).toEqual([]);
+    expect(result.snapshots.map((s) => [s.kind, s.orderId])).toEqual([['order', 123456], ['order', 123457]]);
+  });
+
+  it('collects an unreadable record without losing the others', () => {
+    // Prepare
+    const page = { orders: [rawOrder({ orderId: 1 }), rawOrder({ orderId: 2, orderStatus: 'lost_in_space' }), rawOrder({ orderId: 3 })] };
+
+    // Act
+    const result = snapshotsFromPage('default', page);
+
+    // Assess
+    expect(result.snapshots.map((s) => s.orderId)).toEqual([1, 3]);
+    expect(result.unreadable).toHaveLength(1);
+    expect(result.unreadable[0]).toMatchObject({ kind: 'order', index: 1 });
+    expect(result.unreadable[0]?.reason).toMatch(/orderStatus/);
+  });
+
+  it('collects a record whose timestamp cannot be read, with the field in the reason', () => {
+    // Prepare
+    const page = { shipments: [rawShipment({ createDate: 'soon' }), rawShipment({ shipmentId: 2 })] };
+
+    // Act
+    const result = snapshotsFromPage('default', page);
+
+    // Assess
+    expect(result.snapshots).toHaveLength(1);
+    expect(result.unreadable).toEqual([{ kind: 'shipment', index: 0, reason: 'unreadable createDate "soon"' }]);
+  });
+
+  it('reads shipments and fulfilments of the same page', () => {
+    // Prepare
+    const page = { shipments: [rawShipment()], fulfillments: [rawFulfillment(), 'not a record'] };
+
+    // Act
+    const result = snapshotsFromPage('default', page);
+
+    // Assess
+    expect(result.snapshots.map((s) => s.kind)).toEqual(['shipment', 'fulfillment']);
+    expect(result.unreadable).toEqual([expect.objectContaining({ kind: 'fulfillment', index: 1 })]);
+  });
+
+  it('returns nothing for an empty page', () => {
+    // Prepare
+    const page = { orders: null, shipments: [] };
+
+    // Act
+    const result = snapshotsFromPage('default', page);
+
+    // Assess
+    expect(result).toEqual({ snapshots: [], unreadable: [] });
+  });
+});
