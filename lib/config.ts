@@ -15,7 +15,7 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
  * Credentials are only ever sent to ShipStation and Klaviyo: a base URL is either the real service's host over https
  * or a loopback address (tests, the local simulators).
  */
-const baseUrl = (name: string, realHost: RegExp, fallback: string): z.ZodType<string> =>
+const baseUrl = (name: string, realHost: RegExp, hostDescription: string, fallback: string): z.ZodType<string> =>
   z
     .string()
     .default(fallback)
@@ -28,7 +28,7 @@ const baseUrl = (name: string, realHost: RegExp, fallback: string): z.ZodType<st
       } catch {
         return false;
       }
-    }, `${name} must be https://${realHost.source.replace(/\\/g, '').replace(/^\^|\$$/g, '')} or a loopback address`)
+    }, `${name} must be https://${hostDescription} or a loopback address`)
     .transform((value) => value.replace(/\/+$/, ''));
 
 const required = (name: string): z.ZodString => z.string({ error: `${name} is required` }).trim().min(1, `${name} is required`);
@@ -38,9 +38,9 @@ const envSchema = z.object({
   SHIPSTATION_API_KEY: required('SHIPSTATION_API_KEY'),
   SHIPSTATION_API_SECRET: required('SHIPSTATION_API_SECRET'),
   SHIPSTATION_KEY_EXPIRES_ON: z.iso.date({ error: 'SHIPSTATION_KEY_EXPIRES_ON must be a date (YYYY-MM-DD)' }),
-  SHIPSTATION_BASE_URL: baseUrl('SHIPSTATION_BASE_URL', /^ssapi\d*\.shipstation\.com$/, DEFAULT_SHIPSTATION_BASE_URL),
+  SHIPSTATION_BASE_URL: baseUrl('SHIPSTATION_BASE_URL', /^ssapi\d*\.shipstation\.com$/, 'ssapi<digits>.shipstation.com', DEFAULT_SHIPSTATION_BASE_URL),
   KLAVIYO_PRIVATE_KEY: required('KLAVIYO_PRIVATE_KEY'),
-  KLAVIYO_BASE_URL: baseUrl('KLAVIYO_BASE_URL', /^a\.klaviyo\.com$/, DEFAULT_KLAVIYO_BASE_URL),
+  KLAVIYO_BASE_URL: baseUrl('KLAVIYO_BASE_URL', /^a\.klaviyo\.com$/, 'a.klaviyo.com', DEFAULT_KLAVIYO_BASE_URL),
   KLAVIYO_REVISION: z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}(\.\w+)?$/, 'KLAVIYO_REVISION must look like 2026-07-15')

@@ -5,7 +5,9 @@ import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertool
 
 const EMAIL = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9-])[A-Za-z0-9.-]*\.([A-Za-z]{2,})/g;
 const PHONE_KEYS = /^(phone|phone_?number|phoneNumber|mobile)$/i;
-const SECRET_KEYS = /^(authorization|token|api_?key|api_?secret|private_?key|password)$/i;
+const SECRET_KEYS = /(authorization|token|api_?key|api_?secret|private_?key|password|secret)/i;
+// Phone numbers inside free text: international (+…) or North American formatted ((415) 555-0132, 415-555-0132).
+const PHONE_IN_TEXT = /\+\d[\d\s().-]{7,}\d|\(\d{3}\)\s?\d{3}[\s.-]\d{4}|\b\d{3}[.-]\d{3}[.-]\d{4}\b/g;
 
 /** `jane.doe@example.com` → `j***@e***.com`. */
 export function maskEmail(value: string): string {
@@ -25,8 +27,9 @@ export function maskPii(value: unknown, key = '', depth = 0): unknown {
   if (typeof value === 'string') {
     if (SECRET_KEYS.test(key)) return '***';
     if (PHONE_KEYS.test(key)) return maskPhone(value);
-    return maskEmail(value);
+    return maskEmail(value).replace(PHONE_IN_TEXT, (phone) => maskPhone(phone));
   }
+  if (typeof value === 'number' && PHONE_KEYS.test(key)) return maskPhone(String(value));
   if (value instanceof Error) {
     return { name: value.name, message: maskEmail(value.message), stack: value.stack === undefined ? undefined : maskEmail(value.stack) };
   }
@@ -43,7 +46,7 @@ class MaskingLogFormatter extends LogFormatter {
     return new LogItem({
       attributes: {
         level: attributes.logLevel,
-        message: maskEmail(attributes.message),
+        message: maskPii(attributes.message) as string,
         timestamp: this.formatTimestamp(attributes.timestamp),
         service: attributes.serviceName,
         cold_start: attributes.lambdaContext?.coldStart,

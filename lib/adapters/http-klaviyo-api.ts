@@ -59,13 +59,17 @@ export class HttpKlaviyoApi implements KlaviyoApi {
             Accept: 'application/vnd.api+json',
           },
           body: payload,
-          redirect: 'error',
+          redirect: 'manual',
           signal: AbortSignal.timeout(this.options.timeoutMs),
         });
       } catch (error) {
         lastProblem = error instanceof Error && error.name === 'TimeoutError' ? 'timeout' : 'network error';
-        await this.clock.sleep(backoffMs(attempt));
+        if (attempt < this.maxAttempts) await this.clock.sleep(backoffMs(attempt));
         continue;
+      }
+      if (response.status >= 300 && response.status < 400) {
+        await response.body?.cancel();
+        throw new KlaviyoRejectedError(response.status, 'Klaviyo answered with a redirect; redirects are never followed (check KLAVIYO_BASE_URL)');
       }
       if (response.ok) {
         await response.body?.cancel();
@@ -77,14 +81,14 @@ export class HttpKlaviyoApi implements KlaviyoApi {
         const retryAfter = Number(response.headers.get('retry-after'));
         const waitMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : backoffMs(attempt);
         lastProblem = 'rate limited (429)';
-        if (waitMs > this.maxInlineRetryAfterMs) throw new TransientError('Klaviyo rate limit', { retryAfterSeconds: Math.ceil(waitMs / 1000) });
+        if (waitMs > this.maxInlineRetryAfterMs || attempt === this.maxAttempts) throw new TransientError('Klaviyo rate limit', { retryAfterSeconds: Math.ceil(waitMs / 1000) });
         await this.clock.sleep(waitMs);
         continue;
       }
       const challenge = response.status === 403 && (contentType.includes('text/html') || response.headers.has('cf-mitigated'));
       if (response.status >= 500 || challenge || response.status === 408) {
         lastProblem = challenge ? 'Cloudflare challenge (HTML 403)' : `HTTP ${response.status}`;
-        await this.clock.sleep(backoffMs(attempt));
+        if (attempt < this.maxAttempts) await this.clock.sleep(backoffMs(attempt));
         continue;
       }
       let reason: string | undefined;

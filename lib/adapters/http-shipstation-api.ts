@@ -1,8 +1,9 @@
 // ShipStationApi over HTTP (fetch): Basic auth, page following, X-Rate-Limit-* honoured, 429 waits for the reset,
-// 5xx and timeouts retried with backoff, 401 reported as a credentials problem. Redirects are refused so the
-// Authorization header can never be carried to another host.
+// 5xx and timeouts retried with backoff, 401 reported as a credentials problem. Only URLs on the account's ShipStation
+// origin are requested and redirects are never followed, so the Authorization header cannot reach another host.
 import type { AccountConfig } from '../config.js';
 import { BadInputError, ShipStationCredentialsError, TransientError } from '../domain/errors.js';
+import { checkResourceUrl } from '../domain/resource-url.js';
 import { resourcePageSchema } from '../domain/shipstation.js';
 import { snapshotsFromPage } from '../normalise/snapshots.js';
 import type { Clock, FetchedResource, ShipStationApi } from '../ports.js';
@@ -47,6 +48,9 @@ export class HttpShipStationApi implements ShipStationApi {
   async fetchResource(accountId: string, url: URL): Promise<FetchedResource> {
     const account = this.accounts.get(accountId);
     if (account === undefined) throw new BadInputError(`unknown account ${accountId}`);
+    // Checked here as well as at the webhook edge: whoever put the message on the queue, the key only goes to ShipStation.
+    const allowed = checkResourceUrl(url.toString(), account.shipStation.baseUrl);
+    if (!allowed.ok) throw new BadInputError(allowed.reason);
     const first = new URL(url);
     // SHIP_NOTIFY points at shipments without their items; the shipping email needs them.
     if (first.pathname.toLowerCase().endsWith('/shipments')) first.searchParams.set('includeShipmentItems', 'true');
@@ -77,15 +81,19 @@ export class HttpShipStationApi implements ShipStationApi {
       try {
         response = await fetch(url, {
           headers: { Authorization: authorization, Accept: 'application/json' },
-          redirect: 'error',
+          redirect: 'manual',
           signal: AbortSignal.timeout(this.options.timeoutMs),
         });
       } catch (error) {
         lastProblem = error instanceof Error && error.name === 'TimeoutError' ? 'timeout' : 'network error';
-        await this.clock.sleep(backoffMs(attempt));
+        if (attempt < this.maxAttempts) await this.clock.sleep(backoffMs(attempt));
         continue;
       }
       this.recordRate(account.id, response.headers);
+      if (response.status >= 300 && response.status < 400) {
+        await response.body?.cancel();
+        throw new BadInputError(`ShipStation redirected ${url.pathname} (${response.status}); redirects are never followed`);
+      }
       if (response.status === 401) {
         await response.body?.cancel();
         throw new ShipStationCredentialsError(account.id);
@@ -94,14 +102,16 @@ export class HttpShipStationApi implements ShipStationApi {
         await response.body?.cancel();
         lastProblem = 'rate limited (429)';
         const waitMs = this.resetWaitMs(account.id, response.headers) ?? backoffMs(attempt);
-        if (waitMs > this.maxRateLimitWaitMs) throw new TransientError('ShipStation rate limit', { retryAfterSeconds: Math.ceil(waitMs / 1000) });
+        if (waitMs > this.maxRateLimitWaitMs || attempt === this.maxAttempts) {
+          throw new TransientError('ShipStation rate limit', { retryAfterSeconds: Math.ceil(waitMs / 1000) });
+        }
         await this.clock.sleep(waitMs);
         continue;
       }
       if (response.status >= 500) {
         await response.body?.cancel();
         lastProblem = `HTTP ${response.status}`;
-        await this.clock.sleep(backoffMs(attempt));
+        if (attempt < this.maxAttempts) await this.clock.sleep(backoffMs(attempt));
         continue;
       }
       if (!response.ok) {
@@ -112,7 +122,7 @@ export class HttpShipStationApi implements ShipStationApi {
         return { body: await response.json(), requests: attempt };
       } catch {
         lastProblem = 'unreadable JSON body';
-        await this.clock.sleep(backoffMs(attempt));
+        if (attempt < this.maxAttempts) await this.clock.sleep(backoffMs(attempt));
       }
     }
     throw new TransientError(`ShipStation ${url.pathname} failed after ${this.maxAttempts} attempts: ${lastProblem}`);

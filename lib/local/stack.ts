@@ -68,57 +68,65 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const aws = await startLocalAws({ visibilityTimeoutSeconds: options.visibilityTimeoutSeconds, maxReceiveCount: options.maxReceiveCount });
   let shipStation: ShipStationSimulator | undefined;
   let klaviyo: KlaviyoSimulator | undefined;
-  const accountEnv: Record<string, string> = {};
-  if (mode === 'simulated') {
-    shipStation = await ShipStationSimulator.start({
-      apiKey: SIMULATED_CREDENTIALS.shipStationKey,
-      apiSecret: SIMULATED_CREDENTIALS.shipStationSecret,
-      webhookDeliveries: options.webhookDeliveries ?? 1,
-      onWebhookError: options.onError,
-    });
-    klaviyo = await KlaviyoSimulator.start({ privateKeys: [SIMULATED_CREDENTIALS.klaviyoKey], onEventAccepted: options.onEvent });
-    Object.assign(accountEnv, {
-      SHIPSTATION_API_KEY: SIMULATED_CREDENTIALS.shipStationKey,
-      SHIPSTATION_API_SECRET: SIMULATED_CREDENTIALS.shipStationSecret,
-      SHIPSTATION_KEY_EXPIRES_ON: DateTime.utc().plus({ days: 180 }).toISODate(),
-      SHIPSTATION_BASE_URL: shipStation.baseUrl,
-      KLAVIYO_PRIVATE_KEY: SIMULATED_CREDENTIALS.klaviyoKey,
-      KLAVIYO_BASE_URL: klaviyo.baseUrl,
-      WEBHOOK_TOKEN: userEnv.WEBHOOK_TOKEN ?? randomBytes(18).toString('base64url'),
-    });
-  } else if (userEnv.WEBHOOK_TOKEN === undefined) {
-    accountEnv.WEBHOOK_TOKEN = randomBytes(18).toString('base64url');
+  let http: { url: string; close(): Promise<void> } | undefined;
+  try {
+    const accountEnv: Record<string, string> = {};
+    if (mode === 'simulated') {
+      shipStation = await ShipStationSimulator.start({
+        apiKey: SIMULATED_CREDENTIALS.shipStationKey,
+        apiSecret: SIMULATED_CREDENTIALS.shipStationSecret,
+        webhookDeliveries: options.webhookDeliveries ?? 1,
+        onWebhookError: options.onError,
+      });
+      klaviyo = await KlaviyoSimulator.start({ privateKeys: [SIMULATED_CREDENTIALS.klaviyoKey], onEventAccepted: options.onEvent });
+      Object.assign(accountEnv, {
+        SHIPSTATION_API_KEY: SIMULATED_CREDENTIALS.shipStationKey,
+        SHIPSTATION_API_SECRET: SIMULATED_CREDENTIALS.shipStationSecret,
+        SHIPSTATION_KEY_EXPIRES_ON: DateTime.utc().plus({ days: 180 }).toISODate(),
+        SHIPSTATION_BASE_URL: shipStation.baseUrl,
+        KLAVIYO_PRIVATE_KEY: SIMULATED_CREDENTIALS.klaviyoKey,
+        KLAVIYO_BASE_URL: klaviyo.baseUrl,
+        WEBHOOK_TOKEN: userEnv.WEBHOOK_TOKEN ?? randomBytes(18).toString('base64url'),
+      });
+    } else if (userEnv.WEBHOOK_TOKEN === undefined) {
+      accountEnv.WEBHOOK_TOKEN = randomBytes(18).toString('base64url');
+    }
+    Object.assign(process.env, userEnv === process.env ? {} : userEnv, aws.env, accountEnv);
+    process.env.POWERTOOLS_SERVICE_NAME ??= 'shipstation-klaviyo-sync';
+
+    // One at a time: jest's ESM loader fails on concurrent imports that share modules.
+    const receiveWebhook = await import('../../functions/receive-webhook.js');
+    const fetchResource = await import('../../functions/fetch-resource.js');
+    const publishEvents = await import('../../functions/publish-events.js');
+    http = await serveHttpApi({ handler: receiveWebhook.handler, port: options.port ?? 0, functionName: 'receive-webhook' });
+    const accountId = process.env.ACCOUNT_ID ?? 'default';
+    const webhookUrl = `${http.url}/webhooks/shipstation/${accountId}?token=${encodeURIComponent(process.env.WEBHOOK_TOKEN ?? '')}`;
+    if (shipStation !== undefined) await subscribeWebhooks(shipStation, webhookUrl);
+    const server = http;
+
+    const loop = (options.consume ?? 'loop') === 'loop';
+    const consumers = {
+      fetchResource: consumeQueue({ sqs: aws.sqs, queueUrl: aws.queues.notifications, functionName: 'fetch-resource', handler: fetchResource.handler, batchSize: 5, loop, onError: options.onError }),
+      publishEvents: consumeQueue({ sqs: aws.sqs, queueUrl: aws.queues.updates, functionName: 'publish-events', handler: publishEvents.handler, batchSize: 10, loop, onError: options.onError }),
+    };
+    return {
+      mode,
+      webhookUrl,
+      aws,
+      shipStation,
+      klaviyo,
+      consumers,
+      close: async () => {
+        await Promise.all([consumers.fetchResource.stop(), consumers.publishEvents.stop()]);
+        await server.close();
+        await Promise.all([shipStation?.close(), klaviyo?.close()]);
+        await aws.close();
+      },
+    };
+  } catch (error) {
+    // A half-started stack must not keep servers open (a test process would never exit).
+    await Promise.allSettled([http?.close(), shipStation?.close(), klaviyo?.close()]);
+    await aws.close();
+    throw error;
   }
-  Object.assign(process.env, userEnv === process.env ? {} : userEnv, aws.env, accountEnv);
-  process.env.POWERTOOLS_SERVICE_NAME ??= 'shipstation-klaviyo-sync';
-
-  const [receiveWebhook, fetchResource, publishEvents] = await Promise.all([
-    import('../../functions/receive-webhook.js'),
-    import('../../functions/fetch-resource.js'),
-    import('../../functions/publish-events.js'),
-  ]);
-  const http = await serveHttpApi({ handler: receiveWebhook.handler, port: options.port ?? 0, functionName: 'receive-webhook' });
-  const accountId = process.env.ACCOUNT_ID ?? 'default';
-  const webhookUrl = `${http.url}/webhooks/shipstation/${accountId}?token=${encodeURIComponent(process.env.WEBHOOK_TOKEN ?? '')}`;
-  if (shipStation !== undefined) await subscribeWebhooks(shipStation, webhookUrl);
-
-  const loop = (options.consume ?? 'loop') === 'loop';
-  const consumers = {
-    fetchResource: consumeQueue({ sqs: aws.sqs, queueUrl: aws.queues.notifications, functionName: 'fetch-resource', handler: fetchResource.handler, batchSize: 5, loop, onError: options.onError }),
-    publishEvents: consumeQueue({ sqs: aws.sqs, queueUrl: aws.queues.updates, functionName: 'publish-events', handler: publishEvents.handler, batchSize: 10, loop, onError: options.onError }),
-  };
-  return {
-    mode,
-    webhookUrl,
-    aws,
-    shipStation,
-    klaviyo,
-    consumers,
-    close: async () => {
-      await Promise.all([consumers.fetchResource.stop(), consumers.publishEvents.stop()]);
-      await http.close();
-      await Promise.all([shipStation?.close(), klaviyo?.close()]);
-      await aws.close();
-    },
-  };
 }

@@ -14,9 +14,23 @@ export const SHIPSTATION_ZONE = 'America/Los_Angeles';
 export function pacificToUtc(value: string | null | undefined): string | undefined {
   if (value === null || value === undefined || value.trim() === '') return undefined;
   const text = value.trim().replace(' ', 'T').replace(/(\.\d{3})\d+/, '$1');
-  const parsed = DateTime.fromISO(text, { zone: SHIPSTATION_ZONE, setZone: false });
-  if (!parsed.isValid) return undefined;
-  return parsed.toUTC().toISO({ suppressMilliseconds: false }) ?? undefined;
+  if (/(Z|[+-]\d{2}:?\d{2})$/i.test(text)) {
+    const explicit = DateTime.fromISO(text, { setZone: true });
+    return explicit.isValid ? (explicit.toUTC().toISO() ?? undefined) : undefined;
+  }
+  // Read the wall clock as if it were UTC, then try both Pacific offsets and keep those that really show that wall
+  // clock in Los Angeles. Luxon's own guess depends on the offset in force *today*, so it is not used for the
+  // ambiguous hour.
+  const wall = DateTime.fromISO(text, { zone: 'utc' });
+  if (!wall.isValid) return undefined;
+  const shown = wall.toFormat("yyyy-MM-dd'T'HH:mm:ss.SSS");
+  const readings = [7, 8]
+    .map((hours) => wall.plus({ hours }))
+    .filter((instant) => instant.setZone(SHIPSTATION_ZONE).toFormat("yyyy-MM-dd'T'HH:mm:ss.SSS") === shown);
+  const earliest = readings[0];
+  if (earliest !== undefined) return earliest.toISO() ?? undefined;
+  // Inside the skipped spring-forward hour: no reading exists; luxon moves the time forward by the gap.
+  return DateTime.fromISO(text, { zone: SHIPSTATION_ZONE }).toUTC().toISO() ?? undefined;
 }
 
 /** Formats an instant as a ShipStation query filter: Pacific `yyyy-MM-dd HH:mm:ss`. */

@@ -34,14 +34,3 @@ export function normalizePacificTimestamp(text: string): string | undefined {
   if (!check.isValid) return undefined;
   return `${year}-${month}-${day}T${hour}:${minute}:${second}.${fraction.padEnd(7, '0')}`;
 }
-
-/**
- * Reads a V1 timestamp (Pacific wall-clock, no offset) back into an instant. In the DST fall-back hour the wall-clock
- * text is ambiguous; luxon then picks the earlier (daylight) offset, which is as good as any reader can do.
- */
-export function pacificTimestampToDate(text: string): Date | undefined {
-  const normalized = normalizePacificTimestamp(text);
-  if (normalized === undefined) return undefined;
-  const dateTime = DateTime.fromISO(normalized.slice(0, 23), { zone: PACIFIC_ZONE });
-  return dateTime.isValid ? dateTime.toJSDate() : undefined;
-}

@@ -1,0 +1,270 @@
+// publish-events against dynalite + local-aws-sqs + the Klaviyo simulator: dedupe, stale rule, voids, retries and
+// dead-letter records. Snapshots are built from the ShipStation simulator's records through the real normaliser.
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { fulfillmentSchema, orderSchema, shipmentSchema } from '../../lib/domain/shipstation.js';
+import type { OrderSnapshot, ShipmentSnapshot, Snapshot } from '../../lib/domain/snapshot.js';
+import { fulfillmentSnapshot, orderSnapshot, shipmentSnapshot } from '../../lib/normalise/snapshots.js';
+import { validateKlaviyoBody } from '../../lib/local/klaviyo-schema.js';
+import { context, credentialMarks, deadLetters, KLAVIYO_KEY, ledgerStatus, sqsEvent, startHarness, type Harness } from '../helpers/handler-env.js';
+
+let harness: Harness;
+let handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+const publish = (...snapshots: (Snapshot | string)[]): Promise<SQSBatchResponse> => handler(sqsEvent(snapshots), context('publish-events'));
+const metrics = (): string[] => harness.klaviyo.events.map((e) => e.metric);
+
+const newOrder = (overrides: Partial<OrderSnapshot> = {}): OrderSnapshot => ({
+  ...orderSnapshot('default', orderSchema.parse(harness.shipStation.importOrder())),
+  ...overrides,
+});
+const labelFor = (orderId: number, overrides: Partial<ShipmentSnapshot> = {}): ShipmentSnapshot => ({
+  ...shipmentSnapshot('default', shipmentSchema.parse({ ...harness.shipStation.createLabel(orderId, { carrierCode: 'ups', serviceCode: 'ups_ground' }), shipmentItems: harness.shipStation.getOrder(orderId).items })),
+  ...overrides,
+});
+
+beforeAll(async () => {
+  harness = await startHarness({ BACKFILL_AFTER_HOURS: '24' });
+  ({ handler } = await import('../../functions/publish-events.js'));
+});
+
+afterAll(async () => {
+  await harness.close();
+});
+
+afterEach(() => {
+  // Every body we sent in this file must match Klaviyo's official schema.
+  for (const request of harness.klaviyo.requests) {
+    expect(request.schemaErrors).toEqual([]);
+    expect(validateKlaviyoBody('create-event', request.body)).toEqual([]);
+  }
+});
+
+describe('publish-events', () => {
+  beforeEach(() => {
+    harness.klaviyo.events.length = 0;
+    harness.klaviyo.requests.length = 0;
+  });
+
+  it('sends Order Awaiting Shipment once when the same snapshot is delivered three times', async () => {
+    // Prepare
+    const order = newOrder();
+
+    // Act
+    const first = await publish(order);
+    await publish(order);
+    await publish(order);
+
+    // Assess
+    expect(first.batchItemFailures).toEqual([]);
+    expect(metrics()).toEqual(['Order Awaiting Shipment']);
+    expect(harness.klaviyo.requests).toHaveLength(1);
+    const [event] = harness.klaviyo.events;
+    expect(new Date(event?.time ?? '').getTime()).toBe(new Date(order.modifiedAt).getTime());
+    expect(event?.uniqueId).toBe(`ss:default:order:${order.orderId}:awaiting_shipment:${order.modifiedAt.replace(/\.\d+/, '').replace(/[-:]/g, '')}`);
+    expect(event?.value).toBe(order.total);
+    expect(event?.properties.OrderNumber).toBe(order.orderNumber);
+  });
+
+  it('sends a new status event on a status change but not on an edit that keeps the status', async () => {
+    // Prepare
+    const order = newOrder({ modifiedAt: '2026-11-24T10:00:00.000Z' });
+    await publish(order);
+
+    // Act
+    await publish({ ...order, modifiedAt: '2026-11-24T11:00:00.000Z' });
+    await publish({ ...order, status: 'on_hold', modifiedAt: '2026-11-24T12:00:00.000Z' });
+    await publish({ ...order, status: 'on_hold', modifiedAt: '2026-11-24T12:30:00.000Z' });
+
+    // Assess
+    expect(metrics()).toEqual(['Order Awaiting Shipment', 'Order On Hold']);
+    expect(harness.klaviyo.events[1]?.time).toBe('2026-11-24T12:00:00.000Z');
+  });
+
+  it('suppresses a snapshot older than the one already applied', async () => {
+    // Prepare
+    const order = newOrder({ status: 'cancelled', modifiedAt: '2026-11-24T15:00:00.000Z' });
+    await publish(order);
+
+    // Act
+    await publish({ ...order, status: 'awaiting_shipment', modifiedAt: '2026-11-24T14:00:00.000Z' });
+
+    // Assess
+    expect(metrics()).toEqual(['Order Cancelled']);
+  });
+
+  it('does not announce awaiting shipment after a label when the order snapshot is older than the label', async () => {
+    // Prepare
+    const order = newOrder({ modifiedAt: '2026-11-24T09:00:00.000Z' });
+    const label = labelFor(order.orderId, { createdAt: '2026-11-24T09:30:00.000Z' });
+
+    // Act
+    await publish(label);
+    await publish(order);
+
+    // Assess
+    expect(metrics()).toEqual(['Order Shipped']);
+  });
+
+  it('sends Order Shipped with carrier, service, tracking URL, items and the order value', async () => {
+    // Prepare
+    const order = newOrder();
+    await publish(order);
+    const label = labelFor(order.orderId);
+
+    // Act
+    await publish(label, label);
+
+    // Assess
+    expect(metrics()).toEqual(['Order Awaiting Shipment', 'Order Shipped']);
+    const shipped = harness.klaviyo.events[1];
+    expect(shipped?.uniqueId).toBe(`ss:default:shipment:${label.shipmentId}:shipped`);
+    expect(shipped?.properties).toMatchObject({
+      OrderId: String(order.orderId),
+      Carrier: 'UPS',
+      CarrierCode: 'ups',
+      Service: 'ups_ground',
+      TrackingNumber: label.trackingNumber,
+      TrackingURL: `https://www.ups.com/track?tracknum=${label.trackingNumber}`,
+      ShipDate: label.shipDate,
+    });
+    expect((shipped?.properties.Items as unknown[]).length).toBe(order.items.length);
+    expect(shipped?.value).toBe(order.total);
+  });
+
+  it('sends nothing for a label voided before its Order Shipped went out, even if the unvoided snapshot arrives later', async () => {
+    // Prepare
+    const order = newOrder();
+    const label = labelFor(order.orderId);
+    const voided = { ...label, voided: true, voidedAt: new Date().toISOString() };
+
+    // Act
+    await publish(voided);
+    await publish(label);
+
+    // Assess
+    expect(metrics()).toEqual([]);
+    expect(await ledgerStatus(harness.aws, `ss:default:shipment:${label.shipmentId}:shipped`)).toBe('SUPPRESSED');
+  });
+
+  it('sends Shipment Voided when the label is voided after Order Shipped was sent', async () => {
+    // Prepare
+    const order = newOrder();
+    const label = labelFor(order.orderId);
+    await publish(label);
+
+    // Act
+    await publish({ ...label, voided: true, voidedAt: new Date().toISOString() });
+
+    // Assess
+    expect(metrics()).toEqual(['Order Shipped', 'Shipment Voided']);
+  });
+
+  it('sends Order Shipped for an order marked as shipped (a fulfilment, no label)', async () => {
+    // Prepare
+    const order = newOrder();
+    const fulfillment = fulfillmentSnapshot('default', fulfillmentSchema.parse(harness.shipStation.markAsShipped(order.orderId, { carrierCode: 'fedex', trackingNumber: '7700 1234 5678' })));
+
+    // Act
+    await publish(fulfillment);
+
+    // Assess
+    expect(metrics()).toEqual(['Order Shipped']);
+    expect(harness.klaviyo.events[0]?.properties).toMatchObject({ FulfillmentType: 'fulfillment', TrackingURL: 'https://www.fedex.com/fedextrack/?trknbr=770012345678' });
+  });
+
+  it('retries a 429 after Retry-After and a 503, then sends once', async () => {
+    // Prepare
+    harness.klaviyo.failNext(1, { status: 429, retryAfterSeconds: 1 });
+    harness.klaviyo.failNext(1, { status: 503 });
+    const order = newOrder();
+
+    // Act
+    const result = await publish(order);
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([]);
+    expect(harness.klaviyo.requests.map((r) => r.status)).toEqual([429, 503, 202]);
+    expect(metrics()).toEqual(['Order Awaiting Shipment']);
+  });
+
+  it('treats the Cloudflare HTML 403 as transient and fails only that record when retries run out', async () => {
+    // Prepare
+    harness.klaviyo.failNext(4, { status: 403, html: true });
+    const order = newOrder();
+    const other = newOrder();
+
+    // Act
+    const failed = await publish(order);
+    const retried = await publish(order, other);
+
+    // Assess
+    expect(failed.batchItemFailures).toHaveLength(1);
+    expect(retried.batchItemFailures).toEqual([]);
+    expect(metrics().sort()).toEqual(['Order Awaiting Shipment', 'Order Awaiting Shipment']);
+    expect((await deadLetters(harness.aws)).filter((r) => [String(order.orderId), String(other.orderId)].includes(r.orderId ?? ''))).toEqual([]);
+  });
+
+  it('writes a dead-letter record with the reason when Klaviyo rejects an event for good', async () => {
+    // Prepare
+    harness.klaviyo.failNext(1, { status: 400 });
+    const order = newOrder();
+
+    // Act
+    const result = await publish(order);
+    await publish(order);
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([]);
+    expect(metrics()).toEqual([]);
+    expect(harness.klaviyo.requests).toHaveLength(1);
+    const records = (await deadLetters(harness.aws)).filter((r) => r.orderId === String(order.orderId));
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ metric: 'Order Awaiting Shipment', httpStatus: '400' });
+    expect(records[0]?.reason).not.toBe('');
+    expect(validateKlaviyoBody('create-event', JSON.parse(records[0]?.body ?? '{}'))).toEqual([]);
+  });
+
+  it('dead-letters an event whose order has neither an email nor a valid phone, without calling Klaviyo', async () => {
+    // Prepare
+    const order = newOrder({ customer: { firstName: 'No', lastName: 'Contact' } });
+
+    // Act
+    await publish(order);
+
+    // Assess
+    expect(harness.klaviyo.requests).toHaveLength(0);
+    const record = (await deadLetters(harness.aws)).find((r) => r.orderId === String(order.orderId));
+    expect(record?.reason).toMatch(/no customer email/);
+  });
+
+  it('fails only the malformed record of a batch', async () => {
+    // Prepare
+    const order = newOrder();
+
+    // Act
+    const result = await publish('{"kind":"order","accountId":"default"}', order);
+
+    // Assess
+    expect(result.batchItemFailures).toHaveLength(1);
+    expect(metrics()).toEqual(['Order Awaiting Shipment']);
+  });
+
+  it('marks the Klaviyo key invalid on a 401, dead-letters that event, and holds later events without calling Klaviyo', async () => {
+    // Prepare
+    harness.klaviyo.revokeKey(KLAVIYO_KEY);
+    const first = newOrder();
+    const second = newOrder();
+
+    // Act
+    const rejected = await publish(first);
+    const held = await publish(second);
+
+    // Assess
+    expect(rejected.batchItemFailures).toEqual([]);
+    expect(held.batchItemFailures).toHaveLength(1);
+    expect(harness.klaviyo.requests).toHaveLength(1);
+    expect(await credentialMarks(harness.aws)).toContain('klaviyo:INVALID');
+    expect((await deadLetters(harness.aws)).some((r) => r.orderId === String(first.orderId) && r.httpStatus === '401')).toBe(true);
+    expect(await ledgerStatus(harness.aws, `ss:default:order:${second.orderId}:awaiting_shipment:${second.modifiedAt.replace(/\.\d+/, '').replace(/[-:]/g, '')}`)).toBeUndefined();
+  });
+});

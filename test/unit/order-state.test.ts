@@ -1,0 +1,204 @@
+import { decideOrderUpdate, recordShipment } from '../../lib/domain/order-state.js';
+import { orderSnapshot, orderState } from '../helpers/factories.js';
+
+describe('decideOrderUpdate', () => {
+  it('accepts the first snapshot of an order and starts its status there', () => {
+    // Prepare
+    const snapshot = orderSnapshot({ status: 'awaiting_payment', modifiedAt: '2026-07-04T17:20:00.000Z' });
+
+    // Act
+    const decision = decideOrderUpdate(undefined, snapshot);
+
+    // Assess
+    expect(decision).toEqual({
+      outcome: 'current',
+      status: 'awaiting_payment',
+      statusSince: '2026-07-04T17:20:00.000Z',
+      changed: true,
+      next: {
+        accountId: 'default',
+        orderId: 123456,
+        status: 'awaiting_payment',
+        statusSince: '2026-07-04T17:20:00.000Z',
+        modifiedAt: '2026-07-04T17:20:00.000Z',
+        shippedAt: undefined,
+        orderNumber: 'A-1001',
+        total: 34.97,
+        version: 0,
+      },
+    });
+  });
+
+  it('keeps statusSince when the same status comes back with a newer modifyDate', () => {
+    // Prepare
+    const state = orderState({ status: 'awaiting_shipment', statusSince: '2026-07-04T17:20:00.000Z', modifiedAt: '2026-07-04T17:20:00.000Z', version: 3 });
+    const snapshot = orderSnapshot({ status: 'awaiting_shipment', modifiedAt: '2026-07-04T18:05:00.000Z' });
+
+    // Act
+    const decision = decideOrderUpdate(state, snapshot);
+
+    // Assess
+    expect(decision).toMatchObject({ outcome: 'current', status: 'awaiting_shipment', statusSince: '2026-07-04T17:20:00.000Z', changed: true });
+    expect(decision.outcome === 'current' && decision.next).toMatchObject({ statusSince: '2026-07-04T17:20:00.000Z', modifiedAt: '2026-07-04T18:05:00.000Z', version: 3 });
+  });
+
+  it('sets statusSince to the modifyDate of the snapshot that changes the status', () => {
+    // Prepare
+    const state = orderState({ status: 'awaiting_payment', statusSince: '2026-07-04T17:20:00.000Z', modifiedAt: '2026-07-04T17:20:00.000Z' });
+    const snapshot = orderSnapshot({ status: 'awaiting_shipment', modifiedAt: '2026-07-04T19:00:00.000Z' });
+
+    // Act
+    const decision = decideOrderUpdate(state, snapshot);
+
+    // Assess
+    expect(decision).toMatchObject({ outcome: 'current', status: 'awaiting_shipment', statusSince: '2026-07-04T19:00:00.000Z', changed: true });
+  });
+
+  it('reports no change when the very same snapshot is applied twice', () => {
+    // Prepare
+    const snapshot = orderSnapshot();
+    const first = decideOrderUpdate(undefined, snapshot);
+    if (first.outcome !== 'current') throw new Error('first snapshot was not applied');
+
+    // Act
+    const second = decideOrderUpdate(first.next, snapshot);
+
+    // Assess
+    expect(second).toMatchObject({ outcome: 'current', statusSince: first.statusSince, changed: false });
+  });
+
+  it('calls a snapshot older than the applied one stale', () => {
+    // Prepare
+    const state = orderState({ status: 'cancelled', modifiedAt: '2026-07-04T19:00:00.000Z' });
+    const snapshot = orderSnapshot({ status: 'awaiting_shipment', modifiedAt: '2026-07-04T18:59:59.000Z' });
+
+    // Act
+    const decision = decideOrderUpdate(state, snapshot);
+
+    // Assess
+    expect(decision).toEqual({ outcome: 'stale', reason: 'older than the applied snapshot' });
+  });
+
+  it('compares modifyDates as instants, not as text', () => {
+    // Prepare
+    const state = orderState({ status: 'cancelled', modifiedAt: '2026-07-04T19:00:00.000Z' });
+    const snapshot = orderSnapshot({ status: 'awaiting_shipment', modifiedAt: '2026-07-04T20:30:00+02:00' });
+
+    // Act
+    const decision = decideOrderUpdate(state, snapshot);
+
+    // Assess
+    expect(decision.outcome).toBe('stale');
+  });
+
+  it('calls a snapshot with the same modifyDate but another status stale', () => {
+    // Prepare
+    const state = orderState({ status: 'on_hold', modifiedAt: '2026-07-04T19:00:00.000Z' });
+    const snapshot = orderSnapshot({ status: 'awaiting_shipment', modifiedAt: '2026-07-04T19:00:00.000Z' });
+
+    // Act
+    const decision = decideOrderUpdate(state, snapshot);
+
+    // Assess
+    expect(decision).toEqual({ outcome: 'stale', reason: 'same modifyDate as the applied snapshot with another status' });
+  });
+
+  it('calls a pre-shipment status older than a known label stale', () => {
+    // Prepare
+    const state = orderState({ status: undefined, statusSince: undefined, modifiedAt: undefined, shippedAt: '2026-07-05T16:00:00.000Z' });
+    const snapshot = orderSnapshot({ status: 'awaiting_shipment', modifiedAt: '2026-07-05T15:59:00.000Z' });
+
+    // Act
+    const decision = decideOrderUpdate(state, snapshot);
+
+    // Assess
+    expect(decision).toEqual({ outcome: 'stale', reason: 'pre-shipment status older than a label or fulfilment' });
+  });
+
+  it('accepts a pre-shipment status newer than the label, as after a voided label', () => {
+    // Prepare
+    const state = orderState({ status: 'shipped', modifiedAt: '2026-07-05T16:00:00.000Z', shippedAt: '2026-07-05T16:00:00.000Z' });
+    const snapshot = orderSnapshot({ status: 'awaiting_shipment', modifiedAt: '2026-07-05T17:00:00.000Z' });
+
+    // Act
+    const decision = decideOrderUpdate(state, snapshot);
+
+    // Assess
+    expect(decision).toMatchObject({ outcome: 'current', status: 'awaiting_shipment', statusSince: '2026-07-05T17:00:00.000Z' });
+    expect(decision.outcome === 'current' && decision.next.shippedAt).toBe('2026-07-05T16:00:00.000Z');
+  });
+
+  it('accepts a post-shipment status older than the label', () => {
+    // Prepare
+    const state = orderState({ status: undefined, statusSince: undefined, modifiedAt: undefined, shippedAt: '2026-07-05T16:00:00.000Z' });
+    const snapshot = orderSnapshot({ status: 'cancelled', modifiedAt: '2026-07-05T15:00:00.000Z' });
+
+    // Act
+    const decision = decideOrderUpdate(state, snapshot);
+
+    // Assess
+    expect(decision).toMatchObject({ outcome: 'current', status: 'cancelled' });
+  });
+
+  it('keeps the known order number and total when the snapshot lacks them', () => {
+    // Prepare
+    const state = orderState({ orderNumber: 'A-1001', total: 34.97 });
+    const snapshot = orderSnapshot({ orderNumber: undefined, total: undefined, modifiedAt: '2026-07-04T18:00:00.000Z' });
+
+    // Act
+    const decision = decideOrderUpdate(state, snapshot);
+
+    // Assess
+    expect(decision.outcome === 'current' && decision.next).toMatchObject({ orderNumber: 'A-1001', total: 34.97 });
+  });
+});
+
+describe('recordShipment', () => {
+  const ids = { accountId: 'default', orderId: 123456, orderNumber: 'A-1001' };
+
+  it('creates the state of an order seen only through its label', () => {
+    // Prepare: no stored state
+
+    // Act
+    const next = recordShipment(undefined, ids, '2026-07-05T16:00:00.000Z');
+
+    // Assess
+    expect(next).toEqual({ accountId: 'default', orderId: 123456, orderNumber: 'A-1001', shippedAt: '2026-07-05T16:00:00.000Z', version: 0 });
+  });
+
+  it('records the first label on an existing state and keeps the rest of it', () => {
+    // Prepare
+    const state = orderState({ version: 4 });
+
+    // Act
+    const next = recordShipment(state, ids, '2026-07-05T16:00:00.000Z');
+
+    // Assess
+    expect(next).toEqual({ ...state, shippedAt: '2026-07-05T16:00:00.000Z' });
+  });
+
+  it('moves shippedAt back to an earlier label', () => {
+    // Prepare
+    const state = orderState({ shippedAt: '2026-07-05T16:00:00.000Z' });
+
+    // Act
+    const next = recordShipment(state, ids, '2026-07-05T12:00:00.000Z');
+
+    // Assess
+    expect(next?.shippedAt).toBe('2026-07-05T12:00:00.000Z');
+  });
+
+  it.each([
+    ['a later label', '2026-07-06T09:00:00.000Z'],
+    ['the same label again', '2026-07-05T16:00:00.000Z'],
+  ])('keeps the earliest shippedAt and changes nothing for %s', (_case, shippedAt) => {
+    // Prepare
+    const state = orderState({ shippedAt: '2026-07-05T16:00:00.000Z' });
+
+    // Act
+    const next = recordShipment(state, ids, shippedAt);
+
+    // Assess
+    expect(next).toBeUndefined();
+  });
+});
