@@ -8,7 +8,8 @@ export default {
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'es6' } }],
   },
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  // Our sources import './x.js' for NodeNext; map to the .ts file (but leave packages' own '*.json.js' modules alone).
+  moduleNameMapper: { '^(\\.{1,2}/.*)(?<!\\.json)\\.js$': '$1' },
   setupFiles: ['<rootDir>/test/helpers/setup-env.ts'],
   testTimeout: 60000,
 };

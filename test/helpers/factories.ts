@@ -1,6 +1,7 @@
 // Test data: raw ShipStation V1 records as the API returns them (Pacific wall-clock text, 7 fractional digits) and the
 // snapshots and events built from them. Each factory returns a fresh object; pass overrides for the case at hand.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { MappingContext } from '../../lib/domain/event-mapping.js';
 import type { OrderState } from '../../lib/domain/order-state.js';
 import type { FulfillmentSnapshot, OrderSnapshot, ShipmentSnapshot } from '../../lib/domain/snapshot.js';
 
@@ -285,3 +286,12 @@ export function webhookEvent(overrides: Partial<APIGatewayProxyEventV2> = {}): A
     ...overrides,
   };
 }
+
+/** Mapping settings for the event builders: account `default`, no prefix, backfill after 24 h, a fixed "now". */
+export const mappingContext = (overrides: Partial<MappingContext> = {}): MappingContext => ({
+  accountId: 'default',
+  metricPrefix: '',
+  backfillAfterHours: 24,
+  now: new Date('2026-07-05T18:00:00.000Z'),
+  ...overrides,
+});

@@ -6,18 +6,10 @@ import {
   shipmentVoidedEvent,
   STATUS_METRICS,
   uniqueIds,
-  type MappingContext,
 } from '../../lib/domain/event-mapping.js';
 import { ORDER_STATUSES, type OrderStatus } from '../../lib/domain/shipstation.js';
-import { fulfillmentSnapshot, orderSnapshot, shipmentSnapshot } from '../helpers/factories.js';
+import { fulfillmentSnapshot, mappingContext as context, orderSnapshot, shipmentSnapshot } from '../helpers/factories.js';
 
-const context = (overrides: Partial<MappingContext> = {}): MappingContext => ({
-  accountId: 'default',
-  metricPrefix: '',
-  backfillAfterHours: 24,
-  now: new Date('2026-07-05T18:00:00.000Z'),
-  ...overrides,
-});
 
 const ORDER = { orderNumber: 'A-1001', total: 34.97 };
 

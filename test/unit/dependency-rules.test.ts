@@ -1,0 +1,40 @@
+// The lint rules that hold the dependency direction (STYLE.md): checked on in-memory code at real paths, so a
+// loosened eslint.config.js fails here instead of decaying quietly.
+import { ESLint } from 'eslint';
+
+const eslint = new ESLint({ cwd: process.cwd() });
+
+async function violations(filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath });
+  return (result?.messages ?? []).filter((m) => m.ruleId?.startsWith('no-restricted')).map((m) => m.message);
+}
+
+describe('dependency rules', () => {
+  it.each([
+    ['lib/domain/example.ts', "import { DateTime } from 'luxon';\nexport const x = DateTime;\n", /domain imports nothing but zod/],
+    ['lib/domain/example.ts', 'export const get = (): Promise<unknown> => fetch("https://example.com");\n', /Only adapters make HTTP calls/],
+    ['lib/use-cases/example.ts', "import { SQSClient } from '@aws-sdk/client-sqs';\nexport const x = SQSClient;\n", /Use cases depend on ports/],
+    ['lib/use-cases/example.ts', "import { systemClock } from '../adapters/system-clock.js';\nexport const x = systemClock;\n", /Use cases depend on ports/],
+    ['functions/example.ts', "import { systemClock } from '../lib/adapters/system-clock.js';\nexport const x = systemClock;\n", /Handlers go through lib\/wiring/],
+    ['lib/normalise/example.ts', "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nexport const x = DynamoDBClient;\n", /Only adapters import the AWS SDK/],
+    ['lib/adapters/example.ts', "import { makeFetchResource } from '../use-cases/fetch-resource.js';\nexport const x = makeFetchResource;\n", /Adapters depend on ports/],
+  ])('refuses a forbidden import in %s', async (filePath, code, message) => {
+    // Act
+    const found = await violations(filePath, code);
+
+    // Assess
+    expect(found.some((m) => message.test(m))).toBe(true);
+  });
+
+  it.each([
+    ['lib/domain/example.ts', "import * as z from 'zod';\nexport const s = z.string();\n"],
+    ['lib/adapters/example.ts', "import { SQSClient } from '@aws-sdk/client-sqs';\nexport const x = SQSClient;\n"],
+    ['lib/use-cases/example.ts', "import type { Clock } from '../ports.js';\nexport type C = Clock;\n"],
+  ])('allows what %s may import', async (filePath, code) => {
+    // Act
+    const found = await violations(filePath, code);
+
+    // Assess
+    expect(found).toEqual([]);
+  });
+});
