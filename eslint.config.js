@@ -52,7 +52,7 @@ export default tseslint.config(
     rules: restrict(['**/use-cases/**', '**/wiring*', '**/functions/**', '**/local/**', '**/test/**'], 'Adapters depend on ports, domain and config only.'),
   },
   {
-    files: ['test/**/*.ts', 'lib/local/**/*.ts'],
+    files: ['test/**/*.ts', 'lib/local/**/*.ts', 'bench/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -24,6 +24,8 @@ export interface LocalStackOptions {
   port?: number;
   /** How many times the ShipStation simulator delivers each webhook (duplicates are normal). */
   webhookDeliveries?: number;
+  /** The ShipStation simulator's requests per minute (default 40, like the real API). */
+  shipStationRateLimitPerMinute?: number;
   visibilityTimeoutSeconds?: number;
   maxReceiveCount?: number;
   /** Called for each event the Klaviyo simulator recorded. */
@@ -76,6 +78,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         apiKey: SIMULATED_CREDENTIALS.shipStationKey,
         apiSecret: SIMULATED_CREDENTIALS.shipStationSecret,
         webhookDeliveries: options.webhookDeliveries ?? 1,
+        rateLimitPerMinute: options.shipStationRateLimitPerMinute,
         onWebhookError: options.onError,
       });
       klaviyo = await KlaviyoSimulator.start({ privateKeys: [SIMULATED_CREDENTIALS.klaviyoKey], onEventAccepted: options.onEvent });
