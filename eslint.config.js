@@ -28,7 +28,7 @@ export default tseslint.config(
   {
     files: ['lib/domain/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!zod$|\\./)', message: 'The domain imports nothing but zod and itself.' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!zod$|\\./[^./])', message: 'The domain imports nothing but zod and itself.' }] }],
       ...noFetch,
     },
   },
@@ -42,6 +42,10 @@ export default tseslint.config(
   {
     files: ['lib/ports.ts', 'lib/normalise/**/*.ts', 'lib/config.ts', 'lib/observability.ts'],
     rules: { ...restrict([awsSdk, '**/adapters/**', '**/use-cases/**', '**/wiring*', '**/local/**', '**/test/**'], 'Only adapters import the AWS SDK.'), ...noFetch },
+  },
+  {
+    files: ['lib/edge/**/*.ts'],
+    rules: { ...restrict([awsSdk, '**/adapters/**', '**/use-cases/**', '**/wiring*', '**/local/**', '**/test/**'], 'The edge parses events and maps errors; it calls nothing.'), ...noFetch },
   },
   {
     files: ['functions/**/*.ts'],

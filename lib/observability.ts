@@ -6,8 +6,14 @@ import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertool
 const EMAIL = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9-])[A-Za-z0-9.-]*\.([A-Za-z]{2,})/g;
 const PHONE_KEYS = /^(phone|phone_?number|phoneNumber|mobile)$/i;
 const SECRET_KEYS = /(authorization|token|api_?key|api_?secret|private_?key|password|secret)/i;
-// Phone numbers inside free text: international (+…) or North American formatted ((415) 555-0132, 415-555-0132).
-const PHONE_IN_TEXT = /\+\d[\d\s().-]{7,}\d|\(\d{3}\)\s?\d{3}[\s.-]\d{4}|\b\d{3}[.-]\d{3}[.-]\d{4}\b/g;
+// Phone numbers inside free text: international (+…), North American with or without separators ((415) 555-0132,
+// 415 555 0132, 4155550132), and bare 11–15 digit runs.
+const PHONE_IN_TEXT = /\+\d[\d\s().-]{7,}\d|\(\d{3}\)\s?\d{3}[\s.-]?\d{4}|\b\d{3}[\s.-]?\d{3}[\s.-]?\d{4}\b|\b\d{11,15}\b/g;
+
+/** Masks emails and phone numbers inside free text. */
+export function maskText(value: string): string {
+  return maskEmail(value).replace(PHONE_IN_TEXT, (phone) => maskPhone(phone));
+}
 
 /** `jane.doe@example.com` → `j***@e***.com`. */
 export function maskEmail(value: string): string {
@@ -27,11 +33,16 @@ export function maskPii(value: unknown, key = '', depth = 0): unknown {
   if (typeof value === 'string') {
     if (SECRET_KEYS.test(key)) return '***';
     if (PHONE_KEYS.test(key)) return maskPhone(value);
-    return maskEmail(value).replace(PHONE_IN_TEXT, (phone) => maskPhone(phone));
+    return maskText(value);
   }
   if (typeof value === 'number' && PHONE_KEYS.test(key)) return maskPhone(String(value));
   if (value instanceof Error) {
-    return { name: value.name, message: maskEmail(value.message), stack: value.stack === undefined ? undefined : maskEmail(value.stack) };
+    return {
+      name: value.name,
+      message: maskText(value.message),
+      stack: value.stack === undefined ? undefined : maskText(value.stack),
+      cause: value.cause === undefined ? undefined : maskPii(value.cause, 'cause', depth + 1),
+    };
   }
   if (Array.isArray(value)) return value.map((item) => maskPii(item, key, depth + 1));
   if (value !== null && typeof value === 'object') {

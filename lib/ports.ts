@@ -73,8 +73,11 @@ export interface OrderStateStore {
   put(state: OrderState): Promise<boolean>;
 }
 
-/** Outcome of trying to take an event for sending. */
-export type ClaimResult = 'claimed' | 'already-sent' | 'suppressed' | 'dead-lettered' | 'in-flight';
+/** Outcome of trying to take an event for sending; a won claim carries the id that proves ownership. */
+export type ClaimResult = { status: 'claimed'; claimId: string } | { status: 'already-sent' | 'suppressed' | 'dead-lettered' | 'in-flight' };
+
+/** Outcome of trying to suppress an event that must not be sent. */
+export type SuppressResult = 'suppressed-now' | 'already-sent' | 'suppressed' | 'dead-lettered' | 'in-flight';
 
 export interface DeadLetter {
   accountId: string;
@@ -88,12 +91,20 @@ export interface DeadLetter {
   at: string;
 }
 
-/** The outbox and dedupe ledger: one record per unique_id, written with single-item conditional writes only. */
+/**
+ * The dedupe ledger: one record per unique_id, written with single-item conditional writes only. A claim is a lease
+ * owned by one worker (its claimId): only that worker can mark the event sent, release it or dead-letter it, and a
+ * worker that died mid-send leaves a lease another may take over once it has run out.
+ */
 export interface EventLedger {
   claim(accountId: string, uniqueId: string, now: Date): Promise<ClaimResult>;
-  markSent(accountId: string, uniqueId: string, now: Date): Promise<void>;
-  release(accountId: string, uniqueId: string): Promise<void>;
-  deadLetter(record: DeadLetter): Promise<void>;
-  /** Marks an event that must never be sent (a label voided before its Order Shipped went out). */
-  suppress(accountId: string, uniqueId: string, reason: string, now: Date): Promise<ClaimResult | 'suppressed-now'>;
+  markSent(accountId: string, uniqueId: string, claimId: string, now: Date): Promise<void>;
+  release(accountId: string, uniqueId: string, claimId: string): Promise<void>;
+  /**
+   * Stores the dead-letter record. With the claim's id the ledger entry also becomes final (DEAD); without one only the
+   * record is written, so a later snapshot that fixes the cause can still send the event.
+   */
+  deadLetter(record: DeadLetter, claimId?: string): Promise<void>;
+  /** Marks an event that must never be sent (a label voided before its Order Shipped went out), if nobody claimed it. */
+  suppress(accountId: string, uniqueId: string, reason: string, now: Date): Promise<SuppressResult>;
 }

@@ -41,7 +41,7 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
     publishUpdate: makePublishUpdate({
       accounts,
       credentials,
-      orderStates: new DynamoDbOrderStateStore(dynamodb, config.tableName),
+      orderStates: new DynamoDbOrderStateStore(dynamodb, config.tableName, () => clock.now()),
       ledger: new DynamoDbEventLedger(dynamodb, config.tableName),
       klaviyo: new HttpKlaviyoApi(config.accounts, clock, { revision: config.klaviyoRevision, timeoutMs: config.httpTimeoutMs }),
       clock,

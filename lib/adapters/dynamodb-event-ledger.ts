@@ -1,6 +1,7 @@
-// EventLedger on DynamoDB: the outbox/dedupe record of each unique_id plus the account's dead-letter records.
-// Single-item conditional writes only (dynalite has no transactions). A claim is a lease: a worker that dies while
-// sending leaves a PENDING record that another worker may take over once the lease has run out.
+// EventLedger on DynamoDB: the dedupe record of each unique_id plus the account's dead-letter records.
+// Single-item conditional writes only (dynalite has no transactions). A claim is a lease with an owner (claimId): a
+// worker that dies while sending leaves a PENDING record another worker may take over once the lease has run out, and
+// a late worker whose lease was taken over can no longer change the record.
 import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
@@ -9,49 +10,63 @@ import {
   UpdateItemCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import type { ClaimResult, DeadLetter, EventLedger } from '../ports.js';
+import { randomUUID } from 'node:crypto';
+import type { ClaimResult, DeadLetter, EventLedger, SuppressResult } from '../ports.js';
 import { expiresAt, keyOf, keys } from './dynamodb-keys.js';
 
 const LEASE_MS = 120_000;
 const RETENTION_DAYS = 400;
-const TAKEOVER = 'attribute_not_exists(pk) OR (#s = :pending AND #lease < :now)';
 
 type Status = 'PENDING' | 'SENT' | 'SUPPRESSED' | 'DEAD';
+
+const isConditionFailure = (error: unknown): boolean => error instanceof ConditionalCheckFailedException;
 
 export class DynamoDbEventLedger implements EventLedger {
   constructor(private readonly client: DynamoDBClient, private readonly tableName: string) {}
 
   async claim(accountId: string, uniqueId: string, now: Date): Promise<ClaimResult> {
-    const won = await this.putIf(accountId, uniqueId, now, { status: { S: 'PENDING' }, leaseUntil: { N: String(now.getTime() + LEASE_MS) } });
-    return won ? 'claimed' : this.current(accountId, uniqueId);
+    const claimId = randomUUID();
+    try {
+      await this.client.send(new PutItemCommand({
+        TableName: this.tableName,
+        Item: {
+          ...keyOf(keys.event(accountId, uniqueId)),
+          accountId: { S: accountId },
+          status: { S: 'PENDING' },
+          claimId: { S: claimId },
+          leaseUntil: { N: String(now.getTime() + LEASE_MS) },
+          expiresAt: expiresAt(now, RETENTION_DAYS),
+        },
+        ConditionExpression: 'attribute_not_exists(pk) OR (#s = :pending AND #lease < :now)',
+        ExpressionAttributeNames: { '#s': 'status', '#lease': 'leaseUntil' },
+        ExpressionAttributeValues: { ':pending': { S: 'PENDING' }, ':now': { N: String(now.getTime()) } },
+      }));
+      return { status: 'claimed', claimId };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return { status: await this.current(accountId, uniqueId) };
+    }
   }
 
-  async markSent(accountId: string, uniqueId: string, now: Date): Promise<void> {
-    await this.client.send(new UpdateItemCommand({
-      TableName: this.tableName,
-      Key: keyOf(keys.event(accountId, uniqueId)),
-      UpdateExpression: 'SET #s = :sent, sentAt = :at REMOVE #lease',
-      ExpressionAttributeNames: { '#s': 'status', '#lease': 'leaseUntil' },
-      ExpressionAttributeValues: { ':sent': { S: 'SENT' }, ':at': { S: now.toISOString() } },
-    }));
+  async markSent(accountId: string, uniqueId: string, claimId: string, now: Date): Promise<void> {
+    await this.updateOwned(accountId, uniqueId, claimId, 'SET #s = :sent, sentAt = :at REMOVE #lease, claimId', { ':sent': { S: 'SENT' }, ':at': { S: now.toISOString() } });
   }
 
-  async release(accountId: string, uniqueId: string): Promise<void> {
+  async release(accountId: string, uniqueId: string, claimId: string): Promise<void> {
     try {
       await this.client.send(new DeleteItemCommand({
         TableName: this.tableName,
         Key: keyOf(keys.event(accountId, uniqueId)),
-        ConditionExpression: '#s = :pending',
+        ConditionExpression: '#s = :pending AND claimId = :mine',
         ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':pending': { S: 'PENDING' } },
+        ExpressionAttributeValues: { ':pending': { S: 'PENDING' }, ':mine': { S: claimId } },
       }));
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!isConditionFailure(error)) throw error;
     }
   }
 
-  async deadLetter(record: DeadLetter): Promise<void> {
-    const at = new Date(record.at);
+  async deadLetter(record: DeadLetter, claimId?: string): Promise<void> {
     // The record first: if we die between the two writes the lease runs out and the event is retried, not lost.
     await this.client.send(new PutItemCommand({
       TableName: this.tableName,
@@ -65,43 +80,50 @@ export class DynamoDbEventLedger implements EventLedger {
         ...(record.status === undefined ? {} : { httpStatus: { N: String(record.status) } }),
         body: { S: JSON.stringify(record.body) },
         at: { S: record.at },
-        expiresAt: expiresAt(at, RETENTION_DAYS),
+        expiresAt: expiresAt(new Date(record.at), RETENTION_DAYS),
       },
     }));
-    await this.client.send(new UpdateItemCommand({
-      TableName: this.tableName,
-      Key: keyOf(keys.event(record.accountId, record.uniqueId)),
-      UpdateExpression: 'SET #s = :dead, reason = :reason REMOVE #lease',
-      ExpressionAttributeNames: { '#s': 'status', '#lease': 'leaseUntil' },
-      ExpressionAttributeValues: { ':dead': { S: 'DEAD' }, ':reason': { S: record.reason.slice(0, 2000) } },
-    }));
+    if (claimId === undefined) return;
+    await this.updateOwned(record.accountId, record.uniqueId, claimId, 'SET #s = :dead, reason = :reason REMOVE #lease, claimId', {
+      ':dead': { S: 'DEAD' },
+      ':reason': { S: record.reason.slice(0, 2000) },
+    });
   }
 
-  async suppress(accountId: string, uniqueId: string, reason: string, now: Date): Promise<ClaimResult | 'suppressed-now'> {
-    const won = await this.putIf(accountId, uniqueId, now, { status: { S: 'SUPPRESSED' }, reason: { S: reason } });
-    return won ? 'suppressed-now' : this.current(accountId, uniqueId);
-  }
-
-  private async putIf(accountId: string, uniqueId: string, now: Date, fields: Record<string, { S: string } | { N: string }>): Promise<boolean> {
+  async suppress(accountId: string, uniqueId: string, reason: string, now: Date): Promise<SuppressResult> {
     try {
+      // Only an event nobody has claimed: a PENDING one, even with an expired lease, may already be in Klaviyo.
       await this.client.send(new PutItemCommand({
         TableName: this.tableName,
-        Item: { ...keyOf(keys.event(accountId, uniqueId)), accountId: { S: accountId }, ...fields, expiresAt: expiresAt(now, RETENTION_DAYS) },
-        ConditionExpression: TAKEOVER,
-        ExpressionAttributeNames: { '#s': 'status', '#lease': 'leaseUntil' },
-        ExpressionAttributeValues: { ':pending': { S: 'PENDING' }, ':now': { N: String(now.getTime()) } },
+        Item: { ...keyOf(keys.event(accountId, uniqueId)), accountId: { S: accountId }, status: { S: 'SUPPRESSED' }, reason: { S: reason }, expiresAt: expiresAt(now, RETENTION_DAYS) },
+        ConditionExpression: 'attribute_not_exists(pk)',
       }));
-      return true;
+      return 'suppressed-now';
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+      if (!isConditionFailure(error)) throw error;
+      return this.current(accountId, uniqueId);
     }
   }
 
-  private async current(accountId: string, uniqueId: string): Promise<ClaimResult> {
+  /** An update that only the current claim owner may make; a worker whose lease was taken over changes nothing. */
+  private async updateOwned(accountId: string, uniqueId: string, claimId: string, update: string, values: Record<string, { S: string }>): Promise<void> {
+    try {
+      await this.client.send(new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: keyOf(keys.event(accountId, uniqueId)),
+        UpdateExpression: update,
+        ConditionExpression: '#s = :pending AND claimId = :mine',
+        ExpressionAttributeNames: { '#s': 'status', '#lease': 'leaseUntil' },
+        ExpressionAttributeValues: { ...values, ':pending': { S: 'PENDING' }, ':mine': { S: claimId } },
+      }));
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  private async current(accountId: string, uniqueId: string): Promise<'already-sent' | 'suppressed' | 'dead-lettered' | 'in-flight'> {
     const { Item: item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: keyOf(keys.event(accountId, uniqueId)), ConsistentRead: true }));
-    const status = item?.status?.S as Status | undefined;
-    switch (status) {
+    switch (item?.status?.S as Status | undefined) {
       case 'SENT':
         return 'already-sent';
       case 'SUPPRESSED':
@@ -109,7 +131,7 @@ export class DynamoDbEventLedger implements EventLedger {
       case 'DEAD':
         return 'dead-lettered';
       default:
-        // PENDING under someone else's live lease, or released between our two calls: either way, try again later.
+        // PENDING under a lease, or released between our two calls: either way, try again later.
         return 'in-flight';
     }
   }

@@ -10,7 +10,7 @@ const RETENTION_DAYS = 400;
 const optionalS = (value: string | undefined): AttributeValue | undefined => (value === undefined ? undefined : { S: value });
 
 export class DynamoDbOrderStateStore implements OrderStateStore {
-  constructor(private readonly client: DynamoDBClient, private readonly tableName: string) {}
+  constructor(private readonly client: DynamoDBClient, private readonly tableName: string, private readonly now: () => Date = () => new Date()) {}
 
   async get(accountId: string, orderId: number): Promise<OrderState | undefined> {
     const { Item: item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: keyOf(keys.orderState(accountId, orderId)), ConsistentRead: true }));
@@ -41,7 +41,7 @@ export class DynamoDbOrderStateStore implements OrderStateStore {
       orderNumber: optionalS(state.orderNumber),
       total: state.total === undefined ? undefined : { N: String(state.total) },
       version: { N: String(state.version + 1) },
-      expiresAt: expiresAt(new Date(), RETENTION_DAYS),
+      expiresAt: expiresAt(this.now(), RETENTION_DAYS),
     };
     try {
       await this.client.send(new PutItemCommand({

@@ -19,22 +19,21 @@ export async function processRecords<T>(
 ): Promise<SQSBatchResponse> {
   const processor = new BatchProcessor(EventType.SQS);
   const recordHandler = async (record: SQSRecord): Promise<void> => {
-    const accountId = record.messageAttributes?.accountId?.stringValue;
-    let body: unknown;
+    const keys: Record<string, unknown> = { messageId: record.messageId, accountId: record.messageAttributes?.accountId?.stringValue, receiveCount: record.attributes?.ApproximateReceiveCount };
     try {
-      body = JSON.parse(record.body);
-    } catch {
-      throw new BadInputError('message body is not JSON');
-    }
-    const parsed = schema.safeParse(body);
-    if (!parsed.success) throw new BadInputError(`message body does not match the schema: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    try {
+      let body: unknown;
+      try {
+        body = JSON.parse(record.body);
+      } catch {
+        throw new BadInputError('message body is not JSON');
+      }
+      if (body !== null && typeof body === 'object' && 'orderId' in body) keys.orderId = body.orderId;
+      const parsed = schema.safeParse(body);
+      if (!parsed.success) throw new BadInputError(`message body does not match the schema: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
       await handle(parsed.data);
     } catch (error) {
-      logger.warn('record failed; SQS will retry it', {
-        messageId: record.messageId,
-        accountId,
-        receiveCount: record.attributes?.ApproximateReceiveCount,
+      logger.warn('record failed; SQS will retry it, then move it to the DLQ', {
+        ...keys,
         error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
       });
       throw error;

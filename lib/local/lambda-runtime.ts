@@ -119,8 +119,10 @@ export function consumeQueue(options: {
 }
 
 /** API Gateway HTTP API (payload 2.0) in front of one handler for `POST /webhooks/shipstation/{accountId}`. */
-export async function serveHttpApi(options: { handler: HttpHandler; port?: number; host?: string; functionName: string }): Promise<{ url: string; close(): Promise<void> }> {
+export async function serveHttpApi(options: { handler: HttpHandler; port?: number; host?: string; functionName: string }): Promise<{ url: string; statuses: number[]; close(): Promise<void> }> {
   const route = /^\/webhooks\/shipstation\/([^/?]+)$/;
+  /** Status of every response, in order: what the webhook sender saw. */
+  const statuses: number[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -167,8 +169,10 @@ export async function serveHttpApi(options: { handler: HttpHandler; port?: numbe
         };
         try {
           const result = await options.handler(event, lambdaContext(options.functionName, 10_000));
+          statuses.push(result.statusCode ?? 200);
           res.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>).end(result.body ?? '');
         } catch {
+          statuses.push(500);
           res.writeHead(500, { 'content-type': 'application/json' }).end('{"message":"Internal Server Error"}');
         }
       })();
@@ -181,6 +185,7 @@ export async function serveHttpApi(options: { handler: HttpHandler; port?: numbe
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    statuses,
     close: () => new Promise((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());

@@ -37,7 +37,11 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   mode: 'simulated' | 'real';
+  /** Credential variables that were set while others were missing (so the simulators were used instead). */
+  ignoredCredentials: string[];
   webhookUrl: string;
+  /** HTTP status of every webhook the endpoint answered. */
+  webhookStatuses: number[];
   aws: LocalAws;
   shipStation?: ShipStationSimulator;
   klaviyo?: KlaviyoSimulator;
@@ -45,8 +49,9 @@ export interface LocalStack {
   close(): Promise<void>;
 }
 
-const hasRealCredentials = (env: Record<string, string | undefined>): boolean =>
-  [env.SHIPSTATION_API_KEY, env.SHIPSTATION_API_SECRET, env.KLAVIYO_PRIVATE_KEY].every((v) => v !== undefined && v.trim() !== '');
+const CREDENTIAL_VARIABLES = ['SHIPSTATION_API_KEY', 'SHIPSTATION_API_SECRET', 'KLAVIYO_PRIVATE_KEY'] as const;
+const presentCredentials = (env: Record<string, string | undefined>): string[] =>
+  CREDENTIAL_VARIABLES.filter((name) => (env[name] ?? '').trim() !== '');
 
 async function subscribeWebhooks(shipStation: ShipStationSimulator, targetUrl: string): Promise<void> {
   const authorization = `Basic ${Buffer.from(`${SIMULATED_CREDENTIALS.shipStationKey}:${SIMULATED_CREDENTIALS.shipStationSecret}`).toString('base64')}`;
@@ -66,11 +71,12 @@ async function subscribeWebhooks(shipStation: ShipStationSimulator, targetUrl: s
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const userEnv = options.env ?? process.env;
-  const mode = hasRealCredentials(userEnv) ? 'real' : 'simulated';
+  const present = presentCredentials(userEnv);
+  const mode = present.length === CREDENTIAL_VARIABLES.length ? 'real' : 'simulated';
   const aws = await startLocalAws({ visibilityTimeoutSeconds: options.visibilityTimeoutSeconds, maxReceiveCount: options.maxReceiveCount });
   let shipStation: ShipStationSimulator | undefined;
   let klaviyo: KlaviyoSimulator | undefined;
-  let http: { url: string; close(): Promise<void> } | undefined;
+  let http: { url: string; statuses: number[]; close(): Promise<void> } | undefined;
   try {
     const accountEnv: Record<string, string> = {};
     if (mode === 'simulated') {
@@ -114,7 +120,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
     return {
       mode,
+      ignoredCredentials: mode === 'simulated' ? present : [],
       webhookUrl,
+      webhookStatuses: server.statuses,
       aws,
       shipStation,
       klaviyo,

@@ -51,6 +51,9 @@ const stack = await startLocalStack({
 });
 
 console.log('');
+if (stack.ignoredCredentials.length > 0) {
+  console.log(`note: ${stack.ignoredCredentials.join(', ')} set but not all of SHIPSTATION_API_KEY, SHIPSTATION_API_SECRET and KLAVIYO_PRIVATE_KEY; using the simulators instead.`);
+}
 console.log(`shipstation-klaviyo-sync running locally (${stack.mode === 'simulated' ? 'built-in ShipStation and Klaviyo simulators' : 'real ShipStation and Klaviyo'})`);
 console.log(`  webhook URL:  ${stack.webhookUrl}`);
 console.log(`  DynamoDB:     dynalite ${stack.aws.dynamodbEndpoint} (table ${stack.aws.tableName})`);

@@ -44,12 +44,18 @@ export function makeFetchResource(deps: FetchResourceDeps): FetchResource {
       }
       throw error;
     }
-    await deps.updates.enqueueAll(fetched.snapshots);
+    // A rejected fulfilment is news about the order (status rejected_fulfillment), never a shipment: should the resource
+    // list fulfilment records, they must not become `Order Shipped`.
+    const snapshots = message.resourceType === 'FULFILLMENT_REJECTED' ? fetched.snapshots.filter((s) => s.kind === 'order') : fetched.snapshots;
+    if (snapshots.length < fetched.snapshots.length) {
+      deps.log.warn('fulfilment records of a rejection ignored', { accountId: account.id, ignored: fetched.snapshots.length - snapshots.length });
+    }
+    await deps.updates.enqueueAll(snapshots);
     if (fetched.unreadable.length > 0) {
       deps.log.warn('unreadable records in resource', { accountId: account.id, unreadable: fetched.unreadable });
       const first = fetched.unreadable[0];
       throw new UnreadableRecordsError(fetched.unreadable.length, `${first?.kind}[${first?.index}]: ${first?.reason}`);
     }
-    return { snapshots: fetched.snapshots.length, requests: fetched.requests };
+    return { snapshots: snapshots.length, requests: fetched.requests };
   };
 }

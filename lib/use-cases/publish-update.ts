@@ -13,7 +13,7 @@ import {
 import { createEventBody, hasProfileIdentifier, type KlaviyoEvent } from '../domain/klaviyo-event.js';
 import { decideOrderUpdate, recordShipment, type OrderState } from '../domain/order-state.js';
 import type { FulfillmentSnapshot, OrderSnapshot, ShipmentSnapshot, Snapshot } from '../domain/snapshot.js';
-import type { Account, AccountDirectory, Clock, CredentialStatusStore, EventLedger, KlaviyoApi, OrderStateStore } from '../ports.js';
+import type { Account, AccountDirectory, ClaimResult, Clock, CredentialStatusStore, EventLedger, KlaviyoApi, OrderStateStore } from '../ports.js';
 
 export interface PublishUpdateDeps {
   accounts: AccountDirectory;
@@ -42,6 +42,8 @@ export interface PublishOutcome {
 export type PublishUpdate = (snapshot: Snapshot) => Promise<PublishOutcome>;
 
 const MAX_STATE_ATTEMPTS = 5;
+const IN_FLIGHT_RECHECKS = 3;
+const IN_FLIGHT_RECHECK_MS = 500;
 
 /** Builds the use case that turns one snapshot into at most one Klaviyo event, exactly once. */
 export function makePublishUpdate(deps: PublishUpdateDeps): PublishUpdate {
@@ -52,27 +54,41 @@ export function makePublishUpdate(deps: PublishUpdateDeps): PublishUpdate {
     now: deps.clock.now(),
   });
 
+  /** Claims the event; a claim held by another worker (the same event twice in one batch) is rechecked briefly. */
+  const claim = async (accountId: string, uniqueId: string): Promise<ClaimResult> => {
+    let result = await deps.ledger.claim(accountId, uniqueId, deps.clock.now());
+    for (let recheck = 0; result.status === 'in-flight' && recheck < IN_FLIGHT_RECHECKS; recheck += 1) {
+      await deps.clock.sleep(IN_FLIGHT_RECHECK_MS);
+      result = await deps.ledger.claim(accountId, uniqueId, deps.clock.now());
+    }
+    return result;
+  };
+
   /** Sends an event unless the ledger says it was already handled. */
   const deliver = async (account: Account, event: KlaviyoEvent, outcome: PublishOutcome): Promise<void> => {
     const ids = { accountId: account.id, orderId: event.orderId, uniqueId: event.uniqueId, metric: event.metric };
-    const claim = await deps.ledger.claim(account.id, event.uniqueId, deps.clock.now());
-    if (claim === 'in-flight') throw new TransientError(`event ${event.uniqueId} is being sent by another worker`);
-    if (claim !== 'claimed') {
+    const claimed = await claim(account.id, event.uniqueId);
+    if (claimed.status === 'in-flight') throw new TransientError(`event ${event.uniqueId} is being sent by another worker`);
+    if (claimed.status !== 'claimed') {
       outcome.deduplicated.push(event.uniqueId);
-      deps.log.info('event already handled', { ...ids, claim });
+      deps.log.info('event already handled', { ...ids, claim: claimed.status });
       return;
     }
-    const deadLetter = async (reason: string, status?: number): Promise<void> => {
-      await deps.ledger.deadLetter({ ...ids, reason, status, body: createEventBody(event), at: deps.clock.now().toISOString() });
+    const { claimId } = claimed;
+    const deadLetter = async (reason: string, options: { status?: number; final: boolean }): Promise<void> => {
+      const record = { ...ids, reason, status: options.status, body: createEventBody(event), at: deps.clock.now().toISOString() };
+      await deps.ledger.deadLetter(record, options.final ? claimId : undefined);
       outcome.deadLettered.push(event.uniqueId);
-      deps.log.error('event dead-lettered', { ...ids, reason, status });
+      deps.log.error('event dead-lettered', { ...ids, reason, status: options.status });
     };
     if (!hasProfileIdentifier(event.profile)) {
-      await deadLetter('the order has no customer email and no valid phone number, so Klaviyo cannot attach the event to a profile');
+      // Not final: if the order later gets an email, the same event can still be sent.
+      await deadLetter('the order has no customer email and no valid phone number, so Klaviyo cannot attach the event to a profile', { final: false });
+      await deps.ledger.release(account.id, event.uniqueId, claimId);
       return;
     }
     if (await deps.credentials.isInvalid(account.id, 'klaviyo', account.klaviyoFingerprint)) {
-      await deps.ledger.release(account.id, event.uniqueId);
+      await deps.ledger.release(account.id, event.uniqueId, claimId);
       throw new CredentialsPausedError(account.id, 'klaviyo');
     }
     try {
@@ -83,13 +99,13 @@ export function makePublishUpdate(deps: PublishUpdateDeps): PublishUpdate {
           const first = await deps.credentials.markInvalid(account.id, 'klaviyo', account.klaviyoFingerprint, error.reason);
           if (first) deps.log.error('klaviyo credentials rejected; pausing sends for the account', { accountId: account.id, status: error.status });
         }
-        await deadLetter(error.reason, error.status);
+        await deadLetter(error.reason, { status: error.status, final: true });
         return;
       }
-      await deps.ledger.release(account.id, event.uniqueId);
+      await deps.ledger.release(account.id, event.uniqueId, claimId);
       throw error;
     }
-    await deps.ledger.markSent(account.id, event.uniqueId, deps.clock.now());
+    await deps.ledger.markSent(account.id, event.uniqueId, claimId, deps.clock.now());
     outcome.sent.push(event.uniqueId);
     deps.log.info('event sent', { ...ids, backfill: event.backfill });
   };

@@ -1,5 +1,6 @@
 // publish-events against dynalite + local-aws-sqs + the Klaviyo simulator: dedupe, stale rule, voids, retries and
 // dead-letter records. Snapshots are built from the ShipStation simulator's records through the real normaliser.
+import { readFileSync } from 'node:fs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { fulfillmentSchema, orderSchema, shipmentSchema } from '../../lib/domain/shipstation.js';
 import type { OrderSnapshot, ShipmentSnapshot, Snapshot } from '../../lib/domain/snapshot.js';
@@ -65,6 +66,21 @@ describe('publish-events', () => {
     expect(event?.properties.OrderNumber).toBe(order.orderNumber);
   });
 
+  it('publishes the sample event of events/publish-events as Order Awaiting Shipment', async () => {
+    // Prepare
+    const event = structuredClone(JSON.parse(readFileSync(new URL('../../events/publish-events/order-snapshot.json', import.meta.url), 'utf8')) as SQSEvent);
+    const snapshot = JSON.parse(event.Records[0]?.body ?? '{}') as OrderSnapshot;
+
+    // Act
+    const result = await handler(event, context('publish-events'));
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([]);
+    expect(metrics()).toEqual(['Order Awaiting Shipment']);
+    expect(harness.klaviyo.events[0]?.properties.OrderId).toBe(String(snapshot.orderId));
+    expect(harness.klaviyo.events[0]?.profile.email).toBe(snapshot.customer.email);
+  });
+
   it('sends a new status event on a status change but not on an edit that keeps the status', async () => {
     // Prepare
     const order = newOrder({ modifiedAt: '2026-11-24T10:00:00.000Z' });
@@ -112,9 +128,10 @@ describe('publish-events', () => {
     const label = labelFor(order.orderId);
 
     // Act
-    await publish(label, label);
+    const result = await publish(label, label);
 
     // Assess
+    expect(result.batchItemFailures).toEqual([]);
     expect(metrics()).toEqual(['Order Awaiting Shipment', 'Order Shipped']);
     const shipped = harness.klaviyo.events[1];
     expect(shipped?.uniqueId).toBe(`ss:default:shipment:${label.shipmentId}:shipped`);
