@@ -48,7 +48,7 @@ export function makeFetchResource(deps: FetchResourceDeps): FetchResource {
     // list fulfilment records, they must not become `Order Shipped`.
     const snapshots = message.resourceType === 'FULFILLMENT_REJECTED' ? fetched.snapshots.filter((s) => s.kind === 'order') : fetched.snapshots;
     if (snapshots.length < fetched.snapshots.length) {
-      deps.log.warn('fulfilment records of a rejection ignored', { accountId: account.id, ignored: fetched.snapshots.length - snapshots.length });
+      deps.log.warn('shipment and fulfilment records of a rejection ignored', { accountId: account.id, ignored: fetched.snapshots.length - snapshots.length });
     }
     await deps.updates.enqueueAll(snapshots);
     if (fetched.unreadable.length > 0) {

@@ -143,7 +143,7 @@ export function makePublishUpdate(deps: PublishUpdateDeps): PublishUpdate {
     account: Account,
     snapshot: ShipmentSnapshot | FulfillmentSnapshot,
     shippedEvent: (order: OrderState | undefined) => KlaviyoEvent,
-    voidedEvent: (order: OrderState | undefined) => KlaviyoEvent,
+    voidedEvent: (order: OrderState | undefined) => KlaviyoEvent | undefined,
     outcome: PublishOutcome,
   ): Promise<void> => {
     const outbound = !snapshot.voided && !(snapshot.kind === 'shipment' && snapshot.isReturnLabel);
@@ -159,7 +159,9 @@ export function makePublishUpdate(deps: PublishUpdateDeps): PublishUpdate {
     const result = await deps.ledger.suppress(account.id, shipped.uniqueId, 'voided before it was sent', deps.clock.now());
     if (result === 'in-flight') throw new TransientError(`event ${shipped.uniqueId} is being sent; the void waits for it`);
     if (result === 'already-sent') {
-      await deliver(account, voidedEvent(order), outcome);
+      const voided = voidedEvent(order);
+      if (voided !== undefined) await deliver(account, voided, outcome);
+      else deps.log.info('return label voided after it was announced; nothing to send', { accountId: account.id, orderId: snapshot.orderId });
       return;
     }
     outcome.suppressed.push(shipped.uniqueId);
@@ -180,7 +182,8 @@ export function makePublishUpdate(deps: PublishUpdateDeps): PublishUpdate {
           account,
           snapshot,
           (order) => shipmentShippedEvent(snapshot, order, context),
-          (order) => shipmentVoidedEvent(snapshot, order, context),
+          // A voided return label concerns the merchant, not the customer: nothing to announce.
+          (order) => (snapshot.isReturnLabel ? undefined : shipmentVoidedEvent(snapshot, order, context)),
           outcome,
         );
         break;

@@ -1,0 +1,384 @@
+// In-memory fakes of the ports in lib/ports.ts for unit tests of the use cases: no network, no DynamoDB, no timers.
+// The ledger and the order state store mirror the conditional writes of their DynamoDB adapters exactly, so a test that
+// passes here says something about production; every fake keeps what it was asked to do for the test to inspect.
+import { KlaviyoRejectedError, TransientError } from '../../lib/domain/errors.js';
+import type { KlaviyoEvent } from '../../lib/domain/klaviyo-event.js';
+import type { OrderState } from '../../lib/domain/order-state.js';
+import type { NotificationMessage, Snapshot } from '../../lib/domain/snapshot.js';
+import type {
+  Account,
+  AccountDirectory,
+  ClaimResult,
+  Clock,
+  CredentialService,
+  CredentialStatusStore,
+  DeadLetter,
+  EventLedger,
+  FetchedResource,
+  KlaviyoApi,
+  NotificationQueue,
+  OrderStateStore,
+  ShipStationApi,
+  SuppressResult,
+  UpdateQueue,
+} from '../../lib/ports.js';
+
+type Hook<T> = (value: T) => void | Promise<void>;
+
+/** A clock that only moves when told to: `sleep` advances it at once and records how long was asked for. */
+export class FakeClock implements Clock {
+  private current: number;
+  readonly sleeps: number[] = [];
+  /** Runs after each sleep has advanced the clock: a test can let another worker act "meanwhile". */
+  onSleep: Hook<number> | undefined;
+
+  constructor(start: Date | string = '2026-07-05T18:00:00.000Z') {
+    this.current = new Date(start).getTime();
+  }
+
+  now(): Date {
+    return new Date(this.current);
+  }
+
+  set(at: Date | string): void {
+    this.current = new Date(at).getTime();
+  }
+
+  advance(ms: number): void {
+    this.current += ms;
+  }
+
+  async sleep(ms: number): Promise<void> {
+    this.sleeps.push(ms);
+    this.current += ms;
+    await this.onSleep?.(ms);
+  }
+}
+
+/** An account with its webhook token, as the directory holds it. */
+export interface AccountWithToken extends Account {
+  webhookToken: string;
+}
+
+/** The account every fake defaults to: id `default`, ShipStation's production origin, no metric prefix. */
+export function fakeAccount(overrides: Partial<AccountWithToken> = {}): AccountWithToken {
+  return {
+    id: 'default',
+    shipStationBaseUrl: 'https://ssapi.shipstation.com',
+    shipStationFingerprint: 'ss-fingerprint-1',
+    klaviyoFingerprint: 'kl-fingerprint-1',
+    metricPrefix: '',
+    webhookToken: 'a-webhook-token-of-32-characters',
+    ...overrides,
+  };
+}
+
+/** A fixed list of accounts; tokens compared plainly (timing is the real adapter's concern, not the use case's). */
+export class StaticAccountDirectory implements AccountDirectory {
+  private readonly accounts: Map<string, AccountWithToken>;
+
+  constructor(accounts: AccountWithToken[] = [fakeAccount()]) {
+    this.accounts = new Map(accounts.map((a) => [a.id, a]));
+  }
+
+  find(accountId: string): Account | undefined {
+    const found = this.accounts.get(accountId);
+    if (found === undefined) return undefined;
+    return {
+      id: found.id,
+      shipStationBaseUrl: found.shipStationBaseUrl,
+      shipStationFingerprint: found.shipStationFingerprint,
+      klaviyoFingerprint: found.klaviyoFingerprint,
+      metricPrefix: found.metricPrefix,
+    };
+  }
+
+  verifyWebhookToken(accountId: string, presented: string): boolean {
+    const found = this.accounts.get(accountId);
+    return found !== undefined && found.webhookToken === presented;
+  }
+}
+
+export type LedgerStatus = 'PENDING' | 'SENT' | 'SUPPRESSED' | 'DEAD';
+
+/** One ledger entry, with the attributes the DynamoDB adapter keeps. */
+export interface LedgerRecord {
+  status: LedgerStatus;
+  claimId?: string;
+  /** Epoch milliseconds; a claim is taken over only when this is strictly before `now`. */
+  leaseUntil?: number;
+  sentAt?: string;
+  reason?: string;
+}
+
+/**
+ * The EventLedger of dynamodb-event-ledger.ts in memory. claim: written when absent or PENDING with an expired lease
+ * (a new claimId), otherwise the current status is reported (an entry that vanished counts as in-flight); markSent,
+ * release and a final deadLetter act only on a PENDING entry with the caller's claimId; suppress only when absent.
+ */
+export class InMemoryEventLedger implements EventLedger {
+  /** Ledger entries by {@link InMemoryEventLedger.key}. */
+  readonly records = new Map<string, LedgerRecord>();
+  /** Dead-letter records by {@link InMemoryEventLedger.key}; a later one for the same event replaces the earlier. */
+  readonly deadLetters = new Map<string, DeadLetter>();
+  readonly leaseMs: number;
+  private claims = 0;
+
+  constructor(options: { leaseMs?: number } = {}) {
+    this.leaseMs = options.leaseMs ?? 120_000;
+  }
+
+  static key(accountId: string, uniqueId: string): string {
+    return `${accountId}|${uniqueId}`;
+  }
+
+  /** The entry of one event, if any (a copy). */
+  entry(accountId: string, uniqueId: string): LedgerRecord | undefined {
+    const record = this.records.get(InMemoryEventLedger.key(accountId, uniqueId));
+    return record === undefined ? undefined : { ...record };
+  }
+
+  /** Puts an entry in place, as if an earlier worker had written it. */
+  seed(accountId: string, uniqueId: string, record: LedgerRecord): void {
+    this.records.set(InMemoryEventLedger.key(accountId, uniqueId), { ...record });
+  }
+
+  deadLetterOf(accountId: string, uniqueId: string): DeadLetter | undefined {
+    return this.deadLetters.get(InMemoryEventLedger.key(accountId, uniqueId));
+  }
+
+  /** Entries still claimed by someone. */
+  pending(): LedgerRecord[] {
+    return [...this.records.values()].filter((r) => r.status === 'PENDING');
+  }
+
+  async claim(accountId: string, uniqueId: string, now: Date): Promise<ClaimResult> {
+    const key = InMemoryEventLedger.key(accountId, uniqueId);
+    const record = this.records.get(key);
+    const takeable = record === undefined || (record.status === 'PENDING' && (record.leaseUntil ?? 0) < now.getTime());
+    if (!takeable) return { status: this.current(record) };
+    this.claims += 1;
+    const claimId = `claim-${this.claims}`;
+    this.records.set(key, { status: 'PENDING', claimId, leaseUntil: now.getTime() + this.leaseMs });
+    return { status: 'claimed', claimId };
+  }
+
+  async markSent(accountId: string, uniqueId: string, claimId: string, now: Date): Promise<void> {
+    this.updateOwned(accountId, uniqueId, claimId, { status: 'SENT', sentAt: now.toISOString() });
+  }
+
+  async release(accountId: string, uniqueId: string, claimId: string): Promise<void> {
+    const key = InMemoryEventLedger.key(accountId, uniqueId);
+    if (this.owns(this.records.get(key), claimId)) this.records.delete(key);
+  }
+
+  async deadLetter(record: DeadLetter, claimId?: string): Promise<void> {
+    this.deadLetters.set(InMemoryEventLedger.key(record.accountId, record.uniqueId), structuredClone(record));
+    if (claimId === undefined) return;
+    this.updateOwned(record.accountId, record.uniqueId, claimId, { status: 'DEAD', reason: record.reason });
+  }
+
+  async suppress(accountId: string, uniqueId: string, reason: string, _now: Date): Promise<SuppressResult> {
+    const key = InMemoryEventLedger.key(accountId, uniqueId);
+    const record = this.records.get(key);
+    if (record !== undefined) return this.current(record);
+    this.records.set(key, { status: 'SUPPRESSED', reason });
+    return 'suppressed-now';
+  }
+
+  private owns(record: LedgerRecord | undefined, claimId: string): record is LedgerRecord {
+    return record?.status === 'PENDING' && record.claimId === claimId;
+  }
+
+  /** Like the adapter's update: the lease and the claimId go, the new attributes come. */
+  private updateOwned(accountId: string, uniqueId: string, claimId: string, next: LedgerRecord): void {
+    const key = InMemoryEventLedger.key(accountId, uniqueId);
+    const record = this.records.get(key);
+    if (!this.owns(record, claimId)) return;
+    const updated: LedgerRecord = { ...record, ...next };
+    delete updated.claimId;
+    delete updated.leaseUntil;
+    this.records.set(key, updated);
+  }
+
+  private current(record: LedgerRecord | undefined): 'already-sent' | 'suppressed' | 'dead-lettered' | 'in-flight' {
+    switch (record?.status) {
+      case 'SENT':
+        return 'already-sent';
+      case 'SUPPRESSED':
+        return 'suppressed';
+      case 'DEAD':
+        return 'dead-lettered';
+      default:
+        return 'in-flight';
+    }
+  }
+}
+
+/**
+ * The OrderStateStore of dynamodb-order-state-store.ts in memory: version 0 means "must not exist", any other version
+ * must equal the stored one; the stored state gets version + 1.
+ */
+export class InMemoryOrderStateStore implements OrderStateStore {
+  readonly states = new Map<string, OrderState>();
+  /** Every put asked for, in order, whether it won or not. */
+  readonly puts: { state: OrderState; written: boolean }[] = [];
+  /** Runs before the version check of each put: a concurrent writer may change the stored state here. */
+  beforePut: Hook<OrderState> | undefined;
+
+  static key(accountId: string, orderId: number): string {
+    return `${accountId}|${orderId}`;
+  }
+
+  /** Stores a state as is (its version included), bypassing the version check. */
+  seed(state: OrderState): void {
+    this.states.set(InMemoryOrderStateStore.key(state.accountId, state.orderId), { ...state });
+  }
+
+  /** Another writer's successful put: the stored version goes up by one. */
+  bump(accountId: string, orderId: number, changes: Partial<OrderState> = {}): void {
+    const key = InMemoryOrderStateStore.key(accountId, orderId);
+    const stored = this.states.get(key);
+    const base = stored ?? { accountId, orderId, version: 0 };
+    this.states.set(key, { ...base, ...changes, version: base.version + 1 });
+  }
+
+  async get(accountId: string, orderId: number): Promise<OrderState | undefined> {
+    const stored = this.states.get(InMemoryOrderStateStore.key(accountId, orderId));
+    return stored === undefined ? undefined : { ...stored };
+  }
+
+  async put(state: OrderState): Promise<boolean> {
+    await this.beforePut?.({ ...state });
+    const key = InMemoryOrderStateStore.key(state.accountId, state.orderId);
+    const stored = this.states.get(key);
+    const written = state.version === 0 ? stored === undefined : stored?.version === state.version;
+    this.puts.push({ state: { ...state }, written });
+    if (written) this.states.set(key, { ...state, version: state.version + 1 });
+    return written;
+  }
+}
+
+/** Klaviyo's Create Event: accepted events are kept; failures are scripted for the next calls. */
+export class FakeKlaviyoApi implements KlaviyoApi {
+  /** Events Klaviyo accepted (202), in order. */
+  readonly events: KlaviyoEvent[] = [];
+  /** Every event we were asked to send, accepted or not. */
+  readonly attempts: KlaviyoEvent[] = [];
+  /** Runs at the start of each send, before the scripted outcome: a test may act while a request is "in the air". */
+  onSend: Hook<KlaviyoEvent> | undefined;
+  private readonly failures: (() => Error)[] = [];
+
+  /** The next `times` calls are refused for good. */
+  rejectNext(status: number, reason: string, times = 1): this {
+    for (let i = 0; i < times; i += 1) this.failures.push(() => new KlaviyoRejectedError(status, reason));
+    return this;
+  }
+
+  /** The next `times` calls fail in a way worth retrying (5xx, timeout, 429). */
+  failTransientlyNext(times = 1, message = 'Klaviyo answered 503'): this {
+    for (let i = 0; i < times; i += 1) this.failures.push(() => new TransientError(message));
+    return this;
+  }
+
+  async createEvent(event: KlaviyoEvent): Promise<void> {
+    this.attempts.push(structuredClone(event));
+    await this.onSend?.(event);
+    const failure = this.failures.shift();
+    if (failure !== undefined) throw failure();
+    this.events.push(structuredClone(event));
+  }
+}
+
+/** ShipStation's resource reads: answers with what the test set, or a scripted error for the next calls. */
+export class FakeShipStationApi implements ShipStationApi {
+  readonly calls: { accountId: string; url: string }[] = [];
+  private response: FetchedResource = { snapshots: [], unreadable: [], requests: 1 };
+  private readonly failures: Error[] = [];
+
+  respondWith(response: Partial<FetchedResource>): this {
+    this.response = { snapshots: [], unreadable: [], requests: 1, ...response };
+    return this;
+  }
+
+  failNext(error: Error, times = 1): this {
+    for (let i = 0; i < times; i += 1) this.failures.push(error);
+    return this;
+  }
+
+  async fetchResource(accountId: string, url: URL): Promise<FetchedResource> {
+    this.calls.push({ accountId, url: url.toString() });
+    const failure = this.failures.shift();
+    if (failure !== undefined) throw failure;
+    return structuredClone(this.response);
+  }
+}
+
+export class InMemoryUpdateQueue implements UpdateQueue {
+  readonly snapshots: Snapshot[] = [];
+
+  async enqueueAll(snapshots: Snapshot[]): Promise<void> {
+    this.snapshots.push(...structuredClone(snapshots));
+  }
+}
+
+export class InMemoryNotificationQueue implements NotificationQueue {
+  readonly messages: NotificationMessage[] = [];
+
+  async enqueue(message: NotificationMessage): Promise<void> {
+    this.messages.push(structuredClone(message));
+  }
+}
+
+/** Credential marks by account, service and key fingerprint; the first report of each wins, like the conditional put. */
+export class InMemoryCredentialStatusStore implements CredentialStatusStore {
+  readonly marks = new Map<string, { reason: string }>();
+  /** Every markInvalid call and what it returned. */
+  readonly reports: { accountId: string; service: CredentialService; fingerprint: string; reason: string; first: boolean }[] = [];
+
+  static key(accountId: string, service: CredentialService, fingerprint: string): string {
+    return `${accountId}|${service}|${fingerprint}`;
+  }
+
+  async markInvalid(accountId: string, service: CredentialService, fingerprint: string, reason: string): Promise<boolean> {
+    const key = InMemoryCredentialStatusStore.key(accountId, service, fingerprint);
+    const first = !this.marks.has(key);
+    if (first) this.marks.set(key, { reason });
+    this.reports.push({ accountId, service, fingerprint, reason, first });
+    return first;
+  }
+
+  async isInvalid(accountId: string, service: CredentialService, fingerprint: string): Promise<boolean> {
+    return this.marks.has(InMemoryCredentialStatusStore.key(accountId, service, fingerprint));
+  }
+}
+
+export type LogLevel = 'info' | 'warn' | 'error';
+
+export interface LogEntry {
+  level: LogLevel;
+  message: string;
+  data: Record<string, unknown>;
+}
+
+/** A silent logger that keeps what it was told. */
+export class RecordingLogger {
+  readonly entries: LogEntry[] = [];
+
+  info(message: string, data: Record<string, unknown> = {}): void {
+    this.entries.push({ level: 'info', message, data });
+  }
+
+  warn(message: string, data: Record<string, unknown> = {}): void {
+    this.entries.push({ level: 'warn', message, data });
+  }
+
+  error(message: string, data: Record<string, unknown> = {}): void {
+    this.entries.push({ level: 'error', message, data });
+  }
+
+  /** Messages logged at one level, in order. */
+  messages(level: LogLevel): string[] {
+    return this.entries.filter((e) => e.level === level).map((e) => e.message);
+  }
+}

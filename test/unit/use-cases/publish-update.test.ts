@@ -1,0 +1,521 @@
+// publishUpdate against in-memory ports: exactly once across redeliveries, crashed and concurrent workers, voids,
+// the optimistic lock, credential failures, dead letters, the stale rule and backfill.
+import { BadInputError, CredentialsPausedError, TransientError } from '../../../lib/domain/errors.js';
+import { createEventBody } from '../../../lib/domain/klaviyo-event.js';
+import type { DeadLetter } from '../../../lib/ports.js';
+import { makePublishUpdate, type PublishOutcome, type PublishUpdate } from '../../../lib/use-cases/publish-update.js';
+import {
+  FakeClock,
+  FakeKlaviyoApi,
+  InMemoryCredentialStatusStore,
+  InMemoryEventLedger,
+  InMemoryOrderStateStore,
+  RecordingLogger,
+  StaticAccountDirectory,
+} from '../../fakes/in-memory-ports.js';
+import { fulfillmentSnapshot, orderSnapshot, orderState, shipmentSnapshot } from '../../helpers/factories.js';
+
+const ORDER_AWAITING_SHIPMENT = 'ss:default:order:123456:awaiting_shipment:20260704T172000Z';
+const LABEL_SHIPPED = 'ss:default:shipment:987654:shipped';
+const LABEL_VOIDED = 'ss:default:shipment:987654:voided';
+const FULFILMENT_SHIPPED = 'ss:default:fulfillment:33001:shipped';
+const VOIDED_AT = '2026-07-05T16:30:00.000Z';
+const CREDENTIALS_LOG = 'klaviyo credentials rejected; pausing sends for the account';
+
+/** All ports in memory; "now" is 23 h 40 min after the factories' order was last modified, so nothing is backfill. */
+function setup(options: { backfillAfterHours?: number } = {}) {
+  const clock = new FakeClock('2026-07-05T17:00:00.000Z');
+  const ledger = new InMemoryEventLedger({ leaseMs: 120_000 });
+  const orderStates = new InMemoryOrderStateStore();
+  const klaviyo = new FakeKlaviyoApi();
+  const credentials = new InMemoryCredentialStatusStore();
+  const log = new RecordingLogger();
+  const publish: PublishUpdate = makePublishUpdate({
+    accounts: new StaticAccountDirectory(),
+    orderStates,
+    ledger,
+    klaviyo,
+    credentials,
+    clock,
+    backfillAfterHours: options.backfillAfterHours ?? 24,
+    log,
+  });
+  return { clock, ledger, orderStates, klaviyo, credentials, log, publish };
+}
+
+/** A promise the test settles by hand, to hold a worker still mid-send. */
+function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+describe('publishUpdate', () => {
+  describe('exactly once', () => {
+    it('sends Order Awaiting Shipment once when the snapshot is delivered three times', async () => {
+      // Prepare
+      const { publish, klaviyo, ledger, clock } = setup();
+
+      // Act
+      const first = await publish(orderSnapshot());
+      const second = await publish(orderSnapshot());
+      const third = await publish(orderSnapshot());
+
+      // Assess
+      expect(klaviyo.events.map((e) => [e.metric, e.uniqueId])).toEqual([['Order Awaiting Shipment', ORDER_AWAITING_SHIPMENT]]);
+      expect(first).toEqual({ sent: [ORDER_AWAITING_SHIPMENT], deduplicated: [], deadLettered: [], suppressed: [], stale: false });
+      expect(second).toEqual({ sent: [], deduplicated: [ORDER_AWAITING_SHIPMENT], deadLettered: [], suppressed: [], stale: false });
+      expect(third.deduplicated).toEqual([ORDER_AWAITING_SHIPMENT]);
+      expect(ledger.entry('default', ORDER_AWAITING_SHIPMENT)).toEqual({ status: 'SENT', sentAt: clock.now().toISOString() });
+    });
+
+    it('takes over the claim of a worker that crashed mid-send once its lease has run out', async () => {
+      // Prepare
+      const { publish, klaviyo, ledger, clock } = setup();
+      const reachedKlaviyo = deferred();
+      klaviyo.onSend = () => {
+        // The first worker dies inside the request: it never returns, so its claim stays PENDING.
+        klaviyo.onSend = undefined;
+        reachedKlaviyo.resolve();
+        return new Promise<void>(() => undefined);
+      };
+      void publish(shipmentSnapshot());
+      await reachedKlaviyo.promise;
+      const crashed = ledger.entry('default', LABEL_SHIPPED);
+      clock.advance(ledger.leaseMs + 1);
+
+      // Act
+      const outcome = await publish(shipmentSnapshot());
+
+      // Assess
+      expect(crashed).toMatchObject({ status: 'PENDING', claimId: 'claim-1' });
+      expect(outcome.sent).toEqual([LABEL_SHIPPED]);
+      expect(klaviyo.attempts.map((e) => e.uniqueId)).toEqual([LABEL_SHIPPED, LABEL_SHIPPED]);
+      expect(klaviyo.events.map((e) => e.uniqueId)).toEqual([LABEL_SHIPPED]);
+      expect(ledger.entry('default', LABEL_SHIPPED)).toEqual({ status: 'SENT', sentAt: clock.now().toISOString() });
+    });
+
+    it('ignores the late markSent, release and deadLetter of a worker whose lease was taken over', async () => {
+      // Prepare
+      const { publish, ledger, clock } = setup();
+      const crashed = await ledger.claim('default', LABEL_SHIPPED, clock.now());
+      if (crashed.status !== 'claimed') throw new Error('the first claim must win');
+      clock.advance(ledger.leaseMs + 1);
+      await publish(shipmentSnapshot());
+      const sent = ledger.entry('default', LABEL_SHIPPED);
+      clock.advance(60_000);
+      const deadLetter: DeadLetter = {
+        accountId: 'default', uniqueId: LABEL_SHIPPED, metric: 'Order Shipped', orderId: 123456, reason: 'late', body: {}, at: clock.now().toISOString(),
+      };
+
+      // Act
+      await ledger.markSent('default', LABEL_SHIPPED, crashed.claimId, clock.now());
+      await ledger.release('default', LABEL_SHIPPED, crashed.claimId);
+      await ledger.deadLetter(deadLetter, crashed.claimId);
+
+      // Assess
+      expect(sent).toMatchObject({ status: 'SENT' });
+      expect(ledger.entry('default', LABEL_SHIPPED)).toEqual(sent);
+    });
+
+    it('keeps the new claim when a stalled worker fails and releases after its lease was taken over', async () => {
+      // Prepare
+      const { publish, klaviyo, ledger, clock } = setup();
+      const stalled = deferred();
+      const reachedKlaviyo = deferred();
+      let sends = 0;
+      let duringTakeover: unknown;
+      klaviyo.failTransientlyNext(1, 'Klaviyo timed out');
+      klaviyo.onSend = async () => {
+        sends += 1;
+        if (sends === 1) {
+          reachedKlaviyo.resolve();
+          await stalled.promise;
+          return;
+        }
+        // The worker that took over is mid-send: the stalled one wakes, times out and releases its lost claim.
+        stalled.resolve();
+        await stalledOutcome;
+        duringTakeover = ledger.entry('default', LABEL_SHIPPED);
+      };
+      const stalledOutcome = publish(shipmentSnapshot()).catch((error: unknown) => error);
+      await reachedKlaviyo.promise;
+      clock.advance(ledger.leaseMs + 1);
+
+      // Act
+      const outcome = await publish(shipmentSnapshot());
+
+      // Assess
+      expect(await stalledOutcome).toBeInstanceOf(TransientError);
+      expect(duringTakeover).toMatchObject({ status: 'PENDING', claimId: 'claim-2' });
+      expect(outcome.sent).toEqual([LABEL_SHIPPED]);
+      expect(ledger.entry('default', LABEL_SHIPPED)).toMatchObject({ status: 'SENT' });
+      expect(klaviyo.events.map((e) => e.uniqueId)).toEqual([LABEL_SHIPPED]);
+    });
+
+    it('rechecks a claim another worker holds and then gives up with a TransientError', async () => {
+      // Prepare
+      const { publish, klaviyo, ledger, clock } = setup();
+      ledger.seed('default', LABEL_SHIPPED, { status: 'PENDING', claimId: 'other-worker', leaseUntil: clock.now().getTime() + 60_000 });
+
+      // Act
+      const result = publish(shipmentSnapshot());
+
+      // Assess
+      await expect(result).rejects.toThrow(TransientError);
+      await expect(result).rejects.toThrow(`event ${LABEL_SHIPPED} is being sent by another worker`);
+      expect(clock.sleeps).toEqual([500, 500, 500]);
+      expect(klaviyo.attempts).toEqual([]);
+      expect(ledger.entry('default', LABEL_SHIPPED)).toMatchObject({ status: 'PENDING', claimId: 'other-worker' });
+    });
+
+    it('counts the event as deduplicated when the other worker marks it sent during a recheck', async () => {
+      // Prepare
+      const { publish, klaviyo, ledger, clock } = setup();
+      ledger.seed('default', LABEL_SHIPPED, { status: 'PENDING', claimId: 'other-worker', leaseUntil: clock.now().getTime() + 60_000 });
+      clock.onSleep = () => ledger.markSent('default', LABEL_SHIPPED, 'other-worker', clock.now());
+
+      // Act
+      const outcome = await publish(shipmentSnapshot());
+
+      // Assess
+      expect(clock.sleeps).toEqual([500]);
+      expect(outcome).toMatchObject({ sent: [], deduplicated: [LABEL_SHIPPED] });
+      expect(klaviyo.attempts).toEqual([]);
+    });
+
+    it('sends on the next delivery an event released after a transient Klaviyo failure', async () => {
+      // Prepare
+      const { publish, klaviyo, ledger } = setup();
+      klaviyo.failTransientlyNext(1);
+
+      // Act
+      const first = publish(orderSnapshot());
+      await expect(first).rejects.toThrow(TransientError);
+      const released = ledger.entry('default', ORDER_AWAITING_SHIPMENT);
+      const second = await publish(orderSnapshot());
+
+      // Assess
+      expect(released).toBeUndefined();
+      expect(second.sent).toEqual([ORDER_AWAITING_SHIPMENT]);
+      expect(klaviyo.attempts).toHaveLength(2);
+      expect(klaviyo.events.map((e) => e.uniqueId)).toEqual([ORDER_AWAITING_SHIPMENT]);
+      expect(ledger.entry('default', ORDER_AWAITING_SHIPMENT)).toMatchObject({ status: 'SENT' });
+    });
+  });
+
+  describe('voids', () => {
+    it('suppresses Order Shipped for a label voided before it was sent, and sends nothing for the label later', async () => {
+      // Prepare
+      const { publish, klaviyo, ledger } = setup();
+
+      // Act
+      const voided = await publish(shipmentSnapshot({ voided: true, voidedAt: VOIDED_AT }));
+      const unvoided = await publish(shipmentSnapshot());
+
+      // Assess
+      expect(voided).toEqual({ sent: [], deduplicated: [], deadLettered: [], suppressed: [LABEL_SHIPPED], stale: false });
+      expect(unvoided).toEqual({ sent: [], deduplicated: [LABEL_SHIPPED], deadLettered: [], suppressed: [], stale: false });
+      expect(ledger.entry('default', LABEL_SHIPPED)).toEqual({ status: 'SUPPRESSED', reason: 'voided before it was sent' });
+      expect(klaviyo.attempts).toEqual([]);
+    });
+
+    it.each([
+      ['live', 0],
+      ['expired', 120_001],
+    ])('waits with a TransientError when the label is voided while its Order Shipped is PENDING (%s lease)', async (_lease, elapsed) => {
+      // Prepare
+      const { publish, klaviyo, ledger, clock } = setup();
+      const claim = await ledger.claim('default', LABEL_SHIPPED, clock.now());
+      const pending = ledger.entry('default', LABEL_SHIPPED);
+      clock.advance(elapsed);
+
+      // Act
+      const result = publish(shipmentSnapshot({ voided: true, voidedAt: VOIDED_AT }));
+
+      // Assess
+      await expect(result).rejects.toThrow(TransientError);
+      await expect(result).rejects.toThrow(`event ${LABEL_SHIPPED} is being sent; the void waits for it`);
+      expect(claim.status).toBe('claimed');
+      expect(ledger.entry('default', LABEL_SHIPPED)).toEqual(pending);
+      expect(ledger.entry('default', LABEL_VOIDED)).toBeUndefined();
+      expect(klaviyo.attempts).toEqual([]);
+    });
+
+    it('sends Shipment Voided once for a label voided after its Order Shipped went out', async () => {
+      // Prepare
+      const { publish, klaviyo, ledger } = setup();
+      await publish(shipmentSnapshot());
+
+      // Act
+      const first = await publish(shipmentSnapshot({ voided: true, voidedAt: VOIDED_AT }));
+      const again = await publish(shipmentSnapshot({ voided: true, voidedAt: VOIDED_AT }));
+
+      // Assess
+      expect(klaviyo.events.map((e) => [e.metric, e.uniqueId])).toEqual([
+        ['Order Shipped', LABEL_SHIPPED],
+        ['Shipment Voided', LABEL_VOIDED],
+      ]);
+      expect(klaviyo.events[1]?.time).toBe(VOIDED_AT);
+      expect(first).toMatchObject({ sent: [LABEL_VOIDED], suppressed: [] });
+      expect(again).toMatchObject({ sent: [], deduplicated: [LABEL_VOIDED], suppressed: [] });
+      expect(ledger.entry('default', LABEL_SHIPPED)).toMatchObject({ status: 'SENT' });
+      expect(ledger.entry('default', LABEL_VOIDED)).toMatchObject({ status: 'SENT' });
+    });
+
+    it('sends nothing to the customer when a return label is voided after Return Label Created went out', async () => {
+      // Prepare
+      const { publish, klaviyo, ledger } = setup();
+      await publish(shipmentSnapshot({ isReturnLabel: true }));
+
+      // Act
+      const outcome = await publish(shipmentSnapshot({ isReturnLabel: true, voided: true, voidedAt: VOIDED_AT }));
+
+      // Assess
+      expect(klaviyo.events.map((e) => e.metric)).toEqual(['Return Label Created']);
+      expect(outcome).toEqual({ sent: [], deduplicated: [], deadLettered: [], suppressed: [], stale: false });
+      expect(ledger.entry('default', LABEL_VOIDED)).toBeUndefined();
+    });
+  });
+
+  describe('order state', () => {
+    it('applies the snapshot and sends once when another writer wins the first conditional write', async () => {
+      // Prepare
+      const { publish, klaviyo, orderStates } = setup();
+      orderStates.seed(orderState({ version: 1 }));
+      orderStates.beforePut = () => {
+        orderStates.beforePut = undefined;
+        orderStates.bump('default', 123456);
+      };
+      const onHold = orderSnapshot({ status: 'on_hold', modifiedAt: '2026-07-04T18:00:00.000Z' });
+
+      // Act
+      const outcome = await publish(onHold);
+
+      // Assess
+      expect(orderStates.puts.map((p) => [p.state.version, p.written])).toEqual([
+        [1, false],
+        [2, true],
+      ]);
+      expect(await orderStates.get('default', 123456)).toMatchObject({ status: 'on_hold', statusSince: '2026-07-04T18:00:00.000Z', version: 3 });
+      expect(outcome.sent).toEqual(['ss:default:order:123456:on_hold:20260704T180000Z']);
+      expect(klaviyo.events.map((e) => e.metric)).toEqual(['Order On Hold']);
+    });
+
+    it('gives up with a TransientError when the order state keeps changing under it', async () => {
+      // Prepare
+      const { publish, klaviyo, ledger, orderStates } = setup();
+      orderStates.beforePut = (state) => orderStates.bump(state.accountId, state.orderId);
+
+      // Act
+      const result = publish(orderSnapshot());
+
+      // Assess
+      await expect(result).rejects.toThrow(TransientError);
+      await expect(result).rejects.toThrow('order 123456 state kept changing under us');
+      expect(orderStates.puts).toHaveLength(5);
+      expect(orderStates.puts.every((p) => !p.written)).toBe(true);
+      expect(ledger.records.size).toBe(0);
+      expect(klaviyo.attempts).toEqual([]);
+    });
+
+    it('sends nothing for a snapshot older than the one applied and reports it stale', async () => {
+      // Prepare
+      const { publish, klaviyo, ledger, orderStates } = setup();
+      const applied = orderState({ status: 'on_hold', statusSince: '2026-07-04T19:00:00.000Z', modifiedAt: '2026-07-04T19:00:00.000Z', version: 4 });
+      orderStates.seed(applied);
+
+      // Act
+      const outcome = await publish(orderSnapshot());
+
+      // Assess
+      expect(outcome).toEqual({ sent: [], deduplicated: [], deadLettered: [], suppressed: [], stale: true });
+      expect(await orderStates.get('default', 123456)).toEqual(applied);
+      expect(orderStates.puts).toEqual([]);
+      expect(ledger.records.size).toBe(0);
+      expect(klaviyo.attempts).toEqual([]);
+    });
+  });
+
+  describe('Klaviyo refusals and credentials', () => {
+    it('dead-letters the event for good and marks the key invalid when Klaviyo answers 401', async () => {
+      // Prepare
+      const { publish, klaviyo, ledger, credentials, log, clock } = setup();
+      klaviyo.rejectNext(401, 'Incorrect authentication credentials.');
+
+      // Act
+      const outcome = await publish(orderSnapshot());
+
+      // Assess
+      expect(outcome).toMatchObject({ sent: [], deadLettered: [ORDER_AWAITING_SHIPMENT] });
+      expect(ledger.entry('default', ORDER_AWAITING_SHIPMENT)).toEqual({ status: 'DEAD', reason: 'Incorrect authentication credentials.' });
+      expect(ledger.deadLetterOf('default', ORDER_AWAITING_SHIPMENT)).toEqual({
+        accountId: 'default',
+        orderId: 123456,
+        uniqueId: ORDER_AWAITING_SHIPMENT,
+        metric: 'Order Awaiting Shipment',
+        reason: 'Incorrect authentication credentials.',
+        status: 401,
+        body: createEventBody(klaviyo.attempts[0]!),
+        at: clock.now().toISOString(),
+      });
+      expect(await credentials.isInvalid('default', 'klaviyo', 'kl-fingerprint-1')).toBe(true);
+      expect(log.messages('error')).toEqual([CREDENTIALS_LOG, 'event dead-lettered']);
+      expect(klaviyo.events).toEqual([]);
+    });
+
+    it('logs rejected credentials once when two sends are refused with 401 at the same time', async () => {
+      // Prepare
+      const { publish, klaviyo, ledger, credentials, log } = setup();
+      klaviyo.rejectNext(401, 'Incorrect authentication credentials.', 2);
+      let concurrent: Promise<PublishOutcome> | undefined;
+      klaviyo.onSend = async () => {
+        // While the label's request is out, another worker sends the fulfilment's event with the same key.
+        if (concurrent !== undefined) return;
+        concurrent = publish(fulfillmentSnapshot());
+        await concurrent;
+      };
+
+      // Act
+      const label = await publish(shipmentSnapshot());
+      const fulfilment = await concurrent;
+
+      // Assess
+      expect(credentials.reports.map((r) => [r.service, r.first])).toEqual([
+        ['klaviyo', true],
+        ['klaviyo', false],
+      ]);
+      expect(log.messages('error').filter((m) => m === CREDENTIALS_LOG)).toHaveLength(1);
+      expect(label.deadLettered).toEqual([LABEL_SHIPPED]);
+      expect(fulfilment?.deadLettered).toEqual([FULFILMENT_SHIPPED]);
+      expect(ledger.entry('default', LABEL_SHIPPED)).toMatchObject({ status: 'DEAD' });
+      expect(ledger.entry('default', FULFILMENT_SHIPPED)).toMatchObject({ status: 'DEAD' });
+    });
+
+    it('pauses a later event with CredentialsPausedError and releases its claim', async () => {
+      // Prepare
+      const { publish, klaviyo, ledger } = setup();
+      klaviyo.rejectNext(401, 'Incorrect authentication credentials.');
+      await publish(orderSnapshot());
+
+      // Act
+      const result = publish(fulfillmentSnapshot());
+
+      // Assess
+      await expect(result).rejects.toThrow(CredentialsPausedError);
+      await expect(result).rejects.toMatchObject({ accountId: 'default', service: 'klaviyo' });
+      expect(ledger.pending()).toEqual([]);
+      expect(ledger.entry('default', FULFILMENT_SHIPPED)).toBeUndefined();
+      expect(klaviyo.attempts).toHaveLength(1);
+    });
+
+    it('dead-letters an event Klaviyo refuses with 400 without touching the credentials', async () => {
+      // Prepare
+      const { publish, klaviyo, ledger, credentials } = setup();
+      klaviyo.rejectNext(400, 'Invalid phone number');
+
+      // Act
+      const refused = await publish(orderSnapshot());
+      const redelivered = await publish(orderSnapshot());
+
+      // Assess
+      expect(refused.deadLettered).toEqual([ORDER_AWAITING_SHIPMENT]);
+      expect(redelivered.deduplicated).toEqual([ORDER_AWAITING_SHIPMENT]);
+      expect(ledger.deadLetterOf('default', ORDER_AWAITING_SHIPMENT)).toMatchObject({ status: 400, reason: 'Invalid phone number' });
+      expect(credentials.reports).toEqual([]);
+      expect(klaviyo.attempts).toHaveLength(1);
+    });
+
+    it('writes a dead-letter record but keeps the event open when the order has no email or phone', async () => {
+      // Prepare
+      const { publish, klaviyo, ledger } = setup();
+      const anonymous = orderSnapshot({ customer: { firstName: 'Jane', lastName: 'Doe' } });
+
+      // Act
+      const outcome = await publish(anonymous);
+
+      // Assess
+      expect(outcome).toMatchObject({ sent: [], deadLettered: [ORDER_AWAITING_SHIPMENT] });
+      expect(ledger.deadLetterOf('default', ORDER_AWAITING_SHIPMENT)).toMatchObject({
+        reason: expect.stringContaining('no customer email and no valid phone number'),
+        status: undefined,
+      });
+      expect(ledger.entry('default', ORDER_AWAITING_SHIPMENT)).toBeUndefined();
+      expect(klaviyo.attempts).toEqual([]);
+    });
+
+    it('sends the event once the same snapshot arrives with an email', async () => {
+      // Prepare
+      const { publish, klaviyo, ledger } = setup();
+      await publish(orderSnapshot({ customer: { firstName: 'Jane', lastName: 'Doe' } }));
+
+      // Act
+      const outcome = await publish(orderSnapshot({ customer: { email: 'jane.doe@example.com', firstName: 'Jane', lastName: 'Doe' } }));
+
+      // Assess
+      expect(outcome.sent).toEqual([ORDER_AWAITING_SHIPMENT]);
+      expect(klaviyo.events.map((e) => [e.uniqueId, e.profile.email])).toEqual([[ORDER_AWAITING_SHIPMENT, 'jane.doe@example.com']]);
+      expect(ledger.entry('default', ORDER_AWAITING_SHIPMENT)).toMatchObject({ status: 'SENT' });
+    });
+  });
+
+  describe('events', () => {
+    it('sends Order Shipped for a fulfilment and records the shipment on the order', async () => {
+      // Prepare
+      const { publish, klaviyo, orderStates } = setup();
+      orderStates.seed(orderState());
+
+      // Act
+      const outcome = await publish(fulfillmentSnapshot());
+
+      // Assess
+      expect(outcome.sent).toEqual([FULFILMENT_SHIPPED]);
+      expect(klaviyo.events).toHaveLength(1);
+      expect(klaviyo.events[0]).toMatchObject({
+        metric: 'Order Shipped',
+        uniqueId: FULFILMENT_SHIPPED,
+        value: 34.97,
+        properties: { FulfillmentId: '33001', FulfillmentType: 'fulfillment', Carrier: 'USPS', TrackingNumber: '9400111899223197428490' },
+      });
+      expect(await orderStates.get('default', 123456)).toMatchObject({ shippedAt: '2026-07-05T18:30:00.000Z', version: 2 });
+    });
+
+    it('sends an event older than backfillAfterHours as backfill', async () => {
+      // Prepare
+      const { publish, klaviyo, clock } = setup({ backfillAfterHours: 24 });
+      clock.set('2026-07-05T17:20:00.001Z');
+
+      // Act
+      await publish(orderSnapshot());
+
+      // Assess
+      expect(klaviyo.events.map((e) => [e.uniqueId, e.backfill])).toEqual([[ORDER_AWAITING_SHIPMENT, true]]);
+    });
+
+    it('sends an event exactly backfillAfterHours old as a live event', async () => {
+      // Prepare
+      const { publish, klaviyo, clock } = setup({ backfillAfterHours: 24 });
+      clock.set('2026-07-05T17:20:00.000Z');
+
+      // Act
+      await publish(orderSnapshot());
+
+      // Assess
+      expect(klaviyo.events.map((e) => e.backfill)).toEqual([false]);
+    });
+
+    it('refuses a snapshot of an unknown account with a BadInputError', async () => {
+      // Prepare
+      const { publish, ledger } = setup();
+
+      // Act
+      const result = publish(orderSnapshot({ accountId: 'nobody' }));
+
+      // Assess
+      await expect(result).rejects.toThrow(BadInputError);
+      expect(ledger.records.size).toBe(0);
+    });
+  });
+});
