@@ -133,7 +133,7 @@ describe('fetchResource', () => {
     // Assess
     expect(result).toEqual({ snapshots: 1, requests: 1 });
     expect(updates.snapshots).toEqual([rejected]);
-    expect(log.entries).toContainEqual({ level: 'warn', message: 'fulfilment records of a rejection ignored', data: { accountId: 'default', ignored: 1 } });
+    expect(log.entries).toContainEqual({ level: 'warn', message: 'shipment and fulfilment records of a rejection ignored', data: { accountId: 'default', ignored: 1 } });
   });
 
   it('refuses a message for an unknown account with a BadInputError', async () => {
