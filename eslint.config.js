@@ -56,7 +56,7 @@ export default tseslint.config(
     rules: restrict(['**/use-cases/**', '**/wiring*', '**/functions/**', '**/local/**', '**/test/**'], 'Adapters depend on ports, domain and config only.'),
   },
   {
-    files: ['test/**/*.ts', 'lib/local/**/*.ts', 'bench/**/*.ts'],
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -11,6 +11,8 @@ const { maskEmail, maskPhone } = await import('../observability.js');
 const { startLocalStack } = await import('./stack.js');
 
 const port = Number(process.env.PORT ?? 3000);
+/** Terminal output for the person running `npm start` (logs go through the structured logger). */
+const say = (line = ''): void => void process.stdout.write(`${line}\n`);
 
 const describe = (event: AcceptedEvent): string => {
   const p = event.properties;
@@ -33,12 +35,12 @@ function runDemoShop(shop: ShipStationSimulator): () => void {
     if (tick % 2 === 1) {
       const order = shop.importOrder();
       unshipped.push(order.orderId);
-      console.log(`shop     order ${order.orderNumber} placed (${order.items.length} item(s), $${order.orderTotal.toFixed(2)})`);
+      say(`shop     order ${order.orderNumber} placed (${order.items.length} item(s), $${order.orderTotal.toFixed(2)})`);
     } else {
       const orderId = unshipped.shift();
       if (orderId === undefined) return;
       const shipment = shop.createLabel(orderId, carriers[tick % carriers.length]);
-      console.log(`shop     label printed for order ${shipment.orderNumber}: ${shipment.carrierCode} ${shipment.trackingNumber}`);
+      say(`shop     label printed for order ${shipment.orderNumber}: ${shipment.carrierCode} ${shipment.trackingNumber}`);
     }
   }, 3000);
   return () => clearInterval(timer);
@@ -46,25 +48,25 @@ function runDemoShop(shop: ShipStationSimulator): () => void {
 
 const stack = await startLocalStack({
   port,
-  onEvent: (event) => console.log(`klaviyo  ✔ ${describe(event)}`),
-  onError: (error) => console.error('local runtime error:', error instanceof Error ? error.message : error),
+  onEvent: (event) => say(`klaviyo  ✔ ${describe(event)}`),
+  onError: (error) => process.stderr.write(`local runtime error: ${error instanceof Error ? error.message : String(error)}\n`),
 });
 
-console.log('');
+say();
 if (stack.ignoredCredentials.length > 0) {
-  console.log(`note: ${stack.ignoredCredentials.join(', ')} set but not all of SHIPSTATION_API_KEY, SHIPSTATION_API_SECRET and KLAVIYO_PRIVATE_KEY; using the simulators instead.`);
+  say(`note: ${stack.ignoredCredentials.join(', ')} set but not all of SHIPSTATION_API_KEY, SHIPSTATION_API_SECRET and KLAVIYO_PRIVATE_KEY; using the simulators instead.`);
 }
-console.log(`shipstation-klaviyo-sync running locally (${stack.mode === 'simulated' ? 'built-in ShipStation and Klaviyo simulators' : 'real ShipStation and Klaviyo'})`);
-console.log(`  webhook URL:  ${stack.webhookUrl}`);
-console.log(`  DynamoDB:     dynalite ${stack.aws.dynamodbEndpoint} (table ${stack.aws.tableName})`);
-console.log(`  SQS:          local-aws-sqs ${stack.aws.sqsEndpoint}`);
+say(`shipstation-klaviyo-sync running locally (${stack.mode === 'simulated' ? 'built-in ShipStation and Klaviyo simulators' : 'real ShipStation and Klaviyo'})`);
+say(`  webhook URL:  ${stack.webhookUrl}`);
+say(`  DynamoDB:     dynalite ${stack.aws.dynamodbEndpoint} (table ${stack.aws.tableName})`);
+say(`  SQS:          local-aws-sqs ${stack.aws.sqsEndpoint}`);
 if (stack.shipStation !== undefined) {
-  console.log(`  ShipStation:  simulator ${stack.shipStation.baseUrl} (webhooks subscribed)`);
-  console.log(`  Klaviyo:      simulator ${stack.klaviyo?.baseUrl} — accepted events are printed below`);
+  say(`  ShipStation:  simulator ${stack.shipStation.baseUrl} (webhooks subscribed)`);
+  say(`  Klaviyo:      simulator ${stack.klaviyo?.baseUrl} — accepted events are printed below`);
 } else {
-  console.log('  ShipStation cannot reach localhost: expose the webhook URL (e.g. through a tunnel) and register it in ShipStation.');
+  say('  ShipStation cannot reach localhost: expose the webhook URL (e.g. through a tunnel) and register it in ShipStation.');
 }
-console.log('Press Ctrl+C to stop.\n');
+say('Press Ctrl+C to stop.\n');
 
 const stopShop = stack.shipStation === undefined ? () => undefined : runDemoShop(stack.shipStation);
 const shutdown = async (): Promise<void> => {
