@@ -108,3 +108,76 @@ export interface EventLedger {
   /** Marks an event that must never be sent (a label voided before its Order Shipped went out), if nobody claimed it. */
   suppress(accountId: string, uniqueId: string, reason: string, now: Date): Promise<SuppressResult>;
 }
+
+/** What one page of a ShipStation list endpoint gave back. */
+export type ListResource = 'orders' | 'shipments' | 'fulfillments';
+
+export interface ListPageRequest {
+  resource: ListResource;
+  /** Query parameters as ShipStation takes them (Pacific-time date filters, sortBy, sortDir, page, pageSize…). */
+  query: Record<string, string>;
+}
+
+export interface ListedPage {
+  snapshots: Snapshot[];
+  unreadable: { kind: string; index: number; reason: string }[];
+  /** Rows on the page, readable or not. */
+  rows: number;
+  page: number;
+  pages: number;
+  total: number;
+  /** HTTP requests it took (retries included). */
+  requests: number;
+}
+
+/** The list endpoints the poll reads. */
+export interface ShipStationLister {
+  /**
+   * Reads one page of `/orders`, `/shipments` or `/fulfillments` on the account's origin, within the shared budget.
+   * @throws ShipStationCredentialsError on 401, TransientError when retries are spent or the budget wait is too long
+   */
+  listPage(accountId: string, request: ListPageRequest): Promise<ListedPage>;
+}
+
+/** A V1 webhook subscription as `GET /webhooks` lists it. */
+export interface WebhookSubscription {
+  id: string;
+  event: string;
+  targetUrl: string;
+  storeId?: number;
+}
+
+export interface ShipStationWebhooks {
+  listWebhooks(accountId: string): Promise<WebhookSubscription[]>;
+  /** `POST /webhooks/subscribe`; returns the new subscription's id. */
+  subscribeWebhook(accountId: string, subscription: { event: string; targetUrl: string; storeId?: number; friendlyName: string }): Promise<string>;
+}
+
+/** Outcome of asking the shared budget for one ShipStation request. */
+export type RateGrant = { granted: true } | { granted: false; waitMs: number };
+
+/** What a ShipStation response said about the key's window (X-Rate-Limit-* headers, or a 429). */
+export interface ObservedRate {
+  limit?: number;
+  remaining: number;
+  resetSeconds: number;
+}
+
+/**
+ * ShipStation's 40 requests/minute belong to a key pair, shared by every Lambda (and every other app on that key): one
+ * budget per key fingerprint, taken before each request and reconciled with what ShipStation reports.
+ */
+export interface RateBudget {
+  take(keyFingerprint: string, now: Date): Promise<RateGrant>;
+  reconcile(keyFingerprint: string, observed: ObservedRate, now: Date): Promise<void>;
+}
+
+/** Klaviyo Bulk Create Events, for historical and catch-up events. */
+export interface KlaviyoBulkApi {
+  /**
+   * Sends one Bulk Create Events request (202 = accepted as a job). The caller keeps within Klaviyo's limits
+   * (planBulkRequests: ≤ 1,000 events, ≤ 5 MB, no unique_id twice).
+   * @throws KlaviyoRejectedError when the request is refused (one bad event refuses all), TransientError otherwise
+   */
+  createEvents(accountId: string, events: KlaviyoEvent[]): Promise<void>;
+}
