@@ -4,7 +4,7 @@ import { createServer, request as httpRequest } from 'node:http';
 import type { ClientRequest, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { formatPacificDate, formatPacificTimestamp, normalizePacificTimestamp } from './pacific.js';
+import { formatPacificTimestamp, normalizePacificTimestamp } from './pacific.js';
 
 /** Every V1 `orderStatus` value, including `rejected_fulfillment` that many client libraries forget. */
 export type OrderStatus =
@@ -354,6 +354,21 @@ export interface FulfillmentInput {
   fulfillmentFee?: number;
 }
 
+/** What the merchant can change on an open order in the ShipStation UI; every field left out stays as it is. */
+export interface OrderEdit {
+  customerEmail?: string | null;
+  customerNotes?: string | null;
+  internalNotes?: string | null;
+  gift?: boolean;
+  giftMessage?: string | null;
+  requestedShippingService?: string | null;
+  tagIds?: number[] | null;
+  shipTo?: Partial<Address>;
+}
+
+/** Called for each API request that passed the rate limit and auth, before it is served. */
+export type RequestHook = (request: RecordedRequest) => void;
+
 interface Subscription {
   id: number;
   targetUrl: string;
@@ -430,6 +445,10 @@ export class ShipStationSimulator {
   private readonly importBatches = new Map<string, number[]>();
   private readonly shipments = new Map<number, { shipment: SimShipment; batchId: number }>();
   private readonly fulfillments = new Map<number, SimFulfillment>();
+  /** Per-order indexes, so voiding stays O(1) in a history of tens of thousands of orders. */
+  private readonly shipmentIdsByOrder = new Map<number, number[]>();
+  private readonly fulfillmentIdsByOrder = new Map<number, number[]>();
+  private readonly requestHooks = new Set<RequestHook>();
   private readonly subscriptions = new Map<number, Subscription>();
   private readonly stores: SimStore[];
   private readonly pendingDeliveries = new Set<Promise<void>>();
@@ -535,7 +554,7 @@ export class ShipStationSimulator {
     const order = this.requireOrder(orderId);
     if (order.orderStatus === 'cancelled') throw new Error(`order ${orderId} is cancelled`);
     const at = this.now();
-    const stamp = formatPacificTimestamp(at);
+    const stamp = pacificStamp(at);
     const shipmentId = this.nextShipmentId++;
     const batchId = this.nextShipmentBatchId++;
     const carrierCode = input.carrierCode ?? 'stamps_com';
@@ -548,7 +567,7 @@ export class ShipStationSimulator {
       customerEmail: order.customerEmail,
       orderNumber: order.orderNumber,
       createDate: stamp,
-      shipDate: formatPacificDate(at),
+      shipDate: stamp.slice(0, 10),
       shipmentCost: input.shipmentCost ?? round2(6.95 + (shipmentId % 7) * 0.85),
       insuranceCost: 0,
       trackingNumber: input.trackingNumber ?? trackingNumberFor(carrierCode, shipmentId),
@@ -573,6 +592,7 @@ export class ShipStationSimulator {
       formData: null,
     };
     this.shipments.set(shipmentId, { shipment, batchId });
+    appendTo(this.shipmentIdsByOrder, orderId, shipmentId);
     if (!isReturnLabel) {
       order.orderStatus = 'shipped';
       order.shipDate = shipment.shipDate;
@@ -596,16 +616,42 @@ export class ShipStationSimulator {
     entry.shipment.voided = true;
     entry.shipment.voidDate = stamp;
     const order = this.requireOrder(entry.shipment.orderId);
-    const stillShipped =
-      [...this.shipments.values()].some(
-        ({ shipment }) => shipment.orderId === order.orderId && !shipment.voided && !shipment.isReturnLabel,
-      ) || [...this.fulfillments.values()].some((fulfillment) => fulfillment.orderId === order.orderId && !fulfillment.voided);
-    if (order.orderStatus === 'shipped' && !stillShipped && !entry.shipment.isReturnLabel) {
+    if (order.orderStatus === 'shipped' && !this.isStillShipped(order.orderId) && !entry.shipment.isReturnLabel) {
       order.orderStatus = 'awaiting_shipment';
       order.shipDate = null;
       order.modifyDate = stamp;
     }
     return renderShipment(entry.shipment, true);
+  }
+
+  /**
+   * Voids a fulfillment, as when a merchant restores an order they had marked as shipped (no webhook); an order left with
+   * no live shipment or fulfillment goes back to awaiting_shipment.
+   */
+  voidFulfillment(fulfillmentId: number): SimFulfillment {
+    const fulfillment = this.fulfillments.get(fulfillmentId);
+    if (!fulfillment) throw new Error(`unknown fulfillment ${fulfillmentId}`);
+    const stamp = this.stamp();
+    fulfillment.voidRequested = true;
+    fulfillment.voided = true;
+    fulfillment.voidDate = stamp;
+    const order = this.requireOrder(fulfillment.orderId);
+    if (order.orderStatus === 'shipped' && !this.isStillShipped(order.orderId)) {
+      order.orderStatus = 'awaiting_shipment';
+      order.shipDate = null;
+      order.modifyDate = stamp;
+    }
+    return structuredClone(fulfillment);
+  }
+
+  /** Edits an open order in the ShipStation UI (notes, tags, address…): only modifyDate moves, and no webhook fires. */
+  editOrder(orderId: number, changes: OrderEdit): SimOrder {
+    const order = this.requireOrder(orderId);
+    const { shipTo, ...plain } = changes;
+    Object.assign(order, defined(plain));
+    if (shipTo) order.shipTo = { ...order.shipTo, ...defined(shipTo) };
+    order.modifyDate = this.stamp();
+    return structuredClone(order);
   }
 
   /** "Mark as Shipped": a fulfillment record and a shipped order, but no webhook, exactly the gap polling must cover. */
@@ -662,6 +708,19 @@ export class ShipStationSimulator {
     this.hangsLeft += count;
   }
 
+  /**
+   * Registers a hook called synchronously for each API request that passed the rate limit, fault injection and auth,
+   * just before it is served, so a test can change data between two pages of a listing. A hook that throws turns the
+   * request into a 500. Returns the function that unregisters it.
+   */
+  onRequest(hook: RequestHook): () => void {
+    const registered: RequestHook = (request) => hook(request);
+    this.requestHooks.add(registered);
+    return (): void => {
+      this.requestHooks.delete(registered);
+    };
+  }
+
   /** Distinct target URLs of the current webhook subscriptions. */
   webhookTargets(): string[] {
     return [...new Set([...this.subscriptions.values()].map((subscription) => subscription.targetUrl))];
@@ -708,6 +767,16 @@ export class ShipStationSimulator {
       });
     }
     if (!record.authorized) return send(401, { message: 'Invalid API credentials' });
+    try {
+      for (const hook of [...this.requestHooks]) hook(record);
+    } catch (err) {
+      req.resume();
+      return send(500, {
+        Message: 'An error has occurred.',
+        ExceptionMessage: err instanceof Error ? err.message : String(err),
+        ExceptionType: 'System.Exception',
+      });
+    }
     this.route(req, url)
       .then(({ status, body }) => send(status, body))
       .catch((err: unknown) => {
@@ -944,7 +1013,7 @@ export class ShipStationSimulator {
     const order = this.requireOrder(orderId);
     if (order.orderStatus === 'cancelled') throw new Error(`order ${orderId} is cancelled`);
     const at = this.now();
-    const stamp = formatPacificTimestamp(at);
+    const stamp = pacificStamp(at);
     const fulfillmentId = this.nextFulfillmentId++;
     const carrierCode = input.carrierCode ?? (byProvider ? 'ups' : 'usps');
     const providerName = input.sellerFillProviderName ?? (byProvider ? 'Amazon FBA' : null);
@@ -956,7 +1025,7 @@ export class ShipStationSimulator {
       customerEmail: order.customerEmail,
       trackingNumber: input.trackingNumber ?? trackingNumberFor(carrierCode, fulfillmentId),
       createDate: stamp,
-      shipDate: formatPacificDate(at),
+      shipDate: stamp.slice(0, 10),
       voidDate: null,
       deliveryDate: null,
       carrierCode,
@@ -972,6 +1041,7 @@ export class ShipStationSimulator {
       shipTo: structuredClone(order.shipTo),
     };
     this.fulfillments.set(fulfillmentId, fulfillment);
+    appendTo(this.fulfillmentIdsByOrder, orderId, fulfillmentId);
     order.orderStatus = 'shipped';
     order.shipDate = fulfillment.shipDate;
     order.carrierCode = carrierCode;
@@ -998,7 +1068,7 @@ export class ShipStationSimulator {
   }
 
   private emit(event: WebhookEvent, resourceUrl: string, storeIds: number[]): void {
-    if (this.closing) return;
+    if (this.closing || this.subscriptions.size === 0) return;
     const body = JSON.stringify({ resource_url: resourceUrl, resource_type: event });
     for (const subscription of this.subscriptions.values()) {
       if (subscription.event !== event) continue;
@@ -1049,6 +1119,14 @@ export class ShipStationSimulator {
     });
   }
 
+  private isStillShipped(orderId: number): boolean {
+    const liveLabel = (this.shipmentIdsByOrder.get(orderId) ?? []).some((id) => {
+      const shipment = this.shipments.get(id)?.shipment;
+      return shipment !== undefined && !shipment.voided && !shipment.isReturnLabel;
+    });
+    return liveLabel || (this.fulfillmentIdsByOrder.get(orderId) ?? []).some((id) => this.fulfillments.get(id)?.voided === false);
+  }
+
   private requireOrder(orderId: number): SimOrder {
     const order = this.orders.get(orderId);
     if (!order) throw new Error(`unknown order ${orderId}`);
@@ -1056,7 +1134,7 @@ export class ShipStationSimulator {
   }
 
   private stamp(): string {
-    return formatPacificTimestamp(this.now());
+    return pacificStamp(this.now());
   }
 
   private buildOrder(input: NewOrderInput): SimOrder {
@@ -1272,7 +1350,7 @@ class QueryReader {
     if (start === undefined && end === undefined) return items;
     return items.filter((item) => {
       const raw = read(item);
-      const value = raw === null ? undefined : normalizePacificTimestamp(raw);
+      const value = raw === null ? undefined : storedTimestamp(raw);
       if (value === undefined) return false;
       return (start === undefined || value >= start) && (end === undefined || value <= end);
     });
@@ -1282,12 +1360,15 @@ class QueryReader {
     const direction = this.oneOf('sortDir', ['ASC', 'DESC'] as const) === 'DESC' ? -1 : 1;
     const sortable = (item: T): string => {
       const raw = key?.(item) ?? null;
-      return raw === null ? '' : (normalizePacificTimestamp(raw) ?? raw);
+      return raw === null ? '' : (storedTimestamp(raw) ?? raw);
     };
-    return [...items].sort((a, b) => {
-      const byKey = sortable(a) < sortable(b) ? -1 : sortable(a) > sortable(b) ? 1 : 0;
-      return direction * (byKey !== 0 ? byKey : id(a) - id(b));
+    // Keys computed once per item, not per comparison: listings of tens of thousands of orders stay fast.
+    const keyed = items.map((item) => ({ item, key: sortable(item), id: id(item) }));
+    keyed.sort((a, b) => {
+      const byKey = a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+      return direction * (byKey !== 0 ? byKey : a.id - b.id);
     });
+    return keyed.map((entry) => entry.item);
   }
 
   paginate<T>(items: T[]): { items: T[]; total: number; page: number; pages: number } {
@@ -1304,6 +1385,47 @@ class QueryReader {
       pages: Math.ceil(items.length / pageSize),
     };
   }
+}
+
+const HOUR_MS = 3_600_000;
+const hourPrefixes = new Map<number, string>();
+
+/**
+ * `formatPacificTimestamp`, fast: Pacific offsets are whole hours and change only on a whole UTC hour, so the wall-clock
+ * `yyyy-MM-ddTHH:` of each UTC hour is computed once (by luxon) and minutes, seconds and milliseconds are the UTC ones.
+ * Building a history of tens of thousands of orders otherwise spends most of its time in time-zone formatting.
+ */
+function pacificStamp(at: Date): string {
+  const ms = at.getTime();
+  const hour = Math.floor(ms / HOUR_MS);
+  let prefix = hourPrefixes.get(hour);
+  if (prefix === undefined) {
+    if (hourPrefixes.size >= 100_000) hourPrefixes.clear();
+    prefix = formatPacificTimestamp(new Date(hour * HOUR_MS)).slice(0, 14);
+    hourPrefixes.set(hour, prefix);
+  }
+  const rest = ms - hour * HOUR_MS;
+  const minutes = Math.floor(rest / 60_000);
+  const seconds = Math.floor((rest % 60_000) / 1000);
+  const millis = rest % 1000;
+  return `${prefix}${pad(minutes, 2)}:${pad(seconds, 2)}.${pad(millis, 3)}0000`;
+}
+
+function pad(value: number, width: number): string {
+  return String(value).padStart(width, '0');
+}
+
+const STORED_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}$/;
+
+/** A stored value is already in the 7-digit form (the simulator writes no other), so skip re-validating it. */
+function storedTimestamp(raw: string): string | undefined {
+  return STORED_TIMESTAMP.test(raw) ? raw : normalizePacificTimestamp(raw);
+}
+
+function appendTo(index: Map<number, number[]>, key: number, value: number): void {
+  const values = index.get(key);
+  if (values) values.push(value);
+  else index.set(key, [value]);
 }
 
 function ok(body: unknown): { status: number; body: unknown } {
