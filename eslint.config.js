@@ -52,6 +52,11 @@ export default tseslint.config(
     rules: { ...restrict([awsSdk, '**/adapters/**', '**/local/**', '**/test/**'], 'Handlers go through lib/wiring.'), ...noFetch },
   },
   {
+    // The operator CLI is a primary adapter like functions/; lib/local only for --local (loaded on demand).
+    files: ['lib/cli/**/*.ts'],
+    rules: { ...restrict([awsSdk, '**/adapters/**', '**/functions/**', '**/test/**'], 'The CLI goes through lib/wiring.'), ...noFetch },
+  },
+  {
     files: ['lib/adapters/**/*.ts'],
     rules: restrict(['**/use-cases/**', '**/wiring*', '**/functions/**', '**/local/**', '**/test/**'], 'Adapters depend on ports, domain and config only.'),
   },

@@ -7,10 +7,12 @@ import { processRecords } from '../lib/edge/sqs.js';
 import { logger } from '../lib/observability.js';
 import { wiring } from '../lib/wiring.js';
 
-const { fetchResource } = wiring();
+// Cold start: fail fast on bad configuration, and warm the clients.
+await wiring();
 
 /** Fetches each notified resource; a failed record is retried by SQS alone. */
 export async function fetchResources(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  const { fetchResource } = await wiring();
   return processRecords(event, context, notificationMessageSchema, async (message) => {
     const result = await fetchResource(message);
     logger.info('resource fetched', { accountId: message.accountId, resourceType: message.resourceType, ...result });

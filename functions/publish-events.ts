@@ -7,10 +7,12 @@ import { processRecords } from '../lib/edge/sqs.js';
 import { wiring } from '../lib/wiring.js';
 import { logger } from '../lib/observability.js';
 
-const { publishUpdate } = wiring();
+// Cold start: fail fast on bad configuration, and warm the clients.
+await wiring();
 
 /** Publishes each snapshot's event; a failed record is retried by SQS alone. */
 export async function publishEvents(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  const { publishUpdate } = await wiring();
   return processRecords(event, context, snapshotSchema, publishUpdate);
 }
 

@@ -6,12 +6,14 @@ import { httpErrors, jsonResponse, readWebhookRequest } from '../lib/edge/http.j
 import { logger } from '../lib/observability.js';
 import { wiring } from '../lib/wiring.js';
 
-const { acceptWebhook } = wiring();
+// Cold start: fail fast on bad configuration, and warm the clients.
+await wiring();
 
 /** Answers ShipStation at once: 200 when queued or deliberately ignored, 4xx with a reason otherwise. */
 export async function receiveWebhook(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const request = readWebhookRequest(event);
   logger.appendKeys({ accountId: request.accountId });
+  const { acceptWebhook } = await wiring();
   const result = await acceptWebhook(request);
   if (result.status === 'ignored') logger.info('webhook ignored', { reason: result.reason });
   return jsonResponse(200, result);

@@ -1,5 +1,6 @@
 // Configuration: parsed once at cold start with zod; a missing or bad value fails fast with its variable name.
-// The shape is per account already (id `default` for the single-account environment variables).
+// Accounts come either from the single-account environment variables (id `default` unless ACCOUNT_ID) or from one
+// accounts document (JSON; read by the caller from a file, Secrets Manager or SSM, then passed in as text).
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 
@@ -11,13 +12,37 @@ const FIRST_REVISION_WITH_BACKFILL = '2026-04-15';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
+const ACCOUNT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const SHIPSTATION_HOST = /^ssapi\d*\.shipstation\.com$/;
+const SHIPSTATION_HOST_DESCRIPTION = 'ssapi<digits>.shipstation.com';
+const KLAVIYO_HOST = /^a\.klaviyo\.com$/;
+const KLAVIYO_HOST_DESCRIPTION = 'a.klaviyo.com';
+const DEFAULT_IMPORT_DAYS = 90;
+const DEFAULT_ACCOUNTS_CACHE_SECONDS = 60;
+
+/** The variables that name where the accounts document lives; at most one may be set. */
+const ACCOUNTS_SOURCE_VARIABLES = ['ACCOUNTS_FILE', 'ACCOUNTS_SECRET_ID', 'ACCOUNTS_PARAMETER_NAME'] as const;
+/** The variables that configure the one account of the environment path; none may be set beside an accounts document. */
+const SINGLE_ACCOUNT_VARIABLES = [
+  'ACCOUNT_ID',
+  'SHIPSTATION_API_KEY',
+  'SHIPSTATION_API_SECRET',
+  'SHIPSTATION_KEY_EXPIRES_ON',
+  'SHIPSTATION_BASE_URL',
+  'KLAVIYO_PRIVATE_KEY',
+  'KLAVIYO_BASE_URL',
+  'WEBHOOK_TOKEN',
+  'METRIC_PREFIX',
+  'STORE_IDS',
+] as const;
+
 /**
  * Credentials are only ever sent to ShipStation and Klaviyo: a base URL is either the real service's host over https
  * or a loopback address (tests, the local simulators).
  */
-const baseUrl = (name: string, realHost: RegExp, hostDescription: string, fallback: string): z.ZodType<string> =>
+const baseUrl = (realHost: RegExp, fallback: string, message: string): z.ZodType<string> =>
   z
-    .string()
+    .string({ error: message })
     .default(fallback)
     .refine((value) => {
       try {
@@ -28,32 +53,113 @@ const baseUrl = (name: string, realHost: RegExp, hostDescription: string, fallba
       } catch {
         return false;
       }
-    }, `${name} must be https://${hostDescription} or a loopback address`)
+    }, message)
     .transform((value) => value.replace(/\/+$/, ''));
 
 const required = (name: string): z.ZodString => z.string({ error: `${name} is required` }).trim().min(1, `${name} is required`);
 
-const envSchema = z.object({
-  ACCOUNT_ID: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'ACCOUNT_ID must be lowercase letters, digits and dashes').default('default'),
-  SHIPSTATION_API_KEY: required('SHIPSTATION_API_KEY'),
-  SHIPSTATION_API_SECRET: required('SHIPSTATION_API_SECRET'),
-  SHIPSTATION_KEY_EXPIRES_ON: z.iso.date({ error: 'SHIPSTATION_KEY_EXPIRES_ON must be a date (YYYY-MM-DD)' }),
-  SHIPSTATION_BASE_URL: baseUrl('SHIPSTATION_BASE_URL', /^ssapi\d*\.shipstation\.com$/, 'ssapi<digits>.shipstation.com', DEFAULT_SHIPSTATION_BASE_URL),
-  KLAVIYO_PRIVATE_KEY: required('KLAVIYO_PRIVATE_KEY'),
-  KLAVIYO_BASE_URL: baseUrl('KLAVIYO_BASE_URL', /^a\.klaviyo\.com$/, 'a.klaviyo.com', DEFAULT_KLAVIYO_BASE_URL),
+/** Settings of the service itself, read from the environment on both paths. */
+const serviceSchema = z.object({
   KLAVIYO_REVISION: z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}(\.\w+)?$/, 'KLAVIYO_REVISION must look like 2026-07-15')
     .refine((r) => r.slice(0, 10) >= FIRST_REVISION_WITH_BACKFILL, `KLAVIYO_REVISION must be ${FIRST_REVISION_WITH_BACKFILL} or later (backfill)`)
     .default(DEFAULT_KLAVIYO_REVISION),
-  WEBHOOK_TOKEN: required('WEBHOOK_TOKEN').min(16, 'WEBHOOK_TOKEN must be at least 16 characters'),
-  METRIC_PREFIX: z.string().max(40, 'METRIC_PREFIX must be at most 40 characters').default(''),
   BACKFILL_AFTER_HOURS: z.coerce.number({ error: 'BACKFILL_AFTER_HOURS must be a number' }).positive().default(24),
   HTTP_TIMEOUT_MS: z.coerce.number({ error: 'HTTP_TIMEOUT_MS must be a number' }).int().min(100).max(60_000).default(10_000),
+  IMPORT_DAYS: z.coerce
+    .number({ error: 'IMPORT_DAYS must be a number' })
+    .int('IMPORT_DAYS must be a whole number of days from 1 to 365')
+    .min(1, 'IMPORT_DAYS must be a whole number of days from 1 to 365')
+    .max(365, 'IMPORT_DAYS must be a whole number of days from 1 to 365')
+    .default(DEFAULT_IMPORT_DAYS),
   TABLE_NAME: required('TABLE_NAME'),
   NOTIFICATIONS_QUEUE_URL: required('NOTIFICATIONS_QUEUE_URL'),
   UPDATES_QUEUE_URL: required('UPDATES_QUEUE_URL'),
+  HISTORY_QUEUE_URL: required('HISTORY_QUEUE_URL'),
+  POLLS_QUEUE_URL: required('POLLS_QUEUE_URL'),
+  POLL_OVERLAP_MINUTES: z.coerce.number({ error: 'POLL_OVERLAP_MINUTES must be a number' }).min(0).max(1_440).default(10),
+  POLL_LAG_MINUTES: z.coerce.number({ error: 'POLL_LAG_MINUTES must be a number' }).min(0).max(60).default(2),
+  SHIPSTATION_REQUESTS_PER_MINUTE: z.coerce
+    .number({ error: 'SHIPSTATION_REQUESTS_PER_MINUTE must be a number' })
+    .int()
+    .min(1, 'SHIPSTATION_REQUESTS_PER_MINUTE must be from 1 to 40')
+    .max(40, 'SHIPSTATION_REQUESTS_PER_MINUTE must be from 1 to 40')
+    .default(40),
 });
+
+const STORE_IDS_MESSAGE = 'STORE_IDS must be a comma-separated list of ShipStation store ids';
+
+/** The one account of the environment path. */
+const singleAccountSchema = z.object({
+  ACCOUNT_ID: z.string().regex(ACCOUNT_ID_PATTERN, 'ACCOUNT_ID must be lowercase letters, digits and dashes').default('default'),
+  SHIPSTATION_API_KEY: required('SHIPSTATION_API_KEY'),
+  SHIPSTATION_API_SECRET: required('SHIPSTATION_API_SECRET'),
+  SHIPSTATION_KEY_EXPIRES_ON: z.iso.date({ error: 'SHIPSTATION_KEY_EXPIRES_ON must be a date (YYYY-MM-DD)' }),
+  SHIPSTATION_BASE_URL: baseUrl(SHIPSTATION_HOST, DEFAULT_SHIPSTATION_BASE_URL, `SHIPSTATION_BASE_URL must be https://${SHIPSTATION_HOST_DESCRIPTION} or a loopback address`),
+  KLAVIYO_PRIVATE_KEY: required('KLAVIYO_PRIVATE_KEY'),
+  KLAVIYO_BASE_URL: baseUrl(KLAVIYO_HOST, DEFAULT_KLAVIYO_BASE_URL, `KLAVIYO_BASE_URL must be https://${KLAVIYO_HOST_DESCRIPTION} or a loopback address`),
+  WEBHOOK_TOKEN: required('WEBHOOK_TOKEN').min(16, 'WEBHOOK_TOKEN must be at least 16 characters'),
+  METRIC_PREFIX: z.string().max(40, 'METRIC_PREFIX must be at most 40 characters').default(''),
+  STORE_IDS: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return undefined;
+      const parts = value.split(',').map((part) => part.trim());
+      if (!parts.every((part) => /^[1-9]\d{0,15}$/.test(part))) {
+        ctx.addIssue({ code: 'custom', message: STORE_IDS_MESSAGE });
+        return z.NEVER;
+      }
+      return parts.map(Number);
+    }),
+});
+
+/** A message for a field of the accounts document: `is required` when absent, `otherwise` when present but wrong. */
+const requiredOr = (otherwise: string) => (issue: { input?: unknown }): string => (issue.input === undefined ? 'is required' : otherwise);
+const text = (): z.ZodString => z.string({ error: requiredOr('must be text') }).trim().min(1, 'is required');
+
+/** One account of the accounts document; unknown keys are refused so a misspelt setting is not silently ignored. */
+const documentAccountSchema = z.strictObject({
+  id: z.string({ error: requiredOr('must be text') }).regex(ACCOUNT_ID_PATTERN, 'must be lowercase letters, digits and dashes (at most 63, not starting with a dash)'),
+  shipStation: z.strictObject(
+    {
+      apiKey: text(),
+      apiSecret: text(),
+      keyExpiresOn: z.iso.date({ error: requiredOr('must be a date (YYYY-MM-DD)') }),
+      baseUrl: baseUrl(SHIPSTATION_HOST, DEFAULT_SHIPSTATION_BASE_URL, `must be https://${SHIPSTATION_HOST_DESCRIPTION} or a loopback address`),
+    },
+    { error: requiredOr('must be an object') },
+  ),
+  klaviyo: z.strictObject(
+    {
+      privateKey: text(),
+      baseUrl: baseUrl(KLAVIYO_HOST, DEFAULT_KLAVIYO_BASE_URL, `must be https://${KLAVIYO_HOST_DESCRIPTION} or a loopback address`),
+    },
+    { error: requiredOr('must be an object') },
+  ),
+  webhookToken: text().min(16, 'must be at least 16 characters'),
+  storeIds: z
+    .array(z.number({ error: 'must be a ShipStation store id (a number)' }).int('must be a whole number').positive('must be a positive number'), {
+      error: 'must be a list of ShipStation store ids',
+    })
+    .min(1, 'must list at least one store id (leave it out to include every store)')
+    .optional(),
+  metricPrefix: z.string({ error: 'must be text' }).max(40, 'must be at most 40 characters').default(''),
+  importDays: z
+    .number({ error: 'must be a number' })
+    .int('must be a whole number of days from 1 to 365')
+    .min(1, 'must be a whole number of days from 1 to 365')
+    .max(365, 'must be a whole number of days from 1 to 365')
+    .optional(),
+});
+
+const accountsDocumentSchema = z.strictObject(
+  {
+    accounts: z.array(documentAccountSchema, { error: requiredOr('must be a list') }).min(1, 'must list at least one account'),
+  },
+  { error: 'must be a JSON object with an "accounts" list' },
+);
 
 export interface AccountConfig {
   id: string;
@@ -61,6 +167,10 @@ export interface AccountConfig {
   klaviyo: { privateKey: string; baseUrl: string; fingerprint: string };
   webhookToken: string;
   metricPrefix: string;
+  /** Only orders and shipments of these ShipStation stores; absent means every store. */
+  storeIds?: number[];
+  /** Days of history the first poll imports. */
+  importDays: number;
 }
 
 export interface AppConfig {
@@ -71,7 +181,24 @@ export interface AppConfig {
   klaviyoRevision: string;
   backfillAfterHours: number;
   httpTimeoutMs: number;
+  /** Days the first poll imports for accounts that do not set their own (IMPORT_DAYS, default 90). */
+  importDays: number;
+  historyQueueUrl: string;
+  pollsQueueUrl: string;
+  /** Each poll window starts this long before the cursor (POLL_OVERLAP_MINUTES, default 10). */
+  pollOverlapMinutes: number;
+  /** Each poll window ends this long before now (POLL_LAG_MINUTES, default 2). */
+  pollLagMinutes: number;
+  /** The share of ShipStation's 40 requests/minute per key pair this service may use (other apps may share the key). */
+  shipStationRequestsPerMinute: number;
 }
+
+/** Where the accounts come from: the single-account environment variables, or an accounts document. */
+export type AccountsSource =
+  | { kind: 'env' }
+  | { kind: 'file'; path: string }
+  | { kind: 'secrets-manager'; id: string }
+  | { kind: 'ssm'; name: string };
 
 /** Raised when configuration is missing or invalid; the message names every offending variable. */
 export class ConfigurationError extends Error {
@@ -86,40 +213,205 @@ export function fingerprint(...secrets: string[]): string {
   return createHash('sha256').update(secrets.join('\u0000')).digest('hex').slice(0, 16);
 }
 
+type Env = Record<string, string | undefined>;
+
+const isSet = (value: string | undefined): value is string => value !== undefined && value.trim() !== '';
+
+const listed = (names: readonly string[]): string =>
+  names.length <= 2 ? names.join(' and ') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+
+/** Names of the single-account variables that are set. */
+const singleAccountVariablesIn = (env: Env): string[] => SINGLE_ACCOUNT_VARIABLES.filter((name) => isSet(env[name]));
+
 /**
- * Parses the environment into the application configuration.
- * @param env the variables to read (process.env at cold start; tests pass their own)
- * @throws ConfigurationError naming each missing or invalid variable
+ * Where the accounts come from, from ACCOUNTS_FILE, ACCOUNTS_SECRET_ID (an ARN or name) or ACCOUNTS_PARAMETER_NAME
+ * (a SecureString); none of them means the single-account environment variables.
+ * @throws ConfigurationError when more than one source is set, or a source beside single-account variables
  */
-export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigurationError(parsed.error.issues.map((issue) => {
-      const name = String(issue.path[0] ?? '');
-      return issue.message.includes(name) ? issue.message : `${name}: ${issue.message}`;
-    }));
+export function accountsSource(env: Env = process.env): AccountsSource {
+  const sources = ACCOUNTS_SOURCE_VARIABLES.filter((name) => isSet(env[name]));
+  if (sources.length > 1) {
+    throw new ConfigurationError([`${listed(sources)} are ${sources.length === 2 ? 'both' : 'all'} set: the accounts document comes from one place only`]);
   }
-  const e = parsed.data;
-  const account: AccountConfig = {
-    id: e.ACCOUNT_ID,
-    shipStation: {
-      apiKey: e.SHIPSTATION_API_KEY,
-      apiSecret: e.SHIPSTATION_API_SECRET,
-      keyExpiresOn: e.SHIPSTATION_KEY_EXPIRES_ON,
-      baseUrl: e.SHIPSTATION_BASE_URL,
-      fingerprint: fingerprint(e.SHIPSTATION_API_KEY, e.SHIPSTATION_API_SECRET),
-    },
-    klaviyo: { privateKey: e.KLAVIYO_PRIVATE_KEY, baseUrl: e.KLAVIYO_BASE_URL, fingerprint: fingerprint(e.KLAVIYO_PRIVATE_KEY) },
-    webhookToken: e.WEBHOOK_TOKEN,
-    metricPrefix: e.METRIC_PREFIX,
-  };
+  const [source] = sources;
+  if (source === undefined) return { kind: 'env' };
+  const accountVariables = singleAccountVariablesIn(env);
+  if (accountVariables.length > 0) {
+    throw new ConfigurationError([
+      `${source} and ${listed(accountVariables)} are set: configure accounts either with the accounts document or with the single-account variables, not both`,
+    ]);
+  }
+  const value = (env[source] ?? '').trim();
+  if (source === 'ACCOUNTS_FILE') return { kind: 'file', path: value };
+  if (source === 'ACCOUNTS_SECRET_ID') return { kind: 'secrets-manager', id: value };
+  return { kind: 'ssm', name: value };
+}
+
+/**
+ * How long a read accounts document is reused before it is read again (ACCOUNTS_CACHE_SECONDS, default 60), so a
+ * rotated secret is picked up without a redeploy; 0 reads it every time.
+ * @throws ConfigurationError when ACCOUNTS_CACHE_SECONDS is not a whole number from 0 to 86400
+ */
+export function accountsCacheSeconds(env: Env = process.env): number {
+  const raw = env.ACCOUNTS_CACHE_SECONDS;
+  if (!isSet(raw)) return DEFAULT_ACCOUNTS_CACHE_SECONDS;
+  const seconds = Number(raw.trim());
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > 86_400) {
+    throw new ConfigurationError(['ACCOUNTS_CACHE_SECONDS must be a whole number of seconds from 0 to 86400']);
+  }
+  return seconds;
+}
+
+/** The problems of a failed environment parse, each naming its variable. */
+const envProblems = (error: z.ZodError): string[] =>
+  error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? '');
+    return issue.message.includes(name) ? issue.message : `${name}: ${issue.message}`;
+  });
+
+/** `accounts[1].shipStation.apiKey`: where in the accounts document an issue is. */
+const documentPath = (path: readonly PropertyKey[]): string =>
+  path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text === '' ? String(key) : `${text}.${String(key)}`), '');
+
+/** The problems of a failed document parse, each naming its path; messages are ours and never carry a value. */
+const documentProblems = (error: z.ZodError): string[] =>
+  error.issues.flatMap((issue) => {
+    const where = documentPath(issue.path);
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => `${where === '' ? key : `${where}.${key}`} is not a known setting`);
+    }
+    return [`${where === '' ? 'the accounts document' : where} ${issue.message}`];
+  });
+
+/** Where a JSON syntax error is, without quoting the text around it (it may hold a secret). */
+const jsonErrorLocation = (documentText: string, error: unknown): string => {
+  const position = /position (\d+)/.exec(error instanceof Error ? error.message : '')?.[1];
+  if (position === undefined) return '';
+  const before = documentText.slice(0, Number(position));
+  const line = before.split('\n').length;
+  const column = Number(position) - before.lastIndexOf('\n');
+  return ` (line ${line}, column ${column})`;
+};
+
+type DocumentAccount = z.infer<typeof documentAccountSchema>;
+
+/** Ids and webhook tokens must be unique: a token identifies exactly one account. */
+const duplicateProblems = (accounts: DocumentAccount[]): string[] => {
+  const problems: string[] = [];
+  const firstWithId = new Map<string, number>();
+  const firstWithToken = new Map<string, number>();
+  accounts.forEach((account, index) => {
+    const sameId = firstWithId.get(account.id);
+    if (sameId === undefined) firstWithId.set(account.id, index);
+    else problems.push(`accounts[${index}].id "${account.id}" is also the id of accounts[${sameId}]`);
+    const sameToken = firstWithToken.get(account.webhookToken);
+    if (sameToken === undefined) firstWithToken.set(account.webhookToken, index);
+    else problems.push(`accounts[${index}].webhookToken is the same as accounts[${sameToken}].webhookToken: each account needs its own token`);
+  });
+  return problems;
+};
+
+/** Parses the accounts document text; throws nothing, returns the accounts or the problems. */
+const parseAccountsDocument = (documentText: string): { accounts: DocumentAccount[] } | { problems: string[] } => {
+  let json: unknown;
+  try {
+    json = JSON.parse(documentText);
+  } catch (error) {
+    return { problems: [`the accounts document is not valid JSON${jsonErrorLocation(documentText, error)}`] };
+  }
+  const parsed = accountsDocumentSchema.safeParse(json);
+  if (!parsed.success) return { problems: documentProblems(parsed.error) };
+  const duplicates = duplicateProblems(parsed.data.accounts);
+  return duplicates.length > 0 ? { problems: duplicates } : { accounts: parsed.data.accounts };
+};
+
+interface AccountSettings {
+  id: string;
+  shipStation: { apiKey: string; apiSecret: string; keyExpiresOn: string; baseUrl: string };
+  klaviyo: { privateKey: string; baseUrl: string };
+  webhookToken: string;
+  metricPrefix: string;
+  storeIds?: number[] | undefined;
+  importDays: number;
+}
+
+/** Adds the credential fingerprints; leaves `storeIds` out when every store is wanted. */
+const accountConfig = (a: AccountSettings): AccountConfig => ({
+  id: a.id,
+  shipStation: { ...a.shipStation, fingerprint: fingerprint(a.shipStation.apiKey, a.shipStation.apiSecret) },
+  klaviyo: { ...a.klaviyo, fingerprint: fingerprint(a.klaviyo.privateKey) },
+  webhookToken: a.webhookToken,
+  metricPrefix: a.metricPrefix,
+  ...(a.storeIds === undefined ? {} : { storeIds: a.storeIds }),
+  importDays: a.importDays,
+});
+
+/**
+ * Parses the environment (and the accounts document, when accounts come from one) into the application configuration.
+ * @param env the variables to read (process.env at cold start; tests pass their own)
+ * @param accountsDocument the accounts document's JSON text, already read from its source (see accountsSource);
+ *   when given, the environment holds only the service settings
+ * @throws ConfigurationError naming each missing or invalid variable or document path, never a secret value
+ */
+export function loadConfig(rawEnv: Env = process.env, accountsDocument?: string): AppConfig {
+  // A variable set to '' counts as unset (serverless.yml passes '' for what a stage does not configure).
+  const env: Env = Object.fromEntries(Object.entries(rawEnv).filter(([, value]) => value === undefined || value.trim() !== ''));
+  const source = accountsSource(env);
+  if (source.kind !== 'env' && accountsDocument === undefined) {
+    const variable = { file: 'ACCOUNTS_FILE', 'secrets-manager': 'ACCOUNTS_SECRET_ID', ssm: 'ACCOUNTS_PARAMETER_NAME' }[source.kind];
+    throw new ConfigurationError([`${variable} is set: the accounts document must be loaded first (readAccountsDocument) and passed to loadConfig`]);
+  }
+  if (accountsDocument !== undefined) {
+    const accountVariables = singleAccountVariablesIn(env);
+    if (accountVariables.length > 0) {
+      throw new ConfigurationError([
+        `an accounts document was given and ${listed(accountVariables)} ${accountVariables.length === 1 ? 'is' : 'are'} set: configure accounts either with the accounts document or with the single-account variables, not both`,
+      ]);
+    }
+  }
+
+  const service = serviceSchema.safeParse(env);
+  const problems = service.success ? [] : envProblems(service.error);
+  let accounts: AccountSettings[] = [];
+  if (accountsDocument === undefined) {
+    const single = singleAccountSchema.safeParse(env);
+    if (single.success) {
+      const e = single.data;
+      accounts = [
+        {
+          id: e.ACCOUNT_ID,
+          shipStation: { apiKey: e.SHIPSTATION_API_KEY, apiSecret: e.SHIPSTATION_API_SECRET, keyExpiresOn: e.SHIPSTATION_KEY_EXPIRES_ON, baseUrl: e.SHIPSTATION_BASE_URL },
+          klaviyo: { privateKey: e.KLAVIYO_PRIVATE_KEY, baseUrl: e.KLAVIYO_BASE_URL },
+          webhookToken: e.WEBHOOK_TOKEN,
+          metricPrefix: e.METRIC_PREFIX,
+          storeIds: e.STORE_IDS,
+          importDays: service.data?.IMPORT_DAYS ?? DEFAULT_IMPORT_DAYS,
+        },
+      ];
+    } else {
+      problems.unshift(...envProblems(single.error));
+    }
+  } else {
+    const parsed = parseAccountsDocument(accountsDocument);
+    if ('problems' in parsed) problems.push(...parsed.problems);
+    else accounts = parsed.accounts.map((a) => ({ ...a, importDays: a.importDays ?? service.data?.IMPORT_DAYS ?? DEFAULT_IMPORT_DAYS }));
+  }
+  if (!service.success || problems.length > 0) throw new ConfigurationError(problems);
+
+  const s = service.data;
   return {
-    accounts: new Map([[account.id, account]]),
-    tableName: e.TABLE_NAME,
-    notificationsQueueUrl: e.NOTIFICATIONS_QUEUE_URL,
-    updatesQueueUrl: e.UPDATES_QUEUE_URL,
-    klaviyoRevision: e.KLAVIYO_REVISION,
-    backfillAfterHours: e.BACKFILL_AFTER_HOURS,
-    httpTimeoutMs: e.HTTP_TIMEOUT_MS,
+    accounts: new Map(accounts.map((a) => [a.id, accountConfig(a)])),
+    tableName: s.TABLE_NAME,
+    notificationsQueueUrl: s.NOTIFICATIONS_QUEUE_URL,
+    updatesQueueUrl: s.UPDATES_QUEUE_URL,
+    klaviyoRevision: s.KLAVIYO_REVISION,
+    backfillAfterHours: s.BACKFILL_AFTER_HOURS,
+    httpTimeoutMs: s.HTTP_TIMEOUT_MS,
+    importDays: s.IMPORT_DAYS,
+    historyQueueUrl: s.HISTORY_QUEUE_URL,
+    pollsQueueUrl: s.POLLS_QUEUE_URL,
+    pollOverlapMinutes: s.POLL_OVERLAP_MINUTES,
+    pollLagMinutes: s.POLL_LAG_MINUTES,
+    shipStationRequestsPerMinute: s.SHIPSTATION_REQUESTS_PER_MINUTE,
   };
 }

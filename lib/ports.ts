@@ -1,6 +1,7 @@
 // Ports: what use cases need from the outside world. Adapters in lib/adapters implement them; tests use fakes.
 import type { KlaviyoEvent } from './domain/klaviyo-event.js';
 import type { OrderState } from './domain/order-state.js';
+import type { PollJob, PollProgress } from './domain/poll-plan.js';
 import type { NotificationMessage, Snapshot } from './domain/snapshot.js';
 
 export interface Clock {
@@ -15,12 +16,24 @@ export interface Account {
   shipStationFingerprint: string;
   klaviyoFingerprint: string;
   metricPrefix: string;
+  /** Only orders and shipments of these ShipStation stores belong to the account; absent = every store. */
+  storeIds?: number[];
+  /** Days the account's first poll imports. */
+  importDays?: number;
 }
 
 export interface AccountDirectory {
   find(accountId: string): Account | undefined;
   /** Constant-time comparison of a presented webhook token with the account's. */
   verifyWebhookToken(accountId: string, presented: string): boolean;
+  /** Every configured account, for the scheduled fan-out and the CLI. */
+  list(): Account[];
+  /**
+   * The account's webhook endpoint under a deployed base URL, `<base>/webhooks/shipstation/<id>?token=<token>`: what
+   * ShipStation is subscribed to. It carries the token, so it is handed to ShipStation and never printed or logged.
+   * @throws BadInputError for an unknown account
+   */
+  webhookTargetUrl(accountId: string, baseUrl: string): string;
 }
 
 export interface NotificationQueue {
@@ -180,4 +193,37 @@ export interface KlaviyoBulkApi {
    * @throws KlaviyoRejectedError when the request is refused (one bad event refuses all), TransientError otherwise
    */
   createEvents(accountId: string, events: KlaviyoEvent[]): Promise<void>;
+}
+
+/** The account's poll cursor: how far every list has been durably enqueued, and the run in progress, if any. */
+export interface PollCursor {
+  accountId: string;
+  /** Every change up to this instant (UTC ISO) is on a queue; absent until the first import completes. */
+  through?: string;
+  run?: PollProgress;
+  lastCompletedAt?: string;
+}
+
+/**
+ * The cursor, with a lease so one run per account at a time moves it. Saves are conditional on holding the lease, so a
+ * run that lost it (timed out, taken over) can never move the cursor.
+ */
+export interface PollCursorStore {
+  get(accountId: string): Promise<PollCursor | undefined>;
+  /** Takes the lease until `until` unless another run holds an unexpired one; returns the cursor, or undefined when busy. */
+  acquire(accountId: string, owner: string, until: Date, now: Date): Promise<PollCursor | undefined>;
+  /** @throws LeaseLostError when `owner` no longer holds the lease */
+  save(cursor: PollCursor, owner: string): Promise<void>;
+  release(accountId: string, owner: string): Promise<void>;
+}
+
+export type { PollJob };
+
+export interface PollJobQueue {
+  enqueue(jobs: PollJob[], delaySeconds?: number): Promise<void>;
+}
+
+/** Historical snapshots (import, catch-up), packed many per message and sent to Klaviyo in bulk. */
+export interface HistoryQueue {
+  enqueueAll(snapshots: Snapshot[]): Promise<void>;
 }

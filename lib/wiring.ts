@@ -1,60 +1,126 @@
-// Composition root: configuration + SDK clients → adapters → use cases. Built once per container, on first use.
+// Composition root: configuration + SDK clients → adapters → use cases. Built once per container and rebuilt when the
+// accounts document changes (it is re-read after ACCOUNTS_CACHE_SECONDS, so rotated keys need no redeploy).
+import { randomUUID } from 'node:crypto';
+import { readAccountsDocument } from './adapters/accounts-document-reader.js';
+import { dynamoDbClient, sqsClient } from './adapters/aws-clients.js';
+import { ConfigAccountDirectory } from './adapters/config-account-directory.js';
 import { DynamoDbCredentialStatusStore } from './adapters/dynamodb-credential-status-store.js';
 import { DynamoDbEventLedger } from './adapters/dynamodb-event-ledger.js';
 import { DynamoDbOrderStateStore } from './adapters/dynamodb-order-state-store.js';
-import { dynamoDbClient, sqsClient } from './adapters/aws-clients.js';
-import { ConfigAccountDirectory } from './adapters/config-account-directory.js';
+import { DynamoDbPollCursorStore } from './adapters/dynamodb-poll-cursor-store.js';
+import { DynamoDbRateBudget } from './adapters/dynamodb-rate-budget.js';
 import { HttpKlaviyoApi } from './adapters/http-klaviyo-api.js';
 import { HttpShipStationApi } from './adapters/http-shipstation-api.js';
-import { SqsNotificationQueue, SqsUpdateQueue } from './adapters/sqs-queues.js';
+import { SqsHistoryQueue, SqsNotificationQueue, SqsPollJobQueue, SqsUpdateQueue } from './adapters/sqs-queues.js';
 import { systemClock } from './adapters/system-clock.js';
-import { loadConfig, type AppConfig } from './config.js';
+import { accountsCacheSeconds, accountsSource, loadConfig, type AppConfig } from './config.js';
 import { logger } from './observability.js';
-import type { Clock } from './ports.js';
+import type { AccountDirectory, Clock, PollJobQueue } from './ports.js';
 import { makeAcceptWebhook, type AcceptWebhook } from './use-cases/accept-webhook.js';
 import { makeFetchResource, type FetchResource } from './use-cases/fetch-resource.js';
+import { makePollAccount, makeRunPollJob, type PollAccount, type RunPollJob } from './use-cases/poll-account.js';
+import { makePublishHistory, type PublishHistory } from './use-cases/publish-history.js';
 import { makePublishUpdate, type PublishUpdate } from './use-cases/publish-update.js';
+import { makeRegisterWebhooks, type RegisterWebhooks } from './use-cases/register-webhooks.js';
+import { makeSchedulePolls, type SchedulePolls } from './use-cases/schedule-polls.js';
 
 export interface Wiring {
   config: AppConfig;
+  accounts: AccountDirectory;
+  shipStation: HttpShipStationApi;
+  pollJobs: PollJobQueue;
   acceptWebhook: AcceptWebhook;
   fetchResource: FetchResource;
   publishUpdate: PublishUpdate;
+  publishHistory: PublishHistory;
+  pollAccount: PollAccount;
+  runPollJob: RunPollJob;
+  schedulePolls: SchedulePolls;
+  registerWebhooks: RegisterWebhooks;
 }
 
-/** Wires the use cases for a configuration; tests and the local stack may pass their own clock. */
+/** A poll run's lease outlives poll-shipstation's 900 s timeout, so a crashed run is taken over, a live one never. */
+const POLL_LEASE_MS = 16 * 60_000;
+/** Orders publish-history works on at once. */
+const HISTORY_CONCURRENCY = 16;
+
+/** Wires the use cases for a configuration; tests, the local stack and the CLI may pass their own clock. */
 export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiring {
   const dynamodb = dynamoDbClient();
   const sqs = sqsClient();
   const accounts = new ConfigAccountDirectory(config.accounts);
   const credentials = new DynamoDbCredentialStatusStore(dynamodb, config.tableName, () => clock.now());
+  const ledger = new DynamoDbEventLedger(dynamodb, config.tableName);
+  const budget = new DynamoDbRateBudget(dynamodb, config.tableName, { requestsPerMinute: config.shipStationRequestsPerMinute });
+  const shipStation = new HttpShipStationApi(config.accounts, clock, { timeoutMs: config.httpTimeoutMs, budget });
+  const klaviyo = new HttpKlaviyoApi(config.accounts, clock, { revision: config.klaviyoRevision, timeoutMs: config.httpTimeoutMs });
+  const updates = new SqsUpdateQueue(sqs, config.updatesQueueUrl);
+  const pollJobs = new SqsPollJobQueue(sqs, config.pollsQueueUrl);
+  const publishDeps = {
+    accounts,
+    credentials,
+    orderStates: new DynamoDbOrderStateStore(dynamodb, config.tableName, () => clock.now()),
+    ledger,
+    klaviyo,
+    clock,
+    backfillAfterHours: config.backfillAfterHours,
+    log: logger,
+  };
+  const pollAccount = makePollAccount({
+    accounts,
+    cursors: new DynamoDbPollCursorStore(dynamodb, config.tableName),
+    shipStation,
+    updates,
+    history: new SqsHistoryQueue(sqs, config.historyQueueUrl),
+    credentials,
+    ledger,
+    clock,
+    settings: {
+      overlapMinutes: config.pollOverlapMinutes,
+      lagMinutes: config.pollLagMinutes,
+      importDays: config.importDays,
+      backfillAfterHours: config.backfillAfterHours,
+      leaseMs: POLL_LEASE_MS,
+    },
+    newRunId: randomUUID,
+    log: logger,
+  });
   return {
     config,
+    accounts,
+    shipStation,
+    pollJobs,
     acceptWebhook: makeAcceptWebhook({ accounts, notifications: new SqsNotificationQueue(sqs, config.notificationsQueueUrl), clock }),
-    fetchResource: makeFetchResource({
-      accounts,
-      credentials,
-      shipStation: new HttpShipStationApi(config.accounts, clock, { timeoutMs: config.httpTimeoutMs }),
-      updates: new SqsUpdateQueue(sqs, config.updatesQueueUrl),
-      log: logger,
-    }),
-    publishUpdate: makePublishUpdate({
-      accounts,
-      credentials,
-      orderStates: new DynamoDbOrderStateStore(dynamodb, config.tableName, () => clock.now()),
-      ledger: new DynamoDbEventLedger(dynamodb, config.tableName),
-      klaviyo: new HttpKlaviyoApi(config.accounts, clock, { revision: config.klaviyoRevision, timeoutMs: config.httpTimeoutMs }),
-      clock,
-      backfillAfterHours: config.backfillAfterHours,
-      log: logger,
-    }),
+    fetchResource: makeFetchResource({ accounts, credentials, shipStation, updates, log: logger }),
+    publishUpdate: makePublishUpdate(publishDeps),
+    publishHistory: makePublishHistory({ ...publishDeps, klaviyoBulk: klaviyo, concurrency: HISTORY_CONCURRENCY }),
+    pollAccount,
+    runPollJob: makeRunPollJob({ pollAccount, pollJobs }),
+    schedulePolls: makeSchedulePolls({ accounts, pollJobs }),
+    registerWebhooks: makeRegisterWebhooks({ accounts, shipStation }),
   };
 }
 
-let wired: Wiring | undefined;
+let wired: { wiring: Wiring; document: string | undefined } | undefined;
 
-/** The container's wiring, from process.env; throws ConfigurationError naming what is missing. */
-export function wiring(): Wiring {
-  wired ??= buildWiring(loadConfig());
-  return wired;
+/**
+ * The container's wiring, from process.env and the accounts document. The document is re-read once its cache has
+ * aged; a changed document rebuilds the wiring, and a failed re-read keeps the last good one (logged) rather than stop
+ * every invocation while Secrets Manager or SSM is unreachable.
+ * @throws ConfigurationError naming what is missing (at cold start)
+ */
+export async function wiring(): Promise<Wiring> {
+  const source = accountsSource();
+  let document: string | undefined;
+  try {
+    document = await readAccountsDocument(source, { maxAgeSeconds: accountsCacheSeconds() });
+  } catch (error) {
+    if (wired === undefined) throw error;
+    logger.warn('accounts document could not be re-read; keeping the last one', { error: error instanceof Error ? error.message : String(error) });
+    return wired.wiring;
+  }
+  if (wired === undefined || wired.document !== document) {
+    wired = { wiring: buildWiring(loadConfig(process.env, document)), document };
+  }
+  return wired.wiring;
 }

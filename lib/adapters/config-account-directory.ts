@@ -1,6 +1,7 @@
 // AccountDirectory over the parsed configuration; webhook tokens compared in constant time.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AccountConfig } from '../config.js';
+import { BadInputError } from '../domain/errors.js';
 import type { Account, AccountDirectory } from '../ports.js';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
@@ -24,6 +25,16 @@ export class ConfigAccountDirectory implements AccountDirectory {
       klaviyoFingerprint: config.klaviyo.fingerprint,
       metricPrefix: config.metricPrefix,
     };
+  }
+
+  list(): Account[] {
+    return [...this.accounts.keys()].map((id) => this.find(id)).filter((a): a is Account => a !== undefined);
+  }
+
+  webhookTargetUrl(accountId: string, baseUrl: string): string {
+    const config = this.accounts.get(accountId);
+    if (config === undefined) throw new BadInputError(`unknown account ${accountId}`);
+    return `${baseUrl.replace(/\/+$/, '')}/webhooks/shipstation/${encodeURIComponent(config.id)}?token=${encodeURIComponent(config.webhookToken)}`;
   }
 
   verifyWebhookToken(accountId: string, presented: string): boolean {

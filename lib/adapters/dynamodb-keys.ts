@@ -9,6 +9,9 @@ export const keys = {
   event: (accountId: string, uniqueId: string): ItemKey => ({ pk: `ACCOUNT#${accountId}#EVENT#${uniqueId}`, sk: 'LEDGER' }),
   deadLetter: (accountId: string, uniqueId: string): ItemKey => ({ pk: `ACCOUNT#${accountId}#DEADLETTER`, sk: uniqueId }),
   credential: (accountId: string, service: string, fingerprint: string): ItemKey => ({ pk: `ACCOUNT#${accountId}#CREDENTIALS`, sk: `${service}#${fingerprint}` }),
+  pollCursor: (accountId: string): ItemKey => ({ pk: `ACCOUNT#${accountId}#POLL`, sk: 'CURSOR' }),
+  /** The one exception to the account prefix: ShipStation's limit belongs to a key pair, which two accounts may share. */
+  rateBudget: (keyFingerprint: string): ItemKey => ({ pk: `SHIPSTATION_KEY#${keyFingerprint}`, sk: 'BUDGET' }),
 };
 
 /** Attribute-value form of a key. */

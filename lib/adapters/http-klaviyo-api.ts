@@ -1,10 +1,12 @@
-// KlaviyoApi over HTTP (fetch): Create Event with a pinned revision. 202 is success; 429 honours Retry-After;
-// 5xx, timeouts and Cloudflare's HTML 403 challenge are transient; JSON 4xx are permanent rejections with a reason.
+// KlaviyoApi and KlaviyoBulkApi over HTTP (fetch): Create Event and Bulk Create Events with a pinned revision. 202 is
+// success; 429 honours Retry-After; 5xx, timeouts and Cloudflare's HTML 403 challenge are transient; JSON 4xx are
+// permanent rejections with a reason.
 // Redirects are refused so the private key is only ever sent to the configured Klaviyo host.
 import type { AccountConfig } from '../config.js';
 import { BadInputError, KlaviyoRejectedError, TransientError } from '../domain/errors.js';
+import { bulkCreateEventsBody, bulkRequestProblem } from '../domain/klaviyo-bulk.js';
 import { createEventBody, type KlaviyoEvent } from '../domain/klaviyo-event.js';
-import type { Clock, KlaviyoApi } from '../ports.js';
+import type { Clock, KlaviyoApi, KlaviyoBulkApi } from '../ports.js';
 import { backoffMs } from './http-shipstation-api.js';
 
 export interface HttpKlaviyoOptions {
@@ -24,7 +26,7 @@ export function describeKlaviyoErrors(body: unknown): string | undefined {
     .join('; ');
 }
 
-export class HttpKlaviyoApi implements KlaviyoApi {
+export class HttpKlaviyoApi implements KlaviyoApi, KlaviyoBulkApi {
   private readonly maxAttempts: number;
   private readonly maxInlineRetryAfterMs: number;
 
@@ -41,6 +43,21 @@ export class HttpKlaviyoApi implements KlaviyoApi {
     const account = this.accounts.get(event.accountId);
     if (account === undefined) throw new BadInputError(`unknown account ${event.accountId}`);
     await this.post(account, '/api/events', createEventBody(event));
+  }
+
+  /**
+   * Sends the events as one Bulk Create Events job; nothing is sent for an empty list. A list Klaviyo would refuse as a
+   * whole (over 1,000 events or 5 MB, a unique_id twice) or holding another account's events is refused before sending.
+   */
+  async createEvents(accountId: string, events: KlaviyoEvent[]): Promise<void> {
+    const account = this.accounts.get(accountId);
+    if (account === undefined) throw new BadInputError(`unknown account ${accountId}`);
+    if (events.length === 0) return;
+    const stranger = events.find((event) => event.accountId !== accountId);
+    if (stranger !== undefined) throw new BadInputError(`event ${stranger.uniqueId} belongs to account ${stranger.accountId}, not ${accountId}`);
+    const problem = bulkRequestProblem(events);
+    if (problem !== undefined) throw new BadInputError(problem);
+    await this.post(account, '/api/event-bulk-create-jobs', bulkCreateEventsBody(events));
   }
 
   private async post(account: AccountConfig, path: string, body: unknown): Promise<void> {

@@ -1,27 +1,42 @@
-// ShipStationApi over HTTP (fetch): Basic auth, page following, X-Rate-Limit-* honoured, 429 waits for the reset,
-// 5xx and timeouts retried with backoff, 401 reported as a credentials problem. Only URLs on the account's ShipStation
-// origin are requested and redirects are never followed, so the Authorization header cannot reach another host.
+// ShipStation V1 over HTTP (fetch): webhook resources (following pages), list pages for the poll, and webhook
+// subscriptions. Every request takes from the key pair's shared RateBudget first and reconciles X-Rate-Limit-* (or a
+// 429) into it after; 5xx and timeouts are retried with backoff, 401 is reported as a credentials problem. Only URLs on
+// the account's ShipStation origin are requested and redirects are never followed, so the Authorization header cannot
+// reach another host.
 import type { AccountConfig } from '../config.js';
 import { BadInputError, ShipStationCredentialsError, TransientError } from '../domain/errors.js';
 import { checkResourceUrl } from '../domain/resource-url.js';
-import { resourcePageSchema } from '../domain/shipstation.js';
+import { resourcePageSchema, subscribedWebhookSchema, webhookListSchema } from '../domain/shipstation.js';
 import { snapshotsFromPage } from '../normalise/snapshots.js';
-import type { Clock, FetchedResource, ShipStationApi } from '../ports.js';
+import type {
+  Clock,
+  FetchedResource,
+  ListedPage,
+  ListPageRequest,
+  ObservedRate,
+  RateBudget,
+  ShipStationApi,
+  ShipStationLister,
+  ShipStationWebhooks,
+  WebhookSubscription,
+} from '../ports.js';
 
 export interface HttpShipStationOptions {
   timeoutMs: number;
+  /** The key pair's budget shared by every Lambda: taken before each request, reconciled with each response. */
+  budget: RateBudget;
   /** Attempts per request before giving up with a TransientError. */
   maxAttempts?: number;
-  /** Longest wait for a rate-limit window inside one invocation; longer waits hand the message back to SQS. */
+  /**
+   * Longest wait for the rate limit inside one request (the budget's waits added up, or one 429's reset); longer
+   * waits hand the message back to SQS as a TransientError with retryAfterSeconds.
+   */
   maxRateLimitWaitMs?: number;
   /** Safety stop for a resource that claims more pages than any webhook should. */
   maxPages?: number;
 }
 
-interface RateState {
-  remaining: number;
-  resetAt: number;
-}
+type Method = 'GET' | 'POST';
 
 /** Backoff for attempt n (1-based): 0.5 s, 1 s, 2 s … capped at 8 s, with jitter. */
 export function backoffMs(attempt: number, random: () => number = Math.random): number {
@@ -29,8 +44,17 @@ export function backoffMs(attempt: number, random: () => number = Math.random): 
   return Math.round(base * (0.5 + random() * 0.5));
 }
 
-export class HttpShipStationApi implements ShipStationApi {
-  private readonly rate = new Map<string, RateState>();
+/** X-Rate-Limit-Remaining and -Reset (and -Limit when present), or undefined when the response has none. */
+function observedRate(headers: Headers): ObservedRate | undefined {
+  const remaining = Number(headers.get('x-rate-limit-remaining') ?? Number.NaN);
+  const resetSeconds = Number(headers.get('x-rate-limit-reset') ?? Number.NaN);
+  if (!Number.isFinite(remaining) || !Number.isFinite(resetSeconds)) return undefined;
+  const limit = Number(headers.get('x-rate-limit-limit') ?? Number.NaN);
+  return { remaining, resetSeconds, ...(Number.isFinite(limit) ? { limit } : {}) };
+}
+
+export class HttpShipStationApi implements ShipStationApi, ShipStationLister, ShipStationWebhooks {
+  private readonly budget: RateBudget;
   private readonly maxAttempts: number;
   private readonly maxRateLimitWaitMs: number;
   private readonly maxPages: number;
@@ -40,14 +64,14 @@ export class HttpShipStationApi implements ShipStationApi {
     private readonly clock: Clock,
     private readonly options: HttpShipStationOptions,
   ) {
+    this.budget = options.budget;
     this.maxAttempts = options.maxAttempts ?? 4;
     this.maxRateLimitWaitMs = options.maxRateLimitWaitMs ?? 65_000;
     this.maxPages = options.maxPages ?? 200;
   }
 
   async fetchResource(accountId: string, url: URL): Promise<FetchedResource> {
-    const account = this.accounts.get(accountId);
-    if (account === undefined) throw new BadInputError(`unknown account ${accountId}`);
+    const account = this.account(accountId);
     // Checked here as well as at the webhook edge: whoever put the message on the queue, the key only goes to ShipStation.
     const allowed = checkResourceUrl(url.toString(), account.shipStation.baseUrl);
     if (!allowed.ok) throw new BadInputError(allowed.reason);
@@ -58,7 +82,7 @@ export class HttpShipStationApi implements ShipStationApi {
     for (let page = 1; page <= this.maxPages; page += 1) {
       const pageUrl = new URL(first);
       if (page > 1) pageUrl.searchParams.set('page', String(page));
-      const { body, requests } = await this.get(account, pageUrl);
+      const { body, requests } = await this.request(account, 'GET', pageUrl);
       result.requests += requests;
       const parsed = resourcePageSchema.safeParse(body);
       if (!parsed.success) throw new BadInputError(`ShipStation answered ${pageUrl.pathname} with an unexpected shape`);
@@ -71,16 +95,91 @@ export class HttpShipStationApi implements ShipStationApi {
     throw new BadInputError(`resource has more than ${this.maxPages} pages`);
   }
 
-  /** One GET with rate limiting and retries; returns the parsed JSON body and how many requests it took. */
-  private async get(account: AccountConfig, url: URL): Promise<{ body: unknown; requests: number }> {
-    const authorization = `Basic ${Buffer.from(`${account.shipStation.apiKey}:${account.shipStation.apiSecret}`).toString('base64')}`;
+  async listPage(accountId: string, { resource, query }: ListPageRequest): Promise<ListedPage> {
+    const account = this.account(accountId);
+    const url = this.urlOf(account, `/${resource}`);
+    for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
+    // The shipping email needs the items, whatever the caller asked for.
+    if (resource === 'shipments') url.searchParams.set('includeShipmentItems', 'true');
+    const { body, requests } = await this.request(account, 'GET', url);
+    const parsed = resourcePageSchema.safeParse(body);
+    const records = parsed.success ? parsed.data[resource] : undefined;
+    if (!parsed.success || !Array.isArray(records)) throw new BadInputError(`ShipStation answered ${url.pathname} with an unexpected shape`);
+    const { snapshots, unreadable } = snapshotsFromPage(accountId, { [resource]: records });
+    return {
+      snapshots,
+      unreadable,
+      rows: records.length,
+      page: parsed.data.page ?? Number(query.page ?? '1'),
+      pages: parsed.data.pages ?? 1,
+      total: parsed.data.total ?? records.length,
+      requests,
+    };
+  }
+
+  async listWebhooks(accountId: string): Promise<WebhookSubscription[]> {
+    const account = this.account(accountId);
+    const { body } = await this.request(account, 'GET', this.urlOf(account, '/webhooks'));
+    const parsed = webhookListSchema.safeParse(body);
+    if (!parsed.success) throw new BadInputError('ShipStation answered /webhooks with an unexpected shape');
+    return parsed.data.map((hook) => ({
+      id: String(hook.WebHookID),
+      event: hook.HookType,
+      // Some sources list subscriptions without their URL; '' then means "not told".
+      targetUrl: hook.Url ?? '',
+      ...(hook.StoreID === null || hook.StoreID === undefined ? {} : { storeId: hook.StoreID }),
+    }));
+  }
+
+  /**
+   * Subscribes `targetUrl` (which carries the webhook secret: it goes in the request body only, never in a message).
+   * Retried like every request, so a lost answer may leave a duplicate subscription; listWebhooks shows it.
+   */
+  async subscribeWebhook(accountId: string, subscription: { event: string; targetUrl: string; storeId?: number; friendlyName: string }): Promise<string> {
+    const account = this.account(accountId);
+    const body = {
+      target_url: subscription.targetUrl,
+      event: subscription.event,
+      ...(subscription.storeId === undefined ? {} : { store_id: subscription.storeId }),
+      friendly_name: subscription.friendlyName,
+    };
+    const { body: answer } = await this.request(account, 'POST', this.urlOf(account, '/webhooks/subscribe'), body);
+    const parsed = subscribedWebhookSchema.safeParse(answer);
+    if (!parsed.success) throw new BadInputError('ShipStation answered /webhooks/subscribe with an unexpected shape');
+    return parsed.data;
+  }
+
+  private account(accountId: string): AccountConfig {
+    const account = this.accounts.get(accountId);
+    if (account === undefined) throw new BadInputError(`unknown account ${accountId}`);
+    return account;
+  }
+
+  /** A path on the account's ShipStation origin (the base URL has no trailing slash; config strips it). */
+  private urlOf(account: AccountConfig, path: string): URL {
+    const url = new URL(`${account.shipStation.baseUrl}${path}`);
+    if (url.origin !== new URL(account.shipStation.baseUrl).origin) throw new BadInputError(`${path} is not on the account's ShipStation origin`);
+    return url;
+  }
+
+  /** One request within the budget, with retries; returns the parsed JSON body and how many requests it took. */
+  private async request(account: AccountConfig, method: Method, url: URL, body?: unknown): Promise<{ body: unknown; requests: number }> {
+    const fingerprint = account.shipStation.fingerprint;
+    const headers: Record<string, string> = {
+      Authorization: `Basic ${Buffer.from(`${account.shipStation.apiKey}:${account.shipStation.apiSecret}`).toString('base64')}`,
+      Accept: 'application/json',
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    };
     let lastProblem = 'no attempt made';
+    let budgetWaitMs = 0;
     for (let attempt = 1; attempt <= this.maxAttempts; attempt += 1) {
-      await this.waitForWindow(account.id);
+      budgetWaitMs += await this.takeFromBudget(fingerprint, budgetWaitMs);
       let response: Response;
       try {
         response = await fetch(url, {
-          headers: { Authorization: authorization, Accept: 'application/json' },
+          method,
+          headers,
+          body: body === undefined ? undefined : JSON.stringify(body),
           redirect: 'manual',
           signal: AbortSignal.timeout(this.options.timeoutMs),
         });
@@ -89,7 +188,20 @@ export class HttpShipStationApi implements ShipStationApi {
         if (attempt < this.maxAttempts) await this.clock.sleep(backoffMs(attempt));
         continue;
       }
-      this.recordRate(account.id, response.headers);
+      const observed = observedRate(response.headers);
+      if (response.status === 429) {
+        await response.body?.cancel();
+        lastProblem = 'rate limited (429)';
+        const waitMs = observed === undefined ? backoffMs(attempt) : Math.max(1, observed.resetSeconds) * 1000;
+        // Whatever the headers said, a 429 means nothing is left until the reset.
+        await this.budget.reconcile(fingerprint, { limit: observed?.limit, remaining: 0, resetSeconds: waitMs / 1000 }, this.clock.now());
+        if (waitMs > this.maxRateLimitWaitMs || attempt === this.maxAttempts) {
+          throw new TransientError('ShipStation rate limit', { retryAfterSeconds: Math.ceil(waitMs / 1000) });
+        }
+        await this.clock.sleep(waitMs);
+        continue;
+      }
+      if (observed !== undefined) await this.budget.reconcile(fingerprint, observed, this.clock.now());
       if (response.status >= 300 && response.status < 400) {
         await response.body?.cancel();
         throw new BadInputError(`ShipStation redirected ${url.pathname} (${response.status}); redirects are never followed`);
@@ -97,16 +209,6 @@ export class HttpShipStationApi implements ShipStationApi {
       if (response.status === 401) {
         await response.body?.cancel();
         throw new ShipStationCredentialsError(account.id);
-      }
-      if (response.status === 429) {
-        await response.body?.cancel();
-        lastProblem = 'rate limited (429)';
-        const waitMs = this.resetWaitMs(account.id, response.headers) ?? backoffMs(attempt);
-        if (waitMs > this.maxRateLimitWaitMs || attempt === this.maxAttempts) {
-          throw new TransientError('ShipStation rate limit', { retryAfterSeconds: Math.ceil(waitMs / 1000) });
-        }
-        await this.clock.sleep(waitMs);
-        continue;
       }
       if (response.status >= 500) {
         await response.body?.cancel();
@@ -128,28 +230,20 @@ export class HttpShipStationApi implements ShipStationApi {
     throw new TransientError(`ShipStation ${url.pathname} failed after ${this.maxAttempts} attempts: ${lastProblem}`);
   }
 
-  private recordRate(accountId: string, headers: Headers): void {
-    const remaining = Number(headers.get('x-rate-limit-remaining'));
-    const reset = Number(headers.get('x-rate-limit-reset'));
-    if (headers.has('x-rate-limit-remaining') && Number.isFinite(remaining) && Number.isFinite(reset)) {
-      this.rate.set(accountId, { remaining, resetAt: this.clock.now().getTime() + reset * 1000 });
+  /**
+   * Takes one request from the key's budget, sleeping while it is spent; returns how long it slept.
+   * @throws TransientError when the waits of this request would add up to more than maxRateLimitWaitMs
+   */
+  private async takeFromBudget(fingerprint: string, alreadyWaitedMs: number): Promise<number> {
+    let waitedMs = 0;
+    for (;;) {
+      const grant = await this.budget.take(fingerprint, this.clock.now());
+      if (grant.granted) return waitedMs;
+      if (alreadyWaitedMs + waitedMs + grant.waitMs > this.maxRateLimitWaitMs) {
+        throw new TransientError('ShipStation rate budget spent', { retryAfterSeconds: Math.ceil(grant.waitMs / 1000) });
+      }
+      await this.clock.sleep(grant.waitMs);
+      waitedMs += grant.waitMs;
     }
-  }
-
-  private resetWaitMs(accountId: string, headers: Headers): number | undefined {
-    const reset = Number(headers.get('x-rate-limit-reset'));
-    if (headers.has('x-rate-limit-reset') && Number.isFinite(reset)) return Math.max(1, reset) * 1000;
-    const state = this.rate.get(accountId);
-    return state === undefined ? undefined : Math.max(1000, state.resetAt - this.clock.now().getTime());
-  }
-
-  /** When the last response said the window is spent, wait for its reset before the next request. */
-  private async waitForWindow(accountId: string): Promise<void> {
-    const state = this.rate.get(accountId);
-    if (state === undefined || state.remaining > 0) return;
-    const waitMs = state.resetAt - this.clock.now().getTime();
-    if (waitMs <= 0) return;
-    if (waitMs > this.maxRateLimitWaitMs) throw new TransientError('ShipStation rate limit window spent', { retryAfterSeconds: Math.ceil(waitMs / 1000) });
-    await this.clock.sleep(waitMs);
   }
 }

@@ -2,8 +2,8 @@
 // entries SQS reports as failed are retried, and anything still failing throws so the caller's message is retried.
 import { SendMessageBatchCommand, SendMessageCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
 import { BadInputError, TransientError } from '../domain/errors.js';
-import type { NotificationMessage, Snapshot } from '../domain/snapshot.js';
-import type { NotificationQueue, UpdateQueue } from '../ports.js';
+import type { HistoryMessage, NotificationMessage, Snapshot } from '../domain/snapshot.js';
+import type { HistoryQueue, NotificationQueue, PollJob, PollJobQueue, UpdateQueue } from '../ports.js';
 
 export const SQS_MAX_BATCH_ENTRIES = 10;
 export const SQS_MAX_BYTES = 262_144;
@@ -40,25 +40,76 @@ export function packBatches(bodies: { body: string; accountId: string }[]): { bo
   return batches;
 }
 
+/** Sends message bodies with SendMessageBatch, retrying entries SQS reports as failed. */
+async function sendAll(client: SQSClient, queueUrl: string, entries: { body: string; accountId: string }[], delaySeconds?: number): Promise<void> {
+  for (const batch of packBatches(entries)) {
+    let pending: SendMessageBatchRequestEntry[] = batch.map((entry, index) => ({
+      Id: String(index),
+      MessageBody: entry.body,
+      MessageAttributes: accountAttribute(entry.accountId),
+      DelaySeconds: delaySeconds,
+    }));
+    for (let attempt = 1; pending.length > 0; attempt += 1) {
+      const result = await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));
+      const failed = new Set((result.Failed ?? []).map((f) => f.Id));
+      pending = pending.filter((entry) => failed.has(entry.Id));
+      if (pending.length > 0 && attempt >= MAX_SEND_ATTEMPTS) {
+        throw new TransientError(`SQS refused ${pending.length} message(s): ${(result.Failed ?? []).map((f) => f.Code).join(', ')}`);
+      }
+    }
+  }
+}
+
 export class SqsUpdateQueue implements UpdateQueue {
   constructor(private readonly client: SQSClient, private readonly queueUrl: string) {}
 
   async enqueueAll(snapshots: Snapshot[]): Promise<void> {
-    const batches = packBatches(snapshots.map((s) => ({ body: JSON.stringify(s), accountId: s.accountId })));
-    for (const batch of batches) {
-      let pending: SendMessageBatchRequestEntry[] = batch.map((entry, index) => ({
-        Id: String(index),
-        MessageBody: entry.body,
-        MessageAttributes: accountAttribute(entry.accountId),
-      }));
-      for (let attempt = 1; pending.length > 0; attempt += 1) {
-        const result = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: pending }));
-        const failed = new Set((result.Failed ?? []).map((f) => f.Id));
-        pending = pending.filter((entry) => failed.has(entry.Id));
-        if (pending.length > 0 && attempt >= MAX_SEND_ATTEMPTS) {
-          throw new TransientError(`SQS refused ${pending.length} update(s): ${(result.Failed ?? []).map((f) => f.Code).join(', ')}`);
-        }
-      }
+    await sendAll(this.client, this.queueUrl, snapshots.map((s) => ({ body: JSON.stringify(s), accountId: s.accountId })));
+  }
+}
+
+/** Target size of one history message: ten of them stay far below Lambda's 6 MB event limit. */
+export const HISTORY_MESSAGE_BYTES = 200_000;
+
+/** Packs one account's snapshots into history messages of at most `maxBytes` each, in order. */
+export function packHistory(accountId: string, snapshots: Snapshot[], maxBytes = HISTORY_MESSAGE_BYTES): string[] {
+  const messages: string[] = [];
+  const envelope = Buffer.byteLength(JSON.stringify({ accountId, snapshots: [] } satisfies HistoryMessage));
+  let current: string[] = [];
+  let bytes = envelope;
+  for (const snapshot of snapshots) {
+    const text = JSON.stringify(snapshot);
+    const size = Buffer.byteLength(text) + 1;
+    if (current.length > 0 && bytes + size > maxBytes) {
+      messages.push(`{"accountId":${JSON.stringify(accountId)},"snapshots":[${current.join(',')}]}`);
+      current = [];
+      bytes = envelope;
     }
+    current.push(text);
+    bytes += size;
+  }
+  if (current.length > 0) messages.push(`{"accountId":${JSON.stringify(accountId)},"snapshots":[${current.join(',')}]}`);
+  return messages;
+}
+
+/** HistoryQueue on SQS: many snapshots per message, so a consumer batch fills Klaviyo bulk requests. */
+export class SqsHistoryQueue implements HistoryQueue {
+  constructor(private readonly client: SQSClient, private readonly queueUrl: string) {}
+
+  async enqueueAll(snapshots: Snapshot[]): Promise<void> {
+    const byAccount = new Map<string, Snapshot[]>();
+    for (const s of snapshots) byAccount.set(s.accountId, [...(byAccount.get(s.accountId) ?? []), s]);
+    const entries = [...byAccount].flatMap(([accountId, list]) => packHistory(accountId, list).map((body) => ({ body, accountId })));
+    await sendAll(this.client, this.queueUrl, entries);
+  }
+}
+
+/** PollJobQueue on SQS: one message per account, so accounts are polled independently. */
+export class SqsPollJobQueue implements PollJobQueue {
+  constructor(private readonly client: SQSClient, private readonly queueUrl: string) {}
+
+  async enqueue(jobs: PollJob[], delaySeconds?: number): Promise<void> {
+    const delay = delaySeconds === undefined ? undefined : Math.min(900, Math.max(0, Math.round(delaySeconds)));
+    await sendAll(this.client, this.queueUrl, jobs.map((job) => ({ body: JSON.stringify(job), accountId: job.accountId })), delay);
   }
 }

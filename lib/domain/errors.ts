@@ -62,3 +62,11 @@ export class KlaviyoRejectedError extends Error {
     return this.status === 401 || this.status === 403;
   }
 }
+
+/** A poll run no longer holds its account's lease (it ran out, or another run took over): it must stop at once. */
+export class LeaseLostError extends Error {
+  constructor(readonly accountId: string) {
+    super(`the poll lease of account ${accountId} was lost`);
+    this.name = 'LeaseLostError';
+  }
+}

@@ -32,6 +32,8 @@ export interface MappingContext {
   /** Events older than this many hours at send time are sent with backfill so they trigger no flow. */
   backfillAfterHours: number;
   now: Date;
+  /** The snapshot came from an import or a backfill: every event it implies is history. */
+  history?: boolean;
 }
 
 /** Identity of one logical event (DESIGN §3.2): account, ShipStation id, what happened and, for statuses, since when. */
@@ -78,7 +80,7 @@ function profileOf(customer: Customer, shipTo: Destination): KlaviyoProfile {
 }
 
 function isBackfill(time: string, context: MappingContext): boolean {
-  return context.now.getTime() - Date.parse(time) > context.backfillAfterHours * 3_600_000;
+  return context.history === true || context.now.getTime() - Date.parse(time) > context.backfillAfterHours * 3_600_000;
 }
 
 function event(context: MappingContext, fields: Omit<KlaviyoEvent, 'accountId' | 'backfill' | 'metric'> & { metric: string }): KlaviyoEvent {

@@ -135,3 +135,25 @@ export const resourcePageSchema = z.looseObject({
   pages: z.number().nullish(),
 });
 export type ResourcePage = z.infer<typeof resourcePageSchema>;
+
+const webhookId = z.union([z.number().int(), z.string().min(1)]);
+
+/** One subscription as `GET /webhooks` lists it, in ShipStation's casing; some sources leave out `Url` and `Name`. */
+export const webhookSubscriptionSchema = z.looseObject({
+  WebHookID: webhookId,
+  HookType: z.string(),
+  Url: text,
+  StoreID: z.number().int().nullish(),
+  Name: text,
+});
+export type ShipStationWebhookSubscription = z.infer<typeof webhookSubscriptionSchema>;
+
+/** `GET /webhooks`: sources disagree between `{webhooks: [...]}` and a bare array, so both are read. */
+export const webhookListSchema = z
+  .union([z.array(webhookSubscriptionSchema), z.looseObject({ webhooks: z.array(webhookSubscriptionSchema).nullish() })])
+  .transform((body): ShipStationWebhookSubscription[] => (Array.isArray(body) ? body : (body.webhooks ?? [])));
+
+/** `POST /webhooks/subscribe` answers `{id}` (client libraries, the simulator) or `{WebHookID}` (the official page). */
+export const subscribedWebhookSchema = z
+  .union([z.looseObject({ id: webhookId }), z.looseObject({ WebHookID: webhookId })])
+  .transform((body): string => String('id' in body && (typeof body.id === 'number' || typeof body.id === 'string') ? body.id : body.WebHookID));

@@ -38,6 +38,8 @@ const common = {
   shipTo: destinationSchema,
   items: z.array(lineItemSchema),
   storeId: z.number().optional(),
+  /** Found by an import or a backfill: its events are history, recorded with `backfill` so no flow fires. */
+  history: z.literal(true).optional(),
 };
 
 export const orderSnapshotSchema = z.object({
@@ -90,6 +92,24 @@ export const snapshotSchema = z.discriminatedUnion('kind', [
   fulfillmentSnapshotSchema,
 ]);
 export type Snapshot = z.infer<typeof snapshotSchema>;
+
+/** One message on the history queue: many snapshots of one account, sent to Klaviyo in bulk. */
+export const historyMessageSchema = z.object({
+  accountId: z.string().min(1),
+  snapshots: z.array(snapshotSchema).min(1),
+});
+export type HistoryMessage = z.infer<typeof historyMessageSchema>;
+
+/** The instant a snapshot reports a change: an order's modifyDate, a label's or fulfilment's creation or void. */
+export function changedAt(snapshot: Snapshot): string {
+  if (snapshot.kind === 'order') return snapshot.modifiedAt;
+  return snapshot.voided ? (snapshot.voidedAt ?? snapshot.createdAt) : snapshot.createdAt;
+}
+
+/** Whether a snapshot belongs to an account limited to some stores; records without a store id are kept. */
+export function inStores(snapshot: Snapshot, storeIds: readonly number[] | undefined): boolean {
+  return storeIds === undefined || snapshot.storeId === undefined || storeIds.includes(snapshot.storeId);
+}
 
 /** One message on the notifications queue: a webhook that passed the edge checks. */
 export const notificationMessageSchema = z.object({

@@ -41,3 +41,31 @@ export async function processRecords<T>(
   };
   return processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false });
 }
+
+/**
+ * Parses every record of a batch that is handled as a whole (publish-history): the ones that parse, and the ids of
+ * those that do not (reported as failures, so they reach the DLQ with their reason logged).
+ */
+export function parseRecords<T>(event: SQSEvent, schema: z.ZodType<T>): { parsed: { messageId: string; body: T }[]; failed: string[] } {
+  const parsed: { messageId: string; body: T }[] = [];
+  const failed: string[] = [];
+  for (const record of event.Records) {
+    let body: unknown;
+    try {
+      body = JSON.parse(record.body);
+    } catch {
+      body = undefined;
+    }
+    const result = schema.safeParse(body);
+    if (result.success) parsed.push({ messageId: record.messageId, body: result.data });
+    else {
+      failed.push(record.messageId);
+      logger.warn('record failed; SQS will retry it, then move it to the DLQ', {
+        messageId: record.messageId,
+        accountId: record.messageAttributes?.accountId?.stringValue,
+        error: body === undefined ? 'message body is not JSON' : `message body does not match the schema: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      });
+    }
+  }
+  return { parsed, failed };
+}

@@ -22,7 +22,16 @@ export interface LocalAws {
   dynamodbEndpoint: string;
   sqsEndpoint: string;
   tableName: string;
-  queues: { notifications: string; notificationsDlq: string; updates: string; updatesDlq: string };
+  queues: {
+    notifications: string;
+    notificationsDlq: string;
+    updates: string;
+    updatesDlq: string;
+    history: string;
+    historyDlq: string;
+    polls: string;
+    pollsDlq: string;
+  };
   dynamodb: DynamoDBClient;
   sqs: SQSClient;
   /** Environment a handler needs to use these stand-ins (endpoints, fake credentials, table and queue names). */
@@ -77,11 +86,17 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   };
   const notificationsDlq = await createQueue('notifications-dlq');
   const updatesDlq = await createQueue('updates-dlq');
+  const historyDlq = await createQueue('history-dlq');
+  const pollsDlq = await createQueue('polls-dlq');
   const queues = {
     notifications: await createQueue('notifications', notificationsDlq),
     notificationsDlq,
     updates: await createQueue('updates', updatesDlq),
     updatesDlq,
+    history: await createQueue('history', historyDlq),
+    historyDlq,
+    polls: await createQueue('polls', pollsDlq),
+    pollsDlq,
   };
 
   return {
@@ -103,6 +118,8 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       TABLE_NAME: tableName,
       NOTIFICATIONS_QUEUE_URL: queues.notifications,
       UPDATES_QUEUE_URL: queues.updates,
+      HISTORY_QUEUE_URL: queues.history,
+      POLLS_QUEUE_URL: queues.polls,
     },
     close: async () => {
       dynamodb.destroy();

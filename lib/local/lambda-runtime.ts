@@ -66,6 +66,8 @@ export function consumeQueue(options: {
   functionName: string;
   handler: SqsHandler;
   batchSize?: number;
+  /** The function's timeout, for the context's getRemainingTimeInMillis (default 30 s). */
+  timeoutMs?: number;
   loop?: boolean;
   idleMs?: number;
   onError?: (error: unknown) => void;
@@ -86,7 +88,7 @@ export function consumeQueue(options: {
     const event = toSqsEvent(unique, queueArn);
     let failed: Set<string>;
     try {
-      const response = await options.handler(event, lambdaContext(options.functionName));
+      const response = await options.handler(event, lambdaContext(options.functionName, options.timeoutMs));
       failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     } catch (error) {
       options.onError?.(error);

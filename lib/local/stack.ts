@@ -4,9 +4,11 @@
 import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { startLocalAws, type LocalAws } from './aws-stand-ins.js';
-import { consumeQueue, serveHttpApi, type QueueConsumer } from './lambda-runtime.js';
+import { consumeQueue, lambdaContext, serveHttpApi, type QueueConsumer } from './lambda-runtime.js';
 import { KlaviyoSimulator, type AcceptedEvent } from './simulators/klaviyo-simulator.js';
 import { ShipStationSimulator } from './simulators/shipstation-simulator.js';
+import { buildShopHistory } from './simulators/shop-history.js';
+import { SUBSCRIBED_WEBHOOK_EVENTS } from '../use-cases/register-webhooks.js';
 
 export const SIMULATED_CREDENTIALS = {
   shipStationKey: 'simulated-shipstation-key',
@@ -15,7 +17,7 @@ export const SIMULATED_CREDENTIALS = {
 };
 
 /** The V1 webhook events the service subscribes to. */
-export const SUBSCRIBED_EVENTS = ['ORDER_NOTIFY', 'SHIP_NOTIFY', 'FULFILLMENT_SHIPPED', 'FULFILLMENT_REJECTED'] as const;
+export const SUBSCRIBED_EVENTS = SUBSCRIBED_WEBHOOK_EVENTS;
 
 export interface LocalStackOptions {
   /** The user's environment: ShipStation/Klaviyo credentials there mean "talk to the real services". */
@@ -33,6 +35,10 @@ export interface LocalStackOptions {
   onError?: (error: unknown) => void;
   /** Consume queues continuously (default) or leave polling to the caller. */
   consume?: 'loop' | 'manual';
+  /** Seconds between scheduled polls (EventBridge's rate locally); 0 = no schedule. Default 60. */
+  pollIntervalSeconds?: number;
+  /** A past for the simulated shop, built before anything runs, so the first poll has history to import. */
+  shopHistory?: { orders: number; days: number; seed?: number };
 }
 
 export interface LocalStack {
@@ -45,7 +51,9 @@ export interface LocalStack {
   aws: LocalAws;
   shipStation?: ShipStationSimulator;
   klaviyo?: KlaviyoSimulator;
-  consumers: { fetchResource: QueueConsumer; publishEvents: QueueConsumer };
+  consumers: { fetchResource: QueueConsumer; publishEvents: QueueConsumer; pollShipStation: QueueConsumer; publishHistory: QueueConsumer };
+  /** Runs schedule-polls once now (the scheduled fan-out), as EventBridge would. */
+  schedulePolls(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -72,7 +80,8 @@ async function subscribeWebhooks(shipStation: ShipStationSimulator, targetUrl: s
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const userEnv = options.env ?? process.env;
   const present = presentCredentials(userEnv);
-  const mode = present.length === CREDENTIAL_VARIABLES.length ? 'real' : 'simulated';
+  const accountsDocument = (userEnv.ACCOUNTS_FILE ?? '').trim() !== '';
+  const mode = accountsDocument || present.length === CREDENTIAL_VARIABLES.length ? 'real' : 'simulated';
   const aws = await startLocalAws({ visibilityTimeoutSeconds: options.visibilityTimeoutSeconds, maxReceiveCount: options.maxReceiveCount });
   let shipStation: ShipStationSimulator | undefined;
   let klaviyo: KlaviyoSimulator | undefined;
@@ -80,13 +89,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     const accountEnv: Record<string, string> = {};
     if (mode === 'simulated') {
+      // The shop's clock can be parked in the past while its history is built, then follows real time.
+      let parked: Date | undefined;
       shipStation = await ShipStationSimulator.start({
         apiKey: SIMULATED_CREDENTIALS.shipStationKey,
         apiSecret: SIMULATED_CREDENTIALS.shipStationSecret,
         webhookDeliveries: options.webhookDeliveries ?? 1,
         rateLimitPerMinute: options.shipStationRateLimitPerMinute,
         onWebhookError: options.onError,
+        now: () => parked ?? new Date(),
       });
+      if (options.shopHistory !== undefined) {
+        const { orders, days, seed } = options.shopHistory;
+        buildShopHistory(shipStation, { set: (at) => void (parked = at) }, { orders, days, seed: seed ?? 1, end: new Date(Date.now() - 5 * 60_000) });
+        parked = undefined;
+      }
       klaviyo = await KlaviyoSimulator.start({ privateKeys: [SIMULATED_CREDENTIALS.klaviyoKey], onEventAccepted: options.onEvent });
       Object.assign(accountEnv, {
         SHIPSTATION_API_KEY: SIMULATED_CREDENTIALS.shipStationKey,
@@ -97,7 +114,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         KLAVIYO_BASE_URL: klaviyo.baseUrl,
         WEBHOOK_TOKEN: userEnv.WEBHOOK_TOKEN ?? randomBytes(18).toString('base64url'),
       });
-    } else if (userEnv.WEBHOOK_TOKEN === undefined) {
+    } else if (!accountsDocument && userEnv.WEBHOOK_TOKEN === undefined) {
       accountEnv.WEBHOOK_TOKEN = randomBytes(18).toString('base64url');
     }
     Object.assign(process.env, userEnv === process.env ? {} : userEnv, aws.env, accountEnv);
@@ -107,9 +124,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const receiveWebhook = await import('../../functions/receive-webhook.js');
     const fetchResource = await import('../../functions/fetch-resource.js');
     const publishEvents = await import('../../functions/publish-events.js');
+    const schedulePollsFunction = await import('../../functions/schedule-polls.js');
+    const pollShipStation = await import('../../functions/poll-shipstation.js');
+    const publishHistory = await import('../../functions/publish-history.js');
     http = await serveHttpApi({ handler: receiveWebhook.handler, port: options.port ?? 0, functionName: 'receive-webhook' });
     const accountId = process.env.ACCOUNT_ID ?? 'default';
-    const webhookUrl = `${http.url}/webhooks/shipstation/${accountId}?token=${encodeURIComponent(process.env.WEBHOOK_TOKEN ?? '')}`;
+    const webhookUrl = accountsDocument
+      ? `${http.url}/webhooks/shipstation/{accountId}?token={the account's webhookToken}`
+      : `${http.url}/webhooks/shipstation/${accountId}?token=${encodeURIComponent(process.env.WEBHOOK_TOKEN ?? '')}`;
     if (shipStation !== undefined) await subscribeWebhooks(shipStation, webhookUrl);
     const server = http;
 
@@ -117,7 +139,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const consumers = {
       fetchResource: consumeQueue({ sqs: aws.sqs, queueUrl: aws.queues.notifications, functionName: 'fetch-resource', handler: fetchResource.handler, batchSize: 5, loop, onError: options.onError }),
       publishEvents: consumeQueue({ sqs: aws.sqs, queueUrl: aws.queues.updates, functionName: 'publish-events', handler: publishEvents.handler, batchSize: 10, loop, onError: options.onError }),
+      pollShipStation: consumeQueue({ sqs: aws.sqs, queueUrl: aws.queues.polls, functionName: 'poll-shipstation', handler: pollShipStation.handler, batchSize: 1, timeoutMs: 900_000, loop, onError: options.onError }),
+      publishHistory: consumeQueue({ sqs: aws.sqs, queueUrl: aws.queues.history, functionName: 'publish-history', handler: publishHistory.handler, batchSize: 10, timeoutMs: 120_000, loop, onError: options.onError }),
     };
+    const schedulePolls = async (): Promise<void> => {
+      await schedulePollsFunction.handler({} as never, lambdaContext('schedule-polls'));
+    };
+    const intervalSeconds = options.pollIntervalSeconds ?? 60;
+    const schedule = loop && intervalSeconds > 0
+      ? setInterval(() => void schedulePolls().catch((error: unknown) => options.onError?.(error)), intervalSeconds * 1000)
+      : undefined;
+    // Like a fresh deployment: the first scheduled run imports the account's history.
+    if (loop && intervalSeconds > 0) await schedulePolls();
     return {
       mode,
       ignoredCredentials: mode === 'simulated' ? present : [],
@@ -127,8 +160,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       shipStation,
       klaviyo,
       consumers,
+      schedulePolls,
       close: async () => {
-        await Promise.all([consumers.fetchResource.stop(), consumers.publishEvents.stop()]);
+        if (schedule !== undefined) clearInterval(schedule);
+        await Promise.all(Object.values(consumers).map((consumer) => consumer.stop()));
         await server.close();
         await Promise.all([shipStation?.close(), klaviyo?.close()]);
         await aws.close();

@@ -48,6 +48,8 @@ function runDemoShop(shop: ShipStationSimulator): () => void {
 
 const stack = await startLocalStack({
   port,
+  // A shop with a past: the first scheduled poll imports it (events flagged backfill), then webhooks take over.
+  shopHistory: { orders: 40, days: 14 },
   onEvent: (event) => say(`klaviyo  ✔ ${describe(event)}`),
   onError: (error) => process.stderr.write(`local runtime error: ${error instanceof Error ? error.message : String(error)}\n`),
 });
@@ -63,6 +65,7 @@ say(`  SQS:          local-aws-sqs ${stack.aws.sqsEndpoint}`);
 if (stack.shipStation !== undefined) {
   say(`  ShipStation:  simulator ${stack.shipStation.baseUrl} (webhooks subscribed)`);
   say(`  Klaviyo:      simulator ${stack.klaviyo?.baseUrl} — accepted events are printed below`);
+  say('  Poll:         every 60 s; the first one imports the shop\'s last 14 days (40 orders) as backfill events');
 } else {
   say('  ShipStation cannot reach localhost: expose the webhook URL (e.g. through a tunnel) and register it in ShipStation.');
 }

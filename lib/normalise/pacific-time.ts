@@ -44,3 +44,15 @@ export function pacificDate(value: string | null | undefined): string | undefine
   const match = /^(\d{4}-\d{2}-\d{2})/.exec(value.trim());
   return match?.[1];
 }
+
+/**
+ * Formats the lower bound of a date filter. In the repeated hour of the November fall-back a wall-clock time names two
+ * instants and ShipStation may read it as the later one, so the bound is moved an hour back there: reading a few rows
+ * twice is harmless (dedupe), missing an hour is not.
+ */
+export function toPacificQueryLowerBound(instant: Date): string {
+  const wall = toPacificQuery(instant);
+  const hour = 3_600_000;
+  const ambiguous = [-hour, hour].some((shift) => toPacificQuery(new Date(instant.getTime() + shift)) === wall);
+  return ambiguous ? toPacificQuery(new Date(instant.getTime() - hour)) : wall;
+}

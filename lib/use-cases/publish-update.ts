@@ -13,7 +13,7 @@ import {
 import { createEventBody, hasProfileIdentifier, type KlaviyoEvent } from '../domain/klaviyo-event.js';
 import { decideOrderUpdate, recordShipment, type OrderState } from '../domain/order-state.js';
 import type { FulfillmentSnapshot, OrderSnapshot, ShipmentSnapshot, Snapshot } from '../domain/snapshot.js';
-import type { Account, AccountDirectory, ClaimResult, Clock, CredentialStatusStore, EventLedger, KlaviyoApi, OrderStateStore } from '../ports.js';
+import type { Account, AccountDirectory, Clock, CredentialStatusStore, EventLedger, KlaviyoApi, OrderStateStore } from '../ports.js';
 
 export interface PublishUpdateDeps {
   accounts: AccountDirectory;
@@ -45,70 +45,97 @@ const MAX_STATE_ATTEMPTS = 5;
 const IN_FLIGHT_RECHECKS = 3;
 const IN_FLIGHT_RECHECK_MS = 500;
 
-/** Builds the use case that turns one snapshot into at most one Klaviyo event, exactly once. */
+/** Hands one event on for sending (live: at once; history: collected for a bulk request). */
+export type Deliver = (account: Account, event: KlaviyoEvent, outcome: PublishOutcome) => Promise<void>;
+
+/**
+ * Claims an event for sending and checks it can be sent: returns the claim's id, or undefined when it was already
+ * handled or was dead-lettered (no email or phone). Throws while the account's Klaviyo key is marked invalid.
+ */
+export async function claimForSending(deps: PublishUpdateDeps, account: Account, event: KlaviyoEvent, outcome: PublishOutcome): Promise<string | undefined> {
+  const ids = { accountId: account.id, orderId: event.orderId, uniqueId: event.uniqueId, metric: event.metric };
+  let claimed = await deps.ledger.claim(account.id, event.uniqueId, deps.clock.now());
+  // A claim held by another worker (the same event twice in one batch) is rechecked briefly.
+  for (let recheck = 0; claimed.status === 'in-flight' && recheck < IN_FLIGHT_RECHECKS; recheck += 1) {
+    await deps.clock.sleep(IN_FLIGHT_RECHECK_MS);
+    claimed = await deps.ledger.claim(account.id, event.uniqueId, deps.clock.now());
+  }
+  if (claimed.status === 'in-flight') throw new TransientError(`event ${event.uniqueId} is being sent by another worker`);
+  if (claimed.status !== 'claimed') {
+    outcome.deduplicated.push(event.uniqueId);
+    deps.log.info('event already handled', { ...ids, claim: claimed.status });
+    return undefined;
+  }
+  if (!hasProfileIdentifier(event.profile)) {
+    // Not final: if the order later gets an email, the same event can still be sent.
+    await deadLetterEvent(deps, event, claimed.claimId, 'the order has no customer email and no valid phone number, so Klaviyo cannot attach the event to a profile', { final: false }, outcome);
+    await deps.ledger.release(account.id, event.uniqueId, claimed.claimId);
+    return undefined;
+  }
+  if (await deps.credentials.isInvalid(account.id, 'klaviyo', account.klaviyoFingerprint)) {
+    await deps.ledger.release(account.id, event.uniqueId, claimed.claimId);
+    throw new CredentialsPausedError(account.id, 'klaviyo');
+  }
+  return claimed.claimId;
+}
+
+/** Writes the dead-letter record of an event; `final` also closes its ledger entry (only the claim's owner can). */
+export async function deadLetterEvent(
+  deps: PublishUpdateDeps,
+  event: KlaviyoEvent,
+  claimId: string,
+  reason: string,
+  options: { status?: number; final: boolean },
+  outcome: PublishOutcome,
+): Promise<void> {
+  const ids = { accountId: event.accountId, orderId: event.orderId, uniqueId: event.uniqueId, metric: event.metric };
+  const record = { ...ids, reason, status: options.status, body: createEventBody(event), at: deps.clock.now().toISOString() };
+  await deps.ledger.deadLetter(record, options.final ? claimId : undefined);
+  outcome.deadLettered.push(event.uniqueId);
+  deps.log.error('event dead-lettered', { ...ids, reason, status: options.status });
+}
+
+/**
+ * Sends one claimed event with Create Event and settles its claim: sent, dead-lettered for good (a permanent
+ * rejection; a 401/403 also marks the key invalid), or released and rethrown (transient).
+ */
+export async function sendClaimed(deps: PublishUpdateDeps, account: Account, event: KlaviyoEvent, claimId: string, outcome: PublishOutcome): Promise<void> {
+  try {
+    await deps.klaviyo.createEvent(event);
+  } catch (error) {
+    if (error instanceof KlaviyoRejectedError) {
+      if (error.isCredentialProblem) {
+        const first = await deps.credentials.markInvalid(account.id, 'klaviyo', account.klaviyoFingerprint, error.reason);
+        if (first) deps.log.error('klaviyo credentials rejected; pausing sends for the account', { accountId: account.id, status: error.status });
+      }
+      await deadLetterEvent(deps, event, claimId, error.reason, { status: error.status, final: true }, outcome);
+      return;
+    }
+    await deps.ledger.release(account.id, event.uniqueId, claimId);
+    throw error;
+  }
+  await deps.ledger.markSent(account.id, event.uniqueId, claimId, deps.clock.now());
+  outcome.sent.push(event.uniqueId);
+  deps.log.info('event sent', { accountId: account.id, orderId: event.orderId, uniqueId: event.uniqueId, metric: event.metric, backfill: event.backfill });
+}
+
+/** Builds the use case that turns one snapshot into at most one Klaviyo event, exactly once, sent at once. */
 export function makePublishUpdate(deps: PublishUpdateDeps): PublishUpdate {
-  const contextFor = (account: Account): MappingContext => ({
+  return makeSnapshotPublisher(deps, async (account, event, outcome) => {
+    const claimId = await claimForSending(deps, account, event, outcome);
+    if (claimId !== undefined) await sendClaimed(deps, account, event, claimId, outcome);
+  });
+}
+
+/** The state and stale rules shared by the live and the history paths; `deliver` decides how an event goes out. */
+export function makeSnapshotPublisher(deps: PublishUpdateDeps, deliver: Deliver): PublishUpdate {
+  const contextFor = (account: Account, snapshot?: Snapshot): MappingContext => ({
     accountId: account.id,
     metricPrefix: account.metricPrefix,
     backfillAfterHours: deps.backfillAfterHours,
     now: deps.clock.now(),
+    history: snapshot?.history === true,
   });
-
-  /** Claims the event; a claim held by another worker (the same event twice in one batch) is rechecked briefly. */
-  const claim = async (accountId: string, uniqueId: string): Promise<ClaimResult> => {
-    let result = await deps.ledger.claim(accountId, uniqueId, deps.clock.now());
-    for (let recheck = 0; result.status === 'in-flight' && recheck < IN_FLIGHT_RECHECKS; recheck += 1) {
-      await deps.clock.sleep(IN_FLIGHT_RECHECK_MS);
-      result = await deps.ledger.claim(accountId, uniqueId, deps.clock.now());
-    }
-    return result;
-  };
-
-  /** Sends an event unless the ledger says it was already handled. */
-  const deliver = async (account: Account, event: KlaviyoEvent, outcome: PublishOutcome): Promise<void> => {
-    const ids = { accountId: account.id, orderId: event.orderId, uniqueId: event.uniqueId, metric: event.metric };
-    const claimed = await claim(account.id, event.uniqueId);
-    if (claimed.status === 'in-flight') throw new TransientError(`event ${event.uniqueId} is being sent by another worker`);
-    if (claimed.status !== 'claimed') {
-      outcome.deduplicated.push(event.uniqueId);
-      deps.log.info('event already handled', { ...ids, claim: claimed.status });
-      return;
-    }
-    const { claimId } = claimed;
-    const deadLetter = async (reason: string, options: { status?: number; final: boolean }): Promise<void> => {
-      const record = { ...ids, reason, status: options.status, body: createEventBody(event), at: deps.clock.now().toISOString() };
-      await deps.ledger.deadLetter(record, options.final ? claimId : undefined);
-      outcome.deadLettered.push(event.uniqueId);
-      deps.log.error('event dead-lettered', { ...ids, reason, status: options.status });
-    };
-    if (!hasProfileIdentifier(event.profile)) {
-      // Not final: if the order later gets an email, the same event can still be sent.
-      await deadLetter('the order has no customer email and no valid phone number, so Klaviyo cannot attach the event to a profile', { final: false });
-      await deps.ledger.release(account.id, event.uniqueId, claimId);
-      return;
-    }
-    if (await deps.credentials.isInvalid(account.id, 'klaviyo', account.klaviyoFingerprint)) {
-      await deps.ledger.release(account.id, event.uniqueId, claimId);
-      throw new CredentialsPausedError(account.id, 'klaviyo');
-    }
-    try {
-      await deps.klaviyo.createEvent(event);
-    } catch (error) {
-      if (error instanceof KlaviyoRejectedError) {
-        if (error.isCredentialProblem) {
-          const first = await deps.credentials.markInvalid(account.id, 'klaviyo', account.klaviyoFingerprint, error.reason);
-          if (first) deps.log.error('klaviyo credentials rejected; pausing sends for the account', { accountId: account.id, status: error.status });
-        }
-        await deadLetter(error.reason, { status: error.status, final: true });
-        return;
-      }
-      await deps.ledger.release(account.id, event.uniqueId, claimId);
-      throw error;
-    }
-    await deps.ledger.markSent(account.id, event.uniqueId, claimId, deps.clock.now());
-    outcome.sent.push(event.uniqueId);
-    deps.log.info('event sent', { ...ids, backfill: event.backfill });
-  };
 
   /** Reads, decides and conditionally writes the order state, retrying when another writer won the race. */
   const updateOrderState = async <R>(
@@ -134,7 +161,7 @@ export function makePublishUpdate(deps: PublishUpdateDeps): PublishUpdate {
       deps.log.info('stale snapshot suppressed', { accountId: account.id, orderId: snapshot.orderId, status: snapshot.status, reason: decision.reason });
       return;
     }
-    const event = orderStatusEvent(snapshot, decision.statusSince, contextFor(account));
+    const event = orderStatusEvent(snapshot, decision.statusSince, contextFor(account, snapshot));
     if (event !== undefined) await deliver(account, event, outcome);
   };
 
@@ -172,7 +199,7 @@ export function makePublishUpdate(deps: PublishUpdateDeps): PublishUpdate {
     const account = deps.accounts.find(snapshot.accountId);
     if (account === undefined) throw new BadInputError(`unknown account ${snapshot.accountId}`);
     const outcome: PublishOutcome = { sent: [], deduplicated: [], deadLettered: [], suppressed: [], stale: false };
-    const context = contextFor(account);
+    const context = contextFor(account, snapshot);
     switch (snapshot.kind) {
       case 'order':
         await publishOrder(account, snapshot, outcome);

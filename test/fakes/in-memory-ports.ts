@@ -1,7 +1,8 @@
 // In-memory fakes of the ports in lib/ports.ts for unit tests of the use cases: no network, no DynamoDB, no timers.
 // The ledger and the order state store mirror the conditional writes of their DynamoDB adapters exactly, so a test that
 // passes here says something about production; every fake keeps what it was asked to do for the test to inspect.
-import { KlaviyoRejectedError, TransientError } from '../../lib/domain/errors.js';
+import { BadInputError, KlaviyoRejectedError, TransientError } from '../../lib/domain/errors.js';
+import { bulkRequestProblem, KLAVIYO_BULK_LIMITS, type BulkLimits } from '../../lib/domain/klaviyo-bulk.js';
 import type { KlaviyoEvent } from '../../lib/domain/klaviyo-event.js';
 import type { OrderState } from '../../lib/domain/order-state.js';
 import type { NotificationMessage, Snapshot } from '../../lib/domain/snapshot.js';
@@ -16,11 +17,20 @@ import type {
   EventLedger,
   FetchedResource,
   KlaviyoApi,
+  KlaviyoBulkApi,
+  ListedPage,
+  ListPageRequest,
   NotificationQueue,
+  ObservedRate,
   OrderStateStore,
+  RateBudget,
+  RateGrant,
   ShipStationApi,
+  ShipStationLister,
+  ShipStationWebhooks,
   SuppressResult,
   UpdateQueue,
+  WebhookSubscription,
 } from '../../lib/ports.js';
 
 type Hook<T> = (value: T) => void | Promise<void>;
@@ -90,12 +100,24 @@ export class StaticAccountDirectory implements AccountDirectory {
       shipStationFingerprint: found.shipStationFingerprint,
       klaviyoFingerprint: found.klaviyoFingerprint,
       metricPrefix: found.metricPrefix,
+      storeIds: found.storeIds,
+      importDays: found.importDays,
     };
   }
 
   verifyWebhookToken(accountId: string, presented: string): boolean {
     const found = this.accounts.get(accountId);
     return found !== undefined && found.webhookToken === presented;
+  }
+
+  list(): Account[] {
+    return [...this.accounts.keys()].map((id) => this.find(id)).filter((a): a is Account => a !== undefined);
+  }
+
+  webhookTargetUrl(accountId: string, baseUrl: string): string {
+    const found = this.accounts.get(accountId);
+    if (found === undefined) throw new BadInputError(`unknown account ${accountId}`);
+    return `${baseUrl.replace(/\/+$/, '')}/webhooks/shipstation/${encodeURIComponent(found.id)}?token=${encodeURIComponent(found.webhookToken)}`;
   }
 }
 
@@ -290,11 +312,95 @@ export class FakeKlaviyoApi implements KlaviyoApi {
   }
 }
 
-/** ShipStation's resource reads: answers with what the test set, or a scripted error for the next calls. */
-export class FakeShipStationApi implements ShipStationApi {
+/**
+ * Klaviyo's Bulk Create Events: accepted requests are kept; failures are scripted for the next calls. A call Klaviyo
+ * would refuse as a whole (over the limits, a unique_id twice) throws BadInputError, as HttpKlaviyoApi does before
+ * sending, so a use case that plans its requests wrongly fails its tests.
+ */
+export class FakeKlaviyoBulkApi implements KlaviyoBulkApi {
+  /** Requests Klaviyo accepted (202), in order. */
+  readonly requests: { accountId: string; events: KlaviyoEvent[] }[] = [];
+  /** Every call, accepted or not (empty ones too, though they send nothing). */
+  readonly attempts: { accountId: string; events: KlaviyoEvent[] }[] = [];
+  /** Runs at the start of each non-empty call, before the scripted outcome. */
+  onSend: Hook<KlaviyoEvent[]> | undefined;
+  private readonly failures: (() => Error)[] = [];
+
+  constructor(private readonly limits: BulkLimits = KLAVIYO_BULK_LIMITS) {}
+
+  /** Every event of the accepted requests, in order. */
+  get events(): KlaviyoEvent[] {
+    return this.requests.flatMap((r) => r.events);
+  }
+
+  /** The next `times` requests are refused for good (one bad event refuses the whole request). */
+  rejectNext(status: number, reason: string, times = 1): this {
+    for (let i = 0; i < times; i += 1) this.failures.push(() => new KlaviyoRejectedError(status, reason));
+    return this;
+  }
+
+  /** The next `times` requests fail in a way worth retrying (5xx, timeout, 429). */
+  failTransientlyNext(times = 1, message = 'Klaviyo answered 503'): this {
+    for (let i = 0; i < times; i += 1) this.failures.push(() => new TransientError(message));
+    return this;
+  }
+
+  async createEvents(accountId: string, events: KlaviyoEvent[]): Promise<void> {
+    this.attempts.push({ accountId, events: structuredClone(events) });
+    if (events.length === 0) return;
+    const problem = bulkRequestProblem(events, this.limits);
+    if (problem !== undefined) throw new BadInputError(problem);
+    await this.onSend?.(events);
+    const failure = this.failures.shift();
+    if (failure !== undefined) throw failure();
+    this.requests.push({ accountId, events: structuredClone(events) });
+  }
+}
+
+/**
+ * ShipStation's resource reads, list pages and webhook subscriptions: answers with what the test set, or a scripted
+ * error for the next calls (of any kind).
+ */
+export class FakeShipStationApi implements ShipStationApi, ShipStationLister, ShipStationWebhooks {
   readonly calls: { accountId: string; url: string }[] = [];
+  /** Every listPage call, in order. */
+  readonly listCalls: { accountId: string; request: ListPageRequest }[] = [];
+  /** Subscriptions by account id; subscribeWebhook adds to them. */
+  readonly webhooks = new Map<string, WebhookSubscription[]>();
   private response: FetchedResource = { snapshots: [], unreadable: [], requests: 1 };
+  private listResponder: (accountId: string, request: ListPageRequest) => Partial<ListedPage> = () => ({});
   private readonly failures: Error[] = [];
+  private webhookIds = 0;
+
+  /** How listPage answers; unset parts default to an empty last page (the page asked for, or 1). */
+  listWith(respond: (accountId: string, request: ListPageRequest) => Partial<ListedPage>): this {
+    this.listResponder = respond;
+    return this;
+  }
+
+  async listPage(accountId: string, request: ListPageRequest): Promise<ListedPage> {
+    this.listCalls.push({ accountId, request: structuredClone(request) });
+    const failure = this.failures.shift();
+    if (failure !== undefined) throw failure;
+    const page = Number(request.query.page ?? '1');
+    return structuredClone({ snapshots: [], unreadable: [], rows: 0, page, pages: page, total: 0, requests: 1, ...this.listResponder(accountId, request) });
+  }
+
+  async listWebhooks(accountId: string): Promise<WebhookSubscription[]> {
+    const failure = this.failures.shift();
+    if (failure !== undefined) throw failure;
+    return structuredClone(this.webhooks.get(accountId) ?? []);
+  }
+
+  async subscribeWebhook(accountId: string, subscription: { event: string; targetUrl: string; storeId?: number; friendlyName: string }): Promise<string> {
+    const failure = this.failures.shift();
+    if (failure !== undefined) throw failure;
+    this.webhookIds += 1;
+    const id = String(this.webhookIds);
+    const { event, targetUrl, storeId } = subscription;
+    this.webhooks.set(accountId, [...(this.webhooks.get(accountId) ?? []), { id, event, targetUrl, ...(storeId === undefined ? {} : { storeId }) }]);
+    return id;
+  }
 
   respondWith(response: Partial<FetchedResource>): this {
     this.response = { snapshots: [], unreadable: [], requests: 1, ...response };
@@ -380,5 +486,60 @@ export class RecordingLogger {
   /** Messages logged at one level, in order. */
   messages(level: LogLevel): string[] {
     return this.entries.filter((e) => e.level === level).map((e) => e.message);
+  }
+}
+
+/**
+ * The RateBudget of dynamodb-rate-budget.ts in memory, with the same decisions: the first take after a window ended
+ * opens a 60 s one, at most min(requestsPerMinute, ShipStation's last limit) are granted in it, and reconcile adopts
+ * ShipStation's count and window only when no window is running, when ShipStation counted more (unless its window is
+ * the previous one reported late) or when it counted as many in a window that ends later.
+ */
+export class InMemoryRateBudget implements RateBudget {
+  /** The state per key fingerprint, as the DynamoDB item holds it. */
+  readonly budgets = new Map<string, { used: number; windowEnd?: number; serverLimit?: number }>();
+  /** Every take and what it answered. */
+  readonly takes: { keyFingerprint: string; at: string; grant: RateGrant }[] = [];
+  /** Every observation reconciled. */
+  readonly observations: { keyFingerprint: string; observed: ObservedRate; at: string }[] = [];
+  readonly requestsPerMinute: number;
+
+  constructor(options: { requestsPerMinute?: number } = {}) {
+    this.requestsPerMinute = options.requestsPerMinute ?? 40;
+  }
+
+  async take(keyFingerprint: string, now: Date): Promise<RateGrant> {
+    const at = now.getTime();
+    const state = this.budgets.get(keyFingerprint);
+    let grant: RateGrant;
+    if (state?.windowEnd === undefined || state.windowEnd <= at) {
+      this.budgets.set(keyFingerprint, { ...state, used: 1, windowEnd: at + 60_000 });
+      grant = { granted: true };
+    } else if (state.used < Math.min(this.requestsPerMinute, state.serverLimit ?? Number.POSITIVE_INFINITY)) {
+      state.used += 1;
+      grant = { granted: true };
+    } else {
+      grant = { granted: false, waitMs: state.windowEnd - at };
+    }
+    this.takes.push({ keyFingerprint, at: now.toISOString(), grant });
+    return grant;
+  }
+
+  async reconcile(keyFingerprint: string, observed: ObservedRate, now: Date): Promise<void> {
+    this.observations.push({ keyFingerprint, observed: { ...observed }, at: now.toISOString() });
+    const at = now.getTime();
+    const serverUsed = Math.max(0, (observed.limit ?? this.requestsPerMinute) - observed.remaining);
+    const serverEnd = at + Math.max(0, observed.resetSeconds) * 1000;
+    const state = this.budgets.get(keyFingerprint) ?? { used: 0 };
+    if (observed.limit !== undefined) state.serverLimit = observed.limit;
+    const adopt = state.windowEnd === undefined
+      || state.windowEnd <= at
+      || (state.used < serverUsed && state.windowEnd < serverEnd + 50_000)
+      || (state.used === serverUsed && state.windowEnd < serverEnd);
+    if (adopt) {
+      state.used = serverUsed;
+      state.windowEnd = serverEnd;
+    }
+    this.budgets.set(keyFingerprint, state);
   }
 }

@@ -254,6 +254,8 @@ export function validEnv(overrides: Record<string, string | undefined> = {}): Re
     WEBHOOK_TOKEN: 'a-webhook-token-of-32-characters',
     TABLE_NAME: 'sync-table',
     NOTIFICATIONS_QUEUE_URL: 'http://localhost:9324/000000000000/notifications',
+    HISTORY_QUEUE_URL: 'http://localhost:9324/000000000000/history',
+    POLLS_QUEUE_URL: 'http://localhost:9324/000000000000/polls',
     UPDATES_QUEUE_URL: 'http://localhost:9324/000000000000/updates',
     ...overrides,
   };

@@ -1,14 +1,20 @@
 // HttpShipStationApi against the ShipStation simulator on a fake clock: the X-Rate-Limit-* headers are honoured before
 // a 429 is provoked, a 429 caused by another client waits the reset, 401 and 404 are told apart from transient
-// failures, pages are followed, and a redirect is never followed with the Authorization header.
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+// failures, pages are followed, and a redirect is never followed with the Authorization header. List pages and webhook
+// subscriptions go through the same rules, and two "Lambdas" sharing the DynamoDB budget (dynalite) never provoke a 429.
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DynamoDbRateBudget } from '../../lib/adapters/dynamodb-rate-budget.js';
 import { HttpShipStationApi } from '../../lib/adapters/http-shipstation-api.js';
 import { loadConfig } from '../../lib/config.js';
 import { BadInputError, ShipStationCredentialsError, TransientError } from '../../lib/domain/errors.js';
-import type { OrderSnapshot } from '../../lib/domain/snapshot.js';
+import type { OrderSnapshot, ShipmentSnapshot } from '../../lib/domain/snapshot.js';
+import { startLocalAws } from '../../lib/local/aws-stand-ins.js';
 import { ShipStationSimulator } from '../../lib/local/simulators/shipstation-simulator.js';
+import { toPacificQuery } from '../../lib/normalise/pacific-time.js';
 import type { Clock } from '../../lib/ports.js';
+import { InMemoryRateBudget } from '../fakes/in-memory-ports.js';
+import { busiestMinute, SimulatedTime } from '../helpers/simulated-time.js';
 
 const API_KEY = 'adapter-test-key';
 const API_SECRET = 'adapter-test-secret';
@@ -37,23 +43,35 @@ const env = (overrides: Record<string, string> = {}): Record<string, string> => 
   TABLE_NAME: 'unused',
   NOTIFICATIONS_QUEUE_URL: 'http://127.0.0.1:1/notifications',
   UPDATES_QUEUE_URL: 'http://127.0.0.1:1/updates',
+  HISTORY_QUEUE_URL: 'http://127.0.0.1:1/history',
+  POLLS_QUEUE_URL: 'http://127.0.0.1:1/polls',
   ...overrides,
 });
-const adapter = (overrides: Record<string, string> = {}): HttpShipStationApi => new HttpShipStationApi(loadConfig(env(overrides)).accounts, clock, { timeoutMs: 2000 });
+/** A fresh adapter with a fresh budget (40/min, as in production: the simulator's lower limit is learnt from its headers). */
+const adapter = (overrides: Record<string, string> = {}): HttpShipStationApi =>
+  new HttpShipStationApi(loadConfig(env(overrides)).accounts, clock, { timeoutMs: 2000, budget: new InMemoryRateBudget() });
 const orderUrl = (orderId: number): URL => new URL(`${simulator.baseUrl}/orders?orderId=${orderId}`);
 
-/** A plain HTTP server that records each request and answers with `respond`. */
-async function startServer(respond: (res: ServerResponse) => void): Promise<{ url: string; seen: IncomingHttpHeaders[]; close(): Promise<void> }> {
+/** A plain HTTP server that records each request (headers, and bodies as text) and answers with `respond`. */
+async function startServer(
+  respond: (res: ServerResponse, req: IncomingMessage) => void,
+): Promise<{ url: string; seen: IncomingHttpHeaders[]; bodies: string[]; close(): Promise<void> }> {
   const seen: IncomingHttpHeaders[] = [];
+  const bodies: string[] = [];
   const server: Server = createServer((req, res) => {
     seen.push(req.headers);
-    req.resume();
-    respond(res);
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      bodies.push(Buffer.concat(chunks).toString('utf8'));
+      respond(res, req);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     seen,
+    bodies,
     close: () => new Promise((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());
@@ -133,7 +151,7 @@ describe('http-shipstation-api', () => {
     const [order] = simulator.importOrders([{}]);
     const authorization = `Basic ${Buffer.from(`${API_KEY}:${API_SECRET}`).toString('base64')}`;
     for (let i = 0; i < RATE_LIMIT; i += 1) await (await fetch(`${simulator.baseUrl}/stores`, { headers: { Authorization: authorization } })).arrayBuffer();
-    const api = new HttpShipStationApi(loadConfig(env()).accounts, clock, { timeoutMs: 2000, maxRateLimitWaitMs: 30_000 });
+    const api = new HttpShipStationApi(loadConfig(env()).accounts, clock, { timeoutMs: 2000, maxRateLimitWaitMs: 30_000, budget: new InMemoryRateBudget() });
 
     // Act
     const outcome = api.fetchResource('default', orderUrl(order?.orderId ?? 0));
@@ -235,4 +253,179 @@ describe('http-shipstation-api', () => {
       await elsewhere.close();
     }
   });
+});
+
+describe('http-shipstation-api list pages', () => {
+  it('reads one page of the orders modified in a window given in Pacific time, sorted by modifyDate', async () => {
+    // Prepare: four orders a minute apart; the window holds the second and the third
+    const start = fakeNow;
+    const orders = [];
+    for (let i = 0; i < 4; i += 1) {
+      fakeNow = start + i * 60_000;
+      orders.push(simulator.importOrder({ storeId: 390020 }));
+    }
+    const query = {
+      modifyDateStart: toPacificQuery(new Date(start + 30_000)),
+      modifyDateEnd: toPacificQuery(new Date(start + 150_000)),
+      sortBy: 'ModifyDate',
+      sortDir: 'ASC',
+      pageSize: '1',
+      page: '2',
+    };
+    const api = adapter();
+
+    // Act
+    const listed = await api.listPage('default', { resource: 'orders', query });
+
+    // Assess
+    expect(listed).toMatchObject({ rows: 1, page: 2, pages: 2, total: 2, requests: 1, unreadable: [] });
+    expect(listed.snapshots.map((s) => [s.orderId, (s as OrderSnapshot).modifiedAt])).toEqual([[orders[2]?.orderId, new Date(start + 120_000).toISOString()]]);
+    expect(simulator.requests.map((r) => [r.method, r.path, r.query])).toEqual([['GET', '/orders', query]]);
+    expect(query.modifyDateStart).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+  });
+
+  it('always asks for shipment items when listing shipments', async () => {
+    // Prepare
+    const order = simulator.importOrder({ storeId: 390021 });
+    const label = simulator.createLabel(order.orderId);
+    const api = adapter();
+
+    // Act
+    const listed = await api.listPage('default', { resource: 'shipments', query: { orderId: String(order.orderId), includeShipmentItems: 'false' } });
+
+    // Assess
+    expect(simulator.requests.map((r) => r.query.includeShipmentItems)).toEqual(['true']);
+    const [shipment] = listed.snapshots as ShipmentSnapshot[];
+    expect(shipment?.shipmentId).toBe(label.shipmentId);
+    expect(shipment?.items.length).toBeGreaterThan(0);
+  });
+
+  it('counts every row of a page, readable or not, and says which could not be read', async () => {
+    // Prepare
+    const good = simulator.importOrder({ storeId: 390022 });
+    const page = { orders: [good, { orderId: 'not-a-number' }], total: 2, page: 1, pages: 1 };
+    const server = await startServer((res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(page)));
+    try {
+      const api = adapter({ SHIPSTATION_BASE_URL: server.url });
+
+      // Act
+      const listed = await api.listPage('default', { resource: 'orders', query: {} });
+
+      // Assess
+      expect(listed).toMatchObject({ rows: 2, page: 1, pages: 1, total: 2 });
+      expect(listed.snapshots.map((s) => s.orderId)).toEqual([good.orderId]);
+      expect(listed.unreadable).toMatchObject([{ kind: 'order', index: 1 }]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('reports a 401 on a list page as a ShipStationCredentialsError', async () => {
+    // Prepare
+    const api = adapter({ SHIPSTATION_API_KEY: 'wrong-key' });
+
+    // Act
+    const outcome = api.listPage('default', { resource: 'fulfillments', query: {} });
+
+    // Assess
+    await expect(outcome).rejects.toBeInstanceOf(ShipStationCredentialsError);
+    expect(simulator.requests.map((r) => [r.path, r.status])).toEqual([['/fulfillments', 401]]);
+  });
+});
+
+describe('http-shipstation-api webhooks', () => {
+  const basicAuth = `Basic ${Buffer.from(`${API_KEY}:${API_SECRET}`).toString('base64')}`;
+
+  it('subscribes a target URL and lists it back', async () => {
+    // Prepare: port 1 refuses connections, so deliveries from other tests fail at once
+    const targetUrl = 'http://127.0.0.1:1/webhooks/shipstation/default?token=adapter-test-webhook-token-0123';
+    const api = adapter();
+
+    try {
+      // Act
+      const id = await api.subscribeWebhook('default', { event: 'SHIP_NOTIFY', targetUrl, storeId: 310001, friendlyName: 'klaviyo sync' });
+      const listed = await api.listWebhooks('default');
+
+      // Assess
+      expect(listed).toContainEqual({ id, event: 'SHIP_NOTIFY', targetUrl, storeId: 310001 });
+      expect(simulator.requests.map((r) => [r.method, r.path, r.status])).toEqual([['POST', '/webhooks/subscribe', 201], ['GET', '/webhooks', 200]]);
+      expect(simulator.webhookTargets()).toContain(targetUrl);
+    } finally {
+      for (const hook of await adapter().listWebhooks('default')) {
+        await (await fetch(`${simulator.baseUrl}/webhooks/${hook.id}`, { method: 'DELETE', headers: { Authorization: basicAuth } })).arrayBuffer();
+      }
+    }
+  });
+
+  it('reads a bare array of subscriptions and a {WebHookID} answer, and sends store_id only when given', async () => {
+    // Prepare
+    const server = await startServer((res, req) => {
+      const body = req.method === 'POST'
+        ? { WebHookID: 20077 }
+        : [{ IsLabelAPIHook: false, WebHookID: 20076, SellerID: 1, StoreID: null, HookType: 'ORDER_NOTIFY', Url: 'https://example.test/hook', Name: 'orders' }];
+      res.writeHead(req.method === 'POST' ? 201 : 200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+    });
+    try {
+      const api = adapter({ SHIPSTATION_BASE_URL: server.url });
+
+      // Act
+      const id = await api.subscribeWebhook('default', { event: 'ORDER_NOTIFY', targetUrl: 'https://example.test/hook2', friendlyName: 'orders 2' });
+      const listed = await api.listWebhooks('default');
+
+      // Assess
+      expect(id).toBe('20077');
+      expect(listed).toEqual([{ id: '20076', event: 'ORDER_NOTIFY', targetUrl: 'https://example.test/hook' }]);
+      expect(JSON.parse(server.bodies[0] ?? '')).toEqual({ target_url: 'https://example.test/hook2', event: 'ORDER_NOTIFY', friendly_name: 'orders 2' });
+      expect(server.seen[0]?.['content-type']).toBe('application/json');
+      expect(server.seen.map((h) => h.authorization)).toEqual([basicAuth, basicAuth]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('never puts the target URL, which carries the webhook token, into an error', async () => {
+    // Prepare
+    const token = 'adapter-test-webhook-token-0123';
+    const api = adapter();
+
+    // Act
+    const outcome = api.subscribeWebhook('default', { event: 'NOT_AN_EVENT', targetUrl: `http://127.0.0.1:1/hook?token=${token}`, friendlyName: 'bad' });
+
+    // Assess
+    await expect(outcome).rejects.toBeInstanceOf(BadInputError);
+    await expect(outcome).rejects.not.toThrow(token);
+  });
+});
+
+describe('http-shipstation-api sharing the DynamoDB rate budget', () => {
+  it('keeps two Lambdas firing 120 requests at once within the key\'s limit per minute, without a single 429', async () => {
+    // Prepare: ShipStation allows 10 a minute here, so 120 requests take twelve (simulated) minutes
+    const time = new SimulatedTime(Date.parse('2026-11-26T09:00:00.000Z'));
+    const aws = await startLocalAws();
+    const shared = await ShipStationSimulator.start({ apiKey: API_KEY, apiSecret: API_SECRET, now: () => time.now(), rateLimitPerMinute: 10 });
+    try {
+      shared.importOrders(Array.from({ length: 3 }, () => ({ storeId: 390030 })));
+      const { accounts } = loadConfig(env({ SHIPSTATION_BASE_URL: shared.baseUrl }));
+      const lambda = (): HttpShipStationApi => new HttpShipStationApi(accounts, time, {
+        timeoutMs: 10_000,
+        maxRateLimitWaitMs: 60 * 60_000,
+        budget: new DynamoDbRateBudget(aws.dynamodb, aws.tableName, { requestsPerMinute: 10 }),
+      });
+      const lambdas = [lambda(), lambda()];
+
+      // Act
+      const pages = await Promise.all(Array.from({ length: 120 }, (_, i) => time.run(() =>
+        (lambdas[i % 2] as HttpShipStationApi).listPage('default', { resource: 'orders', query: { storeId: '390030', pageSize: '1', page: String(1 + (i % 3)) } }))));
+
+      // Assess
+      expect(pages.map((p) => p.rows)).toEqual(Array.from({ length: 120 }, () => 1));
+      expect(pages.every((p) => p.requests === 1)).toBe(true);
+      expect(shared.requests).toHaveLength(120);
+      expect(shared.requests.filter((r) => r.status !== 200)).toEqual([]);
+      expect(busiestMinute(shared.requests)).toBe(10);
+    } finally {
+      await shared.close();
+      await aws.close();
+    }
+  }, 60_000);
 });

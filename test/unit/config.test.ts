@@ -1,16 +1,60 @@
-import { ConfigurationError, DEFAULT_KLAVIYO_BASE_URL, DEFAULT_KLAVIYO_REVISION, DEFAULT_SHIPSTATION_BASE_URL, fingerprint, loadConfig } from '../../lib/config.js';
+import { readFileSync } from 'node:fs';
+import {
+  accountsCacheSeconds,
+  accountsSource,
+  ConfigurationError,
+  DEFAULT_KLAVIYO_BASE_URL,
+  DEFAULT_KLAVIYO_REVISION,
+  DEFAULT_SHIPSTATION_BASE_URL,
+  fingerprint,
+  loadConfig,
+} from '../../lib/config.js';
 import { validEnv } from '../helpers/factories.js';
 
-/** Runs loadConfig and returns the ConfigurationError it throws. */
-function configurationErrorOf(env: Record<string, string | undefined>): ConfigurationError {
+type Env = Record<string, string | undefined>;
+type Json = Record<string, unknown>;
+
+/** Returns the ConfigurationError that act throws. */
+function configurationErrorFrom(act: () => unknown): ConfigurationError {
   try {
-    loadConfig(env);
+    act();
   } catch (error) {
     if (error instanceof ConfigurationError) return error;
     throw error;
   }
-  throw new Error('loadConfig accepted the environment');
+  throw new Error('the configuration was accepted');
 }
+
+/** Runs loadConfig and returns the ConfigurationError it throws. */
+function configurationErrorOf(env: Env, accountsDocument?: string): ConfigurationError {
+  return configurationErrorFrom(() => loadConfig(env, accountsDocument));
+}
+
+/** The service settings alone: what the environment holds when accounts come from a document. */
+function serviceEnv(overrides: Env = {}): Env {
+  return {
+    TABLE_NAME: 'sync-table',
+    NOTIFICATIONS_QUEUE_URL: 'http://localhost:9324/000000000000/notifications',
+    UPDATES_QUEUE_URL: 'http://localhost:9324/000000000000/updates',
+    HISTORY_QUEUE_URL: 'http://localhost:9324/000000000000/history',
+    POLLS_QUEUE_URL: 'http://localhost:9324/000000000000/polls',
+    ...overrides,
+  };
+}
+
+/** One account of an accounts document, complete; `n` varies its id, credentials and token. */
+function documentAccount(n = 1, overrides: Json = {}): Json {
+  return {
+    id: `store-${n}`,
+    shipStation: { apiKey: `ss-key-${n}-secret-value`, apiSecret: `ss-secret-${n}-secret-value`, keyExpiresOn: '2027-03-31' },
+    klaviyo: { privateKey: `pk_klaviyo_${n}_secret_value` },
+    webhookToken: `webhook-token-${n}-of-enough-length`,
+    ...overrides,
+  };
+}
+
+/** The JSON text of an accounts document listing these accounts. */
+const documentOf = (...accounts: unknown[]): string => JSON.stringify({ accounts });
 
 describe('loadConfig', () => {
   it('reads a full environment into one account named default, with credential fingerprints', () => {
@@ -34,6 +78,7 @@ describe('loadConfig', () => {
       klaviyo: { privateKey: 'pk_0123456789abcdef', baseUrl: DEFAULT_KLAVIYO_BASE_URL, fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/) },
       webhookToken: 'a-webhook-token-of-32-characters',
       metricPrefix: 'SS ',
+      importDays: 90,
     });
     expect(config).toMatchObject({
       tableName: 'sync-table',
@@ -41,6 +86,7 @@ describe('loadConfig', () => {
       updatesQueueUrl: 'http://localhost:9324/000000000000/updates',
       backfillAfterHours: 48,
       httpTimeoutMs: 5000,
+      importDays: 90,
     });
   });
 
@@ -224,5 +270,388 @@ describe('loadConfig', () => {
       expect(split).not.toBe(joined);
       expect(fingerprint('ss-key-0123456789')).not.toContain('0123456789');
     });
+  });
+});
+
+describe('loadConfig with the single-account variables', () => {
+  it.each([
+    ['one store', '12345', [12345]],
+    ['several stores with spaces', '12345, 67890 ,42', [12345, 67890, 42]],
+  ])('reads STORE_IDS with %s into the store filter', (_case, storeIds, expected) => {
+    // Prepare
+    const env = validEnv({ STORE_IDS: storeIds });
+
+    // Act
+    const config = loadConfig(env);
+
+    // Assess
+    expect(config.accounts.get('default')?.storeIds).toEqual(expected);
+  });
+
+  it.each([
+    ['absent', undefined],
+    ['empty', ''],
+  ])('has no store filter when STORE_IDS is %s', (_case, storeIds) => {
+    // Prepare
+    const env = validEnv({ STORE_IDS: storeIds });
+
+    // Act
+    const account = loadConfig(env).accounts.get('default');
+
+    // Assess
+    expect(account).not.toHaveProperty('storeIds');
+  });
+
+  it.each([
+    ['a name', 'main-store'],
+    ['an empty entry', '12345,,67890'],
+    ['a negative id', '-5'],
+    ['a fraction', '1.5'],
+  ])('refuses STORE_IDS with %s', (_case, storeIds) => {
+    // Prepare
+    const env = validEnv({ STORE_IDS: storeIds });
+
+    // Act
+    const error = configurationErrorOf(env);
+
+    // Assess
+    expect(error.problems).toEqual(['STORE_IDS must be a comma-separated list of ShipStation store ids']);
+  });
+
+  it('imports 90 days on the first poll unless IMPORT_DAYS says otherwise', () => {
+    // Prepare
+    const byDefault = validEnv();
+    const overridden = validEnv({ IMPORT_DAYS: '30' });
+
+    // Act
+    const defaulted = loadConfig(byDefault);
+    const configured = loadConfig(overridden);
+
+    // Assess
+    expect(defaulted.importDays).toBe(90);
+    expect(defaulted.accounts.get('default')?.importDays).toBe(90);
+    expect(configured.importDays).toBe(30);
+    expect(configured.accounts.get('default')?.importDays).toBe(30);
+  });
+
+  it.each([['0'], ['366'], ['7.5'], ['a week']])('refuses IMPORT_DAYS=%s', (importDays) => {
+    // Prepare
+    const env = validEnv({ IMPORT_DAYS: importDays });
+
+    // Act
+    const error = configurationErrorOf(env);
+
+    // Assess
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toContain('IMPORT_DAYS');
+  });
+});
+
+describe('loadConfig with an accounts document', () => {
+  it('reads two accounts with their own credentials, fingerprints, store filters and prefixes', () => {
+    // Prepare
+    const document = documentOf(
+      documentAccount(1, { id: 'acme', storeIds: [12345], metricPrefix: 'SS ', importDays: 30 }),
+      documentAccount(2, {
+        id: 'globex',
+        shipStation: { apiKey: 'ss-key-2-secret-value', apiSecret: 'ss-secret-2-secret-value', keyExpiresOn: '2027-09-30', baseUrl: 'http://127.0.0.1:4010/' },
+        klaviyo: { privateKey: 'pk_klaviyo_2_secret_value', baseUrl: 'http://127.0.0.1:4020' },
+      }),
+    );
+
+    // Act
+    const config = loadConfig(serviceEnv({ IMPORT_DAYS: '60', BACKFILL_AFTER_HOURS: '48' }), document);
+
+    // Assess
+    expect([...config.accounts.keys()]).toEqual(['acme', 'globex']);
+    expect(config.accounts.get('acme')).toEqual({
+      id: 'acme',
+      shipStation: {
+        apiKey: 'ss-key-1-secret-value',
+        apiSecret: 'ss-secret-1-secret-value',
+        keyExpiresOn: '2027-03-31',
+        baseUrl: DEFAULT_SHIPSTATION_BASE_URL,
+        fingerprint: fingerprint('ss-key-1-secret-value', 'ss-secret-1-secret-value'),
+      },
+      klaviyo: { privateKey: 'pk_klaviyo_1_secret_value', baseUrl: DEFAULT_KLAVIYO_BASE_URL, fingerprint: fingerprint('pk_klaviyo_1_secret_value') },
+      webhookToken: 'webhook-token-1-of-enough-length',
+      metricPrefix: 'SS ',
+      storeIds: [12345],
+      importDays: 30,
+    });
+    expect(config.accounts.get('globex')).toEqual({
+      id: 'globex',
+      shipStation: {
+        apiKey: 'ss-key-2-secret-value',
+        apiSecret: 'ss-secret-2-secret-value',
+        keyExpiresOn: '2027-09-30',
+        baseUrl: 'http://127.0.0.1:4010',
+        fingerprint: fingerprint('ss-key-2-secret-value', 'ss-secret-2-secret-value'),
+      },
+      klaviyo: { privateKey: 'pk_klaviyo_2_secret_value', baseUrl: 'http://127.0.0.1:4020', fingerprint: fingerprint('pk_klaviyo_2_secret_value') },
+      webhookToken: 'webhook-token-2-of-enough-length',
+      metricPrefix: '',
+      importDays: 60,
+    });
+    expect(config).toMatchObject({ tableName: 'sync-table', backfillAfterHours: 48, importDays: 60, klaviyoRevision: DEFAULT_KLAVIYO_REVISION });
+  });
+
+  it('gives an account that does not set importDays the 90-day default', () => {
+    // Prepare
+    const document = documentOf(documentAccount(1));
+
+    // Act
+    const config = loadConfig(serviceEnv(), document);
+
+    // Assess
+    expect(config.accounts.get('store-1')?.importDays).toBe(90);
+    expect(config.accounts.get('store-1')).not.toHaveProperty('storeIds');
+  });
+
+  it('reads the example document shipped in examples/', () => {
+    // Prepare
+    const document = readFileSync(new URL('../../examples/accounts.example.json', import.meta.url), 'utf8');
+
+    // Act
+    const config = loadConfig(serviceEnv(), document);
+
+    // Assess
+    expect([...config.accounts.keys()]).toEqual(['acme', 'globex']);
+  });
+
+  it.each([
+    ['a missing ShipStation key', documentAccount(2, { shipStation: { apiSecret: 's', keyExpiresOn: '2027-03-31' } }), 'accounts[1].shipStation.apiKey is required'],
+    ['a blank Klaviyo key', documentAccount(2, { klaviyo: { privateKey: '  ' } }), 'accounts[1].klaviyo.privateKey is required'],
+    ['a missing klaviyo section', documentAccount(2, { klaviyo: undefined }), 'accounts[1].klaviyo is required'],
+    ['an impossible key expiry', documentAccount(2, { shipStation: { apiKey: 'k', apiSecret: 's', keyExpiresOn: '2027-02-30' } }), 'accounts[1].shipStation.keyExpiresOn must be a date (YYYY-MM-DD)'],
+    ['an upper-case id', documentAccount(2, { id: 'Globex' }), 'accounts[1].id must be lowercase letters, digits and dashes (at most 63, not starting with a dash)'],
+    ['a short webhook token', documentAccount(2, { webhookToken: 'short' }), 'accounts[1].webhookToken must be at least 16 characters'],
+    ['a ShipStation base URL elsewhere', documentAccount(2, { shipStation: { apiKey: 'k', apiSecret: 's', keyExpiresOn: '2027-03-31', baseUrl: 'https://evil.test' } }), 'accounts[1].shipStation.baseUrl must be https://ssapi<digits>.shipstation.com or a loopback address'],
+    ['a Klaviyo base URL elsewhere', documentAccount(2, { klaviyo: { privateKey: 'pk', baseUrl: 'https://b.klaviyo.com' } }), 'accounts[1].klaviyo.baseUrl must be https://a.klaviyo.com or a loopback address'],
+    ['a store id that is text', documentAccount(2, { storeIds: [12345, '67890'] }), 'accounts[1].storeIds[1] must be a ShipStation store id (a number)'],
+    ['an empty store filter', documentAccount(2, { storeIds: [] }), 'accounts[1].storeIds must list at least one store id (leave it out to include every store)'],
+    ['a metric prefix over 40 characters', documentAccount(2, { metricPrefix: 'x'.repeat(41) }), 'accounts[1].metricPrefix must be at most 40 characters'],
+    ['importDays over a year', documentAccount(2, { importDays: 366 }), 'accounts[1].importDays must be a whole number of days from 1 to 365'],
+    ['a misspelt account setting', documentAccount(2, { metricPrefx: 'SS ' }), 'accounts[1].metricPrefx is not a known setting'],
+    ['a misspelt ShipStation setting', documentAccount(2, { shipStation: { apiKey: 'k', apiSecret: 's', keyExpiresOn: '2027-03-31', baseURL: 'https://ssapi.shipstation.com' } }), 'accounts[1].shipStation.baseURL is not a known setting'],
+  ])('refuses %s, naming its path', (_case, second, problem) => {
+    // Prepare
+    const document = documentOf(documentAccount(1), second);
+
+    // Act
+    const error = configurationErrorOf(serviceEnv(), document);
+
+    // Assess
+    expect(error.problems).toEqual([problem]);
+  });
+
+  it.each([
+    ['no accounts', JSON.stringify({ accounts: [] }), 'accounts must list at least one account'],
+    ['no accounts list', JSON.stringify({}), 'accounts is required'],
+    ['a list instead of an object', JSON.stringify([documentAccount(1)]), 'the accounts document must be a JSON object with an "accounts" list'],
+  ])('refuses a document with %s', (_case, document, problem) => {
+    // Act
+    const error = configurationErrorOf(serviceEnv(), document);
+
+    // Assess
+    expect(error.problems).toEqual([problem]);
+  });
+
+  it('names every problem of every account in one ConfigurationError, with the service settings', () => {
+    // Prepare
+    const document = documentOf(documentAccount(1, { webhookToken: undefined }), documentAccount(2, { shipStation: { apiSecret: 's', keyExpiresOn: 'soon' } }));
+
+    // Act
+    const error = configurationErrorOf(serviceEnv({ TABLE_NAME: undefined }), document);
+
+    // Assess
+    expect(error.problems).toEqual(
+      expect.arrayContaining([
+        'TABLE_NAME is required',
+        'accounts[0].webhookToken is required',
+        'accounts[1].shipStation.apiKey is required',
+        'accounts[1].shipStation.keyExpiresOn must be a date (YYYY-MM-DD)',
+      ]),
+    );
+    expect(error.problems).toHaveLength(4);
+  });
+
+  it('refuses two accounts with the same id', () => {
+    // Prepare
+    const document = documentOf(documentAccount(1, { id: 'acme' }), documentAccount(2), documentAccount(3, { id: 'acme' }));
+
+    // Act
+    const error = configurationErrorOf(serviceEnv(), document);
+
+    // Assess
+    expect(error.problems).toEqual(['accounts[2].id "acme" is also the id of accounts[0]']);
+  });
+
+  it('refuses two accounts with the same webhook token, without printing the token', () => {
+    // Prepare
+    const document = documentOf(documentAccount(1), documentAccount(2, { webhookToken: 'webhook-token-1-of-enough-length' }));
+
+    // Act
+    const error = configurationErrorOf(serviceEnv(), document);
+
+    // Assess
+    expect(error.problems).toEqual(['accounts[1].webhookToken is the same as accounts[0].webhookToken: each account needs its own token']);
+    expect(error.message).not.toContain('webhook-token-1-of-enough-length');
+  });
+
+  it.each([
+    ['a too-short webhook token', documentAccount(1, { webhookToken: 'short-secret' }), 'short-secret'],
+    ['a ShipStation key beside a bad expiry', documentAccount(1, { shipStation: { apiKey: 'ss-key-very-secret', apiSecret: 's', keyExpiresOn: 'ss-key-very-secret' } }), 'ss-key-very-secret'],
+    ['a Klaviyo key given as a number', documentAccount(1, { klaviyo: { privateKey: 987654321987 } }), '987654321987'],
+    ['a secret put in the base URL', documentAccount(1, { klaviyo: { privateKey: 'pk', baseUrl: 'https://pk_secret_in_url@a.klaviyo.com' } }), 'pk_secret_in_url'],
+  ])('does not put secret values in the message for %s', (_case, account, secret) => {
+    // Prepare
+    const document = documentOf(account);
+
+    // Act
+    const error = configurationErrorOf(serviceEnv(), document);
+
+    // Assess
+    expect(error.problems.length).toBeGreaterThan(0);
+    expect(error.message).not.toContain(secret);
+  });
+
+  it.each([
+    ['an unquoted value', '{"accounts": [{"webhookToken": pk_unquoted_secret_value}]}'],
+    ['a trailing comma', '{"accounts": [{"webhookToken": "pk_quoted_secret_value",}]}'],
+  ])('says a document with %s is not valid JSON without quoting it', (_case, document) => {
+    // Act
+    const error = configurationErrorOf(serviceEnv(), document);
+
+    // Assess
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toMatch(/^the accounts document is not valid JSON/);
+    expect(error.message).not.toMatch(/secret_value/);
+  });
+
+  it.each([
+    ['SHIPSTATION_API_KEY', { SHIPSTATION_API_KEY: 'ss-key' }],
+    ['WEBHOOK_TOKEN and ACCOUNT_ID', { WEBHOOK_TOKEN: 'a-webhook-token-of-32-characters', ACCOUNT_ID: 'acme' }],
+  ])('refuses a document beside %s as ambiguous', (names, overrides) => {
+    // Prepare
+    const document = documentOf(documentAccount(1));
+
+    // Act
+    const error = configurationErrorOf(serviceEnv(overrides), document);
+
+    // Assess
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toContain('accounts document');
+    for (const name of names.split(' and ')) expect(error.problems[0]).toContain(name);
+  });
+
+  it.each([
+    ['ACCOUNTS_FILE', 'accounts.json'],
+    ['ACCOUNTS_SECRET_ID', 'arn:aws:secretsmanager:us-east-1:000000000000:secret:accounts-AbCdEf'],
+    ['ACCOUNTS_PARAMETER_NAME', '/sync/accounts'],
+  ])('asks for the document to be loaded first when %s is set and none is given', (variable, value) => {
+    // Prepare
+    const env = serviceEnv({ [variable]: value });
+
+    // Act
+    const error = configurationErrorOf(env);
+
+    // Assess
+    expect(error.problems).toEqual([`${variable} is set: the accounts document must be loaded first (readAccountsDocument) and passed to loadConfig`]);
+  });
+
+  it('reads the document when its source variable is set and it was loaded', () => {
+    // Prepare
+    const env = serviceEnv({ ACCOUNTS_SECRET_ID: 'sync/accounts' });
+
+    // Act
+    const config = loadConfig(env, documentOf(documentAccount(1)));
+
+    // Assess
+    expect([...config.accounts.keys()]).toEqual(['store-1']);
+  });
+});
+
+describe('accountsSource', () => {
+  it.each([
+    ['nothing set', {}, { kind: 'env' }],
+    ['an empty source variable', { ACCOUNTS_FILE: '' }, { kind: 'env' }],
+    ['ACCOUNTS_FILE', { ACCOUNTS_FILE: './accounts.json' }, { kind: 'file', path: './accounts.json' }],
+    ['ACCOUNTS_SECRET_ID', { ACCOUNTS_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:accounts-AbCdEf' }, { kind: 'secrets-manager', id: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:accounts-AbCdEf' }],
+    ['ACCOUNTS_PARAMETER_NAME', { ACCOUNTS_PARAMETER_NAME: '/sync/accounts' }, { kind: 'ssm', name: '/sync/accounts' }],
+  ])('reads %s', (_case, overrides, expected) => {
+    // Act
+    const source = accountsSource(serviceEnv(overrides));
+
+    // Assess
+    expect(source).toEqual(expected);
+  });
+
+  it('keeps the single-account variables on the environment path', () => {
+    // Act
+    const source = accountsSource(validEnv());
+
+    // Assess
+    expect(source).toEqual({ kind: 'env' });
+  });
+
+  it.each([
+    ['ACCOUNTS_FILE and ACCOUNTS_SECRET_ID', { ACCOUNTS_FILE: 'accounts.json', ACCOUNTS_SECRET_ID: 'sync/accounts' }, 'ACCOUNTS_FILE and ACCOUNTS_SECRET_ID are both set'],
+    ['all three sources', { ACCOUNTS_FILE: 'a.json', ACCOUNTS_SECRET_ID: 's', ACCOUNTS_PARAMETER_NAME: '/p' }, 'ACCOUNTS_FILE, ACCOUNTS_SECRET_ID and ACCOUNTS_PARAMETER_NAME are all set'],
+  ])('refuses %s together', (_case, overrides, problem) => {
+    // Act
+    const error = configurationErrorFrom(() => accountsSource(serviceEnv(overrides)));
+
+    // Assess
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toContain(problem);
+  });
+
+  it('refuses a document source beside the single-account variables, naming both', () => {
+    // Prepare
+    const env = validEnv({ ACCOUNTS_PARAMETER_NAME: '/sync/accounts' });
+
+    // Act
+    const error = configurationErrorFrom(() => accountsSource(env));
+
+    // Assess
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toContain('ACCOUNTS_PARAMETER_NAME');
+    expect(error.problems[0]).toContain('SHIPSTATION_API_KEY');
+    expect(error.problems[0]).toContain('not both');
+    expect(error.message).not.toContain('ss-key-0123456789');
+  });
+
+  it('makes loadConfig refuse the same ambiguity', () => {
+    // Prepare
+    const env = validEnv({ ACCOUNTS_FILE: 'accounts.json' });
+
+    // Act
+    const error = configurationErrorOf(env, documentOf(documentAccount(1)));
+
+    // Assess
+    expect(error.problems[0]).toMatch(/^ACCOUNTS_FILE and .*SHIPSTATION_API_KEY.* are set/);
+  });
+});
+
+describe('accountsCacheSeconds', () => {
+  it.each([
+    ['60 by default', {}, 60],
+    ['ACCOUNTS_CACHE_SECONDS', { ACCOUNTS_CACHE_SECONDS: '300' }, 300],
+    ['0 to read every time', { ACCOUNTS_CACHE_SECONDS: '0' }, 0],
+  ])('is %s', (_case, env, expected) => {
+    // Act
+    const seconds = accountsCacheSeconds(env);
+
+    // Assess
+    expect(seconds).toBe(expected);
+  });
+
+  it.each([['-1'], ['1.5'], ['a minute']])('refuses ACCOUNTS_CACHE_SECONDS=%s', (value) => {
+    // Act
+    const error = configurationErrorFrom(() => accountsCacheSeconds({ ACCOUNTS_CACHE_SECONDS: value }));
+
+    // Assess
+    expect(error.problems).toEqual(['ACCOUNTS_CACHE_SECONDS must be a whole number of seconds from 0 to 86400']);
   });
 });

@@ -20,6 +20,7 @@ describe('dependency rules', () => {
     ['lib/adapters/example.ts', "import { makeFetchResource } from '../use-cases/fetch-resource.js';\nexport const x = makeFetchResource;\n", /Adapters depend on ports/],
     ['lib/domain/example.ts', "import { systemClock } from './../adapters/system-clock.js';\nexport const x = systemClock;\n", /domain imports nothing but zod/],
     ['lib/edge/example.ts', "import { SQSClient } from '@aws-sdk/client-sqs';\nexport const x = SQSClient;\n", /The edge parses events/],
+    ['lib/cli/example.ts', "import { DynamoDbPollCursorStore } from '../adapters/dynamodb-poll-cursor-store.js';\nexport const x = DynamoDbPollCursorStore;\n", /The CLI goes through lib\/wiring/],
   ])('refuses a forbidden import in %s', async (filePath, code, message) => {
     // Act
     const found = await violations(filePath, code);

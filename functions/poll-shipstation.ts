@@ -1,0 +1,27 @@
+// SQS polls (one job per account) → runPollJob → ShipStation list pages → updates / history queues; cursor in DynamoDB.
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { pollJobSchema } from '../lib/domain/poll-plan.js';
+import { processRecords } from '../lib/edge/sqs.js';
+import { logger } from '../lib/observability.js';
+import { wiring } from '../lib/wiring.js';
+
+// Cold start: fail fast on bad configuration, and warm the clients.
+await wiring();
+
+/** Stop a run this long before the Lambda deadline: one more page (retries included) must fit, and the checkpoint. */
+const RESERVE_MS = 60_000;
+
+/** Polls each account job; a run that stops early is continued by a new job, a failed one is retried by SQS. */
+export async function pollShipStation(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  const { runPollJob } = await wiring();
+  return processRecords(event, context, pollJobSchema, async (job) => {
+    const outcome = await runPollJob(job, { timeLeftMs: () => context.getRemainingTimeInMillis(), reserveMs: RESERVE_MS });
+    logger.info('poll job done', { accountId: job.accountId, reason: job.reason, status: outcome.status, runs: outcome.runs });
+  });
+}
+
+export const handler = middy<SQSEvent, SQSBatchResponse>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .handler(pollShipStation);

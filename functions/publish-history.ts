@@ -1,0 +1,31 @@
+// SQS history (packed historical snapshots) → publishHistory → DynamoDB (state, ledger) → Klaviyo Bulk Create Events.
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { historyMessageSchema } from '../lib/domain/snapshot.js';
+import { parseRecords } from '../lib/edge/sqs.js';
+import { logger } from '../lib/observability.js';
+import { wiring } from '../lib/wiring.js';
+
+// Cold start: fail fast on bad configuration, and warm the clients.
+await wiring();
+
+/**
+ * Publishes the whole batch together so its events fill bulk requests. A message that does not parse, or whose
+ * snapshot failed, is reported alone; a failed bulk send throws, and SQS brings the whole batch back.
+ */
+export async function publishHistory(event: SQSEvent): Promise<SQSBatchResponse> {
+  const { publishHistory: publish } = await wiring();
+  const { parsed, failed } = parseRecords(event, historyMessageSchema);
+  const outcome = await publish(parsed.flatMap(({ messageId, body }) => body.snapshots.map((snapshot) => ({ tag: messageId, snapshot }))));
+  for (const { tag, error } of outcome.failed) {
+    logger.warn('history snapshot failed; its message will be retried', { messageId: tag, error: error instanceof Error ? { name: error.name, message: error.message } : String(error) });
+  }
+  const failures = new Set([...failed, ...outcome.failed.map((f) => f.tag)]);
+  logger.info('history batch published', { messages: event.Records.length, sent: outcome.sent.length, bulkRequests: outcome.bulkRequests, deduplicated: outcome.deduplicated.length, failedMessages: failures.size });
+  return { batchItemFailures: [...failures].map((itemIdentifier) => ({ itemIdentifier })) };
+}
+
+export const handler = middy<SQSEvent, SQSBatchResponse>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .handler(publishHistory);

@@ -1,0 +1,134 @@
+// The poll's plan (pure): which ShipStation lists a run reads, over which window, and how a run walks their pages so
+// that it can stop after any page and resume there, with no gap, even while rows move between pages.
+import * as z from 'zod';
+
+/** `poll`: the scheduled catch-all; `import`: the first run of a new account and `backfill` runs (events flagged backfill). */
+export const POLL_MODES = ['poll', 'import'] as const;
+export type PollMode = (typeof POLL_MODES)[number];
+
+/**
+ * One list a run reads. Orders are sorted by modifyDate, which changes while we page (an edited order leaves the window
+ * and the rows after it move up a page); shipments and fulfilments are sorted by createDate, which never changes, and
+ * their void dates only ever move out of the future into the window's past, so those lists are stable.
+ */
+export interface PollStream {
+  name: 'orders' | 'shipments' | 'voided-shipments' | 'fulfillments';
+  resource: 'orders' | 'shipments' | 'fulfillments';
+  /** The date filter: `<field>Start` / `<field>End`. */
+  dateField: 'modifyDate' | 'createDate' | 'voidDate';
+  sortBy: 'ModifyDate' | 'CreateDate';
+  /** Rows can leave the window while we page (so a shrinking total forces a restart from the last key). */
+  shifting: boolean;
+}
+
+const STREAMS: Record<PollStream['name'], PollStream> = {
+  orders: { name: 'orders', resource: 'orders', dateField: 'modifyDate', sortBy: 'ModifyDate', shifting: true },
+  shipments: { name: 'shipments', resource: 'shipments', dateField: 'createDate', sortBy: 'CreateDate', shifting: false },
+  'voided-shipments': { name: 'voided-shipments', resource: 'shipments', dateField: 'voidDate', sortBy: 'CreateDate', shifting: false },
+  fulfillments: { name: 'fulfillments', resource: 'fulfillments', dateField: 'createDate', sortBy: 'CreateDate', shifting: false },
+};
+
+/**
+ * Streams of a run, orders first (a label's event reads the order's total from its state). An import lists every
+ * shipment created in the window with its `voided` flag, so a separate pass over void dates would only repeat it.
+ */
+export function streamsFor(mode: PollMode): PollStream[] {
+  return mode === 'import'
+    ? [STREAMS.orders, STREAMS.shipments, STREAMS.fulfillments]
+    : [STREAMS.orders, STREAMS.shipments, STREAMS['voided-shipments'], STREAMS.fulfillments];
+}
+
+/** ShipStation's largest page. */
+export const PAGE_SIZE = 500;
+
+export const pollPositionSchema = z.object({
+  /** Lower bound of the date filter in use (UTC ISO): the window start, or the last key before a restart. */
+  from: z.string(),
+  page: z.number().int().min(1),
+  /** `total` the first page after `from` reported; a smaller total later means rows left the window. */
+  total: z.number().int().min(0).optional(),
+  /** Largest sort key seen on the pages read since `from` (UTC ISO), where a restart resumes. */
+  lastKey: z.string().optional(),
+});
+export type PollPosition = z.infer<typeof pollPositionSchema>;
+
+export const pollProgressSchema = z.object({
+  runId: z.string(),
+  mode: z.enum(POLL_MODES),
+  windowStart: z.string(),
+  windowEnd: z.string(),
+  /** Index into streamsFor(mode); streams before it are done. */
+  stream: z.number().int().min(0),
+  position: pollPositionSchema,
+  startedAt: z.string(),
+  requests: z.number().int().min(0),
+  enqueued: z.number().int().min(0),
+});
+export type PollProgress = z.infer<typeof pollProgressSchema>;
+
+export interface PollSettings {
+  /** How far before the cursor each window starts again (late-visible writes, clock skew). */
+  overlapMinutes: number;
+  /** How far behind now each window ends (writes still settling at ShipStation). */
+  lagMinutes: number;
+  /** Days a first run imports. */
+  importDays: number;
+}
+
+const MINUTE = 60_000;
+
+/** Drops milliseconds: ShipStation's date filters have whole seconds. */
+export const toWholeSecond = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString();
+
+/**
+ * The window of a new run: from the cursor minus the overlap (or `importDays` back for a first run or a backfill) to
+ * now minus the lag, in whole seconds. Undefined when the window would be empty (polled moments ago).
+ */
+export function planWindow(
+  request: { through?: string; backfillDays?: number },
+  now: Date,
+  settings: PollSettings,
+): { mode: PollMode; windowStart: string; windowEnd: string } | undefined {
+  const end = now.getTime() - settings.lagMinutes * MINUTE;
+  const importing = request.backfillDays !== undefined || request.through === undefined;
+  const start = importing
+    ? now.getTime() - (request.backfillDays ?? settings.importDays) * 1_440 * MINUTE
+    : Date.parse(request.through as string) - settings.overlapMinutes * MINUTE;
+  if (start >= end) return undefined;
+  return { mode: importing ? 'import' : 'poll', windowStart: toWholeSecond(start), windowEnd: toWholeSecond(end) };
+}
+
+/** What one page told us, as the walk needs it. */
+export interface PageSeen {
+  rows: number;
+  page: number;
+  pages: number;
+  total: number;
+  /** Largest sort key on the page (UTC ISO), when any row was readable. */
+  maxKey?: string;
+}
+
+/**
+ * Where a stream goes after a page: the next page, a restart, or done. For a shifting stream, a total smaller than
+ * the first page's means rows left the window before this page was served, so rows may have slid onto pages already
+ * read: the walk restarts from the largest key read before this page (everything below it was seen in one consistent
+ * pass), and the rows of this page are simply read again. Otherwise pages are walked by number, the fewest requests.
+ */
+export function nextPosition(stream: PollStream, position: PollPosition, seen: PageSeen): PollPosition | 'done' {
+  const shrank = stream.shifting && position.total !== undefined && seen.total < position.total;
+  if (shrank) {
+    return { from: position.lastKey ?? position.from, page: 1 };
+  }
+  if (seen.page >= seen.pages || seen.rows === 0) return 'done';
+  const lastKey = [position.lastKey, seen.maxKey].filter((k): k is string => k !== undefined).sort().at(-1);
+  return { from: position.from, page: seen.page + 1, total: position.total ?? seen.total, lastKey };
+}
+
+/** A request to poll one account, on the polls queue (scheduled fan-out, continuation, CLI). */
+export const pollJobSchema = z.object({
+  accountId: z.string().min(1),
+  /** Days to re-import with backfill; absent for the scheduled poll. */
+  backfillDays: z.number().int().min(1).max(3650).optional(),
+  reason: z.enum(['schedule', 'continue', 'cli']),
+});
+export type PollJob = z.infer<typeof pollJobSchema>;

@@ -1,0 +1,230 @@
+// poll-shipstation → pollAccount → ShipStation list pages → updates / history queues, cursor checkpointed in DynamoDB.
+// The poll is the source of truth: it finds holds, cancellations, edits, Mark as Shipped and partner shipments that
+// no webhook announces. It is resumable after any page and never moves the cursor past what is not durably enqueued.
+import { BadInputError, LeaseLostError, ShipStationCredentialsError, TransientError } from '../domain/errors.js';
+import { nextPosition, PAGE_SIZE, planWindow, streamsFor, type PollMode, type PollProgress, type PollSettings, type PollStream } from '../domain/poll-plan.js';
+import { changedAt, inStores, type Snapshot } from '../domain/snapshot.js';
+import { toPacificQuery, toPacificQueryLowerBound } from '../normalise/pacific-time.js';
+import type { Account, AccountDirectory, Clock, CredentialStatusStore, EventLedger, HistoryQueue, PollCursor, PollCursorStore, PollJob, PollJobQueue, ShipStationLister, UpdateQueue } from '../ports.js';
+
+export interface PollAccountDeps {
+  accounts: AccountDirectory;
+  cursors: PollCursorStore;
+  shipStation: ShipStationLister;
+  updates: UpdateQueue;
+  history: HistoryQueue;
+  credentials: CredentialStatusStore;
+  /** Where unreadable rows are dead-lettered with their reason (so the cursor can move on without losing them). */
+  ledger: Pick<EventLedger, 'deadLetter'>;
+  clock: Clock;
+  settings: PollSettings & {
+    /** Changes older than this go to the history queue (bulk, backfill-flagged by age). */
+    backfillAfterHours: number;
+    /** How long a run may hold the account's lease before another may take over (≥ the function's timeout). */
+    leaseMs: number;
+  };
+  newRunId: () => string;
+  log: {
+    info(message: string, data: Record<string, unknown>): void;
+    warn(message: string, data: Record<string, unknown>): void;
+    error(message: string, data: Record<string, unknown>): void;
+  };
+}
+
+/** What one invocation did for one account. */
+export type PollOutcome =
+  | { status: 'completed'; runs: RunSummary[] }
+  | { status: 'continue'; runs: RunSummary[]; delaySeconds: number; reason: string }
+  | { status: 'busy' | 'paused' | 'lease-lost'; runs: RunSummary[] };
+
+export interface RunSummary {
+  mode: PollMode;
+  windowStart: string;
+  windowEnd: string;
+  requests: number;
+  enqueued: number;
+  done: boolean;
+}
+
+/** Called with each page as it is enqueued (the CLI's progress bar). */
+export type PollProgressListener = (progress: { run: PollProgress; stream: PollStream; pages: number; page: number }) => void;
+
+export interface PollLimits {
+  /** Time the invocation has left; the run stops, checkpointed, when less than `reserveMs` remains. */
+  timeLeftMs(): number;
+  reserveMs: number;
+  onPage?: PollProgressListener;
+}
+
+export type PollAccount = (job: PollJob, limits: PollLimits) => Promise<PollOutcome>;
+
+const HOUR = 3_600_000;
+
+/** The ShipStation query of one page: Pacific-time bounds, oldest first, the largest page. */
+export function pageQuery(stream: PollStream, run: PollProgress, account: Account): Record<string, string> {
+  const { from, page } = run.position;
+  const query: Record<string, string> = {
+    [`${stream.dateField}Start`]: toPacificQueryLowerBound(new Date(from)),
+    [`${stream.dateField}End`]: toPacificQuery(new Date(run.windowEnd)),
+    sortBy: stream.sortBy,
+    sortDir: 'ASC',
+    pageSize: String(PAGE_SIZE),
+    page: String(page),
+  };
+  // One store: let ShipStation filter (fewer pages). Several: filter here (fulfilments have no store filter at all).
+  if (account.storeIds?.length === 1 && stream.resource !== 'fulfillments') query.storeId = String(account.storeIds[0]);
+  if (stream.resource === 'shipments') query.includeShipmentItems = 'true';
+  return query;
+}
+
+/** The sort key of a snapshot on a stream's pages. */
+const sortKey = (stream: PollStream, snapshot: Snapshot): string =>
+  stream.dateField === 'modifyDate' && snapshot.kind === 'order' ? snapshot.modifiedAt : snapshot.createdAt;
+
+/**
+ * Polls one account: resumes the run in progress, else starts the one the job asks for (an import when the account
+ * was never polled). Each page is enqueued, then the cursor is checkpointed; a run stops cleanly, to be continued,
+ * when time runs short or ShipStation asks for a long wait.
+ */
+export function makePollAccount(deps: PollAccountDeps): PollAccount {
+  const { settings, clock } = deps;
+
+  const enqueue = async (account: Account, run: PollProgress, snapshots: Snapshot[]): Promise<number> => {
+    const kept = snapshots.filter((s) => inStores(s, account.storeIds));
+    if (run.mode === 'import') {
+      await deps.history.enqueueAll(kept.map((s) => ({ ...s, history: true as const })));
+      return kept.length;
+    }
+    const cutoff = clock.now().getTime() - settings.backfillAfterHours * HOUR;
+    const old = kept.filter((s) => Date.parse(changedAt(s)) < cutoff);
+    const recent = kept.filter((s) => Date.parse(changedAt(s)) >= cutoff);
+    if (old.length > 0) await deps.history.enqueueAll(old);
+    if (recent.length > 0) await deps.updates.enqueueAll(recent);
+    return kept.length;
+  };
+
+  return async (job, limits) => {
+    const account = deps.accounts.find(job.accountId);
+    if (account === undefined) throw new BadInputError(`unknown account ${job.accountId}`);
+    const owner = deps.newRunId();
+    const runs: RunSummary[] = [];
+    const ids = { accountId: account.id };
+    if (await deps.credentials.isInvalid(account.id, 'shipstation', account.shipStationFingerprint)) {
+      deps.log.warn('poll skipped: shipstation credentials are marked invalid', ids);
+      return { status: 'paused', runs };
+    }
+    let leaseUntil = clock.now().getTime() + settings.leaseMs;
+    const acquired = await deps.cursors.acquire(account.id, owner, new Date(leaseUntil), clock.now());
+    if (acquired === undefined) {
+      deps.log.info('poll skipped: another run holds the account', ids);
+      return { status: 'busy', runs };
+    }
+    const cursor: PollCursor = acquired;
+    /** Extends the lease when half of it is spent (a long CLI backfill outlives one lease). */
+    const renewLease = async (): Promise<void> => {
+      if (leaseUntil - clock.now().getTime() > settings.leaseMs / 2) return;
+      leaseUntil = clock.now().getTime() + settings.leaseMs;
+      if ((await deps.cursors.acquire(account.id, owner, new Date(leaseUntil), clock.now())) === undefined) throw new LeaseLostError(account.id);
+    };
+    const summary = (run: PollProgress, done: boolean): RunSummary => ({
+      mode: run.mode, windowStart: run.windowStart, windowEnd: run.windowEnd, requests: run.requests, enqueued: run.enqueued, done,
+    });
+
+    let wanted: PollJob | undefined = job.reason === 'continue' ? undefined : job;
+    try {
+      for (;;) {
+        if (cursor.run === undefined) {
+          if (wanted === undefined) break;
+          const window = planWindow({ through: cursor.through, backfillDays: wanted.backfillDays }, clock.now(), { ...settings, importDays: account.importDays ?? settings.importDays });
+          wanted = undefined;
+          if (window === undefined) break;
+          cursor.run = { runId: owner, ...window, stream: 0, position: { from: window.windowStart, page: 1 }, startedAt: clock.now().toISOString(), requests: 0, enqueued: 0 };
+          await deps.cursors.save(cursor, owner);
+          deps.log.info('poll run started', { ...ids, mode: window.mode, windowStart: window.windowStart, windowEnd: window.windowEnd });
+        }
+        const run: PollProgress = cursor.run;
+        const streams = streamsFor(run.mode);
+        while (run.stream < streams.length) {
+          const stream = streams[run.stream] as PollStream;
+          if (limits.timeLeftMs() < limits.reserveMs) {
+            runs.push(summary(run, false));
+            deps.log.info('poll run paused for time; it continues in the next invocation', { ...ids, stream: stream.name, page: run.position.page });
+            return { status: 'continue', runs, delaySeconds: 0, reason: 'time' };
+          }
+          await renewLease();
+          let page;
+          try {
+            page = await deps.shipStation.listPage(account.id, { resource: stream.resource, query: pageQuery(stream, run, account) });
+          } catch (error) {
+            if (error instanceof ShipStationCredentialsError) {
+              const first = await deps.credentials.markInvalid(account.id, 'shipstation', account.shipStationFingerprint, error.message);
+              if (first) deps.log.error('shipstation credentials rejected; pausing the account', ids);
+              runs.push(summary(run, false));
+              return { status: 'paused', runs };
+            }
+            if (error instanceof TransientError) {
+              runs.push(summary(run, false));
+              deps.log.warn('poll run interrupted; it continues later from its checkpoint', { ...ids, stream: stream.name, reason: error.message });
+              return { status: 'continue', runs, delaySeconds: Math.max(1, error.retryAfterSeconds ?? 30), reason: error.message };
+            }
+            throw error;
+          }
+          run.enqueued += await enqueue(account, run, page.snapshots);
+          run.requests += page.requests;
+          for (const bad of page.unreadable) {
+            await deps.ledger.deadLetter({
+              accountId: account.id,
+              uniqueId: `ss:${account.id}:unreadable:${stream.name}:${run.position.from}:${run.position.page}:${bad.index}`,
+              metric: '(unreadable record)',
+              orderId: 0,
+              reason: `ShipStation ${stream.resource} page ${run.position.page} from ${run.position.from}: ${bad.reason}`,
+              body: { stream: stream.name, query: pageQuery(stream, run, account) },
+              at: clock.now().toISOString(),
+            });
+          }
+          if (page.unreadable.length > 0) deps.log.error('unreadable records dead-lettered', { ...ids, stream: stream.name, count: page.unreadable.length });
+          const keys = page.snapshots.map((s) => sortKey(stream, s)).sort();
+          const next = nextPosition(stream, run.position, { rows: page.rows, page: page.page, pages: page.pages, total: page.total, maxKey: keys.at(-1) });
+          limits.onPage?.({ run, stream, page: page.page, pages: page.pages });
+          if (next === 'done') {
+            run.stream += 1;
+            run.position = { from: run.windowStart, page: 1 };
+          } else {
+            if (next.page === 1) deps.log.info('rows moved while paging; resuming from the last key read', { ...ids, stream: stream.name, from: next.from });
+            run.position = next;
+          }
+          await deps.cursors.save(cursor, owner);
+        }
+        cursor.through = [cursor.through, run.windowEnd].filter((t): t is string => t !== undefined).sort().at(-1);
+        cursor.run = undefined;
+        cursor.lastCompletedAt = clock.now().toISOString();
+        await deps.cursors.save(cursor, owner);
+        runs.push(summary(run, true));
+        deps.log.info('poll run completed', { ...ids, mode: run.mode, requests: run.requests, enqueued: run.enqueued, through: cursor.through });
+      }
+      return { status: 'completed', runs };
+    } catch (error) {
+      if (error instanceof LeaseLostError) {
+        deps.log.warn('poll run lost its lease; another run continues from the checkpoint', ids);
+        return { status: 'lease-lost', runs };
+      }
+      throw error;
+    } finally {
+      await deps.cursors.release(account.id, owner);
+    }
+  };
+}
+
+export type RunPollJob = (job: PollJob, limits: PollLimits) => Promise<PollOutcome>;
+
+/**
+ * A poll job as the poll-shipstation function runs it: a run stopped for time or for a long ShipStation wait is
+ * continued by a new job on the polls queue (delayed by the wait), so it resumes without waiting for the schedule.
+ */
+export function makeRunPollJob(deps: { pollAccount: PollAccount; pollJobs: PollJobQueue }): RunPollJob {
+  return async (job, limits) => {
+    const outcome = await deps.pollAccount(job, limits);
+    if (outcome.status === 'continue') await deps.pollJobs.enqueue([{ accountId: job.accountId, reason: 'continue' }], outcome.delaySeconds);
+    return outcome;
+  };
+}

@@ -1,0 +1,172 @@
+// The operator CLI in-process against the ShipStation simulator and the local DynamoDB/SQS stand-ins, configured by
+// environment variables exactly like a deployed stage: webhook registration (idempotent, token masked), a dry-run
+// backfill (events listed, nothing enqueued, no cursor), a real backfill, and the exit codes of bad arguments.
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { main } from '../../lib/cli/main.js';
+import { startLocalAws, type LocalAws } from '../../lib/local/aws-stand-ins.js';
+import { ShipStationSimulator, type SimOrder } from '../../lib/local/simulators/shipstation-simulator.js';
+import { queueDepth } from '../helpers/handler-env.js';
+
+const TOKEN = 'cli-test-webhook-token-0123456789';
+const KEY = 'cli-test-shipstation-key';
+const SECRET = 'cli-test-shipstation-secret';
+const BASE_URL = 'https://api.example.invalid/prod/';
+
+/** A simulator clock parked in the past while the shop's history is made, then following real time. */
+class ShopClock {
+  parked: Date | undefined;
+  now(): Date {
+    return this.parked ?? new Date();
+  }
+}
+
+let aws: LocalAws;
+let shipStation: ShipStationSimulator;
+const orders: SimOrder[] = [];
+
+/** Runs the CLI and returns its exit code with everything it wrote (stdout and stderr together). */
+async function cli(...argv: string[]): Promise<{ code: number; output: string }> {
+  const written: string[] = [];
+  const code = await main(argv, { write: (text) => written.push(text) });
+  return { code, output: written.join('') };
+}
+
+/** The subscriptions `GET /webhooks` lists, as ShipStation holds them. */
+async function subscriptions(): Promise<{ HookType: string; Url: string }[]> {
+  const response = await fetch(`${shipStation.baseUrl}/webhooks`, { headers: { Authorization: `Basic ${Buffer.from(`${KEY}:${SECRET}`).toString('base64')}` } });
+  return ((await response.json()) as { webhooks: { HookType: string; Url: string }[] }).webhooks;
+}
+
+async function cursorItem(): Promise<unknown> {
+  const { Item } = await aws.dynamodb.send(new GetItemCommand({ TableName: aws.tableName, Key: { pk: { S: 'ACCOUNT#default#POLL' }, sk: { S: 'CURSOR' } }, ConsistentRead: true }));
+  return Item;
+}
+
+beforeAll(async () => {
+  aws = await startLocalAws({ visibilityTimeoutSeconds: 30 });
+  const clock = new ShopClock();
+  shipStation = await ShipStationSimulator.start({ apiKey: KEY, apiSecret: SECRET, now: () => clock.now() });
+  // Yesterday's shop, before any webhook is registered: two labelled, one marked as shipped, one on hold, one waiting.
+  clock.parked = new Date(Date.now() - 26 * 3_600_000);
+  orders.push(...shipStation.importOrders([
+    { orderNumber: 'CLI-1', customerEmail: 'ada.lovelace@example.com' },
+    { orderNumber: 'CLI-2', customerEmail: 'grace.hopper@example.com' },
+    { orderNumber: 'CLI-3', customerEmail: 'alan.turing@example.com' },
+    { orderNumber: 'CLI-4', customerEmail: 'edsger.dijkstra@example.com' },
+    { orderNumber: 'CLI-5', customerEmail: 'barbara.liskov@example.com' },
+  ]));
+  clock.parked = new Date(Date.now() - 25 * 3_600_000);
+  const id = (index: number): number => (orders[index] as SimOrder).orderId;
+  shipStation.createLabel(id(0), { carrierCode: 'ups', serviceCode: 'ups_ground' });
+  shipStation.createLabel(id(1));
+  shipStation.markAsShipped(id(2));
+  shipStation.setOrderStatus(id(3), 'on_hold');
+  clock.parked = undefined;
+  await shipStation.flushWebhooks();
+  Object.assign(process.env, aws.env, {
+    SHIPSTATION_API_KEY: KEY,
+    SHIPSTATION_API_SECRET: SECRET,
+    SHIPSTATION_KEY_EXPIRES_ON: '2027-05-01',
+    SHIPSTATION_BASE_URL: shipStation.baseUrl,
+    KLAVIYO_PRIVATE_KEY: 'cli-test-klaviyo-key',
+    // Never contacted: the CLI only enqueues; a closed loopback port makes sure of it.
+    KLAVIYO_BASE_URL: 'http://127.0.0.1:9',
+    WEBHOOK_TOKEN: TOKEN,
+    HTTP_TIMEOUT_MS: '5000',
+  });
+});
+
+afterAll(async () => {
+  await shipStation.close();
+  await aws.close();
+});
+
+describe('shipstation-klaviyo CLI', () => {
+  it('subscribes the four webhooks once and reports them as existing on the second run, with the token masked', async () => {
+    // Act
+    const first = await cli('register-webhooks', '--url', BASE_URL);
+    const second = await cli('register-webhooks', '--url', BASE_URL, '--account', 'default');
+
+    // Assess
+    expect(first.code).toBe(0);
+    expect(second.code).toBe(0);
+    const target = `https://api.example.invalid/prod/webhooks/shipstation/default?token=${TOKEN}`;
+    expect((await subscriptions()).map((s) => [s.HookType, s.Url])).toEqual([
+      ['ORDER_NOTIFY', target],
+      ['SHIP_NOTIFY', target],
+      ['FULFILLMENT_SHIPPED', target],
+      ['FULFILLMENT_REJECTED', target],
+    ]);
+    expect(first.output.match(/ created /g)).toHaveLength(4);
+    expect(first.output).toContain('default  4 created, 0 already registered');
+    expect(second.output.match(/ exists /g)).toHaveLength(4);
+    expect(second.output).toContain('default  0 created, 4 already registered');
+    expect(first.output).toContain(`default  → https://api.example.invalid/prod/webhooks/shipstation/default?token=${TOKEN.slice(0, 4)}…`);
+    expect(first.output + second.output).not.toContain(TOKEN);
+  });
+
+  it('lists the backfill events of a dry run and enqueues nothing, leaving no cursor', async () => {
+    // Act
+    const { code, output } = await cli('backfill', '--days', '3', '--dry-run');
+
+    // Assess
+    expect(code).toBe(0);
+    const eventLines = output.split('\n').filter((line) => /^\d{4}-\d\d-\d\dT/.test(line));
+    expect(eventLines.map((line) => line.replace(/^\S+\s+/, '').replace(/\s+/g, ' '))).toEqual(
+      expect.arrayContaining([
+        'Order Awaiting Shipment order CLI-5 b***@e***.com backfill',
+        'Order On Hold order CLI-4 e***@e***.com backfill',
+        'Order Shipped order CLI-1 a***@e***.com backfill',
+        'Order Shipped order CLI-2 g***@e***.com backfill',
+        'Order Shipped order CLI-3 a***@e***.com backfill',
+      ]),
+    );
+    expect(eventLines).toHaveLength(5);
+    expect(output).toContain('default  5 events would be sent as backfill');
+    expect(output).toContain('dry run: nothing was sent, enqueued or moved');
+    expect(output).not.toMatch(/lovelace|hopper|turing|dijkstra|liskov/);
+    expect(await queueDepth(aws, aws.queues.history)).toBe(0);
+    expect(await queueDepth(aws, aws.queues.updates)).toBe(0);
+    expect(await cursorItem()).toBeUndefined();
+  });
+
+  it('backfills for real: the snapshots go to the history queue and the cursor moves', async () => {
+    // Act
+    const { code, output } = await cli('backfill', '--days', '3');
+
+    // Assess
+    expect(code).toBe(0);
+    expect(output).toMatch(/^default {2}import \S+ → \S+ · \d+ requests · 8 snapshots enqueued$/m);
+    expect(await queueDepth(aws, aws.queues.history)).toBeGreaterThan(0);
+    expect(await cursorItem()).toBeDefined();
+  });
+
+  it.each([
+    [['backfil', '--days', '3'], 'error: unknown command "backfil"'],
+    [['backfill', '--days', 'three'], 'error: --days must be a whole number of days from 1 to 3650, got "three"'],
+    [['poll', '--verbose'], 'error: unknown flag --verbose'],
+    [['register-webhooks'], 'error: register-webhooks needs --url <deployed base URL>'],
+    [['poll', '--account', 'nobody'], 'error: unknown account "nobody" (configured: default)'],
+    [['register-webhooks', '--url', 'http://api.example.com'], 'error: the base URL must use https (http only on loopback), got http'],
+  ])('exits with 2, the reason and the usage for %j', async (argv, reason) => {
+    // Act
+    const { code, output } = await cli(...argv);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(output.split('\n')[0]).toBe(reason);
+    expect(output).toContain('Usage: shipstation-klaviyo <command> [options]');
+  });
+
+  it('exits with 1 and one line when ShipStation refuses the key', async () => {
+    // Prepare
+    shipStation.expireKey();
+
+    // Act
+    const { code, output } = await cli('register-webhooks', '--url', BASE_URL);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(output).toMatch(/^error: [^\n]*401[^\n]*\n$/);
+  });
+});
