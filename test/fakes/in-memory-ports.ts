@@ -35,6 +35,11 @@ import type {
 
 type Hook<T> = (value: T) => void | Promise<void>;
 
+/** Queues the same scripted failure for the next `times` calls of a fake. */
+function scriptFailures(queue: (() => Error)[], times: number, failure: () => Error): void {
+  for (let i = 0; i < times; i += 1) queue.push(failure);
+}
+
 /** A clock that only moves when told to: `sleep` advances it at once and records how long was asked for. */
 export class FakeClock implements Clock {
   private current: number;
@@ -293,13 +298,13 @@ export class FakeKlaviyoApi implements KlaviyoApi {
 
   /** The next `times` calls are refused for good. */
   rejectNext(status: number, reason: string, times = 1): this {
-    for (let i = 0; i < times; i += 1) this.failures.push(() => new KlaviyoRejectedError(status, reason));
+    scriptFailures(this.failures, times, () => new KlaviyoRejectedError(status, reason));
     return this;
   }
 
   /** The next `times` calls fail in a way worth retrying (5xx, timeout, 429). */
   failTransientlyNext(times = 1, message = 'Klaviyo answered 503'): this {
-    for (let i = 0; i < times; i += 1) this.failures.push(() => new TransientError(message));
+    scriptFailures(this.failures, times, () => new TransientError(message));
     return this;
   }
 
@@ -335,13 +340,13 @@ export class FakeKlaviyoBulkApi implements KlaviyoBulkApi {
 
   /** The next `times` requests are refused for good (one bad event refuses the whole request). */
   rejectNext(status: number, reason: string, times = 1): this {
-    for (let i = 0; i < times; i += 1) this.failures.push(() => new KlaviyoRejectedError(status, reason));
+    scriptFailures(this.failures, times, () => new KlaviyoRejectedError(status, reason));
     return this;
   }
 
   /** The next `times` requests fail in a way worth retrying (5xx, timeout, 429). */
   failTransientlyNext(times = 1, message = 'Klaviyo answered 503'): this {
-    for (let i = 0; i < times; i += 1) this.failures.push(() => new TransientError(message));
+    scriptFailures(this.failures, times, () => new TransientError(message));
     return this;
   }
 

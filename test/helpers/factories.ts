@@ -2,6 +2,7 @@
 // snapshots and events built from them. Each factory returns a fresh object; pass overrides for the case at hand.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { MappingContext } from '../../lib/domain/event-mapping.js';
+import type { KlaviyoEvent } from '../../lib/domain/klaviyo-event.js';
 import type { OrderState } from '../../lib/domain/order-state.js';
 import type { FulfillmentSnapshot, OrderSnapshot, ShipmentSnapshot } from '../../lib/domain/snapshot.js';
 
@@ -297,3 +298,19 @@ export const mappingContext = (overrides: Partial<MappingContext> = {}): Mapping
   now: new Date('2026-07-05T18:00:00.000Z'),
   ...overrides,
 });
+
+/** A historical `Order Shipped` event for order `n` (backfill), as the bulk sender receives it. */
+export function historicalShippedEvent(n: number, overrides: Partial<KlaviyoEvent> = {}): KlaviyoEvent {
+  return {
+    accountId: 'default',
+    metric: 'Order Shipped',
+    time: '2026-04-01T12:00:00.000Z',
+    uniqueId: `ss:default:shipment:${n}:shipped`,
+    value: 34.97,
+    properties: { OrderId: String(n), OrderNumber: `A-${n}`, Items: [{ SKU: 'MUG-BLUE', Quantity: 2 }] },
+    profile: { email: 'jane.doe@example.com', firstName: 'Jane', lastName: 'Doe' },
+    backfill: true,
+    orderId: n,
+    ...overrides,
+  };
+}

@@ -10,6 +10,7 @@ import type { KlaviyoEvent } from '../../lib/domain/klaviyo-event.js';
 import { validateKlaviyoBody } from '../../lib/local/klaviyo-schema.js';
 import { KlaviyoSimulator } from '../../lib/local/simulators/klaviyo-simulator.js';
 import { FakeClock } from '../fakes/in-memory-ports.js';
+import { historicalShippedEvent } from '../helpers/factories.js';
 
 const KEY = 'pk_bulk_test_key';
 const OTHER_KEY = 'pk_bulk_other_key';
@@ -39,19 +40,7 @@ const adapter = (baseUrl = simulator.baseUrl): HttpKlaviyoApi =>
     { revision: REVISION, timeoutMs: 5000 },
   );
 
-/** A historical Order Shipped event for order `n`. */
-const event = (n: number, overrides: Partial<KlaviyoEvent> = {}): KlaviyoEvent => ({
-  accountId: 'default',
-  metric: 'Order Shipped',
-  time: '2026-04-01T12:00:00.000Z',
-  uniqueId: `ss:default:shipment:${n}:shipped`,
-  value: 34.97,
-  properties: { OrderId: String(n), OrderNumber: `A-${n}` },
-  profile: { email: 'jane.doe@example.com', firstName: 'Jane', lastName: 'Doe' },
-  backfill: true,
-  orderId: n,
-  ...overrides,
-});
+const event = historicalShippedEvent;
 
 const john = { email: 'john.roe@example.com' };
 

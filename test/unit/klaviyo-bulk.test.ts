@@ -2,6 +2,7 @@ import { BadInputError } from '../../lib/domain/errors.js';
 import { bulkCreateEventsBody, bulkRequestProblem, planBulkRequests } from '../../lib/domain/klaviyo-bulk.js';
 import { eventAttributes, profileAttributes, type KlaviyoEvent, type KlaviyoProfile } from '../../lib/domain/klaviyo-event.js';
 import { validateKlaviyoBody } from '../../lib/local/klaviyo-schema.js';
+import { historicalShippedEvent } from '../helpers/factories.js';
 
 const JANE: KlaviyoProfile = {
   email: 'jane.doe@example.com',
@@ -12,19 +13,7 @@ const JANE: KlaviyoProfile = {
 };
 const JOHN: KlaviyoProfile = { email: 'john.roe@example.com', firstName: 'John' };
 
-/** A historical Order Shipped event for order `n`; pass overrides for the case at hand. */
-const event = (n: number, overrides: Partial<KlaviyoEvent> = {}): KlaviyoEvent => ({
-  accountId: 'default',
-  metric: 'Order Shipped',
-  time: '2026-04-01T12:00:00.000Z',
-  uniqueId: `ss:default:shipment:${n}:shipped`,
-  value: 34.97,
-  properties: { OrderId: String(n), OrderNumber: `A-${n}`, Items: [{ SKU: 'MUG-BLUE', Quantity: 2 }] },
-  profile: JANE,
-  backfill: true,
-  orderId: n,
-  ...overrides,
-});
+const event = (n: number, overrides: Partial<KlaviyoEvent> = {}): KlaviyoEvent => historicalShippedEvent(n, { profile: JANE, ...overrides });
 
 const events = (count: number, make: (n: number) => KlaviyoEvent = (n) => event(n)): KlaviyoEvent[] => Array.from({ length: count }, (_, i) => make(i + 1));
 const bytesOf = (body: unknown): number => new TextEncoder().encode(JSON.stringify(body)).length;

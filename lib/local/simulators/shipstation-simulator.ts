@@ -1518,7 +1518,8 @@ function deterministicUuid(seed: string): string {
   return [hex.slice(0, 8), hex.slice(8, 12), `5${hex.slice(13, 16)}`, `a${hex.slice(17, 20)}`, hex.slice(20, 32)].join('-');
 }
 
-function seededRandom(seed: number): () => number {
+/** mulberry32: a tiny, fast, seedable PRNG; the same seed always gives the same sequence. */
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return (): number => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -2,7 +2,7 @@
 // the simulator's clock moved to each action, so every createDate / modifyDate / voidDate lies in the past window.
 import { DateTime } from 'luxon';
 import { formatPacificTimestamp, PACIFIC_ZONE } from './pacific.js';
-import type { OrderStatus, ShipStationSimulator, SimShipment } from './shipstation-simulator.js';
+import { seededRandom, type OrderStatus, type ShipStationSimulator, type SimShipment } from './shipstation-simulator.js';
 
 /** The kinds of order life a history mixes; `counts` reports how many orders followed each. */
 export type ShopHistoryCategory =
@@ -214,7 +214,7 @@ export function buildShopHistory(sim: ShipStationSimulator, clock: SettableClock
   if (Number.isNaN(end.getTime())) throw new Error('end must be a valid date');
   const endMs = end.getTime();
   const startMs = endMs - days * DAY;
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
 
   const plans = Array.from({ length: orders }, (_, index) => planOrder(index, orders, startMs, endMs, random));
   for (const transition of dstTransitions(startMs, endMs)) placeAcross(transition, plans, startMs, endMs, random);
@@ -443,14 +443,3 @@ function logUniform(min: number, max: number, random: () => number): number {
   return Math.exp(Math.log(min) + random() * (Math.log(max) - Math.log(min)));
 }
 
-/** mulberry32: a tiny, fast, seedable PRNG; the same seed always gives the same sequence. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
