@@ -1,6 +1,6 @@
 // fetch-resource → fetchResource → ShipStation API → updates queue. Reads what a webhook points at, as snapshots.
 import { BadInputError, CredentialsPausedError, ShipStationCredentialsError } from '../domain/errors.js';
-import type { NotificationMessage } from '../domain/snapshot.js';
+import { inStores, type NotificationMessage } from '../domain/snapshot.js';
 import type { AccountDirectory, CredentialStatusStore, ShipStationApi, UpdateQueue } from '../ports.js';
 
 export interface FetchResourceDeps {
@@ -46,10 +46,12 @@ export function makeFetchResource(deps: FetchResourceDeps): FetchResource {
     }
     // A rejected fulfilment is news about the order (status rejected_fulfillment), never a shipment: should the resource
     // list fulfilment records, they must not become `Order Shipped`.
-    const snapshots = message.resourceType === 'FULFILLMENT_REJECTED' ? fetched.snapshots.filter((s) => s.kind === 'order') : fetched.snapshots;
-    if (snapshots.length < fetched.snapshots.length) {
-      deps.log.warn('shipment and fulfilment records of a rejection ignored', { accountId: account.id, ignored: fetched.snapshots.length - snapshots.length });
+    const relevant = message.resourceType === 'FULFILLMENT_REJECTED' ? fetched.snapshots.filter((s) => s.kind === 'order') : fetched.snapshots;
+    if (relevant.length < fetched.snapshots.length) {
+      deps.log.warn('shipment and fulfilment records of a rejection ignored', { accountId: account.id, ignored: fetched.snapshots.length - relevant.length });
     }
+    // An account limited to some stores: another store's orders and labels belong to another account (or none).
+    const snapshots = relevant.filter((s) => inStores(s, account.storeIds));
     await deps.updates.enqueueAll(snapshots);
     if (fetched.unreadable.length > 0) {
       deps.log.warn('unreadable records in resource', { accountId: account.id, unreadable: fetched.unreadable });

@@ -4,6 +4,7 @@ import { BadInputError, CredentialsPausedError, ShipStationCredentialsError, Tra
 import type { NotificationMessage } from '../../../lib/domain/snapshot.js';
 import { makeFetchResource, UnreadableRecordsError } from '../../../lib/use-cases/fetch-resource.js';
 import {
+  fakeAccount,
   FakeShipStationApi,
   InMemoryCredentialStatusStore,
   InMemoryUpdateQueue,
@@ -14,12 +15,12 @@ import { fulfillmentSnapshot, orderSnapshot, shipmentSnapshot } from '../../help
 
 const CREDENTIALS_LOG = 'shipstation credentials rejected; pausing the account';
 
-function setup() {
+function setup(storeIds?: number[]) {
   const shipStation = new FakeShipStationApi();
   const updates = new InMemoryUpdateQueue();
   const credentials = new InMemoryCredentialStatusStore();
   const log = new RecordingLogger();
-  const fetch = makeFetchResource({ accounts: new StaticAccountDirectory(), shipStation, updates, credentials, log });
+  const fetch = makeFetchResource({ accounts: new StaticAccountDirectory([fakeAccount({ storeIds })]), shipStation, updates, credentials, log });
   return { shipStation, updates, credentials, log, fetch };
 }
 
@@ -45,6 +46,23 @@ describe('fetchResource', () => {
     expect(result).toEqual({ snapshots: 3, requests: 2 });
     expect(updates.snapshots).toEqual(snapshots);
     expect(shipStation.calls).toEqual([{ accountId: 'default', url: 'https://ssapi.shipstation.com/orders?importBatch=abc-123' }]);
+  });
+
+  it('keeps only the orders and labels of the account\'s stores when it has a store filter', async () => {
+    // Prepare
+    const { fetch, shipStation, updates } = setup([310001]);
+    const ours = orderSnapshot({ orderId: 1, storeId: 310001 });
+    const theirs = orderSnapshot({ orderId: 2, storeId: 310002 });
+    const theirLabel = shipmentSnapshot({ orderId: 2, storeId: 310002 });
+    const fulfilment = fulfillmentSnapshot({ orderId: 3 });
+    shipStation.respondWith({ snapshots: [ours, theirs, theirLabel, fulfilment], requests: 1 });
+
+    // Act
+    const result = await fetch(message());
+
+    // Assess
+    expect(updates.snapshots).toEqual([ours, fulfilment]);
+    expect(result.snapshots).toBe(2);
   });
 
   it('waits with CredentialsPausedError and calls no one while the ShipStation key is known to be invalid', async () => {

@@ -1,0 +1,124 @@
+// publishHistory against in-memory ports: bulk sends under Klaviyo's limits, the same dedupe as the live path, a
+// refused request retried event by event, a refused key holding everything, a transient failure releasing claims.
+import { CredentialsPausedError, TransientError } from '../../../lib/domain/errors.js';
+import type { Snapshot } from '../../../lib/domain/snapshot.js';
+import { makePublishHistory } from '../../../lib/use-cases/publish-history.js';
+import {
+  FakeClock,
+  FakeKlaviyoApi,
+  FakeKlaviyoBulkApi,
+  InMemoryCredentialStatusStore,
+  InMemoryEventLedger,
+  InMemoryOrderStateStore,
+  RecordingLogger,
+  StaticAccountDirectory,
+} from '../../fakes/in-memory-ports.js';
+import { orderSnapshot, shipmentSnapshot } from '../../helpers/factories.js';
+
+function setup() {
+  const clock = new FakeClock('2026-07-05T17:00:00.000Z');
+  const ledger = new InMemoryEventLedger();
+  const klaviyo = new FakeKlaviyoApi();
+  const klaviyoBulk = new FakeKlaviyoBulkApi();
+  const credentials = new InMemoryCredentialStatusStore();
+  const publish = makePublishHistory({
+    accounts: new StaticAccountDirectory(),
+    orderStates: new InMemoryOrderStateStore(),
+    ledger,
+    klaviyo,
+    klaviyoBulk,
+    credentials,
+    clock,
+    backfillAfterHours: 24,
+    log: new RecordingLogger(),
+    concurrency: 4,
+  });
+  return { ledger, klaviyo, klaviyoBulk, credentials, publish };
+}
+
+/** `count` orders, each with its label, flagged as history. */
+const history = (count: number): { tag: string; snapshot: Snapshot }[] =>
+  Array.from({ length: count }, (_, i) => [
+    { tag: `m${Math.floor(i / 100)}`, snapshot: orderSnapshot({ orderId: 1000 + i, history: true }) as Snapshot },
+    { tag: `m${Math.floor(i / 100)}`, snapshot: shipmentSnapshot({ orderId: 1000 + i, shipmentId: 5000 + i, history: true }) as Snapshot },
+  ]).flat();
+
+describe('publishHistory', () => {
+  it('sends 1,200 orders and their labels as backfill events in three bulk requests of at most 1,000', async () => {
+    // Prepare
+    const { publish, klaviyoBulk, klaviyo } = setup();
+
+    // Act
+    const outcome = await publish(history(1200));
+
+    // Assess
+    expect(outcome.sent).toHaveLength(2400);
+    expect(outcome.bulkRequests).toBe(3);
+    expect(klaviyoBulk.requests.map((r) => r.events.length)).toEqual([1000, 1000, 400]);
+    expect(klaviyoBulk.events.every((e) => e.backfill)).toBe(true);
+    expect(klaviyo.events).toHaveLength(0);
+    expect(outcome.failed).toEqual([]);
+  });
+
+  it('sends nothing twice when the same history arrives again (overlapping windows, a redelivered batch)', async () => {
+    // Prepare
+    const { publish, klaviyoBulk } = setup();
+    const batch = history(10);
+
+    // Act
+    await publish([...batch, ...batch]);
+    const again = await publish(batch);
+
+    // Assess
+    expect(klaviyoBulk.events).toHaveLength(20);
+    expect(new Set(klaviyoBulk.events.map((e) => e.uniqueId)).size).toBe(20);
+    expect(again.sent).toEqual([]);
+  });
+
+  it('retries a request Klaviyo refused as a whole event by event, so only the bad event is dead-lettered', async () => {
+    // Prepare
+    const { publish, klaviyoBulk, klaviyo, ledger } = setup();
+    klaviyoBulk.rejectNext(400, 'invalid: one event in the request');
+    klaviyo.rejectNext(400, 'time: must not be in the future');
+
+    // Act
+    const outcome = await publish(history(3));
+
+    // Assess
+    expect(klaviyo.events).toHaveLength(5);
+    expect(outcome.deadLettered).toHaveLength(1);
+    const dead = outcome.deadLettered[0] as string;
+    expect(ledger.deadLetterOf('default', dead)?.reason).toBe('time: must not be in the future');
+  });
+
+  it('holds every event when Klaviyo refuses the key: nothing sent, nothing dead-lettered, the key marked invalid', async () => {
+    // Prepare
+    const { publish, klaviyoBulk, credentials, ledger } = setup();
+    klaviyoBulk.rejectNext(401, 'authentication_failed');
+
+    // Act
+    await expect(publish(history(5))).rejects.toBeInstanceOf(CredentialsPausedError);
+
+    // Assess
+    expect(klaviyoBulk.events).toHaveLength(0);
+    expect(ledger.deadLetters.size).toBe(0);
+    expect([...ledger.records.values()].filter((r) => r.status === 'SENT' || r.status === 'DEAD')).toEqual([]);
+    expect(await credentials.isInvalid('default', 'klaviyo', 'kl-fingerprint-1')).toBe(true);
+  });
+
+  it('releases the claims of unsent events when a bulk request fails transiently, so the retried batch sends them once', async () => {
+    // Prepare
+    const { publish, klaviyoBulk } = setup();
+    klaviyoBulk.failTransientlyNext(1);
+    // Orders alone: with their labels, a retried pre-shipment status would rightly be stale once the label is known.
+    const batch = history(8).filter((item) => item.snapshot.kind === 'order');
+
+    // Act
+    await expect(publish(batch)).rejects.toBeInstanceOf(TransientError);
+    const retried = await publish(batch);
+
+    // Assess
+    expect(retried.sent).toHaveLength(8);
+    expect(klaviyoBulk.events).toHaveLength(8);
+  });
+});
