@@ -11,8 +11,8 @@ import { wiring } from '../lib/wiring.js';
 await wiring();
 
 /**
- * Publishes the whole batch together so its events fill bulk requests. A message that does not parse, or whose
- * snapshot failed, is reported alone; a failed bulk send throws, and SQS brings the whole batch back.
+ * Publishes the whole batch together so its events fill bulk requests. A message that does not parse, whose snapshot
+ * failed, or whose account's events could not be sent is reported in batchItemFailures; SQS brings back just those.
  */
 export async function publishHistory(event: SQSEvent): Promise<SQSBatchResponse> {
   const { publishHistory: publish } = await wiring();

@@ -105,8 +105,8 @@ let wired: { wiring: Wiring; document: string | undefined } | undefined;
 
 /**
  * The container's wiring, from process.env and the accounts document. The document is re-read once its cache has
- * aged; a changed document rebuilds the wiring, and a failed re-read keeps the last good one (logged) rather than stop
- * every invocation while Secrets Manager or SSM is unreachable.
+ * aged; a changed document rebuilds the wiring, and a failed re-read or an invalid new document keeps the last good one
+ * (logged) rather than stop every invocation.
  * @throws ConfigurationError naming what is missing (at cold start)
  */
 export async function wiring(): Promise<Wiring> {
@@ -119,8 +119,15 @@ export async function wiring(): Promise<Wiring> {
     logger.warn('accounts document could not be re-read; keeping the last one', { error: error instanceof Error ? error.message : String(error) });
     return wired.wiring;
   }
-  if (wired === undefined || wired.document !== document) {
+  if (wired === undefined) {
     wired = { wiring: buildWiring(loadConfig(process.env, document)), document };
+  } else if (wired.document !== document) {
+    try {
+      wired = { wiring: buildWiring(loadConfig(process.env, document)), document };
+    } catch (error) {
+      // A broken edit of the document must not stop every function: keep serving with the last good one.
+      logger.error('changed accounts document is invalid; keeping the last good one', { error: error instanceof Error ? error.message : String(error) });
+    }
   }
   return wired.wiring;
 }

@@ -25,6 +25,7 @@ export class DynamoDbOrderStateStore implements OrderStateStore {
       shippedAt: item.shippedAt?.S,
       orderNumber: item.orderNumber?.S,
       total: item.total?.N === undefined ? undefined : Number(item.total.N),
+      storeId: item.storeId?.N === undefined ? undefined : Number(item.storeId.N),
       version: Number(item.version?.N ?? '0'),
     };
   }
@@ -40,6 +41,7 @@ export class DynamoDbOrderStateStore implements OrderStateStore {
       shippedAt: optionalS(state.shippedAt),
       orderNumber: optionalS(state.orderNumber),
       total: state.total === undefined ? undefined : { N: String(state.total) },
+      storeId: state.storeId === undefined ? undefined : { N: String(state.storeId) },
       version: { N: String(state.version + 1) },
       expiresAt: expiresAt(this.now(), RETENTION_DAYS),
     };

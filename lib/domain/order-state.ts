@@ -16,6 +16,8 @@ export interface OrderState {
   shippedAt?: string;
   orderNumber?: string;
   total?: number;
+  /** The ShipStation store of the order (a fulfilment has none: an account's store filter reads it here). */
+  storeId?: number;
   /** Optimistic-lock counter for single-item conditional writes. */
   version: number;
 }
@@ -57,10 +59,11 @@ export function decideOrderUpdate(state: OrderState | undefined, snapshot: Order
     shippedAt: state?.shippedAt,
     orderNumber: snapshot.orderNumber ?? state?.orderNumber,
     total: snapshot.total ?? state?.total,
+    storeId: snapshot.storeId ?? state?.storeId,
     version: state?.version ?? 0,
   };
   const changed = state === undefined || state.modifiedAt !== next.modifiedAt || state.status !== next.status ||
-    state.orderNumber !== next.orderNumber || state.total !== next.total;
+    state.orderNumber !== next.orderNumber || state.total !== next.total || state.storeId !== next.storeId;
   return { outcome: 'current', next, status: snapshot.status, statusSince, changed };
 }
 

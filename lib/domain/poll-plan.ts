@@ -89,7 +89,10 @@ export function planWindow(
   now: Date,
   settings: PollSettings,
 ): { mode: PollMode; windowStart: string; windowEnd: string } | undefined {
-  const end = now.getTime() - settings.lagMinutes * MINUTE;
+  // A backfill re-reads history only: it ends at the cursor, so what came after is left to the scheduled poll (sent
+  // live, not as backfill) and the cursor never jumps over a stretch no run has read.
+  const live = now.getTime() - settings.lagMinutes * MINUTE;
+  const end = request.backfillDays !== undefined && request.through !== undefined ? Math.min(live, Date.parse(request.through)) : live;
   const importing = request.backfillDays !== undefined || request.through === undefined;
   const start = importing
     ? now.getTime() - (request.backfillDays ?? settings.importDays) * 1_440 * MINUTE

@@ -39,10 +39,49 @@ const snapshotOrder = (a: Snapshot, b: Snapshot): number => {
  * Publishes a batch of historical snapshots. Each order's snapshots are applied in time order (orders before their
  * labels); events are claimed as they are decided and sent together at the end. A bulk request Klaviyo refuses as a
  * whole (400) is retried event by event, so the one bad event is dead-lettered with its own reason and the others
- * go through; a refused key holds every event (claims released, the batch retried later); a transient failure releases
- * the claims not yet sent and throws, so the batch comes back.
+ * go through. A refused key or a transient failure releases the account's unsent claims and reports that account's
+ * messages as failed (SQS brings them back); other accounts in the batch are not held up.
  */
 export function makePublishHistory(deps: PublishHistoryDeps): PublishHistory {
+  /** Sends one account's claimed events: alone when too big for bulk, else in planned bulk requests. */
+  const sendAccountEvents = async (account: Account, group: Pending[], unsent: Set<Pending>, outcome: HistoryOutcome): Promise<void> => {
+    const sendAlone = async (p: Pending): Promise<void> => {
+      // A key found invalid meanwhile holds the rest (released by the caller) instead of dead-lettering them.
+      if (await deps.credentials.isInvalid(account.id, 'klaviyo', account.klaviyoFingerprint)) throw new CredentialsPausedError(account.id, 'klaviyo');
+      unsent.delete(p);
+      await sendClaimed(deps, account, p.event, p.claimId, outcome);
+    };
+    // An event too large for any bulk request goes alone through Create Event, which settles it (sent or dead-lettered).
+    const alone = group.filter((p) => bulkRequestProblem([p.event]) !== undefined);
+    for (const p of alone) await sendAlone(p);
+    const bulk = group.filter((p) => !alone.includes(p));
+    const claims = new Map(bulk.map((p) => [p.event.uniqueId, p]));
+    for (const chunk of planBulkRequests(bulk.map((p) => p.event))) {
+      const chunkPending = chunk.map((event) => claims.get(event.uniqueId) as Pending);
+      try {
+        await deps.klaviyoBulk.createEvents(account.id, chunk);
+      } catch (error) {
+        if (!(error instanceof KlaviyoRejectedError)) throw error;
+        if (error.isCredentialProblem) {
+          const first = await deps.credentials.markInvalid(account.id, 'klaviyo', account.klaviyoFingerprint, error.reason);
+          if (first) deps.log.error('klaviyo credentials rejected; pausing sends for the account', { accountId: account.id, status: error.status });
+          throw new CredentialsPausedError(account.id, 'klaviyo');
+        }
+        deps.log.warn('bulk request refused; sending its events one by one', { accountId: account.id, events: chunk.length, status: error.status, reason: error.reason });
+        for (const p of chunkPending) await sendAlone(p);
+        continue;
+      }
+      outcome.bulkRequests += 1;
+      // Accepted by Klaviyo: never released again, even if marking one sent fails (its unique_id absorbs a resend).
+      for (const p of chunkPending) unsent.delete(p);
+      await Promise.all(chunkPending.map(async (p) => {
+        await deps.ledger.markSent(account.id, p.event.uniqueId, p.claimId, deps.clock.now());
+        outcome.sent.push(p.event.uniqueId);
+      }));
+      deps.log.info('history events sent in bulk', { accountId: account.id, events: chunk.length });
+    }
+  };
+
   return async (items) => {
     const outcome: HistoryOutcome = { sent: [], deduplicated: [], deadLettered: [], suppressed: [], stale: false, bulkRequests: 0, failed: [] };
     const pending: Pending[] = [];
@@ -84,49 +123,18 @@ export function makePublishHistory(deps: PublishHistoryDeps): PublishHistory {
 
     const byAccount = new Map<string, Pending[]>();
     for (const p of pending) byAccount.set(p.account.id, [...(byAccount.get(p.account.id) ?? []), p]);
-    const unsent = new Set(pending);
-    try {
-      for (const group of byAccount.values()) {
-        const account = (group[0] as Pending).account;
-        // An event too large for any bulk request goes alone through Create Event, which settles it (sent or dead-lettered).
-        const alone = group.filter((p) => bulkRequestProblem([p.event]) !== undefined);
-        for (const p of alone) {
-          unsent.delete(p);
-          await sendClaimed(deps, account, p.event, p.claimId, outcome);
-        }
-        const bulk = group.filter((p) => !alone.includes(p));
-        const claims = new Map(bulk.map((p) => [p.event.uniqueId, p]));
-        for (const chunk of planBulkRequests(bulk.map((p) => p.event))) {
-          const chunkPending = chunk.map((event) => claims.get(event.uniqueId) as Pending);
-          try {
-            await deps.klaviyoBulk.createEvents(account.id, chunk);
-          } catch (error) {
-            if (!(error instanceof KlaviyoRejectedError)) throw error;
-            if (error.isCredentialProblem) {
-              const first = await deps.credentials.markInvalid(account.id, 'klaviyo', account.klaviyoFingerprint, error.reason);
-              if (first) deps.log.error('klaviyo credentials rejected; pausing sends for the account', { accountId: account.id, status: error.status });
-              throw new CredentialsPausedError(account.id, 'klaviyo');
-            }
-            deps.log.warn('bulk request refused; sending its events one by one', { accountId: account.id, events: chunk.length, status: error.status, reason: error.reason });
-            for (const p of chunkPending) {
-              unsent.delete(p);
-              await sendClaimed(deps, account, p.event, p.claimId, outcome);
-            }
-            continue;
-          }
-          outcome.bulkRequests += 1;
-          await Promise.all(chunkPending.map(async (p) => {
-            await deps.ledger.markSent(account.id, p.event.uniqueId, p.claimId, deps.clock.now());
-            unsent.delete(p);
-            outcome.sent.push(p.event.uniqueId);
-          }));
-          deps.log.info('history events sent in bulk', { accountId: account.id, events: chunk.length });
-        }
+    // Each account is sent on its own: one account's refused key or Klaviyo outage fails only its own messages.
+    for (const [accountId, group] of byAccount) {
+      const unsent = new Set(group);
+      try {
+        await sendAccountEvents((group[0] as Pending).account, group, unsent, outcome);
+      } catch (error) {
+        // Whatever was not sent goes back to the ledger as unclaimed, so the retried messages can send it.
+        await Promise.all([...unsent].map((p) => deps.ledger.release(p.account.id, p.event.uniqueId, p.claimId)));
+        const tags = new Set(items.filter((item) => item.snapshot.accountId === accountId).map((item) => item.tag));
+        for (const tag of tags) outcome.failed.push({ tag, error });
+        deps.log.warn('history events of the account not sent; its messages will be retried', { accountId, unsent: unsent.size, error: error instanceof Error ? error.message : String(error) });
       }
-    } catch (error) {
-      // Whatever was not sent goes back to the ledger as unclaimed, so the retried batch can send it.
-      await Promise.all([...unsent].map((p) => deps.ledger.release(p.account.id, p.event.uniqueId, p.claimId)));
-      throw error;
     }
     return outcome;
   };

@@ -173,6 +173,15 @@ export function makeSnapshotPublisher(deps: PublishUpdateDeps, deliver: Deliver)
     voidedEvent: (order: OrderState | undefined) => KlaviyoEvent | undefined,
     outcome: PublishOutcome,
   ): Promise<void> => {
+    if (snapshot.kind === 'fulfillment' && account.storeIds !== undefined) {
+      // V1 fulfilments carry no store id: with a store filter, one is this account's only if its order was seen in an
+      // allowed store (another store's customer must never reach this account's Klaviyo).
+      const known = await deps.orderStates.get(account.id, snapshot.orderId);
+      if (known?.storeId === undefined || !account.storeIds.includes(known.storeId)) {
+        deps.log.info('fulfilment of an order not seen in the account\'s stores; skipped', { accountId: account.id, orderId: snapshot.orderId });
+        return;
+      }
+    }
     const outbound = !snapshot.voided && !(snapshot.kind === 'shipment' && snapshot.isReturnLabel);
     const order = await updateOrderState(account.id, snapshot.orderId, (state) => ({
       write: outbound ? recordShipment(state, snapshot, snapshot.createdAt) : undefined,

@@ -24,6 +24,7 @@ describe('decideOrderUpdate', () => {
         shippedAt: undefined,
         orderNumber: 'A-1001',
         total: 34.97,
+        storeId: 9001,
         version: 0,
       },
     });

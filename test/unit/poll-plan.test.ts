@@ -22,13 +22,20 @@ describe('planWindow', () => {
     expect(window).toEqual({ mode: 'poll', windowStart: '2026-11-25T11:18:00.000Z', windowEnd: '2026-11-25T11:58:00.000Z' });
   });
 
-  it('treats a backfill as an import of the asked days, even when the cursor is set', () => {
+  it('treats a backfill as an import of the asked days that ends at the cursor (later changes are the poll\'s, sent live)', () => {
     // Act
     const window = planWindow({ through: '2026-11-25T11:28:00.000Z', backfillDays: 7 }, new Date('2026-11-25T12:00:00.000Z'), settings);
 
     // Assess
-    expect(window?.mode).toBe('import');
-    expect(window?.windowStart).toBe('2026-11-18T12:00:00.000Z');
+    expect(window).toEqual({ mode: 'import', windowStart: '2026-11-18T12:00:00.000Z', windowEnd: '2026-11-25T11:28:00.000Z' });
+  });
+
+  it('has nothing to backfill when the cursor is older than the days asked (the scheduled poll reads that stretch)', () => {
+    // Act
+    const window = planWindow({ through: '2026-11-10T00:00:00.000Z', backfillDays: 3 }, new Date('2026-11-25T12:00:00.000Z'), settings);
+
+    // Assess
+    expect(window).toBeUndefined();
   });
 
   it('has nothing to do when the cursor is already at now minus the lag', () => {

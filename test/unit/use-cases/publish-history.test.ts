@@ -1,9 +1,11 @@
 // publishHistory against in-memory ports: bulk sends under Klaviyo's limits, the same dedupe as the live path, a
-// refused request retried event by event, a refused key holding everything, a transient failure releasing claims.
+// refused request retried event by event, a refused key holding everything, a transient failure releasing claims, and
+// one account's failure never holding up another's events.
 import { CredentialsPausedError, TransientError } from '../../../lib/domain/errors.js';
 import type { Snapshot } from '../../../lib/domain/snapshot.js';
 import { makePublishHistory } from '../../../lib/use-cases/publish-history.js';
 import {
+  fakeAccount,
   FakeClock,
   FakeKlaviyoApi,
   FakeKlaviyoBulkApi,
@@ -44,6 +46,35 @@ const history = (count: number): { tag: string; snapshot: Snapshot }[] =>
   ]).flat();
 
 describe('publishHistory', () => {
+  it('sends one account\'s events while another account\'s key is refused, and fails only the refused account\'s messages', async () => {
+    // Prepare
+    const clock = new FakeClock('2026-07-05T17:00:00.000Z');
+    const klaviyoBulk = new FakeKlaviyoBulkApi();
+    const credentials = new InMemoryCredentialStatusStore();
+    await credentials.markInvalid('broken', 'klaviyo', 'kl-broken', 'revoked');
+    const publish = makePublishHistory({
+      accounts: new StaticAccountDirectory([fakeAccount(), fakeAccount({ id: 'broken', klaviyoFingerprint: 'kl-broken', webhookToken: 'another-webhook-token-of-32-chars' })]),
+      orderStates: new InMemoryOrderStateStore(),
+      ledger: new InMemoryEventLedger(),
+      klaviyo: new FakeKlaviyoApi(),
+      klaviyoBulk,
+      credentials,
+      clock,
+      backfillAfterHours: 24,
+      log: new RecordingLogger(),
+      concurrency: 2,
+    });
+    const broken = history(2).map((item) => ({ tag: 'broken-message', snapshot: { ...item.snapshot, accountId: 'broken' } }));
+
+    // Act
+    const outcome = await publish([...history(3), ...broken]);
+
+    // Assess
+    expect(klaviyoBulk.requests.map((r) => r.accountId)).toEqual(['default']);
+    expect(klaviyoBulk.events).toHaveLength(6);
+    expect([...new Set(outcome.failed.map((f) => f.tag))]).toEqual(['broken-message']);
+  });
+
   it('sends 1,200 orders and their labels as backfill events in three bulk requests of at most 1,000', async () => {
     // Prepare
     const { publish, klaviyoBulk, klaviyo } = setup();
@@ -97,13 +128,15 @@ describe('publishHistory', () => {
     klaviyoBulk.rejectNext(401, 'authentication_failed');
 
     // Act
-    await expect(publish(history(5))).rejects.toBeInstanceOf(CredentialsPausedError);
+    const outcome = await publish(history(5));
 
     // Assess
     expect(klaviyoBulk.events).toHaveLength(0);
     expect(ledger.deadLetters.size).toBe(0);
     expect([...ledger.records.values()].filter((r) => r.status === 'SENT' || r.status === 'DEAD')).toEqual([]);
     expect(await credentials.isInvalid('default', 'klaviyo', 'kl-fingerprint-1')).toBe(true);
+    expect(new Set(outcome.failed.map((f) => f.tag))).toEqual(new Set(['m0']));
+    expect(outcome.failed.every((f) => f.error instanceof CredentialsPausedError)).toBe(true);
   });
 
   it('releases the claims of unsent events when a bulk request fails transiently, so the retried batch sends them once', async () => {
@@ -114,10 +147,11 @@ describe('publishHistory', () => {
     const batch = history(8).filter((item) => item.snapshot.kind === 'order');
 
     // Act
-    await expect(publish(batch)).rejects.toBeInstanceOf(TransientError);
+    const failed = await publish(batch);
     const retried = await publish(batch);
 
     // Assess
+    expect(failed.failed.every((f) => f.error instanceof TransientError)).toBe(true);
     expect(retried.sent).toHaveLength(8);
     expect(klaviyoBulk.events).toHaveLength(8);
   });

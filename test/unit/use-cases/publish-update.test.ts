@@ -5,6 +5,7 @@ import { createEventBody } from '../../../lib/domain/klaviyo-event.js';
 import type { DeadLetter } from '../../../lib/ports.js';
 import { makePublishUpdate, type PublishOutcome, type PublishUpdate } from '../../../lib/use-cases/publish-update.js';
 import {
+  fakeAccount,
   FakeClock,
   FakeKlaviyoApi,
   InMemoryCredentialStatusStore,
@@ -23,7 +24,7 @@ const VOIDED_AT = '2026-07-05T16:30:00.000Z';
 const CREDENTIALS_LOG = 'klaviyo credentials rejected; pausing sends for the account';
 
 /** All ports in memory; "now" is 23 h 40 min after the factories' order was last modified, so nothing is backfill. */
-function setup(options: { backfillAfterHours?: number } = {}) {
+function setup(options: { backfillAfterHours?: number; storeIds?: number[] } = {}) {
   const clock = new FakeClock('2026-07-05T17:00:00.000Z');
   const ledger = new InMemoryEventLedger({ leaseMs: 120_000 });
   const orderStates = new InMemoryOrderStateStore();
@@ -31,7 +32,7 @@ function setup(options: { backfillAfterHours?: number } = {}) {
   const credentials = new InMemoryCredentialStatusStore();
   const log = new RecordingLogger();
   const publish: PublishUpdate = makePublishUpdate({
-    accounts: new StaticAccountDirectory(),
+    accounts: new StaticAccountDirectory([fakeAccount({ storeIds: options.storeIds })]),
     orderStates,
     ledger,
     klaviyo,
@@ -517,5 +518,23 @@ describe('publishUpdate', () => {
       await expect(result).rejects.toThrow(BadInputError);
       expect(ledger.records.size).toBe(0);
     });
+  });
+});
+
+describe('publishUpdate with a store filter', () => {
+  it('sends a fulfilment\'s Order Shipped only when its order was seen in one of the account\'s stores', async () => {
+    // Prepare
+    const { publish, klaviyo } = setup({ storeIds: [9001] });
+    await publish(orderSnapshot({ orderId: 1, storeId: 9001 }));
+    await publish(orderSnapshot({ orderId: 2, storeId: 9002 }));
+
+    // Act
+    await publish(fulfillmentSnapshot({ orderId: 1, fulfillmentId: 71 }));
+    await publish(fulfillmentSnapshot({ orderId: 2, fulfillmentId: 72 }));
+    await publish(fulfillmentSnapshot({ orderId: 3, fulfillmentId: 73 }));
+
+    // Assess
+    const shipped = klaviyo.events.filter((e) => e.metric === 'Order Shipped').map((e) => e.uniqueId);
+    expect(shipped).toEqual(['ss:default:fulfillment:71:shipped']);
   });
 });
