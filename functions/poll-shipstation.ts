@@ -10,8 +10,11 @@ import { wiring } from '../lib/wiring.js';
 // Cold start: fail fast on bad configuration, and warm the clients.
 await wiring();
 
-/** Stop a run this long before the Lambda deadline: one more page (retries included) must fit, and the checkpoint. */
-const RESERVE_MS = 60_000;
+/**
+ * Stop a run this long before the Lambda deadline: one more page must fit, at its worst (a budget wait of up to 65 s,
+ * four attempts of 10 s with backoff), plus the enqueue and the checkpoint.
+ */
+const RESERVE_MS = 150_000;
 
 /** Polls each account job; a run that stops early is continued by a new job, a failed one is retried by SQS. */
 export async function pollShipStation(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {

@@ -110,8 +110,9 @@ async function pollToEnd(s: Session, pollAccount: PollAccount, account: Account,
       finished.push(...outcome.runs.filter((r) => r.done));
       const open = outcome.runs.find((r) => !r.done);
       if (outcome.status !== 'continue') return { status: outcome.status, runs: open === undefined ? finished : [...finished, open] };
-      // Continue the interrupted run only (a 'cli' job would start another backfill once it completes).
-      reason = 'continue';
+      // Once the asked run has started, continue it only (a 'cli' job would start another backfill once it completes);
+      // until then (an earlier run was resumed first) keep asking for it.
+      if (outcome.jobStarted) reason = 'continue';
       stalls = open !== undefined && open.requests > lastRequests ? 0 : stalls + 1;
       lastRequests = open?.requests ?? lastRequests;
       if (stalls >= MAX_STALLS) return { status: 'stalled', runs: open === undefined ? finished : [...finished, open] };

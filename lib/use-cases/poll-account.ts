@@ -31,11 +31,15 @@ export interface PollAccountDeps {
   };
 }
 
-/** What one invocation did for one account. */
-export type PollOutcome =
+/**
+ * What one invocation did for one account. `jobStarted` says whether the run the job asked for was started (or had
+ * nothing to do): false when the invocation only resumed an earlier run, so the job is still to be done.
+ */
+export type PollOutcome = (
   | { status: 'completed'; runs: RunSummary[] }
   | { status: 'continue'; runs: RunSummary[]; delaySeconds: number; reason: string }
-  | { status: 'busy' | 'paused' | 'lease-lost'; runs: RunSummary[] };
+  | { status: 'busy' | 'paused' | 'lease-lost'; runs: RunSummary[] }
+) & { jobStarted: boolean };
 
 export interface RunSummary {
   mode: PollMode;
@@ -59,6 +63,8 @@ export interface PollLimits {
 export type PollAccount = (job: PollJob, limits: PollLimits) => Promise<PollOutcome>;
 
 const HOUR = 3_600_000;
+/** A snapshot must fit one SQS message (256 KB) with room for the envelope. */
+const MAX_SNAPSHOT_BYTES = 240_000;
 
 /** The ShipStation query of one page: Pacific-time bounds, oldest first, the largest page. */
 export function pageQuery(stream: PollStream, run: PollProgress, account: Account): Record<string, string> {
@@ -90,7 +96,22 @@ export function makePollAccount(deps: PollAccountDeps): PollAccount {
   const { settings, clock } = deps;
 
   const enqueue = async (account: Account, run: PollProgress, snapshots: Snapshot[]): Promise<number> => {
-    const kept = snapshots.filter((s) => inStores(s, account.storeIds));
+    const encoder = new TextEncoder();
+    const oversized = snapshots.filter((s) => encoder.encode(JSON.stringify(s)).length > MAX_SNAPSHOT_BYTES);
+    for (const s of oversized) {
+      // Bigger than a queue message: dead-lettered with the reason, so the cursor can move on without losing it.
+      await deps.ledger.deadLetter({
+        accountId: account.id,
+        uniqueId: `ss:${account.id}:oversized:${s.kind}:${s.orderId}:${changedAt(s)}`,
+        metric: '(oversized record)',
+        orderId: s.orderId,
+        reason: `the ${s.kind} record is larger than an SQS message allows (${MAX_SNAPSHOT_BYTES} bytes)`,
+        body: { kind: s.kind, orderId: s.orderId, orderNumber: s.orderNumber, changedAt: changedAt(s) },
+        at: clock.now().toISOString(),
+      });
+      deps.log.error('oversized record dead-lettered', { accountId: account.id, orderId: s.orderId, kind: s.kind });
+    }
+    const kept = snapshots.filter((s) => inStores(s, account.storeIds) && !oversized.includes(s));
     if (run.mode === 'import') {
       await deps.history.enqueueAll(kept.map((s) => ({ ...s, history: true as const })));
       return kept.length;
@@ -109,15 +130,16 @@ export function makePollAccount(deps: PollAccountDeps): PollAccount {
     const owner = deps.newRunId();
     const runs: RunSummary[] = [];
     const ids = { accountId: account.id };
+    let jobStarted = job.reason === 'continue';
     if (await deps.credentials.isInvalid(account.id, 'shipstation', account.shipStationFingerprint)) {
       deps.log.warn('poll skipped: shipstation credentials are marked invalid', ids);
-      return { status: 'paused', runs };
+      return { status: 'paused', runs, jobStarted };
     }
     let leaseUntil = clock.now().getTime() + settings.leaseMs;
     const acquired = await deps.cursors.acquire(account.id, owner, new Date(leaseUntil), clock.now());
     if (acquired === undefined) {
       deps.log.info('poll skipped: another run holds the account', ids);
-      return { status: 'busy', runs };
+      return { status: 'busy', runs, jobStarted };
     }
     const cursor: PollCursor = acquired;
     /** Extends the lease when half of it is spent (a long CLI backfill outlives one lease). */
@@ -137,6 +159,7 @@ export function makePollAccount(deps: PollAccountDeps): PollAccount {
           if (wanted === undefined) break;
           const window = planWindow({ through: cursor.through, backfillDays: wanted.backfillDays }, clock.now(), { ...settings, importDays: account.importDays ?? settings.importDays });
           wanted = undefined;
+          jobStarted = true;
           if (window === undefined) break;
           cursor.run = { runId: owner, ...window, stream: 0, position: { from: window.windowStart, page: 1 }, startedAt: clock.now().toISOString(), requests: 0, enqueued: 0 };
           await deps.cursors.save(cursor, owner);
@@ -149,7 +172,7 @@ export function makePollAccount(deps: PollAccountDeps): PollAccount {
           if (limits.timeLeftMs() < limits.reserveMs) {
             runs.push(summary(run, false));
             deps.log.info('poll run paused for time; it continues in the next invocation', { ...ids, stream: stream.name, page: run.position.page });
-            return { status: 'continue', runs, delaySeconds: 0, reason: 'time' };
+            return { status: 'continue', runs, jobStarted, delaySeconds: 0, reason: 'time' };
           }
           await renewLease();
           let page;
@@ -160,12 +183,12 @@ export function makePollAccount(deps: PollAccountDeps): PollAccount {
               const first = await deps.credentials.markInvalid(account.id, 'shipstation', account.shipStationFingerprint, error.message);
               if (first) deps.log.error('shipstation credentials rejected; pausing the account', ids);
               runs.push(summary(run, false));
-              return { status: 'paused', runs };
+              return { status: 'paused', runs, jobStarted };
             }
             if (error instanceof TransientError) {
               runs.push(summary(run, false));
               deps.log.warn('poll run interrupted; it continues later from its checkpoint', { ...ids, stream: stream.name, reason: error.message });
-              return { status: 'continue', runs, delaySeconds: Math.max(1, error.retryAfterSeconds ?? 30), reason: error.message };
+              return { status: 'continue', runs, jobStarted, delaySeconds: Math.max(1, error.retryAfterSeconds ?? 30), reason: error.message };
             }
             throw error;
           }
@@ -202,15 +225,18 @@ export function makePollAccount(deps: PollAccountDeps): PollAccount {
         runs.push(summary(run, true));
         deps.log.info('poll run completed', { ...ids, mode: run.mode, requests: run.requests, enqueued: run.enqueued, through: cursor.through });
       }
-      return { status: 'completed', runs };
+      return { status: 'completed', runs, jobStarted };
     } catch (error) {
       if (error instanceof LeaseLostError) {
         deps.log.warn('poll run lost its lease; another run continues from the checkpoint', ids);
-        return { status: 'lease-lost', runs };
+        return { status: 'lease-lost', runs, jobStarted };
       }
       throw error;
     } finally {
-      await deps.cursors.release(account.id, owner);
+      // The lease runs out by itself; a failed release must not hide what happened in the run.
+      await deps.cursors.release(account.id, owner).catch((error: unknown) => {
+        deps.log.warn('poll lease not released; it expires by itself', { ...ids, error: error instanceof Error ? error.message : String(error) });
+      });
     }
   };
 }
@@ -224,7 +250,8 @@ export type RunPollJob = (job: PollJob, limits: PollLimits) => Promise<PollOutco
 export function makeRunPollJob(deps: { pollAccount: PollAccount; pollJobs: PollJobQueue }): RunPollJob {
   return async (job, limits) => {
     const outcome = await deps.pollAccount(job, limits);
-    if (outcome.status === 'continue') await deps.pollJobs.enqueue([{ accountId: job.accountId, reason: 'continue' }], outcome.delaySeconds);
+    // Until the asked run has started (an earlier run was resumed first), the continuation carries the job itself.
+    if (outcome.status === 'continue') await deps.pollJobs.enqueue([outcome.jobStarted ? { accountId: job.accountId, reason: 'continue' } : job], outcome.delaySeconds);
     return outcome;
   };
 }

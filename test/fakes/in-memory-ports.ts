@@ -1,7 +1,7 @@
 // In-memory fakes of the ports in lib/ports.ts for unit tests of the use cases: no network, no DynamoDB, no timers.
 // The ledger and the order state store mirror the conditional writes of their DynamoDB adapters exactly, so a test that
 // passes here says something about production; every fake keeps what it was asked to do for the test to inspect.
-import { BadInputError, KlaviyoRejectedError, TransientError } from '../../lib/domain/errors.js';
+import { BadInputError, KlaviyoRejectedError, LeaseLostError, TransientError } from '../../lib/domain/errors.js';
 import { bulkRequestProblem, KLAVIYO_BULK_LIMITS, type BulkLimits } from '../../lib/domain/klaviyo-bulk.js';
 import type { KlaviyoEvent } from '../../lib/domain/klaviyo-event.js';
 import type { OrderState } from '../../lib/domain/order-state.js';
@@ -23,6 +23,10 @@ import type {
   NotificationQueue,
   ObservedRate,
   OrderStateStore,
+  PollCursor,
+  PollCursorStore,
+  PollJob,
+  PollJobQueue,
   RateBudget,
   RateGrant,
   ShipStationApi,
@@ -546,5 +550,41 @@ export class InMemoryRateBudget implements RateBudget {
       state.windowEnd = serverEnd;
     }
     this.budgets.set(keyFingerprint, state);
+  }
+}
+
+/** The poll cursor with its lease, as DynamoDbPollCursorStore keeps it (conditional on the lease's owner). */
+export class InMemoryPollCursorStore implements PollCursorStore {
+  readonly cursors = new Map<string, PollCursor>();
+  private readonly leases = new Map<string, { owner: string; until: number }>();
+
+  async get(accountId: string): Promise<PollCursor | undefined> {
+    const cursor = this.cursors.get(accountId);
+    return cursor === undefined ? undefined : structuredClone(cursor);
+  }
+
+  async acquire(accountId: string, owner: string, until: Date, now: Date): Promise<PollCursor | undefined> {
+    const lease = this.leases.get(accountId);
+    if (lease !== undefined && lease.until > now.getTime() && lease.owner !== owner) return undefined;
+    this.leases.set(accountId, { owner, until: until.getTime() });
+    return structuredClone(this.cursors.get(accountId) ?? { accountId });
+  }
+
+  async save(cursor: PollCursor, owner: string): Promise<void> {
+    if (this.leases.get(cursor.accountId)?.owner !== owner) throw new LeaseLostError(cursor.accountId);
+    this.cursors.set(cursor.accountId, structuredClone(cursor));
+  }
+
+  async release(accountId: string, owner: string): Promise<void> {
+    if (this.leases.get(accountId)?.owner === owner) this.leases.delete(accountId);
+  }
+}
+
+/** Poll jobs as queued, with their delay. */
+export class InMemoryPollJobQueue implements PollJobQueue {
+  readonly jobs: { job: PollJob; delaySeconds?: number }[] = [];
+
+  async enqueue(jobs: PollJob[], delaySeconds?: number): Promise<void> {
+    this.jobs.push(...jobs.map((job) => ({ job: structuredClone(job), delaySeconds })));
   }
 }
