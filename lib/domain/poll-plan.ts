@@ -63,6 +63,10 @@ export const pollProgressSchema = z.object({
   startedAt: z.string(),
   requests: z.number().int().min(0),
   enqueued: z.number().int().min(0),
+  /** The one continuation job allowed to resume this run; older ones find another id and stop (no parallel chains). */
+  continuation: z.string().optional(),
+  /** Transient failures in a row at the current position; past a limit the job fails, so the DLQ and alarms see it. */
+  failures: z.number().int().min(0).optional(),
 });
 export type PollProgress = z.infer<typeof pollProgressSchema>;
 
@@ -133,5 +137,7 @@ export const pollJobSchema = z.object({
   /** Days to re-import with backfill; absent for the scheduled poll. */
   backfillDays: z.number().int().min(1).max(3650).optional(),
   reason: z.enum(['schedule', 'continue', 'cli']),
+  /** For `continue`: the id the run expects (see PollProgress.continuation). */
+  continuation: z.string().optional(),
 });
 export type PollJob = z.infer<typeof pollJobSchema>;

@@ -37,7 +37,7 @@ export interface PollAccountDeps {
  */
 export type PollOutcome = (
   | { status: 'completed'; runs: RunSummary[] }
-  | { status: 'continue'; runs: RunSummary[]; delaySeconds: number; reason: string }
+  | { status: 'continue'; runs: RunSummary[]; delaySeconds: number; reason: string; continuation: string }
   | { status: 'busy' | 'paused' | 'lease-lost'; runs: RunSummary[] }
 ) & { jobStarted: boolean };
 
@@ -65,6 +65,8 @@ export type PollAccount = (job: PollJob, limits: PollLimits) => Promise<PollOutc
 const HOUR = 3_600_000;
 /** A snapshot must fit one SQS message (256 KB) with room for the envelope. */
 const MAX_SNAPSHOT_BYTES = 240_000;
+/** Transient failures in a row at one page before a poll job fails instead of continuing (about 5 minutes of 30 s waits). */
+const MAX_FAILURES_IN_A_ROW = 10;
 
 /** The ShipStation query of one page: Pacific-time bounds, oldest first, the largest page. */
 export function pageQuery(stream: PollStream, run: PollProgress, account: Account): Record<string, string> {
@@ -142,6 +144,18 @@ export function makePollAccount(deps: PollAccountDeps): PollAccount {
       return { status: 'busy', runs, jobStarted };
     }
     const cursor: PollCursor = acquired;
+    if (job.reason === 'continue' && job.continuation !== undefined && cursor.run?.continuation !== job.continuation) {
+      // A newer continuation (or a scheduled job) has taken this run over: only one chain may drive it.
+      deps.log.info('poll continuation superseded; nothing to do', ids);
+      await deps.cursors.release(account.id, owner);
+      return { status: 'busy', runs, jobStarted };
+    }
+    /** Checkpoints the run with a fresh continuation id, which the job continuing it must carry. */
+    const handOver = async (run: PollProgress): Promise<string> => {
+      run.continuation = deps.newRunId();
+      await deps.cursors.save(cursor, owner);
+      return run.continuation;
+    };
     /** Extends the lease when half of it is spent (a long CLI backfill outlives one lease). */
     const renewLease = async (): Promise<void> => {
       if (leaseUntil - clock.now().getTime() > settings.leaseMs / 2) return;
@@ -172,7 +186,7 @@ export function makePollAccount(deps: PollAccountDeps): PollAccount {
           if (limits.timeLeftMs() < limits.reserveMs) {
             runs.push(summary(run, false));
             deps.log.info('poll run paused for time; it continues in the next invocation', { ...ids, stream: stream.name, page: run.position.page });
-            return { status: 'continue', runs, jobStarted, delaySeconds: 0, reason: 'time' };
+            return { status: 'continue', runs, jobStarted, delaySeconds: 0, reason: 'time', continuation: await handOver(run) };
           }
           await renewLease();
           let page;
@@ -186,12 +200,19 @@ export function makePollAccount(deps: PollAccountDeps): PollAccount {
               return { status: 'paused', runs, jobStarted };
             }
             if (error instanceof TransientError) {
+              run.failures = (run.failures ?? 0) + 1;
+              if (run.failures > MAX_FAILURES_IN_A_ROW) {
+                await deps.cursors.save(cursor, owner);
+                deps.log.error('poll run keeps failing at the same page; the job fails so its DLQ shows it', { ...ids, stream: stream.name, failures: run.failures, reason: error.message });
+                throw error;
+              }
               runs.push(summary(run, false));
               deps.log.warn('poll run interrupted; it continues later from its checkpoint', { ...ids, stream: stream.name, reason: error.message });
-              return { status: 'continue', runs, jobStarted, delaySeconds: Math.max(1, error.retryAfterSeconds ?? 30), reason: error.message };
+              return { status: 'continue', runs, jobStarted, delaySeconds: Math.max(1, error.retryAfterSeconds ?? 30), reason: error.message, continuation: await handOver(run) };
             }
             throw error;
           }
+          run.failures = undefined;
           run.enqueued += await enqueue(account, run, page.snapshots);
           run.requests += page.requests;
           for (const bad of page.unreadable) {
@@ -251,7 +272,10 @@ export function makeRunPollJob(deps: { pollAccount: PollAccount; pollJobs: PollJ
   return async (job, limits) => {
     const outcome = await deps.pollAccount(job, limits);
     // Until the asked run has started (an earlier run was resumed first), the continuation carries the job itself.
-    if (outcome.status === 'continue') await deps.pollJobs.enqueue([outcome.jobStarted ? { accountId: job.accountId, reason: 'continue' } : job], outcome.delaySeconds);
+    if (outcome.status === 'continue') {
+      const next: PollJob = outcome.jobStarted ? { accountId: job.accountId, reason: 'continue', continuation: outcome.continuation } : job;
+      await deps.pollJobs.enqueue([next], outcome.delaySeconds);
+    }
     return outcome;
   };
 }

@@ -118,4 +118,42 @@ describe('pollAccount', () => {
     expect(await credentials.isInvalid('default', 'shipstation', 'ss-fingerprint-1')).toBe(true);
     expect((await cursors.get('default'))?.through).toBeUndefined();
   });
+
+  it('lets only the newest continuation drive a run: an older chain\'s job stops without a request', async () => {
+    // Prepare: a run interrupted twice (two continuation jobs queued), e.g. once by a schedule job that resumed it.
+    const { runPollJob, shipStation, pollJobs } = setup();
+    shipStation.failNext(new TransientError('HTTP 503'), 2);
+    await runPollJob(job(), limits);
+    const older = pollJobs.jobs[0]?.job as PollJob;
+    await runPollJob(job(), limits);
+    const newer = pollJobs.jobs[1]?.job as PollJob;
+    const requestsBefore = shipStation.listCalls.length;
+
+    // Act
+    const stale = await runPollJob(older, limits);
+    const current = await runPollJob(newer, limits);
+
+    // Assess: the second (scheduled) job resumed the import and re-queued itself, as its own poll had not started yet;
+    // the older continuation stops at once; the newer job finishes the import (3 lists) and then polls (4 lists).
+    expect(older).toMatchObject({ reason: 'continue', continuation: expect.any(String) });
+    expect(newer).toEqual({ accountId: 'default', reason: 'schedule' });
+    expect(stale.status).toBe('busy');
+    expect(current).toMatchObject({ status: 'completed', runs: [{ mode: 'import', done: true }, { mode: 'poll', done: true }] });
+    expect(shipStation.listCalls.length - requestsBefore).toBe(7);
+  });
+
+  it('fails the job once a page has failed transiently ten times in a row, so the DLQ shows a stuck account', async () => {
+    // Prepare
+    const { pollAccount, shipStation } = setup();
+    shipStation.failNext(new TransientError('HTTP 503'), 11);
+
+    // Act
+    const outcomes = [(await pollAccount(job(), limits)).status];
+    for (let i = 0; i < 9; i += 1) outcomes.push((await pollAccount(job({ reason: 'continue' }), limits)).status);
+    const eleventh = pollAccount(job({ reason: 'continue' }), limits);
+
+    // Assess
+    expect(outcomes).toEqual(Array.from({ length: 10 }, () => 'continue'));
+    await expect(eleventh).rejects.toBeInstanceOf(TransientError);
+  });
 });
