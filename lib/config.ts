@@ -83,8 +83,8 @@ const serviceSchema = z.object({
   SHIPSTATION_REQUESTS_PER_MINUTE: z.coerce
     .number({ error: 'SHIPSTATION_REQUESTS_PER_MINUTE must be a number' })
     .int()
-    .min(1, 'SHIPSTATION_REQUESTS_PER_MINUTE must be from 1 to 40')
-    .max(40, 'SHIPSTATION_REQUESTS_PER_MINUTE must be from 1 to 40')
+    .min(1, 'SHIPSTATION_REQUESTS_PER_MINUTE must be 1 or more')
+    // Above 40 only matters against a simulator: the budget never exceeds the X-Rate-Limit-Limit ShipStation reports.
     .default(40),
 });
 

@@ -113,6 +113,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         KLAVIYO_PRIVATE_KEY: SIMULATED_CREDENTIALS.klaviyoKey,
         KLAVIYO_BASE_URL: klaviyo.baseUrl,
         WEBHOOK_TOKEN: userEnv.WEBHOOK_TOKEN ?? randomBytes(18).toString('base64url'),
+        // The service's budget follows the simulator's limit (a benchmark lifts both).
+        ...(options.shipStationRateLimitPerMinute === undefined ? {} : { SHIPSTATION_REQUESTS_PER_MINUTE: String(options.shipStationRateLimitPerMinute) }),
       });
     } else if (!accountsDocument && userEnv.WEBHOOK_TOKEN === undefined) {
       accountEnv.WEBHOOK_TOKEN = randomBytes(18).toString('base64url');
