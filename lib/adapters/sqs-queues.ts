@@ -2,6 +2,7 @@
 // entries SQS reports as failed are retried, and anything still failing throws so the caller's message is retried.
 import { SendMessageBatchCommand, SendMessageCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
 import { BadInputError, TransientError } from '../domain/errors.js';
+import { groupBy } from '../domain/group-by.js';
 import type { HistoryMessage, NotificationMessage, Snapshot } from '../domain/snapshot.js';
 import type { HistoryQueue, NotificationQueue, PollJob, PollJobQueue, UpdateQueue } from '../ports.js';
 
@@ -97,9 +98,7 @@ export class SqsHistoryQueue implements HistoryQueue {
   constructor(private readonly client: SQSClient, private readonly queueUrl: string) {}
 
   async enqueueAll(snapshots: Snapshot[]): Promise<void> {
-    const byAccount = new Map<string, Snapshot[]>();
-    for (const s of snapshots) byAccount.set(s.accountId, [...(byAccount.get(s.accountId) ?? []), s]);
-    const entries = [...byAccount].flatMap(([accountId, list]) => packHistory(accountId, list).map((body) => ({ body, accountId })));
+    const entries = [...groupBy(snapshots, (s) => s.accountId)].flatMap(([accountId, list]) => packHistory(accountId, list).map((body) => ({ body, accountId })));
     await sendAll(this.client, this.queueUrl, entries);
   }
 }

@@ -2,6 +2,7 @@
 // Historical snapshots (import, backfill, catch-up) go through the same state, stale and dedupe rules as live ones;
 // only the sending differs: the claimed events of a whole batch leave in as few bulk requests as Klaviyo's limits allow.
 import { CredentialsPausedError, KlaviyoRejectedError } from '../domain/errors.js';
+import { groupBy } from '../domain/group-by.js';
 import { bulkRequestProblem, planBulkRequests } from '../domain/klaviyo-bulk.js';
 import type { KlaviyoEvent } from '../domain/klaviyo-event.js';
 import type { Snapshot } from '../domain/snapshot.js';
@@ -98,11 +99,7 @@ export function makePublishHistory(deps: PublishHistoryDeps): PublishHistory {
       pending.push({ account, event, claimId });
     });
 
-    const byOrder = new Map<string, { tag: string; snapshot: Snapshot }[]>();
-    for (const item of items) {
-      const key = `${item.snapshot.accountId}\u0000${item.snapshot.orderId}`;
-      byOrder.set(key, [...(byOrder.get(key) ?? []), item]);
-    }
+    const byOrder = groupBy(items, (item) => `${item.snapshot.accountId}\u0000${item.snapshot.orderId}`);
     const groups = [...byOrder.values()].map((group) => group.sort((a, b) => snapshotOrder(a.snapshot, b.snapshot)));
     const work = async (): Promise<void> => {
       for (let group = groups.shift(); group !== undefined; group = groups.shift()) {
@@ -121,8 +118,7 @@ export function makePublishHistory(deps: PublishHistoryDeps): PublishHistory {
     };
     await Promise.all(Array.from({ length: Math.max(1, deps.concurrency) }, work));
 
-    const byAccount = new Map<string, Pending[]>();
-    for (const p of pending) byAccount.set(p.account.id, [...(byAccount.get(p.account.id) ?? []), p]);
+    const byAccount = groupBy(pending, (p) => p.account.id);
     // Each account is sent on its own: one account's refused key or Klaviyo outage fails only its own messages.
     for (const [accountId, group] of byAccount) {
       const unsent = new Set(group);

@@ -39,9 +39,21 @@ import type {
 
 type Hook<T> = (value: T) => void | Promise<void>;
 
-/** Queues the same scripted failure for the next `times` calls of a fake. */
-function scriptFailures(queue: (() => Error)[], times: number, failure: () => Error): void {
-  for (let i = 0; i < times; i += 1) queue.push(failure);
+/** Failures a Klaviyo fake is told to answer its next calls with (one call or one bulk request each). */
+abstract class ScriptedKlaviyoFailures {
+  protected readonly failures: (() => Error)[] = [];
+
+  /** The next `times` calls are refused for good (a bulk request as a whole). */
+  rejectNext(status: number, reason: string, times = 1): this {
+    for (let i = 0; i < times; i += 1) this.failures.push(() => new KlaviyoRejectedError(status, reason));
+    return this;
+  }
+
+  /** The next `times` calls fail in a way worth retrying (5xx, timeout, 429). */
+  failTransientlyNext(times = 1, message = 'Klaviyo answered 503'): this {
+    for (let i = 0; i < times; i += 1) this.failures.push(() => new TransientError(message));
+    return this;
+  }
 }
 
 /** A clock that only moves when told to: `sleep` advances it at once and records how long was asked for. */
@@ -291,26 +303,13 @@ export class InMemoryOrderStateStore implements OrderStateStore {
 }
 
 /** Klaviyo's Create Event: accepted events are kept; failures are scripted for the next calls. */
-export class FakeKlaviyoApi implements KlaviyoApi {
+export class FakeKlaviyoApi extends ScriptedKlaviyoFailures implements KlaviyoApi {
   /** Events Klaviyo accepted (202), in order. */
   readonly events: KlaviyoEvent[] = [];
   /** Every event we were asked to send, accepted or not. */
   readonly attempts: KlaviyoEvent[] = [];
   /** Runs at the start of each send, before the scripted outcome: a test may act while a request is "in the air". */
   onSend: Hook<KlaviyoEvent> | undefined;
-  private readonly failures: (() => Error)[] = [];
-
-  /** The next `times` calls are refused for good. */
-  rejectNext(status: number, reason: string, times = 1): this {
-    scriptFailures(this.failures, times, () => new KlaviyoRejectedError(status, reason));
-    return this;
-  }
-
-  /** The next `times` calls fail in a way worth retrying (5xx, timeout, 429). */
-  failTransientlyNext(times = 1, message = 'Klaviyo answered 503'): this {
-    scriptFailures(this.failures, times, () => new TransientError(message));
-    return this;
-  }
 
   async createEvent(event: KlaviyoEvent): Promise<void> {
     this.attempts.push(structuredClone(event));
@@ -326,32 +325,20 @@ export class FakeKlaviyoApi implements KlaviyoApi {
  * would refuse as a whole (over the limits, a unique_id twice) throws BadInputError, as HttpKlaviyoApi does before
  * sending, so a use case that plans its requests wrongly fails its tests.
  */
-export class FakeKlaviyoBulkApi implements KlaviyoBulkApi {
+export class FakeKlaviyoBulkApi extends ScriptedKlaviyoFailures implements KlaviyoBulkApi {
   /** Requests Klaviyo accepted (202), in order. */
   readonly requests: { accountId: string; events: KlaviyoEvent[] }[] = [];
   /** Every call, accepted or not (empty ones too, though they send nothing). */
   readonly attempts: { accountId: string; events: KlaviyoEvent[] }[] = [];
   /** Runs at the start of each non-empty call, before the scripted outcome. */
   onSend: Hook<KlaviyoEvent[]> | undefined;
-  private readonly failures: (() => Error)[] = [];
-
-  constructor(private readonly limits: BulkLimits = KLAVIYO_BULK_LIMITS) {}
+  constructor(private readonly limits: BulkLimits = KLAVIYO_BULK_LIMITS) {
+    super();
+  }
 
   /** Every event of the accepted requests, in order. */
   get events(): KlaviyoEvent[] {
     return this.requests.flatMap((r) => r.events);
-  }
-
-  /** The next `times` requests are refused for good (one bad event refuses the whole request). */
-  rejectNext(status: number, reason: string, times = 1): this {
-    scriptFailures(this.failures, times, () => new KlaviyoRejectedError(status, reason));
-    return this;
-  }
-
-  /** The next `times` requests fail in a way worth retrying (5xx, timeout, 429). */
-  failTransientlyNext(times = 1, message = 'Klaviyo answered 503'): this {
-    scriptFailures(this.failures, times, () => new TransientError(message));
-    return this;
   }
 
   async createEvents(accountId: string, events: KlaviyoEvent[]): Promise<void> {
