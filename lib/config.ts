@@ -80,6 +80,10 @@ const serviceSchema = z.object({
   POLLS_QUEUE_URL: required('POLLS_QUEUE_URL'),
   POLL_OVERLAP_MINUTES: z.coerce.number({ error: 'POLL_OVERLAP_MINUTES must be a number' }).min(0).max(1_440).default(10),
   POLL_LAG_MINUTES: z.coerce.number({ error: 'POLL_LAG_MINUTES must be a number' }).min(0).max(60).default(2),
+  ALERT_TOPIC_ARN: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'ALERT_TOPIC_ARN must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)')
+    .optional(),
   SHIPSTATION_REQUESTS_PER_MINUTE: z.coerce
     .number({ error: 'SHIPSTATION_REQUESTS_PER_MINUTE must be a number' })
     .int()
@@ -191,6 +195,8 @@ export interface AppConfig {
   pollLagMinutes: number;
   /** The share of ShipStation's 40 requests/minute per key pair this service may use (other apps may share the key). */
   shipStationRequestsPerMinute: number;
+  /** Where operator alerts go (key expiry, refused keys); without it they are only logged (a CLI run with no stage). */
+  alertTopicArn?: string;
 }
 
 /** Where the accounts come from: the single-account environment variables, or an accounts document. */
@@ -413,5 +419,6 @@ export function loadConfig(rawEnv: Env = process.env, accountsDocument?: string)
     pollOverlapMinutes: s.POLL_OVERLAP_MINUTES,
     pollLagMinutes: s.POLL_LAG_MINUTES,
     shipStationRequestsPerMinute: s.SHIPSTATION_REQUESTS_PER_MINUTE,
+    ...(s.ALERT_TOPIC_ARN === undefined ? {} : { alertTopicArn: s.ALERT_TOPIC_ARN }),
   };
 }

@@ -1,7 +1,8 @@
 // One Powertools Logger for the service. Its formatter masks emails and phone numbers in every log line, so customer
-// PII cannot reach CloudWatch even when a caller logs a whole object by mistake.
+// PII cannot reach CloudWatch even when a caller logs a whole object by mistake. One Powertools Metrics beside it.
 import { LogFormatter, LogItem, Logger } from '@aws-lambda-powertools/logger';
 import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 
 const EMAIL = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9-])[A-Za-z0-9.-]*\.([A-Za-z]{2,})/g;
 const PHONE_KEYS = /^(phone|phone_?number|phoneNumber|mobile)$/i;
@@ -70,3 +71,9 @@ class MaskingLogFormatter extends LogFormatter {
 }
 
 export const logger = new Logger({ serviceName: 'shipstation-klaviyo-sync', logFormatter: new MaskingLogFormatter() });
+
+/**
+ * One Powertools Metrics for the service: CloudWatch embedded metric format (EMF) lines on stdout, which CloudWatch
+ * turns into metrics with no API call. Namespace `ShipStationKlaviyoSync` unless POWERTOOLS_METRICS_NAMESPACE says.
+ */
+export const metrics = new Metrics({ namespace: 'ShipStationKlaviyoSync', serviceName: 'shipstation-klaviyo-sync' });

@@ -15,6 +15,8 @@ export interface Account {
   shipStationBaseUrl: string;
   shipStationFingerprint: string;
   klaviyoFingerprint: string;
+  /** The day the ShipStation V1 key expires (`YYYY-MM-DD`, as configured). */
+  shipStationKeyExpiresOn: string;
   metricPrefix: string;
   /** Only orders and shipments of these ShipStation stores belong to the account; absent = every store. */
   storeIds?: number[];
@@ -71,10 +73,104 @@ export interface KlaviyoApi {
 
 export type CredentialService = 'shipstation' | 'klaviyo';
 
+/** What is known of an account's key for one service: found invalid (paused) or working again. */
+export interface CredentialStatus {
+  state: 'invalid' | 'valid';
+  /** Fingerprint of the key the state is about; a rotated key has another one. */
+  fingerprint: string;
+  since: string;
+  reason?: string;
+  /** When the alert about the invalid key went out; absent while it is still owed. */
+  alertedAt?: string;
+}
+
+/**
+ * One status per (account, service), written with single-item conditional writes. A key is paused while the status
+ * says invalid for its own fingerprint; a rotated key (another fingerprint) is tried again at once.
+ */
 export interface CredentialStatusStore {
-  /** Records that a credential failed; returns true only for the first report (so it is logged once). */
+  status(accountId: string, service: CredentialService): Promise<CredentialStatus | undefined>;
+  /** Records that a key failed; returns true only for the first report for this key (so it is alerted once). */
   markInvalid(accountId: string, service: CredentialService, fingerprint: string, reason: string): Promise<boolean>;
+  /** Records that a key works; returns true only when that ends an invalid status (so recovery is announced once). */
+  markValid(accountId: string, service: CredentialService, fingerprint: string): Promise<boolean>;
+  /** Records that the alert about this invalid key went out. */
+  markAlerted(accountId: string, service: CredentialService, fingerprint: string): Promise<void>;
   isInvalid(accountId: string, service: CredentialService, fingerprint: string): Promise<boolean>;
+}
+
+/** A message for the operators of the service (SNS topic, e-mail): which account, which key, what to do. */
+export interface Alert {
+  accountId: string;
+  /** Short and specific, fit for an e-mail subject (at most 100 characters). */
+  subject: string;
+  message: string;
+}
+
+export interface Alerts {
+  /** @throws when the alert could not be handed over (the caller keeps it owed and tries again) */
+  send(alert: Alert): Promise<void>;
+}
+
+/**
+ * Alerts that must go out once only (a key-expiry threshold): a single-item conditional write claims one, so a re-run or
+ * a retry of the check never repeats it.
+ */
+export interface AlertLedger {
+  /** @returns true when this call claimed the alert (it was never claimed before) */
+  claim(accountId: string, alertId: string, now: Date): Promise<boolean>;
+  /** Gives a claimed alert back when it could not be sent, so the next run sends it. */
+  release(accountId: string, alertId: string): Promise<void>;
+}
+
+/**
+ * Klaviyo events held while the account's Klaviyo key is refused: they keep their time and unique_id and are sent when
+ * a working key is back, instead of being dropped or dead-lettered.
+ */
+export interface HeldEventStore {
+  /** Stores the events (idempotent per unique_id). */
+  hold(events: KlaviyoEvent[], reason: string, now: Date): Promise<void>;
+  /** Up to `limit` held events of the account, oldest unique_id order; `after` continues from a previous page. */
+  list(accountId: string, limit: number, after?: string): Promise<{ events: KlaviyoEvent[]; next?: string }>;
+  remove(accountId: string, uniqueIds: string[]): Promise<void>;
+  count(accountId: string): Promise<number>;
+}
+
+/** Cheap calls that prove a key works without changing anything. */
+export interface ShipStationCredentialCheck {
+  /**
+   * `GET /stores` within the shared budget.
+   * @returns the stores the key sees
+   * @throws ShipStationCredentialsError on 401, TransientError when ShipStation cannot answer now
+   */
+  checkCredentials(accountId: string): Promise<{ stores: { storeId: number; storeName: string }[] }>;
+}
+
+export interface KlaviyoCredentialCheck {
+  /**
+   * Proves the private key authenticates and holds `events:write`, with a request Klaviyo refuses as invalid (400)
+   * only after authentication and scope checks, so no event is created.
+   * @throws KlaviyoRejectedError with status 401 (bad key) or 403 (missing scope), TransientError otherwise
+   */
+  checkCredentials(accountId: string): Promise<void>;
+}
+
+/** Messages waiting in a queue and in its dead-letter queue. */
+export interface QueueDepth {
+  queue: string;
+  visible: number;
+  inFlight: number;
+  delayed: number;
+  deadLetters?: number;
+}
+
+export interface QueueDepths {
+  depths(): Promise<QueueDepth[]>;
+}
+
+/** Figures for the operators' dashboard. */
+export interface HealthMetrics {
+  daysUntilKeyExpiry(accountId: string, days: number): void;
 }
 
 export interface OrderStateStore {
@@ -120,6 +216,8 @@ export interface EventLedger {
   deadLetter(record: DeadLetter, claimId?: string): Promise<void>;
   /** Marks an event that must never be sent (a label voided before its Order Shipped went out), if nobody claimed it. */
   suppress(accountId: string, uniqueId: string, reason: string, now: Date): Promise<SuppressResult>;
+  /** Dead-letter records of the account waiting for an operator. */
+  countDeadLetters(accountId: string): Promise<number>;
 }
 
 /** What one page of a ShipStation list endpoint gave back. */

@@ -2,26 +2,35 @@
 // accounts document changes (it is re-read after ACCOUNTS_CACHE_SECONDS, so rotated keys need no redeploy).
 import { randomUUID } from 'node:crypto';
 import { readAccountsDocument } from './adapters/accounts-document-reader.js';
-import { dynamoDbClient, sqsClient } from './adapters/aws-clients.js';
+import { dynamoDbClient, snsClient, sqsClient } from './adapters/aws-clients.js';
 import { ConfigAccountDirectory } from './adapters/config-account-directory.js';
+import { DynamoDbAlertLedger } from './adapters/dynamodb-alert-ledger.js';
 import { DynamoDbCredentialStatusStore } from './adapters/dynamodb-credential-status-store.js';
 import { DynamoDbEventLedger } from './adapters/dynamodb-event-ledger.js';
+import { DynamoDbHeldEventStore } from './adapters/dynamodb-held-event-store.js';
 import { DynamoDbOrderStateStore } from './adapters/dynamodb-order-state-store.js';
 import { DynamoDbPollCursorStore } from './adapters/dynamodb-poll-cursor-store.js';
 import { DynamoDbRateBudget } from './adapters/dynamodb-rate-budget.js';
 import { HttpKlaviyoApi } from './adapters/http-klaviyo-api.js';
 import { HttpShipStationApi } from './adapters/http-shipstation-api.js';
+import { LogAlerts } from './adapters/log-alerts.js';
+import { PowertoolsHealthMetrics } from './adapters/powertools-health-metrics.js';
+import { SnsAlerts } from './adapters/sns-alerts.js';
+import { SqsQueueDepths } from './adapters/sqs-queue-depths.js';
 import { SqsHistoryQueue, SqsNotificationQueue, SqsPollJobQueue, SqsUpdateQueue } from './adapters/sqs-queues.js';
 import { systemClock } from './adapters/system-clock.js';
 import { accountsCacheSeconds, accountsSource, loadConfig, type AppConfig } from './config.js';
-import { logger } from './observability.js';
-import type { AccountDirectory, Clock, PollJobQueue } from './ports.js';
+import { logger, metrics } from './observability.js';
+import type { AccountDirectory, Clock, PollJobQueue, QueueDepths } from './ports.js';
 import { makeAcceptWebhook, type AcceptWebhook } from './use-cases/accept-webhook.js';
+import { makeCheckKeyExpiry, type CheckKeyExpiry } from './use-cases/check-key-expiry.js';
+import { makeDiagnoseAccount, type DiagnoseAccount } from './use-cases/diagnose-account.js';
 import { makeFetchResource, type FetchResource } from './use-cases/fetch-resource.js';
 import { makePollAccount, makeRunPollJob, type PollAccount, type RunPollJob } from './use-cases/poll-account.js';
 import { makePublishHistory, type PublishHistory } from './use-cases/publish-history.js';
 import { makePublishUpdate, type PublishUpdate } from './use-cases/publish-update.js';
 import { makeRegisterWebhooks, type RegisterWebhooks } from './use-cases/register-webhooks.js';
+import { makeReleaseHeldEvents } from './use-cases/release-held-events.js';
 import { makeSchedulePolls, type SchedulePolls } from './use-cases/schedule-polls.js';
 
 export interface Wiring {
@@ -37,10 +46,15 @@ export interface Wiring {
   runPollJob: RunPollJob;
   schedulePolls: SchedulePolls;
   registerWebhooks: RegisterWebhooks;
+  checkKeyExpiry: CheckKeyExpiry;
+  diagnoseAccount: DiagnoseAccount;
+  queues: QueueDepths;
 }
 
 /** A poll run's lease outlives poll-shipstation's 900 s timeout, so a crashed run is taken over, a live one never. */
 const POLL_LEASE_MS = 16 * 60_000;
+/** Three missed 30-minute polls: `doctor` calls the poll stopped. */
+const POLL_STALE_AFTER_MINUTES = 90;
 /** Orders publish-history works on at once. */
 const HISTORY_CONCURRENCY = 16;
 
@@ -51,28 +65,32 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
   const accounts = new ConfigAccountDirectory(config.accounts);
   const credentials = new DynamoDbCredentialStatusStore(dynamodb, config.tableName, () => clock.now());
   const ledger = new DynamoDbEventLedger(dynamodb, config.tableName);
+  const held = new DynamoDbHeldEventStore(dynamodb, config.tableName);
+  const cursors = new DynamoDbPollCursorStore(dynamodb, config.tableName);
   const budget = new DynamoDbRateBudget(dynamodb, config.tableName, { requestsPerMinute: config.shipStationRequestsPerMinute });
   const shipStation = new HttpShipStationApi(config.accounts, clock, { timeoutMs: config.httpTimeoutMs, budget });
   const klaviyo = new HttpKlaviyoApi(config.accounts, clock, { revision: config.klaviyoRevision, timeoutMs: config.httpTimeoutMs });
   const updates = new SqsUpdateQueue(sqs, config.updatesQueueUrl);
   const pollJobs = new SqsPollJobQueue(sqs, config.pollsQueueUrl);
+  const alerts = config.alertTopicArn === undefined ? new LogAlerts(logger) : new SnsAlerts(snsClient(), config.alertTopicArn);
+  const health = { credentials, alerts, pollJobs, log: logger };
   const publishDeps = {
+    ...health,
     accounts,
-    credentials,
     orderStates: new DynamoDbOrderStateStore(dynamodb, config.tableName, () => clock.now()),
     ledger,
     klaviyo,
+    held,
     clock,
     backfillAfterHours: config.backfillAfterHours,
-    log: logger,
   };
   const pollAccount = makePollAccount({
+    ...health,
     accounts,
-    cursors: new DynamoDbPollCursorStore(dynamodb, config.tableName),
+    cursors,
     shipStation,
     updates,
     history: new SqsHistoryQueue(sqs, config.historyQueueUrl),
-    credentials,
     ledger,
     clock,
     settings: {
@@ -83,21 +101,37 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
       leaseMs: POLL_LEASE_MS,
     },
     newRunId: randomUUID,
-    log: logger,
   });
+  const queues = new SqsQueueDepths(sqs, [
+    { name: 'notifications', url: config.notificationsQueueUrl },
+    { name: 'updates', url: config.updatesQueueUrl },
+    { name: 'history', url: config.historyQueueUrl },
+    { name: 'polls', url: config.pollsQueueUrl },
+  ]);
   return {
     config,
     accounts,
     shipStation,
     pollJobs,
     acceptWebhook: makeAcceptWebhook({ accounts, notifications: new SqsNotificationQueue(sqs, config.notificationsQueueUrl), clock }),
-    fetchResource: makeFetchResource({ accounts, credentials, shipStation, updates, log: logger }),
+    fetchResource: makeFetchResource({ ...health, accounts, shipStation, updates }),
     publishUpdate: makePublishUpdate(publishDeps),
     publishHistory: makePublishHistory({ ...publishDeps, klaviyoBulk: klaviyo, concurrency: HISTORY_CONCURRENCY }),
     pollAccount,
-    runPollJob: makeRunPollJob({ pollAccount, pollJobs }),
+    runPollJob: makeRunPollJob({ pollAccount, pollJobs, releaseHeld: makeReleaseHeldEvents({ ...publishDeps, klaviyoBulk: klaviyo, klaviyoCheck: klaviyo }), log: logger }),
     schedulePolls: makeSchedulePolls({ accounts, pollJobs }),
     registerWebhooks: makeRegisterWebhooks({ accounts, shipStation }),
+    checkKeyExpiry: makeCheckKeyExpiry({
+      ...health,
+      accounts,
+      alertLedger: new DynamoDbAlertLedger(dynamodb, config.tableName),
+      shipStation,
+      klaviyo,
+      metrics: new PowertoolsHealthMetrics(metrics),
+      clock,
+    }),
+    diagnoseAccount: makeDiagnoseAccount({ accounts, shipStation, klaviyo, credentials, cursors, held, ledger, queues, clock, pollStaleAfterMinutes: POLL_STALE_AFTER_MINUTES }),
+    queues,
   };
 }
 

@@ -23,7 +23,10 @@ export class ConfigAccountDirectory implements AccountDirectory {
       shipStationBaseUrl: config.shipStation.baseUrl,
       shipStationFingerprint: config.shipStation.fingerprint,
       klaviyoFingerprint: config.klaviyo.fingerprint,
+      shipStationKeyExpiresOn: config.shipStation.keyExpiresOn,
       metricPrefix: config.metricPrefix,
+      ...(config.storeIds === undefined ? {} : { storeIds: config.storeIds }),
+      importDays: config.importDays,
     };
   }
 

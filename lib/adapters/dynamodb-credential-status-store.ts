@@ -1,35 +1,103 @@
-// CredentialStatusStore on DynamoDB: one item per (account, service, key fingerprint) found invalid.
-// A rotated key has a new fingerprint, so it starts clean without anyone clearing the old mark.
-import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { CredentialService, CredentialStatusStore } from '../ports.js';
+// CredentialStatusStore on DynamoDB: one item per (account, service) saying whether the key with a given fingerprint
+// was found invalid. A rotated key has a new fingerprint, so it is tried at once without anyone clearing the old mark;
+// its first success turns the item back to valid (conditional writes, so each transition is reported once). For a
+// while after that, a refusal of the key it replaced is ignored: a container still holding the old key (until its
+// accounts cache expires) must not pause the account again and send a second pair of alerts.
+import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { RETIRED_KEY_GRACE_MS } from '../domain/key-expiry.js';
+import type { CredentialService, CredentialStatus, CredentialStatusStore } from '../ports.js';
 import { keyOf, keys } from './dynamodb-keys.js';
+
+const isConditionFailure = (error: unknown): boolean => error instanceof ConditionalCheckFailedException;
 
 export class DynamoDbCredentialStatusStore implements CredentialStatusStore {
   constructor(private readonly client: DynamoDBClient, private readonly tableName: string, private readonly now: () => Date = () => new Date()) {}
+
+  async status(accountId: string, service: CredentialService): Promise<CredentialStatus | undefined> {
+    const { Item: item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: keyOf(keys.credential(accountId, service)), ConsistentRead: true }));
+    if (item === undefined) return undefined;
+    return {
+      state: item.status?.S === 'INVALID' ? 'invalid' : 'valid',
+      fingerprint: item.fingerprint?.S ?? '',
+      since: item.since?.S ?? '',
+      ...(item.reason?.S === undefined ? {} : { reason: item.reason.S }),
+      ...(item.alertedAt?.S === undefined ? {} : { alertedAt: item.alertedAt.S }),
+    };
+  }
 
   async markInvalid(accountId: string, service: CredentialService, fingerprint: string, reason: string): Promise<boolean> {
     try {
       await this.client.send(new PutItemCommand({
         TableName: this.tableName,
         Item: {
-          ...keyOf(keys.credential(accountId, service, fingerprint)),
+          ...keyOf(keys.credential(accountId, service)),
           accountId: { S: accountId },
           service: { S: service },
           status: { S: 'INVALID' },
+          fingerprint: { S: fingerprint },
           reason: { S: reason.slice(0, 500) },
           since: { S: this.now().toISOString() },
         },
-        ConditionExpression: 'attribute_not_exists(pk)',
+        // Only the first report for this key wins; a report about another key replaces an older mark, unless it is
+        // about the key that was just replaced.
+        ConditionExpression: 'attribute_not_exists(pk) OR ((#s <> :invalid OR fingerprint <> :fp) AND NOT (retiredFingerprint = :fp AND since > :graceStart))',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':invalid': { S: 'INVALID' }, ':fp': { S: fingerprint }, ':graceStart': { S: new Date(this.now().getTime() - RETIRED_KEY_GRACE_MS).toISOString() } },
       }));
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }
 
+  async markValid(accountId: string, service: CredentialService, fingerprint: string): Promise<boolean> {
+    const current = await this.status(accountId, service);
+    if (current?.state !== 'invalid') return false;
+    try {
+      await this.client.send(new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: keyOf(keys.credential(accountId, service)),
+        // The replaced key is remembered for the grace period; the same key working again replaces nothing.
+        UpdateExpression: current.fingerprint === fingerprint
+          ? 'SET #s = :valid, fingerprint = :fp, since = :now REMOVE reason, alertedAt, retiredFingerprint'
+          : 'SET #s = :valid, fingerprint = :fp, since = :now, retiredFingerprint = :old REMOVE reason, alertedAt',
+        // Only the one transition from this very mark is reported.
+        ConditionExpression: '#s = :invalid AND fingerprint = :old',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: {
+          ':valid': { S: 'VALID' },
+          ':invalid': { S: 'INVALID' },
+          ':fp': { S: fingerprint },
+          ':old': { S: current.fingerprint },
+          ':now': { S: this.now().toISOString() },
+        },
+      }));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async markAlerted(accountId: string, service: CredentialService, fingerprint: string): Promise<void> {
+    try {
+      await this.client.send(new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: keyOf(keys.credential(accountId, service)),
+        UpdateExpression: 'SET alertedAt = :now',
+        ConditionExpression: '#s = :invalid AND fingerprint = :fp',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':invalid': { S: 'INVALID' }, ':fp': { S: fingerprint }, ':now': { S: this.now().toISOString() } },
+      }));
+    } catch (error) {
+      // The key recovered or was replaced meanwhile: there is no invalid mark left to note the alert on.
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
   async isInvalid(accountId: string, service: CredentialService, fingerprint: string): Promise<boolean> {
-    const { Item: item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: keyOf(keys.credential(accountId, service, fingerprint)), ConsistentRead: true }));
-    return item?.status?.S === 'INVALID';
+    const status = await this.status(accountId, service);
+    return status?.state === 'invalid' && status.fingerprint === fingerprint;
   }
 }

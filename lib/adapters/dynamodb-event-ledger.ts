@@ -7,7 +7,9 @@ import {
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
   UpdateItemCommand,
+  type QueryCommandOutput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
@@ -64,6 +66,24 @@ export class DynamoDbEventLedger implements EventLedger {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
+  }
+
+  async countDeadLetters(accountId: string): Promise<number> {
+    const pk = keys.deadLetter(accountId, '').pk;
+    let total = 0;
+    let start: QueryCommandOutput['LastEvaluatedKey'];
+    do {
+      const page: QueryCommandOutput = await this.client.send(new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: pk } },
+        Select: 'COUNT',
+        ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+      }));
+      total += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
+    return total;
   }
 
   async deadLetter(record: DeadLetter, claimId?: string): Promise<void> {

@@ -8,7 +8,9 @@ export const keys = {
   orderState: (accountId: string, orderId: number): ItemKey => ({ pk: `ACCOUNT#${accountId}#ORDER#${orderId}`, sk: 'STATE' }),
   event: (accountId: string, uniqueId: string): ItemKey => ({ pk: `ACCOUNT#${accountId}#EVENT#${uniqueId}`, sk: 'LEDGER' }),
   deadLetter: (accountId: string, uniqueId: string): ItemKey => ({ pk: `ACCOUNT#${accountId}#DEADLETTER`, sk: uniqueId }),
-  credential: (accountId: string, service: string, fingerprint: string): ItemKey => ({ pk: `ACCOUNT#${accountId}#CREDENTIALS`, sk: `${service}#${fingerprint}` }),
+  credential: (accountId: string, service: string): ItemKey => ({ pk: `ACCOUNT#${accountId}#CREDENTIALS`, sk: service }),
+  heldEvent: (accountId: string, uniqueId: string): ItemKey => ({ pk: `ACCOUNT#${accountId}#HELD`, sk: uniqueId }),
+  alert: (accountId: string, alertId: string): ItemKey => ({ pk: `ACCOUNT#${accountId}#ALERTS`, sk: alertId }),
   pollCursor: (accountId: string): ItemKey => ({ pk: `ACCOUNT#${accountId}#POLL`, sk: 'CURSOR' }),
   /** The one exception to the account prefix: ShipStation's limit belongs to a key pair, which two accounts may share. */
   rateBudget: (keyFingerprint: string): ItemKey => ({ pk: `SHIPSTATION_KEY#${keyFingerprint}`, sk: 'BUDGET' }),

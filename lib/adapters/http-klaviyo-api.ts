@@ -1,12 +1,12 @@
 // KlaviyoApi and KlaviyoBulkApi over HTTP (fetch): Create Event and Bulk Create Events with a pinned revision. 202 is
 // success; 429 honours Retry-After; 5xx, timeouts and Cloudflare's HTML 403 challenge are transient; JSON 4xx are
-// permanent rejections with a reason.
+// permanent rejections with a reason. The credentials check posts a deliberately invalid event: 400 means the key works.
 // Redirects are refused so the private key is only ever sent to the configured Klaviyo host.
 import type { AccountConfig } from '../config.js';
 import { BadInputError, KlaviyoRejectedError, TransientError } from '../domain/errors.js';
 import { bulkCreateEventsBody, bulkRequestProblem } from '../domain/klaviyo-bulk.js';
 import { createEventBody, type KlaviyoEvent } from '../domain/klaviyo-event.js';
-import type { Clock, KlaviyoApi, KlaviyoBulkApi } from '../ports.js';
+import type { Clock, KlaviyoApi, KlaviyoBulkApi, KlaviyoCredentialCheck } from '../ports.js';
 import { backoffMs } from './http-shipstation-api.js';
 
 export interface HttpKlaviyoOptions {
@@ -26,7 +26,13 @@ export function describeKlaviyoErrors(body: unknown): string | undefined {
     .join('; ');
 }
 
-export class HttpKlaviyoApi implements KlaviyoApi, KlaviyoBulkApi {
+/**
+ * The credentials probe's body: a Create Event without `properties`, `metric` or `profile`, which Klaviyo's schema
+ * requires, so it can never create an event.
+ */
+export const CREDENTIALS_PROBE_BODY = { data: { type: 'event', attributes: {} } } as const;
+
+export class HttpKlaviyoApi implements KlaviyoApi, KlaviyoBulkApi, KlaviyoCredentialCheck {
   private readonly maxAttempts: number;
   private readonly maxInlineRetryAfterMs: number;
 
@@ -58,6 +64,21 @@ export class HttpKlaviyoApi implements KlaviyoApi, KlaviyoBulkApi {
     const problem = bulkRequestProblem(events);
     if (problem !== undefined) throw new BadInputError(problem);
     await this.post(account, '/api/event-bulk-create-jobs', bulkCreateEventsBody(events));
+  }
+
+  /**
+   * Probes the key with an invalid Create Event: a key limited to `events:write` can read nothing, and Klaviyo checks
+   * the key and its scopes before the body, so the 400 proves both without creating an event.
+   */
+  async checkCredentials(accountId: string): Promise<void> {
+    const account = this.accounts.get(accountId);
+    if (account === undefined) throw new BadInputError(`unknown account ${accountId}`);
+    try {
+      await this.post(account, '/api/events', CREDENTIALS_PROBE_BODY);
+    } catch (error) {
+      if (error instanceof KlaviyoRejectedError && error.status === 400) return;
+      throw error;
+    }
   }
 
   private async post(account: AccountConfig, path: string, body: unknown): Promise<void> {

@@ -1,8 +1,9 @@
-// ShipStation V1 over HTTP (fetch): webhook resources (following pages), list pages for the poll, and webhook
-// subscriptions. Every request takes from the key pair's shared RateBudget first and reconciles X-Rate-Limit-* (or a
-// 429) into it after; 5xx and timeouts are retried with backoff, 401 is reported as a credentials problem. Only URLs on
-// the account's ShipStation origin are requested and redirects are never followed, so the Authorization header cannot
-// reach another host.
+// ShipStation V1 over HTTP (fetch): webhook resources (following pages), list pages for the poll, webhook
+// subscriptions and the `GET /stores` credentials check. Every request takes from the key pair's shared RateBudget first
+// and reconciles X-Rate-Limit-* (or a 429) into it after; 5xx and timeouts are retried with backoff, 401 is reported as
+// a credentials problem. Only URLs on the account's ShipStation origin are requested and redirects are never followed,
+// so the Authorization header cannot reach another host.
+import * as z from 'zod';
 import type { AccountConfig } from '../config.js';
 import { BadInputError, ShipStationCredentialsError, TransientError } from '../domain/errors.js';
 import { checkResourceUrl } from '../domain/resource-url.js';
@@ -16,6 +17,7 @@ import type {
   ObservedRate,
   RateBudget,
   ShipStationApi,
+  ShipStationCredentialCheck,
   ShipStationLister,
   ShipStationWebhooks,
   WebhookSubscription,
@@ -53,7 +55,10 @@ function observedRate(headers: Headers): ObservedRate | undefined {
   return { remaining, resetSeconds, ...(Number.isFinite(limit) ? { limit } : {}) };
 }
 
-export class HttpShipStationApi implements ShipStationApi, ShipStationLister, ShipStationWebhooks {
+/** `GET /stores`: the fields the credentials check reports; a store carries many more, which are ignored. */
+const storeListSchema = z.array(z.object({ storeId: z.number(), storeName: z.string() }));
+
+export class HttpShipStationApi implements ShipStationApi, ShipStationLister, ShipStationWebhooks, ShipStationCredentialCheck {
   private readonly budget: RateBudget;
   private readonly maxAttempts: number;
   private readonly maxRateLimitWaitMs: number;
@@ -147,6 +152,18 @@ export class HttpShipStationApi implements ShipStationApi, ShipStationLister, Sh
     const parsed = subscribedWebhookSchema.safeParse(answer);
     if (!parsed.success) throw new BadInputError('ShipStation answered /webhooks/subscribe with an unexpected shape');
     return parsed.data;
+  }
+
+  /**
+   * Proves the key pair works with a cheap read that changes nothing, `GET /stores`, within the shared budget and with the
+   * usual retries; a 401 is not retried.
+   */
+  async checkCredentials(accountId: string): Promise<{ stores: { storeId: number; storeName: string }[] }> {
+    const account = this.account(accountId);
+    const { body } = await this.request(account, 'GET', this.urlOf(account, '/stores'));
+    const parsed = storeListSchema.safeParse(body);
+    if (!parsed.success) throw new BadInputError('ShipStation answered /stores with an unexpected shape');
+    return { stores: parsed.data.map(({ storeId, storeName }) => ({ storeId, storeName })) };
   }
 
   private account(accountId: string): AccountConfig {

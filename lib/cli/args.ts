@@ -5,7 +5,8 @@ export type Command =
   | { name: 'help' }
   | { name: 'poll'; account?: string; local: boolean }
   | { name: 'backfill'; days: number; account?: string; dryRun: boolean; local: boolean }
-  | { name: 'register-webhooks'; url?: string; account?: string; local: boolean };
+  | { name: 'register-webhooks'; url?: string; account?: string; local: boolean }
+  | { name: 'doctor'; url?: string; account?: string; local: boolean };
 
 /** Arguments that can never work: the message says why; the caller prints it with the usage and exits 2. */
 export class UsageError extends Error {
@@ -24,6 +25,10 @@ Commands:
   register-webhooks --url <base URL> [--account <id>]
                                             subscribe ORDER_NOTIFY, SHIP_NOTIFY, FULFILLMENT_SHIPPED and
                                             FULFILLMENT_REJECTED to <base URL>/webhooks/shipstation/<account>
+  doctor [--account <id>] [--url <base URL>] [--local]
+                                            check configuration, both keys, key expiry, webhooks, the last
+                                            poll, held events and dead letters; a verdict and fix per account
+                                            (exit 1 when something is broken)
   help                                      show this text
 
 Options:
@@ -31,6 +36,8 @@ Options:
   --dry-run        print the events the backfill implies; send nothing, move no cursor
   --local          run on the embedded local stack and simulators instead of a deployed stage
                    (register-webhooks --local defaults --url to the local endpoint)
+  --url            for doctor: the deployed base URL the webhooks must point at (default: any host,
+                   as long as the path names the account and carries its current token)
 
 Configuration comes from the environment, as for the deployed functions: ACCOUNTS_FILE, ACCOUNTS_SECRET_ID or
 ACCOUNTS_PARAMETER_NAME (or the single-account variables), TABLE_NAME and the stage's *_QUEUE_URL variables.
@@ -43,6 +50,7 @@ const COMMAND_FLAGS: Record<Exclude<Command['name'], 'help'>, readonly FlagName[
   poll: ['account', 'local'],
   backfill: ['days', 'account', 'dry-run', 'local'],
   'register-webhooks': ['url', 'account', 'local'],
+  doctor: ['url', 'account', 'local'],
 };
 const TAKES_VALUE: Record<FlagName, boolean> = { account: true, days: true, url: true, 'dry-run': false, local: false };
 
@@ -99,10 +107,10 @@ function daysOf(flags: Map<FlagName, string | true>): number {
   return Number(days);
 }
 
-function urlOf(flags: Map<FlagName, string | true>, local: boolean): string | undefined {
+function urlOf(flags: Map<FlagName, string | true>, required: boolean): string | undefined {
   const url = flags.get('url');
   if (typeof url !== 'string') {
-    if (local) return undefined;
+    if (!required) return undefined;
     throw new UsageError('register-webhooks needs --url <deployed base URL>');
   }
   let parsed: URL;
@@ -137,8 +145,9 @@ export function parseArgs(argv: readonly string[]): Command {
       return { name, ...withAccount, local };
     case 'backfill':
       return { name, days: daysOf(flags), ...withAccount, dryRun: flags.get('dry-run') === true, local };
-    case 'register-webhooks': {
-      const url = urlOf(flags, local);
+    case 'register-webhooks':
+    case 'doctor': {
+      const url = urlOf(flags, name === 'register-webhooks' && !local);
       return { name, ...(url === undefined ? {} : { url }), ...withAccount, local };
     }
   }

@@ -8,12 +8,12 @@ import type { OrderSnapshot, Snapshot } from '../domain/snapshot.js';
 import type {
   AccountDirectory,
   Clock,
-  CredentialService,
   CredentialStatusStore,
   DeadLetter,
   HistoryQueue,
   PollCursor,
   PollCursorStore,
+  ShipStationCredentialCheck,
   ShipStationLister,
   UpdateQueue,
 } from '../ports.js';
@@ -56,21 +56,17 @@ class CollectingQueue implements UpdateQueue, HistoryQueue {
   }
 }
 
-/** Credential marks for this run only: a 401 pauses the dry run without marking the stage's key invalid. */
-class MemoryCredentialStatusStore implements CredentialStatusStore {
-  private readonly marks = new Set<string>();
-
-  async markInvalid(accountId: string, service: CredentialService, fingerprint: string): Promise<boolean> {
-    const key = `${accountId}|${service}|${fingerprint}`;
-    const first = !this.marks.has(key);
-    this.marks.add(key);
-    return first;
-  }
-
-  async isInvalid(accountId: string, service: CredentialService, fingerprint: string): Promise<boolean> {
-    return this.marks.has(`${accountId}|${service}|${fingerprint}`);
-  }
-}
+/**
+ * Credentials as the dry run sees them: never known bad beforehand, and a 401 (which stops the poll, reported by the
+ * command) marks nothing in the stage, so a dry run can neither pause an account nor alert anyone.
+ */
+const forgetfulCredentials: CredentialStatusStore = {
+  status: async () => undefined,
+  markInvalid: async () => true,
+  markValid: async () => false,
+  markAlerted: async () => undefined,
+  isInvalid: async () => false,
+};
 
 export interface DryRun {
   /** The poll, wired to the in-memory stand-ins. */
@@ -85,7 +81,7 @@ export interface DryRun {
 export interface DryRunDeps {
   config: Pick<AppConfig, 'pollOverlapMinutes' | 'pollLagMinutes' | 'importDays' | 'backfillAfterHours'>;
   accounts: AccountDirectory;
-  shipStation: ShipStationLister;
+  shipStation: ShipStationLister & ShipStationCredentialCheck;
   clock: Clock;
   log: PollAccountDeps['log'];
 }
@@ -100,7 +96,9 @@ export function makeDryRun(deps: DryRunDeps): DryRun {
     shipStation: deps.shipStation,
     updates: queue,
     history: queue,
-    credentials: new MemoryCredentialStatusStore(),
+    credentials: forgetfulCredentials,
+    alerts: { send: async () => undefined },
+    pollJobs: { enqueue: async () => undefined },
     ledger: { deadLetter: async (record) => void unreadable.push(record) },
     clock: deps.clock,
     settings: {

@@ -1,4 +1,4 @@
-// shipstation-klaviyo (operator CLI) → wiring → pollAccount / registerWebhooks, in the operator's shell against the
+// shipstation-klaviyo (operator CLI) → wiring → pollAccount / registerWebhooks / diagnoseAccount, in the operator's shell against the
 // stage the environment names: the poll enqueues to the stage's queues and moves its cursor; its functions send.
 // With --local the embedded local stack and simulators stand in for the stage. Exit: 0 done, 1 failed, 2 bad arguments.
 import { ConfigurationError } from '../config.js';
@@ -7,9 +7,11 @@ import type { KlaviyoEvent } from '../domain/klaviyo-event.js';
 import type { LocalStack } from '../local/stack.js';
 import { logger, maskEmail, maskPhone } from '../observability.js';
 import type { Account, Clock } from '../ports.js';
+import { diagnoseQueues, type AccountDiagnosis } from '../use-cases/diagnose-account.js';
 import type { PollAccount, RunSummary } from '../use-cases/poll-account.js';
 import { wiring, type Wiring } from '../wiring.js';
 import { parseArgs, USAGE, UsageError, type Command } from './args.js';
+import { formatConfigurationProblems, formatDiagnosis, formatQueues, formatSummary } from './doctor.js';
 import { impliedEvents, makeDryRun } from './dry-run.js';
 import { ProgressReporter } from './progress.js';
 
@@ -196,6 +198,31 @@ async function runRegisterWebhooks(s: Session, command: Extract<Command, { name:
   return 0;
 }
 
+/** Diagnoses each account, then the queues; 1 when any account is broken. */
+async function runDoctor(s: Session, command: Extract<Command, { name: 'doctor' }>): Promise<number> {
+  const diagnoses: AccountDiagnosis[] = [];
+  for (const account of accountsFor(s.w, command.account)) {
+    let diagnosis: AccountDiagnosis;
+    try {
+      diagnosis = await s.w.diagnoseAccount(account.id, command.url === undefined ? {} : { webhookBaseUrl: command.url });
+    } catch (error) {
+      // The service's own state could not be read (DynamoDB, AWS credentials): that account cannot be vouched for.
+      const detail = `could not be checked: ${oneLine(error instanceof Error ? error.message : String(error))}`;
+      diagnosis = { accountId: account.id, verdict: 'broken', findings: [{ check: 'diagnosis', status: 'fail', detail, fix: 'check TABLE_NAME, the AWS credentials and region of this shell, then run doctor again' }] };
+    }
+    diagnoses.push(diagnosis);
+    s.io.write(`${maskSecrets(formatDiagnosis(diagnosis))}\n\n`);
+  }
+  try {
+    const queues = await diagnoseQueues(s.w.queues);
+    s.io.write(`${formatQueues(queues.depths, queues.findings)}\n\n`);
+  } catch (error) {
+    s.io.write(`queues: could not be read (${maskSecrets(oneLine(error instanceof Error ? error.message : String(error)))}); check the *_QUEUE_URL variables and your AWS credentials\n\n`);
+  }
+  s.io.write(`${formatSummary(diagnoses)}\n`);
+  return diagnoses.some((d) => d.verdict === 'broken') ? 1 : 0;
+}
+
 /** The simulated shop's past for `--local`. */
 const LOCAL_SHOP_HISTORY = { orders: 40, days: 14 };
 
@@ -257,6 +284,8 @@ async function runCommand(s: Session, command: Exclude<Command, { name: 'help' }
     }
     case 'register-webhooks':
       return runRegisterWebhooks(s, command, local?.baseUrl);
+    case 'doctor':
+      return runDoctor(s, command);
   }
 }
 
@@ -288,6 +317,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return await runCommand(session, command, local);
   } catch (error) {
     if (error instanceof UsageError || error instanceof BadInputError) return usageError(error.message);
+    if (error instanceof ConfigurationError && command.name === 'doctor') {
+      out.write(`${maskSecrets(formatConfigurationProblems(error))}\n`);
+      return 1;
+    }
     const message = error instanceof Error ? error.message : String(error);
     const hint = error instanceof ConfigurationError ? ' (the CLI reads the same variables as the deployed functions; see `shipstation-klaviyo help`)' : '';
     out.writeError(`error: ${maskSecrets(oneLine(message))}${hint}\n`);

@@ -136,7 +136,7 @@ export const pollJobSchema = z.object({
   accountId: z.string().min(1),
   /** Days to re-import with backfill; absent for the scheduled poll. */
   backfillDays: z.number().int().min(1).max(3650).optional(),
-  reason: z.enum(['schedule', 'continue', 'cli']),
+  reason: z.enum(['schedule', 'continue', 'cli', 'resume']),
   /** For `continue`: the id the run expects (see PollProgress.continuation). */
   continuation: z.string().optional(),
 });

@@ -1,5 +1,6 @@
-// Embedded AWS stand-ins for the local run and the integration tests: dynalite (DynamoDB) and local-aws-sqs (SQS),
-// started in-process on loopback, with the same table and queues (DLQs and redrive included) as serverless.yml.
+// Embedded AWS stand-ins for the local run and the integration tests: dynalite (DynamoDB), local-aws-sqs (SQS) and our
+// SNS stand-in (the alerts topic), started in-process on loopback, with the same table and queues (DLQs and redrive
+// included) as serverless.yml.
 // Known gaps (reference/toolchain.md): no transactions and no TTL expiry in dynalite; in local-aws-sqs,
 // ChangeMessageVisibility inflates ApproximateReceiveCount and long polls wait their full time, so we never use either.
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -8,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import dynalite from 'dynalite';
 import { createSqsServer } from 'local-aws-sqs';
+import { startSnsStandIn, type PublishedMessage, type SnsStandIn } from './sns-stand-in.js';
 
 export interface LocalAwsOptions {
   tableName?: string;
@@ -15,6 +17,8 @@ export interface LocalAwsOptions {
   maxReceiveCount?: number;
   /** Visibility timeout of the work queues, seconds; short locally so retries happen within a demo or a test. */
   visibilityTimeoutSeconds?: number;
+  /** Called with each alert published to the SNS stand-in's topic. */
+  onAlert?: (message: PublishedMessage) => void;
 }
 
 export interface LocalAws {
@@ -34,6 +38,8 @@ export interface LocalAws {
   };
   dynamodb: DynamoDBClient;
   sqs: SQSClient;
+  /** The alerts topic: what was published to it, and failures to inject. */
+  sns: SnsStandIn;
   /** Environment a handler needs to use these stand-ins (endpoints, fake credentials, table and queue names). */
   env: Record<string, string>;
   close(): Promise<void>;
@@ -54,13 +60,14 @@ const closeServer = (server: Server): Promise<void> =>
     server.close(() => resolve());
   });
 
-/** Starts dynalite and local-aws-sqs and creates the service's table and queues. */
+/** Starts dynalite, local-aws-sqs and the SNS stand-in and creates the service's table, queues and alerts topic. */
 export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
   const tableName = options.tableName ?? 'shipstation-klaviyo-sync-local';
   const ddbServer: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const ddbPort = await listen(ddbServer);
   const sqsServer: Server = await createSqsServer({ port: 0, hostname: '127.0.0.1', region: REGION, emulateQueueCreationLifecycle: false });
   const sqsPort = (sqsServer.address() as AddressInfo).port;
+  const sns = await startSnsStandIn({ region: REGION, ...(options.onAlert === undefined ? {} : { onPublish: options.onAlert }) });
 
   const dynamodbEndpoint = `http://127.0.0.1:${ddbPort}`;
   const sqsEndpoint = `http://127.0.0.1:${sqsPort}`;
@@ -107,12 +114,14 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     queues,
     dynamodb,
     sqs,
+    sns,
     env: {
       AWS_REGION: REGION,
       AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
       AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+      AWS_ENDPOINT_URL_SNS: sns.endpoint,
       // The local run may be on Node 20; Lambda runs Node 22, where the SDK has nothing to warn about.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       TABLE_NAME: tableName,
@@ -120,11 +129,12 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       UPDATES_QUEUE_URL: queues.updates,
       HISTORY_QUEUE_URL: queues.history,
       POLLS_QUEUE_URL: queues.polls,
+      ALERT_TOPIC_ARN: sns.topicArn,
     },
     close: async () => {
       dynamodb.destroy();
       sqs.destroy();
-      await Promise.all([closeServer(ddbServer), closeServer(sqsServer)]);
+      await Promise.all([closeServer(ddbServer), closeServer(sqsServer), sns.close()]);
     },
   };
 }

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { startLocalAws, type LocalAws } from './aws-stand-ins.js';
+import type { PublishedMessage } from './sns-stand-in.js';
 import { consumeQueue, lambdaContext, serveHttpApi, type QueueConsumer } from './lambda-runtime.js';
 import { KlaviyoSimulator, type AcceptedEvent } from './simulators/klaviyo-simulator.js';
 import { ShipStationSimulator } from './simulators/shipstation-simulator.js';
@@ -37,6 +38,10 @@ export interface LocalStackOptions {
   consume?: 'loop' | 'manual';
   /** Seconds between scheduled polls (EventBridge's rate locally); 0 = no schedule. Default 60. */
   pollIntervalSeconds?: number;
+  /** Seconds between key checks (check-key-expiry; daily in AWS); 0 = only the one at start. Default 86400. */
+  keyCheckIntervalSeconds?: number;
+  /** Called with each operator alert (what the SNS topic would e-mail). */
+  onAlert?: (alert: PublishedMessage) => void;
   /** A past for the simulated shop, built before anything runs, so the first poll has history to import. */
   shopHistory?: { orders: number; days: number; seed?: number };
 }
@@ -54,6 +59,8 @@ export interface LocalStack {
   consumers: { fetchResource: QueueConsumer; publishEvents: QueueConsumer; pollShipStation: QueueConsumer; publishHistory: QueueConsumer };
   /** Runs schedule-polls once now (the scheduled fan-out), as EventBridge would. */
   schedulePolls(): Promise<void>;
+  /** Runs check-key-expiry once now, as its daily schedule would. */
+  checkKeys(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -82,7 +89,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const present = presentCredentials(userEnv);
   const accountsDocument = (userEnv.ACCOUNTS_FILE ?? '').trim() !== '';
   const mode = accountsDocument || present.length === CREDENTIAL_VARIABLES.length ? 'real' : 'simulated';
-  const aws = await startLocalAws({ visibilityTimeoutSeconds: options.visibilityTimeoutSeconds, maxReceiveCount: options.maxReceiveCount });
+  const aws = await startLocalAws({ visibilityTimeoutSeconds: options.visibilityTimeoutSeconds, maxReceiveCount: options.maxReceiveCount, onAlert: options.onAlert });
   let shipStation: ShipStationSimulator | undefined;
   let klaviyo: KlaviyoSimulator | undefined;
   let http: { url: string; statuses: number[]; close(): Promise<void> } | undefined;
@@ -129,6 +136,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const schedulePollsFunction = await import('../../functions/schedule-polls.js');
     const pollShipStation = await import('../../functions/poll-shipstation.js');
     const publishHistory = await import('../../functions/publish-history.js');
+    const checkKeyExpiry = await import('../../functions/check-key-expiry.js');
     http = await serveHttpApi({ handler: receiveWebhook.handler, port: options.port ?? 0, functionName: 'receive-webhook' });
     const accountId = process.env.ACCOUNT_ID ?? 'default';
     const webhookUrl = accountsDocument
@@ -147,12 +155,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const schedulePolls = async (): Promise<void> => {
       await schedulePollsFunction.handler({} as never, lambdaContext('schedule-polls'));
     };
+    const checkKeys = async (): Promise<void> => {
+      await checkKeyExpiry.handler({} as never, lambdaContext('check-key-expiry'));
+    };
+    const every = (seconds: number, run: () => Promise<void>): NodeJS.Timeout | undefined =>
+      loop && seconds > 0 ? setInterval(() => void run().catch((error: unknown) => options.onError?.(error)), seconds * 1000) : undefined;
     const intervalSeconds = options.pollIntervalSeconds ?? 60;
-    const schedule = loop && intervalSeconds > 0
-      ? setInterval(() => void schedulePolls().catch((error: unknown) => options.onError?.(error)), intervalSeconds * 1000)
-      : undefined;
-    // Like a fresh deployment: the first scheduled run imports the account's history.
+    const schedules = [every(intervalSeconds, schedulePolls), every(options.keyCheckIntervalSeconds ?? 86_400, checkKeys)];
+    // Like a fresh deployment: the first scheduled run imports the account's history, the first key check reports.
     if (loop && intervalSeconds > 0) await schedulePolls();
+    if (loop) await checkKeys().catch((error: unknown) => options.onError?.(error));
     return {
       mode,
       ignoredCredentials: mode === 'simulated' ? present : [],
@@ -163,8 +175,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       klaviyo,
       consumers,
       schedulePolls,
+      checkKeys,
       close: async () => {
-        if (schedule !== undefined) clearInterval(schedule);
+        for (const schedule of schedules) clearInterval(schedule);
         await Promise.all(Object.values(consumers).map((consumer) => consumer.stop()));
         await server.close();
         await Promise.all([shipStation?.close(), klaviyo?.close()]);

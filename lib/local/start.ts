@@ -6,6 +6,8 @@ import type { ShipStationSimulator } from './simulators/shipstation-simulator.js
 // Set before the logger and the SDK load. The printed Klaviyo events tell the story; POWERTOOLS_LOG_LEVEL=INFO shows
 // every handler's structured log too. The local run may be on Node 20, where the SDK warns about Lambda's Node 22 plan.
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+// EMF metric lines are for CloudWatch; locally the printed alerts say what the key check found.
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { maskEmail, maskPhone } = await import('../observability.js');
 const { startLocalStack } = await import('./stack.js');
@@ -51,6 +53,7 @@ const stack = await startLocalStack({
   // A shop with a past: the first scheduled poll imports it (events flagged backfill), then webhooks take over.
   shopHistory: { orders: 40, days: 14 },
   onEvent: (event) => say(`klaviyo  ✔ ${describe(event)}`),
+  onAlert: (alert) => say(`alert    ✉ ${alert.subject ?? ''}\n${alert.message.replace(/^/gm, '           ')}`),
   onError: (error) => process.stderr.write(`local runtime error: ${error instanceof Error ? error.message : String(error)}\n`),
 });
 
@@ -66,6 +69,7 @@ if (stack.shipStation !== undefined) {
   say(`  ShipStation:  simulator ${stack.shipStation.baseUrl} (webhooks subscribed)`);
   say(`  Klaviyo:      simulator ${stack.klaviyo?.baseUrl} — accepted events are printed below`);
   say('  Poll:         every 60 s; the first one imports the shop\'s last 14 days (40 orders) as backfill events');
+  say('  Key check:    at start and daily; operator alerts (the SNS topic in AWS) are printed below with ✉');
 } else {
   say('  ShipStation cannot reach localhost: expose the webhook URL (e.g. through a tunnel) and register it in ShipStation.');
 }

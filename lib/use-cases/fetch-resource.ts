@@ -1,14 +1,14 @@
 // fetch-resource → fetchResource → ShipStation API → updates queue. Reads what a webhook points at, as snapshots.
-import { BadInputError, CredentialsPausedError, ShipStationCredentialsError } from '../domain/errors.js';
+import { BadInputError, ShipStationCredentialsError } from '../domain/errors.js';
 import { inStores, type NotificationMessage } from '../domain/snapshot.js';
-import type { AccountDirectory, CredentialStatusStore, ShipStationApi, UpdateQueue } from '../ports.js';
+import type { AccountDirectory, ShipStationApi, UpdateQueue } from '../ports.js';
+import { keyState, reportRejectedKey, reportWorkingKey, type CredentialHealthDeps } from './credential-health.js';
 
-export interface FetchResourceDeps {
+export interface FetchResourceDeps extends CredentialHealthDeps {
   accounts: AccountDirectory;
   shipStation: ShipStationApi;
   updates: UpdateQueue;
-  credentials: CredentialStatusStore;
-  log: { error(message: string, data: Record<string, unknown>): void; warn(message: string, data: Record<string, unknown>): void };
+  log: CredentialHealthDeps['log'] & { warn(message: string, data: Record<string, unknown>): void };
 }
 
 /** Raised after the readable records were enqueued, so the message is retried and finally dead-lettered, not lost. */
@@ -19,31 +19,36 @@ export class UnreadableRecordsError extends Error {
   }
 }
 
-export type FetchResource = (message: NotificationMessage) => Promise<{ snapshots: number; requests: number }>;
+/** `deferred`: the account's ShipStation key is refused, so the fetch was left to the catch-up poll. */
+export type FetchResource = (message: NotificationMessage) => Promise<{ snapshots: number; requests: number; deferred?: true }>;
 
 /**
- * Fetches a notified resource and enqueues one snapshot per order, shipment or fulfilment. While the account's
- * ShipStation key is known to be invalid no request is made (the message waits and is retried); the first 401 marks
- * it invalid and is logged once.
+ * Fetches a notified resource and enqueues one snapshot per order, shipment or fulfilment.
+ *
+ * While the account's ShipStation key is refused no request is made: the notification is deferred to the catch-up
+ * poll, which reads everything since the cursor (the cursor stops where the key failed) once a new key works, so
+ * nothing it points at is lost and no retries pile up against ShipStation. The first 401 pauses the account and
+ * raises one alert; the first success of a replacing key ends the pause and queues the catch-up.
  */
 export function makeFetchResource(deps: FetchResourceDeps): FetchResource {
   return async (message) => {
     const account = deps.accounts.find(message.accountId);
     if (account === undefined) throw new BadInputError(`unknown account ${message.accountId}`);
-    if (await deps.credentials.isInvalid(account.id, 'shipstation', account.shipStationFingerprint)) {
-      throw new CredentialsPausedError(account.id, 'shipstation');
+    const deferred = { snapshots: 0, requests: 0, deferred: true as const };
+    const state = await keyState(deps, account, 'shipstation');
+    if (state === 'paused') {
+      deps.log.warn('notification deferred to the catch-up poll: the shipstation key is refused', { accountId: account.id, resourceType: message.resourceType });
+      return deferred;
     }
     let fetched;
     try {
       fetched = await deps.shipStation.fetchResource(account.id, new URL(message.resourceUrl));
     } catch (error) {
-      if (error instanceof ShipStationCredentialsError) {
-        const first = await deps.credentials.markInvalid(account.id, 'shipstation', account.shipStationFingerprint, error.message);
-        if (first) deps.log.error('shipstation credentials rejected; pausing the account', { accountId: account.id });
-        throw new CredentialsPausedError(account.id, 'shipstation');
-      }
-      throw error;
+      if (!(error instanceof ShipStationCredentialsError)) throw error;
+      await reportRejectedKey(deps, account, 'shipstation', error.message);
+      return { ...deferred, requests: 1 };
     }
+    if (state === 'replaced') await reportWorkingKey(deps, account, 'shipstation', { queueCatchUp: true });
     // A rejected fulfilment is news about the order (status rejected_fulfillment), never a shipment: should the resource
     // list fulfilment records, they must not become `Order Shipped`.
     const relevant = message.resourceType === 'FULFILLMENT_REJECTED' ? fetched.snapshots.filter((s) => s.kind === 'order') : fetched.snapshots;

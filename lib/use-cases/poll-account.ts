@@ -5,15 +5,16 @@ import { BadInputError, LeaseLostError, ShipStationCredentialsError, TransientEr
 import { nextPosition, PAGE_SIZE, planWindow, streamsFor, type PollMode, type PollProgress, type PollSettings, type PollStream } from '../domain/poll-plan.js';
 import { changedAt, inStores, type Snapshot } from '../domain/snapshot.js';
 import { toPacificQuery, toPacificQueryLowerBound } from '../normalise/pacific-time.js';
-import type { Account, AccountDirectory, Clock, CredentialStatusStore, EventLedger, HistoryQueue, PollCursor, PollCursorStore, PollJob, PollJobQueue, ShipStationLister, UpdateQueue } from '../ports.js';
+import type { Account, AccountDirectory, Clock, EventLedger, HistoryQueue, PollCursor, PollCursorStore, PollJob, PollJobQueue, ShipStationCredentialCheck, ShipStationLister, UpdateQueue } from '../ports.js';
+import { keyState, reportRejectedKey, reportWorkingKey, type CredentialHealthDeps } from './credential-health.js';
+import type { ReleaseHeldEvents } from './release-held-events.js';
 
-export interface PollAccountDeps {
+export interface PollAccountDeps extends CredentialHealthDeps {
   accounts: AccountDirectory;
   cursors: PollCursorStore;
-  shipStation: ShipStationLister;
+  shipStation: ShipStationLister & ShipStationCredentialCheck;
   updates: UpdateQueue;
   history: HistoryQueue;
-  credentials: CredentialStatusStore;
   /** Where unreadable rows are dead-lettered with their reason (so the cursor can move on without losing them). */
   ledger: Pick<EventLedger, 'deadLetter'>;
   clock: Clock;
@@ -24,11 +25,7 @@ export interface PollAccountDeps {
     leaseMs: number;
   };
   newRunId: () => string;
-  log: {
-    info(message: string, data: Record<string, unknown>): void;
-    warn(message: string, data: Record<string, unknown>): void;
-    error(message: string, data: Record<string, unknown>): void;
-  };
+  log: CredentialHealthDeps['log'] & { warn(message: string, data: Record<string, unknown>): void };
 }
 
 /**
@@ -126,6 +123,31 @@ export function makePollAccount(deps: PollAccountDeps): PollAccount {
     return kept.length;
   };
 
+  /**
+   * While the account's key is refused (or was, and has been replaced) one cheap request (`GET /stores`) decides: still
+   * refused → the poll is skipped, cursor untouched, no alert repeated; works → the pause ends and this poll is the
+   * catch-up from the cursor.
+   */
+  const shipStationKeyWorks = async (account: Account): Promise<boolean> => {
+    if ((await keyState(deps, account, 'shipstation')) === 'working') return true;
+    try {
+      await deps.shipStation.checkCredentials(account.id);
+    } catch (error) {
+      if (error instanceof ShipStationCredentialsError) {
+        await reportRejectedKey(deps, account, 'shipstation', error.message);
+        deps.log.warn('poll skipped: the shipstation key is refused', { accountId: account.id });
+        return false;
+      }
+      if (error instanceof TransientError) {
+        deps.log.warn('poll skipped: could not check the refused shipstation key', { accountId: account.id, reason: error.message });
+        return false;
+      }
+      throw error;
+    }
+    await reportWorkingKey(deps, account, 'shipstation', { queueCatchUp: false });
+    return true;
+  };
+
   return async (job, limits) => {
     const account = deps.accounts.find(job.accountId);
     if (account === undefined) throw new BadInputError(`unknown account ${job.accountId}`);
@@ -133,10 +155,7 @@ export function makePollAccount(deps: PollAccountDeps): PollAccount {
     const runs: RunSummary[] = [];
     const ids = { accountId: account.id };
     let jobStarted = job.reason === 'continue';
-    if (await deps.credentials.isInvalid(account.id, 'shipstation', account.shipStationFingerprint)) {
-      deps.log.warn('poll skipped: shipstation credentials are marked invalid', ids);
-      return { status: 'paused', runs, jobStarted };
-    }
+    if (!(await shipStationKeyWorks(account))) return { status: 'paused', runs, jobStarted };
     let leaseUntil = clock.now().getTime() + settings.leaseMs;
     const acquired = await deps.cursors.acquire(account.id, owner, new Date(leaseUntil), clock.now());
     if (acquired === undefined) {
@@ -194,8 +213,8 @@ export function makePollAccount(deps: PollAccountDeps): PollAccount {
             page = await deps.shipStation.listPage(account.id, { resource: stream.resource, query: pageQuery(stream, run, account) });
           } catch (error) {
             if (error instanceof ShipStationCredentialsError) {
-              const first = await deps.credentials.markInvalid(account.id, 'shipstation', account.shipStationFingerprint, error.message);
-              if (first) deps.log.error('shipstation credentials rejected; pausing the account', ids);
+              // The cursor stays at the last checkpoint: the catch-up after the new key starts there.
+              await reportRejectedKey(deps, account, 'shipstation', error.message);
               runs.push(summary(run, false));
               return { status: 'paused', runs, jobStarted };
             }
@@ -265,11 +284,21 @@ export function makePollAccount(deps: PollAccountDeps): PollAccount {
 export type RunPollJob = (job: PollJob, limits: PollLimits) => Promise<PollOutcome>;
 
 /**
- * A poll job as the poll-shipstation function runs it: a run stopped for time or for a long ShipStation wait is
+ * A poll job as the poll-shipstation function runs it: first the account's held Klaviyo events are released (when its
+ * key works again), then the account is polled. A run stopped for time or for a long ShipStation wait is
  * continued by a new job on the polls queue (delayed by the wait), so it resumes without waiting for the schedule.
  */
-export function makeRunPollJob(deps: { pollAccount: PollAccount; pollJobs: PollJobQueue }): RunPollJob {
+export function makeRunPollJob(deps: { pollAccount: PollAccount; pollJobs: PollJobQueue; releaseHeld: ReleaseHeldEvents; log: { warn(message: string, data: Record<string, unknown>): void } }): RunPollJob {
   return async (job, limits) => {
+    // Events held while the Klaviyo key was refused go first: they are the oldest news. Klaviyo failing now must not
+    // stop ShipStation from being polled: what stays held is tried again by the next job.
+    try {
+      const released = await deps.releaseHeld(job.accountId, limits);
+      if (released.status === 'continue') await deps.pollJobs.enqueue([{ accountId: job.accountId, reason: 'resume' }]);
+    } catch (error) {
+      if (!(error instanceof TransientError)) throw error;
+      deps.log.warn('held events not released now; the next poll job tries again', { accountId: job.accountId, reason: error.message });
+    }
     const outcome = await deps.pollAccount(job, limits);
     // Until the asked run has started (an earlier run was resumed first), the continuation carries the job itself.
     if (outcome.status === 'continue') {

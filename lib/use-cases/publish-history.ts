@@ -7,7 +7,8 @@ import { bulkRequestProblem, planBulkRequests } from '../domain/klaviyo-bulk.js'
 import type { KlaviyoEvent } from '../domain/klaviyo-event.js';
 import type { Snapshot } from '../domain/snapshot.js';
 import type { Account, KlaviyoBulkApi } from '../ports.js';
-import { claimForSending, makeSnapshotPublisher, sendClaimed, type PublishOutcome, type PublishUpdateDeps } from './publish-update.js';
+import { keyState, reportRejectedKey, reportWorkingKey, type KeyState } from './credential-health.js';
+import { claimForSending, holdEvents, makeSnapshotPublisher, noOutcome, sendClaimed, type PublishOutcome, type PublishUpdateDeps } from './publish-update.js';
 
 export interface PublishHistoryDeps extends PublishUpdateDeps {
   klaviyoBulk: KlaviyoBulkApi;
@@ -24,10 +25,12 @@ export interface HistoryOutcome extends PublishOutcome {
 
 export type PublishHistory = (items: { tag: string; snapshot: Snapshot }[]) => Promise<HistoryOutcome>;
 
-interface Pending {
+export interface Pending {
   account: Account;
   event: KlaviyoEvent;
   claimId: string;
+  /** The state of the Klaviyo key when the event was claimed (a replacing key's first success ends a pause). */
+  keyState: KeyState;
 }
 
 const snapshotOrder = (a: Snapshot, b: Snapshot): number => {
@@ -37,22 +40,35 @@ const snapshotOrder = (a: Snapshot, b: Snapshot): number => {
 };
 
 /**
- * Publishes a batch of historical snapshots. Each order's snapshots are applied in time order (orders before their
- * labels); events are claimed as they are decided and sent together at the end. A bulk request Klaviyo refuses as a
- * whole (400) is retried event by event, so the one bad event is dead-lettered with its own reason and the others
- * go through. A refused key or a transient failure releases the account's unsent claims and reports that account's
- * messages as failed (SQS brings them back); other accounts in the batch are not held up.
+ * Sends one account's claimed events in as few bulk requests as Klaviyo's limits allow, and settles every claim:
+ * sent; dead-lettered with its own reason (a request refused as a whole is retried event by event, so only the bad
+ * event is); held, with the rest, when the key is refused (the account pauses and alerts once); or released and the
+ * error rethrown when Klaviyo fails for now. When a key that replaced a refused one is accepted, the pause ends and (with
+ * `queueCatchUp`, unless the caller is the catch-up itself) a poll job is queued to release what is held.
  */
-export function makePublishHistory(deps: PublishHistoryDeps): PublishHistory {
-  /** Sends one account's claimed events: alone when too big for bulk, else in planned bulk requests. */
-  const sendAccountEvents = async (account: Account, group: Pending[], unsent: Set<Pending>, outcome: HistoryOutcome): Promise<void> => {
-    const sendAlone = async (p: Pending): Promise<void> => {
-      // A key found invalid meanwhile holds the rest (released by the caller) instead of dead-lettering them.
-      if (await deps.credentials.isInvalid(account.id, 'klaviyo', account.klaviyoFingerprint)) throw new CredentialsPausedError(account.id, 'klaviyo');
-      unsent.delete(p);
-      await sendClaimed(deps, account, p.event, p.claimId, outcome);
-    };
-    // An event too large for any bulk request goes alone through Create Event, which settles it (sent or dead-lettered).
+export async function sendInBulk(
+  deps: Omit<PublishHistoryDeps, 'concurrency'>,
+  account: Account,
+  group: Pending[],
+  outcome: HistoryOutcome,
+  options: { queueCatchUp: boolean } = { queueCatchUp: true },
+): Promise<void> {
+  const unsent = new Set(group);
+  let replacing = group.some((p) => p.keyState === 'replaced');
+  const accepted = async (): Promise<void> => {
+    if (!replacing) return;
+    replacing = false;
+    await reportWorkingKey(deps, account, 'klaviyo', options);
+  };
+  const sendAlone = async (p: Pending): Promise<void> => {
+    // A key found refused meanwhile holds the rest instead of trying each.
+    if ((await keyState(deps, account, 'klaviyo')) === 'paused') throw new CredentialsPausedError(account.id, 'klaviyo');
+    unsent.delete(p);
+    await sendClaimed(deps, account, p.event, p.claimId, outcome);
+    if (outcome.sent.includes(p.event.uniqueId)) await accepted();
+  };
+  try {
+    // An event too large for any bulk request goes alone through Create Event, which settles it.
     const alone = group.filter((p) => bulkRequestProblem([p.event]) !== undefined);
     for (const p of alone) await sendAlone(p);
     const bulk = group.filter((p) => !alone.includes(p));
@@ -64,8 +80,7 @@ export function makePublishHistory(deps: PublishHistoryDeps): PublishHistory {
       } catch (error) {
         if (!(error instanceof KlaviyoRejectedError)) throw error;
         if (error.isCredentialProblem) {
-          const first = await deps.credentials.markInvalid(account.id, 'klaviyo', account.klaviyoFingerprint, error.reason);
-          if (first) deps.log.error('klaviyo credentials rejected; pausing sends for the account', { accountId: account.id, status: error.status });
+          await reportRejectedKey(deps, account, 'klaviyo', `${error.status} ${error.reason}`);
           throw new CredentialsPausedError(account.id, 'klaviyo');
         }
         deps.log.warn('bulk request refused; sending its events one by one', { accountId: account.id, events: chunk.length, status: error.status, reason: error.reason });
@@ -80,11 +95,27 @@ export function makePublishHistory(deps: PublishHistoryDeps): PublishHistory {
         outcome.sent.push(p.event.uniqueId);
       }));
       deps.log.info('history events sent in bulk', { accountId: account.id, events: chunk.length });
+      await accepted();
     }
-  };
+  } catch (error) {
+    if (error instanceof CredentialsPausedError) {
+      await holdEvents(deps, account, [...unsent], 'the Klaviyo key is refused', outcome);
+      return;
+    }
+    // Whatever was not sent goes back to the ledger as unclaimed, so a retry can send it.
+    await Promise.all([...unsent].map((p) => deps.ledger.release(account.id, p.event.uniqueId, p.claimId)));
+    throw error;
+  }
+}
 
+/**
+ * Publishes a batch of historical snapshots. Each order's snapshots are applied in time order (orders before their
+ * labels); events are claimed as they are decided and sent together at the end (sendInBulk). A transient failure
+ * reports that account's messages as failed (SQS brings them back); other accounts in the batch are not held up.
+ */
+export function makePublishHistory(deps: PublishHistoryDeps): PublishHistory {
   return async (items) => {
-    const outcome: HistoryOutcome = { sent: [], deduplicated: [], deadLettered: [], suppressed: [], stale: false, bulkRequests: 0, failed: [] };
+    const outcome: HistoryOutcome = { ...noOutcome(), bulkRequests: 0, failed: [] };
     const pending: Pending[] = [];
     const pendingIds = new Set<string>();
     const publish = makeSnapshotPublisher(deps, async (account, event, snapshotOutcome) => {
@@ -93,10 +124,10 @@ export function makePublishHistory(deps: PublishHistoryDeps): PublishHistory {
         snapshotOutcome.deduplicated.push(event.uniqueId);
         return;
       }
-      const claimId = await claimForSending(deps, account, event, snapshotOutcome);
-      if (claimId === undefined) return;
+      const claimed = await claimForSending(deps, account, event, snapshotOutcome);
+      if (claimed === undefined) return;
       pendingIds.add(`${account.id}\u0000${event.uniqueId}`);
-      pending.push({ account, event, claimId });
+      pending.push({ account, event, ...claimed });
     });
 
     const byOrder = groupBy(items, (item) => `${item.snapshot.accountId}\u0000${item.snapshot.orderId}`);
@@ -109,6 +140,7 @@ export function makePublishHistory(deps: PublishHistoryDeps): PublishHistory {
             outcome.deduplicated.push(...result.deduplicated);
             outcome.deadLettered.push(...result.deadLettered);
             outcome.suppressed.push(...result.suppressed);
+            outcome.held.push(...result.held);
             outcome.stale ||= result.stale;
           } catch (error) {
             outcome.failed.push({ tag, error });
@@ -121,15 +153,12 @@ export function makePublishHistory(deps: PublishHistoryDeps): PublishHistory {
     const byAccount = groupBy(pending, (p) => p.account.id);
     // Each account is sent on its own: one account's refused key or Klaviyo outage fails only its own messages.
     for (const [accountId, group] of byAccount) {
-      const unsent = new Set(group);
       try {
-        await sendAccountEvents((group[0] as Pending).account, group, unsent, outcome);
+        await sendInBulk(deps, (group[0] as Pending).account, group, outcome);
       } catch (error) {
-        // Whatever was not sent goes back to the ledger as unclaimed, so the retried messages can send it.
-        await Promise.all([...unsent].map((p) => deps.ledger.release(p.account.id, p.event.uniqueId, p.claimId)));
         const tags = new Set(items.filter((item) => item.snapshot.accountId === accountId).map((item) => item.tag));
         for (const tag of tags) outcome.failed.push({ tag, error });
-        deps.log.warn('history events of the account not sent; its messages will be retried', { accountId, unsent: unsent.size, error: error instanceof Error ? error.message : String(error) });
+        deps.log.warn('history events of the account not sent; its messages will be retried', { accountId, error: error instanceof Error ? error.message : String(error) });
       }
     }
     return outcome;

@@ -1,7 +1,7 @@
 // publish-events → publishUpdate → (order state, event ledger in DynamoDB) → Klaviyo Create Event.
 // Exactly once: the order state decides which event a snapshot implies, the ledger lets one worker send it once,
 // Klaviyo's unique_id is the second line of defence.
-import { BadInputError, CredentialsPausedError, KlaviyoRejectedError, TransientError } from '../domain/errors.js';
+import { BadInputError, KlaviyoRejectedError, TransientError } from '../domain/errors.js';
 import {
   fulfillmentShippedEvent,
   fulfillmentVoidedEvent,
@@ -13,21 +13,19 @@ import {
 import { createEventBody, hasProfileIdentifier, type KlaviyoEvent } from '../domain/klaviyo-event.js';
 import { decideOrderUpdate, recordShipment, type OrderState } from '../domain/order-state.js';
 import type { FulfillmentSnapshot, OrderSnapshot, ShipmentSnapshot, Snapshot } from '../domain/snapshot.js';
-import type { Account, AccountDirectory, Clock, CredentialStatusStore, EventLedger, KlaviyoApi, OrderStateStore } from '../ports.js';
+import type { Account, AccountDirectory, Clock, EventLedger, HeldEventStore, KlaviyoApi, OrderStateStore } from '../ports.js';
+import { keyState, reportRejectedKey, reportWorkingKey, type CredentialHealthDeps, type KeyState } from './credential-health.js';
 
-export interface PublishUpdateDeps {
+export interface PublishUpdateDeps extends CredentialHealthDeps {
   accounts: AccountDirectory;
   orderStates: OrderStateStore;
   ledger: EventLedger;
   klaviyo: KlaviyoApi;
-  credentials: CredentialStatusStore;
+  /** Where events wait while the account's Klaviyo key is refused. */
+  held: HeldEventStore;
   clock: Clock;
   backfillAfterHours: number;
-  log: {
-    info(message: string, data: Record<string, unknown>): void;
-    warn(message: string, data: Record<string, unknown>): void;
-    error(message: string, data: Record<string, unknown>): void;
-  };
+  log: CredentialHealthDeps['log'] & { warn(message: string, data: Record<string, unknown>): void };
 }
 
 /** What publishing one snapshot did; counted for logs and tests. */
@@ -36,8 +34,13 @@ export interface PublishOutcome {
   deduplicated: string[];
   deadLettered: string[];
   suppressed: string[];
+  /** Events held because the account's Klaviyo key is refused; sent when a working key is back. */
+  held: string[];
   stale: boolean;
 }
+
+/** An empty outcome. */
+export const noOutcome = (): PublishOutcome => ({ sent: [], deduplicated: [], deadLettered: [], suppressed: [], held: [], stale: false });
 
 export type PublishUpdate = (snapshot: Snapshot) => Promise<PublishOutcome>;
 
@@ -45,14 +48,20 @@ const MAX_STATE_ATTEMPTS = 5;
 const IN_FLIGHT_RECHECKS = 3;
 const IN_FLIGHT_RECHECK_MS = 500;
 
+/** A claim won for sending, with the state of the Klaviyo key it will be sent with. */
+export interface Claimed {
+  claimId: string;
+  keyState: KeyState;
+}
+
 /** Hands one event on for sending (live: at once; history: collected for a bulk request). */
 export type Deliver = (account: Account, event: KlaviyoEvent, outcome: PublishOutcome) => Promise<void>;
 
 /**
  * Claims an event for sending and checks it can be sent: returns the claim's id, or undefined when it was already
- * handled or was dead-lettered (no email or phone). Throws while the account's Klaviyo key is marked invalid.
+ * handled, was dead-lettered (no email or phone), or was held because the account's Klaviyo key is refused.
  */
-export async function claimForSending(deps: PublishUpdateDeps, account: Account, event: KlaviyoEvent, outcome: PublishOutcome): Promise<string | undefined> {
+export async function claimForSending(deps: PublishUpdateDeps, account: Account, event: KlaviyoEvent, outcome: PublishOutcome): Promise<Claimed | undefined> {
   const ids = { accountId: account.id, orderId: event.orderId, uniqueId: event.uniqueId, metric: event.metric };
   let claimed = await deps.ledger.claim(account.id, event.uniqueId, deps.clock.now());
   // A claim held by another worker (the same event twice in one batch) is rechecked briefly.
@@ -72,11 +81,24 @@ export async function claimForSending(deps: PublishUpdateDeps, account: Account,
     await deps.ledger.release(account.id, event.uniqueId, claimed.claimId);
     return undefined;
   }
-  if (await deps.credentials.isInvalid(account.id, 'klaviyo', account.klaviyoFingerprint)) {
-    await deps.ledger.release(account.id, event.uniqueId, claimed.claimId);
-    throw new CredentialsPausedError(account.id, 'klaviyo');
+  const state = await keyState(deps, account, 'klaviyo');
+  if (state === 'paused') {
+    await holdEvents(deps, account, [{ event, claimId: claimed.claimId }], 'the Klaviyo key is refused', outcome);
+    return undefined;
   }
-  return claimed.claimId;
+  return { claimId: claimed.claimId, keyState: state };
+}
+
+/**
+ * Holds claimed events while the account's Klaviyo key is refused: each is stored with its time and unique_id, then
+ * its claim is released, so the held copy (or a redelivery) can send it once a working key is back.
+ */
+export async function holdEvents(deps: PublishUpdateDeps, account: Account, claimed: { event: KlaviyoEvent; claimId: string }[], reason: string, outcome: PublishOutcome): Promise<void> {
+  if (claimed.length === 0) return;
+  await deps.held.hold(claimed.map((c) => c.event), reason, deps.clock.now());
+  await Promise.all(claimed.map((c) => deps.ledger.release(account.id, c.event.uniqueId, c.claimId)));
+  outcome.held.push(...claimed.map((c) => c.event.uniqueId));
+  deps.log.warn('events held: the klaviyo key is refused', { accountId: account.id, events: claimed.length });
 }
 
 /** Writes the dead-letter record of an event; `final` also closes its ledger entry (only the claim's owner can). */
@@ -96,8 +118,9 @@ export async function deadLetterEvent(
 }
 
 /**
- * Sends one claimed event with Create Event and settles its claim: sent, dead-lettered for good (a permanent
- * rejection; a 401/403 also marks the key invalid), or released and rethrown (transient).
+ * Sends one claimed event with Create Event and settles its claim: sent, held (the key is refused: 401/403, which
+ * also pauses the account's sends and alerts once), dead-lettered for good (any other rejection), or released and
+ * rethrown (transient).
  */
 export async function sendClaimed(deps: PublishUpdateDeps, account: Account, event: KlaviyoEvent, claimId: string, outcome: PublishOutcome): Promise<void> {
   try {
@@ -105,8 +128,9 @@ export async function sendClaimed(deps: PublishUpdateDeps, account: Account, eve
   } catch (error) {
     if (error instanceof KlaviyoRejectedError) {
       if (error.isCredentialProblem) {
-        const first = await deps.credentials.markInvalid(account.id, 'klaviyo', account.klaviyoFingerprint, error.reason);
-        if (first) deps.log.error('klaviyo credentials rejected; pausing sends for the account', { accountId: account.id, status: error.status });
+        await reportRejectedKey(deps, account, 'klaviyo', `${error.status} ${error.reason}`);
+        await holdEvents(deps, account, [{ event, claimId }], error.reason, outcome);
+        return;
       }
       await deadLetterEvent(deps, event, claimId, error.reason, { status: error.status, final: true }, outcome);
       return;
@@ -119,11 +143,18 @@ export async function sendClaimed(deps: PublishUpdateDeps, account: Account, eve
   deps.log.info('event sent', { accountId: account.id, orderId: event.orderId, uniqueId: event.uniqueId, metric: event.metric, backfill: event.backfill });
 }
 
+/** After a send Klaviyo accepted with a key that replaced a refused one: the pause ends (announced once, catch-up queued). */
+export async function noteAccepted(deps: PublishUpdateDeps, account: Account, sentWith: KeyState): Promise<void> {
+  if (sentWith === 'replaced') await reportWorkingKey(deps, account, 'klaviyo', { queueCatchUp: true });
+}
+
 /** Builds the use case that turns one snapshot into at most one Klaviyo event, exactly once, sent at once. */
 export function makePublishUpdate(deps: PublishUpdateDeps): PublishUpdate {
   return makeSnapshotPublisher(deps, async (account, event, outcome) => {
-    const claimId = await claimForSending(deps, account, event, outcome);
-    if (claimId !== undefined) await sendClaimed(deps, account, event, claimId, outcome);
+    const claimed = await claimForSending(deps, account, event, outcome);
+    if (claimed === undefined) return;
+    await sendClaimed(deps, account, event, claimed.claimId, outcome);
+    if (outcome.sent.includes(event.uniqueId)) await noteAccepted(deps, account, claimed.keyState);
   });
 }
 
@@ -207,7 +238,7 @@ export function makeSnapshotPublisher(deps: PublishUpdateDeps, deliver: Deliver)
   return async (snapshot) => {
     const account = deps.accounts.find(snapshot.accountId);
     if (account === undefined) throw new BadInputError(`unknown account ${snapshot.accountId}`);
-    const outcome: PublishOutcome = { sent: [], deduplicated: [], deadLettered: [], suppressed: [], stale: false };
+    const outcome = noOutcome();
     const context = contextFor(account, snapshot);
     switch (snapshot.kind) {
       case 'order':

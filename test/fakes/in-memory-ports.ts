@@ -2,6 +2,7 @@
 // The ledger and the order state store mirror the conditional writes of their DynamoDB adapters exactly, so a test that
 // passes here says something about production; every fake keeps what it was asked to do for the test to inspect.
 import { BadInputError, KlaviyoRejectedError, LeaseLostError, TransientError } from '../../lib/domain/errors.js';
+import { RETIRED_KEY_GRACE_MS } from '../../lib/domain/key-expiry.js';
 import { bulkRequestProblem, KLAVIYO_BULK_LIMITS, type BulkLimits } from '../../lib/domain/klaviyo-bulk.js';
 import type { KlaviyoEvent } from '../../lib/domain/klaviyo-event.js';
 import type { OrderState } from '../../lib/domain/order-state.js';
@@ -9,10 +10,17 @@ import type { NotificationMessage, Snapshot } from '../../lib/domain/snapshot.js
 import type {
   Account,
   AccountDirectory,
+  Alert,
+  AlertLedger,
+  Alerts,
   ClaimResult,
   Clock,
   CredentialService,
+  CredentialStatus,
   CredentialStatusStore,
+  HealthMetrics,
+  HeldEventStore,
+  KlaviyoCredentialCheck,
   DeadLetter,
   EventLedger,
   FetchedResource,
@@ -30,6 +38,7 @@ import type {
   RateBudget,
   RateGrant,
   ShipStationApi,
+  ShipStationCredentialCheck,
   ShipStationLister,
   ShipStationWebhooks,
   SuppressResult,
@@ -98,6 +107,7 @@ export function fakeAccount(overrides: Partial<AccountWithToken> = {}): AccountW
     shipStationBaseUrl: 'https://ssapi.shipstation.com',
     shipStationFingerprint: 'ss-fingerprint-1',
     klaviyoFingerprint: 'kl-fingerprint-1',
+    shipStationKeyExpiresOn: '2027-06-30',
     metricPrefix: '',
     webhookToken: 'a-webhook-token-of-32-characters',
     ...overrides,
@@ -112,6 +122,13 @@ export class StaticAccountDirectory implements AccountDirectory {
     this.accounts = new Map(accounts.map((a) => [a.id, a]));
   }
 
+  /** Changes an account's configuration, as a re-read accounts document would (a rotated key); keeps the list order. */
+  update(accountId: string, changes: Partial<Omit<AccountWithToken, 'id'>>): void {
+    const found = this.accounts.get(accountId);
+    if (found === undefined) throw new BadInputError(`unknown account ${accountId}`);
+    this.accounts.set(accountId, { ...found, ...changes });
+  }
+
   find(accountId: string): Account | undefined {
     const found = this.accounts.get(accountId);
     if (found === undefined) return undefined;
@@ -120,6 +137,7 @@ export class StaticAccountDirectory implements AccountDirectory {
       shipStationBaseUrl: found.shipStationBaseUrl,
       shipStationFingerprint: found.shipStationFingerprint,
       klaviyoFingerprint: found.klaviyoFingerprint,
+      shipStationKeyExpiresOn: found.shipStationKeyExpiresOn,
       metricPrefix: found.metricPrefix,
       storeIds: found.storeIds,
       importDays: found.importDays,
@@ -215,6 +233,10 @@ export class InMemoryEventLedger implements EventLedger {
     if (this.owns(this.records.get(key), claimId)) this.records.delete(key);
   }
 
+  async countDeadLetters(accountId: string): Promise<number> {
+    return [...this.deadLetters.values()].filter((record) => record.accountId === accountId).length;
+  }
+
   async deadLetter(record: DeadLetter, claimId?: string): Promise<void> {
     this.deadLetters.set(InMemoryEventLedger.key(record.accountId, record.uniqueId), structuredClone(record));
     if (claimId === undefined) return;
@@ -302,10 +324,22 @@ export class InMemoryOrderStateStore implements OrderStateStore {
   }
 }
 
-/** Klaviyo's Create Event: accepted events are kept; failures are scripted for the next calls. */
-export class FakeKlaviyoApi extends ScriptedKlaviyoFailures implements KlaviyoApi {
+/**
+ * Klaviyo's Create Event: accepted events are kept; failures are scripted for the next calls (credential checks
+ * included: a check is one call).
+ */
+export class FakeKlaviyoApi extends ScriptedKlaviyoFailures implements KlaviyoApi, KlaviyoCredentialCheck {
   /** Events Klaviyo accepted (202), in order. */
   readonly events: KlaviyoEvent[] = [];
+  /** Credential checks made. */
+  checks = 0;
+
+  async checkCredentials(): Promise<void> {
+    this.checks += 1;
+    const failure = this.failures.shift();
+    if (failure !== undefined) throw failure();
+  }
+
   /** Every event we were asked to send, accepted or not. */
   readonly attempts: KlaviyoEvent[] = [];
   /** Runs at the start of each send, before the scripted outcome: a test may act while a request is "in the air". */
@@ -357,8 +391,10 @@ export class FakeKlaviyoBulkApi extends ScriptedKlaviyoFailures implements Klavi
  * ShipStation's resource reads, list pages and webhook subscriptions: answers with what the test set, or a scripted
  * error for the next calls (of any kind).
  */
-export class FakeShipStationApi implements ShipStationApi, ShipStationLister, ShipStationWebhooks {
+export class FakeShipStationApi implements ShipStationApi, ShipStationLister, ShipStationWebhooks, ShipStationCredentialCheck {
   readonly calls: { accountId: string; url: string }[] = [];
+  /** Credential checks (GET /stores) made, by account. */
+  readonly checks: string[] = [];
   /** Every listPage call, in order. */
   readonly listCalls: { accountId: string; request: ListPageRequest }[] = [];
   /** Subscriptions by account id; subscribeWebhook adds to them. */
@@ -398,6 +434,13 @@ export class FakeShipStationApi implements ShipStationApi, ShipStationLister, Sh
     return id;
   }
 
+  async checkCredentials(accountId: string): Promise<{ stores: { storeId: number; storeName: string }[] }> {
+    this.checks.push(accountId);
+    const failure = this.failures.shift();
+    if (failure !== undefined) throw failure;
+    return { stores: [{ storeId: 1, storeName: 'Main store' }] };
+  }
+
   respondWith(response: Partial<FetchedResource>): this {
     this.response = { snapshots: [], unreadable: [], requests: 1, ...response };
     return this;
@@ -432,26 +475,124 @@ export class InMemoryNotificationQueue implements NotificationQueue {
   }
 }
 
-/** Credential marks by account, service and key fingerprint; the first report of each wins, like the conditional put. */
+/** One credential status per account and service, with the conditional transitions of the DynamoDB store. */
 export class InMemoryCredentialStatusStore implements CredentialStatusStore {
-  readonly marks = new Map<string, { reason: string }>();
+  readonly statuses = new Map<string, CredentialStatus>();
+  /** The key each pause ended with replaced, whose refusals are ignored for RETIRED_KEY_GRACE_MS. */
+  private readonly retired = new Map<string, string>();
   /** Every markInvalid call and what it returned. */
   readonly reports: { accountId: string; service: CredentialService; fingerprint: string; reason: string; first: boolean }[] = [];
 
-  static key(accountId: string, service: CredentialService, fingerprint: string): string {
-    return `${accountId}|${service}|${fingerprint}`;
+  constructor(private readonly now: () => Date = () => new Date(0)) {}
+
+  static key(accountId: string, service: CredentialService): string {
+    return `${accountId}|${service}`;
+  }
+
+  async status(accountId: string, service: CredentialService): Promise<CredentialStatus | undefined> {
+    const status = this.statuses.get(InMemoryCredentialStatusStore.key(accountId, service));
+    return status === undefined ? undefined : structuredClone(status);
   }
 
   async markInvalid(accountId: string, service: CredentialService, fingerprint: string, reason: string): Promise<boolean> {
-    const key = InMemoryCredentialStatusStore.key(accountId, service, fingerprint);
-    const first = !this.marks.has(key);
-    if (first) this.marks.set(key, { reason });
+    const key = InMemoryCredentialStatusStore.key(accountId, service);
+    const current = this.statuses.get(key);
+    const retiredRecently = current?.state === 'valid' && this.retired.get(key) === fingerprint && Date.parse(current.since) > this.now().getTime() - RETIRED_KEY_GRACE_MS;
+    const first = (current?.state !== 'invalid' || current.fingerprint !== fingerprint) && !retiredRecently;
+    if (first) this.statuses.set(key, { state: 'invalid', fingerprint, reason, since: this.now().toISOString() });
     this.reports.push({ accountId, service, fingerprint, reason, first });
     return first;
   }
 
+  async markValid(accountId: string, service: CredentialService, fingerprint: string): Promise<boolean> {
+    const key = InMemoryCredentialStatusStore.key(accountId, service);
+    const current = this.statuses.get(key);
+    if (current?.state !== 'invalid') return false;
+    if (current.fingerprint === fingerprint) this.retired.delete(key);
+    else this.retired.set(key, current.fingerprint);
+    this.statuses.set(key, { state: 'valid', fingerprint, since: this.now().toISOString() });
+    return true;
+  }
+
+  async markAlerted(accountId: string, service: CredentialService, fingerprint: string): Promise<void> {
+    const current = this.statuses.get(InMemoryCredentialStatusStore.key(accountId, service));
+    if (current?.state === 'invalid' && current.fingerprint === fingerprint) current.alertedAt = this.now().toISOString();
+  }
+
   async isInvalid(accountId: string, service: CredentialService, fingerprint: string): Promise<boolean> {
-    return this.marks.has(InMemoryCredentialStatusStore.key(accountId, service, fingerprint));
+    const current = this.statuses.get(InMemoryCredentialStatusStore.key(accountId, service));
+    return current?.state === 'invalid' && current.fingerprint === fingerprint;
+  }
+}
+
+/** Alerts handed over, in order; `failNext` makes the next sends throw (an SNS outage). */
+export class RecordingAlerts implements Alerts {
+  readonly sent: Alert[] = [];
+  private failures = 0;
+
+  failNext(times = 1): this {
+    this.failures += times;
+    return this;
+  }
+
+  async send(alert: Alert): Promise<void> {
+    if (this.failures > 0) {
+      this.failures -= 1;
+      throw new Error('SNS is unavailable');
+    }
+    this.sent.push(structuredClone(alert));
+  }
+}
+
+/** Claimed alerts by account and id, first claim wins, like the conditional put. */
+export class InMemoryAlertLedger implements AlertLedger {
+  readonly claimed = new Set<string>();
+
+  async claim(accountId: string, alertId: string): Promise<boolean> {
+    const key = `${accountId}|${alertId}`;
+    if (this.claimed.has(key)) return false;
+    this.claimed.add(key);
+    return true;
+  }
+
+  async release(accountId: string, alertId: string): Promise<void> {
+    this.claimed.delete(`${accountId}|${alertId}`);
+  }
+}
+
+/** Held events by account, in unique_id order (the DynamoDB sort key's order). */
+export class InMemoryHeldEventStore implements HeldEventStore {
+  readonly events = new Map<string, KlaviyoEvent>();
+
+  private static key(accountId: string, uniqueId: string): string {
+    return `${accountId}|${uniqueId}`;
+  }
+
+  async hold(events: KlaviyoEvent[]): Promise<void> {
+    for (const event of events) this.events.set(InMemoryHeldEventStore.key(event.accountId, event.uniqueId), structuredClone(event));
+  }
+
+  async list(accountId: string, limit: number, after?: string): Promise<{ events: KlaviyoEvent[]; next?: string }> {
+    const all = [...this.events.values()].filter((e) => e.accountId === accountId && (after === undefined || e.uniqueId > after)).sort((a, b) => a.uniqueId.localeCompare(b.uniqueId));
+    const events = structuredClone(all.slice(0, limit));
+    return all.length > limit ? { events, next: events.at(-1)?.uniqueId as string } : { events };
+  }
+
+  async remove(accountId: string, uniqueIds: string[]): Promise<void> {
+    for (const uniqueId of uniqueIds) this.events.delete(InMemoryHeldEventStore.key(accountId, uniqueId));
+  }
+
+  async count(accountId: string): Promise<number> {
+    return [...this.events.values()].filter((e) => e.accountId === accountId).length;
+  }
+}
+
+/** Metric values recorded, in order. */
+export class RecordingHealthMetrics implements HealthMetrics {
+  readonly daysUntilExpiry: { accountId: string; days: number }[] = [];
+
+  daysUntilKeyExpiry(accountId: string, days: number): void {
+    this.daysUntilExpiry.push({ accountId, days });
   }
 }
 

@@ -1,6 +1,6 @@
 // fetch-resource against dynalite + local-aws-sqs + the ShipStation simulator: the resource_url of a real simulator
 // webhook is fetched (pages, items, retries, timeouts) and every record lands on the updates queue as a UTC snapshot;
-// a rejected key is marked once in DynamoDB and no further request is made with it.
+// a rejected key is marked once in DynamoDB, alerted once on SNS, and no further request is made with it.
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -246,11 +246,12 @@ describe('fetch-resource', () => {
       }
     });
 
-    it('fails the record, marks the key invalid and makes no further request when the message comes back', async () => {
+    it('acknowledges the record, marks the key invalid, alerts once and makes no further request when notifications keep coming', async () => {
       // Prepare
       harness.shipStation.importOrders([{}]);
       const body = message(await lastWebhook('ORDER_NOTIFY'), 'ORDER_NOTIFY');
       harness.shipStation.expireKey();
+      const alertsBefore = harness.aws.sns.published.length;
 
       // Act
       const first = await fetchResources(sqsEvent([body]));
@@ -259,18 +260,22 @@ describe('fetch-resource', () => {
       const againAndAgain = await fetchResources(sqsEvent([body, body]));
 
       // Assess
-      expect(first.batchItemFailures).toHaveLength(1);
-      expect(redelivered.batchItemFailures).toHaveLength(1);
-      expect(againAndAgain.batchItemFailures).toHaveLength(2);
+      // Deferred, not failed: the catch-up poll from the (unmoved) cursor reads what they point at once a key works,
+      // so SQS has nothing to retry and no dead-letter queue fills up while the key is expired.
+      expect([first, redelivered, againAndAgain].map((r) => r.batchItemFailures)).toEqual([[], [], []]);
       expect(requestsAfterFirst).toBe(1);
       expect(harness.shipStation.requests.map((r) => r.status)).toEqual([401]);
       expect(await credentialMarks(harness.aws)).toEqual(['shipstation:INVALID']);
+      const alerts = harness.aws.sns.published.slice(alertsBefore);
+      expect(alerts).toHaveLength(1);
+      expect(alerts[0]?.subject).toBe('ShipStation refused the API key (account default)');
+      expect(alerts[0]?.attributes).toEqual({ accountId: 'default' });
       expect(await takeUpdates()).toEqual([]);
     });
 
-    it('keys the mark to the old key pair, so a configuration with the rotated pair fetches again', async () => {
+    it('fetches again with a rotated key pair, ends the pause once and queues the catch-up poll', async () => {
       // The handler read its key at cold start, so a rotation is verified with a second wiring built from the same
-      // environment plus the new pair, sharing the table: exactly what a redeploy with the new key produces.
+      // environment plus the new pair, sharing the table: what a re-read accounts document or a redeploy produces.
       // Prepare
       const [order] = harness.shipStation.importOrders([{}]);
       const body = message(await lastWebhook('ORDER_NOTIFY'), 'ORDER_NOTIFY');
@@ -278,25 +283,32 @@ describe('fetch-resource', () => {
       await fetchResources(sqsEvent([body]));
       harness.shipStation.rotateCredentials('rotated-shipstation-key', 'rotated-shipstation-secret');
       const rotated = buildWiring(loadConfig({ ...process.env, SHIPSTATION_API_KEY: 'rotated-shipstation-key', SHIPSTATION_API_SECRET: 'rotated-shipstation-secret' }));
+      const alertsBefore = harness.aws.sns.published.length;
 
       // Act
       const stillPaused = await fetchResources(sqsEvent([body]));
       const requestsWhilePaused = harness.shipStation.requests.length;
       const fetched = await rotated.fetchResource(body);
+      const fetchedAgain = await rotated.fetchResource(body);
 
       // Assess
-      expect(stillPaused.batchItemFailures).toHaveLength(1);
+      expect(stillPaused.batchItemFailures).toEqual([]);
       expect(requestsWhilePaused).toBe(1);
-      expect(fetched.snapshots).toBe(1);
-      expect(harness.shipStation.requests.map((r) => [r.status, r.authorized])).toEqual([[401, false], [200, true]]);
-      expect((await takeUpdates()).map((s) => s.orderId)).toEqual([order?.orderId]);
+      expect([fetched.snapshots, fetchedAgain.snapshots]).toEqual([1, 1]);
+      expect(harness.shipStation.requests.map((r) => [r.status, r.authorized])).toEqual([[401, false], [200, true], [200, true]]);
+      expect((await takeUpdates()).map((s) => s.orderId)).toEqual([order?.orderId, order?.orderId]);
       const { Items } = await harness.aws.dynamodb.send(new QueryCommand({
         TableName: harness.aws.tableName,
         KeyConditionExpression: 'pk = :pk',
         ExpressionAttributeValues: { ':pk': { S: 'ACCOUNT#default#CREDENTIALS' } },
         ConsistentRead: true,
       }));
-      expect((Items ?? []).map((item) => item.sk?.S)).toEqual([`shipstation#${fingerprint(SHIPSTATION_KEY, SHIPSTATION_SECRET)}`]);
+      expect((Items ?? []).map((item) => [item.sk?.S, item.status?.S, item.fingerprint?.S])).toEqual([
+        ['shipstation', 'VALID', fingerprint('rotated-shipstation-key', 'rotated-shipstation-secret')],
+      ]);
+      expect(harness.aws.sns.published.slice(alertsBefore).map((a) => a.subject)).toEqual(['The ShipStation API key works again (account default)']);
+      const { bodies } = await drainQueue(harness.aws, harness.aws.queues.polls);
+      expect(bodies).toEqual([{ accountId: 'default', reason: 'resume' }]);
     });
   });
 });

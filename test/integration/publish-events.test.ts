@@ -2,6 +2,7 @@
 // dead-letter records. Snapshots are built from the ShipStation simulator's records through the real normaliser.
 import { readFileSync } from 'node:fs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { DynamoDbHeldEventStore } from '../../lib/adapters/dynamodb-held-event-store.js';
 import { fulfillmentSchema, orderSchema, shipmentSchema } from '../../lib/domain/shipstation.js';
 import type { OrderSnapshot, ShipmentSnapshot, Snapshot } from '../../lib/domain/snapshot.js';
 import { fulfillmentSnapshot, orderSnapshot, shipmentSnapshot } from '../../lib/normalise/snapshots.js';
@@ -266,22 +267,29 @@ describe('publish-events', () => {
     expect(metrics()).toEqual(['Order Awaiting Shipment']);
   });
 
-  it('marks the Klaviyo key invalid on a 401, dead-letters that event, and holds later events without calling Klaviyo', async () => {
+  it('holds the event Klaviyo refused with 401 and every later one, without calling Klaviyo again, dead-lettering or failing any', async () => {
     // Prepare
     harness.klaviyo.revokeKey(KLAVIYO_KEY);
     const first = newOrder();
     const second = newOrder();
+    const alertsBefore = harness.aws.sns.published.length;
+    const statusId = (order: OrderSnapshot): string => `ss:default:order:${order.orderId}:awaiting_shipment:${order.modifiedAt.replace(/\.\d+/, '').replace(/[-:]/g, '')}`;
 
     // Act
-    const rejected = await publish(first);
-    const held = await publish(second);
+    const refused = await publish(first);
+    const later = await publish(second);
 
     // Assess
-    expect(rejected.batchItemFailures).toEqual([]);
-    expect(held.batchItemFailures).toHaveLength(1);
+    expect(refused.batchItemFailures).toEqual([]);
+    expect(later.batchItemFailures).toEqual([]);
     expect(harness.klaviyo.requests).toHaveLength(1);
     expect(await credentialMarks(harness.aws)).toContain('klaviyo:INVALID');
-    expect((await deadLetters(harness.aws)).some((r) => r.orderId === String(first.orderId) && r.httpStatus === '401')).toBe(true);
-    expect(await ledgerStatus(harness.aws, `ss:default:order:${second.orderId}:awaiting_shipment:${second.modifiedAt.replace(/\.\d+/, '').replace(/[-:]/g, '')}`)).toBeUndefined();
+    expect(harness.aws.sns.published.slice(alertsBefore).map((m) => m.subject)).toEqual(['Klaviyo refused the private key (account default)']);
+    expect((await deadLetters(harness.aws)).filter((r) => [String(first.orderId), String(second.orderId)].includes(r.orderId ?? ''))).toEqual([]);
+    const held = await new DynamoDbHeldEventStore(harness.aws.dynamodb, harness.aws.tableName).list('default', 10);
+    expect(held.events.map((e) => e.uniqueId).sort()).toEqual([statusId(first), statusId(second)].sort());
+    // Unclaimed, so the held copy (or a redelivery) can send each once a working key is back.
+    expect(await ledgerStatus(harness.aws, statusId(first))).toBeUndefined();
+    expect(await ledgerStatus(harness.aws, statusId(second))).toBeUndefined();
   });
 });

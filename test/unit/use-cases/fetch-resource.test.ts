@@ -1,5 +1,5 @@
-// fetchResource against in-memory ports: snapshots to the updates queue, paused credentials, unreadable records and
-// rejected fulfilments.
+// fetchResource against in-memory ports: snapshots to the updates queue, a refused key (paused, alerted once, deferred
+// to the catch-up poll), a replacing key ending the pause, unreadable records and rejected fulfilments.
 import { BadInputError, CredentialsPausedError, ShipStationCredentialsError, TransientError } from '../../../lib/domain/errors.js';
 import type { NotificationMessage } from '../../../lib/domain/snapshot.js';
 import { makeFetchResource, UnreadableRecordsError } from '../../../lib/use-cases/fetch-resource.js';
@@ -7,21 +7,28 @@ import {
   fakeAccount,
   FakeShipStationApi,
   InMemoryCredentialStatusStore,
+  InMemoryPollJobQueue,
   InMemoryUpdateQueue,
+  RecordingAlerts,
   RecordingLogger,
   StaticAccountDirectory,
 } from '../../fakes/in-memory-ports.js';
 import { fulfillmentSnapshot, orderSnapshot, shipmentSnapshot } from '../../helpers/factories.js';
 
 const CREDENTIALS_LOG = 'shipstation credentials rejected; pausing the account';
+const REFUSED_SUBJECT = 'ShipStation refused the API key (account default)';
+const RECOVERED_SUBJECT = 'The ShipStation API key works again (account default)';
+const DEFERRED = { snapshots: 0, requests: 0, deferred: true };
 
 function setup(storeIds?: number[]) {
   const shipStation = new FakeShipStationApi();
   const updates = new InMemoryUpdateQueue();
   const credentials = new InMemoryCredentialStatusStore();
+  const alerts = new RecordingAlerts();
+  const pollJobs = new InMemoryPollJobQueue();
   const log = new RecordingLogger();
-  const fetch = makeFetchResource({ accounts: new StaticAccountDirectory([fakeAccount({ storeIds })]), shipStation, updates, credentials, log });
-  return { shipStation, updates, credentials, log, fetch };
+  const fetch = makeFetchResource({ accounts: new StaticAccountDirectory([fakeAccount({ storeIds })]), shipStation, updates, credentials, alerts, pollJobs, log });
+  return { shipStation, updates, credentials, alerts, pollJobs, log, fetch };
 }
 
 const message = (overrides: Partial<NotificationMessage> = {}): NotificationMessage => ({
@@ -65,46 +72,96 @@ describe('fetchResource', () => {
     expect(result.snapshots).toBe(2);
   });
 
-  it('waits with CredentialsPausedError and calls no one while the ShipStation key is known to be invalid', async () => {
+  it('defers the notification to the catch-up poll without a request while the ShipStation key is refused', async () => {
     // Prepare
-    const { fetch, shipStation, updates, credentials } = setup();
+    const { fetch, shipStation, updates, credentials, alerts, pollJobs, log } = setup();
     await credentials.markInvalid('default', 'shipstation', 'ss-fingerprint-1', 'expired');
 
     // Act
-    const result = fetch(message());
+    const result = await fetch(message());
 
     // Assess
-    await expect(result).rejects.toThrow(CredentialsPausedError);
-    await expect(result).rejects.toMatchObject({ accountId: 'default', service: 'shipstation' });
+    expect(result).toEqual(DEFERRED);
     expect(shipStation.calls).toEqual([]);
     expect(updates.snapshots).toEqual([]);
+    expect(alerts.sent).toEqual([]);
+    expect(pollJobs.jobs).toEqual([]);
+    expect(log.entries).toContainEqual({
+      level: 'warn',
+      message: 'notification deferred to the catch-up poll: the shipstation key is refused',
+      data: { accountId: 'default', resourceType: 'ORDER_NOTIFY' },
+    });
   });
 
-  it('marks the key invalid and logs it once when two fetches are refused with 401', async () => {
+  it('marks the key invalid and alerts once when three concurrent fetches are refused with 401, then defers without a request', async () => {
     // Prepare
-    const { fetch, shipStation, updates, credentials, log } = setup();
-    shipStation.failNext(new ShipStationCredentialsError('default'), 2);
+    const { fetch, shipStation, updates, credentials, alerts, log } = setup();
+    shipStation.failNext(new ShipStationCredentialsError('default'), 3);
 
     // Act
-    const results = await Promise.allSettled([fetch(message()), fetch(message({ resourceType: 'SHIP_NOTIFY' }))]);
-    const later = fetch(message());
+    const results = await Promise.all([fetch(message()), fetch(message({ resourceType: 'SHIP_NOTIFY' })), fetch(message({ resourceType: 'ITEM_SHIP_NOTIFY' }))]);
+    const later = await fetch(message());
 
     // Assess
-    expect(results.map((r) => r.status === 'rejected' && r.reason instanceof CredentialsPausedError)).toEqual([true, true]);
-    await expect(later).rejects.toThrow(CredentialsPausedError);
-    expect(shipStation.calls).toHaveLength(2);
+    expect(results).toEqual([
+      { ...DEFERRED, requests: 1 },
+      { ...DEFERRED, requests: 1 },
+      { ...DEFERRED, requests: 1 },
+    ]);
+    expect(later).toEqual(DEFERRED);
+    expect(shipStation.calls).toHaveLength(3);
     expect(credentials.reports.map((r) => [r.service, r.fingerprint, r.first])).toEqual([
       ['shipstation', 'ss-fingerprint-1', true],
       ['shipstation', 'ss-fingerprint-1', false],
+      ['shipstation', 'ss-fingerprint-1', false],
     ]);
     expect(await credentials.isInvalid('default', 'shipstation', 'ss-fingerprint-1')).toBe(true);
+    expect(alerts.sent.map((a) => [a.accountId, a.subject])).toEqual([['default', REFUSED_SUBJECT]]);
+    expect((await credentials.status('default', 'shipstation'))?.alertedAt).toBeDefined();
     expect(log.messages('error')).toEqual([CREDENTIALS_LOG]);
     expect(updates.snapshots).toEqual([]);
   });
 
+  it('tries a key that replaced a refused one and, on its first success, ends the pause with one alert and a catch-up poll', async () => {
+    // Prepare
+    const { fetch, shipStation, updates, credentials, alerts, pollJobs } = setup();
+    await credentials.markInvalid('default', 'shipstation', 'ss-old-fingerprint', 'expired');
+    const snapshots = [orderSnapshot()];
+    shipStation.respondWith({ snapshots, requests: 1 });
+
+    // Act
+    const first = await fetch(message());
+    const second = await fetch(message({ resourceType: 'SHIP_NOTIFY' }));
+
+    // Assess
+    expect(first).toEqual({ snapshots: 1, requests: 1 });
+    expect(second).toEqual({ snapshots: 1, requests: 1 });
+    expect(shipStation.calls).toHaveLength(2);
+    expect(updates.snapshots).toEqual([...snapshots, ...snapshots]);
+    expect(await credentials.status('default', 'shipstation')).toMatchObject({ state: 'valid', fingerprint: 'ss-fingerprint-1' });
+    expect(alerts.sent.map((a) => a.subject)).toEqual([RECOVERED_SUBJECT]);
+    expect(pollJobs.jobs).toEqual([{ job: { accountId: 'default', reason: 'resume' }, delaySeconds: undefined }]);
+  });
+
+  it('pauses and alerts again when the key that replaced a refused one is refused too', async () => {
+    // Prepare
+    const { fetch, shipStation, credentials, alerts, pollJobs } = setup();
+    await credentials.markInvalid('default', 'shipstation', 'ss-old-fingerprint', 'expired');
+    shipStation.failNext(new ShipStationCredentialsError('default'));
+
+    // Act
+    const result = await fetch(message());
+
+    // Assess
+    expect(result).toEqual({ ...DEFERRED, requests: 1 });
+    expect(await credentials.isInvalid('default', 'shipstation', 'ss-fingerprint-1')).toBe(true);
+    expect(alerts.sent.map((a) => a.subject)).toEqual([REFUSED_SUBJECT]);
+    expect(pollJobs.jobs).toEqual([]);
+  });
+
   it('lets a transient ShipStation failure through without touching the credentials', async () => {
     // Prepare
-    const { fetch, shipStation, updates, credentials } = setup();
+    const { fetch, shipStation, updates, credentials, alerts } = setup();
     shipStation.failNext(new TransientError('ShipStation answered 503'));
 
     // Act
@@ -114,6 +171,7 @@ describe('fetchResource', () => {
     await expect(result).rejects.toThrow(TransientError);
     await expect(result).rejects.not.toThrow(CredentialsPausedError);
     expect(credentials.reports).toEqual([]);
+    expect(alerts.sent).toEqual([]);
     expect(updates.snapshots).toEqual([]);
   });
 

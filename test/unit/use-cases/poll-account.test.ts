@@ -1,9 +1,11 @@
 // pollAccount / runPollJob against in-memory ports: which run a job starts or resumes, continuations that keep the
-// asked job, the store filter, oversized records dead-lettered, and a paused account left alone.
+// asked job, the store filter, oversized records dead-lettered, a refused key (one check per poll while paused, the
+// pause ended by a key that works) and held Klaviyo events released before each poll.
 import { ShipStationCredentialsError, TransientError } from '../../../lib/domain/errors.js';
 import type { PollJob } from '../../../lib/domain/poll-plan.js';
 import type { ListPageRequest } from '../../../lib/ports.js';
-import { makePollAccount, makeRunPollJob } from '../../../lib/use-cases/poll-account.js';
+import { makePollAccount, makeRunPollJob, type PollAccount } from '../../../lib/use-cases/poll-account.js';
+import type { ReleaseOutcome } from '../../../lib/use-cases/release-held-events.js';
 import {
   fakeAccount,
   FakeClock,
@@ -13,6 +15,7 @@ import {
   InMemoryPollCursorStore,
   InMemoryPollJobQueue,
   InMemoryUpdateQueue,
+  RecordingAlerts,
   RecordingLogger,
   StaticAccountDirectory,
 } from '../../fakes/in-memory-ports.js';
@@ -20,8 +23,10 @@ import { orderSnapshot } from '../../helpers/factories.js';
 
 const NOW = '2026-11-25T12:00:00.000Z';
 const limits = { timeLeftMs: (): number => Infinity, reserveMs: 0 };
+const REFUSED_SUBJECT = 'ShipStation refused the API key (account default)';
+const RECOVERED_SUBJECT = 'The ShipStation API key works again (account default)';
 
-function setup(account = fakeAccount()) {
+function setup(account = fakeAccount(), released: ReleaseOutcome['status'] | Error = 'done') {
   const clock = new FakeClock(NOW);
   const cursors = new InMemoryPollCursorStore();
   const shipStation = new FakeShipStationApi();
@@ -30,22 +35,37 @@ function setup(account = fakeAccount()) {
   const ledger = new InMemoryEventLedger();
   const credentials = new InMemoryCredentialStatusStore();
   const pollJobs = new InMemoryPollJobQueue();
+  const alerts = new RecordingAlerts();
+  /** What happened, in order: each release of held events and each poll. */
+  const steps: string[] = [];
   let runs = 0;
-  const pollAccount = makePollAccount({
+  const poll = makePollAccount({
     accounts: new StaticAccountDirectory([account]),
     cursors,
     shipStation,
     updates,
     history,
     credentials,
+    alerts,
+    pollJobs,
     ledger,
     clock,
     settings: { overlapMinutes: 10, lagMinutes: 2, importDays: 90, backfillAfterHours: 24, leaseMs: 16 * 60_000 },
     newRunId: () => `run-${(runs += 1)}`,
     log: new RecordingLogger(),
   });
-  const runPollJob = makeRunPollJob({ pollAccount, pollJobs });
-  return { clock, cursors, shipStation, updates, history, ledger, credentials, pollJobs, pollAccount, runPollJob };
+  const pollAccount: PollAccount = async (job, jobLimits) => {
+    steps.push(`poll ${job.accountId}`);
+    return poll(job, jobLimits);
+  };
+  const releaseHeld = async (accountId: string): Promise<ReleaseOutcome> => {
+    steps.push(`release ${accountId}`);
+    if (released instanceof Error) throw released;
+    return { status: released, sent: 0, deadLettered: 0 };
+  };
+  const log = new RecordingLogger();
+  const runPollJob = makeRunPollJob({ pollAccount, pollJobs, releaseHeld, log });
+  return { clock, cursors, shipStation, updates, history, ledger, credentials, alerts, pollJobs, pollAccount, runPollJob, steps, log };
 }
 
 const job = (overrides: Partial<PollJob> = {}): PollJob => ({ accountId: 'default', reason: 'schedule', ...overrides });
@@ -102,21 +122,115 @@ describe('pollAccount', () => {
     expect((await cursors.get('default'))?.through).toBeDefined();
   });
 
-  it('makes no request for an account whose key is marked invalid, and marks a 401 once without moving the cursor', async () => {
-    // Prepare
-    const { pollAccount, shipStation, credentials, cursors } = setup();
+  it('pauses on a 401 from a list page: the key is marked invalid, one alert, and the cursor stays at its checkpoint', async () => {
+    // Prepare: a first poll imported and set the cursor; an hour later the key is refused.
+    const { pollAccount, shipStation, credentials, cursors, alerts, clock } = setup();
+    await pollAccount(job(), limits);
+    const through = (await cursors.get('default'))?.through;
+    clock.advance(3_600_000);
     shipStation.failNext(new ShipStationCredentialsError('default'));
+
+    // Act
+    const outcome = await pollAccount(job(), limits);
+
+    // Assess
+    expect(outcome).toMatchObject({ status: 'paused', runs: [{ mode: 'poll', done: false }] });
+    expect(await credentials.isInvalid('default', 'shipstation', 'ss-fingerprint-1')).toBe(true);
+    expect(alerts.sent.map((a) => a.subject)).toEqual([REFUSED_SUBJECT]);
+    expect(through).toBe('2026-11-25T11:58:00.000Z');
+    expect((await cursors.get('default'))?.through).toBe(through);
+  });
+
+  it('checks a paused account\'s key with one GET /stores per poll and lists nothing while it is still refused', async () => {
+    // Prepare
+    const { pollAccount, shipStation, credentials, cursors, alerts } = setup();
+    await credentials.markInvalid('default', 'shipstation', 'ss-fingerprint-1', 'ShipStation rejected the API key and secret (401)');
+    await credentials.markAlerted('default', 'shipstation', 'ss-fingerprint-1');
+    shipStation.failNext(new ShipStationCredentialsError('default'), 2);
 
     // Act
     const first = await pollAccount(job(), limits);
     const second = await pollAccount(job(), limits);
 
     // Assess
-    expect(first.status).toBe('paused');
-    expect(second.status).toBe('paused');
-    expect(shipStation.listCalls).toHaveLength(1);
+    expect([first.status, second.status]).toEqual(['paused', 'paused']);
+    expect(shipStation.checks).toEqual(['default', 'default']);
+    expect(shipStation.listCalls).toEqual([]);
+    expect(await cursors.get('default')).toBeUndefined();
+    expect(alerts.sent).toEqual([]);
     expect(await credentials.isInvalid('default', 'shipstation', 'ss-fingerprint-1')).toBe(true);
-    expect((await cursors.get('default'))?.through).toBeUndefined();
+  });
+
+  it('skips the poll of a paused account when its key cannot be checked now, without an alert', async () => {
+    // Prepare
+    const { pollAccount, shipStation, credentials, alerts } = setup();
+    await credentials.markInvalid('default', 'shipstation', 'ss-fingerprint-1', 'expired');
+    shipStation.failNext(new TransientError('ShipStation answered 503'));
+
+    // Act
+    const outcome = await pollAccount(job(), limits);
+
+    // Assess
+    expect(outcome.status).toBe('paused');
+    expect(shipStation.checks).toEqual(['default']);
+    expect(shipStation.listCalls).toEqual([]);
+    expect(alerts.sent).toEqual([]);
+    expect(await credentials.isInvalid('default', 'shipstation', 'ss-fingerprint-1')).toBe(true);
+  });
+
+  it('ends the pause when the check succeeds: the key is marked valid, one alert, and this poll is the catch-up', async () => {
+    // Prepare
+    const { pollAccount, shipStation, credentials, cursors, alerts, pollJobs } = setup();
+    await credentials.markInvalid('default', 'shipstation', 'ss-fingerprint-1', 'expired');
+
+    // Act
+    const outcome = await pollAccount(job(), limits);
+    const next = await pollAccount(job(), limits);
+
+    // Assess
+    expect(outcome).toMatchObject({ status: 'completed', runs: [{ mode: 'import', done: true }] });
+    expect(next.status).toBe('completed');
+    expect(shipStation.checks).toEqual(['default']);
+    expect(shipStation.listCalls.length).toBeGreaterThan(0);
+    expect(await credentials.status('default', 'shipstation')).toMatchObject({ state: 'valid', fingerprint: 'ss-fingerprint-1' });
+    expect(alerts.sent.map((a) => a.subject)).toEqual([RECOVERED_SUBJECT]);
+    expect(pollJobs.jobs).toEqual([]);
+    expect((await cursors.get('default'))?.through).toBeDefined();
+  });
+
+  it('tries a key that replaced a refused one, and alerts about it once when it is refused too', async () => {
+    // Prepare
+    const { pollAccount, shipStation, credentials, alerts } = setup();
+    await credentials.markInvalid('default', 'shipstation', 'ss-old-fingerprint', 'expired');
+    shipStation.failNext(new ShipStationCredentialsError('default'), 2);
+
+    // Act
+    const first = await pollAccount(job(), limits);
+    const second = await pollAccount(job(), limits);
+
+    // Assess
+    expect([first.status, second.status]).toEqual(['paused', 'paused']);
+    expect(shipStation.checks).toEqual(['default', 'default']);
+    expect(shipStation.listCalls).toEqual([]);
+    expect(await credentials.isInvalid('default', 'shipstation', 'ss-fingerprint-1')).toBe(true);
+    expect(alerts.sent.map((a) => a.subject)).toEqual([REFUSED_SUBJECT]);
+  });
+
+  it('makes no credential check for an account whose key works: never refused, or refused and since recovered', async () => {
+    // Prepare
+    const { pollAccount, shipStation, credentials } = setup();
+    await credentials.markInvalid('default', 'shipstation', 'ss-fingerprint-1', 'expired');
+    await credentials.markValid('default', 'shipstation', 'ss-fingerprint-1');
+    const { pollAccount: freshPoll, shipStation: freshShipStation } = setup();
+
+    // Act
+    const recovered = await pollAccount(job(), limits);
+    const fresh = await freshPoll(job(), limits);
+
+    // Assess
+    expect([recovered.status, fresh.status]).toEqual(['completed', 'completed']);
+    expect(shipStation.checks).toEqual([]);
+    expect(freshShipStation.checks).toEqual([]);
   });
 
   it('lets only the newest continuation drive a run: an older chain\'s job stops without a request', async () => {
@@ -155,5 +269,72 @@ describe('pollAccount', () => {
     // Assess
     expect(outcomes).toEqual(Array.from({ length: 10 }, () => 'continue'));
     await expect(eleventh).rejects.toBeInstanceOf(TransientError);
+  });
+});
+
+describe('runPollJob', () => {
+  it('releases the account\'s held Klaviyo events before it polls the account', async () => {
+    // Prepare
+    const { runPollJob, steps, pollJobs } = setup();
+
+    // Act
+    const outcome = await runPollJob(job(), limits);
+
+    // Assess
+    expect(outcome.status).toBe('completed');
+    expect(steps).toEqual(['release default', 'poll default']);
+    expect(pollJobs.jobs).toEqual([]);
+  });
+
+  it('queues a resume job when releasing the held events ran short of time, and still polls', async () => {
+    // Prepare
+    const { runPollJob, steps, pollJobs } = setup(fakeAccount(), 'continue');
+
+    // Act
+    const outcome = await runPollJob(job(), limits);
+
+    // Assess
+    expect(outcome.status).toBe('completed');
+    expect(steps).toEqual(['release default', 'poll default']);
+    expect(pollJobs.jobs.map((j) => j.job)).toEqual([{ accountId: 'default', reason: 'resume' }]);
+  });
+
+  it('queues nothing more while the Klaviyo key is still refused', async () => {
+    // Prepare
+    const { runPollJob, steps, pollJobs } = setup(fakeAccount(), 'paused');
+
+    // Act
+    const outcome = await runPollJob(job(), limits);
+
+    // Assess
+    expect(outcome.status).toBe('completed');
+    expect(steps).toEqual(['release default', 'poll default']);
+    expect(pollJobs.jobs).toEqual([]);
+  });
+
+  it('still polls ShipStation when Klaviyo fails while the held events are released', async () => {
+    // Prepare
+    const { runPollJob, steps, pollJobs, log } = setup(fakeAccount(), new TransientError('Klaviyo answered 503'));
+
+    // Act
+    const outcome = await runPollJob(job(), limits);
+
+    // Assess
+    expect(outcome.status).toBe('completed');
+    expect(steps).toEqual(['release default', 'poll default']);
+    expect(pollJobs.jobs).toEqual([]);
+    expect(log.messages('warn')).toContain('held events not released now; the next poll job tries again');
+  });
+
+  it('fails the job on an unexpected error while releasing held events, without polling', async () => {
+    // Prepare
+    const { runPollJob, steps } = setup(fakeAccount(), new Error('the held event store is unreadable'));
+
+    // Act
+    const outcome = runPollJob(job(), limits);
+
+    // Assess
+    await expect(outcome).rejects.toThrow('the held event store is unreadable');
+    expect(steps).toEqual(['release default']);
   });
 });

@@ -1,7 +1,7 @@
 // publishHistory against in-memory ports: bulk sends under Klaviyo's limits, the same dedupe as the live path, a
-// refused request retried event by event, a refused key holding everything, a transient failure releasing claims, and
-// one account's failure never holding up another's events.
-import { CredentialsPausedError, TransientError } from '../../../lib/domain/errors.js';
+// refused request retried event by event, a refused key holding everything (no failure, one alert), a replacing key
+// ending the pause, a transient failure releasing claims, and one account's paused key never holding up another's events.
+import { TransientError } from '../../../lib/domain/errors.js';
 import type { Snapshot } from '../../../lib/domain/snapshot.js';
 import { makePublishHistory } from '../../../lib/use-cases/publish-history.js';
 import {
@@ -11,7 +11,10 @@ import {
   FakeKlaviyoBulkApi,
   InMemoryCredentialStatusStore,
   InMemoryEventLedger,
+  InMemoryHeldEventStore,
   InMemoryOrderStateStore,
+  InMemoryPollJobQueue,
+  RecordingAlerts,
   RecordingLogger,
   StaticAccountDirectory,
 } from '../../fakes/in-memory-ports.js';
@@ -23,19 +26,25 @@ function setup() {
   const klaviyo = new FakeKlaviyoApi();
   const klaviyoBulk = new FakeKlaviyoBulkApi();
   const credentials = new InMemoryCredentialStatusStore();
+  const alerts = new RecordingAlerts();
+  const pollJobs = new InMemoryPollJobQueue();
+  const held = new InMemoryHeldEventStore();
   const publish = makePublishHistory({
     accounts: new StaticAccountDirectory(),
     orderStates: new InMemoryOrderStateStore(),
     ledger,
     klaviyo,
     klaviyoBulk,
+    held,
     credentials,
+    alerts,
+    pollJobs,
     clock,
     backfillAfterHours: 24,
     log: new RecordingLogger(),
     concurrency: 4,
   });
-  return { ledger, klaviyo, klaviyoBulk, credentials, publish };
+  return { ledger, klaviyo, klaviyoBulk, credentials, alerts, pollJobs, held, publish };
 }
 
 /** `count` orders, each with its label, flagged as history. */
@@ -46,19 +55,24 @@ const history = (count: number): { tag: string; snapshot: Snapshot }[] =>
   ]).flat();
 
 describe('publishHistory', () => {
-  it('sends one account\'s events while another account\'s key is refused, and fails only the refused account\'s messages', async () => {
+  it('sends one account\'s events while another account\'s key is refused, and holds the refused account\'s events', async () => {
     // Prepare
     const clock = new FakeClock('2026-07-05T17:00:00.000Z');
     const klaviyoBulk = new FakeKlaviyoBulkApi();
     const credentials = new InMemoryCredentialStatusStore();
+    const held = new InMemoryHeldEventStore();
+    const ledger = new InMemoryEventLedger();
     await credentials.markInvalid('broken', 'klaviyo', 'kl-broken', 'revoked');
     const publish = makePublishHistory({
       accounts: new StaticAccountDirectory([fakeAccount(), fakeAccount({ id: 'broken', klaviyoFingerprint: 'kl-broken', webhookToken: 'another-webhook-token-of-32-chars' })]),
       orderStates: new InMemoryOrderStateStore(),
-      ledger: new InMemoryEventLedger(),
+      ledger,
       klaviyo: new FakeKlaviyoApi(),
       klaviyoBulk,
+      held,
       credentials,
+      alerts: new RecordingAlerts(),
+      pollJobs: new InMemoryPollJobQueue(),
       clock,
       backfillAfterHours: 24,
       log: new RecordingLogger(),
@@ -72,7 +86,11 @@ describe('publishHistory', () => {
     // Assess
     expect(klaviyoBulk.requests.map((r) => r.accountId)).toEqual(['default']);
     expect(klaviyoBulk.events).toHaveLength(6);
-    expect([...new Set(outcome.failed.map((f) => f.tag))]).toEqual(['broken-message']);
+    expect(outcome.failed).toEqual([]);
+    expect(outcome.held).toHaveLength(4);
+    expect(await held.count('broken')).toBe(4);
+    expect(await held.count('default')).toBe(0);
+    expect([...ledger.records.keys()].filter((key) => key.startsWith('broken|'))).toEqual([]);
   });
 
   it('sends 1,200 orders and their labels as backfill events in three bulk requests of at most 1,000', async () => {
@@ -122,9 +140,9 @@ describe('publishHistory', () => {
     expect(ledger.deadLetterOf('default', dead)?.reason).toBe('time: must not be in the future');
   });
 
-  it('holds every event when Klaviyo refuses the key: nothing sent, nothing dead-lettered, the key marked invalid', async () => {
+  it('holds every event when Klaviyo refuses the key: nothing sent, nothing dead-lettered, no failure, one alert', async () => {
     // Prepare
-    const { publish, klaviyoBulk, credentials, ledger } = setup();
+    const { publish, klaviyoBulk, credentials, alerts, held, ledger } = setup();
     klaviyoBulk.rejectNext(401, 'authentication_failed');
 
     // Act
@@ -132,11 +150,68 @@ describe('publishHistory', () => {
 
     // Assess
     expect(klaviyoBulk.events).toHaveLength(0);
+    expect(outcome.failed).toEqual([]);
+    expect(outcome.sent).toEqual([]);
+    expect(outcome.held).toHaveLength(10);
+    expect(await held.count('default')).toBe(10);
+    expect([...held.events.values()].every((e) => e.backfill)).toBe(true);
     expect(ledger.deadLetters.size).toBe(0);
-    expect([...ledger.records.values()].filter((r) => r.status === 'SENT' || r.status === 'DEAD')).toEqual([]);
+    expect(ledger.records.size).toBe(0);
     expect(await credentials.isInvalid('default', 'klaviyo', 'kl-fingerprint-1')).toBe(true);
-    expect(new Set(outcome.failed.map((f) => f.tag))).toEqual(new Set(['m0']));
-    expect(outcome.failed.every((f) => f.error instanceof CredentialsPausedError)).toBe(true);
+    expect(alerts.sent.map((a) => a.subject)).toEqual(['Klaviyo refused the private key (account default)']);
+  });
+
+  it('holds the rest of a refused request when its events, sent one by one, meet a refused key', async () => {
+    // Prepare
+    const { publish, klaviyoBulk, klaviyo, alerts, held, ledger } = setup();
+    klaviyoBulk.rejectNext(400, 'invalid: one event in the request');
+    klaviyo.rejectNext(401, 'authentication_failed');
+
+    // Act
+    const outcome = await publish(history(3));
+
+    // Assess
+    expect(klaviyo.attempts).toHaveLength(1);
+    expect(outcome.held).toHaveLength(6);
+    expect(outcome.deadLettered).toEqual([]);
+    expect(outcome.failed).toEqual([]);
+    expect(await held.count('default')).toBe(6);
+    expect(ledger.records.size).toBe(0);
+    expect(alerts.sent).toHaveLength(1);
+  });
+
+  it('holds a batch without calling Klaviyo while the key is refused', async () => {
+    // Prepare
+    const { publish, klaviyoBulk, credentials, alerts, held } = setup();
+    await credentials.markInvalid('default', 'klaviyo', 'kl-fingerprint-1', '401 authentication_failed');
+
+    // Act
+    const outcome = await publish(history(3));
+
+    // Assess
+    expect(klaviyoBulk.attempts).toEqual([]);
+    expect(outcome.held).toHaveLength(6);
+    expect(outcome.failed).toEqual([]);
+    expect(await held.count('default')).toBe(6);
+    expect(alerts.sent).toEqual([]);
+  });
+
+  it('ends the pause with the first bulk request Klaviyo accepts from a key that replaced the refused one', async () => {
+    // Prepare
+    const { publish, klaviyoBulk, credentials, alerts, pollJobs } = setup();
+    await credentials.markInvalid('default', 'klaviyo', 'kl-old-fingerprint', '401 authentication_failed');
+
+    // Act
+    const outcome = await publish(history(3));
+    const again = await publish(history(6).slice(6));
+
+    // Assess
+    expect(outcome.sent).toHaveLength(6);
+    expect(again.sent).toHaveLength(6);
+    expect(klaviyoBulk.requests).toHaveLength(2);
+    expect(await credentials.status('default', 'klaviyo')).toMatchObject({ state: 'valid', fingerprint: 'kl-fingerprint-1' });
+    expect(alerts.sent.map((a) => a.subject)).toEqual(['The Klaviyo private key works again (account default)']);
+    expect(pollJobs.jobs.map((j) => j.job)).toEqual([{ accountId: 'default', reason: 'resume' }]);
   });
 
   it('releases the claims of unsent events when a bulk request fails transiently, so the retried batch sends them once', async () => {

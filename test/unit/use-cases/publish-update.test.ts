@@ -1,6 +1,7 @@
 // publishUpdate against in-memory ports: exactly once across redeliveries, crashed and concurrent workers, voids,
-// the optimistic lock, credential failures, dead letters, the stale rule and backfill.
-import { BadInputError, CredentialsPausedError, TransientError } from '../../../lib/domain/errors.js';
+// the optimistic lock, a refused key (events held, alerted once, the pause ended by a replacing key), dead letters, the
+// stale rule and backfill.
+import { BadInputError, TransientError } from '../../../lib/domain/errors.js';
 import { createEventBody } from '../../../lib/domain/klaviyo-event.js';
 import type { DeadLetter } from '../../../lib/ports.js';
 import { makePublishUpdate, type PublishOutcome, type PublishUpdate } from '../../../lib/use-cases/publish-update.js';
@@ -10,7 +11,10 @@ import {
   FakeKlaviyoApi,
   InMemoryCredentialStatusStore,
   InMemoryEventLedger,
+  InMemoryHeldEventStore,
   InMemoryOrderStateStore,
+  InMemoryPollJobQueue,
+  RecordingAlerts,
   RecordingLogger,
   StaticAccountDirectory,
 } from '../../fakes/in-memory-ports.js';
@@ -21,7 +25,9 @@ const LABEL_SHIPPED = 'ss:default:shipment:987654:shipped';
 const LABEL_VOIDED = 'ss:default:shipment:987654:voided';
 const FULFILMENT_SHIPPED = 'ss:default:fulfillment:33001:shipped';
 const VOIDED_AT = '2026-07-05T16:30:00.000Z';
-const CREDENTIALS_LOG = 'klaviyo credentials rejected; pausing sends for the account';
+const CREDENTIALS_LOG = 'klaviyo credentials rejected; pausing the account';
+const REFUSED_SUBJECT = 'Klaviyo refused the private key (account default)';
+const RECOVERED_SUBJECT = 'The Klaviyo private key works again (account default)';
 
 /** All ports in memory; "now" is 23 h 40 min after the factories' order was last modified, so nothing is backfill. */
 function setup(options: { backfillAfterHours?: number; storeIds?: number[] } = {}) {
@@ -30,18 +36,24 @@ function setup(options: { backfillAfterHours?: number; storeIds?: number[] } = {
   const orderStates = new InMemoryOrderStateStore();
   const klaviyo = new FakeKlaviyoApi();
   const credentials = new InMemoryCredentialStatusStore();
+  const alerts = new RecordingAlerts();
+  const pollJobs = new InMemoryPollJobQueue();
+  const held = new InMemoryHeldEventStore();
   const log = new RecordingLogger();
   const publish: PublishUpdate = makePublishUpdate({
     accounts: new StaticAccountDirectory([fakeAccount({ storeIds: options.storeIds })]),
     orderStates,
     ledger,
     klaviyo,
+    held,
     credentials,
+    alerts,
+    pollJobs,
     clock,
     backfillAfterHours: options.backfillAfterHours ?? 24,
     log,
   });
-  return { clock, ledger, orderStates, klaviyo, credentials, log, publish };
+  return { clock, ledger, orderStates, klaviyo, credentials, alerts, pollJobs, held, log, publish };
 }
 
 /** A promise the test settles by hand, to hold a worker still mid-send. */
@@ -66,8 +78,8 @@ describe('publishUpdate', () => {
 
       // Assess
       expect(klaviyo.events.map((e) => [e.metric, e.uniqueId])).toEqual([['Order Awaiting Shipment', ORDER_AWAITING_SHIPMENT]]);
-      expect(first).toEqual({ sent: [ORDER_AWAITING_SHIPMENT], deduplicated: [], deadLettered: [], suppressed: [], stale: false });
-      expect(second).toEqual({ sent: [], deduplicated: [ORDER_AWAITING_SHIPMENT], deadLettered: [], suppressed: [], stale: false });
+      expect(first).toEqual({ sent: [ORDER_AWAITING_SHIPMENT], deduplicated: [], deadLettered: [], suppressed: [], held: [], stale: false });
+      expect(second).toEqual({ sent: [], deduplicated: [ORDER_AWAITING_SHIPMENT], deadLettered: [], suppressed: [], held: [], stale: false });
       expect(third.deduplicated).toEqual([ORDER_AWAITING_SHIPMENT]);
       expect(ledger.entry('default', ORDER_AWAITING_SHIPMENT)).toEqual({ status: 'SENT', sentAt: clock.now().toISOString() });
     });
@@ -217,8 +229,8 @@ describe('publishUpdate', () => {
       const unvoided = await publish(shipmentSnapshot());
 
       // Assess
-      expect(voided).toEqual({ sent: [], deduplicated: [], deadLettered: [], suppressed: [LABEL_SHIPPED], stale: false });
-      expect(unvoided).toEqual({ sent: [], deduplicated: [LABEL_SHIPPED], deadLettered: [], suppressed: [], stale: false });
+      expect(voided).toEqual({ sent: [], deduplicated: [], deadLettered: [], suppressed: [LABEL_SHIPPED], held: [], stale: false });
+      expect(unvoided).toEqual({ sent: [], deduplicated: [LABEL_SHIPPED], deadLettered: [], suppressed: [], held: [], stale: false });
       expect(ledger.entry('default', LABEL_SHIPPED)).toEqual({ status: 'SUPPRESSED', reason: 'voided before it was sent' });
       expect(klaviyo.attempts).toEqual([]);
     });
@@ -276,7 +288,7 @@ describe('publishUpdate', () => {
 
       // Assess
       expect(klaviyo.events.map((e) => e.metric)).toEqual(['Return Label Created']);
-      expect(outcome).toEqual({ sent: [], deduplicated: [], deadLettered: [], suppressed: [], stale: false });
+      expect(outcome).toEqual({ sent: [], deduplicated: [], deadLettered: [], suppressed: [], held: [], stale: false });
       expect(ledger.entry('default', LABEL_VOIDED)).toBeUndefined();
     });
   });
@@ -332,7 +344,7 @@ describe('publishUpdate', () => {
       const outcome = await publish(orderSnapshot());
 
       // Assess
-      expect(outcome).toEqual({ sent: [], deduplicated: [], deadLettered: [], suppressed: [], stale: true });
+      expect(outcome).toEqual({ sent: [], deduplicated: [], deadLettered: [], suppressed: [], held: [], stale: true });
       expect(await orderStates.get('default', 123456)).toEqual(applied);
       expect(orderStates.puts).toEqual([]);
       expect(ledger.records.size).toBe(0);
@@ -341,35 +353,32 @@ describe('publishUpdate', () => {
   });
 
   describe('Klaviyo refusals and credentials', () => {
-    it('dead-letters the event for good and marks the key invalid when Klaviyo answers 401', async () => {
+    it.each([
+      [401, 'Incorrect authentication credentials.'],
+      [403, 'You do not have permission to perform this action.'],
+    ])('holds the event and releases its claim when Klaviyo answers %i: no dead letter, the key paused, one alert', async (status, reason) => {
       // Prepare
-      const { publish, klaviyo, ledger, credentials, log, clock } = setup();
-      klaviyo.rejectNext(401, 'Incorrect authentication credentials.');
+      const { publish, klaviyo, ledger, credentials, alerts, held, log } = setup();
+      klaviyo.rejectNext(status, reason);
 
       // Act
       const outcome = await publish(orderSnapshot());
 
       // Assess
-      expect(outcome).toMatchObject({ sent: [], deadLettered: [ORDER_AWAITING_SHIPMENT] });
-      expect(ledger.entry('default', ORDER_AWAITING_SHIPMENT)).toEqual({ status: 'DEAD', reason: 'Incorrect authentication credentials.' });
-      expect(ledger.deadLetterOf('default', ORDER_AWAITING_SHIPMENT)).toEqual({
-        accountId: 'default',
-        orderId: 123456,
-        uniqueId: ORDER_AWAITING_SHIPMENT,
-        metric: 'Order Awaiting Shipment',
-        reason: 'Incorrect authentication credentials.',
-        status: 401,
-        body: createEventBody(klaviyo.attempts[0]!),
-        at: clock.now().toISOString(),
-      });
-      expect(await credentials.isInvalid('default', 'klaviyo', 'kl-fingerprint-1')).toBe(true);
-      expect(log.messages('error')).toEqual([CREDENTIALS_LOG, 'event dead-lettered']);
+      expect(outcome).toEqual({ sent: [], deduplicated: [], deadLettered: [], suppressed: [], held: [ORDER_AWAITING_SHIPMENT], stale: false });
+      expect(ledger.entry('default', ORDER_AWAITING_SHIPMENT)).toBeUndefined();
+      expect(ledger.deadLetters.size).toBe(0);
+      expect([...held.events.values()]).toEqual([klaviyo.attempts[0]]);
+      expect(held.events.get(`default|${ORDER_AWAITING_SHIPMENT}`)).toMatchObject({ uniqueId: ORDER_AWAITING_SHIPMENT, time: '2026-07-04T17:20:00.000Z', backfill: false });
+      expect(await credentials.status('default', 'klaviyo')).toMatchObject({ state: 'invalid', fingerprint: 'kl-fingerprint-1', reason: `${status} ${reason}` });
+      expect(alerts.sent.map((a) => [a.accountId, a.subject])).toEqual([['default', REFUSED_SUBJECT]]);
+      expect(log.messages('error')).toEqual([CREDENTIALS_LOG]);
       expect(klaviyo.events).toEqual([]);
     });
 
-    it('logs rejected credentials once when two sends are refused with 401 at the same time', async () => {
+    it('alerts once and holds both events when two sends are refused with 401 at the same time', async () => {
       // Prepare
-      const { publish, klaviyo, ledger, credentials, log } = setup();
+      const { publish, klaviyo, ledger, credentials, alerts, held, log } = setup();
       klaviyo.rejectNext(401, 'Incorrect authentication credentials.', 2);
       let concurrent: Promise<PublishOutcome> | undefined;
       klaviyo.onSend = async () => {
@@ -389,32 +398,70 @@ describe('publishUpdate', () => {
         ['klaviyo', false],
       ]);
       expect(log.messages('error').filter((m) => m === CREDENTIALS_LOG)).toHaveLength(1);
-      expect(label.deadLettered).toEqual([LABEL_SHIPPED]);
-      expect(fulfilment?.deadLettered).toEqual([FULFILMENT_SHIPPED]);
-      expect(ledger.entry('default', LABEL_SHIPPED)).toMatchObject({ status: 'DEAD' });
-      expect(ledger.entry('default', FULFILMENT_SHIPPED)).toMatchObject({ status: 'DEAD' });
+      expect(alerts.sent.map((a) => a.subject)).toEqual([REFUSED_SUBJECT]);
+      expect(label).toMatchObject({ held: [LABEL_SHIPPED], deadLettered: [] });
+      expect(fulfilment).toMatchObject({ held: [FULFILMENT_SHIPPED], deadLettered: [] });
+      expect([...held.events.values()].map((e) => e.uniqueId).sort()).toEqual([FULFILMENT_SHIPPED, LABEL_SHIPPED].sort());
+      expect(ledger.records.size).toBe(0);
+      expect(ledger.deadLetters.size).toBe(0);
     });
 
-    it('pauses a later event with CredentialsPausedError and releases its claim', async () => {
+    it('holds a later event without calling Klaviyo while the key is refused, and releases its claim', async () => {
       // Prepare
-      const { publish, klaviyo, ledger } = setup();
+      const { publish, klaviyo, ledger, alerts, held } = setup();
       klaviyo.rejectNext(401, 'Incorrect authentication credentials.');
       await publish(orderSnapshot());
 
       // Act
-      const result = publish(fulfillmentSnapshot());
+      const outcome = await publish(fulfillmentSnapshot());
 
       // Assess
-      await expect(result).rejects.toThrow(CredentialsPausedError);
-      await expect(result).rejects.toMatchObject({ accountId: 'default', service: 'klaviyo' });
+      expect(outcome).toEqual({ sent: [], deduplicated: [], deadLettered: [], suppressed: [], held: [FULFILMENT_SHIPPED], stale: false });
       expect(ledger.pending()).toEqual([]);
       expect(ledger.entry('default', FULFILMENT_SHIPPED)).toBeUndefined();
+      expect(held.events.has(`default|${FULFILMENT_SHIPPED}`)).toBe(true);
       expect(klaviyo.attempts).toHaveLength(1);
+      expect(alerts.sent).toHaveLength(1);
+    });
+
+    it('ends the pause on the first send Klaviyo accepts with a key that replaced the refused one', async () => {
+      // Prepare
+      const { publish, klaviyo, credentials, alerts, pollJobs } = setup();
+      await credentials.markInvalid('default', 'klaviyo', 'kl-old-fingerprint', '401 Incorrect authentication credentials.');
+
+      // Act
+      const first = await publish(orderSnapshot());
+      const second = await publish(shipmentSnapshot());
+
+      // Assess
+      expect(first.sent).toEqual([ORDER_AWAITING_SHIPMENT]);
+      expect(second.sent).toEqual([LABEL_SHIPPED]);
+      expect(klaviyo.events).toHaveLength(2);
+      expect(await credentials.status('default', 'klaviyo')).toMatchObject({ state: 'valid', fingerprint: 'kl-fingerprint-1' });
+      expect(alerts.sent.map((a) => a.subject)).toEqual([RECOVERED_SUBJECT]);
+      expect(pollJobs.jobs.map((j) => j.job)).toEqual([{ accountId: 'default', reason: 'resume' }]);
+    });
+
+    it('holds the event and alerts again when the replacing key is refused too, without queueing a catch-up', async () => {
+      // Prepare
+      const { publish, klaviyo, credentials, alerts, pollJobs, held } = setup();
+      await credentials.markInvalid('default', 'klaviyo', 'kl-old-fingerprint', '401 Incorrect authentication credentials.');
+      klaviyo.rejectNext(401, 'Incorrect authentication credentials.');
+
+      // Act
+      const outcome = await publish(orderSnapshot());
+
+      // Assess
+      expect(outcome.held).toEqual([ORDER_AWAITING_SHIPMENT]);
+      expect(held.events.size).toBe(1);
+      expect(await credentials.isInvalid('default', 'klaviyo', 'kl-fingerprint-1')).toBe(true);
+      expect(alerts.sent.map((a) => a.subject)).toEqual([REFUSED_SUBJECT]);
+      expect(pollJobs.jobs).toEqual([]);
     });
 
     it('dead-letters an event Klaviyo refuses with 400 without touching the credentials', async () => {
       // Prepare
-      const { publish, klaviyo, ledger, credentials } = setup();
+      const { publish, klaviyo, ledger, credentials, alerts, held, clock } = setup();
       klaviyo.rejectNext(400, 'Invalid phone number');
 
       // Act
@@ -423,9 +470,22 @@ describe('publishUpdate', () => {
 
       // Assess
       expect(refused.deadLettered).toEqual([ORDER_AWAITING_SHIPMENT]);
+      expect(refused.held).toEqual([]);
       expect(redelivered.deduplicated).toEqual([ORDER_AWAITING_SHIPMENT]);
-      expect(ledger.deadLetterOf('default', ORDER_AWAITING_SHIPMENT)).toMatchObject({ status: 400, reason: 'Invalid phone number' });
+      expect(ledger.entry('default', ORDER_AWAITING_SHIPMENT)).toEqual({ status: 'DEAD', reason: 'Invalid phone number' });
+      expect(ledger.deadLetterOf('default', ORDER_AWAITING_SHIPMENT)).toEqual({
+        accountId: 'default',
+        orderId: 123456,
+        uniqueId: ORDER_AWAITING_SHIPMENT,
+        metric: 'Order Awaiting Shipment',
+        reason: 'Invalid phone number',
+        status: 400,
+        body: createEventBody(klaviyo.attempts[0]!),
+        at: clock.now().toISOString(),
+      });
       expect(credentials.reports).toEqual([]);
+      expect(alerts.sent).toEqual([]);
+      expect(held.events.size).toBe(0);
       expect(klaviyo.attempts).toHaveLength(1);
     });
 

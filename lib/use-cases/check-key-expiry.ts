@@ -1,0 +1,116 @@
+// check-key-expiry (EventBridge, daily) → checkKeyExpiry → per account: days until the ShipStation key expires
+// (metric + threshold alerts claimed once in DynamoDB), and one cheap call per key (ShipStation GET /stores, a Klaviyo
+// probe) so a key that stopped working is alerted even on a quiet day, and one that works again resumes the account.
+import { KlaviyoRejectedError, ShipStationCredentialsError } from '../domain/errors.js';
+import { daysUntilExpiry, expiryAlertId, expiryAlertText, reachedThreshold } from '../domain/key-expiry.js';
+import type { Account, AccountDirectory, AlertLedger, Clock, CredentialService, HealthMetrics, KlaviyoCredentialCheck, ShipStationCredentialCheck } from '../ports.js';
+import { alertRejectedKey, keyFingerprint, reportRejectedKey, reportWorkingKey, type CredentialHealthDeps } from './credential-health.js';
+
+export interface CheckKeyExpiryDeps extends CredentialHealthDeps {
+  accounts: AccountDirectory;
+  alertLedger: AlertLedger;
+  shipStation: ShipStationCredentialCheck;
+  klaviyo: KlaviyoCredentialCheck;
+  metrics: HealthMetrics;
+  clock: Clock;
+  log: CredentialHealthDeps['log'] & { warn(message: string, data: Record<string, unknown>): void };
+}
+
+/** What the check found for one key. */
+export type KeyCheck = 'works' | 'refused' | 'unknown';
+
+export interface AccountKeyReport {
+  accountId: string;
+  daysUntilExpiry: number;
+  /** The threshold alert this run sent, if any. */
+  expiryAlert?: number;
+  shipStation: KeyCheck;
+  klaviyo: KeyCheck;
+}
+
+export type CheckKeyExpiry = () => Promise<AccountKeyReport[]>;
+
+/**
+ * Checks every account. An expiry alert is claimed before it is sent and given back when sending fails, so each
+ * threshold of each key goes out once however often the check runs or is retried; a failure to send makes the
+ * invocation fail (EventBridge retries it) after the other accounts were checked.
+ */
+export function makeCheckKeyExpiry(deps: CheckKeyExpiryDeps): CheckKeyExpiry {
+  const expiryAlert = async (account: Account, days: number): Promise<number | undefined> => {
+    const threshold = reachedThreshold(days);
+    if (threshold === undefined) return undefined;
+    const alertId = expiryAlertId(account.shipStationFingerprint, account.shipStationKeyExpiresOn, threshold);
+    if (!(await deps.alertLedger.claim(account.id, alertId, deps.clock.now()))) return undefined;
+    try {
+      await deps.alerts.send({ accountId: account.id, ...expiryAlertText(account.id, account.shipStationKeyExpiresOn, days) });
+    } catch (error) {
+      await deps.alertLedger.release(account.id, alertId);
+      throw error;
+    }
+    deps.log.warn('shipstation key expiry alert sent', { accountId: account.id, daysUntilExpiry: days, threshold });
+    return threshold;
+  };
+
+  /** One cheap call with the key: refused → paused and alerted once; works → a pause ends; anything else → unknown. */
+  const checkKey = async (account: Account, service: CredentialService): Promise<{ check: KeyCheck; recovered: boolean }> => {
+    try {
+      if (service === 'shipstation') await deps.shipStation.checkCredentials(account.id);
+      else await deps.klaviyo.checkCredentials(account.id);
+    } catch (error) {
+      const refused = error instanceof ShipStationCredentialsError || (error instanceof KlaviyoRejectedError && error.isCredentialProblem);
+      if (!refused) {
+        deps.log.warn('key check inconclusive', { accountId: account.id, service, reason: error instanceof Error ? error.message : String(error) });
+        return { check: 'unknown', recovered: false };
+      }
+      const reason = error instanceof KlaviyoRejectedError ? `${error.status} ${error.reason}` : error.message;
+      if (!(await reportRejectedKey(deps, account, service, reason))) {
+        // Already known; send the alert if an earlier attempt could not.
+        const status = await deps.credentials.status(account.id, service);
+        if (status?.state === 'invalid' && status.fingerprint === keyFingerprint(account, service) && status.alertedAt === undefined) {
+          await alertRejectedKey(deps, account, service, status.reason ?? reason);
+        }
+      }
+      return { check: 'refused', recovered: false };
+    }
+    return { check: 'works', recovered: await reportWorkingKey(deps, account, service, { queueCatchUp: false }) };
+  };
+
+  return async () => {
+    const reports: AccountKeyReport[] = [];
+    const failures: unknown[] = [];
+    for (const account of deps.accounts.list()) {
+      const days = daysUntilExpiry(account.shipStationKeyExpiresOn, deps.clock.now());
+      deps.metrics.daysUntilKeyExpiry(account.id, days);
+      const report: AccountKeyReport = { accountId: account.id, daysUntilExpiry: days, shipStation: 'unknown', klaviyo: 'unknown' };
+      // Each step on its own: a failed alert must not skip the key checks, nor one account the others.
+      const attempt = async (step: () => Promise<void>): Promise<void> => {
+        try {
+          await step();
+        } catch (error) {
+          failures.push(error);
+          deps.log.error('key check of the account failed', { accountId: account.id, error: error instanceof Error ? error.message : String(error) });
+        }
+      };
+      await attempt(async () => {
+        const sent = await expiryAlert(account, days);
+        if (sent !== undefined) report.expiryAlert = sent;
+      });
+      let recovered = false;
+      await attempt(async () => {
+        const shipStation = await checkKey(account, 'shipstation');
+        report.shipStation = shipStation.check;
+        recovered ||= shipStation.recovered;
+      });
+      await attempt(async () => {
+        const klaviyo = await checkKey(account, 'klaviyo');
+        report.klaviyo = klaviyo.check;
+        recovered ||= klaviyo.recovered;
+      });
+      // One catch-up for the account, whichever of its keys works again.
+      if (recovered) await attempt(() => deps.pollJobs.enqueue([{ accountId: account.id, reason: 'resume' }]));
+      reports.push(report);
+    }
+    if (failures.length > 0) throw new AggregateError(failures, `${failures.length} account(s) could not be checked`);
+    return reports;
+  };
+}

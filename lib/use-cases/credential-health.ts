@@ -1,0 +1,77 @@
+// Shared by every use case that calls ShipStation or Klaviyo: what a refused key does (mark it invalid, alert once,
+// pause the account) and what its first success does (mark it valid, announce the recovery, start the catch-up).
+import { recoveredKeyAlertText, rejectedKeyAlertText } from '../domain/key-expiry.js';
+import type { Account, Alerts, CredentialService, CredentialStatusStore, PollJobQueue } from '../ports.js';
+
+export interface CredentialHealthDeps {
+  credentials: CredentialStatusStore;
+  alerts: Alerts;
+  /** Where the catch-up poll of a recovered account is queued. */
+  pollJobs: PollJobQueue;
+  log: {
+    info(message: string, data: Record<string, unknown>): void;
+    error(message: string, data: Record<string, unknown>): void;
+  };
+}
+
+/**
+ * The state of an account's key for a service: `working` (nothing known against it), `paused` (this very key was
+ * refused: make no call), or `replaced` (a key refused earlier was replaced by this one: try it, and its first success
+ * ends the pause).
+ */
+export type KeyState = 'working' | 'paused' | 'replaced';
+
+/** The fingerprint of the account's current key for a service. */
+export const keyFingerprint = (account: Account, service: CredentialService): string =>
+  service === 'shipstation' ? account.shipStationFingerprint : account.klaviyoFingerprint;
+
+/** Reads the key's state (one consistent read). */
+export async function keyState(deps: Pick<CredentialHealthDeps, 'credentials'>, account: Account, service: CredentialService): Promise<KeyState> {
+  const status = await deps.credentials.status(account.id, service);
+  if (status?.state !== 'invalid') return 'working';
+  return status.fingerprint === keyFingerprint(account, service) ? 'paused' : 'replaced';
+}
+
+/**
+ * Sends the alert about a refused key and notes it sent. A failed send is logged and left owed: the daily key check
+ * sends owed alerts, so the pause is never silent.
+ */
+export async function alertRejectedKey(deps: CredentialHealthDeps, account: Account, service: CredentialService, reason: string): Promise<void> {
+  try {
+    await deps.alerts.send({ accountId: account.id, ...rejectedKeyAlertText(account.id, service, reason) });
+    await deps.credentials.markAlerted(account.id, service, keyFingerprint(account, service));
+  } catch (error) {
+    deps.log.error('alert about a refused key not sent; the daily key check sends it', { accountId: account.id, service, error: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+/**
+ * Records that the account's current key was refused (401, or Klaviyo 403): the account pauses for that service. Only
+ * the first report for the key raises the alert, however many workers hit the refusal at once.
+ * @returns true for that first report
+ */
+export async function reportRejectedKey(deps: CredentialHealthDeps, account: Account, service: CredentialService, reason: string): Promise<boolean> {
+  const first = await deps.credentials.markInvalid(account.id, service, keyFingerprint(account, service), reason);
+  if (!first) return false;
+  deps.log.error(`${service} credentials rejected; pausing the account`, { accountId: account.id, service, reason });
+  await alertRejectedKey(deps, account, service, reason);
+  return true;
+}
+
+/**
+ * Records that the account's current key works. When that ends a pause, the recovery is announced once and (unless the
+ * caller is the catch-up itself) a poll job is queued so the account catches up from its cursor and sends what is held.
+ * @returns true when a pause ended
+ */
+export async function reportWorkingKey(deps: CredentialHealthDeps, account: Account, service: CredentialService, options: { queueCatchUp: boolean }): Promise<boolean> {
+  const recovered = await deps.credentials.markValid(account.id, service, keyFingerprint(account, service));
+  if (!recovered) return false;
+  deps.log.info(`${service} credentials work again; the account resumes`, { accountId: account.id, service });
+  if (options.queueCatchUp) await deps.pollJobs.enqueue([{ accountId: account.id, reason: 'resume' }]);
+  try {
+    await deps.alerts.send({ accountId: account.id, ...recoveredKeyAlertText(account.id, service) });
+  } catch (error) {
+    deps.log.error('recovery alert not sent', { accountId: account.id, service, error: error instanceof Error ? error.message : String(error) });
+  }
+  return true;
+}

@@ -1,0 +1,207 @@
+// CLI doctor → diagnoseAccount → both APIs (one cheap call each, plus GET /webhooks) and what DynamoDB knows (pause
+// marks, cursor, held events, dead letters): one finding per concern, each problem with the fix an operator can apply.
+// It only reads: it never marks a key, moves a cursor or alerts anyone.
+import { KlaviyoRejectedError, ShipStationCredentialsError } from '../domain/errors.js';
+import { daysUntilExpiry } from '../domain/key-expiry.js';
+import type {
+  AccountDirectory,
+  Clock,
+  CredentialStatusStore,
+  EventLedger,
+  HeldEventStore,
+  KlaviyoCredentialCheck,
+  PollCursorStore,
+  QueueDepth,
+  QueueDepths,
+  ShipStationCredentialCheck,
+  ShipStationWebhooks,
+} from '../ports.js';
+import { SUBSCRIBED_WEBHOOK_EVENTS } from './register-webhooks.js';
+
+export type FindingStatus = 'ok' | 'warn' | 'fail';
+
+export interface Finding {
+  check: string;
+  status: FindingStatus;
+  detail: string;
+  /** What to do about it; present for every warn and fail. */
+  fix?: string;
+}
+
+export interface AccountDiagnosis {
+  accountId: string;
+  /** broken: something is failing now; degraded: it works but needs attention soon; healthy: nothing to do. */
+  verdict: 'healthy' | 'degraded' | 'broken';
+  findings: Finding[];
+}
+
+export interface DiagnoseDeps {
+  accounts: AccountDirectory;
+  shipStation: ShipStationCredentialCheck & ShipStationWebhooks;
+  klaviyo: KlaviyoCredentialCheck;
+  credentials: Pick<CredentialStatusStore, 'status'>;
+  cursors: Pick<PollCursorStore, 'get'>;
+  held: Pick<HeldEventStore, 'count'>;
+  ledger: Pick<EventLedger, 'countDeadLetters'>;
+  queues: QueueDepths;
+  clock: Clock;
+  /** A completed poll older than this means the schedule or the poll function is not working. */
+  pollStaleAfterMinutes: number;
+}
+
+export type DiagnoseAccount = (accountId: string, options?: { webhookBaseUrl?: string }) => Promise<AccountDiagnosis>;
+
+/** Days left below which the expiry is a warning (the first alert goes out at 30). */
+const EXPIRY_WARN_DAYS = 30;
+
+const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+const rotateShipStation = (accountId: string): string =>
+  'generate a new API key and secret in ShipStation (Settings > Account > API Settings), store them with the new expiry date ' +
+  `(README: "Rotating keys"), run \`shipstation-klaviyo doctor --account ${accountId}\` again, then delete the old key in ShipStation`;
+
+/** `path?query` of a webhook target, the part that names the account and carries its token. */
+const targetPathOf = (url: string): string | undefined => {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.pathname}${parsed.search}`;
+  } catch {
+    return undefined;
+  }
+};
+
+const minutes = (ms: number): string => {
+  const m = Math.round(ms / 60_000);
+  if (m < 120) return `${m} min`;
+  const h = Math.round(m / 60);
+  return h < 48 ? `${h} h` : `${Math.round(h / 24)} days`;
+};
+
+/** Builds the diagnosis of one account. */
+export function makeDiagnoseAccount(deps: DiagnoseDeps): DiagnoseAccount {
+  return async (accountId, options = {}) => {
+    const account = deps.accounts.find(accountId);
+    if (account === undefined) throw new Error(`unknown account ${accountId}`);
+    const findings: Finding[] = [];
+    const add = (finding: Finding): void => void findings.push(finding);
+    const now = deps.clock.now();
+
+    // ShipStation key: one GET /stores.
+    let shipStationWorks = false;
+    try {
+      const { stores } = await deps.shipStation.checkCredentials(account.id);
+      shipStationWorks = true;
+      add({ check: 'ShipStation key', status: 'ok', detail: `works (${stores.length} store${stores.length === 1 ? '' : 's'}: ${stores.map((s) => s.storeName).join(', ') || 'none'})` });
+    } catch (error) {
+      if (error instanceof ShipStationCredentialsError) {
+        add({ check: 'ShipStation key', status: 'fail', detail: 'refused by ShipStation (401): the key has expired or was revoked', fix: rotateShipStation(account.id) });
+      } else {
+        add({ check: 'ShipStation key', status: 'warn', detail: `could not be checked: ${message(error)}`, fix: 'run doctor again in a minute; if it persists, check https://status.shipstation.com and the network path to ShipStation' });
+      }
+    }
+
+    // Expiry countdown.
+    const days = daysUntilExpiry(account.shipStationKeyExpiresOn, now);
+    const expiresOn = account.shipStationKeyExpiresOn;
+    if (days < 0) {
+      add({ check: 'key expiry', status: 'fail', detail: `the configured expiry date ${expiresOn} passed ${-days} day(s) ago`, fix: shipStationWorks ? `the key still works, so the date is out of date: set keyExpiresOn (or SHIPSTATION_KEY_EXPIRES_ON) to the date ShipStation shows for this key` : 'rotate the key (see the ShipStation key fix above)' });
+    } else if (days <= EXPIRY_WARN_DAYS) {
+      add({ check: 'key expiry', status: 'warn', detail: `expires on ${expiresOn}, in ${days} day(s)`, fix: `rotate before ${expiresOn}: ${rotateShipStation(account.id)}` });
+    } else {
+      add({ check: 'key expiry', status: 'ok', detail: `expires on ${expiresOn}, in ${days} days` });
+    }
+
+    // Klaviyo key: a probe Klaviyo refuses as invalid only once the key authenticated with events:write.
+    try {
+      await deps.klaviyo.checkCredentials(account.id);
+      add({ check: 'Klaviyo key', status: 'ok', detail: 'works (authenticates, has events:write)' });
+    } catch (error) {
+      const fix =
+        'create a private key in Klaviyo (Settings > API keys) with Events: Full access, store it as the account\'s klaviyo.privateKey ' +
+        `(or KLAVIYO_PRIVATE_KEY), run \`shipstation-klaviyo doctor --account ${account.id}\` again, then delete the old key in Klaviyo`;
+      if (error instanceof KlaviyoRejectedError && error.status === 403) {
+        add({ check: 'Klaviyo key', status: 'fail', detail: `refused by Klaviyo (403): the key lacks the events:write scope (${error.reason})`, fix });
+      } else if (error instanceof KlaviyoRejectedError && error.status === 401) {
+        add({ check: 'Klaviyo key', status: 'fail', detail: `refused by Klaviyo (401): the key is wrong or was deleted (${error.reason})`, fix });
+      } else {
+        add({ check: 'Klaviyo key', status: 'warn', detail: `could not be checked: ${message(error)}`, fix: 'run doctor again in a minute; if it persists, check https://status.klaviyo.com' });
+      }
+    }
+
+    // Webhooks: every event we subscribe to must point at this account's endpoint with its current token.
+    if (!shipStationWorks) {
+      add({ check: 'webhooks', status: 'warn', detail: 'not checked: ShipStation refused the key or could not be reached', fix: 'fix the ShipStation key first' });
+    } else {
+      const registerFix = `run \`shipstation-klaviyo register-webhooks --account ${account.id} --url <the HTTP API's base URL>\` (serverless info shows it)`;
+      try {
+        const subscriptions = await deps.shipStation.listWebhooks(account.id);
+        const expected = targetPathOf(deps.accounts.webhookTargetUrl(account.id, options.webhookBaseUrl ?? 'https://placeholder.invalid'));
+        // Without the base URL, any host will do (an API stage or custom domain may prefix the path).
+        const matches = (targetUrl: string): boolean =>
+          options.webhookBaseUrl === undefined ? expected !== undefined && (targetPathOf(targetUrl) ?? '').endsWith(expected) : targetUrl === deps.accounts.webhookTargetUrl(account.id, options.webhookBaseUrl);
+        const ourPath = `/webhooks/shipstation/${account.id}?`;
+        const missing = SUBSCRIBED_WEBHOOK_EVENTS.filter((event) => !subscriptions.some((s) => s.event === event && matches(s.targetUrl)));
+        const staleToken = subscriptions.filter((s) => (targetPathOf(s.targetUrl) ?? '').includes(ourPath) && !matches(s.targetUrl));
+        if (missing.length === 0) {
+          add({ check: 'webhooks', status: 'ok', detail: `registered: ${SUBSCRIBED_WEBHOOK_EVENTS.join(', ')}` });
+        } else {
+          const stale = staleToken.length > 0 ? `; ${staleToken.length} subscription(s) point at this account with another token or host (an old deployment or token: delete them in ShipStation)` : '';
+          add({ check: 'webhooks', status: 'fail', detail: `not registered: ${missing.join(', ')} (the poll still finds those changes, up to 30 min later)${stale}`, fix: registerFix });
+        }
+      } catch (error) {
+        add({ check: 'webhooks', status: 'warn', detail: `could not be listed: ${message(error)}`, fix: 'run doctor again in a minute' });
+      }
+    }
+
+    // Pauses the service recorded (the probe above may show the key works again: the next poll resumes it).
+    for (const service of ['shipstation', 'klaviyo'] as const) {
+      const status = await deps.credentials.status(account.id, service);
+      if (status?.state !== 'invalid') continue;
+      const current = status.fingerprint === (service === 'shipstation' ? account.shipStationFingerprint : account.klaviyoFingerprint);
+      const name = service === 'shipstation' ? 'ShipStation' : 'Klaviyo';
+      add(current
+        ? { check: `${name} pause`, status: 'fail', detail: `paused since ${status.since}: ${status.reason ?? 'key refused'}`, fix: `replace the ${name} key (the account resumes within minutes of the new key working); if doctor shows the key works now, the next poll (≤ 30 min) resumes it, or run \`shipstation-klaviyo poll --account ${account.id}\`` }
+        : { check: `${name} pause`, status: 'warn', detail: `the key refused on ${status.since} has been replaced; the pause ends with the new key's first success`, fix: `nothing, or run \`shipstation-klaviyo poll --account ${account.id}\` to resume now` });
+    }
+
+    // Last completed poll.
+    const cursor = await deps.cursors.get(account.id);
+    if (cursor?.lastCompletedAt === undefined) {
+      const running = cursor?.run === undefined ? '' : ` (a ${cursor.run.mode} run started ${cursor.run.startedAt} is in progress)`;
+      add({ check: 'last poll', status: 'warn', detail: `no poll has completed yet${running}`, fix: shipStationWorks
+        ? 'the first import takes a while for a large shop; if nothing runs, check the schedule-polls and poll-shipstation logs and the polls DLQ'
+        : 'polls wait for a working ShipStation key (see above); the first one after it imports the history' });
+    } else {
+      const age = now.getTime() - Date.parse(cursor.lastCompletedAt);
+      const detail = `completed ${minutes(age)} ago, everything through ${cursor.through ?? '?'} enqueued`;
+      add(age > deps.pollStaleAfterMinutes * 60_000
+        ? { check: 'last poll', status: 'fail', detail, fix: 'polls have stopped: check the schedule-polls and poll-shipstation logs, the polls DLQ, and the pause findings above' }
+        : { check: 'last poll', status: 'ok', detail });
+    }
+
+    // What waits: held events (Klaviyo key refused) and dead letters (refused for good, or unreadable).
+    const held = await deps.held.count(account.id);
+    if (held > 0) add({ check: 'held events', status: 'warn', detail: `${held} event(s) held while the Klaviyo key was refused`, fix: 'they are sent, with their original times, at the first poll after the Klaviyo key works' });
+    const deadLetters = await deps.ledger.countDeadLetters(account.id);
+    add(deadLetters > 0
+      ? { check: 'dead letters', status: 'warn', detail: `${deadLetters} dead-letter record(s), each with its reason`, fix: `read them in the table under pk ACCOUNT#${account.id}#DEADLETTER; fix the cause, then replay them` }
+      : { check: 'dead letters', status: 'ok', detail: 'none' });
+
+    const verdict = findings.some((f) => f.status === 'fail') ? 'broken' : findings.some((f) => f.status === 'warn') ? 'degraded' : 'healthy';
+    return { accountId: account.id, verdict, findings };
+  };
+}
+
+/** The service's queues: messages waiting, and dead-letter queues that hold anything. */
+export async function diagnoseQueues(queues: QueueDepths): Promise<{ depths: QueueDepth[]; findings: Finding[] }> {
+  const depths = await queues.depths();
+  const findings = depths
+    .filter((d) => (d.deadLetters ?? 0) > 0)
+    .map((d): Finding => ({
+      check: `${d.queue} DLQ`,
+      status: 'warn',
+      detail: `${d.deadLetters} message(s) in the dead-letter queue`,
+      fix: `read the ${d.queue}-dlq messages and the function's logs for why; once fixed, redrive them to the ${d.queue} queue (SQS console: "Start DLQ redrive")`,
+    }));
+  return { depths, findings };
+}

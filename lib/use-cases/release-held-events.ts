@@ -1,0 +1,92 @@
+// poll-shipstation (each poll job) → releaseHeldEvents → held events in DynamoDB → Klaviyo Bulk Create Events.
+// Events held while the account's Klaviyo key was refused are sent once a key works: with their original time and
+// unique_id, flagged backfill when older than BACKFILL_AFTER_HOURS (so a day-old "shipped" does not trigger a flow),
+// through the same ledger claims as every other send, so none is sent twice.
+import { BadInputError, KlaviyoRejectedError, TransientError } from '../domain/errors.js';
+import type { KlaviyoCredentialCheck } from '../ports.js';
+import { keyState, reportRejectedKey, reportWorkingKey } from './credential-health.js';
+import { sendInBulk, type HistoryOutcome, type Pending, type PublishHistoryDeps } from './publish-history.js';
+import { noOutcome } from './publish-update.js';
+
+export interface ReleaseHeldEventsDeps extends Omit<PublishHistoryDeps, 'concurrency'> {
+  klaviyoCheck: KlaviyoCredentialCheck;
+}
+
+export interface ReleaseOutcome {
+  /** `paused`: the key is still refused; `continue`: time ran short with events left. */
+  status: 'done' | 'paused' | 'continue';
+  sent: number;
+  deadLettered: number;
+}
+
+export type ReleaseHeldEvents = (accountId: string, limits: { timeLeftMs(): number; reserveMs: number }) => Promise<ReleaseOutcome>;
+
+/** Held events read and sent per round: one Bulk Create Events request's worth. */
+const PAGE_SIZE = 1_000;
+/** Claims written at once. */
+const CLAIM_CONCURRENCY = 25;
+const HOUR = 3_600_000;
+
+/**
+ * Builds the use case that releases an account's held events. While the key is refused, one cheap probe decides
+ * whether it works again (the same key may be fixed, e.g. a scope added); otherwise nothing is sent.
+ */
+export function makeReleaseHeldEvents(deps: ReleaseHeldEventsDeps): ReleaseHeldEvents {
+  /** True when the key may be used: it works, it replaced a refused one, or the probe says it works again. */
+  const keyUsable = async (accountId: string): Promise<boolean> => {
+    const account = deps.accounts.find(accountId);
+    if (account === undefined) throw new BadInputError(`unknown account ${accountId}`);
+    if ((await keyState(deps, account, 'klaviyo')) !== 'paused') return true;
+    try {
+      await deps.klaviyoCheck.checkCredentials(account.id);
+    } catch (error) {
+      if (error instanceof KlaviyoRejectedError && error.isCredentialProblem) {
+        await reportRejectedKey(deps, account, 'klaviyo', `${error.status} ${error.reason}`);
+        return false;
+      }
+      if (error instanceof TransientError) return false;
+      throw error;
+    }
+    await reportWorkingKey(deps, account, 'klaviyo', { queueCatchUp: false });
+    return true;
+  };
+
+  return async (accountId, limits) => {
+    const account = deps.accounts.find(accountId);
+    if (account === undefined) throw new BadInputError(`unknown account ${accountId}`);
+    const result: ReleaseOutcome = { status: 'done', sent: 0, deadLettered: 0 };
+    let page = await deps.held.list(account.id, PAGE_SIZE);
+    if (page.events.length === 0) return result;
+    if (!(await keyUsable(account.id))) return { ...result, status: 'paused' };
+    const state = await keyState(deps, account, 'klaviyo');
+    const cutoff = deps.clock.now().getTime() - deps.backfillAfterHours * HOUR;
+    for (;;) {
+      const pending: Pending[] = [];
+      const settled: string[] = [];
+      for (let i = 0; i < page.events.length; i += CLAIM_CONCURRENCY) {
+        await Promise.all(page.events.slice(i, i + CLAIM_CONCURRENCY).map(async (held) => {
+          const claimed = await deps.ledger.claim(account.id, held.uniqueId, deps.clock.now());
+          if (claimed.status === 'claimed') {
+            // Sent late with its original time; flows are not triggered by what is older than the backfill age.
+            const event = { ...held, backfill: held.backfill || Date.parse(held.time) < cutoff };
+            pending.push({ account, event, claimId: claimed.claimId, keyState: state });
+          } else if (claimed.status !== 'in-flight') {
+            // Sent, suppressed (voided meanwhile) or dead-lettered since it was held: nothing left to send.
+            settled.push(held.uniqueId);
+          }
+        }));
+      }
+      const outcome: HistoryOutcome = { ...noOutcome(), bulkRequests: 0, failed: [] };
+      await sendInBulk(deps, account, pending, outcome, { queueCatchUp: false });
+      const done = new Set([...outcome.sent, ...outcome.deadLettered]);
+      await deps.held.remove(account.id, [...settled, ...pending.map((p) => p.event.uniqueId).filter((id) => done.has(id))]);
+      result.sent += outcome.sent.length;
+      result.deadLettered += outcome.deadLettered.length;
+      if (outcome.held.length > 0) return { ...result, status: 'paused' };
+      if (pending.length > 0) deps.log.info('held events released', { accountId: account.id, sent: outcome.sent.length, deadLettered: outcome.deadLettered.length });
+      if (page.next === undefined) return result;
+      if (limits.timeLeftMs() < limits.reserveMs) return { ...result, status: 'continue' };
+      page = await deps.held.list(account.id, PAGE_SIZE, page.next);
+    }
+  };
+}

@@ -1,0 +1,306 @@
+// `shipstation-klaviyo doctor` in-process against the local DynamoDB/SQS stand-ins, one ShipStation simulator per
+// account and one shared Klaviyo simulator, configured by an accounts document (ACCOUNTS_FILE) like a deployed stage:
+// a healthy account, an expired ShipStation key, missing webhooks, a revoked and a scope-less Klaviyo key, all
+// accounts at once (secrets never printed), and a broken accounts document.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jest } from '@jest/globals';
+import { main } from '../../lib/cli/main.js';
+import { startLocalAws, type LocalAws } from '../../lib/local/aws-stand-ins.js';
+import { KlaviyoSimulator } from '../../lib/local/simulators/klaviyo-simulator.js';
+import { ShipStationSimulator } from '../../lib/local/simulators/shipstation-simulator.js';
+
+const ACCOUNTS = ['healthy', 'expired', 'nowebhook', 'badklaviyo', 'noscope'] as const;
+type AccountId = (typeof ACCOUNTS)[number];
+
+const BASE_URL = 'https://api.example.invalid';
+const WEBHOOK_EVENTS = 'ORDER_NOTIFY, SHIP_NOTIFY, FULFILLMENT_SHIPPED, FULFILLMENT_REJECTED';
+
+/** Each account's own secrets: none of them may ever appear in what doctor prints. */
+const secret = (id: AccountId, what: 'key' | 'secret' | 'klaviyo' | 'token'): string => `${id}-${what}-0123456789abcdef`;
+
+/** A `YYYY-MM-DD` date this many days from today (UTC), as keyExpiresOn is written. */
+const dateInDays = (days: number): string => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+
+const FAR_EXPIRY_DAYS = 400;
+const EXPIRY: Record<AccountId, string> = {
+  healthy: dateInDays(FAR_EXPIRY_DAYS),
+  expired: dateInDays(-3),
+  nowebhook: dateInDays(FAR_EXPIRY_DAYS),
+  badklaviyo: dateInDays(FAR_EXPIRY_DAYS),
+  noscope: dateInDays(FAR_EXPIRY_DAYS),
+};
+
+/** One finding line as doctor prints it: mark, check name in an 18-wide column, detail. */
+const finding = (mark: '✔' | '!' | '✘', check: string, detail: string): string => `  ${mark} ${check.padEnd(18)} ${detail}`;
+const fixLine = (fix: string): string => `      fix: ${fix}`;
+
+const SHIPSTATION_ROTATION_FIX = (id: AccountId): string =>
+  'generate a new API key and secret in ShipStation (Settings > Account > API Settings), store them with the new expiry date ' +
+  `(README: "Rotating keys"), run \`shipstation-klaviyo doctor --account ${id}\` again, then delete the old key in ShipStation`;
+const KLAVIYO_KEY_FIX = (id: AccountId): string =>
+  "create a private key in Klaviyo (Settings > API keys) with Events: Full access, store it as the account's klaviyo.privateKey " +
+  `(or KLAVIYO_PRIVATE_KEY), run \`shipstation-klaviyo doctor --account ${id}\` again, then delete the old key in Klaviyo`;
+
+let aws: LocalAws;
+let klaviyo: KlaviyoSimulator;
+const shipStation = {} as Record<AccountId, ShipStationSimulator>;
+let dir: string;
+
+/** Runs the CLI and returns its exit code with everything it wrote (stdout and stderr together). */
+async function cli(...argv: string[]): Promise<{ code: number; output: string; lines: string[] }> {
+  const written: string[] = [];
+  const code = await main(argv, { write: (text) => written.push(text) });
+  const output = written.join('');
+  return { code, output, lines: output.split('\n') };
+}
+
+/** The lines of one account's block: from its verdict line to the blank line after it. */
+function blockOf(lines: string[], id: AccountId): string[] {
+  const start = lines.findIndex((line) => line.startsWith(`account ${id}: `));
+  if (start === -1) return [];
+  const end = lines.indexOf('', start);
+  return lines.slice(start, end === -1 ? undefined : end);
+}
+
+beforeAll(async () => {
+  aws = await startLocalAws({ visibilityTimeoutSeconds: 30 });
+  klaviyo = await KlaviyoSimulator.start({ privateKeys: ACCOUNTS.map((id) => secret(id, 'klaviyo')) });
+  for (const id of ACCOUNTS) {
+    shipStation[id] = await ShipStationSimulator.start({ apiKey: secret(id, 'key'), apiSecret: secret(id, 'secret') });
+  }
+  dir = mkdtempSync(join(tmpdir(), 'cli-doctor-test-'));
+  const accountsFile = join(dir, 'accounts.json');
+  writeFileSync(accountsFile, JSON.stringify({
+    accounts: ACCOUNTS.map((id) => ({
+      id,
+      shipStation: { apiKey: secret(id, 'key'), apiSecret: secret(id, 'secret'), keyExpiresOn: EXPIRY[id], baseUrl: shipStation[id].baseUrl },
+      klaviyo: { privateKey: secret(id, 'klaviyo'), baseUrl: klaviyo.baseUrl },
+      webhookToken: secret(id, 'token'),
+    })),
+  }));
+  // Read by wiring() on its first call, which is the first cli() below: the CLI is configured like a deployed stage.
+  Object.assign(process.env, aws.env, { ACCOUNTS_FILE: accountsFile, HTTP_TIMEOUT_MS: '5000' });
+
+  // The shops as the tests need them: webhooks and a completed poll wherever only one thing is to be wrong.
+  for (const id of ['healthy', 'badklaviyo', 'noscope'] as const) {
+    expect((await cli('register-webhooks', '--url', BASE_URL, '--account', id)).code).toBe(0);
+  }
+  for (const id of ['healthy', 'nowebhook', 'badklaviyo', 'noscope'] as const) {
+    expect((await cli('poll', '--account', id)).code).toBe(0);
+  }
+  shipStation.expired.expireKey();
+  klaviyo.revokeKey(secret('badklaviyo', 'klaviyo'));
+  klaviyo.restrictKey(secret('noscope', 'klaviyo'));
+});
+
+afterAll(async () => {
+  await Promise.all([...Object.values(shipStation).map((sim) => sim.close()), klaviyo.close()]);
+  await aws.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('shipstation-klaviyo doctor', () => {
+  it('reports a working account as HEALTHY with its stores, key expiry, webhooks and last poll, and exits 0', async () => {
+    // Prepare
+    const before = shipStation.healthy.requests.length;
+
+    // Act
+    const { code, lines } = await cli('doctor', '--account', 'healthy');
+
+    // Assess
+    expect(code).toBe(0);
+    expect(blockOf(lines, 'healthy')).toEqual([
+      'account healthy: HEALTHY',
+      finding('✔', 'ShipStation key', 'works (2 stores: Demo Shopify Store, Manual Orders)'),
+      finding('✔', 'key expiry', `expires on ${EXPIRY.healthy}, in ${FAR_EXPIRY_DAYS} days`),
+      finding('✔', 'Klaviyo key', 'works (authenticates, has events:write)'),
+      finding('✔', 'webhooks', `registered: ${WEBHOOK_EVENTS}`),
+      expect.stringMatching(/^ {2}✔ last poll {10}completed \d+ min ago, everything through \d{4}-\d\d-\d\dT[\d:.]+Z enqueued$/),
+      finding('✔', 'dead letters', 'none'),
+    ]);
+    expect(lines.filter((line) => line.startsWith('account '))).toEqual(['account healthy: HEALTHY']);
+    expect(lines).toContain('verdict: 1 account(s): 1 healthy, 0 degraded, 0 broken');
+    // It only reads: one GET /stores and one GET /webhooks, nothing subscribed or changed.
+    expect(shipStation.healthy.requests.slice(before).map((r) => [r.method, r.path, r.status])).toEqual([
+      ['GET', '/stores', 200],
+      ['GET', '/webhooks', 200],
+    ]);
+  });
+
+  it('reports an expired ShipStation key as BROKEN with the rotation fix after exactly one request, and exits 1', async () => {
+    // Prepare
+    const before = shipStation.expired.requests.length;
+
+    // Act
+    const { code, lines } = await cli('doctor', '--account', 'expired');
+
+    // Assess
+    expect(code).toBe(1);
+    expect(blockOf(lines, 'expired')).toEqual([
+      'account expired: BROKEN',
+      finding('✘', 'ShipStation key', 'refused by ShipStation (401): the key has expired or was revoked'),
+      fixLine(SHIPSTATION_ROTATION_FIX('expired')),
+      finding('✘', 'key expiry', `the configured expiry date ${EXPIRY.expired} passed 3 day(s) ago`),
+      fixLine('rotate the key (see the ShipStation key fix above)'),
+      finding('✔', 'Klaviyo key', 'works (authenticates, has events:write)'),
+      finding('!', 'webhooks', 'not checked: ShipStation refused the key or could not be reached'),
+      fixLine('fix the ShipStation key first'),
+      finding('!', 'last poll', 'no poll has completed yet'),
+      fixLine('polls wait for a working ShipStation key (see above); the first one after it imports the history'),
+      finding('✔', 'dead letters', 'none'),
+    ]);
+    expect(lines).toContain('verdict: 1 account(s): 0 healthy, 0 degraded, 1 broken');
+    // One refused GET /stores and nothing after it: no retries of a 401, no webhook listing with a refused key.
+    expect(shipStation.expired.requests.slice(before).map((r) => [r.method, r.path, r.status, r.authorized])).toEqual([['GET', '/stores', 401, false]]);
+  });
+
+  it('reports missing webhooks as BROKEN, naming the four events and the register-webhooks fix, and exits 1', async () => {
+    // Act
+    const { code, lines } = await cli('doctor', '--account', 'nowebhook');
+
+    // Assess
+    expect(code).toBe(1);
+    expect(blockOf(lines, 'nowebhook')).toEqual([
+      'account nowebhook: BROKEN',
+      finding('✔', 'ShipStation key', 'works (2 stores: Demo Shopify Store, Manual Orders)'),
+      finding('✔', 'key expiry', `expires on ${EXPIRY.nowebhook}, in ${FAR_EXPIRY_DAYS} days`),
+      finding('✔', 'Klaviyo key', 'works (authenticates, has events:write)'),
+      finding('✘', 'webhooks', `not registered: ${WEBHOOK_EVENTS} (the poll still finds those changes, up to 30 min later)`),
+      fixLine("run `shipstation-klaviyo register-webhooks --account nowebhook --url <the HTTP API's base URL>` (serverless info shows it)"),
+      expect.stringMatching(/^ {2}✔ last poll {10}completed \d+ min ago/),
+      finding('✔', 'dead letters', 'none'),
+    ]);
+    expect(lines).toContain('verdict: 1 account(s): 0 healthy, 0 degraded, 1 broken');
+  });
+
+  it.each([
+    { id: 'badklaviyo', key: 'revoked (401)', status: 401, detail: 'refused by Klaviyo (401): the key is wrong or was deleted (not_authenticated: Missing or invalid private key.: /data/)' },
+    { id: 'noscope', key: 'lacking events:write (403)', status: 403, detail: 'refused by Klaviyo (403): the key lacks the events:write scope (permission_denied: This API key is missing required scopes: events:write.: /data/)' },
+  ] as const)('reports a Klaviyo key $key as BROKEN with the fix to create an Events: Full access key, and exits 1', async ({ id, status, detail }) => {
+    // Prepare
+    const before = klaviyo.requests.length;
+
+    // Act
+    const { code, lines } = await cli('doctor', '--account', id);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(blockOf(lines, id)).toEqual([
+      `account ${id}: BROKEN`,
+      finding('✔', 'ShipStation key', 'works (2 stores: Demo Shopify Store, Manual Orders)'),
+      finding('✔', 'key expiry', `expires on ${EXPIRY[id]}, in ${FAR_EXPIRY_DAYS} days`),
+      finding('✘', 'Klaviyo key', detail),
+      fixLine(KLAVIYO_KEY_FIX(id)),
+      finding('✔', 'webhooks', `registered: ${WEBHOOK_EVENTS}`),
+      expect.stringMatching(/^ {2}✔ last poll {10}completed \d+ min ago/),
+      finding('✔', 'dead letters', 'none'),
+    ]);
+    // One probe, refused; a refused key is not retried.
+    expect(klaviyo.requests.slice(before).map((r) => [r.method, r.path, r.status])).toEqual([['POST', '/api/events', status]]);
+  });
+
+  it('holds the webhooks to the deployment --url names: subscriptions to another host are reported as stale', async () => {
+    // Act
+    const same = await cli('doctor', '--account', 'healthy', '--url', BASE_URL);
+    const other = await cli('doctor', '--account', 'healthy', '--url', 'https://new-api.example.invalid');
+
+    // Assess
+    expect(same.code).toBe(0);
+    expect(same.lines).toContain(finding('✔', 'webhooks', `registered: ${WEBHOOK_EVENTS}`));
+    expect(other.code).toBe(1);
+    expect(blockOf(other.lines, 'healthy')).toEqual(expect.arrayContaining([
+      'account healthy: BROKEN',
+      finding('✘', 'webhooks', `not registered: ${WEBHOOK_EVENTS} (the poll still finds those changes, up to 30 min later); ` +
+        '4 subscription(s) point at this account with another token or host (an old deployment or token: delete them in ShipStation)'),
+      fixLine("run `shipstation-klaviyo register-webhooks --account healthy --url <the HTTP API's base URL>` (serverless info shows it)"),
+    ]));
+  });
+
+  it('checks every account, then the queues, ends with the verdict line, exits 1 and never prints a secret', async () => {
+    // Act
+    const { code, output, lines } = await cli('doctor');
+
+    // Assess
+    expect(code).toBe(1);
+    expect(lines.filter((line) => line.startsWith('account '))).toEqual([
+      'account healthy: HEALTHY',
+      'account expired: BROKEN',
+      'account nowebhook: BROKEN',
+      'account badklaviyo: BROKEN',
+      'account noscope: BROKEN',
+    ]);
+    for (const id of ACCOUNTS) expect(blockOf(lines, id).length).toBeGreaterThan(5);
+    const queues = lines.indexOf('queues (shared by all accounts)');
+    expect(queues).toBeGreaterThan(lines.indexOf('account noscope: BROKEN'));
+    expect(lines.slice(queues + 1, queues + 5)).toEqual(['notifications', 'updates', 'history', 'polls'].map((queue) =>
+      expect.stringMatching(new RegExp(`^ {2}${queue} +0 waiting +0 in flight +0 delayed +DLQ 0$`))));
+    expect(output.endsWith('\nverdict: 5 account(s): 1 healthy, 0 degraded, 4 broken\n')).toBe(true);
+    for (const id of ACCOUNTS) {
+      for (const what of ['token', 'key', 'secret', 'klaviyo'] as const) expect(output).not.toContain(secret(id, what));
+    }
+  });
+});
+
+describe('shipstation-klaviyo doctor with a broken configuration', () => {
+  // wiring() keeps its configuration in its module and, once one document has loaded, serves that last good one when
+  // the document changes to an invalid or unreadable one (right for a warm Lambda; in this file the runs above would
+  // hide the problem: `doctor` still says HEALTHY). So each case imports the CLI afresh in an isolated module registry
+  // (jest.isolateModulesAsync isolates the ESM registry too), where wiring() meets the broken document at its first
+  // call, exactly as a freshly started `shipstation-klaviyo doctor` process does; no child process is needed.
+  async function doctorWith(accountsFile: string): Promise<{ code: number; output: string }> {
+    const previous = process.env.ACCOUNTS_FILE;
+    process.env.ACCOUNTS_FILE = accountsFile;
+    try {
+      let result: { code: number; output: string } | undefined;
+      await jest.isolateModulesAsync(async () => {
+        const isolated = await import('../../lib/cli/main.js');
+        const written: string[] = [];
+        const code = await isolated.main(['doctor'], { write: (text) => written.push(text) });
+        result = { code, output: written.join('') };
+      });
+      if (result === undefined) throw new Error('the isolated CLI did not run');
+      return result;
+    } finally {
+      process.env.ACCOUNTS_FILE = previous;
+    }
+  }
+
+  it('prints "configuration: BROKEN" with the document path of a missing Klaviyo key, and exits 1', async () => {
+    // Prepare
+    const brokenFile = join(dir, 'accounts-without-klaviyo-key.json');
+    writeFileSync(brokenFile, JSON.stringify({
+      accounts: (['healthy', 'expired'] as const).map((id) => ({
+        id,
+        shipStation: { apiKey: secret(id, 'key'), apiSecret: secret(id, 'secret'), keyExpiresOn: EXPIRY[id], baseUrl: shipStation[id].baseUrl },
+        klaviyo: id === 'expired' ? { baseUrl: klaviyo.baseUrl } : { privateKey: secret(id, 'klaviyo'), baseUrl: klaviyo.baseUrl },
+        webhookToken: secret(id, 'token'),
+      })),
+    }));
+
+    // Act
+    const { code, output } = await doctorWith(brokenFile);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(output).toBe([
+      'configuration: BROKEN',
+      '  ✘ accounts[1].klaviyo.privateKey is required',
+      '      fix: set what is named above (README: "Configuration"); the CLI reads the same variables as the deployed functions',
+      '',
+    ].join('\n'));
+  });
+
+  it('prints "configuration: BROKEN" naming an ACCOUNTS_FILE that does not exist, and exits 1', async () => {
+    // Prepare
+    const missingFile = join(dir, 'no-such-accounts.json');
+
+    // Act
+    const { code, output } = await doctorWith(missingFile);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(output.split('\n').slice(0, 2)).toEqual(['configuration: BROKEN', `  ✘ ACCOUNTS_FILE ${missingFile} does not exist`]);
+  });
+});

@@ -1,0 +1,299 @@
+// releaseHeldEvents against in-memory ports: events held while the account's Klaviyo key was refused go out once a key
+// works, in bulk, with their original time and unique_id, never twice; while the key is still refused one probe decides
+// and nothing is sent.
+import { TransientError } from '../../../lib/domain/errors.js';
+import type { KlaviyoEvent } from '../../../lib/domain/klaviyo-event.js';
+import { makeReleaseHeldEvents } from '../../../lib/use-cases/release-held-events.js';
+import {
+  fakeAccount,
+  FakeClock,
+  FakeKlaviyoApi,
+  FakeKlaviyoBulkApi,
+  InMemoryCredentialStatusStore,
+  InMemoryEventLedger,
+  InMemoryHeldEventStore,
+  InMemoryOrderStateStore,
+  InMemoryPollJobQueue,
+  RecordingAlerts,
+  RecordingLogger,
+  StaticAccountDirectory,
+} from '../../fakes/in-memory-ports.js';
+import { historicalShippedEvent } from '../../helpers/factories.js';
+
+const NOW = '2026-07-05T17:00:00.000Z';
+const plentyOfTime = { timeLeftMs: (): number => Infinity, reserveMs: 0 };
+const REFUSED_SUBJECT = 'Klaviyo refused the private key (account default)';
+const RECOVERED_SUBJECT = 'The Klaviyo private key works again (account default)';
+
+function setup() {
+  const clock = new FakeClock(NOW);
+  const ledger = new InMemoryEventLedger();
+  const klaviyo = new FakeKlaviyoApi();
+  const probe = new FakeKlaviyoApi();
+  const klaviyoBulk = new FakeKlaviyoBulkApi();
+  const credentials = new InMemoryCredentialStatusStore(() => clock.now());
+  const alerts = new RecordingAlerts();
+  const pollJobs = new InMemoryPollJobQueue();
+  const held = new InMemoryHeldEventStore();
+  const log = new RecordingLogger();
+  const release = makeReleaseHeldEvents({
+    accounts: new StaticAccountDirectory([fakeAccount()]),
+    orderStates: new InMemoryOrderStateStore(),
+    ledger,
+    klaviyo,
+    klaviyoBulk,
+    klaviyoCheck: probe,
+    held,
+    credentials,
+    alerts,
+    pollJobs,
+    clock,
+    backfillAfterHours: 24,
+    log,
+  });
+  return { clock, ledger, klaviyo, probe, klaviyoBulk, credentials, alerts, pollJobs, held, log, release };
+}
+
+/** A live event as it was held: `hoursAgo` before NOW, not flagged backfill. */
+const heldEvent = (n: number, hoursAgo: number, overrides: Partial<KlaviyoEvent> = {}): KlaviyoEvent =>
+  historicalShippedEvent(n, { time: new Date(Date.parse(NOW) - hoursAgo * 3_600_000).toISOString(), backfill: false, ...overrides });
+
+/** Holds `count` recent events numbered from 1, zero-padded so their unique_id order is their number order. */
+async function holdMany(held: InMemoryHeldEventStore, count: number): Promise<KlaviyoEvent[]> {
+  const events = Array.from({ length: count }, (_, i) => heldEvent(i + 1, 1, { uniqueId: `ss:default:shipment:${String(i + 1).padStart(5, '0')}:shipped` }));
+  await held.hold(events);
+  return events;
+}
+
+describe('releaseHeldEvents', () => {
+  it('makes no Klaviyo call at all when nothing is held, even while the key is refused', async () => {
+    // Prepare
+    const { release, credentials, probe, klaviyo, klaviyoBulk, alerts } = setup();
+    await credentials.markInvalid('default', 'klaviyo', 'kl-fingerprint-1', '401 authentication_failed');
+
+    // Act
+    const outcome = await release('default', plentyOfTime);
+
+    // Assess
+    expect(outcome).toEqual({ status: 'done', sent: 0, deadLettered: 0 });
+    expect(probe.checks).toBe(0);
+    expect(klaviyo.attempts).toEqual([]);
+    expect(klaviyoBulk.attempts).toEqual([]);
+    expect(alerts.sent).toEqual([]);
+  });
+
+  it('probes a refused key once and sends nothing while Klaviyo still refuses it', async () => {
+    // Prepare
+    const { release, credentials, probe, klaviyoBulk, held, ledger, alerts } = setup();
+    await credentials.markInvalid('default', 'klaviyo', 'kl-fingerprint-1', '401 authentication_failed');
+    await credentials.markAlerted('default', 'klaviyo', 'kl-fingerprint-1');
+    await holdMany(held, 3);
+    probe.rejectNext(401, 'authentication_failed');
+
+    // Act
+    const outcome = await release('default', plentyOfTime);
+
+    // Assess
+    expect(outcome).toEqual({ status: 'paused', sent: 0, deadLettered: 0 });
+    expect(probe.checks).toBe(1);
+    expect(klaviyoBulk.attempts).toEqual([]);
+    expect(await held.count('default')).toBe(3);
+    expect(ledger.records.size).toBe(0);
+    expect(alerts.sent).toEqual([]);
+    expect(await credentials.isInvalid('default', 'klaviyo', 'kl-fingerprint-1')).toBe(true);
+  });
+
+  it('sends nothing when the probe of a refused key cannot get an answer now', async () => {
+    // Prepare
+    const { release, credentials, probe, klaviyoBulk, held } = setup();
+    await credentials.markInvalid('default', 'klaviyo', 'kl-fingerprint-1', '401 authentication_failed');
+    await holdMany(held, 2);
+    probe.failTransientlyNext();
+
+    // Act
+    const outcome = await release('default', plentyOfTime);
+
+    // Assess
+    expect(outcome.status).toBe('paused');
+    expect(probe.checks).toBe(1);
+    expect(klaviyoBulk.attempts).toEqual([]);
+    expect(await held.count('default')).toBe(2);
+  });
+
+  it('ends the pause when the probe succeeds and sends the held events in bulk with their original time and unique_id', async () => {
+    // Prepare
+    const { release, credentials, probe, klaviyoBulk, held, ledger, alerts, pollJobs } = setup();
+    await credentials.markInvalid('default', 'klaviyo', 'kl-fingerprint-1', '403 missing events:write');
+    const recent = heldEvent(1, 2);
+    const dayOld = heldEvent(2, 30);
+    const history = heldEvent(3, 1, { backfill: true });
+    await held.hold([recent, dayOld, history]);
+
+    // Act
+    const outcome = await release('default', plentyOfTime);
+
+    // Assess
+    expect(outcome).toEqual({ status: 'done', sent: 3, deadLettered: 0 });
+    expect(probe.checks).toBe(1);
+    expect(klaviyoBulk.requests).toHaveLength(1);
+    expect(klaviyoBulk.events.map((e) => [e.uniqueId, e.time, e.backfill])).toEqual([
+      [recent.uniqueId, recent.time, false],
+      [dayOld.uniqueId, dayOld.time, true],
+      [history.uniqueId, history.time, true],
+    ]);
+    expect(klaviyoBulk.events[0]).toEqual(recent);
+    expect(await held.count('default')).toBe(0);
+    expect([recent, dayOld, history].map((e) => ledger.entry('default', e.uniqueId)?.status)).toEqual(['SENT', 'SENT', 'SENT']);
+    expect(await credentials.status('default', 'klaviyo')).toMatchObject({ state: 'valid', fingerprint: 'kl-fingerprint-1' });
+    expect(alerts.sent.map((a) => a.subject)).toEqual([RECOVERED_SUBJECT]);
+    // The release runs inside a poll job: no second catch-up is queued.
+    expect(pollJobs.jobs).toEqual([]);
+  });
+
+  it('sends an event exactly backfillAfterHours old as it was held', async () => {
+    // Prepare
+    const { release, klaviyoBulk, held } = setup();
+    await held.hold([heldEvent(1, 24)]);
+
+    // Act
+    await release('default', plentyOfTime);
+
+    // Assess
+    expect(klaviyoBulk.events.map((e) => e.backfill)).toEqual([false]);
+  });
+
+  it('sends held events without a probe once the refused key was replaced, and the first accepted request ends the pause', async () => {
+    // Prepare
+    const { release, credentials, probe, klaviyoBulk, held, alerts } = setup();
+    await credentials.markInvalid('default', 'klaviyo', 'kl-old-fingerprint', '401 authentication_failed');
+    await holdMany(held, 2);
+
+    // Act
+    const outcome = await release('default', plentyOfTime);
+
+    // Assess
+    expect(outcome).toEqual({ status: 'done', sent: 2, deadLettered: 0 });
+    expect(probe.checks).toBe(0);
+    expect(klaviyoBulk.events).toHaveLength(2);
+    expect(await credentials.status('default', 'klaviyo')).toMatchObject({ state: 'valid', fingerprint: 'kl-fingerprint-1' });
+    expect(alerts.sent.map((a) => a.subject)).toEqual([RECOVERED_SUBJECT]);
+    expect(await held.count('default')).toBe(0);
+  });
+
+  it('removes without resending an event that was sent, suppressed or dead-lettered while it was held', async () => {
+    // Prepare
+    const { release, klaviyoBulk, held, ledger } = setup();
+    const [sent, voided, dead, waiting] = await holdMany(held, 4);
+    ledger.seed('default', sent!.uniqueId, { status: 'SENT', sentAt: NOW });
+    ledger.seed('default', voided!.uniqueId, { status: 'SUPPRESSED', reason: 'voided before it was sent' });
+    ledger.seed('default', dead!.uniqueId, { status: 'DEAD', reason: 'time: must not be in the future' });
+
+    // Act
+    const outcome = await release('default', plentyOfTime);
+
+    // Assess
+    expect(outcome).toEqual({ status: 'done', sent: 1, deadLettered: 0 });
+    expect(klaviyoBulk.events.map((e) => e.uniqueId)).toEqual([waiting!.uniqueId]);
+    expect(await held.count('default')).toBe(0);
+    expect(ledger.entry('default', sent!.uniqueId)).toEqual({ status: 'SENT', sentAt: NOW });
+  });
+
+  it('keeps an event held while another worker is sending it', async () => {
+    // Prepare
+    const { release, klaviyoBulk, held, ledger, clock } = setup();
+    const [busy, free] = await holdMany(held, 2);
+    ledger.seed('default', busy!.uniqueId, { status: 'PENDING', claimId: 'other-worker', leaseUntil: clock.now().getTime() + 60_000 });
+
+    // Act
+    const outcome = await release('default', plentyOfTime);
+
+    // Assess
+    expect(outcome.sent).toBe(1);
+    expect(klaviyoBulk.events.map((e) => e.uniqueId)).toEqual([free!.uniqueId]);
+    expect((await held.list('default', 10)).events.map((e) => e.uniqueId)).toEqual([busy!.uniqueId]);
+  });
+
+  it('keeps the events held, pauses the key and alerts once when Klaviyo refuses it during the release', async () => {
+    // Prepare
+    const { release, credentials, klaviyoBulk, held, ledger, alerts } = setup();
+    await holdMany(held, 3);
+    klaviyoBulk.rejectNext(401, 'authentication_failed');
+
+    // Act
+    const outcome = await release('default', plentyOfTime);
+
+    // Assess
+    expect(outcome).toEqual({ status: 'paused', sent: 0, deadLettered: 0 });
+    expect(klaviyoBulk.events).toEqual([]);
+    expect(await held.count('default')).toBe(3);
+    expect(ledger.records.size).toBe(0);
+    expect(ledger.deadLetters.size).toBe(0);
+    expect(await credentials.isInvalid('default', 'klaviyo', 'kl-fingerprint-1')).toBe(true);
+    expect(alerts.sent.map((a) => a.subject)).toEqual([REFUSED_SUBJECT]);
+  });
+
+  it('keeps the events held and their claims released when Klaviyo fails for now', async () => {
+    // Prepare
+    const { release, klaviyoBulk, held, ledger } = setup();
+    await holdMany(held, 3);
+    klaviyoBulk.failTransientlyNext();
+
+    // Act
+    const result = release('default', plentyOfTime);
+
+    // Assess
+    await expect(result).rejects.toThrow(TransientError);
+    expect(await held.count('default')).toBe(3);
+    expect(ledger.records.size).toBe(0);
+  });
+
+  it('dead-letters a held event Klaviyo refuses for good and removes it, sending the others', async () => {
+    // Prepare
+    const { release, klaviyo, klaviyoBulk, held, ledger } = setup();
+    const [bad] = await holdMany(held, 3);
+    klaviyoBulk.rejectNext(400, 'invalid: one event in the request');
+    klaviyo.rejectNext(400, 'time: must not be in the future');
+
+    // Act
+    const outcome = await release('default', plentyOfTime);
+
+    // Assess
+    expect(outcome).toEqual({ status: 'done', sent: 2, deadLettered: 1 });
+    expect(ledger.deadLetterOf('default', bad!.uniqueId)).toMatchObject({ status: 400, reason: 'time: must not be in the future' });
+    expect(await held.count('default')).toBe(0);
+  });
+
+  it('sends more than 1,000 held events in two bulk requests, each event once', async () => {
+    // Prepare
+    const { release, klaviyoBulk, held } = setup();
+    const events = await holdMany(held, 1_500);
+
+    // Act
+    const outcome = await release('default', plentyOfTime);
+
+    // Assess
+    expect(outcome).toEqual({ status: 'done', sent: 1_500, deadLettered: 0 });
+    expect(klaviyoBulk.requests.map((r) => r.events.length)).toEqual([1_000, 500]);
+    expect(new Set(klaviyoBulk.events.map((e) => e.uniqueId))).toEqual(new Set(events.map((e) => e.uniqueId)));
+    expect(await held.count('default')).toBe(0);
+  });
+
+  it('stops with status continue when time runs short, and the next job sends the rest', async () => {
+    // Prepare
+    const { release, klaviyoBulk, held } = setup();
+    await holdMany(held, 1_500);
+    const shortOfTime = { timeLeftMs: (): number => 10_000, reserveMs: 60_000 };
+
+    // Act
+    const first = await release('default', shortOfTime);
+    const left = await held.count('default');
+    const second = await release('default', plentyOfTime);
+
+    // Assess
+    expect(first).toEqual({ status: 'continue', sent: 1_000, deadLettered: 0 });
+    expect(left).toBe(500);
+    expect(second).toEqual({ status: 'done', sent: 500, deadLettered: 0 });
+    expect(new Set(klaviyoBulk.events.map((e) => e.uniqueId)).size).toBe(1_500);
+    expect(await held.count('default')).toBe(0);
+  });
+});
