@@ -7,14 +7,12 @@ import {
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
   UpdateItemCommand,
-  type QueryCommandOutput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import type { ClaimResult, DeadLetter, EventLedger, SuppressResult } from '../ports.js';
-import { expiresAt, keyOf, keys } from './dynamodb-keys.js';
+import { countPartition, expiresAt, keyOf, keys } from './dynamodb-keys.js';
 
 const LEASE_MS = 120_000;
 const RETENTION_DAYS = 400;
@@ -69,22 +67,9 @@ export class DynamoDbEventLedger implements EventLedger {
   }
 
   async countDeadLetters(accountId: string): Promise<number> {
-    const pk = keys.deadLetter(accountId, '').pk;
-    let total = 0;
-    let start: QueryCommandOutput['LastEvaluatedKey'];
-    do {
-      const page: QueryCommandOutput = await this.client.send(new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': { S: pk } },
-        Select: 'COUNT',
-        ...(start === undefined ? {} : { ExclusiveStartKey: start }),
-      }));
-      total += page.Count ?? 0;
-      start = page.LastEvaluatedKey;
-    } while (start !== undefined);
-    return total;
+    return countPartition(this.client, this.tableName, keys.deadLetter(accountId, '').pk);
   }
+
 
   async deadLetter(record: DeadLetter, claimId?: string): Promise<void> {
     // The record first: if we die between the two writes the lease runs out and the event is retried, not lost.

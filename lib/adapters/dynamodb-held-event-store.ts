@@ -1,9 +1,9 @@
 // HeldEventStore on DynamoDB: one item per held event under the account's HELD partition, keyed by unique_id, so
 // holding the same event twice keeps one copy and the account's held events are read back with a Query, page by page.
-import { DeleteItemCommand, PutItemCommand, QueryCommand, type DynamoDBClient, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, PutItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KlaviyoEvent } from '../domain/klaviyo-event.js';
 import type { HeldEventStore } from '../ports.js';
-import { keyOf, keys } from './dynamodb-keys.js';
+import { countPartition, keyOf, keys } from './dynamodb-keys.js';
 
 /** Writes run this many at a time (single-item writes only: dynalite-compatible, DESIGN §3.8). */
 const WRITE_CONCURRENCY = 25;
@@ -45,22 +45,9 @@ export class DynamoDbHeldEventStore implements HeldEventStore {
   }
 
   async count(accountId: string): Promise<number> {
-    const pk = keys.heldEvent(accountId, '').pk;
-    let total = 0;
-    let start: QueryCommandOutput['LastEvaluatedKey'];
-    do {
-      const page: QueryCommandOutput = await this.client.send(new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': { S: pk } },
-        Select: 'COUNT',
-        ...(start === undefined ? {} : { ExclusiveStartKey: start }),
-      }));
-      total += page.Count ?? 0;
-      start = page.LastEvaluatedKey;
-    } while (start !== undefined);
-    return total;
+    return countPartition(this.client, this.tableName, keys.heldEvent(accountId, '').pk);
   }
+
 
   private async inBatches<T>(items: T[], write: (item: T) => Promise<unknown>): Promise<void> {
     for (let i = 0; i < items.length; i += WRITE_CONCURRENCY) await Promise.all(items.slice(i, i + WRITE_CONCURRENCY).map(write));

@@ -1,4 +1,7 @@
-// Single-table key layout. Every key starts with the account id (DESIGN §3.7).
+// Single-table key layout. Every key starts with the account id (DESIGN §3.7). Plus the one query shape the stores
+// share: counting a partition.
+import { QueryCommand, type DynamoDBClient, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
+
 export interface ItemKey {
   pk: string;
   sk: string;
@@ -21,3 +24,21 @@ export const keyOf = (key: ItemKey): Record<string, { S: string }> => ({ pk: { S
 
 /** Epoch seconds `days` after `now`, for the table's TTL attribute `expiresAt`. */
 export const expiresAt = (now: Date, days: number): { N: string } => ({ N: String(Math.floor(now.getTime() / 1000) + days * 86_400) });
+
+/** Items in one partition, counted page by page (a COUNT query still stops at 1 MB read). */
+export async function countPartition(client: DynamoDBClient, tableName: string, pk: string): Promise<number> {
+  let total = 0;
+  let start: QueryCommandOutput['LastEvaluatedKey'];
+  do {
+    const page: QueryCommandOutput = await client.send(new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: pk } },
+      Select: 'COUNT',
+      ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+    }));
+    total += page.Count ?? 0;
+    start = page.LastEvaluatedKey;
+  } while (start !== undefined);
+  return total;
+}

@@ -4,7 +4,7 @@ import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { startLocalAws, type LocalAws } from '../../lib/local/aws-stand-ins.js';
-import { lambdaContext, toSqsEvent } from '../../lib/local/lambda-runtime.js';
+import { consumeQueue, lambdaContext, toSqsEvent, type SqsHandler } from '../../lib/local/lambda-runtime.js';
 import { KlaviyoSimulator } from '../../lib/local/simulators/klaviyo-simulator.js';
 import { ShipStationSimulator } from '../../lib/local/simulators/shipstation-simulator.js';
 
@@ -81,6 +81,30 @@ export async function drainQueue(aws: LocalAws, queueUrl: string): Promise<{ bod
 export async function queueDepth(aws: LocalAws, queueUrl: string): Promise<number> {
   const { Attributes } = await aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
   return Number(Attributes?.ApproximateNumberOfMessages ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+}
+
+/** A queue and the function consuming it, as an event source mapping pairs them. */
+export interface Consumer {
+  queueUrl: string;
+  functionName: string;
+  handler: SqsHandler;
+  batchSize: number;
+  timeoutMs?: number;
+}
+
+/**
+ * Runs the consumers, in the order given, until their queues have been empty three rounds in a row: what the
+ * deployed event source mappings would do, without their waiting.
+ */
+export async function runUntilIdle(aws: LocalAws, consumers: Consumer[]): Promise<void> {
+  const running = consumers.map((c) => consumeQueue({ sqs: aws.sqs, ...c }));
+  for (let idle = 0; idle < 3;) {
+    let handled = 0;
+    for (const consumer of running) handled += await consumer.pollOnce();
+    const depth = (await Promise.all(consumers.map((c) => queueDepth(aws, c.queueUrl)))).reduce((a, b) => a + b, 0);
+    idle = handled === 0 && depth === 0 ? idle + 1 : 0;
+    if (handled === 0 && depth > 0) await new Promise((resolve) => setTimeout(resolve, 300)); // in flight: wait for visibility
+  }
 }
 
 /** The dead-letter records of an account, as stored. */

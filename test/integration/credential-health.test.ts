@@ -11,12 +11,12 @@ import { DynamoDbHeldEventStore } from '../../lib/adapters/dynamodb-held-event-s
 import { DynamoDbPollCursorStore } from '../../lib/adapters/dynamodb-poll-cursor-store.js';
 import { uniqueIds } from '../../lib/domain/event-mapping.js';
 import { startLocalAws, type LocalAws } from '../../lib/local/aws-stand-ins.js';
-import { consumeQueue, lambdaContext, serveHttpApi } from '../../lib/local/lambda-runtime.js';
+import { lambdaContext, serveHttpApi } from '../../lib/local/lambda-runtime.js';
 import { KlaviyoSimulator } from '../../lib/local/simulators/klaviyo-simulator.js';
 import { ShipStationSimulator, type SimOrder } from '../../lib/local/simulators/shipstation-simulator.js';
 import { pacificToUtc } from '../../lib/normalise/pacific-time.js';
 import { SUBSCRIBED_WEBHOOK_EVENTS } from '../../lib/use-cases/register-webhooks.js';
-import { deadLetters, queueDepth } from '../helpers/handler-env.js';
+import { deadLetters, queueDepth, runUntilIdle } from '../helpers/handler-env.js';
 
 type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 type ScheduledHandler = (event: never, context: Context) => Promise<unknown>;
@@ -103,20 +103,12 @@ afterAll(async () => {
 
 /** Runs every consumer until all queues are empty, as the deployed event source mappings would. */
 async function drain(): Promise<void> {
-  const consumers = [
-    consumeQueue({ sqs: aws.sqs, queueUrl: aws.queues.notifications, functionName: 'fetch-resource', handler: handlers.fetch, batchSize: 5 }),
-    consumeQueue({ sqs: aws.sqs, queueUrl: aws.queues.polls, functionName: 'poll-shipstation', handler: handlers.poll, batchSize: 1, timeoutMs: 900_000 }),
-    consumeQueue({ sqs: aws.sqs, queueUrl: aws.queues.history, functionName: 'publish-history', handler: handlers.history, batchSize: 10 }),
-    consumeQueue({ sqs: aws.sqs, queueUrl: aws.queues.updates, functionName: 'publish-events', handler: handlers.updates, batchSize: 10 }),
-  ];
-  const queues = [aws.queues.notifications, aws.queues.polls, aws.queues.history, aws.queues.updates];
-  for (let idle = 0; idle < 3;) {
-    let handled = 0;
-    for (const consumer of consumers) handled += await consumer.pollOnce();
-    const depth = (await Promise.all(queues.map((q) => queueDepth(aws, q)))).reduce((a, b) => a + b, 0);
-    idle = handled === 0 && depth === 0 ? idle + 1 : 0;
-    if (handled === 0 && depth > 0) await new Promise((resolve) => setTimeout(resolve, 300)); // in flight: wait for visibility
-  }
+  await runUntilIdle(aws, [
+    { queueUrl: aws.queues.notifications, functionName: 'fetch-resource', handler: handlers.fetch, batchSize: 5 },
+    { queueUrl: aws.queues.polls, functionName: 'poll-shipstation', handler: handlers.poll, batchSize: 1, timeoutMs: 900_000 },
+    { queueUrl: aws.queues.history, functionName: 'publish-history', handler: handlers.history, batchSize: 10 },
+    { queueUrl: aws.queues.updates, functionName: 'publish-events', handler: handlers.updates, batchSize: 10 },
+  ]);
 }
 
 /** Delivers the shops' pending webhooks, then lets everything settle. */

@@ -8,12 +8,12 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DynamoDbPollCursorStore } from '../../lib/adapters/dynamodb-poll-cursor-store.js';
 import { uniqueIds } from '../../lib/domain/event-mapping.js';
 import { startLocalAws, type LocalAws } from '../../lib/local/aws-stand-ins.js';
-import { consumeQueue, lambdaContext } from '../../lib/local/lambda-runtime.js';
+import { lambdaContext } from '../../lib/local/lambda-runtime.js';
 import { buildShopHistory, type ShopHistory } from '../../lib/local/simulators/shop-history.js';
 import { KlaviyoSimulator } from '../../lib/local/simulators/klaviyo-simulator.js';
 import { ShipStationSimulator, type OrderStatus } from '../../lib/local/simulators/shipstation-simulator.js';
 import { pacificToUtc } from '../../lib/normalise/pacific-time.js';
-import { credentialMarks, queueDepth, sqsEvent } from '../helpers/handler-env.js';
+import { credentialMarks, queueDepth, runUntilIdle, sqsEvent } from '../helpers/handler-env.js';
 
 type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
@@ -90,19 +90,11 @@ function buildHistory(id: AccountId, orders: number, seed: number): ShopHistory 
 
 /** Runs every consumer until all queues are empty, as the deployed event source mappings would. */
 async function drain(): Promise<void> {
-  const consumers = [
-    consumeQueue({ sqs: aws.sqs, queueUrl: aws.queues.polls, functionName: 'poll-shipstation', handler: handlers.poll, batchSize: 1, timeoutMs: 900_000 }),
-    consumeQueue({ sqs: aws.sqs, queueUrl: aws.queues.history, functionName: 'publish-history', handler: handlers.history, batchSize: 10 }),
-    consumeQueue({ sqs: aws.sqs, queueUrl: aws.queues.updates, functionName: 'publish-events', handler: handlers.updates, batchSize: 10 }),
-  ];
-  const queues = [aws.queues.polls, aws.queues.history, aws.queues.updates];
-  for (let idle = 0; idle < 3;) {
-    let handled = 0;
-    for (const consumer of consumers) handled += await consumer.pollOnce();
-    const depth = (await Promise.all(queues.map((q) => queueDepth(aws, q)))).reduce((a, b) => a + b, 0);
-    idle = handled === 0 && depth === 0 ? idle + 1 : 0;
-    if (handled === 0 && depth > 0) await new Promise((resolve) => setTimeout(resolve, 300)); // in flight: wait for visibility
-  }
+  await runUntilIdle(aws, [
+    { queueUrl: aws.queues.polls, functionName: 'poll-shipstation', handler: handlers.poll, batchSize: 1, timeoutMs: 900_000 },
+    { queueUrl: aws.queues.history, functionName: 'publish-history', handler: handlers.history, batchSize: 10 },
+    { queueUrl: aws.queues.updates, functionName: 'publish-events', handler: handlers.updates, batchSize: 10 },
+  ]);
 }
 
 /** Runs one poll job for an account, as the polls queue would hand it over. */
