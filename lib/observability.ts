@@ -74,6 +74,6 @@ export const logger = new Logger({ serviceName: 'shipstation-klaviyo-sync', logF
 
 /**
  * One Powertools Metrics for the service: CloudWatch embedded metric format (EMF) lines on stdout, which CloudWatch
- * turns into metrics with no API call. Namespace `ShipStationKlaviyoSync` unless POWERTOOLS_METRICS_NAMESPACE says.
+ * turns into metrics with no API call, in the namespace `ShipStationKlaviyoSync` (the alarm in infra/alerts.yml names it).
  */
 export const metrics = new Metrics({ namespace: 'ShipStationKlaviyoSync', serviceName: 'shipstation-klaviyo-sync' });

@@ -113,12 +113,15 @@ export interface Alerts {
 }
 
 /**
- * Alerts that must go out once only (a key-expiry threshold): a single-item conditional write claims one, so a re-run or
- * a retry of the check never repeats it.
+ * Alerts that must go out once only (a key-expiry threshold, a refused key): a single-item conditional write claims one
+ * for a while (a lease), `confirm` makes it final once it was handed over, so a re-run or a retry never repeats a sent
+ * alert, and one whose sender died before confirming is sent by the next run once the lease has run out.
  */
 export interface AlertLedger {
-  /** @returns true when this call claimed the alert (it was never claimed before) */
+  /** @returns true when this call claimed the alert (never sent, and no unexpired claim) */
   claim(accountId: string, alertId: string, now: Date): Promise<boolean>;
+  /** The claimed alert was handed over: it is never claimed again. */
+  confirm(accountId: string, alertId: string, now: Date): Promise<void>;
   /** Gives a claimed alert back when it could not be sent, so the next run sends it. */
   release(accountId: string, alertId: string): Promise<void>;
 }
@@ -130,7 +133,7 @@ export interface AlertLedger {
 export interface HeldEventStore {
   /** Stores the events (idempotent per unique_id). */
   hold(events: KlaviyoEvent[], reason: string, now: Date): Promise<void>;
-  /** Up to `limit` held events of the account, oldest unique_id order; `after` continues from a previous page. */
+  /** Up to `limit` held events of the account, in unique_id order; `after` (a unique_id) continues after a previous page. */
   list(accountId: string, limit: number, after?: string): Promise<{ events: KlaviyoEvent[]; next?: string }>;
   remove(accountId: string, uniqueIds: string[]): Promise<void>;
   count(accountId: string): Promise<number>;

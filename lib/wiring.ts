@@ -20,6 +20,7 @@ import { SqsQueueDepths } from './adapters/sqs-queue-depths.js';
 import { SqsHistoryQueue, SqsNotificationQueue, SqsPollJobQueue, SqsUpdateQueue } from './adapters/sqs-queues.js';
 import { systemClock } from './adapters/system-clock.js';
 import { accountsCacheSeconds, accountsSource, loadConfig, type AppConfig } from './config.js';
+import { RETIRED_KEY_GRACE_MS } from './domain/key-expiry.js';
 import { logger, metrics } from './observability.js';
 import type { AccountDirectory, Clock, PollJobQueue, QueueDepths } from './ports.js';
 import { makeAcceptWebhook, type AcceptWebhook } from './use-cases/accept-webhook.js';
@@ -63,7 +64,9 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
   const dynamodb = dynamoDbClient();
   const sqs = sqsClient();
   const accounts = new ConfigAccountDirectory(config.accounts);
-  const credentials = new DynamoDbCredentialStatusStore(dynamodb, config.tableName, () => clock.now());
+  // A replaced key's refusals are ignored while containers may still hold it (their accounts cache, twice over).
+  const retiredKeyGraceMs = Math.max(RETIRED_KEY_GRACE_MS, 2 * accountsCacheSeconds() * 1000);
+  const credentials = new DynamoDbCredentialStatusStore(dynamodb, config.tableName, () => clock.now(), retiredKeyGraceMs);
   const ledger = new DynamoDbEventLedger(dynamodb, config.tableName);
   const held = new DynamoDbHeldEventStore(dynamodb, config.tableName);
   const cursors = new DynamoDbPollCursorStore(dynamodb, config.tableName);
@@ -73,7 +76,8 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
   const updates = new SqsUpdateQueue(sqs, config.updatesQueueUrl);
   const pollJobs = new SqsPollJobQueue(sqs, config.pollsQueueUrl);
   const alerts = config.alertTopicArn === undefined ? new LogAlerts(logger) : new SnsAlerts(snsClient(), config.alertTopicArn);
-  const health = { credentials, alerts, pollJobs, log: logger };
+  const alertLedger = new DynamoDbAlertLedger(dynamodb, config.tableName);
+  const health = { credentials, alerts, alertLedger, pollJobs, clock, log: logger };
   const publishDeps = {
     ...health,
     accounts,
@@ -81,7 +85,6 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
     ledger,
     klaviyo,
     held,
-    clock,
     backfillAfterHours: config.backfillAfterHours,
   };
   const pollAccount = makePollAccount({
@@ -92,7 +95,6 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
     updates,
     history: new SqsHistoryQueue(sqs, config.historyQueueUrl),
     ledger,
-    clock,
     settings: {
       overlapMinutes: config.pollOverlapMinutes,
       lagMinutes: config.pollLagMinutes,
@@ -124,11 +126,9 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
     checkKeyExpiry: makeCheckKeyExpiry({
       ...health,
       accounts,
-      alertLedger: new DynamoDbAlertLedger(dynamodb, config.tableName),
       shipStation,
       klaviyo,
       metrics: new PowertoolsHealthMetrics(metrics),
-      clock,
     }),
     diagnoseAccount: makeDiagnoseAccount({ accounts, shipStation, klaviyo, credentials, cursors, held, ledger, queues, clock, pollStaleAfterMinutes: POLL_STALE_AFTER_MINUTES }),
     queues,

@@ -11,7 +11,13 @@ import { keyOf, keys } from './dynamodb-keys.js';
 const isConditionFailure = (error: unknown): boolean => error instanceof ConditionalCheckFailedException;
 
 export class DynamoDbCredentialStatusStore implements CredentialStatusStore {
-  constructor(private readonly client: DynamoDBClient, private readonly tableName: string, private readonly now: () => Date = () => new Date()) {}
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+    private readonly now: () => Date = () => new Date(),
+    /** How long refusals of a just-replaced key are ignored (at least RETIRED_KEY_GRACE_MS; more with a longer accounts cache). */
+    private readonly retiredKeyGraceMs: number = RETIRED_KEY_GRACE_MS,
+  ) {}
 
   async status(accountId: string, service: CredentialService): Promise<CredentialStatus | undefined> {
     const { Item: item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: keyOf(keys.credential(accountId, service)), ConsistentRead: true }));
@@ -42,7 +48,7 @@ export class DynamoDbCredentialStatusStore implements CredentialStatusStore {
         // about the key that was just replaced.
         ConditionExpression: 'attribute_not_exists(pk) OR ((#s <> :invalid OR fingerprint <> :fp) AND NOT (retiredFingerprint = :fp AND since > :graceStart))',
         ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':invalid': { S: 'INVALID' }, ':fp': { S: fingerprint }, ':graceStart': { S: new Date(this.now().getTime() - RETIRED_KEY_GRACE_MS).toISOString() } },
+        ExpressionAttributeValues: { ':invalid': { S: 'INVALID' }, ':fp': { S: fingerprint }, ':graceStart': { S: new Date(this.now().getTime() - this.retiredKeyGraceMs).toISOString() } },
       }));
       return true;
     } catch (error) {

@@ -6,6 +6,6 @@ export class LogAlerts implements Alerts {
   constructor(private readonly log: { error(message: string, data: Record<string, unknown>): void }) {}
 
   async send(alert: Alert): Promise<void> {
-    this.log.error('operator alert (ALERT_TOPIC_ARN is not set, so it was only logged)', { accountId: alert.accountId, subject: alert.subject, alert: alert.message });
+    this.log.error('operator alert logged: no ALERT_TOPIC_ARN', { accountId: alert.accountId, subject: alert.subject, alert: alert.message });
   }
 }

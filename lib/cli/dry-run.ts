@@ -98,6 +98,7 @@ export function makeDryRun(deps: DryRunDeps): DryRun {
     history: queue,
     credentials: forgetfulCredentials,
     alerts: { send: async () => undefined },
+    alertLedger: { claim: async () => false, confirm: async () => undefined, release: async () => undefined },
     pollJobs: { enqueue: async () => undefined },
     ledger: { deadLetter: async (record) => void unreadable.push(record) },
     clock: deps.clock,

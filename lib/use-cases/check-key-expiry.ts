@@ -16,6 +16,9 @@ export interface CheckKeyExpiryDeps extends CredentialHealthDeps {
   log: CredentialHealthDeps['log'] & { warn(message: string, data: Record<string, unknown>): void };
 }
 
+/** Accounts checked at once. */
+const CHECK_CONCURRENCY = 8;
+
 /** What the check found for one key. */
 export type KeyCheck = 'works' | 'refused' | 'unknown';
 
@@ -47,6 +50,7 @@ export function makeCheckKeyExpiry(deps: CheckKeyExpiryDeps): CheckKeyExpiry {
       await deps.alertLedger.release(account.id, alertId);
       throw error;
     }
+    await deps.alertLedger.confirm(account.id, alertId, deps.clock.now());
     deps.log.warn('shipstation key expiry alert sent', { accountId: account.id, daysUntilExpiry: days, threshold });
     return threshold;
   };
@@ -75,42 +79,50 @@ export function makeCheckKeyExpiry(deps: CheckKeyExpiryDeps): CheckKeyExpiry {
     return { check: 'works', recovered: await reportWorkingKey(deps, account, service, { queueCatchUp: false }) };
   };
 
+  const checkAccount = async (account: Account, failures: unknown[]): Promise<AccountKeyReport> => {
+    const days = daysUntilExpiry(account.shipStationKeyExpiresOn, deps.clock.now());
+    deps.metrics.daysUntilKeyExpiry(account.id, days);
+    const report: AccountKeyReport = { accountId: account.id, daysUntilExpiry: days, shipStation: 'unknown', klaviyo: 'unknown' };
+    // Each step on its own: a failed alert must not skip the key checks, nor one account the others.
+    const attempt = async (step: () => Promise<void>): Promise<void> => {
+      try {
+        await step();
+      } catch (error) {
+        failures.push(error);
+        deps.log.error('key check of the account failed', { accountId: account.id, error: error instanceof Error ? error.message : String(error) });
+      }
+    };
+    await attempt(async () => {
+      const sent = await expiryAlert(account, days);
+      if (sent !== undefined) report.expiryAlert = sent;
+    });
+    let recovered = false;
+    await attempt(async () => {
+      const shipStation = await checkKey(account, 'shipstation');
+      report.shipStation = shipStation.check;
+      recovered ||= shipStation.recovered;
+    });
+    await attempt(async () => {
+      const klaviyo = await checkKey(account, 'klaviyo');
+      report.klaviyo = klaviyo.check;
+      recovered ||= klaviyo.recovered;
+    });
+    // One catch-up for the account, whichever of its keys works again.
+    if (recovered) await attempt(() => deps.pollJobs.enqueue([{ accountId: account.id, reason: 'resume' }]));
+    return report;
+  };
+
   return async () => {
-    const reports: AccountKeyReport[] = [];
+    const accounts = deps.accounts.list();
+    const reports: AccountKeyReport[] = new Array<AccountKeyReport>(accounts.length);
     const failures: unknown[] = [];
-    for (const account of deps.accounts.list()) {
-      const days = daysUntilExpiry(account.shipStationKeyExpiresOn, deps.clock.now());
-      deps.metrics.daysUntilKeyExpiry(account.id, days);
-      const report: AccountKeyReport = { accountId: account.id, daysUntilExpiry: days, shipStation: 'unknown', klaviyo: 'unknown' };
-      // Each step on its own: a failed alert must not skip the key checks, nor one account the others.
-      const attempt = async (step: () => Promise<void>): Promise<void> => {
-        try {
-          await step();
-        } catch (error) {
-          failures.push(error);
-          deps.log.error('key check of the account failed', { accountId: account.id, error: error instanceof Error ? error.message : String(error) });
-        }
-      };
-      await attempt(async () => {
-        const sent = await expiryAlert(account, days);
-        if (sent !== undefined) report.expiryAlert = sent;
-      });
-      let recovered = false;
-      await attempt(async () => {
-        const shipStation = await checkKey(account, 'shipstation');
-        report.shipStation = shipStation.check;
-        recovered ||= shipStation.recovered;
-      });
-      await attempt(async () => {
-        const klaviyo = await checkKey(account, 'klaviyo');
-        report.klaviyo = klaviyo.check;
-        recovered ||= klaviyo.recovered;
-      });
-      // One catch-up for the account, whichever of its keys works again.
-      if (recovered) await attempt(() => deps.pollJobs.enqueue([{ accountId: account.id, reason: 'resume' }]));
-      reports.push(report);
-    }
-    if (failures.length > 0) throw new AggregateError(failures, `${failures.length} account(s) could not be checked`);
+    // Accounts in parallel (each waits on its own key's ShipStation budget), so slow ones never starve the rest.
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let index = next++; index < accounts.length; index = next++) reports[index] = await checkAccount(accounts[index] as Account, failures);
+    };
+    await Promise.all(Array.from({ length: Math.min(CHECK_CONCURRENCY, accounts.length) }, worker));
+    if (failures.length > 0) throw new AggregateError(failures, `${failures.length} check(s) failed`);
     return reports;
   };
 }

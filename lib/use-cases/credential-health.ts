@@ -1,11 +1,14 @@
 // Shared by every use case that calls ShipStation or Klaviyo: what a refused key does (mark it invalid, alert once,
 // pause the account) and what its first success does (mark it valid, announce the recovery, start the catch-up).
 import { recoveredKeyAlertText, rejectedKeyAlertText } from '../domain/key-expiry.js';
-import type { Account, Alerts, CredentialService, CredentialStatusStore, PollJobQueue } from '../ports.js';
+import type { Account, AlertLedger, Alerts, Clock, CredentialService, CredentialStatusStore, PollJobQueue } from '../ports.js';
 
 export interface CredentialHealthDeps {
   credentials: CredentialStatusStore;
   alerts: Alerts;
+  /** Claims each refused-key alert once per key and day, whatever flips the status (old containers, a bad new key). */
+  alertLedger: AlertLedger;
+  clock: Clock;
   /** Where the catch-up poll of a recovered account is queued. */
   pollJobs: PollJobQueue;
   log: {
@@ -33,16 +36,24 @@ export async function keyState(deps: Pick<CredentialHealthDeps, 'credentials'>, 
 }
 
 /**
- * Sends the alert about a refused key and notes it sent. A failed send is logged and left owed: the daily key check
- * sends owed alerts, so the pause is never silent.
+ * Sends the alert about a refused key, at most once per key and UTC day (claimed in the alert ledger), and notes it
+ * sent. A failed send is logged and left owed: the daily key check sends owed alerts, so the pause is never silent.
  */
 export async function alertRejectedKey(deps: CredentialHealthDeps, account: Account, service: CredentialService, reason: string): Promise<void> {
+  const fingerprint = keyFingerprint(account, service);
+  const now = deps.clock.now();
+  const alertId = `refused#${service}#${fingerprint}#${now.toISOString().slice(0, 10)}`;
+  // Claimed already: sent today (an old container flipped the status back), or being sent by another worker.
+  if (!(await deps.alertLedger.claim(account.id, alertId, now))) return;
   try {
     await deps.alerts.send({ accountId: account.id, ...rejectedKeyAlertText(account.id, service, reason) });
-    await deps.credentials.markAlerted(account.id, service, keyFingerprint(account, service));
   } catch (error) {
+    await deps.alertLedger.release(account.id, alertId);
     deps.log.error('alert about a refused key not sent; the daily key check sends it', { accountId: account.id, service, error: error instanceof Error ? error.message : String(error) });
+    return;
   }
+  await deps.alertLedger.confirm(account.id, alertId, now);
+  await deps.credentials.markAlerted(account.id, service, fingerprint);
 }
 
 /**

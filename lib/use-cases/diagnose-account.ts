@@ -1,7 +1,7 @@
 // CLI doctor → diagnoseAccount → both APIs (one cheap call each, plus GET /webhooks) and what DynamoDB knows (pause
 // marks, cursor, held events, dead letters): one finding per concern, each problem with the fix an operator can apply.
 // It only reads: it never marks a key, moves a cursor or alerts anyone.
-import { KlaviyoRejectedError, ShipStationCredentialsError } from '../domain/errors.js';
+import { BadInputError, KlaviyoRejectedError, ShipStationCredentialsError } from '../domain/errors.js';
 import { daysUntilExpiry } from '../domain/key-expiry.js';
 import type {
   AccountDirectory,
@@ -81,7 +81,7 @@ const minutes = (ms: number): string => {
 export function makeDiagnoseAccount(deps: DiagnoseDeps): DiagnoseAccount {
   return async (accountId, options = {}) => {
     const account = deps.accounts.find(accountId);
-    if (account === undefined) throw new Error(`unknown account ${accountId}`);
+    if (account === undefined) throw new BadInputError(`unknown account ${accountId}`);
     const findings: Finding[] = [];
     const add = (finding: Finding): void => void findings.push(finding);
     const now = deps.clock.now();
@@ -159,9 +159,11 @@ export function makeDiagnoseAccount(deps: DiagnoseDeps): DiagnoseAccount {
       if (status?.state !== 'invalid') continue;
       const current = status.fingerprint === (service === 'shipstation' ? account.shipStationFingerprint : account.klaviyoFingerprint);
       const name = service === 'shipstation' ? 'ShipStation' : 'Klaviyo';
+      // The CLI poll checks the ShipStation key itself; held Klaviyo events wait for a scheduled poll job or a send.
+      const resumeNow = service === 'shipstation' ? `, or run \`shipstation-klaviyo poll --account ${account.id}\` to resume now` : '';
       add(current
-        ? { check: `${name} pause`, status: 'fail', detail: `paused since ${status.since}: ${status.reason ?? 'key refused'}`, fix: `replace the ${name} key (the account resumes within minutes of the new key working); if doctor shows the key works now, the next poll (≤ 30 min) resumes it, or run \`shipstation-klaviyo poll --account ${account.id}\`` }
-        : { check: `${name} pause`, status: 'warn', detail: `the key refused on ${status.since} has been replaced; the pause ends with the new key's first success`, fix: `nothing, or run \`shipstation-klaviyo poll --account ${account.id}\` to resume now` });
+        ? { check: `${name} pause`, status: 'fail', detail: `paused since ${status.since}: ${status.reason ?? 'key refused'}`, fix: `replace the ${name} key (the account resumes within minutes of the new key working); if doctor shows the key works now, the next scheduled poll (≤ 30 min) resumes it${resumeNow}` }
+        : { check: `${name} pause`, status: 'warn', detail: `the key refused on ${status.since} has been replaced; the pause ends with the new key's first success`, fix: `nothing: the next scheduled poll (≤ 30 min) ends it${resumeNow}` });
     }
 
     // Last completed poll.

@@ -1,5 +1,5 @@
 // fetch-resource → fetchResource → ShipStation API → updates queue. Reads what a webhook points at, as snapshots.
-import { BadInputError, ShipStationCredentialsError } from '../domain/errors.js';
+import { BadInputError, ShipStationCredentialsError, TransientError } from '../domain/errors.js';
 import { inStores, type NotificationMessage } from '../domain/snapshot.js';
 import type { AccountDirectory, ShipStationApi, UpdateQueue } from '../ports.js';
 import { keyState, reportRejectedKey, reportWorkingKey, type CredentialHealthDeps } from './credential-health.js';
@@ -45,7 +45,10 @@ export function makeFetchResource(deps: FetchResourceDeps): FetchResource {
       fetched = await deps.shipStation.fetchResource(account.id, new URL(message.resourceUrl));
     } catch (error) {
       if (!(error instanceof ShipStationCredentialsError)) throw error;
-      await reportRejectedKey(deps, account, 'shipstation', error.message);
+      if (!(await reportRejectedKey(deps, account, 'shipstation', error.message)) && (await keyState(deps, account, 'shipstation')) === 'working') {
+        // A key already replaced by a working one (this container's accounts cache is behind): retry with the new one.
+        throw new TransientError('ShipStation refused a key that has since been replaced; retried with the new key');
+      }
       return { ...deferred, requests: 1 };
     }
     if (state === 'replaced') await reportWorkingKey(deps, account, 'shipstation', { queueCatchUp: true });

@@ -288,16 +288,23 @@ export type RunPollJob = (job: PollJob, limits: PollLimits) => Promise<PollOutco
  * key works again), then the account is polled. A run stopped for time or for a long ShipStation wait is
  * continued by a new job on the polls queue (delayed by the wait), so it resumes without waiting for the schedule.
  */
-export function makeRunPollJob(deps: { pollAccount: PollAccount; pollJobs: PollJobQueue; releaseHeld: ReleaseHeldEvents; log: { warn(message: string, data: Record<string, unknown>): void } }): RunPollJob {
+export function makeRunPollJob(deps: {
+  pollAccount: PollAccount;
+  pollJobs: PollJobQueue;
+  releaseHeld: ReleaseHeldEvents;
+  log: { warn(message: string, data: Record<string, unknown>): void; error(message: string, data: Record<string, unknown>): void };
+}): RunPollJob {
   return async (job, limits) => {
-    // Events held while the Klaviyo key was refused go first: they are the oldest news. Klaviyo failing now must not
-    // stop ShipStation from being polled: what stays held is tried again by the next job.
+    // Events held while the Klaviyo key was refused go first: they are the oldest news. A failure there must not stop
+    // ShipStation from being polled: what stays held is tried again by the next job.
     try {
       const released = await deps.releaseHeld(job.accountId, limits);
       if (released.status === 'continue') await deps.pollJobs.enqueue([{ accountId: job.accountId, reason: 'resume' }]);
     } catch (error) {
-      if (!(error instanceof TransientError)) throw error;
-      deps.log.warn('held events not released now; the next poll job tries again', { accountId: job.accountId, reason: error.message });
+      // Whatever went wrong on the Klaviyo side (logged for the operator), the account is still polled.
+      const reason = error instanceof Error ? error.message : String(error);
+      if (error instanceof TransientError) deps.log.warn('held events not released now; the next poll job tries again', { accountId: job.accountId, reason });
+      else deps.log.error('held events could not be released; the next poll job tries again', { accountId: job.accountId, reason });
     }
     const outcome = await deps.pollAccount(job, limits);
     // Until the asked run has started (an earlier run was resumed first), the continuation carries the job itself.

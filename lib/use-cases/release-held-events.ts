@@ -44,7 +44,11 @@ export function makeReleaseHeldEvents(deps: ReleaseHeldEventsDeps): ReleaseHeldE
         await reportRejectedKey(deps, account, 'klaviyo', `${error.status} ${error.reason}`);
         return false;
       }
-      if (error instanceof TransientError) return false;
+      if (error instanceof TransientError || error instanceof KlaviyoRejectedError) {
+        // Inconclusive (Klaviyo down, or an answer the probe does not expect): stay paused, try again next poll.
+        deps.log.warn('klaviyo key check inconclusive; events stay held', { accountId: account.id, reason: error.message });
+        return false;
+      }
       throw error;
     }
     await reportWorkingKey(deps, account, 'klaviyo', { queueCatchUp: false });
@@ -76,6 +80,8 @@ export function makeReleaseHeldEvents(deps: ReleaseHeldEventsDeps): ReleaseHeldE
           }
         }));
       }
+      // Oldest first, so flows that do fire see the changes in the order they happened.
+      pending.sort((a, b) => a.event.time.localeCompare(b.event.time));
       const outcome: HistoryOutcome = { ...noOutcome(), bulkRequests: 0, failed: [] };
       await sendInBulk(deps, account, pending, outcome, { queueCatchUp: false });
       const done = new Set([...outcome.sent, ...outcome.deadLettered]);

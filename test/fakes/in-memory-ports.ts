@@ -544,19 +544,32 @@ export class RecordingAlerts implements Alerts {
   }
 }
 
-/** Claimed alerts by account and id, first claim wins, like the conditional put. */
+/** Claimed alerts by account and id, first claim wins, like the conditional put; an unconfirmed claim's lease runs out. */
 export class InMemoryAlertLedger implements AlertLedger {
-  readonly claimed = new Set<string>();
+  readonly claims = new Map<string, { status: 'PENDING' | 'SENT'; leaseUntil: number }>();
 
-  async claim(accountId: string, alertId: string): Promise<boolean> {
+  constructor(private readonly leaseMs = 20 * 60_000) {}
+
+  /** Ids of the alerts claimed and not given back, `account|alertId`. */
+  get claimed(): Set<string> {
+    return new Set(this.claims.keys());
+  }
+
+  async claim(accountId: string, alertId: string, now: Date): Promise<boolean> {
     const key = `${accountId}|${alertId}`;
-    if (this.claimed.has(key)) return false;
-    this.claimed.add(key);
+    const current = this.claims.get(key);
+    if (current !== undefined && (current.status === 'SENT' || current.leaseUntil >= now.getTime())) return false;
+    this.claims.set(key, { status: 'PENDING', leaseUntil: now.getTime() + this.leaseMs });
     return true;
   }
 
+  async confirm(accountId: string, alertId: string): Promise<void> {
+    const key = `${accountId}|${alertId}`;
+    this.claims.set(key, { status: 'SENT', leaseUntil: 0 });
+  }
+
   async release(accountId: string, alertId: string): Promise<void> {
-    this.claimed.delete(`${accountId}|${alertId}`);
+    this.claims.delete(`${accountId}|${alertId}`);
   }
 }
 

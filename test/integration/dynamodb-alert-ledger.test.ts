@@ -22,19 +22,34 @@ afterAll(async () => {
 });
 
 describe('DynamoDbAlertLedger', () => {
-  it('lets the first run claim an alert and refuses every later claim', async () => {
+  it('lets the first run claim an alert and, once it is confirmed sent, refuses every later claim', async () => {
     // Prepare
     const alertId = newAlertId();
 
     // Act
     const first = await ledger.claim('acme', alertId, at(0));
     const second = await ledger.claim('acme', alertId, at(1));
+    await ledger.confirm('acme', alertId, at(2));
     const nextDay = await ledger.claim('acme', alertId, new Date(at(0).getTime() + 86_400_000));
 
     // Assess
     expect(first).toBe(true);
     expect(second).toBe(false);
     expect(nextDay).toBe(false);
+  });
+
+  it('lets a later run take over a claim whose sender died before confirming, once its lease (20 min) has run out', async () => {
+    // Prepare
+    const alertId = newAlertId();
+    await ledger.claim('acme', alertId, at(0));
+
+    // Act
+    const withinLease = await ledger.claim('acme', alertId, new Date(at(0).getTime() + 19 * 60_000));
+    const afterLease = await ledger.claim('acme', alertId, new Date(at(0).getTime() + 21 * 60_000));
+
+    // Assess
+    expect(withinLease).toBe(false);
+    expect(afterLease).toBe(true);
   });
 
   it('lets exactly one of many racing checks claim an alert', async () => {

@@ -5,6 +5,7 @@ import { RETIRED_KEY_GRACE_MS } from '../../../lib/domain/key-expiry.js';
 import { keyFingerprint, keyState, reportRejectedKey, reportWorkingKey, type CredentialHealthDeps } from '../../../lib/use-cases/credential-health.js';
 import {
   fakeAccount,
+  InMemoryAlertLedger,
   FakeClock,
   InMemoryCredentialStatusStore,
   InMemoryPollJobQueue,
@@ -20,7 +21,7 @@ function setup() {
   const alerts = new RecordingAlerts();
   const pollJobs = new InMemoryPollJobQueue();
   const log = new RecordingLogger();
-  const deps: CredentialHealthDeps = { credentials, alerts, pollJobs, log };
+  const deps: CredentialHealthDeps = { credentials, alerts, alertLedger: new InMemoryAlertLedger(), pollJobs, clock, log };
   return { clock, credentials, alerts, pollJobs, log, deps, account: fakeAccount() };
 }
 
@@ -159,13 +160,28 @@ describe('reportRejectedKey', () => {
     // Assess
     expect(staleContainer).toBe(false);
     expect(stateForNewKey).toBe('working');
-    // Going back to the dead key after the grace period is a new problem, and is alerted.
+    // Going back to the dead key after the grace period pauses the account again; that key was alerted today already,
+    // so the next alert about it is the daily check's tomorrow (a key is alerted at most once a day).
     expect(backToTheOldKey).toBe(true);
     expect(alerts.sent.map((a) => a.subject)).toEqual([
       'ShipStation refused the API key (account default)',
       'The ShipStation API key works again (account default)',
-      'ShipStation refused the API key (account default)',
     ]);
+  });
+
+  it('alerts each refused key once a day while the status flips between two refused keys (old and new containers)', async () => {
+    // Prepare
+    const { deps, alerts } = setup();
+    const oldKey = fakeAccount();
+    const badNewKey = fakeAccount({ shipStationFingerprint: 'ss-fingerprint-2' });
+
+    // Act
+    const flips = [];
+    for (const key of [oldKey, badNewKey, oldKey, badNewKey, oldKey]) flips.push(await reportRejectedKey(deps, key, 'shipstation', '401'));
+
+    // Assess
+    expect(flips).toEqual([true, true, true, true, true]);
+    expect(alerts.sent.map((a) => a.subject)).toEqual(['ShipStation refused the API key (account default)', 'ShipStation refused the API key (account default)']);
   });
 
   it('logs an alert that could not be sent and leaves it owed, still pausing the key', async () => {

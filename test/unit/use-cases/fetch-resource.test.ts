@@ -5,6 +5,8 @@ import type { NotificationMessage } from '../../../lib/domain/snapshot.js';
 import { makeFetchResource, UnreadableRecordsError } from '../../../lib/use-cases/fetch-resource.js';
 import {
   fakeAccount,
+  FakeClock,
+  InMemoryAlertLedger,
   FakeShipStationApi,
   InMemoryCredentialStatusStore,
   InMemoryPollJobQueue,
@@ -27,7 +29,7 @@ function setup(storeIds?: number[]) {
   const alerts = new RecordingAlerts();
   const pollJobs = new InMemoryPollJobQueue();
   const log = new RecordingLogger();
-  const fetch = makeFetchResource({ accounts: new StaticAccountDirectory([fakeAccount({ storeIds })]), shipStation, updates, credentials, alerts, pollJobs, log });
+  const fetch = makeFetchResource({ accounts: new StaticAccountDirectory([fakeAccount({ storeIds })]), shipStation, updates, credentials, alerts, alertLedger: new InMemoryAlertLedger(), pollJobs, clock: new FakeClock('2026-07-05T17:00:00.000Z'), log });
   return { shipStation, updates, credentials, alerts, pollJobs, log, fetch };
 }
 
@@ -157,6 +159,22 @@ describe('fetchResource', () => {
     expect(await credentials.isInvalid('default', 'shipstation', 'ss-fingerprint-1')).toBe(true);
     expect(alerts.sent.map((a) => a.subject)).toEqual([REFUSED_SUBJECT]);
     expect(pollJobs.jobs).toEqual([]);
+  });
+
+  it('retries (TransientError) a fetch refused with a key that a working one has just replaced, without pausing or alerting', async () => {
+    // Prepare: the pause of this container's (old) key was ended by a newer key a moment ago.
+    const { fetch, shipStation, credentials, alerts } = setup();
+    await credentials.markInvalid('default', 'shipstation', 'ss-fingerprint-1', 'expired');
+    await credentials.markValid('default', 'shipstation', 'ss-fingerprint-2');
+    shipStation.failNext(new ShipStationCredentialsError('default'));
+
+    // Act
+    const result = fetch(message());
+
+    // Assess
+    await expect(result).rejects.toThrow(TransientError);
+    expect(await credentials.status('default', 'shipstation')).toMatchObject({ state: 'valid', fingerprint: 'ss-fingerprint-2' });
+    expect(alerts.sent).toEqual([]);
   });
 
   it('lets a transient ShipStation failure through without touching the credentials', async () => {

@@ -8,6 +8,7 @@ import { makePollAccount, makeRunPollJob, type PollAccount } from '../../../lib/
 import type { ReleaseOutcome } from '../../../lib/use-cases/release-held-events.js';
 import {
   fakeAccount,
+  InMemoryAlertLedger,
   FakeClock,
   FakeShipStationApi,
   InMemoryCredentialStatusStore,
@@ -47,6 +48,7 @@ function setup(account = fakeAccount(), released: ReleaseOutcome['status'] | Err
     history,
     credentials,
     alerts,
+    alertLedger: new InMemoryAlertLedger(),
     pollJobs,
     ledger,
     clock,
@@ -326,15 +328,16 @@ describe('runPollJob', () => {
     expect(log.messages('warn')).toContain('held events not released now; the next poll job tries again');
   });
 
-  it('fails the job on an unexpected error while releasing held events, without polling', async () => {
+  it('logs any other failure while releasing held events as an error and still polls ShipStation', async () => {
     // Prepare
-    const { runPollJob, steps } = setup(fakeAccount(), new Error('the held event store is unreadable'));
+    const { runPollJob, steps, log } = setup(fakeAccount(), new Error('the held event store is unreadable'));
 
     // Act
-    const outcome = runPollJob(job(), limits);
+    const outcome = await runPollJob(job(), limits);
 
     // Assess
-    await expect(outcome).rejects.toThrow('the held event store is unreadable');
-    expect(steps).toEqual(['release default']);
+    expect(outcome.status).toBe('completed');
+    expect(steps).toEqual(['release default', 'poll default']);
+    expect(log.messages('error')).toContain('held events could not be released; the next poll job tries again');
   });
 });

@@ -6,6 +6,7 @@ import type { Snapshot } from '../../../lib/domain/snapshot.js';
 import { makePublishHistory } from '../../../lib/use-cases/publish-history.js';
 import {
   fakeAccount,
+  InMemoryAlertLedger,
   FakeClock,
   FakeKlaviyoApi,
   FakeKlaviyoBulkApi,
@@ -38,6 +39,7 @@ function setup() {
     held,
     credentials,
     alerts,
+    alertLedger: new InMemoryAlertLedger(),
     pollJobs,
     clock,
     backfillAfterHours: 24,
@@ -72,6 +74,7 @@ describe('publishHistory', () => {
       held,
       credentials,
       alerts: new RecordingAlerts(),
+      alertLedger: new InMemoryAlertLedger(),
       pollJobs: new InMemoryPollJobQueue(),
       clock,
       backfillAfterHours: 24,

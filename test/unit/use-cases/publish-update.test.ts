@@ -7,6 +7,7 @@ import type { DeadLetter } from '../../../lib/ports.js';
 import { makePublishUpdate, type PublishOutcome, type PublishUpdate } from '../../../lib/use-cases/publish-update.js';
 import {
   fakeAccount,
+  InMemoryAlertLedger,
   FakeClock,
   FakeKlaviyoApi,
   InMemoryCredentialStatusStore,
@@ -48,6 +49,7 @@ function setup(options: { backfillAfterHours?: number; storeIds?: number[] } = {
     held,
     credentials,
     alerts,
+    alertLedger: new InMemoryAlertLedger(),
     pollJobs,
     clock,
     backfillAfterHours: options.backfillAfterHours ?? 24,

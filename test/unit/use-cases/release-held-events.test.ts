@@ -6,6 +6,7 @@ import type { KlaviyoEvent } from '../../../lib/domain/klaviyo-event.js';
 import { makeReleaseHeldEvents } from '../../../lib/use-cases/release-held-events.js';
 import {
   fakeAccount,
+  InMemoryAlertLedger,
   FakeClock,
   FakeKlaviyoApi,
   FakeKlaviyoBulkApi,
@@ -46,6 +47,7 @@ function setup() {
     held,
     credentials,
     alerts,
+    alertLedger: new InMemoryAlertLedger(),
     pollJobs,
     clock,
     backfillAfterHours: 24,
@@ -103,24 +105,27 @@ describe('releaseHeldEvents', () => {
     expect(await credentials.isInvalid('default', 'klaviyo', 'kl-fingerprint-1')).toBe(true);
   });
 
-  it('sends nothing when the probe of a refused key cannot get an answer now', async () => {
+  it.each([
+    ['Klaviyo cannot answer now', (probe: FakeKlaviyoApi): unknown => probe.failTransientlyNext()],
+    ['Klaviyo answers the probe in a way it does not expect (404)', (probe: FakeKlaviyoApi): unknown => probe.rejectNext(404, 'not_found')],
+  ])('keeps the events held without throwing when %s', async (_case, answer) => {
     // Prepare
-    const { release, credentials, probe, klaviyoBulk, held } = setup();
+    const { release, credentials, probe, klaviyoBulk, held, log } = setup();
     await credentials.markInvalid('default', 'klaviyo', 'kl-fingerprint-1', '401 authentication_failed');
     await holdMany(held, 2);
-    probe.failTransientlyNext();
+    answer(probe);
 
     // Act
     const outcome = await release('default', plentyOfTime);
 
     // Assess
     expect(outcome.status).toBe('paused');
-    expect(probe.checks).toBe(1);
     expect(klaviyoBulk.attempts).toEqual([]);
     expect(await held.count('default')).toBe(2);
+    expect(log.messages('warn')).toContain('klaviyo key check inconclusive; events stay held');
   });
 
-  it('ends the pause when the probe succeeds and sends the held events in bulk with their original time and unique_id', async () => {
+  it('ends the pause when the probe succeeds and sends the held events in bulk, oldest first, with their original time and unique_id', async () => {
     // Prepare
     const { release, credentials, probe, klaviyoBulk, held, ledger, alerts, pollJobs } = setup();
     await credentials.markInvalid('default', 'klaviyo', 'kl-fingerprint-1', '403 missing events:write');
@@ -137,11 +142,11 @@ describe('releaseHeldEvents', () => {
     expect(probe.checks).toBe(1);
     expect(klaviyoBulk.requests).toHaveLength(1);
     expect(klaviyoBulk.events.map((e) => [e.uniqueId, e.time, e.backfill])).toEqual([
-      [recent.uniqueId, recent.time, false],
       [dayOld.uniqueId, dayOld.time, true],
+      [recent.uniqueId, recent.time, false],
       [history.uniqueId, history.time, true],
-    ]);
-    expect(klaviyoBulk.events[0]).toEqual(recent);
+    ].sort((a, b) => String(a[1]).localeCompare(String(b[1]))));
+    expect(klaviyoBulk.events.find((e) => e.uniqueId === recent.uniqueId)).toEqual(recent);
     expect(await held.count('default')).toBe(0);
     expect([recent, dayOld, history].map((e) => ledger.entry('default', e.uniqueId)?.status)).toEqual(['SENT', 'SENT', 'SENT']);
     expect(await credentials.status('default', 'klaviyo')).toMatchObject({ state: 'valid', fingerprint: 'kl-fingerprint-1' });
