@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { notificationMessageSchema } from '../lib/domain/snapshot.js';
+import { flushMetrics } from '../lib/edge/metrics.js';
 import { processRecords } from '../lib/edge/sqs.js';
 import { logger } from '../lib/observability.js';
 import { wiring } from '../lib/wiring.js';
@@ -21,4 +22,5 @@ export async function fetchResources(event: SQSEvent, context: Context): Promise
 
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(flushMetrics(async () => (await wiring()).metrics))
   .handler(fetchResources);

@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { pollJobSchema } from '../lib/domain/poll-plan.js';
+import { flushMetrics } from '../lib/edge/metrics.js';
 import { processRecords } from '../lib/edge/sqs.js';
 import { logger } from '../lib/observability.js';
 import { wiring } from '../lib/wiring.js';
@@ -27,4 +28,5 @@ export async function pollShipStation(event: SQSEvent, context: Context): Promis
 
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(flushMetrics(async () => (await wiring()).metrics))
   .handler(pollShipStation);

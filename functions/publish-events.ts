@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { snapshotSchema } from '../lib/domain/snapshot.js';
+import { flushMetrics } from '../lib/edge/metrics.js';
 import { processRecords } from '../lib/edge/sqs.js';
 import { wiring } from '../lib/wiring.js';
 import { logger } from '../lib/observability.js';
@@ -18,4 +19,5 @@ export async function publishEvents(event: SQSEvent, context: Context): Promise<
 
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(flushMetrics(async () => (await wiring()).metrics))
   .handler(publishEvents);

@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { historyMessageSchema } from '../lib/domain/snapshot.js';
+import { flushMetrics } from '../lib/edge/metrics.js';
 import { parseRecords } from '../lib/edge/sqs.js';
 import { logger } from '../lib/observability.js';
 import { wiring } from '../lib/wiring.js';
@@ -28,4 +29,5 @@ export async function publishHistory(event: SQSEvent): Promise<SQSBatchResponse>
 
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(flushMetrics(async () => (await wiring()).metrics))
   .handler(publishHistory);

@@ -176,6 +176,29 @@ export interface HealthMetrics {
   daysUntilKeyExpiry(accountId: string, days: number): void;
 }
 
+/**
+ * What the pipeline did, for the dashboard and the alarms (CloudWatch namespace ShipStationKlaviyoSync, every metric
+ * with the dimension `service`; see infra/dashboard.yml and infra/alarms.yml).
+ */
+export interface ServiceMetrics {
+  /** `EventsSent`, also per Klaviyo metric name (dimension `Metric`). */
+  eventsSent(metric: string, count: number): void;
+  /** `EventsDeduplicated`: events already sent (redeliveries, overlapping polls, duplicate webhooks). */
+  eventsDeduplicated(count: number): void;
+  /** `EventsStaleSuppressed`: snapshots older than what was processed for their order. */
+  staleSuppressed(count: number): void;
+  /** `EventsHeld`: events held while the account's Klaviyo key is refused. */
+  eventsHeld(count: number): void;
+  /** `KlaviyoRejected`: events Klaviyo refused for good (each has a dead-letter record). */
+  klaviyoRejected(count: number): void;
+  /** `ShipStationThrottled`: ShipStation answers of 429. */
+  shipStationThrottled(count: number): void;
+  /** `PollLagSeconds`: how far behind now the account's cursor is, per account (dimension `Account`) and service-wide. */
+  pollLag(accountId: string, seconds: number): void;
+  /** Writes what was recorded (one EMF document); handlers call it once per invocation. */
+  flush(): void;
+}
+
 export interface OrderStateStore {
   get(accountId: string, orderId: number): Promise<OrderState | undefined>;
   /**
@@ -221,6 +244,49 @@ export interface EventLedger {
   suppress(accountId: string, uniqueId: string, reason: string, now: Date): Promise<SuppressResult>;
   /** Dead-letter records of the account waiting for an operator. */
   countDeadLetters(accountId: string): Promise<number>;
+  /**
+   * Makes a dead-lettered event claimable again for a replay: a DEAD entry is removed, any other entry (SENT, PENDING,
+   * SUPPRESSED) stays as it is.
+   * @returns true when a DEAD entry was removed
+   */
+  reopen(accountId: string, uniqueId: string): Promise<boolean>;
+}
+
+/** The dead-letter records an operator replays (written by EventLedger.deadLetter). */
+export interface DeadLetterRecords {
+  /** Up to `limit` records of the account in unique_id order; `after` (a unique_id) continues after a previous page. */
+  list(accountId: string, limit: number, after?: string): Promise<{ records: DeadLetter[]; next?: string }>;
+  find(accountId: string, uniqueId: string): Promise<DeadLetter | undefined>;
+  /**
+   * Deletes the record if it is still the one that was read (same `at`), so a record rewritten meanwhile is kept.
+   * @returns true when it was deleted
+   */
+  remove(accountId: string, uniqueId: string, at: string): Promise<boolean>;
+}
+
+/** A message waiting in a work queue's dead-letter queue, as received (hidden from other readers for a while). */
+export interface DeadLetterMessage {
+  messageId: string;
+  body: string;
+  /** Message attributes (accountId…), sent back with the body. */
+  attributes: Record<string, { dataType: string; stringValue?: string; binaryValue?: Uint8Array }>;
+  /** Opaque handle that deletes this receipt of the message. */
+  receipt: string;
+}
+
+/** The work queues' dead-letter queues (SQS DLQs found from each queue's redrive policy). */
+export interface DeadLetterQueues {
+  /** The work queues, by name (notifications, updates, history, polls). */
+  names(): string[];
+  /** Messages waiting in the queue's dead-letter queue (approximate), or undefined when it has none. */
+  depth(queue: string): Promise<number | undefined>;
+  /** One receive without long polling: up to `max` (≤ 10) messages, hidden from other readers for `hideSeconds`. */
+  receive(queue: string, max: number, hideSeconds: number): Promise<DeadLetterMessage[]>;
+  /**
+   * Sends the message back to its work queue (body and attributes), then deletes it from the dead-letter queue.
+   * @throws when either step fails; nothing is deleted unless the send succeeded
+   */
+  moveBack(queue: string, message: DeadLetterMessage): Promise<void>;
 }
 
 /** What one page of a ShipStation list endpoint gave back. */

@@ -15,6 +15,7 @@ import { HttpKlaviyoApi } from './adapters/http-klaviyo-api.js';
 import { HttpShipStationApi } from './adapters/http-shipstation-api.js';
 import { LogAlerts } from './adapters/log-alerts.js';
 import { PowertoolsHealthMetrics } from './adapters/powertools-health-metrics.js';
+import { PowertoolsServiceMetrics } from './adapters/powertools-service-metrics.js';
 import { SnsAlerts } from './adapters/sns-alerts.js';
 import { SqsQueueDepths } from './adapters/sqs-queue-depths.js';
 import { SqsHistoryQueue, SqsNotificationQueue, SqsPollJobQueue, SqsUpdateQueue } from './adapters/sqs-queues.js';
@@ -22,7 +23,7 @@ import { systemClock } from './adapters/system-clock.js';
 import { accountsCacheSeconds, accountsSource, loadConfig, type AppConfig } from './config.js';
 import { RETIRED_KEY_GRACE_MS } from './domain/key-expiry.js';
 import { logger, metrics } from './observability.js';
-import type { AccountDirectory, Clock, PollJobQueue, QueueDepths } from './ports.js';
+import type { AccountDirectory, Clock, PollJobQueue, QueueDepths, ServiceMetrics } from './ports.js';
 import { makeAcceptWebhook, type AcceptWebhook } from './use-cases/accept-webhook.js';
 import { makeCheckKeyExpiry, type CheckKeyExpiry } from './use-cases/check-key-expiry.js';
 import { makeDiagnoseAccount, type DiagnoseAccount } from './use-cases/diagnose-account.js';
@@ -50,6 +51,8 @@ export interface Wiring {
   checkKeyExpiry: CheckKeyExpiry;
   diagnoseAccount: DiagnoseAccount;
   queues: QueueDepths;
+  /** What the invocation did, written by each handler at its end (lib/edge/metrics.ts). */
+  metrics: ServiceMetrics;
 }
 
 /** A poll run's lease outlives poll-shipstation's 900 s timeout, so a crashed run is taken over, a live one never. */
@@ -71,7 +74,8 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
   const held = new DynamoDbHeldEventStore(dynamodb, config.tableName);
   const cursors = new DynamoDbPollCursorStore(dynamodb, config.tableName);
   const budget = new DynamoDbRateBudget(dynamodb, config.tableName, { requestsPerMinute: config.shipStationRequestsPerMinute });
-  const shipStation = new HttpShipStationApi(config.accounts, clock, { timeoutMs: config.httpTimeoutMs, budget });
+  const serviceMetrics = new PowertoolsServiceMetrics(metrics);
+  const shipStation = new HttpShipStationApi(config.accounts, clock, { timeoutMs: config.httpTimeoutMs, budget, metrics: serviceMetrics });
   const klaviyo = new HttpKlaviyoApi(config.accounts, clock, { revision: config.klaviyoRevision, timeoutMs: config.httpTimeoutMs });
   const updates = new SqsUpdateQueue(sqs, config.updatesQueueUrl);
   const pollJobs = new SqsPollJobQueue(sqs, config.pollsQueueUrl);
@@ -85,6 +89,7 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
     ledger,
     klaviyo,
     held,
+    metrics: serviceMetrics,
     backfillAfterHours: config.backfillAfterHours,
   };
   const pollAccount = makePollAccount({
@@ -94,6 +99,7 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
     shipStation,
     updates,
     history: new SqsHistoryQueue(sqs, config.historyQueueUrl),
+    metrics: serviceMetrics,
     ledger,
     settings: {
       overlapMinutes: config.pollOverlapMinutes,
@@ -132,6 +138,7 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
     }),
     diagnoseAccount: makeDiagnoseAccount({ accounts, shipStation, klaviyo, credentials, cursors, held, ledger, queues, clock, pollStaleAfterMinutes: POLL_STALE_AFTER_MINUTES }),
     queues,
+    metrics: serviceMetrics,
   };
 }
 

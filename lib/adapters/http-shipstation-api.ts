@@ -19,6 +19,7 @@ import type {
   ShipStationApi,
   ShipStationCredentialCheck,
   ShipStationLister,
+  ServiceMetrics,
   ShipStationWebhooks,
   WebhookSubscription,
 } from '../ports.js';
@@ -36,6 +37,8 @@ export interface HttpShipStationOptions {
   maxRateLimitWaitMs?: number;
   /** Safety stop for a resource that claims more pages than any webhook should. */
   maxPages?: number;
+  /** Counts ShipStation's 429 answers for the dashboard. */
+  metrics?: Pick<ServiceMetrics, 'shipStationThrottled'>;
 }
 
 type Method = 'GET' | 'POST';
@@ -207,6 +210,7 @@ export class HttpShipStationApi implements ShipStationApi, ShipStationLister, Sh
       }
       const observed = observedRate(response.headers);
       if (response.status === 429) {
+        this.options.metrics?.shipStationThrottled(1);
         await response.body?.cancel();
         lastProblem = 'rate limited (429)';
         const waitMs = observed === undefined ? backoffMs(attempt) : Math.max(1, observed.resetSeconds) * 1000;

@@ -5,7 +5,7 @@ import { BadInputError, LeaseLostError, ShipStationCredentialsError, TransientEr
 import { nextPosition, PAGE_SIZE, planWindow, streamsFor, type PollMode, type PollProgress, type PollSettings, type PollStream } from '../domain/poll-plan.js';
 import { changedAt, inStores, type Snapshot } from '../domain/snapshot.js';
 import { toPacificQuery, toPacificQueryLowerBound } from '../normalise/pacific-time.js';
-import type { Account, AccountDirectory, Clock, EventLedger, HistoryQueue, PollCursor, PollCursorStore, PollJob, PollJobQueue, ShipStationCredentialCheck, ShipStationLister, UpdateQueue } from '../ports.js';
+import type { Account, AccountDirectory, Clock, EventLedger, HistoryQueue, PollCursor, PollCursorStore, PollJob, PollJobQueue, ServiceMetrics, ShipStationCredentialCheck, ShipStationLister, UpdateQueue } from '../ports.js';
 import { keyState, reportRejectedKey, reportWorkingKey, type CredentialHealthDeps } from './credential-health.js';
 import type { ReleaseHeldEvents } from './release-held-events.js';
 
@@ -15,6 +15,7 @@ export interface PollAccountDeps extends CredentialHealthDeps {
   shipStation: ShipStationLister & ShipStationCredentialCheck;
   updates: UpdateQueue;
   history: HistoryQueue;
+  metrics: Pick<ServiceMetrics, 'pollLag'>;
   /** Where unreadable rows are dead-lettered with their reason (so the cursor can move on without losing them). */
   ledger: Pick<EventLedger, 'deadLetter'>;
   clock: Clock;
@@ -155,7 +156,15 @@ export function makePollAccount(deps: PollAccountDeps): PollAccount {
     const runs: RunSummary[] = [];
     const ids = { accountId: account.id };
     let jobStarted = job.reason === 'continue';
-    if (!(await shipStationKeyWorks(account))) return { status: 'paused', runs, jobStarted };
+    /** How far behind now the account's changes are known (the dashboard's poll lag; alarmed over an hour). */
+    const reportLag = (through: string | undefined): void => {
+      if (through !== undefined) deps.metrics.pollLag(account.id, (clock.now().getTime() - Date.parse(through)) / 1000);
+    };
+    if (!(await shipStationKeyWorks(account))) {
+      // A paused account falls behind: its lag keeps growing on the dashboard until the key works again.
+      reportLag((await deps.cursors.get(account.id))?.through);
+      return { status: 'paused', runs, jobStarted };
+    }
     let leaseUntil = clock.now().getTime() + settings.leaseMs;
     const acquired = await deps.cursors.acquire(account.id, owner, new Date(leaseUntil), clock.now());
     if (acquired === undefined) {
@@ -262,6 +271,7 @@ export function makePollAccount(deps: PollAccountDeps): PollAccount {
         cursor.run = undefined;
         cursor.lastCompletedAt = clock.now().toISOString();
         await deps.cursors.save(cursor, owner);
+        reportLag(cursor.through);
         runs.push(summary(run, true));
         deps.log.info('poll run completed', { ...ids, mode: run.mode, requests: run.requests, enqueued: run.enqueued, through: cursor.through });
       }

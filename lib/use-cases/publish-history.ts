@@ -93,6 +93,7 @@ export async function sendInBulk(
       await Promise.all(chunkPending.map(async (p) => {
         await deps.ledger.markSent(account.id, p.event.uniqueId, p.claimId, deps.clock.now());
         outcome.sent.push(p.event.uniqueId);
+        deps.metrics.eventsSent(p.event.metric, 1);
       }));
       deps.log.info('history events sent in bulk', { accountId: account.id, events: chunk.length });
       await accepted();
@@ -122,6 +123,7 @@ export function makePublishHistory(deps: PublishHistoryDeps): PublishHistory {
       // The same event twice in one batch (overlapping windows, a redelivered message): the second is a duplicate.
       if (pendingIds.has(`${account.id}\u0000${event.uniqueId}`)) {
         snapshotOutcome.deduplicated.push(event.uniqueId);
+        deps.metrics.eventsDeduplicated(1);
         return;
       }
       const claimed = await claimForSending(deps, account, event, snapshotOutcome);

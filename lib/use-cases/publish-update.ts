@@ -13,7 +13,7 @@ import {
 import { createEventBody, hasProfileIdentifier, type KlaviyoEvent } from '../domain/klaviyo-event.js';
 import { decideOrderUpdate, recordShipment, type OrderState } from '../domain/order-state.js';
 import type { FulfillmentSnapshot, OrderSnapshot, ShipmentSnapshot, Snapshot } from '../domain/snapshot.js';
-import type { Account, AccountDirectory, Clock, EventLedger, HeldEventStore, KlaviyoApi, OrderStateStore } from '../ports.js';
+import type { Account, AccountDirectory, Clock, EventLedger, HeldEventStore, KlaviyoApi, OrderStateStore, ServiceMetrics } from '../ports.js';
 import { keyState, reportRejectedKey, reportWorkingKey, type CredentialHealthDeps, type KeyState } from './credential-health.js';
 
 export interface PublishUpdateDeps extends CredentialHealthDeps {
@@ -23,6 +23,7 @@ export interface PublishUpdateDeps extends CredentialHealthDeps {
   klaviyo: KlaviyoApi;
   /** Where events wait while the account's Klaviyo key is refused. */
   held: HeldEventStore;
+  metrics: ServiceMetrics;
   clock: Clock;
   backfillAfterHours: number;
   log: CredentialHealthDeps['log'] & { warn(message: string, data: Record<string, unknown>): void };
@@ -72,6 +73,7 @@ export async function claimForSending(deps: PublishUpdateDeps, account: Account,
   if (claimed.status === 'in-flight') throw new TransientError(`event ${event.uniqueId} is being sent by another worker`);
   if (claimed.status !== 'claimed') {
     outcome.deduplicated.push(event.uniqueId);
+    deps.metrics.eventsDeduplicated(1);
     deps.log.info('event already handled', { ...ids, claim: claimed.status });
     return undefined;
   }
@@ -98,6 +100,7 @@ export async function holdEvents(deps: PublishUpdateDeps, account: Account, clai
   await deps.held.hold(claimed.map((c) => c.event), reason, deps.clock.now());
   await Promise.all(claimed.map((c) => deps.ledger.release(account.id, c.event.uniqueId, c.claimId)));
   outcome.held.push(...claimed.map((c) => c.event.uniqueId));
+  deps.metrics.eventsHeld(claimed.length);
   deps.log.warn('events held: the klaviyo key is refused', { accountId: account.id, events: claimed.length });
 }
 
@@ -114,6 +117,7 @@ export async function deadLetterEvent(
   const record = { ...ids, reason, status: options.status, body: createEventBody(event), at: deps.clock.now().toISOString() };
   await deps.ledger.deadLetter(record, options.final ? claimId : undefined);
   outcome.deadLettered.push(event.uniqueId);
+  if (options.status !== undefined) deps.metrics.klaviyoRejected(1);
   deps.log.error('event dead-lettered', { ...ids, reason, status: options.status });
 }
 
@@ -140,6 +144,7 @@ export async function sendClaimed(deps: PublishUpdateDeps, account: Account, eve
   }
   await deps.ledger.markSent(account.id, event.uniqueId, claimId, deps.clock.now());
   outcome.sent.push(event.uniqueId);
+  deps.metrics.eventsSent(event.metric, 1);
   deps.log.info('event sent', { accountId: account.id, orderId: event.orderId, uniqueId: event.uniqueId, metric: event.metric, backfill: event.backfill });
 }
 
@@ -189,6 +194,7 @@ export function makeSnapshotPublisher(deps: PublishUpdateDeps, deliver: Deliver)
     });
     if (decision.outcome === 'stale') {
       outcome.stale = true;
+      deps.metrics.staleSuppressed(1);
       deps.log.info('stale snapshot suppressed', { accountId: account.id, orderId: snapshot.orderId, status: snapshot.status, reason: decision.reason });
       return;
     }

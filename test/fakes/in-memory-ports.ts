@@ -37,6 +37,7 @@ import type {
   PollJobQueue,
   RateBudget,
   RateGrant,
+  ServiceMetrics,
   ShipStationApi,
   ShipStationCredentialCheck,
   ShipStationLister,
@@ -235,6 +236,13 @@ export class InMemoryEventLedger implements EventLedger {
 
   async countDeadLetters(accountId: string): Promise<number> {
     return [...this.deadLetters.values()].filter((record) => record.accountId === accountId).length;
+  }
+
+  async reopen(accountId: string, uniqueId: string): Promise<boolean> {
+    const key = InMemoryEventLedger.key(accountId, uniqueId);
+    if (this.records.get(key)?.status !== 'DEAD') return false;
+    this.records.delete(key);
+    return true;
   }
 
   async deadLetter(record: DeadLetter, claimId?: string): Promise<void> {
@@ -597,6 +605,50 @@ export class InMemoryHeldEventStore implements HeldEventStore {
 
   async count(accountId: string): Promise<number> {
     return [...this.events.values()].filter((e) => e.accountId === accountId).length;
+  }
+}
+
+/** Every service metric recorded, as `name` → total (EventsSent also as `EventsSent:<metric>`, lags by account). */
+export class RecordingServiceMetrics implements ServiceMetrics {
+  readonly totals = new Map<string, number>();
+  readonly lags = new Map<string, number>();
+  flushes = 0;
+
+  private add(name: string, count: number): void {
+    this.totals.set(name, (this.totals.get(name) ?? 0) + count);
+  }
+
+  eventsSent(metric: string, count: number): void {
+    this.add('EventsSent', count);
+    this.add(`EventsSent:${metric}`, count);
+  }
+
+  eventsDeduplicated(count: number): void {
+    this.add('EventsDeduplicated', count);
+  }
+
+  staleSuppressed(count: number): void {
+    this.add('EventsStaleSuppressed', count);
+  }
+
+  eventsHeld(count: number): void {
+    this.add('EventsHeld', count);
+  }
+
+  klaviyoRejected(count: number): void {
+    this.add('KlaviyoRejected', count);
+  }
+
+  shipStationThrottled(count: number): void {
+    this.add('ShipStationThrottled', count);
+  }
+
+  pollLag(accountId: string, seconds: number): void {
+    this.lags.set(accountId, seconds);
+  }
+
+  flush(): void {
+    this.flushes += 1;
   }
 }
 

@@ -9,6 +9,7 @@ import type { ReleaseOutcome } from '../../../lib/use-cases/release-held-events.
 import {
   fakeAccount,
   InMemoryAlertLedger,
+  RecordingServiceMetrics,
   FakeClock,
   FakeShipStationApi,
   InMemoryCredentialStatusStore,
@@ -37,6 +38,7 @@ function setup(account = fakeAccount(), released: ReleaseOutcome['status'] | Err
   const credentials = new InMemoryCredentialStatusStore();
   const pollJobs = new InMemoryPollJobQueue();
   const alerts = new RecordingAlerts();
+  const metrics = new RecordingServiceMetrics();
   /** What happened, in order: each release of held events and each poll. */
   const steps: string[] = [];
   let runs = 0;
@@ -49,6 +51,7 @@ function setup(account = fakeAccount(), released: ReleaseOutcome['status'] | Err
     credentials,
     alerts,
     alertLedger: new InMemoryAlertLedger(),
+    metrics,
     pollJobs,
     ledger,
     clock,
@@ -67,7 +70,7 @@ function setup(account = fakeAccount(), released: ReleaseOutcome['status'] | Err
   };
   const log = new RecordingLogger();
   const runPollJob = makeRunPollJob({ pollAccount, pollJobs, releaseHeld, log });
-  return { clock, cursors, shipStation, updates, history, ledger, credentials, alerts, pollJobs, pollAccount, runPollJob, steps, log };
+  return { clock, cursors, shipStation, updates, history, ledger, credentials, alerts, metrics, pollJobs, pollAccount, runPollJob, steps, log };
 }
 
 const job = (overrides: Partial<PollJob> = {}): PollJob => ({ accountId: 'default', reason: 'schedule', ...overrides });
@@ -141,6 +144,25 @@ describe('pollAccount', () => {
     expect(alerts.sent.map((a) => a.subject)).toEqual([REFUSED_SUBJECT]);
     expect(through).toBe('2026-11-25T11:58:00.000Z');
     expect((await cursors.get('default'))?.through).toBe(through);
+  });
+
+  it('reports the poll lag (now minus the cursor) after each completed run, and a growing lag while the account is paused', async () => {
+    // Prepare
+    const { pollAccount, shipStation, metrics, clock } = setup();
+
+    // Act
+    await pollAccount(job(), limits);
+    const afterRun = metrics.lags.get('default');
+    clock.advance(3_600_000);
+    shipStation.failNext(new ShipStationCredentialsError('default'));
+    await pollAccount(job(), limits);
+    clock.advance(1_800_000);
+    shipStation.failNext(new ShipStationCredentialsError('default'));
+    await pollAccount(job(), limits);
+
+    // Assess: the window ends POLL_LAG_MINUTES (2) before now; while paused the cursor stays and the lag grows.
+    expect(afterRun).toBe(120);
+    expect(metrics.lags.get('default')).toBe(120 + 5_400);
   });
 
   it('checks a paused account\'s key with one GET /stores per poll and lists nothing while it is still refused', async () => {

@@ -7,6 +7,7 @@ import { makePublishHistory } from '../../../lib/use-cases/publish-history.js';
 import {
   fakeAccount,
   InMemoryAlertLedger,
+  RecordingServiceMetrics,
   FakeClock,
   FakeKlaviyoApi,
   FakeKlaviyoBulkApi,
@@ -40,6 +41,7 @@ function setup() {
     credentials,
     alerts,
     alertLedger: new InMemoryAlertLedger(),
+    metrics: new RecordingServiceMetrics(),
     pollJobs,
     clock,
     backfillAfterHours: 24,
@@ -75,6 +77,7 @@ describe('publishHistory', () => {
       credentials,
       alerts: new RecordingAlerts(),
       alertLedger: new InMemoryAlertLedger(),
+      metrics: new RecordingServiceMetrics(),
       pollJobs: new InMemoryPollJobQueue(),
       clock,
       backfillAfterHours: 24,

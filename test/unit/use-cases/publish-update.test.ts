@@ -8,6 +8,7 @@ import { makePublishUpdate, type PublishOutcome, type PublishUpdate } from '../.
 import {
   fakeAccount,
   InMemoryAlertLedger,
+  RecordingServiceMetrics,
   FakeClock,
   FakeKlaviyoApi,
   InMemoryCredentialStatusStore,
@@ -41,6 +42,7 @@ function setup(options: { backfillAfterHours?: number; storeIds?: number[] } = {
   const pollJobs = new InMemoryPollJobQueue();
   const held = new InMemoryHeldEventStore();
   const log = new RecordingLogger();
+  const metrics = new RecordingServiceMetrics();
   const publish: PublishUpdate = makePublishUpdate({
     accounts: new StaticAccountDirectory([fakeAccount({ storeIds: options.storeIds })]),
     orderStates,
@@ -50,12 +52,13 @@ function setup(options: { backfillAfterHours?: number; storeIds?: number[] } = {
     credentials,
     alerts,
     alertLedger: new InMemoryAlertLedger(),
+    metrics,
     pollJobs,
     clock,
     backfillAfterHours: options.backfillAfterHours ?? 24,
     log,
   });
-  return { clock, ledger, orderStates, klaviyo, credentials, alerts, pollJobs, held, log, publish };
+  return { clock, ledger, orderStates, klaviyo, credentials, alerts, pollJobs, held, log, metrics, publish };
 }
 
 /** A promise the test settles by hand, to hold a worker still mid-send. */
@@ -579,6 +582,36 @@ describe('publishUpdate', () => {
       // Assess
       await expect(result).rejects.toThrow(BadInputError);
       expect(ledger.records.size).toBe(0);
+    });
+  });
+});
+
+describe('publishUpdate metrics', () => {
+  it('counts what it did for the dashboard: sent per Klaviyo metric, deduplicated, stale, rejected, held', async () => {
+    // Prepare
+    const { publish, klaviyo, metrics } = setup();
+    const awaiting = orderSnapshot();
+    const newer = orderSnapshot({ status: 'on_hold', modifiedAt: '2026-07-05T10:00:00.000Z' });
+
+    // Act
+    await publish(awaiting);
+    await publish(awaiting);
+    await publish(newer);
+    await publish(awaiting);
+    klaviyo.rejectNext(400, 'Invalid phone number');
+    await publish(shipmentSnapshot());
+    klaviyo.rejectNext(401, 'Incorrect authentication credentials.');
+    await publish(fulfillmentSnapshot());
+
+    // Assess
+    expect(Object.fromEntries(metrics.totals)).toEqual({
+      EventsSent: 2,
+      'EventsSent:Order Awaiting Shipment': 1,
+      'EventsSent:Order On Hold': 1,
+      EventsDeduplicated: 1,
+      EventsStaleSuppressed: 1,
+      KlaviyoRejected: 1,
+      EventsHeld: 1,
     });
   });
 });

@@ -7,6 +7,7 @@ import { makeReleaseHeldEvents } from '../../../lib/use-cases/release-held-event
 import {
   fakeAccount,
   InMemoryAlertLedger,
+  RecordingServiceMetrics,
   FakeClock,
   FakeKlaviyoApi,
   FakeKlaviyoBulkApi,
@@ -48,6 +49,7 @@ function setup() {
     credentials,
     alerts,
     alertLedger: new InMemoryAlertLedger(),
+    metrics: new RecordingServiceMetrics(),
     pollJobs,
     clock,
     backfillAfterHours: 24,

@@ -1,0 +1,71 @@
+// The service metrics adapter on a real Powertools Metrics: what one invocation recorded becomes, at flush, one EMF
+// document of service-wide totals plus one per Klaviyo metric name and one per account, the series the dashboard and the
+// alarms read.
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { PowertoolsServiceMetrics } from '../../lib/adapters/powertools-service-metrics.js';
+import { captureEmf, type EmfDocument } from '../helpers/emf.js';
+
+const emfDocuments = captureEmf();
+
+const dimensionsOf = (doc: EmfDocument): string[][] => doc._aws.CloudWatchMetrics[0]?.Dimensions ?? [];
+
+describe('PowertoolsServiceMetrics', () => {
+  it('writes the invocation\'s totals once at flush: service-wide, per Klaviyo metric and per account', () => {
+    // Prepare
+    const serviceMetrics = new PowertoolsServiceMetrics(new Metrics({ namespace: 'ShipStationKlaviyoSync', serviceName: 'shipstation-klaviyo-sync' }));
+
+    // Act
+    serviceMetrics.eventsSent('Order Shipped', 1);
+    serviceMetrics.eventsSent('Order Shipped', 1);
+    serviceMetrics.eventsSent('Order Awaiting Shipment', 1);
+    serviceMetrics.eventsDeduplicated(2);
+    serviceMetrics.staleSuppressed(1);
+    serviceMetrics.eventsHeld(0);
+    serviceMetrics.klaviyoRejected(1);
+    serviceMetrics.shipStationThrottled(3);
+    serviceMetrics.pollLag('acme', 95.4);
+    serviceMetrics.pollLag('bloom', 4000);
+    const beforeFlush = emfDocuments().length;
+    serviceMetrics.flush();
+
+    // Assess
+    expect(beforeFlush).toBe(0);
+    const docs = emfDocuments();
+    const byMetric = docs.filter((d) => dimensionsOf(d).some((set) => set.includes('Metric')));
+    expect(byMetric.map((d) => [d.Metric, d.EventsSent])).toEqual([['Order Shipped', 2], ['Order Awaiting Shipment', 1]]);
+    const byAccount = docs.filter((d) => dimensionsOf(d).some((set) => set.includes('Account')));
+    expect(byAccount.map((d) => [d.Account, d.PollLagSeconds])).toEqual([['acme', 95], ['bloom', 4000]]);
+    const serviceWide = docs.filter((d) => dimensionsOf(d).every((set) => set.length === 1 && set[0] === 'service'));
+    expect(serviceWide).toHaveLength(1);
+    expect(serviceWide[0]).toMatchObject({
+      service: 'shipstation-klaviyo-sync',
+      EventsSent: 3,
+      EventsDeduplicated: 2,
+      EventsStaleSuppressed: 1,
+      KlaviyoRejected: 1,
+      ShipStationThrottled: 3,
+      PollLagSeconds: 4000,
+    });
+    expect(serviceWide[0]).not.toHaveProperty('EventsHeld');
+    for (const doc of docs) expect(doc._aws.CloudWatchMetrics[0]?.Namespace).toBe('ShipStationKlaviyoSync');
+  });
+
+  it('writes nothing for an invocation that recorded nothing, and starts each invocation from zero', () => {
+    // Prepare
+    const serviceMetrics = new PowertoolsServiceMetrics(new Metrics({ namespace: 'ShipStationKlaviyoSync', serviceName: 'shipstation-klaviyo-sync' }));
+    serviceMetrics.eventsDeduplicated(5);
+    serviceMetrics.flush();
+    const afterFirst = emfDocuments().length;
+
+    // Act
+    serviceMetrics.flush();
+    serviceMetrics.eventsDeduplicated(1);
+    serviceMetrics.flush();
+
+    // Assess
+    const docs = emfDocuments();
+    expect(afterFirst).toBe(1);
+    expect(docs).toHaveLength(2);
+    expect(docs[1]?.EventsDeduplicated).toBe(1);
+  });
+});
