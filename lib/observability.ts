@@ -74,6 +74,8 @@ export const logger = new Logger({ serviceName: 'shipstation-klaviyo-sync', logF
 
 /**
  * One Powertools Metrics for the service: CloudWatch embedded metric format (EMF) lines on stdout, which CloudWatch
- * turns into metrics with no API call, in the namespace `ShipStationKlaviyoSync` (the alarm in infra/alerts.yml names it).
+ * turns into metrics with no API call, in the namespace `ShipStationKlaviyoSync` with the dimension `service` =
+ * POWERTOOLS_SERVICE_NAME (`<service>-<stage>` in serverless.yml, so stages in one account never mix; infra/alarms.yml and
+ * infra/dashboard.yml read the same).
  */
-export const metrics = new Metrics({ namespace: 'ShipStationKlaviyoSync', serviceName: 'shipstation-klaviyo-sync' });
+export const metrics = new Metrics({ namespace: 'ShipStationKlaviyoSync', serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'shipstation-klaviyo-sync' });

@@ -16,6 +16,11 @@ const out = (line) => process.stdout.write(`${line}\n`);
 const byType = (type) => Object.entries(resources).filter(([, r]) => r.Type === type);
 const asArray = (value) => (Array.isArray(value) ? value : [value]);
 const getAttTarget = (value) => (value?.['Fn::GetAtt'] ? asArray(value['Fn::GetAtt'])[0] : undefined);
+/** Both branches of an `Fn::If` (nested ones too), without `AWS::NoValue`: a conditional statement is still checked. */
+const branches = (value) => {
+  if (value?.['Fn::If']) return value['Fn::If'].slice(1).flatMap(branches);
+  return value?.Ref === 'AWS::NoValue' ? [] : [value];
+};
 
 // Functions and their roles.
 const functions = byType('AWS::Lambda::Function');
@@ -33,7 +38,7 @@ for (const [id, fn] of functions) {
 for (const [id, role] of byType('AWS::IAM::Role')) {
   if ((role.Properties.ManagedPolicyArns ?? []).length > 0) problems.push(`${id}: managed policies attached; use inline least-privilege policies`);
   for (const policy of role.Properties.Policies ?? []) {
-    for (const statement of asArray(policy.PolicyDocument.Statement)) {
+    for (const statement of asArray(policy.PolicyDocument.Statement).flatMap(branches)) {
       if (statement.Effect !== 'Allow') continue;
       for (const action of asArray(statement.Action)) if (action.includes('*')) problems.push(`${id}: wildcard action ${action}`);
       for (const resource of asArray(statement.Resource)) if (resource === '*') problems.push(`${id}: statement ${statement.Sid ?? ''} on Resource "*"`);

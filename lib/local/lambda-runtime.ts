@@ -56,6 +56,27 @@ export interface QueueConsumer {
   stop(): Promise<void>;
 }
 
+/** Called after every local invocation with its function and duration: what the benchmark turns into Lambda cost. */
+export type InvocationListener = (functionName: string, durationMs: number) => void;
+const invocationListeners = new Set<InvocationListener>();
+
+/** Listens to every local invocation until the returned function is called. */
+export function onInvocation(listener: InvocationListener): () => void {
+  invocationListeners.add(listener);
+  return () => void invocationListeners.delete(listener);
+}
+
+/** Runs one invocation of a handler and tells the listeners how long it took. */
+export async function invoke<R>(functionName: string, run: () => Promise<R>): Promise<R> {
+  const started = performance.now();
+  try {
+    return await run();
+  } finally {
+    const durationMs = performance.now() - started;
+    for (const listener of invocationListeners) listener(functionName, durationMs);
+  }
+}
+
 /**
  * Consumes a queue with a handler, like an event source mapping with ReportBatchItemFailures.
  * @param options.loop when true, keeps polling until stopped; tests drive `pollOnce` themselves instead
@@ -88,7 +109,7 @@ export function consumeQueue(options: {
     const event = toSqsEvent(unique, queueArn);
     let failed: Set<string>;
     try {
-      const response = await options.handler(event, lambdaContext(options.functionName, options.timeoutMs));
+      const response = await invoke(options.functionName, () => options.handler(event, lambdaContext(options.functionName, options.timeoutMs)));
       failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     } catch (error) {
       options.onError?.(error);
@@ -170,7 +191,7 @@ export async function serveHttpApi(options: { handler: HttpHandler; port?: numbe
           isBase64Encoded: false,
         };
         try {
-          const result = await options.handler(event, lambdaContext(options.functionName, 10_000));
+          const result = await invoke(options.functionName, () => options.handler(event, lambdaContext(options.functionName, 10_000)));
           statuses.push(result.statusCode ?? 200);
           res.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>).end(result.body ?? '');
         } catch {

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { startLocalAws, type LocalAws } from './aws-stand-ins.js';
 import type { PublishedMessage } from './sns-stand-in.js';
-import { consumeQueue, lambdaContext, serveHttpApi, type QueueConsumer } from './lambda-runtime.js';
+import { consumeQueue, invoke, lambdaContext, serveHttpApi, type QueueConsumer } from './lambda-runtime.js';
 import { KlaviyoSimulator, type AcceptedEvent } from './simulators/klaviyo-simulator.js';
 import { ShipStationSimulator } from './simulators/shipstation-simulator.js';
 import { buildShopHistory } from './simulators/shop-history.js';
@@ -153,10 +153,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       publishHistory: consumeQueue({ sqs: aws.sqs, queueUrl: aws.queues.history, functionName: 'publish-history', handler: publishHistory.handler, batchSize: 10, timeoutMs: 120_000, loop, onError: options.onError }),
     };
     const schedulePolls = async (): Promise<void> => {
-      await schedulePollsFunction.handler({} as never, lambdaContext('schedule-polls'));
+      await invoke('schedule-polls', () => schedulePollsFunction.handler({} as never, lambdaContext('schedule-polls')));
     };
     const checkKeys = async (): Promise<void> => {
-      await checkKeyExpiry.handler({} as never, lambdaContext('check-key-expiry'));
+      await invoke('check-key-expiry', () => checkKeyExpiry.handler({} as never, lambdaContext('check-key-expiry')));
     };
     const every = (seconds: number, run: () => Promise<void>): NodeJS.Timeout | undefined =>
       loop && seconds > 0 ? setInterval(() => void run().catch((error: unknown) => options.onError?.(error)), seconds * 1000) : undefined;
