@@ -3,6 +3,7 @@
 import { cpus } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import type { Usage } from './aws-usage.js';
 
 // Logs at the deployed level (INFO) and EMF metrics on: their bytes are counted (and not shown) for the cost figures.
 process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
@@ -12,7 +13,6 @@ const { dynamoDbClient, sqsClient } = await import('../lib/adapters/aws-clients.
 const { countUsage, snapshotUsage, usageBetween } = await import('./aws-usage.js');
 const { fixedMonthlyCost, perOrderMonthlyCost, usageCost, PRICES } = await import('./cost.js');
 type LocalStack = Awaited<ReturnType<typeof startLocalStack>>;
-type Usage = import('./aws-usage.js').Usage;
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 500);
 const WARM_UP = 20;

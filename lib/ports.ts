@@ -2,6 +2,7 @@
 import type { KlaviyoEvent } from './domain/klaviyo-event.js';
 import type { OrderState } from './domain/order-state.js';
 import type { PollJob, PollProgress } from './domain/poll-plan.js';
+import type { RecordedEventStatus } from './domain/reconcile.js';
 import type { NotificationMessage, Snapshot } from './domain/snapshot.js';
 
 export interface Clock {
@@ -242,6 +243,11 @@ export interface EventLedger {
   deadLetter(record: DeadLetter, claimId?: string): Promise<void>;
   /** Marks an event that must never be sent (a label voided before its Order Shipped went out), if nobody claimed it. */
   suppress(accountId: string, uniqueId: string, reason: string, now: Date): Promise<SuppressResult>;
+  /**
+   * Read-only (reconcile): where one event stands. A claim whose lease ran out before `now` is `abandoned`; with no
+   * entry, a dead-letter record (written without a final entry, e.g. no email) makes it `dead-lettered`.
+   */
+  status(accountId: string, uniqueId: string, now: Date): Promise<RecordedEventStatus>;
   /** Dead-letter records of the account waiting for an operator. */
   countDeadLetters(accountId: string): Promise<number>;
   /**

@@ -6,6 +6,7 @@ import { dynamoDbClient, snsClient, sqsClient } from './adapters/aws-clients.js'
 import { ConfigAccountDirectory } from './adapters/config-account-directory.js';
 import { DynamoDbAlertLedger } from './adapters/dynamodb-alert-ledger.js';
 import { DynamoDbCredentialStatusStore } from './adapters/dynamodb-credential-status-store.js';
+import { DynamoDbDeadLetterRecords } from './adapters/dynamodb-dead-letter-records.js';
 import { DynamoDbEventLedger } from './adapters/dynamodb-event-ledger.js';
 import { DynamoDbHeldEventStore } from './adapters/dynamodb-held-event-store.js';
 import { DynamoDbOrderStateStore } from './adapters/dynamodb-order-state-store.js';
@@ -17,6 +18,7 @@ import { LogAlerts } from './adapters/log-alerts.js';
 import { PowertoolsHealthMetrics } from './adapters/powertools-health-metrics.js';
 import { PowertoolsServiceMetrics } from './adapters/powertools-service-metrics.js';
 import { SnsAlerts } from './adapters/sns-alerts.js';
+import { SqsDeadLetterQueues } from './adapters/sqs-dead-letter-queues.js';
 import { SqsQueueDepths } from './adapters/sqs-queue-depths.js';
 import { SqsHistoryQueue, SqsNotificationQueue, SqsPollJobQueue, SqsUpdateQueue } from './adapters/sqs-queues.js';
 import { systemClock } from './adapters/system-clock.js';
@@ -31,8 +33,10 @@ import { makeFetchResource, type FetchResource } from './use-cases/fetch-resourc
 import { makePollAccount, makeRunPollJob, type PollAccount, type RunPollJob } from './use-cases/poll-account.js';
 import { makePublishHistory, type PublishHistory } from './use-cases/publish-history.js';
 import { makePublishUpdate, type PublishUpdate } from './use-cases/publish-update.js';
+import { makeReconcileAccount, type ReconcileAccount } from './use-cases/reconcile-account.js';
 import { makeRegisterWebhooks, type RegisterWebhooks } from './use-cases/register-webhooks.js';
 import { makeReleaseHeldEvents } from './use-cases/release-held-events.js';
+import { makeReplayDeadLetters, type ReplayDeadLetters } from './use-cases/replay-dead-letters.js';
 import { makeSchedulePolls, type SchedulePolls } from './use-cases/schedule-polls.js';
 
 export interface Wiring {
@@ -50,6 +54,10 @@ export interface Wiring {
   registerWebhooks: RegisterWebhooks;
   checkKeyExpiry: CheckKeyExpiry;
   diagnoseAccount: DiagnoseAccount;
+  /** `reconcile`: ShipStation now against the events recorded as sent; enqueues what is missing on request. */
+  reconcileAccount: ReconcileAccount;
+  /** `replay`: moves DLQ messages back to their queues and re-sends dead-letter records. */
+  replayDeadLetters: ReplayDeadLetters;
   queues: QueueDepths;
   /** What the invocation did, written by each handler at its end (lib/edge/metrics.ts). */
   metrics: ServiceMetrics;
@@ -137,6 +145,28 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
       metrics: new PowertoolsHealthMetrics(metrics),
     }),
     diagnoseAccount: makeDiagnoseAccount({ accounts, shipStation, klaviyo, credentials, cursors, held, ledger, queues, clock, pollStaleAfterMinutes: POLL_STALE_AFTER_MINUTES }),
+    reconcileAccount: makeReconcileAccount({
+      accounts,
+      shipStation,
+      orderStates: publishDeps.orderStates,
+      ledger,
+      held,
+      cursors,
+      updates,
+      history: new SqsHistoryQueue(sqs, config.historyQueueUrl),
+      clock,
+      backfillAfterHours: config.backfillAfterHours,
+    }),
+    replayDeadLetters: makeReplayDeadLetters({
+      ...publishDeps,
+      records: new DynamoDbDeadLetterRecords(dynamodb, config.tableName),
+      deadLetterQueues: new SqsDeadLetterQueues(sqs, [
+        { name: 'notifications', url: config.notificationsQueueUrl },
+        { name: 'updates', url: config.updatesQueueUrl },
+        { name: 'history', url: config.historyQueueUrl },
+        { name: 'polls', url: config.pollsQueueUrl },
+      ]),
+    }),
     queues,
     metrics: serviceMetrics,
   };

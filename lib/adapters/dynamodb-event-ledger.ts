@@ -11,6 +11,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
+import type { RecordedEventStatus } from '../domain/reconcile.js';
 import type { ClaimResult, DeadLetter, EventLedger, SuppressResult } from '../ports.js';
 import { countPartition, expiresAt, keyOf, keys } from './dynamodb-keys.js';
 
@@ -70,6 +71,23 @@ export class DynamoDbEventLedger implements EventLedger {
     return countPartition(this.client, this.tableName, keys.deadLetter(accountId, '').pk);
   }
 
+  async reopen(accountId: string, uniqueId: string): Promise<boolean> {
+    try {
+      // Only DEAD: a SENT entry must keep deduplicating, a PENDING one belongs to its claimer.
+      await this.client.send(new DeleteItemCommand({
+        TableName: this.tableName,
+        Key: keyOf(keys.event(accountId, uniqueId)),
+        ConditionExpression: '#s = :dead',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':dead': { S: 'DEAD' } },
+      }));
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return false;
+    }
+  }
+
 
   async deadLetter(record: DeadLetter, claimId?: string): Promise<void> {
     // The record first: if we die between the two writes the lease runs out and the event is retried, not lost.
@@ -93,6 +111,25 @@ export class DynamoDbEventLedger implements EventLedger {
       ':dead': { S: 'DEAD' },
       ':reason': { S: record.reason.slice(0, 2000) },
     });
+  }
+
+  async status(accountId: string, uniqueId: string, now: Date): Promise<RecordedEventStatus> {
+    const { Item: item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: keyOf(keys.event(accountId, uniqueId)), ConsistentRead: true }));
+    switch (item?.status?.S as Status | undefined) {
+      case 'SENT':
+        return 'sent';
+      case 'SUPPRESSED':
+        return 'suppressed';
+      case 'DEAD':
+        return 'dead-lettered';
+      case 'PENDING':
+        return Number(item?.leaseUntil?.N ?? '0') < now.getTime() ? 'abandoned' : 'in-flight';
+      default: {
+        // No entry: a dead-letter record written without a final entry (no email, for one) still accounts for it.
+        const { Item: record } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: keyOf(keys.deadLetter(accountId, uniqueId)), ConsistentRead: true }));
+        return record === undefined ? 'none' : 'dead-lettered';
+      }
+    }
   }
 
   async suppress(accountId: string, uniqueId: string, reason: string, now: Date): Promise<SuppressResult> {

@@ -6,7 +6,20 @@ export type Command =
   | { name: 'poll'; account?: string; local: boolean }
   | { name: 'backfill'; days: number; account?: string; dryRun: boolean; local: boolean }
   | { name: 'register-webhooks'; url?: string; account?: string; local: boolean }
-  | { name: 'doctor'; url?: string; account?: string; local: boolean };
+  | { name: 'doctor'; url?: string; account?: string; local: boolean }
+  | ReplayCommand
+  | ReconcileCommand;
+
+/** `reconcile --since <N>d`: compare ShipStation with what was sent over the last N days; `fix` enqueues what is missing. */
+export type ReconcileCommand = { name: 'reconcile'; sinceDays: number; account?: string; fix: boolean; local: boolean };
+
+/** `replay queues` moves DLQ messages back to their queues; `replay records` re-sends dead-letter records. */
+export type ReplayCommand =
+  | { name: 'replay'; target: 'queues'; queue?: ReplayQueue; dryRun: boolean; limit?: number; local: boolean }
+  | { name: 'replay'; target: 'records'; account?: string; dryRun: boolean; limit?: number; local: boolean };
+
+export const REPLAY_QUEUES = ['notifications', 'updates', 'history', 'polls'] as const;
+export type ReplayQueue = (typeof REPLAY_QUEUES)[number];
 
 /** Arguments that can never work: the message says why; the caller prints it with the usage and exits 2. */
 export class UsageError extends Error {
@@ -29,6 +42,16 @@ Commands:
                                             check configuration, both keys, key expiry, webhooks, the last
                                             poll, held events and dead letters; a verdict and fix per account
                                             (exit 1 when something is broken)
+  replay queues [--queue <name>] [--dry-run] [--limit <N>]
+                                            move the messages of the dead-letter queues (notifications,
+                                            updates, history, polls) back to their queues
+  replay records [--account <id>] [--dry-run] [--limit <N>]
+                                            re-send the dead-letter records Klaviyo refused, once the cause
+                                            is fixed (exit 1 when one failed or an account is paused)
+  reconcile --since <N>d [--account <id>] [--fix]
+                                            count orders per ShipStation status and labels against the
+                                            events recorded as sent over the last N days (1-90); list the
+                                            missing and extra ones (exit 1 when something is missing)
   help                                      show this text
 
 Options:
@@ -38,12 +61,18 @@ Options:
                    (register-webhooks --local defaults --url to the local endpoint)
   --url            for doctor: the deployed base URL the webhooks must point at (default: any host,
                    as long as the path names the account and carries its current token)
+  --queue <name>   for replay queues: only this queue's dead-letter queue
+  --limit <N>      for replay: move or re-send at most N messages or records in all
+                   (replay --dry-run counts and shows what would be replayed and changes nothing)
+  --since <N>d     for reconcile: orders modified and labels created in the last N days (1-90;
+                   7d or 7)
+  --fix            for reconcile: enqueue the snapshots of the missing events; the consumers send them
 
 Configuration comes from the environment, as for the deployed functions: ACCOUNTS_FILE, ACCOUNTS_SECRET_ID or
 ACCOUNTS_PARAMETER_NAME (or the single-account variables), TABLE_NAME and the stage's *_QUEUE_URL variables.
 `;
 
-type FlagName = 'account' | 'days' | 'dry-run' | 'url' | 'local';
+type FlagName = 'account' | 'days' | 'dry-run' | 'url' | 'local' | 'queue' | 'limit' | 'since' | 'fix';
 
 /** Flags each command takes, and whether a flag takes a value. */
 const COMMAND_FLAGS: Record<Exclude<Command['name'], 'help'>, readonly FlagName[]> = {
@@ -51,8 +80,11 @@ const COMMAND_FLAGS: Record<Exclude<Command['name'], 'help'>, readonly FlagName[
   backfill: ['days', 'account', 'dry-run', 'local'],
   'register-webhooks': ['url', 'account', 'local'],
   doctor: ['url', 'account', 'local'],
+  reconcile: ['since', 'account', 'fix', 'local'],
+  // Both targets; parseReplay refuses the flag of the other one.
+  replay: ['queue', 'account', 'dry-run', 'limit', 'local'],
 };
-const TAKES_VALUE: Record<FlagName, boolean> = { account: true, days: true, url: true, 'dry-run': false, local: false };
+const TAKES_VALUE: Record<FlagName, boolean> = { account: true, days: true, url: true, 'dry-run': false, local: false, queue: true, limit: true, since: true, fix: false };
 
 const ACCOUNT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const MAX_DAYS = 3650;
@@ -123,6 +155,50 @@ function urlOf(flags: Map<FlagName, string | true>, required: boolean): string |
   return url;
 }
 
+const MAX_LIMIT = 1_000_000;
+
+/** `replay queues|records [flags]`: the target first, then flags; each target refuses the other's flag. */
+function parseReplay(rest: string[]): ReplayCommand {
+  const [target, ...args] = rest;
+  if (target === undefined || target.startsWith('-')) throw new UsageError('replay needs what to replay: queues or records');
+  if (target !== 'queues' && target !== 'records') throw new UsageError(`replay replays queues or records, got "${target}"`);
+  const flags = readFlags('replay', args);
+  const other: FlagName = target === 'queues' ? 'account' : 'queue';
+  if (flags.has(other)) throw new UsageError(`replay ${target} does not take --${other}`);
+  const dryRun = flags.get('dry-run') === true;
+  const local = flags.get('local') === true;
+  const limit = flags.get('limit');
+  if (limit !== undefined && (typeof limit !== 'string' || !/^\d+$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_LIMIT)) {
+    throw new UsageError(`--limit must be a whole number from 1 to ${MAX_LIMIT}, got "${String(limit)}"`);
+  }
+  const withLimit = limit === undefined ? {} : { limit: Number(limit) };
+  if (target === 'records') {
+    const account = accountOf(flags);
+    return { name: 'replay', target, ...(account === undefined ? {} : { account }), dryRun, ...withLimit, local };
+  }
+  const queue = flags.get('queue');
+  if (queue !== undefined && !(REPLAY_QUEUES as readonly unknown[]).includes(queue)) {
+    throw new UsageError(`--queue must be one of ${REPLAY_QUEUES.join(', ')}, got "${String(queue)}"`);
+  }
+  return { name: 'replay', target, ...(queue === undefined ? {} : { queue: queue as ReplayQueue }), dryRun, ...withLimit, local };
+}
+
+const MAX_SINCE_DAYS = 90;
+
+/** `reconcile --since <N>d [--account <id>] [--fix]`; N also without the `d`, from 1 to 90. */
+function parseReconcile(rest: string[]): ReconcileCommand {
+  const flags = readFlags('reconcile', rest);
+  const since = flags.get('since');
+  if (typeof since !== 'string') throw new UsageError('reconcile needs --since <N>d (e.g. --since 7d)');
+  const match = /^(\d+)d?$/.exec(since);
+  const days = Number(match?.[1]);
+  if (match === null || days < 1 || days > MAX_SINCE_DAYS) {
+    throw new UsageError(`--since must be a number of days from 1 to ${MAX_SINCE_DAYS}, like 7d, got "${since}"`);
+  }
+  const account = accountOf(flags);
+  return { name: 'reconcile', sinceDays: days, ...(account === undefined ? {} : { account }), fix: flags.get('fix') === true, local: flags.get('local') === true };
+}
+
 /**
  * Parses the arguments after the program name.
  * @throws UsageError for an unknown command or flag, a missing or invalid value, or a stray argument
@@ -136,6 +212,8 @@ export function parseArgs(argv: readonly string[]): Command {
   }
   if (!isCommand(name)) throw new UsageError(name.startsWith('-') ? `expected a command before ${name}` : `unknown command "${name}"`);
   if (rest.includes('--help') || rest.includes('-h')) return { name: 'help' };
+  if (name === 'replay') return parseReplay(rest);
+  if (name === 'reconcile') return parseReconcile(rest);
   const flags = readFlags(name, rest);
   const local = flags.get('local') === true;
   const account = accountOf(flags);

@@ -14,6 +14,8 @@ import { parseArgs, USAGE, UsageError, type Command } from './args.js';
 import { formatConfigurationProblems, formatDiagnosis, formatQueues, formatSummary } from './doctor.js';
 import { impliedEvents, makeDryRun } from './dry-run.js';
 import { ProgressReporter } from './progress.js';
+import { runReconcile } from './reconcile.js';
+import { runReplay } from './replay.js';
 
 /** Where the CLI writes: results to `write` (stdout), progress and errors to `writeError` (stderr; default `write`). */
 export interface CliIo {
@@ -286,6 +288,13 @@ async function runCommand(s: Session, command: Exclude<Command, { name: 'help' }
       return runRegisterWebhooks(s, command, local?.baseUrl);
     case 'doctor':
       return runDoctor(s, command);
+    case 'replay': {
+      const code = await runReplay(s.w, s.io, command, (accountId) => accountsFor(s.w, accountId));
+      if (local !== undefined && command.target === 'queues' && !command.dryRun) await drainLocal(s.io, local);
+      return code;
+    }
+    case 'reconcile':
+      return runReconcile(s.w.reconcileAccount, accountsFor(s.w, command.account), { days: command.sinceDays, fix: command.fix }, s.io, local === undefined ? undefined : () => drainLocal(s.io, local));
   }
 }
 

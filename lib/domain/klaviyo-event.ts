@@ -1,4 +1,6 @@
 // A Klaviyo metric event as we build it, and its Create Event request body (JSON:API, revision 2026-04-15+).
+import * as z from 'zod';
+import { BadInputError } from './errors.js';
 
 /** Scalar or nested JSON value allowed in event properties. */
 export type PropertyValue = string | number | boolean | PropertyValue[] | { [key: string]: PropertyValue };
@@ -70,4 +72,68 @@ export function createEventBody(event: KlaviyoEvent): { data: { type: 'event'; a
 /** Whether Klaviyo can attach the event to someone: it needs an email or a phone number. */
 export function hasProfileIdentifier(profile: KlaviyoProfile): boolean {
   return (profile.email ?? '') !== '' || (profile.phoneNumber ?? '') !== '';
+}
+
+const propertyValueSchema: z.ZodType<PropertyValue> = z.lazy(() =>
+  z.union([z.string(), z.number(), z.boolean(), z.array(propertyValueSchema), z.record(z.string(), propertyValueSchema)]),
+);
+
+/** What {@link createEventBody} writes; read back from a dead-letter record, so it is checked, not trusted. */
+const createEventBodySchema = z.object({
+  data: z.object({
+    type: z.literal('event'),
+    attributes: z.object({
+      properties: z.record(z.string(), propertyValueSchema),
+      time: z.string().min(1),
+      value: z.number().optional(),
+      unique_id: z.string().min(1),
+      metric: z.object({ data: z.object({ type: z.literal('metric'), attributes: z.object({ name: z.string().min(1) }) }) }),
+      backfill: z.boolean().optional(),
+      profile: z.object({
+        data: z.object({
+          type: z.literal('profile'),
+          attributes: z.object({
+            email: z.string().optional(),
+            phone_number: z.string().optional(),
+            first_name: z.string().optional(),
+            last_name: z.string().optional(),
+            location: z.object({ city: z.string().optional(), region: z.string().optional(), zip: z.string().optional(), country: z.string().optional() }).optional(),
+          }),
+        }),
+      }),
+    }),
+  }),
+});
+
+/**
+ * The inverse of {@link createEventBody}: the event a stored Create Event body was built from, so a dead-lettered event
+ * can be sent again through the same path (ledger claim, Klaviyo adapter, dead-lettering) as a live one. The account
+ * and the order are not in the body; the dead-letter record carries them.
+ * @throws BadInputError when the body is not one createEventBody writes
+ */
+export function eventFromCreateEventBody(body: unknown, source: { accountId: string; orderId: number }): KlaviyoEvent {
+  const parsed = createEventBodySchema.safeParse(body);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.slice(0, 3).map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`).join('; ');
+    throw new BadInputError(`not a Create Event body: ${issues}`);
+  }
+  const attributes = parsed.data.data.attributes;
+  const profile = attributes.profile.data.attributes;
+  return {
+    accountId: source.accountId,
+    metric: attributes.metric.data.attributes.name,
+    time: attributes.time,
+    uniqueId: attributes.unique_id,
+    ...(attributes.value === undefined ? {} : { value: attributes.value }),
+    properties: attributes.properties,
+    profile: compact({
+      email: profile.email,
+      phoneNumber: profile.phone_number,
+      firstName: profile.first_name,
+      lastName: profile.last_name,
+      location: profile.location,
+    }),
+    backfill: attributes.backfill === true,
+    orderId: source.orderId,
+  };
 }

@@ -6,6 +6,7 @@ import { RETIRED_KEY_GRACE_MS } from '../../lib/domain/key-expiry.js';
 import { bulkRequestProblem, KLAVIYO_BULK_LIMITS, type BulkLimits } from '../../lib/domain/klaviyo-bulk.js';
 import type { KlaviyoEvent } from '../../lib/domain/klaviyo-event.js';
 import type { OrderState } from '../../lib/domain/order-state.js';
+import type { RecordedEventStatus } from '../../lib/domain/reconcile.js';
 import type { NotificationMessage, Snapshot } from '../../lib/domain/snapshot.js';
 import type {
   Account,
@@ -249,6 +250,22 @@ export class InMemoryEventLedger implements EventLedger {
     this.deadLetters.set(InMemoryEventLedger.key(record.accountId, record.uniqueId), structuredClone(record));
     if (claimId === undefined) return;
     this.updateOwned(record.accountId, record.uniqueId, claimId, { status: 'DEAD', reason: record.reason });
+  }
+
+  async status(accountId: string, uniqueId: string, now: Date): Promise<RecordedEventStatus> {
+    const record = this.records.get(InMemoryEventLedger.key(accountId, uniqueId));
+    switch (record?.status) {
+      case 'SENT':
+        return 'sent';
+      case 'SUPPRESSED':
+        return 'suppressed';
+      case 'DEAD':
+        return 'dead-lettered';
+      case 'PENDING':
+        return (record.leaseUntil ?? 0) < now.getTime() ? 'abandoned' : 'in-flight';
+      default:
+        return this.deadLetters.has(InMemoryEventLedger.key(accountId, uniqueId)) ? 'dead-lettered' : 'none';
+    }
   }
 
   async suppress(accountId: string, uniqueId: string, reason: string, _now: Date): Promise<SuppressResult> {
