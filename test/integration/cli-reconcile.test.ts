@@ -17,6 +17,7 @@ import { buildShopHistory, type ShopHistory, type ShopHistoryOrder } from '../..
 import { ShipStationSimulator, type OrderStatus } from '../../lib/local/simulators/shipstation-simulator.js';
 import { pacificToUtc } from '../../lib/normalise/pacific-time.js';
 import { runUntilIdle, sqsEvent } from '../helpers/handler-env.js';
+import { ShopClock } from '../helpers/shop-clock.js';
 
 type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
@@ -27,19 +28,6 @@ const KLAVIYO_KEYS = { acme: 'acme-klaviyo-key-0123456789', manual: 'manual-klav
 const MAIN_STORE = 310001;
 const MANUAL_STORE = 310002;
 
-/** A simulator clock parked in the past while the history is built, then following real time. */
-class ShopClock {
-  private parked: Date | undefined;
-  set(at: Date): void {
-    this.parked = at;
-  }
-  release(): void {
-    this.parked = undefined;
-  }
-  now(): Date {
-    return this.parked ?? new Date();
-  }
-}
 
 let aws: LocalAws;
 let shipStation: ShipStationSimulator;

@@ -6,19 +6,13 @@ import { main } from '../../lib/cli/main.js';
 import { startLocalAws, type LocalAws } from '../../lib/local/aws-stand-ins.js';
 import { ShipStationSimulator, type SimOrder } from '../../lib/local/simulators/shipstation-simulator.js';
 import { queueDepth } from '../helpers/handler-env.js';
+import { ShopClock } from '../helpers/shop-clock.js';
 
 const TOKEN = 'cli-test-webhook-token-0123456789';
 const KEY = 'cli-test-shipstation-key';
 const SECRET = 'cli-test-shipstation-secret';
 const BASE_URL = 'https://api.example.invalid/prod/';
 
-/** A simulator clock parked in the past while the shop's history is made, then following real time. */
-class ShopClock {
-  parked: Date | undefined;
-  now(): Date {
-    return this.parked ?? new Date();
-  }
-}
 
 let aws: LocalAws;
 let shipStation: ShipStationSimulator;
@@ -47,7 +41,7 @@ beforeAll(async () => {
   const clock = new ShopClock();
   shipStation = await ShipStationSimulator.start({ apiKey: KEY, apiSecret: SECRET, now: () => clock.now() });
   // Yesterday's shop, before any webhook is registered: two labelled, one marked as shipped, one on hold, one waiting.
-  clock.parked = new Date(Date.now() - 26 * 3_600_000);
+  clock.set(new Date(Date.now() - 26 * 3_600_000));
   orders.push(...shipStation.importOrders([
     { orderNumber: 'CLI-1', customerEmail: 'ada.lovelace@example.com' },
     { orderNumber: 'CLI-2', customerEmail: 'grace.hopper@example.com' },
@@ -55,13 +49,13 @@ beforeAll(async () => {
     { orderNumber: 'CLI-4', customerEmail: 'edsger.dijkstra@example.com' },
     { orderNumber: 'CLI-5', customerEmail: 'barbara.liskov@example.com' },
   ]));
-  clock.parked = new Date(Date.now() - 25 * 3_600_000);
+  clock.set(new Date(Date.now() - 25 * 3_600_000));
   const id = (index: number): number => (orders[index] as SimOrder).orderId;
   shipStation.createLabel(id(0), { carrierCode: 'ups', serviceCode: 'ups_ground' });
   shipStation.createLabel(id(1));
   shipStation.markAsShipped(id(2));
   shipStation.setOrderStatus(id(3), 'on_hold');
-  clock.parked = undefined;
+  clock.release();
   await shipStation.flushWebhooks();
   Object.assign(process.env, aws.env, {
     SHIPSTATION_API_KEY: KEY,

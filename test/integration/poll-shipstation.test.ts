@@ -14,25 +14,13 @@ import { KlaviyoSimulator } from '../../lib/local/simulators/klaviyo-simulator.j
 import { ShipStationSimulator, type OrderStatus } from '../../lib/local/simulators/shipstation-simulator.js';
 import { pacificToUtc } from '../../lib/normalise/pacific-time.js';
 import { credentialMarks, queueDepth, runUntilIdle, sqsEvent } from '../helpers/handler-env.js';
+import { ShopClock } from '../helpers/shop-clock.js';
 
 type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 const ACCOUNTS = ['acme', 'crashy', 'shifty', 'broken', 'healthy'] as const;
 type AccountId = (typeof ACCOUNTS)[number];
 
-/** A simulator clock that can be parked in the past (to build history) and otherwise follows real time. */
-class ShopClock {
-  private parked: Date | undefined;
-  set(at: Date): void {
-    this.parked = at;
-  }
-  release(): void {
-    this.parked = undefined;
-  }
-  now(): Date {
-    return this.parked ?? new Date();
-  }
-}
 
 interface Shop {
   sim: ShipStationSimulator;
