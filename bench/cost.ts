@@ -59,10 +59,10 @@ const sum = (parts: Record<string, number>): number => Object.values(parts).redu
  * custom metric series, the dashboard and alarms, the event source mappings' idle long polls, the accounts secret.
  */
 export function fixedMonthlyCost(idlePoll: Usage, accounts: number): CostLine[] {
-  // Series: 8 service-wide metrics, EventsSent for ~12 Klaviyo metric names, lag and key expiry per account.
-  const metricSeries = 8 + 12 + 2 * accounts;
-  // 4 DLQ + 4 oldest-message + 7 function-error + poll-lag + key-expiry alarms.
-  const alarms = 17;
+  // Series: 9 service-wide metrics, EventsSent for ~12 Klaviyo metric names, lag and key expiry per account.
+  const metricSeries = 9 + 12 + 2 * accounts;
+  // 4 DLQ + 4 oldest-message + 7 function-error + poll-lag + key-expiry + dead-letter-record alarms.
+  const alarms = 18;
   // Each SQS event source mapping keeps about 5 pollers long-polling (20 s): 3 requests a minute each, 4 queues.
   const idleSqsRequests = 4 * 5 * 3 * MINUTES_PER_MONTH;
   // About 10 warm containers re-reading the accounts secret once a minute (ACCOUNTS_CACHE_SECONDS=60).

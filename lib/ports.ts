@@ -192,6 +192,8 @@ export interface ServiceMetrics {
   eventsHeld(count: number): void;
   /** `KlaviyoRejected`: events Klaviyo refused for good (each has a dead-letter record). */
   klaviyoRejected(count: number): void;
+  /** `DeadLettered`: dead-letter records written (refused events, events with no contact, unreadable or oversized rows). */
+  deadLettered(count: number): void;
   /** `ShipStationThrottled`: ShipStation answers of 429. */
   shipStationThrottled(count: number): void;
   /** `PollLagSeconds`: how far behind now the account's cursor is, per account (dimension `Account`) and service-wide. */
@@ -241,7 +243,10 @@ export interface EventLedger {
    * record is written, so a later snapshot that fixes the cause can still send the event.
    */
   deadLetter(record: DeadLetter, claimId?: string): Promise<void>;
-  /** Marks an event that must never be sent (a label voided before its Order Shipped went out), if nobody claimed it. */
+  /**
+   * Marks an event that must never be sent (a label voided before its Order Shipped went out), if nobody claimed it or it
+   * was dead-lettered (so a replay of its record cannot send it after the void).
+   */
   suppress(accountId: string, uniqueId: string, reason: string, now: Date): Promise<SuppressResult>;
   /**
    * Read-only (reconcile): where one event stands. A claim whose lease ran out before `now` is `abandoned`; with no

@@ -134,11 +134,14 @@ export class DynamoDbEventLedger implements EventLedger {
 
   async suppress(accountId: string, uniqueId: string, reason: string, now: Date): Promise<SuppressResult> {
     try {
-      // Only an event nobody has claimed: a PENDING one, even with an expired lease, may already be in Klaviyo.
+      // Only an event nobody has claimed: a PENDING one, even with an expired lease, may already be in Klaviyo. A DEAD one
+      // never reached Klaviyo: suppressed too, so replaying its dead-letter record can never send it after the void.
       await this.client.send(new PutItemCommand({
         TableName: this.tableName,
         Item: { ...keyOf(keys.event(accountId, uniqueId)), accountId: { S: accountId }, status: { S: 'SUPPRESSED' }, reason: { S: reason }, expiresAt: expiresAt(now, RETENTION_DAYS) },
-        ConditionExpression: 'attribute_not_exists(pk)',
+        ConditionExpression: 'attribute_not_exists(pk) OR #s = :dead',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':dead': { S: 'DEAD' } },
       }));
       return 'suppressed-now';
     } catch (error) {

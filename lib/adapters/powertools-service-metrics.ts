@@ -4,14 +4,14 @@
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { ServiceMetrics } from '../ports.js';
 
-type Counter = 'EventsSent' | 'EventsDeduplicated' | 'EventsStaleSuppressed' | 'EventsHeld' | 'KlaviyoRejected' | 'ShipStationThrottled';
+type Counter = 'EventsSent' | 'EventsDeduplicated' | 'EventsStaleSuppressed' | 'EventsHeld' | 'KlaviyoRejected' | 'DeadLettered' | 'ShipStationThrottled';
 
 export class PowertoolsServiceMetrics implements ServiceMetrics {
   private counters = new Map<Counter, number>();
   private sentByMetric = new Map<string, number>();
   private lagByAccount = new Map<string, number>();
 
-  constructor(private readonly metrics: Metrics) {}
+  constructor(private readonly metrics: Metrics, private readonly log: { warn(message: string, data: Record<string, unknown>): void }) {}
 
   eventsSent(metric: string, count: number): void {
     this.count('EventsSent', count);
@@ -34,31 +34,48 @@ export class PowertoolsServiceMetrics implements ServiceMetrics {
     this.count('KlaviyoRejected', count);
   }
 
+  deadLettered(count: number): void {
+    this.count('DeadLettered', count);
+  }
+
   shipStationThrottled(count: number): void {
     this.count('ShipStationThrottled', count);
   }
 
   pollLag(accountId: string, seconds: number): void {
+    if (!Number.isFinite(seconds)) return;
     this.lagByAccount.set(accountId, Math.max(this.lagByAccount.get(accountId) ?? 0, Math.max(0, Math.round(seconds))));
   }
 
+  /** Never throws: metrics must not turn a handled batch into a failed one. What was recorded is cleared first. */
   flush(): void {
-    for (const [metric, count] of this.sentByMetric) {
+    const counters = this.counters;
+    const sentByMetric = this.sentByMetric;
+    const lagByAccount = this.lagByAccount;
+    this.counters = new Map();
+    this.sentByMetric = new Map();
+    this.lagByAccount = new Map();
+    try {
+      this.write(counters, sentByMetric, lagByAccount);
+    } catch (error) {
+      this.log.warn('metrics not written', { error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  private write(counters: Map<Counter, number>, sentByMetric: Map<string, number>, lagByAccount: Map<string, number>): void {
+    for (const [metric, count] of sentByMetric) {
       const single = this.metrics.singleMetric();
       single.addDimension('Metric', metric);
       single.addMetric('EventsSent', MetricUnit.Count, count);
     }
-    for (const [accountId, seconds] of this.lagByAccount) {
+    for (const [accountId, seconds] of lagByAccount) {
       const single = this.metrics.singleMetric();
       single.addDimension('Account', accountId);
       single.addMetric('PollLagSeconds', MetricUnit.Seconds, seconds);
     }
-    for (const [name, count] of this.counters) this.metrics.addMetric(name, MetricUnit.Count, count);
-    if (this.lagByAccount.size > 0) this.metrics.addMetric('PollLagSeconds', MetricUnit.Seconds, Math.max(...this.lagByAccount.values()));
-    if (this.counters.size > 0 || this.lagByAccount.size > 0) this.metrics.publishStoredMetrics();
-    this.counters = new Map();
-    this.sentByMetric = new Map();
-    this.lagByAccount = new Map();
+    for (const [name, count] of counters) this.metrics.addMetric(name, MetricUnit.Count, count);
+    if (lagByAccount.size > 0) this.metrics.addMetric('PollLagSeconds', MetricUnit.Seconds, Math.max(...lagByAccount.values()));
+    if (counters.size > 0 || lagByAccount.size > 0) this.metrics.publishStoredMetrics();
   }
 
   private count(name: Counter, count: number): void {

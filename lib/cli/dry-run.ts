@@ -99,7 +99,7 @@ export function makeDryRun(deps: DryRunDeps): DryRun {
     credentials: forgetfulCredentials,
     alerts: { send: async () => undefined },
     alertLedger: { claim: async () => false, confirm: async () => undefined, release: async () => undefined },
-    metrics: { pollLag: () => undefined },
+    metrics: { pollLag: () => undefined, deadLettered: () => undefined },
     pollJobs: { enqueue: async () => undefined },
     ledger: { deadLetter: async (record) => void unreadable.push(record) },
     clock: deps.clock,

@@ -1,6 +1,7 @@
 // shipstation-klaviyo reconcile → reconcileAccount per account → counts per ShipStation status and per label kind, the
 // missing and extra events (emails masked), and with --fix how many snapshots were enqueued. Exit 1 when anything is
 // missing (even with --fix: enqueued is not yet sent; run it again to confirm), else 0.
+import { ShipStationCredentialsError } from '../domain/errors.js';
 import type { LabelKind, MissingEvent, ExtraEvent, Tally } from '../domain/reconcile.js';
 import type { OrderStatus } from '../domain/shipstation.js';
 import { maskEmail } from '../observability.js';
@@ -88,10 +89,12 @@ export interface ReconcileIo {
   writeError(text: string): void;
 }
 
+const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, ' ').trim();
+
 /**
  * Reconciles each account in turn and prints its report; `afterFix` runs once after all accounts when `fix` enqueued
  * something (the local stack drains its queues there).
- * @returns 1 when any account has something missing, else 0
+ * @returns 1 when any account has something missing or could not be reconciled, else 0
  */
 export async function runReconcile(
   reconcileAccount: ReconcileAccount,
@@ -102,20 +105,30 @@ export async function runReconcile(
 ): Promise<number> {
   let missing = 0;
   let enqueued = 0;
+  let failed = 0;
   for (const account of accounts) {
-    const result = await reconcileAccount({
-      accountId: account.id,
-      days: options.days,
-      fix: options.fix,
-      onPage: ({ resource, page, pages }) => {
-        if (pages > 1) io.writeError(`${account.id}  reading ${resource} page ${page}/${pages}\n`);
-      },
-    });
+    let result: ReconcileResult;
+    try {
+      result = await reconcileAccount({
+        accountId: account.id,
+        days: options.days,
+        fix: options.fix,
+        onPage: ({ resource, page, pages }) => {
+          if (pages > 1) io.writeError(`${account.id}  reading ${resource} page ${page}/${pages}\n`);
+        },
+      });
+    } catch (error) {
+      // One account's refused key or outage must not keep the others from being reconciled.
+      failed += 1;
+      const reason = error instanceof ShipStationCredentialsError ? 'ShipStation refused the key (401): see `doctor`' : error instanceof Error ? error.message : String(error);
+      io.write(`${account.id}  not reconciled: ${oneLine(reason)}\n\n`);
+      continue;
+    }
     io.write(`${formatReconcile(result, options.days)}\n\n`);
     missing += result.report.missing.length;
     enqueued += (result.enqueued?.updates ?? 0) + (result.enqueued?.history ?? 0);
   }
   io.write(`${EXTRA_NOTE}\n`);
   if (enqueued > 0) await afterFix?.();
-  return missing > 0 ? 1 : 0;
+  return missing > 0 || failed > 0 ? 1 : 0;
 }

@@ -62,7 +62,8 @@ export function formatQueueReplay(result: QueueReplay, dryRun: boolean): string[
   }
   const failed = result.failed.length > 0 ? `, ${count(result.failed.length)} failed (left in the DLQ, or also in the queue: duplicates are deduplicated)` : '';
   const limited = result.limited ? '; --limit reached, more wait in the DLQ' : '';
-  const lines = [`${name} ${count(result.moved)} moved back to ${result.queue}${failed}${limited}`];
+  const still = result.stillWaiting > 0 && !result.limited ? `; ${count(result.stillWaiting)} still in the DLQ (failed again, or arrived meanwhile: look at why before replaying again)` : '';
+  const lines = [`${name} ${count(result.moved)} moved back to ${result.queue}${failed}${limited}${still}`];
   for (const failure of result.failed) lines.push(`    ${failure.messageId}: ${oneLine(failure.reason)}`);
   return lines;
 }
@@ -76,6 +77,7 @@ const OUTCOME_TEXT: Record<RecordReplay['outcome'], (item: RecordReplay) => stri
   busy: (item) => `skipped: ${oneLine(item.detail ?? '')}; record kept`,
   failed: (item) => `failed: ${oneLine(item.detail ?? '')}; record kept`,
   unreadable: (item) => `cannot be replayed: ${oneLine(item.detail ?? '')}; record kept`,
+  stale: () => 'not sent: the order has left that status since; record deleted',
   'would-send': (item) => `would be re-sent (refused: ${oneLine(item.reason)})`,
 };
 
@@ -124,7 +126,7 @@ export async function runReplay(w: Wiring, io: { write(text: string): void }, co
     }
     const moved = results.reduce((sum, r) => sum + r.moved, 0);
     if (moved > 0) io.write(`${plural(moved, 'message')} moved back: the consumers handle them again; events already sent are deduplicated by the ledger\n`);
-    return results.some((r) => r.failed.length > 0) ? 1 : 0;
+    return results.some((r) => r.failed.length > 0 || (r.stillWaiting > 0 && !r.limited)) ? 1 : 0;
   }
   let remaining = command.limit ?? Number.POSITIVE_INFINITY;
   let notReplayed = false;

@@ -15,7 +15,7 @@ export interface PollAccountDeps extends CredentialHealthDeps {
   shipStation: ShipStationLister & ShipStationCredentialCheck;
   updates: UpdateQueue;
   history: HistoryQueue;
-  metrics: Pick<ServiceMetrics, 'pollLag'>;
+  metrics: Pick<ServiceMetrics, 'pollLag' | 'deadLettered'>;
   /** Where unreadable rows are dead-lettered with their reason (so the cursor can move on without losing them). */
   ledger: Pick<EventLedger, 'deadLetter'>;
   clock: Clock;
@@ -109,6 +109,7 @@ export function makePollAccount(deps: PollAccountDeps): PollAccount {
         body: { kind: s.kind, orderId: s.orderId, orderNumber: s.orderNumber, changedAt: changedAt(s) },
         at: clock.now().toISOString(),
       });
+      deps.metrics.deadLettered(1);
       deps.log.error('oversized record dead-lettered', { accountId: account.id, orderId: s.orderId, kind: s.kind });
     }
     const kept = snapshots.filter((s) => inStores(s, account.storeIds) && !oversized.includes(s));
@@ -168,6 +169,7 @@ export function makePollAccount(deps: PollAccountDeps): PollAccount {
     let leaseUntil = clock.now().getTime() + settings.leaseMs;
     const acquired = await deps.cursors.acquire(account.id, owner, new Date(leaseUntil), clock.now());
     if (acquired === undefined) {
+      reportLag((await deps.cursors.get(account.id))?.through);
       deps.log.info('poll skipped: another run holds the account', ids);
       return { status: 'busy', runs, jobStarted };
     }
@@ -254,7 +256,10 @@ export function makePollAccount(deps: PollAccountDeps): PollAccount {
               at: clock.now().toISOString(),
             });
           }
-          if (page.unreadable.length > 0) deps.log.error('unreadable records dead-lettered', { ...ids, stream: stream.name, count: page.unreadable.length });
+          if (page.unreadable.length > 0) {
+            deps.metrics.deadLettered(page.unreadable.length);
+            deps.log.error('unreadable records dead-lettered', { ...ids, stream: stream.name, count: page.unreadable.length });
+          }
           const keys = page.snapshots.map((s) => sortKey(stream, s)).sort();
           const next = nextPosition(stream, run.position, { rows: page.rows, page: page.page, pages: page.pages, total: page.total, maxKey: keys.at(-1) });
           limits.onPage?.({ run, stream, page: page.page, pages: page.pages });
@@ -271,7 +276,6 @@ export function makePollAccount(deps: PollAccountDeps): PollAccount {
         cursor.run = undefined;
         cursor.lastCompletedAt = clock.now().toISOString();
         await deps.cursors.save(cursor, owner);
-        reportLag(cursor.through);
         runs.push(summary(run, true));
         deps.log.info('poll run completed', { ...ids, mode: run.mode, requests: run.requests, enqueued: run.enqueued, through: cursor.through });
       }
@@ -283,6 +287,8 @@ export function makePollAccount(deps: PollAccountDeps): PollAccount {
       }
       throw error;
     } finally {
+      // Every invocation reports the lag, whatever happened: a stuck account shows a growing lag, not a gap.
+      reportLag(cursor.through);
       // The lease runs out by itself; a failed release must not hide what happened in the run.
       await deps.cursors.release(account.id, owner).catch((error: unknown) => {
         deps.log.warn('poll lease not released; it expires by itself', { ...ids, error: error instanceof Error ? error.message : String(error) });

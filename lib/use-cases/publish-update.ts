@@ -117,6 +117,7 @@ export async function deadLetterEvent(
   const record = { ...ids, reason, status: options.status, body: createEventBody(event), at: deps.clock.now().toISOString() };
   await deps.ledger.deadLetter(record, options.final ? claimId : undefined);
   outcome.deadLettered.push(event.uniqueId);
+  deps.metrics.deadLettered(1);
   if (options.status !== undefined) deps.metrics.klaviyoRejected(1);
   deps.log.error('event dead-lettered', { ...ids, reason, status: options.status });
 }

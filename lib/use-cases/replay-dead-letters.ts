@@ -6,6 +6,7 @@ import { eventFromCreateEventBody, hasProfileIdentifier, type KlaviyoEvent } fro
 import type { Account, DeadLetter, DeadLetterMessage, DeadLetterQueues, DeadLetterRecords } from '../ports.js';
 import { keyState, type KeyState } from './credential-health.js';
 import { deadLetterEvent, noOutcome, noteAccepted, sendClaimed, type PublishUpdateDeps } from './publish-update.js';
+import { uniqueIds } from '../domain/event-mapping.js';
 
 export interface ReplayDeadLettersDeps extends PublishUpdateDeps {
   deadLetterQueues: DeadLetterQueues;
@@ -28,6 +29,8 @@ export interface QueueReplay {
   sample: DeadLetterMessage[];
   /** The limit stopped the replay with messages left in the DLQ. */
   limited: boolean;
+  /** Messages in the DLQ when the replay ended (failed again meanwhile, or arrived since it started). */
+  stillWaiting: number;
 }
 
 export type RecordOutcome =
@@ -39,6 +42,7 @@ export type RecordOutcome =
   | 'busy'
   | 'failed'
   | 'unreadable'
+  | 'stale'
   | 'would-send';
 
 /** One dead-letter record and what replaying it did. */
@@ -98,7 +102,7 @@ export function makeReplayDeadLetters(deps: ReplayDeadLettersDeps): ReplayDeadLe
 
   const replayQueue = async (queue: string, dryRun: boolean, allowance: number): Promise<QueueReplay> => {
     const waiting = await dlq.depth(queue);
-    const result: QueueReplay = { queue, hasDeadLetterQueue: waiting !== undefined, waiting: waiting ?? 0, moved: 0, failed: [], wouldMove: 0, sample: [], limited: false };
+    const result: QueueReplay = { queue, hasDeadLetterQueue: waiting !== undefined, waiting: waiting ?? 0, moved: 0, failed: [], wouldMove: 0, sample: [], limited: false, stillWaiting: 0 };
     if (waiting === undefined) return result;
     if (dryRun) {
       result.wouldMove = Math.min(waiting, allowance);
@@ -106,12 +110,14 @@ export function makeReplayDeadLetters(deps: ReplayDeadLettersDeps): ReplayDeadLe
       if (waiting > 0 && allowance > 0) result.sample = await dlq.receive(queue, SAMPLE_SIZE, DRY_RUN_HIDE_SECONDS);
       return result;
     }
-    // Receipts seen: one seen again means everything left was already tried (a failed one reappeared): stop.
+    // Receipts seen: one seen again means everything left was already tried (a failed one reappeared): stop. At most
+    // what was waiting at the start is moved, so messages that keep failing and coming back cannot keep it going.
     const seen = new Set<string>();
+    const cap = Math.min(allowance, waiting);
     for (let empty = 0; empty < MAX_EMPTY_RECEIVES;) {
-      const left = allowance - result.moved - result.failed.length;
+      const left = cap - result.moved - result.failed.length;
       if (left <= 0) {
-        result.limited = (await dlq.depth(queue) ?? 0) > 0;
+        result.limited = allowance < waiting;
         break;
       }
       const messages = await dlq.receive(queue, Math.min(10, left), MOVE_HIDE_SECONDS);
@@ -133,8 +139,18 @@ export function makeReplayDeadLetters(deps: ReplayDeadLettersDeps): ReplayDeadLe
         }
       }
     }
-    deps.log.info('dead-letter queue replayed', { queue, moved: result.moved, failed: result.failed.length });
+    result.stillWaiting = (await dlq.depth(queue)) ?? 0;
+    deps.log.info('dead-letter queue replayed', { queue, moved: result.moved, failed: result.failed.length, stillWaiting: result.stillWaiting });
     return result;
+  };
+
+  /** A status event whose order is now in another status, or entered it again later (another unique_id). */
+  const isStaleStatusEvent = async (accountId: string, record: DeadLetter): Promise<boolean> => {
+    const status = /^ss:[^:]+:order:\d+:([a-z_]+):\d{8}T\d{6}Z$/.exec(record.uniqueId)?.[1];
+    if (status === undefined) return false;
+    const state = await deps.orderStates.get(accountId, record.orderId);
+    if (state?.status === undefined || state.statusSince === undefined) return false;
+    return uniqueIds.orderStatus(accountId, record.orderId, state.status, state.statusSince) !== record.uniqueId;
   };
 
   const replayRecord = async (account: Account, record: DeadLetter, sentWith: KeyState, dryRun: boolean): Promise<RecordReplay> => {
@@ -146,9 +162,17 @@ export function makeReplayDeadLetters(deps: ReplayDeadLettersDeps): ReplayDeadLe
     } catch (error) {
       return { ...base, outcome: 'unreadable', detail: messageOf(error) };
     }
+    // Sent late with its original time: flows are not triggered by what is older than the backfill age.
+    event = { ...event, backfill: event.backfill || deps.clock.now().getTime() - Date.parse(event.time) > deps.backfillAfterHours * 3_600_000 };
     if (dryRun) return { ...base, outcome: 'would-send', event };
     const ids = { accountId: account.id, orderId: record.orderId, uniqueId: record.uniqueId, metric: record.metric };
     try {
+      if (await isStaleStatusEvent(account.id, record)) {
+        // The order has moved on (invariant 3): an old status event would contradict what the customer sees now.
+        await deps.records.remove(account.id, record.uniqueId, record.at);
+        deps.log.info('dead-letter record dropped: the order has left that status', ids);
+        return { ...base, outcome: 'stale', event };
+      }
       await deps.ledger.reopen(account.id, record.uniqueId);
       const claim = await deps.ledger.claim(account.id, record.uniqueId, deps.clock.now());
       if (claim.status === 'already-sent' || claim.status === 'suppressed') {

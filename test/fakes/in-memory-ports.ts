@@ -271,7 +271,7 @@ export class InMemoryEventLedger implements EventLedger {
   async suppress(accountId: string, uniqueId: string, reason: string, _now: Date): Promise<SuppressResult> {
     const key = InMemoryEventLedger.key(accountId, uniqueId);
     const record = this.records.get(key);
-    if (record !== undefined) return this.current(record);
+    if (record !== undefined && record.status !== 'DEAD') return this.current(record);
     this.records.set(key, { status: 'SUPPRESSED', reason });
     return 'suppressed-now';
   }
@@ -654,6 +654,10 @@ export class RecordingServiceMetrics implements ServiceMetrics {
 
   klaviyoRejected(count: number): void {
     this.add('KlaviyoRejected', count);
+  }
+
+  deadLettered(count: number): void {
+    this.add('DeadLettered', count);
   }
 
   shipStationThrottled(count: number): void {

@@ -71,7 +71,7 @@ describe('replay output', () => {
 
   it('prints a dry run\'s count and sample, and a real run\'s count and failures', () => {
     // Prepare
-    const base = { queue: 'updates', hasDeadLetterQueue: true, waiting: 5, moved: 0, failed: [], wouldMove: 5, sample: [message(orderSnapshot())], limited: false };
+    const base = { queue: 'updates', hasDeadLetterQueue: true, waiting: 5, moved: 0, failed: [], wouldMove: 5, sample: [message(orderSnapshot())], limited: false, stillWaiting: 0 };
 
     // Act
     const dry = formatQueueReplay(base, true);

@@ -3,6 +3,7 @@
 // alarms read.
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { PowertoolsServiceMetrics } from '../../lib/adapters/powertools-service-metrics.js';
+import { RecordingLogger } from '../fakes/in-memory-ports.js';
 import { captureEmf, type EmfDocument } from '../helpers/emf.js';
 
 const emfDocuments = captureEmf();
@@ -12,7 +13,7 @@ const dimensionsOf = (doc: EmfDocument): string[][] => doc._aws.CloudWatchMetric
 describe('PowertoolsServiceMetrics', () => {
   it('writes the invocation\'s totals once at flush: service-wide, per Klaviyo metric and per account', () => {
     // Prepare
-    const serviceMetrics = new PowertoolsServiceMetrics(new Metrics({ namespace: 'ShipStationKlaviyoSync', serviceName: 'shipstation-klaviyo-sync' }));
+    const serviceMetrics = new PowertoolsServiceMetrics(new Metrics({ namespace: 'ShipStationKlaviyoSync', serviceName: 'shipstation-klaviyo-sync' }), new RecordingLogger());
 
     // Act
     serviceMetrics.eventsSent('Order Shipped', 1);
@@ -52,7 +53,7 @@ describe('PowertoolsServiceMetrics', () => {
 
   it('writes nothing for an invocation that recorded nothing, and starts each invocation from zero', () => {
     // Prepare
-    const serviceMetrics = new PowertoolsServiceMetrics(new Metrics({ namespace: 'ShipStationKlaviyoSync', serviceName: 'shipstation-klaviyo-sync' }));
+    const serviceMetrics = new PowertoolsServiceMetrics(new Metrics({ namespace: 'ShipStationKlaviyoSync', serviceName: 'shipstation-klaviyo-sync' }), new RecordingLogger());
     serviceMetrics.eventsDeduplicated(5);
     serviceMetrics.flush();
     const afterFirst = emfDocuments().length;
@@ -67,5 +68,26 @@ describe('PowertoolsServiceMetrics', () => {
     expect(afterFirst).toBe(1);
     expect(docs).toHaveLength(2);
     expect(docs[1]?.EventsDeduplicated).toBe(1);
+  });
+
+  it('never throws from flush: a metric Powertools refuses is logged and the next invocation starts clean', () => {
+    // Prepare
+    const log = new RecordingLogger();
+    const metrics = new Metrics({ namespace: 'ShipStationKlaviyoSync', serviceName: 'shipstation-klaviyo-sync' });
+    const serviceMetrics = new PowertoolsServiceMetrics(metrics, log);
+    metrics.addMetric = (): Metrics => {
+      throw new RangeError('invalid metric value');
+    };
+    serviceMetrics.eventsDeduplicated(1);
+    serviceMetrics.pollLag('acme', Number.NaN);
+
+    // Act
+    const flush = (): void => serviceMetrics.flush();
+
+    // Assess
+    expect(flush).not.toThrow();
+    expect(log.messages('warn')).toEqual(['metrics not written']);
+    expect(flush).not.toThrow();
+    expect(log.messages('warn')).toEqual(['metrics not written']);
   });
 });

@@ -2,6 +2,7 @@
 // extra lines with emails masked, the --fix summary).
 import { parseArgs, UsageError } from '../../lib/cli/args.js';
 import { EXTRA_NOTE, formatReconcile, runReconcile } from '../../lib/cli/reconcile.js';
+import { ShipStationCredentialsError } from '../../lib/domain/errors.js';
 import { checkOrder, reconcile } from '../../lib/domain/reconcile.js';
 import type { ReconcileResult } from '../../lib/use-cases/reconcile-account.js';
 import { fakeAccount } from '../fakes/in-memory-ports.js';
@@ -93,5 +94,26 @@ describe('runReconcile', () => {
     expect(failing).toBe(1);
     expect(passing).toBe(0);
     expect(written.at(-1)).toBe(`${EXTRA_NOTE}\n`);
+  });
+
+  it('reconciles the other accounts when one cannot be (a refused ShipStation key), and exits 1', async () => {
+    // Prepare
+    const written: string[] = [];
+    const io = { write: (t: string) => void written.push(t), writeError: (t: string) => void written.push(t) };
+    const clean = result();
+    clean.report = { ...clean.report, missing: [], extra: [] };
+    const reconcile = async ({ accountId }: { accountId: string }): Promise<ReturnType<typeof result>> => {
+      if (accountId === 'expired') throw new ShipStationCredentialsError('expired');
+      return clean;
+    };
+
+    // Act
+    const code = await runReconcile(reconcile, [fakeAccount({ id: 'expired' }), fakeAccount({ id: 'healthy' })], { days: 7, fix: false }, io);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(written).toContain('expired  not reconciled: ShipStation refused the key (401): see `doctor`\n\n');
+    expect(written.filter((line) => line.includes('  not reconciled: '))).toHaveLength(1);
+    expect(written.some((line) => line.startsWith(formatReconcile(clean, 7).split('\n')[0] ?? '-'))).toBe(true);
   });
 });

@@ -165,6 +165,21 @@ describe('pollAccount', () => {
     expect(metrics.lags.get('default')).toBe(120 + 5_400);
   });
 
+  it('reports the lag from the kept cursor also when a run is interrupted, so a stuck account shows a growing lag', async () => {
+    // Prepare
+    const { pollAccount, shipStation, metrics, clock } = setup();
+    await pollAccount(job(), limits);
+    clock.advance(2 * 3_600_000);
+    shipStation.failNext(new TransientError('ShipStation answered 503'));
+
+    // Act
+    const outcome = await pollAccount(job(), limits);
+
+    // Assess
+    expect(outcome.status).toBe('continue');
+    expect(metrics.lags.get('default')).toBe(120 + 7_200);
+  });
+
   it('checks a paused account\'s key with one GET /stores per poll and lists nothing while it is still refused', async () => {
     // Prepare
     const { pollAccount, shipStation, credentials, cursors, alerts } = setup();

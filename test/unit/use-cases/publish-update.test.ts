@@ -587,7 +587,7 @@ describe('publishUpdate', () => {
 });
 
 describe('publishUpdate metrics', () => {
-  it('counts what it did for the dashboard: sent per Klaviyo metric, deduplicated, stale, rejected, held', async () => {
+  it('counts what it did for the dashboard: sent per Klaviyo metric, deduplicated, stale, rejected and dead-lettered, held', async () => {
     // Prepare
     const { publish, klaviyo, metrics } = setup();
     const awaiting = orderSnapshot();
@@ -611,6 +611,7 @@ describe('publishUpdate metrics', () => {
       EventsDeduplicated: 1,
       EventsStaleSuppressed: 1,
       KlaviyoRejected: 1,
+      DeadLettered: 1,
       EventsHeld: 1,
     });
   });

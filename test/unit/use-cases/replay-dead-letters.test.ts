@@ -20,7 +20,7 @@ import {
   RecordingServiceMetrics,
   StaticAccountDirectory,
 } from '../../fakes/in-memory-ports.js';
-import { orderSnapshot } from '../../helpers/factories.js';
+import { orderSnapshot, orderState } from '../../helpers/factories.js';
 
 const FIRST_REFUSAL = 'Simulated HTTP 400.';
 const NEW_REFUSAL = "Invalid email address: 'jane@localhost'.";
@@ -51,9 +51,10 @@ function setup(queues: string[] = ['notifications', 'updates', 'history', 'polls
   const alerts = new RecordingAlerts();
   const held = new InMemoryHeldEventStore();
   const pollJobs = new InMemoryPollJobQueue();
+  const orderStates = new InMemoryOrderStateStore();
   const replay: ReplayDeadLetters = makeReplayDeadLetters({
     accounts: new StaticAccountDirectory([fakeAccount()]),
-    orderStates: new InMemoryOrderStateStore(),
+    orderStates,
     ledger,
     klaviyo,
     held,
@@ -80,7 +81,7 @@ function setup(queues: string[] = ['notifications', 'updates', 'history', 'polls
     if (claim.status !== 'claimed') throw new Error('expected a claim');
     await ledger.deadLetter(record, claim.claimId);
   };
-  return { clock, ledger, records, deadLetterQueues, klaviyo, credentials, alerts, held, pollJobs, replay, deadLetter };
+  return { clock, ledger, records, deadLetterQueues, klaviyo, credentials, alerts, held, pollJobs, orderStates, replay, deadLetter };
 }
 
 describe('replayDeadLetters', () => {
@@ -148,7 +149,7 @@ describe('replayDeadLetters', () => {
       expect(deadLetterQueues.hidden.get('updates')?.map((m) => m.messageId)).toEqual([failing]);
     });
 
-    it('stops when a failed message comes round again instead of trying it forever', async () => {
+    it('tries each message waiting at the start once, so one that keeps failing and coming back cannot keep it going', async () => {
       // Prepare
       const { replay, deadLetterQueues } = setup(['updates']);
       const failing = deadLetterQueues.park('updates', orderSnapshot());
@@ -164,7 +165,7 @@ describe('replayDeadLetters', () => {
 
       // Assess
       expect(result?.failed).toHaveLength(1);
-      expect(deadLetterQueues.receives).toHaveLength(2);
+      expect(deadLetterQueues.receives).toHaveLength(1);
     });
 
     it('counts and samples in a dry run, hiding the sample for a second only, and moves nothing', async () => {
@@ -212,6 +213,51 @@ describe('replayDeadLetters', () => {
       expect(createEventBody(klaviyo.events[0] as KlaviyoEvent)).toEqual(createEventBody(event));
       expect(ledger.entry('default', event.uniqueId)?.status).toBe('SENT');
       expect(ledger.deadLetterOf('default', event.uniqueId)).toBeUndefined();
+    });
+
+    it('drops without sending a status event whose order has since left that status (no stale event, invariant 3)', async () => {
+      // Prepare: Order Awaiting Shipment was refused; the order has shipped since.
+      const { replay, deadLetter, klaviyo, ledger, orderStates } = setup();
+      const awaiting = shippedEvent(7, { metric: 'Order Awaiting Shipment', uniqueId: 'ss:default:order:7:awaiting_shipment:20260704T172000Z', orderId: 7 });
+      await deadLetter(awaiting);
+      await orderStates.put(orderState({ orderId: 7, status: 'shipped', statusSince: '2026-07-05T09:00:00.000Z', version: 0 }));
+
+      // Act
+      const result = await replay.records('default', { dryRun: false });
+
+      // Assess
+      expect(result.items.map((i) => [i.uniqueId, i.outcome])).toEqual([[awaiting.uniqueId, 'stale']]);
+      expect(klaviyo.attempts).toEqual([]);
+      expect(ledger.deadLetterOf('default', awaiting.uniqueId)).toBeUndefined();
+    });
+
+    it('re-sends an event older than BACKFILL_AFTER_HOURS with backfill, so no flow fires for it', async () => {
+      // Prepare
+      const { replay, deadLetter, klaviyo } = setup();
+      const dayOld = shippedEvent(8, { time: '2026-07-04T10:00:00.000Z' });
+      await deadLetter(dayOld);
+
+      // Act
+      await replay.records('default', { dryRun: false });
+
+      // Assess
+      expect(klaviyo.events.map((e) => [e.uniqueId, e.time, e.backfill])).toEqual([[dayOld.uniqueId, dayOld.time, true]]);
+    });
+
+    it('never sends Order Shipped for a label voided after its event was dead-lettered: the void suppresses it', async () => {
+      // Prepare
+      const { replay, deadLetter, klaviyo, ledger, clock } = setup();
+      const shipped = shippedEvent(9);
+      await deadLetter(shipped);
+      const voided = await ledger.suppress('default', shipped.uniqueId, 'voided before it was sent', clock.now());
+
+      // Act
+      const result = await replay.records('default', { dryRun: false });
+
+      // Assess
+      expect(voided).toBe('suppressed-now');
+      expect(result.items.map((i) => i.outcome)).toEqual(['suppressed']);
+      expect(klaviyo.attempts).toEqual([]);
     });
 
     it('keeps a record refused again with the new reason, its ledger entry DEAD again, and re-sends the others', async () => {
