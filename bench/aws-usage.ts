@@ -97,3 +97,10 @@ export function usageBetween(earlier: Usage, later: Usage): Usage {
 export function snapshotUsage(usage: Usage): Usage {
   return { ...usage, invocations: new Map([...usage.invocations].map(([k, v]) => [k, { ...v }])) };
 }
+
+/** Usage as plain JSON (a child process hands its measured usage to bench/run.ts this way). */
+export type UsageJson = Omit<Usage, 'invocations'> & { invocations: [string, { count: number; ms: number }][] };
+
+export const usageToJson = (usage: Usage): UsageJson => ({ ...usage, invocations: [...usage.invocations] });
+
+export const usageFromJson = (json: UsageJson): Usage => ({ ...json, invocations: new Map(json.invocations) });

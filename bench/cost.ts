@@ -33,20 +33,25 @@ export interface CostLine {
   usd: number;
 }
 
+/** SQS requests of a usage: the handlers' sends, and a receive plus a delete per invocation of an SQS consumer. */
+export function sqsRequests(usage: Usage): { sends: number; consumer: number; total: number } {
+  let consumer = 0;
+  for (const [fn, { count }] of usage.invocations) if (SQS_CONSUMERS.has(fn)) consumer += 2 * count; // ReceiveMessage + DeleteMessageBatch per batch
+  return { sends: usage.sqsSendRequests, consumer, total: usage.sqsSendRequests + consumer };
+}
+
 /** Dollars for a measured usage, by AWS service. */
 export function usageCost(usage: Usage): { lambda: number; httpApi: number; sqs: number; dynamoDb: number; logs: number } {
   let lambda = 0;
-  let sqsConsumer = 0;
   for (const [fn, { count, ms }] of usage.invocations) {
     const gbSeconds = (Math.ceil(ms) / 1000) * ((MEMORY_MB[fn] ?? DEFAULT_MEMORY_MB) / 1024);
     lambda += (count / 1e6) * PRICES.lambdaPerMillionRequests + gbSeconds * PRICES.lambdaArmPerGbSecond;
-    if (SQS_CONSUMERS.has(fn)) sqsConsumer += 2 * count; // ReceiveMessage + DeleteMessageBatch per batch
   }
   const webhooks = usage.invocations.get('receive-webhook')?.count ?? 0;
   return {
     lambda,
     httpApi: (webhooks / 1e6) * PRICES.httpApiPerMillionRequests,
-    sqs: ((usage.sqsSendRequests + sqsConsumer) / 1e6) * PRICES.sqsPerMillionRequests,
+    sqs: (sqsRequests(usage).total / 1e6) * PRICES.sqsPerMillionRequests,
     dynamoDb: (usage.dynamoDbWriteUnits / 1e6) * PRICES.dynamoDbPerMillionWriteUnits + (usage.dynamoDbReadUnits / 1e6) * PRICES.dynamoDbPerMillionReadUnits,
     logs: (usage.logBytes / 1024 ** 3) * PRICES.logsPerGbIngested,
   };
@@ -81,4 +86,11 @@ export function fixedMonthlyCost(idlePoll: Usage, accounts: number): CostLine[] 
 export function perOrderMonthlyCost(usage: Usage, measuredOrders: number, orders: number): Record<string, number> {
   const cost = usageCost(usage);
   return Object.fromEntries(Object.entries(cost).map(([service, usd]) => [service, (usd / measuredOrders) * orders]));
+}
+
+/** Cost of a million events from the measured usage of `events` events, by AWS service and in total. */
+export function perMillionEventsCost(usage: Usage, events: number): Record<string, number> & { total: number } {
+  const cost = usageCost(usage);
+  const scaled = Object.fromEntries(Object.entries(cost).map(([service, usd]) => [service, (usd / events) * 1e6]));
+  return { ...scaled, total: Object.values(scaled).reduce((a, b) => a + b, 0) };
 }

@@ -12,7 +12,8 @@ await wiring();
 /** Answers ShipStation at once: 200 when queued or deliberately ignored, 4xx with a reason otherwise. */
 export async function receiveWebhook(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const request = readWebhookRequest(event);
-  logger.appendKeys({ accountId: request.accountId });
+  // Only a well-formed id goes into every log line: before the token check, the path is whatever the caller sent.
+  logger.appendKeys({ accountId: /^[a-z0-9][a-z0-9-]{0,62}$/.test(request.accountId) ? request.accountId : '(malformed)' });
   const { acceptWebhook } = await wiring();
   const result = await acceptWebhook(request);
   if (result.status === 'ignored') logger.info('webhook ignored', { reason: result.reason });

@@ -4,7 +4,8 @@ import { LogFormatter, LogItem, Logger } from '@aws-lambda-powertools/logger';
 import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 
-const EMAIL = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9-])[A-Za-z0-9.-]*\.([A-Za-z]{2,})/g;
+// Any local part (RFC 5322 allows `!#$&'*+/=?^_{|}~` and, with SMTPUTF8, any letter), any domain ending in a TLD.
+const EMAIL = /([^\s@"'<>()[\],;:\\])[^\s@"'<>()[\],;:\\]*@([^\s@"'<>()[\],;:\\/?#.])[^\s@"'<>()[\],;:\\/?#]*\.(\p{L}{2,})/gu;
 const PHONE_KEYS = /^(phone|phone_?number|phoneNumber|mobile)$/i;
 const SECRET_KEYS = /(authorization|token|api_?key|api_?secret|private_?key|password|secret)/i;
 // Phone numbers inside free text: international (+…), North American with or without separators ((415) 555-0132,

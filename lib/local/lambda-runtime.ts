@@ -91,20 +91,36 @@ export function consumeQueue(options: {
   timeoutMs?: number;
   loop?: boolean;
   idleMs?: number;
+  /**
+   * Like the event source mapping's maximumBatchingWindow: keeps receiving until the batch is full, the window has
+   * passed or the queue is empty, so a backlog is handed over in full batches.
+   */
+  batchWindowMs?: number;
   onError?: (error: unknown) => void;
 }): QueueConsumer {
   let running = options.loop ?? false;
   const queueArn = `arn:aws:sqs:us-east-1:000000000000:${options.queueUrl.split('/').pop() ?? 'queue'}`;
-  const pollOnce = async (): Promise<number> => {
+  const batchSize = options.batchSize ?? 10;
+  const receive = async (max: number): Promise<Message[]> => {
     const { Messages } = await options.sqs.send(new ReceiveMessageCommand({
       QueueUrl: options.queueUrl,
-      MaxNumberOfMessages: options.batchSize ?? 10,
+      MaxNumberOfMessages: max,
       WaitTimeSeconds: 0,
       AttributeNames: ['All'],
       MessageAttributeNames: ['All'],
     }));
+    return Messages ?? [];
+  };
+  const pollOnce = async (): Promise<number> => {
+    const received = await receive(batchSize);
+    const deadline = Date.now() + (options.batchWindowMs ?? 0);
+    while (received.length > 0 && received.length < batchSize && Date.now() < deadline) {
+      const more = await receive(batchSize - received.length);
+      if (more.length === 0) break;
+      received.push(...more);
+    }
     // local-aws-sqs can return one message twice in a response; Lambda never does.
-    const unique = [...new Map((Messages ?? []).map((m) => [m.MessageId, m])).values()];
+    const unique = [...new Map(received.map((m) => [m.MessageId, m])).values()];
     if (unique.length === 0) return 0;
     const event = toSqsEvent(unique, queueArn);
     let failed: Set<string>;
@@ -141,6 +157,15 @@ export function consumeQueue(options: {
   };
 }
 
+/** Decodes a path segment as API Gateway does; malformed percent-encoding is kept as sent instead of throwing. */
+const safeDecode = (segment: string): string => {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+};
+
 /** API Gateway HTTP API (payload 2.0) in front of one handler for `POST /webhooks/shipstation/{accountId}`. */
 export async function serveHttpApi(options: { handler: HttpHandler; port?: number; host?: string; functionName: string }): Promise<{ url: string; statuses: number[]; close(): Promise<void> }> {
   const route = /^\/webhooks\/shipstation\/([^/?]+)$/;
@@ -174,7 +199,7 @@ export async function serveHttpApi(options: { handler: HttpHandler; port?: numbe
           rawQueryString: url.search.slice(1),
           headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v ?? ''])),
           queryStringParameters: url.search === '' ? undefined : Object.fromEntries(url.searchParams.entries()),
-          pathParameters: { accountId: decodeURIComponent(match[1] ?? '') },
+          pathParameters: { accountId: safeDecode(match[1] ?? '') },
           requestContext: {
             accountId: '000000000000',
             apiId: 'local',

@@ -150,7 +150,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       fetchResource: consumeQueue({ sqs: aws.sqs, queueUrl: aws.queues.notifications, functionName: 'fetch-resource', handler: fetchResource.handler, batchSize: 5, loop, onError: options.onError }),
       publishEvents: consumeQueue({ sqs: aws.sqs, queueUrl: aws.queues.updates, functionName: 'publish-events', handler: publishEvents.handler, batchSize: 10, loop, onError: options.onError }),
       pollShipStation: consumeQueue({ sqs: aws.sqs, queueUrl: aws.queues.polls, functionName: 'poll-shipstation', handler: pollShipStation.handler, batchSize: 1, timeoutMs: 900_000, loop, onError: options.onError }),
-      publishHistory: consumeQueue({ sqs: aws.sqs, queueUrl: aws.queues.history, functionName: 'publish-history', handler: publishHistory.handler, batchSize: 10, timeoutMs: 120_000, loop, onError: options.onError }),
+      publishHistory: consumeQueue({ sqs: aws.sqs, queueUrl: aws.queues.history, functionName: 'publish-history', handler: publishHistory.handler, batchSize: 10, timeoutMs: 120_000, batchWindowMs: 5_000, loop, onError: options.onError }),
     };
     const schedulePolls = async (): Promise<void> => {
       await invoke('schedule-polls', () => schedulePollsFunction.handler({} as never, lambdaContext('schedule-polls')));

@@ -33,6 +33,8 @@ export interface KlaviyoSimulatorOptions {
   port?: number;
   now?: () => Date;
   onEventAccepted?: (event: AcceptedEvent) => void;
+  /** Decides a fault for each request (tests): an error answer, or no answer at all. */
+  faults?: (request: { method: string; path: string; body: unknown }) => KlaviyoFault | undefined;
 }
 
 export interface KlaviyoRateLimits {
@@ -45,6 +47,12 @@ export interface KlaviyoFailure {
   retryAfterSeconds?: number;
   html?: boolean;
 }
+
+/**
+ * A fault injected into one request: an error answer, or a request never answered (the client times out), either
+ * before Klaviyo looked at it or after it accepted it (the events are recorded, the client never learns it).
+ */
+export type KlaviyoFault = KlaviyoFailure | { hang: 'before-processing' | 'after-accepting' };
 
 interface ErrorSource {
   pointer?: string;
@@ -258,6 +266,7 @@ export class KlaviyoSimulator {
   private readonly server: Server;
   private readonly now: () => Date;
   private readonly onEventAccepted: ((event: AcceptedEvent) => void) | undefined;
+  private readonly faults: KlaviyoSimulatorOptions['faults'];
   private readonly keys: Set<string>;
   private readonly revoked = new Set<string>();
   private readonly restricted = new Set<string>();
@@ -273,6 +282,7 @@ export class KlaviyoSimulator {
     this.keys = new Set(options.privateKeys);
     this.now = options.now ?? ((): Date => new Date());
     this.onEventAccepted = options.onEventAccepted;
+    this.faults = options.faults;
   }
 
   /** Starts listening (127.0.0.1 on a free port unless told otherwise) and resolves once requests can be sent. */
@@ -342,7 +352,13 @@ export class KlaviyoSimulator {
       body = parsed.ok ? parsed.value : kept ? text || undefined : `<${size} bytes, not kept>`;
       const endpoint = method === 'POST' ? ROUTES[path.replace(/\/+$/, '')] : undefined;
       if (endpoint && parsed.ok) schemaErrors = findKlaviyoSchemaErrors(endpoint, parsed.value);
-      reply = this.respond(request, endpoint, size, parsed, schemaErrors, revision);
+      const fault = this.faults?.({ method, path, body });
+      if (fault !== undefined && 'hang' in fault) {
+        if (fault.hang === 'after-accepting') this.respond(request, endpoint, size, parsed, schemaErrors, revision);
+        this.requests.push({ method, path, status: 0, revision, body, schemaErrors: schemaErrors.map(formatSchemaError) });
+        return;
+      }
+      reply = fault !== undefined ? failureReply(fault) : this.respond(request, endpoint, size, parsed, schemaErrors, revision);
     } catch (error) {
       reply = jsonApiReply(500, [{ ...SERVER_ERRORS[500]!, detail: `Simulator error: ${error instanceof Error ? error.message : String(error)}` }]);
     }

@@ -60,7 +60,14 @@ export interface ShipStationSimulatorOptions {
   webhookDeliveries?: number;
   /** Receives webhook delivery failures (connection errors and non-2xx answers), which are otherwise ignored. */
   onWebhookError?: (err: unknown) => void;
+  /** How many times one webhook is delivered (tests that vary it per webhook); overrides `webhookDeliveries` when set. */
+  webhookDeliveriesFor?: (event: WebhookEvent, resourceUrl: string) => number;
+  /** Decides a fault for each API request that passed the rate limit (tests): an error answer, or no answer at all. */
+  faults?: (request: RecordedRequest) => ShipStationFault | undefined;
 }
+
+/** A fault injected into one request: `hang` is never answered (until `close`); a 429 may say when the window resets. */
+export type ShipStationFault = 'hang' | { status: number; resetSeconds?: number };
 
 /** One API request as the simulator saw it; webhook deliveries are not recorded. */
 export interface RecordedRequest {
@@ -434,6 +441,8 @@ export class ShipStationSimulator {
   private readonly rateLimit: number;
   private readonly webhookDeliveries: number;
   private readonly onWebhookError: (err: unknown) => void;
+  private readonly webhookDeliveriesFor: ((event: WebhookEvent, resourceUrl: string) => number) | undefined;
+  private readonly faults: ((request: RecordedRequest) => ShipStationFault | undefined) | undefined;
   private apiKey: string;
   private apiSecret: string;
   private keyExpired = false;
@@ -469,6 +478,8 @@ export class ShipStationSimulator {
     this.rateLimit = options.rateLimitPerMinute ?? 40;
     this.webhookDeliveries = options.webhookDeliveries ?? 1;
     this.onWebhookError = options.onWebhookError ?? ((): void => undefined);
+    this.webhookDeliveriesFor = options.webhookDeliveriesFor;
+    this.faults = options.faults;
     this.apiKey = options.apiKey;
     this.apiSecret = options.apiSecret;
     const opened = formatPacificTimestamp(this.now());
@@ -733,7 +744,14 @@ export class ShipStationSimulator {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const at = this.now();
-    const url = new URL(req.url ?? '/', this.baseUrl);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', this.baseUrl);
+    } catch {
+      // A path like `//a:x/orders` is not a URL relative to the origin: a web server answers 400, it does not crash.
+      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Bad request' }));
+      return;
+    }
     const query: Record<string, string> = {};
     for (const [name, value] of url.searchParams) if (!(name in query)) query[name] = value;
     const record: RecordedRequest = {
@@ -753,6 +771,23 @@ export class ShipStationSimulator {
       res.end(text);
     };
     if (rate.limited) return send(429, { message: 'Too Many Requests' });
+    const fault = this.faults?.(record);
+    if (fault === 'hang') {
+      req.resume();
+      return;
+    }
+    if (fault?.status === 429) {
+      rate.headers['X-Rate-Limit-Remaining'] = '0';
+      if (fault.resetSeconds !== undefined) rate.headers['X-Rate-Limit-Reset'] = String(fault.resetSeconds);
+      return send(429, { message: 'Too Many Requests' });
+    }
+    if (fault !== undefined) {
+      return send(fault.status, {
+        Message: 'An error has occurred.',
+        ExceptionMessage: 'Object reference not set to an instance of an object.',
+        ExceptionType: 'System.NullReferenceException',
+      });
+    }
     if (this.hangsLeft > 0) {
       this.hangsLeft--;
       req.resume();
@@ -1073,15 +1108,15 @@ export class ShipStationSimulator {
     for (const subscription of this.subscriptions.values()) {
       if (subscription.event !== event) continue;
       if (subscription.storeId !== null && !storeIds.includes(subscription.storeId)) continue;
-      const delivery = this.deliver(subscription.targetUrl, body);
+      const delivery = this.deliver(subscription.targetUrl, body, this.webhookDeliveriesFor?.(event, resourceUrl) ?? this.webhookDeliveries);
       this.pendingDeliveries.add(delivery);
       void delivery.finally(() => this.pendingDeliveries.delete(delivery));
     }
   }
 
-  private async deliver(targetUrl: string, body: string): Promise<void> {
+  private async deliver(targetUrl: string, body: string, deliveries: number): Promise<void> {
     await new Promise<void>((resolve) => setImmediate(resolve));
-    for (let attempt = 0; attempt < this.webhookDeliveries; attempt++) {
+    for (let attempt = 0; attempt < deliveries; attempt++) {
       if (this.closing) return;
       try {
         await this.post(targetUrl, body);
