@@ -1,10 +1,47 @@
 // Local stand-in for ShipStation API V1 (one account): the fake behind integration tests and the demo shop of `npm start`.
+// It also answers the part of API V2 the product uses (API-Key auth, webhook management, signed tracking webhooks).
 import { createHash } from 'node:crypto';
 import { createServer, request as httpRequest } from 'node:http';
 import type { ClientRequest, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { formatPacificTimestamp, normalizePacificTimestamp } from './pacific.js';
+import {
+  corruptSignature,
+  newTrackedPackage,
+  OLD_TIMESTAMP_MS,
+  planDemoTracking,
+  recordTrackUpdate,
+  pacificTextToDate,
+  SigningKeys,
+  TRACK_RESOURCE_TYPE,
+  V2_UNAUTHORIZED_MESSAGE,
+  V2_WEBHOOK_EVENTS,
+  v2ErrorBody,
+  V2HttpError,
+} from './v2-tracking.js';
+import type {
+  DemoStep,
+  TrackedPackage,
+  TrackEventV2,
+  TrackEventV2Data,
+  TrackingSignatureHeaders,
+  TrackUpdate,
+  V2WebhookEvent,
+} from './v2-tracking.js';
+
+export { SIGNATURE_HEADERS, TRACK_RESOURCE_TYPE, TRACK_STATUS_CODES, V2_WEBHOOK_EVENTS } from './v2-tracking.js';
+export type {
+  SimJwk,
+  TrackEventV2,
+  TrackEventV2Data,
+  TrackEventV2Event,
+  TrackingSignatureHeaders,
+  TrackStatusCode,
+  TrackTamper,
+  TrackUpdate,
+  V2WebhookEvent,
+} from './v2-tracking.js';
 
 /** Every V1 `orderStatus` value, including `rejected_fulfillment` that many client libraries forget. */
 export type OrderStatus =
@@ -60,10 +97,20 @@ export interface ShipStationSimulatorOptions {
   webhookDeliveries?: number;
   /** Receives webhook delivery failures (connection errors and non-2xx answers), which are otherwise ignored. */
   onWebhookError?: (err: unknown) => void;
-  /** How many times one webhook is delivered (tests that vary it per webhook); overrides `webhookDeliveries` when set. */
-  webhookDeliveriesFor?: (event: WebhookEvent, resourceUrl: string) => number;
-  /** Decides a fault for each API request that passed the rate limit (tests): an error answer, or no answer at all. */
+  /**
+   * How many times one webhook is delivered (tests that vary it per webhook); overrides `webhookDeliveries` when set.
+   * V2 tracking webhooks come through here too, as `TRACK_EVENT_V2` with the label's track URL.
+   */
+  webhookDeliveriesFor?: (event: WebhookEvent | typeof TRACK_RESOURCE_TYPE, resourceUrl: string) => number;
+  /**
+   * Decides a fault for each API request that passed the rate limit (tests): an error answer, or no answer at all.
+   * V2 requests (`request.api === 'v2'`, JWKS fetches included) come through here too; V2 ones get V2 error bodies.
+   */
   faults?: (request: RecordedRequest) => ShipStationFault | undefined;
+  /** The V2 API key (header `API-Key`); without one every V2 request but the JWKS gets 401. */
+  v2ApiKey?: string;
+  /** V2 requests allowed per one-minute window and V2 key (default 200, the V2 limit). */
+  v2RateLimitPerMinute?: number;
 }
 
 /** A fault injected into one request: `hang` is never answered (until `close`); a 429 may say when the window resets. */
@@ -74,10 +121,13 @@ export interface RecordedRequest {
   method: string;
   path: string;
   query: Record<string, string>;
-  /** The answered status; 0 while a request is held open by `hangNext`. */
+  /** The answered status; 0 while a request is held open by `hangNext` (or a `hang` fault). */
   status: number;
+  /** V1: Basic auth with the current pair; V2: `API-Key` with the current V2 key (always true for the public JWKS). */
   authorized: boolean;
   at: Date;
+  /** Which API: `v2` for every path under `/v2/`. */
+  api: 'v1' | 'v2';
 }
 
 /** V1 weight object (`WeightUnits` 1 = ounces). */
@@ -376,6 +426,27 @@ export interface OrderEdit {
 /** Called for each API request that passed the rate limit and auth, before it is served. */
 export type RequestHook = (request: RecordedRequest) => void;
 
+/** A V2 webhook as `GET /v2/environment/webhooks` lists it. */
+export interface SimV2Webhook {
+  webhook_id: string;
+  url: string;
+  event: V2WebhookEvent;
+  headers: { key: string; value: string }[];
+  store_id: number | null;
+}
+
+interface V2Subscription extends SimV2Webhook {
+  name: string | null;
+}
+
+/** A label the demo moves along (`advanceTracking`): its seeded plan, made on first use, and how many steps were sent. */
+interface DemoTracking {
+  shipmentId: number;
+  createdAt: Date;
+  steps: DemoStep[] | undefined;
+  sent: number;
+}
+
 interface Subscription {
   id: number;
   targetUrl: string;
@@ -403,6 +474,7 @@ const MAX_PAGE_SIZE = 500;
 const WINDOW_MS = 60_000;
 const WEBHOOK_TIMEOUT_MS = 10_000;
 const JSON_TYPE = 'application/json; charset=utf-8';
+const JWKS_PATH = '/v2/webhook-jwks.json';
 
 const PRODUCTS = [
   { sku: 'TEE-BLK-M', name: 'Organic Cotton Tee - Black / M', unitPrice: 28, ounces: 6, productId: 6100001 },
@@ -431,6 +503,8 @@ const CITIES = [
 /**
  * ShipStation API V1 for one account over real HTTP: the same auth, rate limit, Pacific timestamps, paging and thin
  * webhooks as the real service, plus shop actions (import, label, mark shipped…) and fault injection for tests.
+ * Under `/v2/` on the same origin it also plays API V2 for what the product uses: `API-Key` auth and its own rate limit,
+ * webhook management, the public JWKS, and RSA-signed TRACK_EVENT_V2 webhooks (`track`, `advanceTracking`).
  */
 export class ShipStationSimulator {
   readonly baseUrl: string;
@@ -441,7 +515,7 @@ export class ShipStationSimulator {
   private readonly rateLimit: number;
   private readonly webhookDeliveries: number;
   private readonly onWebhookError: (err: unknown) => void;
-  private readonly webhookDeliveriesFor: ((event: WebhookEvent, resourceUrl: string) => number) | undefined;
+  private readonly webhookDeliveriesFor: ShipStationSimulatorOptions['webhookDeliveriesFor'];
   private readonly faults: ((request: RecordedRequest) => ShipStationFault | undefined) | undefined;
   private apiKey: string;
   private apiSecret: string;
@@ -470,6 +544,20 @@ export class ShipStationSimulator {
   private nextWebhookId = 20001;
   private importBatchCount = 0;
   private closing: Promise<void> | undefined;
+  private readonly v2RateLimit: number;
+  private v2ApiKey: string | undefined;
+  private v2KeyExpired = false;
+  private readonly v2Windows = new Map<string, { start: number; count: number }>();
+  private readonly v2Subscriptions = new Map<string, V2Subscription>();
+  private nextV2WebhookId = 9001;
+  private v2RequestCount = 0;
+  private readonly signingKeys = new SigningKeys();
+  private jwksFetches = 0;
+  /** Latest label per tracking number (upper case), for `track`. */
+  private readonly shipmentIdByTracking = new Map<string, number>();
+  private readonly packages = new Map<string, TrackedPackage>();
+  private readonly demoTracking = new Map<number, DemoTracking>();
+  private unknownLabelCount = 0;
 
   private constructor(options: ShipStationSimulatorOptions, server: Server, baseUrl: string) {
     this.server = server;
@@ -482,6 +570,8 @@ export class ShipStationSimulator {
     this.faults = options.faults;
     this.apiKey = options.apiKey;
     this.apiSecret = options.apiSecret;
+    this.v2ApiKey = options.v2ApiKey;
+    this.v2RateLimit = options.v2RateLimitPerMinute ?? 200;
     const opened = formatPacificTimestamp(this.now());
     this.stores = [
       store(310001, 'Demo Shopify Store', 26, 'Shopify', 'https://demo-shop.myshopify.com', opened),
@@ -604,6 +694,10 @@ export class ShipStationSimulator {
     };
     this.shipments.set(shipmentId, { shipment, batchId });
     appendTo(this.shipmentIdsByOrder, orderId, shipmentId);
+    this.shipmentIdByTracking.set(shipment.trackingNumber.toUpperCase(), shipmentId);
+    if (!isReturnLabel && this.hasV2Subscription('track')) {
+      this.demoTracking.set(shipmentId, { shipmentId, createdAt: at, steps: undefined, sent: 0 });
+    }
     if (!isReturnLabel) {
       order.orderStatus = 'shipped';
       order.shipDate = shipment.shipDate;
@@ -742,6 +836,116 @@ export class ShipStationSimulator {
     while (this.pendingDeliveries.size > 0) await Promise.all([...this.pendingDeliveries]);
   }
 
+  /** Where the V2 webhook signing keys are published as a JWKS (no auth): `${baseUrl}/v2/webhook-jwks.json`. */
+  get jwksUrl(): string {
+    return `${this.baseUrl}${JWKS_PATH}`;
+  }
+
+  /** How many requests the JWKS got (faulted ones included), so tests can check a verifier caches it. */
+  get jwksRequests(): number {
+    return this.jwksFetches;
+  }
+
+  /** The key id V2 webhooks are signed with now. */
+  get signingKeyId(): string {
+    return this.signingKeys.kid;
+  }
+
+  /** A new RSA-2048 signing key under a new key id: the JWKS keeps the old keys, and every V2 webhook from now on is signed with the new one. Returns the new kid. */
+  rotateSigningKey(): string {
+    return this.signingKeys.rotate();
+  }
+
+  /**
+   * The three signature headers ShipStation would send with `rawBody`: RSA-SHA256 (PKCS#1 v1.5) over
+   * `${timestamp}.${rawBody}` with the current key, base64. `timestamp` defaults to the simulator's now (ISO-8601 UTC).
+   */
+  signTrackingBody(rawBody: string, timestamp: string = this.now().toISOString()): TrackingSignatureHeaders {
+    return this.signingKeys.sign(rawBody, timestamp);
+  }
+
+  /** Replaces the V2 API key, as when a merchant generates a new one; the old key gets 401 from now on. */
+  rotateV2Key(apiKey: string): void {
+    this.v2ApiKey = apiKey;
+    this.v2KeyExpired = false;
+  }
+
+  /** Lets the current V2 key expire (or be revoked); it then gets the V2 401, like a missing or wrong key. */
+  expireV2Key(): void {
+    this.v2KeyExpired = true;
+  }
+
+  /** The V2 webhooks (what `GET /v2/environment/webhooks` answers). */
+  listV2Webhooks(): SimV2Webhook[] {
+    return [...this.v2Subscriptions.values()].map(renderV2Webhook);
+  }
+
+  /**
+   * A carrier update for the package with this tracking number: it joins the package's history and a TRACK_EVENT_V2,
+   * signed, goes to every V2 webhook subscribed to `track` (through the same delivery machinery as V1 webhooks). The
+   * tracking number must be a simulator label's unless `update.unknownLabel`. Returns the payload (the untampered one).
+   */
+  track(trackingNumber: string, update: TrackUpdate): TrackEventV2 {
+    const pkg = this.trackedPackage(trackingNumber, update);
+    const data = recordTrackUpdate(pkg, update, update.occurredAt ?? this.now());
+    const payload: TrackEventV2 = {
+      resource_url: `${this.baseUrl}/v2/labels/${pkg.labelId}/track`,
+      resource_type: TRACK_RESOURCE_TYPE,
+      data,
+    };
+    this.emitTracking(payload, update.tamper);
+    return structuredClone(payload);
+  }
+
+  /** The newest tracking data sent for a tracking number (what the last webhook carried), undefined before any. */
+  getTracking(trackingNumber: string): TrackEventV2Data | undefined {
+    const latest = this.packages.get(trackingNumber.toUpperCase())?.latest;
+    return latest && structuredClone(latest);
+  }
+
+  /**
+   * POSTs exactly this body with these headers (plus Content-Length, and JSON Content-Type and ShipStation's User-Agent
+   * unless given) once, through the webhook delivery machinery: `flushWebhooks` awaits it, failures go to
+   * `onWebhookError`. For tests that craft their own webhook.
+   */
+  deliverRaw(url: string, body: string, headers: Record<string, string> = {}): Promise<void> {
+    return this.schedule(url, body, 1, headers);
+  }
+
+  /**
+   * Moves every outbound, non-voided label created while a V2 `track` webhook was subscribed along its seeded journey
+   * (NY, first scan ~2 h after the label, hub scans, out for delivery, delivered 2-4 days later; ~3% exception and ~3%
+   * failed attempt before delivery), sending one `track` webhook per step whose time is at or before `now`, with that
+   * time as `occurred_at`. Deterministic: the same labels give the same steps. Returns how many steps were sent.
+   */
+  advanceTracking(now: Date): number {
+    let sent = 0;
+    for (const demo of this.demoTracking.values()) {
+      const shipment = this.shipments.get(demo.shipmentId)?.shipment;
+      if (shipment === undefined || shipment.voided) continue;
+      demo.steps ??= planDemoTracking(
+        {
+          shipmentId: shipment.shipmentId,
+          createdAt: demo.createdAt,
+          carrierCode: shipment.carrierCode,
+          destination: {
+            city: shipment.shipTo.city,
+            state: shipment.shipTo.state,
+            postalCode: shipment.shipTo.postalCode,
+            country: shipment.shipTo.country,
+          },
+        },
+        seededRandom(shipment.shipmentId ^ 0x7ac4),
+      );
+      for (let step = demo.steps[demo.sent]; step !== undefined && step.at.getTime() <= now.getTime(); step = demo.steps[demo.sent]) {
+        this.track(shipment.trackingNumber, { ...step.update, occurredAt: step.at });
+        demo.sent++;
+        sent++;
+      }
+    }
+    return sent;
+  }
+
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const at = this.now();
     let url: URL;
@@ -754,6 +958,7 @@ export class ShipStationSimulator {
     }
     const query: Record<string, string> = {};
     for (const [name, value] of url.searchParams) if (!(name in query)) query[name] = value;
+    if (url.pathname === '/v2' || url.pathname.startsWith('/v2/')) return this.handleV2(req, res, url, query, at);
     const record: RecordedRequest = {
       method: req.method ?? 'GET',
       path: url.pathname,
@@ -761,6 +966,7 @@ export class ShipStationSimulator {
       status: 0,
       authorized: this.isAuthorized(req.headers.authorization),
       at,
+      api: 'v1',
     };
     this.requests.push(record);
     const rate = this.countRequest(at.getTime());
@@ -822,6 +1028,211 @@ export class ShipStationSimulator {
           ExceptionType: 'System.Exception',
         });
       });
+  }
+
+  /**
+   * V2: the JWKS is public and outside the rate limit; everything else needs the V2 key, then passes the per-key limit,
+   * then `faults`. Errors use the V2 body. `failNext`, `hangNext` and `onRequest` hooks stay V1-only.
+   */
+  private handleV2(req: IncomingMessage, res: ServerResponse, url: URL, query: Record<string, string>, at: Date): void {
+    const isJwks = url.pathname === JWKS_PATH;
+    const presented = req.headers['api-key'];
+    const record: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query,
+      status: 0,
+      authorized: isJwks || this.isV2Authorized(presented),
+      at,
+      api: 'v2',
+    };
+    this.requests.push(record);
+    const requestId = deterministicUuid(`v2request:${++this.v2RequestCount}`);
+    const send = (status: number, body?: unknown, headers: Record<string, string> = {}): void => {
+      record.status = status;
+      const text = body === undefined ? '' : JSON.stringify(body);
+      res.writeHead(status, { ...headers, 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(text) });
+      res.end(text);
+    };
+    const fail = (error: V2HttpError, headers: Record<string, string> = {}): void => {
+      req.resume();
+      send(error.status, v2ErrorBody(requestId, error.errorType, error.errorCode, error.message), headers);
+    };
+    const faulted = (): boolean => {
+      const fault = this.faults?.(record);
+      if (fault === undefined) return false;
+      req.resume();
+      if (fault === 'hang') return true;
+      if (fault.status === 429) fail(rateLimited(), { 'Retry-After': String(fault.resetSeconds ?? 1) });
+      else fail(new V2HttpError(fault.status, 'system', 'unspecified', 'An unexpected error occurred. Please try again later.'));
+      return true;
+    };
+    if (isJwks) {
+      this.jwksFetches++;
+      if (faulted()) return;
+      if (record.method !== 'GET') return fail(notFound(record.method, url.pathname));
+      return send(200, this.signingKeys.jwks());
+    }
+    if (!record.authorized) return fail(new V2HttpError(401, 'security', 'unauthorized', V2_UNAUTHORIZED_MESSAGE));
+    const retryAfter = this.countV2Request(this.v2ApiKey as string, at.getTime());
+    if (retryAfter !== undefined) return fail(rateLimited(), { 'Retry-After': String(retryAfter) });
+    if (faulted()) return;
+    this.routeV2(req, url, record.method)
+      .then(({ status, body }) => send(status, body))
+      .catch((err: unknown) => {
+        if (err instanceof V2HttpError) return fail(err);
+        fail(new V2HttpError(500, 'system', 'unspecified', err instanceof Error ? err.message : String(err)));
+      });
+  }
+
+  private async routeV2(req: IncomingMessage, url: URL, method: string): Promise<{ status: number; body?: unknown }> {
+    const [, first, second, third, fourth] = url.pathname.split('/').filter((segment) => segment !== '');
+    if (first?.toLowerCase() === 'environment' && second?.toLowerCase() === 'webhooks' && fourth === undefined) {
+      if (third === undefined && method === 'GET') return ok(this.listV2Webhooks());
+      if (third === undefined && method === 'POST') return this.createV2Webhook(await readBody(req));
+      if (third !== undefined && method === 'GET') return ok(renderV2Webhook(this.requireV2Webhook(third)));
+      if (third !== undefined && method === 'PUT') return this.updateV2Webhook(third, await readBody(req));
+      if (third !== undefined && method === 'DELETE') {
+        this.requireV2Webhook(third);
+        this.v2Subscriptions.delete(third);
+        return { status: 204 };
+      }
+    }
+    if (first?.toLowerCase() === 'labels' && second !== undefined && third?.toLowerCase() === 'track' && fourth === undefined && method === 'GET') {
+      return ok(this.labelTracking(second));
+    }
+    throw notFound(method, url.pathname);
+  }
+
+  private createV2Webhook(raw: string): { status: number; body: unknown } {
+    const body = parseV2Body(raw);
+    const { name, event, url, headers, store_id: storeId } = body;
+    if (typeof url !== 'string' || !/^https?:\/\/\S+$/i.test(url)) throw invalidField('url', 'url is required and must be an http(s) URL.');
+    if (typeof event !== 'string' || !(V2_WEBHOOK_EVENTS as readonly string[]).includes(event)) {
+      throw invalidField('event', `event is required and must be one of ${V2_WEBHOOK_EVENTS.join(', ')}.`);
+    }
+    if (name !== undefined && name !== null && typeof name !== 'string') throw invalidField('name', 'name must be a string.');
+    if (storeId !== undefined && storeId !== null && !Number.isInteger(storeId)) throw invalidField('store_id', 'store_id must be an integer.');
+    const duplicate = [...this.v2Subscriptions.values()].find((webhook) => webhook.event === event && webhook.url === url);
+    if (duplicate) {
+      throw invalidField(
+        'url',
+        `A webhook for event '${event}' and url '${url}' already exists (webhook_id ${duplicate.webhook_id}); ` +
+          'ShipStation does not allow duplicate webhooks for the same event and url.',
+      );
+    }
+    const webhook: V2Subscription = {
+      webhook_id: String(this.nextV2WebhookId++),
+      url,
+      event: event as V2WebhookEvent,
+      headers: parseWebhookHeaders(headers),
+      store_id: typeof storeId === 'number' ? storeId : null,
+      name: typeof name === 'string' ? name : null,
+    };
+    this.v2Subscriptions.set(webhook.webhook_id, webhook);
+    const { webhook_id: webhookId, headers: sentHeaders } = webhook;
+    return { status: 201, body: { webhook_id: webhookId, url, event, headers: structuredClone(sentHeaders) } };
+  }
+
+  private updateV2Webhook(id: string, raw: string): { status: number } {
+    const webhook = this.requireV2Webhook(id);
+    const { url, headers } = parseV2Body(raw);
+    if (url !== undefined && (typeof url !== 'string' || !/^https?:\/\/\S+$/i.test(url))) throw invalidField('url', 'url must be an http(s) URL.');
+    const parsedHeaders = headers === undefined ? undefined : parseWebhookHeaders(headers);
+    if (typeof url === 'string') webhook.url = url;
+    if (parsedHeaders !== undefined) webhook.headers = parsedHeaders;
+    return { status: 204 };
+  }
+
+  private requireV2Webhook(id: string): V2Subscription {
+    const webhook = this.v2Subscriptions.get(id);
+    if (!webhook) throw new V2HttpError(404, 'validation', 'not_found', `Webhook ${id} was not found.`);
+    return webhook;
+  }
+
+  private hasV2Subscription(event: V2WebhookEvent): boolean {
+    for (const webhook of this.v2Subscriptions.values()) if (webhook.event === event) return true;
+    return false;
+  }
+
+  /** `GET /v2/labels/{label_id}/track`: the package's newest data, or a not-yet-in-system answer for a label never scanned. */
+  private labelTracking(labelId: string): TrackEventV2Data {
+    for (const pkg of this.packages.values()) if (pkg.labelId === labelId.toLowerCase() && pkg.latest) return structuredClone(pkg.latest);
+    const match = /^se-(\d+)$/i.exec(labelId);
+    const shipment = match ? this.shipments.get(Number(match[1]))?.shipment : undefined;
+    if (!shipment) throw new V2HttpError(404, 'validation', 'not_found', `Label ${labelId} was not found.`);
+    const blank = newTrackedPackage(shipment.trackingNumber, `se-${shipment.shipmentId}`, shipment.carrierCode, pacificTextToDate(shipment.createDate));
+    return { ...recordTrackUpdate(blank, { statusCode: 'NY' }, this.now()), events: [] };
+  }
+
+  private isV2Authorized(header: string | string[] | undefined): boolean {
+    if (this.v2KeyExpired || this.v2ApiKey === undefined || typeof header !== 'string') return false;
+    return header.trim() === this.v2ApiKey;
+  }
+
+  /** Counts a request against its key's one-minute window; returns the seconds until the window resets when over the limit. */
+  private countV2Request(key: string, nowMs: number): number | undefined {
+    let window = this.v2Windows.get(key);
+    if (window === undefined || nowMs - window.start >= WINDOW_MS || nowMs < window.start) {
+      window = { start: nowMs, count: 0 };
+      this.v2Windows.set(key, window);
+    }
+    window.count++;
+    if (window.count <= this.v2RateLimit) return undefined;
+    return Math.max(1, Math.ceil((window.start + WINDOW_MS - nowMs) / 1000));
+  }
+
+  /** The package a tracking number names: the latest simulator label with it, or (allowed by `unknownLabel`) none. */
+  private trackedPackage(trackingNumber: string, update: TrackUpdate): TrackedPackage {
+    const key = trackingNumber.toUpperCase();
+    const shipmentId = this.shipmentIdByTracking.get(key);
+    const shipment = shipmentId === undefined ? undefined : this.shipments.get(shipmentId)?.shipment;
+    if (shipment === undefined && update.unknownLabel !== true) {
+      throw new Error(`no simulator label has tracking number ${trackingNumber} (pass unknownLabel: true to track it anyway)`);
+    }
+    const existing = this.packages.get(key);
+    if (existing !== undefined && (shipment === undefined || existing.labelId === `se-${shipment.shipmentId}`)) return existing;
+    const pkg = shipment
+      ? newTrackedPackage(shipment.trackingNumber, `se-${shipment.shipmentId}`, shipment.carrierCode, pacificTextToDate(shipment.createDate))
+      : newTrackedPackage(trackingNumber, `se-${800_000_000 + ++this.unknownLabelCount}`, update.carrierCode ?? 'stamps_com', null);
+    this.packages.set(key, pkg);
+    return pkg;
+  }
+
+  private emitTracking(payload: TrackEventV2, tamper: TrackUpdate['tamper']): void {
+    if (this.closing || !this.hasV2Subscription('track')) return;
+    const { body, headers } = this.signedTracking(payload, tamper);
+    for (const webhook of this.v2Subscriptions.values()) {
+      if (webhook.event !== 'track') continue;
+      const custom = Object.fromEntries(webhook.headers.map(({ key, value }) => [key, value]));
+      const deliveries = this.webhookDeliveriesFor?.(TRACK_RESOURCE_TYPE, payload.resource_url) ?? this.webhookDeliveries;
+      this.schedule(webhook.url, body, deliveries, { ...custom, ...headers });
+    }
+  }
+
+  /** The body and signature headers of one tracking webhook, broken exactly as `tamper` says (see `TrackTamper`). */
+  private signedTracking(payload: TrackEventV2, tamper: TrackUpdate['tamper']): { body: string; headers: Record<string, string> } {
+    const body = JSON.stringify(payload);
+    const now = this.now();
+    const timestamp = now.toISOString();
+    switch (tamper) {
+      case undefined:
+        return { body, headers: { ...this.signingKeys.sign(body, timestamp) } };
+      case 'body': {
+        const forged = { ...payload, data: { ...payload.data, status_code: payload.data.status_code === 'DE' ? 'EX' : 'DE' } };
+        return { body: JSON.stringify(forged), headers: { ...this.signingKeys.sign(body, timestamp) } };
+      }
+      case 'signature': {
+        const signed = this.signingKeys.sign(body, timestamp);
+        return { body, headers: { ...signed, 'x-shipengine-rsa-sha256-signature': corruptSignature(signed['x-shipengine-rsa-sha256-signature']) } };
+      }
+      case 'timestamp-old':
+        return { body, headers: { ...this.signingKeys.sign(body, new Date(now.getTime() - OLD_TIMESTAMP_MS).toISOString()) } };
+      case 'unknown-kid':
+        return { body, headers: { ...this.signingKeys.sign(body, timestamp, true) } };
+      case 'missing-headers':
+        return { body, headers: {} };
+    }
   }
 
   private async route(req: IncomingMessage, url: URL): Promise<{ status: number; body?: unknown }> {
@@ -1108,32 +1519,45 @@ export class ShipStationSimulator {
     for (const subscription of this.subscriptions.values()) {
       if (subscription.event !== event) continue;
       if (subscription.storeId !== null && !storeIds.includes(subscription.storeId)) continue;
-      const delivery = this.deliver(subscription.targetUrl, body, this.webhookDeliveriesFor?.(event, resourceUrl) ?? this.webhookDeliveries);
-      this.pendingDeliveries.add(delivery);
-      void delivery.finally(() => this.pendingDeliveries.delete(delivery));
+      this.schedule(subscription.targetUrl, body, this.webhookDeliveriesFor?.(event, resourceUrl) ?? this.webhookDeliveries);
     }
   }
 
-  private async deliver(targetUrl: string, body: string, deliveries: number): Promise<void> {
+  /** Starts delivering one webhook (`deliveries` times) and tracks it for `flushWebhooks`; the promise never rejects. */
+  private schedule(targetUrl: string, body: string, deliveries: number, headers: Record<string, string> = {}): Promise<void> {
+    const delivery = this.deliver(targetUrl, body, deliveries, headers);
+    this.pendingDeliveries.add(delivery);
+    void delivery.finally(() => this.pendingDeliveries.delete(delivery));
+    return delivery;
+  }
+
+  private async deliver(targetUrl: string, body: string, deliveries: number, headers: Record<string, string>): Promise<void> {
     await new Promise<void>((resolve) => setImmediate(resolve));
     for (let attempt = 0; attempt < deliveries; attempt++) {
       if (this.closing) return;
       try {
-        await this.post(targetUrl, body);
+        await this.post(targetUrl, body, headers);
       } catch (err) {
         if (!this.closing) this.onWebhookError(err);
       }
     }
   }
 
-  private post(targetUrl: string, body: string): Promise<void> {
+  /** POSTs a webhook: JSON Content-Type and ShipStation's User-Agent unless `headers` names them, and the Content-Length. */
+  private post(targetUrl: string, body: string, headers: Record<string, string>): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const target = new URL(targetUrl);
       const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+      const given = new Set(Object.keys(headers).map((name) => name.toLowerCase()));
       const outgoing = send(target, {
         method: 'POST',
         agent: false,
-        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'User-Agent': 'ShipStation' },
+        headers: {
+          ...(given.has('content-type') ? {} : { 'Content-Type': 'application/json' }),
+          ...(given.has('user-agent') ? {} : { 'User-Agent': 'ShipStation' }),
+          ...Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'content-length')),
+          'Content-Length': Buffer.byteLength(body),
+        },
       });
       this.outgoing.add(outgoing);
       outgoing.setTimeout(WEBHOOK_TIMEOUT_MS, () => outgoing.destroy(new Error(`webhook POST to ${targetUrl} timed out`)));
@@ -1465,6 +1889,59 @@ function appendTo(index: Map<number, number[]>, key: number, value: number): voi
 
 function ok(body: unknown): { status: number; body: unknown } {
   return { status: 200, body };
+}
+
+function renderV2Webhook(webhook: V2Subscription): SimV2Webhook {
+  return {
+    webhook_id: webhook.webhook_id,
+    url: webhook.url,
+    event: webhook.event,
+    headers: structuredClone(webhook.headers),
+    store_id: webhook.store_id,
+  };
+}
+
+function notFound(method: string, path: string): V2HttpError {
+  return new V2HttpError(404, 'validation', 'not_found', `The requested resource ${method} ${path} was not found.`);
+}
+
+function rateLimited(): V2HttpError {
+  return new V2HttpError(
+    429,
+    'system',
+    'rate_limit_exceeded',
+    'You have exceeded the rate limit. Please see https://www.shipstation.com/docs/api/requests/#rate-limits',
+  );
+}
+
+function invalidField(field: string, message: string): V2HttpError {
+  return new V2HttpError(400, 'validation', 'invalid_field_value', `${field}: ${message}`);
+}
+
+function parseV2Body(raw: string): Record<string, unknown> {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    throw new V2HttpError(400, 'validation', 'request_body_schema_error', 'The request body is not valid JSON.');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new V2HttpError(400, 'validation', 'request_body_schema_error', 'The request body must be a JSON object.');
+  }
+  return body as Record<string, unknown>;
+}
+
+/** V2 webhook custom headers: `[{ key, value }]`, sent with every delivery. */
+function parseWebhookHeaders(headers: unknown): { key: string; value: string }[] {
+  if (headers === undefined || headers === null) return [];
+  const valid =
+    Array.isArray(headers) &&
+    headers.every((header: unknown) => {
+      const { key, value } = (header ?? {}) as Record<string, unknown>;
+      return typeof key === 'string' && /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(key) && typeof value === 'string';
+    });
+  if (!valid) throw invalidField('headers', 'headers must be an array of { key, value } strings with valid header names.');
+  return (headers as { key: string; value: string }[]).map(({ key, value }) => ({ key, value }));
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
