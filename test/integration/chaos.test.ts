@@ -355,6 +355,7 @@ const seenLiveShipments = new Map<number, string>();
 const shipStationDice = new FaultDice('shipstation', SHIPSTATION_FAULT_RATE);
 const klaviyoDice = new FaultDice('klaviyo', KLAVIYO_FAULT_RATE);
 const lostDeletes = seededRandom(SEED + 1);
+const replays = seededRandom(SEED + 2);
 
 function shipStationFault(request: RecordedRequest): ShipStationFault | undefined {
   if (!faultsOn) return undefined;
@@ -741,7 +742,7 @@ describe('chaos', () => {
       counts.polls += 1;
       await drain(false);
       if (round === 1) await plantUpdatePoison();
-      if (round >= 2) await replayOldSnapshots(random, victimPlans, labels);
+      if (round >= 2) await replayOldSnapshots(victimPlans, labels);
       counts.timeline.push({ round, settledAt: Math.round((Date.now() - started) / 100) / 10, messages: progress - progressBefore });
     }
 
@@ -897,7 +898,9 @@ async function plantUpdatePoison(): Promise<void> {
 }
 
 /** Puts older snapshots of orders (and live copies of since-voided labels) back on the updates queue. */
-async function replayOldSnapshots(random: () => number, exclude: Set<Plan>, labels: Map<number, LabelRecord>): Promise<void> {
+async function replayOldSnapshots(exclude: Set<Plan>, labels: Map<number, LabelRecord>): Promise<void> {
+  // Its own sequence: which snapshots were seen first depends on timing, and must not change the shop's later rounds.
+  const random = replays;
   const excluded = new Set([...exclude].map((p) => p.orderId));
   const candidates = [...seenOrderSnapshots.entries()].filter(([orderId, byDate]) => byDate.size > 1 && !excluded.has(orderId));
   for (let i = 0; i < REPLAYS_PER_ROUND && candidates.length > 0; i += 1) {
