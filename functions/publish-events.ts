@@ -1,8 +1,9 @@
-// SQS updates → publishUpdate → DynamoDB (state, ledger) → Klaviyo Create Event. Partial batch failures.
+// SQS updates → publishUpdate (snapshots) / publishTracking (V2 tracking updates) → DynamoDB (state, ledger) → Klaviyo
+// Create Event. Partial batch failures.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { snapshotSchema } from '../lib/domain/snapshot.js';
+import { updateMessageSchema } from '../lib/domain/snapshot.js';
 import { flushMetrics } from '../lib/edge/metrics.js';
 import { processRecords } from '../lib/edge/sqs.js';
 import { wiring } from '../lib/wiring.js';
@@ -11,10 +12,10 @@ import { logger } from '../lib/observability.js';
 // Cold start: fail fast on bad configuration, and warm the clients.
 await wiring();
 
-/** Publishes each snapshot's event; a failed record is retried by SQS alone. */
+/** Publishes each snapshot's or tracking update's event; a failed record is retried by SQS alone. */
 export async function publishEvents(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  const { publishUpdate } = await wiring();
-  return processRecords(event, context, snapshotSchema, publishUpdate);
+  const { publishUpdate, publishTracking } = await wiring();
+  return processRecords(event, context, updateMessageSchema, (message) => (message.kind === 'tracking' ? publishTracking(message) : publishUpdate(message)));
 }
 
 export const handler = middy<SQSEvent, SQSBatchResponse>()

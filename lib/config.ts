@@ -6,6 +6,13 @@ import * as z from 'zod';
 
 export const DEFAULT_SHIPSTATION_BASE_URL = 'https://ssapi.shipstation.com';
 export const DEFAULT_KLAVIYO_BASE_URL = 'https://a.klaviyo.com';
+export const DEFAULT_SHIPSTATION_V2_BASE_URL = 'https://api.shipstation.com';
+/**
+ * Where ShipStation publishes the public keys its V2 webhooks are signed with. ShipStation's docs do not print the URL
+ * on the page we could read; this is the one the maintained PHP client (compwright/shipstation-php) fetches. Set
+ * TRACKING_JWKS_URL if ShipStation names another.
+ */
+export const DEFAULT_TRACKING_JWKS_URL = 'https://api.shipstation.com/v1/webhook-jwks.json';
 /** Pinned Klaviyo API revision: 2026-04-15 is the first with `backfill`. */
 export const DEFAULT_KLAVIYO_REVISION = '2026-07-15';
 const FIRST_REVISION_WITH_BACKFILL = '2026-04-15';
@@ -17,6 +24,10 @@ const SHIPSTATION_HOST = /^ssapi\d*\.shipstation\.com$/;
 const SHIPSTATION_HOST_DESCRIPTION = 'ssapi<digits>.shipstation.com';
 const KLAVIYO_HOST = /^a\.klaviyo\.com$/;
 const KLAVIYO_HOST_DESCRIPTION = 'a.klaviyo.com';
+const SHIPSTATION_V2_HOST = /^api\.shipstation\.com$/;
+const SHIPSTATION_V2_HOST_DESCRIPTION = 'api.shipstation.com';
+/** The JWKS is public (no credential is sent), but whoever serves it decides which signatures verify. */
+const JWKS_HOST = /^api\.(shipstation|shipengine)\.com$/;
 const DEFAULT_IMPORT_DAYS = 90;
 const DEFAULT_ACCOUNTS_CACHE_SECONDS = 60;
 
@@ -34,6 +45,8 @@ const SINGLE_ACCOUNT_VARIABLES = [
   'WEBHOOK_TOKEN',
   'METRIC_PREFIX',
   'STORE_IDS',
+  'SHIPSTATION_V2_API_KEY',
+  'SHIPSTATION_V2_BASE_URL',
 ] as const;
 
 /**
@@ -80,6 +93,22 @@ const serviceSchema = z.object({
   POLLS_QUEUE_URL: required('POLLS_QUEUE_URL'),
   POLL_OVERLAP_MINUTES: z.coerce.number({ error: 'POLL_OVERLAP_MINUTES must be a number' }).min(0).max(1_440).default(10),
   POLL_LAG_MINUTES: z.coerce.number({ error: 'POLL_LAG_MINUTES must be a number' }).min(0).max(60).default(2),
+  TRACKING_JWKS_URL: baseUrl(JWKS_HOST, DEFAULT_TRACKING_JWKS_URL, 'TRACKING_JWKS_URL must be https://api.shipstation.com/… or https://api.shipengine.com/… (or a loopback address)'),
+  TRACKING_JOIN_WAIT_HOURS: z.coerce
+    .number({ error: 'TRACKING_JOIN_WAIT_HOURS must be a number' })
+    .positive('TRACKING_JOIN_WAIT_HOURS must be more than 0')
+    .max(72, 'TRACKING_JOIN_WAIT_HOURS must be at most 72')
+    .default(6),
+  ORDER_DELAYED_AFTER_HOURS: z.coerce
+    .number({ error: 'ORDER_DELAYED_AFTER_HOURS must be a number' })
+    .positive('ORDER_DELAYED_AFTER_HOURS must be more than 0')
+    .max(24 * 60, 'ORDER_DELAYED_AFTER_HOURS must be at most 1440')
+    .default(72),
+  SHIPMENT_STALLED_AFTER_DAYS: z.coerce
+    .number({ error: 'SHIPMENT_STALLED_AFTER_DAYS must be a number' })
+    .positive('SHIPMENT_STALLED_AFTER_DAYS must be more than 0')
+    .max(60, 'SHIPMENT_STALLED_AFTER_DAYS must be at most 60')
+    .default(5),
   ALERT_TOPIC_ARN: z
     .string()
     .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'ALERT_TOPIC_ARN must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)')
@@ -105,6 +134,8 @@ const singleAccountSchema = z.object({
   KLAVIYO_BASE_URL: baseUrl(KLAVIYO_HOST, DEFAULT_KLAVIYO_BASE_URL, `KLAVIYO_BASE_URL must be https://${KLAVIYO_HOST_DESCRIPTION} or a loopback address`),
   WEBHOOK_TOKEN: required('WEBHOOK_TOKEN').min(16, 'WEBHOOK_TOKEN must be at least 16 characters'),
   METRIC_PREFIX: z.string().max(40, 'METRIC_PREFIX must be at most 40 characters').default(''),
+  SHIPSTATION_V2_API_KEY: z.string().trim().optional(),
+  SHIPSTATION_V2_BASE_URL: baseUrl(SHIPSTATION_V2_HOST, DEFAULT_SHIPSTATION_V2_BASE_URL, `SHIPSTATION_V2_BASE_URL must be https://${SHIPSTATION_V2_HOST_DESCRIPTION} or a loopback address`),
   STORE_IDS: z
     .string()
     .optional()
@@ -143,6 +174,16 @@ const documentAccountSchema = z.strictObject({
     { error: requiredOr('must be an object') },
   ),
   webhookToken: text().min(16, 'must be at least 16 characters'),
+  /** Optional: the ShipStation V2 API key that registers the tracking webhook (tracking events need it). */
+  shipStationV2: z
+    .strictObject(
+      {
+        apiKey: text(),
+        baseUrl: baseUrl(SHIPSTATION_V2_HOST, DEFAULT_SHIPSTATION_V2_BASE_URL, `must be https://${SHIPSTATION_V2_HOST_DESCRIPTION} or a loopback address`),
+      },
+      { error: 'must be an object' },
+    )
+    .optional(),
   storeIds: z
     .array(z.number({ error: 'must be a ShipStation store id (a number)' }).int('must be a whole number').positive('must be a positive number'), {
       error: 'must be a list of ShipStation store ids',
@@ -170,6 +211,8 @@ export interface AccountConfig {
   shipStation: { apiKey: string; apiSecret: string; keyExpiresOn: string; baseUrl: string; fingerprint: string };
   klaviyo: { privateKey: string; baseUrl: string; fingerprint: string };
   webhookToken: string;
+  /** The V2 API key (tracking webhooks); absent = no tracking events for this account. */
+  shipStationV2?: { apiKey: string; baseUrl: string; fingerprint: string };
   metricPrefix: string;
   /** Only orders and shipments of these ShipStation stores; absent means every store. */
   storeIds?: number[];
@@ -197,6 +240,14 @@ export interface AppConfig {
   shipStationRequestsPerMinute: number;
   /** Where operator alerts go (key expiry, refused keys); without it they are only logged (a CLI run with no stage). */
   alertTopicArn?: string;
+  /** The public keys V2 webhooks are signed with (TRACKING_JWKS_URL). */
+  trackingJwksUrl: string;
+  /** How long a tracking update waits for its label before it is dead-lettered (TRACKING_JOIN_WAIT_HOURS, default 6). */
+  trackingJoinWaitHours: number;
+  /** An unshipped order with no ship-by date is delayed this long after it was placed (ORDER_DELAYED_AFTER_HOURS, 72). */
+  orderDelayedAfterHours: number;
+  /** A tracked package with no new scan for this long is stalled (SHIPMENT_STALLED_AFTER_DAYS, default 5). */
+  shipmentStalledAfterDays: number;
 }
 
 /** Where the accounts come from: the single-account environment variables, or an accounts document. */
@@ -336,6 +387,7 @@ interface AccountSettings {
   shipStation: { apiKey: string; apiSecret: string; keyExpiresOn: string; baseUrl: string };
   klaviyo: { privateKey: string; baseUrl: string };
   webhookToken: string;
+  shipStationV2?: { apiKey: string; baseUrl: string } | undefined;
   metricPrefix: string;
   storeIds?: number[] | undefined;
   importDays: number;
@@ -347,6 +399,7 @@ const accountConfig = (a: AccountSettings): AccountConfig => ({
   shipStation: { ...a.shipStation, fingerprint: fingerprint(a.shipStation.apiKey, a.shipStation.apiSecret) },
   klaviyo: { ...a.klaviyo, fingerprint: fingerprint(a.klaviyo.privateKey) },
   webhookToken: a.webhookToken,
+  ...(a.shipStationV2 === undefined ? {} : { shipStationV2: { ...a.shipStationV2, fingerprint: fingerprint(a.shipStationV2.apiKey) } }),
   metricPrefix: a.metricPrefix,
   ...(a.storeIds === undefined ? {} : { storeIds: a.storeIds }),
   importDays: a.importDays,
@@ -389,6 +442,7 @@ export function loadConfig(rawEnv: Env = process.env, accountsDocument?: string)
           shipStation: { apiKey: e.SHIPSTATION_API_KEY, apiSecret: e.SHIPSTATION_API_SECRET, keyExpiresOn: e.SHIPSTATION_KEY_EXPIRES_ON, baseUrl: e.SHIPSTATION_BASE_URL },
           klaviyo: { privateKey: e.KLAVIYO_PRIVATE_KEY, baseUrl: e.KLAVIYO_BASE_URL },
           webhookToken: e.WEBHOOK_TOKEN,
+          shipStationV2: e.SHIPSTATION_V2_API_KEY === undefined || e.SHIPSTATION_V2_API_KEY === '' ? undefined : { apiKey: e.SHIPSTATION_V2_API_KEY, baseUrl: e.SHIPSTATION_V2_BASE_URL },
           metricPrefix: e.METRIC_PREFIX,
           storeIds: e.STORE_IDS,
           importDays: service.data?.IMPORT_DAYS ?? DEFAULT_IMPORT_DAYS,
@@ -420,5 +474,9 @@ export function loadConfig(rawEnv: Env = process.env, accountsDocument?: string)
     pollLagMinutes: s.POLL_LAG_MINUTES,
     shipStationRequestsPerMinute: s.SHIPSTATION_REQUESTS_PER_MINUTE,
     ...(s.ALERT_TOPIC_ARN === undefined ? {} : { alertTopicArn: s.ALERT_TOPIC_ARN }),
+    trackingJwksUrl: s.TRACKING_JWKS_URL,
+    trackingJoinWaitHours: s.TRACKING_JOIN_WAIT_HOURS,
+    orderDelayedAfterHours: s.ORDER_DELAYED_AFTER_HOURS,
+    shipmentStalledAfterDays: s.SHIPMENT_STALLED_AFTER_DAYS,
   };
 }

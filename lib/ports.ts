@@ -3,7 +3,8 @@ import type { KlaviyoEvent } from './domain/klaviyo-event.js';
 import type { OrderState } from './domain/order-state.js';
 import type { PollJob, PollProgress } from './domain/poll-plan.js';
 import type { RecordedEventStatus } from './domain/reconcile.js';
-import type { NotificationMessage, Snapshot } from './domain/snapshot.js';
+import type { NotificationMessage, Snapshot, UpdateMessage } from './domain/snapshot.js';
+import type { DueCheck, ShipmentRecord } from './domain/shipment-tracking.js';
 
 export interface Clock {
   now(): Date;
@@ -23,6 +24,8 @@ export interface Account {
   storeIds?: number[];
   /** Days the account's first poll imports. */
   importDays?: number;
+  /** Fingerprint of the ShipStation V2 API key; absent = no V2 key, so no tracking events for this account. */
+  shipStationV2Fingerprint?: string;
 }
 
 export interface AccountDirectory {
@@ -37,6 +40,12 @@ export interface AccountDirectory {
    * @throws BadInputError for an unknown account
    */
   webhookTargetUrl(accountId: string, baseUrl: string): string;
+  /**
+   * The account's V2 tracking webhook endpoint, `<base>/webhooks/tracking/<id>?token=<token>` (signed by ShipStation,
+   * and carrying the account's token so another ShipStation account's webhooks cannot be pointed at it). Never logged.
+   * @throws BadInputError for an unknown account
+   */
+  trackingTargetUrl(accountId: string, baseUrl: string): string;
 }
 
 export interface NotificationQueue {
@@ -44,8 +53,77 @@ export interface NotificationQueue {
 }
 
 export interface UpdateQueue {
-  /** Enqueues every snapshot durably, or throws (nothing is reported sent that was not). */
-  enqueueAll(snapshots: Snapshot[]): Promise<void>;
+  /**
+   * Enqueues every message durably, or throws (nothing is reported sent that was not).
+   * @param delaySeconds hides the messages for that long first (at most 900; a tracking update waiting for its label)
+   */
+  enqueueAll(messages: UpdateMessage[], delaySeconds?: number): Promise<void>;
+}
+
+/** Outcome of checking a V2 webhook signature against ShipStation's published keys. */
+export type SignatureCheck = 'valid' | 'invalid' | 'unknown-key';
+
+/** ShipStation's public keys for signed V2 webhooks (a JWKS, cached; refetched once for a key id it does not hold). */
+export interface WebhookSignatureVerifier {
+  /**
+   * Verifies an RSA-SHA256 (PKCS#1 v1.5) signature, base64, over `signedText` with the key `keyId`.
+   * @throws TransientError when the key set cannot be fetched now
+   */
+  verify(input: { keyId: string; signature: string; signedText: string }): Promise<SignatureCheck>;
+}
+
+/** A V2 webhook subscription as `GET /v2/environment/webhooks` lists it. */
+export interface V2WebhookSubscription {
+  id: string;
+  event: string;
+  url: string;
+}
+
+/** The V2 webhook endpoints, with the account's V2 API key (`API-Key` header). */
+export interface ShipStationV2Webhooks {
+  /** @throws ShipStationCredentialsError on 401/403, TransientError otherwise */
+  listV2Webhooks(accountId: string): Promise<V2WebhookSubscription[]>;
+  /** `POST /v2/environment/webhooks` with `{name, event, url}`; returns the new webhook's id. */
+  createV2Webhook(accountId: string, webhook: { name: string; event: string; url: string }): Promise<string>;
+}
+
+/**
+ * Labels and fulfilments of an order as tracking needs them: who, what and where (copied from the snapshot that showed
+ * the label), and how far the carrier has got. Stored in the order's partition (one item per shipment, versioned like
+ * the order state) plus a pointer from the tracking number, written after the record.
+ */
+export interface ShipmentRecordStore {
+  get(accountId: string, orderId: number, shipmentKey: string): Promise<ShipmentRecord | undefined>;
+  /** Every shipment recorded for the order (for AllShipmentsDelivered). */
+  listForOrder(accountId: string, orderId: number): Promise<ShipmentRecord[]>;
+  /**
+   * Writes the record if the stored version still equals `record.version` (nothing stored when 0).
+   * @returns false when another writer got there first
+   */
+  put(record: ShipmentRecord): Promise<boolean>;
+  /** Points the (normalised) tracking number at the shipment. Idempotent. */
+  link(accountId: string, trackingNumber: string, target: { orderId: number; shipmentKey: string }): Promise<void>;
+  /** The shipment a tracking number points at, if its label has been seen. */
+  findByTracking(accountId: string, trackingNumber: string): Promise<ShipmentRecord | undefined>;
+}
+
+/**
+ * Checks due at a time (an order that may be delayed, a package that may be stalled), kept per account ordered by due
+ * time so a sweep reads only what is due. Entries are hints: the sweep checks each against the current state.
+ */
+export interface DueCheckStore {
+  /** Stores (or overwrites) the check due at `check.dueAt`. */
+  schedule(check: DueCheck): Promise<void>;
+  /** Up to `limit` checks of the account due at or before `until`, earliest first. */
+  listDue(accountId: string, until: Date, limit: number): Promise<DueCheck[]>;
+  remove(check: DueCheck): Promise<void>;
+}
+
+/** When the account last received a verified tracking webhook (`doctor`: are tracking events flowing?). */
+export interface TrackingActivity {
+  /** Records a receipt; cheap to call on every update (writes at most about once an hour). */
+  noteReceived(accountId: string, at: Date): Promise<void>;
+  lastReceived(accountId: string): Promise<Date | undefined>;
 }
 
 /** Result of reading one webhook resource_url, all pages. */

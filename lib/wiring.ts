@@ -7,13 +7,18 @@ import { ConfigAccountDirectory } from './adapters/config-account-directory.js';
 import { DynamoDbAlertLedger } from './adapters/dynamodb-alert-ledger.js';
 import { DynamoDbCredentialStatusStore } from './adapters/dynamodb-credential-status-store.js';
 import { DynamoDbDeadLetterRecords } from './adapters/dynamodb-dead-letter-records.js';
+import { DynamoDbDueCheckStore } from './adapters/dynamodb-due-check-store.js';
 import { DynamoDbEventLedger } from './adapters/dynamodb-event-ledger.js';
 import { DynamoDbHeldEventStore } from './adapters/dynamodb-held-event-store.js';
 import { DynamoDbOrderStateStore } from './adapters/dynamodb-order-state-store.js';
 import { DynamoDbPollCursorStore } from './adapters/dynamodb-poll-cursor-store.js';
 import { DynamoDbRateBudget } from './adapters/dynamodb-rate-budget.js';
+import { DynamoDbShipmentRecordStore } from './adapters/dynamodb-shipment-record-store.js';
+import { DynamoDbTrackingActivity } from './adapters/dynamodb-tracking-activity.js';
 import { HttpKlaviyoApi } from './adapters/http-klaviyo-api.js';
 import { HttpShipStationApi } from './adapters/http-shipstation-api.js';
+import { HttpShipStationV2Api } from './adapters/http-shipstation-v2-api.js';
+import { JwksSignatureVerifier } from './adapters/jwks-signature-verifier.js';
 import { LogAlerts } from './adapters/log-alerts.js';
 import { PowertoolsHealthMetrics } from './adapters/powertools-health-metrics.js';
 import { PowertoolsServiceMetrics } from './adapters/powertools-service-metrics.js';
@@ -25,19 +30,22 @@ import { systemClock } from './adapters/system-clock.js';
 import { accountsCacheSeconds, accountsSource, loadConfig, type AppConfig } from './config.js';
 import { RETIRED_KEY_GRACE_MS } from './domain/key-expiry.js';
 import { logger, metrics } from './observability.js';
-import type { AccountDirectory, Clock, PollJobQueue, QueueDepths, ServiceMetrics } from './ports.js';
+import type { AccountDirectory, Clock, PollJobQueue, QueueDepths, ServiceMetrics, TrackingActivity } from './ports.js';
+import { makeAcceptTracking, type AcceptTracking } from './use-cases/accept-tracking.js';
 import { makeAcceptWebhook, type AcceptWebhook } from './use-cases/accept-webhook.js';
 import { makeCheckKeyExpiry, type CheckKeyExpiry } from './use-cases/check-key-expiry.js';
 import { makeDiagnoseAccount, type DiagnoseAccount } from './use-cases/diagnose-account.js';
 import { makeFetchResource, type FetchResource } from './use-cases/fetch-resource.js';
 import { makePollAccount, makeRunPollJob, type PollAccount, type RunPollJob } from './use-cases/poll-account.js';
 import { makePublishHistory, type PublishHistory } from './use-cases/publish-history.js';
+import { makePublishTracking, type PublishTracking } from './use-cases/publish-tracking.js';
 import { makePublishUpdate, type PublishUpdate } from './use-cases/publish-update.js';
 import { makeReconcileAccount, type ReconcileAccount } from './use-cases/reconcile-account.js';
 import { makeRegisterWebhooks, type RegisterWebhooks } from './use-cases/register-webhooks.js';
 import { makeReleaseHeldEvents } from './use-cases/release-held-events.js';
 import { makeReplayDeadLetters, type ReplayDeadLetters } from './use-cases/replay-dead-letters.js';
 import { makeSchedulePolls, type SchedulePolls } from './use-cases/schedule-polls.js';
+import { makeSweepDueChecks } from './use-cases/sweep-due-checks.js';
 
 export interface Wiring {
   config: AppConfig;
@@ -45,8 +53,14 @@ export interface Wiring {
   shipStation: HttpShipStationApi;
   pollJobs: PollJobQueue;
   acceptWebhook: AcceptWebhook;
+  /** receive-tracking: signed V2 tracking webhooks onto the updates queue. */
+  acceptTracking: AcceptTracking;
   fetchResource: FetchResource;
   publishUpdate: PublishUpdate;
+  /** A verified V2 tracking update, joined to its label: the milestone it reaches, sent once. */
+  publishTracking: PublishTracking;
+  /** When each account last received a tracking webhook (`doctor`). */
+  trackingActivity: TrackingActivity;
   publishHistory: PublishHistory;
   pollAccount: PollAccount;
   runPollJob: RunPollJob;
@@ -85,10 +99,13 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
   const serviceMetrics = new PowertoolsServiceMetrics(metrics, logger);
   const shipStation = new HttpShipStationApi(config.accounts, clock, { timeoutMs: config.httpTimeoutMs, budget, metrics: serviceMetrics });
   const klaviyo = new HttpKlaviyoApi(config.accounts, clock, { revision: config.klaviyoRevision, timeoutMs: config.httpTimeoutMs });
+  // V2 webhooks (register-webhooks, doctor) for accounts with a V2 key; its 200/min is far from what they use.
+  const shipStationV2 = new HttpShipStationV2Api(config.accounts, clock, { timeoutMs: config.httpTimeoutMs, metrics: serviceMetrics });
   const updates = new SqsUpdateQueue(sqs, config.updatesQueueUrl);
   const pollJobs = new SqsPollJobQueue(sqs, config.pollsQueueUrl);
   const alerts = config.alertTopicArn === undefined ? new LogAlerts(logger) : new SnsAlerts(snsClient(), config.alertTopicArn);
   const alertLedger = new DynamoDbAlertLedger(dynamodb, config.tableName);
+  const trackingActivity = new DynamoDbTrackingActivity(dynamodb, config.tableName);
   const health = { credentials, alerts, alertLedger, pollJobs, clock, log: logger };
   const publishDeps = {
     ...health,
@@ -99,6 +116,9 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
     held,
     metrics: serviceMetrics,
     backfillAfterHours: config.backfillAfterHours,
+    shipments: new DynamoDbShipmentRecordStore(dynamodb, config.tableName, () => clock.now()),
+    due: new DynamoDbDueCheckStore(dynamodb, config.tableName),
+    delays: { orderDelayedAfterHours: config.orderDelayedAfterHours, shipmentStalledAfterDays: config.shipmentStalledAfterDays },
   };
   const pollAccount = makePollAccount({
     ...health,
@@ -130,13 +150,26 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
     shipStation,
     pollJobs,
     acceptWebhook: makeAcceptWebhook({ accounts, notifications: new SqsNotificationQueue(sqs, config.notificationsQueueUrl), clock }),
+    acceptTracking: makeAcceptTracking({
+      accounts,
+      verifier: new JwksSignatureVerifier({ jwksUrl: config.trackingJwksUrl, timeoutMs: config.httpTimeoutMs, now: () => clock.now() }),
+      updates,
+      clock,
+    }),
     fetchResource: makeFetchResource({ ...health, accounts, shipStation, updates }),
     publishUpdate: makePublishUpdate(publishDeps),
+    publishTracking: makePublishTracking({ ...publishDeps, updates, activity: trackingActivity, joinWaitHours: config.trackingJoinWaitHours }),
     publishHistory: makePublishHistory({ ...publishDeps, klaviyoBulk: klaviyo, concurrency: HISTORY_CONCURRENCY }),
     pollAccount,
-    runPollJob: makeRunPollJob({ pollAccount, pollJobs, releaseHeld: makeReleaseHeldEvents({ ...publishDeps, klaviyoBulk: klaviyo, klaviyoCheck: klaviyo }), log: logger }),
+    runPollJob: makeRunPollJob({
+      pollAccount,
+      pollJobs,
+      releaseHeld: makeReleaseHeldEvents({ ...publishDeps, klaviyoBulk: klaviyo, klaviyoCheck: klaviyo }),
+      sweepDue: makeSweepDueChecks({ ...publishDeps, cursors }),
+      log: logger,
+    }),
     schedulePolls: makeSchedulePolls({ accounts, pollJobs }),
-    registerWebhooks: makeRegisterWebhooks({ accounts, shipStation }),
+    registerWebhooks: makeRegisterWebhooks({ accounts, shipStation, shipStationV2 }),
     checkKeyExpiry: makeCheckKeyExpiry({
       ...health,
       accounts,
@@ -144,7 +177,7 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
       klaviyo,
       metrics: new PowertoolsHealthMetrics(metrics),
     }),
-    diagnoseAccount: makeDiagnoseAccount({ accounts, shipStation, klaviyo, credentials, cursors, held, ledger, queues, clock, pollStaleAfterMinutes: POLL_STALE_AFTER_MINUTES }),
+    diagnoseAccount: makeDiagnoseAccount({ accounts, shipStation, shipStationV2, trackingActivity, klaviyo, credentials, cursors, held, ledger, queues, clock, pollStaleAfterMinutes: POLL_STALE_AFTER_MINUTES }),
     reconcileAccount: makeReconcileAccount({
       accounts,
       shipStation,
@@ -160,6 +193,7 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
     replayDeadLetters: makeReplayDeadLetters({
       ...publishDeps,
       records: new DynamoDbDeadLetterRecords(dynamodb, config.tableName),
+      updates,
       deadLetterQueues: new SqsDeadLetterQueues(sqs, [
         { name: 'notifications', url: config.notificationsQueueUrl },
         { name: 'updates', url: config.updatesQueueUrl },
@@ -169,6 +203,7 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
     }),
     queues,
     metrics: serviceMetrics,
+    trackingActivity,
   };
 }
 

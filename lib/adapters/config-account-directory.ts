@@ -27,6 +27,7 @@ export class ConfigAccountDirectory implements AccountDirectory {
       metricPrefix: config.metricPrefix,
       ...(config.storeIds === undefined ? {} : { storeIds: config.storeIds }),
       importDays: config.importDays,
+      ...(config.shipStationV2 === undefined ? {} : { shipStationV2Fingerprint: config.shipStationV2.fingerprint }),
     };
   }
 
@@ -38,6 +39,12 @@ export class ConfigAccountDirectory implements AccountDirectory {
     const config = this.accounts.get(accountId);
     if (config === undefined) throw new BadInputError(`unknown account ${accountId}`);
     return `${baseUrl.replace(/\/+$/, '')}/webhooks/shipstation/${encodeURIComponent(config.id)}?token=${encodeURIComponent(config.webhookToken)}`;
+  }
+
+  trackingTargetUrl(accountId: string, baseUrl: string): string {
+    const config = this.accounts.get(accountId);
+    if (config === undefined) throw new BadInputError(`unknown account ${accountId}`);
+    return `${baseUrl.replace(/\/+$/, '')}/webhooks/tracking/${encodeURIComponent(config.id)}?token=${encodeURIComponent(config.webhookToken)}`;
   }
 
   verifyWebhookToken(accountId: string, presented: string): boolean {

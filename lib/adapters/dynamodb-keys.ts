@@ -15,6 +15,14 @@ export const keys = {
   heldEvent: (accountId: string, uniqueId: string): ItemKey => ({ pk: `ACCOUNT#${accountId}#HELD`, sk: uniqueId }),
   alert: (accountId: string, alertId: string): ItemKey => ({ pk: `ACCOUNT#${accountId}#ALERTS`, sk: alertId }),
   pollCursor: (accountId: string): ItemKey => ({ pk: `ACCOUNT#${accountId}#POLL`, sk: 'CURSOR' }),
+  /** In the order's partition, beside its state: one item per label or fulfilment (tracking, AllShipmentsDelivered). */
+  shipment: (accountId: string, orderId: number, shipmentKey: string): ItemKey => ({ pk: `ACCOUNT#${accountId}#ORDER#${orderId}`, sk: `SHIPMENT#${shipmentKey}` }),
+  shipmentPrefix: 'SHIPMENT#',
+  /** Tracking number (normalised) → the shipment it belongs to. */
+  trackingNumber: (accountId: string, trackingNumber: string): ItemKey => ({ pk: `ACCOUNT#${accountId}#TRACKING#${trackingNumber}`, sk: 'SHIPMENT' }),
+  /** Checks due later, ordered by due time (sk starts with the ISO instant). */
+  dueCheck: (accountId: string, checkKey: string): ItemKey => ({ pk: `ACCOUNT#${accountId}#DUE`, sk: checkKey }),
+  activity: (accountId: string, what: string): ItemKey => ({ pk: `ACCOUNT#${accountId}#ACTIVITY`, sk: what }),
   /** The one exception to the account prefix: ShipStation's limit belongs to a key pair, which two accounts may share. */
   rateBudget: (keyFingerprint: string): ItemKey => ({ pk: `SHIPSTATION_KEY#${keyFingerprint}`, sk: 'BUDGET' }),
 };

@@ -26,6 +26,7 @@ export class DynamoDbOrderStateStore implements OrderStateStore {
       orderNumber: item.orderNumber?.S,
       total: item.total?.N === undefined ? undefined : Number(item.total.N),
       storeId: item.storeId?.N === undefined ? undefined : Number(item.storeId.N),
+      ...(item.delayDueAt?.S === undefined ? {} : { delayDueAt: item.delayDueAt.S }),
       version: Number(item.version?.N ?? '0'),
     };
   }
@@ -42,6 +43,7 @@ export class DynamoDbOrderStateStore implements OrderStateStore {
       orderNumber: optionalS(state.orderNumber),
       total: state.total === undefined ? undefined : { N: String(state.total) },
       storeId: state.storeId === undefined ? undefined : { N: String(state.storeId) },
+      delayDueAt: optionalS(state.delayDueAt),
       version: { N: String(state.version + 1) },
       expiresAt: expiresAt(this.now(), RETENTION_DAYS),
     };

@@ -3,7 +3,7 @@
 import { SendMessageBatchCommand, SendMessageCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
 import { BadInputError, TransientError } from '../domain/errors.js';
 import { groupBy } from '../domain/group-by.js';
-import type { HistoryMessage, NotificationMessage, Snapshot } from '../domain/snapshot.js';
+import type { HistoryMessage, NotificationMessage, Snapshot, UpdateMessage } from '../domain/snapshot.js';
 import type { HistoryQueue, NotificationQueue, PollJob, PollJobQueue, UpdateQueue } from '../ports.js';
 
 export const SQS_MAX_BATCH_ENTRIES = 10;
@@ -64,8 +64,9 @@ async function sendAll(client: SQSClient, queueUrl: string, entries: { body: str
 export class SqsUpdateQueue implements UpdateQueue {
   constructor(private readonly client: SQSClient, private readonly queueUrl: string) {}
 
-  async enqueueAll(snapshots: Snapshot[]): Promise<void> {
-    await sendAll(this.client, this.queueUrl, snapshots.map((s) => ({ body: JSON.stringify(s), accountId: s.accountId })));
+  async enqueueAll(messages: UpdateMessage[], delaySeconds?: number): Promise<void> {
+    const delay = delaySeconds === undefined ? undefined : Math.min(900, Math.max(0, Math.round(delaySeconds)));
+    await sendAll(this.client, this.queueUrl, messages.map((m) => ({ body: JSON.stringify(m), accountId: m.accountId })), delay);
   }
 }
 

@@ -37,10 +37,11 @@ Commands:
                                             re-import the last N days (1-3650) as backfill events
   register-webhooks --url <base URL> [--account <id>]
                                             subscribe ORDER_NOTIFY, SHIP_NOTIFY, FULFILLMENT_SHIPPED and
-                                            FULFILLMENT_REJECTED to <base URL>/webhooks/shipstation/<account>
+                                            FULFILLMENT_REJECTED to <base URL>/webhooks/shipstation/<account>,
+                                            and (with a V2 key) V2 track to <base URL>/webhooks/tracking/<account>
   doctor [--account <id>] [--url <base URL>] [--local]
                                             check configuration, both keys, key expiry, webhooks, the last
-                                            poll, held events and dead letters; a verdict and fix per account
+                                            poll, held events, dead letters and tracking; a verdict and fix per account
                                             (exit 1 when something is broken)
   replay queues [--queue <name>] [--dry-run] [--limit <N>]
                                             move the messages of the dead-letter queues (notifications,

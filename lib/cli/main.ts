@@ -9,6 +9,7 @@ import { logger, maskEmail, maskPhone } from '../observability.js';
 import type { Account, Clock } from '../ports.js';
 import { diagnoseQueues, type AccountDiagnosis } from '../use-cases/diagnose-account.js';
 import type { PollAccount, RunSummary } from '../use-cases/poll-account.js';
+import type { TrackingRegistration } from '../use-cases/register-webhooks.js';
 import { wiring, type Wiring } from '../wiring.js';
 import { parseArgs, USAGE, UsageError, type Command } from './args.js';
 import { formatConfigurationProblems, formatDiagnosis, formatQueues, formatSummary } from './doctor.js';
@@ -184,8 +185,9 @@ async function runDryRun(s: Session, account: Account, days: number): Promise<bo
 async function runRegisterWebhooks(s: Session, command: Extract<Command, { name: 'register-webhooks' }>, localBaseUrl: string | undefined): Promise<number> {
   const baseUrl = command.url ?? localBaseUrl;
   if (baseUrl === undefined) throw new UsageError('register-webhooks needs --url <deployed base URL>');
+  let failed = 0;
   for (const account of accountsFor(s.w, command.account)) {
-    const results = await s.w.registerWebhooks(account.id, baseUrl);
+    const { webhooks: results, tracking } = await s.w.registerWebhooks(account.id, baseUrl);
     const ours = results.find((r) => r.status !== 'other');
     if (ours !== undefined) s.io.write(`${account.id}  → ${maskSecrets(ours.targetUrl)}\n`);
     for (const r of results) {
@@ -196,8 +198,25 @@ async function runRegisterWebhooks(s: Session, command: Extract<Command, { name:
     const exists = results.filter((r) => r.status === 'exists').length;
     const others = results.filter((r) => r.status === 'other').length;
     s.io.write(`${account.id}  ${count(created)} created, ${count(exists)} already registered${others > 0 ? `, ${count(others)} with another URL left alone` : ''}\n`);
+    if (!reportTracking(s, account.id, tracking)) failed += 1;
   }
-  return 0;
+  return failed === 0 ? 0 : 1;
+}
+
+/** Prints the account's V2 `track` webhook (or that tracking is off); false when it could not be made. */
+function reportTracking(s: Session, accountId: string, tracking: TrackingRegistration): boolean {
+  if (tracking.status === 'off') {
+    s.io.write(`${accountId}  tracking off: no ShipStation V2 key (set shipStationV2.apiKey or SHIPSTATION_V2_API_KEY for tracking events)\n`);
+    return true;
+  }
+  s.io.write(`${accountId}  tracking → ${maskSecrets(tracking.targetUrl)}\n`);
+  for (const r of tracking.webhooks) {
+    const note = r.status === 'other' ? `  ${maskSecrets(r.targetUrl)} (another URL, left alone; delete it in ShipStation if it is an old deployment)` : '';
+    s.io.write(`  ${`${r.event} (V2)`.padEnd(22)} ${r.status.padEnd(8)} id ${r.id}${note}\n`);
+  }
+  if (tracking.problem === undefined) return true;
+  s.io.write(`  ${'track (V2)'.padEnd(22)} ${'failed'.padEnd(8)} ${maskSecrets(oneLine(tracking.problem.reason))}\n      fix: ${maskSecrets(tracking.problem.fix)}\n`);
+  return false;
 }
 
 /** Diagnoses each account, then the queues; 1 when any account is broken. */

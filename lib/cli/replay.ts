@@ -78,6 +78,7 @@ const OUTCOME_TEXT: Record<RecordReplay['outcome'], (item: RecordReplay) => stri
   failed: (item) => `failed: ${oneLine(item.detail ?? '')}; record kept`,
   unreadable: (item) => `cannot be replayed: ${oneLine(item.detail ?? '')}; record kept`,
   stale: () => 'not sent: the order has left that status since; record deleted',
+  requeued: () => 'tracking update put back on the updates queue to be joined to its label again; record deleted',
   'would-send': (item) => `would be re-sent (refused: ${oneLine(item.reason)})`,
 };
 

@@ -27,6 +27,17 @@ export class UnauthorizedError extends Error {
   }
 }
 
+/**
+ * A signed webhook refused before its body is read: a missing signature header or a bad signature (401), or a
+ * timestamp too far from now (400). The reason goes back to the sender; it names headers and key ids, never the body.
+ */
+export class SignatureRejectedError extends Error {
+  constructor(readonly status: 400 | 401, readonly reason: string) {
+    super(reason);
+    this.name = 'SignatureRejectedError';
+  }
+}
+
 /** A request body larger than the endpoint accepts. */
 export class PayloadTooLargeError extends Error {
   constructor(readonly limitBytes: number) {

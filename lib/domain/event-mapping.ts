@@ -2,6 +2,7 @@
 import { describeCarrier } from './carriers.js';
 import type { KlaviyoEvent, KlaviyoProfile, PropertyValue } from './klaviyo-event.js';
 import type { OrderStatus } from './shipstation.js';
+import type { DelayReason, Milestone, ShipmentRecord, TrackingProgress } from './shipment-tracking.js';
 import type { Customer, Destination, FulfillmentSnapshot, LineItem, OrderSnapshot, ShipmentSnapshot } from './snapshot.js';
 
 /**
@@ -25,6 +26,21 @@ export const SHIPMENT_METRICS = {
   returnLabel: 'Return Label Created',
 } as const;
 
+/** Metric per tracking milestone (ShipStation V2 tracking webhooks). */
+export const TRACKING_METRICS: Record<Milestone['category'], string> = {
+  in_transit: 'Shipment In Transit',
+  out_for_delivery: 'Shipment Out For Delivery',
+  attempted: 'Delivery Attempted',
+  exception: 'Shipment Exception',
+  delivered: 'Order Delivered',
+};
+
+/** Metrics derived from time passing without news. */
+export const DELAY_METRICS = {
+  orderDelayed: 'Order Delayed',
+  shipmentStalled: 'Shipment Stalled',
+} as const;
+
 /** Settings that shape events for one account. */
 export interface MappingContext {
   accountId: string;
@@ -37,9 +53,24 @@ export interface MappingContext {
 }
 
 /** Identity of one logical event (DESIGN §3.2): account, ShipStation id, what happened and, for statuses, since when. */
+const compactTime = (iso: string): string => iso.replace(/\.\d+/, '').replace(/[-:]/g, '');
+
+/** `label:123` → `shipment:123`, as the label's own events name it; `fulfillment:9` stays. */
+const shipmentIdPart = (shipmentKey: string): string => shipmentKey.replace(/^label:/, 'shipment:');
+
 export const uniqueIds = {
   orderStatus: (accountId: string, orderId: number, status: OrderStatus, since: string): string =>
-    `ss:${accountId}:order:${orderId}:${status}:${since.replace(/\.\d+/, '').replace(/[-:]/g, '')}`,
+    `ss:${accountId}:order:${orderId}:${status}:${compactTime(since)}`,
+  /**
+   * In Transit and Delivered happen once per package; out for delivery, attempts and exceptions can recur (a second
+   * delivery day, another attempt), so each occurrence is told apart by when it began.
+   */
+  tracking: (accountId: string, shipmentKey: string, milestone: Milestone): string =>
+    milestone.category === 'in_transit' || milestone.category === 'delivered'
+      ? `ss:${accountId}:${shipmentIdPart(shipmentKey)}:${milestone.category}`
+      : `ss:${accountId}:${shipmentIdPart(shipmentKey)}:${milestone.category}:${compactTime(milestone.since)}`,
+  orderDelayed: (accountId: string, orderId: number): string => `ss:${accountId}:order:${orderId}:delayed`,
+  shipmentStalled: (accountId: string, shipmentKey: string): string => `ss:${accountId}:${shipmentIdPart(shipmentKey)}:stalled`,
   shipment: (accountId: string, shipmentId: number, what: 'shipped' | 'voided' | 'return'): string =>
     `ss:${accountId}:shipment:${shipmentId}:${what}`,
   fulfillment: (accountId: string, fulfillmentId: number, what: 'shipped' | 'voided'): string =>
@@ -207,4 +238,112 @@ export function fulfillmentVoidedEvent(snapshot: FulfillmentSnapshot, order: Ord
     uniqueId: uniqueIds.fulfillment(context.accountId, snapshot.fulfillmentId, 'voided'),
     backfill: isBackfill(time, context),
   };
+}
+
+/** Who, what and where of a shipment record, plus where its tracking stands: the body of every tracking event. */
+function trackedShipmentProperties(record: ShipmentRecord, progress: TrackingProgress | undefined): Record<string, PropertyValue> {
+  const { carrier, trackingUrl } = describeCarrier(record.carrierCode, record.trackingNumber);
+  const [kind, id] = record.shipmentKey.split(':');
+  return defined({
+    OrderId: String(record.orderId),
+    OrderNumber: record.orderNumber,
+    ShipmentId: kind === 'label' ? id : undefined,
+    FulfillmentId: kind === 'fulfillment' ? id : undefined,
+    FulfillmentType: kind === 'label' ? 'label' : 'fulfillment',
+    FulfillmentProvider: record.provider,
+    Carrier: carrier,
+    CarrierCode: record.carrierCode,
+    Service: record.serviceCode,
+    TrackingNumber: record.trackingNumber,
+    // V2's own tracking page when it sent one: it knows carriers our table does not.
+    TrackingURL: progress?.trackingUrl ?? trackingUrl,
+    ShipDate: record.shipDate,
+    TrackingStatus: progress?.statusCode,
+    TrackingStatusDetail: progress?.statusDetailCode,
+    TrackingStatusDescription: progress?.statusDescription,
+    CarrierStatusDescription: progress?.carrierStatusDescription,
+    EstimatedDeliveryDate: progress?.estimatedDeliveryAt,
+    ActualDeliveryDate: progress?.actualDeliveryAt,
+    LastScanAt: progress?.lastScanAt,
+    LastScanCity: progress?.lastLocation?.city,
+    LastScanRegion: progress?.lastLocation?.region,
+    LastScanCountry: progress?.lastLocation?.country,
+    StoreId: record.storeId,
+    Source: 'ShipStation',
+    ...itemProperties(record.items),
+    ...destinationProperties(record.shipTo),
+  });
+}
+
+/** What a delivery says about the rest of the order (split orders: one Order Delivered per package). */
+export interface DeliveryContext {
+  allShipmentsDelivered: boolean;
+  shipmentCount: number;
+  deliveredShipmentCount: number;
+}
+
+/**
+ * The event a tracking milestone sends: `Shipment In Transit`, `Shipment Out For Delivery`, `Delivery Attempted`,
+ * `Shipment Exception` or `Order Delayed`'s happy counterpart `Order Delivered`, at the time the milestone began.
+ */
+export function trackingEvent(record: ShipmentRecord, progress: TrackingProgress, milestone: Milestone, context: MappingContext, delivery?: DeliveryContext): KlaviyoEvent {
+  const extra: Record<string, PropertyValue | undefined> = {};
+  if (milestone.category === 'exception' || milestone.category === 'attempted') extra.ExceptionDescription = progress.exceptionDescription ?? progress.statusDescription;
+  if (milestone.category === 'delivered') {
+    extra.DeliveredToServicePoint = progress.statusCode === 'SP';
+    extra.AllShipmentsDelivered = delivery?.allShipmentsDelivered ?? false;
+    extra.ShipmentCount = delivery?.shipmentCount;
+    extra.DeliveredShipmentCount = delivery?.deliveredShipmentCount;
+  }
+  return event(context, {
+    metric: TRACKING_METRICS[milestone.category],
+    time: milestone.since,
+    uniqueId: uniqueIds.tracking(context.accountId, record.shipmentKey, milestone),
+    value: record.total,
+    orderId: record.orderId,
+    profile: profileOf(record.customer, record.shipTo),
+    properties: { ...trackedShipmentProperties(record, progress), ...defined(extra) },
+  });
+}
+
+/** `Shipment Stalled`: no new scan for the configured days (sent once per package, at the time it became stalled). */
+export function shipmentStalledEvent(record: ShipmentRecord, progress: TrackingProgress, stalledAt: string, context: MappingContext): KlaviyoEvent {
+  const days = Math.floor((Date.parse(stalledAt) - Date.parse(progress.lastScanAt)) / 86_400_000);
+  return event(context, {
+    metric: DELAY_METRICS.shipmentStalled,
+    time: stalledAt,
+    uniqueId: uniqueIds.shipmentStalled(context.accountId, record.shipmentKey),
+    value: record.total,
+    orderId: record.orderId,
+    profile: profileOf(record.customer, record.shipTo),
+    properties: { ...trackedShipmentProperties(record, progress), DaysWithoutScan: days },
+  });
+}
+
+/** `Order Delayed`: still unshipped at its ship-by date, or too long after it was placed (once per order). */
+export function orderDelayedEvent(snapshot: OrderSnapshot, delayedAt: string, reason: DelayReason, context: MappingContext): KlaviyoEvent {
+  const placed = snapshot.orderedAt ?? snapshot.createdAt;
+  return event(context, {
+    metric: DELAY_METRICS.orderDelayed,
+    time: delayedAt,
+    uniqueId: uniqueIds.orderDelayed(context.accountId, snapshot.orderId),
+    value: snapshot.total,
+    orderId: snapshot.orderId,
+    profile: profileOf(snapshot.customer, snapshot.shipTo),
+    properties: defined({
+      OrderId: String(snapshot.orderId),
+      OrderNumber: snapshot.orderNumber,
+      Status: snapshot.status,
+      DelayReason: reason,
+      OrderDate: snapshot.orderedAt,
+      ShipByDate: snapshot.shipByAt,
+      HoursSinceOrder: Math.floor((Date.parse(delayedAt) - Date.parse(placed)) / 3_600_000),
+      HoldUntilDate: snapshot.status === 'on_hold' ? snapshot.holdUntilAt : undefined,
+      RequestedShippingService: snapshot.requestedShippingService,
+      StoreId: snapshot.storeId,
+      Source: 'ShipStation',
+      ...itemProperties(snapshot.items),
+      ...destinationProperties(snapshot.shipTo),
+    }),
+  });
 }

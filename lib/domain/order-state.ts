@@ -18,6 +18,8 @@ export interface OrderState {
   total?: number;
   /** The ShipStation store of the order (a fulfilment has none: an account's store filter reads it here). */
   storeId?: number;
+  /** When the order's delay check is due (see delayDue); a check due at another time is outdated. */
+  delayDueAt?: string;
   /** Optimistic-lock counter for single-item conditional writes. */
   version: number;
 }
@@ -60,6 +62,7 @@ export function decideOrderUpdate(state: OrderState | undefined, snapshot: Order
     orderNumber: snapshot.orderNumber ?? state?.orderNumber,
     total: snapshot.total ?? state?.total,
     storeId: snapshot.storeId ?? state?.storeId,
+    ...(state?.delayDueAt === undefined ? {} : { delayDueAt: state.delayDueAt }),
     version: state?.version ?? 0,
   };
   const changed = state === undefined || state.modifiedAt !== next.modifiedAt || state.status !== next.status ||

@@ -2,6 +2,7 @@
 // They travel on the updates queue from fetch-resource (and later the poll) to publish-events.
 import * as z from 'zod';
 import { ORDER_STATUSES } from './shipstation.js';
+import { trackingUpdateSchema } from './tracking.js';
 
 const isoInstant = z.iso.datetime({ offset: true });
 
@@ -92,6 +93,15 @@ export const snapshotSchema = z.discriminatedUnion('kind', [
   fulfillmentSnapshotSchema,
 ]);
 export type Snapshot = z.infer<typeof snapshotSchema>;
+
+/** One message on the updates queue: a snapshot, or a carrier tracking update (joined to its label on arrival). */
+export const updateMessageSchema = z.discriminatedUnion('kind', [
+  orderSnapshotSchema,
+  shipmentSnapshotSchema,
+  fulfillmentSnapshotSchema,
+  trackingUpdateSchema,
+]);
+export type UpdateMessage = z.infer<typeof updateMessageSchema>;
 
 /** One message on the history queue: many snapshots of one account, sent to Klaviyo in bulk. */
 export const historyMessageSchema = z.object({

@@ -2,7 +2,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { BadInputError, PayloadTooLargeError, UnauthorizedError } from '../domain/errors.js';
+import { BadInputError, PayloadTooLargeError, SignatureRejectedError, UnauthorizedError } from '../domain/errors.js';
 import { webhookNotificationSchema, type ParsedNotification } from '../domain/shipstation.js';
 import { logger } from '../observability.js';
 
@@ -50,9 +50,13 @@ export function jsonResponse(statusCode: number, body: Record<string, unknown>):
   return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }
 
-/** Maps errors to HTTP: 400 with the reason, 401 without one, 413, and a generic 500 whose details go to the log. */
+/**
+ * Maps errors to HTTP: 400 with the reason, 401 without one (a refused signature: 400/401 with its reason), 413, and a
+ * generic 500 whose details go to the log.
+ */
 export function errorToResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
   if (error instanceof UnauthorizedError) return jsonResponse(401, { error: 'unauthorized' });
+  if (error instanceof SignatureRejectedError) return jsonResponse(error.status, { error: error.reason });
   if (error instanceof BadInputError) return jsonResponse(400, { error: error.message });
   if (error instanceof z.ZodError) return jsonResponse(400, { error: error.issues.map((i) => i.message).join('; ') });
   if (error instanceof PayloadTooLargeError) return jsonResponse(413, { error: error.message });

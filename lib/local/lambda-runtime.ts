@@ -166,9 +166,45 @@ const safeDecode = (segment: string): string => {
   }
 };
 
-/** API Gateway HTTP API (payload 2.0) in front of one handler for `POST /webhooks/shipstation/{accountId}`. */
-export async function serveHttpApi(options: { handler: HttpHandler; port?: number; host?: string; functionName: string }): Promise<{ url: string; statuses: number[]; close(): Promise<void> }> {
-  const route = /^\/webhooks\/shipstation\/([^/?]+)$/;
+/** One `POST` route of the local HTTP API: a path template with `{name}` parameters, and the function behind it. */
+export interface HttpRoute {
+  /** e.g. `/webhooks/tracking/{accountId}`, as in serverless.yml */
+  path: string;
+  handler: HttpHandler;
+  functionName: string;
+}
+
+/** The V1 webhook route, which a caller passing one handler gets. */
+export const WEBHOOK_ROUTE_PATH = '/webhooks/shipstation/{accountId}';
+/** The V2 tracking webhook route. */
+export const TRACKING_ROUTE_PATH = '/webhooks/tracking/{accountId}';
+
+/** Content types API Gateway hands over as text; any other body arrives base64-encoded. */
+const TEXT_CONTENT_TYPE = /^(text\/|application\/(json|[\w.+-]+\+json|xml|[\w.+-]+\+xml|javascript|x-www-form-urlencoded)\b)/i;
+
+const compileRoute = (route: HttpRoute): { route: HttpRoute; pattern: RegExp; names: string[] } => {
+  const names: string[] = [];
+  const source = route.path
+    .split('/')
+    .map((segment) => {
+      const param = /^\{(\w+)\}$/.exec(segment);
+      if (param === null) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(param[1] ?? '');
+      return '([^/?]+)';
+    })
+    .join('/');
+  return { route, pattern: new RegExp(`^${source}$`), names };
+};
+
+/**
+ * API Gateway HTTP API (payload 2.0) in front of `POST` routes: by default one handler for the V1 webhook route
+ * (`POST /webhooks/shipstation/{accountId}`), or a list of routes. Each request becomes the event API Gateway would
+ * send: routeKey, rawPath, lowercased headers and the body exactly as received (text as is, anything else base64).
+ */
+export async function serveHttpApi(
+  options: ({ handler: HttpHandler; functionName: string } | { routes: HttpRoute[] }) & { port?: number; host?: string },
+): Promise<{ url: string; statuses: number[]; close(): Promise<void> }> {
+  const routes = ('routes' in options ? options.routes : [{ path: WEBHOOK_ROUTE_PATH, handler: options.handler, functionName: options.functionName }]).map(compileRoute);
   /** Status of every response, in order: what the webhook sender saw. */
   const statuses: number[] = [];
   const server: Server = createServer((req, res) => {
@@ -182,8 +218,11 @@ export async function serveHttpApi(options: { handler: HttpHandler; port?: numbe
     req.on('end', () => {
       void (async () => {
         const url = new URL(req.url ?? '/', 'http://localhost');
-        const match = route.exec(url.pathname);
-        if (req.method !== 'POST' || match === null) {
+        const matched = routes.flatMap((r) => {
+          const match = r.pattern.exec(url.pathname);
+          return match === null ? [] : [{ ...r, match }];
+        })[0];
+        if (req.method !== 'POST' || matched === undefined) {
           res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"Not Found"}');
           return;
         }
@@ -191,15 +230,19 @@ export async function serveHttpApi(options: { handler: HttpHandler; port?: numbe
           res.writeHead(413, { 'content-type': 'application/json' }).end('{"message":"Request Entity Too Large"}');
           return;
         }
-        const body = Buffer.concat(chunks).toString('utf8');
+        const { route, match, names } = matched;
+        const routeKey = `POST ${route.path}`;
+        const bytes = Buffer.concat(chunks);
+        const contentType = req.headers['content-type'];
+        const text = contentType === undefined || TEXT_CONTENT_TYPE.test(contentType);
         const event: APIGatewayProxyEventV2 = {
           version: '2.0',
-          routeKey: 'POST /webhooks/shipstation/{accountId}',
+          routeKey,
           rawPath: url.pathname,
           rawQueryString: url.search.slice(1),
-          headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v ?? ''])),
+          headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : v ?? ''])),
           queryStringParameters: url.search === '' ? undefined : Object.fromEntries(url.searchParams.entries()),
-          pathParameters: { accountId: safeDecode(match[1] ?? '') },
+          pathParameters: Object.fromEntries(names.map((name, i) => [name, safeDecode(match[i + 1] ?? '')])),
           requestContext: {
             accountId: '000000000000',
             apiId: 'local',
@@ -207,16 +250,16 @@ export async function serveHttpApi(options: { handler: HttpHandler; port?: numbe
             domainPrefix: 'localhost',
             http: { method: 'POST', path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: req.headers['user-agent'] ?? '' },
             requestId: randomUUID(),
-            routeKey: 'POST /webhooks/shipstation/{accountId}',
+            routeKey,
             stage: '$default',
             time: new Date().toISOString(),
             timeEpoch: Date.now(),
           },
-          body,
-          isBase64Encoded: false,
+          body: text ? bytes.toString('utf8') : bytes.toString('base64'),
+          isBase64Encoded: !text,
         };
         try {
-          const result = await invoke(options.functionName, () => options.handler(event, lambdaContext(options.functionName, 10_000)));
+          const result = await invoke(route.functionName, () => route.handler(event, lambdaContext(route.functionName, 10_000)));
           statuses.push(result.statusCode ?? 200);
           res.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>).end(result.body ?? '');
         } catch {

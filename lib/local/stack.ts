@@ -1,11 +1,12 @@
-// The whole live path on this machine: HTTP API → receive-webhook → SQS → fetch-resource → SQS → publish-events,
+// The whole live path on this machine: HTTP API → receive-webhook → SQS → fetch-resource → SQS → publish-events (and
+// signed V2 tracking webhooks → receive-tracking → SQS updates),
 // the same handler code as in Lambda, on embedded DynamoDB/SQS stand-ins. Without ShipStation/Klaviyo credentials it
 // starts the built-in simulators and subscribes the webhooks itself, so events flow end to end with no account.
 import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { startLocalAws, type LocalAws } from './aws-stand-ins.js';
 import type { PublishedMessage } from './sns-stand-in.js';
-import { consumeQueue, invoke, lambdaContext, serveHttpApi, type QueueConsumer } from './lambda-runtime.js';
+import { consumeQueue, invoke, lambdaContext, serveHttpApi, TRACKING_ROUTE_PATH, WEBHOOK_ROUTE_PATH, type QueueConsumer } from './lambda-runtime.js';
 import { KlaviyoSimulator, type AcceptedEvent } from './simulators/klaviyo-simulator.js';
 import { ShipStationSimulator } from './simulators/shipstation-simulator.js';
 import { buildShopHistory } from './simulators/shop-history.js';
@@ -15,6 +16,7 @@ export const SIMULATED_CREDENTIALS = {
   shipStationKey: 'simulated-shipstation-key',
   shipStationSecret: 'simulated-shipstation-secret',
   klaviyoKey: 'simulated-klaviyo-private-key',
+  shipStationV2Key: 'simulated-shipstation-v2-key',
 };
 
 /** The V1 webhook events the service subscribes to. */
@@ -44,6 +46,8 @@ export interface LocalStackOptions {
   onAlert?: (alert: PublishedMessage) => void;
   /** A past for the simulated shop, built before anything runs, so the first poll has history to import. */
   shopHistory?: { orders: number; days: number; seed?: number };
+  /** Simulated mode: give the account a V2 key and subscribe its tracking webhook (default true). */
+  tracking?: boolean;
 }
 
 export interface LocalStack {
@@ -51,6 +55,8 @@ export interface LocalStack {
   /** Credential variables that were set while others were missing (so the simulators were used instead). */
   ignoredCredentials: string[];
   webhookUrl: string;
+  /** The account's V2 tracking webhook endpoint (signed TRACK_EVENT_V2 → receive-tracking), token included like webhookUrl. */
+  trackingUrl: string;
   /** HTTP status of every webhook the endpoint answered. */
   webhookStatuses: number[];
   aws: LocalAws;
@@ -67,6 +73,16 @@ export interface LocalStack {
 const CREDENTIAL_VARIABLES = ['SHIPSTATION_API_KEY', 'SHIPSTATION_API_SECRET', 'KLAVIYO_PRIVATE_KEY'] as const;
 const presentCredentials = (env: Record<string, string | undefined>): string[] =>
   CREDENTIAL_VARIABLES.filter((name) => (env[name] ?? '').trim() !== '');
+
+/** What `register-webhooks` does for an account with a V2 key: the V2 `track` webhook to the tracking endpoint. */
+async function subscribeTrackingWebhook(shipStation: ShipStationSimulator, url: string): Promise<void> {
+  const response = await fetch(`${shipStation.baseUrl}/v2/environment/webhooks`, {
+    method: 'POST',
+    headers: { 'API-Key': SIMULATED_CREDENTIALS.shipStationV2Key, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: 'shipstation-klaviyo-sync tracking', event: 'track', url }),
+  });
+  if (!response.ok) throw new Error(`subscribing the V2 track webhook failed with ${response.status}`);
+}
 
 async function subscribeWebhooks(shipStation: ShipStationSimulator, targetUrl: string): Promise<void> {
   const authorization = `Basic ${Buffer.from(`${SIMULATED_CREDENTIALS.shipStationKey}:${SIMULATED_CREDENTIALS.shipStationSecret}`).toString('base64')}`;
@@ -105,6 +121,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         rateLimitPerMinute: options.shipStationRateLimitPerMinute,
         onWebhookError: options.onError,
         now: () => parked ?? new Date(),
+        ...(options.tracking === false ? {} : { v2ApiKey: SIMULATED_CREDENTIALS.shipStationV2Key }),
       });
       if (options.shopHistory !== undefined) {
         const { orders, days, seed } = options.shopHistory;
@@ -119,6 +136,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         SHIPSTATION_BASE_URL: shipStation.baseUrl,
         KLAVIYO_PRIVATE_KEY: SIMULATED_CREDENTIALS.klaviyoKey,
         KLAVIYO_BASE_URL: klaviyo.baseUrl,
+        // Signed tracking webhooks are verified against the simulator's published keys.
+        TRACKING_JWKS_URL: shipStation.jwksUrl,
+        ...(options.tracking === false ? {} : { SHIPSTATION_V2_API_KEY: SIMULATED_CREDENTIALS.shipStationV2Key, SHIPSTATION_V2_BASE_URL: shipStation.baseUrl }),
         WEBHOOK_TOKEN: userEnv.WEBHOOK_TOKEN ?? randomBytes(18).toString('base64url'),
         // The service's budget follows the simulator's limit (a benchmark lifts both).
         ...(options.shipStationRateLimitPerMinute === undefined ? {} : { SHIPSTATION_REQUESTS_PER_MINUTE: String(options.shipStationRateLimitPerMinute) }),
@@ -137,12 +157,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const pollShipStation = await import('../../functions/poll-shipstation.js');
     const publishHistory = await import('../../functions/publish-history.js');
     const checkKeyExpiry = await import('../../functions/check-key-expiry.js');
-    http = await serveHttpApi({ handler: receiveWebhook.handler, port: options.port ?? 0, functionName: 'receive-webhook' });
+    const receiveTracking = await import('../../functions/receive-tracking.js');
+    http = await serveHttpApi({
+      routes: [
+        { path: WEBHOOK_ROUTE_PATH, handler: receiveWebhook.handler, functionName: 'receive-webhook' },
+        { path: TRACKING_ROUTE_PATH, handler: receiveTracking.handler, functionName: 'receive-tracking' },
+      ],
+      port: options.port ?? 0,
+    });
     const accountId = process.env.ACCOUNT_ID ?? 'default';
     const webhookUrl = accountsDocument
       ? `${http.url}/webhooks/shipstation/{accountId}?token={the account's webhookToken}`
       : `${http.url}/webhooks/shipstation/${accountId}?token=${encodeURIComponent(process.env.WEBHOOK_TOKEN ?? '')}`;
+    const trackingUrl = accountsDocument
+      ? `${http.url}/webhooks/tracking/{accountId}?token={the account's webhookToken}`
+      : `${http.url}/webhooks/tracking/${accountId}?token=${encodeURIComponent(process.env.WEBHOOK_TOKEN ?? '')}`;
     if (shipStation !== undefined) await subscribeWebhooks(shipStation, webhookUrl);
+    if (shipStation !== undefined && options.tracking !== false) await subscribeTrackingWebhook(shipStation, trackingUrl);
     const server = http;
 
     const loop = (options.consume ?? 'loop') === 'loop';
@@ -169,6 +200,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       mode,
       ignoredCredentials: mode === 'simulated' ? present : [],
       webhookUrl,
+      trackingUrl,
       webhookStatuses: server.statuses,
       aws,
       shipStation,

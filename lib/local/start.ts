@@ -23,14 +23,33 @@ const describe = (event: AcceptedEvent): string => {
   return `${event.time ?? ''}  ${event.metric.padEnd(26)} order ${String(p.OrderNumber ?? p.OrderId ?? '?').padEnd(6)} ${who}${event.backfill ? '  (backfill)' : ''}${tracking}`;
 };
 
+/** The carrier's side, sped up: first scan, out for delivery, delivered (one in five hits an exception first). */
+function trackPackage(shop: ShipStationSimulator, trackingNumber: string, n: number, timers: Set<NodeJS.Timeout>): void {
+  const steps: [number, Parameters<ShipStationSimulator['track']>[1]][] = [
+    [6, { statusCode: 'IT', description: 'Departed shipping partner facility', city: 'Oakland', state: 'CA' }],
+    ...(n % 5 === 0 ? [[12, { statusCode: 'EX', description: 'Address information incomplete', exceptionDescription: 'Address information incomplete', city: 'San Jose', state: 'CA' }] as [number, Parameters<ShipStationSimulator['track']>[1]]] : []),
+    [18, { statusCode: 'IT', statusDetailCode: 'OUT_FOR_DELIVERY', description: 'Out for delivery', city: 'San Francisco', state: 'CA' }],
+    [24, { statusCode: 'DE', description: 'Delivered, front door', city: 'San Francisco', state: 'CA' }],
+  ];
+  for (const [seconds, update] of steps) {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      shop.track(trackingNumber, update);
+      say(`carrier  ${update.statusCode}${update.statusDetailCode === 'OUT_FOR_DELIVERY' ? ' (out for delivery)' : ''} ${trackingNumber}`);
+    }, seconds * 1000);
+    timers.add(timer);
+  }
+}
+
 /** A shop that is open for business: a new order every few seconds, a label for the oldest unshipped one. */
-function runDemoShop(shop: ShipStationSimulator): () => void {
+function runDemoShop(shop: ShipStationSimulator, tracking: boolean): () => void {
   const carriers = [
     { carrierCode: 'ups', serviceCode: 'ups_ground' },
     { carrierCode: 'stamps_com', serviceCode: 'usps_priority_mail' },
     { carrierCode: 'fedex', serviceCode: 'fedex_home_delivery' },
   ];
   const unshipped: number[] = [];
+  const timers = new Set<NodeJS.Timeout>();
   let tick = 0;
   const timer = setInterval(() => {
     tick += 1;
@@ -43,9 +62,13 @@ function runDemoShop(shop: ShipStationSimulator): () => void {
       if (orderId === undefined) return;
       const shipment = shop.createLabel(orderId, carriers[tick % carriers.length]);
       say(`shop     label printed for order ${shipment.orderNumber}: ${shipment.carrierCode} ${shipment.trackingNumber}`);
+      if (tracking && shipment.trackingNumber !== null && shipment.trackingNumber !== undefined) trackPackage(shop, shipment.trackingNumber, tick / 2, timers);
     }
   }, 3000);
-  return () => clearInterval(timer);
+  return () => {
+    clearInterval(timer);
+    for (const t of timers) clearTimeout(t);
+  };
 }
 
 const stack = await startLocalStack({
@@ -70,12 +93,13 @@ if (stack.shipStation !== undefined) {
   say(`  Klaviyo:      simulator ${stack.klaviyo?.baseUrl} — accepted events are printed below`);
   say('  Poll:         every 60 s; the first one imports the shop\'s last 14 days (40 orders) as backfill events');
   say('  Key check:    at start and daily; operator alerts (the SNS topic in AWS) are printed below with ✉');
+  say(`  Tracking:     signed V2 tracking webhooks → ${stack.trackingUrl.replace(/token=[^&]+/, 'token=…')} (each label is scanned, out for delivery and delivered within ~25 s)`);
 } else {
   say('  ShipStation cannot reach localhost: expose the webhook URL (e.g. through a tunnel) and register it in ShipStation.');
 }
 say('Press Ctrl+C to stop.\n');
 
-const stopShop = stack.shipStation === undefined ? () => undefined : runDemoShop(stack.shipStation);
+const stopShop = stack.shipStation === undefined ? () => undefined : runDemoShop(stack.shipStation, true);
 const shutdown = async (): Promise<void> => {
   stopShop();
   await stack.close();

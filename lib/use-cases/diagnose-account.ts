@@ -1,5 +1,6 @@
-// CLI doctor → diagnoseAccount → both APIs (one cheap call each, plus GET /webhooks) and what DynamoDB knows (pause
-// marks, cursor, held events, dead letters): one finding per concern, each problem with the fix an operator can apply.
+// CLI doctor → diagnoseAccount → both APIs (one cheap call each, plus GET /webhooks, and GET /v2/environment/webhooks
+// for an account with a V2 key) and what DynamoDB knows (pause marks, cursor, held events, dead letters, the last
+// tracking webhook): one finding per concern, each problem with the fix an operator can apply.
 // It only reads: it never marks a key, moves a cursor or alerts anyone.
 import { BadInputError, KlaviyoRejectedError, ShipStationCredentialsError } from '../domain/errors.js';
 import { daysUntilExpiry } from '../domain/key-expiry.js';
@@ -14,9 +15,11 @@ import type {
   QueueDepth,
   QueueDepths,
   ShipStationCredentialCheck,
+  ShipStationV2Webhooks,
   ShipStationWebhooks,
+  TrackingActivity,
 } from '../ports.js';
-import { SUBSCRIBED_WEBHOOK_EVENTS } from './register-webhooks.js';
+import { SUBSCRIBED_WEBHOOK_EVENTS, TRACKING_WEBHOOK_EVENT } from './register-webhooks.js';
 
 export type FindingStatus = 'ok' | 'warn' | 'fail';
 
@@ -39,6 +42,10 @@ export interface DiagnoseDeps {
   accounts: AccountDirectory;
   shipStation: ShipStationCredentialCheck & ShipStationWebhooks;
   klaviyo: KlaviyoCredentialCheck;
+  /** The V2 webhooks, for accounts with a V2 key (tracking). */
+  shipStationV2: Pick<ShipStationV2Webhooks, 'listV2Webhooks'>;
+  /** When each account last received a tracking webhook. */
+  trackingActivity: Pick<TrackingActivity, 'lastReceived'>;
   credentials: Pick<CredentialStatusStore, 'status'>;
   cursors: Pick<PollCursorStore, 'get'>;
   held: Pick<HeldEventStore, 'count'>;
@@ -53,6 +60,8 @@ export type DiagnoseAccount = (accountId: string, options?: { webhookBaseUrl?: s
 
 /** Days left below which the expiry is a warning (the first alert goes out at 30). */
 const EXPIRY_WARN_DAYS = 30;
+/** No tracking webhook for this long (while one is registered) is worth a look: a shop ships and scans more often. */
+const TRACKING_QUIET_HOURS = 72;
 
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -68,6 +77,25 @@ const targetPathOf = (url: string): string | undefined => {
   } catch {
     return undefined;
   }
+};
+
+/**
+ * Whether a webhook's URL is the account's endpoint: with the deployed base URL, exactly; without it, any host will
+ * do (an API stage or custom domain may prefix the path) as long as the path and token are this account's.
+ */
+const endpointMatcher = (targetUrlFor: (baseUrl: string) => string, baseUrl: string | undefined): ((url: string) => boolean) => {
+  if (baseUrl !== undefined) {
+    const exact = targetUrlFor(baseUrl);
+    return (url) => url === exact;
+  }
+  const expected = targetPathOf(targetUrlFor('https://placeholder.invalid'));
+  return (url) => expected !== undefined && (targetPathOf(url) ?? '').endsWith(expected);
+};
+
+const hoursAgo = (ms: number): string => {
+  const h = Math.floor(ms / 3_600_000);
+  if (h < 1) return 'under an hour ago';
+  return h < 48 ? `${h} hour${h === 1 ? '' : 's'} ago` : `${Math.floor(h / 24)} days ago`;
 };
 
 const minutes = (ms: number): string => {
@@ -135,10 +163,7 @@ export function makeDiagnoseAccount(deps: DiagnoseDeps): DiagnoseAccount {
       const registerFix = `run \`shipstation-klaviyo register-webhooks --account ${account.id} --url <the HTTP API's base URL>\` (serverless info shows it)`;
       try {
         const subscriptions = await deps.shipStation.listWebhooks(account.id);
-        const expected = targetPathOf(deps.accounts.webhookTargetUrl(account.id, options.webhookBaseUrl ?? 'https://placeholder.invalid'));
-        // Without the base URL, any host will do (an API stage or custom domain may prefix the path).
-        const matches = (targetUrl: string): boolean =>
-          options.webhookBaseUrl === undefined ? expected !== undefined && (targetPathOf(targetUrl) ?? '').endsWith(expected) : targetUrl === deps.accounts.webhookTargetUrl(account.id, options.webhookBaseUrl);
+        const matches = endpointMatcher((base) => deps.accounts.webhookTargetUrl(account.id, base), options.webhookBaseUrl);
         const ourPath = `/webhooks/shipstation/${account.id}?`;
         const missing = SUBSCRIBED_WEBHOOK_EVENTS.filter((event) => !subscriptions.some((s) => s.event === event && matches(s.targetUrl)));
         const staleToken = subscriptions.filter((s) => (targetPathOf(s.targetUrl) ?? '').includes(ourPath) && !matches(s.targetUrl));
@@ -151,6 +176,14 @@ export function makeDiagnoseAccount(deps: DiagnoseDeps): DiagnoseAccount {
       } catch (error) {
         add({ check: 'webhooks', status: 'warn', detail: `could not be listed: ${message(error)}`, fix: 'run doctor again in a minute' });
       }
+    }
+
+    // Tracking (V2): the key, the `track` webhook, and whether tracking updates arrive.
+    if (account.shipStationV2Fingerprint === undefined) {
+      // Not a problem: tracking is optional, and a V1-only account is healthy without it.
+      add({ check: 'tracking', status: 'ok', detail: 'off: no V2 key (tracking events need shipStationV2.apiKey)' });
+    } else {
+      findings.push(...(await diagnoseTracking(deps, account.id, options.webhookBaseUrl, now)));
     }
 
     // Pauses the service recorded (the probe above may show the key works again: the next poll resumes it).
@@ -192,6 +225,66 @@ export function makeDiagnoseAccount(deps: DiagnoseDeps): DiagnoseAccount {
     const verdict = findings.some((f) => f.status === 'fail') ? 'broken' : findings.some((f) => f.status === 'warn') ? 'degraded' : 'healthy';
     return { accountId: account.id, verdict, findings };
   };
+}
+
+/** An account with a V2 key: does the key work, does the `track` webhook point here, and are updates arriving? */
+async function diagnoseTracking(deps: DiagnoseDeps, accountId: string, webhookBaseUrl: string | undefined, now: Date): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const registerFix = `run \`shipstation-klaviyo register-webhooks --account ${accountId} --url <the HTTP API's base URL>\` (it also registers the track webhook)`;
+  let webhookRegistered = false;
+  try {
+    const webhooks = await deps.shipStationV2.listV2Webhooks(accountId);
+    findings.push({ check: 'V2 key', status: 'ok', detail: `works (${webhooks.length} V2 webhook${webhooks.length === 1 ? '' : 's'})` });
+    const matches = endpointMatcher((base) => deps.accounts.trackingTargetUrl(accountId, base), webhookBaseUrl);
+    const track = webhooks.filter((w) => w.event === TRACKING_WEBHOOK_EVENT);
+    webhookRegistered = track.some((w) => matches(w.url));
+    if (webhookRegistered) {
+      findings.push({ check: 'tracking webhook', status: 'ok', detail: `registered: ${TRACKING_WEBHOOK_EVENT}` });
+    } else {
+      const ourPath = `/webhooks/tracking/${accountId}?`;
+      const stale = track.filter((w) => (targetPathOf(w.url) ?? '').includes(ourPath)).length;
+      const elsewhere = track.length - stale;
+      const notes = [
+        ...(stale > 0 ? [`${stale} point(s) at this account with another token or host (an old deployment or token: delete them in ShipStation)`] : []),
+        ...(elsewhere > 0 ? [`${elsewhere} point(s) elsewhere (another app; ShipStation may allow one track webhook only)`] : []),
+      ];
+      findings.push({
+        check: 'tracking webhook',
+        status: 'fail',
+        detail: `not registered: ${TRACKING_WEBHOOK_EVENT} (no tracking events are sent without it)${notes.length > 0 ? `; ${notes.join('; ')}` : ''}`,
+        fix: registerFix,
+      });
+    }
+  } catch (error) {
+    if (error instanceof ShipStationCredentialsError) {
+      findings.push({
+        check: 'V2 key',
+        status: 'fail',
+        detail: `refused by ShipStation (${/\((\d{3})\)/.exec(error.message)?.[1] ?? '401'}): the V2 API key has expired, was revoked or is wrong`,
+        fix: `generate a V2 API key in ShipStation (Settings > Account > API Settings, API version V2), store it as the account's shipStationV2.apiKey (or SHIPSTATION_V2_API_KEY), run \`shipstation-klaviyo doctor --account ${accountId}\` again, then delete the old key in ShipStation`,
+      });
+      findings.push({ check: 'tracking webhook', status: 'warn', detail: 'not checked: ShipStation refused the V2 key', fix: 'fix the V2 key first' });
+    } else {
+      findings.push({ check: 'V2 key', status: 'warn', detail: `could not be checked: ${message(error)}`, fix: 'run doctor again in a minute; if it persists, check https://status.shipstation.com' });
+    }
+  }
+
+  const last = await deps.trackingActivity.lastReceived(accountId);
+  const age = last === undefined ? undefined : now.getTime() - last.getTime();
+  if (age !== undefined && age <= TRACKING_QUIET_HOURS * 3_600_000) {
+    findings.push({ check: 'tracking events', status: 'ok', detail: `last tracking update ${hoursAgo(age)}` });
+  } else {
+    const quietFix =
+      `${webhookRegistered ? 'the track webhook is registered: ' : `${registerFix}; `}check that the account's ShipStation plan allows V2 tracking webhooks ` +
+      '(updates arrive only for labels shipped after the webhook was registered), and the receive-tracking logs for refused webhooks';
+    findings.push({
+      check: 'tracking events',
+      status: 'warn',
+      detail: age === undefined ? 'no tracking update received yet' : `last tracking update ${hoursAgo(age)} (none in the last ${TRACKING_QUIET_HOURS / 24} days)`,
+      fix: quietFix,
+    });
+  }
+  return findings;
 }
 
 /** The service's queues: messages waiting, and dead-letter queues that hold anything. */

@@ -8,6 +8,7 @@ import { toPacificQuery, toPacificQueryLowerBound } from '../normalise/pacific-t
 import type { Account, AccountDirectory, Clock, EventLedger, HistoryQueue, PollCursor, PollCursorStore, PollJob, PollJobQueue, ServiceMetrics, ShipStationCredentialCheck, ShipStationLister, UpdateQueue } from '../ports.js';
 import { keyState, reportRejectedKey, reportWorkingKey, type CredentialHealthDeps } from './credential-health.js';
 import type { ReleaseHeldEvents } from './release-held-events.js';
+import type { SweepDueChecks } from './sweep-due-checks.js';
 
 export interface PollAccountDeps extends CredentialHealthDeps {
   accounts: AccountDirectory;
@@ -308,6 +309,8 @@ export function makeRunPollJob(deps: {
   pollAccount: PollAccount;
   pollJobs: PollJobQueue;
   releaseHeld: ReleaseHeldEvents;
+  /** Delay and stall checks that have come due (scheduled jobs only). */
+  sweepDue: SweepDueChecks;
   log: { warn(message: string, data: Record<string, unknown>): void; error(message: string, data: Record<string, unknown>): void };
 }): RunPollJob {
   return async (job, limits) => {
@@ -321,6 +324,14 @@ export function makeRunPollJob(deps: {
       const reason = error instanceof Error ? error.message : String(error);
       if (error instanceof TransientError) deps.log.warn('held events not released now; the next poll job tries again', { accountId: job.accountId, reason });
       else deps.log.error('held events could not be released; the next poll job tries again', { accountId: job.accountId, reason });
+    }
+    // Before this run polls: the sweep looks only at what earlier runs enqueued, which has had time to be applied.
+    if (job.reason === 'schedule') {
+      try {
+        await deps.sweepDue(job.accountId);
+      } catch (error) {
+        deps.log.error('due checks could not be swept; the next scheduled job tries again', { accountId: job.accountId, reason: error instanceof Error ? error.message : String(error) });
+      }
     }
     const outcome = await deps.pollAccount(job, limits);
     // Until the asked run has started (an earlier run was resumed first), the continuation carries the job itself.

@@ -11,9 +11,10 @@ import {
   type MappingContext,
 } from '../domain/event-mapping.js';
 import { createEventBody, hasProfileIdentifier, type KlaviyoEvent } from '../domain/klaviyo-event.js';
-import { decideOrderUpdate, recordShipment, type OrderState } from '../domain/order-state.js';
+import { decideOrderUpdate, recordShipment, type OrderDecision, type OrderState } from '../domain/order-state.js';
+import { delayDue, recordFromSnapshot, sameRecord, shipmentKeyOf, type DueCheck, type ShipmentRecord } from '../domain/shipment-tracking.js';
 import type { FulfillmentSnapshot, OrderSnapshot, ShipmentSnapshot, Snapshot } from '../domain/snapshot.js';
-import type { Account, AccountDirectory, Clock, EventLedger, HeldEventStore, KlaviyoApi, OrderStateStore, ServiceMetrics } from '../ports.js';
+import type { Account, AccountDirectory, Clock, DueCheckStore, EventLedger, HeldEventStore, KlaviyoApi, OrderStateStore, ServiceMetrics, ShipmentRecordStore } from '../ports.js';
 import { keyState, reportRejectedKey, reportWorkingKey, type CredentialHealthDeps, type KeyState } from './credential-health.js';
 
 export interface PublishUpdateDeps extends CredentialHealthDeps {
@@ -26,7 +27,18 @@ export interface PublishUpdateDeps extends CredentialHealthDeps {
   metrics: ServiceMetrics;
   clock: Clock;
   backfillAfterHours: number;
+  /** Labels and fulfilments as tracking needs them (kept for accounts with a V2 key). */
+  shipments: ShipmentRecordStore;
+  /** Checks due later: orders that may be delayed, packages that may be stalled. */
+  due: DueCheckStore;
+  delays: DelaySettings;
   log: CredentialHealthDeps['log'] & { warn(message: string, data: Record<string, unknown>): void };
+}
+
+/** When silence becomes news (ORDER_DELAYED_AFTER_HOURS, SHIPMENT_STALLED_AFTER_DAYS). */
+export interface DelaySettings {
+  orderDelayedAfterHours: number;
+  shipmentStalledAfterDays: number;
 }
 
 /** What publishing one snapshot did; counted for logs and tests. */
@@ -154,14 +166,34 @@ export async function noteAccepted(deps: PublishUpdateDeps, account: Account, se
   if (sentWith === 'replaced') await reportWorkingKey(deps, account, 'klaviyo', { queueCatchUp: true });
 }
 
-/** Builds the use case that turns one snapshot into at most one Klaviyo event, exactly once, sent at once. */
-export function makePublishUpdate(deps: PublishUpdateDeps): PublishUpdate {
-  return makeSnapshotPublisher(deps, async (account, event, outcome) => {
+/** Sends one live event at once with Create Event: claimed, sent, settled (the delivery of every live path). */
+export function deliverLive(deps: PublishUpdateDeps): Deliver {
+  return async (account, event, outcome) => {
     const claimed = await claimForSending(deps, account, event, outcome);
     if (claimed === undefined) return;
     await sendClaimed(deps, account, event, claimed.claimId, outcome);
     if (outcome.sent.includes(event.uniqueId)) await noteAccepted(deps, account, claimed.keyState);
-  });
+  };
+}
+
+/** Builds the use case that turns one snapshot into at most one Klaviyo event, exactly once, sent at once. */
+export function makePublishUpdate(deps: PublishUpdateDeps): PublishUpdate {
+  return makeSnapshotPublisher(deps, deliverLive(deps));
+}
+
+/** Reads, decides and conditionally writes one item, retrying when another writer won the race. */
+export async function writeVersioned<T extends { version: number }, R>(
+  read: () => Promise<T | undefined>,
+  write: (item: T) => Promise<boolean>,
+  decide: (stored: T | undefined) => { write?: T; result: R },
+  what: string,
+): Promise<R> {
+  for (let attempt = 0; attempt < MAX_STATE_ATTEMPTS; attempt += 1) {
+    const stored = await read();
+    const { write: next, result } = decide(stored);
+    if (next === undefined || (await write({ ...next, version: stored?.version ?? 0 }))) return result;
+  }
+  throw new TransientError(`${what} kept changing under us`);
 }
 
 /** The state and stale rules shared by the live and the history paths; `deliver` decides how an event goes out. */
@@ -179,19 +211,20 @@ export function makeSnapshotPublisher(deps: PublishUpdateDeps, deliver: Deliver)
     accountId: string,
     orderId: number,
     decide: (state: OrderState | undefined) => { write?: OrderState; result: R },
-  ): Promise<R> => {
-    for (let attempt = 0; attempt < MAX_STATE_ATTEMPTS; attempt += 1) {
-      const state = await deps.orderStates.get(accountId, orderId);
-      const { write, result } = decide(state);
-      if (write === undefined || (await deps.orderStates.put({ ...write, version: state?.version ?? 0 }))) return result;
-    }
-    throw new TransientError(`order ${orderId} state kept changing under us`);
-  };
+  ): Promise<R> =>
+    writeVersioned(() => deps.orderStates.get(accountId, orderId), (state) => deps.orderStates.put(state), decide, `order ${orderId} state`);
 
   const publishOrder = async (account: Account, snapshot: OrderSnapshot, outcome: PublishOutcome): Promise<void> => {
-    const decision = await updateOrderState(account.id, snapshot.orderId, (state) => {
+    const due = delayDue(snapshot, deps.delays.orderDelayedAfterHours);
+    const { decision, before } = await updateOrderState<{ decision: OrderDecision; before: OrderState | undefined }>(account.id, snapshot.orderId, (state) => {
       const d = decideOrderUpdate(state, snapshot);
-      return { write: d.outcome === 'current' && d.changed ? d.next : undefined, result: d };
+      if (d.outcome !== 'current') return { result: { decision: d, before: state } };
+      // The delay check follows the newest snapshot: a new ship-by date moves it, shipping or cancelling ends it.
+      const next: OrderState = { ...d.next };
+      if (due === undefined) delete next.delayDueAt;
+      else next.delayDueAt = due.dueAt;
+      const changed = d.changed || next.delayDueAt !== state?.delayDueAt;
+      return { write: changed ? next : undefined, result: { decision: d, before: state } };
     });
     if (decision.outcome === 'stale') {
       outcome.stale = true;
@@ -199,8 +232,48 @@ export function makeSnapshotPublisher(deps: PublishUpdateDeps, deliver: Deliver)
       deps.log.info('stale snapshot suppressed', { accountId: account.id, orderId: snapshot.orderId, status: snapshot.status, reason: decision.reason });
       return;
     }
+    await scheduleDelayCheck(account, snapshot, due, before?.delayDueAt);
     const event = orderStatusEvent(snapshot, decision.statusSince, contextFor(account, snapshot));
     if (event !== undefined) await deliver(account, event, outcome);
+  };
+
+  /**
+   * Keeps the order's delay check (with the newest snapshot, so the event names today's email and items). Written on
+   * every current snapshot, so a redelivery after a crash still leaves it in place; a replaced one is removed (the
+   * sweep also drops any that the order state no longer names). An order first seen long past its due time (an
+   * import, orders left unshipped for weeks) gets none: its Order Delayed would only be history, and a flood of it.
+   */
+  const scheduleDelayCheck = async (account: Account, snapshot: OrderSnapshot, due: ReturnType<typeof delayDue>, previousDueAt: string | undefined): Promise<void> => {
+    const overdueLongAgo = due !== undefined && previousDueAt !== due.dueAt && deps.clock.now().getTime() - Date.parse(due.dueAt) > deps.backfillAfterHours * 3_600_000;
+    if (due !== undefined && !overdueLongAgo) {
+      await deps.due.schedule({ kind: 'order-delayed', accountId: account.id, orderId: snapshot.orderId, dueAt: due.dueAt, reason: due.reason, order: snapshot });
+    }
+    if (previousDueAt !== undefined && previousDueAt !== due?.dueAt) {
+      const outdated: DueCheck = { kind: 'order-delayed', accountId: account.id, orderId: snapshot.orderId, dueAt: previousDueAt, reason: 'no_label_in_time', order: snapshot };
+      await deps.due.remove(outdated);
+    }
+  };
+
+  /**
+   * Keeps the label's or fulfilment's record for tracking (accounts with a V2 key only: without one no tracking update
+   * ever comes), then points its tracking number at it, so a tracking update that arrives next finds its order.
+   */
+  const recordForTracking = async (account: Account, snapshot: ShipmentSnapshot | FulfillmentSnapshot, order: OrderState | undefined): Promise<void> => {
+    if (account.shipStationV2Fingerprint === undefined) return;
+    if (snapshot.kind === 'shipment' && snapshot.isReturnLabel) return;
+    const key = shipmentKeyOf(snapshot);
+    await writeVersioned<ShipmentRecord, void>(
+      () => deps.shipments.get(account.id, snapshot.orderId, key),
+      (record) => deps.shipments.put(record),
+      (stored) => {
+        const next = recordFromSnapshot(snapshot, stored, order);
+        return { write: stored !== undefined && sameRecord(stored, next) ? undefined : next, result: undefined };
+      },
+      `shipment ${key} record`,
+    );
+    if (snapshot.trackingNumber !== undefined && !snapshot.voided) {
+      await deps.shipments.link(account.id, snapshot.trackingNumber, { orderId: snapshot.orderId, shipmentKey: key });
+    }
   };
 
   /** Shared by labels and fulfilments: record the shipment on the order, then ship or handle the void. */
@@ -225,6 +298,7 @@ export function makeSnapshotPublisher(deps: PublishUpdateDeps, deliver: Deliver)
       write: outbound ? recordShipment(state, snapshot, snapshot.createdAt) : undefined,
       result: state,
     }));
+    await recordForTracking(account, snapshot, order);
     const shipped = shippedEvent(order);
     if (!snapshot.voided) {
       await deliver(account, shipped, outcome);

@@ -1,16 +1,26 @@
-// CLI register-webhooks → registerWebhooks → ShipStation GET /webhooks, POST /webhooks/subscribe.
+// CLI register-webhooks → registerWebhooks → ShipStation GET /webhooks, POST /webhooks/subscribe, and for an account
+// with a V2 key GET/POST /v2/environment/webhooks (the `track` webhook behind tracking events).
 // Idempotent: a subscription already pointing at the account's endpoint for an event is kept, not duplicated; one
 // pointing elsewhere (an old deployment, another app) is left alone and reported.
 import { BadInputError, ShipStationCredentialsError } from '../domain/errors.js';
-import type { AccountDirectory, ShipStationWebhooks, WebhookSubscription } from '../ports.js';
+import type { AccountDirectory, ShipStationV2Webhooks, ShipStationWebhooks, V2WebhookSubscription, WebhookSubscription } from '../ports.js';
 
 /** The V1 webhook events the service subscribes to: new and changed orders, labels, and fulfilments. */
 export const SUBSCRIBED_WEBHOOK_EVENTS = ['ORDER_NOTIFY', 'SHIP_NOTIFY', 'FULFILLMENT_SHIPPED', 'FULFILLMENT_REJECTED'] as const;
 
+/** The V2 webhook event behind tracking events (TRACK_EVENT_V2, "Tracking update received"). */
+export const TRACKING_WEBHOOK_EVENT = 'track';
+
+/** What to do when ShipStation refuses a second `track` webhook. */
+export const OTHER_TRACK_WEBHOOK_FIX =
+  'delete the other track webhook in ShipStation > Settings > API > Webhooks or with the V2 API (DELETE /v2/environment/webhooks/<id>), then run register-webhooks again';
+
 export interface RegisterWebhooksDeps {
-  /** Knows each account and builds its tokenised endpoint URL (`webhookTargetUrl`). */
+  /** Knows each account and builds its tokenised endpoint URLs (`webhookTargetUrl`, `trackingTargetUrl`). */
   accounts: AccountDirectory;
   shipStation: ShipStationWebhooks;
+  /** Used only for accounts with a V2 key. */
+  shipStationV2: ShipStationV2Webhooks;
 }
 
 /**
@@ -24,7 +34,22 @@ export interface WebhookRegistration {
   targetUrl: string;
 }
 
-export type RegisterWebhooks = (accountId: string, baseUrl: string) => Promise<WebhookRegistration[]>;
+/**
+ * The account's V2 `track` webhook: `off` without a V2 key (nothing asked of ShipStation). Otherwise `webhooks` holds
+ * ours (`created` or `exists`) unless it could not be made, then `problem` says why and what to do, and every other
+ * `track` webhook (`other`, left alone). `targetUrl` and the webhooks' URLs carry tokens: mask them.
+ */
+export type TrackingRegistration =
+  | { status: 'off' }
+  | { status: 'on'; targetUrl: string; webhooks: WebhookRegistration[]; problem?: { reason: string; fix: string } };
+
+export interface RegistrationResult {
+  /** The V1 subscriptions (ORDER_NOTIFY, SHIP_NOTIFY, FULFILLMENT_SHIPPED, FULFILLMENT_REJECTED). */
+  webhooks: WebhookRegistration[];
+  tracking: TrackingRegistration;
+}
+
+export type RegisterWebhooks = (accountId: string, baseUrl: string) => Promise<RegistrationResult>;
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
@@ -64,11 +89,58 @@ const redact = (message: string, targetUrl: string): string => {
     .reduce((text, secret) => text.split(secret).join('…'), message);
 };
 
-/** Subscribes the account's endpoint to each event it is not subscribed to yet. */
+const reasonOf = (error: unknown, targetUrl: string): string => redact(error instanceof Error ? error.message : String(error), targetUrl);
+
+/** Why the V2 step failed, with the fix; the tracking URL's token cut out. */
+const trackingProblem = (error: unknown, targetUrl: string, accountId: string): { reason: string; fix: string } => {
+  if (error instanceof ShipStationCredentialsError) {
+    return {
+      reason: `${error.message}: the key has expired, was revoked or is wrong`,
+      fix: `generate a V2 API key in ShipStation (Settings > Account > API Settings, API version V2), store it as the account's shipStationV2.apiKey (or SHIPSTATION_V2_API_KEY), then run register-webhooks --account ${accountId} again`,
+    };
+  }
+  if (error instanceof BadInputError) {
+    return { reason: reasonOf(error, targetUrl), fix: "check that the account's ShipStation plan allows V2 webhooks and that --url is the deployed HTTPS base URL, then run register-webhooks again" };
+  }
+  return { reason: reasonOf(error, targetUrl), fix: 'run register-webhooks again in a minute; if it persists, check https://status.shipstation.com' };
+};
+
+/**
+ * Ensures one V2 `track` webhook points at the account's tracking endpoint. Failures are reported, not thrown: the V1
+ * subscriptions are made already, and the operator needs both outcomes.
+ */
+async function registerTracking(deps: RegisterWebhooksDeps, accountId: string, base: string): Promise<TrackingRegistration> {
+  const targetUrl = deps.accounts.trackingTargetUrl(accountId, base);
+  const event = TRACKING_WEBHOOK_EVENT;
+  let existing: V2WebhookSubscription[];
+  try {
+    existing = (await deps.shipStationV2.listV2Webhooks(accountId)).filter((w) => w.event === event);
+  } catch (error) {
+    return { status: 'on', targetUrl, webhooks: [], problem: trackingProblem(error, targetUrl, accountId) };
+  }
+  const others: WebhookRegistration[] = existing
+    .filter((w) => !sameUrl(w.url, targetUrl))
+    .map((w) => ({ event, status: 'other', id: w.id, targetUrl: w.url }));
+  const found = existing.find((w) => sameUrl(w.url, targetUrl));
+  if (found !== undefined) return { status: 'on', targetUrl, webhooks: [{ event, status: 'exists', id: found.id, targetUrl: found.url }, ...others] };
+  try {
+    const id = await deps.shipStationV2.createV2Webhook(accountId, { name: `shipstation-klaviyo-sync ${event}`, event, url: targetUrl });
+    return { status: 'on', targetUrl, webhooks: [{ event, status: 'created', id, targetUrl }, ...others] };
+  } catch (error) {
+    if (error instanceof BadInputError && others.length > 0) {
+      const reason = `ShipStation refused a second track webhook (${others.length === 1 ? `webhook ${others[0]?.id ?? '?'} points` : `webhooks ${others.map((o) => o.id).join(', ')} point`} elsewhere): ${reasonOf(error, targetUrl)}`;
+      return { status: 'on', targetUrl, webhooks: others, problem: { reason, fix: OTHER_TRACK_WEBHOOK_FIX } };
+    }
+    return { status: 'on', targetUrl, webhooks: others, problem: trackingProblem(error, targetUrl, accountId) };
+  }
+}
+
+/** Subscribes the account's endpoint to each event it is not subscribed to yet, and its tracking endpoint to `track`. */
 export function makeRegisterWebhooks(deps: RegisterWebhooksDeps): RegisterWebhooks {
   return async (accountId, baseUrl) => {
     const base = normaliseBaseUrl(baseUrl);
-    if (deps.accounts.find(accountId) === undefined) throw new BadInputError(`unknown account ${accountId}`);
+    const account = deps.accounts.find(accountId);
+    if (account === undefined) throw new BadInputError(`unknown account ${accountId}`);
     const targetUrl = deps.accounts.webhookTargetUrl(accountId, base);
     const existing: WebhookSubscription[] = await deps.shipStation.listWebhooks(accountId);
     const wanted: readonly string[] = SUBSCRIBED_WEBHOOK_EVENTS;
@@ -91,6 +163,7 @@ export function makeRegisterWebhooks(deps: RegisterWebhooksDeps): RegisterWebhoo
     for (const s of existing) {
       if (wanted.includes(s.event) && !sameUrl(s.targetUrl, targetUrl)) results.push({ event: s.event, status: 'other', id: s.id, targetUrl: s.targetUrl });
     }
-    return results;
+    const tracking: TrackingRegistration = account.shipStationV2Fingerprint === undefined ? { status: 'off' } : await registerTracking(deps, accountId, base);
+    return { webhooks: results, tracking };
   };
 }

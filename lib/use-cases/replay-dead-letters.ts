@@ -3,7 +3,8 @@
 // (DEAD → absent) → claim → Klaviyo Create Event → record deleted, or dead-lettered again with the new reason.
 import { BadInputError } from '../domain/errors.js';
 import { eventFromCreateEventBody, hasProfileIdentifier, type KlaviyoEvent } from '../domain/klaviyo-event.js';
-import type { Account, DeadLetter, DeadLetterMessage, DeadLetterQueues, DeadLetterRecords } from '../ports.js';
+import { trackingUpdateSchema } from '../domain/tracking.js';
+import type { Account, DeadLetter, DeadLetterMessage, DeadLetterQueues, DeadLetterRecords, UpdateQueue } from '../ports.js';
 import { keyState, type KeyState } from './credential-health.js';
 import { deadLetterEvent, noOutcome, noteAccepted, sendClaimed, type PublishUpdateDeps } from './publish-update.js';
 import { uniqueIds } from '../domain/event-mapping.js';
@@ -11,6 +12,8 @@ import { uniqueIds } from '../domain/event-mapping.js';
 export interface ReplayDeadLettersDeps extends PublishUpdateDeps {
   deadLetterQueues: DeadLetterQueues;
   records: DeadLetterRecords;
+  /** Where a tracking update that matched no label is put back, to be joined again. */
+  updates: UpdateQueue;
 }
 
 /** What replaying one queue's DLQ did (or, in a dry run, would do). */
@@ -43,6 +46,7 @@ export type RecordOutcome =
   | 'failed'
   | 'unreadable'
   | 'stale'
+  | 'requeued'
   | 'would-send';
 
 /** One dead-letter record and what replaying it did. */
@@ -155,6 +159,19 @@ export function makeReplayDeadLetters(deps: ReplayDeadLettersDeps): ReplayDeadLe
 
   const replayRecord = async (account: Account, record: DeadLetter, sentWith: KeyState, dryRun: boolean): Promise<RecordReplay> => {
     const base = { uniqueId: record.uniqueId, metric: record.metric, orderId: record.orderId, reason: record.reason };
+    const tracking = trackingUpdateSchema.safeParse((record.body as { trackingUpdate?: unknown } | null)?.trackingUpdate);
+    if (tracking.success) {
+      // A tracking update that matched no label: it goes back on the updates queue to be joined again (the label may
+      // have been seen since), with a fresh wait.
+      if (dryRun) return { ...base, outcome: 'would-send' };
+      try {
+        await deps.updates.enqueueAll([{ ...tracking.data, accountId: account.id, receivedAt: deps.clock.now().toISOString(), joinAttempts: 0 }]);
+        await deps.records.remove(account.id, record.uniqueId, record.at);
+        return { ...base, outcome: 'requeued' };
+      } catch (error) {
+        return { ...base, outcome: 'failed', detail: messageOf(error) };
+      }
+    }
     let event: KlaviyoEvent;
     try {
       event = eventFromCreateEventBody(record.body, { accountId: account.id, orderId: record.orderId });

@@ -7,10 +7,15 @@ import { bulkRequestProblem, KLAVIYO_BULK_LIMITS, type BulkLimits } from '../../
 import type { KlaviyoEvent } from '../../lib/domain/klaviyo-event.js';
 import type { OrderState } from '../../lib/domain/order-state.js';
 import type { RecordedEventStatus } from '../../lib/domain/reconcile.js';
-import type { NotificationMessage, Snapshot } from '../../lib/domain/snapshot.js';
+import type { NotificationMessage, Snapshot, UpdateMessage } from '../../lib/domain/snapshot.js';
+import { dueCheckKey, type DueCheck, type ShipmentRecord } from '../../lib/domain/shipment-tracking.js';
+import { normaliseTrackingNumber, type TrackingUpdate } from '../../lib/domain/tracking.js';
 import type {
   Account,
   AccountDirectory,
+  DueCheckStore,
+  ShipmentRecordStore,
+  TrackingActivity,
   Alert,
   AlertLedger,
   Alerts,
@@ -42,8 +47,10 @@ import type {
   ShipStationApi,
   ShipStationCredentialCheck,
   ShipStationLister,
+  ShipStationV2Webhooks,
   ShipStationWebhooks,
   SuppressResult,
+  V2WebhookSubscription,
   UpdateQueue,
   WebhookSubscription,
 } from '../../lib/ports.js';
@@ -143,6 +150,7 @@ export class StaticAccountDirectory implements AccountDirectory {
       metricPrefix: found.metricPrefix,
       storeIds: found.storeIds,
       importDays: found.importDays,
+      ...(found.shipStationV2Fingerprint === undefined ? {} : { shipStationV2Fingerprint: found.shipStationV2Fingerprint }),
     };
   }
 
@@ -159,6 +167,12 @@ export class StaticAccountDirectory implements AccountDirectory {
     const found = this.accounts.get(accountId);
     if (found === undefined) throw new BadInputError(`unknown account ${accountId}`);
     return `${baseUrl.replace(/\/+$/, '')}/webhooks/shipstation/${encodeURIComponent(found.id)}?token=${encodeURIComponent(found.webhookToken)}`;
+  }
+
+  trackingTargetUrl(accountId: string, baseUrl: string): string {
+    const found = this.accounts.get(accountId);
+    if (found === undefined) throw new BadInputError(`unknown account ${accountId}`);
+    return `${baseUrl.replace(/\/+$/, '')}/webhooks/tracking/${encodeURIComponent(found.id)}?token=${encodeURIComponent(found.webhookToken)}`;
   }
 }
 
@@ -486,9 +500,14 @@ export class FakeShipStationApi implements ShipStationApi, ShipStationLister, Sh
 
 export class InMemoryUpdateQueue implements UpdateQueue {
   readonly snapshots: Snapshot[] = [];
+  /** Tracking updates put back to wait for their label, with the delay asked for. */
+  readonly tracking: { message: TrackingUpdate; delaySeconds?: number }[] = [];
 
-  async enqueueAll(snapshots: Snapshot[]): Promise<void> {
-    this.snapshots.push(...structuredClone(snapshots));
+  async enqueueAll(messages: UpdateMessage[], delaySeconds?: number): Promise<void> {
+    for (const message of structuredClone(messages)) {
+      if (message.kind === 'tracking') this.tracking.push({ message, ...(delaySeconds === undefined ? {} : { delaySeconds }) });
+      else this.snapshots.push(message);
+    }
   }
 }
 
@@ -800,5 +819,142 @@ export class InMemoryPollJobQueue implements PollJobQueue {
 
   async enqueue(jobs: PollJob[], delaySeconds?: number): Promise<void> {
     this.jobs.push(...jobs.map((job) => ({ job: structuredClone(job), delaySeconds })));
+  }
+}
+
+/** Shipment records and tracking pointers, with the version check of the DynamoDB store. */
+export class InMemoryShipmentRecordStore implements ShipmentRecordStore {
+  readonly records = new Map<string, ShipmentRecord>();
+  readonly pointers = new Map<string, { orderId: number; shipmentKey: string }>();
+
+  private static key(accountId: string, orderId: number, shipmentKey: string): string {
+    return `${accountId}|${orderId}|${shipmentKey}`;
+  }
+
+  async get(accountId: string, orderId: number, shipmentKey: string): Promise<ShipmentRecord | undefined> {
+    const found = this.records.get(InMemoryShipmentRecordStore.key(accountId, orderId, shipmentKey));
+    return found === undefined ? undefined : structuredClone(found);
+  }
+
+  async listForOrder(accountId: string, orderId: number): Promise<ShipmentRecord[]> {
+    return [...this.records.values()].filter((r) => r.accountId === accountId && r.orderId === orderId).map((r) => structuredClone(r));
+  }
+
+  async put(record: ShipmentRecord): Promise<boolean> {
+    const key = InMemoryShipmentRecordStore.key(record.accountId, record.orderId, record.shipmentKey);
+    const stored = this.records.get(key);
+    const written = record.version === 0 ? stored === undefined : stored?.version === record.version;
+    if (written) this.records.set(key, { ...structuredClone(record), version: record.version + 1 });
+    return written;
+  }
+
+  async link(accountId: string, trackingNumber: string, target: { orderId: number; shipmentKey: string }): Promise<void> {
+    this.pointers.set(`${accountId}|${normaliseTrackingNumber(trackingNumber)}`, { ...target });
+  }
+
+  async findByTracking(accountId: string, trackingNumber: string): Promise<ShipmentRecord | undefined> {
+    const pointer = this.pointers.get(`${accountId}|${normaliseTrackingNumber(trackingNumber)}`);
+    return pointer === undefined ? undefined : this.get(accountId, pointer.orderId, pointer.shipmentKey);
+  }
+}
+
+/** Due checks in key order, as the DynamoDB store keeps them. */
+export class InMemoryDueCheckStore implements DueCheckStore {
+  readonly checks = new Map<string, DueCheck>();
+
+  async schedule(check: DueCheck): Promise<void> {
+    this.checks.set(`${check.accountId}|${dueCheckKey(check)}`, structuredClone(check));
+  }
+
+  async listDue(accountId: string, until: Date, limit: number): Promise<DueCheck[]> {
+    return [...this.checks.entries()]
+      .filter(([key, check]) => key.startsWith(`${accountId}|`) && Date.parse(check.dueAt) <= until.getTime())
+      .sort(([a], [b]) => a.localeCompare(b))
+      .slice(0, limit)
+      .map(([, check]) => structuredClone(check));
+  }
+
+  async remove(check: DueCheck): Promise<void> {
+    this.checks.delete(`${check.accountId}|${dueCheckKey(check)}`);
+  }
+
+  /** The checks of an account, earliest first. */
+  list(accountId: string): DueCheck[] {
+    return [...this.checks.entries()].filter(([key]) => key.startsWith(`${accountId}|`)).sort(([a], [b]) => a.localeCompare(b)).map(([, c]) => c);
+  }
+}
+
+export class InMemoryTrackingActivity implements TrackingActivity {
+  readonly last = new Map<string, Date>();
+
+  async noteReceived(accountId: string, at: Date): Promise<void> {
+    this.last.set(accountId, at);
+  }
+
+  async lastReceived(accountId: string): Promise<Date | undefined> {
+    return this.last.get(accountId);
+  }
+}
+
+/** The tracking and delay parts of the publish dependencies, in memory, with the default thresholds. */
+export function trackingDeps(): { shipments: InMemoryShipmentRecordStore; due: InMemoryDueCheckStore; delays: { orderDelayedAfterHours: number; shipmentStalledAfterDays: number } } {
+  return { shipments: new InMemoryShipmentRecordStore(), due: new InMemoryDueCheckStore(), delays: { orderDelayedAfterHours: 72, shipmentStalledAfterDays: 5 } };
+}
+
+/**
+ * The V2 webhooks of each account (`GET/POST /v2/environment/webhooks`), in memory: answers with what the test set, or a
+ * scripted error for the next calls. With `oneWebhookPerEvent`, a second webhook for an event is refused with a 400, as
+ * ShipStation may do.
+ */
+export class InMemoryShipStationV2Webhooks implements ShipStationV2Webhooks {
+  /** Webhooks by account id; createV2Webhook adds to them. */
+  readonly webhooks = new Map<string, V2WebhookSubscription[]>();
+  /** Every create asked for, in order (names included). */
+  readonly created: { accountId: string; name: string; event: string; url: string }[] = [];
+  /** Accounts whose webhooks were listed, in order. */
+  readonly listed: string[] = [];
+  private readonly failures: Error[] = [];
+  private createFailure: Error | undefined;
+  private nextId = 9001;
+
+  constructor(private readonly options: { oneWebhookPerEvent?: boolean } = {}) {}
+
+  /** Adds a webhook made elsewhere (another app, an old deployment). */
+  add(accountId: string, webhook: V2WebhookSubscription): this {
+    this.webhooks.set(accountId, [...(this.webhooks.get(accountId) ?? []), { ...webhook }]);
+    return this;
+  }
+
+  /** The next `times` calls (list or create) fail with `error`. */
+  failNext(error: Error, times = 1): this {
+    for (let i = 0; i < times; i += 1) this.failures.push(error);
+    return this;
+  }
+
+  /** The next create fails with `error` (lists still answer). */
+  failNextCreate(error: Error): this {
+    this.createFailure = error;
+    return this;
+  }
+
+  async listV2Webhooks(accountId: string): Promise<V2WebhookSubscription[]> {
+    this.listed.push(accountId);
+    const failure = this.failures.shift();
+    if (failure !== undefined) throw failure;
+    return structuredClone(this.webhooks.get(accountId) ?? []);
+  }
+
+  async createV2Webhook(accountId: string, webhook: { name: string; event: string; url: string }): Promise<string> {
+    this.created.push({ accountId, ...webhook });
+    const failure = this.createFailure ?? this.failures.shift();
+    this.createFailure = undefined;
+    if (failure !== undefined) throw failure;
+    const existing = this.webhooks.get(accountId) ?? [];
+    if (this.options.oneWebhookPerEvent === true && existing.some((w) => w.event === webhook.event)) {
+      throw new BadInputError(`ShipStation V2 answered 400 for POST /v2/environment/webhooks: a webhook for event '${webhook.event}' already exists`);
+    }
+    const id = String(this.nextId++);
+    this.webhooks.set(accountId, [...existing, { id, event: webhook.event, url: webhook.url }]);
+    return id;
   }
 }

@@ -218,7 +218,7 @@ describe('serverless package (prod)', () => {
 
     // Assess
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
-    expect(fns).toHaveLength(7);
+    expect(fns).toHaveLength(8);
     for (const roleId of roleIds) expect(template.Resources[roleId ?? '']?.Type).toBe('AWS::IAM::Role');
     expect(new Set(roleIds).size).toBe(fns.length);
   });

@@ -1,24 +1,28 @@
 // `shipstation-klaviyo doctor` in-process against the local DynamoDB/SQS stand-ins, one ShipStation simulator per
 // account and one shared Klaviyo simulator, configured by an accounts document (ACCOUNTS_FILE) like a deployed stage:
-// a healthy account, an expired ShipStation key, missing webhooks, a revoked and a scope-less Klaviyo key, all
-// accounts at once (secrets never printed), and a broken accounts document.
+// a healthy account, an expired ShipStation key, missing webhooks, a revoked and a scope-less Klaviyo key, an account
+// with a V2 key (tracking: the key, the track webhook, tracking updates arriving), all accounts at once (secrets never
+// printed), and a broken accounts document. Accounts without a V2 key show tracking off, and stay HEALTHY for it.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
+import { DynamoDbTrackingActivity } from '../../lib/adapters/dynamodb-tracking-activity.js';
 import { main } from '../../lib/cli/main.js';
 import { startLocalAws, type LocalAws } from '../../lib/local/aws-stand-ins.js';
 import { KlaviyoSimulator } from '../../lib/local/simulators/klaviyo-simulator.js';
 import { ShipStationSimulator } from '../../lib/local/simulators/shipstation-simulator.js';
 
-const ACCOUNTS = ['healthy', 'expired', 'nowebhook', 'badklaviyo', 'noscope'] as const;
+const ACCOUNTS = ['healthy', 'expired', 'nowebhook', 'badklaviyo', 'noscope', 'tracked'] as const;
 type AccountId = (typeof ACCOUNTS)[number];
 
 const BASE_URL = 'https://api.example.invalid';
 const WEBHOOK_EVENTS = 'ORDER_NOTIFY, SHIP_NOTIFY, FULFILLMENT_SHIPPED, FULFILLMENT_REJECTED';
+/** Only `tracked` has a ShipStation V2 key. */
+const V2_ACCOUNT = 'tracked';
 
 /** Each account's own secrets: none of them may ever appear in what doctor prints. */
-const secret = (id: AccountId, what: 'key' | 'secret' | 'klaviyo' | 'token'): string => `${id}-${what}-0123456789abcdef`;
+const secret = (id: AccountId, what: 'key' | 'secret' | 'klaviyo' | 'token' | 'v2key'): string => `${id}-${what}-0123456789abcdef`;
 
 /** A `YYYY-MM-DD` date this many days from today (UTC), as keyExpiresOn is written. */
 const dateInDays = (days: number): string => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
@@ -30,11 +34,14 @@ const EXPIRY: Record<AccountId, string> = {
   nowebhook: dateInDays(FAR_EXPIRY_DAYS),
   badklaviyo: dateInDays(FAR_EXPIRY_DAYS),
   noscope: dateInDays(FAR_EXPIRY_DAYS),
+  tracked: dateInDays(FAR_EXPIRY_DAYS),
 };
 
 /** One finding line as doctor prints it: mark, check name in an 18-wide column, detail. */
 const finding = (mark: '✔' | '!' | '✘', check: string, detail: string): string => `  ${mark} ${check.padEnd(18)} ${detail}`;
 const fixLine = (fix: string): string => `      fix: ${fix}`;
+/** What an account without a V2 key shows: tracking off, and not a problem. */
+const TRACKING_OFF = finding('✔', 'tracking', 'off: no V2 key (tracking events need shipStationV2.apiKey)');
 
 const SHIPSTATION_ROTATION_FIX = (id: AccountId): string =>
   'generate a new API key and secret in ShipStation (Settings > Account > API Settings), store them with the new expiry date ' +
@@ -68,7 +75,7 @@ beforeAll(async () => {
   aws = await startLocalAws({ visibilityTimeoutSeconds: 30 });
   klaviyo = await KlaviyoSimulator.start({ privateKeys: ACCOUNTS.map((id) => secret(id, 'klaviyo')) });
   for (const id of ACCOUNTS) {
-    shipStation[id] = await ShipStationSimulator.start({ apiKey: secret(id, 'key'), apiSecret: secret(id, 'secret') });
+    shipStation[id] = await ShipStationSimulator.start({ apiKey: secret(id, 'key'), apiSecret: secret(id, 'secret'), ...(id === V2_ACCOUNT ? { v2ApiKey: secret(id, 'v2key') } : {}) });
   }
   dir = mkdtempSync(join(tmpdir(), 'cli-doctor-test-'));
   const accountsFile = join(dir, 'accounts.json');
@@ -78,16 +85,17 @@ beforeAll(async () => {
       shipStation: { apiKey: secret(id, 'key'), apiSecret: secret(id, 'secret'), keyExpiresOn: EXPIRY[id], baseUrl: shipStation[id].baseUrl },
       klaviyo: { privateKey: secret(id, 'klaviyo'), baseUrl: klaviyo.baseUrl },
       webhookToken: secret(id, 'token'),
+      ...(id === V2_ACCOUNT ? { shipStationV2: { apiKey: secret(id, 'v2key'), baseUrl: shipStation[id].baseUrl } } : {}),
     })),
   }));
   // Read by wiring() on its first call, which is the first cli() below: the CLI is configured like a deployed stage.
   Object.assign(process.env, aws.env, { ACCOUNTS_FILE: accountsFile, HTTP_TIMEOUT_MS: '5000' });
 
   // The shops as the tests need them: webhooks and a completed poll wherever only one thing is to be wrong.
-  for (const id of ['healthy', 'badklaviyo', 'noscope'] as const) {
+  for (const id of ['healthy', 'badklaviyo', 'noscope', 'tracked'] as const) {
     expect((await cli('register-webhooks', '--url', BASE_URL, '--account', id)).code).toBe(0);
   }
-  for (const id of ['healthy', 'nowebhook', 'badklaviyo', 'noscope'] as const) {
+  for (const id of ['healthy', 'nowebhook', 'badklaviyo', 'noscope', 'tracked'] as const) {
     expect((await cli('poll', '--account', id)).code).toBe(0);
   }
   shipStation.expired.expireKey();
@@ -117,6 +125,7 @@ describe('shipstation-klaviyo doctor', () => {
       finding('✔', 'key expiry', `expires on ${EXPIRY.healthy}, in ${FAR_EXPIRY_DAYS} days`),
       finding('✔', 'Klaviyo key', 'works (authenticates, has events:write)'),
       finding('✔', 'webhooks', `registered: ${WEBHOOK_EVENTS}`),
+      TRACKING_OFF,
       expect.stringMatching(/^ {2}✔ last poll {10}completed \d+ min ago, everything through \d{4}-\d\d-\d\dT[\d:.]+Z enqueued$/),
       finding('✔', 'dead letters', 'none'),
     ]);
@@ -147,6 +156,7 @@ describe('shipstation-klaviyo doctor', () => {
       finding('✔', 'Klaviyo key', 'works (authenticates, has events:write)'),
       finding('!', 'webhooks', 'not checked: ShipStation refused the key or could not be reached'),
       fixLine('fix the ShipStation key first'),
+      TRACKING_OFF,
       finding('!', 'last poll', 'no poll has completed yet'),
       fixLine('polls wait for a working ShipStation key (see above); the first one after it imports the history'),
       finding('✔', 'dead letters', 'none'),
@@ -169,6 +179,7 @@ describe('shipstation-klaviyo doctor', () => {
       finding('✔', 'Klaviyo key', 'works (authenticates, has events:write)'),
       finding('✘', 'webhooks', `not registered: ${WEBHOOK_EVENTS} (the poll still finds those changes, up to 30 min later)`),
       fixLine("run `shipstation-klaviyo register-webhooks --account nowebhook --url <the HTTP API's base URL>` (serverless info shows it)"),
+      TRACKING_OFF,
       expect.stringMatching(/^ {2}✔ last poll {10}completed \d+ min ago/),
       finding('✔', 'dead letters', 'none'),
     ]);
@@ -194,6 +205,7 @@ describe('shipstation-klaviyo doctor', () => {
       finding('✘', 'Klaviyo key', detail),
       fixLine(KLAVIYO_KEY_FIX(id)),
       finding('✔', 'webhooks', `registered: ${WEBHOOK_EVENTS}`),
+      TRACKING_OFF,
       expect.stringMatching(/^ {2}✔ last poll {10}completed \d+ min ago/),
       finding('✔', 'dead letters', 'none'),
     ]);
@@ -218,6 +230,103 @@ describe('shipstation-klaviyo doctor', () => {
     ]));
   });
 
+  describe('an account with a V2 key (tracking)', () => {
+    const TRACKING_FIX =
+      "the track webhook is registered: check that the account's ShipStation plan allows V2 tracking webhooks " +
+      '(updates arrive only for labels shipped after the webhook was registered), and the receive-tracking logs for refused webhooks';
+    /** The lines every state of `tracked` shares before and after its tracking findings. */
+    const before = (): unknown[] => [
+      finding('✔', 'ShipStation key', 'works (2 stores: Demo Shopify Store, Manual Orders)'),
+      finding('✔', 'key expiry', `expires on ${EXPIRY.tracked}, in ${FAR_EXPIRY_DAYS} days`),
+      finding('✔', 'Klaviyo key', 'works (authenticates, has events:write)'),
+      finding('✔', 'webhooks', `registered: ${WEBHOOK_EVENTS}`),
+    ];
+    const after = (): unknown[] => [expect.stringMatching(/^ {2}✔ last poll {10}completed \d+ min ago/), finding('✔', 'dead letters', 'none')];
+
+    it('reports no tracking update yet as DEGRADED with the plan and webhook fix, and exits 0', async () => {
+      // Prepare
+      const requestsBefore = shipStation.tracked.requests.length;
+
+      // Act
+      const { code, lines } = await cli('doctor', '--account', 'tracked');
+
+      // Assess
+      expect(code).toBe(0);
+      expect(blockOf(lines, 'tracked')).toEqual([
+        'account tracked: DEGRADED (works; needs attention)',
+        ...before(),
+        finding('✔', 'V2 key', 'works (1 V2 webhook)'),
+        finding('✔', 'tracking webhook', 'registered: track'),
+        finding('!', 'tracking events', 'no tracking update received yet'),
+        fixLine(TRACKING_FIX),
+        ...after(),
+      ]);
+      expect(lines).toContain('verdict: 1 account(s): 0 healthy, 1 degraded, 0 broken');
+      // Reads only: the V2 webhook list, once, with the V2 key.
+      expect(shipStation.tracked.requests.slice(requestsBefore).filter((r) => r.api === 'v2').map((r) => [r.method, r.path, r.status, r.authorized])).toEqual([
+        ['GET', '/v2/environment/webhooks', 200, true],
+      ]);
+    });
+
+    it('reports HEALTHY with the age of the last tracking update once updates arrive', async () => {
+      // Prepare
+      await new DynamoDbTrackingActivity(aws.dynamodb, aws.tableName).noteReceived('tracked', new Date(Date.now() - 5 * 3_600_000 - 60_000));
+
+      // Act
+      const { code, lines } = await cli('doctor', '--account', 'tracked');
+
+      // Assess
+      expect(code).toBe(0);
+      expect(blockOf(lines, 'tracked')).toEqual([
+        'account tracked: HEALTHY',
+        ...before(),
+        finding('✔', 'V2 key', 'works (1 V2 webhook)'),
+        finding('✔', 'tracking webhook', 'registered: track'),
+        finding('✔', 'tracking events', 'last tracking update 5 hours ago'),
+        ...after(),
+      ]);
+    });
+
+    it('holds the track webhook to the deployment --url names', async () => {
+      // Act
+      const { code, lines } = await cli('doctor', '--account', 'tracked', '--url', 'https://new-api.example.invalid');
+
+      // Assess
+      expect(code).toBe(1);
+      expect(blockOf(lines, 'tracked')).toEqual(expect.arrayContaining([
+        finding('✘', 'tracking webhook', 'not registered: track (no tracking events are sent without it); ' +
+          '1 point(s) at this account with another token or host (an old deployment or token: delete them in ShipStation)'),
+        fixLine("run `shipstation-klaviyo register-webhooks --account tracked --url <the HTTP API's base URL>` (it also registers the track webhook)"),
+      ]));
+    });
+
+    it('reports a refused V2 key as BROKEN with the V2 key fix, and exits 1', async () => {
+      // Prepare
+      shipStation.tracked.expireV2Key();
+
+      try {
+        // Act
+        const { code, lines } = await cli('doctor', '--account', 'tracked');
+
+        // Assess
+        expect(code).toBe(1);
+        expect(blockOf(lines, 'tracked')).toEqual([
+          'account tracked: BROKEN',
+          ...before(),
+          finding('✘', 'V2 key', 'refused by ShipStation (401): the V2 API key has expired, was revoked or is wrong'),
+          fixLine("generate a V2 API key in ShipStation (Settings > Account > API Settings, API version V2), store it as the account's shipStationV2.apiKey " +
+            '(or SHIPSTATION_V2_API_KEY), run `shipstation-klaviyo doctor --account tracked` again, then delete the old key in ShipStation'),
+          finding('!', 'tracking webhook', 'not checked: ShipStation refused the V2 key'),
+          fixLine('fix the V2 key first'),
+          finding('✔', 'tracking events', 'last tracking update 5 hours ago'),
+          ...after(),
+        ]);
+      } finally {
+        shipStation.tracked.rotateV2Key(secret('tracked', 'v2key'));
+      }
+    });
+  });
+
   it('checks every account, then the queues, ends with the verdict line, exits 1 and never prints a secret', async () => {
     // Act
     const { code, output, lines } = await cli('doctor');
@@ -230,15 +339,16 @@ describe('shipstation-klaviyo doctor', () => {
       'account nowebhook: BROKEN',
       'account badklaviyo: BROKEN',
       'account noscope: BROKEN',
+      'account tracked: HEALTHY',
     ]);
     for (const id of ACCOUNTS) expect(blockOf(lines, id).length).toBeGreaterThan(5);
     const queues = lines.indexOf('queues (shared by all accounts)');
-    expect(queues).toBeGreaterThan(lines.indexOf('account noscope: BROKEN'));
+    expect(queues).toBeGreaterThan(lines.indexOf('account tracked: HEALTHY'));
     expect(lines.slice(queues + 1, queues + 5)).toEqual(['notifications', 'updates', 'history', 'polls'].map((queue) =>
       expect.stringMatching(new RegExp(`^ {2}${queue} +0 waiting +0 in flight +0 delayed +DLQ 0$`))));
-    expect(output.endsWith('\nverdict: 5 account(s): 1 healthy, 0 degraded, 4 broken\n')).toBe(true);
+    expect(output.endsWith('\nverdict: 6 account(s): 2 healthy, 0 degraded, 4 broken\n')).toBe(true);
     for (const id of ACCOUNTS) {
-      for (const what of ['token', 'key', 'secret', 'klaviyo'] as const) expect(output).not.toContain(secret(id, what));
+      for (const what of ['token', 'key', 'secret', 'klaviyo', 'v2key'] as const) expect(output).not.toContain(secret(id, what));
     }
   });
 });

@@ -1,7 +1,9 @@
 // The operator CLI in-process against the ShipStation simulator and the local DynamoDB/SQS stand-ins, configured by
-// environment variables exactly like a deployed stage: webhook registration (idempotent, token masked), a dry-run
-// backfill (events listed, nothing enqueued, no cursor), a real backfill, and the exit codes of bad arguments.
+// environment variables exactly like a deployed stage: webhook registration (idempotent, token masked; with a V2 key
+// also the `track` webhook of tracking events), a dry-run backfill (events listed, nothing enqueued, no cursor), a real
+// backfill, and the exit codes of bad arguments.
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { jest } from '@jest/globals';
 import { main } from '../../lib/cli/main.js';
 import { startLocalAws, type LocalAws } from '../../lib/local/aws-stand-ins.js';
 import { ShipStationSimulator, type SimOrder } from '../../lib/local/simulators/shipstation-simulator.js';
@@ -11,6 +13,7 @@ import { ShopClock } from '../helpers/shop-clock.js';
 const TOKEN = 'cli-test-webhook-token-0123456789';
 const KEY = 'cli-test-shipstation-key';
 const SECRET = 'cli-test-shipstation-secret';
+const V2_KEY = 'cli-test-shipstation-v2-key';
 const BASE_URL = 'https://api.example.invalid/prod/';
 
 
@@ -31,6 +34,32 @@ async function subscriptions(): Promise<{ HookType: string; Url: string }[]> {
   return ((await response.json()) as { webhooks: { HookType: string; Url: string }[] }).webhooks;
 }
 
+/**
+ * Runs CLI commands with the account's V2 key set. wiring() keeps the configuration it first read in its module, so
+ * the commands run in an isolated module registry that reads the environment afresh, as a new process would.
+ */
+async function withV2Key<T>(body: (run: typeof cli) => Promise<T>, v2Key = V2_KEY): Promise<T> {
+  const variables = { SHIPSTATION_V2_API_KEY: v2Key, SHIPSTATION_V2_BASE_URL: shipStation.baseUrl };
+  Object.assign(process.env, variables);
+  try {
+    let result: { value: T } | undefined;
+    await jest.isolateModulesAsync(async () => {
+      const isolated = await import('../../lib/cli/main.js');
+      result = {
+        value: await body(async (...argv) => {
+          const written: string[] = [];
+          const code = await isolated.main(argv, { write: (text) => written.push(text) });
+          return { code, output: written.join('') };
+        }),
+      };
+    });
+    if (result === undefined) throw new Error('the isolated CLI did not run');
+    return result.value;
+  } finally {
+    for (const name of Object.keys(variables)) delete process.env[name];
+  }
+}
+
 async function cursorItem(): Promise<unknown> {
   const { Item } = await aws.dynamodb.send(new GetItemCommand({ TableName: aws.tableName, Key: { pk: { S: 'ACCOUNT#default#POLL' }, sk: { S: 'CURSOR' } }, ConsistentRead: true }));
   return Item;
@@ -39,7 +68,7 @@ async function cursorItem(): Promise<unknown> {
 beforeAll(async () => {
   aws = await startLocalAws({ visibilityTimeoutSeconds: 30 });
   const clock = new ShopClock();
-  shipStation = await ShipStationSimulator.start({ apiKey: KEY, apiSecret: SECRET, now: () => clock.now() });
+  shipStation = await ShipStationSimulator.start({ apiKey: KEY, apiSecret: SECRET, v2ApiKey: V2_KEY, now: () => clock.now() });
   // Yesterday's shop, before any webhook is registered: two labelled, one marked as shipped, one on hold, one waiting.
   clock.set(new Date(Date.now() - 26 * 3_600_000));
   orders.push(...shipStation.importOrders([
@@ -97,6 +126,61 @@ describe('shipstation-klaviyo CLI', () => {
     expect(second.output).toContain('default  0 created, 4 already registered');
     expect(first.output).toContain(`default  → https://api.example.invalid/prod/webhooks/shipstation/default?token=${TOKEN.slice(0, 4)}…`);
     expect(first.output + second.output).not.toContain(TOKEN);
+    // Without a V2 key: one line says tracking is off, and nothing is asked of the V2 API.
+    expect(second.output.split('\n').slice(-3)).toEqual([
+      'default  0 created, 4 already registered',
+      'default  tracking off: no ShipStation V2 key (set shipStationV2.apiKey or SHIPSTATION_V2_API_KEY for tracking events)',
+      '',
+    ]);
+    expect(shipStation.listV2Webhooks()).toEqual([]);
+  });
+
+  it('with a V2 key also creates the track webhook once, leaves another app\'s alone, and reports it as existing on the second run', async () => {
+    // Prepare
+    const other = await fetch(`${shipStation.baseUrl}/v2/environment/webhooks`, {
+      method: 'POST',
+      headers: { 'API-Key': V2_KEY, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'another app', event: 'track', url: 'https://another-app.example.com/tracking?key=another-apps-secret' }),
+    });
+    const otherId = ((await other.json()) as { webhook_id: string }).webhook_id;
+
+    // Act
+    const { first, second } = await withV2Key(async (run) => ({
+      first: await run('register-webhooks', '--url', BASE_URL),
+      second: await run('register-webhooks', '--url', BASE_URL, '--account', 'default'),
+    }));
+
+    // Assess
+    expect(first.code).toBe(0);
+    expect(second.code).toBe(0);
+    const trackingTarget = `https://api.example.invalid/prod/webhooks/tracking/default?token=${TOKEN}`;
+    const track = shipStation.listV2Webhooks().filter((w) => w.event === 'track');
+    expect(track.map((w) => w.url)).toEqual(['https://another-app.example.com/tracking?key=another-apps-secret', trackingTarget]);
+    const ours = track[1]?.webhook_id ?? '';
+    const masked = `https://api.example.invalid/prod/webhooks/tracking/default?token=${TOKEN.slice(0, 4)}…`;
+    const otherLine = `  track (V2)             other    id ${otherId}  https://another-app.example.com/tracking?key=anot… (another URL, left alone; delete it in ShipStation if it is an old deployment)`;
+    expect(first.output.split('\n').slice(-4)).toEqual([`default  tracking → ${masked}`, `  track (V2)             created  id ${ours}`, otherLine, '']);
+    expect(second.output.split('\n').slice(-4)).toEqual([`default  tracking → ${masked}`, `  track (V2)             exists   id ${ours}`, otherLine, '']);
+    // The V1 subscriptions are untouched by the V2 key.
+    expect(second.output).toContain('default  0 created, 4 already registered');
+    expect(first.output + second.output).not.toContain(TOKEN);
+    expect(first.output + second.output).not.toContain(V2_KEY);
+  });
+
+  it('with a refused V2 key still reports the V1 subscriptions, then the V2 failure and its fix, and exits 1', async () => {
+    // Act
+    const { code, output } = await withV2Key((run) => run('register-webhooks', '--url', BASE_URL), 'not-the-v2-key');
+
+    // Assess
+    expect(code).toBe(1);
+    expect(output).toContain('default  0 created, 4 already registered');
+    expect(output.split('\n').slice(-4)).toEqual([
+      `default  tracking → https://api.example.invalid/prod/webhooks/tracking/default?token=${TOKEN.slice(0, 4)}…`,
+      '  track (V2)             failed   ShipStation rejected the V2 API key (401): the key has expired, was revoked or is wrong',
+      "      fix: generate a V2 API key in ShipStation (Settings > Account > API Settings, API version V2), store it as the account's " +
+        'shipStationV2.apiKey (or SHIPSTATION_V2_API_KEY), then run register-webhooks --account default again',
+      '',
+    ]);
   });
 
   it('lists the backfill events of a dry run and enqueues nothing, leaving no cursor', async () => {

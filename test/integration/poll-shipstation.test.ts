@@ -10,7 +10,7 @@ import { uniqueIds } from '../../lib/domain/event-mapping.js';
 import { startLocalAws, type LocalAws } from '../../lib/local/aws-stand-ins.js';
 import { lambdaContext } from '../../lib/local/lambda-runtime.js';
 import { buildShopHistory, type ShopHistory } from '../../lib/local/simulators/shop-history.js';
-import { KlaviyoSimulator } from '../../lib/local/simulators/klaviyo-simulator.js';
+import { KlaviyoSimulator, type AcceptedEvent } from '../../lib/local/simulators/klaviyo-simulator.js';
 import { ShipStationSimulator, type OrderStatus } from '../../lib/local/simulators/shipstation-simulator.js';
 import { pacificToUtc } from '../../lib/normalise/pacific-time.js';
 import { credentialMarks, queueDepth, runUntilIdle, sqsEvent } from '../helpers/handler-env.js';
@@ -109,7 +109,7 @@ function expectedImport(id: AccountId, history: ShopHistory): string[] {
   return ids.sort();
 }
 
-const eventsOf = (id: AccountId): { uniqueId?: string; backfill: boolean }[] => klaviyo.events.filter((e) => e.privateKey === key(id, 'klaviyo'));
+const eventsOf = (id: AccountId): AcceptedEvent[] => klaviyo.events.filter((e) => e.privateKey === key(id, 'klaviyo'));
 const listRequests = (id: AccountId): { path: string; status: number; query: Record<string, string> }[] =>
   shops[id].sim.requests.filter((r) => ['/orders', '/shipments', '/fulfillments'].includes(r.path));
 const pagesFor = (rows: number): number => Math.max(1, Math.ceil(rows / 500));
@@ -152,10 +152,21 @@ describe('poll-shipstation', () => {
     await pollJob('acme');
     await drain();
 
-    // Assess
+    // Assess: the on-hold change, live; and the sweep before the poll found the imported orders that came due in the
+    // last day still unshipped (older ones are history and get no check).
     const fresh = eventsOf('acme').slice(before);
-    expect(fresh.map((e) => e.uniqueId)).toEqual([expect.stringMatching(new RegExp(`^ss:acme:order:${waiting.orderId}:on_hold:`))]);
-    expect(fresh[0]?.backfill).toBe(false);
+    const delayed = fresh.filter((e) => e.metric === 'Order Delayed');
+    const changes = fresh.filter((e) => e.metric !== 'Order Delayed');
+    expect(changes.map((e) => e.uniqueId)).toEqual([expect.stringMatching(new RegExp(`^ss:acme:order:${waiting.orderId}:on_hold:`))]);
+    expect(changes[0]?.backfill).toBe(false);
+    const dayAgo = Date.now() - 24 * 3_600_000;
+    for (const event of delayed) {
+      const orderId = Number(event.properties.OrderId);
+      expect(['awaiting_shipment', 'on_hold', 'pending_fulfillment', 'rejected_fulfillment']).toContain(sim.getOrder(orderId).orderStatus);
+      expect(Date.parse(event.time ?? '')).toBeGreaterThan(dayAgo);
+      expect(event.uniqueId).toBe(`ss:acme:order:${orderId}:delayed`);
+      expect(event.backfill).toBe(false);
+    }
   });
 
   it('resumes a run stopped by the time limit from its checkpoint: no gap, no duplicate', async () => {

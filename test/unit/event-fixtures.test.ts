@@ -1,9 +1,10 @@
 // The sample events under events/ (used with `serverless invoke local`) stay valid for the handlers they belong to.
 import { readdirSync, readFileSync } from 'node:fs';
-import type { SQSEvent } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
 import type * as z from 'zod';
 import { pollJobSchema } from '../../lib/domain/poll-plan.js';
 import { historyMessageSchema, notificationMessageSchema, snapshotSchema } from '../../lib/domain/snapshot.js';
+import { trackEventV2Schema, trackingUpdateFrom } from '../../lib/normalise/tracking.js';
 
 const bodySchemas: Record<string, z.ZodType> = {
   'fetch-resource': notificationMessageSchema,
@@ -29,5 +30,20 @@ describe('events/ fixtures', () => {
     // Assess
     expect(event.Records.length).toBeGreaterThan(0);
     expect(problems).toEqual([]);
+  });
+});
+
+describe('events/receive-tracking fixtures', () => {
+  it.each(readdirSync('events/receive-tracking').map((file) => `events/receive-tracking/${file}`))('%s is a tracking webhook on the tracking route whose body normalises', (path) => {
+    // Prepare
+    const event = JSON.parse(readFileSync(path, 'utf8')) as APIGatewayProxyEventV2;
+
+    // Act
+    const body = trackEventV2Schema.parse(JSON.parse(event.body ?? ''));
+    const normalised = trackingUpdateFrom('default', body, new Date(event.requestContext.timeEpoch));
+
+    // Assess
+    expect(event.routeKey).toBe('POST /webhooks/tracking/{accountId}');
+    expect(normalised.ok).toBe(true);
   });
 });

@@ -2,11 +2,15 @@ import { describeKlaviyoErrors } from '../../lib/adapters/http-klaviyo-api.js';
 import {
   fulfillmentShippedEvent,
   fulfillmentVoidedEvent,
+  orderDelayedEvent,
   orderStatusEvent,
+  shipmentStalledEvent,
+  trackingEvent,
   shipmentShippedEvent,
   shipmentVoidedEvent,
 } from '../../lib/domain/event-mapping.js';
 import { createEventBody, hasProfileIdentifier, profileAttributes, type KlaviyoEvent } from '../../lib/domain/klaviyo-event.js';
+import { recordFromSnapshot, type Milestone, type TrackingProgress } from '../../lib/domain/shipment-tracking.js';
 import { ORDER_STATUSES } from '../../lib/domain/shipstation.js';
 import { validateKlaviyoBody } from '../../lib/local/klaviyo-schema.js';
 import { fulfillmentSnapshot, mappingContext as context, orderSnapshot, shipmentSnapshot } from '../helpers/factories.js';
@@ -41,6 +45,34 @@ const otherEvents: [string, KlaviyoEvent][] = [
   ['an event for an order without items, total or destination', required(orderStatusEvent(orderSnapshot({ items: [], total: undefined, shipTo: {} }), '2026-07-05T17:00:00.000Z', context()))],
 ];
 
+const TRACKED = recordFromSnapshot(shipmentSnapshot(), undefined, ORDER);
+const progress = (category: TrackingProgress['category'], extra: Partial<TrackingProgress> = {}): TrackingProgress => ({
+  category,
+  categorySince: '2026-07-06T14:00:00.000Z',
+  lastScanAt: '2026-07-06T14:00:00.000Z',
+  statusCode: category === 'delivered' ? 'DE' : category === 'exception' ? 'EX' : category === 'attempted' ? 'AT' : 'IT',
+  statusDescription: 'In Transit',
+  trackingUrl: 'https://www.ups.com/track?tracknum=1Z999AA10123456784',
+  estimatedDeliveryAt: '2026-07-08T00:00:00.000Z',
+  lastLocation: { city: 'Oakland', region: 'CA', country: 'US' },
+  passedInTransit: category !== 'in_transit',
+  ...extra,
+});
+const at = (category: Milestone['category']): Milestone => ({ category, since: '2026-07-06T14:00:00.000Z' });
+
+const trackingEvents: [string, KlaviyoEvent][] = [
+  ['Shipment In Transit', trackingEvent(TRACKED, progress('in_transit'), at('in_transit'), context())],
+  ['Shipment Out For Delivery', trackingEvent(TRACKED, progress('out_for_delivery', { statusDetailCode: 'OUT_FOR_DELIVERY' }), at('out_for_delivery'), context())],
+  ['Delivery Attempted', trackingEvent(TRACKED, progress('attempted', { exceptionDescription: 'No one available to sign' }), at('attempted'), context())],
+  ['Shipment Exception', trackingEvent(TRACKED, progress('exception', { exceptionDescription: 'Address information incomplete' }), at('exception'), context())],
+  ['Order Delivered (one of two shipments)', trackingEvent(TRACKED, progress('delivered', { actualDeliveryAt: '2026-07-06T14:00:00.000Z' }), at('delivered'), context(), { allShipmentsDelivered: false, shipmentCount: 2, deliveredShipmentCount: 1 })],
+  ['Order Delivered to a service point', trackingEvent(TRACKED, progress('delivered', { statusCode: 'SP' }), at('delivered'), context(), { allShipmentsDelivered: true, shipmentCount: 1, deliveredShipmentCount: 1 })],
+  ['Order Delivered for a fulfilment', trackingEvent(recordFromSnapshot(fulfillmentSnapshot(), undefined, ORDER), progress('delivered'), at('delivered'), context())],
+  ['Shipment Stalled', shipmentStalledEvent(TRACKED, progress('in_transit'), '2026-07-11T14:00:00.000Z', context())],
+  ['Order Delayed past its ship-by date', orderDelayedEvent(orderSnapshot(), '2026-07-08T07:00:00.000Z', 'past_ship_by_date', context())],
+  ['Order Delayed with no label in time', orderDelayedEvent(orderSnapshot({ shipByAt: undefined, status: 'on_hold', holdUntilAt: '2026-07-09T07:00:00.000Z' }), '2026-07-07T17:00:00.000Z', 'no_label_in_time', context())],
+];
+
 describe('createEventBody', () => {
   it('builds one status event for each status but shipped', () => {
     // Prepare: the events above
@@ -52,7 +84,7 @@ describe('createEventBody', () => {
     expect(names).toHaveLength(ORDER_STATUSES.length - 1);
   });
 
-  it.each([...statusEvents, ...otherEvents])("builds a body Klaviyo's schema accepts for %s", (_case, event) => {
+  it.each([...statusEvents, ...otherEvents, ...trackingEvents])("builds a body Klaviyo's schema accepts for %s", (_case, event) => {
     // Prepare: the event, above
 
     // Act

@@ -5,6 +5,8 @@ import { ShipStationCredentialsError, TransientError } from '../../../lib/domain
 import type { PollJob } from '../../../lib/domain/poll-plan.js';
 import type { ListPageRequest } from '../../../lib/ports.js';
 import { makePollAccount, makeRunPollJob, type PollAccount } from '../../../lib/use-cases/poll-account.js';
+import { noOutcome } from '../../../lib/use-cases/publish-update.js';
+import type { SweepOutcome } from '../../../lib/use-cases/sweep-due-checks.js';
 import type { ReleaseOutcome } from '../../../lib/use-cases/release-held-events.js';
 import {
   fakeAccount,
@@ -68,8 +70,12 @@ function setup(account = fakeAccount(), released: ReleaseOutcome['status'] | Err
     if (released instanceof Error) throw released;
     return { status: released, sent: 0, deadLettered: 0 };
   };
+  const sweepDue = async (accountId: string): Promise<SweepOutcome> => {
+    steps.push(`sweep ${accountId}`);
+    return { status: 'swept', checked: 0, sent: [], dropped: 0, retried: 0, outcome: noOutcome() };
+  };
   const log = new RecordingLogger();
-  const runPollJob = makeRunPollJob({ pollAccount, pollJobs, releaseHeld, log });
+  const runPollJob = makeRunPollJob({ pollAccount, pollJobs, releaseHeld, sweepDue, log });
   return { clock, cursors, shipStation, updates, history, ledger, credentials, alerts, metrics, pollJobs, pollAccount, runPollJob, steps, log };
 }
 
@@ -321,7 +327,7 @@ describe('runPollJob', () => {
 
     // Assess
     expect(outcome.status).toBe('completed');
-    expect(steps).toEqual(['release default', 'poll default']);
+    expect(steps).toEqual(['release default', 'sweep default', 'poll default']);
     expect(pollJobs.jobs).toEqual([]);
   });
 
@@ -334,7 +340,7 @@ describe('runPollJob', () => {
 
     // Assess
     expect(outcome.status).toBe('completed');
-    expect(steps).toEqual(['release default', 'poll default']);
+    expect(steps).toEqual(['release default', 'sweep default', 'poll default']);
     expect(pollJobs.jobs.map((j) => j.job)).toEqual([{ accountId: 'default', reason: 'resume' }]);
   });
 
@@ -347,7 +353,7 @@ describe('runPollJob', () => {
 
     // Assess
     expect(outcome.status).toBe('completed');
-    expect(steps).toEqual(['release default', 'poll default']);
+    expect(steps).toEqual(['release default', 'sweep default', 'poll default']);
     expect(pollJobs.jobs).toEqual([]);
   });
 
@@ -360,7 +366,7 @@ describe('runPollJob', () => {
 
     // Assess
     expect(outcome.status).toBe('completed');
-    expect(steps).toEqual(['release default', 'poll default']);
+    expect(steps).toEqual(['release default', 'sweep default', 'poll default']);
     expect(pollJobs.jobs).toEqual([]);
     expect(log.messages('warn')).toContain('held events not released now; the next poll job tries again');
   });
@@ -374,7 +380,23 @@ describe('runPollJob', () => {
 
     // Assess
     expect(outcome.status).toBe('completed');
-    expect(steps).toEqual(['release default', 'poll default']);
+    expect(steps).toEqual(['release default', 'sweep default', 'poll default']);
     expect(log.messages('error')).toContain('held events could not be released; the next poll job tries again');
+  });
+});
+
+describe('runPollJob and the due-check sweep', () => {
+  it('sweeps due checks before a scheduled poll, and not for continuations, resumes or CLI runs', async () => {
+    // Arrange
+    const { runPollJob, steps } = setup();
+
+    // Act
+    await runPollJob(job({ reason: 'schedule' }), limits);
+    await runPollJob(job({ reason: 'continue' }), limits);
+    await runPollJob(job({ reason: 'resume' }), limits);
+    await runPollJob(job({ reason: 'cli' }), limits);
+
+    // Assess
+    expect(steps.filter((s) => s.startsWith('sweep') || s.startsWith('poll'))).toEqual(['sweep default', 'poll default', 'poll default', 'poll default', 'poll default']);
   });
 });

@@ -18,8 +18,7 @@ import {
   InMemoryPollJobQueue,
   RecordingAlerts,
   RecordingLogger,
-  StaticAccountDirectory,
-} from '../../fakes/in-memory-ports.js';
+  StaticAccountDirectory, trackingDeps } from '../../fakes/in-memory-ports.js';
 import { orderSnapshot, shipmentSnapshot } from '../../helpers/factories.js';
 
 function setup() {
@@ -45,6 +44,7 @@ function setup() {
     pollJobs,
     clock,
     backfillAfterHours: 24,
+    ...trackingDeps(),
     log: new RecordingLogger(),
     concurrency: 4,
   });
@@ -81,6 +81,7 @@ describe('publishHistory', () => {
       pollJobs: new InMemoryPollJobQueue(),
       clock,
       backfillAfterHours: 24,
+      ...trackingDeps(),
       log: new RecordingLogger(),
       concurrency: 2,
     });

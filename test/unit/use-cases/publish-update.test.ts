@@ -18,8 +18,7 @@ import {
   InMemoryPollJobQueue,
   RecordingAlerts,
   RecordingLogger,
-  StaticAccountDirectory,
-} from '../../fakes/in-memory-ports.js';
+  StaticAccountDirectory, trackingDeps } from '../../fakes/in-memory-ports.js';
 import { fulfillmentSnapshot, orderSnapshot, orderState, shipmentSnapshot } from '../../helpers/factories.js';
 
 const ORDER_AWAITING_SHIPMENT = 'ss:default:order:123456:awaiting_shipment:20260704T172000Z';
@@ -56,6 +55,7 @@ function setup(options: { backfillAfterHours?: number; storeIds?: number[] } = {
     pollJobs,
     clock,
     backfillAfterHours: options.backfillAfterHours ?? 24,
+    ...trackingDeps(),
     log,
   });
   return { clock, ledger, orderStates, klaviyo, credentials, alerts, pollJobs, held, log, metrics, publish };

@@ -1,13 +1,15 @@
 // registerWebhooks against an in-memory ShipStation: idempotent subscriptions, foreign ones left alone, the base URL
-// checked, and the webhook token kept out of every error message.
-import { BadInputError, TransientError } from '../../../lib/domain/errors.js';
+// checked, and the webhook token kept out of every error message; for an account with a V2 key, the one `track`
+// webhook of tracking events, with the same rules, and its failures reported beside the V1 outcome.
+import { BadInputError, ShipStationCredentialsError, TransientError } from '../../../lib/domain/errors.js';
 import type { ShipStationWebhooks, WebhookSubscription } from '../../../lib/ports.js';
-import { makeRegisterWebhooks, normaliseBaseUrl } from '../../../lib/use-cases/register-webhooks.js';
-import { fakeAccount, StaticAccountDirectory } from '../../fakes/in-memory-ports.js';
+import { makeRegisterWebhooks, normaliseBaseUrl, OTHER_TRACK_WEBHOOK_FIX, type TrackingRegistration } from '../../../lib/use-cases/register-webhooks.js';
+import { fakeAccount, InMemoryShipStationV2Webhooks, StaticAccountDirectory } from '../../fakes/in-memory-ports.js';
 
 const TOKEN = 'secret-webhook-token-0123456789';
 const BASE = 'https://abc123.execute-api.us-east-1.amazonaws.com';
 const TARGET = `${BASE}/webhooks/shipstation/default?token=${TOKEN}`;
+const TRACKING_TARGET = `${BASE}/webhooks/tracking/default?token=${TOKEN}`;
 
 /** ShipStation's webhook list of one account, in memory; a failure can be scripted for the next subscribe. */
 class InMemoryShipStationWebhooks implements ShipStationWebhooks {
@@ -33,11 +35,21 @@ class InMemoryShipStationWebhooks implements ShipStationWebhooks {
   }
 }
 
-function setup() {
+function setup(options: { v2Key?: boolean; oneWebhookPerEvent?: boolean } = {}) {
   const shipStation = new InMemoryShipStationWebhooks();
-  const register = makeRegisterWebhooks({ accounts: new StaticAccountDirectory([fakeAccount({ webhookToken: TOKEN })]), shipStation });
-  return { shipStation, register };
+  const shipStationV2 = new InMemoryShipStationV2Webhooks({ oneWebhookPerEvent: options.oneWebhookPerEvent ?? false });
+  const account = fakeAccount({ webhookToken: TOKEN, ...(options.v2Key === true ? { shipStationV2Fingerprint: 'v2-fingerprint-1' } : {}) });
+  const registerAll = makeRegisterWebhooks({ accounts: new StaticAccountDirectory([account]), shipStation, shipStationV2 });
+  /** The V1 subscriptions only, as most cases look at them. */
+  const register = async (accountId: string, baseUrl: string) => (await registerAll(accountId, baseUrl)).webhooks;
+  return { shipStation, shipStationV2, register, registerAll };
 }
+
+/** The tracking outcome of an account with a V2 key (fails the test when tracking is off). */
+const on = (tracking: TrackingRegistration): Extract<TrackingRegistration, { status: 'on' }> => {
+  if (tracking.status !== 'on') throw new Error(`expected tracking on, got ${tracking.status}`);
+  return tracking;
+};
 
 describe('registerWebhooks', () => {
   it('subscribes the four events to the account URL on the first run', async () => {
@@ -158,6 +170,133 @@ describe('registerWebhooks', () => {
     // Assess
     expect(error?.message).toMatch(/^subscribing ORDER_NOTIFY for account default failed: POST \/webhooks\/subscribe answered 500/);
     expect(error?.message).not.toContain(TOKEN);
+  });
+});
+
+describe('registerWebhooks: tracking (V2 track webhook)', () => {
+  it('reports tracking off for an account without a V2 key and asks nothing of the V2 API', async () => {
+    // Prepare
+    const { registerAll, shipStationV2 } = setup();
+
+    // Act
+    const result = await registerAll('default', BASE);
+
+    // Assess
+    expect(result.tracking).toEqual({ status: 'off' });
+    expect(result.webhooks.map((r) => r.status)).toEqual(['created', 'created', 'created', 'created']);
+    expect(shipStationV2.listed).toEqual([]);
+    expect(shipStationV2.created).toEqual([]);
+  });
+
+  it('creates one track webhook pointing at the account tracking endpoint beside the four V1 subscriptions', async () => {
+    // Prepare
+    const { registerAll, shipStation, shipStationV2 } = setup({ v2Key: true });
+
+    // Act
+    const result = await registerAll('default', BASE);
+
+    // Assess
+    expect(result.webhooks).toHaveLength(4);
+    expect(shipStation.subscriptions).toHaveLength(4);
+    expect(result.tracking).toEqual({
+      status: 'on',
+      targetUrl: TRACKING_TARGET,
+      webhooks: [{ event: 'track', status: 'created', id: '9001', targetUrl: TRACKING_TARGET }],
+    });
+    expect(shipStationV2.created).toEqual([{ accountId: 'default', name: 'shipstation-klaviyo-sync track', event: 'track', url: TRACKING_TARGET }]);
+  });
+
+  it('creates nothing on a second run and reports the track webhook as existing', async () => {
+    // Prepare
+    const { registerAll, shipStationV2 } = setup({ v2Key: true });
+    await registerAll('default', BASE);
+
+    // Act
+    const second = await registerAll('default', `${BASE}/`);
+
+    // Assess
+    expect(on(second.tracking).webhooks).toEqual([{ event: 'track', status: 'exists', id: '9001', targetUrl: TRACKING_TARGET }]);
+    expect(on(second.tracking).problem).toBeUndefined();
+    expect(shipStationV2.created).toHaveLength(1);
+  });
+
+  it('ignores V2 webhooks of other events', async () => {
+    // Prepare
+    const { registerAll, shipStationV2 } = setup({ v2Key: true });
+    shipStationV2.add('default', { id: '50', event: 'batch', url: 'https://hooks.example.com/batches' });
+
+    // Act
+    const result = await registerAll('default', BASE);
+
+    // Assess
+    expect(on(result.tracking).webhooks.map((w) => [w.event, w.status])).toEqual([['track', 'created']]);
+  });
+
+  it('leaves a track webhook with another URL alone, reports it, and still creates its own', async () => {
+    // Prepare
+    const { registerAll, shipStationV2 } = setup({ v2Key: true });
+    const other = 'https://another-app.example.com/tracking?secret=the-other-apps-secret';
+    shipStationV2.add('default', { id: '42', event: 'track', url: other });
+
+    // Act
+    const result = await registerAll('default', BASE);
+
+    // Assess
+    expect(on(result.tracking).webhooks).toEqual([
+      { event: 'track', status: 'created', id: '9001', targetUrl: TRACKING_TARGET },
+      { event: 'track', status: 'other', id: '42', targetUrl: other },
+    ]);
+    expect(shipStationV2.webhooks.get('default')?.find((w) => w.id === '42')?.url).toBe(other);
+  });
+
+  it('explains how to remove the other track webhook when ShipStation allows only one per event', async () => {
+    // Prepare
+    const { registerAll, shipStationV2 } = setup({ v2Key: true, oneWebhookPerEvent: true });
+    shipStationV2.add('default', { id: '42', event: 'track', url: 'https://another-app.example.com/tracking' });
+
+    // Act
+    const result = await registerAll('default', BASE);
+
+    // Assess
+    const tracking = on(result.tracking);
+    expect(tracking.webhooks).toEqual([{ event: 'track', status: 'other', id: '42', targetUrl: 'https://another-app.example.com/tracking' }]);
+    expect(tracking.problem?.reason).toBe(
+      "ShipStation refused a second track webhook (webhook 42 points elsewhere): ShipStation V2 answered 400 for POST /v2/environment/webhooks: a webhook for event 'track' already exists",
+    );
+    expect(tracking.problem?.fix).toBe(OTHER_TRACK_WEBHOOK_FIX);
+    expect(OTHER_TRACK_WEBHOOK_FIX).toMatch(/^delete the other track webhook in ShipStation > Settings > API > Webhooks or with the V2 API/);
+    expect(result.webhooks.map((r) => r.status)).toEqual(['created', 'created', 'created', 'created']);
+  });
+
+  it('reports a refused V2 key with the fix, after making the V1 subscriptions', async () => {
+    // Prepare
+    const { registerAll, shipStation, shipStationV2 } = setup({ v2Key: true });
+    shipStationV2.failNext(new ShipStationCredentialsError('default', 'ShipStation rejected the V2 API key (401)'));
+
+    // Act
+    const result = await registerAll('default', BASE);
+
+    // Assess
+    expect(shipStation.subscriptions).toHaveLength(4);
+    const tracking = on(result.tracking);
+    expect(tracking.webhooks).toEqual([]);
+    expect(tracking.problem?.reason).toBe('ShipStation rejected the V2 API key (401): the key has expired, was revoked or is wrong');
+    expect(tracking.problem?.fix).toMatch(/shipStationV2\.apiKey \(or SHIPSTATION_V2_API_KEY\)/);
+    expect(shipStationV2.created).toEqual([]);
+  });
+
+  it('keeps the token out of the reason when creating the track webhook fails', async () => {
+    // Prepare
+    const { registerAll, shipStationV2 } = setup({ v2Key: true });
+    shipStationV2.failNextCreate(new TransientError(`POST /v2/environment/webhooks answered 503 for url ${TRACKING_TARGET} (${encodeURIComponent(TOKEN)})`));
+
+    // Act
+    const result = await registerAll('default', BASE);
+
+    // Assess
+    const reason = on(result.tracking).problem?.reason ?? '';
+    expect(reason).toMatch(/^POST \/v2\/environment\/webhooks answered 503/);
+    expect(reason).not.toContain(TOKEN);
   });
 });
 

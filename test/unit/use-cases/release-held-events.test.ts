@@ -18,8 +18,7 @@ import {
   InMemoryPollJobQueue,
   RecordingAlerts,
   RecordingLogger,
-  StaticAccountDirectory,
-} from '../../fakes/in-memory-ports.js';
+  StaticAccountDirectory, trackingDeps } from '../../fakes/in-memory-ports.js';
 import { historicalShippedEvent } from '../../helpers/factories.js';
 
 const NOW = '2026-07-05T17:00:00.000Z';
@@ -53,6 +52,7 @@ function setup() {
     pollJobs,
     clock,
     backfillAfterHours: 24,
+    ...trackingDeps(),
     log,
   });
   return { clock, ledger, klaviyo, probe, klaviyoBulk, credentials, alerts, pollJobs, held, log, release };

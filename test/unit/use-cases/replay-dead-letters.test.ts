@@ -15,11 +15,11 @@ import {
   InMemoryHeldEventStore,
   InMemoryOrderStateStore,
   InMemoryPollJobQueue,
+  InMemoryUpdateQueue,
   RecordingAlerts,
   RecordingLogger,
   RecordingServiceMetrics,
-  StaticAccountDirectory,
-} from '../../fakes/in-memory-ports.js';
+  StaticAccountDirectory, trackingDeps } from '../../fakes/in-memory-ports.js';
 import { orderSnapshot, orderState } from '../../helpers/factories.js';
 
 const FIRST_REFUSAL = 'Simulated HTTP 400.';
@@ -52,6 +52,7 @@ function setup(queues: string[] = ['notifications', 'updates', 'history', 'polls
   const held = new InMemoryHeldEventStore();
   const pollJobs = new InMemoryPollJobQueue();
   const orderStates = new InMemoryOrderStateStore();
+  const updates = new InMemoryUpdateQueue();
   const replay: ReplayDeadLetters = makeReplayDeadLetters({
     accounts: new StaticAccountDirectory([fakeAccount()]),
     orderStates,
@@ -65,9 +66,11 @@ function setup(queues: string[] = ['notifications', 'updates', 'history', 'polls
     pollJobs,
     clock,
     backfillAfterHours: 24,
+    ...trackingDeps(),
     log: new RecordingLogger(),
     records,
     deadLetterQueues,
+    updates,
   });
 
   /** Dead-letters an event as publish-events does: final (the ledger says DEAD), or not (no contact: entry released). */
@@ -81,7 +84,7 @@ function setup(queues: string[] = ['notifications', 'updates', 'history', 'polls
     if (claim.status !== 'claimed') throw new Error('expected a claim');
     await ledger.deadLetter(record, claim.claimId);
   };
-  return { clock, ledger, records, deadLetterQueues, klaviyo, credentials, alerts, held, pollJobs, orderStates, replay, deadLetter };
+  return { clock, ledger, records, deadLetterQueues, klaviyo, credentials, alerts, held, pollJobs, orderStates, updates, replay, deadLetter };
 }
 
 describe('replayDeadLetters', () => {
@@ -197,6 +200,24 @@ describe('replayDeadLetters', () => {
   });
 
   describe('records', () => {
+    it('puts a tracking update that matched no label back on the updates queue, with a fresh wait, and deletes the record', async () => {
+      // Prepare: the record publish-tracking writes when the wait for the label ran out
+      const { replay, ledger, updates, klaviyo, clock } = setup();
+      const update = { kind: 'tracking', accountId: 'default', trackingNumber: '1ZLATE', statusCode: 'DE', scans: [], receivedAt: '2026-07-05T01:00:00.000Z', joinAttempts: 0 };
+      await ledger.deadLetter({ accountId: 'default', uniqueId: 'ss:default:tracking:1ZLATE:unmatched', metric: 'Tracking Update', orderId: 0, reason: 'no label', body: { trackingUpdate: update }, at: '2026-07-05T07:00:00.000Z' });
+
+      // Act
+      const dry = await replay.records('default', { dryRun: true });
+      const result = await replay.records('default', { dryRun: false });
+
+      // Assess
+      expect(dry.items.map((i) => i.outcome)).toEqual(['would-send']);
+      expect(result.items.map((i) => [i.uniqueId, i.outcome])).toEqual([['ss:default:tracking:1ZLATE:unmatched', 'requeued']]);
+      expect(updates.tracking).toEqual([{ message: { ...update, receivedAt: clock.now().toISOString(), joinAttempts: 0 } }]);
+      expect(ledger.deadLetterOf('default', 'ss:default:tracking:1ZLATE:unmatched')).toBeUndefined();
+      expect(klaviyo.attempts).toEqual([]);
+    });
+
     it('re-sends a dead-lettered event once the cause is fixed: the same body, the ledger SENT, the record deleted', async () => {
       // Prepare
       const { replay, deadLetter, klaviyo, ledger } = setup();

@@ -1,0 +1,86 @@
+// ShipmentRecordStore on DynamoDB: one item per label or fulfilment in its order's partition (versioned, single-item
+// conditional writes), and a pointer item per tracking number. The record is JSON in one attribute: it is read whole.
+import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, QueryCommand, type DynamoDBClient, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
+import type { ShipmentRecord } from '../domain/shipment-tracking.js';
+import { normaliseTrackingNumber } from '../domain/tracking.js';
+import type { ShipmentRecordStore } from '../ports.js';
+import { expiresAt, keyOf, keys } from './dynamodb-keys.js';
+
+/** Tracking ends within weeks; a year covers returns and late questions. */
+const RETENTION_DAYS = 400;
+
+export class DynamoDbShipmentRecordStore implements ShipmentRecordStore {
+  constructor(private readonly client: DynamoDBClient, private readonly tableName: string, private readonly now: () => Date = () => new Date()) {}
+
+  async get(accountId: string, orderId: number, shipmentKey: string): Promise<ShipmentRecord | undefined> {
+    const { Item: item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: keyOf(keys.shipment(accountId, orderId, shipmentKey)), ConsistentRead: true }));
+    return item?.data?.S === undefined ? undefined : { ...(JSON.parse(item.data.S) as ShipmentRecord), version: Number(item.version?.N ?? '0') };
+  }
+
+  async listForOrder(accountId: string, orderId: number): Promise<ShipmentRecord[]> {
+    const records: ShipmentRecord[] = [];
+    let start: QueryCommandOutput['LastEvaluatedKey'];
+    do {
+      const page: QueryCommandOutput = await this.client.send(new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': { S: keys.shipment(accountId, orderId, '').pk }, ':prefix': { S: keys.shipmentPrefix } },
+        ConsistentRead: true,
+        ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+      }));
+      for (const item of page.Items ?? []) {
+        if (item.data?.S !== undefined) records.push({ ...(JSON.parse(item.data.S) as ShipmentRecord), version: Number(item.version?.N ?? '0') });
+      }
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
+    return records;
+  }
+
+  async put(record: ShipmentRecord): Promise<boolean> {
+    const { version, ...data } = record;
+    try {
+      await this.client.send(new PutItemCommand({
+        TableName: this.tableName,
+        Item: {
+          ...keyOf(keys.shipment(record.accountId, record.orderId, record.shipmentKey)),
+          accountId: { S: record.accountId },
+          data: { S: JSON.stringify(data) },
+          version: { N: String(version + 1) },
+          expiresAt: expiresAt(this.now(), RETENTION_DAYS),
+        },
+        ...(version === 0
+          ? { ConditionExpression: 'attribute_not_exists(pk)' }
+          : { ConditionExpression: '#v = :v', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': { N: String(version) } } }),
+      }));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async link(accountId: string, trackingNumber: string, target: { orderId: number; shipmentKey: string }): Promise<void> {
+    await this.client.send(new PutItemCommand({
+      TableName: this.tableName,
+      Item: {
+        ...keyOf(keys.trackingNumber(accountId, normaliseTrackingNumber(trackingNumber))),
+        accountId: { S: accountId },
+        orderId: { N: String(target.orderId) },
+        shipmentKey: { S: target.shipmentKey },
+        expiresAt: expiresAt(this.now(), RETENTION_DAYS),
+      },
+    }));
+  }
+
+  async findByTracking(accountId: string, trackingNumber: string): Promise<ShipmentRecord | undefined> {
+    const { Item: pointer } = await this.client.send(new GetItemCommand({
+      TableName: this.tableName,
+      Key: keyOf(keys.trackingNumber(accountId, normaliseTrackingNumber(trackingNumber))),
+      ConsistentRead: true,
+    }));
+    const orderId = pointer?.orderId?.N;
+    const shipmentKey = pointer?.shipmentKey?.S;
+    if (orderId === undefined || shipmentKey === undefined) return undefined;
+    return this.get(accountId, Number(orderId), shipmentKey);
+  }
+}

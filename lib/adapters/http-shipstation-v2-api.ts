@@ -1,0 +1,187 @@
+// ShipStation API V2 over HTTP (fetch): the account's V2 webhooks (`GET/POST /v2/environment/webhooks`) with its V2 key
+// in the `API-Key` header. 429 waits Retry-After and 5xx and timeouts back off, a few attempts in all; 401/403 is a
+// credentials problem and any other 4xx carries V2's own error message. Only URLs on the account's configured V2 origin
+// are requested and redirects are never followed, so the key cannot reach another host; error messages never carry
+// the key or a URL's query (a webhook URL carries the account's token).
+import * as z from 'zod';
+import type { AccountConfig } from '../config.js';
+import { BadInputError, ShipStationCredentialsError, TransientError } from '../domain/errors.js';
+import type { Clock, ServiceMetrics, ShipStationV2Webhooks, V2WebhookSubscription } from '../ports.js';
+import { backoffMs } from './http-shipstation-api.js';
+
+export interface HttpShipStationV2Options {
+  timeoutMs: number;
+  /** Attempts per request before giving up with a TransientError. */
+  maxAttempts?: number;
+  /** Longest Retry-After waited inside one request; longer ones end it with a TransientError carrying the wait. */
+  maxRateLimitWaitMs?: number;
+  /** Counts ShipStation's 429 answers for the dashboard. */
+  metrics?: Pick<ServiceMetrics, 'shipStationThrottled'>;
+}
+
+type Method = 'GET' | 'POST';
+
+type V2Account = AccountConfig & { shipStationV2: NonNullable<AccountConfig['shipStationV2']> };
+
+/** One V2 webhook as listed; ShipStation sends more fields (headers, store_id), which are ignored. */
+const v2WebhookSchema = z.object({
+  webhook_id: z.union([z.string(), z.number()]).transform(String),
+  event: z.string(),
+  url: z.string().nullish().transform((url) => url ?? ''),
+});
+/** `GET /v2/environment/webhooks`: a plain array (also accepted wrapped as `{webhooks: [...]}`). */
+const v2WebhookListSchema = z.union([z.array(v2WebhookSchema), z.object({ webhooks: z.array(v2WebhookSchema) }).transform((body) => body.webhooks)]);
+const createdV2WebhookSchema = z.object({ webhook_id: z.union([z.string(), z.number()]).transform(String) });
+/** V2's error body: `{request_id, errors: [{error_source, error_type, error_code, message}]}`. */
+const v2ErrorSchema = z.object({ errors: z.array(z.object({ message: z.string() })).min(1) });
+
+/** Seconds a 429 asks to wait: Retry-After as seconds or as an HTTP date; undefined when absent or unreadable. */
+function retryAfterSeconds(header: string | null, now: Date): number | undefined {
+  if (header === null || header.trim() === '') return undefined;
+  const seconds = Number(header.trim());
+  if (Number.isFinite(seconds)) return Math.max(0, seconds);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now.getTime()) / 1000));
+}
+
+/** Cuts secrets out of text ShipStation sent back: the given values, and every URL query (a webhook URL's token). */
+const scrub = (text: string, secrets: string[]): string =>
+  secrets
+    .filter((secret) => secret.length > 0)
+    .flatMap((secret) => [secret, encodeURIComponent(secret)])
+    .reduce((result, secret) => result.split(secret).join('…'), text)
+    .replace(/(https?:\/\/[^\s?#'"<>]*)\?[^\s#'"<>]*/gi, '$1?…');
+
+export class HttpShipStationV2Api implements ShipStationV2Webhooks {
+  private readonly maxAttempts: number;
+  private readonly maxRateLimitWaitMs: number;
+
+  constructor(
+    private readonly accounts: ReadonlyMap<string, AccountConfig>,
+    private readonly clock: Clock,
+    private readonly options: HttpShipStationV2Options,
+  ) {
+    this.maxAttempts = options.maxAttempts ?? 4;
+    this.maxRateLimitWaitMs = options.maxRateLimitWaitMs ?? 65_000;
+  }
+
+  async listV2Webhooks(accountId: string): Promise<V2WebhookSubscription[]> {
+    const account = this.account(accountId);
+    const body = await this.request(account, 'GET', this.urlOf(account, '/v2/environment/webhooks'));
+    const parsed = v2WebhookListSchema.safeParse(body);
+    if (!parsed.success) throw new BadInputError('ShipStation answered /v2/environment/webhooks with an unexpected shape');
+    return parsed.data.map(({ webhook_id: id, event, url }) => ({ id, event, url }));
+  }
+
+  /**
+   * Creates a V2 webhook. `url` carries the account's token: it goes in the request body only, and is cut out of any
+   * error ShipStation answers with. Retried like every request, so a lost answer may leave a duplicate (listed after).
+   */
+  async createV2Webhook(accountId: string, webhook: { name: string; event: string; url: string }): Promise<string> {
+    const account = this.account(accountId);
+    const secrets = [...new URL(webhook.url).searchParams.values()];
+    const body = { name: webhook.name, event: webhook.event, url: webhook.url, headers: [] };
+    const answer = await this.request(account, 'POST', this.urlOf(account, '/v2/environment/webhooks'), body, secrets);
+    const parsed = createdV2WebhookSchema.safeParse(answer);
+    if (!parsed.success) throw new BadInputError('ShipStation answered POST /v2/environment/webhooks with an unexpected shape');
+    return parsed.data.webhook_id;
+  }
+
+  /** @throws BadInputError for an unknown account or one without a V2 key */
+  private account(accountId: string): V2Account {
+    const account = this.accounts.get(accountId);
+    if (account === undefined) throw new BadInputError(`unknown account ${accountId}`);
+    if (account.shipStationV2 === undefined) throw new BadInputError(`account ${accountId} has no ShipStation V2 API key (shipStationV2.apiKey)`);
+    return account as V2Account;
+  }
+
+  /** A path on the account's V2 origin (the base URL has no trailing slash; config strips it). */
+  private urlOf(account: V2Account, path: string): URL {
+    const url = new URL(`${account.shipStationV2.baseUrl}${path}`);
+    if (url.origin !== new URL(account.shipStationV2.baseUrl).origin) throw new BadInputError(`${path} is not on the account's ShipStation V2 origin`);
+    return url;
+  }
+
+  /** One request with retries; returns the parsed JSON body. `secrets` are cut out of any error message. */
+  private async request(account: V2Account, method: Method, url: URL, body?: unknown, secrets: string[] = []): Promise<unknown> {
+    const apiKey = account.shipStationV2.apiKey;
+    const hidden = [...secrets, apiKey];
+    const headers: Record<string, string> = {
+      'API-Key': apiKey,
+      Accept: 'application/json',
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    };
+    const where = `${method} ${url.pathname}`;
+    let lastProblem = 'no attempt made';
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt += 1) {
+      let response: Response;
+      try {
+        response = await fetch(url, {
+          method,
+          headers,
+          body: body === undefined ? undefined : JSON.stringify(body),
+          redirect: 'manual',
+          signal: AbortSignal.timeout(this.options.timeoutMs),
+        });
+      } catch (error) {
+        lastProblem = error instanceof Error && error.name === 'TimeoutError' ? 'timeout' : 'network error';
+        if (attempt < this.maxAttempts) await this.clock.sleep(backoffMs(attempt));
+        continue;
+      }
+      if (response.status === 429) {
+        this.options.metrics?.shipStationThrottled(1);
+        await response.body?.cancel();
+        lastProblem = 'rate limited (429)';
+        const told = retryAfterSeconds(response.headers.get('retry-after'), this.clock.now());
+        const waitMs = told === undefined ? backoffMs(attempt) : Math.max(1, told) * 1000;
+        if (waitMs > this.maxRateLimitWaitMs || attempt === this.maxAttempts) {
+          throw new TransientError('ShipStation V2 rate limit', { retryAfterSeconds: Math.ceil(waitMs / 1000) });
+        }
+        await this.clock.sleep(waitMs);
+        continue;
+      }
+      if (response.status >= 300 && response.status < 400) {
+        await response.body?.cancel();
+        throw new BadInputError(`ShipStation V2 redirected ${where} (${response.status}); redirects are never followed`);
+      }
+      if (response.status === 401 || response.status === 403) {
+        await response.body?.cancel();
+        throw new ShipStationCredentialsError(account.id, `ShipStation rejected the V2 API key (${response.status})`);
+      }
+      if (response.status >= 500) {
+        await response.body?.cancel();
+        lastProblem = `HTTP ${response.status}`;
+        if (attempt < this.maxAttempts) await this.clock.sleep(backoffMs(attempt));
+        continue;
+      }
+      if (!response.ok) throw new BadInputError(scrub(await this.refusal(response, where), hidden));
+      if (response.status === 204) return undefined;
+      try {
+        return await response.json();
+      } catch {
+        lastProblem = 'unreadable JSON body';
+        if (attempt < this.maxAttempts) await this.clock.sleep(backoffMs(attempt));
+      }
+    }
+    throw new TransientError(`ShipStation V2 ${where} failed after ${this.maxAttempts} attempts: ${lastProblem}`);
+  }
+
+  /** `ShipStation V2 answered 400 for POST /v2/…: <errors[0].message>`, or without the message when the body has none. */
+  private async refusal(response: Response, where: string): Promise<string> {
+    const prefix = `ShipStation V2 answered ${response.status} for ${where}`;
+    let text: string;
+    try {
+      text = await response.text();
+    } catch {
+      return prefix;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return prefix;
+    }
+    const parsed = v2ErrorSchema.safeParse(json);
+    return parsed.success ? `${prefix}: ${parsed.data.errors[0]?.message ?? ''}`.trimEnd() : prefix;
+  }
+}

@@ -1,0 +1,155 @@
+// WebhookSignatureVerifier over ShipStation's published JWKS (fetch): keys cached for an hour, refetched once for a key
+// id the cache lacks (a rotation) but at most once a minute, so a flood of made-up key ids is not a flood of fetches.
+// The JWKS is public: no credential is sent, and redirects are refused so only the configured host decides the keys.
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import * as z from 'zod';
+import { TransientError } from '../domain/errors.js';
+import type { SignatureCheck, WebhookSignatureVerifier } from '../ports.js';
+
+export interface JwksSignatureVerifierOptions {
+  /** Where the key set is published (config.trackingJwksUrl). */
+  jwksUrl: string;
+  /** Timeout of one JWKS request (config.httpTimeoutMs). */
+  timeoutMs: number;
+  /** The clock the cache is timed with. */
+  now?: () => Date;
+  /** How long a fetched key set is used before it is fetched again (default 1 hour). */
+  cacheMs?: number;
+  /** The least time between two fetches that are not due to an expired cache (default 60 s). */
+  minRefetchIntervalMs?: number;
+}
+
+const DEFAULT_CACHE_MS = 60 * 60_000;
+const DEFAULT_MIN_REFETCH_INTERVAL_MS = 60_000;
+/** A key set is a few kilobytes; anything far bigger is not one. */
+const MAX_JWKS_BYTES = 512 * 1024;
+/** Keys shorter than this are not trusted, whoever publishes them. */
+const MIN_RSA_BITS = 2048;
+
+const jwksSchema = z.object({ keys: z.array(z.unknown()) });
+const rsaJwkSchema = z.object({
+  kid: z.string().min(1),
+  kty: z.literal('RSA'),
+  n: z.string().min(1),
+  e: z.string().min(1),
+  use: z.string().optional(),
+});
+
+/** The usable RSA signing keys of a key set, by key id; non-RSA, short, encryption or malformed entries are skipped. */
+export function rsaKeysOf(document: unknown): Map<string, KeyObject> {
+  const keys = new Map<string, KeyObject>();
+  const parsed = jwksSchema.safeParse(document);
+  if (!parsed.success) return keys;
+  for (const entry of parsed.data.keys) {
+    const jwk = rsaJwkSchema.safeParse(entry);
+    if (!jwk.success) continue;
+    // An encryption key is not a signing key; `alg` is not checked (publishers spell it differently).
+    if (jwk.data.use === 'enc') continue;
+    try {
+      // Only the public members: a JWK that also carries `d` must still yield a public key.
+      const key = createPublicKey({ key: { kty: 'RSA', n: jwk.data.n, e: jwk.data.e }, format: 'jwk' });
+      if (key.asymmetricKeyType !== 'rsa' || (key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS) continue;
+      keys.set(jwk.data.kid, key);
+    } catch {
+      // A malformed key is skipped; the others still verify.
+    }
+  }
+  return keys;
+}
+
+export class JwksSignatureVerifier implements WebhookSignatureVerifier {
+  private keys = new Map<string, KeyObject>();
+  /** When the cached keys were fetched (epoch ms); undefined before the first successful fetch. */
+  private fetchedAt: number | undefined;
+  /** When a fetch last failed (epoch ms): no new attempt for a minute after it. */
+  private failedAt: number | undefined;
+  /** When an unknown key id last caused a refetch (epoch ms): at most one such refetch a minute. */
+  private unknownKeyRefetchAt: number | undefined;
+  private inFlight: Promise<void> | undefined;
+  private readonly now: () => Date;
+  private readonly cacheMs: number;
+  private readonly minRefetchIntervalMs: number;
+
+  constructor(private readonly options: JwksSignatureVerifierOptions) {
+    this.now = options.now ?? (() => new Date());
+    this.cacheMs = options.cacheMs ?? DEFAULT_CACHE_MS;
+    this.minRefetchIntervalMs = options.minRefetchIntervalMs ?? DEFAULT_MIN_REFETCH_INTERVAL_MS;
+  }
+
+  async verify(input: { keyId: string; signature: string; signedText: string }): Promise<SignatureCheck> {
+    const key = await this.keyFor(input.keyId);
+    if (key === undefined) return 'unknown-key';
+    try {
+      return verify('RSA-SHA256', Buffer.from(input.signedText, 'utf8'), key, Buffer.from(input.signature, 'base64')) ? 'valid' : 'invalid';
+    } catch {
+      return 'invalid';
+    }
+  }
+
+  /**
+   * The key for a key id: from the cache while it is fresh; an expired or empty cache is fetched first; a key id the
+   * fresh cache lacks (a rotation, or a forgery) triggers one refetch, unless another one did less than a minute ago.
+   * @throws TransientError when there are no keys and they cannot be fetched now
+   */
+  private async keyFor(keyId: string): Promise<KeyObject | undefined> {
+    const now = this.now().getTime();
+    const fresh = this.fetchedAt !== undefined && now - this.fetchedAt < this.cacheMs;
+    if (!fresh) {
+      await this.refresh(now);
+      return this.keys.get(keyId);
+    }
+    const cached = this.keys.get(keyId);
+    if (cached !== undefined) return cached;
+    if (this.inFlight !== undefined) {
+      await this.inFlight.catch(() => undefined);
+    } else if (this.unknownKeyRefetchAt === undefined || now - this.unknownKeyRefetchAt >= this.minRefetchIntervalMs) {
+      this.unknownKeyRefetchAt = now;
+      await this.refresh(now);
+    }
+    return this.keys.get(keyId);
+  }
+
+  /**
+   * Fetches the key set, one fetch at a time. A failure keeps the keys already held (stale ones too) and is not retried
+   * for a minute; with no keys at all it throws.
+   */
+  private async refresh(now: number): Promise<void> {
+    if (this.inFlight === undefined) {
+      const failedRecently = this.failedAt !== undefined && now - this.failedAt < this.minRefetchIntervalMs;
+      if (failedRecently) {
+        if (this.keys.size > 0) return;
+        throw new TransientError('the webhook signing keys could not be fetched a moment ago; not asking again yet');
+      }
+      this.inFlight = this.fetchKeys(now).finally(() => {
+        this.inFlight = undefined;
+      });
+    }
+    try {
+      await this.inFlight;
+    } catch (error) {
+      if (this.keys.size === 0) throw error;
+    }
+  }
+
+  private async fetchKeys(now: number): Promise<void> {
+    try {
+      const response = await fetch(this.options.jwksUrl, {
+        method: 'GET',
+        headers: { accept: 'application/json' },
+        redirect: 'error',
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      if (!response.ok) throw new Error(`answered ${response.status}`);
+      const text = await response.text();
+      if (Buffer.byteLength(text) > MAX_JWKS_BYTES) throw new Error(`answered more than ${MAX_JWKS_BYTES} bytes`);
+      const keys = rsaKeysOf(JSON.parse(text) as unknown);
+      if (keys.size === 0) throw new Error('answered a key set with no usable RSA key');
+      this.keys = keys;
+      this.fetchedAt = now;
+      this.failedAt = undefined;
+    } catch (error) {
+      this.failedAt = now;
+      throw new TransientError(`fetching the webhook signing keys failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+  }
+}

@@ -1,0 +1,60 @@
+// Carrier tracking (ShipStation V2 TRACK_EVENT_V2): the V2 webhook payload, the normalised tracking update that travels
+// on the updates queue, and what a tracking update means for a shipment (DESIGN §4, "after the label").
+import * as z from 'zod';
+
+const isoInstant = z.iso.datetime({ offset: true });
+
+/** Standard V2 / ShipEngine tracking status codes (reference/shipstation-api.md §6). */
+export const TRACKING_STATUS_CODES = ['UN', 'AC', 'IT', 'DE', 'EX', 'AT', 'NY', 'SP'] as const;
+export type TrackingStatusCode = (typeof TRACKING_STATUS_CODES)[number];
+
+/** One carrier scan, as the update carries it (newest first or not: order is not relied on). */
+export const trackingScanSchema = z.object({
+  occurredAt: isoInstant,
+  statusCode: z.enum(TRACKING_STATUS_CODES).optional(),
+  statusDetailCode: z.string().optional(),
+  description: z.string().optional(),
+  city: z.string().optional(),
+  region: z.string().optional(),
+  postalCode: z.string().optional(),
+  country: z.string().optional(),
+});
+export type TrackingScan = z.infer<typeof trackingScanSchema>;
+
+/**
+ * One message on the updates queue: a verified TRACK_EVENT_V2, normalised. It names no order: publish-events joins it
+ * to the label or fulfilment with the same tracking number (seen earlier by the webhook path or the poll).
+ */
+export const trackingUpdateSchema = z.object({
+  kind: z.literal('tracking'),
+  accountId: z.string().min(1),
+  trackingNumber: z.string().min(1),
+  carrierCode: z.string().optional(),
+  /** V2 label id (`se-…`), from the resource_url, for logs. */
+  labelId: z.string().optional(),
+  statusCode: z.enum(TRACKING_STATUS_CODES),
+  statusDetailCode: z.string().optional(),
+  statusDescription: z.string().optional(),
+  carrierStatusDescription: z.string().optional(),
+  exceptionDescription: z.string().optional(),
+  /** V2's own tracking page, preferred over the one built from the carrier code. */
+  trackingUrl: z.string().optional(),
+  shipDate: isoInstant.optional(),
+  estimatedDeliveryAt: isoInstant.optional(),
+  actualDeliveryAt: isoInstant.optional(),
+  /** The most recent scans (at most MAX_SCANS), enough to find the newest one and where it happened. */
+  scans: z.array(trackingScanSchema),
+  /** When receive-tracking accepted the webhook (UTC). */
+  receivedAt: isoInstant,
+  /** Times the update found no label with its tracking number yet and was put back to wait (see publish-tracking). */
+  joinAttempts: z.number().int().min(0).optional(),
+});
+export type TrackingUpdate = z.infer<typeof trackingUpdateSchema>;
+
+/** Scans kept per update: the newest ones are all any decision reads. */
+export const MAX_SCANS = 10;
+
+/** Tracking numbers as carriers print them vary in case and spacing; the join uses one form. */
+export function normaliseTrackingNumber(trackingNumber: string): string {
+  return trackingNumber.replace(/[\s-]+/g, '').toUpperCase();
+}

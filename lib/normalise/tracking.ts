@@ -1,0 +1,152 @@
+// A ShipStation V2 TRACK_EVENT_V2 webhook body → the tracking update publish-events joins to its label. V2 times are
+// UTC ISO-8601 (a time without an offset is read as UTC); status codes arrive as the two-letter standard codes or, as
+// the V2 OpenAPI types them, as long names: both are accepted (reference/shipstation-api.md §6).
+import * as z from 'zod';
+import { MAX_SCANS, TRACKING_STATUS_CODES, type TrackingScan, type TrackingStatusCode, type TrackingUpdate } from '../domain/tracking.js';
+
+const text = z.string().nullish();
+
+const v2ScanSchema = z.object({
+  occurred_at: text,
+  carrier_occurred_at: text,
+  description: text,
+  city_locality: text,
+  state_province: text,
+  postal_code: text,
+  country_code: text,
+  status_code: text,
+  status_detail_code: text,
+  status_description: text,
+});
+
+/** The part of a TRACK_EVENT_V2 body we read; anything else in it is ignored. */
+export const trackEventV2Schema = z.object({
+  resource_url: z.string().nullish(),
+  resource_type: z.string().min(1),
+  data: z
+    .object({
+      tracking_number: z.string().trim().min(1, 'data.tracking_number is required'),
+      tracking_url: text,
+      status_code: text,
+      status_detail_code: text,
+      status_detail_description: text,
+      status_description: text,
+      carrier_code: text,
+      carrier_status_description: text,
+      ship_date: text,
+      estimated_delivery_date: text,
+      actual_delivery_date: text,
+      exception_description: text,
+      events: z.array(v2ScanSchema).nullish(),
+    })
+    .nullish(),
+});
+export type TrackEventV2 = z.infer<typeof trackEventV2Schema>;
+
+/** The resource types that carry tracking data. */
+export const TRACKING_RESOURCE_TYPES = ['API_TRACK', 'TRACK_EVENT_V2', 'track'] as const;
+
+const LONG_CODES: Record<string, TrackingStatusCode> = {
+  UNKNOWN: 'UN',
+  ACCEPTED: 'AC',
+  IN_TRANSIT: 'IT',
+  OUT_FOR_DELIVERY: 'IT',
+  DELIVERED: 'DE',
+  EXCEPTION: 'EX',
+  ATTEMPTED_DELIVERY: 'AT',
+  DELIVERY_ATTEMPT: 'AT',
+  NOT_YET_IN_SYSTEM: 'NY',
+  DELIVERED_TO_SERVICE_POINT: 'SP',
+  DELIVERED_TO_LOCKER_COLLECTION_POINT: 'SP',
+};
+
+const clean = (value: string | null | undefined): string | undefined => {
+  const trimmed = value?.trim();
+  return trimmed === undefined || trimmed === '' ? undefined : trimmed;
+};
+
+/** A two-letter code as is; a long name mapped (ATTEMPTED_DELIVERY_2ND is an attempt too); anything else unknown. */
+export function statusCodeOf(raw: string | null | undefined): TrackingStatusCode | undefined {
+  const value = clean(raw)?.toUpperCase();
+  if (value === undefined) return undefined;
+  if ((TRACKING_STATUS_CODES as readonly string[]).includes(value)) return value as TrackingStatusCode;
+  if (value.startsWith('ATTEMPTED_DELIVERY')) return 'AT';
+  return LONG_CODES[value] ?? 'UN';
+}
+
+/** A V2 time as a UTC instant; a time without an offset is UTC; unreadable → undefined. */
+export function v2Instant(raw: string | null | undefined): string | undefined {
+  const value = clean(raw);
+  if (value === undefined) return undefined;
+  const withZone = /([zZ]|[+-]\d{2}:?\d{2})$/.test(value) ? value : `${value}Z`;
+  const ms = Date.parse(withZone);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
+
+const LABEL_ID = /\/labels\/(se-[A-Za-z0-9-]+)\//;
+
+/**
+ * Normalises a verified TRACK_EVENT_V2 body.
+ * @returns the update, or a reason when the body has no usable tracking data
+ */
+export function trackingUpdateFrom(accountId: string, body: TrackEventV2, receivedAt: Date): { ok: true; update: TrackingUpdate } | { ok: false; reason: string } {
+  const data = body.data;
+  if (data === null || data === undefined) return { ok: false, reason: 'the webhook has no data object' };
+  const scans: TrackingScan[] = (data.events ?? [])
+    .map((e): TrackingScan | undefined => {
+      const occurredAt = v2Instant(e.occurred_at);
+      if (occurredAt === undefined) return undefined;
+      const code = statusCodeOf(e.status_code);
+      return stripUndefined({
+        occurredAt,
+        statusCode: code,
+        statusDetailCode: clean(e.status_detail_code) ?? (clean(e.status_code)?.toUpperCase() === 'OUT_FOR_DELIVERY' ? 'OUT_FOR_DELIVERY' : undefined),
+        description: clean(e.description) ?? clean(e.status_description),
+        city: clean(e.city_locality),
+        region: clean(e.state_province),
+        postalCode: clean(e.postal_code),
+        country: clean(e.country_code),
+      });
+    })
+    .filter((scan): scan is TrackingScan => scan !== undefined)
+    .sort((a, b) => Date.parse(b.occurredAt) - Date.parse(a.occurredAt))
+    .slice(0, MAX_SCANS);
+  const statusCode = statusCodeOf(data.status_code) ?? scans[0]?.statusCode ?? 'UN';
+  const longDetail = clean(data.status_code)?.toUpperCase() === 'OUT_FOR_DELIVERY' ? 'OUT_FOR_DELIVERY' : undefined;
+  return {
+    ok: true,
+    update: stripUndefined({
+      kind: 'tracking' as const,
+      accountId,
+      trackingNumber: data.tracking_number.trim(),
+      carrierCode: clean(data.carrier_code),
+      labelId: LABEL_ID.exec(body.resource_url ?? '')?.[1],
+      statusCode,
+      statusDetailCode: clean(data.status_detail_code) ?? longDetail,
+      statusDescription: clean(data.status_description) ?? clean(data.status_detail_description),
+      carrierStatusDescription: clean(data.carrier_status_description),
+      exceptionDescription: clean(data.exception_description),
+      trackingUrl: httpsUrl(data.tracking_url),
+      shipDate: v2Instant(data.ship_date),
+      estimatedDeliveryAt: v2Instant(data.estimated_delivery_date),
+      actualDeliveryAt: v2Instant(data.actual_delivery_date),
+      scans,
+      receivedAt: receivedAt.toISOString(),
+    }),
+  };
+}
+
+/** Only an https link goes into a customer's email. */
+function httpsUrl(raw: string | null | undefined): string | undefined {
+  const value = clean(raw);
+  if (value === undefined) return undefined;
+  try {
+    return new URL(value).protocol === 'https:' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function stripUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,93 @@
+// poll-shipstation (each scheduled job, before it polls) → sweepDueChecks → DynamoDB due checks → Klaviyo.
+// Finds what silence means: an order still unshipped when it was due (`Order Delayed`), a tracked package with no new
+// scan for days (`Shipment Stalled`). Each check is verified against the current state before anything is sent.
+import { TransientError } from '../domain/errors.js';
+import { orderDelayedEvent, shipmentStalledEvent, type MappingContext } from '../domain/event-mapping.js';
+import { DELAYABLE_STATUSES, type DueCheck } from '../domain/shipment-tracking.js';
+import type { Account, PollCursorStore } from '../ports.js';
+import { keyState } from './credential-health.js';
+import { deliverLive, noOutcome, type PublishOutcome, type PublishUpdateDeps } from './publish-update.js';
+
+export interface SweepDueChecksDeps extends PublishUpdateDeps {
+  cursors: Pick<PollCursorStore, 'get'>;
+}
+
+export interface SweepOutcome {
+  status: 'swept' | 'skipped';
+  /** Why nothing was looked at (a paused ShipStation key, no completed import yet). */
+  reason?: string;
+  checked: number;
+  sent: string[];
+  /** Checks whose order shipped, was cancelled or changed its due time, or whose package moved or was delivered. */
+  dropped: number;
+  /** Checks left for the next sweep (a transient failure). */
+  retried: number;
+  outcome: PublishOutcome;
+}
+
+export type SweepDueChecks = (accountId: string) => Promise<SweepOutcome>;
+
+const PAGE = 100;
+/** At most this many checks per sweep; the rest waits for the next (they are due, not lost). */
+const MAX_PER_SWEEP = 1_000;
+
+/**
+ * Builds the sweep. It looks only at checks due before the account's poll cursor: what happened before then (a label
+ * printed just before the ship-by date) has been enqueued by an earlier run and had time to be applied. It skips an
+ * account whose ShipStation key is paused, since its order states are not current then.
+ */
+export function makeSweepDueChecks(deps: SweepDueChecksDeps): SweepDueChecks {
+  const deliver = deliverLive(deps);
+
+  const sendIfStillDue = async (account: Account, check: DueCheck, outcome: PublishOutcome): Promise<'sent' | 'dropped'> => {
+    const context: MappingContext = { accountId: account.id, metricPrefix: account.metricPrefix, backfillAfterHours: deps.backfillAfterHours, now: deps.clock.now() };
+    if (check.kind === 'order-delayed') {
+      const state = await deps.orderStates.get(account.id, check.orderId);
+      const stillDue = state !== undefined && state.delayDueAt === check.dueAt && state.shippedAt === undefined && state.status !== undefined && DELAYABLE_STATUSES.has(state.status);
+      if (!stillDue) return 'dropped';
+      await deliver(account, orderDelayedEvent(check.order, check.dueAt, check.reason, context), outcome);
+      return 'sent';
+    }
+    const record = await deps.shipments.get(account.id, check.orderId, check.shipmentKey);
+    const progress = record?.tracking;
+    if (record === undefined || record.voided || progress === undefined || progress.stallDueAt !== check.dueAt || progress.category === 'delivered') return 'dropped';
+    await deliver(account, shipmentStalledEvent(record, progress, check.dueAt, context), outcome);
+    return 'sent';
+  };
+
+  return async (accountId) => {
+    const result: SweepOutcome = { status: 'swept', checked: 0, sent: [], dropped: 0, retried: 0, outcome: noOutcome() };
+    const account = deps.accounts.find(accountId);
+    if (account === undefined) return { ...result, status: 'skipped', reason: 'unknown account' };
+    if ((await keyState(deps, account, 'shipstation')) === 'paused') return { ...result, status: 'skipped', reason: 'the ShipStation key is refused: order states are not current' };
+    const through = (await deps.cursors.get(accountId))?.through;
+    if (through === undefined) return { ...result, status: 'skipped', reason: 'the first import has not completed' };
+    const until = new Date(Math.min(deps.clock.now().getTime(), Date.parse(through)));
+    const retried = new Set<string>();
+    while (result.checked < MAX_PER_SWEEP) {
+      const due = (await deps.due.listDue(accountId, until, PAGE + retried.size)).filter((c) => !retried.has(key(c)));
+      if (due.length === 0) break;
+      for (const check of due) {
+        result.checked += 1;
+        const before = result.outcome.sent.length;
+        try {
+          const what = await sendIfStillDue(account, check, result.outcome);
+          if (what === 'dropped') result.dropped += 1;
+          result.sent.push(...result.outcome.sent.slice(before));
+          await deps.due.remove(check);
+        } catch (error) {
+          // Left in place: the next sweep tries again (the ledger keeps a retried send from going out twice).
+          if (!(error instanceof TransientError)) throw error;
+          retried.add(key(check));
+          result.retried += 1;
+          deps.log.warn('due check not handled now; the next sweep tries again', { accountId, orderId: check.orderId, check: check.kind, reason: error.message });
+        }
+      }
+      if (due.length < PAGE) break;
+    }
+    if (result.checked > 0) deps.log.info('due checks swept', { accountId, checked: result.checked, sent: result.sent.length, dropped: result.dropped, retried: result.retried });
+    return result;
+  };
+}
+
+const key = (check: DueCheck): string => `${check.kind}|${check.orderId}|${check.dueAt}|${check.kind === 'shipment-stalled' ? check.shipmentKey : ''}`;

@@ -1,0 +1,151 @@
+// The V2 tracking payload → tracking update, and what an update means for a shipment (categories, stale rule, when a
+// milestone began).
+import { categoryOf, decideTrackingUpdate, delayDue, type TrackingProgress } from '../../lib/domain/shipment-tracking.js';
+import { normaliseTrackingNumber, type TrackingUpdate } from '../../lib/domain/tracking.js';
+import { statusCodeOf, trackEventV2Schema, trackingUpdateFrom, v2Instant } from '../../lib/normalise/tracking.js';
+import { orderSnapshot } from '../helpers/factories.js';
+
+const RECEIVED = new Date('2026-11-20T15:00:00.000Z');
+
+const body = (data: Record<string, unknown>): unknown => ({
+  resource_url: 'https://api.shipstation.com/v2/labels/se-1234567890/track',
+  resource_type: 'API_TRACK',
+  data: { tracking_number: '1Z999AA10123456784', status_code: 'IT', carrier_code: 'ups', events: [], ...data },
+});
+
+function normalised(data: Record<string, unknown>): TrackingUpdate {
+  const result = trackingUpdateFrom('acme', trackEventV2Schema.parse(body(data)), RECEIVED);
+  if (!result.ok) throw new Error(result.reason);
+  return result.update;
+}
+
+describe('trackingUpdateFrom', () => {
+  it('reads a TRACK_EVENT_V2 body: codes, UTC times, newest scans first, the label id', () => {
+    // Act
+    const update = normalised({
+      status_code: 'DE',
+      status_description: 'Delivered',
+      tracking_url: 'https://www.ups.com/track?tracknum=1Z999AA10123456784',
+      actual_delivery_date: '2026-11-20T14:05:00Z',
+      estimated_delivery_date: '2026-11-20T00:00:00',
+      events: [
+        { occurred_at: '2026-11-19T08:00:00Z', status_code: 'IT', description: 'Departed facility', city_locality: 'Oakland' },
+        { occurred_at: '2026-11-20T14:05:00Z', carrier_occurred_at: '2026-11-20T06:05:00', status_code: 'DE', description: 'Delivered', city_locality: 'San Francisco', state_province: 'CA', country_code: 'US' },
+        { occurred_at: 'not a time', status_code: 'IT' },
+      ],
+    });
+
+    // Assess
+    expect(update).toEqual({
+      kind: 'tracking',
+      accountId: 'acme',
+      trackingNumber: '1Z999AA10123456784',
+      carrierCode: 'ups',
+      labelId: 'se-1234567890',
+      statusCode: 'DE',
+      statusDescription: 'Delivered',
+      trackingUrl: 'https://www.ups.com/track?tracknum=1Z999AA10123456784',
+      estimatedDeliveryAt: '2026-11-20T00:00:00.000Z',
+      actualDeliveryAt: '2026-11-20T14:05:00.000Z',
+      scans: [
+        { occurredAt: '2026-11-20T14:05:00.000Z', statusCode: 'DE', description: 'Delivered', city: 'San Francisco', region: 'CA', country: 'US' },
+        { occurredAt: '2026-11-19T08:00:00.000Z', statusCode: 'IT', description: 'Departed facility', city: 'Oakland' },
+      ],
+      receivedAt: '2026-11-20T15:00:00.000Z',
+    });
+  });
+
+  it.each([
+    ['DE', 'DE'], ['sp', 'SP'], ['DELIVERED', 'DE'], ['OUT_FOR_DELIVERY', 'IT'], ['ATTEMPTED_DELIVERY_2ND', 'AT'],
+    ['EXCEPTION', 'EX'], ['NOT_YET_IN_SYSTEM', 'NY'], ['CARRIER_STATUS_NOT_MAPPED', 'UN'], ['', undefined],
+  ])('reads the status code %s as %s', (raw, code) => {
+    expect(statusCodeOf(raw)).toBe(code);
+  });
+
+  it('keeps a long OUT_FOR_DELIVERY status as in transit, out for delivery', () => {
+    // Act
+    const update = normalised({ status_code: 'OUT_FOR_DELIVERY' });
+
+    // Assess
+    expect(update).toMatchObject({ statusCode: 'IT', statusDetailCode: 'OUT_FOR_DELIVERY' });
+    expect(categoryOf(update.statusCode, update.statusDetailCode)).toBe('out_for_delivery');
+  });
+
+  it('drops a tracking link that is not https', () => {
+    expect(normalised({ tracking_url: 'javascript:alert(1)' }).trackingUrl).toBeUndefined();
+  });
+
+  it('refuses a body without data', () => {
+    // Act
+    const result = trackingUpdateFrom('acme', trackEventV2Schema.parse({ resource_type: 'API_TRACK' }), RECEIVED);
+
+    // Assess
+    expect(result).toEqual({ ok: false, reason: 'the webhook has no data object' });
+  });
+
+  it('reads a V2 time without an offset as UTC, and an unreadable one as nothing', () => {
+    expect(v2Instant('2026-11-20T06:05:00')).toBe('2026-11-20T06:05:00.000Z');
+    expect(v2Instant('2026-11-20T06:05:00-08:00')).toBe('2026-11-20T14:05:00.000Z');
+    expect(v2Instant('soon')).toBeUndefined();
+  });
+});
+
+describe('decideTrackingUpdate', () => {
+  const update = (statusCode: TrackingUpdate['statusCode'], scans: [string, TrackingUpdate['statusCode']][], extra: Partial<TrackingUpdate> = {}): TrackingUpdate => ({
+    kind: 'tracking',
+    accountId: 'acme',
+    trackingNumber: 'T1',
+    statusCode,
+    scans: scans.map(([occurredAt, code]) => ({ occurredAt, statusCode: code })),
+    receivedAt: '2026-11-20T15:00:00.000Z',
+    ...extra,
+  });
+
+  it('dates In Transit at the first carrier scan the update brings, not the newest', () => {
+    // Act
+    const decision = decideTrackingUpdate(undefined, update('IT', [['2026-11-19T10:00:00.000Z', 'IT'], ['2026-11-19T02:00:00.000Z', 'AC'], ['2026-11-18T20:00:00.000Z', 'NY']]), 5);
+
+    // Assess
+    expect(decision).toMatchObject({ outcome: 'current', milestone: { category: 'in_transit', since: '2026-11-19T02:00:00.000Z' }, next: { lastScanAt: '2026-11-19T10:00:00.000Z', stallDueAt: '2026-11-24T10:00:00.000Z' } });
+  });
+
+  it('keeps the category\'s start across redeliveries and newer scans of the same category', () => {
+    // Prepare
+    const first = decideTrackingUpdate(undefined, update('EX', [['2026-11-19T10:00:00.000Z', 'EX']]), 5);
+    if (first.outcome !== 'current') throw new Error('expected current');
+
+    // Act
+    const redelivered = decideTrackingUpdate(first.next, update('EX', [['2026-11-19T10:00:00.000Z', 'EX']]), 5);
+    const newer = decideTrackingUpdate(first.next, update('EX', [['2026-11-20T10:00:00.000Z', 'EX']]), 5);
+
+    // Assess
+    expect(redelivered).toMatchObject({ outcome: 'current', changed: false, milestone: { category: 'exception', since: '2026-11-19T10:00:00.000Z' } });
+    expect(newer).toMatchObject({ outcome: 'current', changed: true, milestone: { category: 'exception', since: '2026-11-19T10:00:00.000Z' } });
+  });
+
+  it('treats an older update and anything after delivery as stale, and a scan that says nothing as no move', () => {
+    // Prepare
+    const progress: TrackingProgress = { category: 'delivered', categorySince: '2026-11-20T14:00:00.000Z', lastScanAt: '2026-11-20T14:00:00.000Z', statusCode: 'DE', passedInTransit: true };
+    const moving: TrackingProgress = { category: 'in_transit', categorySince: '2026-11-19T14:00:00.000Z', lastScanAt: '2026-11-19T14:00:00.000Z', statusCode: 'IT', passedInTransit: false };
+
+    // Act / Assess
+    expect(decideTrackingUpdate(progress, update('IT', [['2026-11-20T13:00:00.000Z', 'IT']]), 5)).toMatchObject({ outcome: 'stale' });
+    expect(decideTrackingUpdate(progress, update('EX', [['2026-11-21T13:00:00.000Z', 'EX']]), 5)).toMatchObject({ outcome: 'stale', reason: 'the package was delivered already' });
+    expect(decideTrackingUpdate(moving, update('UN', [['2026-11-20T13:00:00.000Z', 'UN']]), 5)).toMatchObject({ outcome: 'current', next: { category: 'in_transit', categorySince: '2026-11-19T14:00:00.000Z' } });
+  });
+});
+
+describe('delayDue', () => {
+  it('is the ship-by date when there is one, else the configured hours after the order; none once shipped, cancelled or unpaid', () => {
+    expect(delayDue(orderSnapshot(), 72)).toEqual({ dueAt: '2026-07-08T07:00:00.000Z', reason: 'past_ship_by_date' });
+    expect(delayDue(orderSnapshot({ shipByAt: undefined }), 48)).toEqual({ dueAt: '2026-07-06T17:00:00.000Z', reason: 'no_label_in_time' });
+    expect(delayDue(orderSnapshot({ status: 'on_hold' }), 72)).toBeDefined();
+    for (const status of ['shipped', 'cancelled', 'awaiting_payment'] as const) expect(delayDue(orderSnapshot({ status }), 72)).toBeUndefined();
+  });
+});
+
+describe('normaliseTrackingNumber', () => {
+  it('ignores case, spaces and dashes', () => {
+    expect(normaliseTrackingNumber(' 1z999 aa1-0123456784 ')).toBe('1Z999AA10123456784');
+  });
+});

@@ -1,0 +1,276 @@
+// acceptTracking against in-memory ports and a real RSA key pair: the signature before anything else, the timestamp
+// window, the token, the body, and that nothing is enqueued unless every check passed.
+import { generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { BadInputError, SignatureRejectedError, TransientError, UnauthorizedError } from '../../../lib/domain/errors.js';
+import { trackingUpdateSchema } from '../../../lib/domain/tracking.js';
+import type { SignatureCheck, WebhookSignatureVerifier } from '../../../lib/ports.js';
+import { makeAcceptTracking, signedTimestampMs, type AcceptTrackingInput } from '../../../lib/use-cases/accept-tracking.js';
+import { FakeClock, fakeAccount, InMemoryUpdateQueue, StaticAccountDirectory } from '../../fakes/in-memory-ports.js';
+
+const TOKEN = 'a-webhook-token-of-32-characters';
+const KID = 'se-key-1';
+const NOW = '2026-11-25T16:00:00.000Z';
+
+const publishedKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const strangerKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+
+/** Verifies with real RSA keys held in memory, as the JWKS adapter would once it has fetched them. */
+class KeyPairVerifier implements WebhookSignatureVerifier {
+  readonly calls: { keyId: string; signedText: string }[] = [];
+  failWith: Error | undefined;
+
+  constructor(private readonly keys: Map<string, KeyObject>) {}
+
+  async verify(input: { keyId: string; signature: string; signedText: string }): Promise<SignatureCheck> {
+    this.calls.push({ keyId: input.keyId, signedText: input.signedText });
+    if (this.failWith !== undefined) throw this.failWith;
+    const key = this.keys.get(input.keyId);
+    if (key === undefined) return 'unknown-key';
+    return verify('RSA-SHA256', Buffer.from(input.signedText), key, Buffer.from(input.signature, 'base64')) ? 'valid' : 'invalid';
+  }
+}
+
+const trackBody = (): string => JSON.parse(readFileSync(new URL('../../../events/receive-tracking/track-event.json', import.meta.url), 'utf8')).body as string;
+
+const signWith = (privateKey: KeyObject, timestamp: string, rawBody: string): string => sign('RSA-SHA256', Buffer.from(`${timestamp}.${rawBody}`), privateKey).toString('base64');
+
+/** A request signed by the published key at `timestamp` (the clock's now unless given). */
+function signed(rawBody = trackBody(), options: { timestamp?: string; privateKey?: KeyObject; keyId?: string; token?: string; accountId?: string } = {}): AcceptTrackingInput {
+  const timestamp = options.timestamp ?? NOW;
+  return {
+    accountId: options.accountId ?? 'default',
+    token: options.token ?? TOKEN,
+    headers: { keyId: options.keyId ?? KID, signature: signWith(options.privateKey ?? publishedKeys.privateKey, timestamp, rawBody), timestamp },
+    rawBody,
+  };
+}
+
+function setup() {
+  const clock = new FakeClock(NOW);
+  const updates = new InMemoryUpdateQueue();
+  const verifier = new KeyPairVerifier(new Map([[KID, publishedKeys.publicKey]]));
+  const accept = makeAcceptTracking({ accounts: new StaticAccountDirectory([fakeAccount({ webhookToken: TOKEN })]), verifier, updates, clock });
+  return { clock, updates, verifier, accept };
+}
+
+/** The error a rejected call threw. */
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('acceptTracking', () => {
+  it('enqueues one tracking update for a correctly signed TRACK_EVENT_V2', async () => {
+    // Prepare
+    const { accept, updates, clock } = setup();
+    clock.set('2026-11-25T16:00:30.000Z');
+
+    // Act
+    const result = await accept(signed());
+
+    // Assess
+    expect(result).toEqual({ status: 'queued' });
+    expect(updates.tracking).toHaveLength(1);
+    const [{ message, delaySeconds }] = updates.tracking as [{ message: unknown; delaySeconds?: number }];
+    expect(trackingUpdateSchema.parse(message)).toMatchObject({
+      kind: 'tracking',
+      accountId: 'default',
+      trackingNumber: '1Z999AA10123456784',
+      carrierCode: 'ups',
+      labelId: 'se-1234567890',
+      statusCode: 'IT',
+      receivedAt: '2026-11-25T16:00:30.000Z',
+    });
+    expect(delaySeconds).toBeUndefined();
+    expect(updates.snapshots).toEqual([]);
+  });
+
+  it('verifies the text `${timestamp}.${rawBody}` exactly as received', async () => {
+    // Prepare
+    const { accept, verifier } = setup();
+    const rawBody = `  ${trackBody()}\n`;
+
+    // Act
+    await accept(signed(rawBody));
+
+    // Assess
+    expect(verifier.calls).toEqual([{ keyId: KID, signedText: `${NOW}.${rawBody}` }]);
+  });
+
+  it.each([
+    ['the key id', { keyId: undefined }, /^missing signature header x-shipengine-rsa-sha256-key-id$/],
+    ['the signature', { signature: '' }, /^missing signature header x-shipengine-rsa-sha256-signature$/],
+    ['the timestamp', { timestamp: '   ' }, /^missing signature header x-shipengine-timestamp$/],
+    ['all three', { keyId: undefined, signature: undefined, timestamp: undefined }, /^missing signature headers x-shipengine-rsa-sha256-key-id, x-shipengine-rsa-sha256-signature, x-shipengine-timestamp$/],
+  ])('refuses a request without %s with 401 naming what is missing, before looking at the token or body', async (_case, headers, reason) => {
+    // Prepare
+    const { accept, updates, verifier } = setup();
+    const input = signed('{not json', { token: 'wrong-token' });
+
+    // Act
+    const error = await rejection(accept({ ...input, headers: { ...input.headers, ...headers } }));
+
+    // Assess
+    expect(error).toBeInstanceOf(SignatureRejectedError);
+    expect(error).toMatchObject({ status: 401 });
+    expect(error.message).toMatch(reason);
+    expect(verifier.calls).toEqual([]);
+    expect(updates.tracking).toEqual([]);
+  });
+
+  it.each([
+    ['6 minutes old (a replay)', '2026-11-25T15:54:00.000Z', /is 360 s in the past/],
+    ['6 minutes ahead', '2026-11-25T16:06:00.000Z', /is 360 s in the future/],
+    ['not a time', 'yesterday', /not a readable time/],
+  ])('refuses a timestamp %s with 400 and the skew, without verifying', async (_case, timestamp, reason) => {
+    // Prepare
+    const { accept, updates, verifier } = setup();
+
+    // Act
+    const error = await rejection(accept(signed(trackBody(), { timestamp })));
+
+    // Assess
+    expect(error).toBeInstanceOf(SignatureRejectedError);
+    expect(error).toMatchObject({ status: 400 });
+    expect(error.message).toMatch(reason);
+    expect(verifier.calls).toEqual([]);
+    expect(updates.tracking).toEqual([]);
+  });
+
+  it.each([
+    ['4 min 59 s old', '2026-11-25T15:55:01.000Z'],
+    ['4 min 59 s ahead', '2026-11-25T16:04:59.000Z'],
+    ['given in Unix seconds', String(Date.parse(NOW) / 1000 - 30)],
+  ])('accepts a timestamp %s', async (_case, timestamp) => {
+    // Prepare
+    const { accept, updates } = setup();
+
+    // Act
+    const result = await accept(signed(trackBody(), { timestamp }));
+
+    // Assess
+    expect(result).toEqual({ status: 'queued' });
+    expect(updates.tracking).toHaveLength(1);
+  });
+
+  it('refuses a body changed after signing with 401 "signature does not match the body"', async () => {
+    // Prepare
+    const { accept, updates } = setup();
+    const input = signed();
+
+    // Act
+    const error = await rejection(accept({ ...input, rawBody: input.rawBody.replace('"IT"', '"DE"') }));
+
+    // Assess
+    expect(error).toBeInstanceOf(SignatureRejectedError);
+    expect(error).toMatchObject({ status: 401, reason: 'signature does not match the body' });
+    expect(updates.tracking).toEqual([]);
+  });
+
+  it('refuses a signature made by another key under the published key id with 401', async () => {
+    // Prepare
+    const { accept, updates } = setup();
+
+    // Act
+    const error = await rejection(accept(signed(trackBody(), { privateKey: strangerKeys.privateKey })));
+
+    // Assess
+    expect(error).toMatchObject({ status: 401, reason: 'signature does not match the body' });
+    expect(updates.tracking).toEqual([]);
+  });
+
+  it('refuses a key id that is not published with 401 naming it', async () => {
+    // Prepare
+    const { accept, updates } = setup();
+
+    // Act
+    const error = await rejection(accept(signed(trackBody(), { keyId: 'se-key-forged', privateKey: strangerKeys.privateKey })));
+
+    // Assess
+    expect(error).toMatchObject({ status: 401, reason: "signing key se-key-forged is not one of ShipStation's published keys" });
+    expect(updates.tracking).toEqual([]);
+  });
+
+  it('lets a TransientError from the verifier through, so the webhook is answered 5xx and retried', async () => {
+    // Prepare
+    const { accept, updates, verifier } = setup();
+    verifier.failWith = new TransientError('JWKS unreachable');
+
+    // Act
+    const error = await rejection(accept(signed()));
+
+    // Assess
+    expect(error).toBeInstanceOf(TransientError);
+    expect(updates.tracking).toEqual([]);
+  });
+
+  it.each([
+    ['a wrong token', { token: 'not-the-token' }],
+    ['an unknown account', { accountId: 'nobody' }],
+  ])('refuses %s with UnauthorizedError after a valid signature, even when the body is malformed', async (_case, overrides) => {
+    // Prepare
+    const { accept, updates } = setup();
+
+    // Act
+    const error = await rejection(accept(signed('{not json', overrides)));
+
+    // Assess
+    expect(error).toBeInstanceOf(UnauthorizedError);
+    expect(error.message).toBe('unauthorized');
+    expect(updates.tracking).toEqual([]);
+  });
+
+  it.each([
+    ['an empty body', '', /empty/],
+    ['a body that is not JSON', 'resource_type=TRACK_EVENT_V2', /not valid JSON/],
+    ['a JSON array', '[]', /resource_type/],
+    ['a tracking event without a tracking number', JSON.stringify({ resource_type: 'TRACK_EVENT_V2', data: { status_code: 'IT' } }), /tracking_number/],
+    ['a tracking event without data', JSON.stringify({ resource_type: 'TRACK_EVENT_V2' }), /no data object/],
+  ])('refuses %s with a BadInputError giving the reason', async (_case, rawBody, reason) => {
+    // Prepare
+    const { accept, updates } = setup();
+
+    // Act
+    const error = await rejection(accept(signed(rawBody)));
+
+    // Assess
+    expect(error).toBeInstanceOf(BadInputError);
+    expect(error.message).toMatch(reason);
+    expect(updates.tracking).toEqual([]);
+  });
+
+  it('acknowledges and ignores a signed V2 webhook that is not a tracking event', async () => {
+    // Prepare
+    const { accept, updates } = setup();
+    const rawBody = JSON.stringify({ resource_url: 'https://api.shipstation.com/v2/batches/se-1', resource_type: 'BATCH_PROCESSED_V2' });
+
+    // Act
+    const result = await accept(signed(rawBody));
+
+    // Assess
+    expect(result).toEqual({ status: 'ignored', reason: 'resource_type BATCH_PROCESSED_V2 is not a tracking event' });
+    expect(updates.tracking).toEqual([]);
+  });
+});
+
+describe('signedTimestampMs', () => {
+  it.each([
+    ['an ISO instant', '2026-11-25T16:00:00.000Z', Date.parse('2026-11-25T16:00:00.000Z')],
+    ['an ISO instant with an offset', '2026-11-25T08:00:00-08:00', Date.parse('2026-11-25T16:00:00.000Z')],
+    ['Unix seconds', '1795622400', 1795622400000],
+    ['Unix milliseconds', '1795622400123', 1795622400123],
+    ['words', 'now', undefined],
+    ['a bare date-like number with signs', '-1795622400', undefined],
+  ])('reads %s', (_case, raw, expected) => {
+    // Act
+    const ms = signedTimestampMs(raw);
+
+    // Assess
+    expect(ms).toBe(expected);
+  });
+});

@@ -1,0 +1,256 @@
+// sweepDueChecks with a fake clock: Order Delayed at the ship-by date or after the configured age, once; none for
+// orders shipped or cancelled in time; Shipment Stalled after days without a scan, once, none after delivery; the
+// poll cursor bounds what is looked at; a paused ShipStation key skips the sweep.
+import type { OrderStatus } from '../../../lib/domain/shipstation.js';
+import type { TrackingUpdate } from '../../../lib/domain/tracking.js';
+import { makePublishTracking } from '../../../lib/use-cases/publish-tracking.js';
+import { makePublishUpdate } from '../../../lib/use-cases/publish-update.js';
+import { makeSweepDueChecks } from '../../../lib/use-cases/sweep-due-checks.js';
+import {
+  fakeAccount,
+  FakeClock,
+  FakeKlaviyoApi,
+  InMemoryAlertLedger,
+  InMemoryCredentialStatusStore,
+  InMemoryEventLedger,
+  InMemoryHeldEventStore,
+  InMemoryOrderStateStore,
+  InMemoryPollCursorStore,
+  InMemoryPollJobQueue,
+  InMemoryTrackingActivity,
+  InMemoryUpdateQueue,
+  RecordingAlerts,
+  RecordingLogger,
+  RecordingServiceMetrics,
+  StaticAccountDirectory,
+  trackingDeps,
+} from '../../fakes/in-memory-ports.js';
+import { orderSnapshot, shipmentSnapshot } from '../../helpers/factories.js';
+
+const HOUR = 3_600_000;
+
+/** The factories' order was placed 2026-07-04T17:00Z and must ship by 2026-07-08T07:00Z; "now" starts a minute later. */
+function setup() {
+  const clock = new FakeClock('2026-07-04T17:21:00.000Z');
+  const klaviyo = new FakeKlaviyoApi();
+  const cursors = new InMemoryPollCursorStore();
+  const credentials = new InMemoryCredentialStatusStore();
+  const tracking = trackingDeps();
+  const deps = {
+    accounts: new StaticAccountDirectory([fakeAccount({ shipStationV2Fingerprint: 'v2fp' })]),
+    orderStates: new InMemoryOrderStateStore(),
+    ledger: new InMemoryEventLedger({ leaseMs: 120_000 }),
+    klaviyo,
+    held: new InMemoryHeldEventStore(),
+    credentials,
+    alerts: new RecordingAlerts(),
+    alertLedger: new InMemoryAlertLedger(),
+    metrics: new RecordingServiceMetrics(),
+    pollJobs: new InMemoryPollJobQueue(),
+    clock,
+    backfillAfterHours: 24,
+    ...tracking,
+    log: new RecordingLogger(),
+  };
+  const publishUpdate = makePublishUpdate(deps);
+  const publishTracking = makePublishTracking({ ...deps, updates: new InMemoryUpdateQueue(), activity: new InMemoryTrackingActivity(), joinWaitHours: 6 });
+  const sweep = makeSweepDueChecks({ ...deps, cursors });
+  /** The poll has enqueued (and publish-events applied) everything up to now minus the poll's 2 min lag. */
+  const pollCaughtUp = (): void => {
+    cursors.cursors.set('default', { accountId: 'default', through: new Date(clock.now().getTime() - 2 * 60_000).toISOString() });
+  };
+  /** A scheduled job every 30 minutes until `hours` have passed, each sweeping first. */
+  const runFor = async (hours: number): Promise<string[]> => {
+    const sent: string[] = [];
+    for (let t = 0; t < hours * 2; t += 1) {
+      clock.advance(30 * 60_000);
+      pollCaughtUp();
+      sent.push(...(await sweep('default')).sent);
+    }
+    return sent;
+  };
+  return { clock, klaviyo, cursors, credentials, ...tracking, publishUpdate, publishTracking, sweep, pollCaughtUp, runFor };
+}
+
+function scan(statusCode: TrackingUpdate['statusCode'], occurredAt: string): TrackingUpdate {
+  return { kind: 'tracking', accountId: 'default', trackingNumber: '1Z999AA10123456784', statusCode, scans: [{ occurredAt, statusCode }], receivedAt: occurredAt };
+}
+
+describe('sweepDueChecks: Order Delayed', () => {
+  it('sends Order Delayed once, at the ship-by date, for an order still awaiting shipment', async () => {
+    // Prepare
+    const { publishUpdate, klaviyo, runFor } = setup();
+    await publishUpdate(orderSnapshot());
+    klaviyo.events.length = 0;
+
+    // Act: four days of scheduled jobs
+    const sent = await runFor(96);
+
+    // Assess
+    expect(sent).toEqual(['ss:default:order:123456:delayed']);
+    expect(klaviyo.events).toHaveLength(1);
+    expect(klaviyo.events[0]).toMatchObject({
+      metric: 'Order Delayed',
+      time: '2026-07-08T07:00:00.000Z',
+      backfill: false,
+      properties: { DelayReason: 'past_ship_by_date', ShipByDate: '2026-07-08T07:00:00.000Z', Status: 'awaiting_shipment', HoursSinceOrder: 86, OrderNumber: 'A-1001' },
+    });
+  });
+
+  it('uses the configured age (72 hours after the order) when there is no ship-by date', async () => {
+    // Prepare
+    const { publishUpdate, klaviyo, runFor, clock } = setup();
+    await publishUpdate(orderSnapshot({ shipByAt: undefined }));
+    klaviyo.events.length = 0;
+
+    // Act: just short of 72 hours, then past it
+    const early = await runFor(71);
+    const atDue = await runFor(2);
+    const after = await runFor(24);
+
+    // Assess
+    expect(early).toEqual([]);
+    expect(atDue).toEqual(['ss:default:order:123456:delayed']);
+    expect(after).toEqual([]);
+    expect(klaviyo.events[0]).toMatchObject({ time: '2026-07-07T17:00:00.000Z', properties: { DelayReason: 'no_label_in_time', HoursSinceOrder: 72 } });
+    expect(clock.now().getTime()).toBeGreaterThan(Date.parse('2026-07-07T17:00:00.000Z'));
+  });
+
+  it.each<[string, OrderStatus]>([
+    ['cancelled', 'cancelled'],
+    ['shipped (Mark as Shipped)', 'shipped'],
+    ['awaiting payment', 'awaiting_payment'],
+  ])('sends nothing for an order %s before it was due', async (_case, status) => {
+    // Prepare
+    const { publishUpdate, klaviyo, runFor } = setup();
+    await publishUpdate(orderSnapshot());
+    await publishUpdate(orderSnapshot({ status, modifiedAt: '2026-07-06T10:00:00.000Z' }));
+    klaviyo.events.length = 0;
+
+    // Act
+    const sent = await runFor(120);
+
+    // Assess
+    expect(sent).toEqual([]);
+    expect(klaviyo.events.filter((e) => e.metric === 'Order Delayed')).toEqual([]);
+  });
+
+  it('sends nothing for an order whose label was printed before the ship-by date', async () => {
+    // Prepare
+    const { publishUpdate, klaviyo, runFor } = setup();
+    await publishUpdate(orderSnapshot());
+    await publishUpdate(shipmentSnapshot());
+
+    // Act
+    await runFor(120);
+
+    // Assess
+    expect(klaviyo.events.map((e) => e.metric)).toEqual(['Order Awaiting Shipment', 'Order Shipped']);
+  });
+
+  it('follows a ship-by date the merchant moved', async () => {
+    // Prepare
+    const { publishUpdate, klaviyo, runFor } = setup();
+    await publishUpdate(orderSnapshot());
+    await publishUpdate(orderSnapshot({ modifiedAt: '2026-07-05T09:00:00.000Z', shipByAt: '2026-07-10T07:00:00.000Z' }));
+    klaviyo.events.length = 0;
+
+    // Act
+    const sent = await runFor(6 * 24);
+
+    // Assess
+    expect(sent).toEqual(['ss:default:order:123456:delayed']);
+    expect(klaviyo.events[0]?.time).toBe('2026-07-10T07:00:00.000Z');
+  });
+
+  it('waits for the poll cursor to pass the due time, and skips an account whose ShipStation key is refused', async () => {
+    // Prepare
+    const { publishUpdate, klaviyo, sweep, clock, cursors, credentials } = setup();
+    await publishUpdate(orderSnapshot());
+    klaviyo.events.length = 0;
+    clock.set('2026-07-08T09:00:00.000Z');
+
+    // Act
+    cursors.cursors.set('default', { accountId: 'default', through: '2026-07-08T06:00:00.000Z' });
+    const behind = await sweep('default');
+    cursors.cursors.set('default', { accountId: 'default', through: '2026-07-08T08:58:00.000Z' });
+    await credentials.markInvalid('default', 'shipstation', fakeAccount().shipStationFingerprint, '401');
+    const paused = await sweep('default');
+
+    // Assess
+    expect(behind).toMatchObject({ status: 'swept', checked: 0 });
+    expect(paused).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/ShipStation key is refused/) });
+    expect(klaviyo.events).toEqual([]);
+  });
+
+  it('schedules no check for an order first seen long past its due time (an import): nothing but history to say', async () => {
+    // Prepare
+    const { publishUpdate, klaviyo, clock, sweep, pollCaughtUp, due } = setup();
+    clock.set('2026-07-20T12:00:00.000Z');
+    await publishUpdate(orderSnapshot({ history: true }));
+    klaviyo.events.length = 0;
+    pollCaughtUp();
+
+    // Act
+    await sweep('default');
+
+    // Assess
+    expect(due.list('default')).toEqual([]);
+    expect(klaviyo.events).toEqual([]);
+  });
+
+  it('sends a check that came due while the service was down as backfill, so no flow fires', async () => {
+    // Prepare: seen in time, then two days without a sweep
+    const { publishUpdate, klaviyo, clock, sweep, pollCaughtUp } = setup();
+    await publishUpdate(orderSnapshot());
+    klaviyo.events.length = 0;
+    clock.set('2026-07-10T12:00:00.000Z');
+    pollCaughtUp();
+
+    // Act
+    await sweep('default');
+
+    // Assess
+    expect(klaviyo.events).toHaveLength(1);
+    expect(klaviyo.events[0]).toMatchObject({ metric: 'Order Delayed', time: '2026-07-08T07:00:00.000Z', backfill: true });
+  });
+});
+
+describe('sweepDueChecks: Shipment Stalled', () => {
+  it('sends Shipment Stalled once after five days without a scan', async () => {
+    // Prepare
+    const { publishUpdate, publishTracking, klaviyo, runFor, clock } = setup();
+    clock.set('2026-07-05T16:00:00.000Z');
+    await publishUpdate(shipmentSnapshot());
+    await publishTracking(scan('IT', '2026-07-06T02:00:00.000Z'));
+    klaviyo.events.length = 0;
+
+    // Act: scans stop after day one; eight days of scheduled jobs
+    const sent = await runFor(8 * 24);
+
+    // Assess
+    expect(sent).toEqual(['ss:default:shipment:987654:stalled']);
+    expect(klaviyo.events[0]).toMatchObject({ metric: 'Shipment Stalled', time: '2026-07-11T02:00:00.000Z', properties: { DaysWithoutScan: 5, TrackingStatus: 'IT', TrackingNumber: '1Z999AA10123456784' } });
+  });
+
+  it('sends nothing for a package that keeps moving and is delivered', async () => {
+    // Prepare
+    const { publishUpdate, publishTracking, klaviyo, clock, sweep, pollCaughtUp } = setup();
+    clock.set('2026-07-05T16:00:00.000Z');
+    await publishUpdate(shipmentSnapshot());
+    klaviyo.events.length = 0;
+
+    // Act: a scan every four days, then delivery, sweeping every half hour throughout
+    const scans: [TrackingUpdate['statusCode'], number][] = [['IT', 10], ['IT', 4 * 24], ['IT', 8 * 24], ['DE', 11 * 24]];
+    const start = clock.now().getTime();
+    for (let hour = 0; hour <= 20 * 24; hour += 0.5) {
+      clock.set(new Date(start + hour * HOUR).toISOString());
+      for (const [code, at] of scans) if (at === hour) await publishTracking(scan(code, clock.now().toISOString()));
+      pollCaughtUp();
+      await sweep('default');
+    }
+
+    // Assess
+    expect(klaviyo.events.map((e) => e.metric)).toEqual(['Shipment In Transit', 'Order Delivered']);
+  });
+});
