@@ -89,7 +89,8 @@ export class JwksSignatureVerifier implements WebhookSignatureVerifier {
   /**
    * The key for a key id: from the cache while it is fresh; an expired or empty cache is fetched first; a key id the
    * fresh cache lacks (a rotation, or a forgery) triggers one refetch, unless another one did less than a minute ago.
-   * @throws TransientError when there are no keys and they cannot be fetched now
+   * @throws TransientError when there are no keys and they cannot be fetched now, or a refetch for an unknown key id
+   *   is not allowed yet
    */
   private async keyFor(keyId: string): Promise<KeyObject | undefined> {
     const now = this.now().getTime();
@@ -105,6 +106,10 @@ export class JwksSignatureVerifier implements WebhookSignatureVerifier {
     } else if (this.unknownKeyRefetchAt === undefined || now - this.unknownKeyRefetchAt >= this.minRefetchIntervalMs) {
       this.unknownKeyRefetchAt = now;
       await this.refresh(now);
+    } else {
+      // Not asked again yet: a genuine webhook signed with a key published this minute must be retried (5xx), not
+      // refused for good; a forger flooding unknown key ids only ever gets this.
+      throw new TransientError(`signing key ${keyId.slice(0, 64)} is not in the key set fetched a moment ago; not asking again yet`);
     }
     return this.keys.get(keyId);
   }

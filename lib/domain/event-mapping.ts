@@ -52,12 +52,13 @@ export interface MappingContext {
   history?: boolean;
 }
 
-/** Identity of one logical event (DESIGN §3.2): account, ShipStation id, what happened and, for statuses, since when. */
+/** `2026-07-04T17:20:00.000Z` → `20260704T172000Z`, the time part of a unique id. */
 const compactTime = (iso: string): string => iso.replace(/\.\d+/, '').replace(/[-:]/g, '');
 
 /** `label:123` → `shipment:123`, as the label's own events name it; `fulfillment:9` stays. */
 const shipmentIdPart = (shipmentKey: string): string => shipmentKey.replace(/^label:/, 'shipment:');
 
+/** Identity of one logical event (DESIGN §3.2): account, ShipStation id, what happened and, for statuses, since when. */
 export const uniqueIds = {
   orderStatus: (accountId: string, orderId: number, status: OrderStatus, since: string): string =>
     `ss:${accountId}:order:${orderId}:${status}:${compactTime(since)}`,
@@ -308,7 +309,7 @@ export function trackingEvent(record: ShipmentRecord, progress: TrackingProgress
 
 /** `Shipment Stalled`: no new scan for the configured days (sent once per package, at the time it became stalled). */
 export function shipmentStalledEvent(record: ShipmentRecord, progress: TrackingProgress, stalledAt: string, context: MappingContext): KlaviyoEvent {
-  const days = Math.floor((Date.parse(stalledAt) - Date.parse(progress.lastScanAt)) / 86_400_000);
+  const days = progress.lastScanAt === undefined ? undefined : Math.floor((Date.parse(stalledAt) - Date.parse(progress.lastScanAt)) / 86_400_000);
   return event(context, {
     metric: DELAY_METRICS.shipmentStalled,
     time: stalledAt,
@@ -316,7 +317,7 @@ export function shipmentStalledEvent(record: ShipmentRecord, progress: TrackingP
     value: record.total,
     orderId: record.orderId,
     profile: profileOf(record.customer, record.shipTo),
-    properties: { ...trackedShipmentProperties(record, progress), DaysWithoutScan: days },
+    properties: { ...trackedShipmentProperties(record, progress), ...defined({ DaysWithoutScan: days }) },
   });
 }
 

@@ -2,19 +2,18 @@
 // never produces an earlier milestone again), and the checks due later (an order delayed, a package stalled).
 import type { OrderStatus } from './shipstation.js';
 import type { Customer, Destination, FulfillmentSnapshot, LineItem, OrderSnapshot, ShipmentSnapshot } from './snapshot.js';
-import { normaliseTrackingNumber, type TrackingScan, type TrackingStatusCode, type TrackingUpdate } from './tracking.js';
+import { type TrackingScan, type TrackingStatusCode, type TrackingUpdate } from './tracking.js';
 
 /** Where a package is, as far as a customer cares. `none`: nothing scanned yet (NY, UN). */
-export const TRACKING_CATEGORIES = ['none', 'in_transit', 'out_for_delivery', 'attempted', 'exception', 'delivered'] as const;
-export type TrackingCategory = (typeof TRACKING_CATEGORIES)[number];
+export type TrackingCategory = 'none' | 'in_transit' | 'out_for_delivery' | 'attempted' | 'exception' | 'delivered';
 
 /** How far the carrier has got with one shipment. */
 export interface TrackingProgress {
   category: TrackingCategory;
   /** When the package entered `category` (a scan's time; the delivery time for `delivered`). */
   categorySince: string;
-  /** The newest scan applied: an update whose newest scan is older is stale. */
-  lastScanAt: string;
+  /** The newest scan (or delivery time) applied: an update whose newest scan is older is stale. Absent until one. */
+  lastScanAt?: string;
   statusCode: TrackingStatusCode;
   statusDetailCode?: string;
   statusDescription?: string;
@@ -28,6 +27,11 @@ export interface TrackingProgress {
   passedInTransit: boolean;
   /** When the current stall check is due (no new scan until then = stalled). */
   stallDueAt?: string;
+  /**
+   * Milestones reached but not yet handed to Klaviyo (an outbox, written with the progress): a send that fails is
+   * retried from here even when a newer scan was applied meanwhile.
+   */
+  pending?: Milestone[];
 }
 
 /** One label or fulfilment of an order, as tracking needs it. */
@@ -54,6 +58,7 @@ export interface ShipmentRecord {
   version: number;
 }
 
+/** The key of a label's or fulfilment's record within its order: `label:<shipmentId>` or `fulfillment:<fulfillmentId>`. */
 export const shipmentKeyOf = (snapshot: ShipmentSnapshot | FulfillmentSnapshot): string =>
   snapshot.kind === 'shipment' ? `label:${snapshot.shipmentId}` : `fulfillment:${snapshot.fulfillmentId}`;
 
@@ -117,9 +122,9 @@ export function newestScan(update: TrackingUpdate): TrackingScan | undefined {
   return update.scans.reduce<TrackingScan | undefined>((newest, scan) => (newest === undefined || instant(scan.occurredAt) > instant(newest.occurredAt) ? scan : newest), undefined);
 }
 
-/** The instant an update reports: its newest scan, else its delivery time, else when it was received. */
-export function updateTime(update: TrackingUpdate): string {
-  return newestScan(update)?.occurredAt ?? update.actualDeliveryAt ?? update.receivedAt;
+/** The carrier's instant an update reports: its newest scan, else its delivery time (none for an update without either). */
+export function scanTime(update: TrackingUpdate): string | undefined {
+  return newestScan(update)?.occurredAt ?? update.actualDeliveryAt;
 }
 
 /**
@@ -132,7 +137,7 @@ function enteredAt(update: TrackingUpdate, category: TrackingCategory, after: st
     .filter((scan) => after === undefined || instant(scan.occurredAt) > instant(after))
     .filter((scan) => scan.statusCode !== undefined && categoryOf(scan.statusCode, scan.statusDetailCode, scan.description) === category)
     .sort((a, b) => instant(a.occurredAt) - instant(b.occurredAt));
-  return candidates[0]?.occurredAt ?? updateTime(update);
+  return candidates[0]?.occurredAt ?? scanTime(update) ?? update.receivedAt;
 }
 
 /** A milestone the update makes the shipment reach, to send as an event. */
@@ -149,15 +154,16 @@ const PAST_IN_TRANSIT: ReadonlySet<TrackingCategory> = new Set(['out_for_deliver
 
 /**
  * Applies a tracking update to a shipment's progress. An update whose newest scan is older than the one applied is
- * stale, and so is anything after a delivery. Otherwise the package is in the update's category since when it entered
- * it (an unchanged category keeps its time, so the event it implies keeps one identity across redeliveries), and the
- * milestone to announce is that category, except In Transit once a later milestone was reached.
+ * stale, and so is anything after a delivery (an update without scans is never "older": only carrier times are
+ * compared). Otherwise the package is in the update's category since when it entered it (an unchanged category keeps
+ * its time, so the event it implies keeps one identity across redeliveries), and the milestone is that category,
+ * except In Transit once a later milestone was reached. A milestone entered now is added to the outbox (`pending`).
  */
 export function decideTrackingUpdate(progress: TrackingProgress | undefined, update: TrackingUpdate, stalledAfterDays: number): TrackingDecision {
-  const at = updateTime(update);
+  const at = scanTime(update);
   let category = categoryOf(update.statusCode, update.statusDetailCode, update.statusDescription ?? newestScan(update)?.description);
   if (progress !== undefined) {
-    if (instant(at) < instant(progress.lastScanAt)) return { outcome: 'stale', reason: 'older than the scans already applied' };
+    if (at !== undefined && progress.lastScanAt !== undefined && instant(at) < instant(progress.lastScanAt)) return { outcome: 'stale', reason: 'older than the scans already applied' };
     if (progress.category === 'delivered' && category !== 'delivered') return { outcome: 'stale', reason: 'the package was delivered already' };
   }
   // A scan that says nothing new (NY, UN) after real ones keeps the package where it was.
@@ -166,10 +172,17 @@ export function decideTrackingUpdate(progress: TrackingProgress | undefined, upd
   const since = sameCategory ? progress.categorySince : enteredAt(update, category, progress?.lastScanAt);
   const scan = newestScan(update);
   const location = scan === undefined ? progress?.lastLocation : compactLocation({ city: scan.city, region: scan.region, country: scan.country });
+  const lastScanAt = at === undefined ? progress?.lastScanAt : progress?.lastScanAt === undefined ? at : later(at, progress.lastScanAt);
+  // The stall clock runs from the newest scan (from the first update, while there is none) and stops at delivery.
+  const stallFrom = lastScanAt ?? (progress?.stallDueAt === undefined ? update.receivedAt : undefined);
+  const stallDueAt = category === 'delivered' ? undefined : stallFrom === undefined ? progress?.stallDueAt : new Date(instant(stallFrom) + stalledAfterDays * 86_400_000).toISOString();
+  const announce: Milestone | undefined = category === 'none' || (category === 'in_transit' && progress?.passedInTransit === true) ? undefined : { category, since };
+  const pending = [...(progress?.pending ?? [])];
+  if (announce !== undefined && !sameCategory && !pending.some((m) => m.category === announce.category && m.since === announce.since)) pending.push(announce);
   const next: TrackingProgress = dropUndefined({
     category,
     categorySince: since,
-    lastScanAt: progress === undefined ? at : later(at, progress.lastScanAt),
+    lastScanAt,
     statusCode: update.statusCode,
     statusDetailCode: update.statusDetailCode,
     statusDescription: update.statusDescription,
@@ -180,13 +193,19 @@ export function decideTrackingUpdate(progress: TrackingProgress | undefined, upd
     actualDeliveryAt: update.actualDeliveryAt ?? progress?.actualDeliveryAt,
     lastLocation: location,
     passedInTransit: progress?.passedInTransit === true || PAST_IN_TRANSIT.has(category),
-    // The stall clock restarts at each new scan and stops at delivery.
-    stallDueAt: category === 'delivered' ? undefined : new Date(instant(progress === undefined ? at : later(at, progress.lastScanAt)) + stalledAfterDays * 86_400_000).toISOString(),
+    stallDueAt,
+    pending: pending.length === 0 ? undefined : pending,
   });
   const changed = progress === undefined || JSON.stringify(progress) !== JSON.stringify(next);
-  if (category === 'none') return { outcome: 'current', next, changed };
-  if (category === 'in_transit' && progress?.passedInTransit === true) return { outcome: 'current', next, changed };
-  return { outcome: 'current', next, milestone: { category, since }, changed };
+  return announce === undefined ? { outcome: 'current', next, changed } : { outcome: 'current', next, milestone: announce, changed };
+}
+
+/** The progress with the milestones handed to Klaviyo taken out of the outbox. */
+export function withoutPending(progress: TrackingProgress, handled: Milestone[]): TrackingProgress {
+  const rest = (progress.pending ?? []).filter((m) => !handled.some((h) => h.category === m.category && h.since === m.since));
+  const kept: TrackingProgress = { ...progress };
+  delete kept.pending;
+  return rest.length === 0 ? kept : { ...kept, pending: rest };
 }
 
 function compactLocation(location: { city?: string; region?: string; country?: string }): TrackingProgress['lastLocation'] {
@@ -197,10 +216,6 @@ function compactLocation(location: { city?: string; region?: string; country?: s
 function dropUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
-
-/** Whether a tracking update and a record's tracking number are the same package. */
-export const sameTrackingNumber = (a: string | undefined, b: string | undefined): boolean =>
-  a !== undefined && b !== undefined && normaliseTrackingNumber(a) === normaliseTrackingNumber(b);
 
 /** Every outbound shipment of the order delivered (voided ones do not count; at least one delivered). */
 export function allDelivered(records: ShipmentRecord[]): boolean {

@@ -58,3 +58,9 @@ export const MAX_SCANS = 10;
 export function normaliseTrackingNumber(trackingNumber: string): string {
   return trackingNumber.replace(/[\s-]+/g, '').toUpperCase();
 }
+
+/** Tracking numbers identify a parcel (and through the carrier, an address): logs keep only the last four characters. */
+export function maskTracking(trackingNumber: string): string {
+  const n = normaliseTrackingNumber(trackingNumber);
+  return n.length <= 4 ? '****' : `${'*'.repeat(Math.min(8, n.length - 4))}${n.slice(-4)}`;
+}

@@ -328,7 +328,8 @@ export function makeRunPollJob(deps: {
     // Before this run polls: the sweep looks only at what earlier runs enqueued, which has had time to be applied.
     if (job.reason === 'schedule') {
       try {
-        await deps.sweepDue(job.accountId);
+        // Half of the invocation at most: the poll is the source of truth and must run.
+        await deps.sweepDue(job.accountId, { timeLeftMs: () => limits.timeLeftMs(), reserveMs: Math.max(limits.reserveMs, limits.timeLeftMs() / 2) });
       } catch (error) {
         deps.log.error('due checks could not be swept; the next scheduled job tries again', { accountId: job.accountId, reason: error instanceof Error ? error.message : String(error) });
       }

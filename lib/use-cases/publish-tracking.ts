@@ -3,8 +3,8 @@
 // shipment's progress (stale updates change nothing), and the milestone it reaches is sent once.
 import { BadInputError } from '../domain/errors.js';
 import { trackingEvent, type DeliveryContext, type MappingContext } from '../domain/event-mapping.js';
-import { allDelivered, decideTrackingUpdate, type DueCheck, type ShipmentRecord, type TrackingDecision } from '../domain/shipment-tracking.js';
-import { normaliseTrackingNumber, type TrackingUpdate } from '../domain/tracking.js';
+import { allDelivered, decideTrackingUpdate, withoutPending, type DueCheck, type Milestone, type ShipmentRecord, type TrackingDecision } from '../domain/shipment-tracking.js';
+import { maskTracking, normaliseTrackingNumber, type TrackingUpdate } from '../domain/tracking.js';
 import type { Account, TrackingActivity, UpdateQueue } from '../ports.js';
 import { deliverLive, noOutcome, writeVersioned, type PublishOutcome, type PublishUpdateDeps } from './publish-update.js';
 
@@ -35,6 +35,10 @@ export const joinWaitSeconds = (attempt: number): number => Math.min(MAX_WAIT_SE
 /** Identity of the dead-letter record of a tracking number nothing matched: one per tracking number. */
 export const unmatchedTrackingId = (accountId: string, trackingNumber: string): string => `ss:${accountId}:tracking:${normaliseTrackingNumber(trackingNumber)}:unmatched`;
 
+/**
+ * Builds the use case: join the update to its label or fulfilment (or let it wait for one), apply it to the package's
+ * progress with a versioned write, and send the milestones it reached from the record's outbox.
+ */
 export function makePublishTracking(deps: PublishTrackingDeps): PublishTracking {
   const deliver = deliverLive(deps);
 
@@ -48,7 +52,7 @@ export function makePublishTracking(deps: PublishTrackingDeps): PublishTracking 
       return { ...outcome, join: 'waiting' };
     }
     const uniqueId = unmatchedTrackingId(account.id, update.trackingNumber);
-    const reason = `no label or fulfilment with tracking number ${update.trackingNumber} was seen within ${deps.joinWaitHours} hours of the tracking update (printed outside ShipStation orders, in another store, or before the V2 key was configured?)`;
+    const reason = `no label or fulfilment with tracking number ${maskTracking(update.trackingNumber)} was seen within ${deps.joinWaitHours} hours of the tracking update (printed outside ShipStation orders, in another store, or before the V2 key was configured?)`;
     // One record per tracking number, holding its newest update: `replay records` puts it back to be joined again.
     await deps.ledger.deadLetter({
       accountId: account.id,
@@ -60,7 +64,7 @@ export function makePublishTracking(deps: PublishTrackingDeps): PublishTracking 
       at: deps.clock.now().toISOString(),
     });
     deps.metrics.deadLettered(1);
-    deps.log.error('tracking update matched no label; dead-lettered', { ...ids, uniqueId });
+    deps.log.error('tracking update matched no label; dead-lettered', ids);
     return { ...outcome, deadLettered: [uniqueId], join: 'unmatched' };
   };
 
@@ -89,29 +93,60 @@ export function makePublishTracking(deps: PublishTrackingDeps): PublishTracking 
       },
       `shipment ${found.shipmentKey} record`,
     );
-    if (decision.outcome === 'stale' || record === undefined) {
+    if (record === undefined) {
+      deps.log.warn('tracking update for a shipment record that is gone; nothing sent', ids);
+      return { ...outcome, stale: true };
+    }
+    if (decision.outcome === 'stale') {
       outcome.stale = true;
       deps.metrics.staleSuppressed(1);
-      deps.log.info('stale tracking update suppressed', { ...ids, reason: decision.outcome === 'stale' ? decision.reason : 'no record' });
-      return outcome;
+      deps.log.info('stale tracking update suppressed', { ...ids, reason: decision.reason });
+    } else {
+      await scheduleStallCheck(account, record, found.tracking?.stallDueAt);
     }
-    await scheduleStallCheck(account, record, found.tracking?.stallDueAt);
-    if (decision.milestone === undefined) return outcome;
-
-    const context: MappingContext = { accountId: account.id, metricPrefix: account.metricPrefix, backfillAfterHours: deps.backfillAfterHours, now: deps.clock.now() };
-    let delivery: DeliveryContext | undefined;
-    if (decision.milestone.category === 'delivered') {
-      const shipments = (await deps.shipments.listForOrder(account.id, record.orderId)).map((r) => (r.shipmentKey === record.shipmentKey ? record : r));
-      const live = shipments.filter((r) => !r.voided);
-      delivery = {
-        allShipmentsDelivered: allDelivered(shipments),
-        shipmentCount: live.length,
-        deliveredShipmentCount: live.filter((r) => r.tracking?.category === 'delivered').length,
-      };
-    }
-    await deliver(account, trackingEvent(record, decision.next, decision.milestone, context, delivery), outcome);
+    // The outbox: every milestone reached and not yet handed over, this update's or one whose send failed before.
+    await sendPending(account, record, outcome);
     return outcome;
   };
+
+  /**
+   * Sends the record's pending milestones (each once: the ledger), then takes them out of the outbox. A send that
+   * fails leaves its milestone (and the ones after it) there for the retry. Properties are the package's current ones.
+   */
+  async function sendPending(account: Account, record: ShipmentRecord, outcome: TrackingOutcome): Promise<void> {
+    const progress = record.tracking;
+    const pending = progress?.pending ?? [];
+    if (progress === undefined || pending.length === 0) return;
+    const context: MappingContext = { accountId: account.id, metricPrefix: account.metricPrefix, backfillAfterHours: deps.backfillAfterHours, now: deps.clock.now() };
+    const handled: Milestone[] = [];
+    try {
+      for (const milestone of pending) {
+        const delivery = milestone.category === 'delivered' ? await deliveryContext(account, record) : undefined;
+        await deliver(account, trackingEvent(record, progress, milestone, context, delivery), outcome);
+        handled.push(milestone);
+      }
+    } finally {
+      if (handled.length > 0) {
+        await writeVersioned<ShipmentRecord, void>(
+          () => deps.shipments.get(account.id, record.orderId, record.shipmentKey),
+          (next) => deps.shipments.put(next),
+          (stored) => (stored?.tracking === undefined ? { result: undefined } : { write: { ...stored, tracking: withoutPending(stored.tracking, handled) }, result: undefined }),
+          `shipment ${record.shipmentKey} record`,
+        );
+      }
+    }
+  }
+
+  /** Where the rest of the order stands when one package is delivered (split orders). */
+  async function deliveryContext(account: Account, record: ShipmentRecord): Promise<DeliveryContext> {
+    const shipments = (await deps.shipments.listForOrder(account.id, record.orderId)).map((r) => (r.shipmentKey === record.shipmentKey ? record : r));
+    const live = shipments.filter((r) => !r.voided);
+    return {
+      allShipmentsDelivered: allDelivered(shipments),
+      shipmentCount: live.length,
+      deliveredShipmentCount: live.filter((r) => r.tracking?.category === 'delivered').length,
+    };
+  }
 
   /** The package's stall check follows its newest scan; a delivery ends it (the sweep drops outdated ones). */
   async function scheduleStallCheck(account: Account, record: ShipmentRecord, previousDueAt: string | undefined): Promise<void> {
@@ -120,10 +155,4 @@ export function makePublishTracking(deps: PublishTrackingDeps): PublishTracking 
     if (dueAt !== undefined) await deps.due.schedule(check(dueAt));
     if (previousDueAt !== undefined && previousDueAt !== dueAt) await deps.due.remove(check(previousDueAt));
   }
-}
-
-/** Tracking numbers identify a parcel (and through the carrier, an address): logs keep only the last four characters. */
-export function maskTracking(trackingNumber: string): string {
-  const n = normaliseTrackingNumber(trackingNumber);
-  return n.length <= 4 ? '****' : `${'*'.repeat(Math.min(8, n.length - 4))}${n.slice(-4)}`;
 }

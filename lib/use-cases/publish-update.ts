@@ -216,15 +216,19 @@ export function makeSnapshotPublisher(deps: PublishUpdateDeps, deliver: Deliver)
 
   const publishOrder = async (account: Account, snapshot: OrderSnapshot, outcome: PublishOutcome): Promise<void> => {
     const due = delayDue(snapshot, deps.delays.orderDelayedAfterHours);
-    const { decision, before } = await updateOrderState<{ decision: OrderDecision; before: OrderState | undefined }>(account.id, snapshot.orderId, (state) => {
+    const longOverdue = due !== undefined && deps.clock.now().getTime() - Date.parse(due.dueAt) > deps.backfillAfterHours * 3_600_000;
+    const { decision, before, kept } = await updateOrderState<{ decision: OrderDecision; before: OrderState | undefined; kept: typeof due }>(account.id, snapshot.orderId, (state) => {
       const d = decideOrderUpdate(state, snapshot);
-      if (d.outcome !== 'current') return { result: { decision: d, before: state } };
-      // The delay check follows the newest snapshot: a new ship-by date moves it, shipping or cancelling ends it.
+      if (d.outcome !== 'current') return { result: { decision: d, before: state, kept: undefined } };
+      // The delay check follows the newest snapshot: a new ship-by date moves it, shipping or cancelling ends it. An
+      // order first seen long past its due time (an import, orders left unshipped for weeks) gets none, on every
+      // later sighting too: its Order Delayed would only be history, and a flood of it.
+      const keep = due !== undefined && (state?.delayDueAt === due.dueAt || !longOverdue) ? due : undefined;
       const next: OrderState = { ...d.next };
-      if (due === undefined) delete next.delayDueAt;
-      else next.delayDueAt = due.dueAt;
+      if (keep === undefined) delete next.delayDueAt;
+      else next.delayDueAt = keep.dueAt;
       const changed = d.changed || next.delayDueAt !== state?.delayDueAt;
-      return { write: changed ? next : undefined, result: { decision: d, before: state } };
+      return { write: changed ? next : undefined, result: { decision: d, before: state, kept: keep } };
     });
     if (decision.outcome === 'stale') {
       outcome.stale = true;
@@ -232,7 +236,7 @@ export function makeSnapshotPublisher(deps: PublishUpdateDeps, deliver: Deliver)
       deps.log.info('stale snapshot suppressed', { accountId: account.id, orderId: snapshot.orderId, status: snapshot.status, reason: decision.reason });
       return;
     }
-    await scheduleDelayCheck(account, snapshot, due, before?.delayDueAt);
+    await scheduleDelayCheck(account, snapshot, kept, before?.delayDueAt);
     const event = orderStatusEvent(snapshot, decision.statusSince, contextFor(account, snapshot));
     if (event !== undefined) await deliver(account, event, outcome);
   };
@@ -240,12 +244,10 @@ export function makeSnapshotPublisher(deps: PublishUpdateDeps, deliver: Deliver)
   /**
    * Keeps the order's delay check (with the newest snapshot, so the event names today's email and items). Written on
    * every current snapshot, so a redelivery after a crash still leaves it in place; a replaced one is removed (the
-   * sweep also drops any that the order state no longer names). An order first seen long past its due time (an
-   * import, orders left unshipped for weeks) gets none: its Order Delayed would only be history, and a flood of it.
+   * sweep also drops any that the order state no longer names).
    */
   const scheduleDelayCheck = async (account: Account, snapshot: OrderSnapshot, due: ReturnType<typeof delayDue>, previousDueAt: string | undefined): Promise<void> => {
-    const overdueLongAgo = due !== undefined && previousDueAt !== due.dueAt && deps.clock.now().getTime() - Date.parse(due.dueAt) > deps.backfillAfterHours * 3_600_000;
-    if (due !== undefined && !overdueLongAgo) {
+    if (due !== undefined) {
       await deps.due.schedule({ kind: 'order-delayed', accountId: account.id, orderId: snapshot.orderId, dueAt: due.dueAt, reason: due.reason, order: snapshot });
     }
     if (previousDueAt !== undefined && previousDueAt !== due?.dueAt) {

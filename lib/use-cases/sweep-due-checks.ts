@@ -20,12 +20,21 @@ export interface SweepOutcome {
   sent: string[];
   /** Checks whose order shipped, was cancelled or changed its due time, or whose package moved or was delivered. */
   dropped: number;
-  /** Checks left for the next sweep (a transient failure). */
+  /** Checks left for the next sweep (a failure, logged; the ledger keeps a retried send from going out twice). */
   retried: number;
+  /** The time budget ran out with checks still due. */
+  stopped?: boolean;
   outcome: PublishOutcome;
 }
 
-export type SweepDueChecks = (accountId: string) => Promise<SweepOutcome>;
+/** How long a sweep may take: it stops (the rest is due at the next sweep) while there is time left to poll. */
+export interface SweepLimits {
+  timeLeftMs(): number;
+  /** Time kept for what runs after the sweep (the poll). */
+  reserveMs: number;
+}
+
+export type SweepDueChecks = (accountId: string, limits?: SweepLimits) => Promise<SweepOutcome>;
 
 const PAGE = 100;
 /** At most this many checks per sweep; the rest waits for the next (they are due, not lost). */
@@ -55,7 +64,7 @@ export function makeSweepDueChecks(deps: SweepDueChecksDeps): SweepDueChecks {
     return 'sent';
   };
 
-  return async (accountId) => {
+  return async (accountId, limits) => {
     const result: SweepOutcome = { status: 'swept', checked: 0, sent: [], dropped: 0, retried: 0, outcome: noOutcome() };
     const account = deps.accounts.find(accountId);
     if (account === undefined) return { ...result, status: 'skipped', reason: 'unknown account' };
@@ -68,6 +77,10 @@ export function makeSweepDueChecks(deps: SweepDueChecksDeps): SweepDueChecks {
       const due = (await deps.due.listDue(accountId, until, PAGE + retried.size)).filter((c) => !retried.has(key(c)));
       if (due.length === 0) break;
       for (const check of due) {
+        if (limits !== undefined && limits.timeLeftMs() < limits.reserveMs) {
+          result.stopped = true;
+          break;
+        }
         result.checked += 1;
         const before = result.outcome.sent.length;
         try {
@@ -76,14 +89,14 @@ export function makeSweepDueChecks(deps: SweepDueChecksDeps): SweepDueChecks {
           result.sent.push(...result.outcome.sent.slice(before));
           await deps.due.remove(check);
         } catch (error) {
-          // Left in place: the next sweep tries again (the ledger keeps a retried send from going out twice).
-          if (!(error instanceof TransientError)) throw error;
+          // Left in place for the next sweep; one failing check never blocks the ones after it.
           retried.add(key(check));
           result.retried += 1;
-          deps.log.warn('due check not handled now; the next sweep tries again', { accountId, orderId: check.orderId, check: check.kind, reason: error.message });
+          const log = error instanceof TransientError ? deps.log.warn.bind(deps.log) : deps.log.error.bind(deps.log);
+          log('due check not handled now; the next sweep tries again', { accountId, orderId: check.orderId, check: check.kind, reason: error instanceof Error ? error.message : String(error) });
         }
       }
-      if (due.length < PAGE) break;
+      if (result.stopped === true || due.length < PAGE) break;
     }
     if (result.checked > 0) deps.log.info('due checks swept', { accountId, checked: result.checked, sent: result.sent.length, dropped: result.dropped, retried: result.retried });
     return result;

@@ -136,7 +136,9 @@ describe('publish-events with tracking updates', () => {
     const checks = await due.listDue('default', new Date(Date.now() + 30 * 86_400_000), 1_000);
 
     // Assess
-    expect(record).toMatchObject({ orderId: order.orderId, trackingNumber: number, voided: false, tracking: { category: 'in_transit', statusCode: 'IT' }, version: 2 });
+    expect(record).toMatchObject({ orderId: order.orderId, trackingNumber: number, voided: false, tracking: { category: 'in_transit', statusCode: 'IT' }, version: 3 });
+    // Written with the label, with the scan (In Transit pending), and once Klaviyo had it (the outbox emptied).
+    expect(record?.tracking?.pending).toBeUndefined();
     expect(await shipments.listForOrder('default', order.orderId)).toHaveLength(1);
     const mine = checks.filter((c) => c.orderId === order.orderId);
     // The delay check stays until a sweep finds the order shipped and drops it.
@@ -159,7 +161,7 @@ describe('publish-events with tracking updates', () => {
     // Assess
     expect(result.batchItemFailures).toEqual([]);
     const record = (await deadLetters(harness.aws)).find((r) => r.sk === 'ss:default:tracking:1ZNOSUCHLABEL:unmatched');
-    expect(record?.reason).toMatch(/no label or fulfilment with tracking number 1ZNOSUCHLABEL was seen within 6 hours/);
+    expect(record?.reason).toMatch(/no label or fulfilment with tracking number \*+ABEL was seen within 6 hours/);
     expect(harness.klaviyo.events).toEqual([]);
   });
 });

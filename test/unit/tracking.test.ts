@@ -123,6 +123,33 @@ describe('decideTrackingUpdate', () => {
     expect(newer).toMatchObject({ outcome: 'current', changed: true, milestone: { category: 'exception', since: '2026-11-19T10:00:00.000Z' } });
   });
 
+  it('treats an update older than the scans applied as stale while the package is moving', () => {
+    // Prepare
+    const exception: TrackingProgress = { category: 'exception', categorySince: '2026-11-19T14:00:00.000Z', lastScanAt: '2026-11-19T14:00:00.000Z', statusCode: 'EX', passedInTransit: false };
+
+    // Act
+    const older = decideTrackingUpdate(exception, update('IT', [['2026-11-19T13:00:00.000Z', 'IT']]), 5);
+    const same = decideTrackingUpdate(exception, update('EX', [['2026-11-19T14:00:00.000Z', 'EX']]), 5);
+
+    // Assess
+    expect(older).toEqual({ outcome: 'stale', reason: 'older than the scans already applied' });
+    expect(same).toMatchObject({ outcome: 'current' });
+  });
+
+  it('never lets an update without scans (dated only by its arrival) make a later-arriving earlier scan stale', () => {
+    // Prepare: "not yet in system" arrives with no scans at 12:00
+    const first = decideTrackingUpdate(undefined, update('NY', [], { receivedAt: '2026-11-20T12:00:00.000Z' }), 5);
+    if (first.outcome !== 'current') throw new Error('expected current');
+
+    // Act: the carrier's first scan, made at 11:00, uploaded late
+    const scan = decideTrackingUpdate(first.next, update('IT', [['2026-11-20T11:00:00.000Z', 'IT']]), 5);
+
+    // Assess
+    expect(first.next.lastScanAt).toBeUndefined();
+    expect(first.next.stallDueAt).toBe('2026-11-25T12:00:00.000Z');
+    expect(scan).toMatchObject({ outcome: 'current', milestone: { category: 'in_transit', since: '2026-11-20T11:00:00.000Z' }, next: { lastScanAt: '2026-11-20T11:00:00.000Z', stallDueAt: '2026-11-25T11:00:00.000Z' } });
+  });
+
   it('treats an older update and anything after delivery as stale, and a scan that says nothing as no move', () => {
     // Prepare
     const progress: TrackingProgress = { category: 'delivered', categorySince: '2026-11-20T14:00:00.000Z', lastScanAt: '2026-11-20T14:00:00.000Z', statusCode: 'DE', passedInTransit: true };

@@ -274,3 +274,45 @@ describe('signedTimestampMs', () => {
     expect(ms).toBe(expected);
   });
 });
+
+describe('acceptTracking, fuzzed', () => {
+  it('enqueues nothing for any change to a signed body, signature or timestamp (1,000 generated tamperings)', async () => {
+    // Prepare
+    const { default: fc } = await import('fast-check');
+    const { accept, updates } = setup();
+    const good = signed();
+
+    // Act / Assess
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          // one byte of the body changed, inserted or removed
+          fc.record({ part: fc.constant('body' as const), at: fc.nat(), char: fc.string({ minLength: 0, maxLength: 2 }), drop: fc.boolean() }),
+          fc.record({ part: fc.constant('signature' as const), at: fc.nat(), char: fc.string({ minLength: 0, maxLength: 2 }), drop: fc.boolean() }),
+          fc.record({ part: fc.constant('timestamp' as const), at: fc.nat(), char: fc.string({ minLength: 0, maxLength: 2 }), drop: fc.boolean() }),
+        ),
+        async ({ part, at, char, drop }) => {
+          const value = part === 'body' ? good.rawBody : part === 'signature' ? (good.headers.signature ?? '') : (good.headers.timestamp ?? '');
+          const i = at % (value.length + 1);
+          const changed = `${value.slice(0, i)}${char}${value.slice(drop ? i + 1 : i)}`;
+          fc.pre(changed !== value);
+          const input: AcceptTrackingInput = part === 'body' ? { ...good, rawBody: changed } : { ...good, headers: { ...good.headers, [part]: changed } };
+          const before = updates.tracking.length;
+          let accepted = false;
+          try {
+            accepted = (await accept(input)).status === 'queued';
+          } catch (error) {
+            if (!(error instanceof SignatureRejectedError || error instanceof BadInputError)) throw error;
+          }
+          // A base64 signature can change in its padding and still decode to the same bytes: then it is the same signature.
+          const sameSignature = part === 'signature' && Buffer.from(changed, 'base64').equals(Buffer.from(value, 'base64'));
+          if (!sameSignature) {
+            expect(accepted).toBe(false);
+            expect(updates.tracking.length).toBe(before);
+          }
+        },
+      ),
+      { numRuns: 1_000, seed: 70_007 },
+    );
+  });
+});

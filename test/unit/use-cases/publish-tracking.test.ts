@@ -146,7 +146,7 @@ describe('publishTracking', () => {
     expect(waits.slice(0, 6)).toEqual([30, 60, 120, 240, 480, 900]);
     expect(waits.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(6 * 3600);
     const record = ledger.deadLetters.get(`default|${unmatchedTrackingId('default', TRACKING)}`);
-    expect(record?.reason).toMatch(/no label or fulfilment with tracking number 1Z999AA10123456784 was seen within 6 hours/);
+    expect(record?.reason).toMatch(/no label or fulfilment with tracking number \*{8}6784 was seen within 6 hours/);
     expect(record?.body).toMatchObject({ trackingUpdate: { trackingNumber: TRACKING, statusCode: 'DE', joinAttempts: 0 } });
     expect(klaviyo.attempts).toEqual([]);
   });
@@ -209,6 +209,45 @@ describe('publishTracking', () => {
       ['Shipment Out For Delivery', undefined],
       ['Delivery Attempted', 'Second attempt'],
     ]);
+  });
+
+  it('still sends a milestone whose send failed when a newer scan is applied before the retry (the outbox)', async () => {
+    // Prepare
+    const { publishUpdate, publishTracking, klaviyo } = setup();
+    await publishUpdate(shipmentSnapshot());
+    klaviyo.events.length = 0;
+    const exception = update('EX', '2026-07-06T08:00:00.000Z', { exceptionDescription: 'Address information incomplete' });
+
+    // Act: Klaviyo fails the exception; a newer scan arrives; then SQS redelivers the exception
+    klaviyo.failTransientlyNext();
+    const failed = publishTracking(exception);
+    await expect(failed).rejects.toThrow('Klaviyo answered 503');
+    const newer = await publishTracking(update('IT', '2026-07-06T12:00:00.000Z'));
+    const retried = await publishTracking(exception);
+
+    // Assess
+    expect(klaviyo.events.map((e) => e.metric)).toEqual(['Shipment Exception', 'Shipment In Transit']);
+    expect(newer.sent).toHaveLength(2);
+    expect(retried.stale).toBe(true);
+    expect(retried.sent).toEqual([]);
+  });
+
+  it('keeps the milestone in the outbox until it is handed over, and clears it after', async () => {
+    // Prepare
+    const { publishUpdate, publishTracking, klaviyo, shipments } = setup();
+    await publishUpdate(shipmentSnapshot());
+
+    // Act
+    klaviyo.failTransientlyNext();
+    await expect(publishTracking(update('IT', '2026-07-06T02:00:00.000Z'))).rejects.toThrow();
+    const [waiting] = [...shipments.records.values()];
+    await publishTracking(update('IT', '2026-07-06T02:00:00.000Z'));
+    const [cleared] = [...shipments.records.values()];
+
+    // Assess
+    expect(waiting?.tracking?.pending).toEqual([{ category: 'in_transit', since: '2026-07-06T02:00:00.000Z' }]);
+    expect(cleared?.tracking?.pending).toBeUndefined();
+    expect(klaviyo.events.map((e) => e.metric)).toEqual(['Order Shipped', 'Shipment In Transit']);
   });
 
   it('sends nothing for a voided label', async () => {

@@ -184,10 +184,12 @@ describe('sweepDueChecks: Order Delayed', () => {
   });
 
   it('schedules no check for an order first seen long past its due time (an import): nothing but history to say', async () => {
-    // Prepare
+    // Prepare: the import, then the same order again (an overlapping poll, a webhook, a redelivery)
     const { publishUpdate, klaviyo, clock, sweep, pollCaughtUp, due } = setup();
     clock.set('2026-07-20T12:00:00.000Z');
     await publishUpdate(orderSnapshot({ history: true }));
+    await publishUpdate(orderSnapshot());
+    await publishUpdate(orderSnapshot({ modifiedAt: '2026-07-19T09:00:00.000Z' }));
     klaviyo.events.length = 0;
     pollCaughtUp();
 
