@@ -2,6 +2,7 @@
 // window, the token, the body, and that nothing is enqueued unless every check passed.
 import { generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { BadInputError, SignatureRejectedError, TransientError, UnauthorizedError } from '../../../lib/domain/errors.js';
 import { trackingUpdateSchema } from '../../../lib/domain/tracking.js';
 import type { SignatureCheck, WebhookSignatureVerifier } from '../../../lib/ports.js';
@@ -278,7 +279,6 @@ describe('signedTimestampMs', () => {
 describe('acceptTracking, fuzzed', () => {
   it('enqueues nothing for any change to a signed body, signature or timestamp (1,000 generated tamperings)', async () => {
     // Prepare
-    const { default: fc } = await import('fast-check');
     const { accept, updates } = setup();
     const good = signed();
 
