@@ -958,3 +958,23 @@ export class InMemoryShipStationV2Webhooks implements ShipStationV2Webhooks {
     return id;
   }
 }
+
+/** Every port the publish use cases need, in memory, for one account; each test takes the parts it looks at. */
+export function inMemoryPublishDeps(clock: FakeClock, account: AccountWithToken = fakeAccount()) {
+  return {
+    accounts: new StaticAccountDirectory([account]),
+    orderStates: new InMemoryOrderStateStore(),
+    ledger: new InMemoryEventLedger({ leaseMs: 120_000 }),
+    klaviyo: new FakeKlaviyoApi(),
+    held: new InMemoryHeldEventStore(),
+    credentials: new InMemoryCredentialStatusStore(),
+    alerts: new RecordingAlerts(),
+    alertLedger: new InMemoryAlertLedger(),
+    metrics: new RecordingServiceMetrics(),
+    pollJobs: new InMemoryPollJobQueue(),
+    clock,
+    backfillAfterHours: 24,
+    ...trackingDeps(),
+    log: new RecordingLogger(),
+  };
+}

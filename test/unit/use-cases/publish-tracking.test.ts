@@ -7,20 +7,9 @@ import { makePublishUpdate } from '../../../lib/use-cases/publish-update.js';
 import {
   fakeAccount,
   FakeClock,
-  FakeKlaviyoApi,
-  InMemoryAlertLedger,
-  InMemoryCredentialStatusStore,
-  InMemoryEventLedger,
-  InMemoryHeldEventStore,
-  InMemoryOrderStateStore,
-  InMemoryPollJobQueue,
+  inMemoryPublishDeps,
   InMemoryTrackingActivity,
   InMemoryUpdateQueue,
-  RecordingAlerts,
-  RecordingLogger,
-  RecordingServiceMetrics,
-  StaticAccountDirectory,
-  trackingDeps,
 } from '../../fakes/in-memory-ports.js';
 import { orderSnapshot, shipmentSnapshot } from '../../helpers/factories.js';
 
@@ -28,30 +17,13 @@ const TRACKING = '1Z999AA10123456784';
 
 function setup(options: { v2?: boolean } = {}) {
   const clock = new FakeClock('2026-07-06T18:00:00.000Z');
-  const klaviyo = new FakeKlaviyoApi();
   const updates = new InMemoryUpdateQueue();
   const activity = new InMemoryTrackingActivity();
-  const ledger = new InMemoryEventLedger({ leaseMs: 120_000 });
-  const tracking = trackingDeps();
-  const deps = {
-    accounts: new StaticAccountDirectory([fakeAccount(options.v2 === false ? {} : { shipStationV2Fingerprint: 'v2fp' })]),
-    orderStates: new InMemoryOrderStateStore(),
-    ledger,
-    klaviyo,
-    held: new InMemoryHeldEventStore(),
-    credentials: new InMemoryCredentialStatusStore(),
-    alerts: new RecordingAlerts(),
-    alertLedger: new InMemoryAlertLedger(),
-    metrics: new RecordingServiceMetrics(),
-    pollJobs: new InMemoryPollJobQueue(),
-    clock,
-    backfillAfterHours: 24,
-    ...tracking,
-    log: new RecordingLogger(),
-  };
+  const deps = inMemoryPublishDeps(clock, fakeAccount(options.v2 === false ? {} : { shipStationV2Fingerprint: 'v2fp' }));
   const publishUpdate = makePublishUpdate(deps);
   const publishTracking = makePublishTracking({ ...deps, updates, activity, joinWaitHours: 6 });
-  return { clock, klaviyo, updates, activity, ledger, ...tracking, publishUpdate, publishTracking };
+  const { klaviyo, ledger, shipments, due } = deps;
+  return { clock, klaviyo, updates, activity, ledger, shipments, due, publishUpdate, publishTracking };
 }
 
 function update(statusCode: TrackingUpdate['statusCode'], occurredAt: string, overrides: Partial<TrackingUpdate> = {}): TrackingUpdate {

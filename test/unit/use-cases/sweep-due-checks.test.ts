@@ -9,21 +9,10 @@ import { makeSweepDueChecks } from '../../../lib/use-cases/sweep-due-checks.js';
 import {
   fakeAccount,
   FakeClock,
-  FakeKlaviyoApi,
-  InMemoryAlertLedger,
-  InMemoryCredentialStatusStore,
-  InMemoryEventLedger,
-  InMemoryHeldEventStore,
-  InMemoryOrderStateStore,
   InMemoryPollCursorStore,
-  InMemoryPollJobQueue,
+  inMemoryPublishDeps,
   InMemoryTrackingActivity,
   InMemoryUpdateQueue,
-  RecordingAlerts,
-  RecordingLogger,
-  RecordingServiceMetrics,
-  StaticAccountDirectory,
-  trackingDeps,
 } from '../../fakes/in-memory-ports.js';
 import { orderSnapshot, shipmentSnapshot } from '../../helpers/factories.js';
 
@@ -32,26 +21,9 @@ const HOUR = 3_600_000;
 /** The factories' order was placed 2026-07-04T17:00Z and must ship by 2026-07-08T07:00Z; "now" starts a minute later. */
 function setup() {
   const clock = new FakeClock('2026-07-04T17:21:00.000Z');
-  const klaviyo = new FakeKlaviyoApi();
   const cursors = new InMemoryPollCursorStore();
-  const credentials = new InMemoryCredentialStatusStore();
-  const tracking = trackingDeps();
-  const deps = {
-    accounts: new StaticAccountDirectory([fakeAccount({ shipStationV2Fingerprint: 'v2fp' })]),
-    orderStates: new InMemoryOrderStateStore(),
-    ledger: new InMemoryEventLedger({ leaseMs: 120_000 }),
-    klaviyo,
-    held: new InMemoryHeldEventStore(),
-    credentials,
-    alerts: new RecordingAlerts(),
-    alertLedger: new InMemoryAlertLedger(),
-    metrics: new RecordingServiceMetrics(),
-    pollJobs: new InMemoryPollJobQueue(),
-    clock,
-    backfillAfterHours: 24,
-    ...tracking,
-    log: new RecordingLogger(),
-  };
+  const deps = inMemoryPublishDeps(clock, fakeAccount({ shipStationV2Fingerprint: 'v2fp' }));
+  const { klaviyo, credentials, shipments, due } = deps;
   const publishUpdate = makePublishUpdate(deps);
   const publishTracking = makePublishTracking({ ...deps, updates: new InMemoryUpdateQueue(), activity: new InMemoryTrackingActivity(), joinWaitHours: 6 });
   const sweep = makeSweepDueChecks({ ...deps, cursors });
@@ -69,7 +41,7 @@ function setup() {
     }
     return sent;
   };
-  return { clock, klaviyo, cursors, credentials, ...tracking, publishUpdate, publishTracking, sweep, pollCaughtUp, runFor };
+  return { clock, klaviyo, cursors, credentials, shipments, due, publishUpdate, publishTracking, sweep, pollCaughtUp, runFor };
 }
 
 function scan(statusCode: TrackingUpdate['statusCode'], occurredAt: string): TrackingUpdate {
