@@ -7,7 +7,7 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { resultPath } from './child.js';
-import { busiestMinute, SimulatedTime } from './simulated-time.js';
+import { busiestMinute, SimulatedTime } from '../lib/local/simulated-time.js';
 import type { UsageJson } from './aws-usage.js';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'INFO';

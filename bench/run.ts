@@ -283,7 +283,7 @@ returned labels, Mark as Shipped and fulfilment providers) is built into the Shi
 requests per minute in fixed 60 s windows and answers 429 beyond them. \`BENCH_IMPORT_ORDERS\` changes the size.
 
 **The clock is simulated.** The service's wiring is built with \`buildWiring(config, clock)\` and the simulator with
-\`now: () => clock.now()\`, both on one \`SimulatedTime\` (bench/simulated-time.ts, the integration tests' rule): time
+\`now: () => clock.now()\`, both on one \`SimulatedTime\` (lib/local/simulated-time.ts, shared with the integration tests): time
 stands still while the poll works (HTTP, DynamoDB, SQS) and, when the poll sleeps (its DynamoDB rate budget says the
 window is spent, or a Retry-After, or a backoff), jumps to the wake-up. So the simulated duration is the waits the 40
 requests/minute limit imposes, and the host time of the work is added to it for the wall time. The poll use case

@@ -14,7 +14,7 @@ import { ShipStationSimulator } from '../../lib/local/simulators/shipstation-sim
 import { toPacificQuery } from '../../lib/normalise/pacific-time.js';
 import type { Clock } from '../../lib/ports.js';
 import { InMemoryRateBudget } from '../fakes/in-memory-ports.js';
-import { busiestMinute, SimulatedTime } from '../helpers/simulated-time.js';
+import { busiestMinute, SimulatedTime } from '../../lib/local/simulated-time.js';
 
 const API_KEY = 'adapter-test-key';
 const API_SECRET = 'adapter-test-secret';

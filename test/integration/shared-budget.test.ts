@@ -6,7 +6,7 @@ import { startLocalAws, type LocalAws } from '../../lib/local/aws-stand-ins.js';
 import { buildShopHistory } from '../../lib/local/simulators/shop-history.js';
 import { ShipStationSimulator } from '../../lib/local/simulators/shipstation-simulator.js';
 import { buildWiring, type Wiring } from '../../lib/wiring.js';
-import { busiestMinute, SimulatedTime } from '../helpers/simulated-time.js';
+import { busiestMinute, SimulatedTime } from '../../lib/local/simulated-time.js';
 
 let aws: LocalAws;
 
