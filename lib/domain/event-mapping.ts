@@ -124,6 +124,23 @@ function event(context: MappingContext, fields: Omit<KlaviyoEvent, 'accountId' |
   };
 }
 
+/** What every order-level event says about the order (status events, Order Delayed). */
+function orderProperties(snapshot: OrderSnapshot): Record<string, PropertyValue> {
+  return defined({
+    OrderId: String(snapshot.orderId),
+    OrderNumber: snapshot.orderNumber,
+    Status: snapshot.status,
+    OrderDate: snapshot.orderedAt,
+    ShipByDate: snapshot.shipByAt,
+    HoldUntilDate: snapshot.status === 'on_hold' ? snapshot.holdUntilAt : undefined,
+    RequestedShippingService: snapshot.requestedShippingService,
+    StoreId: snapshot.storeId,
+    Source: 'ShipStation',
+    ...itemProperties(snapshot.items),
+    ...destinationProperties(snapshot.shipTo),
+  });
+}
+
 /** The status event an order implies since `statusSince`, or undefined for `shipped` (see STATUS_METRICS). */
 export function orderStatusEvent(snapshot: OrderSnapshot, statusSince: string, context: MappingContext): KlaviyoEvent | undefined {
   const metric = STATUS_METRICS[snapshot.status];
@@ -135,19 +152,7 @@ export function orderStatusEvent(snapshot: OrderSnapshot, statusSince: string, c
     value: snapshot.total,
     orderId: snapshot.orderId,
     profile: profileOf(snapshot.customer, snapshot.shipTo),
-    properties: defined({
-      OrderId: String(snapshot.orderId),
-      OrderNumber: snapshot.orderNumber,
-      Status: snapshot.status,
-      OrderDate: snapshot.orderedAt,
-      ShipByDate: snapshot.shipByAt,
-      HoldUntilDate: snapshot.status === 'on_hold' ? snapshot.holdUntilAt : undefined,
-      RequestedShippingService: snapshot.requestedShippingService,
-      StoreId: snapshot.storeId,
-      Source: 'ShipStation',
-      ...itemProperties(snapshot.items),
-      ...destinationProperties(snapshot.shipTo),
-    }),
+    properties: orderProperties(snapshot),
   });
 }
 
@@ -331,20 +336,10 @@ export function orderDelayedEvent(snapshot: OrderSnapshot, delayedAt: string, re
     value: snapshot.total,
     orderId: snapshot.orderId,
     profile: profileOf(snapshot.customer, snapshot.shipTo),
-    properties: defined({
-      OrderId: String(snapshot.orderId),
-      OrderNumber: snapshot.orderNumber,
-      Status: snapshot.status,
+    properties: {
+      ...orderProperties(snapshot),
       DelayReason: reason,
-      OrderDate: snapshot.orderedAt,
-      ShipByDate: snapshot.shipByAt,
       HoursSinceOrder: Math.floor((Date.parse(delayedAt) - Date.parse(placed)) / 3_600_000),
-      HoldUntilDate: snapshot.status === 'on_hold' ? snapshot.holdUntilAt : undefined,
-      RequestedShippingService: snapshot.requestedShippingService,
-      StoreId: snapshot.storeId,
-      Source: 'ShipStation',
-      ...itemProperties(snapshot.items),
-      ...destinationProperties(snapshot.shipTo),
-    }),
+    },
   });
 }
