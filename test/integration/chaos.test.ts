@@ -38,6 +38,7 @@ import { validateKlaviyoBody } from '../../lib/local/klaviyo-schema.js';
 import { consumeQueue, lambdaContext, serveHttpApi, type QueueConsumer, type SqsHandler } from '../../lib/local/lambda-runtime.js';
 import { KlaviyoSimulator, type AcceptedEvent, type KlaviyoFault } from '../../lib/local/simulators/klaviyo-simulator.js';
 import { seededRandom, ShipStationSimulator, type OrderStatus, type RecordedRequest, type ShipStationFault } from '../../lib/local/simulators/shipstation-simulator.js';
+import type { ShopStep } from '../../lib/local/simulators/shop-history.js';
 import { pacificToUtc } from '../../lib/normalise/pacific-time.js';
 import { SUBSCRIBED_WEBHOOK_EVENTS } from '../../lib/use-cases/register-webhooks.js';
 import { deadLetters, ledgerStatus } from '../helpers/handler-env.js';
@@ -70,16 +71,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 // ---------------------------------------------------------------------------------------------------------------------
 // The shop's plan: each order follows one life, its steps spread over the rounds.
 
-type Step =
-  | { kind: 'import'; status: 'awaiting_payment' | 'awaiting_shipment' }
-  | { kind: 'edit' }
-  | { kind: 'status'; status: OrderStatus }
-  | { kind: 'label'; isReturnLabel: boolean }
-  | { kind: 'voidLabel' }
-  | { kind: 'markAsShipped' }
-  | { kind: 'voidFulfillment' }
-  | { kind: 'providerShipped' }
-  | { kind: 'providerRejected' };
+type Step = ShopStep;
 
 /** Share of orders per life, in percent. */
 const LIVES = {

@@ -78,7 +78,8 @@ export interface SettableClock {
   set(at: Date): void;
 }
 
-type Step =
+/** One thing that happens to an order in the shop (also the chaos test's vocabulary). */
+export type ShopStep =
   | { kind: 'import'; status: 'awaiting_payment' | 'awaiting_shipment' }
   | { kind: 'edit' }
   | { kind: 'status'; status: OrderStatus }
@@ -90,11 +91,11 @@ type Step =
   | { kind: 'providerRejected' };
 
 /** A step and how long after the previous one it happens, in minutes (drawn log-uniformly). */
-type PlannedStep = { step: Step; after: readonly [number, number] };
+type PlannedStep = { step: ShopStep; after: readonly [number, number] };
 
 interface Plan {
   category: ShopHistoryCategory;
-  steps: Step[];
+  steps: ShopStep[];
   times: number[];
   hasPhone: boolean;
   storeIndex: number;
@@ -138,7 +139,7 @@ const CATEGORIES = Object.keys(SHARES) as ShopHistoryCategory[];
 const CARRIERS = ['stamps_com', 'stamps_com', 'stamps_com', 'ups_walleted', 'ups_walleted', 'fedex'] as const;
 
 const paid = { kind: 'import', status: 'awaiting_shipment' } as const;
-const label: Step = { kind: 'label', isReturnLabel: false };
+const label: ShopStep = { kind: 'label', isReturnLabel: false };
 const edit: PlannedStep = { step: { kind: 'edit' }, after: [2, 600] };
 const ship: PlannedStep = { step: label, after: [15, 3 * 1440] };
 
@@ -230,7 +231,7 @@ export function buildShopHistory(sim: ShipStationSimulator, clock: SettableClock
   let checked = false;
   for (const event of events) {
     const plan = plans[event.plan] as Plan;
-    const step = plan.steps[event.index] as Step;
+    const step = plan.steps[event.index] as ShopStep;
     clock.set(new Date(event.at));
     if (step.kind === 'import') {
       const orderDate = new Date(Math.max(startMs, event.at - Math.floor(random() * 30 * MINUTE)));
@@ -281,7 +282,7 @@ export function buildShopHistory(sim: ShipStationSimulator, clock: SettableClock
 
 function runStep(
   sim: ShipStationSimulator,
-  step: Exclude<Step, { kind: 'import' }>,
+  step: Exclude<ShopStep, { kind: 'import' }>,
   state: OrderState,
   plan: Plan,
   random: () => number,
