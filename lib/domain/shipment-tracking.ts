@@ -118,12 +118,12 @@ const instant = (iso: string): number => Date.parse(iso);
 const later = (a: string, b: string): string => (instant(a) >= instant(b) ? a : b);
 
 /** The newest scan of an update, if it has any. */
-export function newestScan(update: TrackingUpdate): TrackingScan | undefined {
+function newestScan(update: TrackingUpdate): TrackingScan | undefined {
   return update.scans.reduce<TrackingScan | undefined>((newest, scan) => (newest === undefined || instant(scan.occurredAt) > instant(newest.occurredAt) ? scan : newest), undefined);
 }
 
 /** The carrier's instant an update reports: its newest scan, else its delivery time (none for an update without either). */
-export function scanTime(update: TrackingUpdate): string | undefined {
+function scanTime(update: TrackingUpdate): string | undefined {
   return newestScan(update)?.occurredAt ?? update.actualDeliveryAt;
 }
 

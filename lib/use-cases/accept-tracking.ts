@@ -39,7 +39,7 @@ export const SIGNATURE_HEADERS = {
 } as const;
 
 /** How far a signed timestamp may be from now, either way: replays older than this are refused. */
-export const MAX_TIMESTAMP_SKEW_MS = 5 * 60_000;
+const MAX_TIMESTAMP_SKEW_MS = 5 * 60_000;
 
 /** A key id is the sender's text: it is echoed back shortened. */
 const shown = (value: string): string => (value.length > 64 ? `${value.slice(0, 64)}…` : value);

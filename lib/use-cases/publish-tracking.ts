@@ -30,7 +30,7 @@ const FIRST_WAIT_SECONDS = 30;
 const MAX_WAIT_SECONDS = 900;
 
 /** The wait before the `attempt`-th look for the label: 30 s, 1, 2, 4, 8 min, then every 15 min. */
-export const joinWaitSeconds = (attempt: number): number => Math.min(MAX_WAIT_SECONDS, FIRST_WAIT_SECONDS * 2 ** attempt);
+const joinWaitSeconds = (attempt: number): number => Math.min(MAX_WAIT_SECONDS, FIRST_WAIT_SECONDS * 2 ** attempt);
 
 /** Identity of the dead-letter record of a tracking number nothing matched: one per tracking number. */
 export const unmatchedTrackingId = (accountId: string, trackingNumber: string): string => `ss:${accountId}:tracking:${normaliseTrackingNumber(trackingNumber)}:unmatched`;
