@@ -83,7 +83,7 @@ try {
   const script = await bundleWorker(work);
   // New orders as the shop's API returns them, normalised as fetch-resource does: one event each.
   const orders = shop.importOrders(Array.from({ length: MESSAGES }, () => ({})));
-  const snapshots = orders.map((order) => orderSnapshot('default', orderSchema.parse(order)));
+  const snapshots = orders.map((order) => orderSnapshot({ id: 'default', defaultCountry: 'US' }, orderSchema.parse(order)));
   const fillStart = performance.now();
   await new SqsUpdateQueue(aws.sqs, aws.queues.updates).enqueueAll(snapshots);
   progress(`${snapshots.length} snapshots on the updates queue in ${Math.round(performance.now() - fillStart)} ms`);

@@ -8,11 +8,16 @@ export const DEFAULT_SHIPSTATION_BASE_URL = 'https://ssapi.shipstation.com';
 export const DEFAULT_KLAVIYO_BASE_URL = 'https://a.klaviyo.com';
 export const DEFAULT_SHIPSTATION_V2_BASE_URL = 'https://api.shipstation.com';
 /**
- * Where ShipStation publishes the public keys its V2 webhooks are signed with. ShipStation's docs do not print the URL
- * on the page we could read; this is the one the maintained PHP client (compwright/shipstation-php) fetches. Set
- * TRACKING_JWKS_URL if ShipStation names another.
+ * Where ShipStation publishes the public keys its V2 webhooks are signed with. No official page prints the URL: public
+ * implementations verify against ShipEngine's `/jwks`, the maintained PHP client (compwright/shipstation-php) fetches
+ * ShipStation's `webhook-jwks.json`. Both are trusted by default (keys merged by key id); TRACKING_JWKS_URLS replaces
+ * the list (reference/shipstation-api.md, "V2 facts, December 2026").
  */
-export const DEFAULT_TRACKING_JWKS_URL = 'https://api.shipstation.com/v1/webhook-jwks.json';
+export const DEFAULT_TRACKING_JWKS_URLS: readonly string[] = ['https://api.shipengine.com/jwks', 'https://api.shipstation.com/v1/webhook-jwks.json'];
+/** ShipStation V1 speaks Pacific time: the default time zone in which an account's calendar dates end. */
+export const DEFAULT_TIME_ZONE = 'America/Los_Angeles';
+/** The country a phone number without a country code is read in when neither address names one. */
+export const DEFAULT_COUNTRY = 'US';
 /** Pinned Klaviyo API revision: 2026-04-15 is the first with `backfill`. */
 export const DEFAULT_KLAVIYO_REVISION = '2026-07-15';
 const FIRST_REVISION_WITH_BACKFILL = '2026-04-15';
@@ -27,7 +32,8 @@ const KLAVIYO_HOST_DESCRIPTION = 'a.klaviyo.com';
 const SHIPSTATION_V2_HOST = /^api\.shipstation\.com$/;
 const SHIPSTATION_V2_HOST_DESCRIPTION = 'api.shipstation.com';
 /** The JWKS is public (no credential is sent), but whoever serves it decides which signatures verify. */
-const JWKS_HOST = /^api\.(shipstation|shipengine)\.com$/;
+const JWKS_HOST = /^api\.(shipstation\.com|shipengine\.com|eu\.shipengine\.com)$/;
+const JWKS_URL_MESSAGE = 'TRACKING_JWKS_URLS must be a comma-separated list of https://api.shipstation.com/…, https://api.shipengine.com/… or https://api.eu.shipengine.com/… URLs (or loopback addresses)';
 const DEFAULT_IMPORT_DAYS = 90;
 const DEFAULT_ACCOUNTS_CACHE_SECONDS = 60;
 
@@ -47,27 +53,55 @@ const SINGLE_ACCOUNT_VARIABLES = [
   'STORE_IDS',
   'SHIPSTATION_V2_API_KEY',
   'SHIPSTATION_V2_BASE_URL',
+  'TIME_ZONE',
+  'DEFAULT_COUNTRY',
 ] as const;
 
 /**
  * Credentials are only ever sent to ShipStation and Klaviyo: a base URL is either the real service's host over https
  * or a loopback address (tests, the local simulators).
  */
+const onHost = (realHost: RegExp, value: string): boolean => {
+  try {
+    const url = new URL(value);
+    if (url.username !== '' || url.password !== '') return false;
+    if (LOOPBACK.has(url.hostname)) return url.protocol === 'http:' || url.protocol === 'https:';
+    return url.protocol === 'https:' && realHost.test(url.hostname) && url.port === '';
+  } catch {
+    return false;
+  }
+};
+
 const baseUrl = (realHost: RegExp, fallback: string, message: string): z.ZodType<string> =>
   z
     .string({ error: message })
     .default(fallback)
+    .refine((value) => onHost(realHost, value), message)
+    .transform((value) => value.replace(/\/+$/, ''));
+
+/** An IANA time zone name Node knows (`America/New_York`); calendar dates of the account end at midnight there. */
+const timeZone = (message: string): z.ZodType<string> =>
+  z
+    .string({ error: message })
+    .trim()
+    .default(DEFAULT_TIME_ZONE)
     .refine((value) => {
       try {
-        const url = new URL(value);
-        if (url.username !== '' || url.password !== '') return false;
-        if (LOOPBACK.has(url.hostname)) return url.protocol === 'http:' || url.protocol === 'https:';
-        return url.protocol === 'https:' && realHost.test(url.hostname) && url.port === '';
+        new Intl.DateTimeFormat('en-US', { timeZone: value });
+        return value !== '';
       } catch {
         return false;
       }
-    }, message)
-    .transform((value) => value.replace(/\/+$/, ''));
+    }, message);
+
+/** A two-letter ISO country code, upper-cased. */
+const countryCode = (message: string): z.ZodType<string> =>
+  z
+    .string({ error: message })
+    .trim()
+    .default(DEFAULT_COUNTRY)
+    .refine((value) => /^[A-Za-z]{2}$/.test(value), message)
+    .transform((value) => value.toUpperCase());
 
 const required = (name: string): z.ZodString => z.string({ error: `${name} is required` }).trim().min(1, `${name} is required`);
 
@@ -93,7 +127,23 @@ const serviceSchema = z.object({
   POLLS_QUEUE_URL: required('POLLS_QUEUE_URL'),
   POLL_OVERLAP_MINUTES: z.coerce.number({ error: 'POLL_OVERLAP_MINUTES must be a number' }).min(0).max(1_440).default(10),
   POLL_LAG_MINUTES: z.coerce.number({ error: 'POLL_LAG_MINUTES must be a number' }).min(0).max(60).default(2),
-  TRACKING_JWKS_URL: baseUrl(JWKS_HOST, DEFAULT_TRACKING_JWKS_URL, 'TRACKING_JWKS_URL must be https://api.shipstation.com/… or https://api.shipengine.com/… (or a loopback address)'),
+  TRACKING_JWKS_URLS: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return [...DEFAULT_TRACKING_JWKS_URLS];
+      const urls = value.split(',').map((part) => part.trim()).filter((part) => part !== '');
+      if (urls.length === 0 || !urls.every((url) => onHost(JWKS_HOST, url))) {
+        ctx.addIssue({ code: 'custom', message: JWKS_URL_MESSAGE });
+        return z.NEVER;
+      }
+      return [...new Set(urls)];
+    }),
+  /** The single-URL setting of earlier versions; still read, added to the list. */
+  TRACKING_JWKS_URL: z
+    .string()
+    .optional()
+    .refine((value) => value === undefined || onHost(JWKS_HOST, value.trim()), 'TRACKING_JWKS_URL must be https://api.shipstation.com/…, https://api.shipengine.com/… or https://api.eu.shipengine.com/… (or a loopback address)'),
   TRACKING_JOIN_WAIT_HOURS: z.coerce
     .number({ error: 'TRACKING_JOIN_WAIT_HOURS must be a number' })
     .positive('TRACKING_JOIN_WAIT_HOURS must be more than 0')
@@ -104,6 +154,12 @@ const serviceSchema = z.object({
     .positive('ORDER_DELAYED_AFTER_HOURS must be more than 0')
     .max(24 * 60, 'ORDER_DELAYED_AFTER_HOURS must be at most 1440')
     .default(72),
+  ORDER_WAIT_SECONDS: z.coerce
+    .number({ error: 'ORDER_WAIT_SECONDS must be a number' })
+    .int('ORDER_WAIT_SECONDS must be a whole number of seconds from 1 to 900')
+    .min(1, 'ORDER_WAIT_SECONDS must be a whole number of seconds from 1 to 900')
+    .max(900, 'ORDER_WAIT_SECONDS must be a whole number of seconds from 1 to 900')
+    .default(60),
   SHIPMENT_STALLED_AFTER_DAYS: z.coerce
     .number({ error: 'SHIPMENT_STALLED_AFTER_DAYS must be a number' })
     .positive('SHIPMENT_STALLED_AFTER_DAYS must be more than 0')
@@ -136,6 +192,8 @@ const singleAccountSchema = z.object({
   METRIC_PREFIX: z.string().max(40, 'METRIC_PREFIX must be at most 40 characters').default(''),
   SHIPSTATION_V2_API_KEY: z.string().trim().optional(),
   SHIPSTATION_V2_BASE_URL: baseUrl(SHIPSTATION_V2_HOST, DEFAULT_SHIPSTATION_V2_BASE_URL, `SHIPSTATION_V2_BASE_URL must be https://${SHIPSTATION_V2_HOST_DESCRIPTION} or a loopback address`),
+  TIME_ZONE: timeZone('TIME_ZONE must be an IANA time zone name, e.g. America/New_York'),
+  DEFAULT_COUNTRY: countryCode('DEFAULT_COUNTRY must be a two-letter country code, e.g. US'),
   STORE_IDS: z
     .string()
     .optional()
@@ -197,6 +255,8 @@ const documentAccountSchema = z.strictObject({
     .min(1, 'must be a whole number of days from 1 to 365')
     .max(365, 'must be a whole number of days from 1 to 365')
     .optional(),
+  timeZone: timeZone('must be an IANA time zone name, e.g. America/New_York'),
+  defaultCountry: countryCode('must be a two-letter country code, e.g. US'),
 });
 
 const accountsDocumentSchema = z.strictObject(
@@ -218,6 +278,10 @@ export interface AccountConfig {
   storeIds?: number[];
   /** Days of history the first poll imports. */
   importDays: number;
+  /** IANA time zone in which the account's calendar dates (ship-by) end; default Pacific, as ShipStation V1 speaks. */
+  timeZone: string;
+  /** Country a phone number without a country code is read in when neither address names one (default US). */
+  defaultCountry: string;
 }
 
 export interface AppConfig {
@@ -240,14 +304,16 @@ export interface AppConfig {
   shipStationRequestsPerMinute: number;
   /** Where operator alerts go (key expiry, refused keys); without it they are only logged (a CLI run with no stage). */
   alertTopicArn?: string;
-  /** The public keys V2 webhooks are signed with (TRACKING_JWKS_URL). */
-  trackingJwksUrl: string;
+  /** The key sets V2 webhooks may be signed with (TRACKING_JWKS_URLS; TRACKING_JWKS_URL of earlier versions added). */
+  trackingJwksUrls: string[];
   /** How long a tracking update waits for its label before it is dead-lettered (TRACKING_JOIN_WAIT_HOURS, default 6). */
   trackingJoinWaitHours: number;
   /** An unshipped order with no ship-by date is delayed this long after it was placed (ORDER_DELAYED_AFTER_HOURS, 72). */
   orderDelayedAfterHours: number;
   /** A tracked package with no new scan for this long is stalled (SHIPMENT_STALLED_AFTER_DAYS, default 5). */
   shipmentStalledAfterDays: number;
+  /** How long a polled label or fulfilment whose order is unknown waits for it before it is read (ORDER_WAIT_SECONDS, 60). */
+  orderWaitSeconds: number;
 }
 
 /** Where the accounts come from: the single-account environment variables, or an accounts document. */
@@ -391,6 +457,8 @@ interface AccountSettings {
   metricPrefix: string;
   storeIds?: number[] | undefined;
   importDays: number;
+  timeZone: string;
+  defaultCountry: string;
 }
 
 /** Adds the credential fingerprints; leaves `storeIds` out when every store is wanted. */
@@ -403,7 +471,18 @@ const accountConfig = (a: AccountSettings): AccountConfig => ({
   metricPrefix: a.metricPrefix,
   ...(a.storeIds === undefined ? {} : { storeIds: a.storeIds }),
   importDays: a.importDays,
+  timeZone: a.timeZone,
+  defaultCountry: a.defaultCountry,
 });
+
+/**
+ * The key sets to trust: TRACKING_JWKS_URLS (default: both known URLs), plus TRACKING_JWKS_URL when an earlier
+ * version's single setting is still set (alone, it replaces the default as it used to).
+ */
+const jwksUrls = (legacy: string | undefined, listed: string[] | undefined): string[] => {
+  if (legacy === undefined) return listed ?? [...DEFAULT_TRACKING_JWKS_URLS];
+  return [...new Set([legacy.trim(), ...(listed ?? [])])];
+};
 
 /**
  * Parses the environment (and the accounts document, when accounts come from one) into the application configuration.
@@ -446,6 +525,8 @@ export function loadConfig(rawEnv: Env = process.env, accountsDocument?: string)
           metricPrefix: e.METRIC_PREFIX,
           storeIds: e.STORE_IDS,
           importDays: service.data?.IMPORT_DAYS ?? DEFAULT_IMPORT_DAYS,
+          timeZone: e.TIME_ZONE,
+          defaultCountry: e.DEFAULT_COUNTRY,
         },
       ];
     } else {
@@ -474,9 +555,10 @@ export function loadConfig(rawEnv: Env = process.env, accountsDocument?: string)
     pollLagMinutes: s.POLL_LAG_MINUTES,
     shipStationRequestsPerMinute: s.SHIPSTATION_REQUESTS_PER_MINUTE,
     ...(s.ALERT_TOPIC_ARN === undefined ? {} : { alertTopicArn: s.ALERT_TOPIC_ARN }),
-    trackingJwksUrl: s.TRACKING_JWKS_URL,
+    trackingJwksUrls: jwksUrls(s.TRACKING_JWKS_URL, env.TRACKING_JWKS_URLS === undefined ? undefined : s.TRACKING_JWKS_URLS),
     trackingJoinWaitHours: s.TRACKING_JOIN_WAIT_HOURS,
     orderDelayedAfterHours: s.ORDER_DELAYED_AFTER_HOURS,
     shipmentStalledAfterDays: s.SHIPMENT_STALLED_AFTER_DAYS,
+    orderWaitSeconds: s.ORDER_WAIT_SECONDS,
   };
 }

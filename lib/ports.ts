@@ -3,7 +3,7 @@ import type { KlaviyoEvent } from './domain/klaviyo-event.js';
 import type { OrderState } from './domain/order-state.js';
 import type { PollJob, PollProgress } from './domain/poll-plan.js';
 import type { RecordedEventStatus } from './domain/reconcile.js';
-import type { NotificationMessage, Snapshot, UpdateMessage } from './domain/snapshot.js';
+import type { NotificationMessage, OrderSnapshot, Snapshot, UpdateMessage } from './domain/snapshot.js';
 import type { DueCheck, ShipmentRecord } from './domain/shipment-tracking.js';
 
 export interface Clock {
@@ -26,6 +26,10 @@ export interface Account {
   importDays?: number;
   /** Fingerprint of the ShipStation V2 API key; absent = no V2 key, so no tracking events for this account. */
   shipStationV2Fingerprint?: string;
+  /** IANA time zone in which the account's calendar dates end (a ship-by date is over at midnight there). */
+  timeZone: string;
+  /** Country a phone number without a country code is read in when neither address names one. */
+  defaultCountry: string;
 }
 
 export interface AccountDirectory {
@@ -63,13 +67,28 @@ export interface UpdateQueue {
 /** Outcome of checking a V2 webhook signature against ShipStation's published keys. */
 export type SignatureCheck = 'valid' | 'invalid' | 'unknown-key';
 
-/** ShipStation's public keys for signed V2 webhooks (a JWKS, cached; refetched once for a key id it does not hold). */
+/** What one key set URL holds now (`doctor`): usable RSA signing keys, other entries (EC keys…, ignored), or why not. */
+export interface KeySetCheck {
+  url: string;
+  /** At least one usable RSA signing key. */
+  ok: boolean;
+  rsaKeys: number;
+  otherKeys: number;
+  problem?: string;
+}
+
+/**
+ * ShipStation's public keys for signed V2 webhooks: one or more JWKS URLs, RSA keys merged by key id (cached; refetched
+ * once for a key id it does not hold).
+ */
 export interface WebhookSignatureVerifier {
   /**
    * Verifies an RSA-SHA256 (PKCS#1 v1.5) signature, base64, over `signedText` with the key `keyId`.
-   * @throws TransientError when the key set cannot be fetched now
+   * @throws TransientError when no key set can be fetched now
    */
   verify(input: { keyId: string; signature: string; signedText: string }): Promise<SignatureCheck>;
+  /** Fetches each key set URL afresh and says what it holds; never throws. */
+  checkKeySets(): Promise<KeySetCheck[]>;
 }
 
 /** A V2 webhook subscription as `GET /v2/environment/webhooks` lists it. */
@@ -101,10 +120,15 @@ export interface ShipmentRecordStore {
    * @returns false when another writer got there first
    */
   put(record: ShipmentRecord): Promise<boolean>;
-  /** Points the (normalised) tracking number at the shipment. Idempotent. */
-  link(accountId: string, trackingNumber: string, target: { orderId: number; shipmentKey: string }): Promise<void>;
+  /**
+   * Points the shipment's (normalised) tracking number, and for a label its V2 label id (`se-<shipmentId>`), at its
+   * record. Idempotent.
+   */
+  link(accountId: string, target: { orderId: number; shipmentKey: string; trackingNumber?: string | undefined }): Promise<void>;
   /** The shipment a tracking number points at, if its label has been seen. */
   findByTracking(accountId: string, trackingNumber: string): Promise<ShipmentRecord | undefined>;
+  /** The label a V1 shipmentId (V2 label id `se-<shipmentId>`) points at, if it has been seen. */
+  findByLabel(accountId: string, shipmentId: number): Promise<ShipmentRecord | undefined>;
 }
 
 /**
@@ -140,6 +164,36 @@ export interface ShipStationApi {
    * @throws ShipStationCredentialsError on 401, TransientError when retries are spent
    */
   fetchResource(accountId: string, url: URL): Promise<FetchedResource>;
+}
+
+/** One order read by id (`GET /orders/{orderId}`), for a label or fulfilment whose order no snapshot brought. */
+export interface OrderLookup {
+  /**
+   * One request from the key pair's shared budget.
+   * @returns the order's snapshot, or undefined when ShipStation has no such order (404)
+   * @throws ShipStationCredentialsError on 401, TransientError when ShipStation cannot answer now
+   */
+  fetchOrder(accountId: string, orderId: number): Promise<OrderSnapshot | undefined>;
+}
+
+/** A carrier's service as ShipStation lists it (`GET /carriers/listservices?carrierCode=…`). */
+export interface CarrierService {
+  code: string;
+  name: string;
+}
+
+export interface ShipStationServiceCatalog {
+  /**
+   * The services of one carrier, with their display names; one request from the shared budget.
+   * @throws ShipStationCredentialsError on 401, TransientError when ShipStation cannot answer now
+   */
+  listServices(accountId: string, carrierCode: string): Promise<CarrierService[]>;
+}
+
+/** Service lists kept between containers (they change rarely; reading one costs a ShipStation request). */
+export interface CarrierServiceCache {
+  get(accountId: string, carrierCode: string): Promise<{ services: CarrierService[]; fetchedAt: string } | undefined>;
+  put(accountId: string, carrierCode: string, services: CarrierService[], fetchedAt: Date): Promise<void>;
 }
 
 export interface KlaviyoApi {
@@ -481,5 +535,6 @@ export interface PollJobQueue {
 
 /** Historical snapshots (import, catch-up), packed many per message and sent to Klaviyo in bulk. */
 export interface HistoryQueue {
-  enqueueAll(snapshots: Snapshot[]): Promise<void>;
+  /** @param delaySeconds hides the messages for that long first (at most 900; a label waiting for its order) */
+  enqueueAll(snapshots: Snapshot[], delaySeconds?: number): Promise<void>;
 }

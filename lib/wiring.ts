@@ -5,6 +5,7 @@ import { readAccountsDocument } from './adapters/accounts-document-reader.js';
 import { dynamoDbClient, snsClient, sqsClient } from './adapters/aws-clients.js';
 import { ConfigAccountDirectory } from './adapters/config-account-directory.js';
 import { DynamoDbAlertLedger } from './adapters/dynamodb-alert-ledger.js';
+import { DynamoDbCarrierServiceCache } from './adapters/dynamodb-carrier-service-cache.js';
 import { DynamoDbCredentialStatusStore } from './adapters/dynamodb-credential-status-store.js';
 import { DynamoDbDeadLetterRecords } from './adapters/dynamodb-dead-letter-records.js';
 import { DynamoDbDueCheckStore } from './adapters/dynamodb-due-check-store.js';
@@ -45,6 +46,7 @@ import { makeRegisterWebhooks, type RegisterWebhooks } from './use-cases/registe
 import { makeReleaseHeldEvents } from './use-cases/release-held-events.js';
 import { makeReplayDeadLetters, type ReplayDeadLetters } from './use-cases/replay-dead-letters.js';
 import { makeSchedulePolls, type SchedulePolls } from './use-cases/schedule-polls.js';
+import { makeServiceNames } from './use-cases/service-names.js';
 import { makeSweepDueChecks } from './use-cases/sweep-due-checks.js';
 
 export interface Wiring {
@@ -119,14 +121,18 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
     shipments: new DynamoDbShipmentRecordStore(dynamodb, config.tableName, () => clock.now()),
     due: new DynamoDbDueCheckStore(dynamodb, config.tableName),
     delays: { orderDelayedAfterHours: config.orderDelayedAfterHours, shipmentStalledAfterDays: config.shipmentStalledAfterDays },
+    orders: shipStation,
+    serviceNames: makeServiceNames({ catalog: shipStation, cache: new DynamoDbCarrierServiceCache(dynamodb, config.tableName), credentials, clock, log: logger }),
+    orderWaitSeconds: config.orderWaitSeconds,
   };
+  const history = new SqsHistoryQueue(sqs, config.historyQueueUrl);
   const pollAccount = makePollAccount({
     ...health,
     accounts,
     cursors,
     shipStation,
     updates,
-    history: new SqsHistoryQueue(sqs, config.historyQueueUrl),
+    history,
     metrics: serviceMetrics,
     ledger,
     settings: {
@@ -138,6 +144,8 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
     },
     newRunId: randomUUID,
   });
+  // The signing keys of V2 tracking webhooks: every configured key set, merged (receive-tracking, doctor).
+  const signatureVerifier = new JwksSignatureVerifier({ jwksUrls: config.trackingJwksUrls, timeoutMs: config.httpTimeoutMs, now: () => clock.now() });
   const queues = new SqsQueueDepths(sqs, [
     { name: 'notifications', url: config.notificationsQueueUrl },
     { name: 'updates', url: config.updatesQueueUrl },
@@ -152,19 +160,19 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
     acceptWebhook: makeAcceptWebhook({ accounts, notifications: new SqsNotificationQueue(sqs, config.notificationsQueueUrl), clock }),
     acceptTracking: makeAcceptTracking({
       accounts,
-      verifier: new JwksSignatureVerifier({ jwksUrl: config.trackingJwksUrl, timeoutMs: config.httpTimeoutMs, now: () => clock.now() }),
+      verifier: signatureVerifier,
       updates,
       clock,
     }),
     fetchResource: makeFetchResource({ ...health, accounts, shipStation, updates }),
-    publishUpdate: makePublishUpdate(publishDeps),
+    publishUpdate: makePublishUpdate({ ...publishDeps, updates }),
     publishTracking: makePublishTracking({ ...publishDeps, updates, activity: trackingActivity, joinWaitHours: config.trackingJoinWaitHours }),
-    publishHistory: makePublishHistory({ ...publishDeps, klaviyoBulk: klaviyo, concurrency: HISTORY_CONCURRENCY }),
+    publishHistory: makePublishHistory({ ...publishDeps, history, klaviyoBulk: klaviyo, concurrency: HISTORY_CONCURRENCY }),
     pollAccount,
     runPollJob: makeRunPollJob({
       pollAccount,
       pollJobs,
-      releaseHeld: makeReleaseHeldEvents({ ...publishDeps, klaviyoBulk: klaviyo, klaviyoCheck: klaviyo }),
+      releaseHeld: makeReleaseHeldEvents({ ...publishDeps, history, klaviyoBulk: klaviyo, klaviyoCheck: klaviyo }),
       sweepDue: makeSweepDueChecks({ ...publishDeps, cursors }),
       log: logger,
     }),
@@ -177,7 +185,7 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
       klaviyo,
       metrics: new PowertoolsHealthMetrics(metrics),
     }),
-    diagnoseAccount: makeDiagnoseAccount({ accounts, shipStation, shipStationV2, trackingActivity, klaviyo, credentials, cursors, held, ledger, queues, clock, pollStaleAfterMinutes: POLL_STALE_AFTER_MINUTES }),
+    diagnoseAccount: makeDiagnoseAccount({ accounts, shipStation, shipStationV2, trackingActivity, signatureVerifier, klaviyo, credentials, cursors, held, ledger, queues, clock, pollStaleAfterMinutes: POLL_STALE_AFTER_MINUTES }),
     reconcileAccount: makeReconcileAccount({
       accounts,
       shipStation,
@@ -186,7 +194,7 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
       held,
       cursors,
       updates,
-      history: new SqsHistoryQueue(sqs, config.historyQueueUrl),
+      history,
       clock,
       backfillAfterHours: config.backfillAfterHours,
     }),

@@ -28,6 +28,8 @@ export class ConfigAccountDirectory implements AccountDirectory {
       ...(config.storeIds === undefined ? {} : { storeIds: config.storeIds }),
       importDays: config.importDays,
       ...(config.shipStationV2 === undefined ? {} : { shipStationV2Fingerprint: config.shipStationV2.fingerprint }),
+      timeZone: config.timeZone,
+      defaultCountry: config.defaultCountry,
     };
   }
 

@@ -2,6 +2,7 @@
 // is one key-range Query. Items expire (TTL) a while after they were due, in case no sweep ever removes them.
 import { DeleteItemCommand, PutItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dueCheckKey, type DueCheck } from '../domain/shipment-tracking.js';
+import { upgradeLegacySnapshot, type OrderSnapshot } from '../domain/snapshot.js';
 import type { DueCheckStore } from '../ports.js';
 import { keyOf, keys } from './dynamodb-keys.js';
 
@@ -32,10 +33,16 @@ export class DynamoDbDueCheckStore implements DueCheckStore {
       Limit: limit,
       ConsistentRead: true,
     }));
-    return (items ?? []).flatMap((item) => (item.data?.S === undefined ? [] : [JSON.parse(item.data.S) as DueCheck]));
+    return (items ?? []).flatMap((item) => (item.data?.S === undefined ? [] : [readCheck(item.data.S)]));
   }
 
   async remove(check: DueCheck): Promise<void> {
     await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: keyOf(keys.dueCheck(check.accountId, dueCheckKey(check))) }));
   }
+}
+
+/** A stored check; one written by an earlier version keeps its order snapshot in the old shape (shipByAt), upgraded here. */
+function readCheck(text: string): DueCheck {
+  const check = JSON.parse(text) as DueCheck;
+  return check.kind === 'order-delayed' ? { ...check, order: upgradeLegacySnapshot(check.order) as OrderSnapshot } : check;
 }

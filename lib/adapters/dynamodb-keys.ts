@@ -20,6 +20,10 @@ export const keys = {
   shipmentPrefix: 'SHIPMENT#',
   /** Tracking number (normalised) → the shipment it belongs to. */
   trackingNumber: (accountId: string, trackingNumber: string): ItemKey => ({ pk: `ACCOUNT#${accountId}#TRACKING#${trackingNumber}`, sk: 'SHIPMENT' }),
+  /** V1 shipmentId (V2 label id `se-<shipmentId>`) → the label's record. */
+  label: (accountId: string, shipmentId: number): ItemKey => ({ pk: `ACCOUNT#${accountId}#LABEL#${shipmentId}`, sk: 'SHIPMENT' }),
+  /** A carrier's services as ShipStation lists them (display names), kept for every container. */
+  carrierServices: (accountId: string, carrierCode: string): ItemKey => ({ pk: `ACCOUNT#${accountId}#SERVICES`, sk: carrierCode }),
   /** Checks due later, ordered by due time (sk starts with the ISO instant). */
   dueCheck: (accountId: string, checkKey: string): ItemKey => ({ pk: `ACCOUNT#${accountId}#DUE`, sk: checkKey }),
   activity: (accountId: string, what: string): ItemKey => ({ pk: `ACCOUNT#${accountId}#ACTIVITY`, sk: what }),

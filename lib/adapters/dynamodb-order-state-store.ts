@@ -1,6 +1,7 @@
 // OrderStateStore on DynamoDB: one item per order, optimistic version check, single-item conditional writes.
 import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { OrderState } from '../domain/order-state.js';
+import type { Customer, LineItem } from '../domain/snapshot.js';
 import { ORDER_STATUSES, type OrderStatus } from '../domain/shipstation.js';
 import type { OrderStateStore } from '../ports.js';
 import { expiresAt, keyOf, keys } from './dynamodb-keys.js';
@@ -8,6 +9,9 @@ import { expiresAt, keyOf, keys } from './dynamodb-keys.js';
 const RETENTION_DAYS = 400;
 
 const optionalS = (value: string | undefined): AttributeValue | undefined => (value === undefined ? undefined : { S: value });
+/** Buyer and items travel as JSON text: one attribute each, compact, read back as written. */
+const optionalJson = (value: unknown): AttributeValue | undefined => (value === undefined ? undefined : { S: JSON.stringify(value) });
+const parsedJson = <T>(value: AttributeValue | undefined): T | undefined => (value?.S === undefined ? undefined : (JSON.parse(value.S) as T));
 
 export class DynamoDbOrderStateStore implements OrderStateStore {
   constructor(private readonly client: DynamoDBClient, private readonly tableName: string, private readonly now: () => Date = () => new Date()) {}
@@ -26,6 +30,9 @@ export class DynamoDbOrderStateStore implements OrderStateStore {
       orderNumber: item.orderNumber?.S,
       total: item.total?.N === undefined ? undefined : Number(item.total.N),
       storeId: item.storeId?.N === undefined ? undefined : Number(item.storeId.N),
+      ...(item.buyer === undefined ? {} : { buyer: parsedJson<Customer>(item.buyer) }),
+      ...(item.items === undefined ? {} : { items: parsedJson<LineItem[]>(item.items) }),
+      ...(item.gift?.BOOL === undefined ? {} : { gift: item.gift.BOOL }),
       ...(item.delayDueAt?.S === undefined ? {} : { delayDueAt: item.delayDueAt.S }),
       version: Number(item.version?.N ?? '0'),
     };
@@ -43,6 +50,9 @@ export class DynamoDbOrderStateStore implements OrderStateStore {
       orderNumber: optionalS(state.orderNumber),
       total: state.total === undefined ? undefined : { N: String(state.total) },
       storeId: state.storeId === undefined ? undefined : { N: String(state.storeId) },
+      buyer: optionalJson(state.buyer),
+      items: optionalJson(state.items),
+      gift: state.gift === undefined ? undefined : { BOOL: state.gift },
       delayDueAt: optionalS(state.delayDueAt),
       version: { N: String(state.version + 1) },
       expiresAt: expiresAt(this.now(), RETENTION_DAYS),

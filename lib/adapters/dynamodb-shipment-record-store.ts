@@ -1,10 +1,11 @@
 // ShipmentRecordStore on DynamoDB: one item per label or fulfilment in its order's partition (versioned, single-item
-// conditional writes), and a pointer item per tracking number. The record is JSON in one attribute: it is read whole.
+// conditional writes), and a pointer item per tracking number and per label id. The record is JSON in one attribute:
+// it is read whole.
 import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, QueryCommand, type DynamoDBClient, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
 import type { ShipmentRecord } from '../domain/shipment-tracking.js';
 import { normaliseTrackingNumber } from '../domain/tracking.js';
 import type { ShipmentRecordStore } from '../ports.js';
-import { expiresAt, keyOf, keys } from './dynamodb-keys.js';
+import { expiresAt, keyOf, keys, type ItemKey } from './dynamodb-keys.js';
 
 /** Tracking ends within weeks; a year covers returns and late questions. */
 const RETENTION_DAYS = 400;
@@ -59,25 +60,35 @@ export class DynamoDbShipmentRecordStore implements ShipmentRecordStore {
     }
   }
 
-  async link(accountId: string, trackingNumber: string, target: { orderId: number; shipmentKey: string }): Promise<void> {
-    await this.client.send(new PutItemCommand({
+  async link(accountId: string, target: { orderId: number; shipmentKey: string; trackingNumber?: string | undefined }): Promise<void> {
+    const pointer = (key: ItemKey): Promise<unknown> => this.client.send(new PutItemCommand({
       TableName: this.tableName,
       Item: {
-        ...keyOf(keys.trackingNumber(accountId, normaliseTrackingNumber(trackingNumber))),
+        ...keyOf(key),
         accountId: { S: accountId },
         orderId: { N: String(target.orderId) },
         shipmentKey: { S: target.shipmentKey },
         expiresAt: expiresAt(this.now(), RETENTION_DAYS),
       },
     }));
+    const label = /^label:(\d+)$/.exec(target.shipmentKey)?.[1];
+    await Promise.all([
+      ...(target.trackingNumber === undefined ? [] : [pointer(keys.trackingNumber(accountId, normaliseTrackingNumber(target.trackingNumber)))]),
+      ...(label === undefined ? [] : [pointer(keys.label(accountId, Number(label)))]),
+    ]);
   }
 
   async findByTracking(accountId: string, trackingNumber: string): Promise<ShipmentRecord | undefined> {
-    const { Item: pointer } = await this.client.send(new GetItemCommand({
-      TableName: this.tableName,
-      Key: keyOf(keys.trackingNumber(accountId, normaliseTrackingNumber(trackingNumber))),
-      ConsistentRead: true,
-    }));
+    return this.follow(accountId, keys.trackingNumber(accountId, normaliseTrackingNumber(trackingNumber)));
+  }
+
+  async findByLabel(accountId: string, shipmentId: number): Promise<ShipmentRecord | undefined> {
+    return this.follow(accountId, keys.label(accountId, shipmentId));
+  }
+
+  /** Reads a pointer item, then the record it names. */
+  private async follow(accountId: string, key: ItemKey): Promise<ShipmentRecord | undefined> {
+    const { Item: pointer } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: keyOf(key), ConsistentRead: true }));
     const orderId = pointer?.orderId?.N;
     const shipmentKey = pointer?.shipmentKey?.S;
     if (orderId === undefined || shipmentKey === undefined) return undefined;

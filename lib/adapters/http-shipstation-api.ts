@@ -7,19 +7,23 @@ import * as z from 'zod';
 import type { AccountConfig } from '../config.js';
 import { BadInputError, ShipStationCredentialsError, TransientError } from '../domain/errors.js';
 import { checkResourceUrl } from '../domain/resource-url.js';
-import { resourcePageSchema, subscribedWebhookSchema, webhookListSchema } from '../domain/shipstation.js';
-import { snapshotsFromPage } from '../normalise/snapshots.js';
+import { orderSchema, resourcePageSchema, subscribedWebhookSchema, webhookListSchema } from '../domain/shipstation.js';
+import type { OrderSnapshot } from '../domain/snapshot.js';
+import { orderSnapshot, snapshotsFromPage } from '../normalise/snapshots.js';
 import type {
+  CarrierService,
   Clock,
   FetchedResource,
   ListedPage,
   ListPageRequest,
   ObservedRate,
+  OrderLookup,
   RateBudget,
   ShipStationApi,
   ShipStationCredentialCheck,
   ShipStationLister,
   ServiceMetrics,
+  ShipStationServiceCatalog,
   ShipStationWebhooks,
   WebhookSubscription,
 } from '../ports.js';
@@ -61,7 +65,18 @@ function observedRate(headers: Headers): ObservedRate | undefined {
 /** `GET /stores`: the fields the credentials check reports; a store carries many more, which are ignored. */
 const storeListSchema = z.array(z.object({ storeId: z.number(), storeName: z.string() }));
 
-export class HttpShipStationApi implements ShipStationApi, ShipStationLister, ShipStationWebhooks, ShipStationCredentialCheck {
+/** `GET /carriers/listservices`: `[{carrierCode, code, name, domestic, international}]`; entries without a code or name are skipped. */
+const serviceListSchema = z.array(z.looseObject({ code: z.string().nullish(), name: z.string().nullish() }));
+
+/** A 404: permanent bad input for a resource URL; "no such order" for a lookup by id, which tells it apart. */
+class NotFoundError extends BadInputError {
+  constructor(path: string) {
+    super(`ShipStation answered 404 for ${path}`);
+    this.name = 'NotFoundError';
+  }
+}
+
+export class HttpShipStationApi implements ShipStationApi, ShipStationLister, ShipStationWebhooks, ShipStationCredentialCheck, OrderLookup, ShipStationServiceCatalog {
   private readonly budget: RateBudget;
   private readonly maxAttempts: number;
   private readonly maxRateLimitWaitMs: number;
@@ -94,7 +109,7 @@ export class HttpShipStationApi implements ShipStationApi, ShipStationLister, Sh
       result.requests += requests;
       const parsed = resourcePageSchema.safeParse(body);
       if (!parsed.success) throw new BadInputError(`ShipStation answered ${pageUrl.pathname} with an unexpected shape`);
-      const { snapshots, unreadable } = snapshotsFromPage(accountId, parsed.data);
+      const { snapshots, unreadable } = snapshotsFromPage({ id: accountId, defaultCountry: account.defaultCountry }, parsed.data);
       result.snapshots.push(...snapshots);
       result.unreadable.push(...unreadable.map((u) => ({ ...u, reason: `page ${page}: ${u.reason}` })));
       const pages = parsed.data.pages ?? 1;
@@ -113,7 +128,7 @@ export class HttpShipStationApi implements ShipStationApi, ShipStationLister, Sh
     const parsed = resourcePageSchema.safeParse(body);
     const records = parsed.success ? parsed.data[resource] : undefined;
     if (!parsed.success || !Array.isArray(records)) throw new BadInputError(`ShipStation answered ${url.pathname} with an unexpected shape`);
-    const { snapshots, unreadable } = snapshotsFromPage(accountId, { [resource]: records });
+    const { snapshots, unreadable } = snapshotsFromPage({ id: accountId, defaultCountry: account.defaultCountry }, { [resource]: records });
     return {
       snapshots,
       unreadable,
@@ -167,6 +182,32 @@ export class HttpShipStationApi implements ShipStationApi, ShipStationLister, Sh
     const parsed = storeListSchema.safeParse(body);
     if (!parsed.success) throw new BadInputError('ShipStation answered /stores with an unexpected shape');
     return { stores: parsed.data.map(({ storeId, storeName }) => ({ storeId, storeName })) };
+  }
+
+  /** `GET /orders/{orderId}`: one request from the shared budget; undefined when ShipStation answers 404. */
+  async fetchOrder(accountId: string, orderId: number): Promise<OrderSnapshot | undefined> {
+    const account = this.account(accountId);
+    let body: unknown;
+    try {
+      ({ body } = await this.request(account, 'GET', this.urlOf(account, `/orders/${encodeURIComponent(String(orderId))}`)));
+    } catch (error) {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    }
+    const parsed = orderSchema.safeParse(body);
+    if (!parsed.success) throw new BadInputError(`ShipStation answered /orders/${orderId} with an unexpected shape`);
+    return orderSnapshot({ id: accountId, defaultCountry: account.defaultCountry }, parsed.data);
+  }
+
+  /** `GET /carriers/listservices?carrierCode=…`: the carrier's services with their display names. */
+  async listServices(accountId: string, carrierCode: string): Promise<CarrierService[]> {
+    const account = this.account(accountId);
+    const url = this.urlOf(account, '/carriers/listservices');
+    url.searchParams.set('carrierCode', carrierCode);
+    const { body } = await this.request(account, 'GET', url);
+    const parsed = serviceListSchema.safeParse(body);
+    if (!parsed.success) throw new BadInputError('ShipStation answered /carriers/listservices with an unexpected shape');
+    return parsed.data.flatMap((s) => (s.code === undefined || s.code === null || s.name === undefined || s.name === null ? [] : [{ code: s.code, name: s.name }]));
   }
 
   private account(accountId: string): AccountConfig {
@@ -230,6 +271,10 @@ export class HttpShipStationApi implements ShipStationApi, ShipStationLister, Sh
       if (response.status === 401) {
         await response.body?.cancel();
         throw new ShipStationCredentialsError(account.id);
+      }
+      if (response.status === 404 && method === 'GET') {
+        await response.body?.cancel();
+        throw new NotFoundError(url.pathname);
       }
       if (response.status >= 500) {
         await response.body?.cancel();

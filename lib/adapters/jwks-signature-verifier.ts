@@ -1,15 +1,20 @@
-// WebhookSignatureVerifier over ShipStation's published JWKS (fetch): keys cached for an hour, refetched once for a key
-// id the cache lacks (a rotation) but at most once a minute, so a flood of made-up key ids is not a flood of fetches.
-// The JWKS is public: no credential is sent, and redirects are refused so only the configured host decides the keys.
+// WebhookSignatureVerifier over ShipStation's published key sets (fetch): every configured JWKS URL is fetched and their
+// RSA keys merged by key id, cached for an hour, refetched once for a key id the cache lacks (a rotation) but at most
+// once a minute, so a flood of made-up key ids is not a flood of fetches. One URL failing is fine while another gives
+// usable keys. The key sets are public: no credential is sent, and redirects are refused so only the configured hosts
+// decide the keys.
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import * as z from 'zod';
 import { TransientError } from '../domain/errors.js';
-import type { SignatureCheck, WebhookSignatureVerifier } from '../ports.js';
+import type { KeySetCheck, SignatureCheck, WebhookSignatureVerifier } from '../ports.js';
 
 export interface JwksSignatureVerifierOptions {
-  /** Where the key set is published (config.trackingJwksUrl). */
-  jwksUrl: string;
-  /** Timeout of one JWKS request (config.httpTimeoutMs). */
+  /**
+   * Where the key sets are published (config.trackingJwksUrls), in order of trust: when two publish the same key id,
+   * the earlier URL's key is used.
+   */
+  jwksUrls: readonly string[];
+  /** Timeout of one JWKS request (config.httpTimeoutMs); the URLs are fetched at the same time. */
   timeoutMs: number;
   /** The clock the cache is timed with. */
   now?: () => Date;
@@ -57,9 +62,31 @@ export function rsaKeysOf(document: unknown): Map<string, KeyObject> {
   return keys;
 }
 
+/** What one URL published: its usable RSA signing keys, and how many other entries (EC keys and the like) it holds. */
+interface KeySet {
+  rsa: Map<string, KeyObject>;
+  otherKeys: number;
+}
+
+const messageOf = (value: unknown): string | undefined =>
+  typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string' ? (value as { message: string }).message : undefined;
+
+/**
+ * An error's message, with the network cause `fetch` hides behind "fetch failed". Duck-typed: fetch's errors may come
+ * from another realm (a test runner's), where `instanceof Error` is false.
+ */
+const problemOf = (error: unknown): string => {
+  const message = messageOf(error) ?? String(error);
+  const cause = typeof error === 'object' && error !== null ? messageOf((error as { cause?: unknown }).cause) : undefined;
+  return cause === undefined ? message : `${message} (${cause})`;
+};
+
 export class JwksSignatureVerifier implements WebhookSignatureVerifier {
+  /** The keys of every URL merged by key id, the earlier URL's key winning a clash. */
   private keys = new Map<string, KeyObject>();
-  /** When the cached keys were fetched (epoch ms); undefined before the first successful fetch. */
+  /** Each URL's keys at its last usable answer: a URL failing later keeps its (stale) keys while another answers. */
+  private readonly keysByUrl = new Map<string, Map<string, KeyObject>>();
+  /** When the cached keys were fetched (epoch ms); undefined before the first fetch that gave a usable key. */
   private fetchedAt: number | undefined;
   /** When a fetch last failed (epoch ms): no new attempt for a minute after it. */
   private failedAt: number | undefined;
@@ -84,6 +111,24 @@ export class JwksSignatureVerifier implements WebhookSignatureVerifier {
     } catch {
       return 'invalid';
     }
+  }
+
+  /**
+   * Fetches every key set afresh, bypassing the cache, and says what each holds (`doctor`). Never throws: a URL that
+   * cannot be fetched, or holds no usable RSA key, is `ok: false` with the problem.
+   */
+  async checkKeySets(): Promise<KeySetCheck[]> {
+    return Promise.all(
+      this.options.jwksUrls.map(async (url): Promise<KeySetCheck> => {
+        try {
+          const { rsa, otherKeys } = await this.fetchKeySet(url);
+          if (rsa.size === 0) return { url, ok: false, rsaKeys: 0, otherKeys, problem: 'holds no usable RSA signing key' };
+          return { url, ok: true, rsaKeys: rsa.size, otherKeys };
+        } catch (error) {
+          return { url, ok: false, rsaKeys: 0, otherKeys: 0, problem: problemOf(error) };
+        }
+      }),
+    );
   }
 
   /**
@@ -115,8 +160,8 @@ export class JwksSignatureVerifier implements WebhookSignatureVerifier {
   }
 
   /**
-   * Fetches the key set, one fetch at a time. A failure keeps the keys already held (stale ones too) and is not retried
-   * for a minute; with no keys at all it throws.
+   * Fetches the key sets, one round at a time. A round in which no URL gives a usable key keeps the keys already held
+   * (stale ones too) and is not retried for a minute; with no keys at all it throws.
    */
   private async refresh(now: number): Promise<void> {
     if (this.inFlight === undefined) {
@@ -136,25 +181,58 @@ export class JwksSignatureVerifier implements WebhookSignatureVerifier {
     }
   }
 
+  /**
+   * One round: every URL at the same time. It succeeds when at least one URL gives a usable RSA key; a URL that fails
+   * (network, non-2xx, not a key set, no RSA key) keeps what it gave before, and its problem goes into the error only
+   * when no URL could be used.
+   */
   private async fetchKeys(now: number): Promise<void> {
-    try {
-      const response = await fetch(this.options.jwksUrl, {
-        method: 'GET',
-        headers: { accept: 'application/json' },
-        redirect: 'error',
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
-      if (!response.ok) throw new Error(`answered ${response.status}`);
-      const text = await response.text();
-      if (Buffer.byteLength(text) > MAX_JWKS_BYTES) throw new Error(`answered more than ${MAX_JWKS_BYTES} bytes`);
-      const keys = rsaKeysOf(JSON.parse(text) as unknown);
-      if (keys.size === 0) throw new Error('answered a key set with no usable RSA key');
-      this.keys = keys;
-      this.fetchedAt = now;
-      this.failedAt = undefined;
-    } catch (error) {
+    const urls = this.options.jwksUrls;
+    const answers = await Promise.allSettled(urls.map((url) => this.fetchKeySet(url)));
+    const problems: string[] = [];
+    answers.forEach((answer, i) => {
+      const url = urls[i] ?? '';
+      if (answer.status === 'rejected') problems.push(`${url} ${problemOf(answer.reason)}`);
+      else if (answer.value.rsa.size === 0) problems.push(`${url} answered a key set with no usable RSA key`);
+      else this.keysByUrl.set(url, answer.value.rsa);
+    });
+    if (problems.length === urls.length) {
       this.failedAt = now;
-      throw new TransientError(`fetching the webhook signing keys failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      const reason = urls.length === 0 ? 'no key set URL is configured' : problems.join('; ');
+      throw new TransientError(`fetching the webhook signing keys failed: ${reason}`);
     }
+    const merged = new Map<string, KeyObject>();
+    for (const url of urls) {
+      for (const [kid, key] of this.keysByUrl.get(url) ?? []) if (!merged.has(kid)) merged.set(kid, key);
+    }
+    this.keys = merged;
+    this.fetchedAt = now;
+    this.failedAt = undefined;
+  }
+
+  /** One key set, read with care: no redirect, a timeout, at most 512 KB. @throws Error saying what was wrong */
+  private async fetchKeySet(url: string): Promise<KeySet> {
+    const response = await fetch(url, {
+      method: 'GET',
+      headers: { accept: 'application/json' },
+      redirect: 'error',
+      signal: AbortSignal.timeout(this.options.timeoutMs),
+    });
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new Error(`answered ${response.status}`);
+    }
+    const text = await response.text();
+    if (Buffer.byteLength(text) > MAX_JWKS_BYTES) throw new Error(`answered more than ${MAX_JWKS_BYTES} bytes`);
+    let document: unknown;
+    try {
+      document = JSON.parse(text) as unknown;
+    } catch {
+      throw new Error('answered something that is not JSON');
+    }
+    const parsed = jwksSchema.safeParse(document);
+    if (!parsed.success) throw new Error('answered JSON that is not a key set ({"keys": [...]})');
+    const rsa = rsaKeysOf(document);
+    return { rsa, otherKeys: parsed.data.keys.length - rsa.size };
   }
 }

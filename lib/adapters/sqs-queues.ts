@@ -98,9 +98,10 @@ export function packHistory(accountId: string, snapshots: Snapshot[], maxBytes =
 export class SqsHistoryQueue implements HistoryQueue {
   constructor(private readonly client: SQSClient, private readonly queueUrl: string) {}
 
-  async enqueueAll(snapshots: Snapshot[]): Promise<void> {
+  async enqueueAll(snapshots: Snapshot[], delaySeconds?: number): Promise<void> {
     const entries = [...groupBy(snapshots, (s) => s.accountId)].flatMap(([accountId, list]) => packHistory(accountId, list).map((body) => ({ body, accountId })));
-    await sendAll(this.client, this.queueUrl, entries);
+    const delay = delaySeconds === undefined ? undefined : Math.min(900, Math.max(0, Math.round(delaySeconds)));
+    await sendAll(this.client, this.queueUrl, entries, delay);
   }
 }
 

@@ -38,7 +38,7 @@ Commands:
   register-webhooks --url <base URL> [--account <id>]
                                             subscribe ORDER_NOTIFY, SHIP_NOTIFY, FULFILLMENT_SHIPPED and
                                             FULFILLMENT_REJECTED to <base URL>/webhooks/shipstation/<account>,
-                                            and (with a V2 key) V2 track to <base URL>/webhooks/tracking/<account>
+                                            and (with a V2 key) V2 track_event_v2 to <base URL>/webhooks/tracking/<account>
   doctor [--account <id>] [--url <base URL>] [--local]
                                             check configuration, both keys, key expiry, webhooks, the last
                                             poll, held events, dead letters and tracking; a verdict and fix per account

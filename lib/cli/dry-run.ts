@@ -2,7 +2,7 @@
 // only collect; the collected snapshots then go through the pure event mapping. Nothing is enqueued, no cursor moves,
 // nothing reaches Klaviyo. (Requests still take from the shared ShipStation rate budget, as they must.)
 import { randomUUID } from 'node:crypto';
-import { fulfillmentShippedEvent, orderStatusEvent, shipmentShippedEvent, type MappingContext } from '../domain/event-mapping.js';
+import { emailOnlyFacts, fulfillmentShippedEvent, orderFactsOf, orderStatusEvent, shipmentShippedEvent, type MappingContext } from '../domain/event-mapping.js';
 import type { KlaviyoEvent } from '../domain/klaviyo-event.js';
 import type { OrderSnapshot, Snapshot } from '../domain/snapshot.js';
 import type {
@@ -136,8 +136,10 @@ export function impliedEvents(snapshots: readonly Snapshot[], context: MappingCo
   for (const order of latestOrders.values()) add(orderStatusEvent(order, order.modifiedAt, context));
   for (const s of snapshots) {
     if (s.kind === 'order' || s.voided) continue;
-    else if (s.kind === 'shipment') add(shipmentShippedEvent(s, latestOrders.get(s.orderId), context));
-    else add(fulfillmentShippedEvent(s, latestOrders.get(s.orderId), context));
+    const order = latestOrders.get(s.orderId);
+    const facts = order === undefined ? emailOnlyFacts(s.customerEmail) : orderFactsOf(order);
+    if (s.kind === 'shipment') add(shipmentShippedEvent(s, facts, context));
+    else add(fulfillmentShippedEvent(s, facts, context));
   }
   return [...events.values()].sort((a, b) => a.time.localeCompare(b.time) || a.uniqueId.localeCompare(b.uniqueId));
 }

@@ -9,7 +9,7 @@ import { logger, maskEmail, maskPhone } from '../observability.js';
 import type { Account, Clock } from '../ports.js';
 import { diagnoseQueues, type AccountDiagnosis } from '../use-cases/diagnose-account.js';
 import type { PollAccount, RunSummary } from '../use-cases/poll-account.js';
-import type { TrackingRegistration } from '../use-cases/register-webhooks.js';
+import { REDUNDANT_TRACK_WEBHOOK_FIX, TRACKING_WEBHOOK_EVENT, type TrackingRegistration } from '../use-cases/register-webhooks.js';
 import { wiring, type Wiring } from '../wiring.js';
 import { parseArgs, USAGE, UsageError, type Command } from './args.js';
 import { formatConfigurationProblems, formatDiagnosis, formatQueues, formatSummary } from './doctor.js';
@@ -203,7 +203,10 @@ async function runRegisterWebhooks(s: Session, command: Extract<Command, { name:
   return failed === 0 ? 0 : 1;
 }
 
-/** Prints the account's V2 `track` webhook (or that tracking is off); false when it could not be made. */
+/**
+ * Prints the account's V2 tracking webhook (`track_event_v2`, or a legacy `track`; or that tracking is off); false when
+ * it could not be made.
+ */
 function reportTracking(s: Session, accountId: string, tracking: TrackingRegistration): boolean {
   if (tracking.status === 'off') {
     s.io.write(`${accountId}  tracking off: no ShipStation V2 key (set shipStationV2.apiKey or SHIPSTATION_V2_API_KEY for tracking events)\n`);
@@ -211,11 +214,14 @@ function reportTracking(s: Session, accountId: string, tracking: TrackingRegistr
   }
   s.io.write(`${accountId}  tracking → ${maskSecrets(tracking.targetUrl)}\n`);
   for (const r of tracking.webhooks) {
-    const note = r.status === 'other' ? `  ${maskSecrets(r.targetUrl)} (another URL, left alone; delete it in ShipStation if it is an old deployment)` : '';
+    const note =
+      r.status === 'other' ? `  ${maskSecrets(r.targetUrl)} (another URL, left alone; delete it in ShipStation if it is an old deployment)`
+      : r.status === 'redundant' ? `  (the old event beside ${TRACKING_WEBHOOK_EVENT}, left alone: ${REDUNDANT_TRACK_WEBHOOK_FIX})`
+      : '';
     s.io.write(`  ${`${r.event} (V2)`.padEnd(22)} ${r.status.padEnd(8)} id ${r.id}${note}\n`);
   }
   if (tracking.problem === undefined) return true;
-  s.io.write(`  ${'track (V2)'.padEnd(22)} ${'failed'.padEnd(8)} ${maskSecrets(oneLine(tracking.problem.reason))}\n      fix: ${maskSecrets(tracking.problem.fix)}\n`);
+  s.io.write(`  ${`${TRACKING_WEBHOOK_EVENT} (V2)`.padEnd(22)} ${'failed'.padEnd(8)} ${maskSecrets(oneLine(tracking.problem.reason))}\n      fix: ${maskSecrets(tracking.problem.fix)}\n`);
   return false;
 }
 

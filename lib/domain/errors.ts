@@ -28,11 +28,12 @@ export class UnauthorizedError extends Error {
 }
 
 /**
- * A signed webhook refused before its body is read: a missing signature header or a bad signature (401), or a
- * timestamp too far from now (400). The reason goes back to the sender; it names headers and key ids, never the body.
+ * A signed webhook refused before its body is read: a missing signature header (404, as ShipStation's validation guide
+ * asks), a bad signature or unknown key (401), or a timestamp too far from now (400). The reason goes back to the
+ * sender; it names headers and key ids, never the body.
  */
 export class SignatureRejectedError extends Error {
-  constructor(readonly status: 400 | 401, readonly reason: string) {
+  constructor(readonly status: 400 | 401 | 404, readonly reason: string) {
     super(reason);
     this.name = 'SignatureRejectedError';
   }

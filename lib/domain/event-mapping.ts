@@ -97,17 +97,21 @@ function itemProperties(items: LineItem[]): Record<string, PropertyValue> {
   };
 }
 
-function destinationProperties(shipTo: Destination): Record<string, PropertyValue> {
-  return defined({ ShipToCity: shipTo.city, ShipToRegion: shipTo.region, ShipToPostalCode: shipTo.postalCode, ShipToCountry: shipTo.country });
+/** Where the parcel goes, and whether it is a gift: event properties (segment by region), never profile attributes. */
+function destinationProperties(shipTo: Destination, gift: boolean | undefined): Record<string, PropertyValue> {
+  return defined({ ShipToCity: shipTo.city, ShipToRegion: shipTo.region, ShipToPostalCode: shipTo.postalCode, ShipToCountry: shipTo.country, IsGift: gift });
 }
 
-function profileOf(customer: Customer, shipTo: Destination): KlaviyoProfile {
+/** The buyer as a Klaviyo profile (DESIGN §3.8): whichever record announced the event, the profile is the buyer's. */
+function profileOf(buyer: Customer): KlaviyoProfile {
+  const place = buyer.location;
   return {
-    email: customer.email,
-    phoneNumber: customer.phone,
-    firstName: customer.firstName,
-    lastName: customer.lastName,
-    location: { city: shipTo.city, region: shipTo.region, zip: shipTo.postalCode, country: shipTo.country },
+    email: buyer.email,
+    phoneNumber: buyer.phone,
+    firstName: buyer.firstName,
+    lastName: buyer.lastName,
+    ...(place === undefined ? {} : { location: { city: place.city, region: place.region, zip: place.postalCode, country: place.country } }),
+    ...(buyer.invalidEmail === true ? { emailRejected: true as const } : {}),
   };
 }
 
@@ -131,13 +135,13 @@ function orderProperties(snapshot: OrderSnapshot): Record<string, PropertyValue>
     OrderNumber: snapshot.orderNumber,
     Status: snapshot.status,
     OrderDate: snapshot.orderedAt,
-    ShipByDate: snapshot.shipByAt,
-    HoldUntilDate: snapshot.status === 'on_hold' ? snapshot.holdUntilAt : undefined,
+    ShipByDate: snapshot.shipByDate,
+    HoldUntilDate: snapshot.status === 'on_hold' ? snapshot.holdUntilDate : undefined,
     RequestedShippingService: snapshot.requestedShippingService,
     StoreId: snapshot.storeId,
     Source: 'ShipStation',
     ...itemProperties(snapshot.items),
-    ...destinationProperties(snapshot.shipTo),
+    ...destinationProperties(snapshot.shipTo, snapshot.gift),
   });
 }
 
@@ -151,49 +155,73 @@ export function orderStatusEvent(snapshot: OrderSnapshot, statusSince: string, c
     uniqueId: uniqueIds.orderStatus(context.accountId, snapshot.orderId, snapshot.status, statusSince),
     value: snapshot.total,
     orderId: snapshot.orderId,
-    profile: profileOf(snapshot.customer, snapshot.shipTo),
+    profile: profileOf(snapshot.customer),
     properties: orderProperties(snapshot),
   });
 }
 
-interface OrderSummary {
+/**
+ * What a label's or fulfilment's events take from its order (the order state, or the order read for it): labels and
+ * fulfilments carry no bill-to, so the buyer, and the items a fulfilment lacks, come from here.
+ */
+export interface OrderFacts {
   orderNumber?: string;
   total?: number;
+  buyer: Customer;
+  items?: LineItem[];
+  gift?: boolean;
 }
 
+/** The facts an order snapshot gives the label and fulfilment events of the same order. */
+export function orderFactsOf(order: OrderSnapshot): OrderFacts {
+  return { orderNumber: order.orderNumber, total: order.total, buyer: order.customer, items: order.items, gift: order.gift };
+}
+
+/**
+ * What is left when the order cannot be read (deleted in ShipStation, the key refused): the label's own email identifies
+ * the buyer (it is the order's `customerEmail`), and nothing else is said about them.
+ */
+export function emailOnlyFacts(email: string | undefined, order?: { orderNumber?: string; total?: number }): OrderFacts {
+  return { orderNumber: order?.orderNumber, total: order?.total, buyer: email === undefined ? {} : { email } };
+}
+
+/** The items of a shipment event: the label's own (a split order ships some), else the order's. */
+const shipmentItems = (own: LineItem[], order: OrderFacts): LineItem[] => (own.length > 0 ? own : (order.items ?? []));
+
 /** `Order Shipped` for a label (or `Return Label Created` for a return label). */
-export function shipmentShippedEvent(snapshot: ShipmentSnapshot, order: OrderSummary | undefined, context: MappingContext): KlaviyoEvent {
+export function shipmentShippedEvent(snapshot: ShipmentSnapshot, order: OrderFacts, context: MappingContext, serviceName?: string): KlaviyoEvent {
   const { carrier, trackingUrl } = describeCarrier(snapshot.carrierCode, snapshot.trackingNumber);
   const isReturn = snapshot.isReturnLabel;
   return event(context, {
     metric: isReturn ? SHIPMENT_METRICS.returnLabel : SHIPMENT_METRICS.shipped,
     time: snapshot.createdAt,
     uniqueId: uniqueIds.shipment(context.accountId, snapshot.shipmentId, isReturn ? 'return' : 'shipped'),
-    value: order?.total,
+    value: order.total,
     orderId: snapshot.orderId,
-    profile: profileOf(snapshot.customer, snapshot.shipTo),
+    profile: profileOf(order.buyer),
     properties: defined({
       OrderId: String(snapshot.orderId),
-      OrderNumber: snapshot.orderNumber ?? order?.orderNumber,
+      OrderNumber: snapshot.orderNumber ?? order.orderNumber,
       ShipmentId: String(snapshot.shipmentId),
       FulfillmentType: 'label',
       Carrier: carrier,
       CarrierCode: snapshot.carrierCode,
-      Service: snapshot.serviceCode,
+      Service: serviceName,
+      ServiceCode: snapshot.serviceCode,
       TrackingNumber: snapshot.trackingNumber,
       TrackingURL: trackingUrl,
       ShipDate: snapshot.shipDate,
       StoreId: snapshot.storeId,
       Source: 'ShipStation',
-      ...itemProperties(snapshot.items),
-      ...destinationProperties(snapshot.shipTo),
+      ...itemProperties(shipmentItems(snapshot.items, order)),
+      ...destinationProperties(snapshot.shipTo, order.gift),
     }),
   });
 }
 
 /** `Shipment Voided`: sent only when the label's `Order Shipped` already went out. */
-export function shipmentVoidedEvent(snapshot: ShipmentSnapshot, order: OrderSummary | undefined, context: MappingContext): KlaviyoEvent {
-  const shipped = shipmentShippedEvent(snapshot, order, context);
+export function shipmentVoidedEvent(snapshot: ShipmentSnapshot, order: OrderFacts, context: MappingContext, serviceName?: string): KlaviyoEvent {
+  const shipped = shipmentShippedEvent(snapshot, order, context, serviceName);
   const time = snapshot.voidedAt ?? context.now.toISOString();
   return {
     ...shipped,
@@ -205,18 +233,18 @@ export function shipmentVoidedEvent(snapshot: ShipmentSnapshot, order: OrderSumm
 }
 
 /** `Order Shipped` for a fulfilment: "Mark as Shipped" or a fulfilment partner (no label, no SHIP_NOTIFY). */
-export function fulfillmentShippedEvent(snapshot: FulfillmentSnapshot, order: OrderSummary | undefined, context: MappingContext): KlaviyoEvent {
+export function fulfillmentShippedEvent(snapshot: FulfillmentSnapshot, order: OrderFacts, context: MappingContext): KlaviyoEvent {
   const { carrier, trackingUrl } = describeCarrier(snapshot.carrierCode, snapshot.trackingNumber);
   return event(context, {
     metric: SHIPMENT_METRICS.shipped,
     time: snapshot.createdAt,
     uniqueId: uniqueIds.fulfillment(context.accountId, snapshot.fulfillmentId, 'shipped'),
-    value: order?.total,
+    value: order.total,
     orderId: snapshot.orderId,
-    profile: profileOf(snapshot.customer, snapshot.shipTo),
+    profile: profileOf(order.buyer),
     properties: defined({
       OrderId: String(snapshot.orderId),
-      OrderNumber: snapshot.orderNumber ?? order?.orderNumber,
+      OrderNumber: snapshot.orderNumber ?? order.orderNumber,
       FulfillmentId: String(snapshot.fulfillmentId),
       FulfillmentType: 'fulfillment',
       FulfillmentProvider: snapshot.provider,
@@ -227,14 +255,14 @@ export function fulfillmentShippedEvent(snapshot: FulfillmentSnapshot, order: Or
       ShipDate: snapshot.shipDate,
       StoreId: snapshot.storeId,
       Source: 'ShipStation',
-      ...itemProperties(snapshot.items),
-      ...destinationProperties(snapshot.shipTo),
+      ...itemProperties(shipmentItems(snapshot.items, order)),
+      ...destinationProperties(snapshot.shipTo, order.gift),
     }),
   });
 }
 
 /** `Shipment Voided` for a fulfilment whose `Order Shipped` already went out. */
-export function fulfillmentVoidedEvent(snapshot: FulfillmentSnapshot, order: OrderSummary | undefined, context: MappingContext): KlaviyoEvent {
+export function fulfillmentVoidedEvent(snapshot: FulfillmentSnapshot, order: OrderFacts, context: MappingContext): KlaviyoEvent {
   const shipped = fulfillmentShippedEvent(snapshot, order, context);
   const time = snapshot.voidedAt ?? context.now.toISOString();
   return {
@@ -259,7 +287,8 @@ function trackedShipmentProperties(record: ShipmentRecord, progress: TrackingPro
     FulfillmentProvider: record.provider,
     Carrier: carrier,
     CarrierCode: record.carrierCode,
-    Service: record.serviceCode,
+    Service: record.serviceName,
+    ServiceCode: record.serviceCode,
     TrackingNumber: record.trackingNumber,
     // V2's own tracking page when it sent one: it knows carriers our table does not.
     TrackingURL: progress?.trackingUrl ?? trackingUrl,
@@ -268,7 +297,7 @@ function trackedShipmentProperties(record: ShipmentRecord, progress: TrackingPro
     TrackingStatusDetail: progress?.statusDetailCode,
     TrackingStatusDescription: progress?.statusDescription,
     CarrierStatusDescription: progress?.carrierStatusDescription,
-    EstimatedDeliveryDate: progress?.estimatedDeliveryAt,
+    EstimatedDeliveryDate: progress?.estimatedDeliveryDate ?? legacyDate(progress?.estimatedDeliveryAt),
     ActualDeliveryDate: progress?.actualDeliveryAt,
     LastScanAt: progress?.lastScanAt,
     LastScanCity: progress?.lastLocation?.city,
@@ -277,9 +306,12 @@ function trackedShipmentProperties(record: ShipmentRecord, progress: TrackingPro
     StoreId: record.storeId,
     Source: 'ShipStation',
     ...itemProperties(record.items),
-    ...destinationProperties(record.shipTo),
+    ...destinationProperties(record.shipTo, record.gift),
   });
 }
+
+/** A progress written before estimated delivery was kept as a date held an instant: its UTC date is what it named. */
+const legacyDate = (instant: string | undefined): string | undefined => (instant === undefined ? undefined : instant.slice(0, 10));
 
 /** What a delivery says about the rest of the order (split orders: one Order Delivered per package). */
 export interface DeliveryContext {
@@ -307,7 +339,7 @@ export function trackingEvent(record: ShipmentRecord, progress: TrackingProgress
     uniqueId: uniqueIds.tracking(context.accountId, record.shipmentKey, milestone),
     value: record.total,
     orderId: record.orderId,
-    profile: profileOf(record.customer, record.shipTo),
+    profile: profileOf(record.customer),
     properties: { ...trackedShipmentProperties(record, progress), ...defined(extra) },
   });
 }
@@ -321,7 +353,7 @@ export function shipmentStalledEvent(record: ShipmentRecord, progress: TrackingP
     uniqueId: uniqueIds.shipmentStalled(context.accountId, record.shipmentKey),
     value: record.total,
     orderId: record.orderId,
-    profile: profileOf(record.customer, record.shipTo),
+    profile: profileOf(record.customer),
     properties: { ...trackedShipmentProperties(record, progress), ...defined({ DaysWithoutScan: days }) },
   });
 }
@@ -335,7 +367,7 @@ export function orderDelayedEvent(snapshot: OrderSnapshot, delayedAt: string, re
     uniqueId: uniqueIds.orderDelayed(context.accountId, snapshot.orderId),
     value: snapshot.total,
     orderId: snapshot.orderId,
-    profile: profileOf(snapshot.customer, snapshot.shipTo),
+    profile: profileOf(snapshot.customer),
     properties: {
       ...orderProperties(snapshot),
       DelayReason: reason,

@@ -11,6 +11,8 @@ export interface KlaviyoProfile {
   firstName?: string;
   lastName?: string;
   location?: { city?: string; region?: string; zip?: string; country?: string };
+  /** The order had an email no one can receive mail at: left out (never sent), named in a dead-letter reason. */
+  emailRejected?: true;
 }
 
 export interface KlaviyoEvent {

@@ -1,6 +1,6 @@
 // Per-order state and the stale rule (DESIGN §3.3): what a snapshot may change, and which status event it implies.
 import type { OrderStatus } from './shipstation.js';
-import type { OrderSnapshot } from './snapshot.js';
+import type { Customer, LineItem, OrderSnapshot } from './snapshot.js';
 
 /** What we remember about one order between snapshots. */
 export interface OrderState {
@@ -18,6 +18,15 @@ export interface OrderState {
   total?: number;
   /** The ShipStation store of the order (a fulfilment has none: an account's store filter reads it here). */
   storeId?: number;
+  /**
+   * The buyer, from the newest order snapshot (DESIGN §3.8). Labels, fulfilments, voids and tracking events of the order
+   * identify and describe this profile, never their ship-to person. Absent until an order snapshot was applied.
+   */
+  buyer?: Customer;
+  /** The order's items (adjustments left out): fulfilments carry none of their own. */
+  items?: LineItem[];
+  /** ShipStation's gift flag (an event property of every shipment event of the order). */
+  gift?: boolean;
   /** When the order's delay check is due (see delayDue); a check due at another time is outdated. */
   delayDueAt?: string;
   /** Optimistic-lock counter for single-item conditional writes. */
@@ -62,11 +71,15 @@ export function decideOrderUpdate(state: OrderState | undefined, snapshot: Order
     orderNumber: snapshot.orderNumber ?? state?.orderNumber,
     total: snapshot.total ?? state?.total,
     storeId: snapshot.storeId ?? state?.storeId,
+    buyer: snapshot.customer,
+    items: snapshot.items,
+    gift: snapshot.gift === true,
     ...(state?.delayDueAt === undefined ? {} : { delayDueAt: state.delayDueAt }),
     version: state?.version ?? 0,
   };
   const changed = state === undefined || state.modifiedAt !== next.modifiedAt || state.status !== next.status ||
-    state.orderNumber !== next.orderNumber || state.total !== next.total || state.storeId !== next.storeId;
+    state.orderNumber !== next.orderNumber || state.total !== next.total || state.storeId !== next.storeId ||
+    state.gift !== next.gift || JSON.stringify(state.buyer) !== JSON.stringify(next.buyer) || JSON.stringify(state.items) !== JSON.stringify(next.items);
   return { outcome: 'current', next, status: snapshot.status, statusSince, changed };
 }
 

@@ -233,7 +233,7 @@ export function reconcile(input: ReconcileInput): ReconcileReport {
     tally.inShipStation += 1;
     const ids = labelEventIds(label);
     const changedAt = labelChangedAt(label);
-    const base = { orderId: label.orderId, orderNumber: label.orderNumber, shipmentId: label.shipmentId, status: kind, email: label.customer.email, changedAt, notPolledYet: notPolled(changedAt), snapshot: label };
+    const base = { orderId: label.orderId, orderNumber: label.orderNumber, shipmentId: label.shipmentId, status: kind, email: label.customerEmail, changedAt, notPolledYet: notPolled(changedAt), snapshot: label };
     if (!label.voided) {
       const problem = settle(tally, ids.shipped, changedAt);
       if (problem !== undefined) missing.push({ ...base, metric: ids.shippedMetric, uniqueId: ids.shipped, ...problem });

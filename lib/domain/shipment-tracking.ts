@@ -1,5 +1,6 @@
 // What tracking means for one shipment (pure): the milestone a tracking update reaches, the stale rule (a later scan
 // never produces an earlier milestone again), and the checks due later (an order delayed, a package stalled).
+import { endOfDay } from './calendar.js';
 import type { OrderStatus } from './shipstation.js';
 import type { Customer, Destination, FulfillmentSnapshot, LineItem, OrderSnapshot, ShipmentSnapshot } from './snapshot.js';
 import { type TrackingScan, type TrackingStatusCode, type TrackingUpdate } from './tracking.js';
@@ -20,6 +21,9 @@ export interface TrackingProgress {
   carrierStatusDescription?: string;
   exceptionDescription?: string;
   trackingUrl?: string;
+  /** The day the carrier expects to deliver, `YYYY-MM-DD`. */
+  estimatedDeliveryDate?: string;
+  /** What earlier versions kept instead (a date read as a UTC instant); still read from stored progress. */
   estimatedDeliveryAt?: string;
   actualDeliveryAt?: string;
   lastLocation?: { city?: string; region?: string; country?: string };
@@ -44,14 +48,18 @@ export interface ShipmentRecord {
   trackingNumber?: string;
   carrierCode?: string;
   serviceCode?: string;
+  /** The service's display name, as ShipStation lists it for the carrier. */
+  serviceName?: string;
   provider?: string;
   shipDate?: string;
   createdAt: string;
   storeId?: number;
   total?: number;
+  /** The order's buyer (never the ship-to person): every tracking event of the package goes to this profile. */
   customer: Customer;
   shipTo: Destination;
   items: LineItem[];
+  gift?: boolean;
   voided: boolean;
   tracking?: TrackingProgress;
   /** Optimistic-lock counter. */
@@ -64,29 +72,37 @@ export const shipmentKeyOf = (snapshot: ShipmentSnapshot | FulfillmentSnapshot):
 
 /**
  * The record a label or fulfilment snapshot implies, keeping the tracking progress of one already stored. Shipping
- * details come from the newest snapshot; a void is final.
+ * details come from the newest snapshot; the buyer, items (a fulfilment has none) and total from the order; a void is
+ * final.
  */
-export function recordFromSnapshot(snapshot: ShipmentSnapshot | FulfillmentSnapshot, stored: ShipmentRecord | undefined, order: { orderNumber?: string; total?: number } | undefined): ShipmentRecord {
-  return {
+export function recordFromSnapshot(
+  snapshot: ShipmentSnapshot | FulfillmentSnapshot,
+  stored: ShipmentRecord | undefined,
+  order: { orderNumber?: string; total?: number; buyer: Customer; items?: LineItem[]; gift?: boolean },
+  serviceName?: string,
+): ShipmentRecord {
+  return dropUndefined({
     accountId: snapshot.accountId,
     orderId: snapshot.orderId,
     shipmentKey: shipmentKeyOf(snapshot),
-    orderNumber: snapshot.orderNumber ?? order?.orderNumber ?? stored?.orderNumber,
+    orderNumber: snapshot.orderNumber ?? order.orderNumber ?? stored?.orderNumber,
     trackingNumber: snapshot.trackingNumber ?? stored?.trackingNumber,
     carrierCode: snapshot.carrierCode ?? stored?.carrierCode,
     serviceCode: snapshot.kind === 'shipment' ? snapshot.serviceCode : stored?.serviceCode,
+    serviceName: serviceName ?? stored?.serviceName,
     provider: snapshot.kind === 'fulfillment' ? snapshot.provider : stored?.provider,
     shipDate: snapshot.shipDate ?? stored?.shipDate,
     createdAt: snapshot.createdAt,
     storeId: snapshot.storeId ?? stored?.storeId,
-    total: order?.total ?? stored?.total,
-    customer: snapshot.customer,
+    total: order.total ?? stored?.total,
+    customer: order.buyer,
     shipTo: snapshot.shipTo,
-    items: snapshot.items,
+    items: snapshot.items.length > 0 ? snapshot.items : (order.items ?? stored?.items ?? []),
+    gift: order.gift ?? stored?.gift,
     voided: snapshot.voided || stored?.voided === true,
     ...(stored?.tracking === undefined ? {} : { tracking: stored.tracking }),
     version: stored?.version ?? 0,
-  };
+  });
 }
 
 /** Whether a stored record already says all a snapshot would (so nothing is written). */
@@ -189,7 +205,7 @@ export function decideTrackingUpdate(progress: TrackingProgress | undefined, upd
     carrierStatusDescription: update.carrierStatusDescription,
     exceptionDescription: update.exceptionDescription ?? (category === 'exception' ? progress?.exceptionDescription : undefined),
     trackingUrl: update.trackingUrl ?? progress?.trackingUrl,
-    estimatedDeliveryAt: update.estimatedDeliveryAt ?? progress?.estimatedDeliveryAt,
+    estimatedDeliveryDate: update.estimatedDeliveryDate ?? update.estimatedDeliveryAt?.slice(0, 10) ?? progress?.estimatedDeliveryDate ?? progress?.estimatedDeliveryAt?.slice(0, 10),
     actualDeliveryAt: update.actualDeliveryAt ?? progress?.actualDeliveryAt,
     lastLocation: location,
     passedInTransit: progress?.passedInTransit === true || PAST_IN_TRANSIT.has(category),
@@ -232,13 +248,14 @@ export const DELAYABLE_STATUSES: ReadonlySet<OrderStatus> = new Set(['awaiting_s
 export type DelayReason = 'past_ship_by_date' | 'no_label_in_time';
 
 /**
- * When an unshipped order counts as delayed: at its ship-by date when it has one (the merchant's own promise),
+ * When an unshipped order counts as delayed: once its ship-by date has ended in the account's time zone when it has
+ * one (ShipStation: "the date the order is to be shipped before or on", so shipping that afternoon is on time),
  * otherwise `afterHours` after it was placed. Undefined for an order that cannot be delayed (shipped, cancelled,
  * awaiting payment).
  */
-export function delayDue(snapshot: OrderSnapshot, afterHours: number): { dueAt: string; reason: DelayReason } | undefined {
+export function delayDue(snapshot: OrderSnapshot, afterHours: number, timeZone: string): { dueAt: string; reason: DelayReason } | undefined {
   if (!DELAYABLE_STATUSES.has(snapshot.status)) return undefined;
-  if (snapshot.shipByAt !== undefined) return { dueAt: new Date(instant(snapshot.shipByAt)).toISOString(), reason: 'past_ship_by_date' };
+  if (snapshot.shipByDate !== undefined) return { dueAt: endOfDay(snapshot.shipByDate, timeZone), reason: 'past_ship_by_date' };
   const placed = snapshot.orderedAt ?? snapshot.createdAt;
   return { dueAt: new Date(instant(placed) + afterHours * 3_600_000).toISOString(), reason: 'no_label_in_time' };
 }

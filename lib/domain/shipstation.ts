@@ -66,7 +66,8 @@ export const orderSchema = z.looseObject({
   orderNumber: z.string(),
   orderKey: text,
   orderDate: text,
-  createDate: z.string(),
+  /** Null in a recorded order (skuvault's test data): then modifyDate stands in ("equals createDate until first modified"). */
+  createDate: text,
   modifyDate: z.string(),
   paymentDate: text,
   shipByDate: text,
@@ -75,6 +76,7 @@ export const orderSchema = z.looseObject({
   customerEmail: text,
   billTo: addressSchema.nullish(),
   shipTo: addressSchema.nullish(),
+  gift: z.boolean().nullish(),
   items: z.array(orderItemSchema).nullish(),
   orderTotal: amount,
   requestedShippingService: text,

@@ -1,18 +1,13 @@
-// Snapshots: one order, shipment or fulfilment as seen at one moment, normalised (UTC instants, E.164 phones).
-// They travel on the updates queue from fetch-resource (and later the poll) to publish-events.
+// Snapshots: one order, shipment or fulfilment as seen at one moment, normalised (UTC instants, calendar dates as
+// `YYYY-MM-DD`, E.164 phones). They travel on the updates queue from fetch-resource (and the poll) to publish-events.
 import * as z from 'zod';
+import { calendarDateIn, isCalendarDate } from './calendar.js';
 import { ORDER_STATUSES } from './shipstation.js';
 import { trackingUpdateSchema } from './tracking.js';
 
 const isoInstant = z.iso.datetime({ offset: true });
-
-export const customerSchema = z.object({
-  email: z.string().optional(),
-  phone: z.string().optional(),
-  firstName: z.string().optional(),
-  lastName: z.string().optional(),
-});
-export type Customer = z.infer<typeof customerSchema>;
+/** A day, not an instant (DESIGN §3.10). */
+const calendarDate = z.string().refine(isCalendarDate, 'must be a calendar date YYYY-MM-DD');
 
 export const destinationSchema = z.object({
   city: z.string().optional(),
@@ -21,6 +16,22 @@ export const destinationSchema = z.object({
   country: z.string().optional(),
 });
 export type Destination = z.infer<typeof destinationSchema>;
+
+/**
+ * The person who bought an order (DESIGN §3.8): every event of the order identifies and describes this profile. Email
+ * from `customerEmail`; name, phone and location from `billTo` (or from `shipTo` only when the ship-to person is the
+ * buyer: see buyerOf in lib/normalise/snapshots.ts).
+ */
+export const customerSchema = z.object({
+  email: z.string().optional(),
+  phone: z.string().optional(),
+  firstName: z.string().optional(),
+  lastName: z.string().optional(),
+  location: destinationSchema.optional(),
+  /** The order had an email no one can receive mail at (e.g. `1@1`): it is not sent; the phone identifies, if valid. */
+  invalidEmail: z.literal(true).optional(),
+});
+export type Customer = z.infer<typeof customerSchema>;
 
 export const lineItemSchema = z.object({
   sku: z.string().optional(),
@@ -35,7 +46,7 @@ const common = {
   accountId: z.string().min(1),
   orderId: z.number().int(),
   orderNumber: z.string().optional(),
-  customer: customerSchema,
+  /** Where the parcel goes: event properties only, never the profile (a gift's recipient is not the buyer). */
   shipTo: destinationSchema,
   items: z.array(lineItemSchema),
   storeId: z.number().optional(),
@@ -46,20 +57,38 @@ const common = {
 export const orderSnapshotSchema = z.object({
   kind: z.literal('order'),
   ...common,
+  /** The buyer. */
+  customer: customerSchema,
+  /** ShipStation's gift flag: the ship-to person is someone else, and must not learn of it from the buyer's messages. */
+  gift: z.boolean().optional(),
   status: z.enum(ORDER_STATUSES),
   createdAt: isoInstant,
   modifiedAt: isoInstant,
   orderedAt: isoInstant.optional(),
-  shipByAt: isoInstant.optional(),
-  holdUntilAt: isoInstant.optional(),
+  /** The day the order is to be shipped "before or on" (ShipStation's definition), `YYYY-MM-DD`. */
+  shipByDate: calendarDate.optional(),
+  /** The day an order on hold returns to awaiting shipment, `YYYY-MM-DD`. */
+  holdUntilDate: calendarDate.optional(),
   total: z.number().optional(),
   requestedShippingService: z.string().optional(),
 });
 export type OrderSnapshot = z.infer<typeof orderSnapshotSchema>;
 
+/** What labels and fulfilments add: they carry no billTo, so their buyer is the order's (see publish-update). */
+const shipping = {
+  /** The label's or fulfilment's own `customerEmail` (often absent or null): used only when the order cannot be read. */
+  customerEmail: z.string().optional(),
+  /**
+   * The snapshot already waited once for its order to reach the order state (the poll enqueues orders first), or came
+   * from a webhook (nothing else brings the order): an order still unknown is fetched, not waited for again.
+   */
+  waitedForOrder: z.literal(true).optional(),
+};
+
 export const shipmentSnapshotSchema = z.object({
   kind: z.literal('shipment'),
   ...common,
+  ...shipping,
   shipmentId: z.number().int(),
   createdAt: isoInstant,
   shipDate: z.string().optional(),
@@ -75,6 +104,7 @@ export type ShipmentSnapshot = z.infer<typeof shipmentSnapshotSchema>;
 export const fulfillmentSnapshotSchema = z.object({
   kind: z.literal('fulfillment'),
   ...common,
+  ...shipping,
   fulfillmentId: z.number().int(),
   createdAt: isoInstant,
   shipDate: z.string().optional(),
@@ -86,21 +116,40 @@ export const fulfillmentSnapshotSchema = z.object({
 });
 export type FulfillmentSnapshot = z.infer<typeof fulfillmentSnapshotSchema>;
 
+const record = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Reads a snapshot written by an earlier version (still on a queue, or kept in a due check across an upgrade):
+ * `shipByAt` / `holdUntilAt` (Pacific midnight as an instant) become the Pacific calendar date they named, and a
+ * label's or fulfilment's `customer.email` its `customerEmail`. Anything else is returned as it is.
+ */
+export function upgradeLegacySnapshot(raw: unknown): unknown {
+  if (!record(raw)) return raw;
+  const upgraded: Record<string, unknown> = { ...raw };
+  const pacificDate = (value: unknown): string | undefined => (typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? calendarDateIn(value, 'America/Los_Angeles') : undefined);
+  if (raw.kind === 'order') {
+    if (upgraded.shipByDate === undefined && raw.shipByAt !== undefined) upgraded.shipByDate = pacificDate(raw.shipByAt);
+    if (upgraded.holdUntilDate === undefined && raw.holdUntilAt !== undefined) upgraded.holdUntilDate = pacificDate(raw.holdUntilAt);
+    delete upgraded.shipByAt;
+    delete upgraded.holdUntilAt;
+  } else if ((raw.kind === 'shipment' || raw.kind === 'fulfillment') && upgraded.customerEmail === undefined && record(raw.customer) && typeof raw.customer.email === 'string') {
+    upgraded.customerEmail = raw.customer.email;
+  }
+  return upgraded;
+}
+
 /** One message on the updates queue. */
-export const snapshotSchema = z.discriminatedUnion('kind', [
-  orderSnapshotSchema,
-  shipmentSnapshotSchema,
-  fulfillmentSnapshotSchema,
-]);
+export const snapshotSchema = z.preprocess(
+  upgradeLegacySnapshot,
+  z.discriminatedUnion('kind', [orderSnapshotSchema, shipmentSnapshotSchema, fulfillmentSnapshotSchema]),
+);
 export type Snapshot = z.infer<typeof snapshotSchema>;
 
 /** One message on the updates queue: a snapshot, or a carrier tracking update (joined to its label on arrival). */
-export const updateMessageSchema = z.discriminatedUnion('kind', [
-  orderSnapshotSchema,
-  shipmentSnapshotSchema,
-  fulfillmentSnapshotSchema,
-  trackingUpdateSchema,
-]);
+export const updateMessageSchema = z.preprocess(
+  upgradeLegacySnapshot,
+  z.discriminatedUnion('kind', [orderSnapshotSchema, shipmentSnapshotSchema, fulfillmentSnapshotSchema, trackingUpdateSchema]),
+);
 export type UpdateMessage = z.infer<typeof updateMessageSchema>;
 
 /** One message on the history queue: many snapshots of one account, sent to Klaviyo in bulk. */

@@ -1,6 +1,7 @@
 // Carrier tracking (ShipStation V2 TRACK_EVENT_V2): the V2 webhook payload, the normalised tracking update that travels
 // on the updates queue, and what a tracking update means for a shipment (DESIGN §4, "after the label").
 import * as z from 'zod';
+import { isCalendarDate } from './calendar.js';
 
 const isoInstant = z.iso.datetime({ offset: true });
 
@@ -30,7 +31,7 @@ export const trackingUpdateSchema = z.object({
   accountId: z.string().min(1),
   trackingNumber: z.string().min(1),
   carrierCode: z.string().optional(),
-  /** V2 label id (`se-…`), from the resource_url, for logs. */
+  /** V2 label id (`se-<shipmentId>`), from the resource_url: joins the update to its label (else the tracking number). */
   labelId: z.string().optional(),
   statusCode: z.enum(TRACKING_STATUS_CODES),
   statusDetailCode: z.string().optional(),
@@ -40,6 +41,9 @@ export const trackingUpdateSchema = z.object({
   /** V2's own tracking page, preferred over the one built from the carrier code. */
   trackingUrl: z.string().optional(),
   shipDate: isoInstant.optional(),
+  /** The day the carrier expects to deliver, `YYYY-MM-DD` (carriers send a date, often without an offset). */
+  estimatedDeliveryDate: z.string().refine(isCalendarDate, 'must be a calendar date YYYY-MM-DD').optional(),
+  /** Written by earlier versions (a date read as a UTC instant); read for updates still on the queue. */
   estimatedDeliveryAt: isoInstant.optional(),
   actualDeliveryAt: isoInstant.optional(),
   /** The most recent scans (at most MAX_SCANS), enough to find the newest one and where it happened. */

@@ -51,7 +51,7 @@ export function jsonResponse(statusCode: number, body: Record<string, unknown>):
 }
 
 /**
- * Maps errors to HTTP: 400 with the reason, 401 without one (a refused signature: 400/401 with its reason), 413, and a
+ * Maps errors to HTTP: 400 with the reason, 401 without one (a refused signature: 400/401/404 with its reason), 413, and a
  * generic 500 whose details go to the log.
  */
 export function errorToResponse(error: unknown): APIGatewayProxyStructuredResultV2 {

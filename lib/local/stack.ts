@@ -74,14 +74,14 @@ const CREDENTIAL_VARIABLES = ['SHIPSTATION_API_KEY', 'SHIPSTATION_API_SECRET', '
 const presentCredentials = (env: Record<string, string | undefined>): string[] =>
   CREDENTIAL_VARIABLES.filter((name) => (env[name] ?? '').trim() !== '');
 
-/** What `register-webhooks` does for an account with a V2 key: the V2 `track` webhook to the tracking endpoint. */
+/** What `register-webhooks` does for an account with a V2 key: the V2 `track_event_v2` webhook to the tracking endpoint. */
 async function subscribeTrackingWebhook(shipStation: ShipStationSimulator, url: string): Promise<void> {
   const response = await fetch(`${shipStation.baseUrl}/v2/environment/webhooks`, {
     method: 'POST',
     headers: { 'API-Key': SIMULATED_CREDENTIALS.shipStationV2Key, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ name: 'shipstation-klaviyo-sync tracking', event: 'track', url }),
+    body: JSON.stringify({ name: 'shipstation-klaviyo-sync tracking', event: 'track_event_v2', url }),
   });
-  if (!response.ok) throw new Error(`subscribing the V2 track webhook failed with ${response.status}`);
+  if (!response.ok) throw new Error(`subscribing the V2 track_event_v2 webhook failed with ${response.status}`);
 }
 
 async function subscribeWebhooks(shipStation: ShipStationSimulator, targetUrl: string): Promise<void> {
@@ -136,8 +136,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         SHIPSTATION_BASE_URL: shipStation.baseUrl,
         KLAVIYO_PRIVATE_KEY: SIMULATED_CREDENTIALS.klaviyoKey,
         KLAVIYO_BASE_URL: klaviyo.baseUrl,
-        // Signed tracking webhooks are verified against the simulator's published keys.
-        TRACKING_JWKS_URL: shipStation.jwksUrl,
+        // Signed tracking webhooks are verified against the simulator's published keys (its only key set).
+        TRACKING_JWKS_URLS: shipStation.jwksUrl,
         ...(options.tracking === false ? {} : { SHIPSTATION_V2_API_KEY: SIMULATED_CREDENTIALS.shipStationV2Key, SHIPSTATION_V2_BASE_URL: shipStation.baseUrl }),
         WEBHOOK_TOKEN: userEnv.WEBHOOK_TOKEN ?? randomBytes(18).toString('base64url'),
         // The service's budget follows the simulator's limit (a benchmark lifts both).

@@ -2,12 +2,15 @@
 // UTC ISO-8601 (a time without an offset is read as UTC); status codes arrive as the two-letter standard codes or, as
 // the V2 OpenAPI types them, as long names: both are accepted (reference/shipstation-api.md §6).
 import * as z from 'zod';
+import { calendarDateOf } from '../domain/calendar.js';
 import { MAX_SCANS, TRACKING_STATUS_CODES, type TrackingScan, type TrackingStatusCode, type TrackingUpdate } from '../domain/tracking.js';
 
 const text = z.string().nullish();
 
 const v2ScanSchema = z.object({
   occurred_at: text,
+  /** ShipEngine's older `API_TRACK` scans carry their time here instead of `occurred_at`. */
+  event_date: text,
   carrier_occurred_at: text,
   description: text,
   city_locality: text,
@@ -94,7 +97,7 @@ export function trackingUpdateFrom(accountId: string, body: TrackEventV2, receiv
   if (data === null || data === undefined) return { ok: false, reason: 'the webhook has no data object' };
   const scans: TrackingScan[] = (data.events ?? [])
     .map((e): TrackingScan | undefined => {
-      const occurredAt = v2Instant(e.occurred_at);
+      const occurredAt = v2Instant(e.occurred_at ?? e.event_date);
       if (occurredAt === undefined) return undefined;
       const code = statusCodeOf(e.status_code);
       return stripUndefined({
@@ -128,20 +131,46 @@ export function trackingUpdateFrom(accountId: string, body: TrackEventV2, receiv
       exceptionDescription: clean(data.exception_description),
       trackingUrl: httpsUrl(data.tracking_url),
       shipDate: v2Instant(data.ship_date),
-      estimatedDeliveryAt: v2Instant(data.estimated_delivery_date),
-      actualDeliveryAt: v2Instant(data.actual_delivery_date),
+      // A date, usually without an offset ("2026-04-30T00:00:00"): the day as written, never a UTC midnight.
+      estimatedDeliveryDate: calendarDateOf(data.estimated_delivery_date),
+      actualDeliveryAt: deliveredAt(data.actual_delivery_date, scans, statusCode),
       scans,
       receivedAt: receivedAt.toISOString(),
     }),
   };
 }
 
-/** Only an https link goes into a customer's email. */
+const HAS_OFFSET = /([zZ]|[+-]\d{2}:?\d{2})$/;
+
+/**
+ * When the package was delivered. `actual_delivery_date` with an offset is an instant and is taken as sent; without one
+ * (a recorded FedEx TRACK_EVENT_V2 has one 14 hours off its own Delivered scan) the earliest delivered scan, which
+ * carries an offset, is the better reading; only when there is none is the offset-less value read as UTC, and with no
+ * value at all the newest scan of a delivered package is its delivery.
+ */
+function deliveredAt(raw: string | null | undefined, scans: TrackingScan[], statusCode: TrackingStatusCode): string | undefined {
+  const value = clean(raw);
+  if (value !== undefined && HAS_OFFSET.test(value)) return v2Instant(value);
+  const delivered = scans.filter((scan) => scan.statusCode === 'DE' || scan.statusCode === 'SP').at(-1);
+  if (delivered !== undefined) return delivered.occurredAt;
+  // Delivered, with neither a time nor a scan marked delivered (a recorded USPS body): the newest scan is the delivery.
+  const uncoded = statusCode === 'DE' || statusCode === 'SP' ? scans.find((scan) => scan.statusCode === undefined) : undefined;
+  return v2Instant(value) ?? uncoded?.occurredAt;
+}
+
+/**
+ * Only an https link goes into a customer's email: V2's own `http:` links (a docs example has one) are upgraded to
+ * https, same host, path and query; any other scheme is dropped.
+ */
 function httpsUrl(raw: string | null | undefined): string | undefined {
   const value = clean(raw);
   if (value === undefined) return undefined;
   try {
-    return new URL(value).protocol === 'https:' ? value : undefined;
+    const url = new URL(value);
+    if (url.protocol === 'https:') return value;
+    if (url.protocol !== 'http:') return undefined;
+    url.protocol = 'https:';
+    return url.href;
   } catch {
     return undefined;
   }

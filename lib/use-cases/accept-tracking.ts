@@ -1,5 +1,5 @@
 // receive-tracking → acceptTracking → updates queue. Checks ShipStation's RSA signature first, then the account's
-// token, then reads the TRACK_EVENT_V2 body into a tracking update and enqueues it.
+// token, then reads the tracking body (TRACK_EVENT_V2, or ShipEngine's API_TRACK) into a tracking update and enqueues it.
 import * as z from 'zod';
 import { BadInputError, SignatureRejectedError, UnauthorizedError } from '../domain/errors.js';
 import { TRACKING_RESOURCE_TYPES, trackEventV2Schema, trackingUpdateFrom } from '../normalise/tracking.js';
@@ -65,10 +65,11 @@ const issuesOf = (error: z.ZodError): string => error.issues.map((issue) => `${i
 
 /**
  * Accepts a signed ShipStation V2 tracking webhook for an account, in this order: the three signature headers present
- * (else 401 naming them); the timestamp within 5 minutes of now (else 400 with the skew); the signature valid under a
- * published key (else 401; a key set that cannot be fetched now propagates as TransientError, so ShipStation retries);
- * the account and token (else UnauthorizedError without a reason); then the body: not JSON or not a TRACK_EVENT_V2 →
- * BadInputError, another resource type → acknowledged and ignored. Nothing is enqueued unless every check passed.
+ * (else 404 naming them, as ShipStation's webhook validation guide says); the timestamp within 5 minutes of now (else
+ * 400 with the skew); the signature valid under a published key (else 401; no key set that can be fetched now
+ * propagates as TransientError, so ShipStation retries); the account and token (else UnauthorizedError without a
+ * reason); then the body: not JSON or not a tracking event (`TRACK_EVENT_V2`, `API_TRACK`, `track`) → BadInputError,
+ * another resource type → acknowledged and ignored. Nothing is enqueued unless every check passed.
  */
 export function makeAcceptTracking(deps: AcceptTrackingDeps): AcceptTracking {
   return async (input) => {
@@ -96,7 +97,7 @@ export function makeAcceptTracking(deps: AcceptTrackingDeps): AcceptTracking {
     // Another V2 event pointed at this endpoint is acknowledged, so ShipStation does not retry it for nothing.
     if (!(TRACKING_RESOURCE_TYPES as readonly string[]).includes(type)) return { status: 'ignored', reason: `resource_type ${type} is not a tracking event` };
     const body = trackEventV2Schema.safeParse(json);
-    if (!body.success) throw new BadInputError(`body is not a TRACK_EVENT_V2 webhook (${issuesOf(body.error)})`);
+    if (!body.success) throw new BadInputError(`body is not a ${type} tracking webhook (${issuesOf(body.error)})`);
     const normalised = trackingUpdateFrom(account.id, body.data, deps.clock.now());
     if (!normalised.ok) throw new BadInputError(normalised.reason);
     await deps.updates.enqueueAll([normalised.update]);
@@ -112,7 +113,8 @@ function requireHeaders(headers: TrackingSignatureHeaders): { keyId: string; sig
   if (keyId === '') missing.push(SIGNATURE_HEADERS.keyId);
   if (signature === '') missing.push(SIGNATURE_HEADERS.signature);
   if (timestamp === '') missing.push(SIGNATURE_HEADERS.timestamp);
-  if (missing.length > 0) throw new SignatureRejectedError(401, `missing signature header${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+  // ShipStation's guide: "If any is missing, respond 404".
+  if (missing.length > 0) throw new SignatureRejectedError(404, `missing signature header${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
   return { keyId, signature, timestamp };
 }
 

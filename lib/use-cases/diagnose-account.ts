@@ -1,6 +1,7 @@
-// CLI doctor → diagnoseAccount → both APIs (one cheap call each, plus GET /webhooks, and GET /v2/environment/webhooks
-// for an account with a V2 key) and what DynamoDB knows (pause marks, cursor, held events, dead letters, the last
-// tracking webhook): one finding per concern, each problem with the fix an operator can apply.
+// CLI doctor → diagnoseAccount → both APIs (one cheap call each, plus GET /webhooks, and for an account with a V2 key
+// GET /v2/environment/webhooks and a fresh fetch of the signing key sets) and what DynamoDB knows (pause marks, cursor,
+// held events, dead letters, the last tracking webhook): one finding per concern, each problem with the fix an operator
+// can apply.
 // It only reads: it never marks a key, moves a cursor or alerts anyone.
 import { BadInputError, KlaviyoRejectedError, ShipStationCredentialsError } from '../domain/errors.js';
 import { daysUntilExpiry } from '../domain/key-expiry.js';
@@ -18,8 +19,15 @@ import type {
   ShipStationV2Webhooks,
   ShipStationWebhooks,
   TrackingActivity,
+  WebhookSignatureVerifier,
 } from '../ports.js';
-import { SUBSCRIBED_WEBHOOK_EVENTS, TRACKING_WEBHOOK_EVENT } from './register-webhooks.js';
+import {
+  LEGACY_TRACKING_WEBHOOK_EVENT,
+  REDUNDANT_TRACK_WEBHOOK_FIX,
+  SUBSCRIBED_WEBHOOK_EVENTS,
+  TRACKING_WEBHOOK_EVENT,
+  TRACKING_WEBHOOK_EVENTS,
+} from './register-webhooks.js';
 
 export type FindingStatus = 'ok' | 'warn' | 'fail';
 
@@ -46,6 +54,8 @@ export interface DiagnoseDeps {
   shipStationV2: Pick<ShipStationV2Webhooks, 'listV2Webhooks'>;
   /** When each account last received a tracking webhook. */
   trackingActivity: Pick<TrackingActivity, 'lastReceived'>;
+  /** The key sets tracking webhooks are verified with, for accounts with a V2 key. */
+  signatureVerifier: Pick<WebhookSignatureVerifier, 'checkKeySets'>;
   credentials: Pick<CredentialStatusStore, 'status'>;
   cursors: Pick<PollCursorStore, 'get'>;
   held: Pick<HeldEventStore, 'count'>;
@@ -227,26 +237,38 @@ export function makeDiagnoseAccount(deps: DiagnoseDeps): DiagnoseAccount {
   };
 }
 
-/** An account with a V2 key: does the key work, does the `track` webhook point here, and are updates arriving? */
+/**
+ * An account with a V2 key: does the key work, does a tracking webhook (`track_event_v2`, or a legacy `track`) point
+ * here, can the signing keys be fetched, and are updates arriving?
+ */
 async function diagnoseTracking(deps: DiagnoseDeps, accountId: string, webhookBaseUrl: string | undefined, now: Date): Promise<Finding[]> {
   const findings: Finding[] = [];
-  const registerFix = `run \`shipstation-klaviyo register-webhooks --account ${accountId} --url <the HTTP API's base URL>\` (it also registers the track webhook)`;
+  const registerFix = `run \`shipstation-klaviyo register-webhooks --account ${accountId} --url <the HTTP API's base URL>\` (it also registers the ${TRACKING_WEBHOOK_EVENT} webhook)`;
   let webhookRegistered = false;
   try {
     const webhooks = await deps.shipStationV2.listV2Webhooks(accountId);
     findings.push({ check: 'V2 key', status: 'ok', detail: `works (${webhooks.length} V2 webhook${webhooks.length === 1 ? '' : 's'})` });
     const matches = endpointMatcher((base) => deps.accounts.trackingTargetUrl(accountId, base), webhookBaseUrl);
-    const track = webhooks.filter((w) => w.event === TRACKING_WEBHOOK_EVENT);
-    webhookRegistered = track.some((w) => matches(w.url));
-    if (webhookRegistered) {
-      findings.push({ check: 'tracking webhook', status: 'ok', detail: `registered: ${TRACKING_WEBHOOK_EVENT}` });
+    const track = webhooks.filter((w) => TRACKING_WEBHOOK_EVENTS.includes(w.event));
+    const current = track.some((w) => w.event === TRACKING_WEBHOOK_EVENT && matches(w.url));
+    const legacy = track.some((w) => w.event === LEGACY_TRACKING_WEBHOOK_EVENT && matches(w.url));
+    webhookRegistered = current || legacy;
+    if (current && legacy) {
+      findings.push({
+        check: 'tracking webhook',
+        status: 'ok',
+        detail: `registered: ${TRACKING_WEBHOOK_EVENT}, and an old ${LEGACY_TRACKING_WEBHOOK_EVENT} webhook beside it: ${REDUNDANT_TRACK_WEBHOOK_FIX}`,
+      });
+    } else if (webhookRegistered) {
+      const event = current ? TRACKING_WEBHOOK_EVENT : `${LEGACY_TRACKING_WEBHOOK_EVENT} (ShipEngine's older event; it works, nothing to do)`;
+      findings.push({ check: 'tracking webhook', status: 'ok', detail: `registered: ${event}` });
     } else {
       const ourPath = `/webhooks/tracking/${accountId}?`;
       const stale = track.filter((w) => (targetPathOf(w.url) ?? '').includes(ourPath)).length;
       const elsewhere = track.length - stale;
       const notes = [
         ...(stale > 0 ? [`${stale} point(s) at this account with another token or host (an old deployment or token: delete them in ShipStation)`] : []),
-        ...(elsewhere > 0 ? [`${elsewhere} point(s) elsewhere (another app; ShipStation may allow one track webhook only)`] : []),
+        ...(elsewhere > 0 ? [`${elsewhere} point(s) elsewhere (another app; ShipStation may allow one tracking webhook only)`] : []),
       ];
       findings.push({
         check: 'tracking webhook',
@@ -269,13 +291,15 @@ async function diagnoseTracking(deps: DiagnoseDeps, accountId: string, webhookBa
     }
   }
 
+  findings.push(await diagnoseKeySets(deps));
+
   const last = await deps.trackingActivity.lastReceived(accountId);
   const age = last === undefined ? undefined : now.getTime() - last.getTime();
   if (age !== undefined && age <= TRACKING_QUIET_HOURS * 3_600_000) {
     findings.push({ check: 'tracking events', status: 'ok', detail: `last tracking update ${hoursAgo(age)}` });
   } else {
     const quietFix =
-      `${webhookRegistered ? 'the track webhook is registered: ' : `${registerFix}; `}check that the account's ShipStation plan allows V2 tracking webhooks ` +
+      `${webhookRegistered ? 'the tracking webhook is registered: ' : `${registerFix}; `}check that the account's ShipStation plan allows V2 tracking webhooks ` +
       '(updates arrive only for labels shipped after the webhook was registered), and the receive-tracking logs for refused webhooks';
     findings.push({
       check: 'tracking events',
@@ -285,6 +309,36 @@ async function diagnoseTracking(deps: DiagnoseDeps, accountId: string, webhookBa
     });
   }
   return findings;
+}
+
+/**
+ * The key sets tracking webhooks are verified with, fetched afresh: ok when every URL holds a usable RSA key (EC and
+ * other keys beside it are ignored), warn when one fails but another works, fail when none does.
+ */
+async function diagnoseKeySets(deps: DiagnoseDeps): Promise<Finding> {
+  const checks = await deps.signatureVerifier.checkKeySets();
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const describeSet = (c: (typeof checks)[number]): string => {
+    const others = c.otherKeys > 0 ? `, ${plural(c.otherKeys, 'other key')} (ignored)` : '';
+    return c.ok ? `${c.url}: ${plural(c.rsaKeys, 'RSA key')}${others}` : `${c.url}: ${c.problem ?? 'no usable RSA key'}${others}`;
+  };
+  const detail = checks.map(describeSet).join('; ');
+  const usable = checks.filter((c) => c.ok).length;
+  if (checks.length > 0 && usable === checks.length) return { check: 'signing keys', status: 'ok', detail };
+  if (usable > 0) {
+    return {
+      check: 'signing keys',
+      status: 'warn',
+      detail: `${usable} of ${checks.length} key sets usable: ${detail}`,
+      fix: 'tracking webhooks still verify with the keys of the usable key set(s); if one keeps failing, check the network path to its host, or leave it out of TRACKING_JWKS_URLS',
+    };
+  }
+  return {
+    check: 'signing keys',
+    status: 'fail',
+    detail: `no key set holds a usable RSA key, so no tracking webhook can be verified (each is answered 500 and retried by ShipStation)${detail === '' ? '' : `: ${detail}`}`,
+    fix: 'check the network path from the functions to these hosts; unset TRACKING_JWKS_URLS (and TRACKING_JWKS_URL) for the built-in list, or set it to the URLs ShipStation names',
+  };
 }
 
 /** The service's queues: messages waiting, and dead-letter queues that hold anything. */

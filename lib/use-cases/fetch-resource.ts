@@ -59,7 +59,8 @@ export function makeFetchResource(deps: FetchResourceDeps): FetchResource {
       deps.log.warn('shipment and fulfilment records of a rejection ignored', { accountId: account.id, ignored: fetched.snapshots.length - relevant.length });
     }
     // An account limited to some stores: another store's orders and labels belong to another account (or none).
-    const snapshots = relevant.filter((s) => inStores(s, account.storeIds));
+    // A webhook's label or fulfilment has no order snapshot coming after it: an order never seen is read at once.
+    const snapshots = relevant.filter((s) => inStores(s, account.storeIds)).map((s) => (s.kind === 'order' ? s : { ...s, waitedForOrder: true as const }));
     await deps.updates.enqueueAll(snapshots);
     if (fetched.unreadable.length > 0) {
       deps.log.warn('unreadable records in resource', { accountId: account.id, unreadable: fetched.unreadable });

@@ -6,12 +6,14 @@ import { groupBy } from '../domain/group-by.js';
 import { bulkRequestProblem, planBulkRequests } from '../domain/klaviyo-bulk.js';
 import type { KlaviyoEvent } from '../domain/klaviyo-event.js';
 import type { Snapshot } from '../domain/snapshot.js';
-import type { Account, KlaviyoBulkApi } from '../ports.js';
+import type { Account, HistoryQueue, KlaviyoBulkApi } from '../ports.js';
 import { keyState, reportRejectedKey, reportWorkingKey, type KeyState } from './credential-health.js';
 import { claimForSending, holdEvents, makeSnapshotPublisher, noOutcome, sendClaimed, type PublishOutcome, type PublishUpdateDeps } from './publish-update.js';
 
 export interface PublishHistoryDeps extends PublishUpdateDeps {
   klaviyoBulk: KlaviyoBulkApi;
+  /** Where a historical label whose order has not been applied yet waits for it. */
+  history: HistoryQueue;
   /** Orders worked on at once (each order's snapshots stay in order). */
   concurrency: number;
 }
@@ -130,7 +132,11 @@ export function makePublishHistory(deps: PublishHistoryDeps): PublishHistory {
       if (claimed === undefined) return;
       pendingIds.add(`${account.id}\u0000${event.uniqueId}`);
       pending.push({ account, event, ...claimed });
+    }, async (snapshot) => {
+      waiting.push(snapshot);
     });
+    // Labels whose order is not applied yet: back on the history queue together, after the batch.
+    const waiting: Snapshot[] = [];
 
     const byOrder = groupBy(items, (item) => `${item.snapshot.accountId}\u0000${item.snapshot.orderId}`);
     const groups = [...byOrder.values()].map((group) => group.sort((a, b) => snapshotOrder(a.snapshot, b.snapshot)));
@@ -151,6 +157,16 @@ export function makePublishHistory(deps: PublishHistoryDeps): PublishHistory {
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, deps.concurrency) }, work));
+    if (waiting.length > 0) {
+      try {
+        await deps.history.enqueueAll(waiting, deps.orderWaitSeconds);
+        deps.log.info('history labels wait for their orders', { labels: waiting.length, waitSeconds: deps.orderWaitSeconds });
+      } catch (error) {
+        // Not queued to wait: their own messages are retried instead, so nothing is lost.
+        const keys = new Set(waiting.map((s) => `${s.accountId}\u0000${s.orderId}`));
+        for (const item of items) if (keys.has(`${item.snapshot.accountId}\u0000${item.snapshot.orderId}`)) outcome.failed.push({ tag: item.tag, error });
+      }
+    }
 
     const byAccount = groupBy(pending, (p) => p.account.id);
     // Each account is sent on its own: one account's refused key or Klaviyo outage fails only its own messages.

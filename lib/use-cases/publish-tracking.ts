@@ -32,6 +32,12 @@ const MAX_WAIT_SECONDS = 900;
 /** The wait before the `attempt`-th look for the label: 30 s, 1, 2, 4, 8 min, then every 15 min. */
 const joinWaitSeconds = (attempt: number): number => Math.min(MAX_WAIT_SECONDS, FIRST_WAIT_SECONDS * 2 ** attempt);
 
+/** V2 label id `se-12345` → V1 shipmentId 12345 (ShipStation's legacy-migration guide); anything else → undefined. */
+export function shipmentIdOfLabel(labelId: string | undefined): number | undefined {
+  const digits = /^se-(\d{1,15})$/.exec(labelId ?? '')?.[1];
+  return digits === undefined ? undefined : Number(digits);
+}
+
 /** Identity of the dead-letter record of a tracking number nothing matched: one per tracking number. */
 export const unmatchedTrackingId = (accountId: string, trackingNumber: string): string => `ss:${accountId}:tracking:${normaliseTrackingNumber(trackingNumber)}:unmatched`;
 
@@ -68,12 +74,25 @@ export function makePublishTracking(deps: PublishTrackingDeps): PublishTracking 
     return { ...outcome, deadLettered: [uniqueId], join: 'unmatched' };
   };
 
+  /**
+   * The label or fulfilment an update is about: by its V2 label id when it has one (`se-<n>` is the V1 label with
+   * shipmentId n, one identity across APIs), else by tracking number (fulfilments, older ShipEngine bodies).
+   */
+  const findShipment = async (account: Account, update: TrackingUpdate): Promise<ShipmentRecord | undefined> => {
+    const shipmentId = shipmentIdOfLabel(update.labelId);
+    if (shipmentId !== undefined) {
+      const byLabel = await deps.shipments.findByLabel(account.id, shipmentId);
+      if (byLabel !== undefined) return byLabel;
+    }
+    return deps.shipments.findByTracking(account.id, update.trackingNumber);
+  };
+
   return async (update) => {
     const account = deps.accounts.find(update.accountId);
     if (account === undefined) throw new BadInputError(`unknown account ${update.accountId}`);
     const outcome: TrackingOutcome = { ...noOutcome(), join: 'joined' };
     if ((update.joinAttempts ?? 0) === 0) await deps.activity.noteReceived(account.id, deps.clock.now());
-    const found = await deps.shipments.findByTracking(account.id, update.trackingNumber);
+    const found = await findShipment(account, update);
     if (found === undefined) return waitForLabel(account, update, outcome);
     const ids = { accountId: account.id, orderId: found.orderId, shipment: found.shipmentKey, status: update.statusCode };
     if (found.voided) {

@@ -1,21 +1,24 @@
 // publish-events → publishUpdate → (order state, event ledger in DynamoDB) → Klaviyo Create Event.
 // Exactly once: the order state decides which event a snapshot implies, the ledger lets one worker send it once,
 // Klaviyo's unique_id is the second line of defence.
-import { BadInputError, KlaviyoRejectedError, TransientError } from '../domain/errors.js';
+import { BadInputError, KlaviyoRejectedError, ShipStationCredentialsError, TransientError } from '../domain/errors.js';
 import {
+  emailOnlyFacts,
   fulfillmentShippedEvent,
   fulfillmentVoidedEvent,
   orderStatusEvent,
   shipmentShippedEvent,
   shipmentVoidedEvent,
   type MappingContext,
+  type OrderFacts,
 } from '../domain/event-mapping.js';
 import { createEventBody, hasProfileIdentifier, type KlaviyoEvent } from '../domain/klaviyo-event.js';
 import { decideOrderUpdate, recordShipment, type OrderDecision, type OrderState } from '../domain/order-state.js';
 import { delayDue, recordFromSnapshot, sameRecord, shipmentKeyOf, type DueCheck, type ShipmentRecord } from '../domain/shipment-tracking.js';
 import type { FulfillmentSnapshot, OrderSnapshot, ShipmentSnapshot, Snapshot } from '../domain/snapshot.js';
-import type { Account, AccountDirectory, Clock, DueCheckStore, EventLedger, HeldEventStore, KlaviyoApi, OrderStateStore, ServiceMetrics, ShipmentRecordStore } from '../ports.js';
+import type { Account, AccountDirectory, Clock, DueCheckStore, EventLedger, HeldEventStore, KlaviyoApi, OrderLookup, OrderStateStore, ServiceMetrics, ShipmentRecordStore, UpdateQueue } from '../ports.js';
 import { keyState, reportRejectedKey, reportWorkingKey, type CredentialHealthDeps, type KeyState } from './credential-health.js';
+import type { ServiceNames } from './service-names.js';
 
 export interface PublishUpdateDeps extends CredentialHealthDeps {
   accounts: AccountDirectory;
@@ -32,8 +35,22 @@ export interface PublishUpdateDeps extends CredentialHealthDeps {
   /** Checks due later: orders that may be delayed, packages that may be stalled. */
   due: DueCheckStore;
   delays: DelaySettings;
+  /** Reads an order no snapshot brought (a label or fulfilment of an order never seen), through the shared budget. */
+  orders: OrderLookup;
+  /** Display names of carrier services (`usps_first_class_mail` → "USPS First Class Mail"). */
+  serviceNames: ServiceNames;
+  /** How long a polled label whose order is unknown waits for it (ORDER_WAIT_SECONDS), before the order is read. */
+  orderWaitSeconds: number;
   log: CredentialHealthDeps['log'] & { warn(message: string, data: Record<string, unknown>): void };
 }
+
+/**
+ * Puts a label or fulfilment back on its queue to wait for its order (the poll enqueues a window's orders before its
+ * labels, and consumers run in parallel): marked `waitedForOrder`, so next time an order still unknown is read instead.
+ */
+export type WaitForOrder = (snapshot: ShipmentSnapshot | FulfillmentSnapshot) => Promise<void>;
+
+
 
 /** When silence becomes news (ORDER_DELAYED_AFTER_HOURS, SHIPMENT_STALLED_AFTER_DAYS). */
 export interface DelaySettings {
@@ -50,6 +67,10 @@ export interface PublishOutcome {
   /** Events held because the account's Klaviyo key is refused; sent when a working key is back. */
   held: string[];
   stale: boolean;
+  /** A label or fulfilment was put back to wait for its order (see WaitForOrder); nothing was sent yet. */
+  waitingForOrder?: true;
+  /** The order of a label or fulfilment was read from ShipStation (it was never seen). */
+  orderLookedUp?: true;
 }
 
 /** An empty outcome. */
@@ -91,7 +112,10 @@ export async function claimForSending(deps: PublishUpdateDeps, account: Account,
   }
   if (!hasProfileIdentifier(event.profile)) {
     // Not final: if the order later gets an email, the same event can still be sent.
-    await deadLetterEvent(deps, event, claimed.claimId, 'the order has no customer email and no valid phone number, so Klaviyo cannot attach the event to a profile', { final: false }, outcome);
+    const reason = event.profile.emailRejected === true
+      ? "the order's customer email cannot receive mail (not a valid address) and it has no valid phone number, so Klaviyo cannot attach the event to a profile"
+      : 'the order has no customer email and no valid phone number, so Klaviyo cannot attach the event to a profile';
+    await deadLetterEvent(deps, event, claimed.claimId, reason, { final: false }, outcome);
     await deps.ledger.release(account.id, event.uniqueId, claimed.claimId);
     return undefined;
   }
@@ -177,8 +201,14 @@ export function deliverLive(deps: PublishUpdateDeps): Deliver {
 }
 
 /** Builds the use case that turns one snapshot into at most one Klaviyo event, exactly once, sent at once. */
-export function makePublishUpdate(deps: PublishUpdateDeps): PublishUpdate {
-  return makeSnapshotPublisher(deps, deliverLive(deps));
+export function makePublishUpdate(deps: PublishUpdateDeps & { updates: UpdateQueue }): PublishUpdate {
+  return makeSnapshotPublisher(deps, deliverLive(deps), (snapshot) => deps.updates.enqueueAll([snapshot], deps.orderWaitSeconds));
+}
+
+/** What a shipment's events say about its order: the buyer, items and total kept in its state, else the label's own email. */
+function factsOf(state: OrderState | undefined, snapshot: ShipmentSnapshot | FulfillmentSnapshot): OrderFacts {
+  if (state?.buyer === undefined) return emailOnlyFacts(snapshot.customerEmail, state);
+  return { orderNumber: state.orderNumber, total: state.total, buyer: state.buyer, items: state.items, gift: state.gift };
 }
 
 /** Reads, decides and conditionally writes one item, retrying when another writer won the race. */
@@ -196,8 +226,11 @@ export async function writeVersioned<T extends { version: number }, R>(
   throw new TransientError(`${what} kept changing under us`);
 }
 
-/** The state and stale rules shared by the live and the history paths; `deliver` decides how an event goes out. */
-export function makeSnapshotPublisher(deps: PublishUpdateDeps, deliver: Deliver): PublishUpdate {
+/**
+ * The state and stale rules shared by the live and the history paths; `deliver` decides how an event goes out, and
+ * `waitForOrder` (absent: never wait) where a label whose order is unknown waits for it.
+ */
+export function makeSnapshotPublisher(deps: PublishUpdateDeps, deliver: Deliver, waitForOrder?: WaitForOrder): PublishUpdate {
   const contextFor = (account: Account, snapshot?: Snapshot): MappingContext => ({
     accountId: account.id,
     metricPrefix: account.metricPrefix,
@@ -215,7 +248,7 @@ export function makeSnapshotPublisher(deps: PublishUpdateDeps, deliver: Deliver)
     writeVersioned(() => deps.orderStates.get(accountId, orderId), (state) => deps.orderStates.put(state), decide, `order ${orderId} state`);
 
   const publishOrder = async (account: Account, snapshot: OrderSnapshot, outcome: PublishOutcome): Promise<void> => {
-    const due = delayDue(snapshot, deps.delays.orderDelayedAfterHours);
+    const due = delayDue(snapshot, deps.delays.orderDelayedAfterHours, account.timeZone);
     const longOverdue = due !== undefined && deps.clock.now().getTime() - Date.parse(due.dueAt) > deps.backfillAfterHours * 3_600_000;
     const { decision, before, kept } = await updateOrderState<{ decision: OrderDecision; before: OrderState | undefined; kept: typeof due }>(account.id, snapshot.orderId, (state) => {
       const d = decideOrderUpdate(state, snapshot);
@@ -260,7 +293,7 @@ export function makeSnapshotPublisher(deps: PublishUpdateDeps, deliver: Deliver)
    * Keeps the label's or fulfilment's record for tracking (accounts with a V2 key only: without one no tracking update
    * ever comes), then points its tracking number at it, so a tracking update that arrives next finds its order.
    */
-  const recordForTracking = async (account: Account, snapshot: ShipmentSnapshot | FulfillmentSnapshot, order: OrderState | undefined): Promise<void> => {
+  const recordForTracking = async (account: Account, snapshot: ShipmentSnapshot | FulfillmentSnapshot, order: OrderFacts, serviceName: string | undefined): Promise<void> => {
     if (account.shipStationV2Fingerprint === undefined) return;
     if (snapshot.kind === 'shipment' && snapshot.isReturnLabel) return;
     const key = shipmentKeyOf(snapshot);
@@ -268,40 +301,86 @@ export function makeSnapshotPublisher(deps: PublishUpdateDeps, deliver: Deliver)
       () => deps.shipments.get(account.id, snapshot.orderId, key),
       (record) => deps.shipments.put(record),
       (stored) => {
-        const next = recordFromSnapshot(snapshot, stored, order);
+        const next = recordFromSnapshot(snapshot, stored, order, serviceName);
         return { write: stored !== undefined && sameRecord(stored, next) ? undefined : next, result: undefined };
       },
       `shipment ${key} record`,
     );
-    if (snapshot.trackingNumber !== undefined && !snapshot.voided) {
-      await deps.shipments.link(account.id, snapshot.trackingNumber, { orderId: snapshot.orderId, shipmentKey: key });
+    if (!snapshot.voided) {
+      await deps.shipments.link(account.id, { orderId: snapshot.orderId, shipmentKey: key, trackingNumber: snapshot.trackingNumber });
     }
   };
 
-  /** Shared by labels and fulfilments: record the shipment on the order, then ship or handle the void. */
+  /**
+   * The order of a label or fulfilment that no order snapshot brought: read once from ShipStation (one request from the
+   * shared budget) and applied like any order snapshot (its own status event included, deduplicated as ever). Not read
+   * while the account's ShipStation key is refused, nor when ShipStation no longer has it: the caller then falls back
+   * to the label's own email. A transient failure propagates (the message is retried).
+   */
+  const lookUpOrder = async (account: Account, snapshot: ShipmentSnapshot | FulfillmentSnapshot, outcome: PublishOutcome): Promise<OrderState | undefined> => {
+    const ids = { accountId: account.id, orderId: snapshot.orderId, kind: snapshot.kind };
+    if ((await keyState(deps, account, 'shipstation')) === 'paused') {
+      deps.log.warn('order of a shipment not read: the shipstation key is refused; its own email identifies the buyer', ids);
+      return deps.orderStates.get(account.id, snapshot.orderId);
+    }
+    let fetched: OrderSnapshot | undefined;
+    try {
+      fetched = await deps.orders.fetchOrder(account.id, snapshot.orderId);
+    } catch (error) {
+      if (!(error instanceof ShipStationCredentialsError)) throw error;
+      await reportRejectedKey(deps, account, 'shipstation', error.message);
+      return deps.orderStates.get(account.id, snapshot.orderId);
+    }
+    outcome.orderLookedUp = true;
+    if (fetched === undefined) {
+      deps.log.warn('order of a shipment not found in shipstation; its own email identifies the buyer', ids);
+      return deps.orderStates.get(account.id, snapshot.orderId);
+    }
+    deps.log.info('order of a shipment read from shipstation', ids);
+    await publishOrder(account, snapshot.history === true ? { ...fetched, history: true } : fetched, outcome);
+    return deps.orderStates.get(account.id, snapshot.orderId);
+  };
+
+  /**
+   * Shared by labels and fulfilments: find the order's buyer (waiting for the order, or reading it, when it was never
+   * seen), record the shipment on the order, then ship or handle the void.
+   */
   const publishShipping = async (
     account: Account,
     snapshot: ShipmentSnapshot | FulfillmentSnapshot,
-    shippedEvent: (order: OrderState | undefined) => KlaviyoEvent,
-    voidedEvent: (order: OrderState | undefined) => KlaviyoEvent | undefined,
+    shippedEvent: (order: OrderFacts, serviceName: string | undefined) => KlaviyoEvent,
+    voidedEvent: (order: OrderFacts, serviceName: string | undefined) => KlaviyoEvent | undefined,
     outcome: PublishOutcome,
   ): Promise<void> => {
+    let known = await deps.orderStates.get(account.id, snapshot.orderId);
     if (snapshot.kind === 'fulfillment' && account.storeIds !== undefined) {
       // V1 fulfilments carry no store id: with a store filter, one is this account's only if its order was seen in an
       // allowed store (another store's customer must never reach this account's Klaviyo).
-      const known = await deps.orderStates.get(account.id, snapshot.orderId);
       if (known?.storeId === undefined || !account.storeIds.includes(known.storeId)) {
         deps.log.info('fulfilment of an order not seen in the account\'s stores; skipped', { accountId: account.id, orderId: snapshot.orderId });
         return;
       }
     }
+    if (known?.buyer === undefined) {
+      if (waitForOrder !== undefined && snapshot.waitedForOrder !== true) {
+        await waitForOrder({ ...snapshot, waitedForOrder: true });
+        outcome.waitingForOrder = true;
+        deps.log.info('shipment waits for its order', { accountId: account.id, orderId: snapshot.orderId, kind: snapshot.kind, waitSeconds: deps.orderWaitSeconds });
+        return;
+      }
+      known = await lookUpOrder(account, snapshot, outcome);
+    }
+    const serviceName = snapshot.kind === 'shipment'
+      ? await deps.serviceNames(account, snapshot.carrierCode, snapshot.serviceCode, { mayFetch: snapshot.history !== true })
+      : undefined;
     const outbound = !snapshot.voided && !(snapshot.kind === 'shipment' && snapshot.isReturnLabel);
     const order = await updateOrderState(account.id, snapshot.orderId, (state) => ({
       write: outbound ? recordShipment(state, snapshot, snapshot.createdAt) : undefined,
       result: state,
     }));
-    await recordForTracking(account, snapshot, order);
-    const shipped = shippedEvent(order);
+    const facts = factsOf(order ?? known, snapshot);
+    await recordForTracking(account, snapshot, facts, serviceName);
+    const shipped = shippedEvent(facts, serviceName);
     if (!snapshot.voided) {
       await deliver(account, shipped, outcome);
       return;
@@ -309,7 +388,7 @@ export function makeSnapshotPublisher(deps: PublishUpdateDeps, deliver: Deliver)
     const result = await deps.ledger.suppress(account.id, shipped.uniqueId, 'voided before it was sent', deps.clock.now());
     if (result === 'in-flight') throw new TransientError(`event ${shipped.uniqueId} is being sent; the void waits for it`);
     if (result === 'already-sent') {
-      const voided = voidedEvent(order);
+      const voided = voidedEvent(facts, serviceName);
       if (voided !== undefined) await deliver(account, voided, outcome);
       else deps.log.info('return label voided after it was announced; nothing to send', { accountId: account.id, orderId: snapshot.orderId });
       return;
@@ -331,9 +410,9 @@ export function makeSnapshotPublisher(deps: PublishUpdateDeps, deliver: Deliver)
         await publishShipping(
           account,
           snapshot,
-          (order) => shipmentShippedEvent(snapshot, order, context),
+          (order, serviceName) => shipmentShippedEvent(snapshot, order, context, serviceName),
           // A voided return label concerns the merchant, not the customer: nothing to announce.
-          (order) => (snapshot.isReturnLabel ? undefined : shipmentVoidedEvent(snapshot, order, context)),
+          (order, serviceName) => (snapshot.isReturnLabel ? undefined : shipmentVoidedEvent(snapshot, order, context, serviceName)),
           outcome,
         );
         break;

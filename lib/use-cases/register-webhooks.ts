@@ -1,5 +1,5 @@
 // CLI register-webhooks → registerWebhooks → ShipStation GET /webhooks, POST /webhooks/subscribe, and for an account
-// with a V2 key GET/POST /v2/environment/webhooks (the `track` webhook behind tracking events).
+// with a V2 key GET/POST /v2/environment/webhooks (the `track_event_v2` webhook behind tracking events).
 // Idempotent: a subscription already pointing at the account's endpoint for an event is kept, not duplicated; one
 // pointing elsewhere (an old deployment, another app) is left alone and reported.
 import { BadInputError, ShipStationCredentialsError } from '../domain/errors.js';
@@ -8,12 +8,28 @@ import type { AccountDirectory, ShipStationV2Webhooks, ShipStationWebhooks, V2We
 /** The V1 webhook events the service subscribes to: new and changed orders, labels, and fulfilments. */
 export const SUBSCRIBED_WEBHOOK_EVENTS = ['ORDER_NOTIFY', 'SHIP_NOTIFY', 'FULFILLMENT_SHIPPED', 'FULFILLMENT_REJECTED'] as const;
 
-/** The V2 webhook event behind tracking events (TRACK_EVENT_V2, "Tracking update received"). */
-export const TRACKING_WEBHOOK_EVENT = 'track';
+/**
+ * The V2 webhook event behind tracking events (TRACK_EVENT_V2 bodies): the current V2 webhooks guide says "subscribe to
+ * the `track_event_v2` webhook event", though the 2025-08 OpenAPI enum still lists only `track`
+ * (reference/shipstation-api.md, "V2 facts, December 2026").
+ */
+export const TRACKING_WEBHOOK_EVENT = 'track_event_v2';
 
-/** What to do when ShipStation refuses a second `track` webhook. */
+/** ShipEngine's older tracking event (API_TRACK bodies): one already pointing at the account still counts as registered. */
+export const LEGACY_TRACKING_WEBHOOK_EVENT = 'track';
+
+/** The V2 events whose webhooks deliver tracking updates to the tracking endpoint. */
+export const TRACKING_WEBHOOK_EVENTS: readonly string[] = [TRACKING_WEBHOOK_EVENT, LEGACY_TRACKING_WEBHOOK_EVENT];
+
+/** What to do when ShipStation refuses a second tracking webhook. */
 export const OTHER_TRACK_WEBHOOK_FIX =
-  'delete the other track webhook in ShipStation > Settings > API > Webhooks or with the V2 API (DELETE /v2/environment/webhooks/<id>), then run register-webhooks again';
+  `delete the other tracking webhook (${TRACKING_WEBHOOK_EVENT} or ${LEGACY_TRACKING_WEBHOOK_EVENT}) in ShipStation > Settings > API > Webhooks or with the V2 API ` +
+  '(DELETE /v2/environment/webhooks/<id>), then run register-webhooks again';
+
+/** What to do about an old `track` webhook at the account's endpoint beside the `track_event_v2` one. */
+export const REDUNDANT_TRACK_WEBHOOK_FIX =
+  `both deliver every tracking update (the service sends each milestone once): delete the ${LEGACY_TRACKING_WEBHOOK_EVENT} one in ShipStation > Settings > API > Webhooks ` +
+  'or with the V2 API (DELETE /v2/environment/webhooks/<id>) when convenient';
 
 export interface RegisterWebhooksDeps {
   /** Knows each account and builds its tokenised endpoint URLs (`webhookTargetUrl`, `trackingTargetUrl`). */
@@ -24,20 +40,23 @@ export interface RegisterWebhooksDeps {
 }
 
 /**
- * One subscription of the account's ShipStation: `created` now, `exists` already (same event and URL), or `other`,
- * a subscription to one of our events with another URL, left alone. `targetUrl` carries the webhook token: mask it.
+ * One subscription of the account's ShipStation: `created` now, `exists` already (same event and URL), `other`, a
+ * subscription to one of our events with another URL, left alone, or (tracking only) `redundant`, an old `track`
+ * webhook at our endpoint beside a `track_event_v2` one, left alone but worth deleting. `targetUrl` carries the
+ * webhook token: mask it.
  */
 export interface WebhookRegistration {
   event: string;
-  status: 'created' | 'exists' | 'other';
+  status: 'created' | 'exists' | 'other' | 'redundant';
   id: string;
   targetUrl: string;
 }
 
 /**
- * The account's V2 `track` webhook: `off` without a V2 key (nothing asked of ShipStation). Otherwise `webhooks` holds
- * ours (`created` or `exists`) unless it could not be made, then `problem` says why and what to do, and every other
- * `track` webhook (`other`, left alone). `targetUrl` and the webhooks' URLs carry tokens: mask them.
+ * The account's V2 tracking webhook: `off` without a V2 key (nothing asked of ShipStation). Otherwise `webhooks` holds
+ * ours (`created` or `exists`: a `track_event_v2`, or a legacy `track` one already there) unless it could not be made,
+ * then `problem` says why and what to do; then a legacy `track` one at our endpoint beside it (`redundant`), and every
+ * tracking webhook elsewhere (`other`, left alone). `targetUrl` and the webhooks' URLs carry tokens: mask them.
  */
 export type TrackingRegistration =
   | { status: 'off' }
@@ -100,13 +119,19 @@ const trackingProblem = (error: unknown, targetUrl: string, accountId: string): 
     };
   }
   if (error instanceof BadInputError) {
-    return { reason: reasonOf(error, targetUrl), fix: "check that the account's ShipStation plan allows V2 webhooks and that --url is the deployed HTTPS base URL, then run register-webhooks again" };
+    return {
+      reason: reasonOf(error, targetUrl),
+      fix:
+        "check that the account's ShipStation plan allows V2 webhooks and that --url is the deployed HTTPS base URL, then run register-webhooks again; " +
+        `if ShipStation refuses the event ${TRACKING_WEBHOOK_EVENT} itself, subscribe ${LEGACY_TRACKING_WEBHOOK_EVENT} to the tracking URL in ShipStation > Settings > API > Webhooks: it counts as registered`,
+    };
   }
   return { reason: reasonOf(error, targetUrl), fix: 'run register-webhooks again in a minute; if it persists, check https://status.shipstation.com' };
 };
 
 /**
- * Ensures one V2 `track` webhook points at the account's tracking endpoint. Failures are reported, not thrown: the V1
+ * Ensures one V2 tracking webhook points at the account's tracking endpoint: a `track_event_v2` or a legacy `track`
+ * one already there counts; otherwise a `track_event_v2` one is created. Failures are reported, not thrown: the V1
  * subscriptions are made already, and the operator needs both outcomes.
  */
 async function registerTracking(deps: RegisterWebhooksDeps, accountId: string, base: string): Promise<TrackingRegistration> {
@@ -114,28 +139,33 @@ async function registerTracking(deps: RegisterWebhooksDeps, accountId: string, b
   const event = TRACKING_WEBHOOK_EVENT;
   let existing: V2WebhookSubscription[];
   try {
-    existing = (await deps.shipStationV2.listV2Webhooks(accountId)).filter((w) => w.event === event);
+    existing = (await deps.shipStationV2.listV2Webhooks(accountId)).filter((w) => TRACKING_WEBHOOK_EVENTS.includes(w.event));
   } catch (error) {
     return { status: 'on', targetUrl, webhooks: [], problem: trackingProblem(error, targetUrl, accountId) };
   }
   const others: WebhookRegistration[] = existing
     .filter((w) => !sameUrl(w.url, targetUrl))
-    .map((w) => ({ event, status: 'other', id: w.id, targetUrl: w.url }));
-  const found = existing.find((w) => sameUrl(w.url, targetUrl));
-  if (found !== undefined) return { status: 'on', targetUrl, webhooks: [{ event, status: 'exists', id: found.id, targetUrl: found.url }, ...others] };
+    .map((w) => ({ event: w.event, status: 'other', id: w.id, targetUrl: w.url }));
+  const current = existing.find((w) => w.event === TRACKING_WEBHOOK_EVENT && sameUrl(w.url, targetUrl));
+  const legacy = existing.find((w) => w.event === LEGACY_TRACKING_WEBHOOK_EVENT && sameUrl(w.url, targetUrl));
+  if (current !== undefined) {
+    const redundant: WebhookRegistration[] = legacy === undefined ? [] : [{ event: legacy.event, status: 'redundant', id: legacy.id, targetUrl: legacy.url }];
+    return { status: 'on', targetUrl, webhooks: [{ event, status: 'exists', id: current.id, targetUrl: current.url }, ...redundant, ...others] };
+  }
+  if (legacy !== undefined) return { status: 'on', targetUrl, webhooks: [{ event: legacy.event, status: 'exists', id: legacy.id, targetUrl: legacy.url }, ...others] };
   try {
     const id = await deps.shipStationV2.createV2Webhook(accountId, { name: `shipstation-klaviyo-sync ${event}`, event, url: targetUrl });
     return { status: 'on', targetUrl, webhooks: [{ event, status: 'created', id, targetUrl }, ...others] };
   } catch (error) {
     if (error instanceof BadInputError && others.length > 0) {
-      const reason = `ShipStation refused a second track webhook (${others.length === 1 ? `webhook ${others[0]?.id ?? '?'} points` : `webhooks ${others.map((o) => o.id).join(', ')} point`} elsewhere): ${reasonOf(error, targetUrl)}`;
+      const reason = `ShipStation refused a second tracking webhook (${others.length === 1 ? `webhook ${others[0]?.id ?? '?'} points` : `webhooks ${others.map((o) => o.id).join(', ')} point`} elsewhere): ${reasonOf(error, targetUrl)}`;
       return { status: 'on', targetUrl, webhooks: others, problem: { reason, fix: OTHER_TRACK_WEBHOOK_FIX } };
     }
     return { status: 'on', targetUrl, webhooks: others, problem: trackingProblem(error, targetUrl, accountId) };
   }
 }
 
-/** Subscribes the account's endpoint to each event it is not subscribed to yet, and its tracking endpoint to `track`. */
+/** Subscribes the account's endpoint to each event it is not subscribed to yet, and its tracking endpoint to `track_event_v2`. */
 export function makeRegisterWebhooks(deps: RegisterWebhooksDeps): RegisterWebhooks {
   return async (accountId, baseUrl) => {
     const base = normaliseBaseUrl(baseUrl);

@@ -7,12 +7,18 @@ import { bulkRequestProblem, KLAVIYO_BULK_LIMITS, type BulkLimits } from '../../
 import type { KlaviyoEvent } from '../../lib/domain/klaviyo-event.js';
 import type { OrderState } from '../../lib/domain/order-state.js';
 import type { RecordedEventStatus } from '../../lib/domain/reconcile.js';
-import type { NotificationMessage, Snapshot, UpdateMessage } from '../../lib/domain/snapshot.js';
+import type { NotificationMessage, OrderSnapshot, Snapshot, UpdateMessage } from '../../lib/domain/snapshot.js';
+import { knownServiceName } from '../../lib/domain/carriers.js';
+import type { ServiceNames } from '../../lib/use-cases/service-names.js';
 import { dueCheckKey, type DueCheck, type ShipmentRecord } from '../../lib/domain/shipment-tracking.js';
 import { normaliseTrackingNumber, type TrackingUpdate } from '../../lib/domain/tracking.js';
 import type {
   Account,
   AccountDirectory,
+  CarrierService,
+  CarrierServiceCache,
+  OrderLookup,
+  ShipStationServiceCatalog,
   DueCheckStore,
   ShipmentRecordStore,
   TrackingActivity,
@@ -119,6 +125,8 @@ export function fakeAccount(overrides: Partial<AccountWithToken> = {}): AccountW
     shipStationKeyExpiresOn: '2027-06-30',
     metricPrefix: '',
     webhookToken: 'a-webhook-token-of-32-characters',
+    timeZone: 'America/Los_Angeles',
+    defaultCountry: 'US',
     ...overrides,
   };
 }
@@ -151,6 +159,8 @@ export class StaticAccountDirectory implements AccountDirectory {
       storeIds: found.storeIds,
       importDays: found.importDays,
       ...(found.shipStationV2Fingerprint === undefined ? {} : { shipStationV2Fingerprint: found.shipStationV2Fingerprint }),
+      timeZone: found.timeZone,
+      defaultCountry: found.defaultCountry,
     };
   }
 
@@ -826,6 +836,8 @@ export class InMemoryPollJobQueue implements PollJobQueue {
 export class InMemoryShipmentRecordStore implements ShipmentRecordStore {
   readonly records = new Map<string, ShipmentRecord>();
   readonly pointers = new Map<string, { orderId: number; shipmentKey: string }>();
+  /** V1 shipmentId (V2 label id `se-<n>`) → the label. */
+  readonly labelPointers = new Map<string, { orderId: number; shipmentKey: string }>();
 
   private static key(accountId: string, orderId: number, shipmentKey: string): string {
     return `${accountId}|${orderId}|${shipmentKey}`;
@@ -848,14 +860,86 @@ export class InMemoryShipmentRecordStore implements ShipmentRecordStore {
     return written;
   }
 
-  async link(accountId: string, trackingNumber: string, target: { orderId: number; shipmentKey: string }): Promise<void> {
-    this.pointers.set(`${accountId}|${normaliseTrackingNumber(trackingNumber)}`, { ...target });
+  async link(accountId: string, target: { orderId: number; shipmentKey: string; trackingNumber?: string | undefined }): Promise<void> {
+    const pointer = { orderId: target.orderId, shipmentKey: target.shipmentKey };
+    if (target.trackingNumber !== undefined) this.pointers.set(`${accountId}|${normaliseTrackingNumber(target.trackingNumber)}`, pointer);
+    const label = /^label:(\d+)$/.exec(target.shipmentKey)?.[1];
+    if (label !== undefined) this.labelPointers.set(`${accountId}|${label}`, pointer);
   }
 
   async findByTracking(accountId: string, trackingNumber: string): Promise<ShipmentRecord | undefined> {
     const pointer = this.pointers.get(`${accountId}|${normaliseTrackingNumber(trackingNumber)}`);
     return pointer === undefined ? undefined : this.get(accountId, pointer.orderId, pointer.shipmentKey);
   }
+
+  async findByLabel(accountId: string, shipmentId: number): Promise<ShipmentRecord | undefined> {
+    const pointer = this.labelPointers.get(`${accountId}|${shipmentId}`);
+    return pointer === undefined ? undefined : this.get(accountId, pointer.orderId, pointer.shipmentKey);
+  }
+}
+
+/** Orders ShipStation would answer `GET /orders/{id}` with; every lookup is recorded. */
+export class FakeOrderLookup implements OrderLookup {
+  readonly orders = new Map<string, OrderSnapshot>();
+  readonly lookups: { accountId: string; orderId: number }[] = [];
+  private readonly failures: Error[] = [];
+
+  /** What ShipStation holds for the order (by then, usually shipped). */
+  add(order: OrderSnapshot): this {
+    this.orders.set(`${order.accountId}|${order.orderId}`, structuredClone(order));
+    return this;
+  }
+
+  failNext(error: Error, times = 1): this {
+    for (let i = 0; i < times; i += 1) this.failures.push(error);
+    return this;
+  }
+
+  async fetchOrder(accountId: string, orderId: number): Promise<OrderSnapshot | undefined> {
+    this.lookups.push({ accountId, orderId });
+    const failure = this.failures.shift();
+    if (failure !== undefined) throw failure;
+    const found = this.orders.get(`${accountId}|${orderId}`);
+    return found === undefined ? undefined : structuredClone(found);
+  }
+}
+
+/** Carrier service lists as `GET /carriers/listservices` would answer them; every read is recorded. */
+export class FakeServiceCatalog implements ShipStationServiceCatalog {
+  readonly reads: { accountId: string; carrierCode: string }[] = [];
+  private readonly failures: Error[] = [];
+
+  constructor(readonly services: Record<string, CarrierService[]> = {}) {}
+
+  failNext(error: Error, times = 1): this {
+    for (let i = 0; i < times; i += 1) this.failures.push(error);
+    return this;
+  }
+
+  async listServices(accountId: string, carrierCode: string): Promise<CarrierService[]> {
+    this.reads.push({ accountId, carrierCode });
+    const failure = this.failures.shift();
+    if (failure !== undefined) throw failure;
+    return structuredClone(this.services[carrierCode] ?? []);
+  }
+}
+
+export class InMemoryCarrierServiceCache implements CarrierServiceCache {
+  readonly lists = new Map<string, { services: CarrierService[]; fetchedAt: string }>();
+
+  async get(accountId: string, carrierCode: string): Promise<{ services: CarrierService[]; fetchedAt: string } | undefined> {
+    const found = this.lists.get(`${accountId}|${carrierCode}`);
+    return found === undefined ? undefined : structuredClone(found);
+  }
+
+  async put(accountId: string, carrierCode: string, services: CarrierService[], fetchedAt: Date): Promise<void> {
+    this.lists.set(`${accountId}|${carrierCode}`, { services: structuredClone(services), fetchedAt: fetchedAt.toISOString() });
+  }
+}
+
+/** Service names from a fixed table (service code → name), else the common names; for tests of what is built on them. */
+export function fixedServiceNames(names: Record<string, string> = {}): ServiceNames {
+  return async (_account, _carrierCode, serviceCode) => (serviceCode === undefined ? undefined : (names[serviceCode] ?? knownServiceName(serviceCode)));
 }
 
 /** Due checks in key order, as the DynamoDB store keeps them. */
@@ -896,9 +980,32 @@ export class InMemoryTrackingActivity implements TrackingActivity {
   }
 }
 
-/** The tracking and delay parts of the publish dependencies, in memory, with the default thresholds. */
-export function trackingDeps(): { shipments: InMemoryShipmentRecordStore; due: InMemoryDueCheckStore; delays: { orderDelayedAfterHours: number; shipmentStalledAfterDays: number } } {
-  return { shipments: new InMemoryShipmentRecordStore(), due: new InMemoryDueCheckStore(), delays: { orderDelayedAfterHours: 72, shipmentStalledAfterDays: 5 } };
+/**
+ * The tracking, delay and order-lookup parts of the publish dependencies, in memory, with the default thresholds:
+ * ShipStation holds no order (a lookup finds none) and service names are the common ones.
+ */
+export function trackingDeps(): {
+  shipments: InMemoryShipmentRecordStore;
+  due: InMemoryDueCheckStore;
+  delays: { orderDelayedAfterHours: number; shipmentStalledAfterDays: number };
+  orders: FakeOrderLookup;
+  serviceNames: ServiceNames;
+  orderWaitSeconds: number;
+  /** Where a live label waiting for its order is put back. */
+  updates: InMemoryUpdateQueue;
+  /** Where a historical label waiting for its order is put back. */
+  history: InMemoryUpdateQueue;
+} {
+  return {
+    shipments: new InMemoryShipmentRecordStore(),
+    due: new InMemoryDueCheckStore(),
+    delays: { orderDelayedAfterHours: 72, shipmentStalledAfterDays: 5 },
+    orders: new FakeOrderLookup(),
+    serviceNames: fixedServiceNames(),
+    orderWaitSeconds: 60,
+    updates: new InMemoryUpdateQueue(),
+    history: new InMemoryUpdateQueue(),
+  };
 }
 
 /**

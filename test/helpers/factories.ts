@@ -4,7 +4,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { MappingContext } from '../../lib/domain/event-mapping.js';
 import type { KlaviyoEvent } from '../../lib/domain/klaviyo-event.js';
 import type { OrderState } from '../../lib/domain/order-state.js';
-import type { FulfillmentSnapshot, OrderSnapshot, ShipmentSnapshot } from '../../lib/domain/snapshot.js';
+import type { Customer, FulfillmentSnapshot, OrderSnapshot, ShipmentSnapshot } from '../../lib/domain/snapshot.js';
 
 type Json = Record<string, unknown>;
 
@@ -164,6 +164,18 @@ export function rawFulfillment(overrides: Json = {}): Json {
   };
 }
 
+/** The buyer of {@link rawOrder}: bill-to names Jane Doe only, the ship-to is the same person, so it lends phone and place. */
+export function buyer(overrides: Partial<Customer> = {}): Customer {
+  return {
+    email: 'jane.doe@example.com',
+    phone: '+14155550132',
+    firstName: 'Jane',
+    lastName: 'Doe',
+    location: { city: 'San Francisco', region: 'CA', postalCode: '94105', country: 'US' },
+    ...overrides,
+  };
+}
+
 /** The snapshot of {@link rawOrder} as the normaliser builds it. */
 export function orderSnapshot(overrides: Partial<OrderSnapshot> = {}): OrderSnapshot {
   return {
@@ -175,11 +187,12 @@ export function orderSnapshot(overrides: Partial<OrderSnapshot> = {}): OrderSnap
     createdAt: '2026-07-04T17:15:00.000Z',
     modifiedAt: '2026-07-04T17:20:00.000Z',
     orderedAt: '2026-07-04T17:00:00.000Z',
-    shipByAt: '2026-07-08T07:00:00.000Z',
+    shipByDate: '2026-07-08',
     total: 34.97,
     requestedShippingService: 'USPS Priority Mail',
     storeId: 9001,
-    customer: { email: 'jane.doe@example.com', phone: '+14155550132', firstName: 'Jane', lastName: 'Doe' },
+    customer: buyer(),
+    gift: false,
     shipTo: { city: 'San Francisco', region: 'CA', postalCode: '94105', country: 'US' },
     items: [{ sku: 'MUG-BLUE', name: 'Blue Mug', quantity: 2, unitPrice: 14.99, imageUrl: 'https://cdn.example.com/mug-blue.png' }],
     ...overrides,
@@ -202,7 +215,7 @@ export function shipmentSnapshot(overrides: Partial<ShipmentSnapshot> = {}): Shi
     isReturnLabel: false,
     voided: false,
     storeId: 9001,
-    customer: { email: 'jane.doe@example.com', phone: '+14155550132', firstName: 'Jane', lastName: 'Doe' },
+    customerEmail: 'jane.doe@example.com',
     shipTo: { city: 'San Francisco', region: 'CA', postalCode: '94105', country: 'US' },
     items: [{ sku: 'MUG-BLUE', name: 'Blue Mug', quantity: 2, unitPrice: 14.99, imageUrl: 'https://cdn.example.com/mug-blue.png' }],
     ...overrides,
@@ -223,7 +236,7 @@ export function fulfillmentSnapshot(overrides: Partial<FulfillmentSnapshot> = {}
     trackingNumber: '9400111899223197428490',
     provider: 'Amazon FBA',
     voided: false,
-    customer: { email: 'jane.doe@example.com', phone: '+14155550132', firstName: 'Jane', lastName: 'Doe' },
+    customerEmail: 'jane.doe@example.com',
     shipTo: { city: 'San Francisco', region: 'CA', postalCode: '94105', country: 'US' },
     items: [],
     ...overrides,
@@ -240,6 +253,9 @@ export function orderState(overrides: Partial<OrderState> = {}): OrderState {
     modifiedAt: '2026-07-04T17:20:00.000Z',
     orderNumber: 'A-1001',
     total: 34.97,
+    buyer: buyer(),
+    items: [{ sku: 'MUG-BLUE', name: 'Blue Mug', quantity: 2, unitPrice: 14.99, imageUrl: 'https://cdn.example.com/mug-blue.png' }],
+    gift: false,
     version: 1,
     ...overrides,
   };

@@ -77,10 +77,13 @@ export async function drainQueue(aws: LocalAws, queueUrl: string): Promise<{ bod
   return { bodies: messages.map((m) => JSON.parse(m.Body ?? 'null')), messages };
 }
 
-/** Visible plus in-flight messages of a queue. */
+/** Visible, in-flight and delayed messages of a queue (a label waiting for its order is delayed). */
 export async function queueDepth(aws: LocalAws, queueUrl: string): Promise<number> {
-  const { Attributes } = await aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
-  return Number(Attributes?.ApproximateNumberOfMessages ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+  const { Attributes } = await aws.sqs.send(new GetQueueAttributesCommand({
+    QueueUrl: queueUrl,
+    AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+  }));
+  return Number(Attributes?.ApproximateNumberOfMessages ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0);
 }
 
 /** A queue and the function consuming it, as an event source mapping pairs them. */

@@ -1,5 +1,5 @@
 // Tests never reach AWS: fake credentials and a region, quiet logs unless asked for, no EMF lines on stdout (the
-// metrics adapter's test turns them on for itself).
+// metrics adapter's test turns them on for itself), and a label waiting for its order waits a second, not a minute.
 process.env.AWS_REGION ??= 'us-east-1';
 process.env.AWS_ACCESS_KEY_ID ??= 'test';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
@@ -7,3 +7,4 @@ process.env.POWERTOOLS_LOG_LEVEL ??= process.env.TEST_LOG_LEVEL ?? 'SILENT';
 process.env.POWERTOOLS_SERVICE_NAME ??= 'shipstation-klaviyo-sync';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+process.env.ORDER_WAIT_SECONDS ??= '1';

@@ -1,8 +1,10 @@
 // `shipstation-klaviyo doctor` in-process against the local DynamoDB/SQS stand-ins, one ShipStation simulator per
 // account and one shared Klaviyo simulator, configured by an accounts document (ACCOUNTS_FILE) like a deployed stage:
 // a healthy account, an expired ShipStation key, missing webhooks, a revoked and a scope-less Klaviyo key, an account
-// with a V2 key (tracking: the key, the track webhook, tracking updates arriving), all accounts at once (secrets never
-// printed), and a broken accounts document. Accounts without a V2 key show tracking off, and stay HEALTHY for it.
+// with a V2 key (tracking: the key, the track_event_v2 webhook, the signing key sets, tracking updates arriving), all
+// accounts at once (secrets never printed), and a broken accounts document. Accounts without a V2 key show tracking
+// off, and stay HEALTHY for it. The key sets are two simulators' JWKS (each an EC key beside an RSA key, as the live set
+// reportedly is), the second one able to fail.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +55,9 @@ const KLAVIYO_KEY_FIX = (id: AccountId): string =>
 let aws: LocalAws;
 let klaviyo: KlaviyoSimulator;
 const shipStation = {} as Record<AccountId, ShipStationSimulator>;
+/** A second publisher of signing keys (TRACKING_JWKS_URLS names both), whose JWKS answers 503 while `keySetDown`. */
+let publisher: ShipStationSimulator;
+let keySetDown = false;
 let dir: string;
 
 /** Runs the CLI and returns its exit code with everything it wrote (stdout and stderr together). */
@@ -77,6 +82,7 @@ beforeAll(async () => {
   for (const id of ACCOUNTS) {
     shipStation[id] = await ShipStationSimulator.start({ apiKey: secret(id, 'key'), apiSecret: secret(id, 'secret'), ...(id === V2_ACCOUNT ? { v2ApiKey: secret(id, 'v2key') } : {}) });
   }
+  publisher = await ShipStationSimulator.start({ apiKey: 'publisher-key', apiSecret: 'publisher-secret', faults: () => (keySetDown ? { status: 503 } : undefined) });
   dir = mkdtempSync(join(tmpdir(), 'cli-doctor-test-'));
   const accountsFile = join(dir, 'accounts.json');
   writeFileSync(accountsFile, JSON.stringify({
@@ -89,7 +95,7 @@ beforeAll(async () => {
     })),
   }));
   // Read by wiring() on its first call, which is the first cli() below: the CLI is configured like a deployed stage.
-  Object.assign(process.env, aws.env, { ACCOUNTS_FILE: accountsFile, HTTP_TIMEOUT_MS: '5000' });
+  Object.assign(process.env, aws.env, { ACCOUNTS_FILE: accountsFile, HTTP_TIMEOUT_MS: '5000', TRACKING_JWKS_URLS: `${shipStation.tracked.jwksUrl},${publisher.jwksUrl}` });
 
   // The shops as the tests need them: webhooks and a completed poll wherever only one thing is to be wrong.
   for (const id of ['healthy', 'badklaviyo', 'noscope', 'tracked'] as const) {
@@ -104,7 +110,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([...Object.values(shipStation).map((sim) => sim.close()), klaviyo.close()]);
+  await Promise.all([...Object.values(shipStation).map((sim) => sim.close()), publisher.close(), klaviyo.close()]);
+  delete process.env.TRACKING_JWKS_URLS;
   await aws.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -232,7 +239,7 @@ describe('shipstation-klaviyo doctor', () => {
 
   describe('an account with a V2 key (tracking)', () => {
     const TRACKING_FIX =
-      "the track webhook is registered: check that the account's ShipStation plan allows V2 tracking webhooks " +
+      "the tracking webhook is registered: check that the account's ShipStation plan allows V2 tracking webhooks " +
       '(updates arrive only for labels shipped after the webhook was registered), and the receive-tracking logs for refused webhooks';
     /** The lines every state of `tracked` shares before and after its tracking findings. */
     const before = (): unknown[] => [
@@ -242,6 +249,9 @@ describe('shipstation-klaviyo doctor', () => {
       finding('✔', 'webhooks', `registered: ${WEBHOOK_EVENTS}`),
     ];
     const after = (): unknown[] => [expect.stringMatching(/^ {2}✔ last poll {10}completed \d+ min ago/), finding('✔', 'dead letters', 'none')];
+    /** Both key sets: the tracked shop's JWKS and the second publisher's, each an RSA key beside an EC key. */
+    const keySets = (): string =>
+      `${shipStation.tracked.jwksUrl}: 1 RSA key, 1 other key (ignored); ${publisher.jwksUrl}: 1 RSA key, 1 other key (ignored)`;
 
     it('reports no tracking update yet as DEGRADED with the plan and webhook fix, and exits 0', async () => {
       // Prepare
@@ -256,16 +266,19 @@ describe('shipstation-klaviyo doctor', () => {
         'account tracked: DEGRADED (works; needs attention)',
         ...before(),
         finding('✔', 'V2 key', 'works (1 V2 webhook)'),
-        finding('✔', 'tracking webhook', 'registered: track'),
+        finding('✔', 'tracking webhook', 'registered: track_event_v2'),
+        finding('✔', 'signing keys', keySets()),
         finding('!', 'tracking events', 'no tracking update received yet'),
         fixLine(TRACKING_FIX),
         ...after(),
       ]);
       expect(lines).toContain('verdict: 1 account(s): 0 healthy, 1 degraded, 0 broken');
-      // Reads only: the V2 webhook list, once, with the V2 key.
+      // Reads only: the V2 webhook list, once, with the V2 key, and the public key set without it.
       expect(shipStation.tracked.requests.slice(requestsBefore).filter((r) => r.api === 'v2').map((r) => [r.method, r.path, r.status, r.authorized])).toEqual([
         ['GET', '/v2/environment/webhooks', 200, true],
+        ['GET', '/v2/webhook-jwks.json', 200, true],
       ]);
+      expect(shipStation.tracked.listV2Webhooks().map((w) => w.event)).toEqual(['track_event_v2']);
     });
 
     it('reports HEALTHY with the age of the last tracking update once updates arrive', async () => {
@@ -281,22 +294,48 @@ describe('shipstation-klaviyo doctor', () => {
         'account tracked: HEALTHY',
         ...before(),
         finding('✔', 'V2 key', 'works (1 V2 webhook)'),
-        finding('✔', 'tracking webhook', 'registered: track'),
+        finding('✔', 'tracking webhook', 'registered: track_event_v2'),
+        finding('✔', 'signing keys', keySets()),
         finding('✔', 'tracking events', 'last tracking update 5 hours ago'),
         ...after(),
       ]);
     });
 
-    it('holds the track webhook to the deployment --url names', async () => {
+    it('reports one key set failing while the other serves an RSA key as DEGRADED with the fix, and exits 0', async () => {
+      // Prepare
+      keySetDown = true;
+
+      try {
+        // Act
+        const { code, lines } = await cli('doctor', '--account', 'tracked');
+
+        // Assess
+        expect(code).toBe(0);
+        expect(blockOf(lines, 'tracked')).toEqual([
+          'account tracked: DEGRADED (works; needs attention)',
+          ...before(),
+          finding('✔', 'V2 key', 'works (1 V2 webhook)'),
+          finding('✔', 'tracking webhook', 'registered: track_event_v2'),
+          finding('!', 'signing keys', `1 of 2 key sets usable: ${shipStation.tracked.jwksUrl}: 1 RSA key, 1 other key (ignored); ${publisher.jwksUrl}: answered 503`),
+          fixLine('tracking webhooks still verify with the keys of the usable key set(s); if one keeps failing, check the network path to its host, or leave it out of TRACKING_JWKS_URLS'),
+          finding('✔', 'tracking events', 'last tracking update 5 hours ago'),
+          ...after(),
+        ]);
+      } finally {
+        keySetDown = false;
+      }
+    });
+
+    it('holds the tracking webhook to the deployment --url names', async () => {
       // Act
       const { code, lines } = await cli('doctor', '--account', 'tracked', '--url', 'https://new-api.example.invalid');
 
       // Assess
       expect(code).toBe(1);
       expect(blockOf(lines, 'tracked')).toEqual(expect.arrayContaining([
-        finding('✘', 'tracking webhook', 'not registered: track (no tracking events are sent without it); ' +
+        finding('✘', 'tracking webhook', 'not registered: track_event_v2 (no tracking events are sent without it); ' +
           '1 point(s) at this account with another token or host (an old deployment or token: delete them in ShipStation)'),
-        fixLine("run `shipstation-klaviyo register-webhooks --account tracked --url <the HTTP API's base URL>` (it also registers the track webhook)"),
+        fixLine("run `shipstation-klaviyo register-webhooks --account tracked --url <the HTTP API's base URL>` (it also registers the track_event_v2 webhook)"),
       ]));
     });
 
@@ -318,6 +357,7 @@ describe('shipstation-klaviyo doctor', () => {
             '(or SHIPSTATION_V2_API_KEY), run `shipstation-klaviyo doctor --account tracked` again, then delete the old key in ShipStation'),
           finding('!', 'tracking webhook', 'not checked: ShipStation refused the V2 key'),
           fixLine('fix the V2 key first'),
+          finding('✔', 'signing keys', keySets()),
           finding('✔', 'tracking events', 'last tracking update 5 hours ago'),
           ...after(),
         ]);

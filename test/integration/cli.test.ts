@@ -135,7 +135,7 @@ describe('shipstation-klaviyo CLI', () => {
     expect(shipStation.listV2Webhooks()).toEqual([]);
   });
 
-  it('with a V2 key also creates the track webhook once, leaves another app\'s alone, and reports it as existing on the second run', async () => {
+  it('with a V2 key also creates the track_event_v2 webhook once, leaves another app\'s track webhook alone, and reports it as existing on the second run', async () => {
     // Prepare
     const other = await fetch(`${shipStation.baseUrl}/v2/environment/webhooks`, {
       method: 'POST',
@@ -154,13 +154,13 @@ describe('shipstation-klaviyo CLI', () => {
     expect(first.code).toBe(0);
     expect(second.code).toBe(0);
     const trackingTarget = `https://api.example.invalid/prod/webhooks/tracking/default?token=${TOKEN}`;
-    const track = shipStation.listV2Webhooks().filter((w) => w.event === 'track');
-    expect(track.map((w) => w.url)).toEqual(['https://another-app.example.com/tracking?key=another-apps-secret', trackingTarget]);
-    const ours = track[1]?.webhook_id ?? '';
+    const tracking = shipStation.listV2Webhooks().filter((w) => w.event === 'track' || w.event === 'track_event_v2');
+    expect(tracking.map((w) => [w.event, w.url])).toEqual([['track', 'https://another-app.example.com/tracking?key=another-apps-secret'], ['track_event_v2', trackingTarget]]);
+    const ours = tracking[1]?.webhook_id ?? '';
     const masked = `https://api.example.invalid/prod/webhooks/tracking/default?token=${TOKEN.slice(0, 4)}…`;
     const otherLine = `  track (V2)             other    id ${otherId}  https://another-app.example.com/tracking?key=anot… (another URL, left alone; delete it in ShipStation if it is an old deployment)`;
-    expect(first.output.split('\n').slice(-4)).toEqual([`default  tracking → ${masked}`, `  track (V2)             created  id ${ours}`, otherLine, '']);
-    expect(second.output.split('\n').slice(-4)).toEqual([`default  tracking → ${masked}`, `  track (V2)             exists   id ${ours}`, otherLine, '']);
+    expect(first.output.split('\n').slice(-4)).toEqual([`default  tracking → ${masked}`, `  track_event_v2 (V2)    created  id ${ours}`, otherLine, '']);
+    expect(second.output.split('\n').slice(-4)).toEqual([`default  tracking → ${masked}`, `  track_event_v2 (V2)    exists   id ${ours}`, otherLine, '']);
     // The V1 subscriptions are untouched by the V2 key.
     expect(second.output).toContain('default  0 created, 4 already registered');
     expect(first.output + second.output).not.toContain(TOKEN);
@@ -176,7 +176,7 @@ describe('shipstation-klaviyo CLI', () => {
     expect(output).toContain('default  0 created, 4 already registered');
     expect(output.split('\n').slice(-4)).toEqual([
       `default  tracking → https://api.example.invalid/prod/webhooks/tracking/default?token=${TOKEN.slice(0, 4)}…`,
-      '  track (V2)             failed   ShipStation rejected the V2 API key (401): the key has expired, was revoked or is wrong',
+      '  track_event_v2 (V2)    failed   ShipStation rejected the V2 API key (401): the key has expired, was revoked or is wrong',
       "      fix: generate a V2 API key in ShipStation (Settings > Account > API Settings, API version V2), store it as the account's " +
         'shipStationV2.apiKey (or SHIPSTATION_V2_API_KEY), then run register-webhooks --account default again',
       '',

@@ -28,6 +28,8 @@ const account = (shipStationBaseUrl: string, klaviyoBaseUrl: string): AccountCon
   webhookToken: 'check-test-webhook-token-0123456789',
   metricPrefix: '',
   importDays: 90,
+  timeZone: 'America/Los_Angeles',
+  defaultCountry: 'US',
 });
 
 beforeEach(() => {

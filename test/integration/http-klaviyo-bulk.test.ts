@@ -28,6 +28,8 @@ const account = (id: string, baseUrl: string, privateKey: string): AccountConfig
   webhookToken: 'bulk-test-webhook-token-0123456789',
   metricPrefix: '',
   importDays: 90,
+  timeZone: 'America/Los_Angeles',
+  defaultCountry: 'US',
 });
 
 const adapter = (baseUrl = simulator.baseUrl): HttpKlaviyoApi =>

@@ -15,12 +15,17 @@ let handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 const publish = (...snapshots: (Snapshot | string)[]): Promise<SQSBatchResponse> => handler(sqsEvent(snapshots), context('publish-events'));
 const metrics = (): string[] => harness.klaviyo.events.map((e) => e.metric);
 
+/** The account as the normaliser sees it. */
+const ACCOUNT = { id: 'default', defaultCountry: 'US' };
+
 const newOrder = (overrides: Partial<OrderSnapshot> = {}): OrderSnapshot => ({
-  ...orderSnapshot('default', orderSchema.parse(harness.shipStation.importOrder())),
+  ...orderSnapshot(ACCOUNT, orderSchema.parse(harness.shipStation.importOrder())),
   ...overrides,
 });
+/** A label as fetch-resource enqueues it from a SHIP_NOTIFY: an order never seen is read from ShipStation at once. */
 const labelFor = (orderId: number, overrides: Partial<ShipmentSnapshot> = {}): ShipmentSnapshot => ({
-  ...shipmentSnapshot('default', shipmentSchema.parse({ ...harness.shipStation.createLabel(orderId, { carrierCode: 'ups', serviceCode: 'ups_ground' }), shipmentItems: harness.shipStation.getOrder(orderId).items })),
+  ...shipmentSnapshot(ACCOUNT, shipmentSchema.parse({ ...harness.shipStation.createLabel(orderId, { carrierCode: 'ups', serviceCode: 'ups_ground' }), shipmentItems: harness.shipStation.getOrder(orderId).items })),
+  waitedForOrder: true,
   ...overrides,
 });
 
@@ -140,7 +145,8 @@ describe('publish-events', () => {
       OrderId: String(order.orderId),
       Carrier: 'UPS',
       CarrierCode: 'ups',
-      Service: 'ups_ground',
+      Service: 'UPS® Ground',
+      ServiceCode: 'ups_ground',
       TrackingNumber: label.trackingNumber,
       TrackingURL: `https://www.ups.com/track?tracknum=${label.trackingNumber}`,
       ShipDate: label.shipDate,
@@ -180,7 +186,7 @@ describe('publish-events', () => {
   it('sends Order Shipped for an order marked as shipped (a fulfilment, no label)', async () => {
     // Prepare
     const order = newOrder();
-    const fulfillment = fulfillmentSnapshot('default', fulfillmentSchema.parse(harness.shipStation.markAsShipped(order.orderId, { carrierCode: 'fedex', trackingNumber: '7700 1234 5678' })));
+    const fulfillment = { ...fulfillmentSnapshot(ACCOUNT, fulfillmentSchema.parse(harness.shipStation.markAsShipped(order.orderId, { carrierCode: 'fedex', trackingNumber: '7700 1234 5678' }))), waitedForOrder: true as const };
 
     // Act
     await publish(fulfillment);

@@ -17,9 +17,15 @@ let handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 const publish = (...bodies: unknown[]): Promise<SQSBatchResponse> => handler(sqsEvent(bodies), context('publish-events'));
 
-const newOrder = (): OrderSnapshot => orderSnapshot('default', orderSchema.parse(harness.shipStation.importOrder({ customerEmail: 'jane.doe@example.com' })));
-const labelFor = (orderId: number, trackingNumber: string): ShipmentSnapshot =>
-  shipmentSnapshot('default', shipmentSchema.parse({ ...harness.shipStation.createLabel(orderId, { carrierCode: 'ups', serviceCode: 'ups_ground', trackingNumber }), shipmentItems: harness.shipStation.getOrder(orderId).items }));
+/** The account as the normaliser sees it. */
+const ACCOUNT = { id: 'default', defaultCountry: 'US' };
+
+const newOrder = (): OrderSnapshot => orderSnapshot(ACCOUNT, orderSchema.parse(harness.shipStation.importOrder({ customerEmail: 'jane.doe@example.com' })));
+/** A label as fetch-resource enqueues it from a SHIP_NOTIFY: an order never seen is read from ShipStation at once. */
+const labelFor = (orderId: number, trackingNumber: string): ShipmentSnapshot => ({
+  ...shipmentSnapshot(ACCOUNT, shipmentSchema.parse({ ...harness.shipStation.createLabel(orderId, { carrierCode: 'ups', serviceCode: 'ups_ground', trackingNumber }), shipmentItems: harness.shipStation.getOrder(orderId).items })),
+  waitedForOrder: true,
+});
 
 function tracking(trackingNumber: string, statusCode: TrackingUpdate['statusCode'], occurredAt: Date, extra: Partial<TrackingUpdate> = {}): TrackingUpdate {
   return trackingUpdateSchema.parse({

@@ -1,9 +1,12 @@
 // receive-tracking against local-aws-sqs, with ShipStation's signing keys served as a JWKS by the ShipStation simulator
-// (TRACKING_JWKS_URL = its /v2/webhook-jwks.json): the signature before anything else, the timestamp window, the token,
-// what lands on the updates queue, and that nothing lands there on any refusal. The tests share one container (one
+// (TRACKING_JWKS_URLS = a key set URL nobody answers, then its /v2/webhook-jwks.json, which lists an EC key beside the
+// RSA ones: one key set down is no problem while another answers): the signature before
+// anything else (missing headers 404), the timestamp window, the token, what lands on the updates queue, and that
+// nothing lands there on any refusal. The tests share one container (one
 // cached key set), as webhooks to one Lambda container do; the JWKS-counting tests run first, in order.
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { DeleteMessageCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { trackingUpdateSchema } from '../../lib/domain/tracking.js';
@@ -63,14 +66,23 @@ async function expectRefused(response: APIGatewayProxyStructuredResultV2, status
   expect(await queueDepth(harness.aws, harness.aws.queues.updates)).toBe(0);
 }
 
+/** A loopback URL on a port nothing listens on (it was free a moment ago). */
+async function deadUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}/jwks`;
+}
+
 beforeAll(async () => {
   harness = await startHarness();
-  process.env.TRACKING_JWKS_URL = harness.shipStation.jwksUrl;
+  process.env.TRACKING_JWKS_URLS = `${await deadUrl()},${harness.shipStation.jwksUrl}`;
   ({ handler } = await import('../../functions/receive-tracking.js'));
 });
 
 afterAll(async () => {
-  delete process.env.TRACKING_JWKS_URL;
+  delete process.env.TRACKING_JWKS_URLS;
   await harness.close();
 });
 
@@ -127,6 +139,21 @@ describe('receive-tracking', () => {
     expect(bodies).toHaveLength(12);
     expect(harness.shipStation.jwksRequests).toBe(fetchesBefore);
     expect(fetchesBefore).toBe(1);
+  });
+
+  it('verifies with the RSA key although the JWKS lists an EC key beside it (first)', async () => {
+    // Prepare
+    const published = (await (await fetch(harness.shipStation.jwksUrl)).json()) as { keys: { kty: string; kid: string }[] };
+    const event = signedWebhook();
+
+    // Act
+    const response = await receive(event);
+
+    // Assess
+    expect(published.keys.map((key) => key.kty)).toEqual(['EC', 'RSA']);
+    expect(event.headers['x-shipengine-rsa-sha256-key-id']).toBe(published.keys[1]?.kid);
+    expect(response.statusCode).toBe(200);
+    expect((await takeUpdates()).bodies).toHaveLength(1);
   });
 
   it('accepts a webhook signed with a rotated key after one JWKS refetch', async () => {
@@ -207,7 +234,7 @@ describe('receive-tracking', () => {
     await expectRefused(response, 400, reason);
   });
 
-  it.each(SIGNATURE_HEADERS.map((name) => [name]))('refuses a webhook without %s with 401 naming it, and queues nothing', async (name) => {
+  it.each(SIGNATURE_HEADERS.map((name) => [name]))('answers a webhook without %s with 404 naming it (as ShipStation\'s guide asks), and queues nothing', async (name) => {
     // Prepare
     const rawBody = trackBody();
     const headers: Partial<SignatureHeaders> = { ...signedNow(rawBody) };
@@ -218,10 +245,10 @@ describe('receive-tracking', () => {
     const response = await receive(event);
 
     // Assess
-    await expectRefused(response, 401, `missing signature header ${name}`);
+    await expectRefused(response, 404, `missing signature header ${name}`);
   });
 
-  it('refuses the sample webhook without any signature header with 401 naming all three', async () => {
+  it('answers the sample webhook without any signature header with 404 naming all three', async () => {
     // Prepare
     const event = fixture('missing-signature');
 
@@ -229,7 +256,7 @@ describe('receive-tracking', () => {
     const response = await receive(event);
 
     // Assess
-    await expectRefused(response, 401, `missing signature headers ${SIGNATURE_HEADERS.join(', ')}`);
+    await expectRefused(response, 404, `missing signature headers ${SIGNATURE_HEADERS.join(', ')}`);
   });
 
   it.each([
@@ -255,7 +282,7 @@ describe('receive-tracking', () => {
     const response = await receive(event);
 
     // Assess
-    await expectRefused(response, 401, /^missing signature headers/);
+    await expectRefused(response, 404, /^missing signature headers/);
   });
 
   it.each([

@@ -46,6 +46,8 @@ describe('ConfigAccountDirectory', () => {
         metricPrefix: 'SS ',
         storeIds: [9001, 9002],
         importDays: 30,
+        timeZone: 'America/Los_Angeles',
+        defaultCountry: 'US',
       });
     });
 

@@ -79,6 +79,8 @@ describe('loadConfig', () => {
       webhookToken: 'a-webhook-token-of-32-characters',
       metricPrefix: 'SS ',
       importDays: 90,
+      timeZone: 'America/Los_Angeles',
+      defaultCountry: 'US',
     });
     expect(config).toMatchObject({
       tableName: 'sync-table',
@@ -334,6 +336,23 @@ describe('loadConfig with the single-account variables', () => {
     expect(configured.accounts.get('default')?.importDays).toBe(30);
   });
 
+  it('reads the account\'s time zone and default country, and refuses ones that are not', () => {
+    // Prepare
+    const good = validEnv({ TIME_ZONE: 'Europe/London', DEFAULT_COUNTRY: 'gb' });
+    const bad = validEnv({ TIME_ZONE: 'Pacific Time', DEFAULT_COUNTRY: 'United States' });
+
+    // Act
+    const account = loadConfig(good).accounts.get('default');
+    const error = configurationErrorOf(bad);
+
+    // Assess
+    expect(account).toMatchObject({ timeZone: 'Europe/London', defaultCountry: 'GB' });
+    expect(error.problems).toEqual(expect.arrayContaining([
+      'TIME_ZONE must be an IANA time zone name, e.g. America/New_York',
+      'DEFAULT_COUNTRY must be a two-letter country code, e.g. US',
+    ]));
+  });
+
   it.each([['0'], ['366'], ['7.5'], ['a week']])('refuses IMPORT_DAYS=%s', (importDays) => {
     // Prepare
     const env = validEnv({ IMPORT_DAYS: importDays });
@@ -348,7 +367,7 @@ describe('loadConfig with the single-account variables', () => {
 });
 
 describe('loadConfig with an accounts document', () => {
-  it('reads two accounts with their own credentials, fingerprints, store filters and prefixes', () => {
+  it('reads two accounts with their own credentials, fingerprints, store filters, prefixes, time zones and default countries', () => {
     // Prepare
     const document = documentOf(
       documentAccount(1, { id: 'acme', storeIds: [12345], metricPrefix: 'SS ', importDays: 30 }),
@@ -356,6 +375,8 @@ describe('loadConfig with an accounts document', () => {
         id: 'globex',
         shipStation: { apiKey: 'ss-key-2-secret-value', apiSecret: 'ss-secret-2-secret-value', keyExpiresOn: '2027-09-30', baseUrl: 'http://127.0.0.1:4010/' },
         klaviyo: { privateKey: 'pk_klaviyo_2_secret_value', baseUrl: 'http://127.0.0.1:4020' },
+        timeZone: 'America/New_York',
+        defaultCountry: 'ca',
       }),
     );
 
@@ -378,6 +399,8 @@ describe('loadConfig with an accounts document', () => {
       metricPrefix: 'SS ',
       storeIds: [12345],
       importDays: 30,
+      timeZone: 'America/Los_Angeles',
+      defaultCountry: 'US',
     });
     expect(config.accounts.get('globex')).toEqual({
       id: 'globex',
@@ -392,6 +415,8 @@ describe('loadConfig with an accounts document', () => {
       webhookToken: 'webhook-token-2-of-enough-length',
       metricPrefix: '',
       importDays: 60,
+      timeZone: 'America/New_York',
+      defaultCountry: 'CA',
     });
     expect(config).toMatchObject({ tableName: 'sync-table', backfillAfterHours: 48, importDays: 60, klaviyoRevision: DEFAULT_KLAVIYO_REVISION });
   });
@@ -432,6 +457,8 @@ describe('loadConfig with an accounts document', () => {
     ['an empty store filter', documentAccount(2, { storeIds: [] }), 'accounts[1].storeIds must list at least one store id (leave it out to include every store)'],
     ['a metric prefix over 40 characters', documentAccount(2, { metricPrefix: 'x'.repeat(41) }), 'accounts[1].metricPrefix must be at most 40 characters'],
     ['importDays over a year', documentAccount(2, { importDays: 366 }), 'accounts[1].importDays must be a whole number of days from 1 to 365'],
+    ['a time zone that does not exist', documentAccount(2, { timeZone: 'Pacific/Nowhere' }), 'accounts[1].timeZone must be an IANA time zone name, e.g. America/New_York'],
+    ['a default country that is not a code', documentAccount(2, { defaultCountry: 'USA' }), 'accounts[1].defaultCountry must be a two-letter country code, e.g. US'],
     ['a misspelt account setting', documentAccount(2, { metricPrefx: 'SS ' }), 'accounts[1].metricPrefx is not a known setting'],
     ['a misspelt ShipStation setting', documentAccount(2, { shipStation: { apiKey: 'k', apiSecret: 's', keyExpiresOn: '2027-03-31', baseURL: 'https://ssapi.shipstation.com' } }), 'accounts[1].shipStation.baseURL is not a known setting'],
   ])('refuses %s, naming its path', (_case, second, problem) => {
@@ -653,5 +680,74 @@ describe('accountsCacheSeconds', () => {
 
     // Assess
     expect(error.problems).toEqual(['ACCOUNTS_CACHE_SECONDS must be a whole number of seconds from 0 to 86400']);
+  });
+});
+
+describe('TRACKING_JWKS_URLS', () => {
+  const SHIPENGINE_JWKS = 'https://api.shipengine.com/jwks';
+  const SHIPSTATION_JWKS = 'https://api.shipstation.com/v1/webhook-jwks.json';
+
+  it.each([
+    ['unset', {}],
+    ['empty (a deployment parameter left blank)', { TRACKING_JWKS_URLS: '' }],
+  ])('trusts ShipEngine\'s /jwks and ShipStation\'s webhook-jwks.json, in that order, when %s', (_case, env) => {
+    // Act
+    const config = loadConfig(validEnv(env));
+
+    // Assess
+    expect(config.trackingJwksUrls).toEqual([SHIPENGINE_JWKS, SHIPSTATION_JWKS]);
+  });
+
+  it('reads a comma-separated list in its order, trimmed, a repeated URL once', () => {
+    // Act
+    const config = loadConfig(validEnv({ TRACKING_JWKS_URLS: ` https://api.eu.shipengine.com/jwks ,${SHIPENGINE_JWKS},, ${SHIPENGINE_JWKS} ` }));
+
+    // Assess
+    expect(config.trackingJwksUrls).toEqual(['https://api.eu.shipengine.com/jwks', SHIPENGINE_JWKS]);
+  });
+
+  it('accepts a loopback key set (tests, the local simulators)', () => {
+    // Act
+    const config = loadConfig(validEnv({ TRACKING_JWKS_URLS: 'http://127.0.0.1:4010/v2/webhook-jwks.json' }));
+
+    // Assess
+    expect(config.trackingJwksUrls).toEqual(['http://127.0.0.1:4010/v2/webhook-jwks.json']);
+  });
+
+  it.each([
+    ['a host that is not ShipStation\'s or ShipEngine\'s', `${SHIPENGINE_JWKS},https://keys.example.com/jwks`],
+    ['plain http to ShipEngine', 'http://api.shipengine.com/jwks'],
+    ['a look-alike host', 'https://api.shipengine.com.example.com/jwks'],
+    ['only commas', ' , '],
+  ])('refuses %s: whoever serves the key set decides which signatures verify', (_case, value) => {
+    // Act
+    const error = configurationErrorOf(validEnv({ TRACKING_JWKS_URLS: value }));
+
+    // Assess
+    expect(error.problems).toEqual([expect.stringMatching(/^TRACKING_JWKS_URLS must be a comma-separated list of https:\/\/api\.shipstation\.com\/…, https:\/\/api\.shipengine\.com\/…/)]);
+  });
+
+  it('still reads the TRACKING_JWKS_URL of earlier versions: alone, it replaces the default list', () => {
+    // Act
+    const config = loadConfig(validEnv({ TRACKING_JWKS_URL: SHIPSTATION_JWKS }));
+
+    // Assess
+    expect(config.trackingJwksUrls).toEqual([SHIPSTATION_JWKS]);
+  });
+
+  it('puts TRACKING_JWKS_URL first when both are set', () => {
+    // Act
+    const config = loadConfig(validEnv({ TRACKING_JWKS_URL: SHIPSTATION_JWKS, TRACKING_JWKS_URLS: `${SHIPENGINE_JWKS},${SHIPSTATION_JWKS}` }));
+
+    // Assess
+    expect(config.trackingJwksUrls).toEqual([SHIPSTATION_JWKS, SHIPENGINE_JWKS]);
+  });
+
+  it('refuses a TRACKING_JWKS_URL on another host', () => {
+    // Act
+    const error = configurationErrorOf(validEnv({ TRACKING_JWKS_URL: 'https://keys.example.com/jwks' }));
+
+    // Assess
+    expect(error.problems).toEqual([expect.stringMatching(/^TRACKING_JWKS_URL must be https:\/\/api\.shipstation\.com\/…/)]);
   });
 });

@@ -8,10 +8,10 @@ import {
   uniqueIds,
 } from '../../lib/domain/event-mapping.js';
 import { ORDER_STATUSES, type OrderStatus } from '../../lib/domain/shipstation.js';
-import { fulfillmentSnapshot, mappingContext as context, orderSnapshot, shipmentSnapshot } from '../helpers/factories.js';
+import { buyer, fulfillmentSnapshot, mappingContext as context, orderSnapshot, shipmentSnapshot } from '../helpers/factories.js';
 
-
-const ORDER = { orderNumber: 'A-1001', total: 34.97 };
+/** What the order's state gives its shipment events: the buyer, its total and its items. */
+const ORDER = { orderNumber: 'A-1001', total: 34.97, buyer: buyer(), items: [{ sku: 'MUG-BLUE', name: 'Blue Mug', quantity: 2, unitPrice: 14.99 }], gift: false };
 
 describe('orderStatusEvent', () => {
   it.each<[OrderStatus, string]>([
@@ -99,7 +99,7 @@ describe('orderStatusEvent', () => {
         OrderNumber: 'A-1001',
         Status: 'awaiting_shipment',
         OrderDate: '2026-07-04T17:00:00.000Z',
-        ShipByDate: '2026-07-08T07:00:00.000Z',
+        ShipByDate: '2026-07-08',
         RequestedShippingService: 'USPS Priority Mail',
         StoreId: 9001,
         Source: 'ShipStation',
@@ -114,21 +114,22 @@ describe('orderStatusEvent', () => {
         ShipToRegion: 'CA',
         ShipToPostalCode: '94105',
         ShipToCountry: 'US',
+        IsGift: false,
       },
     });
   });
 
   it('sends HoldUntilDate only for an order on hold', () => {
     // Prepare
-    const held = orderSnapshot({ status: 'on_hold', holdUntilAt: '2026-07-10T07:00:00.000Z' });
-    const waiting = orderSnapshot({ status: 'awaiting_shipment', holdUntilAt: '2026-07-10T07:00:00.000Z' });
+    const held = orderSnapshot({ status: 'on_hold', holdUntilDate: '2026-07-10' });
+    const waiting = orderSnapshot({ status: 'awaiting_shipment', holdUntilDate: '2026-07-10' });
 
     // Act
     const heldEvent = orderStatusEvent(held, held.modifiedAt, context());
     const waitingEvent = orderStatusEvent(waiting, waiting.modifiedAt, context());
 
     // Assess
-    expect(heldEvent?.properties.HoldUntilDate).toBe('2026-07-10T07:00:00.000Z');
+    expect(heldEvent?.properties.HoldUntilDate).toBe('2026-07-10');
     expect(waitingEvent?.properties).not.toHaveProperty('HoldUntilDate');
   });
 
@@ -148,12 +149,12 @@ describe('orderStatusEvent', () => {
 });
 
 describe('shipmentShippedEvent', () => {
-  it('sends Order Shipped with carrier, tracking, ship date, items and destination', () => {
+  it('sends Order Shipped with carrier, service name, tracking, ship date, items and destination', () => {
     // Prepare
     const snapshot = shipmentSnapshot();
 
     // Act
-    const event = shipmentShippedEvent(snapshot, ORDER, context());
+    const event = shipmentShippedEvent(snapshot, ORDER, context(), 'UPS® Ground');
 
     // Assess
     expect(event.metric).toBe('Order Shipped');
@@ -167,7 +168,8 @@ describe('shipmentShippedEvent', () => {
       FulfillmentType: 'label',
       Carrier: 'UPS',
       CarrierCode: 'ups',
-      Service: 'ups_ground',
+      Service: 'UPS® Ground',
+      ServiceCode: 'ups_ground',
       TrackingNumber: '1Z999AA10123456784',
       TrackingURL: 'https://www.ups.com/track?tracknum=1Z999AA10123456784',
       ShipDate: '2026-07-05',
@@ -181,7 +183,20 @@ describe('shipmentShippedEvent', () => {
       ShipToRegion: 'CA',
       ShipToPostalCode: '94105',
       ShipToCountry: 'US',
+      IsGift: false,
     });
+  });
+
+  it('keeps the raw service code and sends no Service when the service has no known name', () => {
+    // Prepare
+    const snapshot = shipmentSnapshot({ serviceCode: 'acme_next_day' });
+
+    // Act
+    const event = shipmentShippedEvent(snapshot, ORDER, context());
+
+    // Assess
+    expect(event.properties.ServiceCode).toBe('acme_next_day');
+    expect(event.properties).not.toHaveProperty('Service');
   });
 
   it('has no value when the order total is unknown', () => {
@@ -189,7 +204,7 @@ describe('shipmentShippedEvent', () => {
     const snapshot = shipmentSnapshot();
 
     // Act
-    const event = shipmentShippedEvent(snapshot, undefined, context());
+    const event = shipmentShippedEvent(snapshot, { buyer: buyer() }, context());
 
     // Assess
     expect(event.value).toBeUndefined();
@@ -200,7 +215,7 @@ describe('shipmentShippedEvent', () => {
     const snapshot = shipmentSnapshot({ orderNumber: undefined });
 
     // Act
-    const event = shipmentShippedEvent(snapshot, { orderNumber: 'A-1001-B' }, context());
+    const event = shipmentShippedEvent(snapshot, { orderNumber: 'A-1001-B', buyer: buyer() }, context());
 
     // Assess
     expect(event.properties.OrderNumber).toBe('A-1001-B');
@@ -476,24 +491,46 @@ describe('backfill', () => {
 });
 
 describe('event profile', () => {
-  it('carries email, phone, names and location', () => {
-    // Prepare
-    const snapshot = shipmentSnapshot({
-      customer: { email: 'sam@example.co.uk', phone: '+442079460958', firstName: 'Sam', lastName: 'Lee' },
-      shipTo: { city: 'London', region: 'Greater London', postalCode: 'EC1A 1BB', country: 'GB' },
-    });
+  it('is the buyer\'s on a label\'s event: the ship-to place goes into properties, never onto the profile', () => {
+    // Prepare: a gift to London, bought in Pennsylvania
+    const snapshot = shipmentSnapshot({ shipTo: { city: 'London', region: 'Greater London', postalCode: 'EC1A 1BB', country: 'GB' } });
+    const order = { ...ORDER, gift: true, buyer: buyer({ email: 'alex@example.com', phone: '+17174553765', firstName: 'Alex', lastName: 'Morgan', location: { city: 'Lancaster', region: 'PA', country: 'US' } }) };
 
     // Act
-    const event = shipmentShippedEvent(snapshot, ORDER, context());
+    const event = shipmentShippedEvent(snapshot, order, context());
 
     // Assess
     expect(event.profile).toEqual({
-      email: 'sam@example.co.uk',
-      phoneNumber: '+442079460958',
-      firstName: 'Sam',
-      lastName: 'Lee',
-      location: { city: 'London', region: 'Greater London', zip: 'EC1A 1BB', country: 'GB' },
+      email: 'alex@example.com',
+      phoneNumber: '+17174553765',
+      firstName: 'Alex',
+      lastName: 'Morgan',
+      location: { city: 'Lancaster', region: 'PA', zip: undefined, country: 'US' },
     });
+    expect(event.properties).toMatchObject({ ShipToCity: 'London', ShipToCountry: 'GB', IsGift: true });
+  });
+
+  it('takes a fulfilment\'s items and value from its order (Mark as Shipped carries none)', () => {
+    // Prepare
+    const snapshot = fulfillmentSnapshot({ items: [] });
+
+    // Act
+    const event = fulfillmentShippedEvent(snapshot, ORDER, context());
+
+    // Assess
+    expect(event.value).toBe(34.97);
+    expect(event.properties).toMatchObject({ ItemCount: 2, ItemNames: ['Blue Mug'], SKUs: ['MUG-BLUE'] });
+  });
+
+  it('marks a profile whose email was refused as impossible, and leaves it out of the body', () => {
+    // Prepare
+    const snapshot = orderSnapshot({ customer: { invalidEmail: true, firstName: 'Meme' }, shipTo: {} });
+
+    // Act
+    const event = orderStatusEvent(snapshot, snapshot.modifiedAt, context());
+
+    // Assess
+    expect(event?.profile).toEqual({ firstName: 'Meme', emailRejected: true });
   });
 
   it('carries only what the customer has', () => {

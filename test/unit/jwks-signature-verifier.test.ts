@@ -1,5 +1,6 @@
-// JwksSignatureVerifier against a JWKS served on the loopback interface: one fetch for many verifications, one refetch
-// for an unknown key id but never two within a minute, key rotation, and what happens when the key set cannot be read.
+// JwksSignatureVerifier against JWKS served on the loopback interface: one fetch for many verifications, one refetch
+// for an unknown key id but never two within a minute, key rotation, and what happens when the key set cannot be read;
+// with several key set URLs, keys merged by key id, EC keys ignored, and one URL failing while another answers.
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -49,7 +50,7 @@ afterEach(async () => {
   await jwks.close();
 });
 
-const verifier = (): JwksSignatureVerifier => new JwksSignatureVerifier({ jwksUrl: jwks.url, timeoutMs: 2000, now: () => new Date(now) });
+const verifier = (): JwksSignatureVerifier => new JwksSignatureVerifier({ jwksUrls: [jwks.url], timeoutMs: 2000, now: () => new Date(now) });
 const signedBy = (keyId: string, privateKey: KeyObject, text = '1795622400.{"resource_type":"TRACK_EVENT_V2"}') => ({ keyId, signature: signText(text, privateKey), signedText: text });
 
 describe('JwksSignatureVerifier', () => {
@@ -247,7 +248,7 @@ describe('JwksSignatureVerifier', () => {
     const redirecting = createServer((_req, res) => res.writeHead(302, { location: elsewhere.url }).end());
     await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', () => resolve()));
     const { port } = redirecting.address() as AddressInfo;
-    const subject = new JwksSignatureVerifier({ jwksUrl: `http://127.0.0.1:${port}/jwks`, timeoutMs: 2000, now: () => new Date(now) });
+    const subject = new JwksSignatureVerifier({ jwksUrls: [`http://127.0.0.1:${port}/jwks`], timeoutMs: 2000, now: () => new Date(now) });
 
     // Act
     const result = subject.verify(signedBy('key-1', first.privateKey));
@@ -270,6 +271,153 @@ describe('JwksSignatureVerifier', () => {
     // Assess
     await expect(result).rejects.toThrow(/fetching the webhook signing keys failed/);
     jwks = await startJwksServer();
+  });
+});
+
+describe('JwksSignatureVerifier with several key sets', () => {
+  const ecKey = (kid: string): Record<string, unknown> => ({ ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'ES256' });
+  let other: JwksServer;
+
+  beforeEach(async () => {
+    other = await startJwksServer();
+  });
+
+  afterEach(async () => {
+    await other.close();
+  });
+
+  const verifierOf = (...urls: string[]): JwksSignatureVerifier => new JwksSignatureVerifier({ jwksUrls: urls, timeoutMs: 2000, now: () => new Date(now) });
+
+  it('verifies with the RSA key when the key set lists an EC key before it', async () => {
+    // Prepare
+    jwks.answer = { status: 200, body: { keys: [ecKey('ec-1'), jwkOf('key-1', first.publicKey)] } };
+    const subject = verifierOf(jwks.url);
+
+    // Act
+    const valid = await subject.verify(signedBy('key-1', first.privateKey));
+    const underTheEcKid = await subject.verify(signedBy('ec-1', first.privateKey));
+
+    // Assess: the EC key id is not a signing key this verifier trusts, after one refetch like any unknown id
+    expect([valid, underTheEcKid]).toEqual(['valid', 'unknown-key']);
+  });
+
+  it('is no error when one URL publishes only an EC key while the other has the RSA key', async () => {
+    // Prepare
+    jwks.answer = { status: 200, body: { keys: [ecKey('ec-1')] } };
+    other.answer = { status: 200, body: { keys: [jwkOf('key-1', first.publicKey)] } };
+    const subject = verifierOf(jwks.url, other.url);
+
+    // Act
+    const result = await subject.verify(signedBy('key-1', first.privateKey));
+
+    // Assess
+    expect(result).toBe('valid');
+    expect([jwks.requests.length, other.requests.length]).toEqual([1, 1]);
+  });
+
+  it.each([
+    ['answers 503', { status: 503, body: { message: 'unavailable' } }],
+    ['answers something that is not JSON', { status: 200, body: '<html>maintenance</html>' }],
+    ['answers JSON that is not a key set', { status: 200, body: { message: 'hello' } }],
+  ])('verifies with the other URL\'s keys when the first %s', async (_case, answer) => {
+    // Prepare
+    jwks.answer = answer;
+    other.answer = { status: 200, body: { keys: [jwkOf('key-2', second.publicKey)] } };
+    const subject = verifierOf(jwks.url, other.url);
+
+    // Act
+    const result = await subject.verify(signedBy('key-2', second.privateKey));
+
+    // Assess
+    expect(result).toBe('valid');
+  });
+
+  it('verifies with the first URL\'s keys when the second cannot be reached', async () => {
+    // Prepare
+    await other.close();
+    const subject = verifierOf(jwks.url, other.url);
+
+    // Act
+    const result = await subject.verify(signedBy('key-1', first.privateKey));
+
+    // Assess
+    expect(result).toBe('valid');
+    other = await startJwksServer();
+  });
+
+  it('merges the keys of every URL by key id, the first URL winning a key id both publish', async () => {
+    // Prepare
+    jwks.answer = { status: 200, body: { keys: [jwkOf('shared', first.publicKey), jwkOf('only-first', first.publicKey)] } };
+    other.answer = { status: 200, body: { keys: [jwkOf('shared', second.publicKey), jwkOf('only-second', second.publicKey)] } };
+    const subject = verifierOf(jwks.url, other.url);
+
+    // Act
+    const results = [
+      await subject.verify(signedBy('shared', first.privateKey)),
+      await subject.verify(signedBy('shared', second.privateKey)),
+      await subject.verify(signedBy('only-first', first.privateKey)),
+      await subject.verify(signedBy('only-second', second.privateKey)),
+    ];
+
+    // Assess: all from one round of fetches
+    expect(results).toEqual(['valid', 'invalid', 'valid', 'valid']);
+    expect([jwks.requests.length, other.requests.length]).toEqual([1, 1]);
+  });
+
+  it('keeps a URL\'s keys from its last good answer when it fails later while the other answers', async () => {
+    // Prepare
+    other.answer = { status: 200, body: { keys: [jwkOf('key-2', second.publicKey)] } };
+    const subject = verifierOf(jwks.url, other.url);
+    await subject.verify(signedBy('key-1', first.privateKey));
+    jwks.answer = { status: 500, body: 'oops' };
+    now += 61 * 60_000;
+
+    // Act
+    const stale = await subject.verify(signedBy('key-1', first.privateKey));
+    const fresh = await subject.verify(signedBy('key-2', second.privateKey));
+
+    // Assess
+    expect([stale, fresh]).toEqual(['valid', 'valid']);
+    expect([jwks.requests.length, other.requests.length]).toEqual([2, 2]);
+  });
+
+  it('throws a TransientError naming each URL\'s problem when no URL gives a usable RSA key', async () => {
+    // Prepare
+    jwks.answer = { status: 503, body: { message: 'unavailable' } };
+    other.answer = { status: 200, body: { keys: [ecKey('ec-1')] } };
+    const subject = verifierOf(jwks.url, other.url);
+
+    // Act
+    const result = subject.verify(signedBy('key-1', first.privateKey));
+
+    // Assess
+    await expect(result).rejects.toThrow(TransientError);
+    await expect(result).rejects.toThrow(`fetching the webhook signing keys failed: ${jwks.url} answered 503; ${other.url} answered a key set with no usable RSA key`);
+  });
+
+  it('reports for each URL what it holds, fetched afresh, without throwing (doctor)', async () => {
+    // Prepare
+    jwks.answer = { status: 200, body: { keys: [ecKey('ec-1'), jwkOf('key-1', first.publicKey), jwkOf('key-2', second.publicKey)] } };
+    other.answer = { status: 200, body: { keys: [ecKey('ec-2')] } };
+    const down = await startJwksServer();
+    await down.close();
+    const failing = await startJwksServer();
+    failing.answer = { status: 404, body: { message: 'not found' } };
+    const subject = verifierOf(jwks.url, other.url, down.url, failing.url);
+    await subject.verify(signedBy('key-1', first.privateKey));
+
+    // Act
+    const checks = await subject.checkKeySets();
+    await failing.close();
+
+    // Assess
+    expect(checks).toEqual([
+      { url: jwks.url, ok: true, rsaKeys: 2, otherKeys: 1 },
+      { url: other.url, ok: false, rsaKeys: 0, otherKeys: 1, problem: 'holds no usable RSA signing key' },
+      { url: down.url, ok: false, rsaKeys: 0, otherKeys: 0, problem: expect.stringMatching(/^fetch failed \(.*ECONNREFUSED.*\)$/) },
+      { url: failing.url, ok: false, rsaKeys: 0, otherKeys: 0, problem: 'answered 404' },
+    ]);
+    expect(jwks.requests).toHaveLength(2);
   });
 });
 

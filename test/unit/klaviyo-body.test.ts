@@ -13,10 +13,9 @@ import { createEventBody, hasProfileIdentifier, profileAttributes, type KlaviyoE
 import { recordFromSnapshot, type Milestone, type TrackingProgress } from '../../lib/domain/shipment-tracking.js';
 import { ORDER_STATUSES } from '../../lib/domain/shipstation.js';
 import { validateKlaviyoBody } from '../../lib/local/klaviyo-schema.js';
-import { fulfillmentSnapshot, mappingContext as context, orderSnapshot, shipmentSnapshot } from '../helpers/factories.js';
+import { buyer, fulfillmentSnapshot, mappingContext as context, orderSnapshot, shipmentSnapshot } from '../helpers/factories.js';
 
-
-const ORDER = { orderNumber: 'A-1001', total: 34.97 };
+const ORDER = { orderNumber: 'A-1001', total: 34.97, buyer: buyer(), items: [{ sku: 'MUG-BLUE', name: 'Blue Mug', quantity: 2, unitPrice: 14.99 }], gift: false };
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- bodies are mutated freely per case
 
@@ -26,26 +25,27 @@ const required = (event: KlaviyoEvent | undefined): KlaviyoEvent => {
 };
 
 const statusEvents: [string, KlaviyoEvent][] = ORDER_STATUSES.flatMap((status) => {
-  const snapshot = orderSnapshot({ status, holdUntilAt: '2026-07-10T07:00:00.000Z' });
+  const snapshot = orderSnapshot({ status, holdUntilDate: '2026-07-10' });
   const event = orderStatusEvent(snapshot, snapshot.modifiedAt, context());
   return event === undefined ? [] : [[`the ${status} status event`, event] as [string, KlaviyoEvent]];
 });
 
 const otherEvents: [string, KlaviyoEvent][] = [
-  ['Order Shipped for a label', shipmentShippedEvent(shipmentSnapshot(), ORDER, context())],
-  ['Order Shipped for a label without order details', shipmentShippedEvent(shipmentSnapshot({ orderNumber: undefined }), undefined, context())],
+  ['Order Shipped for a label', shipmentShippedEvent(shipmentSnapshot(), ORDER, context(), 'UPS® Ground')],
+  ['Order Shipped for a gift, bought by a buyer known by email only', shipmentShippedEvent(shipmentSnapshot({ shipTo: { city: 'London', country: 'GB' } }), { buyer: { email: 'alex@example.com' }, gift: true }, context())],
+  ['Order Shipped for a label without order details', shipmentShippedEvent(shipmentSnapshot({ orderNumber: undefined }), { buyer: buyer() }, context())],
   ['Shipment Voided for a label', shipmentVoidedEvent(shipmentSnapshot({ voided: true, voidedAt: '2026-07-05T17:30:00.000Z' }), ORDER, context())],
   ['Return Label Created', shipmentShippedEvent(shipmentSnapshot({ isReturnLabel: true }), ORDER, context())],
   ['Order Shipped for a fulfilment', fulfillmentShippedEvent(fulfillmentSnapshot(), ORDER, context())],
   ['Shipment Voided for a fulfilment', fulfillmentVoidedEvent(fulfillmentSnapshot({ voided: true, voidedAt: '2026-07-05T19:00:00.000Z' }), ORDER, context())],
   ['an event for a profile with only a phone', required(orderStatusEvent(orderSnapshot({ customer: { phone: '+14155550132' }, shipTo: {} }), '2026-07-05T17:00:00.000Z', context()))],
-  ['an event for a profile with only an email', shipmentShippedEvent(shipmentSnapshot({ customer: { email: 'jane.doe@example.com' }, shipTo: { country: 'US' } }), ORDER, context())],
+  ['an event for a profile with only an email', shipmentShippedEvent(shipmentSnapshot({ shipTo: { country: 'US' } }), { ...ORDER, buyer: { email: 'jane.doe@example.com' } }, context())],
   ['a backfilled event', required(orderStatusEvent(orderSnapshot(), '2026-04-01T12:00:00.000Z', context()))],
   ['an event with a metric prefix', shipmentShippedEvent(shipmentSnapshot(), ORDER, context({ metricPrefix: 'ShipStation Sync: ' }))],
   ['an event for an order without items, total or destination', required(orderStatusEvent(orderSnapshot({ items: [], total: undefined, shipTo: {} }), '2026-07-05T17:00:00.000Z', context()))],
 ];
 
-const TRACKED = recordFromSnapshot(shipmentSnapshot(), undefined, ORDER);
+const TRACKED = recordFromSnapshot(shipmentSnapshot(), undefined, ORDER, 'UPS® Ground');
 const progress = (category: TrackingProgress['category'], extra: Partial<TrackingProgress> = {}): TrackingProgress => ({
   category,
   categorySince: '2026-07-06T14:00:00.000Z',
@@ -53,7 +53,7 @@ const progress = (category: TrackingProgress['category'], extra: Partial<Trackin
   statusCode: category === 'delivered' ? 'DE' : category === 'exception' ? 'EX' : category === 'attempted' ? 'AT' : 'IT',
   statusDescription: 'In Transit',
   trackingUrl: 'https://www.ups.com/track?tracknum=1Z999AA10123456784',
-  estimatedDeliveryAt: '2026-07-08T00:00:00.000Z',
+  estimatedDeliveryDate: '2026-07-08',
   lastLocation: { city: 'Oakland', region: 'CA', country: 'US' },
   passedInTransit: category !== 'in_transit',
   ...extra,
@@ -69,8 +69,8 @@ const trackingEvents: [string, KlaviyoEvent][] = [
   ['Order Delivered to a service point', trackingEvent(TRACKED, progress('delivered', { statusCode: 'SP' }), at('delivered'), context(), { allShipmentsDelivered: true, shipmentCount: 1, deliveredShipmentCount: 1 })],
   ['Order Delivered for a fulfilment', trackingEvent(recordFromSnapshot(fulfillmentSnapshot(), undefined, ORDER), progress('delivered'), at('delivered'), context())],
   ['Shipment Stalled', shipmentStalledEvent(TRACKED, progress('in_transit'), '2026-07-11T14:00:00.000Z', context())],
-  ['Order Delayed past its ship-by date', orderDelayedEvent(orderSnapshot(), '2026-07-08T07:00:00.000Z', 'past_ship_by_date', context())],
-  ['Order Delayed with no label in time', orderDelayedEvent(orderSnapshot({ shipByAt: undefined, status: 'on_hold', holdUntilAt: '2026-07-09T07:00:00.000Z' }), '2026-07-07T17:00:00.000Z', 'no_label_in_time', context())],
+  ['Order Delayed past its ship-by date', orderDelayedEvent(orderSnapshot(), '2026-07-09T07:00:00.000Z', 'past_ship_by_date', context())],
+  ['Order Delayed with no label in time', orderDelayedEvent(orderSnapshot({ shipByDate: undefined, status: 'on_hold', holdUntilDate: '2026-07-09' }), '2026-07-07T17:00:00.000Z', 'no_label_in_time', context())],
 ];
 
 describe('createEventBody', () => {

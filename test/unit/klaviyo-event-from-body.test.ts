@@ -3,9 +3,9 @@
 import { BadInputError } from '../../lib/domain/errors.js';
 import { fulfillmentShippedEvent, orderStatusEvent, shipmentShippedEvent, shipmentVoidedEvent } from '../../lib/domain/event-mapping.js';
 import { createEventBody, eventFromCreateEventBody, type KlaviyoEvent, type KlaviyoProfile } from '../../lib/domain/klaviyo-event.js';
-import { fulfillmentSnapshot, mappingContext as context, orderSnapshot, shipmentSnapshot } from '../helpers/factories.js';
+import { buyer, fulfillmentSnapshot, mappingContext as context, orderSnapshot, shipmentSnapshot } from '../helpers/factories.js';
 
-const ORDER = { orderNumber: 'A-1001', total: 34.97 };
+const ORDER = { orderNumber: 'A-1001', total: 34.97, buyer: buyer() };
 
 const required = (event: KlaviyoEvent | undefined): KlaviyoEvent => {
   if (event === undefined) throw new Error('expected an event');

@@ -1,8 +1,8 @@
 import { decideOrderUpdate, recordShipment } from '../../lib/domain/order-state.js';
-import { orderSnapshot, orderState } from '../helpers/factories.js';
+import { buyer, orderSnapshot, orderState } from '../helpers/factories.js';
 
 describe('decideOrderUpdate', () => {
-  it('accepts the first snapshot of an order and starts its status there', () => {
+  it('accepts the first snapshot of an order, starts its status there and keeps its buyer and items', () => {
     // Prepare
     const snapshot = orderSnapshot({ status: 'awaiting_payment', modifiedAt: '2026-07-04T17:20:00.000Z' });
 
@@ -25,9 +25,24 @@ describe('decideOrderUpdate', () => {
         orderNumber: 'A-1001',
         total: 34.97,
         storeId: 9001,
+        buyer: buyer(),
+        items: [{ sku: 'MUG-BLUE', name: 'Blue Mug', quantity: 2, unitPrice: 14.99, imageUrl: 'https://cdn.example.com/mug-blue.png' }],
+        gift: false,
         version: 0,
       },
     });
+  });
+
+  it('takes the buyer of the newest order snapshot, and calls a changed buyer a change', () => {
+    // Prepare
+    const state = orderState({ modifiedAt: '2026-07-04T17:20:00.000Z', version: 2 });
+    const snapshot = orderSnapshot({ modifiedAt: '2026-07-04T18:05:00.000Z', customer: buyer({ email: 'jane@new.example.com' }), gift: true });
+
+    // Act
+    const decision = decideOrderUpdate(state, snapshot);
+
+    // Assess
+    expect(decision).toMatchObject({ outcome: 'current', changed: true, next: { buyer: { email: 'jane@new.example.com' }, gift: true } });
   });
 
   it('keeps statusSince when the same status comes back with a newer modifyDate', () => {

@@ -40,7 +40,7 @@ describe('parseArgs for reconcile', () => {
 
 function result(overrides: Partial<ReconcileResult> = {}): ReconcileResult {
   const order = orderSnapshot({ orderId: 7, orderNumber: 'A-7', status: 'on_hold', modifiedAt: '2026-07-05T17:00:00.000Z', customer: { email: 'ada.lovelace@example.com' } });
-  const label = shipmentSnapshot({ orderId: 8, orderNumber: 'A-8', shipmentId: 80, voided: true, voidedAt: '2026-07-05T16:30:00.000Z', customer: { email: 'grace.hopper@example.com' } });
+  const label = shipmentSnapshot({ orderId: 8, orderNumber: 'A-8', shipmentId: 80, voided: true, voidedAt: '2026-07-05T16:30:00.000Z', customerEmail: 'grace.hopper@example.com' });
   const report = reconcile({
     orders: [checkOrder(order, undefined)],
     labels: [label],

@@ -1,11 +1,14 @@
 import { createPublicKey, verify } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ShipStationSimulator } from '../../lib/local/simulators/shipstation-simulator.js';
 import type {
+  ApiTrackEvent,
   ShipStationSimulatorOptions,
   SimJwk,
+  SimRsaJwk,
   SimShipment,
   TrackEventV2,
   TrackTamper,
@@ -28,6 +31,10 @@ const UNAUTHORIZED = {
 const UTC_SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 const LOCAL_SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/;
 const DAY = 86_400_000;
+/** A recorded ShipEngine API_TRACK webhook (test/fixtures/shipstation/SOURCES.md): the shape `shape: 'API_TRACK'` follows. */
+const RECORDED_API_TRACK = JSON.parse(readFileSync(new URL('../fixtures/shipstation/v2/api_track_usps_DE_2019_moltin.json', import.meta.url), 'utf8')) as {
+  data: Record<string, unknown> & { events: Record<string, unknown>[] };
+};
 
 interface Reply {
   status: number;
@@ -115,7 +122,8 @@ function check(delivery: Delivery, keys: SimJwk[], now: Date): Check {
   const kid = header(delivery.headers, 'x-shipengine-rsa-sha256-key-id');
   const signature = header(delivery.headers, 'x-shipengine-rsa-sha256-signature');
   const timestamp = header(delivery.headers, 'x-shipengine-timestamp');
-  const jwk = keys.find((key) => key.kid === kid);
+  // Selected by key id among the RSA keys: the EC key published beside them never signs.
+  const jwk = keys.find((key): key is SimRsaJwk => key.kid === kid && key.kty === 'RSA');
   const signatureValid =
     jwk !== undefined &&
     signature !== undefined &&
@@ -341,10 +349,28 @@ describe('ShipStationSimulator V2', () => {
       });
       expect(otherEvent.status).toBe(201);
       expect(unknown.status).toBe(400);
-      expect(JSON.stringify(unknown.body)).toContain('batch, carrier_connected, order_source_refresh_complete, rate, report_complete, sales_orders_imported, track');
+      expect(JSON.stringify(unknown.body)).toContain(
+        'batch, carrier_connected, order_source_refresh_complete, rate, report_complete, sales_orders_imported, track, ' +
+          'batch_processed_v2, fulfillment_rejected_v2, fulfillment_shipped_v2, label_created_v2, shipment_created_v2, track_event_v2.',
+      );
       expect(noUrl.status).toBe(400);
       expect(sim.listV2Webhooks()).toHaveLength(2);
     });
+
+    it.each([['batch_processed_v2'], ['fulfillment_rejected_v2'], ['fulfillment_shipped_v2'], ['label_created_v2'], ['shipment_created_v2'], ['track_event_v2']])(
+      'accepts the V2 event %s the webhooks guide names',
+      async (event) => {
+        // Prepare
+        await start();
+
+        // Act
+        const created = await subscribe(event, `/${event}`);
+
+        // Assess
+        expect(created.status).toBe(201);
+        expect(sim.listV2Webhooks()).toEqual([expect.objectContaining({ event, url: `${receiver.url}/${event}` })]);
+      },
+    );
 
     it('answers V2 requests hit by a fault with V2 error bodies', async () => {
       // Prepare
@@ -376,7 +402,10 @@ describe('ShipStationSimulator V2', () => {
 
       // Assess
       expect(sim.jwksUrl).toBe(`${sim.baseUrl}/v2/webhook-jwks.json`);
-      expect(keys).toEqual([{ kty: 'RSA', n: expect.any(String), e: 'AQAB', kid: sim.signingKeyId, alg: 'RS256', use: 'sig' }]);
+      expect(keys).toEqual([
+        { kty: 'EC', crv: 'P-256', x: expect.any(String), y: expect.any(String), kid: 'sim-ec-key-1', alg: 'ES256', use: 'sig' },
+        { kty: 'RSA', n: expect.any(String), e: 'AQAB', kid: sim.signingKeyId, alg: 'RS256', use: 'sig' },
+      ]);
       expect(sim.jwksRequests).toBe(1);
       expect(receiver.received).toHaveLength(1);
       const [delivery] = receiver.received as [Delivery];
@@ -428,6 +457,62 @@ describe('ShipStationSimulator V2', () => {
           status_code: 'IT',
         }),
       );
+    });
+
+    it('delivers each update to track_event_v2 and track subscribers alike, signed by an RSA key and never by the EC key', async () => {
+      // Prepare
+      await start();
+      await subscribe('track_event_v2', '/track-event-v2');
+      await subscribe('track', '/track');
+      await subscribe('label_created_v2', '/labels');
+      const shipment = label();
+
+      // Act
+      const sent = sim.track(shipment.trackingNumber, { statusCode: 'IT', city: 'Denver', state: 'CO' });
+      await sim.flushWebhooks();
+      const keys = await jwks();
+
+      // Assess
+      expect(receiver.received.map((d) => d.path).sort()).toEqual(['/track', '/track-event-v2']);
+      for (const delivery of receiver.received) {
+        expect(JSON.parse(delivery.raw)).toEqual(sent);
+        expect(delivery.headers['x-shipengine-rsa-sha256-key-id']).toBe(sim.signingKeyId);
+        expect(check(delivery, keys, clock.now())).toEqual({ headers: true, kidKnown: true, fresh: true, signatureValid: true });
+      }
+      expect(keys.filter((key) => key.kty === 'EC').map((key) => key.kid)).toEqual(['sim-ec-key-1']);
+      expect(sent.resource_type).toBe('TRACK_EVENT_V2');
+    });
+
+    it('delivers ShipEngine\'s older API_TRACK shape on request, shaped like the recorded one: event_date scans, no occurred_at', async () => {
+      // Prepare
+      await start();
+      await subscribe('track', '/track');
+      const shipment = sim.createLabel(sim.importOrder({}).orderId, { carrierCode: 'stamps_com', trackingNumber: '9361269903502070406152' });
+      sim.track(shipment.trackingNumber, { statusCode: 'IT', description: 'Arrived at USPS Facility', city: 'AUSTIN', state: 'TX', postalCode: '78721' });
+      clock.advance(DAY);
+
+      // Act
+      const sent: ApiTrackEvent = sim.track(shipment.trackingNumber, { statusCode: 'DE', description: 'Delivered, Individual Picked Up at Post Office', city: 'AUSTIN', state: 'TX', postalCode: '78721', shape: 'API_TRACK' });
+      await sim.flushWebhooks();
+
+      // Assess
+      const delivery = receiver.received[1] as Delivery;
+      const body = JSON.parse(delivery.raw) as ApiTrackEvent;
+      expect(body).toEqual(sent);
+      expect(check(delivery, await jwks(), clock.now()).signatureValid).toBe(true);
+      expect(body.resource_type).toBe('API_TRACK');
+      expect(body.resource_url).toBe('https://api.shipengine.com/v1/tracking/stamps_com/9361269903502070406152');
+      expect(body.data.links).toEqual({ self: { href: body.resource_url }, label: null });
+      expect(Object.keys(body.data).sort()).toEqual(Object.keys(RECORDED_API_TRACK.data).sort());
+      expect(body.data.events.map((e) => Object.keys(e).sort())).toEqual(body.data.events.map(() => Object.keys(RECORDED_API_TRACK.data.events[0] ?? {}).sort()));
+      expect(body.data.events.map((e) => [e.event_date, e.description])).toEqual([
+        ['2026-11-21T14:05:00.000Z', 'Delivered, Individual Picked Up at Post Office'],
+        ['2026-11-20T14:05:00.000Z', 'Arrived at USPS Facility'],
+      ]);
+      expect(body.data).toMatchObject({ tracking_number: '9361269903502070406152', status_code: 'DE', status_description: 'Delivered', actual_delivery_date: '2026-11-21T14:05:00.000Z' });
+      expect(delivery.raw).not.toContain('occurred_at');
+      // The package's history is one, whatever shape each webhook took.
+      expect(sim.getTracking(shipment.trackingNumber)?.events).toHaveLength(2);
     });
 
     it('carries the whole history newest first, and fills actual_delivery_date and exception_description', async () => {
@@ -518,7 +603,7 @@ describe('ShipStationSimulator V2', () => {
       expect(oldKid).toBe('sim-key-1');
       expect(newKid).toBe('sim-key-2');
       expect(sim.signingKeyId).toBe(newKid);
-      expect(keys.map((key) => key.kid)).toEqual([oldKid, newKid]);
+      expect(keys.map((key) => key.kid)).toEqual(['sim-ec-key-1', oldKid, newKid]);
       const byStatus = new Map(receiver.received.map((d) => [(JSON.parse(d.raw) as TrackEventV2).data.status_code, d]));
       const before = byStatus.get('NY') as Delivery;
       const after = byStatus.get('AC') as Delivery;
@@ -669,6 +754,24 @@ describe('ShipStationSimulator V2', () => {
       expect(journeys.some((j) => j.includes('AT'))).toBe(true);
       const exception = bodies.find((b) => b.data.status_code === 'EX');
       expect(exception?.data.exception_description).toBe('Address information incomplete');
+    });
+
+    it('moves labels created while only track_event_v2 is subscribed, delivering TRACK_EVENT_V2 bodies to it', async () => {
+      // Prepare
+      await start();
+      await subscribe('track_event_v2', '/track-event-v2');
+      const shipment = label();
+
+      // Act
+      const sent = sim.advanceTracking(new Date(clock.now().getTime() + 5 * DAY));
+      await sim.flushWebhooks();
+
+      // Assess
+      expect(sent).toBeGreaterThanOrEqual(4);
+      expect(receiver.received).toHaveLength(sent);
+      const bodies = receiver.received.map((d) => JSON.parse(d.raw) as TrackEventV2);
+      expect(new Set(bodies.map((b) => `${b.resource_type} ${b.data.tracking_number}`))).toEqual(new Set([`TRACK_EVENT_V2 ${shipment.trackingNumber}`]));
+      expect(sim.getTracking(shipment.trackingNumber)?.status_code).toBe('DE');
     });
 
     it('is deterministic: the same labels give the same webhooks', async () => {

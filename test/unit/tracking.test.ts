@@ -5,6 +5,7 @@ import { normaliseTrackingNumber, type TrackingUpdate } from '../../lib/domain/t
 import { statusCodeOf, trackEventV2Schema, trackingUpdateFrom, v2Instant } from '../../lib/normalise/tracking.js';
 import { orderSnapshot } from '../helpers/factories.js';
 
+const PACIFIC = 'America/Los_Angeles';
 const RECEIVED = new Date('2026-11-20T15:00:00.000Z');
 
 const body = (data: Record<string, unknown>): unknown => ({
@@ -45,7 +46,7 @@ describe('trackingUpdateFrom', () => {
       statusCode: 'DE',
       statusDescription: 'Delivered',
       trackingUrl: 'https://www.ups.com/track?tracknum=1Z999AA10123456784',
-      estimatedDeliveryAt: '2026-11-20T00:00:00.000Z',
+      estimatedDeliveryDate: '2026-11-20',
       actualDeliveryAt: '2026-11-20T14:05:00.000Z',
       scans: [
         { occurredAt: '2026-11-20T14:05:00.000Z', statusCode: 'DE', description: 'Delivered', city: 'San Francisco', region: 'CA', country: 'US' },
@@ -71,8 +72,37 @@ describe('trackingUpdateFrom', () => {
     expect(categoryOf(update.statusCode, update.statusDetailCode)).toBe('out_for_delivery');
   });
 
-  it('drops a tracking link that is not https', () => {
-    expect(normalised({ tracking_url: 'javascript:alert(1)' }).trackingUrl).toBeUndefined();
+  it('upgrades V2\'s own http tracking link to https, keeping host, path and query', () => {
+    // Prepare: the link of the V2 docs' TRACK_EVENT_V2 example (test/fixtures/shipstation/v2/track_event_v2_docs_NY.json)
+    const link = 'http://wwwapps.ups.com/WebTracking/processRequest?HTMLVersion=5.0&Requester=NES&AgreeToTermsAndConditions=yes&loc=en_US&tracknum=1Z0000000000000000';
+
+    // Act
+    const update = normalised({ tracking_url: link });
+
+    // Assess
+    expect(update.trackingUrl).toBe(`https${link.slice('http'.length)}`);
+  });
+
+  it.each([['javascript:alert(1)'], ['ftp://tools.usps.com/track'], ['data:text/html,hi'], ['not a url']])('drops a tracking link %s', (link) => {
+    expect(normalised({ tracking_url: link }).trackingUrl).toBeUndefined();
+  });
+
+  it('dates ShipEngine API_TRACK scans by event_date, and prefers occurred_at when a scan has both', () => {
+    // Act
+    const update = normalised({
+      status_code: 'DE',
+      events: [
+        { event_date: '2019-04-12T17:45:26.734Z', description: 'Delivered, Individual Picked Up at Post Office', city_locality: 'AUSTIN', state_province: 'TX', postal_code: '78721', country_code: '' },
+        { event_date: '2019-04-11T09:00:00.000Z', occurred_at: '2019-04-11T08:00:00Z', description: 'Arrived at Post Office' },
+        { event_date: 'not a time', description: 'Unreadable' },
+      ],
+    });
+
+    // Assess
+    expect(update.scans).toEqual([
+      { occurredAt: '2019-04-12T17:45:26.734Z', description: 'Delivered, Individual Picked Up at Post Office', city: 'AUSTIN', region: 'TX', postalCode: '78721' },
+      { occurredAt: '2019-04-11T08:00:00.000Z', description: 'Arrived at Post Office' },
+    ]);
   });
 
   it('refuses a body without data', () => {
@@ -163,11 +193,18 @@ describe('decideTrackingUpdate', () => {
 });
 
 describe('delayDue', () => {
-  it('is the ship-by date when there is one, else the configured hours after the order; none once shipped, cancelled or unpaid', () => {
-    expect(delayDue(orderSnapshot(), 72)).toEqual({ dueAt: '2026-07-08T07:00:00.000Z', reason: 'past_ship_by_date' });
-    expect(delayDue(orderSnapshot({ shipByAt: undefined }), 48)).toEqual({ dueAt: '2026-07-06T17:00:00.000Z', reason: 'no_label_in_time' });
-    expect(delayDue(orderSnapshot({ status: 'on_hold' }), 72)).toBeDefined();
-    for (const status of ['shipped', 'cancelled', 'awaiting_payment'] as const) expect(delayDue(orderSnapshot({ status }), 72)).toBeUndefined();
+  it('is the end of the ship-by day in the account\'s zone when there is one, else the configured hours after the order; none once shipped, cancelled or unpaid', () => {
+    expect(delayDue(orderSnapshot(), 72, PACIFIC)).toEqual({ dueAt: '2026-07-09T07:00:00.000Z', reason: 'past_ship_by_date' });
+    expect(delayDue(orderSnapshot(), 72, 'America/New_York')).toEqual({ dueAt: '2026-07-09T04:00:00.000Z', reason: 'past_ship_by_date' });
+    expect(delayDue(orderSnapshot({ shipByDate: undefined }), 48, PACIFIC)).toEqual({ dueAt: '2026-07-06T17:00:00.000Z', reason: 'no_label_in_time' });
+    expect(delayDue(orderSnapshot({ status: 'on_hold' }), 72, PACIFIC)).toBeDefined();
+    for (const status of ['shipped', 'cancelled', 'awaiting_payment'] as const) expect(delayDue(orderSnapshot({ status }), 72, PACIFIC)).toBeUndefined();
+  });
+
+  it('ends a ship-by day on the night clocks change: 25 hours on the fall-back Sunday, 23 on the spring-forward one', () => {
+    expect(delayDue(orderSnapshot({ shipByDate: '2026-11-01' }), 72, PACIFIC)?.dueAt).toBe('2026-11-02T08:00:00.000Z');
+    expect(delayDue(orderSnapshot({ shipByDate: '2026-03-08' }), 72, PACIFIC)?.dueAt).toBe('2026-03-09T07:00:00.000Z');
+    expect(delayDue(orderSnapshot({ shipByDate: '2026-03-29' }), 72, 'Europe/London')?.dueAt).toBe('2026-03-29T23:00:00.000Z');
   });
 });
 

@@ -7,6 +7,8 @@ import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { formatPacificTimestamp, normalizePacificTimestamp } from './pacific.js';
 import {
+  API_TRACK_RESOURCE_TYPE,
+  apiTrackEventOf,
   corruptSignature,
   newTrackedPackage,
   OLD_TIMESTAMP_MS,
@@ -15,27 +17,44 @@ import {
   pacificTextToDate,
   SigningKeys,
   TRACK_RESOURCE_TYPE,
+  TRACKING_WEBHOOK_EVENTS,
   V2_UNAUTHORIZED_MESSAGE,
   V2_WEBHOOK_EVENTS,
   v2ErrorBody,
   V2HttpError,
 } from './v2-tracking.js';
 import type {
+  ApiTrackEvent,
   DemoStep,
   TrackedPackage,
   TrackEventV2,
   TrackEventV2Data,
+  TrackingResourceType,
   TrackingSignatureHeaders,
   TrackUpdate,
   V2WebhookEvent,
 } from './v2-tracking.js';
 
-export { SIGNATURE_HEADERS, TRACK_RESOURCE_TYPE, TRACK_STATUS_CODES, V2_WEBHOOK_EVENTS } from './v2-tracking.js';
+export {
+  API_TRACK_RESOURCE_TYPE,
+  EC_KEY_ID,
+  SIGNATURE_HEADERS,
+  TRACK_RESOURCE_TYPE,
+  TRACK_STATUS_CODES,
+  TRACKING_WEBHOOK_EVENTS,
+  V2_WEBHOOK_EVENTS,
+} from './v2-tracking.js';
 export type {
+  ApiTrackData,
+  ApiTrackEvent,
+  ApiTrackScan,
+  SimEcJwk,
   SimJwk,
+  SimRsaJwk,
   TrackEventV2,
   TrackEventV2Data,
   TrackEventV2Event,
+  TrackingResourceType,
   TrackingSignatureHeaders,
   TrackStatusCode,
   TrackTamper,
@@ -99,9 +118,9 @@ export interface ShipStationSimulatorOptions {
   onWebhookError?: (err: unknown) => void;
   /**
    * How many times one webhook is delivered (tests that vary it per webhook); overrides `webhookDeliveries` when set.
-   * V2 tracking webhooks come through here too, as `TRACK_EVENT_V2` with the label's track URL.
+   * V2 tracking webhooks come through here too, as `TRACK_EVENT_V2` (or `API_TRACK`) with the body's resource_url.
    */
-  webhookDeliveriesFor?: (event: WebhookEvent | typeof TRACK_RESOURCE_TYPE, resourceUrl: string) => number;
+  webhookDeliveriesFor?: (event: WebhookEvent | TrackingResourceType, resourceUrl: string) => number;
   /**
    * Decides a fault for each API request that passed the rate limit (tests): an error answer, or no answer at all.
    * V2 requests (`request.api === 'v2'`, JWKS fetches included) come through here too; V2 ones get V2 error bodies.
@@ -277,7 +296,8 @@ export interface SimShipment {
   orderId: number;
   orderKey: string;
   userId: string | null;
-  customerEmail: string | null;
+  /** Absent from the V1 docs' List Shipments example, null in many recorded rows. */
+  customerEmail?: string | null;
   orderNumber: string;
   createDate: string;
   shipDate: string;
@@ -399,6 +419,11 @@ export interface LabelInput {
   shipmentCost?: number;
   /** A return label: no SHIP_NOTIFY (it is not outbound) and the order status is left alone. */
   isReturnLabel?: boolean;
+  /**
+   * The label row's `customerEmail`: the order's by default; `null` as recorded label rows often have it; `'absent'`
+   * for no key at all, as the V1 docs' List Shipments example shows it.
+   */
+  customerEmail?: string | null | 'absent';
 }
 
 /** Options for a fulfillment record ("Mark as Shipped" or a fulfillment provider's shipment). */
@@ -504,7 +529,8 @@ const CITIES = [
  * ShipStation API V1 for one account over real HTTP: the same auth, rate limit, Pacific timestamps, paging and thin
  * webhooks as the real service, plus shop actions (import, label, mark shipped…) and fault injection for tests.
  * Under `/v2/` on the same origin it also plays API V2 for what the product uses: `API-Key` auth and its own rate limit,
- * webhook management, the public JWKS, and RSA-signed TRACK_EVENT_V2 webhooks (`track`, `advanceTracking`).
+ * webhook management, the public JWKS (an EC key beside the RSA ones), and RSA-signed TRACK_EVENT_V2 (or API_TRACK)
+ * webhooks to `track_event_v2` and `track` subscribers (`track`, `advanceTracking`).
  */
 export class ShipStationSimulator {
   readonly baseUrl: string;
@@ -665,7 +691,7 @@ export class ShipStationSimulator {
       orderId,
       orderKey: order.orderKey,
       userId: ACCOUNT_USER_ID,
-      customerEmail: order.customerEmail,
+      customerEmail: input.customerEmail === undefined ? order.customerEmail : input.customerEmail === 'absent' ? null : input.customerEmail,
       orderNumber: order.orderNumber,
       createDate: stamp,
       shipDate: stamp.slice(0, 10),
@@ -692,6 +718,7 @@ export class ShipStationSimulator {
       labelData: null,
       formData: null,
     };
+    if (input.customerEmail === 'absent') delete shipment.customerEmail;
     this.shipments.set(shipmentId, { shipment, batchId });
     appendTo(this.shipmentIdsByOrder, orderId, shipmentId);
     this.shipmentIdByTracking.set(shipment.trackingNumber.toUpperCase(), shipmentId);
@@ -881,18 +908,21 @@ export class ShipStationSimulator {
   }
 
   /**
-   * A carrier update for the package with this tracking number: it joins the package's history and a TRACK_EVENT_V2,
-   * signed, goes to every V2 webhook subscribed to `track` (through the same delivery machinery as V1 webhooks). The
-   * tracking number must be a simulator label's unless `update.unknownLabel`. Returns the payload (the untampered one).
+   * A carrier update for the package with this tracking number: it joins the package's history and a TRACK_EVENT_V2
+   * (or, with `shape: 'API_TRACK'`, ShipEngine's older API_TRACK), signed, goes to every V2 webhook subscribed to
+   * `track_event_v2` or `track` (through the same delivery machinery as V1 webhooks). The tracking number must be a
+   * simulator label's unless `update.unknownLabel`. Returns the payload (the untampered one).
    */
-  track(trackingNumber: string, update: TrackUpdate): TrackEventV2 {
+  track(trackingNumber: string, update: TrackUpdate & { shape: typeof API_TRACK_RESOURCE_TYPE }): ApiTrackEvent;
+  track(trackingNumber: string, update: TrackUpdate & { shape?: typeof TRACK_RESOURCE_TYPE }): TrackEventV2;
+  track(trackingNumber: string, update: TrackUpdate): TrackEventV2 | ApiTrackEvent;
+  track(trackingNumber: string, update: TrackUpdate): TrackEventV2 | ApiTrackEvent {
     const pkg = this.trackedPackage(trackingNumber, update);
     const data = recordTrackUpdate(pkg, update, update.occurredAt ?? this.now());
-    const payload: TrackEventV2 = {
-      resource_url: `${this.baseUrl}/v2/labels/${pkg.labelId}/track`,
-      resource_type: TRACK_RESOURCE_TYPE,
-      data,
-    };
+    const payload: TrackEventV2 | ApiTrackEvent =
+      update.shape === API_TRACK_RESOURCE_TYPE
+        ? apiTrackEventOf(pkg.carrierCode, data)
+        : { resource_url: `${this.baseUrl}/v2/labels/${pkg.labelId}/track`, resource_type: TRACK_RESOURCE_TYPE, data };
     this.emitTracking(payload, update.tamper);
     return structuredClone(payload);
   }
@@ -1150,8 +1180,10 @@ export class ShipStationSimulator {
     return webhook;
   }
 
+  /** Whether a V2 webhook receives what `event` names; `track` and `track_event_v2` both receive tracking updates. */
   private hasV2Subscription(event: V2WebhookEvent): boolean {
-    for (const webhook of this.v2Subscriptions.values()) if (webhook.event === event) return true;
+    const events = TRACKING_WEBHOOK_EVENTS.includes(event) ? TRACKING_WEBHOOK_EVENTS : [event];
+    for (const webhook of this.v2Subscriptions.values()) if (events.includes(webhook.event)) return true;
     return false;
   }
 
@@ -1199,19 +1231,19 @@ export class ShipStationSimulator {
     return pkg;
   }
 
-  private emitTracking(payload: TrackEventV2, tamper: TrackUpdate['tamper']): void {
-    if (this.closing || !this.hasV2Subscription('track')) return;
+  private emitTracking(payload: TrackEventV2 | ApiTrackEvent, tamper: TrackUpdate['tamper']): void {
+    if (this.closing || !this.hasV2Subscription('track_event_v2')) return;
     const { body, headers } = this.signedTracking(payload, tamper);
     for (const webhook of this.v2Subscriptions.values()) {
-      if (webhook.event !== 'track') continue;
+      if (!TRACKING_WEBHOOK_EVENTS.includes(webhook.event)) continue;
       const custom = Object.fromEntries(webhook.headers.map(({ key, value }) => [key, value]));
-      const deliveries = this.webhookDeliveriesFor?.(TRACK_RESOURCE_TYPE, payload.resource_url) ?? this.webhookDeliveries;
+      const deliveries = this.webhookDeliveriesFor?.(payload.resource_type, payload.resource_url) ?? this.webhookDeliveries;
       this.schedule(webhook.url, body, deliveries, { ...custom, ...headers });
     }
   }
 
   /** The body and signature headers of one tracking webhook, broken exactly as `tamper` says (see `TrackTamper`). */
-  private signedTracking(payload: TrackEventV2, tamper: TrackUpdate['tamper']): { body: string; headers: Record<string, string> } {
+  private signedTracking(payload: TrackEventV2 | ApiTrackEvent, tamper: TrackUpdate['tamper']): { body: string; headers: Record<string, string> } {
     const body = JSON.stringify(payload);
     const now = this.now();
     const timestamp = now.toISOString();

@@ -1,11 +1,16 @@
-// ShipStation V2 pieces of the simulator: the TRACK_EVENT_V2 webhook payload and the package history behind it, the
-// RSA-SHA256 webhook signing keys with their JWKS, the V2 error body, and the seeded tracking progression of the demo.
+// ShipStation V2 pieces of the simulator: the TRACK_EVENT_V2 webhook payload (and ShipEngine's older API_TRACK one) and
+// the package history behind it, the RSA-SHA256 webhook signing keys with their JWKS (an EC key beside them, as the
+// live set reportedly has), the V2 error body, and the seeded tracking progression of the demo.
 import { generateKeyPairSync, sign as rsaSign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { PACIFIC_ZONE } from './pacific.js';
 
-/** The `event` values `POST /v2/environment/webhooks` accepts; anything else is answered with 400. */
+/**
+ * The `event` values `POST /v2/environment/webhooks` accepts; anything else is answered with 400. The 2025-08 OpenAPI
+ * enum, then the `_v2` events the current webhooks guide and public V2 clients name (reference/shipstation-api.md,
+ * "V2 facts, December 2026").
+ */
 export const V2_WEBHOOK_EVENTS = [
   'batch',
   'carrier_connected',
@@ -14,8 +19,17 @@ export const V2_WEBHOOK_EVENTS = [
   'report_complete',
   'sales_orders_imported',
   'track',
+  'batch_processed_v2',
+  'fulfillment_rejected_v2',
+  'fulfillment_shipped_v2',
+  'label_created_v2',
+  'shipment_created_v2',
+  'track_event_v2',
 ] as const;
 export type V2WebhookEvent = (typeof V2_WEBHOOK_EVENTS)[number];
+
+/** The events whose webhooks receive tracking updates: the guide's `track_event_v2` and the OpenAPI's `track`. */
+export const TRACKING_WEBHOOK_EVENTS: readonly V2WebhookEvent[] = ['track_event_v2', 'track'];
 
 /** Standard V2 tracking `status_code` values (reference/shipstation-api.md §6). */
 export const TRACK_STATUS_CODES = ['UN', 'AC', 'IT', 'DE', 'EX', 'AT', 'NY', 'SP'] as const;
@@ -23,6 +37,12 @@ export type TrackStatusCode = (typeof TRACK_STATUS_CODES)[number];
 
 /** `resource_type` of a tracking webhook, as ShipStation's V2 webhook payload documentation shows it. */
 export const TRACK_RESOURCE_TYPE = 'TRACK_EVENT_V2';
+
+/** `resource_type` of ShipEngine's older tracking webhook (`shape: 'API_TRACK'`). */
+export const API_TRACK_RESOURCE_TYPE = 'API_TRACK';
+
+/** The body shapes a tracking update can be delivered in. */
+export type TrackingResourceType = typeof TRACK_RESOURCE_TYPE | typeof API_TRACK_RESOURCE_TYPE;
 
 /** The signature headers of a V2 webhook. */
 export const SIGNATURE_HEADERS = {
@@ -68,6 +88,12 @@ export interface TrackUpdate {
   carrierCode?: string;
   /** Deliver a broken webhook instead of a good one (see `TrackTamper`). */
   tamper?: TrackTamper;
+  /**
+   * The body shape (default `TRACK_EVENT_V2`). `API_TRACK` is ShipEngine's older tracking webhook, as a recorded one
+   * (reference/real-payloads/v2/api_track_usps_DE_2019_moltin.json) has it: scans with `event_date` and no
+   * `occurred_at`, `shipped_date`, no `tracking_url` nor `carrier_code`, and a resource_url naming carrier and number.
+   */
+  shape?: TrackingResourceType;
 }
 
 /** One scan in `data.events`. */
@@ -117,6 +143,40 @@ export interface TrackEventV2 {
   data: TrackEventV2Data;
 }
 
+/** One scan of an API_TRACK webhook (ShipEngine's older shape): `event_date`, no `occurred_at` nor status codes. */
+export interface ApiTrackScan {
+  event_date: string;
+  description: string;
+  city_locality: string;
+  state_province: string;
+  postal_code: string;
+  country_code: string;
+  company_name: string;
+  signer: string;
+}
+
+/** `data` of an API_TRACK webhook. */
+export interface ApiTrackData {
+  links: { self: { href: string }; label: null };
+  tracking_number: string;
+  status_code: TrackStatusCode;
+  status_description: string;
+  carrier_status_code: string;
+  carrier_status_description: string;
+  shipped_date: string | null;
+  estimated_delivery_date: string | null;
+  actual_delivery_date: string | null;
+  exception_description: string | null;
+  events: ApiTrackScan[];
+}
+
+/** An API_TRACK webhook body: `resource_url` is `https://api.shipengine.com/v1/tracking/<carrier>/<tracking number>`. */
+export interface ApiTrackEvent {
+  resource_url: string;
+  resource_type: typeof API_TRACK_RESOURCE_TYPE;
+  data: ApiTrackData;
+}
+
 /** The three signature headers of a V2 webhook. */
 export interface TrackingSignatureHeaders {
   'x-shipengine-rsa-sha256-key-id': string;
@@ -124,15 +184,29 @@ export interface TrackingSignatureHeaders {
   'x-shipengine-timestamp': string;
 }
 
-/** One public key of the JWKS. */
-export interface SimJwk {
-  kty: string;
+/** One RSA public key of the JWKS: these sign the webhooks. */
+export interface SimRsaJwk {
+  kty: 'RSA';
   n: string;
   e: string;
   kid: string;
   alg: 'RS256';
   use: 'sig';
 }
+
+/** The P-256 EC key published beside the RSA keys; it never signs anything. */
+export interface SimEcJwk {
+  kty: 'EC';
+  crv: 'P-256';
+  x: string;
+  y: string;
+  kid: string;
+  alg: 'ES256';
+  use: 'sig';
+}
+
+/** One public key of the JWKS. */
+export type SimJwk = SimRsaJwk | SimEcJwk;
 
 /** A package the simulator tracks: what every later webhook for the same tracking number carries forward. */
 export interface TrackedPackage {
@@ -181,16 +255,22 @@ export const V2_UNAUTHORIZED_MESSAGE = 'The API key is invalid. Please see https
 interface SigningKey {
   kid: string;
   privateKey: KeyObject;
-  jwk: SimJwk;
+  jwk: SimRsaJwk;
 }
+
+/** The key id of the EC key the JWKS lists beside the RSA keys. */
+export const EC_KEY_ID = 'sim-ec-key-1';
 
 /**
  * The simulator's webhook signing keys. Key pairs are made on first use (RSA-2048 takes tens of milliseconds, and most
- * simulators never sign anything); every key ever used stays in the JWKS, the newest signs.
+ * simulators never sign anything); every key ever used stays in the JWKS, the newest signs. The JWKS also lists a P-256
+ * EC key, first, that never signs: one implementer reports ShipStation's live set holds one beside the RSA key, and a
+ * receiver must select by key id and ignore other key types.
  */
 export class SigningKeys {
   private readonly keys: SigningKey[] = [];
   private unpublished: SigningKey | undefined;
+  private ecKey: SimEcJwk | undefined;
 
   /** The key id new webhooks are signed with. */
   get kid(): string {
@@ -203,10 +283,11 @@ export class SigningKeys {
     return this.add().kid;
   }
 
-  /** The JWKS document: every published key, oldest first. */
+  /** The JWKS document: the EC key, then every RSA key, oldest first. */
   jwks(): { keys: SimJwk[] } {
     this.current();
-    return { keys: this.keys.map((key) => ({ ...key.jwk })) };
+    this.ecKey ??= newEcJwk(EC_KEY_ID);
+    return { keys: [{ ...this.ecKey }, ...this.keys.map((key) => ({ ...key.jwk }))] };
   }
 
   /** Signs `${timestamp}.${rawBody}` (RSASSA-PKCS1-v1_5, SHA-256, base64) with the current key, or with a key the JWKS never lists. */
@@ -234,7 +315,13 @@ export class SigningKeys {
 function newSigningKey(kid: string): SigningKey {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const exported = publicKey.export({ format: 'jwk' });
-  return { kid, privateKey, jwk: { kty: exported.kty ?? 'RSA', n: exported.n ?? '', e: exported.e ?? '', kid, alg: 'RS256', use: 'sig' } };
+  return { kid, privateKey, jwk: { kty: 'RSA', n: exported.n ?? '', e: exported.e ?? '', kid, alg: 'RS256', use: 'sig' } };
+}
+
+/** A P-256 public key as a JWK; its private half is thrown away (it never signs). */
+function newEcJwk(kid: string): SimEcJwk {
+  const exported = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
+  return { kty: 'EC', crv: 'P-256', x: exported.x ?? '', y: exported.y ?? '', kid, alg: 'ES256', use: 'sig' };
 }
 
 /** Flips one byte of a base64 signature: same length, still base64, no longer valid. */
@@ -394,6 +481,44 @@ export function recordTrackUpdate(pkg: TrackedPackage, update: TrackUpdate, occu
   };
   pkg.latest = data;
   return structuredClone(data);
+}
+
+/** ShipEngine's API_TRACK times carry milliseconds (`2019-04-12T17:45:26.734Z`); V2's whole seconds are widened. */
+const apiTrackStamp = (stamp: string | null): string | null => (stamp === null ? null : new Date(stamp).toISOString());
+
+/**
+ * The same package state as ShipEngine's older API_TRACK webhook would carry it, shaped like the recorded one
+ * (reference/real-payloads/v2/api_track_usps_DE_2019_moltin.json): scans with `event_date` instead of `occurred_at`
+ * and without status codes, `shipped_date`, no `tracking_url` nor `carrier_code`.
+ */
+export function apiTrackEventOf(carrierCode: string, data: TrackEventV2Data): ApiTrackEvent {
+  const resourceUrl = `https://api.shipengine.com/v1/tracking/${encodeURIComponent(carrierCode)}/${encodeURIComponent(data.tracking_number)}`;
+  return {
+    resource_url: resourceUrl,
+    resource_type: API_TRACK_RESOURCE_TYPE,
+    data: {
+      links: { self: { href: resourceUrl }, label: null },
+      tracking_number: data.tracking_number,
+      status_code: data.status_code,
+      status_description: data.status_description,
+      carrier_status_code: data.carrier_status_code,
+      carrier_status_description: data.carrier_status_description,
+      shipped_date: apiTrackStamp(data.ship_date),
+      estimated_delivery_date: apiTrackStamp(data.estimated_delivery_date),
+      actual_delivery_date: apiTrackStamp(data.actual_delivery_date),
+      exception_description: data.exception_description,
+      events: data.events.map((e) => ({
+        event_date: new Date(e.occurred_at).toISOString(),
+        description: e.description,
+        city_locality: e.city_locality,
+        state_province: e.state_province,
+        postal_code: e.postal_code,
+        country_code: e.country_code,
+        company_name: e.company_name,
+        signer: e.signer,
+      })),
+    },
+  };
 }
 
 /** What the demo needs of a label to plan its journey. */

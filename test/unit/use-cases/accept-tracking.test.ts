@@ -1,11 +1,12 @@
-// acceptTracking against in-memory ports and a real RSA key pair: the signature before anything else, the timestamp
-// window, the token, the body, and that nothing is enqueued unless every check passed.
+// acceptTracking against in-memory ports and a real RSA key pair: the signature before anything else (missing headers
+// 404, as ShipStation's validation guide says), the timestamp window, the token, the body (TRACK_EVENT_V2 and ShipEngine's
+// API_TRACK), and that nothing is enqueued unless every check passed.
 import { generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { BadInputError, SignatureRejectedError, TransientError, UnauthorizedError } from '../../../lib/domain/errors.js';
 import { trackingUpdateSchema } from '../../../lib/domain/tracking.js';
-import type { SignatureCheck, WebhookSignatureVerifier } from '../../../lib/ports.js';
+import type { KeySetCheck, SignatureCheck, WebhookSignatureVerifier } from '../../../lib/ports.js';
 import { makeAcceptTracking, signedTimestampMs, type AcceptTrackingInput } from '../../../lib/use-cases/accept-tracking.js';
 import { FakeClock, fakeAccount, InMemoryUpdateQueue, StaticAccountDirectory } from '../../fakes/in-memory-ports.js';
 
@@ -30,9 +31,16 @@ class KeyPairVerifier implements WebhookSignatureVerifier {
     if (key === undefined) return 'unknown-key';
     return verify('RSA-SHA256', Buffer.from(input.signedText), key, Buffer.from(input.signature, 'base64')) ? 'valid' : 'invalid';
   }
+
+  async checkKeySets(): Promise<KeySetCheck[]> {
+    return [{ url: 'memory:', ok: this.keys.size > 0, rsaKeys: this.keys.size, otherKeys: 0 }];
+  }
 }
 
 const trackBody = (): string => JSON.parse(readFileSync(new URL('../../../events/receive-tracking/track-event.json', import.meta.url), 'utf8')).body as string;
+
+/** A recorded ShipEngine API_TRACK webhook body (test/fixtures/shipstation/SOURCES.md), exactly as it was sent. */
+const apiTrackBody = (): string => readFileSync(new URL('../../fixtures/shipstation/v2/api_track_usps_DE_2019_moltin.json', import.meta.url), 'utf8');
 
 const signWith = (privateKey: KeyObject, timestamp: string, rawBody: string): string => sign('RSA-SHA256', Buffer.from(`${timestamp}.${rawBody}`), privateKey).toString('base64');
 
@@ -91,6 +99,25 @@ describe('acceptTracking', () => {
     expect(updates.snapshots).toEqual([]);
   });
 
+  it('enqueues a signed ShipEngine API_TRACK, reading its scans from event_date', async () => {
+    // Prepare
+    const { accept, updates, clock } = setup();
+    const rawBody = apiTrackBody();
+
+    // Act
+    const result = await accept(signed(rawBody));
+
+    // Assess
+    expect(result).toEqual({ status: 'queued' });
+    const [{ message }] = updates.tracking as [{ message: unknown }];
+    const update = trackingUpdateSchema.parse(message);
+    expect(update).toMatchObject({ kind: 'tracking', accountId: 'default', trackingNumber: '9361269903502070406152', statusCode: 'DE', receivedAt: clock.now().toISOString() });
+    expect(update.labelId).toBeUndefined();
+    expect(update.scans).toEqual([
+      { occurredAt: '2019-04-12T17:45:26.734Z', description: 'Delivered, Individual Picked Up at Post Office', city: 'AUSTIN', region: 'TX', postalCode: '78721' },
+    ]);
+  });
+
   it('verifies the text `${timestamp}.${rawBody}` exactly as received', async () => {
     // Prepare
     const { accept, verifier } = setup();
@@ -108,7 +135,7 @@ describe('acceptTracking', () => {
     ['the signature', { signature: '' }, /^missing signature header x-shipengine-rsa-sha256-signature$/],
     ['the timestamp', { timestamp: '   ' }, /^missing signature header x-shipengine-timestamp$/],
     ['all three', { keyId: undefined, signature: undefined, timestamp: undefined }, /^missing signature headers x-shipengine-rsa-sha256-key-id, x-shipengine-rsa-sha256-signature, x-shipengine-timestamp$/],
-  ])('refuses a request without %s with 401 naming what is missing, before looking at the token or body', async (_case, headers, reason) => {
+  ])('refuses a request without %s with 404 naming what is missing, before looking at the token or body', async (_case, headers, reason) => {
     // Prepare
     const { accept, updates, verifier } = setup();
     const input = signed('{not json', { token: 'wrong-token' });
@@ -118,7 +145,7 @@ describe('acceptTracking', () => {
 
     // Assess
     expect(error).toBeInstanceOf(SignatureRejectedError);
-    expect(error).toMatchObject({ status: 401 });
+    expect(error).toMatchObject({ status: 404 });
     expect(error.message).toMatch(reason);
     expect(verifier.calls).toEqual([]);
     expect(updates.tracking).toEqual([]);

@@ -42,7 +42,7 @@ const message = (overrides: Partial<NotificationMessage> = {}): NotificationMess
 });
 
 describe('fetchResource', () => {
-  it('enqueues every snapshot of the resource', async () => {
+  it('enqueues every snapshot of the resource, labels and fulfilments marked to read an unseen order at once (nothing else brings it)', async () => {
     // Prepare
     const { fetch, shipStation, updates } = setup();
     const snapshots = [orderSnapshot(), shipmentSnapshot(), fulfillmentSnapshot()];
@@ -53,7 +53,7 @@ describe('fetchResource', () => {
 
     // Assess
     expect(result).toEqual({ snapshots: 3, requests: 2 });
-    expect(updates.snapshots).toEqual(snapshots);
+    expect(updates.snapshots).toEqual([orderSnapshot(), { ...shipmentSnapshot(), waitedForOrder: true }, { ...fulfillmentSnapshot(), waitedForOrder: true }]);
     expect(shipStation.calls).toEqual([{ accountId: 'default', url: 'https://ssapi.shipstation.com/orders?importBatch=abc-123' }]);
   });
 
@@ -70,7 +70,7 @@ describe('fetchResource', () => {
     const result = await fetch(message());
 
     // Assess
-    expect(updates.snapshots).toEqual([ours, fulfilment]);
+    expect(updates.snapshots).toEqual([ours, { ...fulfilment, waitedForOrder: true }]);
     expect(result.snapshots).toBe(2);
   });
 

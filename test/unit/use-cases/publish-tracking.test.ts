@@ -11,7 +11,7 @@ import {
   InMemoryTrackingActivity,
   InMemoryUpdateQueue,
 } from '../../fakes/in-memory-ports.js';
-import { orderSnapshot, shipmentSnapshot } from '../../helpers/factories.js';
+import { orderSnapshot, orderState, shipmentSnapshot } from '../../helpers/factories.js';
 
 const TRACKING = '1Z999AA10123456784';
 
@@ -20,6 +20,8 @@ function setup(options: { v2?: boolean } = {}) {
   const updates = new InMemoryUpdateQueue();
   const activity = new InMemoryTrackingActivity();
   const deps = inMemoryPublishDeps(clock, fakeAccount(options.v2 === false ? {} : { shipStationV2Fingerprint: 'v2fp' }));
+  // The order was seen first (its order snapshot came before its labels): its state holds the buyer.
+  deps.orderStates.seed(orderState());
   const publishUpdate = makePublishUpdate(deps);
   const publishTracking = makePublishTracking({ ...deps, updates, activity, joinWaitHours: 6 });
   const { klaviyo, ledger, shipments, due } = deps;
@@ -266,6 +268,41 @@ describe('publishTracking', () => {
     expect(afterFirst).toEqual(['2026-07-11T02:00:00.000Z']);
     expect(afterSecond).toEqual(['2026-07-12T02:00:00.000Z']);
     expect(afterDelivery).toEqual([]);
+  });
+
+  it('joins an update to its label by V2 label id (se-<shipmentId>) before the tracking number', async () => {
+    // Prepare: two labels of the order; the carrier reused the first one's tracking number for the second
+    const { publishUpdate, publishTracking, klaviyo } = setup();
+    await publishUpdate(shipmentSnapshot());
+    await publishUpdate(shipmentSnapshot({ shipmentId: 987655, trackingNumber: TRACKING, createdAt: '2026-07-05T16:05:00.000Z' }));
+    klaviyo.events.length = 0;
+
+    // Act
+    const byLabel = await publishTracking(update('IT', '2026-07-06T02:00:00.000Z', { labelId: 'se-987654' }));
+    const byNumber = await publishTracking(update('DE', '2026-07-07T02:00:00.000Z', { actualDeliveryAt: '2026-07-07T02:00:00.000Z' }));
+
+    // Assess
+    expect(byLabel.sent).toEqual(['ss:default:shipment:987654:in_transit']);
+    expect(byNumber.sent).toEqual(['ss:default:shipment:987655:delivered']);
+  });
+
+  it('sends every tracking event to the order\'s buyer, never the label\'s ship-to person', async () => {
+    // Prepare: a gift; the label knows only the recipient's address
+    const { publishUpdate, publishTracking, klaviyo } = setup();
+    await publishUpdate(orderSnapshot({ gift: true, modifiedAt: '2026-07-04T17:30:00.000Z', customer: { email: 'alex@example.com', firstName: 'Alex', lastName: 'Morgan' } }));
+    await publishUpdate(shipmentSnapshot({ customerEmail: undefined, shipTo: { city: 'Brooklyn', region: 'NY', country: 'US' } }));
+    klaviyo.events.length = 0;
+
+    // Act
+    await publishTracking(update('IT', '2026-07-06T02:00:00.000Z', { labelId: 'se-987654' }));
+    await publishTracking(update('DE', '2026-07-07T02:00:00.000Z', { labelId: 'se-987654', actualDeliveryAt: '2026-07-07T02:00:00.000Z' }));
+
+    // Assess
+    expect(klaviyo.events.map((e) => e.metric)).toEqual(['Shipment In Transit', 'Order Delivered']);
+    for (const event of klaviyo.events) {
+      expect(event.profile).toEqual({ email: 'alex@example.com', firstName: 'Alex', lastName: 'Morgan' });
+      expect(event.properties).toMatchObject({ ShipToCity: 'Brooklyn', IsGift: true, ItemCount: 2, OrderNumber: 'A-1001' });
+    }
   });
 
   it('notes when tracking webhooks arrive, for doctor', async () => {

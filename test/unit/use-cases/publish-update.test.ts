@@ -30,8 +30,12 @@ const CREDENTIALS_LOG = 'klaviyo credentials rejected; pausing the account';
 const REFUSED_SUBJECT = 'Klaviyo refused the private key (account default)';
 const RECOVERED_SUBJECT = 'The Klaviyo private key works again (account default)';
 
-/** All ports in memory; "now" is 23 h 40 min after the factories' order was last modified, so nothing is backfill. */
-function setup(options: { backfillAfterHours?: number; storeIds?: number[] } = {}) {
+/**
+ * All ports in memory; "now" is 23 h 40 min after the factories' order was last modified, so nothing is backfill.
+ * Unless `orderSeen: false`, the order's state already holds its buyer (its order snapshot came first, as it does), so a
+ * label goes out at once; the buyer rules themselves are specified in 'the buyer of a label or fulfilment'.
+ */
+function setup(options: { backfillAfterHours?: number; storeIds?: number[]; orderSeen?: boolean } = {}) {
   const clock = new FakeClock('2026-07-05T17:00:00.000Z');
   const ledger = new InMemoryEventLedger({ leaseMs: 120_000 });
   const orderStates = new InMemoryOrderStateStore();
@@ -42,6 +46,8 @@ function setup(options: { backfillAfterHours?: number; storeIds?: number[] } = {
   const held = new InMemoryHeldEventStore();
   const log = new RecordingLogger();
   const metrics = new RecordingServiceMetrics();
+  if (options.orderSeen !== false) orderStates.seed(orderState({ storeId: options.storeIds?.[0] ?? 9001 }));
+  const others = trackingDeps();
   const publish: PublishUpdate = makePublishUpdate({
     accounts: new StaticAccountDirectory([fakeAccount({ storeIds: options.storeIds })]),
     orderStates,
@@ -55,10 +61,10 @@ function setup(options: { backfillAfterHours?: number; storeIds?: number[] } = {
     pollJobs,
     clock,
     backfillAfterHours: options.backfillAfterHours ?? 24,
-    ...trackingDeps(),
+    ...others,
     log,
   });
-  return { clock, ledger, orderStates, klaviyo, credentials, alerts, pollJobs, held, log, metrics, publish };
+  return { clock, ledger, orderStates, klaviyo, credentials, alerts, pollJobs, held, log, metrics, publish, orders: others.orders, updates: others.updates };
 }
 
 /** A promise the test settles by hand, to hold a worker still mid-send. */
@@ -632,5 +638,160 @@ describe('publishUpdate with a store filter', () => {
     // Assess
     const shipped = klaviyo.events.filter((e) => e.metric === 'Order Shipped').map((e) => e.uniqueId);
     expect(shipped).toEqual(['ss:default:fulfillment:71:shipped']);
+  });
+});
+
+describe('publishUpdate: the buyer of a label or fulfilment', () => {
+  /** Alex buys a gift for Rosa: the order knows both, the label only Rosa's address (and often no email at all). */
+  const GIFT = orderSnapshot({
+    gift: true,
+    customer: { email: 'alex@example.com', phone: '+17174553765', firstName: 'Alex', lastName: 'Morgan', location: { city: 'Lancaster', region: 'PA', country: 'US' } },
+    shipTo: { city: 'Brooklyn', region: 'NY', postalCode: '11201', country: 'US' },
+  });
+  const ROSAS_LABEL = shipmentSnapshot({ customerEmail: undefined, shipTo: { city: 'Brooklyn', region: 'NY', postalCode: '11201', country: 'US' } });
+  const ALEX = { email: 'alex@example.com', phoneNumber: '+17174553765', firstName: 'Alex', lastName: 'Morgan', location: { city: 'Lancaster', region: 'PA', zip: undefined, country: 'US' } };
+
+  it('sends a gift\'s Order Shipped and Shipment Voided to the buyer, with the recipient\'s place in properties only', async () => {
+    // Prepare
+    const { publish, klaviyo } = setup({ orderSeen: false });
+    await publish(GIFT);
+
+    // Act
+    await publish(ROSAS_LABEL);
+    await publish({ ...ROSAS_LABEL, voided: true, voidedAt: VOIDED_AT });
+
+    // Assess
+    expect(klaviyo.events.map((e) => e.metric)).toEqual(['Order Awaiting Shipment', 'Order Shipped', 'Shipment Voided']);
+    for (const event of klaviyo.events) expect(event.profile).toEqual(ALEX);
+    expect(klaviyo.events[1]?.properties).toMatchObject({ ShipToCity: 'Brooklyn', ShipToRegion: 'NY', IsGift: true, ItemCount: 2 });
+  });
+
+  it('sends Order Shipped of a label without customerEmail to the buyer the order named, once', async () => {
+    // Prepare
+    const { publish, klaviyo, orders } = setup({ orderSeen: false });
+    await publish(orderSnapshot());
+
+    // Act
+    const first = await publish(shipmentSnapshot({ customerEmail: undefined }));
+    const redelivered = await publish(shipmentSnapshot({ customerEmail: undefined }));
+
+    // Assess
+    expect(first.sent).toEqual([LABEL_SHIPPED]);
+    expect(redelivered).toMatchObject({ sent: [], deduplicated: [LABEL_SHIPPED] });
+    expect(klaviyo.events.filter((e) => e.metric === 'Order Shipped').map((e) => e.profile.email)).toEqual(['jane.doe@example.com']);
+    expect(orders.lookups).toEqual([]);
+  });
+
+  it('lets a polled label whose order was never seen wait once, then reads the order once and sends to its buyer', async () => {
+    // Prepare: ShipStation holds the order, already shipped; no order snapshot will come
+    const { publish, klaviyo, orders, updates } = setup({ orderSeen: false });
+    orders.add(orderSnapshot({ ...GIFT, status: 'shipped', modifiedAt: '2026-07-05T16:00:05.000Z' }));
+
+    // Act
+    const waited = await publish(ROSAS_LABEL);
+    const back = updates.snapshots.at(-1);
+    const sent = await publish(back as typeof ROSAS_LABEL);
+    const redelivered = await publish(back as typeof ROSAS_LABEL);
+
+    // Assess
+    expect(waited).toMatchObject({ sent: [], waitingForOrder: true });
+    expect(back).toEqual({ ...ROSAS_LABEL, waitedForOrder: true });
+    expect(sent).toMatchObject({ sent: [LABEL_SHIPPED], orderLookedUp: true });
+    expect(redelivered).toMatchObject({ sent: [], deduplicated: [LABEL_SHIPPED] });
+    expect(orders.lookups).toEqual([{ accountId: 'default', orderId: 123456 }]);
+    expect(klaviyo.events.map((e) => [e.metric, e.profile.email])).toEqual([['Order Shipped', 'alex@example.com']]);
+    expect(klaviyo.events[0]?.profile).toEqual(ALEX);
+  });
+
+  it('reads at once the order of a webhook\'s label (nothing else brings it)', async () => {
+    // Prepare
+    const { publish, klaviyo, orders, updates } = setup({ orderSeen: false });
+    orders.add(orderSnapshot({ status: 'shipped', modifiedAt: '2026-07-05T16:00:05.000Z' }));
+
+    // Act
+    const outcome = await publish(shipmentSnapshot({ customerEmail: undefined, waitedForOrder: true }));
+
+    // Assess
+    expect(outcome.sent).toEqual([LABEL_SHIPPED]);
+    expect(updates.snapshots).toEqual([]);
+    expect(orders.lookups).toHaveLength(1);
+    expect(klaviyo.events[0]?.profile).toMatchObject({ email: 'jane.doe@example.com', firstName: 'Jane', phoneNumber: '+14155550132' });
+  });
+
+  it('falls back to the label\'s own email, and nothing else about the buyer, when ShipStation no longer has the order', async () => {
+    // Prepare
+    const { publish, klaviyo, orders } = setup({ orderSeen: false });
+
+    // Act
+    const outcome = await publish(shipmentSnapshot({ waitedForOrder: true }));
+
+    // Assess
+    expect(orders.lookups).toHaveLength(1);
+    expect(outcome.sent).toEqual([LABEL_SHIPPED]);
+    expect(klaviyo.events[0]?.profile).toEqual({ email: 'jane.doe@example.com' });
+  });
+
+  it('dead-letters, with the reason, a label whose order cannot be read and which has no email of its own', async () => {
+    // Prepare
+    const { publish, klaviyo, ledger } = setup({ orderSeen: false });
+
+    // Act
+    const outcome = await publish(shipmentSnapshot({ customerEmail: undefined, waitedForOrder: true }));
+
+    // Assess
+    expect(outcome.deadLettered).toEqual([LABEL_SHIPPED]);
+    expect(ledger.deadLetterOf('default', LABEL_SHIPPED)?.reason).toMatch(/no customer email and no valid phone number/);
+    expect(klaviyo.attempts).toEqual([]);
+  });
+
+  it('does not read the order while the ShipStation key is refused, and retries a transient failure', async () => {
+    // Prepare
+    const paused = setup({ orderSeen: false });
+    await paused.credentials.markInvalid('default', 'shipstation', fakeAccount().shipStationFingerprint, '401');
+    const flaky = setup({ orderSeen: false });
+    flaky.orders.failNext(new TransientError('ShipStation 503'));
+
+    // Act
+    const pausedOutcome = await paused.publish(shipmentSnapshot({ waitedForOrder: true }));
+    const flakyOutcome = flaky.publish(shipmentSnapshot({ waitedForOrder: true }));
+
+    // Assess
+    expect(paused.orders.lookups).toEqual([]);
+    expect(pausedOutcome.sent).toEqual([LABEL_SHIPPED]);
+    await expect(flakyOutcome).rejects.toBeInstanceOf(TransientError);
+    expect(flaky.klaviyo.attempts).toEqual([]);
+  });
+
+  it('sends "Mark as Shipped" with the order\'s items and value', async () => {
+    // Prepare
+    const { publish, klaviyo } = setup({ orderSeen: false });
+    await publish(orderSnapshot());
+
+    // Act
+    await publish(fulfillmentSnapshot({ items: [], customerEmail: undefined }));
+
+    // Assess
+    expect(klaviyo.events[1]).toMatchObject({
+      metric: 'Order Shipped',
+      value: 34.97,
+      profile: { email: 'jane.doe@example.com', firstName: 'Jane' },
+      properties: { ItemCount: 2, ItemNames: ['Blue Mug'], SKUs: ['MUG-BLUE'], Items: [{ SKU: 'MUG-BLUE', ProductName: 'Blue Mug', Quantity: 2, ItemPrice: 14.99 }] },
+    });
+  });
+
+  it('sends by phone an order whose email cannot be one, and dead-letters one with no phone either, saying why', async () => {
+    // Prepare
+    const { publish, klaviyo, ledger } = setup({ orderSeen: false });
+
+    // Act
+    const byPhone = await publish(orderSnapshot({ customer: { invalidEmail: true, phone: '+14155550132' } }));
+    const nobody = await publish(orderSnapshot({ orderId: 9, customer: { invalidEmail: true } }));
+
+    // Assess
+    expect(byPhone.sent).toEqual([ORDER_AWAITING_SHIPMENT]);
+    expect(klaviyo.events[0]?.profile).toEqual({ phoneNumber: '+14155550132', emailRejected: true });
+    expect(createEventBody(klaviyo.events[0]!).data.attributes.profile).toEqual({ data: { type: 'profile', attributes: { phone_number: '+14155550132' } } });
+    expect(nobody.deadLettered).toHaveLength(1);
+    expect(ledger.deadLetterOf('default', nobody.deadLettered[0] as string)?.reason).toMatch(/email cannot receive mail .* no valid phone number/);
   });
 });

@@ -1,9 +1,16 @@
 // registerWebhooks against an in-memory ShipStation: idempotent subscriptions, foreign ones left alone, the base URL
-// checked, and the webhook token kept out of every error message; for an account with a V2 key, the one `track`
-// webhook of tracking events, with the same rules, and its failures reported beside the V1 outcome.
+// checked, and the webhook token kept out of every error message; for an account with a V2 key, the one
+// `track_event_v2` webhook of tracking events (a legacy `track` one at our endpoint counts), with the same rules, and its
+// failures reported beside the V1 outcome.
 import { BadInputError, ShipStationCredentialsError, TransientError } from '../../../lib/domain/errors.js';
 import type { ShipStationWebhooks, WebhookSubscription } from '../../../lib/ports.js';
-import { makeRegisterWebhooks, normaliseBaseUrl, OTHER_TRACK_WEBHOOK_FIX, type TrackingRegistration } from '../../../lib/use-cases/register-webhooks.js';
+import {
+  makeRegisterWebhooks,
+  normaliseBaseUrl,
+  OTHER_TRACK_WEBHOOK_FIX,
+  REDUNDANT_TRACK_WEBHOOK_FIX,
+  type TrackingRegistration,
+} from '../../../lib/use-cases/register-webhooks.js';
 import { fakeAccount, InMemoryShipStationV2Webhooks, StaticAccountDirectory } from '../../fakes/in-memory-ports.js';
 
 const TOKEN = 'secret-webhook-token-0123456789';
@@ -173,7 +180,7 @@ describe('registerWebhooks', () => {
   });
 });
 
-describe('registerWebhooks: tracking (V2 track webhook)', () => {
+describe('registerWebhooks: tracking (V2 track_event_v2 webhook)', () => {
   it('reports tracking off for an account without a V2 key and asks nothing of the V2 API', async () => {
     // Prepare
     const { registerAll, shipStationV2 } = setup();
@@ -188,7 +195,7 @@ describe('registerWebhooks: tracking (V2 track webhook)', () => {
     expect(shipStationV2.created).toEqual([]);
   });
 
-  it('creates one track webhook pointing at the account tracking endpoint beside the four V1 subscriptions', async () => {
+  it('creates one track_event_v2 webhook pointing at the account tracking endpoint beside the four V1 subscriptions', async () => {
     // Prepare
     const { registerAll, shipStation, shipStationV2 } = setup({ v2Key: true });
 
@@ -201,12 +208,12 @@ describe('registerWebhooks: tracking (V2 track webhook)', () => {
     expect(result.tracking).toEqual({
       status: 'on',
       targetUrl: TRACKING_TARGET,
-      webhooks: [{ event: 'track', status: 'created', id: '9001', targetUrl: TRACKING_TARGET }],
+      webhooks: [{ event: 'track_event_v2', status: 'created', id: '9001', targetUrl: TRACKING_TARGET }],
     });
-    expect(shipStationV2.created).toEqual([{ accountId: 'default', name: 'shipstation-klaviyo-sync track', event: 'track', url: TRACKING_TARGET }]);
+    expect(shipStationV2.created).toEqual([{ accountId: 'default', name: 'shipstation-klaviyo-sync track_event_v2', event: 'track_event_v2', url: TRACKING_TARGET }]);
   });
 
-  it('creates nothing on a second run and reports the track webhook as existing', async () => {
+  it('creates nothing on a second run and reports the track_event_v2 webhook as existing', async () => {
     // Prepare
     const { registerAll, shipStationV2 } = setup({ v2Key: true });
     await registerAll('default', BASE);
@@ -215,9 +222,45 @@ describe('registerWebhooks: tracking (V2 track webhook)', () => {
     const second = await registerAll('default', `${BASE}/`);
 
     // Assess
-    expect(on(second.tracking).webhooks).toEqual([{ event: 'track', status: 'exists', id: '9001', targetUrl: TRACKING_TARGET }]);
+    expect(on(second.tracking).webhooks).toEqual([{ event: 'track_event_v2', status: 'exists', id: '9001', targetUrl: TRACKING_TARGET }]);
     expect(on(second.tracking).problem).toBeUndefined();
     expect(shipStationV2.created).toHaveLength(1);
+  });
+
+  it('counts a legacy track webhook at the account tracking endpoint as registered, and creates no track_event_v2 beside it', async () => {
+    // Prepare
+    const { registerAll, shipStationV2 } = setup({ v2Key: true });
+    shipStationV2.add('default', { id: '77', event: 'track', url: TRACKING_TARGET });
+
+    // Act
+    const first = await registerAll('default', BASE);
+    const second = await registerAll('default', BASE);
+
+    // Assess
+    for (const result of [first, second]) {
+      expect(on(result.tracking)).toEqual({ status: 'on', targetUrl: TRACKING_TARGET, webhooks: [{ event: 'track', status: 'exists', id: '77', targetUrl: TRACKING_TARGET }] });
+    }
+    expect(shipStationV2.created).toEqual([]);
+  });
+
+  it('reports an old track webhook at the account tracking endpoint as redundant when a track_event_v2 one is there too, and leaves both', async () => {
+    // Prepare
+    const { registerAll, shipStationV2 } = setup({ v2Key: true });
+    shipStationV2.add('default', { id: '77', event: 'track', url: TRACKING_TARGET });
+    shipStationV2.add('default', { id: '78', event: 'track_event_v2', url: TRACKING_TARGET });
+
+    // Act
+    const result = await registerAll('default', BASE);
+
+    // Assess
+    expect(on(result.tracking).webhooks).toEqual([
+      { event: 'track_event_v2', status: 'exists', id: '78', targetUrl: TRACKING_TARGET },
+      { event: 'track', status: 'redundant', id: '77', targetUrl: TRACKING_TARGET },
+    ]);
+    expect(on(result.tracking).problem).toBeUndefined();
+    expect(REDUNDANT_TRACK_WEBHOOK_FIX).toMatch(/delete the track one in ShipStation/);
+    expect(shipStationV2.created).toEqual([]);
+    expect(shipStationV2.webhooks.get('default')).toHaveLength(2);
   });
 
   it('ignores V2 webhooks of other events', async () => {
@@ -229,42 +272,44 @@ describe('registerWebhooks: tracking (V2 track webhook)', () => {
     const result = await registerAll('default', BASE);
 
     // Assess
-    expect(on(result.tracking).webhooks.map((w) => [w.event, w.status])).toEqual([['track', 'created']]);
+    expect(on(result.tracking).webhooks.map((w) => [w.event, w.status])).toEqual([['track_event_v2', 'created']]);
   });
 
-  it('leaves a track webhook with another URL alone, reports it, and still creates its own', async () => {
+  it('leaves track and track_event_v2 webhooks with another URL alone, reports them, and still creates its own', async () => {
     // Prepare
     const { registerAll, shipStationV2 } = setup({ v2Key: true });
     const other = 'https://another-app.example.com/tracking?secret=the-other-apps-secret';
     shipStationV2.add('default', { id: '42', event: 'track', url: other });
+    shipStationV2.add('default', { id: '43', event: 'track_event_v2', url: other });
 
     // Act
     const result = await registerAll('default', BASE);
 
     // Assess
     expect(on(result.tracking).webhooks).toEqual([
-      { event: 'track', status: 'created', id: '9001', targetUrl: TRACKING_TARGET },
+      { event: 'track_event_v2', status: 'created', id: '9001', targetUrl: TRACKING_TARGET },
       { event: 'track', status: 'other', id: '42', targetUrl: other },
+      { event: 'track_event_v2', status: 'other', id: '43', targetUrl: other },
     ]);
-    expect(shipStationV2.webhooks.get('default')?.find((w) => w.id === '42')?.url).toBe(other);
+    expect(shipStationV2.webhooks.get('default')?.filter((w) => w.url === other)).toHaveLength(2);
   });
 
-  it('explains how to remove the other track webhook when ShipStation allows only one per event', async () => {
+  it('explains how to remove the other tracking webhook when ShipStation allows only one per event', async () => {
     // Prepare
     const { registerAll, shipStationV2 } = setup({ v2Key: true, oneWebhookPerEvent: true });
-    shipStationV2.add('default', { id: '42', event: 'track', url: 'https://another-app.example.com/tracking' });
+    shipStationV2.add('default', { id: '42', event: 'track_event_v2', url: 'https://another-app.example.com/tracking' });
 
     // Act
     const result = await registerAll('default', BASE);
 
     // Assess
     const tracking = on(result.tracking);
-    expect(tracking.webhooks).toEqual([{ event: 'track', status: 'other', id: '42', targetUrl: 'https://another-app.example.com/tracking' }]);
+    expect(tracking.webhooks).toEqual([{ event: 'track_event_v2', status: 'other', id: '42', targetUrl: 'https://another-app.example.com/tracking' }]);
     expect(tracking.problem?.reason).toBe(
-      "ShipStation refused a second track webhook (webhook 42 points elsewhere): ShipStation V2 answered 400 for POST /v2/environment/webhooks: a webhook for event 'track' already exists",
+      "ShipStation refused a second tracking webhook (webhook 42 points elsewhere): ShipStation V2 answered 400 for POST /v2/environment/webhooks: a webhook for event 'track_event_v2' already exists",
     );
     expect(tracking.problem?.fix).toBe(OTHER_TRACK_WEBHOOK_FIX);
-    expect(OTHER_TRACK_WEBHOOK_FIX).toMatch(/^delete the other track webhook in ShipStation > Settings > API > Webhooks or with the V2 API/);
+    expect(OTHER_TRACK_WEBHOOK_FIX).toMatch(/^delete the other tracking webhook \(track_event_v2 or track\) in ShipStation > Settings > API > Webhooks or with the V2 API/);
     expect(result.webhooks.map((r) => r.status)).toEqual(['created', 'created', 'created', 'created']);
   });
 
@@ -285,7 +330,22 @@ describe('registerWebhooks: tracking (V2 track webhook)', () => {
     expect(shipStationV2.created).toEqual([]);
   });
 
-  it('keeps the token out of the reason when creating the track webhook fails', async () => {
+  it('says how to subscribe the legacy track event by hand when ShipStation refuses track_event_v2', async () => {
+    // Prepare
+    const { registerAll, shipStationV2 } = setup({ v2Key: true });
+    shipStationV2.failNextCreate(new BadInputError('ShipStation V2 answered 400 for POST /v2/environment/webhooks: event: event is required and must be one of batch, track'));
+
+    // Act
+    const result = await registerAll('default', BASE);
+
+    // Assess
+    const tracking = on(result.tracking);
+    expect(tracking.webhooks).toEqual([]);
+    expect(tracking.problem?.reason).toMatch(/must be one of batch, track$/);
+    expect(tracking.problem?.fix).toMatch(/if ShipStation refuses the event track_event_v2 itself, subscribe track to the tracking URL in ShipStation > Settings > API > Webhooks: it counts as registered$/);
+  });
+
+  it('keeps the token out of the reason when creating the track_event_v2 webhook fails', async () => {
     // Prepare
     const { registerAll, shipStationV2 } = setup({ v2Key: true });
     shipStationV2.failNextCreate(new TransientError(`POST /v2/environment/webhooks answered 503 for url ${TRACKING_TARGET} (${encodeURIComponent(TOKEN)})`));

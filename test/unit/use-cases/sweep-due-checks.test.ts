@@ -18,7 +18,7 @@ import { orderSnapshot, shipmentSnapshot } from '../../helpers/factories.js';
 
 const HOUR = 3_600_000;
 
-/** The factories' order was placed 2026-07-04T17:00Z and must ship by 2026-07-08T07:00Z; "now" starts a minute later. */
+/** The factories' order was placed 2026-07-04T17:00Z and must ship by 8 July (Pacific: over at 2026-07-09T07:00Z); "now" starts a minute later. */
 function setup() {
   const clock = new FakeClock('2026-07-04T17:21:00.000Z');
   const cursors = new InMemoryPollCursorStore();
@@ -49,30 +49,30 @@ function scan(statusCode: TrackingUpdate['statusCode'], occurredAt: string): Tra
 }
 
 describe('sweepDueChecks: Order Delayed', () => {
-  it('sends Order Delayed once, at the ship-by date, for an order still awaiting shipment', async () => {
+  it('sends Order Delayed once, when the ship-by day has ended in the account\'s time zone, for an order still awaiting shipment', async () => {
     // Prepare
     const { publishUpdate, klaviyo, runFor } = setup();
     await publishUpdate(orderSnapshot());
     klaviyo.events.length = 0;
 
-    // Act: four days of scheduled jobs
-    const sent = await runFor(96);
+    // Act: five days of scheduled jobs
+    const sent = await runFor(120);
 
     // Assess
     expect(sent).toEqual(['ss:default:order:123456:delayed']);
     expect(klaviyo.events).toHaveLength(1);
     expect(klaviyo.events[0]).toMatchObject({
       metric: 'Order Delayed',
-      time: '2026-07-08T07:00:00.000Z',
+      time: '2026-07-09T07:00:00.000Z',
       backfill: false,
-      properties: { DelayReason: 'past_ship_by_date', ShipByDate: '2026-07-08T07:00:00.000Z', Status: 'awaiting_shipment', HoursSinceOrder: 86, OrderNumber: 'A-1001' },
+      properties: { DelayReason: 'past_ship_by_date', ShipByDate: '2026-07-08', Status: 'awaiting_shipment', HoursSinceOrder: 110, OrderNumber: 'A-1001' },
     });
   });
 
   it('uses the configured age (72 hours after the order) when there is no ship-by date', async () => {
     // Prepare
     const { publishUpdate, klaviyo, runFor, clock } = setup();
-    await publishUpdate(orderSnapshot({ shipByAt: undefined }));
+    await publishUpdate(orderSnapshot({ shipByDate: undefined }));
     klaviyo.events.length = 0;
 
     // Act: just short of 72 hours, then past it
@@ -120,19 +120,44 @@ describe('sweepDueChecks: Order Delayed', () => {
     expect(klaviyo.events.map((e) => e.metric)).toEqual(['Order Awaiting Shipment', 'Order Shipped']);
   });
 
+  it.each([
+    ['the fall-back night (a 25-hour day)', '2026-11-01', '2026-10-28T17:20:00.000Z', '2026-11-02T07:59:00.000Z', '2026-11-02T08:00:00.000Z'],
+    ['the spring-forward night (a 23-hour day)', '2026-03-08', '2026-03-04T17:20:00.000Z', '2026-03-09T06:59:00.000Z', '2026-03-09T07:00:00.000Z'],
+  ])('sends nothing during a ship-by day that ends on %s, and Order Delayed once it has ended', async (_night, shipByDate, modifiedAt, lastMinute, midnight) => {
+    // Prepare
+    const { publishUpdate, klaviyo, sweep, clock, cursors } = setup();
+    clock.set(modifiedAt);
+    await publishUpdate(orderSnapshot({ shipByDate, createdAt: modifiedAt, orderedAt: modifiedAt, modifiedAt }));
+    klaviyo.events.length = 0;
+    const sweepAt = async (at: string): Promise<string[]> => {
+      clock.set(at);
+      cursors.cursors.set('default', { accountId: 'default', through: at });
+      return (await sweep('default')).sent;
+    };
+
+    // Act: 23:59 on the ship-by day in Los Angeles, then midnight after it
+    const during = await sweepAt(lastMinute);
+    const after = await sweepAt(midnight);
+
+    // Assess
+    expect(during).toEqual([]);
+    expect(after).toEqual(['ss:default:order:123456:delayed']);
+    expect(klaviyo.events[0]).toMatchObject({ time: midnight, properties: { ShipByDate: shipByDate, OrderDate: modifiedAt } });
+  });
+
   it('follows a ship-by date the merchant moved', async () => {
     // Prepare
     const { publishUpdate, klaviyo, runFor } = setup();
     await publishUpdate(orderSnapshot());
-    await publishUpdate(orderSnapshot({ modifiedAt: '2026-07-05T09:00:00.000Z', shipByAt: '2026-07-10T07:00:00.000Z' }));
+    await publishUpdate(orderSnapshot({ modifiedAt: '2026-07-05T09:00:00.000Z', shipByDate: '2026-07-10' }));
     klaviyo.events.length = 0;
 
     // Act
-    const sent = await runFor(6 * 24);
+    const sent = await runFor(7 * 24);
 
     // Assess
     expect(sent).toEqual(['ss:default:order:123456:delayed']);
-    expect(klaviyo.events[0]?.time).toBe('2026-07-10T07:00:00.000Z');
+    expect(klaviyo.events[0]?.time).toBe('2026-07-11T07:00:00.000Z');
   });
 
   it('waits for the poll cursor to pass the due time, and skips an account whose ShipStation key is refused', async () => {
@@ -140,12 +165,12 @@ describe('sweepDueChecks: Order Delayed', () => {
     const { publishUpdate, klaviyo, sweep, clock, cursors, credentials } = setup();
     await publishUpdate(orderSnapshot());
     klaviyo.events.length = 0;
-    clock.set('2026-07-08T09:00:00.000Z');
+    clock.set('2026-07-09T09:00:00.000Z');
 
     // Act
-    cursors.cursors.set('default', { accountId: 'default', through: '2026-07-08T06:00:00.000Z' });
+    cursors.cursors.set('default', { accountId: 'default', through: '2026-07-09T06:00:00.000Z' });
     const behind = await sweep('default');
-    cursors.cursors.set('default', { accountId: 'default', through: '2026-07-08T08:58:00.000Z' });
+    cursors.cursors.set('default', { accountId: 'default', through: '2026-07-09T08:58:00.000Z' });
     await credentials.markInvalid('default', 'shipstation', fakeAccount().shipStationFingerprint, '401');
     const paused = await sweep('default');
 
@@ -178,7 +203,7 @@ describe('sweepDueChecks: Order Delayed', () => {
     const { publishUpdate, klaviyo, clock, sweep, pollCaughtUp } = setup();
     await publishUpdate(orderSnapshot());
     klaviyo.events.length = 0;
-    clock.set('2026-07-10T12:00:00.000Z');
+    clock.set('2026-07-11T12:00:00.000Z');
     pollCaughtUp();
 
     // Act
@@ -186,7 +211,7 @@ describe('sweepDueChecks: Order Delayed', () => {
 
     // Assess
     expect(klaviyo.events).toHaveLength(1);
-    expect(klaviyo.events[0]).toMatchObject({ metric: 'Order Delayed', time: '2026-07-08T07:00:00.000Z', backfill: true });
+    expect(klaviyo.events[0]).toMatchObject({ metric: 'Order Delayed', time: '2026-07-09T07:00:00.000Z', backfill: true });
   });
 });
 
@@ -194,6 +219,7 @@ describe('sweepDueChecks: Shipment Stalled', () => {
   it('sends Shipment Stalled once after five days without a scan', async () => {
     // Prepare
     const { publishUpdate, publishTracking, klaviyo, runFor, clock } = setup();
+    await publishUpdate(orderSnapshot());
     clock.set('2026-07-05T16:00:00.000Z');
     await publishUpdate(shipmentSnapshot());
     await publishTracking(scan('IT', '2026-07-06T02:00:00.000Z'));
@@ -210,6 +236,7 @@ describe('sweepDueChecks: Shipment Stalled', () => {
   it('sends nothing for a package that keeps moving and is delivered', async () => {
     // Prepare
     const { publishUpdate, publishTracking, klaviyo, clock, sweep, pollCaughtUp } = setup();
+    await publishUpdate(orderSnapshot());
     clock.set('2026-07-05T16:00:00.000Z');
     await publishUpdate(shipmentSnapshot());
     klaviyo.events.length = 0;
