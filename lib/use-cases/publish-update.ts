@@ -244,8 +244,18 @@ export function makeSnapshotPublisher(deps: PublishUpdateDeps, deliver: Deliver,
     accountId: string,
     orderId: number,
     decide: (state: OrderState | undefined) => { write?: OrderState; result: R },
-  ): Promise<R> =>
-    writeVersioned(() => deps.orderStates.get(accountId, orderId), (state) => deps.orderStates.put(state), decide, `order ${orderId} state`);
+    justRead?: { state: OrderState | undefined },
+  ): Promise<R> => {
+    // A state this invocation has just read is the first attempt's (one read fewer); a lost race reads afresh.
+    let fresh = justRead;
+    const read = async (): Promise<OrderState | undefined> => {
+      if (fresh === undefined) return deps.orderStates.get(accountId, orderId);
+      const { state } = fresh;
+      fresh = undefined;
+      return state;
+    };
+    return writeVersioned(read, (state) => deps.orderStates.put(state), decide, `order ${orderId} state`);
+  };
 
   const publishOrder = async (account: Account, snapshot: OrderSnapshot, outcome: PublishOutcome): Promise<void> => {
     const due = delayDue(snapshot, deps.delays.orderDelayedAfterHours, account.timeZone);
@@ -377,7 +387,7 @@ export function makeSnapshotPublisher(deps: PublishUpdateDeps, deliver: Deliver,
     const order = await updateOrderState(account.id, snapshot.orderId, (state) => ({
       write: outbound ? recordShipment(state, snapshot, snapshot.createdAt) : undefined,
       result: state,
-    }));
+    }), { state: known });
     const facts = factsOf(order ?? known, snapshot);
     await recordForTracking(account, snapshot, facts, serviceName);
     const shipped = shippedEvent(facts, serviceName);

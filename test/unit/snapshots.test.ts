@@ -446,3 +446,32 @@ describe('snapshotsFromPage', () => {
     expect(result).toEqual({ snapshots: [], unreadable: [] });
   });
 });
+
+describe('snapshots written by an earlier version (still on a queue after an upgrade)', () => {
+  it('reads an order\'s ship-by and hold-until instants as the Pacific dates they named', () => {
+    // Prepare
+    const legacy: Record<string, unknown> = { ...factories.orderSnapshot(), shipByAt: '2026-07-08T07:00:00.000Z', holdUntilAt: '2026-01-20T08:00:00.000Z' };
+    delete legacy.shipByDate;
+    delete legacy.holdUntilDate;
+
+    // Act
+    const read = snapshotSchema.parse(legacy);
+
+    // Assess
+    expect(read).toMatchObject({ shipByDate: '2026-07-08', holdUntilDate: '2026-01-20' });
+    expect(read).not.toHaveProperty('shipByAt');
+  });
+
+  it('reads a label\'s customer email as its own customerEmail', () => {
+    // Prepare
+    const legacy: Record<string, unknown> = { ...factories.shipmentSnapshot(), customer: { email: 'jane.doe@example.com', firstName: 'Rosa' } };
+    delete legacy.customerEmail;
+
+    // Act
+    const read = snapshotSchema.parse(legacy);
+
+    // Assess
+    expect(read).toMatchObject({ kind: 'shipment', customerEmail: 'jane.doe@example.com' });
+    expect(read).not.toHaveProperty('customer');
+  });
+});
