@@ -144,16 +144,9 @@ export interface TrackEventV2 {
 }
 
 /** One scan of an API_TRACK webhook (ShipEngine's older shape): `event_date`, no `occurred_at` nor status codes. */
-export interface ApiTrackScan {
+export type ApiTrackScan = Pick<TrackEventV2Event, 'description' | 'city_locality' | 'state_province' | 'postal_code' | 'country_code' | 'company_name' | 'signer'> & {
   event_date: string;
-  description: string;
-  city_locality: string;
-  state_province: string;
-  postal_code: string;
-  country_code: string;
-  company_name: string;
-  signer: string;
-}
+};
 
 /** `data` of an API_TRACK webhook. */
 export interface ApiTrackData {
