@@ -182,6 +182,7 @@ export interface CarrierService {
   name: string;
 }
 
+/** Where a carrier's services and their display names are listed (`usps_first_class_mail` → "USPS First Class Mail"). */
 export interface ShipStationServiceCatalog {
   /**
    * The services of one carrier, with their display names; one request from the shared budget.

@@ -46,7 +46,7 @@ import { makeRegisterWebhooks, type RegisterWebhooks } from './use-cases/registe
 import { makeReleaseHeldEvents } from './use-cases/release-held-events.js';
 import { makeReplayDeadLetters, type ReplayDeadLetters } from './use-cases/replay-dead-letters.js';
 import { makeSchedulePolls, type SchedulePolls } from './use-cases/schedule-polls.js';
-import { makeServiceNames } from './use-cases/service-names.js';
+import { makeResolveServiceName } from './use-cases/resolve-service-name.js';
 import { makeSweepDueChecks } from './use-cases/sweep-due-checks.js';
 
 export interface Wiring {
@@ -122,7 +122,7 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
     due: new DynamoDbDueCheckStore(dynamodb, config.tableName),
     delays: { orderDelayedAfterHours: config.orderDelayedAfterHours, shipmentStalledAfterDays: config.shipmentStalledAfterDays },
     orders: shipStation,
-    serviceNames: makeServiceNames({ catalog: shipStation, cache: new DynamoDbCarrierServiceCache(dynamodb, config.tableName), credentials, clock, log: logger }),
+    serviceNames: makeResolveServiceName({ catalog: shipStation, cache: new DynamoDbCarrierServiceCache(dynamodb, config.tableName), credentials, clock, log: logger }),
     orderWaitSeconds: config.orderWaitSeconds,
   };
   const history = new SqsHistoryQueue(sqs, config.historyQueueUrl);

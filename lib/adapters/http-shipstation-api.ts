@@ -41,6 +41,11 @@ export interface HttpShipStationOptions {
   maxRateLimitWaitMs?: number;
   /** Safety stop for a resource that claims more pages than any webhook should. */
   maxPages?: number;
+  /**
+   * Longest rate-limit wait of a lookup made while publishing (an order by id, a service list): a consumer must not sit
+   * on the budget; past it a TransientError with retryAfterSeconds lets the caller wait on its queue instead.
+   */
+  maxLookupWaitMs?: number;
   /** Counts ShipStation's 429 answers for the dashboard. */
   metrics?: Pick<ServiceMetrics, 'shipStationThrottled'>;
 }
@@ -81,6 +86,7 @@ export class HttpShipStationApi implements ShipStationApi, ShipStationLister, Sh
   private readonly maxAttempts: number;
   private readonly maxRateLimitWaitMs: number;
   private readonly maxPages: number;
+  private readonly maxLookupWaitMs: number;
 
   constructor(
     private readonly accounts: ReadonlyMap<string, AccountConfig>,
@@ -91,6 +97,7 @@ export class HttpShipStationApi implements ShipStationApi, ShipStationLister, Sh
     this.maxAttempts = options.maxAttempts ?? 4;
     this.maxRateLimitWaitMs = options.maxRateLimitWaitMs ?? 65_000;
     this.maxPages = options.maxPages ?? 200;
+    this.maxLookupWaitMs = options.maxLookupWaitMs ?? 10_000;
   }
 
   async fetchResource(accountId: string, url: URL): Promise<FetchedResource> {
@@ -189,7 +196,7 @@ export class HttpShipStationApi implements ShipStationApi, ShipStationLister, Sh
     const account = this.account(accountId);
     let body: unknown;
     try {
-      ({ body } = await this.request(account, 'GET', this.urlOf(account, `/orders/${encodeURIComponent(String(orderId))}`)));
+      ({ body } = await this.request(account, 'GET', this.urlOf(account, `/orders/${encodeURIComponent(String(orderId))}`), undefined, this.maxLookupWaitMs));
     } catch (error) {
       if (error instanceof NotFoundError) return undefined;
       throw error;
@@ -204,7 +211,7 @@ export class HttpShipStationApi implements ShipStationApi, ShipStationLister, Sh
     const account = this.account(accountId);
     const url = this.urlOf(account, '/carriers/listservices');
     url.searchParams.set('carrierCode', carrierCode);
-    const { body } = await this.request(account, 'GET', url);
+    const { body } = await this.request(account, 'GET', url, undefined, this.maxLookupWaitMs);
     const parsed = serviceListSchema.safeParse(body);
     if (!parsed.success) throw new BadInputError('ShipStation answered /carriers/listservices with an unexpected shape');
     return parsed.data.flatMap((s) => (s.code === undefined || s.code === null || s.name === undefined || s.name === null ? [] : [{ code: s.code, name: s.name }]));
@@ -224,7 +231,7 @@ export class HttpShipStationApi implements ShipStationApi, ShipStationLister, Sh
   }
 
   /** One request within the budget, with retries; returns the parsed JSON body and how many requests it took. */
-  private async request(account: AccountConfig, method: Method, url: URL, body?: unknown): Promise<{ body: unknown; requests: number }> {
+  private async request(account: AccountConfig, method: Method, url: URL, body?: unknown, maxWaitMs: number = this.maxRateLimitWaitMs): Promise<{ body: unknown; requests: number }> {
     const fingerprint = account.shipStation.fingerprint;
     const headers: Record<string, string> = {
       Authorization: `Basic ${Buffer.from(`${account.shipStation.apiKey}:${account.shipStation.apiSecret}`).toString('base64')}`,
@@ -234,7 +241,7 @@ export class HttpShipStationApi implements ShipStationApi, ShipStationLister, Sh
     let lastProblem = 'no attempt made';
     let budgetWaitMs = 0;
     for (let attempt = 1; attempt <= this.maxAttempts; attempt += 1) {
-      budgetWaitMs += await this.takeFromBudget(fingerprint, budgetWaitMs);
+      budgetWaitMs += await this.takeFromBudget(fingerprint, budgetWaitMs, maxWaitMs);
       let response: Response;
       try {
         response = await fetch(url, {
@@ -257,7 +264,7 @@ export class HttpShipStationApi implements ShipStationApi, ShipStationLister, Sh
         const waitMs = observed === undefined ? backoffMs(attempt) : Math.max(1, observed.resetSeconds) * 1000;
         // Whatever the headers said, a 429 means nothing is left until the reset.
         await this.budget.reconcile(fingerprint, { limit: observed?.limit, remaining: 0, resetSeconds: waitMs / 1000 }, this.clock.now());
-        if (waitMs > this.maxRateLimitWaitMs || attempt === this.maxAttempts) {
+        if (waitMs > maxWaitMs || attempt === this.maxAttempts) {
           throw new TransientError('ShipStation rate limit', { retryAfterSeconds: Math.ceil(waitMs / 1000) });
         }
         await this.clock.sleep(waitMs);
@@ -298,14 +305,14 @@ export class HttpShipStationApi implements ShipStationApi, ShipStationLister, Sh
 
   /**
    * Takes one request from the key's budget, sleeping while it is spent; returns how long it slept.
-   * @throws TransientError when the waits of this request would add up to more than maxRateLimitWaitMs
+   * @throws TransientError when the waits of this request would add up to more than `maxWaitMs`
    */
-  private async takeFromBudget(fingerprint: string, alreadyWaitedMs: number): Promise<number> {
+  private async takeFromBudget(fingerprint: string, alreadyWaitedMs: number, maxWaitMs: number): Promise<number> {
     let waitedMs = 0;
     for (;;) {
       const grant = await this.budget.take(fingerprint, this.clock.now());
       if (grant.granted) return waitedMs;
-      if (alreadyWaitedMs + waitedMs + grant.waitMs > this.maxRateLimitWaitMs) {
+      if (alreadyWaitedMs + waitedMs + grant.waitMs > maxWaitMs) {
         throw new TransientError('ShipStation rate budget spent', { retryAfterSeconds: Math.ceil(grant.waitMs / 1000) });
       }
       await this.clock.sleep(grant.waitMs);

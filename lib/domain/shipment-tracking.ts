@@ -57,6 +57,11 @@ export interface ShipmentRecord {
   total?: number;
   /** The order's buyer (never the ship-to person): every tracking event of the package goes to this profile. */
   customer: Customer;
+  /**
+   * `customer` is the order's buyer. Records written by earlier versions lack it: their customer was the label's ship-to
+   * person, so their buyer is looked up (see buyerOfRecord) before an event is sent.
+   */
+  customerIsBuyer?: true;
   shipTo: Destination;
   items: LineItem[];
   gift?: boolean;
@@ -96,6 +101,7 @@ export function recordFromSnapshot(
     storeId: snapshot.storeId ?? stored?.storeId,
     total: order.total ?? stored?.total,
     customer: order.buyer,
+    customerIsBuyer: true,
     shipTo: snapshot.shipTo,
     items: snapshot.items.length > 0 ? snapshot.items : (order.items ?? stored?.items ?? []),
     gift: order.gift ?? stored?.gift,

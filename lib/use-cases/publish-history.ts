@@ -27,6 +27,12 @@ export interface HistoryOutcome extends PublishOutcome {
 
 export type PublishHistory = (items: { tag: string; snapshot: Snapshot }[]) => Promise<HistoryOutcome>;
 
+/**
+ * Orders one batch may read from ShipStation (labels of orders an import never brought): each is a request from the
+ * shared 40/minute budget, and the batch must finish well within the function's timeout; the rest wait again.
+ */
+const MAX_ORDER_LOOKUPS = 5;
+
 export interface Pending {
   account: Account;
   event: KlaviyoEvent;
@@ -121,6 +127,8 @@ export function makePublishHistory(deps: PublishHistoryDeps): PublishHistory {
     const outcome: HistoryOutcome = { ...noOutcome(), bulkRequests: 0, failed: [] };
     const pending: Pending[] = [];
     const pendingIds = new Set<string>();
+    // Labels whose order is not applied yet: back on the history queue together, after the batch.
+    const waiting: Snapshot[] = [];
     const publish = makeSnapshotPublisher(deps, async (account, event, snapshotOutcome) => {
       // The same event twice in one batch (overlapping windows, a redelivered message): the second is a duplicate.
       if (pendingIds.has(`${account.id}\u0000${event.uniqueId}`)) {
@@ -134,9 +142,7 @@ export function makePublishHistory(deps: PublishHistoryDeps): PublishHistory {
       pending.push({ account, event, ...claimed });
     }, async (snapshot) => {
       waiting.push(snapshot);
-    });
-    // Labels whose order is not applied yet: back on the history queue together, after the batch.
-    const waiting: Snapshot[] = [];
+    }, { maxOrderLookups: MAX_ORDER_LOOKUPS });
 
     const byOrder = groupBy(items, (item) => `${item.snapshot.accountId}\u0000${item.snapshot.orderId}`);
     const groups = [...byOrder.values()].map((group) => group.sort((a, b) => snapshotOrder(a.snapshot, b.snapshot)));

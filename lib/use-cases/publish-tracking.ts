@@ -32,6 +32,17 @@ const MAX_WAIT_SECONDS = 900;
 /** The wait before the `attempt`-th look for the label: 30 s, 1, 2, 4, 8 min, then every 15 min. */
 const joinWaitSeconds = (attempt: number): number => Math.min(MAX_WAIT_SECONDS, FIRST_WAIT_SECONDS * 2 ** attempt);
 
+/**
+ * A record whose `customer` is the order's buyer. One written by an earlier version holds the label's ship-to person
+ * there (a gift's recipient): its buyer comes from the order state, or, when that has none, only its email is kept.
+ */
+export async function buyerOfRecord(deps: Pick<PublishUpdateDeps, 'orderStates'>, record: ShipmentRecord): Promise<ShipmentRecord> {
+  if (record.customerIsBuyer === true) return record;
+  const buyer = (await deps.orderStates.get(record.accountId, record.orderId))?.buyer;
+  const email = record.customer.email;
+  return { ...record, customer: buyer ?? (email === undefined ? {} : { email }), customerIsBuyer: true };
+}
+
 /** V2 label id `se-12345` → V1 shipmentId 12345 (ShipStation's legacy-migration guide); anything else → undefined. */
 export function shipmentIdOfLabel(labelId: string | undefined): number | undefined {
   const digits = /^se-(\d{1,15})$/.exec(labelId ?? '')?.[1];
@@ -136,12 +147,13 @@ export function makePublishTracking(deps: PublishTrackingDeps): PublishTracking 
     const progress = record.tracking;
     const pending = progress?.pending ?? [];
     if (progress === undefined || pending.length === 0) return;
+    const described = await buyerOfRecord(deps, record);
     const context: MappingContext = { accountId: account.id, metricPrefix: account.metricPrefix, backfillAfterHours: deps.backfillAfterHours, now: deps.clock.now() };
     const handled: Milestone[] = [];
     try {
       for (const milestone of pending) {
         const delivery = milestone.category === 'delivered' ? await deliveryContext(account, record) : undefined;
-        await deliver(account, trackingEvent(record, progress, milestone, context, delivery), outcome);
+        await deliver(account, trackingEvent(described, progress, milestone, context, delivery), outcome);
         handled.push(milestone);
       }
     } finally {

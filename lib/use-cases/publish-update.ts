@@ -15,10 +15,10 @@ import {
 import { createEventBody, hasProfileIdentifier, type KlaviyoEvent } from '../domain/klaviyo-event.js';
 import { decideOrderUpdate, recordShipment, type OrderDecision, type OrderState } from '../domain/order-state.js';
 import { delayDue, recordFromSnapshot, sameRecord, shipmentKeyOf, type DueCheck, type ShipmentRecord } from '../domain/shipment-tracking.js';
-import type { FulfillmentSnapshot, OrderSnapshot, ShipmentSnapshot, Snapshot } from '../domain/snapshot.js';
+import { inStores, type FulfillmentSnapshot, type OrderSnapshot, type ShipmentSnapshot, type Snapshot } from '../domain/snapshot.js';
 import type { Account, AccountDirectory, Clock, DueCheckStore, EventLedger, HeldEventStore, KlaviyoApi, OrderLookup, OrderStateStore, ServiceMetrics, ShipmentRecordStore, UpdateQueue } from '../ports.js';
 import { keyState, reportRejectedKey, reportWorkingKey, type CredentialHealthDeps, type KeyState } from './credential-health.js';
-import type { ServiceNames } from './service-names.js';
+import type { ResolveServiceName } from './resolve-service-name.js';
 
 export interface PublishUpdateDeps extends CredentialHealthDeps {
   accounts: AccountDirectory;
@@ -38,7 +38,7 @@ export interface PublishUpdateDeps extends CredentialHealthDeps {
   /** Reads an order no snapshot brought (a label or fulfilment of an order never seen), through the shared budget. */
   orders: OrderLookup;
   /** Display names of carrier services (`usps_first_class_mail` → "USPS First Class Mail"). */
-  serviceNames: ServiceNames;
+  serviceNames: ResolveServiceName;
   /** How long a polled label whose order is unknown waits for it (ORDER_WAIT_SECONDS), before the order is read. */
   orderWaitSeconds: number;
   log: CredentialHealthDeps['log'] & { warn(message: string, data: Record<string, unknown>): void };
@@ -49,8 +49,6 @@ export interface PublishUpdateDeps extends CredentialHealthDeps {
  * labels, and consumers run in parallel): marked `waitedForOrder`, so next time an order still unknown is read instead.
  */
 export type WaitForOrder = (snapshot: ShipmentSnapshot | FulfillmentSnapshot) => Promise<void>;
-
-
 
 /** When silence becomes news (ORDER_DELAYED_AFTER_HOURS, SHIPMENT_STALLED_AFTER_DAYS). */
 export interface DelaySettings {
@@ -230,7 +228,9 @@ export async function writeVersioned<T extends { version: number }, R>(
  * The state and stale rules shared by the live and the history paths; `deliver` decides how an event goes out, and
  * `waitForOrder` (absent: never wait) where a label whose order is unknown waits for it.
  */
-export function makeSnapshotPublisher(deps: PublishUpdateDeps, deliver: Deliver, waitForOrder?: WaitForOrder): PublishUpdate {
+export function makeSnapshotPublisher(deps: PublishUpdateDeps, deliver: Deliver, waitForOrder?: WaitForOrder, limits: { maxOrderLookups?: number } = {}): PublishUpdate {
+  /** Orders this publisher may still read (publish-history makes one per batch; the rest of the batch waits). */
+  let lookupsLeft = limits.maxOrderLookups ?? Number.POSITIVE_INFINITY;
   const contextFor = (account: Account, snapshot?: Snapshot): MappingContext => ({
     accountId: account.id,
     metricPrefix: account.metricPrefix,
@@ -327,28 +327,39 @@ export function makeSnapshotPublisher(deps: PublishUpdateDeps, deliver: Deliver,
    * while the account's ShipStation key is refused, nor when ShipStation no longer has it: the caller then falls back
    * to the label's own email. A transient failure propagates (the message is retried).
    */
-  const lookUpOrder = async (account: Account, snapshot: ShipmentSnapshot | FulfillmentSnapshot, outcome: PublishOutcome): Promise<OrderState | undefined> => {
+  const lookUpOrder = async (account: Account, snapshot: ShipmentSnapshot | FulfillmentSnapshot, outcome: PublishOutcome): Promise<{ state: OrderState | undefined } | 'busy'> => {
     const ids = { accountId: account.id, orderId: snapshot.orderId, kind: snapshot.kind };
+    const current = async (): Promise<{ state: OrderState | undefined }> => ({ state: await deps.orderStates.get(account.id, snapshot.orderId) });
     if ((await keyState(deps, account, 'shipstation')) === 'paused') {
       deps.log.warn('order of a shipment not read: the shipstation key is refused; its own email identifies the buyer', ids);
-      return deps.orderStates.get(account.id, snapshot.orderId);
+      return current();
     }
     let fetched: OrderSnapshot | undefined;
     try {
       fetched = await deps.orders.fetchOrder(account.id, snapshot.orderId);
     } catch (error) {
-      if (!(error instanceof ShipStationCredentialsError)) throw error;
-      await reportRejectedKey(deps, account, 'shipstation', error.message);
-      return deps.orderStates.get(account.id, snapshot.orderId);
+      if (error instanceof ShipStationCredentialsError) {
+        await reportRejectedKey(deps, account, 'shipstation', error.message);
+        return current();
+      }
+      // The shared budget is spent for now: the caller lets the shipment wait rather than hold a consumer.
+      if (error instanceof TransientError && error.retryAfterSeconds !== undefined) return 'busy';
+      if (!(error instanceof BadInputError)) throw error;
+      deps.log.warn('order of a shipment unreadable in shipstation; its own email identifies the buyer', { ...ids, reason: error.message });
+      return current();
     }
     outcome.orderLookedUp = true;
     if (fetched === undefined) {
       deps.log.warn('order of a shipment not found in shipstation; its own email identifies the buyer', ids);
-      return deps.orderStates.get(account.id, snapshot.orderId);
+      return current();
+    }
+    if (!inStores(fetched, account.storeIds)) {
+      deps.log.info('order of a shipment belongs to another store; not applied', ids);
+      return current();
     }
     deps.log.info('order of a shipment read from shipstation', ids);
     await publishOrder(account, snapshot.history === true ? { ...fetched, history: true } : fetched, outcome);
-    return deps.orderStates.get(account.id, snapshot.orderId);
+    return current();
   };
 
   /**
@@ -362,24 +373,31 @@ export function makeSnapshotPublisher(deps: PublishUpdateDeps, deliver: Deliver,
     voidedEvent: (order: OrderFacts, serviceName: string | undefined) => KlaviyoEvent | undefined,
     outcome: PublishOutcome,
   ): Promise<void> => {
+    // V1 fulfilments carry no store id: with a store filter, one is this account's only if its order is in an allowed
+    // store (another store's customer must never reach this account's Klaviyo).
+    const foreignFulfilment = (state: OrderState | undefined, storeUnknownToo: boolean): boolean =>
+      snapshot.kind === 'fulfillment' && account.storeIds !== undefined &&
+      (state?.storeId === undefined ? storeUnknownToo : !account.storeIds.includes(state.storeId));
+    const skipForeign = (): void => deps.log.info('fulfilment of an order not in the account\'s stores; skipped', { accountId: account.id, orderId: snapshot.orderId });
     let known = await deps.orderStates.get(account.id, snapshot.orderId);
-    if (snapshot.kind === 'fulfillment' && account.storeIds !== undefined) {
-      // V1 fulfilments carry no store id: with a store filter, one is this account's only if its order was seen in an
-      // allowed store (another store's customer must never reach this account's Klaviyo).
-      if (known?.storeId === undefined || !account.storeIds.includes(known.storeId)) {
-        deps.log.info('fulfilment of an order not seen in the account\'s stores; skipped', { accountId: account.id, orderId: snapshot.orderId });
-        return;
-      }
-    }
+    if (foreignFulfilment(known, false)) return skipForeign();
     if (known?.buyer === undefined) {
-      if (waitForOrder !== undefined && snapshot.waitedForOrder !== true) {
-        await waitForOrder({ ...snapshot, waitedForOrder: true });
+      const wait = async (why: string): Promise<void> => {
+        await waitForOrder?.({ ...snapshot, waitedForOrder: true });
         outcome.waitingForOrder = true;
-        deps.log.info('shipment waits for its order', { accountId: account.id, orderId: snapshot.orderId, kind: snapshot.kind, waitSeconds: deps.orderWaitSeconds });
-        return;
+        deps.log.info('shipment waits for its order', { accountId: account.id, orderId: snapshot.orderId, kind: snapshot.kind, waitSeconds: deps.orderWaitSeconds, why });
+      };
+      if (waitForOrder !== undefined && snapshot.waitedForOrder !== true) return wait('order not applied yet');
+      if (waitForOrder !== undefined && lookupsLeft <= 0) return wait('enough orders read in this invocation');
+      lookupsLeft -= 1;
+      const looked = await lookUpOrder(account, snapshot, outcome);
+      if (looked === 'busy') {
+        if (waitForOrder === undefined) throw new TransientError(`order ${snapshot.orderId} could not be read now (ShipStation budget)`);
+        return wait('ShipStation budget spent for now');
       }
-      known = await lookUpOrder(account, snapshot, outcome);
+      known = looked.state;
     }
+    if (foreignFulfilment(known, true)) return skipForeign();
     const serviceName = snapshot.kind === 'shipment'
       ? await deps.serviceNames(account, snapshot.carrierCode, snapshot.serviceCode, { mayFetch: snapshot.history !== true })
       : undefined;

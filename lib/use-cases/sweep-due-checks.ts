@@ -3,10 +3,12 @@
 // scan for days (`Shipment Stalled`). Each check is verified against the current state before anything is sent.
 import { TransientError } from '../domain/errors.js';
 import { orderDelayedEvent, shipmentStalledEvent, type MappingContext } from '../domain/event-mapping.js';
-import { DELAYABLE_STATUSES, type DueCheck } from '../domain/shipment-tracking.js';
+import type { OrderState } from '../domain/order-state.js';
+import { DELAYABLE_STATUSES, delayDue, type DueCheck } from '../domain/shipment-tracking.js';
 import type { Account, PollCursorStore } from '../ports.js';
 import { keyState } from './credential-health.js';
-import { deliverLive, noOutcome, type PublishOutcome, type PublishUpdateDeps } from './publish-update.js';
+import { buyerOfRecord } from './publish-tracking.js';
+import { deliverLive, noOutcome, writeVersioned, type PublishOutcome, type PublishUpdateDeps } from './publish-update.js';
 
 export interface SweepDueChecksDeps extends PublishUpdateDeps {
   cursors: Pick<PollCursorStore, 'get'>;
@@ -54,14 +56,33 @@ export function makeSweepDueChecks(deps: SweepDueChecksDeps): SweepDueChecks {
       const state = await deps.orderStates.get(account.id, check.orderId);
       const stillDue = state !== undefined && state.delayDueAt === check.dueAt && state.shippedAt === undefined && state.status !== undefined && DELAYABLE_STATUSES.has(state.status);
       if (!stillDue) return 'dropped';
+      const due = delayDue(check.order, deps.delays.orderDelayedAfterHours, account.timeZone);
+      if (due !== undefined && due.dueAt !== check.dueAt) {
+        // Written by an earlier version (due at the start of the ship-by day) or before the account's time zone changed:
+        // the check moves to when the day really ends, and the order state follows it.
+        await moveDelayCheck(account, check, due.dueAt);
+        return 'dropped';
+      }
       await deliver(account, orderDelayedEvent(check.order, check.dueAt, check.reason, context), outcome);
       return 'sent';
     }
     const record = await deps.shipments.get(account.id, check.orderId, check.shipmentKey);
     const progress = record?.tracking;
     if (record === undefined || record.voided || progress === undefined || progress.stallDueAt !== check.dueAt || progress.category === 'delivered') return 'dropped';
-    await deliver(account, shipmentStalledEvent(record, progress, check.dueAt, context), outcome);
+    await deliver(account, shipmentStalledEvent(await buyerOfRecord(deps, record), progress, check.dueAt, context), outcome);
     return 'sent';
+  };
+
+  /** Moves an order's delay check to `dueAt`: the state's due time first (only from the one the check names), then the check. */
+  const moveDelayCheck = async (account: Account, check: DueCheck & { kind: 'order-delayed' }, dueAt: string): Promise<void> => {
+    const moved = await writeVersioned<OrderState, boolean>(
+      () => deps.orderStates.get(account.id, check.orderId),
+      (state) => deps.orderStates.put(state),
+      (state) => (state?.delayDueAt === check.dueAt ? { write: { ...state, delayDueAt: dueAt }, result: true } : { result: false }),
+      `order ${check.orderId} state`,
+    );
+    if (moved) await deps.due.schedule({ ...check, dueAt });
+    deps.log.info('delay check moved to the end of the ship-by day', { accountId: account.id, orderId: check.orderId, from: check.dueAt, to: dueAt, moved });
   };
 
   return async (accountId, limits) => {

@@ -124,6 +124,8 @@ describe('the buyer is the profile (local stack)', () => {
     // Assess
     expect(giftEvents.map((e) => e.metric)).toEqual(['Order Shipped']);
     expectAlexEverywhere(giftEvents);
+    // The poll brought the orders too: a label that beat its order waited for it; none was read by id.
+    expect(shop().requests.filter((r) => r.path === `/orders/${gift.orderId}` || r.path === `/orders/${marked.orderId}`)).toEqual([]);
     const shipped = markedEvents.find((e) => e.metric === 'Order Shipped');
     expect(shipped?.profile).toEqual({ email: 'sam.lee@example.com', phone_number: '+14155550142', first_name: 'Sam', last_name: 'Lee', location: { city: 'Oakland', region: 'CA', zip: '94607', country: 'US' } });
     const order = shop().getOrder(marked.orderId);

@@ -7,9 +7,9 @@ import { bulkRequestProblem, KLAVIYO_BULK_LIMITS, type BulkLimits } from '../../
 import type { KlaviyoEvent } from '../../lib/domain/klaviyo-event.js';
 import type { OrderState } from '../../lib/domain/order-state.js';
 import type { RecordedEventStatus } from '../../lib/domain/reconcile.js';
-import type { NotificationMessage, OrderSnapshot, Snapshot, UpdateMessage } from '../../lib/domain/snapshot.js';
+import { upgradeLegacySnapshot, type NotificationMessage, type OrderSnapshot, type Snapshot, type UpdateMessage } from '../../lib/domain/snapshot.js';
 import { knownServiceName } from '../../lib/domain/carriers.js';
-import type { ServiceNames } from '../../lib/use-cases/service-names.js';
+import type { ResolveServiceName } from '../../lib/use-cases/resolve-service-name.js';
 import { dueCheckKey, type DueCheck, type ShipmentRecord } from '../../lib/domain/shipment-tracking.js';
 import { normaliseTrackingNumber, type TrackingUpdate } from '../../lib/domain/tracking.js';
 import type {
@@ -938,7 +938,7 @@ export class InMemoryCarrierServiceCache implements CarrierServiceCache {
 }
 
 /** Service names from a fixed table (service code → name), else the common names; for tests of what is built on them. */
-export function fixedServiceNames(names: Record<string, string> = {}): ServiceNames {
+export function fixedServiceName(names: Record<string, string> = {}): ResolveServiceName {
   return async (_account, _carrierCode, serviceCode) => (serviceCode === undefined ? undefined : (names[serviceCode] ?? knownServiceName(serviceCode)));
 }
 
@@ -955,7 +955,9 @@ export class InMemoryDueCheckStore implements DueCheckStore {
       .filter(([key, check]) => key.startsWith(`${accountId}|`) && Date.parse(check.dueAt) <= until.getTime())
       .sort(([a], [b]) => a.localeCompare(b))
       .slice(0, limit)
-      .map(([, check]) => structuredClone(check));
+      .map(([, check]) => structuredClone(check))
+      // As the DynamoDB store does: a check an earlier version wrote is read in today's shape.
+      .map((check) => (check.kind === 'order-delayed' ? { ...check, order: upgradeLegacySnapshot(check.order) as OrderSnapshot } : check));
   }
 
   async remove(check: DueCheck): Promise<void> {
@@ -989,7 +991,7 @@ export function trackingDeps(): {
   due: InMemoryDueCheckStore;
   delays: { orderDelayedAfterHours: number; shipmentStalledAfterDays: number };
   orders: FakeOrderLookup;
-  serviceNames: ServiceNames;
+  serviceNames: ResolveServiceName;
   orderWaitSeconds: number;
   /** Where a live label waiting for its order is put back. */
   updates: InMemoryUpdateQueue;
@@ -1001,7 +1003,7 @@ export function trackingDeps(): {
     due: new InMemoryDueCheckStore(),
     delays: { orderDelayedAfterHours: 72, shipmentStalledAfterDays: 5 },
     orders: new FakeOrderLookup(),
-    serviceNames: fixedServiceNames(),
+    serviceNames: fixedServiceName(),
     orderWaitSeconds: 60,
     updates: new InMemoryUpdateQueue(),
     history: new InMemoryUpdateQueue(),

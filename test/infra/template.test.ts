@@ -223,6 +223,24 @@ describe('serverless package (prod)', () => {
     expect(new Set(roleIds).size).toBe(fns.length);
   });
 
+  it.each([
+    ['publish-events', 'UpdatesQueue', 'a tracking update waiting for its label and a label waiting for its order go back, delayed'],
+    ['publish-history', 'HistoryQueue', 'a historical label waiting for its order goes back, delayed'],
+  ])('lets %s send to %s (%s)', (functionName, queueId) => {
+    // Prepare
+    const fn = functions().find(([, props]) => props.FunctionName.endsWith(`-${functionName}`))?.[1];
+    const role = template.Resources[getAttTarget(fn?.Role) ?? '']?.Properties as RoleProps | undefined;
+
+    // Act
+    const sendsTo = (role?.Policies ?? [])
+      .flatMap((policy) => policy.PolicyDocument.Statement.flatMap(branches) as Statement[])
+      .filter((statement) => statement.Effect === 'Allow' && asArray(statement.Action).includes('sqs:SendMessage'))
+      .flatMap((statement) => asArray(statement.Resource).map(getAttTarget));
+
+    // Assess
+    expect(sendsTo).toContain(queueId);
+  });
+
   it('expires state items through expiresAt and keeps point-in-time recovery on the table', () => {
     // Prepare
     const tables = ofType<TableProps>('AWS::DynamoDB::Table');

@@ -103,7 +103,7 @@ describe('DynamoDbCarrierServiceCache', () => {
 });
 
 describe('DynamoDbDueCheckStore', () => {
-  it('reads an Order Delayed check an earlier version wrote (ship-by as a Pacific-midnight instant) with the ship-by date', async () => {
+  it('reads an Order Delayed check an earlier version wrote (ship-by as a Pacific-midnight instant) with the ship-by date, its due time as written', async () => {
     // Prepare
     const store = new DynamoDbDueCheckStore(aws.dynamodb, aws.tableName);
     const accountId = newAccount();
@@ -115,6 +115,8 @@ describe('DynamoDbDueCheckStore', () => {
 
     // Assess
     expect(check?.kind === 'order-delayed' ? check.order.shipByDate : undefined).toBe('2026-07-08');
+    // The due time stays as written: the sweep moves such a check to the end of the day (sweep-due-checks tests).
+    expect(check?.dueAt).toBe('2026-07-08T07:00:00.000Z');
     expect(check?.kind === 'order-delayed' ? check.order : {}).not.toHaveProperty('shipByAt');
   });
 });

@@ -19,7 +19,7 @@ import { makeAcceptWebhook } from '../../lib/use-cases/accept-webhook.js';
 import { makeFetchResource } from '../../lib/use-cases/fetch-resource.js';
 import { makePublishTracking } from '../../lib/use-cases/publish-tracking.js';
 import { makePublishUpdate } from '../../lib/use-cases/publish-update.js';
-import { makeServiceNames } from '../../lib/use-cases/service-names.js';
+import { makeResolveServiceName } from '../../lib/use-cases/resolve-service-name.js';
 import { fakeAccount, FakeClock, InMemoryCarrierServiceCache, InMemoryNotificationQueue, InMemoryRateBudget, InMemoryTrackingActivity, InMemoryUpdateQueue, inMemoryPublishDeps } from '../fakes/in-memory-ports.js';
 import { orderSnapshot, shipmentSnapshot, webhookEvent } from '../helpers/factories.js';
 import { fixture, fixtureText, FixtureServer } from '../helpers/fixture-server.js';
@@ -60,7 +60,7 @@ function pipeline(now: string) {
   const publishDeps = {
     ...deps,
     orders: api,
-    serviceNames: makeServiceNames({ catalog: api, cache: new InMemoryCarrierServiceCache(), credentials: deps.credentials, clock, log: deps.log }),
+    serviceNames: makeResolveServiceName({ catalog: api, cache: new InMemoryCarrierServiceCache(), credentials: deps.credentials, clock, log: deps.log }),
     updates,
   };
   const publishUpdate = makePublishUpdate(publishDeps);

@@ -30,6 +30,7 @@ function setup() {
   const alerts = new RecordingAlerts();
   const pollJobs = new InMemoryPollJobQueue();
   const held = new InMemoryHeldEventStore();
+  const others = trackingDeps();
   const publish = makePublishHistory({
     accounts: new StaticAccountDirectory(),
     orderStates: new InMemoryOrderStateStore(),
@@ -44,11 +45,11 @@ function setup() {
     pollJobs,
     clock,
     backfillAfterHours: 24,
-    ...trackingDeps(),
+    ...others,
     log: new RecordingLogger(),
     concurrency: 4,
   });
-  return { ledger, klaviyo, klaviyoBulk, credentials, alerts, pollJobs, held, publish };
+  return { ledger, klaviyo, klaviyoBulk, credentials, alerts, pollJobs, held, publish, orders: others.orders, waiting: others.history };
 }
 
 /** `count` orders, each with its label, flagged as history. */
@@ -59,6 +60,25 @@ const history = (count: number): { tag: string; snapshot: Snapshot }[] =>
   ]).flat();
 
 describe('publishHistory', () => {
+  it('lets a batch\'s labels of orders not applied yet wait together on the history queue, then reads at most five orders per batch', async () => {
+    // Prepare: seven historical labels whose orders are in no message of the batch
+    const { publish, orders, waiting, klaviyoBulk } = setup();
+    const labels = Array.from({ length: 7 }, (_, i) => ({ tag: 'm0', snapshot: shipmentSnapshot({ orderId: 2000 + i, shipmentId: 6000 + i, history: true }) as Snapshot }));
+    for (let i = 0; i < 7; i += 1) orders.add(orderSnapshot({ orderId: 2000 + i, status: 'shipped', modifiedAt: '2026-07-05T16:00:05.000Z' }));
+
+    // Act: the batch, then the labels that waited (one message back), then what waited again
+    const first = await publish(labels);
+    const second = await publish(waiting.snapshots.splice(0).map((snapshot) => ({ tag: 'm1', snapshot })));
+    const third = await publish(waiting.snapshots.splice(0).map((snapshot) => ({ tag: 'm2', snapshot })));
+
+    // Assess
+    expect([first.failed, second.failed, third.failed]).toEqual([[], [], []]);
+    expect(orders.lookups).toHaveLength(7);
+    expect(second.sent).toHaveLength(5);
+    expect(third.sent).toHaveLength(2);
+    expect(klaviyoBulk.events.filter((e) => e.metric === 'Order Shipped')).toHaveLength(7);
+  });
+
   it('sends one account\'s events while another account\'s key is refused, and holds the refused account\'s events', async () => {
     // Prepare
     const clock = new FakeClock('2026-07-05T17:00:00.000Z');

@@ -305,6 +305,24 @@ describe('publishTracking', () => {
     }
   });
 
+  it('sends the tracking events of a label recorded by an earlier version (its ship-to person kept as customer) to the buyer', async () => {
+    // Prepare: the record as the previous version wrote it: Rosa (the gift's recipient) as its customer
+    const { publishTracking, klaviyo, shipments } = setup();
+    await shipments.put({
+      accountId: 'default', orderId: 123456, shipmentKey: 'label:987654', trackingNumber: TRACKING, carrierCode: 'ups', createdAt: '2026-07-05T16:00:00.000Z',
+      customer: { email: 'jane.doe@example.com', firstName: 'Rosa', lastName: 'Diaz', phone: '+12125550199' }, shipTo: { city: 'Brooklyn' }, items: [], voided: false, version: 0,
+    });
+    await shipments.link('default', { orderId: 123456, shipmentKey: 'label:987654', trackingNumber: TRACKING });
+
+    // Act
+    await publishTracking(update('IT', '2026-07-06T02:00:00.000Z'));
+
+    // Assess
+    expect(klaviyo.events.map((e) => [e.metric, e.profile])).toEqual([
+      ['Shipment In Transit', { email: 'jane.doe@example.com', phoneNumber: '+14155550132', firstName: 'Jane', lastName: 'Doe', location: { city: 'San Francisco', region: 'CA', zip: '94105', country: 'US' } }],
+    ]);
+  });
+
   it('notes when tracking webhooks arrive, for doctor', async () => {
     // Prepare
     const { publishTracking, activity, clock } = setup();

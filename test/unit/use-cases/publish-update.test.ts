@@ -762,6 +762,40 @@ describe('publishUpdate: the buyer of a label or fulfilment', () => {
     expect(flaky.klaviyo.attempts).toEqual([]);
   });
 
+  it('lets a label wait again, rather than hold the consumer, when the ShipStation budget is spent; sends it from the own email when the order is unreadable', async () => {
+    // Prepare
+    const busy = setup({ orderSeen: false });
+    busy.orders.failNext(new TransientError('ShipStation rate budget spent', { retryAfterSeconds: 40 }));
+    const broken = setup({ orderSeen: false });
+    broken.orders.failNext(new BadInputError('ShipStation answered /orders/123456 with an unexpected shape'));
+
+    // Act
+    const waiting = await busy.publish(shipmentSnapshot({ waitedForOrder: true }));
+    const ownEmail = await broken.publish(shipmentSnapshot({ waitedForOrder: true }));
+
+    // Assess
+    expect(waiting).toMatchObject({ sent: [], waitingForOrder: true });
+    expect(busy.updates.snapshots).toEqual([{ ...shipmentSnapshot(), waitedForOrder: true }]);
+    expect(ownEmail.sent).toEqual([LABEL_SHIPPED]);
+    expect(broken.klaviyo.events[0]?.profile).toEqual({ email: 'jane.doe@example.com' });
+  });
+
+  it('with a store filter, lets a fulfilment of an order not seen yet wait, then reads its order and keeps it only in the account\'s stores', async () => {
+    // Prepare
+    const { publish, klaviyo, orders, updates } = setup({ orderSeen: false, storeIds: [9001] });
+    orders.add(orderSnapshot({ orderId: 1, storeId: 9001, status: 'shipped', modifiedAt: '2026-07-05T18:30:05.000Z' }));
+    orders.add(orderSnapshot({ orderId: 2, storeId: 9002, status: 'shipped', modifiedAt: '2026-07-05T18:30:05.000Z' }));
+
+    // Act
+    await publish(fulfillmentSnapshot({ orderId: 1, fulfillmentId: 71 }));
+    await publish(fulfillmentSnapshot({ orderId: 2, fulfillmentId: 72 }));
+    for (const waited of updates.snapshots.splice(0)) await publish(waited);
+
+    // Assess
+    expect(orders.lookups.map((l) => l.orderId)).toEqual([1, 2]);
+    expect(klaviyo.events.map((e) => e.uniqueId)).toEqual(['ss:default:fulfillment:71:shipped']);
+  });
+
   it('sends "Mark as Shipped" with the order\'s items and value', async () => {
     // Prepare
     const { publish, klaviyo } = setup({ orderSeen: false });

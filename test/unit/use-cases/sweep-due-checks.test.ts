@@ -23,7 +23,7 @@ function setup() {
   const clock = new FakeClock('2026-07-04T17:21:00.000Z');
   const cursors = new InMemoryPollCursorStore();
   const deps = inMemoryPublishDeps(clock, fakeAccount({ shipStationV2Fingerprint: 'v2fp' }));
-  const { klaviyo, credentials, shipments, due } = deps;
+  const { klaviyo, credentials, shipments, due, orderStates } = deps;
   const publishUpdate = makePublishUpdate(deps);
   const publishTracking = makePublishTracking({ ...deps, updates: new InMemoryUpdateQueue(), activity: new InMemoryTrackingActivity(), joinWaitHours: 6 });
   const sweep = makeSweepDueChecks({ ...deps, cursors });
@@ -41,7 +41,7 @@ function setup() {
     }
     return sent;
   };
-  return { clock, klaviyo, cursors, credentials, shipments, due, publishUpdate, publishTracking, sweep, pollCaughtUp, runFor };
+  return { clock, klaviyo, cursors, credentials, shipments, due, orderStates, publishUpdate, publishTracking, sweep, pollCaughtUp, runFor };
 }
 
 function scan(statusCode: TrackingUpdate['statusCode'], occurredAt: string): TrackingUpdate {
@@ -143,6 +143,32 @@ describe('sweepDueChecks: Order Delayed', () => {
     expect(during).toEqual([]);
     expect(after).toEqual(['ss:default:order:123456:delayed']);
     expect(klaviyo.events[0]).toMatchObject({ time: midnight, properties: { ShipByDate: shipByDate, OrderDate: modifiedAt } });
+  });
+
+  it('moves a check an earlier version set at the start of the ship-by day to its end, and sends only then', async () => {
+    // Prepare: as written before the upgrade (due at midnight Pacific starting 8 July; the state names the same time)
+    const { publishUpdate, klaviyo, sweep, clock, cursors, due, orderStates } = setup();
+    await publishUpdate(orderSnapshot());
+    klaviyo.events.length = 0;
+    for (const check of due.list('default')) await due.remove(check);
+    const legacyDueAt = '2026-07-08T07:00:00.000Z';
+    orderStates.bump('default', 123456, { delayDueAt: legacyDueAt });
+    await due.schedule({ kind: 'order-delayed', accountId: 'default', orderId: 123456, dueAt: legacyDueAt, reason: 'past_ship_by_date', order: orderSnapshot() });
+    const sweepAt = async (at: string): Promise<string[]> => {
+      clock.set(at);
+      cursors.cursors.set('default', { accountId: 'default', through: at });
+      return (await sweep('default')).sent;
+    };
+
+    // Act: on the ship-by day (after the old due time), then after it
+    const during = await sweepAt('2026-07-08T20:00:00.000Z');
+    const after = await sweepAt('2026-07-09T07:30:00.000Z');
+
+    // Assess
+    expect(during).toEqual([]);
+    expect(after).toEqual(['ss:default:order:123456:delayed']);
+    expect(klaviyo.events[0]?.time).toBe('2026-07-09T07:00:00.000Z');
+    expect(due.list('default').filter((c) => c.kind === 'order-delayed')).toEqual([]);
   });
 
   it('follows a ship-by date the merchant moved', async () => {

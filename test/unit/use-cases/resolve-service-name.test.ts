@@ -1,7 +1,7 @@
-// serviceNames: a carrier's services read from ShipStation at most once a week per account (kept for every container),
+// resolveServiceName: a carrier's services read from ShipStation at most once a week per account (kept for every container),
 // history events never reading ShipStation, and a list that cannot be read falling back to the common names.
 import { ShipStationCredentialsError, TransientError } from '../../../lib/domain/errors.js';
-import { makeServiceNames } from '../../../lib/use-cases/service-names.js';
+import { makeResolveServiceName } from '../../../lib/use-cases/resolve-service-name.js';
 import { fakeAccount, FakeClock, FakeServiceCatalog, InMemoryCarrierServiceCache, InMemoryCredentialStatusStore, RecordingLogger } from '../../fakes/in-memory-ports.js';
 
 const LIVE = { mayFetch: true };
@@ -13,11 +13,11 @@ function setup() {
   const cache = new InMemoryCarrierServiceCache();
   const credentials = new InMemoryCredentialStatusStore();
   const log = new RecordingLogger();
-  const names = makeServiceNames({ catalog, cache, credentials, clock, log });
+  const names = makeResolveServiceName({ catalog, cache, credentials, clock, log });
   return { clock, catalog, cache, credentials, log, names, account: fakeAccount() };
 }
 
-describe('serviceNames', () => {
+describe('resolveServiceName', () => {
   it('names a service as the account\'s ShipStation lists it, reading the list once for many labels', async () => {
     // Prepare
     const { names, catalog, account } = setup();
@@ -35,7 +35,7 @@ describe('serviceNames', () => {
     // Prepare
     const one = setup();
     await one.names(one.account, 'stamps_com', 'usps_media_mail', LIVE);
-    const other = makeServiceNames({ catalog: one.catalog, cache: one.cache, credentials: one.credentials, clock: one.clock, log: one.log });
+    const other = makeResolveServiceName({ catalog: one.catalog, cache: one.cache, credentials: one.credentials, clock: one.clock, log: one.log });
 
     // Act
     const shared = await other(one.account, 'stamps_com', 'usps_media_mail', LIVE);

@@ -1,11 +1,11 @@
-// publish-events → serviceNames → (in-container memo, DynamoDB cache, ShipStation `listservices`) → a display name.
+// publish-events → resolveServiceName → (in-container memo, DynamoDB cache, ShipStation `listservices`) → a display name.
 // Customers read "USPS First Class Mail", not `usps_first_class_mail`: each carrier's services are read from the
 // account's ShipStation once a week at most (one request from the shared budget) and kept for every container.
 import { knownServiceName } from '../domain/carriers.js';
 import type { Account, CarrierService, CarrierServiceCache, Clock, ShipStationServiceCatalog } from '../ports.js';
 import { keyState, type CredentialHealthDeps } from './credential-health.js';
 
-export interface ServiceNamesDeps extends Pick<CredentialHealthDeps, 'credentials'> {
+export interface ResolveServiceNameDeps extends Pick<CredentialHealthDeps, 'credentials'> {
   catalog: ShipStationServiceCatalog;
   cache: CarrierServiceCache;
   clock: Clock;
@@ -17,7 +17,7 @@ export interface ServiceNamesDeps extends Pick<CredentialHealthDeps, 'credential
  * otherwise a list that is missing or older than a week is read from ShipStation. Never throws: a list that cannot be
  * read falls back to the names ShipStation gives common services, then to nothing (the raw code stays `ServiceCode`).
  */
-export type ServiceNames = (account: Account, carrierCode: string | undefined, serviceCode: string | undefined, options: { mayFetch: boolean }) => Promise<string | undefined>;
+export type ResolveServiceName = (account: Account, carrierCode: string | undefined, serviceCode: string | undefined, options: { mayFetch: boolean }) => Promise<string | undefined>;
 
 /** How long a carrier's service list is trusted. */
 const LIST_MAX_AGE_MS = 7 * 86_400_000;
@@ -26,7 +26,8 @@ const MEMO_MS = 60 * 60_000;
 /** After a failed read, how long before ShipStation is asked again. */
 const RETRY_AFTER_FAILURE_MS = 10 * 60_000;
 
-export function makeServiceNames(deps: ServiceNamesDeps): ServiceNames {
+/** Builds the resolver; one per container, so its memo of each carrier's list is shared by every invocation there. */
+export function makeResolveServiceName(deps: ResolveServiceNameDeps): ResolveServiceName {
   /** Per account and carrier: the list this container holds (or knows it lacks) until `until`. */
   const memo = new Map<string, { services: CarrierService[] | undefined; until: number; readFailed: boolean }>();
 
