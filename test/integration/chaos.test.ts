@@ -38,7 +38,7 @@ import { validateKlaviyoBody } from '../../lib/local/klaviyo-schema.js';
 import { consumeQueue, lambdaContext, serveHttpApi, type QueueConsumer, type SqsHandler } from '../../lib/local/lambda-runtime.js';
 import { KlaviyoSimulator, type AcceptedEvent, type KlaviyoFault } from '../../lib/local/simulators/klaviyo-simulator.js';
 import { seededRandom, ShipStationSimulator, type OrderStatus, type RecordedRequest, type ShipStationFault } from '../../lib/local/simulators/shipstation-simulator.js';
-import type { ShopStep } from '../../lib/local/simulators/shop-history.js';
+import { drawOrderContact, type ShopStep } from '../../lib/local/simulators/shop-history.js';
 import { pacificToUtc } from '../../lib/normalise/pacific-time.js';
 import { SUBSCRIBED_WEBHOOK_EVENTS } from '../../lib/use-cases/register-webhooks.js';
 import { deadLetters, ledgerStatus } from '../helpers/handler-env.js';
@@ -661,6 +661,10 @@ describe('chaos', () => {
   it('delivers every observable status change of 2,000 orders to Klaviyo exactly once and never stale, through webhooks repeated up to three times, polls, ShipStation and Klaviyo 429/5xx/timeouts, SQS redeliveries, lost deletes, out-of-order snapshots and killed consumers; only the planted poison reaches the DLQs', async () => {
     const started = Date.now();
     const random = seededRandom(SEED);
+    // Its own sequence, so the shop's rounds stay what they were.
+    const contactRandom = seededRandom(SEED + 3);
+    /** Gift orders: the buyer's name, and what of the recipient must never reach a profile. */
+    const gifts = new Map<number, { buyer: string; recipientPhone: string; recipientCity: string }>();
     const plans = planShop(random);
     const labels = new Map<number, LabelRecord>();
     const fulfillments = new Map<number, FulfillmentRecord>();
@@ -687,8 +691,13 @@ describe('chaos', () => {
       for (let i = 0; i < importing.length;) {
         const batch = importing.slice(i, i + 1 + Math.floor(random() * 25));
         i += batch.length;
-        const created = shop.importOrders(batch.map((p) => ({ status: (p.steps[0] as { status: OrderStatus }).status })));
-        created.forEach((order, k) => void ((batch[k] as Plan).orderId = order.orderId));
+        // Contacts as the shop history mixes them (gifts, bill-to phones without a country, blank names, abroad).
+        const drawn = batch.map((_p, k) => drawOrderContact(counts.orders + k, contactRandom));
+        const created = shop.importOrders(batch.map((p, k) => ({ status: (p.steps[0] as { status: OrderStatus }).status, ...drawn[k]?.input })));
+        created.forEach((order, k) => {
+          (batch[k] as Plan).orderId = order.orderId;
+          if (drawn[k]?.kind === 'gift') gifts.set(order.orderId, { buyer: order.billTo.name ?? '', recipientPhone: order.shipTo.phone ?? '', recipientCity: order.shipTo.city ?? '' });
+        });
         counts.importBatches += 1;
         counts.orders += created.length;
       }
@@ -813,6 +822,16 @@ describe('chaos', () => {
     expect(resends.unexplained).toEqual([]);
     expect(klaviyo.duplicatesDropped).toBe(resends.afterLostAnswer + resends.afterSlowAnswer + resends.afterKill);
     expect(counts.orders).toBeGreaterThanOrEqual(2000);
+    // Every event of a gift order went to its buyer: the buyer's first name, nothing of the recipient.
+    const giftEvents = events.filter((e) => gifts.has(Number(e.properties.OrderId)));
+    expect(gifts.size).toBeGreaterThan(20);
+    expect(giftEvents.length).toBeGreaterThan(gifts.size);
+    const leaks = giftEvents.filter((e) => {
+      const gift = gifts.get(Number(e.properties.OrderId));
+      const profile = JSON.stringify(e.profile);
+      return gift === undefined || e.profile.first_name !== gift.buyer.split(' ')[0] || profile.includes(gift.recipientCity) || (gift.recipientPhone !== '' && profile.includes(gift.recipientPhone.replace(/\D/g, '')));
+    });
+    expect(leaks.map((e) => `${e.metric} ${String(e.properties.OrderId)}`)).toEqual([]);
 
     function act(plan: Plan, step: Step, round: number): void {
       const orderId = plan.orderId as number;

@@ -2,7 +2,13 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ShipStationSimulator } from '../../lib/local/simulators/shipstation-simulator.js';
-import type { ShipStationSimulatorOptions, SimOrder, SimShipment } from '../../lib/local/simulators/shipstation-simulator.js';
+import type {
+  ShipStationSimulatorOptions,
+  SimCarrierService,
+  SimFulfillment,
+  SimOrder,
+  SimShipment,
+} from '../../lib/local/simulators/shipstation-simulator.js';
 
 const KEY = 'test-key';
 const SECRET = 'test-secret';
@@ -291,7 +297,7 @@ describe('ShipStationSimulator', () => {
 
       // Act
       const order = await call(`${sim.baseUrl}/orders/42`);
-      const path = await call(`${sim.baseUrl}/carriers`);
+      const path = await call(`${sim.baseUrl}/products/nowhere`);
 
       // Assess
       expect(order.status).toBe(404);
@@ -325,6 +331,20 @@ describe('ShipStationSimulator', () => {
       const twin = again.importOrder();
       await again.close();
       expect(twin).toEqual(order);
+    });
+
+    it('dates order lines with at most three fractional digits and holdUntilDate as a day, as real orders do', async () => {
+      // Prepare
+      clock.set('2026-07-15T19:46:27.100Z');
+      await start();
+
+      // Act
+      const order = sim.importOrder({ holdUntilDate: '2026-07-20 00:00:00', shipByDate: '2026-07-18' });
+
+      // Assess
+      expect(order.createDate).toBe('2026-07-15T12:46:27.1000000');
+      expect(order.items[0]).toMatchObject({ createDate: '2026-07-15T12:46:27.1', modifyDate: '2026-07-15T12:46:27.1' });
+      expect(order).toMatchObject({ holdUntilDate: '2026-07-20', shipByDate: '2026-07-18T00:00:00.0000000' });
     });
   });
 
@@ -436,7 +456,9 @@ describe('ShipStationSimulator', () => {
       expect(thinShipments).toEqual([
         expect.objectContaining({ shipmentId: shipment.shipmentId, trackingNumber: shipment.trackingNumber, shipmentItems: null }),
       ]);
-      expect((withItems.body as { shipments: SimShipment[] }).shipments[0]?.shipmentItems).toEqual(order.items);
+      expect((withItems.body as { shipments: SimShipment[] }).shipments[0]?.shipmentItems).toEqual(
+        order.items.map(({ orderItemId, sku, quantity, unitPrice }) => expect.objectContaining({ orderItemId, sku, quantity, unitPrice })),
+      );
       expect(receiver.received.find((hook) => hook.path === '/item-ship')?.body.resource_url).toMatch(
         /includeShipmentItems=True$/,
       );
@@ -610,6 +632,180 @@ describe('ShipStationSimulator', () => {
       expect(noTarget.status).toBe(400);
       expect(badEvent.status).toBe(400);
       expect(sim.webhookTargets()).toEqual([]);
+    });
+  });
+
+  describe('labels', () => {
+    it('copies the order\'s customerEmail by default, writes null when asked, and leaves the key out for \'absent\'', async () => {
+      // Prepare
+      await start();
+      const order = sim.importOrder();
+
+      // Act
+      const copied = sim.createLabel(order.orderId);
+      const nulled = sim.createLabel(order.orderId, { customerEmail: null });
+      const absent = sim.createLabel(order.orderId, { customerEmail: 'absent' });
+      const listed = await call(`${sim.baseUrl}/shipments?orderId=${order.orderId}`);
+
+      // Assess
+      expect(copied.customerEmail).toBe(order.customerEmail);
+      expect(nulled).toHaveProperty('customerEmail', null);
+      expect(absent).not.toHaveProperty('customerEmail');
+      const rows = (listed.body as { shipments: SimShipment[] }).shipments;
+      expect(rows.map((row) => ('customerEmail' in row ? row.customerEmail : 'no key'))).toEqual([order.customerEmail, null, 'no key']);
+    });
+
+    it('lists a label\'s lines and advancedOptions with the docs\' keys only, and a batchNumber', async () => {
+      // Prepare
+      await start();
+      const order = sim.importOrder();
+
+      // Act
+      const shipment = sim.createLabel(order.orderId);
+
+      // Assess
+      expect(Object.keys(shipment.advancedOptions).sort()).toEqual(['billToAccount', 'billToCountryCode', 'billToParty', 'billToPostalCode', 'storeId']);
+      expect(Object.keys(shipment.shipmentItems?.[0] ?? {}).sort()).toEqual(
+        ['fulfillmentSku', 'imageUrl', 'lineItemKey', 'name', 'options', 'orderItemId', 'productId', 'quantity', 'sku', 'unitPrice', 'warehouseLocation', 'weight'],
+      );
+      expect(shipment.batchNumber).toMatch(/^\d{6}$/);
+    });
+
+    it('defaults to the carrier\'s international service when the order ships abroad', async () => {
+      // Prepare
+      await start();
+      const london = sim.importOrder({ shipTo: { city: 'London', state: '', postalCode: 'NW1 7JE', country: 'GB' } });
+      const toronto = sim.importOrder({ shipTo: { city: 'Toronto', state: 'ON', postalCode: 'M5V 1J5', country: 'CA' } });
+
+      // Act
+      const services = [
+        sim.createLabel(london.orderId).serviceCode,
+        sim.createLabel(london.orderId, { carrierCode: 'fedex' }).serviceCode,
+        sim.createLabel(toronto.orderId, { carrierCode: 'ups_walleted' }).serviceCode,
+        sim.createLabel(sim.importOrder().orderId, { carrierCode: 'fedex' }).serviceCode,
+      ];
+
+      // Assess
+      expect(services).toEqual(['usps_priority_mail_international', 'fedex_international_priority', 'ups_standard_international', 'fedex_ground']);
+    });
+  });
+
+  describe('fulfillments', () => {
+    it('names the carrier in free text, "USPS" for Mark as Shipped and "UPS" for a provider, shipDate at midnight', async () => {
+      // Prepare
+      await start();
+      const [marked, provided, typed] = sim.importOrders([{}, { status: 'pending_fulfillment' }, {}]);
+
+      // Act
+      const byMerchant = sim.markAsShipped(marked?.orderId ?? 0);
+      const byProvider = sim.fulfillmentProviderShipped(provided?.orderId ?? 0);
+      const withFedEx = sim.markAsShipped(typed?.orderId ?? 0, { carrierCode: 'FedEx' });
+
+      // Assess
+      expect([byMerchant.carrierCode, byProvider.carrierCode, withFedEx.carrierCode]).toEqual(['USPS', 'UPS', 'FedEx']);
+      expect(byMerchant.shipDate).toBe('2026-07-15T00:00:00.0000000');
+      expect(byMerchant.trackingNumber).toMatch(/^9400/);
+      expect(byProvider.trackingNumber).toMatch(/^1Z/);
+      expect(withFedEx.trackingNumber).toMatch(/^77/);
+      expect(sim.getOrder(marked?.orderId ?? 0)).toMatchObject({ orderStatus: 'shipped', shipDate: '2026-07-15', carrierCode: null });
+    });
+
+    it('gives only a provider\'s row the sellerFillProvider keys, as the docs\' two rows differ', async () => {
+      // Prepare
+      await start();
+      const [marked, provided] = sim.importOrders([{}, { status: 'pending_fulfillment' }]);
+      sim.markAsShipped(marked?.orderId ?? 0);
+      sim.fulfillmentProviderShipped(provided?.orderId ?? 0);
+
+      // Act
+      const reply = await call(`${sim.baseUrl}/fulfillments`);
+
+      // Assess
+      const [mine, theirs] = (reply.body as { fulfillments: SimFulfillment[] }).fulfillments;
+      expect(mine).not.toHaveProperty('sellerFillProviderId');
+      expect(mine).not.toHaveProperty('sellerFillProviderName');
+      expect(theirs).toMatchObject({ sellerFillProviderId: expect.any(Number), sellerFillProviderName: 'Amazon FBA' });
+      expect(sim.getOrder(provided?.orderId ?? 0)).toMatchObject({ externallyFulfilled: true, externallyFulfilledByName: 'Amazon FBA' });
+    });
+
+    it('records a row without carrier or tracking number, shipped at a time of day, as a recorded row has it', async () => {
+      // Prepare
+      await start();
+      const order = sim.importOrder();
+
+      // Act
+      const fulfillment = sim.markAsShipped(order.orderId, { carrierCode: null, trackingNumber: '', shipDate: clock.now() });
+
+      // Assess
+      expect(fulfillment).toMatchObject({ carrierCode: null, trackingNumber: '', shipDate: '2026-07-15T12:46:27.1230000' });
+    });
+  });
+
+  describe('GET /carriers', () => {
+    it('lists the carrier accounts the labels use, as the V1 docs list them', async () => {
+      // Prepare
+      await start();
+
+      // Act
+      const reply = await call(`${sim.baseUrl}/carriers`);
+
+      // Assess
+      expect(reply.status).toBe(200);
+      const carriers = reply.body as { code: string; primary: boolean }[];
+      expect(carriers.map((c) => [c.code, c.primary])).toEqual([
+        ['stamps_com', true],
+        ['stamps_com', false],
+        ['ups', true],
+        ['ups_walleted', true],
+        ['fedex', true],
+      ]);
+    });
+
+    it('lists a carrier\'s services with their display names, any case of carrierCode', async () => {
+      // Prepare
+      await start();
+
+      // Act
+      const fedex = await call(`${sim.baseUrl}/carriers/listservices?carrierCode=fedex`);
+      const stamps = await call(`${sim.baseUrl}/carriers/listservices?carriercode=STAMPS_COM`);
+
+      // Assess
+      const fedexServices = fedex.body as SimCarrierService[];
+      expect(fedexServices).toHaveLength(19);
+      expect(fedexServices[0]).toEqual({ carrierCode: 'fedex', code: 'fedex_ground', name: 'FedEx Ground®', domestic: true, international: false });
+      expect(fedexServices.find((s) => s.code === 'fedex_2day_am')?.name).toBe('FedEx 2Day® A.M.');
+      expect((stamps.body as SimCarrierService[]).slice(0, 3).map((s) => [s.carrierCode, s.code, s.name])).toEqual([
+        ['stamps_com', 'usps_first_class_mail', 'USPS First Class Mail'],
+        ['stamps_com', 'usps_media_mail', 'USPS Media Mail'],
+        ['stamps_com', 'usps_parcel_select', 'USPS Parcel Select Ground'],
+      ]);
+    });
+
+    it('answers an empty list for an unknown or missing carrierCode', async () => {
+      // Prepare
+      await start();
+
+      // Act
+      const unknown = await call(`${sim.baseUrl}/carriers/listservices?carrierCode=pigeon_post`);
+      const missing = await call(`${sim.baseUrl}/carriers/listservices`);
+
+      // Assess
+      expect([unknown.status, unknown.body]).toEqual([200, []]);
+      expect([missing.status, missing.body]).toEqual([200, []]);
+    });
+
+    it('counts carrier requests against the V1 rate limit and refuses them without credentials', async () => {
+      // Prepare
+      await start({ rateLimitPerMinute: 2 });
+
+      // Act
+      const first = await call(`${sim.baseUrl}/carriers`);
+      const refused = await call(`${sim.baseUrl}/carriers/listservices?carrierCode=ups`, { auth: null });
+      const limited = await call(`${sim.baseUrl}/carriers/listservices?carrierCode=ups`);
+
+      // Assess
+      expect([first.status, refused.status, limited.status]).toEqual([200, 401, 429]);
+      expect(first.headers.get('x-rate-limit-remaining')).toBe('1');
     });
   });
 

@@ -1,10 +1,12 @@
 // Local stand-in for ShipStation API V1 (one account): the fake behind integration tests and the demo shop of `npm start`.
+// Its V1 records take the shapes of real payloads (test/unit/simulator-shapes.test.ts holds them to test/fixtures/shipstation).
 // It also answers the part of API V2 the product uses (API-Key auth, webhook management, signed tracking webhooks).
 import { createHash } from 'node:crypto';
 import { createServer, request as httpRequest } from 'node:http';
 import type { ClientRequest, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { knownServiceName } from '../../domain/carriers.js';
 import { formatPacificTimestamp, normalizePacificTimestamp } from './pacific.js';
 import {
   API_TRACK_RESOURCE_TYPE,
@@ -208,6 +210,26 @@ export interface SimOrderItem {
   modifyDate: string;
 }
 
+/**
+ * A label's line (`shipmentItems`), with exactly the keys of the V1 docs' List Shipments example
+ * (test/fixtures/shipstation/v1-docs/list_shipments.json): fewer than an order line, and no dates.
+ */
+export type SimShipmentItem = Pick<
+  SimOrderItem,
+  | 'orderItemId'
+  | 'lineItemKey'
+  | 'sku'
+  | 'name'
+  | 'imageUrl'
+  | 'weight'
+  | 'quantity'
+  | 'unitPrice'
+  | 'warehouseLocation'
+  | 'options'
+  | 'productId'
+  | 'fulfillmentSku'
+>;
+
 /** V1 `advancedOptions`, where the store id and split/merge markers live. */
 export interface AdvancedOptions {
   warehouseId: number | null;
@@ -228,6 +250,9 @@ export interface AdvancedOptions {
   billToCountryCode: string | null;
   billToMyOtherAccount: string | null;
 }
+
+/** A label's `advancedOptions`: the five keys recorded label rows carry (test/fixtures/shipstation/agritheory/list_shipments.json). */
+export type ShipmentAdvancedOptions = Pick<AdvancedOptions, 'billToParty' | 'billToAccount' | 'billToPostalCode' | 'billToCountryCode' | 'storeId'>;
 
 /** V1 insurance options. */
 export interface InsuranceOptions {
@@ -305,7 +330,7 @@ export interface SimShipment {
   insuranceCost: number;
   trackingNumber: string;
   isReturnLabel: boolean;
-  batchNumber: string | null;
+  batchNumber: string;
   carrierCode: string;
   serviceCode: string;
   packageCode: string;
@@ -319,13 +344,18 @@ export interface SimShipment {
   weight: Weight;
   dimensions: Dimensions | null;
   insuranceOptions: InsuranceOptions;
-  advancedOptions: AdvancedOptions;
-  shipmentItems: SimOrderItem[] | null;
+  advancedOptions: ShipmentAdvancedOptions;
+  shipmentItems: SimShipmentItem[] | null;
   labelData: string | null;
   formData: string | null;
 }
 
-/** A V1 Fulfillment: an order shipped outside ShipStation labels ("Mark as Shipped" or a fulfillment provider). */
+/**
+ * A V1 Fulfillment: an order shipped outside ShipStation labels ("Mark as Shipped" or a fulfillment provider), shaped
+ * like the V1 docs' List Fulfillments (test/fixtures/shipstation/v1-docs/list_fulfillments.json): `carrierCode` is the
+ * carrier's name as typed ("USPS", "FedEx"), `shipDate` a midnight timestamp, and only a provider's row has the
+ * `sellerFillProvider…` keys.
+ */
 export interface SimFulfillment {
   fulfillmentId: number;
   orderId: number;
@@ -338,8 +368,8 @@ export interface SimFulfillment {
   voidDate: string | null;
   deliveryDate: string | null;
   carrierCode: string | null;
-  sellerFillProviderId: number | null;
-  sellerFillProviderName: string | null;
+  sellerFillProviderId?: number | null;
+  sellerFillProviderName?: string | null;
   fulfillmentServiceCode: string | null;
   fulfillmentProviderCode: string | null;
   fulfillmentFee: number;
@@ -350,15 +380,18 @@ export interface SimFulfillment {
   shipTo: Address;
 }
 
-/** A V1 store as `GET /stores` lists it. */
+/**
+ * A V1 store as `GET /stores` lists it, keyed like the recorded list (test/fixtures/shipstation/agritheory/list_stores.json):
+ * blank text is `""`, and its dates have at most three fractional digits.
+ */
 export interface SimStore {
   storeId: number;
   storeName: string;
   marketplaceId: number;
   marketplaceName: string;
-  accountName: string | null;
-  email: string | null;
-  integrationUrl: string | null;
+  accountName: string;
+  email: string;
+  integrationUrl: string;
   active: boolean;
   companyName: string;
   phone: string;
@@ -369,6 +402,29 @@ export interface SimStore {
   createDate: string;
   modifyDate: string;
   autoRefresh: boolean;
+  statusMappings: string;
+}
+
+/** A carrier account as `GET /carriers` lists it (test/fixtures/shipstation/v1-docs/list_carriers.json). */
+export interface SimCarrier {
+  name: string;
+  code: string;
+  /** A string, except FedEx's, which the V1 docs show as a JSON number. */
+  accountNumber: string | number;
+  requiresFundedAccount: boolean;
+  balance: number;
+  nickname: string | null;
+  shippingProviderId: number;
+  primary: boolean;
+}
+
+/** A carrier's service as `GET /carriers/listservices?carrierCode=…` lists it. */
+export interface SimCarrierService {
+  carrierCode: string;
+  code: string;
+  name: string;
+  domestic: boolean;
+  international: boolean;
 }
 
 /** An order line a test wants; missing fields get deterministic defaults. */
@@ -410,7 +466,10 @@ export interface NewOrderInput
   advancedOptions?: Partial<AdvancedOptions>;
 }
 
-/** Options for a label; defaults are a USPS Priority Mail label from Stamps.com. */
+/**
+ * Options for a label; defaults are a USPS Priority Mail label from Stamps.com, or the carrier's international service
+ * when the order ships abroad.
+ */
 export interface LabelInput {
   carrierCode?: string;
   serviceCode?: string;
@@ -428,8 +487,15 @@ export interface LabelInput {
 
 /** Options for a fulfillment record ("Mark as Shipped" or a fulfillment provider's shipment). */
 export interface FulfillmentInput {
-  carrierCode?: string;
+  /** The carrier as the merchant typed it: "USPS" by default, "UPS" for a provider; null as a recorded row has it. */
+  carrierCode?: string | null;
+  /** A tracking number; `""` as a recorded row without one has it. */
   trackingNumber?: string;
+  /**
+   * When it shipped, with its time of day as a recorded row has it (agritheory/list_fulfillments.json); by default the
+   * day at midnight, as the V1 docs show it ("2016-06-07T00:00:00.0000000").
+   */
+  shipDate?: Date;
   fulfillmentServiceCode?: string;
   fulfillmentProviderCode?: string;
   sellerFillProviderName?: string;
@@ -496,6 +562,7 @@ const ACCOUNT_USER_ID = '3f6c1a9e-52b4-4d1e-9a57-0c8e2b7d4f10';
 const SELLER_ID = 100000;
 const WAREHOUSE_ID = 410001;
 const MAX_PAGE_SIZE = 500;
+const FIRST_SHIPMENT_BATCH_ID = 144015001;
 const WINDOW_MS = 60_000;
 const WEBHOOK_TIMEOUT_MS = 10_000;
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -526,8 +593,93 @@ const CITIES = [
 ] as const;
 
 /**
+ * The carrier accounts of the demo shop, as `GET /carriers` lists them: the V1 docs' List Carriers example
+ * (test/fixtures/shipstation/v1-docs/list_carriers.json: two Stamps.com accounts, one of them not primary, and FedEx's
+ * account number as a JSON number), for the carriers the simulator's labels use. `ups_walleted` is named as in a
+ * recorded `GET /carriers` ("UPS by ShipStation", `requiresFundedAccount: true`; index id 17308908748).
+ */
+const CARRIER_ACCOUNTS: readonly SimCarrier[] = [
+  { name: 'Stamps.com', code: 'stamps_com', accountNumber: 'DEMO1001', requiresFundedAccount: true, balance: 24.27, nickname: null, shippingProviderId: 412001, primary: true },
+  { name: 'Stamps.com', code: 'stamps_com', accountNumber: 'DEMO1002', requiresFundedAccount: true, balance: 2400.27, nickname: 'Stamps.com 2', shippingProviderId: 412002, primary: false },
+  { name: 'UPS', code: 'ups', accountNumber: 'DEMO80', requiresFundedAccount: false, balance: 0, nickname: null, shippingProviderId: 412003, primary: true },
+  { name: 'UPS by ShipStation', code: 'ups_walleted', accountNumber: 'DEMO87', requiresFundedAccount: true, balance: 315.13, nickname: null, shippingProviderId: 412004, primary: true },
+  { name: 'FedEx', code: 'fedex', accountNumber: 510087001, requiresFundedAccount: false, balance: 0, nickname: 'SS', shippingProviderId: 412005, primary: true },
+];
+
+/** `[code, display name, domestic, international]`, the name as a ShipStation list gives it. */
+type ServiceRow = readonly [code: string, name: string, domestic: boolean, international: boolean];
+
+/** A service named in SERVICE_NAMES (lib/domain/carriers.ts); its flags are those of ShipEngine's list of the same code. */
+const namedService = (code: string, domestic: boolean): ServiceRow => {
+  const name = knownServiceName(code);
+  if (name === undefined) throw new Error(`no known name for service ${code}`);
+  return [code, name, domestic, !domestic];
+};
+
+/**
+ * The V1 docs' List Services example for FedEx, verbatim (test/fixtures/shipstation/v1-docs/list_services_fedex.json).
+ */
+const FEDEX_SERVICES: readonly ServiceRow[] = [
+  ['fedex_ground', 'FedEx Ground®', true, false],
+  ['fedex_home_delivery', 'FedEx Home Delivery®', true, false],
+  ['fedex_2day', 'FedEx 2Day®', true, false],
+  ['fedex_2day_am', 'FedEx 2Day® A.M.', true, false],
+  ['fedex_express_saver', 'FedEx Express Saver®', true, false],
+  ['fedex_standard_overnight', 'FedEx Standard Overnight®', true, false],
+  ['fedex_priority_overnight', 'FedEx Priority Overnight®', true, false],
+  ['fedex_first_overnight', 'FedEx First Overnight®', true, false],
+  ['fedex_1_day_freight', 'FedEx 1 Day® Freight', true, false],
+  ['fedex_2_day_freight', 'FedEx 2 Day® Freight', true, false],
+  ['fedex_3_day_freight', 'FedEx 3 Day® Freight', true, false],
+  ['fedex_first_overnight_freight', 'FedEx First Overnight® Freight', true, false],
+  ['fedex_ground_international', 'FedEx Ground® International', false, true],
+  ['fedex_international_economy', 'FedEx International Economy®', false, true],
+  ['fedex_international_priority', 'FedEx International Priority®', false, true],
+  ['fedex_international_first', 'FedEx International First®', false, true],
+  ['fedex_europe_first', 'FedEx Europe First®', false, true],
+  ['fedex_international_economy_freight', 'FedEx International Economy® Freight', false, true],
+  ['fedex_international_priority_freight', 'FedEx International Priority® Freight', false, true],
+];
+
+/**
+ * Stamps.com: the three services of a recorded list (test/fixtures/shipstation/agritheory/list_services_stamps_com.json),
+ * then the USPS services it lacks, named as in SERVICE_NAMES.
+ */
+const STAMPS_COM_SERVICES: readonly ServiceRow[] = [
+  ['usps_first_class_mail', 'USPS First Class Mail', true, false],
+  ['usps_media_mail', 'USPS Media Mail', true, false],
+  ['usps_parcel_select', 'USPS Parcel Select Ground', true, false],
+  namedService('usps_priority_mail', true),
+  namedService('usps_priority_mail_express', true),
+  namedService('usps_first_class_mail_international', false),
+  namedService('usps_priority_mail_international', false),
+  namedService('usps_priority_mail_express_international', false),
+];
+
+/** UPS (own account or ShipStation's): no V1 list was found, so the UPS services of SERVICE_NAMES. */
+const UPS_SERVICES: readonly ServiceRow[] = [
+  namedService('ups_ground', true),
+  namedService('ups_3_day_select', true),
+  namedService('ups_2nd_day_air', true),
+  namedService('ups_2nd_day_air_am', true),
+  namedService('ups_next_day_air', true),
+  namedService('ups_next_day_air_saver', true),
+  namedService('ups_next_day_air_early_am', true),
+  namedService('ups_standard_international', false),
+];
+
+/** What `GET /carriers/listservices` answers per carrier code: every service the simulator's labels can use is here. */
+const SERVICES_BY_CARRIER: ReadonlyMap<string, readonly ServiceRow[]> = new Map([
+  ['stamps_com', STAMPS_COM_SERVICES],
+  ['ups', UPS_SERVICES],
+  ['ups_walleted', UPS_SERVICES],
+  ['fedex', FEDEX_SERVICES],
+]);
+
+/**
  * ShipStation API V1 for one account over real HTTP: the same auth, rate limit, Pacific timestamps, paging and thin
- * webhooks as the real service, plus shop actions (import, label, mark shipped…) and fault injection for tests.
+ * webhooks as the real service, its carriers and their services, plus shop actions (import, label, mark shipped…) and
+ * fault injection for tests.
  * Under `/v2/` on the same origin it also plays API V2 for what the product uses: `API-Key` auth and its own rate limit,
  * webhook management, the public JWKS (an EC key beside the RSA ones), and RSA-signed TRACK_EVENT_V2 (or API_TRACK)
  * webhooks to `track_event_v2` and `track` subscribers (`track`, `advanceTracking`).
@@ -565,7 +717,7 @@ export class ShipStationSimulator {
   private nextOrderId = 100001;
   private nextOrderItemId = 700001;
   private nextShipmentId = 500001;
-  private nextShipmentBatchId = 144015001;
+  private nextShipmentBatchId = FIRST_SHIPMENT_BATCH_ID;
   private nextFulfillmentId = 900001;
   private nextWebhookId = 20001;
   private importBatchCount = 0;
@@ -598,10 +750,10 @@ export class ShipStationSimulator {
     this.apiSecret = options.apiSecret;
     this.v2ApiKey = options.v2ApiKey;
     this.v2RateLimit = options.v2RateLimitPerMinute ?? 200;
-    const opened = formatPacificTimestamp(this.now());
+    const opened = trimmedStamp(this.now());
     this.stores = [
       store(310001, 'Demo Shopify Store', 26, 'Shopify', 'https://demo-shop.myshopify.com', opened),
-      store(310002, 'Manual Orders', 0, 'ShipStation', null, opened),
+      store(310002, 'Manual Orders', 0, 'ShipStation', '', opened),
     ];
   }
 
@@ -699,9 +851,10 @@ export class ShipStationSimulator {
       insuranceCost: 0,
       trackingNumber: input.trackingNumber ?? trackingNumberFor(carrierCode, shipmentId),
       isReturnLabel,
-      batchNumber: null,
+      // A per-account counter as text, as every real row has one ("100301", "100002"); not the webhook's batchId.
+      batchNumber: String(100_000 + batchId - FIRST_SHIPMENT_BATCH_ID + 1),
       carrierCode,
-      serviceCode: input.serviceCode ?? defaultServiceCode(carrierCode),
+      serviceCode: input.serviceCode ?? defaultServiceCode(carrierCode, order.shipTo.country),
       packageCode: input.packageCode ?? 'package',
       confirmation: 'none',
       warehouseId: order.advancedOptions.warehouseId,
@@ -713,8 +866,8 @@ export class ShipStationSimulator {
       weight: structuredClone(order.weight),
       dimensions: order.dimensions ? structuredClone(order.dimensions) : null,
       insuranceOptions: structuredClone(order.insuranceOptions),
-      advancedOptions: structuredClone(order.advancedOptions),
-      shipmentItems: structuredClone(order.items),
+      advancedOptions: shipmentAdvancedOptions(order.advancedOptions),
+      shipmentItems: order.items.map(shipmentItem),
       labelData: null,
       formData: null,
     };
@@ -1278,6 +1431,8 @@ export class ShipStationSimulator {
       if (method === 'GET' && resource === 'shipments' && id === undefined) return ok(this.listShipments(q));
       if (method === 'GET' && resource === 'fulfillments' && id === undefined) return ok(this.listFulfillments(q));
       if (method === 'GET' && resource === 'stores' && id === undefined) return ok(this.stores);
+      if (method === 'GET' && resource === 'carriers' && id === undefined) return ok(CARRIER_ACCOUNTS);
+      if (method === 'GET' && resource === 'carriers' && id === 'listservices') return ok(listServices(q.string('carrierCode')));
       if (method === 'GET' && resource === 'webhooks' && id === undefined) return ok(this.listWebhooks());
       if (method === 'POST' && resource === 'webhooks' && id === 'subscribe') return this.subscribe(await readBody(req));
       if (method === 'DELETE' && resource === 'webhooks' && id !== undefined) return this.unsubscribe(id);
@@ -1493,22 +1648,24 @@ export class ShipStationSimulator {
     const at = this.now();
     const stamp = pacificStamp(at);
     const fulfillmentId = this.nextFulfillmentId++;
-    const carrierCode = input.carrierCode ?? (byProvider ? 'ups' : 'usps');
+    // Free text, as the merchant or provider typed it: the docs show "USPS" and "FedEx", a recorded row "UPS".
+    const carrierCode = input.carrierCode === undefined ? (byProvider ? 'UPS' : 'USPS') : input.carrierCode;
     const providerName = input.sellerFillProviderName ?? (byProvider ? 'Amazon FBA' : null);
+    const shipDate = input.shipDate === undefined ? `${stamp.slice(0, 10)}T00:00:00.0000000` : pacificStamp(input.shipDate);
     const fulfillment: SimFulfillment = {
       fulfillmentId,
       orderId,
       orderNumber: order.orderNumber,
       userId: ACCOUNT_USER_ID,
       customerEmail: order.customerEmail,
-      trackingNumber: input.trackingNumber ?? trackingNumberFor(carrierCode, fulfillmentId),
+      trackingNumber: input.trackingNumber ?? trackingNumberFor(carrierCode ?? '', fulfillmentId),
       createDate: stamp,
-      shipDate: stamp.slice(0, 10),
+      shipDate,
       voidDate: null,
       deliveryDate: null,
       carrierCode,
-      sellerFillProviderId: byProvider ? 51001 : null,
-      sellerFillProviderName: providerName,
+      // Only a provider's row has these keys (the docs' second row); a "Mark as Shipped" row has neither.
+      ...(byProvider ? { sellerFillProviderId: 51001, sellerFillProviderName: providerName } : {}),
       fulfillmentServiceCode: input.fulfillmentServiceCode ?? (byProvider ? 'standard' : null),
       fulfillmentProviderCode: input.fulfillmentProviderCode ?? (byProvider ? 'amazon_fba' : null),
       fulfillmentFee: input.fulfillmentFee ?? (byProvider ? 3.22 : 0),
@@ -1521,12 +1678,13 @@ export class ShipStationSimulator {
     this.fulfillments.set(fulfillmentId, fulfillment);
     appendTo(this.fulfillmentIdsByOrder, orderId, fulfillmentId);
     order.orderStatus = 'shipped';
-    order.shipDate = fulfillment.shipDate;
-    order.carrierCode = carrierCode;
+    // An order's shipDate is a date (the docs' "2015-07-02"); its carrierCode names a label carrier, so it is left alone.
+    order.shipDate = shipDate.slice(0, 10);
     order.modifyDate = stamp;
     if (byProvider) {
       order.externallyFulfilled = true;
       order.externallyFulfilledBy = providerName;
+      order.externallyFulfilledById = 51001;
       order.externallyFulfilledByName = providerName;
     }
     return structuredClone(fulfillment);
@@ -1679,7 +1837,9 @@ export class ShipStationSimulator {
       addressVerified: null,
       ...defined(billToInput),
     };
-    const items = (itemInputs ?? defaultItemInputs(random)).map((item) => this.buildItem(item, random, stamp));
+    // Order lines carry their dates with at most three fractional digits (the docs' "2015-07-16T14:00:34.823").
+    const itemStamp = trimmedStamp(this.now());
+    const items = (itemInputs ?? defaultItemInputs(random)).map((item) => this.buildItem(item, random, itemStamp));
     const subtotal = round2(items.reduce((sum, item) => sum + item.quantity * item.unitPrice, 0));
     const shippingAmount = plain.shippingAmount ?? (subtotal >= 75 ? 0 : 5.99);
     const taxAmount = plain.taxAmount ?? round2(subtotal * 0.0825);
@@ -1755,7 +1915,8 @@ export class ShipStationSimulator {
     }
     if (paymentDate !== undefined) order.paymentDate = channelDate(paymentDate, stamp);
     if (shipByDate !== undefined) order.shipByDate = channelDate(shipByDate, stamp);
-    if (holdUntilDate !== undefined) order.holdUntilDate = channelDate(holdUntilDate, stamp);
+    // A day, as a recorded order has it ("2015-06-30"; skuvault-integrations/order_148363009_customerEmail_1at1.json).
+    if (holdUntilDate !== undefined) order.holdUntilDate = channelDate(holdUntilDate, stamp)?.slice(0, 10) ?? null;
     return order;
   }
 
@@ -1902,6 +2063,14 @@ function pacificStamp(at: Date): string {
   return `${prefix}${pad(minutes, 2)}:${pad(seconds, 2)}.${pad(millis, 3)}0000`;
 }
 
+/**
+ * Pacific wall-clock text with at most three fractional digits and trailing zeros dropped (`2015-07-16T14:00:34.823`,
+ * `2020-06-23T11:56:51.95`), as V1 writes order lines' and stores' dates.
+ */
+function trimmedStamp(at: Date): string {
+  return pacificStamp(at).slice(0, 23).replace(/\.?0+$/, '');
+}
+
 function pad(value: number, width: number): string {
   return String(value).padStart(width, '0');
 }
@@ -1996,7 +2165,7 @@ function store(
   storeName: string,
   marketplaceId: number,
   marketplaceName: string,
-  integrationUrl: string | null,
+  integrationUrl: string,
   stamp: string,
 ): SimStore {
   return {
@@ -2004,8 +2173,8 @@ function store(
     storeName,
     marketplaceId,
     marketplaceName,
-    accountName: null,
-    email: null,
+    accountName: marketplaceId === 0 ? '' : `DEMO${storeId}`,
+    email: '',
     integrationUrl,
     active: true,
     companyName: 'Demo Shop',
@@ -2017,6 +2186,7 @@ function store(
     createDate: stamp,
     modifyDate: stamp,
     autoRefresh: marketplaceId !== 0,
+    statusMappings: '',
   };
 }
 
@@ -2044,17 +2214,67 @@ function defaultItemInputs(random: () => number): NewOrderItemInput[] {
   });
 }
 
-function defaultServiceCode(carrierCode: string): string {
-  if (carrierCode === 'ups' || carrierCode === 'ups_walleted') return 'ups_ground';
-  if (carrierCode === 'fedex') return 'fedex_ground';
-  return 'usps_priority_mail';
+/**
+ * The service a label gets when the caller names none: ground or Priority Mail at home; abroad, the carrier's
+ * international service (USPS Priority Mail International as the docs' London order has it). UPS Standard reaches
+ * Canada and Mexico only, which is where the shop history sends UPS abroad.
+ */
+function defaultServiceCode(carrierCode: string, country: string | null): string {
+  const abroad = country !== null && country.trim() !== '' && country.trim().toUpperCase() !== 'US';
+  if (carrierCode === 'ups' || carrierCode === 'ups_walleted') return abroad ? 'ups_standard_international' : 'ups_ground';
+  if (carrierCode === 'fedex') return abroad ? 'fedex_international_priority' : 'fedex_ground';
+  return abroad ? 'usps_priority_mail_international' : 'usps_priority_mail';
 }
 
-function trackingNumberFor(carrierCode: string, id: number): string {
+/** A tracking number in the carrier's format, for a carrier code (`ups_walleted`) or a typed name ("UPS", "FedEx"). */
+function trackingNumberFor(carrier: string, id: number): string {
   const digits = String(id).padStart(10, '0');
-  if (carrierCode.startsWith('ups')) return `1Z999AA1${digits}`;
-  if (carrierCode === 'fedex') return `77${digits}`;
+  const name = carrier.toLowerCase();
+  if (name.startsWith('ups')) return `1Z999AA1${digits}`;
+  if (name.startsWith('fedex')) return `77${digits}`;
   return `940011189922${digits}`;
+}
+
+/**
+ * `GET /carriers/listservices?carrierCode=…`. A missing or unknown carrier code is answered with an empty list (200):
+ * nothing in the docs says what V1 answers then, and "this carrier has no services" is the reading that cannot make a
+ * client invent names.
+ */
+function listServices(carrierCode: string | undefined): SimCarrierService[] {
+  const code = carrierCode?.toLowerCase();
+  const rows = code === undefined ? undefined : SERVICES_BY_CARRIER.get(code);
+  return (rows ?? []).map(([service, name, domestic, international]) => ({
+    carrierCode: code as string,
+    code: service,
+    name,
+    domestic,
+    international,
+  }));
+}
+
+/** A label's `advancedOptions`: the order's, cut to the keys recorded label rows have. */
+function shipmentAdvancedOptions(options: AdvancedOptions): ShipmentAdvancedOptions {
+  const { billToParty, billToAccount, billToPostalCode, billToCountryCode, storeId } = options;
+  return { billToParty, billToAccount, billToPostalCode, billToCountryCode, storeId };
+}
+
+/** An order line as a label lists it (the docs' `shipmentItems`: no tax, shipping, adjustment, upc or dates). */
+function shipmentItem(item: SimOrderItem): SimShipmentItem {
+  const { orderItemId, lineItemKey, sku, name, imageUrl, weight, quantity, unitPrice, warehouseLocation, options, productId, fulfillmentSku } = item;
+  return {
+    orderItemId,
+    lineItemKey,
+    sku,
+    name,
+    imageUrl,
+    weight: weight && structuredClone(weight),
+    quantity,
+    unitPrice,
+    warehouseLocation,
+    options: structuredClone(options),
+    productId,
+    fulfillmentSku,
+  };
 }
 
 function deterministicUuid(seed: string): string {

@@ -1,8 +1,11 @@
 // A seeded, realistic past for the ShipStation simulator: a plan of shop actions per order, replayed in time order with
 // the simulator's clock moved to each action, so every createDate / modifyDate / voidDate lies in the past window.
+// Orders, labels and fulfilments take the shapes real V1 payloads have (test/fixtures/shipstation/SOURCES.md): see
+// CONTACT_SHARES, drawLabelEmail and drawFulfillment.
 import { DateTime } from 'luxon';
 import { formatPacificTimestamp, PACIFIC_ZONE } from './pacific.js';
-import { seededRandom, type OrderStatus, type ShipStationSimulator, type SimShipment } from './shipstation-simulator.js';
+import { seededRandom } from './shipstation-simulator.js';
+import type { FulfillmentInput, LabelInput, NewOrderInput, OrderStatus, ShipStationSimulator, SimShipment } from './shipstation-simulator.js';
 
 /** The kinds of order life a history mixes; `counts` reports how many orders followed each. */
 export type ShopHistoryCategory =
@@ -21,14 +24,33 @@ export type ShopHistoryCategory =
   | 'fulfillmentProviderShipped'
   | 'fulfillmentRejected';
 
+/**
+ * How an order names its buyer and where it ships, each as real V1 orders have it:
+ * - `billToNameOnly`: bill-to with the buyer's name and every other field null, `country` too (what V1 returns:
+ *   compwright/*.json, agritheory/get_order.json, list_orders.json);
+ * - `billToPhone`: the same with the buyer's phone written "(717) 455-3765" (agritheory/shipstation-client
+ *   tests/test_order.py, index id 9989562612: a bill-to with that phone and `country: None`);
+ * - `gift`: `gift: true` and a gift message (compwright/GetOrderResponse.json), bill-to naming the buyer with a phone,
+ *   ship-to another person at another address with their own phone (the product's buyer model; no recorded gift to
+ *   someone else was found, see SOURCES.md);
+ * - `blankBillToName`: bill-to named `" "` or `""` (a V1 order in gist haoxi911/9363437f… has `name: " "`, per
+ *   reference/shipstation-api.md §2), so the ship-to person is the buyer;
+ * - `international`: ship-to in London (`state: ""`, phone null: compwright/ListOrdersResponse.json), Luzern
+ *   (`state: ""`: agritheory/get_order.json), India (`state: null`, street3 the state: agritheory/list_orders.json) or
+ *   Canada, with a phone in that country's format or none.
+ */
+export type ShopHistoryContact = 'billToNameOnly' | 'billToPhone' | 'gift' | 'blankBillToName' | 'international';
+
 /** One order as it stands at `end`; dates are the simulator's raw Pacific text. */
 export interface ShopHistoryOrder {
   orderId: number;
   category: ShopHistoryCategory;
+  contact: ShopHistoryContact;
   status: OrderStatus;
   createDate: string;
   modifyDate: string;
   customerEmail: string | null;
+  /** The ship-to phone. */
   phone: string | null;
 }
 
@@ -114,6 +136,13 @@ interface OrderState {
   fulfillments: number[];
 }
 
+/** What an order's import adds to the defaults (a US ship-to naming the buyer), and the country it ships to abroad. */
+interface ContactPlan {
+  kind: ShopHistoryContact;
+  input: Pick<NewOrderInput, 'billTo' | 'shipTo' | 'gift' | 'giftMessage'>;
+  abroad: string | undefined;
+}
+
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
@@ -137,6 +166,36 @@ const SHARES: Readonly<Record<ShopHistoryCategory, number>> = {
 };
 const CATEGORIES = Object.keys(SHARES) as ShopHistoryCategory[];
 const CARRIERS = ['stamps_com', 'stamps_com', 'stamps_com', 'ups_walleted', 'ups_walleted', 'fedex'] as const;
+
+/**
+ * Share of orders per contact shape, in percent. They are drawn from streams of their own (seeded from `seed`), so the
+ * categories, statuses and times (what benchmarks depend on) are the same as before shapes were mixed in.
+ */
+const CONTACT_SHARES: Readonly<Record<ShopHistoryContact, number>> = {
+  billToNameOnly: 60,
+  billToPhone: 12,
+  gift: 6,
+  blankBillToName: 7,
+  international: 15,
+};
+const CONTACTS = Object.keys(CONTACT_SHARES) as ShopHistoryContact[];
+const CONTACT_SALT = 0x5c0de;
+const LABEL_SALT = 0x1abe1;
+const FULFILLMENT_SALT = 0xf1f1;
+
+const BUYER_FIRST_NAMES = ['Alex', 'Jordan', 'Sam', 'Riley', 'Casey', 'Morgan', 'Jamie', 'Taylor'] as const;
+const RECIPIENT_FIRST_NAMES = ['Rosa', 'Omar', 'Grace', 'Felix', 'Ines', 'Theo', 'Nadia', 'Hugo'] as const;
+const FAMILY_NAMES = ['Diaz', 'Brennan', 'Lindqvist', 'Mensah', 'Tanaka', 'Moreau', 'Novak', 'Haddad'] as const;
+/** "Thank you!" is the docs' gift message (compwright/GetOrderResponse.json). */
+const GIFT_MESSAGES = ['Thank you!', 'Happy birthday!', 'Congratulations on the new place!', 'Enjoy, love from us both'] as const;
+/** US area codes for bill-to phones; the line numbers are 555-01xx, which are reserved for fiction. */
+const AREA_CODES = ['717', '212', '503', '312', '617', '206'] as const;
+const GIFT_PLACES = [
+  { street: 'Atlantic Ave', city: 'Brooklyn', state: 'NY', postalCode: '11217' },
+  { street: 'Hawthorne Blvd', city: 'Portland', state: 'OR', postalCode: '97214' },
+  { street: 'Clark St', city: 'Chicago', state: 'IL', postalCode: '60614' },
+  { street: 'Tremont St', city: 'Boston', state: 'MA', postalCode: '02118' },
+] as const;
 
 const paid = { kind: 'import', status: 'awaiting_shipment' } as const;
 const label: ShopStep = { kind: 'label', isReturnLabel: false };
@@ -219,6 +278,12 @@ export function buildShopHistory(sim: ShipStationSimulator, clock: SettableClock
 
   const plans = Array.from({ length: orders }, (_, index) => planOrder(index, orders, startMs, endMs, random));
   for (const transition of dstTransitions(startMs, endMs)) placeAcross(transition, plans, startMs, endMs, random);
+  const contactRandom = seededRandom((seed ^ CONTACT_SALT) >>> 0);
+  const contacts = plans.map((plan, index) => drawContact(index, plan.hasPhone, contactRandom));
+  const shapes: Shapes = {
+    label: seededRandom((seed ^ LABEL_SALT) >>> 0),
+    fulfillment: seededRandom((seed ^ FULFILLMENT_SALT) >>> 0),
+  };
 
   const events: Event[] = [];
   plans.forEach((plan, index) => plan.times.forEach((at, step) => events.push({ plan: index, index: step, at })));
@@ -235,11 +300,12 @@ export function buildShopHistory(sim: ShipStationSimulator, clock: SettableClock
     clock.set(new Date(event.at));
     if (step.kind === 'import') {
       const orderDate = new Date(Math.max(startMs, event.at - Math.floor(random() * 30 * MINUTE)));
+      const contact = contacts[event.plan] as ContactPlan;
       const order = sim.importOrder({
         status: step.status,
         storeId: stores[plan.storeIndex % stores.length],
         orderDate,
-        shipTo: plan.hasPhone ? {} : { phone: null },
+        ...contact.input,
       });
       if (!checked && order.createDate !== formatPacificTimestamp(new Date(event.at))) {
         throw new Error('the simulator does not read the clock given to buildShopHistory: start it with now: () => that time');
@@ -249,7 +315,8 @@ export function buildShopHistory(sim: ShipStationSimulator, clock: SettableClock
       continue;
     }
     const state = states[event.plan] as OrderState;
-    runStep(sim, step, state, plan, random, shipments, fulfillments);
+    const shipping = { carrier: labelCarrier(plan.carrier, contacts[event.plan] as ContactPlan), at: new Date(event.at) };
+    runStep(sim, step, state, shipping, random, shapes, shipments, fulfillments);
   }
   clock.set(new Date(endMs));
 
@@ -262,6 +329,7 @@ export function buildShopHistory(sim: ShipStationSimulator, clock: SettableClock
     orderRecords.push({
       orderId: order.orderId,
       category: plan.category,
+      contact: (contacts[index] as ContactPlan).kind,
       status: order.orderStatus,
       createDate: order.createDate,
       modifyDate: order.modifyDate,
@@ -280,12 +348,19 @@ export function buildShopHistory(sim: ShipStationSimulator, clock: SettableClock
   };
 }
 
+/** The streams that pick each label's and fulfilment's shape. */
+interface Shapes {
+  label: () => number;
+  fulfillment: () => number;
+}
+
 function runStep(
   sim: ShipStationSimulator,
   step: Exclude<ShopStep, { kind: 'import' }>,
   state: OrderState,
-  plan: Plan,
+  shipping: { carrier: string; at: Date },
   random: () => number,
+  shapes: Shapes,
   shipments: Map<number, ShopHistoryShipment>,
   fulfillments: Map<number, ShopHistoryFulfillment>,
 ): void {
@@ -309,7 +384,11 @@ function runStep(
       sim.setOrderStatus(orderId, step.status);
       return;
     case 'label': {
-      const shipment = sim.createLabel(orderId, { carrierCode: plan.carrier, isReturnLabel: step.isReturnLabel });
+      const shipment = sim.createLabel(orderId, {
+        carrierCode: shipping.carrier,
+        isReturnLabel: step.isReturnLabel,
+        ...drawLabelEmail(shapes.label),
+      });
       if (!step.isReturnLabel) state.labels.push(shipment.shipmentId);
       keepShipment(shipment);
       return;
@@ -322,8 +401,9 @@ function runStep(
     }
     case 'markAsShipped':
     case 'providerShipped': {
+      const input = drawFulfillment(step.kind === 'providerShipped', shipping.at, shapes.fulfillment);
       const fulfillment =
-        step.kind === 'markAsShipped' ? sim.markAsShipped(orderId) : sim.fulfillmentProviderShipped(orderId);
+        step.kind === 'markAsShipped' ? sim.markAsShipped(orderId, input) : sim.fulfillmentProviderShipped(orderId, input);
       state.fulfillments.push(fulfillment.fulfillmentId);
       fulfillments.set(fulfillment.fulfillmentId, {
         fulfillmentId: fulfillment.fulfillmentId,
@@ -428,6 +508,131 @@ function timesFrom(start: number, delays: number[]): number[] {
   const times = [start];
   for (const delay of delays) times.push((times[times.length - 1] as number) + delay);
   return times;
+}
+
+/**
+ * One order's contact fields, drawn from the shop history's mix (bill-to with a name only or a phone without a country,
+ * a blank bill-to name, a gift to someone else, a ship-to abroad): for tests that import their own orders.
+ */
+export function drawOrderContact(index: number, random: () => number): { kind: ShopHistoryContact; input: ContactPlan['input'] } {
+  const { kind, input } = drawContact(index, true, random);
+  return { kind, input };
+}
+
+/** One order's contact shape (see ShopHistoryContact); `hasPhone` keeps deciding whether a US ship-to has a phone. */
+function drawContact(index: number, hasPhone: boolean, random: () => number): ContactPlan {
+  const kind = drawShare(CONTACTS, CONTACT_SHARES, random) ?? 'billToNameOnly';
+  const line = (): string => String(Math.floor(random() * 100)).padStart(2, '0');
+  const usPhone = (): string => `(${pickOne(AREA_CODES, random)}) 555-01${line()}`;
+  const shipToPhone = hasPhone ? {} : { phone: null };
+  switch (kind) {
+    case 'billToNameOnly':
+      return { kind, input: { shipTo: shipToPhone }, abroad: undefined };
+    case 'billToPhone':
+      return { kind, input: { billTo: { phone: usPhone(), country: null }, shipTo: shipToPhone }, abroad: undefined };
+    case 'blankBillToName':
+      return { kind, input: { billTo: { name: random() < 0.5 ? ' ' : '' }, shipTo: shipToPhone }, abroad: undefined };
+    case 'gift': {
+      const family = pickOne(FAMILY_NAMES, random);
+      const place = pickOne(GIFT_PLACES, random);
+      const input: ContactPlan['input'] = {
+        gift: true,
+        giftMessage: pickOne(GIFT_MESSAGES, random),
+        billTo: { name: `${pickOne(BUYER_FIRST_NAMES, random)} ${family}`, phone: usPhone(), country: null },
+        shipTo: {
+          name: `${pickOne(RECIPIENT_FIRST_NAMES, random)} ${pickOne(FAMILY_NAMES, random)}`,
+          street1: `${10 + index % 900} ${place.street}`,
+          city: place.city,
+          state: place.state,
+          postalCode: place.postalCode,
+          country: 'US',
+          phone: usPhone(),
+        },
+      };
+      return { kind, input, abroad: undefined };
+    }
+    case 'international': {
+      const shipTo = abroadAddress(index, random);
+      return { kind, input: { shipTo }, abroad: shipTo.country ?? undefined };
+    }
+  }
+}
+
+/**
+ * A ship-to abroad, shaped like the fixtures' foreign orders: blank or null state where they have it, street lines as
+ * they write them, and a phone in the country's own format (UK drama numbers 020 7946 0xxx, North American 555-01xx)
+ * or none, as the recorded ones have none.
+ */
+function abroadAddress(index: number, random: () => number): NonNullable<NewOrderInput['shipTo']> {
+  const house = 1 + (index % 200);
+  const roll = random();
+  const withPhone = random() < 0.5;
+  const digits = String(Math.floor(random() * 1000)).padStart(3, '0');
+  if (roll < 0.35) {
+    return {
+      company: '', street1: `${house} Camden High St`, street2: '', street3: null, city: 'London', state: '', postalCode: 'NW1 7JE',
+      country: 'GB', phone: withPhone ? `020 7946 0${digits}` : null, residential: true, addressVerified: 'Address not yet validated',
+    };
+  }
+  if (roll < 0.55) {
+    return {
+      company: null, street1: 'Weystrasse', street2: String(house), street3: null, city: 'Luzern', state: '', postalCode: '6006',
+      country: 'CH', phone: null, residential: false, addressVerified: 'Address not yet validated',
+    };
+  }
+  if (roll < 0.7) {
+    return {
+      company: null, street1: `${house} Linking Rd`, street2: 'Near Flower Market', street3: 'Maharashtra', city: 'Mumbai', state: null,
+      postalCode: '400050', country: 'IN', phone: null, residential: false, addressVerified: 'Address not yet validated',
+    };
+  }
+  return {
+    company: null, street1: `${house} King St W`, street2: null, street3: null, city: 'Toronto', state: 'ON', postalCode: 'M5V 1J5',
+    country: 'CA', phone: withPhone ? `(416) 555-01${digits.slice(1)}` : null, residential: true, addressVerified: 'Address validated successfully',
+  };
+}
+
+/** The label's carrier: the plan's, but USPS for UPS abroad outside Canada (UPS Standard reaches Canada and Mexico only). */
+function labelCarrier(carrier: string, contact: ContactPlan): string {
+  const abroad = contact.abroad;
+  return abroad !== undefined && abroad !== 'CA' && carrier.startsWith('ups') ? 'stamps_com' : carrier;
+}
+
+/**
+ * A label row's `customerEmail`: mostly the order's; null in about 15% (recorded rows: johnhamelink, agritheory); no key
+ * at all in about 10% (the V1 docs' List Shipments example, v1-docs/list_shipments.json).
+ */
+function drawLabelEmail(random: () => number): Pick<LabelInput, 'customerEmail'> {
+  const roll = random();
+  if (roll < 0.15) return { customerEmail: null };
+  if (roll < 0.25) return { customerEmail: 'absent' };
+  return {};
+}
+
+/**
+ * A fulfilment's carrier as typed: "USPS", "FedEx" (v1-docs/list_fulfillments.json) or "UPS" (agritheory); about 6% of
+ * "Mark as Shipped" rows have no carrier, an empty tracking number and a shipDate with its time of day, as a recorded
+ * row has them (agritheory/list_fulfillments.json).
+ */
+function drawFulfillment(byProvider: boolean, at: Date, random: () => number): FulfillmentInput {
+  const roll = random();
+  if (byProvider) return { carrierCode: roll < 0.6 ? 'UPS' : 'FedEx' };
+  if (roll < 0.06) return { carrierCode: null, trackingNumber: '', shipDate: at };
+  if (roll < 0.55) return { carrierCode: 'USPS' };
+  return { carrierCode: roll < 0.8 ? 'FedEx' : 'UPS' };
+}
+
+function drawShare<T extends string>(values: readonly T[], shares: Readonly<Record<T, number>>, random: () => number): T | undefined {
+  let roll = random() * 100;
+  for (const value of values) {
+    roll -= shares[value];
+    if (roll < 0) return value;
+  }
+  return undefined;
+}
+
+function pickOne<T>(values: readonly T[], random: () => number): T {
+  return values[Math.floor(random() * values.length)] as T;
 }
 
 function drawCategory(random: () => number): ShopHistoryCategory {
