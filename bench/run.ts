@@ -316,7 +316,7 @@ ${seconds(imp.pollHostMs)}, publish-history working through ${imp.historyMessage
 | live (the cost scenario above; Create Event) | ${measured.klaviyoRequests} | ${measured.events} | ${perLiveEvent.toFixed(2)} | 1 | ${verdict(perLiveEvent <= 1)} |
 
 ${perThousandHistory <= 1.1 ? '' : `Why the historical figure misses: the fewest bulk requests for ${count(imp.klaviyo.events)} events is ⌈${count(imp.klaviyo.events)} ÷ 1,000⌉ = ${minimumBulk} (${((minimumBulk / imp.klaviyo.events) * 1000).toFixed(2)} per 1,000${(minimumBulk / imp.klaviyo.events) * 1000 > 1.1 ? ', itself over the target at this size' : ''}), but publish-history sends each
-invocation's events on their own, and a batch (up to 10 history messages of about 200 KB, ≈ ${Math.round(imp.klaviyo.events / Math.max(1, historyInvocations))} events per invocation
+invocation's events on their own, and a batch (up to 10 history messages of about 240 KB, ≈ ${Math.round(imp.klaviyo.events / Math.max(1, historyInvocations))} events per invocation
 here, ${historyInvocations} invocations) implies fewer events than it has snapshots: an order already shipped implies no status event
 (its Order Shipped comes from its label), so batches of order pages carry a few hundred events and send a partial request.
 Packing 100 snapshots per message was tried and made it worse (fewer snapshots per batch). Reaching the minimum needs the

@@ -70,8 +70,12 @@ export class SqsUpdateQueue implements UpdateQueue {
   }
 }
 
-/** Target size of one history message: ten of them stay far below Lambda's 6 MB event limit. */
-export const HISTORY_MESSAGE_BYTES = 200_000;
+/**
+ * Target size of one history message: close to SQS's 256 KiB (the account attribute and the envelope fit in what is
+ * left), so a consumer batch carries as many events as it can toward full Bulk Create requests; ten of them stay far
+ * below Lambda's 6 MB event limit.
+ */
+export const HISTORY_MESSAGE_BYTES = 240_000;
 
 /** Packs one account's snapshots into history messages of at most `maxBytes` each, in order. */
 export function packHistory(accountId: string, snapshots: Snapshot[], maxBytes = HISTORY_MESSAGE_BYTES): string[] {

@@ -41,6 +41,9 @@ export interface Pending {
   keyState: KeyState;
 }
 
+/** One label's or fulfilment's place in the wait list (a redelivered copy in the same batch is one). */
+const waitKey = (s: Snapshot): string => `${s.accountId}\u0000${s.kind}\u0000${s.kind === 'shipment' ? s.shipmentId : s.kind === 'fulfillment' ? s.fulfillmentId : s.orderId}\u0000${s.kind === 'order' ? '' : String(s.voided)}`;
+
 const snapshotOrder = (a: Snapshot, b: Snapshot): number => {
   const rank = (s: Snapshot): number => (s.kind === 'order' ? 0 : 1);
   const time = (s: Snapshot): string => (s.kind === 'order' ? s.modifiedAt : s.createdAt);
@@ -128,7 +131,9 @@ export function makePublishHistory(deps: PublishHistoryDeps): PublishHistory {
     const pending: Pending[] = [];
     const pendingIds = new Set<string>();
     // Labels whose order is not applied yet: back on the history queue together, after the batch.
-    const waiting: Snapshot[] = [];
+    const waiting = new Map<string, Snapshot>();
+    /** Items that were made to wait, to look at again once the batch is through (their order may have come meanwhile). */
+    const waited: { tag: string; snapshot: Snapshot }[] = [];
     const publish = makeSnapshotPublisher(deps, async (account, event, snapshotOutcome) => {
       // The same event twice in one batch (overlapping windows, a redelivered message): the second is a duplicate.
       if (pendingIds.has(`${account.id}\u0000${event.uniqueId}`)) {
@@ -141,35 +146,46 @@ export function makePublishHistory(deps: PublishHistoryDeps): PublishHistory {
       pendingIds.add(`${account.id}\u0000${event.uniqueId}`);
       pending.push({ account, event, ...claimed });
     }, async (snapshot) => {
-      waiting.push(snapshot);
+      waiting.set(waitKey(snapshot), snapshot);
     }, { maxOrderLookups: MAX_ORDER_LOOKUPS });
+    const publishOne = async ({ tag, snapshot }: { tag: string; snapshot: Snapshot }): Promise<void> => {
+      try {
+        const result = await publish(snapshot);
+        outcome.deduplicated.push(...result.deduplicated);
+        outcome.deadLettered.push(...result.deadLettered);
+        outcome.suppressed.push(...result.suppressed);
+        outcome.held.push(...result.held);
+        outcome.stale ||= result.stale;
+        if (result.waitingForOrder === true) waited.push({ tag, snapshot });
+      } catch (error) {
+        outcome.failed.push({ tag, error });
+      }
+    };
 
     const byOrder = groupBy(items, (item) => `${item.snapshot.accountId}\u0000${item.snapshot.orderId}`);
     const groups = [...byOrder.values()].map((group) => group.sort((a, b) => snapshotOrder(a.snapshot, b.snapshot)));
     const work = async (): Promise<void> => {
       for (let group = groups.shift(); group !== undefined; group = groups.shift()) {
-        for (const { tag, snapshot } of group) {
-          try {
-            const result = await publish(snapshot);
-            outcome.deduplicated.push(...result.deduplicated);
-            outcome.deadLettered.push(...result.deadLettered);
-            outcome.suppressed.push(...result.suppressed);
-            outcome.held.push(...result.held);
-            outcome.stale ||= result.stale;
-          } catch (error) {
-            outcome.failed.push({ tag, error });
-          }
-        }
+        for (const item of group) await publishOne(item);
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, deps.concurrency) }, work));
-    if (waiting.length > 0) {
+    // Another consumer has often applied a waiting label's order by now: those go out with this batch (one bulk
+    // request rather than a later one of their own), the rest wait on the history queue.
+    const retry = waited.splice(0);
+    for (const item of retry) {
+      if ((await deps.orderStates.get(item.snapshot.accountId, item.snapshot.orderId))?.buyer === undefined) continue;
+      waiting.delete(waitKey(item.snapshot));
+      await publishOne(item);
+    }
+    if (waiting.size > 0) {
+      const back = [...waiting.values()];
       try {
-        await deps.history.enqueueAll(waiting, deps.orderWaitSeconds);
-        deps.log.info('history labels wait for their orders', { labels: waiting.length, waitSeconds: deps.orderWaitSeconds });
+        await deps.history.enqueueAll(back, deps.orderWaitSeconds);
+        deps.log.info('history labels wait for their orders', { labels: back.length, waitSeconds: deps.orderWaitSeconds });
       } catch (error) {
         // Not queued to wait: their own messages are retried instead, so nothing is lost.
-        const keys = new Set(waiting.map((s) => `${s.accountId}\u0000${s.orderId}`));
+        const keys = new Set(back.map((s) => `${s.accountId}\u0000${s.orderId}`));
         for (const item of items) if (keys.has(`${item.snapshot.accountId}\u0000${item.snapshot.orderId}`)) outcome.failed.push({ tag: item.tag, error });
       }
     }

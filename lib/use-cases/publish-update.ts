@@ -215,11 +215,15 @@ export async function writeVersioned<T extends { version: number }, R>(
   write: (item: T) => Promise<boolean>,
   decide: (stored: T | undefined) => { write?: T; result: R },
   what: string,
+  /** Runs before each write attempt (what a write makes findable must exist first: a crash between leaves nothing dangling). */
+  beforeWrite?: (next: T, stored: T | undefined) => Promise<void>,
 ): Promise<R> {
   for (let attempt = 0; attempt < MAX_STATE_ATTEMPTS; attempt += 1) {
     const stored = await read();
     const { write: next, result } = decide(stored);
-    if (next === undefined || (await write({ ...next, version: stored?.version ?? 0 }))) return result;
+    if (next === undefined) return result;
+    await beforeWrite?.(next, stored);
+    if (await write({ ...next, version: stored?.version ?? 0 })) return result;
   }
   throw new TransientError(`${what} kept changing under us`);
 }
@@ -245,6 +249,7 @@ export function makeSnapshotPublisher(deps: PublishUpdateDeps, deliver: Deliver,
     orderId: number,
     decide: (state: OrderState | undefined) => { write?: OrderState; result: R },
     justRead?: { state: OrderState | undefined },
+    beforeWrite?: (next: OrderState, stored: OrderState | undefined) => Promise<void>,
   ): Promise<R> => {
     // A state this invocation has just read is the first attempt's (one read fewer); a lost race reads afresh.
     let fresh = justRead;
@@ -254,12 +259,18 @@ export function makeSnapshotPublisher(deps: PublishUpdateDeps, deliver: Deliver,
       fresh = undefined;
       return state;
     };
-    return writeVersioned(read, (state) => deps.orderStates.put(state), decide, `order ${orderId} state`);
+    return writeVersioned(read, (state) => deps.orderStates.put(state), decide, `order ${orderId} state`, beforeWrite);
   };
 
   const publishOrder = async (account: Account, snapshot: OrderSnapshot, outcome: PublishOutcome): Promise<void> => {
     const due = delayDue(snapshot, deps.delays.orderDelayedAfterHours, account.timeZone);
     const longOverdue = due !== undefined && deps.clock.now().getTime() - Date.parse(due.dueAt) > deps.backfillAfterHours * 3_600_000;
+    // The check is stored before the state names its time, so a crash between never leaves a state without its check;
+    // a state that already names it needs no rewrite (the sweep takes the buyer and items from the state).
+    const checkFirst = async (next: OrderState, stored: OrderState | undefined): Promise<void> => {
+      if (due === undefined || next.delayDueAt !== due.dueAt || stored?.delayDueAt === due.dueAt) return;
+      await deps.due.schedule({ kind: 'order-delayed', accountId: account.id, orderId: snapshot.orderId, dueAt: due.dueAt, reason: due.reason, order: snapshot });
+    };
     const { decision, before, kept } = await updateOrderState<{ decision: OrderDecision; before: OrderState | undefined; kept: typeof due }>(account.id, snapshot.orderId, (state) => {
       const d = decideOrderUpdate(state, snapshot);
       if (d.outcome !== 'current') return { result: { decision: d, before: state, kept: undefined } };
@@ -272,27 +283,20 @@ export function makeSnapshotPublisher(deps: PublishUpdateDeps, deliver: Deliver,
       else next.delayDueAt = keep.dueAt;
       const changed = d.changed || next.delayDueAt !== state?.delayDueAt;
       return { write: changed ? next : undefined, result: { decision: d, before: state, kept: keep } };
-    });
+    }, undefined, checkFirst);
     if (decision.outcome === 'stale') {
       outcome.stale = true;
       deps.metrics.staleSuppressed(1);
       deps.log.info('stale snapshot suppressed', { accountId: account.id, orderId: snapshot.orderId, status: snapshot.status, reason: decision.reason });
       return;
     }
-    await scheduleDelayCheck(account, snapshot, kept, before?.delayDueAt);
+    await dropOutdatedDelayCheck(account, snapshot, kept, before?.delayDueAt);
     const event = orderStatusEvent(snapshot, decision.statusSince, contextFor(account, snapshot));
     if (event !== undefined) await deliver(account, event, outcome);
   };
 
-  /**
-   * Keeps the order's delay check (with the newest snapshot, so the event names today's email and items). Written on
-   * every current snapshot, so a redelivery after a crash still leaves it in place; a replaced one is removed (the
-   * sweep also drops any that the order state no longer names).
-   */
-  const scheduleDelayCheck = async (account: Account, snapshot: OrderSnapshot, due: ReturnType<typeof delayDue>, previousDueAt: string | undefined): Promise<void> => {
-    if (due !== undefined) {
-      await deps.due.schedule({ kind: 'order-delayed', accountId: account.id, orderId: snapshot.orderId, dueAt: due.dueAt, reason: due.reason, order: snapshot });
-    }
+  /** Removes a delay check the order's state no longer names (the sweep would drop it too, later). */
+  const dropOutdatedDelayCheck = async (account: Account, snapshot: OrderSnapshot, due: ReturnType<typeof delayDue>, previousDueAt: string | undefined): Promise<void> => {
     if (previousDueAt !== undefined && previousDueAt !== due?.dueAt) {
       const outdated: DueCheck = { kind: 'order-delayed', accountId: account.id, orderId: snapshot.orderId, dueAt: previousDueAt, reason: 'no_label_in_time', order: snapshot };
       await deps.due.remove(outdated);
@@ -301,12 +305,14 @@ export function makeSnapshotPublisher(deps: PublishUpdateDeps, deliver: Deliver,
 
   /**
    * Keeps the label's or fulfilment's record for tracking (accounts with a V2 key only: without one no tracking update
-   * ever comes), then points its tracking number at it, so a tracking update that arrives next finds its order.
+   * ever comes), pointed at by its tracking number and label id, so a tracking update that arrives next finds its order.
    */
   const recordForTracking = async (account: Account, snapshot: ShipmentSnapshot | FulfillmentSnapshot, order: OrderFacts, serviceName: string | undefined): Promise<void> => {
     if (account.shipStationV2Fingerprint === undefined) return;
     if (snapshot.kind === 'shipment' && snapshot.isReturnLabel) return;
     const key = shipmentKeyOf(snapshot);
+    // The pointers go first: a record is only ever written once its tracking number and label id point at it, so a
+    // record already stored as this snapshot would make it needs neither rewriting nor new pointers.
     await writeVersioned<ShipmentRecord, void>(
       () => deps.shipments.get(account.id, snapshot.orderId, key),
       (record) => deps.shipments.put(record),
@@ -315,10 +321,10 @@ export function makeSnapshotPublisher(deps: PublishUpdateDeps, deliver: Deliver,
         return { write: stored !== undefined && sameRecord(stored, next) ? undefined : next, result: undefined };
       },
       `shipment ${key} record`,
+      async () => {
+        if (!snapshot.voided) await deps.shipments.link(account.id, { orderId: snapshot.orderId, shipmentKey: key, trackingNumber: snapshot.trackingNumber });
+      },
     );
-    if (!snapshot.voided) {
-      await deps.shipments.link(account.id, { orderId: snapshot.orderId, shipmentKey: key, trackingNumber: snapshot.trackingNumber });
-    }
   };
 
   /**

@@ -63,7 +63,9 @@ export function makeSweepDueChecks(deps: SweepDueChecksDeps): SweepDueChecks {
         await moveDelayCheck(account, check, due.dueAt);
         return 'dropped';
       }
-      await deliver(account, orderDelayedEvent(check.order, check.dueAt, check.reason, context), outcome);
+      // The check keeps the snapshot that set its time; the state holds the order's newest buyer, items and total.
+      const order = { ...check.order, customer: state.buyer ?? check.order.customer, items: state.items ?? check.order.items, total: state.total ?? check.order.total, gift: state.gift ?? check.order.gift };
+      await deliver(account, orderDelayedEvent(order, check.dueAt, check.reason, context), outcome);
       return 'sent';
     }
     const record = await deps.shipments.get(account.id, check.orderId, check.shipmentKey);

@@ -31,9 +31,10 @@ function setup() {
   const pollJobs = new InMemoryPollJobQueue();
   const held = new InMemoryHeldEventStore();
   const others = trackingDeps();
+  const orderStates = new InMemoryOrderStateStore();
   const publish = makePublishHistory({
     accounts: new StaticAccountDirectory(),
-    orderStates: new InMemoryOrderStateStore(),
+    orderStates,
     ledger,
     klaviyo,
     klaviyoBulk,
@@ -49,7 +50,7 @@ function setup() {
     log: new RecordingLogger(),
     concurrency: 4,
   });
-  return { ledger, klaviyo, klaviyoBulk, credentials, alerts, pollJobs, held, publish, orders: others.orders, waiting: others.history };
+  return { ledger, klaviyo, klaviyoBulk, credentials, alerts, pollJobs, held, publish, orders: others.orders, waiting: others.history, orderStates };
 }
 
 /** `count` orders, each with its label, flagged as history. */
@@ -60,6 +61,25 @@ const history = (count: number): { tag: string; snapshot: Snapshot }[] =>
   ]).flat();
 
 describe('publishHistory', () => {
+  it('sends with its own batch a label whose order another consumer applied while the batch was being worked on', async () => {
+    // Prepare: the label's batch finds no order; before it re-checks, another consumer's batch applies the order
+    const { publish, waiting, klaviyoBulk, orderStates } = setup();
+    const read = orderStates.get.bind(orderStates);
+    let reads = 0;
+    orderStates.get = async (accountId, orderId) => {
+      if (orderId === 3000 && (reads += 1) === 2) await publish([{ tag: 'orders', snapshot: orderSnapshot({ orderId: 3000, history: true }) as Snapshot }]);
+      return read(accountId, orderId);
+    };
+
+    // Act
+    const labels = await publish([{ tag: 'labels', snapshot: shipmentSnapshot({ orderId: 3000, shipmentId: 7000, history: true }) as Snapshot }]);
+
+    // Assess
+    expect(labels.failed).toEqual([]);
+    expect(waiting.snapshots).toEqual([]);
+    expect(klaviyoBulk.requests.map((r) => r.events.map((e) => e.metric))).toEqual([['Order Awaiting Shipment'], ['Order Shipped']]);
+  });
+
   it('lets a batch\'s labels of orders not applied yet wait together on the history queue, then reads at most five orders per batch', async () => {
     // Prepare: seven historical labels whose orders are in no message of the batch
     const { publish, orders, waiting, klaviyoBulk } = setup();
