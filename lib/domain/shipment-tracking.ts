@@ -1,6 +1,7 @@
 // What tracking means for one shipment (pure): the milestone a tracking update reaches, the stale rule (a later scan
 // never produces an earlier milestone again), and the checks due later (an order delayed, a package stalled).
 import { endOfDay } from './calendar.js';
+import { dropUndefined } from './drop-undefined.js';
 import type { OrderStatus } from './shipstation.js';
 import type { Customer, Destination, FulfillmentSnapshot, LineItem, OrderSnapshot, ShipmentSnapshot } from './snapshot.js';
 import { type TrackingScan, type TrackingStatusCode, type TrackingUpdate } from './tracking.js';
@@ -235,9 +236,6 @@ function compactLocation(location: { city?: string; region?: string; country?: s
   return Object.keys(kept).length === 0 ? undefined : kept;
 }
 
-function dropUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
-}
 
 /** Every outbound shipment of the order delivered (voided ones do not count; at least one delivered). */
 export function allDelivered(records: ShipmentRecord[]): boolean {

@@ -3,6 +3,7 @@
 // person the parcel goes to. Used wherever ShipStation data enters (webhook fetch, poll, order lookup).
 import { calendarDateOf } from '../domain/calendar.js';
 import { isDeliverableEmail, isPlaceholderName, sameName } from '../domain/contact.js';
+import { dropUndefined } from '../domain/drop-undefined.js';
 import { fulfillmentSchema, orderSchema, shipmentSchema } from '../domain/shipstation.js';
 import type { ShipStationAddress, ShipStationFulfillment, ShipStationOrder, ShipStationOrderItem, ShipStationShipment } from '../domain/shipstation.js';
 import type { Customer, Destination, FulfillmentSnapshot, LineItem, OrderSnapshot, ShipmentSnapshot, Snapshot } from '../domain/snapshot.js';
@@ -92,10 +93,6 @@ export function buyerOf(order: Pick<ShipStationOrder, 'customerEmail' | 'billTo'
     ...(location !== undefined && hasPlace(location) ? { location: dropUndefined(location) } : {}),
   };
   return buyer;
-}
-
-function dropUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
 function itemsOf(items: ShipStationOrderItem[] | null | undefined): LineItem[] {

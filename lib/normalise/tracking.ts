@@ -3,6 +3,7 @@
 // the V2 OpenAPI types them, as long names: both are accepted (reference/shipstation-api.md §6).
 import * as z from 'zod';
 import { calendarDateOf } from '../domain/calendar.js';
+import { dropUndefined } from '../domain/drop-undefined.js';
 import { MAX_SCANS, TRACKING_STATUS_CODES, type TrackingScan, type TrackingStatusCode, type TrackingUpdate } from '../domain/tracking.js';
 
 const text = z.string().nullish();
@@ -77,11 +78,14 @@ export function statusCodeOf(raw: string | null | undefined): TrackingStatusCode
   return LONG_CODES[value] ?? 'UN';
 }
 
+/** A time that says its own offset (`Z`, `+02:00`, `-0700`). */
+const HAS_OFFSET = /([zZ]|[+-]\d{2}:?\d{2})$/;
+
 /** A V2 time as a UTC instant; a time without an offset is UTC; unreadable → undefined. */
 export function v2Instant(raw: string | null | undefined): string | undefined {
   const value = clean(raw);
   if (value === undefined) return undefined;
-  const withZone = /([zZ]|[+-]\d{2}:?\d{2})$/.test(value) ? value : `${value}Z`;
+  const withZone = HAS_OFFSET.test(value) ? value : `${value}Z`;
   const ms = Date.parse(withZone);
   return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }
@@ -100,7 +104,7 @@ export function trackingUpdateFrom(accountId: string, body: TrackEventV2, receiv
       const occurredAt = v2Instant(e.occurred_at ?? e.event_date);
       if (occurredAt === undefined) return undefined;
       const code = statusCodeOf(e.status_code);
-      return stripUndefined({
+      return dropUndefined({
         occurredAt,
         statusCode: code,
         statusDetailCode: clean(e.status_detail_code) ?? (clean(e.status_code)?.toUpperCase() === 'OUT_FOR_DELIVERY' ? 'OUT_FOR_DELIVERY' : undefined),
@@ -118,7 +122,7 @@ export function trackingUpdateFrom(accountId: string, body: TrackEventV2, receiv
   const longDetail = clean(data.status_code)?.toUpperCase() === 'OUT_FOR_DELIVERY' ? 'OUT_FOR_DELIVERY' : undefined;
   return {
     ok: true,
-    update: stripUndefined({
+    update: dropUndefined({
       kind: 'tracking' as const,
       accountId,
       trackingNumber: data.tracking_number.trim(),
@@ -139,8 +143,6 @@ export function trackingUpdateFrom(accountId: string, body: TrackEventV2, receiv
     }),
   };
 }
-
-const HAS_OFFSET = /([zZ]|[+-]\d{2}:?\d{2})$/;
 
 /**
  * When the package was delivered. `actual_delivery_date` with an offset is an instant and is taken as sent; without one
@@ -174,8 +176,4 @@ function httpsUrl(raw: string | null | undefined): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function stripUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

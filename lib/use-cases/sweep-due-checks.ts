@@ -75,15 +75,18 @@ export function makeSweepDueChecks(deps: SweepDueChecksDeps): SweepDueChecks {
     return 'sent';
   };
 
-  /** Moves an order's delay check to `dueAt`: the state's due time first (only from the one the check names), then the check. */
+  /**
+   * Moves an order's delay check to `dueAt`, as publish-events keeps it: the new check is stored before the state names
+   * its time (only a state still naming the old one is moved), so a crash between leaves no state without its check.
+   */
   const moveDelayCheck = async (account: Account, check: DueCheck & { kind: 'order-delayed' }, dueAt: string): Promise<void> => {
     const moved = await writeVersioned<OrderState, boolean>(
       () => deps.orderStates.get(account.id, check.orderId),
       (state) => deps.orderStates.put(state),
       (state) => (state?.delayDueAt === check.dueAt ? { write: { ...state, delayDueAt: dueAt }, result: true } : { result: false }),
       `order ${check.orderId} state`,
+      () => deps.due.schedule({ ...check, dueAt }),
     );
-    if (moved) await deps.due.schedule({ ...check, dueAt });
     deps.log.info('delay check moved to the end of the ship-by day', { accountId: account.id, orderId: check.orderId, from: check.dueAt, to: dueAt, moved });
   };
 

@@ -4,7 +4,8 @@
 import { BadInputError, KlaviyoRejectedError, LeaseLostError, TransientError } from '../../lib/domain/errors.js';
 import { RETIRED_KEY_GRACE_MS } from '../../lib/domain/key-expiry.js';
 import { bulkRequestProblem, KLAVIYO_BULK_LIMITS, type BulkLimits } from '../../lib/domain/klaviyo-bulk.js';
-import type { KlaviyoEvent } from '../../lib/domain/klaviyo-event.js';
+import { createEventBody, type KlaviyoEvent } from '../../lib/domain/klaviyo-event.js';
+import { validateKlaviyoBody } from '../../lib/local/klaviyo-schema.js';
 import type { OrderState } from '../../lib/domain/order-state.js';
 import type { RecordedEventStatus } from '../../lib/domain/reconcile.js';
 import { upgradeLegacySnapshot, type NotificationMessage, type OrderSnapshot, type Snapshot, type UpdateMessage } from '../../lib/domain/snapshot.js';
@@ -396,6 +397,9 @@ export class FakeKlaviyoApi extends ScriptedKlaviyoFailures implements KlaviyoAp
 
   async createEvent(event: KlaviyoEvent): Promise<void> {
     this.attempts.push(structuredClone(event));
+    // Every body a unit test makes us send is held to Klaviyo's official Create Event schema, as the HTTP fakes do.
+    const problems = validateKlaviyoBody('create-event', createEventBody(event));
+    if (problems.length > 0) throw new Error(`Create Event body refused by Klaviyo's schema: ${problems.join('; ')}`);
     await this.onSend?.(event);
     const failure = this.failures.shift();
     if (failure !== undefined) throw failure();
