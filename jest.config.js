@@ -11,5 +11,5 @@ export default {
   // Our sources import './x.js' for NodeNext; map to the .ts file (but leave packages' own '*.json.js' modules alone).
   moduleNameMapper: { '^(\\.{1,2}/.*)(?<!\\.json)\\.js$': '$1' },
   setupFiles: ['<rootDir>/test/helpers/setup-env.ts'],
-  testTimeout: 60000,
+  testTimeout: 120000, // a hang guard; suites share 2 cores in CI
 };
