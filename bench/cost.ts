@@ -1,6 +1,6 @@
 // Monthly AWS cost from measured usage: the per-order and per-poll counts the benchmark took on the local stack, times
 // public us-east-1 on-demand prices. Fixed costs (metrics, dashboard, alarms, the SQS pollers of event source mappings,
-// the accounts secret) are listed on their own. Free tiers are ignored, so small volumes are overstated.
+// the accounts secret, the alert topic's KMS key) are listed on their own. Free tiers are ignored, so small volumes are overstated.
 import type { Usage } from './aws-usage.js';
 
 /** us-east-1 list prices (USD), on-demand, as published by AWS for Lambda, API Gateway, SQS, DynamoDB, CloudWatch. */
@@ -17,6 +17,7 @@ export const PRICES = {
   alarmPerMonth: 0.1,
   secretPerMonth: 0.4,
   secretsPerTenThousandCalls: 0.05,
+  kmsKeyPerMonth: 1.0,
 } as const;
 
 /** Memory of each function (serverless.yml: receive-webhook 256 MB, the others the framework's default 1024 MB). */
@@ -64,10 +65,12 @@ const sum = (parts: Record<string, number>): number => Object.values(parts).redu
  * custom metric series, the dashboard and alarms, the event source mappings' idle long polls, the accounts secret.
  */
 export function fixedMonthlyCost(idlePoll: Usage, accounts: number): CostLine[] {
-  // Series: 9 service-wide metrics, EventsSent for ~12 Klaviyo metric names, lag and key expiry per account.
-  const metricSeries = 9 + 12 + 2 * accounts;
-  // 4 DLQ + 4 oldest-message + 7 function-error + poll-lag + key-expiry + dead-letter-record alarms.
-  const alarms = 18;
+  // Series: 9 service-wide metrics, EventsSent for ~12 Klaviyo metric names, ~3 WebhooksRefused reasons the internet's
+  // probes bring every month (the failure series exist only while something fails), lag and key expiry per account.
+  const metricSeries = 9 + 12 + 3 + 2 * accounts;
+  // 4 DLQ + 4 oldest-message + 8 function-error + poll-lag + key-expiry + dead-letter-record alarms, and the receivers'
+  // 2 failure, signing-keys and refused-signatures alarms.
+  const alarms = 23;
   // Each SQS event source mapping keeps about 5 pollers long-polling (20 s): 3 requests a minute each, 4 queues.
   const idleSqsRequests = 4 * 5 * 3 * MINUTES_PER_MONTH;
   // About 10 warm containers re-reading the accounts secret once a minute (ACCOUNTS_CACHE_SECONDS=60).
@@ -79,6 +82,7 @@ export function fixedMonthlyCost(idlePoll: Usage, accounts: number): CostLine[] 
     { item: `${alarms} alarms`, usd: alarms * PRICES.alarmPerMonth },
     { item: 'SQS long polls of 4 event source mappings', usd: (idleSqsRequests / 1e6) * PRICES.sqsPerMillionRequests },
     { item: 'accounts secret (1 secret, ~10 containers re-reading it every minute)', usd: PRICES.secretPerMonth + (secretCalls / 1e4) * PRICES.secretsPerTenThousandCalls },
+    { item: 'KMS key of the alert topic (its requests: a few per alert)', usd: PRICES.kmsKeyPerMonth },
   ];
 }
 

@@ -2,6 +2,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { flushMetrics } from '../lib/edge/metrics.js';
 import { httpErrors, jsonResponse } from '../lib/edge/http.js';
 import { readTrackingRequest } from '../lib/edge/tracking-http.js';
 import { logger } from '../lib/observability.js';
@@ -23,5 +24,12 @@ export async function receiveTracking(event: APIGatewayProxyEventV2): Promise<AP
 
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(httpErrors())
+  .use(flushMetrics(async () => (await wiring()).metrics))
+  .use(
+    httpErrors({
+      receiver: 'receive-tracking',
+      metrics: async () => (await wiring()).metrics,
+      knowsAccount: async (accountId) => (await wiring()).accounts.find(accountId) !== undefined,
+    }),
+  )
   .handler(receiveTracking);

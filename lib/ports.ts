@@ -79,12 +79,12 @@ export interface KeySetCheck {
 
 /**
  * ShipStation's public keys for signed V2 webhooks: one or more JWKS URLs, RSA keys merged by key id (cached; refetched
- * once for a key id it does not hold).
+ * for a key id it does not hold at most once a minute, so made-up key ids cannot make it fetch more).
  */
 export interface WebhookSignatureVerifier {
   /**
    * Verifies an RSA-SHA256 (PKCS#1 v1.5) signature, base64, over `signedText` with the key `keyId`.
-   * @throws TransientError when no key set can be fetched now
+   * @throws SigningKeysUnavailableError when no key set gives a usable RSA key now
    */
   verify(input: { keyId: string; signature: string; signedText: string }): Promise<SignatureCheck>;
   /** Fetches each key set URL afresh and says what it holds; never throws. */
@@ -310,6 +310,18 @@ export interface HealthMetrics {
   daysUntilKeyExpiry(accountId: string, days: number): void;
 }
 
+/** The functions answering webhooks over HTTP: the `Receiver` dimension of their metrics. */
+export type WebhookReceiver = 'receive-webhook' | 'receive-tracking';
+
+/**
+ * Why a receiver refused a request: the `Reason` dimension, a fixed set so the metric series stay few (never an account
+ * id or free text). `unauthorized`: wrong or missing token of a configured account; `unknown-account`: the path names
+ * no configured account; `bad-request`: a malformed body or an off-host resource_url; `too-large`: over the body
+ * limit; tracking only: `unsigned` (a signature header missing), `timestamp` (unreadable or more than 5 minutes off),
+ * `signature` (a signature that does not verify, or a key id ShipStation does not publish).
+ */
+export type WebhookRefusal = 'unauthorized' | 'unknown-account' | 'bad-request' | 'too-large' | 'unsigned' | 'timestamp' | 'signature';
+
 /**
  * What the pipeline did, for the dashboard and the alarms (CloudWatch namespace ShipStationKlaviyoSync, every metric
  * with the dimension `service`; see infra/dashboard.yml and infra/alarms.yml).
@@ -331,6 +343,12 @@ export interface ServiceMetrics {
   shipStationThrottled(count: number): void;
   /** `PollLagSeconds`: how far behind now the account's cursor is, per account (dimension `Account`) and service-wide. */
   pollLag(accountId: string, seconds: number): void;
+  /** `WebhooksRefused` by `Receiver` and `Reason`: a request a receiver answered 4xx (nothing queued). */
+  webhookRefused(receiver: WebhookReceiver, reason: WebhookRefusal): void;
+  /** `WebhooksFailed` by `Receiver`: a request a receiver answered 5xx (nothing queued; the sender retries). */
+  webhookFailed(receiver: WebhookReceiver): void;
+  /** `TrackingKeysUnavailable`: a fetch of the tracking webhooks' signing key sets that gave no usable RSA key. */
+  trackingKeysUnavailable(): void;
   /** Writes what was recorded (one EMF document); handlers call it once per invocation. */
   flush(): void;
 }

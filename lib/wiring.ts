@@ -145,7 +145,13 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
     newRunId: randomUUID,
   });
   // The signing keys of V2 tracking webhooks: every configured key set, merged (receive-tracking, doctor).
-  const signatureVerifier = new JwksSignatureVerifier({ jwksUrls: config.trackingJwksUrls, timeoutMs: config.httpTimeoutMs, now: () => clock.now() });
+  const signatureVerifier = new JwksSignatureVerifier({
+    jwksUrls: config.trackingJwksUrls,
+    timeoutMs: config.httpTimeoutMs,
+    now: () => clock.now(),
+    metrics: serviceMetrics,
+    log: logger,
+  });
   const queues = new SqsQueueDepths(sqs, [
     { name: 'notifications', url: config.notificationsQueueUrl },
     { name: 'updates', url: config.updatesQueueUrl },

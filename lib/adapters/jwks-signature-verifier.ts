@@ -1,12 +1,12 @@
 // WebhookSignatureVerifier over ShipStation's published key sets (fetch): every configured JWKS URL is fetched and their
 // RSA keys merged by key id, cached for an hour, refetched once for a key id the cache lacks (a rotation) but at most
-// once a minute, so a flood of made-up key ids is not a flood of fetches. One URL failing is fine while another gives
-// usable keys. The key sets are public: no credential is sent, and redirects are refused so only the configured hosts
-// decide the keys.
+// once a minute, so a flood of made-up key ids is not a flood of fetches (the ids met in between are unknown keys). One
+// URL failing is fine while another gives usable keys; a fetch round that gives none counts TrackingKeysUnavailable.
+// The key sets are public: no credential is sent, and redirects are refused so only the configured hosts decide the keys.
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import * as z from 'zod';
-import { TransientError } from '../domain/errors.js';
-import type { KeySetCheck, SignatureCheck, WebhookSignatureVerifier } from '../ports.js';
+import { SigningKeysUnavailableError } from '../domain/errors.js';
+import type { KeySetCheck, ServiceMetrics, SignatureCheck, WebhookSignatureVerifier } from '../ports.js';
 
 export interface JwksSignatureVerifierOptions {
   /**
@@ -22,6 +22,10 @@ export interface JwksSignatureVerifierOptions {
   cacheMs?: number;
   /** The least time between two fetches that are not due to an expired cache (default 60 s). */
   minRefetchIntervalMs?: number;
+  /** Counts each fetch round that gave no usable RSA key (the TrackingKeysUnavailable alarm). */
+  metrics?: Pick<ServiceMetrics, 'trackingKeysUnavailable'>;
+  /** Says, in one line, that a refresh failed while the keys fetched before still verify. */
+  log?: { warn(message: string, data: Record<string, unknown>): void };
 }
 
 const DEFAULT_CACHE_MS = 60 * 60_000;
@@ -133,9 +137,9 @@ export class JwksSignatureVerifier implements WebhookSignatureVerifier {
 
   /**
    * The key for a key id: from the cache while it is fresh; an expired or empty cache is fetched first; a key id the
-   * fresh cache lacks (a rotation, or a forgery) triggers one refetch, unless another one did less than a minute ago.
-   * @throws TransientError when there are no keys and they cannot be fetched now, or a refetch for an unknown key id
-   *   is not allowed yet
+   * fresh cache lacks (a rotation, or a forgery) triggers one refetch, unless another one did less than a minute ago:
+   * then the key id is unknown without asking, so made-up key ids cost one fetch a minute at most, never one each.
+   * @throws SigningKeysUnavailableError when there are no keys and they cannot be fetched now
    */
   private async keyFor(keyId: string): Promise<KeyObject | undefined> {
     const now = this.now().getTime();
@@ -151,24 +155,23 @@ export class JwksSignatureVerifier implements WebhookSignatureVerifier {
     } else if (this.unknownKeyRefetchAt === undefined || now - this.unknownKeyRefetchAt >= this.minRefetchIntervalMs) {
       this.unknownKeyRefetchAt = now;
       await this.refresh(now);
-    } else {
-      // Not asked again yet: a genuine webhook signed with a key published this minute must be retried (5xx), not
-      // refused for good; a forger flooding unknown key ids only ever gets this.
-      throw new TransientError(`signing key ${keyId.slice(0, 64)} is not in the key set fetched a moment ago; not asking again yet`);
     }
+    // Not asked again within the minute: unknown (401). A key ShipStation published within that same minute is found by
+    // the next refetch; until then its webhooks are refused like a forger's (counted, see the signature alarm).
     return this.keys.get(keyId);
   }
 
   /**
    * Fetches the key sets, one round at a time. A round in which no URL gives a usable key keeps the keys already held
-   * (stale ones too) and is not retried for a minute; with no keys at all it throws.
+   * (stale ones too) and is not retried for a minute; with no keys at all it throws SigningKeysUnavailableError.
    */
   private async refresh(now: number): Promise<void> {
+    const started = this.inFlight === undefined;
     if (this.inFlight === undefined) {
       const failedRecently = this.failedAt !== undefined && now - this.failedAt < this.minRefetchIntervalMs;
       if (failedRecently) {
         if (this.keys.size > 0) return;
-        throw new TransientError('the webhook signing keys could not be fetched a moment ago; not asking again yet');
+        throw new SigningKeysUnavailableError('the webhook signing keys could not be fetched a moment ago; not asking again yet', false);
       }
       this.inFlight = this.fetchKeys(now).finally(() => {
         this.inFlight = undefined;
@@ -177,7 +180,10 @@ export class JwksSignatureVerifier implements WebhookSignatureVerifier {
     try {
       await this.inFlight;
     } catch (error) {
-      if (this.keys.size === 0) throw error;
+      if (this.keys.size > 0) return;
+      // Callers that joined another's fetch share its failure without having fetched: the cause is logged once.
+      if (started || !(error instanceof SigningKeysUnavailableError)) throw error;
+      throw new SigningKeysUnavailableError(error.message, false);
     }
   }
 
@@ -198,8 +204,11 @@ export class JwksSignatureVerifier implements WebhookSignatureVerifier {
     });
     if (problems.length === urls.length) {
       this.failedAt = now;
+      this.options.metrics?.trackingKeysUnavailable();
       const reason = urls.length === 0 ? 'no key set URL is configured' : problems.join('; ');
-      throw new TransientError(`fetching the webhook signing keys failed: ${reason}`);
+      const message = `fetching the webhook signing keys failed: ${reason}`;
+      if (this.keys.size > 0) this.options.log?.warn('webhook signing keys not refreshed; verifying with the keys fetched before', { problem: message });
+      throw new SigningKeysUnavailableError(message, true);
     }
     const merged = new Map<string, KeyObject>();
     for (const url of urls) {

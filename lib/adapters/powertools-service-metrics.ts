@@ -1,15 +1,29 @@
 // ServiceMetrics on Powertools Metrics: counts are added up during an invocation and written by flush() as EMF: one
-// document with the service-wide figures, plus one per Klaviyo metric name (EventsSent by Metric) and one per account
-// (PollLagSeconds by Account), so the dashboard can break them down without a log line per event.
+// document with the service-wide figures, plus one per Klaviyo metric name (EventsSent by Metric), one per account
+// (PollLagSeconds by Account) and one per receiver and refusal reason (WebhooksRefused by Receiver and Reason,
+// WebhooksFailed by Receiver), so the dashboard can break them down without a log line per event.
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
-import type { ServiceMetrics } from '../ports.js';
+import type { ServiceMetrics, WebhookReceiver, WebhookRefusal } from '../ports.js';
 
-type Counter = 'EventsSent' | 'EventsDeduplicated' | 'EventsStaleSuppressed' | 'EventsHeld' | 'KlaviyoRejected' | 'DeadLettered' | 'ShipStationThrottled';
+type Counter =
+  | 'EventsSent'
+  | 'EventsDeduplicated'
+  | 'EventsStaleSuppressed'
+  | 'EventsHeld'
+  | 'KlaviyoRejected'
+  | 'DeadLettered'
+  | 'ShipStationThrottled'
+  | 'TrackingKeysUnavailable';
 
 export class PowertoolsServiceMetrics implements ServiceMetrics {
   private counters = new Map<Counter, number>();
   private sentByMetric = new Map<string, number>();
   private lagByAccount = new Map<string, number>();
+  /** Refusals by `<receiver> <reason>`, failures by receiver: both dimensions come from fixed sets. */
+  private refusals = new Map<`${WebhookReceiver} ${WebhookRefusal}`, number>();
+  private failures = new Map<WebhookReceiver, number>();
+  /** The largest held backlog an invocation saw (a gauge: written as is, read as Maximum). */
+  private heldBacklog: number | undefined;
 
   constructor(private readonly metrics: Metrics, private readonly log: { warn(message: string, data: Record<string, unknown>): void }) {}
 
@@ -47,18 +61,58 @@ export class PowertoolsServiceMetrics implements ServiceMetrics {
     this.lagByAccount.set(accountId, Math.max(this.lagByAccount.get(accountId) ?? 0, Math.max(0, Math.round(seconds))));
   }
 
+  webhookRefused(receiver: WebhookReceiver, reason: WebhookRefusal): void {
+    const key = `${receiver} ${reason}` as const;
+    this.refusals.set(key, (this.refusals.get(key) ?? 0) + 1);
+  }
+
+  webhookFailed(receiver: WebhookReceiver): void {
+    this.failures.set(receiver, (this.failures.get(receiver) ?? 0) + 1);
+  }
+
+  heldEvents(count: number): void {
+    if (Number.isFinite(count)) this.heldBacklog = Math.max(this.heldBacklog ?? 0, Math.max(0, Math.round(count)));
+  }
+
+  trackingKeysUnavailable(): void {
+    this.count('TrackingKeysUnavailable', 1);
+  }
+
   /** Never throws: metrics must not turn a handled batch into a failed one. What was recorded is cleared first. */
   flush(): void {
     const counters = this.counters;
     const sentByMetric = this.sentByMetric;
     const lagByAccount = this.lagByAccount;
+    const refusals = this.refusals;
+    const failures = this.failures;
+    const heldBacklog = this.heldBacklog;
+    this.heldBacklog = undefined;
     this.counters = new Map();
     this.sentByMetric = new Map();
     this.lagByAccount = new Map();
+    this.refusals = new Map();
+    this.failures = new Map();
     try {
+      this.writeReceivers(refusals, failures);
+      if (heldBacklog !== undefined) this.metrics.singleMetric().addMetric('HeldEvents', MetricUnit.Count, heldBacklog);
       this.write(counters, sentByMetric, lagByAccount);
     } catch (error) {
       this.log.warn('metrics not written', { error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  private writeReceivers(refusals: Map<string, number>, failures: Map<WebhookReceiver, number>): void {
+    for (const [key, count] of refusals) {
+      const [receiver = '', reason = ''] = key.split(' ');
+      const single = this.metrics.singleMetric();
+      single.addDimension('Receiver', receiver);
+      single.addDimension('Reason', reason);
+      single.addMetric('WebhooksRefused', MetricUnit.Count, count);
+    }
+    for (const [receiver, count] of failures) {
+      const single = this.metrics.singleMetric();
+      single.addDimension('Receiver', receiver);
+      single.addMetric('WebhooksFailed', MetricUnit.Count, count);
     }
   }
 

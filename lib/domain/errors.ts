@@ -11,6 +11,21 @@ export class TransientError extends Error {
   }
 }
 
+/**
+ * No key set of ShipStation's webhook signing keys gave a usable RSA key (unreachable, or holding none): a signed
+ * webhook cannot be checked now, so it is answered 503 and ShipStation retries it.
+ */
+export class SigningKeysUnavailableError extends TransientError {
+  /**
+   * @param attempted whether this call fetched the key sets itself (false: a fetch failed less than a minute ago and
+   *   is not repeated yet), so the cause is logged once per fetch, not once per webhook
+   */
+  constructor(message: string, readonly attempted: boolean) {
+    super(message);
+    this.name = 'SigningKeysUnavailableError';
+  }
+}
+
 /** Input that can never succeed as sent: retrying it changes nothing. */
 export class BadInputError extends Error {
   constructor(message: string) {

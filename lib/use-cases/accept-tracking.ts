@@ -66,10 +66,11 @@ const issuesOf = (error: z.ZodError): string => error.issues.map((issue) => `${i
 /**
  * Accepts a signed ShipStation V2 tracking webhook for an account, in this order: the three signature headers present
  * (else 404 naming them, as ShipStation's webhook validation guide says); the timestamp within 5 minutes of now (else
- * 400 with the skew); the signature valid under a published key (else 401; no key set that can be fetched now
- * propagates as TransientError, so ShipStation retries); the account and token (else UnauthorizedError without a
- * reason); then the body: not JSON or not a tracking event (`TRACK_EVENT_V2`, `API_TRACK`, `track`) → BadInputError,
- * another resource type → acknowledged and ignored. Nothing is enqueued unless every check passed.
+ * 400 with the skew); the signature valid under a published key (else 401, an unknown key id too; no key set that can
+ * be fetched now propagates as SigningKeysUnavailableError, answered 503 so ShipStation retries); the account and
+ * token (else UnauthorizedError without a reason); then the body: not JSON or not a tracking event (`TRACK_EVENT_V2`,
+ * `API_TRACK`, `track`) → BadInputError, another resource type → acknowledged and ignored. Nothing is enqueued unless
+ * every check passed.
  */
 export function makeAcceptTracking(deps: AcceptTrackingDeps): AcceptTracking {
   return async (input) => {

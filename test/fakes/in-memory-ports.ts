@@ -59,6 +59,8 @@ import type {
   SuppressResult,
   V2WebhookSubscription,
   UpdateQueue,
+  WebhookReceiver,
+  WebhookRefusal,
   WebhookSubscription,
 } from '../../lib/ports.js';
 
@@ -699,6 +701,18 @@ export class RecordingServiceMetrics implements ServiceMetrics {
 
   pollLag(accountId: string, seconds: number): void {
     this.lags.set(accountId, seconds);
+  }
+
+  webhookRefused(receiver: WebhookReceiver, reason: WebhookRefusal): void {
+    this.add(`WebhooksRefused:${receiver}:${reason}`, 1);
+  }
+
+  webhookFailed(receiver: WebhookReceiver): void {
+    this.add(`WebhooksFailed:${receiver}`, 1);
+  }
+
+  trackingKeysUnavailable(): void {
+    this.add('TrackingKeysUnavailable', 1);
   }
 
   flush(): void {

@@ -271,6 +271,59 @@ describe('serverless package (prod)', () => {
     expect(topicName).toBe(`${service}-prod-alerts`);
   });
 
+  it('encrypts the alert topic with a rotated customer-managed KMS key that the account administers and CloudWatch alarms and every publishing function may use', () => {
+    // Prepare
+    const topic = template.Resources.AlertTopic;
+    const keyId = getAttTarget(topic?.Properties.KmsMasterKeyId);
+    const key = template.Resources[keyId ?? ''];
+    const keyStatements = ((key?.Properties.KeyPolicy as { Statement?: Statement[] } | undefined)?.Statement ?? []) as (Statement & { Principal: Record<string, unknown> })[];
+    const roleStatements = (roleId: string): Statement[] =>
+      ((template.Resources[roleId]?.Properties as RoleProps | undefined)?.Policies ?? []).flatMap((policy) => policy.PolicyDocument.Statement.flatMap(branches) as Statement[]);
+    const publishers = ofType<RoleProps>('AWS::IAM::Role')
+      .map(([id]) => id)
+      .filter((id) => roleStatements(id).some((s) => asArray(s.Action).includes('sns:Publish') && (s.Resource as { Ref?: string }).Ref === 'AlertTopic'));
+
+    // Act
+    const kmsActionsOnKey = (roleId: string): string[] =>
+      roleStatements(roleId)
+        .filter((s) => s.Effect === 'Allow' && getAttTarget(s.Resource) === keyId)
+        .flatMap((s) => asArray(s.Action))
+        .sort();
+    const cloudWatch = keyStatements.find((s) => s.Principal.Service === 'cloudwatch.amazonaws.com');
+    const root = keyStatements.find((s) => JSON.stringify(s.Principal.AWS ?? '').includes(':root'));
+
+    // Assess
+    expect(key?.Type).toBe('AWS::KMS::Key');
+    expect(key?.Properties.EnableKeyRotation).toBe(true);
+    expect(root).toMatchObject({ Effect: 'Allow', Action: 'kms:*' });
+    expect(cloudWatch).toMatchObject({ Effect: 'Allow' });
+    expect(asArray(cloudWatch?.Action ?? []).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+    expect(publishers.length).toBeGreaterThanOrEqual(5);
+    for (const roleId of publishers) expect({ roleId, actions: kmsActionsOnKey(roleId) }).toEqual({ roleId, actions: ['kms:Decrypt', 'kms:GenerateDataKey'] });
+  });
+
+  it('throttles the HTTP API stage and reserves (and so caps) the concurrency of both receivers, leaving the rest of the account to the consumers', () => {
+    // Prepare
+    const stages = ofType<{ DefaultRouteSettings?: Record<string, unknown> }>('AWS::ApiGatewayV2::Stage');
+    const receivers = functions().filter(([, fn]) => /-receive-(webhook|tracking)$/.test(fn.FunctionName));
+    const others = functions().filter(([, fn]) => !/-receive-(webhook|tracking)$/.test(fn.FunctionName));
+    const conditions = (template as unknown as { Conditions: Record<string, unknown> }).Conditions;
+
+    // Act
+    const reserved = receivers.map(([id, fn]) => ({ id, reserved: (fn as unknown as { ReservedConcurrentExecutions?: unknown }).ReservedConcurrentExecutions }));
+    const othersReserved = others.filter(([, fn]) => (fn as unknown as { ReservedConcurrentExecutions?: unknown }).ReservedConcurrentExecutions !== undefined);
+
+    // Assess: the defaults (serverless.yml params); RECEIVER_RESERVED_CONCURRENCY=none drops the reservation
+    expect(stages).toHaveLength(1);
+    expect(stages[0]?.[1].DefaultRouteSettings).toEqual({ DetailedMetricsEnabled: false, ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 });
+    expect(reserved).toHaveLength(2);
+    for (const { id, reserved: value } of reserved) {
+      expect({ id, value }).toEqual({ id, value: { 'Fn::If': ['ReserveReceiverConcurrency', 20, { Ref: 'AWS::NoValue' }] } });
+    }
+    expect(conditions.ReserveReceiverConcurrency).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['reserve 20', 'reserve none'] }] });
+    expect(othersReserved).toEqual([]);
+  });
+
   it('alarms on any error of every function', () => {
     // Prepare
     const errorAlarms = alarmsOn('AWS/Lambda', 'Errors');
@@ -296,6 +349,35 @@ describe('serverless package (prod)', () => {
     // Assess
     expect(deadLetterQueueIds().length).toBeGreaterThan(0);
     expect(unwatched).toEqual([]);
+  });
+
+  it('alarms on any 5xx of either receiver, on unreadable tracking signing keys and on more than 5 refused tracking signatures an hour, each on the alert topic', () => {
+    // Prepare
+    const serviceDimension = { Name: 'service', Value: `${service}-prod` };
+
+    // Act
+    const failed = alarmsOn('ShipStationKlaviyoSync', 'WebhooksFailed');
+    const failedReceivers = failed.map((a) => dimension(a, 'Receiver')).sort();
+    const keys = alarmsOn('ShipStationKlaviyoSync', 'TrackingKeysUnavailable');
+    const signatures = alarmsOn('ShipStationKlaviyoSync', 'WebhooksRefused');
+
+    // Assess
+    expect(failedReceivers).toEqual(['receive-tracking', 'receive-webhook']);
+    for (const alarm of failed) {
+      expect(alarm).toMatchObject({ Statistic: 'Sum', Period: 300, ComparisonOperator: 'GreaterThanThreshold', Threshold: 0, TreatMissingData: 'notBreaching' });
+      expect(alarm.Dimensions).toEqual([serviceDimension, { Name: 'Receiver', Value: dimension(alarm, 'Receiver') }]);
+    }
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatchObject({ Dimensions: [serviceDimension], Statistic: 'Sum', Period: 300, ComparisonOperator: 'GreaterThanThreshold', Threshold: 0 });
+    expect(signatures).toHaveLength(1);
+    expect(signatures[0]).toMatchObject({
+      Dimensions: [serviceDimension, { Name: 'Receiver', Value: 'receive-tracking' }, { Name: 'Reason', Value: 'signature' }],
+      Statistic: 'Sum',
+      Period: 3600,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 5,
+    });
+    for (const alarm of [...failed, ...keys, ...signatures]) expect(actsOnAlertTopic(alarm)).toBe(true);
   });
 
   it('alarms on poll lag over an hour, on messages older than 15 minutes in every work queue and on a key expiring within 7 days, each on the alert topic', () => {
@@ -362,8 +444,10 @@ describe('serverless package (prod)', () => {
         expect.stringMatching(/^SEARCH\('\{ShipStationKlaviyoSync,Account,service\} MetricName="PollLagSeconds".*', 'Maximum'/),
         expect.stringMatching(/^SEARCH\('\{ShipStationKlaviyoSync,Metric,service\} MetricName="EventsSent".*', 'Sum'/),
         expect.stringMatching(/^SEARCH\('\{ShipStationKlaviyoSync,Account,service\} MetricName="DaysUntilKeyExpiry".*', 'Minimum'/),
+        expect.stringMatching(/^SEARCH\('\{ShipStationKlaviyoSync,Reason,Receiver,service\} MetricName="WebhooksRefused".*', 'Sum'/),
       ]),
     );
+    expect(metricStrings).toEqual(expect.arrayContaining(['WebhooksFailed', 'receive-webhook', 'receive-tracking', 'TrackingKeysUnavailable']));
   });
 
   it('runs every function on nodejs22.x and arm64', () => {

@@ -173,7 +173,7 @@ describe('receive-tracking', () => {
     expect(harness.shipStation.jwksRequests).toBe(fetchesBefore + 1);
   });
 
-  it('answers a key id ShipStation does not publish, met within a minute of the last key refetch, with 500 (retry later), and queues nothing', async () => {
+  it('refuses a key id ShipStation does not publish, met within a minute of the last key refetch, with 401 without fetching the keys again, and queues nothing', async () => {
     // Prepare
     const rawBody = trackBody();
     const timestamp = new Date().toISOString();
@@ -186,9 +186,8 @@ describe('receive-tracking', () => {
     const response = await receive(event);
 
     // Assess: the rotation test just refetched the keys for an unknown id; another refetch is not allowed for a minute,
-    // so this one cannot be told from a key published seconds ago: ShipStation would retry it (the 401 after a refetch
-    // is covered in the verifier's and acceptTracking's unit tests)
-    await expectRefused(response, 500, 'internal error');
+    // so the key id is unknown without asking (a flood of made-up key ids costs one fetch a minute at most)
+    await expectRefused(response, 401, "signing key se-forged-key is not one of ShipStation's published keys");
     expect(harness.shipStation.jwksRequests).toBe(jwksBefore);
   });
 

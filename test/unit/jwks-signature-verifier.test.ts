@@ -1,11 +1,13 @@
 // JwksSignatureVerifier against JWKS served on the loopback interface: one fetch for many verifications, one refetch
-// for an unknown key id but never two within a minute, key rotation, and what happens when the key set cannot be read;
+// for an unknown key id but never two within a minute, key rotation, and what happens when the key set cannot be read
+// (SigningKeysUnavailableError, counted as TrackingKeysUnavailable);
 // with several key set URLs, keys merged by key id, EC keys ignored, and one URL failing while another answers.
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { JwksSignatureVerifier, rsaKeysOf } from '../../lib/adapters/jwks-signature-verifier.js';
-import { TransientError } from '../../lib/domain/errors.js';
+import { SigningKeysUnavailableError, TransientError } from '../../lib/domain/errors.js';
+import { RecordingLogger, RecordingServiceMetrics } from '../fakes/in-memory-ports.js';
 
 const keyPair = (): { privateKey: KeyObject; publicKey: KeyObject } => generateKeyPairSync('rsa', { modulusLength: 2048 });
 const first = keyPair();
@@ -130,7 +132,7 @@ describe('JwksSignatureVerifier', () => {
     expect(jwks.requests).toHaveLength(2);
   });
 
-  it('does not refetch more than once a minute, however many unknown key ids arrive: the rest are told to retry', async () => {
+  it('does not refetch more than once a minute, however many unknown key ids arrive: the rest are unknown without asking', async () => {
     // Prepare
     const subject = verifier();
     await subject.verify(signedBy('key-1', first.privateKey));
@@ -139,15 +141,16 @@ describe('JwksSignatureVerifier', () => {
     // Act
     const flood = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => subject.verify(signedBy(`random-${i}`, second.privateKey))));
     now += 30_000;
-    const later = subject.verify(signedBy('random-later', second.privateKey));
-    await expect(later).rejects.toBeInstanceOf(TransientError);
+    const sequential: string[] = [];
+    for (let i = 0; i < 100; i += 1) sequential.push(await subject.verify(signedBy(`random-later-${i}`, second.privateKey)));
     const fetchesWithinTheMinute = jwks.requests.length;
     now += 31_000;
     const afterAMinute = await subject.verify(signedBy('random-after-a-minute', second.privateKey));
 
-    // Assess: the concurrent flood shared one refetch and is refused; a kid met while a refetch is not allowed yet is
-    // transient (5xx: ShipStation retries, so a key published this minute is not refused for good)
+    // Assess: the concurrent flood shared one refetch; every key id met while a refetch is not allowed yet is unknown
+    // (401) at once, never an error (a 5xx would make every forgery an internal failure)
     expect(new Set(flood.map((r) => (r.status === 'fulfilled' ? r.value : 'rejected')))).toEqual(new Set(['unknown-key']));
+    expect(new Set(sequential)).toEqual(new Set(['unknown-key']));
     expect(fetchesWithinTheMinute).toBe(2);
     expect(afterAMinute).toBe('unknown-key');
     expect(jwks.requests).toHaveLength(3);
@@ -239,6 +242,37 @@ describe('JwksSignatureVerifier', () => {
     // Assess
     expect([stale, unknown]).toEqual(['valid', 'unknown-key']);
     expect(jwks.requests).toHaveLength(2);
+  });
+
+  it('counts each fetch round that gives no usable key (TrackingKeysUnavailable), says once why when no key is held, and logs one line when it keeps stale keys', async () => {
+    // Prepare
+    const metrics = new RecordingServiceMetrics();
+    const log = new RecordingLogger();
+    const subject = new JwksSignatureVerifier({ jwksUrls: [jwks.url], timeoutMs: 2000, now: () => new Date(now), metrics, log });
+    jwks.answer = { status: 503, body: { message: 'unavailable' } };
+
+    // Act
+    const firstFailure = await subject.verify(signedBy('key-1', first.privateKey)).catch((error: unknown) => error);
+    now += 10_000;
+    const withinTheMinute = await subject.verify(signedBy('key-1', first.privateKey)).catch((error: unknown) => error);
+    const countedWhileNoKeys = metrics.totals.get('TrackingKeysUnavailable');
+    jwks.answer = { status: 200, body: { keys: [jwkOf('key-1', first.publicKey)] } };
+    now += 60_000;
+    const recovered = await subject.verify(signedBy('key-1', first.privateKey));
+    jwks.answer = { status: 200, body: { keys: [{ kty: 'EC', kid: 'ec-1', crv: 'P-256', x: 'AA', y: 'AA' }] } };
+    now += 61 * 60_000;
+    const stale = await subject.verify(signedBy('key-1', first.privateKey));
+
+    // Assess: the fetch that failed is `attempted`, the webhook refused while it is not retried yet is not
+    expect(firstFailure).toBeInstanceOf(SigningKeysUnavailableError);
+    expect((firstFailure as SigningKeysUnavailableError).attempted).toBe(true);
+    expect(withinTheMinute).toBeInstanceOf(SigningKeysUnavailableError);
+    expect((withinTheMinute as SigningKeysUnavailableError).attempted).toBe(false);
+    expect(countedWhileNoKeys).toBe(1);
+    expect([recovered, stale]).toEqual(['valid', 'valid']);
+    expect(metrics.totals.get('TrackingKeysUnavailable')).toBe(2);
+    expect(log.messages('warn')).toEqual(['webhook signing keys not refreshed; verifying with the keys fetched before']);
+    expect(log.entries[0]?.data.problem).toMatch(/answered a key set with no usable RSA key/);
   });
 
   it('does not follow a redirect: only the configured URL decides which keys are trusted', async () => {

@@ -51,6 +51,32 @@ describe('PowertoolsServiceMetrics', () => {
     for (const doc of docs) expect(doc._aws.CloudWatchMetrics[0]?.Namespace).toBe('ShipStationKlaviyoSync');
   });
 
+  it('writes refused webhooks by receiver and reason, failed ones by receiver, and unreadable signing keys service-wide, the series the receivers\' alarms read', () => {
+    // Prepare
+    const serviceMetrics = new PowertoolsServiceMetrics(new Metrics({ namespace: 'ShipStationKlaviyoSync', serviceName: 'shipstation-klaviyo-sync' }), new RecordingLogger());
+
+    // Act
+    serviceMetrics.webhookRefused('receive-tracking', 'signature');
+    serviceMetrics.webhookRefused('receive-tracking', 'signature');
+    serviceMetrics.webhookRefused('receive-webhook', 'unauthorized');
+    serviceMetrics.webhookFailed('receive-tracking');
+    serviceMetrics.trackingKeysUnavailable();
+    serviceMetrics.flush();
+
+    // Assess
+    const docs = emfDocuments();
+    const refused = docs.filter((d) => d.WebhooksRefused !== undefined);
+    expect(refused.map((d) => [d.Receiver, d.Reason, d.WebhooksRefused, dimensionsOf(d)])).toEqual([
+      ['receive-tracking', 'signature', 2, [['service', 'Receiver', 'Reason']]],
+      ['receive-webhook', 'unauthorized', 1, [['service', 'Receiver', 'Reason']]],
+    ]);
+    const failed = docs.filter((d) => d.WebhooksFailed !== undefined);
+    expect(failed.map((d) => [d.Receiver, d.WebhooksFailed, dimensionsOf(d)])).toEqual([['receive-tracking', 1, [['service', 'Receiver']]]]);
+    const serviceWide = docs.filter((d) => dimensionsOf(d).every((set) => set.length === 1 && set[0] === 'service'));
+    expect(serviceWide).toHaveLength(1);
+    expect(serviceWide[0]).toMatchObject({ service: 'shipstation-klaviyo-sync', TrackingKeysUnavailable: 1 });
+  });
+
   it('writes nothing for an invocation that recorded nothing, and starts each invocation from zero', () => {
     // Prepare
     const serviceMetrics = new PowertoolsServiceMetrics(new Metrics({ namespace: 'ShipStationKlaviyoSync', serviceName: 'shipstation-klaviyo-sync' }), new RecordingLogger());
