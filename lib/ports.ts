@@ -160,10 +160,11 @@ export interface FetchedResource {
 
 export interface ShipStationApi {
   /**
-   * GETs a resource URL with the account's credentials, following pages.
-   * @throws ShipStationCredentialsError on 401, TransientError when retries are spent
+   * GETs a webhook's resource URL with the account's credentials, following pages, only in the shape ShipStation sends
+   * for `resourceType` (else BadInputError, no request made) and up to that type's cap (else ResourceTooLargeError).
+   * @throws ShipStationCredentialsError on 401, TransientError for a 200 that is not a page or when retries are spent
    */
-  fetchResource(accountId: string, url: URL): Promise<FetchedResource>;
+  fetchResource(accountId: string, url: URL, resourceType: string): Promise<FetchedResource>;
 }
 
 /** One order read by id (`GET /orders/{orderId}`), for a label or fulfilment whose order no snapshot brought. */

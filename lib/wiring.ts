@@ -170,7 +170,7 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
       updates,
       clock,
     }),
-    fetchResource: makeFetchResource({ ...health, accounts, shipStation, updates }),
+    fetchResource: makeFetchResource({ ...health, accounts, shipStation, updates, ledger, metrics: serviceMetrics }),
     publishUpdate: makePublishUpdate({ ...publishDeps, updates }),
     publishTracking: makePublishTracking({ ...publishDeps, updates, activity: trackingActivity, joinWaitHours: config.trackingJoinWaitHours }),
     publishHistory: makePublishHistory({ ...publishDeps, history, klaviyoBulk: klaviyo, concurrency: HISTORY_CONCURRENCY }),

@@ -83,12 +83,14 @@ export class DynamoDbRateBudget implements RateBudget {
    * - ShipStation counted as many and its window ends later (it began when our first request arrived, after our take).
    * An older response never loosens the budget: it reports fewer requests than we already know of (no change), or it
    * describes the previous window, which ends about a minute before ours (no change).
+   * ShipStation's window is never taken to end more than one window (60 s) from now: V1's limit is per minute, so a
+   * longer X-Rate-Limit-Reset is a fault, and one such header must not close the key's budget for hours.
    */
   async reconcile(keyFingerprint: string, observed: ObservedRate, now: Date): Promise<void> {
     const at = now.getTime();
     const limit = observed.limit ?? this.requestsPerMinute;
     const serverUsed = Math.max(0, limit - observed.remaining);
-    const serverEnd = at + Math.max(0, observed.resetSeconds) * 1000;
+    const serverEnd = at + Math.min(WINDOW_MS, Math.max(0, observed.resetSeconds) * 1000);
     if (observed.limit !== undefined) await this.storeLimit(keyFingerprint, observed.limit, now);
     await this.update(keyFingerprint, `SET used = :serverUsed, windowEnd = :serverEnd, expiresAt = :exp${observed.limit === undefined ? '' : ', serverLimit = :serverLimit'}`,
       'attribute_not_exists(windowEnd) OR windowEnd <= :now'

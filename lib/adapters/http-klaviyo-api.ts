@@ -17,6 +17,13 @@ export interface HttpKlaviyoOptions {
   maxInlineRetryAfterMs?: number;
 }
 
+/**
+ * The longest Retry-After believed, seconds. Klaviyo's limits are fixed windows of one second (burst) and one minute
+ * (steady), so no true wait is longer; its own SDK caps its retry interval at 60 s too (`maxInterval`). A larger value
+ * would park the message (its visibility, the poll's continuation) for that long: it is cut to a full window.
+ */
+export const MAX_RETRY_AFTER_SECONDS = 60;
+
 /** Reads Klaviyo's JSON:API error envelope into one line: code, detail and pointer of each error. */
 export function describeKlaviyoErrors(body: unknown): string | undefined {
   if (body === null || typeof body !== 'object' || !Array.isArray((body as { errors?: unknown }).errors)) return undefined;
@@ -117,7 +124,7 @@ export class HttpKlaviyoApi implements KlaviyoApi, KlaviyoBulkApi, KlaviyoCreden
       const text = await response.text();
       if (response.status === 429) {
         const retryAfter = Number(response.headers.get('retry-after'));
-        const waitMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : backoffMs(attempt);
+        const waitMs = Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, MAX_RETRY_AFTER_SECONDS) * 1000 : backoffMs(attempt);
         lastProblem = 'rate limited (429)';
         if (waitMs > this.maxInlineRetryAfterMs || attempt === this.maxAttempts) throw new TransientError('Klaviyo rate limit', { retryAfterSeconds: Math.ceil(waitMs / 1000) });
         await this.clock.sleep(waitMs);

@@ -2,12 +2,14 @@
 // subscriptions and the `GET /stores` credentials check. Every request takes from the key pair's shared RateBudget first
 // and reconciles X-Rate-Limit-* (or a 429) into it after; 5xx and timeouts are retried with backoff, 401 is reported as
 // a credentials problem. Only URLs on the account's ShipStation origin are requested and redirects are never followed,
-// so the Authorization header cannot reach another host.
+// so the Authorization header cannot reach another host. Nothing ShipStation's edge sends is trusted as is: a webhook
+// resource is read only in the shape ShipStation sends for its type and up to its cap, a 200 that is not a page is a
+// transient failure (never an empty page), and a reset longer than V1's one-minute window is cut to it.
 import * as z from 'zod';
 import type { AccountConfig } from '../config.js';
-import { BadInputError, ShipStationCredentialsError, TransientError } from '../domain/errors.js';
-import { checkResourceUrl } from '../domain/resource-url.js';
-import { orderSchema, resourcePageSchema, subscribedWebhookSchema, webhookListSchema } from '../domain/shipstation.js';
+import { BadInputError, ResourceTooLargeError, ShipStationCredentialsError, TransientError } from '../domain/errors.js';
+import { checkWebhookResource, RESOURCE_PAGE_SIZE, type WebhookResourceShape } from '../domain/resource-url.js';
+import { orderSchema, parseListPage, subscribedWebhookSchema, webhookListSchema, type ListPage, type ListResource } from '../domain/shipstation.js';
 import type { OrderSnapshot } from '../domain/snapshot.js';
 import { orderSnapshot, snapshotsFromPage } from '../normalise/snapshots.js';
 import type {
@@ -39,8 +41,6 @@ export interface HttpShipStationOptions {
    * waits hand the message back to SQS as a TransientError with retryAfterSeconds.
    */
   maxRateLimitWaitMs?: number;
-  /** Safety stop for a resource that claims more pages than any webhook should. */
-  maxPages?: number;
   /**
    * Longest rate-limit wait of a lookup made while publishing (an order by id, a service list): a consumer must not sit
    * on the budget; past it a TransientError with retryAfterSeconds lets the caller wait on its queue instead.
@@ -58,13 +58,52 @@ export function backoffMs(attempt: number, random: () => number = Math.random): 
   return Math.round(base * (0.5 + random() * 0.5));
 }
 
-/** X-Rate-Limit-Remaining and -Reset (and -Limit when present), or undefined when the response has none. */
+/**
+ * The longest X-Rate-Limit-Reset believed, seconds. V1's limit is per minute ("40 requests per minute"; the header is
+ * the seconds until the next window starts), so no true reset is longer: a larger value (one `100000` would close the
+ * key's budget for 27.8 hours, every Lambda waiting on it) is a fault of ShipStation's edge, and is read as a full window.
+ */
+export const MAX_RATE_LIMIT_RESET_SECONDS = 60;
+
+/**
+ * X-Rate-Limit-Remaining and -Reset (and -Limit when present), or undefined when the response has none. The reset is
+ * cut to 0–60 s; a limit below 1 is ignored (it would close the budget until ShipStation reported another).
+ */
 function observedRate(headers: Headers): ObservedRate | undefined {
   const remaining = Number(headers.get('x-rate-limit-remaining') ?? Number.NaN);
   const resetSeconds = Number(headers.get('x-rate-limit-reset') ?? Number.NaN);
   if (!Number.isFinite(remaining) || !Number.isFinite(resetSeconds)) return undefined;
   const limit = Number(headers.get('x-rate-limit-limit') ?? Number.NaN);
-  return { remaining, resetSeconds, ...(Number.isFinite(limit) ? { limit } : {}) };
+  return {
+    remaining: Math.max(0, remaining),
+    resetSeconds: Math.min(MAX_RATE_LIMIT_RESET_SECONDS, Math.max(0, resetSeconds)),
+    ...(Number.isFinite(limit) && limit >= 1 ? { limit } : {}),
+  };
+}
+
+/**
+ * A 200 body read as a page of `resource`.
+ * @throws TransientError when it is not one (not JSON was already retried by `request`; here: no list, wrong types):
+ *   what an edge or a deploy at ShipStation answers for a moment, so it is retried, never read as an empty page
+ */
+function pageOf(resource: ListResource, body: unknown, path: string): ListPage {
+  const parsed = parseListPage(resource, body);
+  if (!parsed.ok) throw new TransientError(`ShipStation answered ${path} with 200 but not a page of ${resource} (${parsed.problem})`);
+  return parsed.page;
+}
+
+/** Page `page` of a webhook resource as we read it: its own filters, our page size, and the items of every label. */
+function webhookPageUrl(url: URL, shape: WebhookResourceShape, page: number): URL {
+  const pageUrl = new URL(url);
+  pageUrl.search = '';
+  for (const [name, value] of url.searchParams) {
+    // SHIP_NOTIFY points at shipments without their items; the shipping email needs them.
+    if (name.toLowerCase() !== 'includeshipmentitems') pageUrl.searchParams.append(name, value);
+  }
+  if (shape.resource === 'shipments') pageUrl.searchParams.set('includeShipmentItems', 'true');
+  pageUrl.searchParams.set('pageSize', String(RESOURCE_PAGE_SIZE));
+  if (page > 1) pageUrl.searchParams.set('page', String(page));
+  return pageUrl;
 }
 
 /** `GET /stores`: the fields the credentials check reports; a store carries many more, which are ignored. */
@@ -85,7 +124,6 @@ export class HttpShipStationApi implements ShipStationApi, ShipStationLister, Sh
   private readonly budget: RateBudget;
   private readonly maxAttempts: number;
   private readonly maxRateLimitWaitMs: number;
-  private readonly maxPages: number;
   private readonly maxLookupWaitMs: number;
 
   constructor(
@@ -96,33 +134,40 @@ export class HttpShipStationApi implements ShipStationApi, ShipStationLister, Sh
     this.budget = options.budget;
     this.maxAttempts = options.maxAttempts ?? 4;
     this.maxRateLimitWaitMs = options.maxRateLimitWaitMs ?? 65_000;
-    this.maxPages = options.maxPages ?? 200;
     this.maxLookupWaitMs = options.maxLookupWaitMs ?? 10_000;
   }
 
-  async fetchResource(accountId: string, url: URL): Promise<FetchedResource> {
+  /**
+   * Reads a webhook's resource, page after page, as ShipStation sends it for `resourceType` and up to that type's cap.
+   * @throws BadInputError (no request made) when the URL is not what ShipStation sends for the type
+   * @throws ResourceTooLargeError as soon as a page says the resource holds more than the cap
+   * @throws TransientError for a 200 that is not a page, or retries spent
+   */
+  async fetchResource(accountId: string, url: URL, resourceType: string): Promise<FetchedResource> {
     const account = this.account(accountId);
-    // Checked here as well as at the webhook edge: whoever put the message on the queue, the key only goes to ShipStation.
-    const allowed = checkResourceUrl(url.toString(), account.shipStation.baseUrl);
-    if (!allowed.ok) throw new BadInputError(allowed.reason);
-    const first = new URL(url);
-    // SHIP_NOTIFY points at shipments without their items; the shipping email needs them.
-    if (first.pathname.toLowerCase().endsWith('/shipments')) first.searchParams.set('includeShipmentItems', 'true');
+    // Checked here as well as at the webhook edge: whoever put the message on the queue (a replay, a token holder), the
+    // key only goes to ShipStation, and only for one batch of what the type names.
+    const checked = checkWebhookResource(resourceType, url.toString(), account.shipStation.baseUrl);
+    if (!checked.ok) throw new BadInputError(checked.reason);
+    const { shape } = checked;
+    const maxPages = Math.ceil(shape.maxRecords / RESOURCE_PAGE_SIZE);
     const result: FetchedResource = { snapshots: [], unreadable: [], requests: 0 };
-    for (let page = 1; page <= this.maxPages; page += 1) {
-      const pageUrl = new URL(first);
-      if (page > 1) pageUrl.searchParams.set('page', String(page));
+    let records = 0;
+    for (let page = 1; ; page += 1) {
+      const pageUrl = webhookPageUrl(checked.url, shape, page);
       const { body, requests } = await this.request(account, 'GET', pageUrl);
       result.requests += requests;
-      const parsed = resourcePageSchema.safeParse(body);
-      if (!parsed.success) throw new BadInputError(`ShipStation answered ${pageUrl.pathname} with an unexpected shape`);
-      const { snapshots, unreadable } = snapshotsFromPage({ id: accountId, defaultCountry: account.defaultCountry }, parsed.data);
+      const read = pageOf(shape.resource, body, pageUrl.pathname);
+      records += read.records.length;
+      const pages = read.pages ?? 1;
+      // What the resource holds, at least: ShipStation's total, what was read, or what its page count implies.
+      const claimed = Math.max(read.total ?? 0, records, pages > maxPages ? (pages - 1) * RESOURCE_PAGE_SIZE + 1 : 0);
+      if (claimed > shape.maxRecords) throw new ResourceTooLargeError(resourceType, checked.batch, claimed, shape.maxRecords, result.requests);
+      const { snapshots, unreadable } = snapshotsFromPage({ id: accountId, defaultCountry: account.defaultCountry }, { [shape.resource]: read.records });
       result.snapshots.push(...snapshots);
       result.unreadable.push(...unreadable.map((u) => ({ ...u, reason: `page ${page}: ${u.reason}` })));
-      const pages = parsed.data.pages ?? 1;
       if (page >= pages) return result;
     }
-    throw new BadInputError(`resource has more than ${this.maxPages} pages`);
   }
 
   async listPage(accountId: string, { resource, query }: ListPageRequest): Promise<ListedPage> {
@@ -132,17 +177,15 @@ export class HttpShipStationApi implements ShipStationApi, ShipStationLister, Sh
     // The shipping email needs the items, whatever the caller asked for.
     if (resource === 'shipments') url.searchParams.set('includeShipmentItems', 'true');
     const { body, requests } = await this.request(account, 'GET', url);
-    const parsed = resourcePageSchema.safeParse(body);
-    const records = parsed.success ? parsed.data[resource] : undefined;
-    if (!parsed.success || !Array.isArray(records)) throw new BadInputError(`ShipStation answered ${url.pathname} with an unexpected shape`);
+    const { records, page, pages, total } = pageOf(resource, body, url.pathname);
     const { snapshots, unreadable } = snapshotsFromPage({ id: accountId, defaultCountry: account.defaultCountry }, { [resource]: records });
     return {
       snapshots,
       unreadable,
       rows: records.length,
-      page: parsed.data.page ?? Number(query.page ?? '1'),
-      pages: parsed.data.pages ?? 1,
-      total: parsed.data.total ?? records.length,
+      page: page ?? Number(query.page ?? '1'),
+      pages: pages ?? 1,
+      total: total ?? records.length,
       requests,
     };
   }
@@ -296,7 +339,7 @@ export class HttpShipStationApi implements ShipStationApi, ShipStationLister, Sh
       try {
         return { body: await response.json(), requests: attempt };
       } catch {
-        lastProblem = 'unreadable JSON body';
+        lastProblem = `${response.status} with a body that is not JSON`;
         if (attempt < this.maxAttempts) await this.clock.sleep(backoffMs(attempt));
       }
     }

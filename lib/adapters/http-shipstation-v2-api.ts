@@ -35,13 +35,22 @@ const createdV2WebhookSchema = z.object({ webhook_id: z.union([z.string(), z.num
 /** V2's error body: `{request_id, errors: [{error_source, error_type, error_code, message}]}`. */
 const v2ErrorSchema = z.object({ errors: z.array(z.object({ message: z.string() })).min(1) });
 
-/** Seconds a 429 asks to wait: Retry-After as seconds or as an HTTP date; undefined when absent or unreadable. */
+/**
+ * The longest Retry-After believed, seconds. V2's limit is per minute (200 requests/minute per key), so no true wait is
+ * longer; a larger value (a far-off date, a fault at the edge) would park the request's message for hours.
+ */
+export const MAX_RETRY_AFTER_SECONDS = 60;
+
+/**
+ * Seconds a 429 asks to wait: Retry-After as seconds or as an HTTP date, at most MAX_RETRY_AFTER_SECONDS; undefined
+ * when absent or unreadable.
+ */
 function retryAfterSeconds(header: string | null, now: Date): number | undefined {
   if (header === null || header.trim() === '') return undefined;
   const seconds = Number(header.trim());
-  if (Number.isFinite(seconds)) return Math.max(0, seconds);
   const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now.getTime()) / 1000));
+  const told = Number.isFinite(seconds) ? seconds : Number.isNaN(at) ? undefined : Math.ceil((at - now.getTime()) / 1000);
+  return told === undefined ? undefined : Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(0, told));
 }
 
 /** Cuts secrets out of text ShipStation sent back: the given values, and every URL query (a webhook URL's token). */

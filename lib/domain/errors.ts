@@ -34,6 +34,17 @@ export class BadInputError extends Error {
   }
 }
 
+/**
+ * A webhook's resource holds more than a batch of its type can (its cap, lib/domain/resource-url.ts): permanent, so it
+ * is dead-lettered once with this reason rather than retried, and the poll reads those records instead.
+ */
+export class ResourceTooLargeError extends BadInputError {
+  constructor(readonly resourceType: string, readonly batch: string, readonly records: number, readonly maxRecords: number, readonly requests: number) {
+    super(`the ${resourceType} resource holds ${records} records, more than the ${maxRecords} such a batch is read up to; left to the poll`);
+    this.name = 'ResourceTooLargeError';
+  }
+}
+
 /** The webhook token or account is wrong; the response must not say which. */
 export class UnauthorizedError extends Error {
   constructor(message = 'unauthorized') {

@@ -1,4 +1,6 @@
-// Which resource_url a webhook may make us fetch with the account's credentials (SSRF guard, DESIGN §3.6).
+// Which resource_url a webhook may make us fetch with the account's credentials (SSRF guard, DESIGN §3.6), and how
+// much of it: only what ShipStation sends for the resource type, capped to what such a batch holds.
+import type { WebhookResourceType } from './shipstation.js';
 
 const SHIPSTATION_API_HOST = /^ssapi\d*\.shipstation\.com$/;
 
@@ -26,4 +28,103 @@ export function checkResourceUrl(resourceUrl: string, shipStationBaseUrl: string
   }
   if (url.origin !== base.origin) return { ok: false, reason: `resource_url is not on ${base.origin}` };
   return { ok: true, url };
+}
+
+/** Records per page of our own webhook fetch: ShipStation's documented maximum (`pageSize` "Maximum 500"). */
+export const RESOURCE_PAGE_SIZE = 500;
+
+/** What a webhook's resource_url names: one list endpoint, narrowed to one batch. */
+export interface WebhookResourceShape {
+  /** The V1 list endpoint, which is also the list key of its page (`{orders: […]}`). */
+  resource: 'orders' | 'shipments' | 'fulfillments';
+  /** The filter that makes the list one batch: required, exactly once, never empty (empty = unfiltered = every record). */
+  batchFilter: string;
+  /** The other parameters ShipStation puts in that URL: each allowed at most once. */
+  optional: readonly string[];
+  /**
+   * The most records such a batch is read up to, a whole number of RESOURCE_PAGE_SIZE pages. A larger one is left to the
+   * poll, which reads every change anyway: the cap bounds what one notification can cost the key's 40 requests/minute.
+   */
+  maxRecords: number;
+}
+
+/**
+ * An import batch (`ORDER_NOTIFY`: "All orders created at the same time will be included in a single webhook payload";
+ * `FULFILLMENT_REJECTED` points at orders too): up to 2,500 orders, 5 requests, an eighth of a minute's budget. A
+ * store's scheduled import brings far fewer; a larger one (a store connected with its backlog) is the poll's.
+ */
+const IMPORT_BATCH: WebhookResourceShape = { resource: 'orders', batchFilter: 'importBatch', optional: ['storeID'], maxRecords: 2_500 };
+/** A label batch (`SHIP_NOTIFY`: one per label, or one per batch of labels): up to 1,000 labels, 2 requests. */
+const LABEL_BATCH: WebhookResourceShape = { resource: 'shipments', batchFilter: 'batchId', optional: ['storeID', 'includeShipmentItems'], maxRecords: 1_000 };
+/** A provider's fulfilments (`FULFILLMENT_SHIPPED`, one shipped order or a few): up to 500, one request. */
+const FULFILLMENT_BATCH: WebhookResourceShape = { resource: 'fulfillments', batchFilter: 'batchId', optional: [], maxRecords: 500 };
+
+/**
+ * What each V1 webhook's resource_url may be, from the documented and recorded bodies
+ * (test/fixtures/shipstation/webhooks/bodies.json, with their sources):
+ * `/orders?storeID=…&importBatch=<GUID>` (ORDER_NOTIFY, ITEM_ORDER_NOTIFY, and the FULFILLMENT_REJECTED example),
+ * `/shipments?batchId=<n>&includeShipmentItems=False|True` (SHIP_NOTIFY, ITEM_SHIP_NOTIFY; recorded with and without
+ * `includeShipmentItems`), `/fulfillments?batchId=<n>` (FULFILLMENT_SHIPPED, as a public integration fetches it).
+ * `storeID` (a store-scoped subscription) is accepted on /shipments too, where the list endpoint documents it.
+ */
+export const WEBHOOK_RESOURCES: Readonly<Record<WebhookResourceType, WebhookResourceShape>> = {
+  ORDER_NOTIFY: IMPORT_BATCH,
+  ITEM_ORDER_NOTIFY: IMPORT_BATCH,
+  FULFILLMENT_REJECTED: IMPORT_BATCH,
+  SHIP_NOTIFY: LABEL_BATCH,
+  ITEM_SHIP_NOTIFY: LABEL_BATCH,
+  FULFILLMENT_SHIPPED: FULFILLMENT_BATCH,
+};
+
+/** Values the parameters may take (names compared case-insensitively, as ShipStation's API reads them). */
+const PARAMETER_VALUES: Readonly<Record<string, RegExp>> = {
+  importbatch: /^[A-Za-z0-9-]{1,64}$/,
+  batchid: /^\d{1,19}$/,
+  storeid: /^\d{1,19}$/,
+  includeshipmentitems: /^(true|false)$/i,
+};
+
+/** `a`, `a and b`, `a, b and c`. */
+const listed = (names: string[]): string => (names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1) ?? ''}`);
+
+/** A parameter name as it may be repeated in a reason: a plain identifier, else not at all (it is the sender's text). */
+const nameOf = (name: string): string => (/^[A-Za-z][A-Za-z0-9_]{0,39}$/.test(name) ? name : 'a parameter');
+
+export type CheckedWebhookResource = { ok: true; url: URL; shape: WebhookResourceShape; batch: string } | { ok: false; reason: string };
+
+/**
+ * Allows a webhook's resource_url only as ShipStation sends it for that resource type: on the account's ShipStation
+ * origin (checkResourceUrl), on the type's list path, with its batch filter once and non-empty, and with nothing else
+ * but the type's documented parameters, each at most once. So a holder of a leaked webhook token can only make us read
+ * one batch (never `pageSize`, `page`, other filters or an unfiltered list). Reasons name the rule, never the sender's
+ * path or values.
+ * @param resourceType the webhook's resource_type
+ * @param resourceUrl the URL from the webhook body (or a queued message)
+ * @param shipStationBaseUrl the account's configured ShipStation base URL
+ */
+export function checkWebhookResource(resourceType: string, resourceUrl: string, shipStationBaseUrl: string): CheckedWebhookResource {
+  const origin = checkResourceUrl(resourceUrl, shipStationBaseUrl);
+  if (!origin.ok) return origin;
+  const shape = Object.hasOwn(WEBHOOK_RESOURCES, resourceType) ? WEBHOOK_RESOURCES[resourceType as WebhookResourceType] : undefined;
+  if (shape === undefined) return { ok: false, reason: 'resource_type is not one ShipStation V1 sends' };
+  const { url } = origin;
+  const expected = `${new URL(shipStationBaseUrl).pathname.replace(/\/+$/, '')}/${shape.resource}`;
+  const form = `${expected}?${shape.batchFilter}=…`;
+  if (url.pathname !== expected) return { ok: false, reason: `resource_url of ${resourceType} must be ${form}, not another path` };
+  if (url.hash !== '' || url.href.endsWith('#')) return { ok: false, reason: `resource_url of ${resourceType} must not carry a fragment` };
+  const allowed = new Map([shape.batchFilter, ...shape.optional].map((name) => [name.toLowerCase(), name]));
+  const seen = new Set<string>();
+  let batch: string | undefined;
+  for (const [name, value] of url.searchParams) {
+    const key = name.toLowerCase();
+    if (!allowed.has(key)) {
+      return { ok: false, reason: `resource_url of ${resourceType} may carry only ${listed([...allowed.values()])}, not ${nameOf(name)}` };
+    }
+    if (seen.has(key)) return { ok: false, reason: `resource_url of ${resourceType} repeats ${allowed.get(key)}` };
+    seen.add(key);
+    if (!(PARAMETER_VALUES[key]?.test(value) ?? false)) return { ok: false, reason: `resource_url of ${resourceType} has an invalid ${allowed.get(key)}` };
+    if (key === shape.batchFilter.toLowerCase()) batch = value;
+  }
+  if (batch === undefined) return { ok: false, reason: `resource_url of ${resourceType} must name its batch: ${form}` };
+  return { ok: true, url, shape, batch };
 }

@@ -124,19 +124,42 @@ export const fulfillmentSchema = z.looseObject({
 });
 export type ShipStationFulfillment = z.infer<typeof fulfillmentSchema>;
 
+/** The V1 list endpoints we read; each page carries its records under the same name (`{orders: […], total, page, pages}`). */
+export type ListResource = 'orders' | 'shipments' | 'fulfillments';
+
+const pageCount = z.number().int().nonnegative().nullish();
+const listPageSchemaOf = <R extends ListResource>(resource: R) =>
+  z.looseObject({ [resource]: z.array(z.unknown()), total: pageCount, page: pageCount, pages: pageCount } as Record<R, z.ZodArray<z.ZodUnknown>> & {
+    total: typeof pageCount;
+    page: typeof pageCount;
+    pages: typeof pageCount;
+  });
+const listPageSchemas = { orders: listPageSchemaOf('orders'), shipments: listPageSchemaOf('shipments'), fulfillments: listPageSchemaOf('fulfillments') };
+
+/** One page of a list endpoint: its records (still unparsed) and the counts ShipStation gave, if any. */
+export interface ListPage {
+  records: unknown[];
+  total?: number;
+  page?: number;
+  pages?: number;
+}
+
 /**
- * A page of any V1 list endpoint. Resource URLs from webhooks name /orders, /shipments or /fulfillments; which key is
- * present tells what came back. Records are parsed one by one later so one odd record cannot sink the whole page.
+ * Reads a page of one V1 list endpoint. Its list is required: a 200 without it (an error object, a CDN's page) is not a
+ * page, never an empty one. The counts are optional (a webhook resource may come without them) but whole numbers when
+ * present. Records are parsed one by one later, so one odd record cannot sink the whole page.
+ * @returns the page, or what is wrong with the body (a path and a message, no values)
  */
-export const resourcePageSchema = z.looseObject({
-  orders: z.array(z.unknown()).nullish(),
-  shipments: z.array(z.unknown()).nullish(),
-  fulfillments: z.array(z.unknown()).nullish(),
-  total: z.number().nullish(),
-  page: z.number().nullish(),
-  pages: z.number().nullish(),
-});
-export type ResourcePage = z.infer<typeof resourcePageSchema>;
+export function parseListPage(resource: ListResource, body: unknown): { ok: true; page: ListPage } | { ok: false; problem: string } {
+  const parsed = listPageSchemas[resource].safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { ok: false, problem: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'unexpected shape'}` };
+  }
+  const { total, page, pages } = parsed.data;
+  const records = (parsed.data as Record<ListResource, unknown[]>)[resource];
+  return { ok: true, page: { records, ...(total == null ? {} : { total }), ...(page == null ? {} : { page }), ...(pages == null ? {} : { pages }) } };
+}
 
 const webhookId = z.union([z.number().int(), z.string().min(1)]);
 

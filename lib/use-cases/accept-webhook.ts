@@ -1,6 +1,7 @@
-// receive-webhook → acceptWebhook → notifications queue. Authenticates, refuses URLs off ShipStation, enqueues.
+// receive-webhook → acceptWebhook → notifications queue. Authenticates, refuses URLs that are not what ShipStation
+// sends, enqueues.
 import { BadInputError, UnauthorizedError } from '../domain/errors.js';
-import { checkResourceUrl } from '../domain/resource-url.js';
+import { checkResourceUrl, checkWebhookResource } from '../domain/resource-url.js';
 import { WEBHOOK_RESOURCE_TYPES, type ParsedNotification } from '../domain/shipstation.js';
 import type { AccountDirectory, Clock, NotificationQueue } from '../ports.js';
 
@@ -16,9 +17,11 @@ export type AcceptWebhook = (input: { accountId: string; token: string; notifica
 
 /**
  * Accepts a ShipStation V1 webhook for an account: unknown account or wrong token → UnauthorizedError (checked before
- * the body, so a stranger learns nothing from it); a malformed body or a resource_url
- * off the account's ShipStation origin → BadInputError (never fetched); a resource type we do not act on is
- * acknowledged and ignored so ShipStation does not retry it.
+ * the body, so a stranger learns nothing from it); a malformed body, a resource_url off the account's ShipStation
+ * origin, or one that is not what ShipStation sends for the resource type (another path, filter or page size, a
+ * repeated parameter, no batch filter) → BadInputError with the reason (never queued, so never fetched: a leaked token
+ * cannot spend the key's budget); a resource type we do not act on is acknowledged and ignored so ShipStation does not
+ * retry it.
  */
 export function makeAcceptWebhook(deps: AcceptWebhookDeps): AcceptWebhook {
   return async (input) => {
@@ -27,12 +30,14 @@ export function makeAcceptWebhook(deps: AcceptWebhookDeps): AcceptWebhook {
     if (account === undefined || !tokenOk) throw new UnauthorizedError();
     if (!input.notification.ok) throw new BadInputError(input.notification.reason);
     const notification = input.notification.value;
-    const checked = checkResourceUrl(notification.resource_url, account.shipStationBaseUrl);
-    if (!checked.ok) throw new BadInputError(checked.reason);
+    const onShipStation = checkResourceUrl(notification.resource_url, account.shipStationBaseUrl);
+    if (!onShipStation.ok) throw new BadInputError(onShipStation.reason);
     const type = notification.resource_type;
     if (!(WEBHOOK_RESOURCE_TYPES as readonly string[]).includes(type)) {
       return { status: 'ignored', reason: `resource_type ${type} is not one we act on` };
     }
+    const checked = checkWebhookResource(type, notification.resource_url, account.shipStationBaseUrl);
+    if (!checked.ok) throw new BadInputError(checked.reason);
     await deps.notifications.enqueue({
       accountId: account.id,
       resourceUrl: checked.url.toString(),

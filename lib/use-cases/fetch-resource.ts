@@ -1,13 +1,17 @@
 // fetch-resource → fetchResource → ShipStation API → updates queue. Reads what a webhook points at, as snapshots.
-import { BadInputError, ShipStationCredentialsError, TransientError } from '../domain/errors.js';
+import { BadInputError, ResourceTooLargeError, ShipStationCredentialsError, TransientError } from '../domain/errors.js';
 import { inStores, type NotificationMessage } from '../domain/snapshot.js';
-import type { AccountDirectory, ShipStationApi, UpdateQueue } from '../ports.js';
+import type { Account, AccountDirectory, EventLedger, ServiceMetrics, ShipStationApi, UpdateQueue } from '../ports.js';
 import { keyState, reportRejectedKey, reportWorkingKey, type CredentialHealthDeps } from './credential-health.js';
+import { deadLetterOversized } from './dead-letter-oversized.js';
 
 export interface FetchResourceDeps extends CredentialHealthDeps {
   accounts: AccountDirectory;
   shipStation: ShipStationApi;
   updates: UpdateQueue;
+  /** Where a resource over its cap and a record too large for a queue message are dead-lettered with the reason. */
+  ledger: Pick<EventLedger, 'deadLetter'>;
+  metrics: Pick<ServiceMetrics, 'deadLettered'>;
   log: CredentialHealthDeps['log'] & { warn(message: string, data: Record<string, unknown>): void };
 }
 
@@ -19,8 +23,11 @@ export class UnreadableRecordsError extends Error {
   }
 }
 
-/** `deferred`: the account's ShipStation key is refused, so the fetch was left to the catch-up poll. */
-export type FetchResource = (message: NotificationMessage) => Promise<{ snapshots: number; requests: number; deferred?: true }>;
+/**
+ * `deferred`: the account's ShipStation key is refused, so the fetch was left to the catch-up poll. `deadLettered`: the
+ * resource held more than its type's cap; it was dead-lettered (once per batch) and left to the poll.
+ */
+export type FetchResource = (message: NotificationMessage) => Promise<{ snapshots: number; requests: number; deferred?: true; deadLettered?: true }>;
 
 /**
  * Fetches a notified resource and enqueues one snapshot per order, shipment or fulfilment.
@@ -29,8 +36,26 @@ export type FetchResource = (message: NotificationMessage) => Promise<{ snapshot
  * poll, which reads everything since the cursor (the cursor stops where the key failed) once a new key works, so
  * nothing it points at is lost and no retries pile up against ShipStation. The first 401 pauses the account and
  * raises one alert; the first success of a replacing key ends the pause and queues the catch-up.
+ *
+ * A resource over its cap is permanent: it becomes one dead-letter record saying why (the message then succeeds, and is
+ * not retried), and the poll reads those records anyway. A record too large for a queue message is dead-lettered alone.
  */
 export function makeFetchResource(deps: FetchResourceDeps): FetchResource {
+  /** One record per batch (a redelivered or repeated notification of it rewrites the same one), saying why. */
+  const deadLetterOverCap = async (account: Account, message: NotificationMessage, error: ResourceTooLargeError): Promise<void> => {
+    await deps.ledger.deadLetter({
+      accountId: account.id,
+      uniqueId: `ss:${account.id}:resource:${message.resourceType}:${error.batch}`,
+      metric: '(resource over its cap)',
+      orderId: 0,
+      reason: `${error.message} (it is not retried: the poll reads these records)`,
+      body: { resourceType: message.resourceType, resourceUrl: message.resourceUrl, receivedAt: message.receivedAt, records: error.records, maxRecords: error.maxRecords },
+      at: deps.clock.now().toISOString(),
+    });
+    deps.metrics.deadLettered(1);
+    deps.log.error('webhook resource over its cap dead-lettered', { accountId: account.id, resourceType: message.resourceType, records: error.records, maxRecords: error.maxRecords });
+  };
+
   return async (message) => {
     const account = deps.accounts.find(message.accountId);
     if (account === undefined) throw new BadInputError(`unknown account ${message.accountId}`);
@@ -42,8 +67,14 @@ export function makeFetchResource(deps: FetchResourceDeps): FetchResource {
     }
     let fetched;
     try {
-      fetched = await deps.shipStation.fetchResource(account.id, new URL(message.resourceUrl));
+      fetched = await deps.shipStation.fetchResource(account.id, new URL(message.resourceUrl), message.resourceType);
     } catch (error) {
+      if (error instanceof ResourceTooLargeError) {
+        await deadLetterOverCap(account, message, error);
+        // ShipStation answered the page: a key that replaced a refused one works.
+        if (state === 'replaced') await reportWorkingKey(deps, account, 'shipstation', { queueCatchUp: true });
+        return { snapshots: 0, requests: error.requests, deadLettered: true };
+      }
       if (!(error instanceof ShipStationCredentialsError)) throw error;
       if (!(await reportRejectedKey(deps, account, 'shipstation', error.message)) && (await keyState(deps, account, 'shipstation')) === 'working') {
         // A key already replaced by a working one (this container's accounts cache is behind): retry with the new one.
@@ -60,7 +91,9 @@ export function makeFetchResource(deps: FetchResourceDeps): FetchResource {
     }
     // An account limited to some stores: another store's orders and labels belong to another account (or none).
     // A webhook's label or fulfilment has no order snapshot coming after it: an order never seen is read at once.
-    const snapshots = relevant.filter((s) => inStores(s, account.storeIds)).map((s) => (s.kind === 'order' ? s : { ...s, waitedForOrder: true as const }));
+    const mine = relevant.filter((s) => inStores(s, account.storeIds)).map((s) => (s.kind === 'order' ? s : { ...s, waitedForOrder: true as const }));
+    // Bigger than a queue message: dead-lettered alone, as the poll does, so the rest of the batch goes through.
+    const snapshots = await deadLetterOversized(deps, account.id, mine);
     await deps.updates.enqueueAll(snapshots);
     if (fetched.unreadable.length > 0) {
       deps.log.warn('unreadable records in resource', { accountId: account.id, unreadable: fetched.unreadable });

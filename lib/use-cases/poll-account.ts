@@ -7,6 +7,7 @@ import { changedAt, inStores, type Snapshot } from '../domain/snapshot.js';
 import { toPacificQuery, toPacificQueryLowerBound } from '../normalise/pacific-time.js';
 import type { Account, AccountDirectory, Clock, EventLedger, HistoryQueue, PollCursor, PollCursorStore, PollJob, PollJobQueue, ServiceMetrics, ShipStationCredentialCheck, ShipStationLister, UpdateQueue } from '../ports.js';
 import { keyState, reportRejectedKey, reportWorkingKey, type CredentialHealthDeps } from './credential-health.js';
+import { deadLetterOversized } from './dead-letter-oversized.js';
 import type { ReleaseHeldEvents } from './release-held-events.js';
 import type { SweepDueChecks } from './sweep-due-checks.js';
 
@@ -62,8 +63,6 @@ export interface PollLimits {
 export type PollAccount = (job: PollJob, limits: PollLimits) => Promise<PollOutcome>;
 
 const HOUR = 3_600_000;
-/** A snapshot must fit one SQS message (256 KB) with room for the envelope. */
-const MAX_SNAPSHOT_BYTES = 240_000;
 /** Transient failures in a row at one page before a poll job fails instead of continuing (about 5 minutes of 30 s waits). */
 const MAX_FAILURES_IN_A_ROW = 10;
 
@@ -97,23 +96,8 @@ export function makePollAccount(deps: PollAccountDeps): PollAccount {
   const { settings, clock } = deps;
 
   const enqueue = async (account: Account, run: PollProgress, snapshots: Snapshot[]): Promise<number> => {
-    const encoder = new TextEncoder();
-    const oversized = snapshots.filter((s) => encoder.encode(JSON.stringify(s)).length > MAX_SNAPSHOT_BYTES);
-    for (const s of oversized) {
-      // Bigger than a queue message: dead-lettered with the reason, so the cursor can move on without losing it.
-      await deps.ledger.deadLetter({
-        accountId: account.id,
-        uniqueId: `ss:${account.id}:oversized:${s.kind}:${s.orderId}:${changedAt(s)}`,
-        metric: '(oversized record)',
-        orderId: s.orderId,
-        reason: `the ${s.kind} record is larger than an SQS message allows (${MAX_SNAPSHOT_BYTES} bytes)`,
-        body: { kind: s.kind, orderId: s.orderId, orderNumber: s.orderNumber, changedAt: changedAt(s) },
-        at: clock.now().toISOString(),
-      });
-      deps.metrics.deadLettered(1);
-      deps.log.error('oversized record dead-lettered', { accountId: account.id, orderId: s.orderId, kind: s.kind });
-    }
-    const kept = snapshots.filter((s) => inStores(s, account.storeIds) && !oversized.includes(s));
+    // Bigger than a queue message: dead-lettered with the reason, so the cursor can move on without losing it.
+    const kept = await deadLetterOversized(deps, account.id, snapshots.filter((s) => inStores(s, account.storeIds)));
     if (run.mode === 'import') {
       await deps.history.enqueueAll(kept.map((s) => ({ ...s, history: true as const })));
       return kept.length;

@@ -799,7 +799,8 @@ export class InMemoryRateBudget implements RateBudget {
     this.observations.push({ keyFingerprint, observed: { ...observed }, at: now.toISOString() });
     const at = now.getTime();
     const serverUsed = Math.max(0, (observed.limit ?? this.requestsPerMinute) - observed.remaining);
-    const serverEnd = at + Math.max(0, observed.resetSeconds) * 1000;
+    // As the DynamoDB budget: ShipStation's window never ends more than one window (60 s) from now.
+    const serverEnd = at + Math.min(60_000, Math.max(0, observed.resetSeconds) * 1000);
     const state = this.budgets.get(keyFingerprint) ?? { used: 0 };
     if (observed.limit !== undefined) state.serverLimit = observed.limit;
     const adopt = state.windowEnd === undefined

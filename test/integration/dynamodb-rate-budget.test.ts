@@ -125,6 +125,22 @@ describe('DynamoDbRateBudget', () => {
     expect(later).toEqual({ granted: true });
   });
 
+  it('closes the window for at most 60 s when ShipStation says it resets in 100,000 s', async () => {
+    // Prepare
+    const key = newKey();
+    await budget.take(key, at(0));
+
+    // Act
+    await budget.reconcile(key, { remaining: 0, resetSeconds: 100_000 }, at(0));
+    const refused = await budget.take(key, at(59));
+    const aMinuteLater = await budget.take(key, at(60));
+
+    // Assess
+    expect(refused).toEqual({ granted: false, waitMs: 1_000 });
+    expect(aMinuteLater).toEqual({ granted: true });
+    expect(await stored(key)).toMatchObject({ used: 1, windowEnd: at(120).getTime() });
+  });
+
   it('adopts a lower limit reported by ShipStation', async () => {
     // Prepare
     const key = newKey();

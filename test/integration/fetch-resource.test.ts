@@ -1,17 +1,19 @@
 // fetch-resource against dynalite + local-aws-sqs + the ShipStation simulator: the resource_url of a real simulator
-// webhook is fetched (pages, items, retries, timeouts) and every record lands on the updates queue as a UTC snapshot;
-// a rejected key is marked once in DynamoDB, alerted once on SNS, and no further request is made with it.
+// webhook is fetched (pages of 500, items, retries, timeouts) and every record lands on the updates queue as a UTC
+// snapshot; a rejected key is marked once in DynamoDB, alerted once on SNS, and no further request is made with it. A
+// resource over its type's cap is dead-lettered once and not retried, a 200 that is not a page is retried until
+// ShipStation answers properly, and a record too large for a queue message is dead-lettered alone.
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DeleteItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { DeleteMessageCommand } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DateTime } from 'luxon';
 import { fingerprint, loadConfig } from '../../lib/config.js';
 import type { FulfillmentSnapshot, NotificationMessage, OrderSnapshot, ShipmentSnapshot, Snapshot } from '../../lib/domain/snapshot.js';
 import { buildWiring } from '../../lib/wiring.js';
-import { context, credentialMarks, drainQueue, SHIPSTATION_KEY, SHIPSTATION_SECRET, sqsEvent, startHarness, type Harness } from '../helpers/handler-env.js';
+import { context, credentialMarks, deadLetters, drainQueue, queueDepth, runUntilIdle, SHIPSTATION_KEY, SHIPSTATION_SECRET, sqsEvent, startHarness, type Harness } from '../helpers/handler-env.js';
 
 type WebhookType = 'ORDER_NOTIFY' | 'SHIP_NOTIFY' | 'FULFILLMENT_SHIPPED';
 
@@ -113,9 +115,9 @@ describe('fetch-resource', () => {
     expect(harness.shipStation.requests.map((r) => [r.method, r.path, r.status])).toEqual([['GET', '/orders', 200]]);
   });
 
-  it('follows every page of a 250-order import batch and enqueues all 250 snapshots', async () => {
+  it('follows every page of a 501-order import batch, 500 a page, and enqueues all 501 snapshots', async () => {
     // Prepare
-    const orders = harness.shipStation.importOrders(Array.from({ length: 250 }, () => ({})));
+    const orders = harness.shipStation.importOrders(Array.from({ length: 501 }, () => ({})));
     const event = sqsEvent([message(await lastWebhook('ORDER_NOTIFY'), 'ORDER_NOTIFY')]);
 
     // Act
@@ -124,11 +126,10 @@ describe('fetch-resource', () => {
     // Assess
     expect(result.batchItemFailures).toEqual([]);
     const snapshots = await takeUpdates();
-    expect(snapshots).toHaveLength(250);
+    expect(snapshots).toHaveLength(501);
     expect(new Set(snapshots.map((s) => s.orderId))).toEqual(new Set(orders.map((o) => o.orderId)));
     const gets = harness.shipStation.requests.filter((r) => r.method === 'GET' && r.path === '/orders');
-    expect(gets).toHaveLength(3);
-    expect(gets.map((r) => r.query.page ?? '1')).toEqual(['1', '2', '3']);
+    expect(gets.map((r) => [r.query.page ?? '1', r.query.pageSize])).toEqual([['1', '500'], ['2', '500']]);
     expect(gets.every((r) => r.status === 200 && r.query.importBatch !== undefined)).toBe(true);
   });
 
@@ -229,6 +230,75 @@ describe('fetch-resource', () => {
     expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([event.Records[0]?.messageId]);
     expect(harness.shipStation.requests).toEqual([]);
     expect(await takeUpdates()).toEqual([]);
+  });
+
+  describe('on the real queue (SQS retries what fails)', () => {
+    /** Puts a notification on the notifications queue, as receive-webhook does. */
+    const notify = async (body: NotificationMessage): Promise<void> => {
+      await harness.aws.sqs.send(new SendMessageCommand({ QueueUrl: harness.aws.queues.notifications, MessageBody: JSON.stringify(body), MessageAttributes: { accountId: { DataType: 'String', StringValue: body.accountId } } }));
+    };
+    const consume = (): Promise<void> => runUntilIdle(harness.aws, [{ queueUrl: harness.aws.queues.notifications, functionName: 'fetch-resource', handler, batchSize: 5 }]);
+
+    it('dead-letters an import batch over its cap of 2,500 orders once, with the reason, and does not retry it', async () => {
+      // Prepare
+      harness.shipStation.importOrders(Array.from({ length: 2_501 }, () => ({})));
+      const resourceUrl = await lastWebhook('ORDER_NOTIFY');
+      const batch = new URL(resourceUrl).searchParams.get('importBatch');
+      const before = (await deadLetters(harness.aws)).length;
+
+      // Act
+      await notify(message(resourceUrl, 'ORDER_NOTIFY'));
+      await consume();
+
+      // Assess: one page read (it said 2,501), one record saying why, nothing queued, redelivered or in the DLQ
+      expect(harness.shipStation.requests.map((r) => [r.path, r.query.pageSize, r.status])).toEqual([['/orders', '500', 200]]);
+      const records = (await deadLetters(harness.aws)).filter((r) => r.uniqueId === `ss:default:resource:ORDER_NOTIFY:${batch}`);
+      expect(records).toHaveLength(1);
+      expect(records[0]).toMatchObject({
+        metric: '(resource over its cap)',
+        orderId: '0',
+        reason: 'the ORDER_NOTIFY resource holds 2501 records, more than the 2500 such a batch is read up to; left to the poll (it is not retried: the poll reads these records)',
+      });
+      expect(JSON.parse(records[0]?.body ?? '{}')).toMatchObject({ resourceType: 'ORDER_NOTIFY', resourceUrl, records: 2_501, maxRecords: 2_500 });
+      expect((await deadLetters(harness.aws)).length).toBe(before + 1);
+      expect(await takeUpdates()).toEqual([]);
+      expect(await queueDepth(harness.aws, harness.aws.queues.notifications)).toBe(0);
+      expect(await queueDepth(harness.aws, harness.aws.queues.notificationsDlq)).toBe(0);
+    });
+
+    it('retries a 200 whose body is not a page (TransientError) and enqueues the order once ShipStation answers properly', async () => {
+      // Prepare: the first answer is a 200 with the .NET error object instead of {orders: […]}
+      const [order] = harness.shipStation.importOrders([{}]);
+      const resourceUrl = await lastWebhook('ORDER_NOTIFY');
+      harness.shipStation.failNext(1, 200);
+
+      // Act
+      await notify(message(resourceUrl, 'ORDER_NOTIFY'));
+      await consume();
+
+      // Assess: nothing read as an empty page; the redelivery read the order
+      expect(harness.shipStation.requests.map((r) => [r.path, r.status])).toEqual([['/orders', 200], ['/orders', 200]]);
+      expect((await takeUpdates()).map((s) => s.orderId)).toEqual([order?.orderId]);
+      expect(await queueDepth(harness.aws, harness.aws.queues.notificationsDlq)).toBe(0);
+    });
+
+    it('dead-letters a record too large for a queue message alone and queues the rest of its batch', async () => {
+      // Prepare: the middle order has 2,000 long lines (its snapshot is over 240 KB)
+      const lines = Array.from({ length: 2_000 }, (_, i) => ({ sku: `SKU-${i}`, name: `A very long product name, line ${i} `.repeat(3), quantity: 1, unitPrice: 1 }));
+      const [small, huge, other] = harness.shipStation.importOrders([{}, { items: lines }, {}]);
+      const resourceUrl = await lastWebhook('ORDER_NOTIFY');
+
+      // Act
+      await notify(message(resourceUrl, 'ORDER_NOTIFY'));
+      await consume();
+
+      // Assess
+      expect((await takeUpdates()).map((s) => s.orderId).sort()).toEqual([small?.orderId, other?.orderId].sort());
+      const oversized = (await deadLetters(harness.aws)).filter((r) => r.metric === '(oversized record)');
+      expect(oversized.map((r) => [r.orderId, r.reason])).toEqual([[String(huge?.orderId), 'the order record is larger than an SQS message allows (240000 bytes)']]);
+      expect(harness.shipStation.requests).toHaveLength(1);
+      expect(await queueDepth(harness.aws, harness.aws.queues.notificationsDlq)).toBe(0);
+    });
   });
 
   describe('when ShipStation rejects the key', () => {

@@ -179,6 +179,33 @@ describe('HttpKlaviyoApi.createEvents', () => {
     expect(simulator.events).toEqual([]);
   });
 
+  it('hands back a Retry-After of 100,000 s as 60 s, a minute being the longest window Klaviyo limits by', async () => {
+    // Prepare
+    simulator.failNext(1, { status: 429, retryAfterSeconds: 100_000 });
+
+    // Act
+    const sending = adapter().createEvents('default', [event(1)]);
+
+    // Assess
+    await expect(sending).rejects.toThrow(TransientError);
+    await expect(sending).rejects.toMatchObject({ retryAfterSeconds: 60 });
+    expect(clock.sleeps).toEqual([]);
+  });
+
+  it('waits 60 s, not 100,000, when it may wait that long in-process, and then succeeds', async () => {
+    // Prepare
+    simulator.failNext(1, { status: 429, retryAfterSeconds: 100_000 });
+    const patient = new HttpKlaviyoApi(new Map([['default', account('default', simulator.baseUrl, KEY)]]), clock, { revision: REVISION, timeoutMs: 5000, maxInlineRetryAfterMs: 120_000 });
+
+    // Act
+    await patient.createEvents('default', [event(1)]);
+
+    // Assess
+    expect(clock.sleeps).toEqual([60_000]);
+    expect(simulator.requests.map((r) => r.status)).toEqual([429, 202]);
+    expect(simulator.events.map((e) => e.uniqueId)).toEqual(['ss:default:shipment:1:shipped']);
+  });
+
   it('retries a 5xx and records the events once', async () => {
     // Prepare
     simulator.failNext(1, { status: 503 });

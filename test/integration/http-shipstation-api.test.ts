@@ -1,16 +1,18 @@
 // HttpShipStationApi against the ShipStation simulator on a fake clock: the X-Rate-Limit-* headers are honoured before
-// a 429 is provoked, a 429 caused by another client waits the reset, 401 and 404 are told apart from transient
-// failures, pages are followed, and a redirect is never followed with the Authorization header. List pages and webhook
-// subscriptions go through the same rules, and two "Lambdas" sharing the DynamoDB budget (dynalite) never provoke a 429.
+// a 429 is provoked, a 429 caused by another client waits the reset, 401 is told apart from transient failures, pages
+// of 500 are followed up to the resource type's cap, and a redirect is never followed with the Authorization header.
+// What ShipStation's edge sends is not trusted: a 200 that is not a page is a TransientError, a reset longer than V1's
+// minute closes the budget (dynalite) for a minute at most. List pages and webhook subscriptions go through the same
+// rules, and two "Lambdas" sharing the DynamoDB budget (dynalite) never provoke a 429.
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDbRateBudget } from '../../lib/adapters/dynamodb-rate-budget.js';
 import { HttpShipStationApi } from '../../lib/adapters/http-shipstation-api.js';
 import { loadConfig } from '../../lib/config.js';
-import { BadInputError, ShipStationCredentialsError, TransientError } from '../../lib/domain/errors.js';
+import { BadInputError, ResourceTooLargeError, ShipStationCredentialsError, TransientError } from '../../lib/domain/errors.js';
 import type { OrderSnapshot, ShipmentSnapshot } from '../../lib/domain/snapshot.js';
 import { startLocalAws } from '../../lib/local/aws-stand-ins.js';
-import { ShipStationSimulator } from '../../lib/local/simulators/shipstation-simulator.js';
+import { ShipStationSimulator, type SimOrder } from '../../lib/local/simulators/shipstation-simulator.js';
 import { toPacificQuery } from '../../lib/normalise/pacific-time.js';
 import type { Clock } from '../../lib/ports.js';
 import { InMemoryRateBudget } from '../fakes/in-memory-ports.js';
@@ -50,7 +52,10 @@ const env = (overrides: Record<string, string> = {}): Record<string, string> => 
 /** A fresh adapter with a fresh budget (40/min, as in production: the simulator's lower limit is learnt from its headers). */
 const adapter = (overrides: Record<string, string> = {}): HttpShipStationApi =>
   new HttpShipStationApi(loadConfig(env(overrides)).accounts, clock, { timeoutMs: 2000, budget: new InMemoryRateBudget() });
-const orderUrl = (orderId: number): URL => new URL(`${simulator.baseUrl}/orders?orderId=${orderId}`);
+/** The ORDER_NOTIFY resource_url of the import batch that brought the order. */
+const batchUrl = (orderId: number): URL => new URL(simulator.importBatchUrl(orderId));
+/** Orders imported one batch each (one webhook resource each). */
+const importEach = (count: number): SimOrder[] => Array.from({ length: count }, () => simulator.importOrder());
 
 /** A plain HTTP server that records each request (headers, and bodies as text) and answers with `respond`. */
 async function startServer(
@@ -97,12 +102,12 @@ beforeEach(() => {
 describe('http-shipstation-api', () => {
   it('waits for the reset when a response says the window is spent, without provoking a 429', async () => {
     // Prepare
-    const orders = simulator.importOrders(Array.from({ length: RATE_LIMIT + 1 }, () => ({})));
+    const orders = importEach(RATE_LIMIT + 1);
     const api = adapter();
 
     // Act
     const fetched = [];
-    for (const order of orders) fetched.push(await api.fetchResource('default', orderUrl(order.orderId)));
+    for (const order of orders) fetched.push(await api.fetchResource('default', batchUrl(order.orderId), 'ORDER_NOTIFY'));
 
     // Assess
     expect(fetched.map((f) => (f.snapshots[0] as OrderSnapshot | undefined)?.orderId)).toEqual(orders.map((o) => o.orderId));
@@ -113,13 +118,13 @@ describe('http-shipstation-api', () => {
 
   it('waits only what is left of the window when time has passed since the spent window was reported', async () => {
     // Prepare
-    const orders = simulator.importOrders(Array.from({ length: RATE_LIMIT + 1 }, () => ({})));
+    const orders = importEach(RATE_LIMIT + 1);
     const api = adapter();
-    for (const order of orders.slice(0, RATE_LIMIT)) await api.fetchResource('default', orderUrl(order.orderId));
+    for (const order of orders.slice(0, RATE_LIMIT)) await api.fetchResource('default', batchUrl(order.orderId), 'ORDER_NOTIFY');
     fakeNow += 45_000;
 
     // Act
-    await api.fetchResource('default', orderUrl(orders[RATE_LIMIT]?.orderId ?? 0));
+    await api.fetchResource('default', batchUrl(orders[RATE_LIMIT]?.orderId ?? 0), 'ORDER_NOTIFY');
 
     // Assess
     expect(sleeps).toEqual([15_000]);
@@ -138,7 +143,7 @@ describe('http-shipstation-api', () => {
     const api = adapter();
 
     // Act
-    const fetched = await api.fetchResource('default', orderUrl(order?.orderId ?? 0));
+    const fetched = await api.fetchResource('default', batchUrl(order?.orderId ?? 0), 'ORDER_NOTIFY');
 
     // Assess
     expect(fetched.snapshots).toHaveLength(1);
@@ -154,7 +159,7 @@ describe('http-shipstation-api', () => {
     const api = new HttpShipStationApi(loadConfig(env()).accounts, clock, { timeoutMs: 2000, maxRateLimitWaitMs: 30_000, budget: new InMemoryRateBudget() });
 
     // Act
-    const outcome = api.fetchResource('default', orderUrl(order?.orderId ?? 0));
+    const outcome = api.fetchResource('default', batchUrl(order?.orderId ?? 0), 'ORDER_NOTIFY');
 
     // Assess
     await expect(outcome).rejects.toBeInstanceOf(TransientError);
@@ -168,52 +173,148 @@ describe('http-shipstation-api', () => {
     const api = adapter({ SHIPSTATION_API_KEY: 'wrong-key' });
 
     // Act
-    const outcome = api.fetchResource('default', orderUrl(order?.orderId ?? 0));
+    const outcome = api.fetchResource('default', batchUrl(order?.orderId ?? 0), 'ORDER_NOTIFY');
 
     // Assess
     await expect(outcome).rejects.toBeInstanceOf(ShipStationCredentialsError);
     expect(simulator.requests.map((r) => [r.status, r.authorized])).toEqual([[401, false]]);
   });
 
-  it('reports a 404 for an unknown order as a permanent BadInputError after one request', async () => {
+  it.each([
+    ['one order by id', 'ORDER_NOTIFY', '/orders/999999', 'not another path'],
+    ['a whole list, a page at a time', 'ORDER_NOTIFY', '/orders?pageSize=1', 'not pageSize'],
+    ['an import batch read 500 at a time from page 2', 'ORDER_NOTIFY', '/orders?importBatch=abc&pageSize=500&page=2', 'not pageSize'],
+    ['labels by order', 'SHIP_NOTIFY', '/shipments?orderId=1', 'not orderId'],
+    ['a label batch named twice', 'SHIP_NOTIFY', '/shipments?batchId=1&batchId=2', 'repeats batchId'],
+  ])('refuses %s (not what ShipStation sends for its type) with a BadInputError, without a request', async (_case, type, path, reason) => {
     // Prepare
     const api = adapter();
 
     // Act
-    const outcome = api.fetchResource('default', new URL(`${simulator.baseUrl}/orders/999999`));
+    const outcome = api.fetchResource('default', new URL(`${simulator.baseUrl}${path}`), type);
 
     // Assess
     await expect(outcome).rejects.toBeInstanceOf(BadInputError);
-    expect(simulator.requests.map((r) => [r.path, r.status])).toEqual([['/orders/999999', 404]]);
+    await expect(outcome).rejects.toThrow(reason);
+    expect(simulator.requests).toEqual([]);
   });
 
-  it('follows every page of a resource', async () => {
+  it('reads an import batch in pages of 500, whatever page size the webhook asked for', async () => {
     // Prepare
-    const orders = simulator.importOrders(Array.from({ length: 5 }, () => ({ storeId: 390005 })));
+    const orders = simulator.importOrders(Array.from({ length: 1_001 }, () => ({ storeId: 390005 })));
     const api = adapter();
 
     // Act
-    const fetched = await api.fetchResource('default', new URL(`${simulator.baseUrl}/orders?storeId=390005&pageSize=2`));
+    const fetched = await api.fetchResource('default', batchUrl(orders[0]?.orderId ?? 0), 'ORDER_NOTIFY');
 
     // Assess
     expect(fetched.snapshots.map((s) => s.orderId)).toEqual(orders.map((o) => o.orderId));
     expect(fetched.requests).toBe(3);
     expect(fetched.unreadable).toEqual([]);
-    expect(simulator.requests.map((r) => [r.query.page ?? '1', r.query.pageSize, r.status])).toEqual([['1', '2', 200], ['2', '2', 200], ['3', '2', 200]]);
+    expect(simulator.requests.map((r) => [r.query.page ?? '1', r.query.pageSize, r.status])).toEqual([['1', '500', 200], ['2', '500', 200], ['3', '500', 200]]);
   });
 
   it('follows pages across a spent rate-limit window', async () => {
-    // Prepare
-    const orders = simulator.importOrders(Array.from({ length: 5 }, () => ({ storeId: 390006 })));
+    // Prepare: one request of the window spent on another webhook; the 1,001-order batch needs the other two and one more
+    const [first] = importEach(1);
+    const orders = simulator.importOrders(Array.from({ length: 1_001 }, () => ({ storeId: 390006 })));
     const api = adapter();
+    await api.fetchResource('default', batchUrl(first?.orderId ?? 0), 'ORDER_NOTIFY');
 
     // Act
-    const fetched = await api.fetchResource('default', new URL(`${simulator.baseUrl}/orders?storeId=390006&pageSize=1`));
+    const fetched = await api.fetchResource('default', batchUrl(orders[0]?.orderId ?? 0), 'ORDER_NOTIFY');
 
     // Assess
     expect(fetched.snapshots.map((s) => s.orderId)).toEqual(orders.map((o) => o.orderId));
-    expect(simulator.requests.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(simulator.requests.map((r) => r.status)).toEqual([200, 200, 200, 200]);
     expect(sleeps).toEqual([60_000]);
+  });
+
+  it('stops at the first page of an import batch over its cap of 2,500 orders with a ResourceTooLargeError', async () => {
+    // Prepare
+    const orders = simulator.importOrders(Array.from({ length: 2_501 }, () => ({})));
+    const api = adapter();
+
+    // Act
+    const outcome = api.fetchResource('default', batchUrl(orders[0]?.orderId ?? 0), 'ORDER_NOTIFY');
+
+    // Assess
+    await expect(outcome).rejects.toBeInstanceOf(ResourceTooLargeError);
+    await expect(outcome).rejects.toMatchObject({ records: 2_501, maxRecords: 2_500, requests: 1 });
+    expect(simulator.requests.map((r) => [r.path, r.query.pageSize, r.status])).toEqual([['/orders', '500', 200]]);
+  });
+
+  it('reads an import batch of exactly 2,500 orders, its cap, in five requests', async () => {
+    // Prepare
+    const orders = simulator.importOrders(Array.from({ length: 2_500 }, () => ({})));
+    const api = new HttpShipStationApi(loadConfig(env()).accounts, clock, { timeoutMs: 2000, maxRateLimitWaitMs: 10 * 60_000, budget: new InMemoryRateBudget() });
+
+    // Act
+    const fetched = await api.fetchResource('default', batchUrl(orders[0]?.orderId ?? 0), 'ORDER_NOTIFY');
+
+    // Assess
+    expect(fetched.snapshots).toHaveLength(2_500);
+    expect(fetched.requests).toBe(5);
+  });
+
+  it.each([
+    ['a label batch over 1,000', 'SHIP_NOTIFY', '/shipments?batchId=7', { shipments: [], total: 1_001, page: 1, pages: 3 }, 1_001],
+    ['a fulfilment batch saying it has two pages', 'FULFILLMENT_SHIPPED', '/fulfillments?batchId=7', { fulfillments: [], page: 1, pages: 2 }, 501],
+  ])('caps %s at its type\'s size after one request', async (_case, type, path, page, records) => {
+    // Prepare
+    const server = await startServer((res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(page)));
+    const api = adapter({ SHIPSTATION_BASE_URL: server.url });
+
+    try {
+      // Act
+      const outcome = api.fetchResource('default', new URL(`${server.url}${path}`), type);
+
+      // Assess
+      await expect(outcome).rejects.toMatchObject({ name: 'ResourceTooLargeError', records, requests: 1 });
+      expect(server.seen).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('reads a 200 whose JSON is not a page (an error object at the edge) as a TransientError, never as an empty page', async () => {
+    // Prepare: the simulator answers the next request 200 with the .NET error body, then normally
+    const [order] = importEach(1);
+    const api = adapter();
+    simulator.failNext(1, 200);
+
+    // Act
+    const first = await api.fetchResource('default', batchUrl(order?.orderId ?? 0), 'ORDER_NOTIFY').then(() => undefined, (e: unknown) => e);
+    const retried = await api.fetchResource('default', batchUrl(order?.orderId ?? 0), 'ORDER_NOTIFY');
+
+    // Assess
+    expect(first).toBeInstanceOf(TransientError);
+    expect((first as Error).message).toBe('ShipStation answered /orders with 200 but not a page of orders (orders: Invalid input: expected array, received undefined)');
+    expect(retried.snapshots.map((s) => s.orderId)).toEqual([order?.orderId]);
+    expect(simulator.requests.map((r) => r.status)).toEqual([200, 200]);
+  });
+
+  it.each([
+    ['an HTML page', 'text/html', '<html><body>Service Unavailable</body></html>', /failed after 4 attempts: 200 with a body that is not JSON/],
+    ['a list of the wrong type', 'application/json', '{"orders":"none","total":0,"page":1,"pages":1}', /not a page of orders \(orders: Invalid input: expected array, received string\)/],
+    ['counts of the wrong type', 'application/json', '{"orders":[],"total":"0","page":1,"pages":1}', /not a page of orders \(total: /],
+    ['another list', 'application/json', '{"shipments":[],"total":0,"page":1,"pages":1}', /not a page of orders \(orders: /],
+    ['a bare array', 'application/json', '[]', /not a page of orders \(body: /],
+  ])('reads a 200 with %s as a TransientError with the reason', async (_case, contentType, body, reason) => {
+    // Prepare
+    const server = await startServer((res) => res.writeHead(200, { 'Content-Type': contentType }).end(body));
+    const api = adapter({ SHIPSTATION_BASE_URL: server.url });
+
+    try {
+      // Act
+      const outcome = api.fetchResource('default', new URL(`${server.url}/orders?importBatch=abc`), 'ORDER_NOTIFY');
+
+      // Assess
+      await expect(outcome).rejects.toBeInstanceOf(TransientError);
+      await expect(outcome).rejects.toThrow(reason);
+    } finally {
+      await server.close();
+    }
   });
 
   it('never follows a redirect, so the Authorization header cannot reach another host', async () => {
@@ -224,7 +325,7 @@ describe('http-shipstation-api', () => {
 
     try {
       // Act
-      const outcome = api.fetchResource('default', new URL(`${redirector.url}/orders?importBatch=abc`));
+      const outcome = api.fetchResource('default', new URL(`${redirector.url}/orders?importBatch=abc`), 'ORDER_NOTIFY');
 
       // Assess
       await expect(outcome).rejects.toBeInstanceOf(BadInputError);
@@ -243,7 +344,7 @@ describe('http-shipstation-api', () => {
 
     try {
       // Act
-      const outcome = api.fetchResource('default', new URL(`${elsewhere.url}/orders?importBatch=abc`));
+      const outcome = api.fetchResource('default', new URL(`${elsewhere.url}/orders?importBatch=abc`), 'ORDER_NOTIFY');
 
       // Assess
       await expect(outcome).rejects.toThrow(/not on/);
@@ -394,6 +495,64 @@ describe('http-shipstation-api webhooks', () => {
     // Assess
     await expect(outcome).rejects.toBeInstanceOf(BadInputError);
     await expect(outcome).rejects.not.toThrow(token);
+  });
+});
+
+describe('http-shipstation-api with a reset longer than V1\'s one-minute window', () => {
+  it('waits 60 s, not 27.8 hours, after a 429 that says X-Rate-Limit-Reset: 100000, and leaves the shared budget open after it', async () => {
+    // Prepare: the first request is refused with an absurd reset; the DynamoDB budget is the one every Lambda shares
+    const aws = await startLocalAws();
+    let calls = 0;
+    const odd = await ShipStationSimulator.start({ apiKey: API_KEY, apiSecret: API_SECRET, now: () => new Date(fakeNow), faults: () => (calls++ === 0 ? { status: 429, resetSeconds: 100_000 } : undefined) });
+    try {
+      const { accounts } = loadConfig(env({ SHIPSTATION_BASE_URL: odd.baseUrl }));
+      const budget = new DynamoDbRateBudget(aws.dynamodb, aws.tableName, { requestsPerMinute: 40 });
+      const api = new HttpShipStationApi(accounts, clock, { timeoutMs: 2000, budget });
+      const order = odd.importOrder();
+
+      // Act
+      const fetched = await api.fetchResource('default', new URL(odd.importBatchUrl(order.orderId)), 'ORDER_NOTIFY');
+      const next = await budget.take(accounts.get('default')?.shipStation.fingerprint ?? '', clock.now());
+
+      // Assess
+      expect(fetched.snapshots.map((s) => s.orderId)).toEqual([order.orderId]);
+      expect(sleeps).toEqual([60_000]);
+      expect(odd.requests.map((r) => r.status)).toEqual([429, 200]);
+      expect(next).toEqual({ granted: true });
+    } finally {
+      await odd.close();
+      await aws.close();
+    }
+  });
+
+  it('closes the shared budget for at most 60 s after a 200 that says nothing is left until X-Rate-Limit-Reset: 100000', async () => {
+    // Prepare
+    const aws = await startLocalAws();
+    const server = await startServer((res) => res.writeHead(200, {
+      'Content-Type': 'application/json',
+      'X-Rate-Limit-Limit': '40',
+      'X-Rate-Limit-Remaining': '0',
+      'X-Rate-Limit-Reset': '100000',
+    }).end('{"orders":[],"total":0,"page":1,"pages":1}'));
+    try {
+      const { accounts } = loadConfig(env({ SHIPSTATION_BASE_URL: server.url }));
+      const fingerprint = accounts.get('default')?.shipStation.fingerprint ?? '';
+      const budget = new DynamoDbRateBudget(aws.dynamodb, aws.tableName, { requestsPerMinute: 40 });
+      const api = new HttpShipStationApi(accounts, clock, { timeoutMs: 2000, budget });
+      const answeredAt = fakeNow;
+
+      // Act
+      await api.fetchResource('default', new URL(`${server.url}/orders?importBatch=abc`), 'ORDER_NOTIFY');
+      const justBefore = await budget.take(fingerprint, new Date(answeredAt + 59_000));
+      const aMinuteLater = await budget.take(fingerprint, new Date(answeredAt + 60_000));
+
+      // Assess
+      expect(justBefore).toEqual({ granted: false, waitMs: 1_000 });
+      expect(aMinuteLater).toEqual({ granted: true });
+    } finally {
+      await server.close();
+      await aws.close();
+    }
   });
 });
 

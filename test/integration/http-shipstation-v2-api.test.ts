@@ -128,17 +128,46 @@ describe('HttpShipStationV2Api', () => {
 
   it('gives up with a TransientError carrying the wait when Retry-After is longer than it may wait', async () => {
     // Prepare
-    const sim = await startSimulator({ faults: () => ({ status: 429, resetSeconds: 300 }) });
-    const api = adapterFor(sim.baseUrl);
+    const sim = await startSimulator({ faults: () => ({ status: 429, resetSeconds: 30 }) });
+    const api = new HttpShipStationV2Api(loadConfig(env(sim.baseUrl, V2_KEY)).accounts, clock, { timeoutMs: 2000, maxRateLimitWaitMs: 10_000 });
 
     // Act
     const error = await api.listV2Webhooks('default').then(() => undefined, (e: unknown) => e);
 
     // Assess
     expect(error).toBeInstanceOf(TransientError);
-    expect((error as TransientError).retryAfterSeconds).toBe(300);
+    expect((error as TransientError).retryAfterSeconds).toBe(30);
     expect(sleeps).toEqual([]);
     expect(v2Requests(sim)).toHaveLength(1);
+  });
+
+  it('waits 60 s, V2\'s one-minute window, when a 429 says Retry-After: 100000', async () => {
+    // Prepare
+    let calls = 0;
+    const sim = await startSimulator({ faults: (request) => (request.path === '/v2/environment/webhooks' && calls++ === 0 ? { status: 429, resetSeconds: 100_000 } : undefined) });
+    const api = adapterFor(sim.baseUrl);
+
+    // Act
+    const webhooks = await api.listV2Webhooks('default');
+
+    // Assess
+    expect(webhooks).toEqual([]);
+    expect(sleeps).toEqual([60_000]);
+    expect(v2Requests(sim).map(([, , status]) => status)).toEqual([429, 200]);
+  });
+
+  it('hands back a Retry-After of 100000 as a 60 s wait when it may not wait in-process', async () => {
+    // Prepare
+    const sim = await startSimulator({ faults: () => ({ status: 429, resetSeconds: 100_000 }) });
+    const api = new HttpShipStationV2Api(loadConfig(env(sim.baseUrl, V2_KEY)).accounts, clock, { timeoutMs: 2000, maxRateLimitWaitMs: 10_000 });
+
+    // Act
+    const error = await api.listV2Webhooks('default').then(() => undefined, (e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(TransientError);
+    expect((error as TransientError).retryAfterSeconds).toBe(60);
+    expect(sleeps).toEqual([]);
   });
 
   it('retries a 5xx with backoff and then reports a TransientError', async () => {

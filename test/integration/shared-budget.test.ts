@@ -46,7 +46,7 @@ describe('the shared ShipStation budget', () => {
       const fetchUntilDone = async (i: number): Promise<void> => {
         for (let attempt = 0; ; attempt += 1) {
           try {
-            await (lambdas[i % 2] as Wiring).fetchResource({ accountId: 'default', resourceUrl: `${shop.baseUrl}/orders?orderNumber=${i}`, resourceType: 'ORDER_NOTIFY', receivedAt: time.now().toISOString() });
+            await (lambdas[i % 2] as Wiring).fetchResource({ accountId: 'default', resourceUrl: `${shop.baseUrl}/orders?importBatch=batch-${i}`, resourceType: 'ORDER_NOTIFY', receivedAt: time.now().toISOString() });
             return;
           } catch (error) {
             if (!(error instanceof TransientError) || attempt > 5) throw error;

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import fc from 'fast-check';
+import { checkWebhookResource } from '../../lib/domain/resource-url.js';
 import { startLocalAws, type LocalAws } from '../../lib/local/aws-stand-ins.js';
 import { ShipStationSimulator } from '../../lib/local/simulators/shipstation-simulator.js';
 import { context, sqsEvent } from '../helpers/handler-env.js';
@@ -127,6 +128,15 @@ function allowedFor(accountId: AccountId, raw: string): boolean {
   if (url.username !== '' || url.password !== '') return false;
   if (accountId === 'sim') return url.origin === simOrigin;
   return url.protocol === 'https:' && url.port === '' && SHIPSTATION_HOST.test(url.hostname);
+}
+
+/**
+ * Whether a URL on the account's origin is also what ShipStation sends for the resource type (its path, its batch
+ * filter, nothing else). The shape rules are specified, case by case, in test/unit/resource-url.test.ts; here they
+ * only decide which generated requests deserve 200 and which 400.
+ */
+function shapeAllowed(accountId: AccountId, type: string, raw: string): boolean {
+  return checkWebhookResource(type, raw, accountId === 'sim' ? simulator.baseUrl : 'https://ssapi.shipstation.com').ok;
 }
 
 const ownerOf = (authorization: string | undefined): AccountId | undefined =>
@@ -321,16 +331,36 @@ type UrlPlan =
   | { kind: 'composed'; scheme: string; userinfo: string; host: string; port: string; path: string }
   | { kind: 'raw'; value: string };
 
+/** The resource_url path and query ShipStation sends for each type (webhooks/bodies.json); `{documented}` in a path. */
+const DOCUMENTED: Record<string, string> = {
+  ORDER_NOTIFY: '/orders?storeID=123456&importBatch=1ab23c4d-12ab-1abc-a1bc-a12b12cdabcd',
+  ITEM_ORDER_NOTIFY: '/orders?importBatch=1f0b6d0e-2e49-4c1c-9b0e-6a3f8e7c5a11',
+  FULFILLMENT_REJECTED: '/orders?storeID=123456&importBatch=1ab23c4d',
+  SHIP_NOTIFY: '/shipments?batchId=48213977&includeShipmentItems=False',
+  ITEM_SHIP_NOTIFY: '/shipments?batchId=48213977&includeShipmentItems=True',
+  FULFILLMENT_SHIPPED: '/fulfillments?batchId=144015675',
+};
+/** Puts the type's documented path where a generated URL says `{documented}` (ORDER_NOTIFY's for other types). */
+const documented = (url: string, type: string): string => url.replaceAll('{documented}', (Object.hasOwn(DOCUMENTED, type) ? DOCUMENTED[type] : undefined) ?? DOCUMENTED.ORDER_NOTIFY ?? '');
+
 const pathArb: fc.Arbitrary<string> = fc.oneof(
+  // What ShipStation sends for the notification's type, on whatever origin the URL plan gives.
+  { weight: 12, arbitrary: fc.constant('{documented}') },
   {
     weight: 5,
     arbitrary: fc.constantFrom(
       '/orders?importBatch=1f0b6d0e-2e49-4c1c-9b0e-6a3f8e7c5a11',
+      '/orders?storeID=123456&importBatch=1ab23c4d-12ab-1abc-a1bc-a12b12cdabcd',
       '/shipments?batchId=48213977&includeShipmentItems=False',
+      '/shipments?batchId=48213977&includeShipmentItems=True',
+      '/fulfillments?batchId=1',
       '/fulfillments?orderId=1',
       '/orders?orderId=123',
       '/orders/123',
       '/SHIPMENTS?batchId=1',
+      // What a holder of the token could post to spend the key's budget (refused with 400).
+      '/orders?pageSize=500',
+      '/orders?importBatch=1f0b6d0e-2e49-4c1c-9b0e-6a3f8e7c5a11&page=2',
     ),
   },
   // One leading slash: the simulator cannot parse a request-target like `//a:b/` (see the report), ShipStation could.
@@ -526,10 +556,10 @@ function resolveUrl(plan: UrlPlan, target: AccountId): string {
 }
 
 function bodyText(plan: BodyPlan, target: AccountId, plants: Plants): string | undefined {
-  const url = (p: UrlPlan): string => fill(resolveUrl(p, target), plants);
+  const url = (p: UrlPlan, type: string): string => documented(fill(resolveUrl(p, target), plants), type);
   switch (plan.kind) {
     case 'notification': {
-      const fields = plan.typeFirst ? { resource_type: plan.type, resource_url: url(plan.url) } : { resource_url: url(plan.url), resource_type: plan.type };
+      const fields = plan.typeFirst ? { resource_type: plan.type, resource_url: url(plan.url, plan.type) } : { resource_url: url(plan.url, plan.type), resource_type: plan.type };
       return fill(JSON.stringify({ ...plan.extras, ...fields }, null, plan.indent), plants);
     }
     case 'wrong-shape': return fill(JSON.stringify(plan.value) ?? 'null', plants);
@@ -537,10 +567,10 @@ function bodyText(plan: BodyPlan, target: AccountId, plants: Plants): string | u
     case 'empty': return plan.value;
     case 'nested': return plan.array ? `${'['.repeat(plan.depth)}${']'.repeat(plan.depth)}` : `${'{"a":'.repeat(plan.depth)}1${'}'.repeat(plan.depth)}`;
     case 'duplicate-keys':
-      return `{"resource_url":${JSON.stringify(url(plan.first))},"resource_type":"${plan.type}","resource_url":${JSON.stringify(url(plan.last))}}`;
+      return `{"resource_url":${JSON.stringify(url(plan.first, plan.type))},"resource_type":"${plan.type}","resource_url":${JSON.stringify(url(plan.last, plan.type))}}`;
     case 'huge': {
       // Exactly `bytes` bytes of JSON (a few less when a multi-byte unit does not fit, padded with spaces).
-      const head = JSON.stringify({ resource_url: url(plan.url), resource_type: plan.type, padding: '' });
+      const head = JSON.stringify({ resource_url: url(plan.url, plan.type), resource_type: plan.type, padding: '' });
       const unit = plan.unit === '\u0000' ? '\\u0000' : plan.unit;
       const count = Math.max(0, Math.floor((plan.bytes - Buffer.byteLength(head)) / Buffer.byteLength(unit)));
       const padded = `${head.slice(0, -2)}${unit.repeat(count)}"}`;
@@ -622,7 +652,9 @@ function expectedFor(built: Built): Expected {
   if (typeof url !== 'string' || url.length < 1 || url.length > 2048) return { status: 400 };
   if (typeof type !== 'string' || type.length < 1 || type.length > 64) return { status: 400 };
   if (!allowedFor(account, url)) return { status: 400 };
-  return { status: 200, outcome: WEBHOOK_TYPES.includes(type) ? 'queued' : 'ignored', url, type };
+  if (!WEBHOOK_TYPES.includes(type)) return { status: 200, outcome: 'ignored', url, type };
+  if (!shapeAllowed(account, type, url)) return { status: 400 };
+  return { status: 200, outcome: 'queued', url, type };
 }
 
 // ---- Setup --------------------------------------------------------------------------------------------------------
@@ -822,7 +854,7 @@ const messageArb: fc.Arbitrary<MessagePlan> = fc.record({
 
 /** One generated notification put straight on the queue: the adapter's own check stops what the edge would have. */
 async function checkQueuedMessage(plan: MessagePlan, tally: Tally): Promise<void> {
-  const resourceUrl = fill(resolveUrl(plan.url, plan.account), plan.plants);
+  const resourceUrl = documented(fill(resolveUrl(plan.url, plan.account), plan.plants), plan.type);
   const message = { accountId: plan.account, resourceUrl, resourceType: plan.type, receivedAt: new Date().toISOString() };
   const event = sqsEvent([message], plan.account);
   const before = mark();
@@ -831,7 +863,7 @@ async function checkQueuedMessage(plan: MessagePlan, tally: Tally): Promise<void
   tally.logLines += lines.length;
   const calls = fetchCalls.slice(before.fetch);
   tally.shipStationRequests += calls.length;
-  const allowed = allowedFor(plan.account, resourceUrl);
+  const allowed = allowedFor(plan.account, resourceUrl) && shapeAllowed(plan.account, plan.type, resourceUrl);
   count(tally.statuses, allowed ? 'allowed' : 'refused');
 
   expect(outboundProblems(before, plan.account)).toEqual([]);
@@ -839,7 +871,8 @@ async function checkQueuedMessage(plan: MessagePlan, tally: Tally): Promise<void
     expect(calls.length).toBeGreaterThan(0);
     for (const call of calls) expect(new URL(call.url).origin).toBe(new URL(resourceUrl).origin);
   } else {
-    // Refused before any request, and the record fails (to its DLQ) rather than vanish.
+    // Refused before any request (off the origin, or not what ShipStation sends for the type), and the record fails
+    // (to its DLQ) rather than vanish.
     expect(calls).toEqual([]);
     expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([event.Records[0]?.messageId]);
   }
@@ -896,7 +929,7 @@ describe('receive-webhook and fetch-resource under generated requests', () => {
   );
 
   it(
-    `refuses in fetch-resource itself any resource_url off the account's origin (${DIRECT_FETCH_RUNS} generated queue messages, seed ${SEED})`,
+    `refuses in fetch-resource itself any resource_url off the account's origin or not what ShipStation sends for its type (${DIRECT_FETCH_RUNS} generated queue messages, seed ${SEED})`,
     async () => {
       // Prepare
       const tally = newTally();

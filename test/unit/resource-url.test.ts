@@ -1,4 +1,4 @@
-import { checkResourceUrl } from '../../lib/domain/resource-url.js';
+import { checkResourceUrl, checkWebhookResource, RESOURCE_PAGE_SIZE, WEBHOOK_RESOURCES } from '../../lib/domain/resource-url.js';
 
 const SHIPSTATION = 'https://ssapi.shipstation.com';
 const SIMULATOR = 'http://127.0.0.1:4010';
@@ -98,5 +98,129 @@ describe('checkResourceUrl', () => {
       // Assess
       expect(result).toEqual({ ok: false, reason: 'resource_url must not carry credentials' });
     });
+  });
+});
+
+describe('checkWebhookResource', () => {
+  // The documented and recorded resource_urls (reference webhooks/bodies.json), on ShipStation's real hosts.
+  it.each([
+    ['ORDER_NOTIFY', 'the docs example with a store', 'https://ssapi6.shipstation.com/orders?storeID=123456&importBatch=1ab23c4d-12ab-1abc-a1bc-a12b12cdabcd', 'orders', '1ab23c4d-12ab-1abc-a1bc-a12b12cdabcd'],
+    ['ORDER_NOTIFY', 'an import batch alone', 'https://ssapi.shipstation.com/orders?importBatch=1ab23c4d-12ab-1abc-a1bc-a12b12cdabcd', 'orders', '1ab23c4d-12ab-1abc-a1bc-a12b12cdabcd'],
+    ['ITEM_ORDER_NOTIFY', 'the docs example', 'https://ssapi.shipstation.com/orders?storeID=123456&importBatch=1ab23c4d-12ab-1abc-a1bc-a12b12cdabcd', 'orders', '1ab23c4d-12ab-1abc-a1bc-a12b12cdabcd'],
+    ['FULFILLMENT_REJECTED', 'the recorded orders URL', 'https://ssapi.shipstation.com/orders?storeID=123456&importBatch=1ab23c4d', 'orders', '1ab23c4d'],
+    ['SHIP_NOTIFY', 'a recorded body', 'https://ssapi6.shipstation.com/shipments?batchId=190671332&includeShipmentItems=False', 'shipments', '190671332'],
+    ['SHIP_NOTIFY', 'a batch alone', 'https://ssapi.shipstation.com/shipments?batchId=12345678', 'shipments', '12345678'],
+    ['ITEM_SHIP_NOTIFY', 'items included', 'https://ssapi.shipstation.com/shipments?batchId=144015674&includeShipmentItems=True', 'shipments', '144015674'],
+    ['SHIP_NOTIFY', 'a store-scoped subscription', 'https://ssapi.shipstation.com/shipments?storeID=310001&batchId=144015674&includeShipmentItems=False', 'shipments', '144015674'],
+    ['FULFILLMENT_SHIPPED', 'a provider batch', 'https://ssapi.shipstation.com/fulfillments?batchId=144015675', 'fulfillments', '144015675'],
+    ['ORDER_NOTIFY', 'parameter names in another case', 'https://ssapi.shipstation.com/orders?StoreId=1&IMPORTBATCH=abc', 'orders', 'abc'],
+  ])('allows %s: %s', (type, _case, resourceUrl, resource, batch) => {
+    // Prepare: nothing beyond the URL
+
+    // Act
+    const result = checkWebhookResource(type, resourceUrl, SHIPSTATION);
+
+    // Assess
+    expect(result).toMatchObject({ ok: true, shape: { resource }, batch });
+  });
+
+  it('allows the simulator\'s URLs on an overridden base URL', () => {
+    // Prepare
+    const resourceUrl = `${SIMULATOR}/shipments?batchId=42&includeShipmentItems=False`;
+
+    // Act
+    const result = checkWebhookResource('SHIP_NOTIFY', resourceUrl, SIMULATOR);
+
+    // Assess
+    expect(result).toMatchObject({ ok: true, batch: '42' });
+  });
+
+  // What a holder of a leaked webhook token could post: each would cost requests or read more than one batch.
+  it.each([
+    ['an unfiltered orders list', 'ORDER_NOTIFY', '/orders', 'resource_url of ORDER_NOTIFY must name its batch: /orders?importBatch=…'],
+    ['a page size', 'ORDER_NOTIFY', '/orders?pageSize=1', 'resource_url of ORDER_NOTIFY may carry only importBatch and storeID, not pageSize'],
+    ['a page size beside the batch', 'ORDER_NOTIFY', '/orders?importBatch=abc&pageSize=500', 'not pageSize'],
+    ['a page size spelt in another case', 'ORDER_NOTIFY', '/orders?importBatch=abc&PAGESIZE=500', 'not PAGESIZE'],
+    ['a page size percent-encoded', 'ORDER_NOTIFY', '/orders?importBatch=abc&page%53ize=500', 'not pageSize'],
+    ['a page number', 'ORDER_NOTIFY', '/orders?importBatch=abc&page=7', 'not page'],
+    ['another filter', 'ORDER_NOTIFY', '/orders?importBatch=abc&modifyDateStart=2020-01-01', 'not modifyDateStart'],
+    ['a store filter alone', 'ORDER_NOTIFY', '/orders?storeID=123456', 'must name its batch'],
+    ['a repeated batch', 'ORDER_NOTIFY', '/orders?importBatch=abc&importBatch=def', 'resource_url of ORDER_NOTIFY repeats importBatch'],
+    ['a batch repeated in another case', 'ORDER_NOTIFY', '/orders?importBatch=abc&importbatch=def', 'repeats importBatch'],
+    ['a repeated store', 'ORDER_NOTIFY', '/orders?storeID=1&importBatch=abc&storeId=2', 'repeats storeID'],
+    ['an empty batch', 'ORDER_NOTIFY', '/orders?importBatch=', 'resource_url of ORDER_NOTIFY has an invalid importBatch'],
+    ['a batch without a value', 'ORDER_NOTIFY', '/orders?importBatch', 'has an invalid importBatch'],
+    ['a batch smuggling a second parameter', 'ORDER_NOTIFY', '/orders?importBatch=abc;pageSize=500', 'has an invalid importBatch'],
+    ['a store that is not a number', 'ORDER_NOTIFY', '/orders?importBatch=abc&storeID=all', 'has an invalid storeID'],
+    ['a label batch that is not a number', 'SHIP_NOTIFY', '/shipments?batchId=1%20OR%201', 'has an invalid batchId'],
+    ['includeShipmentItems that is not a boolean', 'SHIP_NOTIFY', '/shipments?batchId=1&includeShipmentItems=yes', 'has an invalid includeShipmentItems'],
+    ['a label list filtered by order', 'SHIP_NOTIFY', '/shipments?orderId=1', 'not orderId'],
+    ['a label list of a date range', 'SHIP_NOTIFY', '/shipments?batchId=1&createDateStart=2020-01-01', 'not createDateStart'],
+    ['one order by id', 'ORDER_NOTIFY', '/orders/123456', 'resource_url of ORDER_NOTIFY must be /orders?importBatch=…, not another path'],
+    ['the orders path in another case', 'ORDER_NOTIFY', '/Orders?importBatch=abc', 'not another path'],
+    ['a trailing slash', 'ORDER_NOTIFY', '/orders/?importBatch=abc', 'not another path'],
+    ['another resource for the type', 'SHIP_NOTIFY', '/orders?importBatch=abc', 'resource_url of SHIP_NOTIFY must be /shipments?batchId=…, not another path'],
+    ['the stores', 'FULFILLMENT_SHIPPED', '/stores', 'resource_url of FULFILLMENT_SHIPPED must be /fulfillments?batchId=…, not another path'],
+    ['webhook subscriptions', 'FULFILLMENT_REJECTED', '/webhooks', 'not another path'],
+    ['a store filter on fulfilments (they have none)', 'FULFILLMENT_SHIPPED', '/fulfillments?batchId=1&storeID=2', 'resource_url of FULFILLMENT_SHIPPED may carry only batchId, not storeID'],
+    ['a fragment', 'ORDER_NOTIFY', '/orders?importBatch=abc#x', 'must not carry a fragment'],
+    ['a parameter name that is not an identifier', 'ORDER_NOTIFY', '/orders?importBatch=abc&a%40b.com=1', 'not a parameter'],
+  ])('refuses %s with the reason', (_case, type, path, reason) => {
+    // Prepare
+    const resourceUrl = `https://ssapi.shipstation.com${path}`;
+
+    // Act
+    const result = checkWebhookResource(type, resourceUrl, SHIPSTATION);
+
+    // Assess
+    expect(result).toEqual({ ok: false, reason: expect.stringContaining(reason) as string });
+  });
+
+  it('refuses off ShipStation first, with the origin reason', () => {
+    // Prepare
+    const resourceUrl = 'https://ssapi.shipstation.com.evil.test/orders?importBatch=abc';
+
+    // Act
+    const result = checkWebhookResource('ORDER_NOTIFY', resourceUrl, SHIPSTATION);
+
+    // Assess
+    expect(result).toEqual({ ok: false, reason: 'resource_url is not on a ShipStation API host' });
+  });
+
+  it('refuses a resource type ShipStation V1 does not send, whatever the URL', () => {
+    // Prepare
+    const resourceUrl = 'https://ssapi.shipstation.com/orders?importBatch=abc';
+
+    // Act
+    const result = checkWebhookResource('__proto__', resourceUrl, SHIPSTATION);
+
+    // Assess
+    expect(result).toEqual({ ok: false, reason: 'resource_type is not one ShipStation V1 sends' });
+  });
+
+  it('never repeats the sender\'s path or values in a reason', () => {
+    // Prepare
+    const email = 'buyer@example.com';
+
+    // Act
+    const reasons = [
+      checkWebhookResource('ORDER_NOTIFY', `https://ssapi.shipstation.com/orders/${email}`, SHIPSTATION),
+      checkWebhookResource('ORDER_NOTIFY', `https://ssapi.shipstation.com/orders?importBatch=${email}`, SHIPSTATION),
+      checkWebhookResource('ORDER_NOTIFY', `https://ssapi.shipstation.com/orders?importBatch=abc&${email}=1`, SHIPSTATION),
+    ].map((r) => (r.ok ? 'allowed' : r.reason));
+
+    // Assess
+    expect(reasons.filter((r) => r.includes('buyer') || r === 'allowed')).toEqual([]);
+  });
+
+  it('caps each batch to whole pages of the 500 our fetch asks for: import 2,500, labels 1,000, fulfilments 500', () => {
+    // Prepare: nothing
+
+    // Act
+    const caps = Object.fromEntries(Object.entries(WEBHOOK_RESOURCES).map(([type, shape]) => [type, shape.maxRecords / RESOURCE_PAGE_SIZE]));
+
+    // Assess
+    expect(RESOURCE_PAGE_SIZE).toBe(500);
+    expect(caps).toEqual({ ORDER_NOTIFY: 5, ITEM_ORDER_NOTIFY: 5, FULFILLMENT_REJECTED: 5, SHIP_NOTIFY: 2, ITEM_SHIP_NOTIFY: 2, FULFILLMENT_SHIPPED: 1 });
   });
 });

@@ -706,6 +706,8 @@ export class ShipStationSimulator {
   private readonly importBatches = new Map<string, number[]>();
   private readonly shipments = new Map<number, { shipment: SimShipment; batchId: number }>();
   private readonly fulfillments = new Map<number, SimFulfillment>();
+  /** The fulfilments each FULFILLMENT_SHIPPED resource_url (`/fulfillments?batchId=…`) names. */
+  private readonly fulfillmentBatches = new Map<number, number[]>();
   /** Per-order indexes, so voiding stays O(1) in a history of tens of thousands of orders. */
   private readonly shipmentIdsByOrder = new Map<number, number[]>();
   private readonly fulfillmentIdsByOrder = new Map<number, number[]>();
@@ -719,6 +721,7 @@ export class ShipStationSimulator {
   private nextShipmentId = 500001;
   private nextShipmentBatchId = FIRST_SHIPMENT_BATCH_ID;
   private nextFulfillmentId = 900001;
+  private nextFulfillmentBatchId = 144_900_001;
   private nextWebhookId = 20001;
   private importBatchCount = 0;
   private closing: Promise<void> | undefined;
@@ -798,6 +801,13 @@ export class ShipStationSimulator {
       this.importBatches.set(this.newImportBatchId(), created.map((order) => order.orderId));
     }
     return created.map((order) => structuredClone(order));
+  }
+
+  /** The resource_url ORDER_NOTIFY names for the (latest) import batch holding this order, subscribed to or not. */
+  importBatchUrl(orderId: number): string {
+    const batch = [...this.importBatches].reverse().find(([, ids]) => ids.includes(orderId))?.[0];
+    if (batch === undefined) throw new Error(`order ${orderId} was not imported`);
+    return `${this.baseUrl}/orders?importBatch=${batch}`;
   }
 
   /** Imports a single order as its own batch. */
@@ -944,20 +954,30 @@ export class ShipStationSimulator {
     return this.fulfil(orderId, input, false);
   }
 
-  /** A fulfillment provider (e.g. Amazon FBA) shipped the order: fulfillment record, shipped order, FULFILLMENT_SHIPPED. */
+  /**
+   * A fulfillment provider (e.g. Amazon FBA) shipped the order: fulfillment record, shipped order, FULFILLMENT_SHIPPED
+   * pointing at `/fulfillments?batchId=…` (as a public integration reads it).
+   */
   fulfillmentProviderShipped(orderId: number, input: FulfillmentInput = {}): SimFulfillment {
     const fulfillment = this.fulfil(orderId, input, true);
     const order = this.requireOrder(orderId);
-    this.emit('FULFILLMENT_SHIPPED', `${this.baseUrl}/fulfillments?orderId=${orderId}`, [order.advancedOptions.storeId]);
+    const batchId = this.nextFulfillmentBatchId++;
+    this.fulfillmentBatches.set(batchId, [fulfillment.fulfillmentId]);
+    this.emit('FULFILLMENT_SHIPPED', `${this.baseUrl}/fulfillments?batchId=${batchId}`, [order.advancedOptions.storeId]);
     return fulfillment;
   }
 
-  /** A fulfillment provider rejected the order: status rejected_fulfillment and FULFILLMENT_REJECTED. */
+  /**
+   * A fulfillment provider rejected the order: status rejected_fulfillment and FULFILLMENT_REJECTED pointing at
+   * `/orders?importBatch=…` (the recorded body's shape).
+   */
   fulfillmentProviderRejected(orderId: number): SimOrder {
     const order = this.requireOrder(orderId);
     order.orderStatus = 'rejected_fulfillment';
     order.modifyDate = this.stamp();
-    this.emit('FULFILLMENT_REJECTED', `${this.baseUrl}/orders?orderId=${orderId}`, [order.advancedOptions.storeId]);
+    const batch = this.newImportBatchId();
+    this.importBatches.set(batch, [orderId]);
+    this.emit('FULFILLMENT_REJECTED', `${this.baseUrl}/orders?importBatch=${batch}`, [order.advancedOptions.storeId]);
     return structuredClone(order);
   }
 
@@ -1534,6 +1554,11 @@ export class ShipStationSimulator {
 
   private listFulfillments(q: QueryReader): unknown {
     let fulfillments = [...this.fulfillments.values()];
+    const batchId = q.int('batchId');
+    if (batchId !== undefined) {
+      const ids = new Set(this.fulfillmentBatches.get(batchId) ?? []);
+      fulfillments = fulfillments.filter((f) => ids.has(f.fulfillmentId));
+    }
     const fulfillmentId = q.int('fulfillmentId');
     if (fulfillmentId !== undefined) fulfillments = fulfillments.filter((f) => f.fulfillmentId === fulfillmentId);
     const orderId = q.int('orderId');

@@ -1,4 +1,5 @@
-// acceptWebhook against in-memory ports: authentication before the body, the SSRF guard, ignored types, the queue.
+// acceptWebhook against in-memory ports: authentication before the body, the SSRF guard, resource_urls only as ShipStation
+// sends them for their type, ignored types, the queue.
 import { BadInputError, UnauthorizedError } from '../../../lib/domain/errors.js';
 import type { ParsedNotification } from '../../../lib/domain/shipstation.js';
 import { makeAcceptWebhook } from '../../../lib/use-cases/accept-webhook.js';
@@ -82,12 +83,38 @@ describe('acceptWebhook', () => {
     clock.set('2026-07-04T17:21:05.250Z');
 
     // Act
-    const result = await accept({ accountId: 'default', token: TOKEN, notification: notification(ORDERS_URL, 'SHIP_NOTIFY') });
+    const result = await accept({ accountId: 'default', token: TOKEN, notification: notification(ORDERS_URL, 'ITEM_ORDER_NOTIFY') });
 
     // Assess
     expect(result).toEqual({ status: 'queued' });
     expect(notifications.messages).toEqual([
-      { accountId: 'default', resourceUrl: ORDERS_URL, resourceType: 'SHIP_NOTIFY', receivedAt: '2026-07-04T17:21:05.250Z' },
+      { accountId: 'default', resourceUrl: ORDERS_URL, resourceType: 'ITEM_ORDER_NOTIFY', receivedAt: '2026-07-04T17:21:05.250Z' },
     ]);
+  });
+
+  it.each([
+    ['an orders list with a page size', 'ORDER_NOTIFY', 'https://ssapi.shipstation.com/orders?pageSize=1', 'resource_url of ORDER_NOTIFY may carry only importBatch and storeID, not pageSize'],
+    ['an unfiltered orders list', 'ORDER_NOTIFY', 'https://ssapi.shipstation.com/orders', 'resource_url of ORDER_NOTIFY must name its batch: /orders?importBatch=…'],
+    ['an import batch that asks for 500 a page', 'ORDER_NOTIFY', `${ORDERS_URL}&pageSize=500`, 'not pageSize'],
+    ['an import batch read from page 2', 'ORDER_NOTIFY', `${ORDERS_URL}&page=2`, 'not page'],
+    ['an import batch and another filter', 'ORDER_NOTIFY', `${ORDERS_URL}&orderStatus=shipped`, 'not orderStatus'],
+    ['an import batch named twice', 'ORDER_NOTIFY', `${ORDERS_URL}&importBatch=def-456`, 'resource_url of ORDER_NOTIFY repeats importBatch'],
+    ['an empty import batch (ShipStation would list everything)', 'ORDER_NOTIFY', 'https://ssapi.shipstation.com/orders?importBatch=', 'has an invalid importBatch'],
+    ['the label list for an order webhook', 'ORDER_NOTIFY', 'https://ssapi.shipstation.com/shipments?batchId=1', 'must be /orders?importBatch=…, not another path'],
+    ['one order by id', 'FULFILLMENT_REJECTED', 'https://ssapi.shipstation.com/orders/123456', 'not another path'],
+    ['the stores', 'SHIP_NOTIFY', 'https://ssapi.shipstation.com/stores', 'must be /shipments?batchId=…, not another path'],
+    ['labels filtered by order instead of batch', 'SHIP_NOTIFY', 'https://ssapi.shipstation.com/shipments?orderId=1', 'not orderId'],
+    ['fulfilments with a store', 'FULFILLMENT_SHIPPED', 'https://ssapi.shipstation.com/fulfillments?batchId=1&storeID=2', 'may carry only batchId, not storeID'],
+  ])('refuses %s with the reason and enqueues nothing', async (_case, type, url, reason) => {
+    // Prepare
+    const { accept, notifications } = setup();
+
+    // Act
+    const result = accept({ accountId: 'default', token: TOKEN, notification: notification(url, type) });
+
+    // Assess
+    await expect(result).rejects.toThrow(BadInputError);
+    await expect(result).rejects.toThrow(reason);
+    expect(notifications.messages).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 // fetchResource against in-memory ports: snapshots to the updates queue, a refused key (paused, alerted once, deferred
-// to the catch-up poll), a replacing key ending the pause, unreadable records and rejected fulfilments.
-import { BadInputError, CredentialsPausedError, ShipStationCredentialsError, TransientError } from '../../../lib/domain/errors.js';
+// to the catch-up poll), a replacing key ending the pause, unreadable records, rejected fulfilments, a resource over its
+// cap and a record too large for a queue message (each dead-lettered, not retried).
+import { BadInputError, CredentialsPausedError, ResourceTooLargeError, ShipStationCredentialsError, TransientError } from '../../../lib/domain/errors.js';
 import type { NotificationMessage } from '../../../lib/domain/snapshot.js';
 import { makeFetchResource, UnreadableRecordsError } from '../../../lib/use-cases/fetch-resource.js';
 import {
@@ -9,10 +10,12 @@ import {
   InMemoryAlertLedger,
   FakeShipStationApi,
   InMemoryCredentialStatusStore,
+  InMemoryEventLedger,
   InMemoryPollJobQueue,
   InMemoryUpdateQueue,
   RecordingAlerts,
   RecordingLogger,
+  RecordingServiceMetrics,
   StaticAccountDirectory,
 } from '../../fakes/in-memory-ports.js';
 import { fulfillmentSnapshot, orderSnapshot, shipmentSnapshot } from '../../helpers/factories.js';
@@ -29,8 +32,10 @@ function setup(storeIds?: number[]) {
   const alerts = new RecordingAlerts();
   const pollJobs = new InMemoryPollJobQueue();
   const log = new RecordingLogger();
-  const fetch = makeFetchResource({ accounts: new StaticAccountDirectory([fakeAccount({ storeIds })]), shipStation, updates, credentials, alerts, alertLedger: new InMemoryAlertLedger(), pollJobs, clock: new FakeClock('2026-07-05T17:00:00.000Z'), log });
-  return { shipStation, updates, credentials, alerts, pollJobs, log, fetch };
+  const ledger = new InMemoryEventLedger();
+  const metrics = new RecordingServiceMetrics();
+  const fetch = makeFetchResource({ accounts: new StaticAccountDirectory([fakeAccount({ storeIds })]), shipStation, updates, credentials, alerts, alertLedger: new InMemoryAlertLedger(), pollJobs, clock: new FakeClock('2026-07-05T17:00:00.000Z'), log, ledger, metrics });
+  return { shipStation, updates, credentials, alerts, pollJobs, log, ledger, metrics, fetch };
 }
 
 const message = (overrides: Partial<NotificationMessage> = {}): NotificationMessage => ({
@@ -222,7 +227,7 @@ describe('fetchResource', () => {
     shipStation.respondWith({ snapshots: [rejected, fulfillmentSnapshot()] });
 
     // Act
-    const result = await fetch(message({ resourceType: 'FULFILLMENT_REJECTED', resourceUrl: 'https://ssapi.shipstation.com/orders?orderId=123456' }));
+    const result = await fetch(message({ resourceType: 'FULFILLMENT_REJECTED', resourceUrl: 'https://ssapi.shipstation.com/orders?storeID=123456&importBatch=1ab23c4d' }));
 
     // Assess
     expect(result).toEqual({ snapshots: 1, requests: 1 });
@@ -240,5 +245,49 @@ describe('fetchResource', () => {
     // Assess
     await expect(result).rejects.toThrow(BadInputError);
     expect(shipStation.calls).toEqual([]);
+  });
+
+  it('dead-letters a resource over its cap once, with the reason, and succeeds so SQS does not retry it', async () => {
+    // Prepare
+    const { fetch, shipStation, updates, ledger, metrics, log } = setup();
+    shipStation.failNext(new ResourceTooLargeError('ORDER_NOTIFY', 'abc-123', 2_501, 2_500, 1), 2);
+
+    // Act
+    const first = await fetch(message());
+    const redelivered = await fetch(message());
+
+    // Assess
+    expect([first, redelivered]).toEqual([{ snapshots: 0, requests: 1, deadLettered: true }, { snapshots: 0, requests: 1, deadLettered: true }]);
+    expect([...ledger.deadLetters.values()]).toEqual([{
+      accountId: 'default',
+      uniqueId: 'ss:default:resource:ORDER_NOTIFY:abc-123',
+      metric: '(resource over its cap)',
+      orderId: 0,
+      reason: 'the ORDER_NOTIFY resource holds 2501 records, more than the 2500 such a batch is read up to; left to the poll (it is not retried: the poll reads these records)',
+      body: { resourceType: 'ORDER_NOTIFY', resourceUrl: 'https://ssapi.shipstation.com/orders?importBatch=abc-123', receivedAt: '2026-07-04T17:20:00.000Z', records: 2_501, maxRecords: 2_500 },
+      at: '2026-07-05T17:00:00.000Z',
+    }]);
+    expect(metrics.totals.get('DeadLettered')).toBe(2);
+    expect(log.messages('error')).toEqual(['webhook resource over its cap dead-lettered', 'webhook resource over its cap dead-lettered']);
+    expect(updates.snapshots).toEqual([]);
+  });
+
+  it('dead-letters a record too large for a queue message alone and queues the rest of the batch', async () => {
+    // Prepare
+    const { fetch, shipStation, updates, ledger } = setup();
+    const small = orderSnapshot({ orderId: 1 });
+    const huge = orderSnapshot({ orderId: 2, items: Array.from({ length: 3_000 }, (_, i) => ({ sku: `SKU-${i}`, name: 'x'.repeat(80), quantity: 1 })) });
+    const label = shipmentSnapshot({ orderId: 3 });
+    shipStation.respondWith({ snapshots: [small, huge, label] });
+
+    // Act
+    const result = await fetch(message());
+
+    // Assess
+    expect(result).toEqual({ snapshots: 2, requests: 1 });
+    expect(updates.snapshots.map((s) => s.orderId)).toEqual([1, 3]);
+    expect([...ledger.deadLetters.values()].map((d) => [d.uniqueId, d.metric, d.orderId])).toEqual([
+      [`ss:default:oversized:order:2:${huge.modifiedAt}`, '(oversized record)', 2],
+    ]);
   });
 });
