@@ -336,6 +336,21 @@ export function fingerprint(...secrets: string[]): string {
   return createHash('sha256').update(secrets.join('\u0000')).digest('hex').slice(0, 16);
 }
 
+/**
+ * Every secret value of the accounts, for masking by value (observability's registerSecrets): the ShipStation key,
+ * secret and the Basic credential made of them, the V2 key, the Klaviyo private key and the webhook token.
+ */
+export function accountSecrets(accounts: ReadonlyMap<string, AccountConfig>): string[] {
+  return [...accounts.values()].flatMap((a) => [
+    a.shipStation.apiKey,
+    a.shipStation.apiSecret,
+    Buffer.from(`${a.shipStation.apiKey}:${a.shipStation.apiSecret}`).toString('base64'),
+    ...(a.shipStationV2 === undefined ? [] : [a.shipStationV2.apiKey]),
+    a.klaviyo.privateKey,
+    a.webhookToken,
+  ]);
+}
+
 type Env = Record<string, string | undefined>;
 
 const isSet = (value: string | undefined): value is string => value !== undefined && value.trim() !== '';

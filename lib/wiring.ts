@@ -28,9 +28,9 @@ import { SqsDeadLetterQueues } from './adapters/sqs-dead-letter-queues.js';
 import { SqsQueueDepths } from './adapters/sqs-queue-depths.js';
 import { SqsHistoryQueue, SqsNotificationQueue, SqsPollJobQueue, SqsUpdateQueue } from './adapters/sqs-queues.js';
 import { systemClock } from './adapters/system-clock.js';
-import { accountsCacheSeconds, accountsSource, loadConfig, type AppConfig } from './config.js';
+import { accountsCacheSeconds, accountSecrets, accountsSource, loadConfig, type AppConfig } from './config.js';
 import { RETIRED_KEY_GRACE_MS } from './domain/key-expiry.js';
-import { logger, metrics } from './observability.js';
+import { logger, metrics, registerSecrets } from './observability.js';
 import type { AccountDirectory, Clock, PollJobQueue, QueueDepths, ServiceMetrics, TrackingActivity } from './ports.js';
 import { makeAcceptTracking, type AcceptTracking } from './use-cases/accept-tracking.js';
 import { makeAcceptWebhook, type AcceptWebhook } from './use-cases/accept-webhook.js';
@@ -88,6 +88,9 @@ const HISTORY_CONCURRENCY = 16;
 
 /** Wires the use cases for a configuration; tests, the local stack and the CLI may pass their own clock. */
 export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiring {
+  // Before anything can log or print: every key, secret and token of every account is masked by value from now on
+  // (again for a changed accounts document, which rebuilds the wiring).
+  registerSecrets(accountSecrets(config.accounts));
   const dynamodb = dynamoDbClient();
   const sqs = sqsClient();
   const accounts = new ConfigAccountDirectory(config.accounts);

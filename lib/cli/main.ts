@@ -5,7 +5,7 @@ import { ConfigurationError } from '../config.js';
 import { BadInputError } from '../domain/errors.js';
 import type { KlaviyoEvent } from '../domain/klaviyo-event.js';
 import type { LocalStack } from '../local/stack.js';
-import { logger, maskEmail, maskPhone } from '../observability.js';
+import { logger, maskEmail, maskPhone, maskSecret, maskSecrets } from '../observability.js';
 import type { Account, Clock } from '../ports.js';
 import { diagnoseQueues, type AccountDiagnosis } from '../use-cases/diagnose-account.js';
 import type { PollAccount, RunSummary } from '../use-cases/poll-account.js';
@@ -46,11 +46,15 @@ const clock: Clock = {
 /** Consecutive interrupted invocations (ShipStation errors after retries) before the CLI gives up on an account. */
 const MAX_STALLS = 5;
 
-/** Masks query values (the webhook token: `token=abcd…`) and URL credentials in anything printed. */
-export function maskSecrets(text: string): string {
-  return text
-    .replace(/([?&][\w.-]+=)([^&#\s"'<>]+)/g, (_match, key: string, value: string) => `${key}${value.length > 4 ? `${value.slice(0, 4)}…` : '…'}`)
-    .replace(/(\/\/)[^/@\s:]+:[^/@\s]+@/g, '$1***@');
+/**
+ * What everything the CLI prints passes through (main wraps its io): every query value (the webhook token:
+ * `token=abcd…`, another app's key), every configured secret by value, URL credentials, and emails in any form. Phones
+ * are masked where they are printed (contact columns, Klaviyo's refusal texts): elsewhere in the output a run of digits
+ * is an order number or an id.
+ */
+export function maskOutput(text: string): string {
+  const queryMasked = text.replace(/([?&][\w.-]+=)(?![{<])([^&#\s"'<>]+)/g, (_match, key: string, value: string) => `${key}${maskSecret(value)}`);
+  return maskEmail(maskSecrets(queryMasked));
 }
 
 const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, ' ').trim();
@@ -121,7 +125,7 @@ async function pollToEnd(s: Session, pollAccount: PollAccount, account: Account,
       lastRequests = open?.requests ?? lastRequests;
       if (stalls >= MAX_STALLS) return { status: 'stalled', runs: open === undefined ? finished : [...finished, open] };
       reporter.finish();
-      s.io.writeError(`${account.id}  ${maskSecrets(oneLine(outcome.reason))}; continuing in ${outcome.delaySeconds}s\n`);
+      s.io.writeError(`${account.id}  ${oneLine(outcome.reason)}; continuing in ${outcome.delaySeconds}s\n`);
       await clock.sleep(outcome.delaySeconds * 1000);
     }
   } finally {
@@ -189,9 +193,9 @@ async function runRegisterWebhooks(s: Session, command: Extract<Command, { name:
   for (const account of accountsFor(s.w, command.account)) {
     const { webhooks: results, tracking } = await s.w.registerWebhooks(account.id, baseUrl);
     const ours = results.find((r) => r.status !== 'other');
-    if (ours !== undefined) s.io.write(`${account.id}  → ${maskSecrets(ours.targetUrl)}\n`);
+    if (ours !== undefined) s.io.write(`${account.id}  → ${ours.targetUrl}\n`);
     for (const r of results) {
-      const note = r.status === 'other' ? `  ${maskSecrets(r.targetUrl)} (another URL, left alone; delete it in ShipStation if it is an old deployment)` : '';
+      const note = r.status === 'other' ? `  ${r.targetUrl} (another URL, left alone; delete it in ShipStation if it is an old deployment)` : '';
       s.io.write(`  ${r.event.padEnd(22)} ${r.status.padEnd(8)} id ${r.id}${note}\n`);
     }
     const created = results.filter((r) => r.status === 'created').length;
@@ -212,16 +216,16 @@ function reportTracking(s: Session, accountId: string, tracking: TrackingRegistr
     s.io.write(`${accountId}  tracking off: no ShipStation V2 key (set shipStationV2.apiKey or SHIPSTATION_V2_API_KEY for tracking events)\n`);
     return true;
   }
-  s.io.write(`${accountId}  tracking → ${maskSecrets(tracking.targetUrl)}\n`);
+  s.io.write(`${accountId}  tracking → ${tracking.targetUrl}\n`);
   for (const r of tracking.webhooks) {
     const note =
-      r.status === 'other' ? `  ${maskSecrets(r.targetUrl)} (another URL, left alone; delete it in ShipStation if it is an old deployment)`
+      r.status === 'other' ? `  ${r.targetUrl} (another URL, left alone; delete it in ShipStation if it is an old deployment)`
       : r.status === 'redundant' ? `  (the old event beside ${TRACKING_WEBHOOK_EVENT}, left alone: ${REDUNDANT_TRACK_WEBHOOK_FIX})`
       : '';
     s.io.write(`  ${`${r.event} (V2)`.padEnd(22)} ${r.status.padEnd(8)} id ${r.id}${note}\n`);
   }
   if (tracking.problem === undefined) return true;
-  s.io.write(`  ${`${TRACKING_WEBHOOK_EVENT} (V2)`.padEnd(22)} ${'failed'.padEnd(8)} ${maskSecrets(oneLine(tracking.problem.reason))}\n      fix: ${maskSecrets(tracking.problem.fix)}\n`);
+  s.io.write(`  ${`${TRACKING_WEBHOOK_EVENT} (V2)`.padEnd(22)} ${'failed'.padEnd(8)} ${oneLine(tracking.problem.reason)}\n      fix: ${tracking.problem.fix}\n`);
   return false;
 }
 
@@ -238,13 +242,13 @@ async function runDoctor(s: Session, command: Extract<Command, { name: 'doctor' 
       diagnosis = { accountId: account.id, verdict: 'broken', findings: [{ check: 'diagnosis', status: 'fail', detail, fix: 'check TABLE_NAME, the AWS credentials and region of this shell, then run doctor again' }] };
     }
     diagnoses.push(diagnosis);
-    s.io.write(`${maskSecrets(formatDiagnosis(diagnosis))}\n\n`);
+    s.io.write(`${formatDiagnosis(diagnosis)}\n\n`);
   }
   try {
     const queues = await diagnoseQueues(s.w.queues);
     s.io.write(`${formatQueues(queues.depths, queues.findings)}\n\n`);
   } catch (error) {
-    s.io.write(`queues: could not be read (${maskSecrets(oneLine(error instanceof Error ? error.message : String(error)))}); check the *_QUEUE_URL variables and your AWS credentials\n\n`);
+    s.io.write(`queues: could not be read (${oneLine(error instanceof Error ? error.message : String(error))}); check the *_QUEUE_URL variables and your AWS credentials\n\n`);
   }
   s.io.write(`${formatSummary(diagnoses)}\n`);
   return diagnoses.some((d) => d.verdict === 'broken') ? 1 : 0;
@@ -278,7 +282,7 @@ async function startLocal(io: Session['io']): Promise<LocalSession> {
       const phone = typeof event.profile.phone_number === 'string' ? maskPhone(event.profile.phone_number) : undefined;
       io.write(`klaviyo  ✔ ${isoSeconds(event.time ?? '')}  ${event.metric.padEnd(28)} order ${String(p.OrderNumber ?? p.OrderId ?? '?').padEnd(8)} ${email ?? phone ?? '(no contact)'}${event.backfill ? '  backfill' : ''}\n`);
     },
-    onError: (error) => io.writeError(`local runtime error: ${maskSecrets(oneLine(error instanceof Error ? error.message : String(error)))}\n`),
+    onError: (error) => io.writeError(`local runtime error: ${oneLine(error instanceof Error ? error.message : String(error))}\n`),
   });
   const baseUrl = stack.webhookUrl.slice(0, stack.webhookUrl.indexOf('/webhooks/shipstation/'));
   io.writeError(`local stack: ${stack.mode === 'simulated' ? 'ShipStation and Klaviyo simulators' : 'real ShipStation and Klaviyo'}, dynalite and local SQS; endpoint ${baseUrl}\n`);
@@ -328,9 +332,11 @@ async function runCommand(s: Session, command: Exclude<Command, { name: 'help' }
  * @returns the exit code: 0 done, 1 a runtime failure (one line on stderr), 2 bad arguments (reason and usage)
  */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
-  const out = { ...io, writeError: io.writeError ?? io.write };
+  // The one choke point of the output: nothing reaches the terminal unmasked, whichever command wrote it.
+  const writeError = io.writeError ?? io.write;
+  const out = { ...io, write: (text: string) => io.write(maskOutput(text)), writeError: (text: string) => writeError(maskOutput(text)) };
   const usageError = (message: string): number => {
-    out.writeError(`error: ${maskSecrets(oneLine(message))}\n\n${USAGE}`);
+    out.writeError(`error: ${oneLine(message)}\n\n${USAGE}`);
     return 2;
   };
   let command: Command;
@@ -352,12 +358,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   } catch (error) {
     if (error instanceof UsageError || error instanceof BadInputError) return usageError(error.message);
     if (error instanceof ConfigurationError && command.name === 'doctor') {
-      out.write(`${maskSecrets(formatConfigurationProblems(error))}\n`);
+      out.write(`${formatConfigurationProblems(error)}\n`);
       return 1;
     }
     const message = error instanceof Error ? error.message : String(error);
     const hint = error instanceof ConfigurationError ? ' (the CLI reads the same variables as the deployed functions; see `shipstation-klaviyo help`)' : '';
-    out.writeError(`error: ${maskSecrets(oneLine(message))}${hint}\n`);
+    out.writeError(`error: ${oneLine(message)}${hint}\n`);
     return 1;
   } finally {
     await local?.stack.close();

@@ -9,12 +9,18 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 // EMF metric lines are for CloudWatch; locally the printed alerts say what the key check found.
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const { maskEmail, maskPhone } = await import('../observability.js');
+const { maskEmail, maskPhone, maskSecrets } = await import('../observability.js');
 const { startLocalStack } = await import('./stack.js');
+const { startBanner } = await import('./start-banner.js');
 
 const port = Number(process.env.PORT ?? 3000);
-/** Terminal output for the person running `npm start` (logs go through the structured logger). */
-const say = (line = ''): void => void process.stdout.write(`${line}\n`);
+// Read before the stack fills them in: real mode with neither makes up a webhook token the user cannot read back.
+const tokenMadeUp = process.env.WEBHOOK_TOKEN === undefined && (process.env.ACCOUNTS_FILE ?? '').trim() === '';
+/**
+ * Terminal output for the person running `npm start` (logs go through the structured logger), masked like the logs:
+ * every configured secret (the handlers register them as they load) and every email.
+ */
+const say = (line = ''): void => void process.stdout.write(`${maskEmail(maskSecrets(line))}\n`);
 
 const describe = (event: AcceptedEvent): string => {
   const p = event.properties;
@@ -77,27 +83,11 @@ const stack = await startLocalStack({
   shopHistory: { orders: 40, days: 14 },
   onEvent: (event) => say(`klaviyo  ✔ ${describe(event)}`),
   onAlert: (alert) => say(`alert    ✉ ${alert.subject ?? ''}\n${alert.message.replace(/^/gm, '           ')}`),
-  onError: (error) => process.stderr.write(`local runtime error: ${error instanceof Error ? error.message : String(error)}\n`),
+  onError: (error) => process.stderr.write(`local runtime error: ${maskEmail(maskSecrets(error instanceof Error ? error.message : String(error)))}\n`),
 });
 
-say();
-if (stack.ignoredCredentials.length > 0) {
-  say(`note: ${stack.ignoredCredentials.join(', ')} set but not all of SHIPSTATION_API_KEY, SHIPSTATION_API_SECRET and KLAVIYO_PRIVATE_KEY; using the simulators instead.`);
-}
-say(`shipstation-klaviyo-sync running locally (${stack.mode === 'simulated' ? 'built-in ShipStation and Klaviyo simulators' : 'real ShipStation and Klaviyo'})`);
-say(`  webhook URL:  ${stack.webhookUrl}`);
-say(`  DynamoDB:     dynalite ${stack.aws.dynamodbEndpoint} (table ${stack.aws.tableName})`);
-say(`  SQS:          local-aws-sqs ${stack.aws.sqsEndpoint}`);
-if (stack.shipStation !== undefined) {
-  say(`  ShipStation:  simulator ${stack.shipStation.baseUrl} (webhooks subscribed)`);
-  say(`  Klaviyo:      simulator ${stack.klaviyo?.baseUrl} — accepted events are printed below`);
-  say('  Poll:         every 60 s; the first one imports the shop\'s last 14 days (40 orders) as backfill events');
-  say('  Key check:    at start and daily; operator alerts (the SNS topic in AWS) are printed below with ✉');
-  say(`  Tracking:     signed V2 tracking webhooks → ${stack.trackingUrl.replace(/token=[^&]+/, 'token=…')} (each label is scanned, out for delivery and delivered within ~25 s)`);
-} else {
-  say('  ShipStation cannot reach localhost: expose the webhook URL (e.g. through a tunnel) and register it in ShipStation.');
-}
-say('Press Ctrl+C to stop.\n');
+const simulators = stack.shipStation !== undefined && stack.klaviyo !== undefined ? { shipStation: stack.shipStation.baseUrl, klaviyo: stack.klaviyo.baseUrl } : undefined;
+for (const line of startBanner({ ...stack, ...(simulators === undefined ? {} : { simulators }), tokenMadeUp: tokenMadeUp && stack.mode === 'real' })) say(line);
 
 const stopShop = stack.shipStation === undefined ? () => undefined : runDemoShop(stack.shipStation, true);
 const shutdown = async (): Promise<void> => {

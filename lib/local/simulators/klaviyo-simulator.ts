@@ -46,6 +46,8 @@ export interface KlaviyoFailure {
   status: number;
   retryAfterSeconds?: number;
   html?: boolean;
+  /** The error's `detail` instead of the generic one: a refusal that quotes what it refused (tests of masking). */
+  detail?: string;
 }
 
 /**
@@ -194,7 +196,7 @@ function failureReply(failure: KlaviyoFailure): Reply {
       : failure.status === 403
         ? { code: 'permission_denied', title: 'You do not have permission to perform this action.', detail: 'You do not have permission to perform this action.' }
         : { code: 'error', title: 'Simulated failure.', detail: `Simulated HTTP ${failure.status}.` });
-  return jsonApiReply(failure.status, [known], headers);
+  return jsonApiReply(failure.status, [failure.detail === undefined ? known : { ...known, detail: failure.detail }], headers);
 }
 
 /** Reads the whole body (Klaviyo answers only once it has it), keeping at most MAX_BUFFERED_BYTES. */

@@ -1,0 +1,45 @@
+// What `npm start` prints once the local stack is up: where webhooks go (the token masked, as in every printed line:
+// the terminal is often shared or recorded), the stand-ins, and on the simulators what the demo shop does.
+import { maskSecrets } from '../observability.js';
+import type { LocalAws } from './aws-stand-ins.js';
+import type { LocalStack } from './stack.js';
+
+export interface StartBannerInput extends Pick<LocalStack, 'mode' | 'ignoredCredentials' | 'webhookUrl' | 'trackingUrl'> {
+  aws: Pick<LocalAws, 'dynamodbEndpoint' | 'tableName' | 'sqsEndpoint'>;
+  /** The simulators' addresses (simulated mode only). */
+  simulators?: { shipStation: string; klaviyo: string };
+  /** Real mode with no WEBHOOK_TOKEN and no accounts document: the stack made up a token no one can read back. */
+  tokenMadeUp?: boolean;
+}
+
+/** The banner's lines, every secret masked (the webhook token shows as its first 4 characters and `…`). */
+export function startBanner(input: StartBannerInput): string[] {
+  const lines = [''];
+  if (input.ignoredCredentials.length > 0) {
+    lines.push(`note: ${input.ignoredCredentials.join(', ')} set but not all of SHIPSTATION_API_KEY, SHIPSTATION_API_SECRET and KLAVIYO_PRIVATE_KEY; using the simulators instead.`);
+  }
+  lines.push(
+    `shipstation-klaviyo-sync running locally (${input.mode === 'simulated' ? 'built-in ShipStation and Klaviyo simulators' : 'real ShipStation and Klaviyo'})`,
+    `  webhook URL:  ${maskSecrets(input.webhookUrl)}`,
+    `  DynamoDB:     dynalite ${input.aws.dynamodbEndpoint} (table ${input.aws.tableName})`,
+    `  SQS:          local-aws-sqs ${input.aws.sqsEndpoint}`,
+  );
+  if (input.simulators !== undefined) {
+    lines.push(
+      `  ShipStation:  simulator ${input.simulators.shipStation} (webhooks subscribed)`,
+      `  Klaviyo:      simulator ${input.simulators.klaviyo} — accepted events are printed below`,
+      '  Poll:         every 60 s; the first one imports the shop\'s last 14 days (40 orders) as backfill events',
+      '  Key check:    at start and daily; operator alerts (the SNS topic in AWS) are printed below with ✉',
+      `  Tracking:     signed V2 tracking webhooks → ${maskSecrets(input.trackingUrl)} (each label is scanned, out for delivery and delivered within ~25 s)`,
+    );
+  } else {
+    lines.push(
+      '  ShipStation cannot reach localhost: expose the webhook URL (e.g. through a tunnel) and register it in ShipStation',
+      input.tokenMadeUp === true
+        ? '  (this run made up its token: set WEBHOOK_TOKEN to a token of your own to register the URL).'
+        : '  (its token, masked above, is your WEBHOOK_TOKEN, or the account\'s webhookToken).',
+    );
+  }
+  lines.push('Press Ctrl+C to stop.', '');
+  return lines;
+}
