@@ -65,12 +65,13 @@ const sum = (parts: Record<string, number>): number => Object.values(parts).redu
  * custom metric series, the dashboard and alarms, the event source mappings' idle long polls, the accounts secret.
  */
 export function fixedMonthlyCost(idlePoll: Usage, accounts: number): CostLine[] {
-  // Series: 9 service-wide metrics, EventsSent for ~12 Klaviyo metric names, ~3 WebhooksRefused reasons the internet's
-  // probes bring every month (the failure series exist only while something fails), lag and key expiry per account.
-  const metricSeries = 9 + 12 + 3 + 2 * accounts;
-  // 4 DLQ + 4 oldest-message + 8 function-error + poll-lag + key-expiry + dead-letter-record alarms, and the receivers'
-  // 2 failure, signing-keys and refused-signatures alarms.
-  const alarms = 23;
+  // Series: 10 service-wide metrics (HeldEvents, the held backlog, among them), EventsSent for ~12 Klaviyo metric names,
+  // ~3 WebhooksRefused reasons the internet's probes bring every month (the failure series exist only while something
+  // fails), lag and key expiry per account.
+  const metricSeries = 10 + 12 + 3 + 2 * accounts;
+  // 4 DLQ + 4 oldest-message + 8 function-error + poll-lag + key-expiry + dead-letter-record + held-events alarms, and
+  // the receivers' 2 failure, signing-keys and refused-signatures alarms.
+  const alarms = 24;
   // Each SQS event source mapping keeps about 5 pollers long-polling (20 s): 3 requests a minute each, 4 queues.
   const idleSqsRequests = 4 * 5 * 3 * MINUTES_PER_MONTH;
   // About 10 warm containers re-reading the accounts secret once a minute (ACCOUNTS_CACHE_SECONDS=60).

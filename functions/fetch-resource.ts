@@ -13,11 +13,11 @@ await wiring();
 
 /** Fetches each notified resource; a failed record is retried by SQS alone. */
 export async function fetchResources(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  const { fetchResource } = await wiring();
+  const { fetchResource, retryLater } = await wiring();
   return processRecords(event, context, notificationMessageSchema, async (message) => {
     const result = await fetchResource(message);
     logger.info('resource fetched', { accountId: message.accountId, resourceType: message.resourceType, ...result });
-  });
+  }, retryLater.notifications);
 }
 
 export const handler = middy<SQSEvent, SQSBatchResponse>()

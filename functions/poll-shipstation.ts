@@ -19,11 +19,11 @@ const RESERVE_MS = 150_000;
 
 /** Polls each account job; a run that stops early is continued by a new job, a failed one is retried by SQS. */
 export async function pollShipStation(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  const { runPollJob } = await wiring();
+  const { runPollJob, retryLater } = await wiring();
   return processRecords(event, context, pollJobSchema, async (job) => {
     const outcome = await runPollJob(job, { timeLeftMs: () => context.getRemainingTimeInMillis(), reserveMs: RESERVE_MS });
     logger.info('poll job done', { accountId: job.accountId, reason: job.reason, status: outcome.status, runs: outcome.runs });
-  });
+  }, retryLater.polls);
 }
 
 export const handler = middy<SQSEvent, SQSBatchResponse>()

@@ -14,8 +14,8 @@ await wiring();
 
 /** Publishes each snapshot's or tracking update's event; a failed record is retried by SQS alone. */
 export async function publishEvents(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  const { publishUpdate, publishTracking } = await wiring();
-  return processRecords(event, context, updateMessageSchema, (message) => (message.kind === 'tracking' ? publishTracking(message) : publishUpdate(message)));
+  const { publishUpdate, publishTracking, retryLater } = await wiring();
+  return processRecords(event, context, updateMessageSchema, (message) => (message.kind === 'tracking' ? publishTracking(message) : publishUpdate(message)), retryLater.updates);
 }
 
 export const handler = middy<SQSEvent, SQSBatchResponse>()

@@ -160,6 +160,18 @@ const serviceSchema = z.object({
     .min(1, 'ORDER_WAIT_SECONDS must be a whole number of seconds from 1 to 900')
     .max(900, 'ORDER_WAIT_SECONDS must be a whole number of seconds from 1 to 900')
     .default(60),
+  RETRY_MAX_DELAY_SECONDS: z.coerce
+    .number({ error: 'RETRY_MAX_DELAY_SECONDS must be a number' })
+    .int('RETRY_MAX_DELAY_SECONDS must be a whole number of seconds from 1 to 900')
+    .min(1, 'RETRY_MAX_DELAY_SECONDS must be a whole number of seconds from 1 to 900')
+    .max(900, 'RETRY_MAX_DELAY_SECONDS must be a whole number of seconds from 1 to 900')
+    .optional(),
+  OUTAGE_RETRY_SECONDS: z.coerce
+    .number({ error: 'OUTAGE_RETRY_SECONDS must be a number' })
+    .int('OUTAGE_RETRY_SECONDS must be a whole number of seconds from 1 to 900')
+    .min(1, 'OUTAGE_RETRY_SECONDS must be a whole number of seconds from 1 to 900')
+    .max(900, 'OUTAGE_RETRY_SECONDS must be a whole number of seconds from 1 to 900')
+    .default(60),
   SHIPMENT_STALLED_AFTER_DAYS: z.coerce
     .number({ error: 'SHIPMENT_STALLED_AFTER_DAYS must be a number' })
     .positive('SHIPMENT_STALLED_AFTER_DAYS must be more than 0')
@@ -314,6 +326,10 @@ export interface AppConfig {
   shipmentStalledAfterDays: number;
   /** How long a polled label or fulfilment whose order is unknown waits for it before it is read (ORDER_WAIT_SECONDS, 60). */
   orderWaitSeconds: number;
+  /** First delay of the jobs that release events held while Klaviyo fails (OUTAGE_RETRY_SECONDS, 60; doubles, 5 jobs). */
+  outageRetrySeconds: number;
+  /** Caps every queue's retry delay (RETRY_MAX_DELAY_SECONDS; unset in AWS: the DLQ bounds assume the defaults). */
+  retryMaxDelaySeconds?: number;
 }
 
 /** Where the accounts come from: the single-account environment variables, or an accounts document. */
@@ -575,5 +591,7 @@ export function loadConfig(rawEnv: Env = process.env, accountsDocument?: string)
     orderDelayedAfterHours: s.ORDER_DELAYED_AFTER_HOURS,
     shipmentStalledAfterDays: s.SHIPMENT_STALLED_AFTER_DAYS,
     orderWaitSeconds: s.ORDER_WAIT_SECONDS,
+    outageRetrySeconds: s.OUTAGE_RETRY_SECONDS,
+    ...(s.RETRY_MAX_DELAY_SECONDS === undefined ? {} : { retryMaxDelaySeconds: s.RETRY_MAX_DELAY_SECONDS }),
   };
 }

@@ -217,6 +217,11 @@ export interface CredentialStatus {
   reason?: string;
   /** When the alert about the invalid key went out; absent while it is still owed. */
   alertedAt?: string;
+  /**
+   * Klaviyo failing past the in-invocation retries (5xx, 429, timeouts): since when, and the last reason. While set, the
+   * account's events are held (as for a refused key) and released, in order, once Klaviyo answers again.
+   */
+  outage?: { since: string; reason: string };
 }
 
 /**
@@ -232,6 +237,10 @@ export interface CredentialStatusStore {
   /** Records that the alert about this invalid key went out. */
   markAlerted(accountId: string, service: CredentialService, fingerprint: string): Promise<void>;
   isInvalid(accountId: string, service: CredentialService, fingerprint: string): Promise<boolean>;
+  /** Records that the service fails for now; returns true only for the call that began the outage. */
+  markOutage(accountId: string, service: CredentialService, reason: string): Promise<boolean>;
+  /** Records that the service answers again; returns true only for the call that ended the outage. */
+  clearOutage(accountId: string, service: CredentialService): Promise<boolean>;
 }
 
 /** A message for the operators of the service (SNS topic, e-mail): which account, which key, what to do. */
@@ -334,8 +343,10 @@ export interface ServiceMetrics {
   eventsDeduplicated(count: number): void;
   /** `EventsStaleSuppressed`: snapshots older than what was processed for their order. */
   staleSuppressed(count: number): void;
-  /** `EventsHeld`: events held while the account's Klaviyo key is refused. */
+  /** `EventsHeld`: events held while the account's Klaviyo key is refused or Klaviyo is down. */
   eventsHeld(count: number): void;
+  /** `HeldEvents`: an account's held backlog after a release (a gauge; the alarm reads its Maximum). */
+  heldEvents(count: number): void;
   /** `KlaviyoRejected`: events Klaviyo refused for good (each has a dead-letter record). */
   klaviyoRejected(count: number): void;
   /** `DeadLettered`: dead-letter records written (refused events, events with no contact, unreadable or oversized rows). */
@@ -548,6 +559,12 @@ export interface PollCursorStore {
 }
 
 export type { PollJob };
+
+/** Brings a failed message of one queue back sooner than the queue's visibility timeout (SQS ChangeMessageVisibility). */
+export interface MessageVisibility {
+  /** Makes the received message visible again after `seconds`. */
+  delay(receiptHandle: string, seconds: number): Promise<void>;
+}
 
 export interface PollJobQueue {
   enqueue(jobs: PollJob[], delaySeconds?: number): Promise<void>;

@@ -26,10 +26,12 @@ import { PowertoolsServiceMetrics } from './adapters/powertools-service-metrics.
 import { SnsAlerts } from './adapters/sns-alerts.js';
 import { SqsDeadLetterQueues } from './adapters/sqs-dead-letter-queues.js';
 import { SqsQueueDepths } from './adapters/sqs-queue-depths.js';
-import { SqsHistoryQueue, SqsNotificationQueue, SqsPollJobQueue, SqsUpdateQueue } from './adapters/sqs-queues.js';
+import { SqsHistoryQueue, SqsMessageVisibility, SqsNotificationQueue, SqsPollJobQueue, SqsUpdateQueue } from './adapters/sqs-queues.js';
 import { systemClock } from './adapters/system-clock.js';
 import { accountsCacheSeconds, accountSecrets, accountsSource, loadConfig, type AppConfig } from './config.js';
 import { RETIRED_KEY_GRACE_MS } from './domain/key-expiry.js';
+import { cappedPolicy, RETRY_POLICIES, type RetriedQueue } from './domain/retry.js';
+import { retryWithBackoff, type RetryLater } from './edge/sqs.js';
 import { logger, metrics, registerSecrets } from './observability.js';
 import type { AccountDirectory, Clock, PollJobQueue, QueueDepths, ServiceMetrics, TrackingActivity } from './ports.js';
 import { makeAcceptTracking, type AcceptTracking } from './use-cases/accept-tracking.js';
@@ -77,6 +79,8 @@ export interface Wiring {
   queues: QueueDepths;
   /** What the invocation did, written by each handler at its end (lib/edge/metrics.ts). */
   metrics: ServiceMetrics;
+  /** Per consumed queue: when a failed record comes back (its backoff, lib/domain/retry.ts). */
+  retryLater: Record<RetriedQueue, RetryLater>;
 }
 
 /** A poll run's lease outlives poll-shipstation's 900 s timeout, so a crashed run is taken over, a live one never. */
@@ -111,7 +115,7 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
   const alerts = config.alertTopicArn === undefined ? new LogAlerts(logger) : new SnsAlerts(snsClient(), config.alertTopicArn);
   const alertLedger = new DynamoDbAlertLedger(dynamodb, config.tableName);
   const trackingActivity = new DynamoDbTrackingActivity(dynamodb, config.tableName);
-  const health = { credentials, alerts, alertLedger, pollJobs, clock, log: logger };
+  const health = { credentials, alerts, alertLedger, pollJobs, clock, log: logger, outageRetrySeconds: config.outageRetrySeconds };
   const publishDeps = {
     ...health,
     accounts,
@@ -183,6 +187,8 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
       pollJobs,
       releaseHeld: makeReleaseHeldEvents({ ...publishDeps, history, klaviyoBulk: klaviyo, klaviyoCheck: klaviyo }),
       sweepDue: makeSweepDueChecks({ ...publishDeps, cursors }),
+      metrics: serviceMetrics,
+      outageRetrySeconds: config.outageRetrySeconds,
       log: logger,
     }),
     schedulePolls: makeSchedulePolls({ accounts, pollJobs }),
@@ -221,6 +227,12 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
     queues,
     metrics: serviceMetrics,
     trackingActivity,
+    retryLater: {
+      notifications: retryWithBackoff(new SqsMessageVisibility(sqs, config.notificationsQueueUrl), cappedPolicy(RETRY_POLICIES.notifications, config.retryMaxDelaySeconds)),
+      updates: retryWithBackoff(new SqsMessageVisibility(sqs, config.updatesQueueUrl), cappedPolicy(RETRY_POLICIES.updates, config.retryMaxDelaySeconds)),
+      history: retryWithBackoff(new SqsMessageVisibility(sqs, config.historyQueueUrl), cappedPolicy(RETRY_POLICIES.history, config.retryMaxDelaySeconds)),
+      polls: retryWithBackoff(new SqsMessageVisibility(sqs, config.pollsQueueUrl), cappedPolicy(RETRY_POLICIES.polls, config.retryMaxDelaySeconds)),
+    },
   };
 }
 

@@ -2,7 +2,8 @@
 // was found invalid. A rotated key has a new fingerprint, so it is tried at once without anyone clearing the old mark;
 // its first success turns the item back to valid (conditional writes, so each transition is reported once). For a
 // while after that, a refusal of the key it replaced is ignored: a container still holding the old key (until its
-// accounts cache expires) must not pause the account again and send a second pair of alerts.
+// accounts cache expires) must not pause the account again and send a second pair of alerts. The same item marks an
+// outage (Klaviyo failing past its retries): a refused key's mark (a whole new item) supersedes it.
 import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { RETIRED_KEY_GRACE_MS } from '../domain/key-expiry.js';
 import type { CredentialService, CredentialStatus, CredentialStatusStore } from '../ports.js';
@@ -28,7 +29,40 @@ export class DynamoDbCredentialStatusStore implements CredentialStatusStore {
       since: item.since?.S ?? '',
       ...(item.reason?.S === undefined ? {} : { reason: item.reason.S }),
       ...(item.alertedAt?.S === undefined ? {} : { alertedAt: item.alertedAt.S }),
+      ...(item.outageSince?.S === undefined ? {} : { outage: { since: item.outageSince.S, reason: item.outageReason?.S ?? '' } }),
     };
+  }
+
+  async markOutage(accountId: string, service: CredentialService, reason: string): Promise<boolean> {
+    try {
+      await this.client.send(new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: keyOf(keys.credential(accountId, service)),
+        // A status item may not exist yet (no key was ever refused): the outage alone creates it, state valid.
+        UpdateExpression: 'SET accountId = :account, service = :service, outageSince = :now, outageReason = :reason',
+        ConditionExpression: 'attribute_not_exists(outageSince)',
+        ExpressionAttributeValues: { ':account': { S: accountId }, ':service': { S: service }, ':now': { S: this.now().toISOString() }, ':reason': { S: reason.slice(0, 500) } },
+      }));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async clearOutage(accountId: string, service: CredentialService): Promise<boolean> {
+    try {
+      await this.client.send(new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: keyOf(keys.credential(accountId, service)),
+        UpdateExpression: 'REMOVE outageSince, outageReason',
+        ConditionExpression: 'attribute_exists(outageSince)',
+      }));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   async markInvalid(accountId: string, service: CredentialService, fingerprint: string, reason: string): Promise<boolean> {

@@ -1,10 +1,11 @@
-// NotificationQueue and UpdateQueue on SQS. Batches respect SQS limits (10 entries, 256 KB per request and message);
-// entries SQS reports as failed are retried, and anything still failing throws so the caller's message is retried.
-import { SendMessageBatchCommand, SendMessageCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+// The queues on SQS. Sending: batches respect SQS limits (10 entries, 256 KB per request and message); entries SQS
+// reports as failed are retried, and anything still failing throws so the caller's message is retried. Receiving: a
+// consumer's failed message gets its retry delay as its visibility.
+import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, SendMessageCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
 import { BadInputError, TransientError } from '../domain/errors.js';
 import { groupBy } from '../domain/group-by.js';
 import type { HistoryMessage, NotificationMessage, Snapshot, UpdateMessage } from '../domain/snapshot.js';
-import type { HistoryQueue, NotificationQueue, PollJob, PollJobQueue, UpdateQueue } from '../ports.js';
+import type { HistoryQueue, MessageVisibility, NotificationQueue, PollJob, PollJobQueue, UpdateQueue } from '../ports.js';
 
 export const SQS_MAX_BATCH_ENTRIES = 10;
 export const SQS_MAX_BYTES = 262_144;
@@ -12,6 +13,15 @@ const ENTRY_OVERHEAD_BYTES = 200;
 const MAX_SEND_ATTEMPTS = 3;
 
 const accountAttribute = (accountId: string) => ({ accountId: { DataType: 'String', StringValue: accountId } });
+
+/** A consumer's own queue: a failed message's next receive is brought forward (or pushed back) to the retry delay. */
+export class SqsMessageVisibility implements MessageVisibility {
+  constructor(private readonly client: SQSClient, private readonly queueUrl: string) {}
+
+  async delay(receiptHandle: string, seconds: number): Promise<void> {
+    await this.client.send(new ChangeMessageVisibilityCommand({ QueueUrl: this.queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: Math.max(0, Math.min(43_200, Math.round(seconds))) }));
+  }
+}
 
 export class SqsNotificationQueue implements NotificationQueue {
   constructor(private readonly client: SQSClient, private readonly queueUrl: string) {}

@@ -66,6 +66,8 @@ const forgetfulCredentials: CredentialStatusStore = {
   markValid: async () => false,
   markAlerted: async () => undefined,
   isInvalid: async () => false,
+  markOutage: async () => false,
+  clearOutage: async () => false,
 };
 
 export interface DryRun {

@@ -136,7 +136,10 @@ export const pollJobSchema = z.object({
   accountId: z.string().min(1),
   /** Days to re-import with backfill; absent for the scheduled poll. */
   backfillDays: z.number().int().min(1).max(3650).optional(),
-  reason: z.enum(['schedule', 'continue', 'cli', 'resume']),
+  /** `release`: only send the account's held events (an outage's own retries); every other job polls too. */
+  reason: z.enum(['schedule', 'continue', 'cli', 'resume', 'release']),
+  /** For `release`: which of the outage's release jobs this is (0-based); each waits twice as long as the last. */
+  attempt: z.number().int().min(0).max(100).optional(),
   /** For `continue`: the id the run expects (see PollProgress.continuation). */
   continuation: z.string().optional(),
 });

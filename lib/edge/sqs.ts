@@ -1,10 +1,40 @@
 // SQS edge of the consumers: each record's body is zod-parsed and handled alone; a failing record is reported in
-// batchItemFailures (ReportBatchItemFailures) so SQS retries just that one and finally moves it to the DLQ.
+// batchItemFailures (ReportBatchItemFailures) so SQS retries just that one and finally moves it to the DLQ. Before it
+// is reported, its visibility is set to the queue's backoff (lib/domain/retry.ts), so it comes back in seconds to
+// minutes rather than after the queue's visibility timeout.
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type * as z from 'zod';
-import { BadInputError } from '../domain/errors.js';
+import { BadInputError, TransientError } from '../domain/errors.js';
+import { retryDelaySeconds, type RetryPolicy } from '../domain/retry.js';
 import { logger } from '../observability.js';
+import type { MessageVisibility } from '../ports.js';
+
+/** Schedules the next receive of a failed record. */
+export type RetryLater = (record: SQSRecord, error: unknown) => Promise<void>;
+
+/**
+ * Backoff for a queue's failed records: the delay grows with the record's receive count and honours what the error
+ * says to wait (Retry-After, a rate budget's wait). Setting it may fail (the message then comes back after the queue's
+ * visibility timeout, as before): logged, never thrown, so the batch response still reports the failure.
+ * @param random a number in [0, 1) for the jitter (tests pass a fixed one)
+ */
+export function retryWithBackoff(visibility: MessageVisibility, policy: RetryPolicy, random: () => number = Math.random): RetryLater {
+  return async (record, error) => {
+    const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? '1') || 1;
+    const retryAfter = error instanceof TransientError ? error.retryAfterSeconds : undefined;
+    const seconds = retryDelaySeconds(policy, receiveCount, random(), retryAfter);
+    try {
+      await visibility.delay(record.receiptHandle, seconds);
+      logger.info('record retried later', { messageId: record.messageId, receiveCount, retryInSeconds: seconds });
+    } catch (failure) {
+      logger.warn('retry delay not set; the record comes back after the visibility timeout', {
+        messageId: record.messageId,
+        error: failure instanceof Error ? { name: failure.name, message: failure.message } : String(failure),
+      });
+    }
+  };
+}
 
 /**
  * Processes an SQS batch record by record.
@@ -16,6 +46,7 @@ export async function processRecords<T>(
   context: Context,
   schema: z.ZodType<T>,
   handle: (message: T) => Promise<unknown>,
+  retryLater?: RetryLater,
 ): Promise<SQSBatchResponse> {
   const processor = new BatchProcessor(EventType.SQS);
   const recordHandler = async (record: SQSRecord): Promise<void> => {
@@ -36,6 +67,7 @@ export async function processRecords<T>(
         ...keys,
         error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
       });
+      await retryLater?.(record, error);
       throw error;
     }
   };
@@ -68,4 +100,9 @@ export function parseRecords<T>(event: SQSEvent, schema: z.ZodType<T>): { parsed
     }
   }
   return { parsed, failed };
+}
+
+/** Schedules the next receive of each failed record of a batch handled as a whole (publish-history). */
+export async function retryRecords(event: SQSEvent, failed: Map<string, unknown>, retryLater: RetryLater): Promise<void> {
+  await Promise.all(event.Records.filter((record) => failed.has(record.messageId)).map((record) => retryLater(record, failed.get(record.messageId))));
 }

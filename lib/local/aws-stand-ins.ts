@@ -1,14 +1,15 @@
 // Embedded AWS stand-ins for the local run and the integration tests: dynalite (DynamoDB), local-aws-sqs (SQS) and our
 // SNS stand-in (the alerts topic), started in-process on loopback, with the same table and queues (DLQs and redrive
 // included) as serverless.yml.
-// Known gaps (reference/toolchain.md): no transactions and no TTL expiry in dynalite; in local-aws-sqs,
-// ChangeMessageVisibility inflates ApproximateReceiveCount and long polls wait their full time, so we never use either.
+// Known gaps (reference/toolchain.md): no transactions and no TTL expiry in dynalite; in local-aws-sqs, long polls wait
+// their full time (we never use them), and ChangeMessageVisibility counts as a receive, which we correct here
+// (countChangeVisibilityAsNoReceive): the consumers set a failed record's retry delay with it, and AWS counts only receives.
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import dynalite from 'dynalite';
-import { createSqsServer } from 'local-aws-sqs';
+import { createRequestHandler } from 'local-aws-sqs';
 import { startSnsStandIn, type PublishedMessage, type SnsStandIn } from './sns-stand-in.js';
 
 export interface LocalAwsOptions {
@@ -60,13 +61,47 @@ const closeServer = (server: Server): Promise<void> =>
     server.close(() => resolve());
   });
 
+/** The parts of a local-aws-sqs queue (2.0.x) the correction below reaches: both are instance members. */
+interface PatchableQueue {
+  newRecord(record: unknown, delaySeconds: number): { record: { MessageId: string; attributes: { ApproximateReceiveCount: string } } };
+  changeVisibility(receiptHandle: string, seconds: unknown): boolean;
+}
+
+/**
+ * local-aws-sqs increments a message's ApproximateReceiveCount on ChangeMessageVisibility too (its receive and its
+ * visibility change share one routine), so a consumer that sets retry delays would reach the DLQ after half the receives
+ * AWS allows. Each queue's messages are tracked as they are stored, and a visibility change takes its increment back.
+ * test/integration/aws-stand-ins.test.ts holds this (and fails should a new version of the package change its shape).
+ */
+function countChangeVisibilityAsNoReceive(queue: PatchableQueue): void {
+  const entries = new Map<string, { record: { attributes: { ApproximateReceiveCount: string } } }>();
+  const newRecord = queue.newRecord.bind(queue);
+  queue.newRecord = (record, delaySeconds) => {
+    const entry = newRecord(record, delaySeconds);
+    entries.set(entry.record.MessageId, entry);
+    return entry;
+  };
+  const changeVisibility = queue.changeVisibility.bind(queue);
+  queue.changeVisibility = (receiptHandle, seconds) => {
+    const changed = changeVisibility(receiptHandle, seconds);
+    // A receipt handle is base64 of a random id followed by {"date","MessageId","QueueName"}.
+    const decoded = Buffer.from(receiptHandle, 'base64').toString('utf8');
+    const messageId = (JSON.parse(decoded.slice(decoded.indexOf('{'))) as { MessageId?: string }).MessageId ?? '';
+    const attributes = entries.get(messageId)?.record.attributes;
+    if (changed && attributes !== undefined) attributes.ApproximateReceiveCount = String(Math.max(0, Number(attributes.ApproximateReceiveCount) - 1));
+    return changed;
+  };
+}
+
 /** Starts dynalite, local-aws-sqs and the SNS stand-in and creates the service's table, queues and alerts topic. */
 export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
   const tableName = options.tableName ?? 'shipstation-klaviyo-sync-local';
   const ddbServer: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const ddbPort = await listen(ddbServer);
-  const sqsServer: Server = await createSqsServer({ port: 0, hostname: '127.0.0.1', region: REGION, emulateQueueCreationLifecycle: false });
-  const sqsPort = (sqsServer.address() as AddressInfo).port;
+  const { requestHandler, service: sqsService } = createRequestHandler({ port: 0, hostname: '127.0.0.1', region: REGION, emulateQueueCreationLifecycle: false });
+  const sqsServer: Server = createServer((request, response) => void requestHandler(request, response));
+  const sqsPort = await listen(sqsServer);
+  sqsService.PORT = sqsPort; // queue URLs carry the port
   const sns = await startSnsStandIn({ region: REGION, ...(options.onAlert === undefined ? {} : { onPublish: options.onAlert }) });
 
   const dynamodbEndpoint = `http://127.0.0.1:${ddbPort}`;
@@ -89,6 +124,8 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     }
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
     if (QueueUrl === undefined) throw new Error(`could not create queue ${name}`);
+    const queue = sqsService.Queues.find((q) => q.QueueName === name);
+    if (queue !== undefined) countChangeVisibilityAsNoReceive(queue as unknown as PatchableQueue);
     return QueueUrl;
   };
   const notificationsDlq = await createQueue('notifications-dlq');

@@ -148,6 +148,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     Object.assign(process.env, userEnv === process.env ? {} : userEnv, aws.env, accountEnv);
     process.env.POWERTOOLS_SERVICE_NAME ??= 'shipstation-klaviyo-sync';
+    // The local queues' visibility timeout is seconds, not minutes: a failed record is retried within seconds too.
+    process.env.RETRY_MAX_DELAY_SECONDS ??= '5';
 
     // One at a time: jest's ESM loader fails on concurrent imports that share modules.
     const receiveWebhook = await import('../../functions/receive-webhook.js');

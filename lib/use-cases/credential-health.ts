@@ -9,8 +9,10 @@ export interface CredentialHealthDeps {
   /** Claims each refused-key alert once per key and day, whatever flips the status (old containers, a bad new key). */
   alertLedger: AlertLedger;
   clock: Clock;
-  /** Where the catch-up poll of a recovered account is queued. */
+  /** Where the catch-up poll of a recovered account is queued (and the release jobs of an outage). */
   pollJobs: PollJobQueue;
+  /** First delay of the jobs that release events held in a Klaviyo outage (OUTAGE_RETRY_SECONDS; doubles, 5 jobs). */
+  outageRetrySeconds?: number;
   log: {
     info(message: string, data: Record<string, unknown>): void;
     error(message: string, data: Record<string, unknown>): void;
@@ -19,10 +21,11 @@ export interface CredentialHealthDeps {
 
 /**
  * The state of an account's key for a service: `working` (nothing known against it), `paused` (this very key was
- * refused: make no call), or `replaced` (a key refused earlier was replaced by this one: try it, and its first success
- * ends the pause).
+ * refused: make no call), `replaced` (a key refused earlier was replaced by this one: try it, and its first success
+ * ends the pause), or `outage` (the key is fine but the service failed past its retries: hold what would be sent, so
+ * it leaves in order once the service answers again).
  */
-export type KeyState = 'working' | 'paused' | 'replaced';
+export type KeyState = 'working' | 'paused' | 'replaced' | 'outage';
 
 /** The fingerprint of the account's current key for a service. */
 export const keyFingerprint = (account: Account, service: CredentialService): string =>
@@ -31,8 +34,27 @@ export const keyFingerprint = (account: Account, service: CredentialService): st
 /** Reads the key's state (one consistent read). */
 export async function keyState(deps: Pick<CredentialHealthDeps, 'credentials'>, account: Account, service: CredentialService): Promise<KeyState> {
   const status = await deps.credentials.status(account.id, service);
-  if (status?.state !== 'invalid') return 'working';
+  if (status?.state !== 'invalid') return status?.outage === undefined ? 'working' : 'outage';
   return status.fingerprint === keyFingerprint(account, service) ? 'paused' : 'replaced';
+}
+
+/** Release jobs an outage queues by itself (60 s, 2, 4, 8, 16 min by default: ~31 min); scheduled polls take over. */
+export const OUTAGE_RELEASE_JOBS = 5;
+/** SQS's longest message delay. */
+const MAX_DELAY_SECONDS = 900;
+
+/** The delay of an outage's release job number `attempt` (0-based). */
+export const outageReleaseDelaySeconds = (firstSeconds: number, attempt: number): number => Math.min(MAX_DELAY_SECONDS, firstSeconds * 2 ** attempt);
+
+/**
+ * Records that Klaviyo fails for now past the in-invocation retries (5xx, 429, timeouts). The call that begins the
+ * outage queues the first release job; the account's events are held meanwhile (keyState `outage`).
+ */
+export async function reportOutage(deps: CredentialHealthDeps & { log: { warn(message: string, data: Record<string, unknown>): void } }, account: Account, reason: string): Promise<void> {
+  if (!(await deps.credentials.markOutage(account.id, 'klaviyo', reason))) return;
+  const firstSeconds = deps.outageRetrySeconds ?? 60;
+  deps.log.warn('klaviyo unavailable; holding the account\'s events until it answers again', { accountId: account.id, reason, firstReleaseInSeconds: firstSeconds });
+  await deps.pollJobs.enqueue([{ accountId: account.id, reason: 'release', attempt: 0 }], outageReleaseDelaySeconds(firstSeconds, 0));
 }
 
 /**

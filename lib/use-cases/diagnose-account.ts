@@ -199,6 +199,9 @@ export function makeDiagnoseAccount(deps: DiagnoseDeps): DiagnoseAccount {
     // Pauses the service recorded (the probe above may show the key works again: the next poll resumes it).
     for (const service of ['shipstation', 'klaviyo'] as const) {
       const status = await deps.credentials.status(account.id, service);
+      if (status?.outage !== undefined) {
+        add({ check: 'Klaviyo outage', status: 'warn', detail: `Klaviyo has failed past its retries since ${status.outage.since} (${status.outage.reason}); the account's events are held`, fix: 'nothing: release jobs retry by themselves (after OUTAGE_RETRY_SECONDS, doubling, 5 times: about 30 minutes by default), then every scheduled poll; the held events go out in order, as live events, once Klaviyo answers' });
+      }
       if (status?.state !== 'invalid') continue;
       const current = status.fingerprint === (service === 'shipstation' ? account.shipStationFingerprint : account.klaviyoFingerprint);
       const name = service === 'shipstation' ? 'ShipStation' : 'Klaviyo';
@@ -224,9 +227,9 @@ export function makeDiagnoseAccount(deps: DiagnoseDeps): DiagnoseAccount {
         : { check: 'last poll', status: 'ok', detail });
     }
 
-    // What waits: held events (Klaviyo key refused) and dead letters (refused for good, or unreadable).
+    // What waits: held events (Klaviyo key refused, or Klaviyo down) and dead letters (refused for good, or unreadable).
     const held = await deps.held.count(account.id);
-    if (held > 0) add({ check: 'held events', status: 'warn', detail: `${held} event(s) held while the Klaviyo key was refused`, fix: 'they are sent, with their original times, at the first poll after the Klaviyo key works' });
+    if (held > 0) add({ check: 'held events', status: 'warn', detail: `${held} event(s) held while the Klaviyo key was refused or Klaviyo failed`, fix: 'they are sent, oldest first with their original times, by the first release or poll job after Klaviyo takes events again' });
     const deadLetters = await deps.ledger.countDeadLetters(account.id);
     add(deadLetters > 0
       ? { check: 'dead letters', status: 'warn', detail: `${deadLetters} dead-letter record(s), each with its reason`, fix: `read them in the table under pk ACCOUNT#${account.id}#DEADLETTER; fix the cause, then replay them` }

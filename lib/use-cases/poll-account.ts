@@ -6,7 +6,7 @@ import { nextPosition, PAGE_SIZE, planWindow, streamsFor, type PollMode, type Po
 import { changedAt, inStores, type Snapshot } from '../domain/snapshot.js';
 import { toPacificQuery, toPacificQueryLowerBound } from '../normalise/pacific-time.js';
 import type { Account, AccountDirectory, Clock, EventLedger, HistoryQueue, PollCursor, PollCursorStore, PollJob, PollJobQueue, ServiceMetrics, ShipStationCredentialCheck, ShipStationLister, UpdateQueue } from '../ports.js';
-import { keyState, reportRejectedKey, reportWorkingKey, type CredentialHealthDeps } from './credential-health.js';
+import { keyState, OUTAGE_RELEASE_JOBS, outageReleaseDelaySeconds, reportRejectedKey, reportWorkingKey, type CredentialHealthDeps } from './credential-health.js';
 import { deadLetterOversized } from './dead-letter-oversized.js';
 import type { ReleaseHeldEvents } from './release-held-events.js';
 import type { SweepDueChecks } from './sweep-due-checks.js';
@@ -295,19 +295,35 @@ export function makeRunPollJob(deps: {
   releaseHeld: ReleaseHeldEvents;
   /** Delay and stall checks that have come due (scheduled jobs only). */
   sweepDue: SweepDueChecks;
+  /** `HeldEvents`: the account's backlog after each release. */
+  metrics: Pick<ServiceMetrics, 'heldEvents'>;
+  /** First delay of an outage's release jobs (OUTAGE_RETRY_SECONDS). */
+  outageRetrySeconds: number;
   log: { warn(message: string, data: Record<string, unknown>): void; error(message: string, data: Record<string, unknown>): void };
 }): RunPollJob {
   return async (job, limits) => {
-    // Events held while the Klaviyo key was refused go first: they are the oldest news. A failure there must not stop
-    // ShipStation from being polled: what stays held is tried again by the next job.
+    // Events held while the Klaviyo key was refused or Klaviyo was down go first: they are the oldest news. A failure
+    // there must not stop ShipStation from being polled: what stays held is tried again by the next job.
     try {
       const released = await deps.releaseHeld(job.accountId, limits);
+      deps.metrics.heldEvents(released.remaining);
+      if (job.reason === 'release') {
+        // An outage's own retries: release only (the schedule polls). Still failing: the next one, twice as late, up to
+        // OUTAGE_RELEASE_JOBS; after those, each scheduled poll job tries again.
+        const attempt = (job.attempt ?? 0) + 1;
+        if (released.status === 'continue') await deps.pollJobs.enqueue([{ ...job, attempt: job.attempt ?? 0 }]);
+        else if (released.status === 'paused' && released.keyState === 'outage' && attempt < OUTAGE_RELEASE_JOBS) {
+          await deps.pollJobs.enqueue([{ accountId: job.accountId, reason: 'release', attempt }], outageReleaseDelaySeconds(deps.outageRetrySeconds, attempt));
+        }
+        return { status: 'completed', runs: [], jobStarted: true };
+      }
       if (released.status === 'continue') await deps.pollJobs.enqueue([{ accountId: job.accountId, reason: 'resume' }]);
     } catch (error) {
       // Whatever went wrong on the Klaviyo side (logged for the operator), the account is still polled.
       const reason = error instanceof Error ? error.message : String(error);
       if (error instanceof TransientError) deps.log.warn('held events not released now; the next poll job tries again', { accountId: job.accountId, reason });
       else deps.log.error('held events could not be released; the next poll job tries again', { accountId: job.accountId, reason });
+      if (job.reason === 'release') throw error; // retried by the polls queue's backoff
     }
     // Before this run polls: the sweep looks only at what earlier runs enqueued, which has had time to be applied.
     if (job.reason === 'schedule') {

@@ -1,13 +1,13 @@
 // publish-history → publishHistory → (order state, event ledger in DynamoDB) → Klaviyo Bulk Create Events.
 // Historical snapshots (import, backfill, catch-up) go through the same state, stale and dedupe rules as live ones;
 // only the sending differs: the claimed events of a whole batch leave in as few bulk requests as Klaviyo's limits allow.
-import { CredentialsPausedError, KlaviyoRejectedError } from '../domain/errors.js';
+import { CredentialsPausedError, KlaviyoRejectedError, TransientError } from '../domain/errors.js';
 import { groupBy } from '../domain/group-by.js';
 import { bulkRequestProblem, planBulkRequests } from '../domain/klaviyo-bulk.js';
 import type { KlaviyoEvent } from '../domain/klaviyo-event.js';
 import type { Snapshot } from '../domain/snapshot.js';
 import type { Account, HistoryQueue, KlaviyoBulkApi } from '../ports.js';
-import { keyState, reportRejectedKey, reportWorkingKey, type KeyState } from './credential-health.js';
+import { keyState, reportOutage, reportRejectedKey, reportWorkingKey, type KeyState } from './credential-health.js';
 import { claimForSending, holdEvents, makeSnapshotPublisher, noOutcome, sendClaimed, type PublishOutcome, type PublishUpdateDeps } from './publish-update.js';
 
 export interface PublishHistoryDeps extends PublishUpdateDeps {
@@ -50,11 +50,15 @@ const snapshotOrder = (a: Snapshot, b: Snapshot): number => {
   return rank(a) - rank(b) || time(a).localeCompare(time(b));
 };
 
+/** Klaviyo failed for now past the adapter's retries (inside sendInBulk only). */
+class KlaviyoUnavailable extends Error {}
+
 /**
  * Sends one account's claimed events in as few bulk requests as Klaviyo's limits allow, and settles every claim:
  * sent; dead-lettered with its own reason (a request refused as a whole is retried event by event, so only the bad
- * event is); held, with the rest, when the key is refused (the account pauses and alerts once); or released and the
- * error rethrown when Klaviyo fails for now. When a key that replaced a refused one is accepted, the pause ends and (with
+ * event is); held, with the rest, when the key is refused (the account pauses and alerts once) or Klaviyo fails past
+ * the adapter's retries (an outage: released in order once it answers again); or released and the error rethrown
+ * when anything else fails. When a key that replaced a refused one is accepted, the pause ends and (with
  * `queueCatchUp`, unless the caller is the catch-up itself) a poll job is queued to release what is held.
  */
 export async function sendInBulk(
@@ -62,18 +66,21 @@ export async function sendInBulk(
   account: Account,
   group: Pending[],
   outcome: HistoryOutcome,
-  options: { queueCatchUp: boolean } = { queueCatchUp: true },
+  /** `releasing`: the release of held events, which is itself the probe of an outage (so it does not hold for one). */
+  options: { queueCatchUp: boolean; releasing?: boolean } = { queueCatchUp: true },
 ): Promise<void> {
   const unsent = new Set(group);
   let replacing = group.some((p) => p.keyState === 'replaced');
   const accepted = async (): Promise<void> => {
     if (!replacing) return;
     replacing = false;
-    await reportWorkingKey(deps, account, 'klaviyo', options);
+    await reportWorkingKey(deps, account, 'klaviyo', { queueCatchUp: options.queueCatchUp });
   };
   const sendAlone = async (p: Pending): Promise<void> => {
-    // A key found refused meanwhile holds the rest instead of trying each.
-    if ((await keyState(deps, account, 'klaviyo')) === 'paused') throw new CredentialsPausedError(account.id, 'klaviyo');
+    // A key found refused, or Klaviyo found down, meanwhile holds the rest instead of trying each.
+    const state = await keyState(deps, account, 'klaviyo');
+    if (state === 'paused') throw new CredentialsPausedError(account.id, 'klaviyo');
+    if (state === 'outage' && options.releasing !== true) throw new KlaviyoUnavailable('Klaviyo is unavailable');
     unsent.delete(p);
     await sendClaimed(deps, account, p.event, p.claimId, outcome);
     if (outcome.sent.includes(p.event.uniqueId)) await accepted();
@@ -89,6 +96,7 @@ export async function sendInBulk(
       try {
         await deps.klaviyoBulk.createEvents(account.id, chunk);
       } catch (error) {
+        if (error instanceof TransientError) throw new KlaviyoUnavailable(error.message);
         if (!(error instanceof KlaviyoRejectedError)) throw error;
         if (error.isCredentialProblem) {
           await reportRejectedKey(deps, account, 'klaviyo', `${error.status} ${error.reason}`);
@@ -112,6 +120,12 @@ export async function sendInBulk(
   } catch (error) {
     if (error instanceof CredentialsPausedError) {
       await holdEvents(deps, account, [...unsent], 'the Klaviyo key is refused', outcome);
+      return;
+    }
+    if (error instanceof KlaviyoUnavailable) {
+      // The rest is held; the call that begins the outage queues its release.
+      await holdEvents(deps, account, [...unsent], `Klaviyo is unavailable: ${error.message}`, outcome);
+      await reportOutage(deps, account, error.message);
       return;
     }
     // Whatever was not sent goes back to the ledger as unclaimed, so a retry can send it.

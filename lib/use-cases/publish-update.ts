@@ -17,7 +17,7 @@ import { decideOrderUpdate, recordShipment, type OrderDecision, type OrderState 
 import { delayDue, recordFromSnapshot, sameRecord, shipmentKeyOf, type DueCheck, type ShipmentRecord } from '../domain/shipment-tracking.js';
 import { inStores, type FulfillmentSnapshot, type OrderSnapshot, type ShipmentSnapshot, type Snapshot } from '../domain/snapshot.js';
 import type { Account, AccountDirectory, Clock, DueCheckStore, EventLedger, HeldEventStore, KlaviyoApi, OrderLookup, OrderStateStore, ServiceMetrics, ShipmentRecordStore, UpdateQueue } from '../ports.js';
-import { keyState, reportRejectedKey, reportWorkingKey, type CredentialHealthDeps, type KeyState } from './credential-health.js';
+import { keyState, reportOutage, reportRejectedKey, reportWorkingKey, type CredentialHealthDeps, type KeyState } from './credential-health.js';
 import type { ResolveServiceName } from './resolve-service-name.js';
 
 export interface PublishUpdateDeps extends CredentialHealthDeps {
@@ -25,7 +25,7 @@ export interface PublishUpdateDeps extends CredentialHealthDeps {
   orderStates: OrderStateStore;
   ledger: EventLedger;
   klaviyo: KlaviyoApi;
-  /** Where events wait while the account's Klaviyo key is refused. */
+  /** Where events wait while the account's Klaviyo key is refused or Klaviyo is down. */
   held: HeldEventStore;
   metrics: ServiceMetrics;
   clock: Clock;
@@ -62,7 +62,7 @@ export interface PublishOutcome {
   deduplicated: string[];
   deadLettered: string[];
   suppressed: string[];
-  /** Events held because the account's Klaviyo key is refused; sent when a working key is back. */
+  /** Events held because the account's Klaviyo key is refused or Klaviyo is down; sent once Klaviyo takes them again. */
   held: string[];
   stale: boolean;
   /** A label or fulfilment was put back to wait for its order (see WaitForOrder); nothing was sent yet. */
@@ -118,16 +118,17 @@ export async function claimForSending(deps: PublishUpdateDeps, account: Account,
     return undefined;
   }
   const state = await keyState(deps, account, 'klaviyo');
-  if (state === 'paused') {
-    await holdEvents(deps, account, [{ event, claimId: claimed.claimId }], 'the Klaviyo key is refused', outcome);
+  if (state === 'paused' || state === 'outage') {
+    // In an outage the events held before this one leave first, so this one waits behind them (order per profile).
+    await holdEvents(deps, account, [{ event, claimId: claimed.claimId }], state === 'paused' ? 'the Klaviyo key is refused' : 'Klaviyo is unavailable', outcome);
     return undefined;
   }
   return { claimId: claimed.claimId, keyState: state };
 }
 
 /**
- * Holds claimed events while the account's Klaviyo key is refused: each is stored with its time and unique_id, then
- * its claim is released, so the held copy (or a redelivery) can send it once a working key is back.
+ * Holds claimed events while the account's Klaviyo key is refused or Klaviyo is down: each is stored with its time and
+ * unique_id, then its claim is released, so the held copy (or a redelivery) can send it once Klaviyo takes it again.
  */
 export async function holdEvents(deps: PublishUpdateDeps, account: Account, claimed: { event: KlaviyoEvent; claimId: string }[], reason: string, outcome: PublishOutcome): Promise<void> {
   if (claimed.length === 0) return;
@@ -135,7 +136,7 @@ export async function holdEvents(deps: PublishUpdateDeps, account: Account, clai
   await Promise.all(claimed.map((c) => deps.ledger.release(account.id, c.event.uniqueId, c.claimId)));
   outcome.held.push(...claimed.map((c) => c.event.uniqueId));
   deps.metrics.eventsHeld(claimed.length);
-  deps.log.warn('events held: the klaviyo key is refused', { accountId: account.id, events: claimed.length });
+  deps.log.warn('events held', { accountId: account.id, events: claimed.length, reason });
 }
 
 /** Writes the dead-letter record of an event; `final` also closes its ledger entry (only the claim's owner can). */
@@ -158,8 +159,8 @@ export async function deadLetterEvent(
 
 /**
  * Sends one claimed event with Create Event and settles its claim: sent, held (the key is refused: 401/403, which
- * also pauses the account's sends and alerts once), dead-lettered for good (any other rejection), or released and
- * rethrown (transient).
+ * also pauses the account's sends and alerts once; or Klaviyo failed past the adapter's retries: 5xx, 429, timeouts,
+ * which begins an outage), dead-lettered for good (any other rejection), or released and rethrown (anything else).
  */
 export async function sendClaimed(deps: PublishUpdateDeps, account: Account, event: KlaviyoEvent, claimId: string, outcome: PublishOutcome): Promise<void> {
   try {
@@ -172,6 +173,11 @@ export async function sendClaimed(deps: PublishUpdateDeps, account: Account, eve
         return;
       }
       await deadLetterEvent(deps, event, claimId, error.reason, { status: error.status, final: true }, outcome);
+      return;
+    }
+    if (error instanceof TransientError) {
+      await holdEvents(deps, account, [{ event, claimId }], `Klaviyo is unavailable: ${error.message}`, outcome);
+      await reportOutage(deps, account, error.message);
       return;
     }
     await deps.ledger.release(account.id, event.uniqueId, claimId);

@@ -214,7 +214,7 @@ export function makeReplayDeadLetters(deps: ReplayDeadLettersDeps): ReplayDeadLe
         return { ...base, outcome: 'sent', event };
       }
       if (outcome.held.length > 0) {
-        // The key was refused: the event waits with the held events (sent when a working key is back).
+        // The key was refused or Klaviyo is down: the event waits with the held events (sent when Klaviyo takes it again).
         await deps.records.remove(account.id, record.uniqueId, record.at);
         return { ...base, outcome: 'held', event };
       }
@@ -257,7 +257,7 @@ export function makeReplayDeadLetters(deps: ReplayDeadLettersDeps): ReplayDeadLe
           const item = await replayRecord(account, record, state, dryRun);
           items.push(item);
           if (item.outcome === 'held') {
-            // Klaviyo refused the key itself: the account is paused now; the rest waits for a working key.
+            // Klaviyo refused the key itself or is down: the account is paused or in an outage; the rest waits.
             return { accountId, status: 'paused', items, waiting: await deps.ledger.countDeadLetters(accountId), limited: false };
           }
         }

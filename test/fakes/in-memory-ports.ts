@@ -583,6 +583,21 @@ export class InMemoryCredentialStatusStore implements CredentialStatusStore {
     const current = this.statuses.get(InMemoryCredentialStatusStore.key(accountId, service));
     return current?.state === 'invalid' && current.fingerprint === fingerprint;
   }
+
+  async markOutage(accountId: string, service: CredentialService, reason: string): Promise<boolean> {
+    const key = InMemoryCredentialStatusStore.key(accountId, service);
+    const current = this.statuses.get(key) ?? { state: 'valid', fingerprint: '', since: '' };
+    if (current.outage !== undefined) return false;
+    this.statuses.set(key, { ...current, outage: { since: this.now().toISOString(), reason: reason.slice(0, 500) } });
+    return true;
+  }
+
+  async clearOutage(accountId: string, service: CredentialService): Promise<boolean> {
+    const current = this.statuses.get(InMemoryCredentialStatusStore.key(accountId, service));
+    if (current?.outage === undefined) return false;
+    delete current.outage;
+    return true;
+  }
 }
 
 /** Alerts handed over, in order; `failNext` makes the next sends throw (an SNS outage). */
@@ -685,6 +700,13 @@ export class RecordingServiceMetrics implements ServiceMetrics {
 
   eventsHeld(count: number): void {
     this.add('EventsHeld', count);
+  }
+
+  /** The last held backlog reported. */
+  heldBacklog: number | undefined;
+
+  heldEvents(count: number): void {
+    this.heldBacklog = count;
   }
 
   klaviyoRejected(count: number): void {

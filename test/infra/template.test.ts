@@ -406,6 +406,16 @@ describe('serverless package (prod)', () => {
     for (const alarm of [...pollLag, ...keyExpiry, ...age]) expect(actsOnAlertTopic(alarm)).toBe(true);
   });
 
+  it('alarms on Klaviyo events held for over half an hour (an outage, or a refused key), on the worst account\'s backlog', () => {
+    // Act
+    const held = alarmsOn('ShipStationKlaviyoSync', 'HeldEvents');
+
+    // Assess
+    expect(held).toHaveLength(1);
+    expect(held[0]).toMatchObject({ Dimensions: [{ Name: 'service', Value: `${service}-prod` }], Statistic: 'Maximum', Period: 900, EvaluationPeriods: 2, DatapointsToAlarm: 2, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(actsOnAlertTopic(held[0] as AlarmProps)).toBe(true);
+  });
+
   it('makes every alarm notify the alert topic when it fires and when it clears, and point at the README Runbook', () => {
     // Prepare
     const all = alarms();

@@ -23,15 +23,20 @@
 //   Klaviyo's steady limit (3,500/minute) is lifted too: a fast machine could reach it, and a Retry-After of up to 60 s
 //   cannot be waited out within 8 receives of 3 s; its burst limit (350/s) stays. POLL_OVERLAP_MINUTES is 0: every
 //   poll would otherwise read the whole test again.
-// - Queues allow 8 receives (5 in serverless.yml): local-aws-sqs counts ChangeMessageVisibility as a receive, and a
-//   batch slowed by faults can outlast a 3 s visibility and be received twice. A message that finds a dead worker's
-//   claim is made visible again when the claim's 120 s lease has run out, as AWS's 540 s visibility timeout would.
+// - Queues allow 8 receives (8 to 16 in serverless.yml): a failed record comes back after its retry backoff (seconds),
+//   and a batch slowed by faults can outlast a 3 s visibility and be received twice. A message that finds a dead
+//   worker's claim is made visible again when the claim's 120 s lease has run out, as AWS's 540 s visibility timeout
+//   would.
+// - Two more scenarios run on the same stack afterwards: the retry window (an ORDER_NOTIFY fetch failing its four
+//   attempts, with a 30-minute visibility timeout as in AWS) and a 2-hour Klaviyo outage on a simulated clock.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { jest } from '@jest/globals';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { DynamoDbHeldEventStore } from '../../lib/adapters/dynamodb-held-event-store.js';
 import { STATUS_METRICS, uniqueIds } from '../../lib/domain/event-mapping.js';
 import { startLocalAws, type LocalAws } from '../../lib/local/aws-stand-ins.js';
 import { validateKlaviyoBody } from '../../lib/local/klaviyo-schema.js';
@@ -391,7 +396,11 @@ function klaviyoFault(request: { path: string; body: unknown }): KlaviyoFault | 
   return fault;
 }
 
+/** While true, Klaviyo answers every request 503 (the outage scenario). */
+let klaviyoDown = false;
+
 function drawKlaviyoFault(request: { path: string; body: unknown }): KlaviyoFault | undefined {
+  if (klaviyoDown) return { status: 503 };
   if (!faultsOn || request.path !== '/api/events') return undefined;
   const roll = klaviyoDice.roll(uniqueIdOf(request.body));
   if (roll === undefined) return undefined;
@@ -647,7 +656,7 @@ beforeAll(async () => {
   // The account's first poll (an import of an empty shop) sets its cursor, so the rounds are polled live.
   await handlers.schedule({} as never, lambdaContext('schedule-polls'));
   await drain(true);
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   globalThis.fetch = realFetch;
@@ -876,7 +885,138 @@ describe('chaos', () => {
           return;
       }
     }
+  }, 600_000); // hang guards, not timing checks: CI runs this beside other suites on 2 cores
+
+  // The retry window: a webhook's fetch that fails its in-invocation retries comes back in seconds (its backoff), not
+  // after the queue's visibility timeout (30 minutes here, as fetch-resource's in AWS), so an order labelled soon after
+  // still had its Awaiting Shipment sent first.
+  it('sends Order Awaiting Shipment and then Order Shipped, once each, when the ORDER_NOTIFY fetch fails four times before the order is labelled', async () => {
+    // Prepare
+    faultsOn = false;
+    await aws.sqs.send(new SetQueueAttributesCommand({ QueueUrl: aws.queues.notifications, Attributes: { VisibilityTimeout: '1800' } }));
+    const dlqBefore = await depthOf(aws.queues.notificationsDlq);
+    const requestsBefore = shop.requests.length;
+    const [order] = shop.importOrders([{ status: 'awaiting_shipment', ...drawOrderContact(counts.orders, seededRandom(SEED + 7)).input }]);
+    if (order === undefined) throw new Error('no order imported');
+    const eventsOf = (): AcceptedEvent[] => klaviyo.events.filter((e) => Number(e.properties.OrderId) === order.orderId);
+
+    try {
+      // Act: ShipStation answers 503 to the fetch's four attempts, then recovers; the order is labelled once its
+      // confirmation went out (in production: minutes later, long before the 30-minute visibility timeout).
+      shop.failNext(4, 503);
+      await shop.flushWebhooks();
+      await drain(false);
+      const beforeLabel = eventsOf().map((e) => e.metric);
+      shop.createLabel(order.orderId, { carrierCode: 'stamps_com' });
+      await shop.flushWebhooks();
+      await drain(false);
+
+      // Assess
+      const fetches = shop.requests.slice(requestsBefore).filter((r) => r.path === '/orders');
+      expect(fetches.slice(0, 5).map((r) => r.status)).toEqual([503, 503, 503, 503, 200]);
+      expect(beforeLabel).toEqual(['Order Awaiting Shipment']);
+      expect(eventsOf().map((e) => e.metric)).toEqual(['Order Awaiting Shipment', 'Order Shipped']);
+      expect(new Set(eventsOf().map((e) => e.uniqueId)).size).toBe(2);
+      expect(await depthOf(aws.queues.notificationsDlq)).toBe(dlqBefore);
+    } finally {
+      await aws.sqs.send(new SetQueueAttributesCommand({ QueueUrl: aws.queues.notifications, Attributes: { VisibilityTimeout: String(VISIBILITY_SECONDS) } }));
+    }
   }, 300_000);
+
+  // A two-hour Klaviyo outage on a simulated clock: six rounds of shop activity, 20 minutes apart (the process's Date is
+  // moved on between rounds; timers run in real time), each with its webhooks and a scheduled poll, while Klaviyo
+  // answers 503 to everything. Nothing may reach a DLQ, nothing may need a manual step, and after recovery every event
+  // goes out once, live, in order per order.
+  it('holds every event through a 2-hour Klaviyo 503 outage and delivers each once, live and in order, by itself after recovery', async () => {
+    // Prepare
+    faultsOn = false;
+    const random = seededRandom(SEED + 11);
+    const held = new DynamoDbHeldEventStore(aws.dynamodb, aws.tableName);
+    const dlqBefore = await Promise.all(lanes.map((lane) => depthOf(lane.dlqUrl)));
+    const acceptedBefore = klaviyo.events.length;
+    const observed = new Map<number, { status: OrderStatus; modifyDate: string }[]>();
+    const shipped: number[] = [];
+    const observe = (orderIds: number[]): void => {
+      for (const orderId of orderIds) {
+        const order = shop.getOrder(orderId);
+        const seen = observed.get(orderId) ?? [];
+        if (seen.at(-1)?.status !== order.orderStatus) seen.push({ status: order.orderStatus, modifyDate: order.modifyDate });
+        observed.set(orderId, seen);
+      }
+    };
+    const round = async (act: () => void, orderIds: () => number[]): Promise<void> => {
+      act();
+      const lastActionAt = Date.now();
+      observe(orderIds());
+      await shop.flushWebhooks();
+      await sleep(Math.max(0, lastActionAt + 1100 - Date.now()));
+      await handlers.schedule({} as never, lambdaContext('schedule-polls'));
+      await drain(false);
+      jest.setSystemTime(Date.now() + 20 * 60_000);
+    };
+    jest.useFakeTimers({ advanceTimers: true, now: Date.now(), doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'requestAnimationFrame', 'cancelAnimationFrame', 'requestIdleCallback', 'cancelIdleCallback', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
+    const outageStart = Date.now();
+    klaviyoDown = true;
+    let orders: number[] = [];
+
+    try {
+      // Act: the outage, 6 × 20 minutes
+      await round(() => {
+        orders = shop.importOrders(Array.from({ length: 24 }, (_, k) => ({ status: (k < 8 ? 'awaiting_payment' : 'awaiting_shipment') as OrderStatus, ...drawOrderContact(counts.orders + k, random).input }))).map((o) => o.orderId);
+        counts.orders += orders.length;
+      }, () => orders);
+      await round(() => {
+        for (const orderId of orders.slice(0, 8)) shop.setOrderStatus(orderId, 'awaiting_shipment');
+        for (const orderId of orders.slice(8, 14)) shop.setOrderStatus(orderId, 'on_hold');
+      }, () => orders);
+      await round(() => {
+        for (const orderId of orders.slice(14, 22)) shipped.push(shop.createLabel(orderId, { carrierCode: 'ups_walleted' }).shipmentId);
+      }, () => orders);
+      await round(() => {
+        for (const orderId of orders.slice(8, 14)) shop.setOrderStatus(orderId, 'awaiting_shipment');
+        for (const orderId of orders.slice(22, 24)) shop.setOrderStatus(orderId, 'cancelled');
+      }, () => orders);
+      await round(() => {
+        for (const orderId of orders.slice(0, 6)) shipped.push(shop.createLabel(orderId, { carrierCode: 'fedex' }).shipmentId);
+      }, () => orders);
+      await round(() => undefined, () => orders);
+      const duringOutage = klaviyo.events.length - acceptedBefore;
+      const heldDuringOutage = await held.count(ACCOUNT);
+      const outageMinutes = (Date.now() - outageStart) / 60_000;
+      // Recovery: Klaviyo answers again; only what the service schedules by itself runs from here.
+      klaviyoDown = false;
+      await handlers.schedule({} as never, lambdaContext('schedule-polls'));
+      await drain(false);
+
+      // Assess
+      const expected = new Set<string>();
+      for (const [orderId, seen] of observed) {
+        for (const { status, modifyDate } of seen) {
+          if (STATUS_METRICS[status] !== undefined) expected.add(uniqueIds.orderStatus(ACCOUNT, orderId, status, pacificToUtc(modifyDate) as string));
+        }
+      }
+      for (const shipmentId of shipped) expected.add(uniqueIds.shipment(ACCOUNT, shipmentId, 'shipped'));
+      const mine = new Set(orders);
+      const delivered = klaviyo.events.slice(acceptedBefore).filter((e) => mine.has(Number(e.properties.OrderId)));
+      const ids = delivered.map((e) => e.uniqueId ?? '');
+      expect(outageMinutes).toBeGreaterThanOrEqual(120);
+      expect(duringOutage).toBe(0);
+      expect(heldDuringOutage).toBe(expected.size);
+      expect(new Set(ids)).toEqual(expected);
+      expect(ids).toHaveLength(expected.size);
+      expect(delivered.filter((e) => e.backfill)).toEqual([]);
+      for (const orderId of orders) {
+        const times = delivered.filter((e) => Number(e.properties.OrderId) === orderId).map((e) => e.time ?? '');
+        expect({ orderId, times }).toEqual({ orderId, times: [...times].sort() });
+      }
+      expect(await held.count(ACCOUNT)).toBe(0);
+      expect(await Promise.all(lanes.map((lane) => depthOf(lane.dlqUrl)))).toEqual(dlqBefore);
+      expect(await deadLetters(aws, ACCOUNT)).toEqual([]);
+    } finally {
+      klaviyoDown = false;
+      jest.useRealTimers();
+    }
+  }, 600_000);
 });
 
 /** Malformed notifications, and webhooks the endpoint must refuse before anything is queued. */
@@ -1012,14 +1152,15 @@ function countResends(): { afterLostAnswer: number; afterSlowAnswer: number; aft
   klaviyo.requests.forEach((request, i) => {
     const entry = klaviyoLog[i] as { fault?: KlaviyoFault; droppedBefore: number };
     // A request is served synchronously once its fault is drawn, so the drops until the next draw are its own.
-    const dropped = (klaviyoLog[i + 1]?.droppedBefore ?? klaviyo.duplicatesDropped) - entry.droppedBefore;
+    // Each drop by its own unique_id: a bulk request (a release of held events) carries many.
+    const dropped = klaviyo.droppedUniqueIds.slice(entry.droppedBefore, klaviyoLog[i + 1]?.droppedBefore ?? klaviyo.duplicatesDropped);
     const uniqueId = uniqueIdOf(request.body);
-    const abandonedBefore = (abandonedSends.get(uniqueId) ?? []).some((at) => at <= i);
-    for (let d = 0; d < dropped; d += 1) {
-      if (injectedLostAnswers.has(uniqueId)) result.afterLostAnswer += 1;
+    for (const droppedId of dropped) {
+      const abandonedBefore = (abandonedSends.get(droppedId) ?? []).some((at) => at <= i);
+      if (injectedLostAnswers.has(droppedId)) result.afterLostAnswer += 1;
       else if (abandonedBefore) result.afterSlowAnswer += 1;
-      else if (killed.has(uniqueId)) result.afterKill += 1;
-      else result.unexplained.push(uniqueId);
+      else if (killed.has(droppedId)) result.afterKill += 1;
+      else result.unexplained.push(droppedId);
     }
     if (entry.fault !== undefined && 'hang' in entry.fault && entry.fault.hang === 'after-accepting') injectedLostAnswers.add(uniqueId);
   });

@@ -262,4 +262,39 @@ describe('DynamoDbCredentialStatusStore', () => {
     expect(refusedAgain).toBe(true);
     expect(await store.isInvalid(account, 'klaviyo', 'fp-a')).toBe(true);
   });
+
+  it('marks a Klaviyo outage once (racing workers included), keeps the key valid meanwhile, and ends it once', async () => {
+    // Prepare
+    const account = newAccount();
+
+    // Act
+    const began = await Promise.all([store.markOutage(account, 'klaviyo', 'Klaviyo answered 503'), store.markOutage(account, 'klaviyo', 'Klaviyo timed out')]);
+    const during = await store.status(account, 'klaviyo');
+    const ended = await Promise.all([store.clearOutage(account, 'klaviyo'), store.clearOutage(account, 'klaviyo')]);
+    const after = await store.status(account, 'klaviyo');
+
+    // Assess
+    expect(began.filter(Boolean)).toHaveLength(1);
+    expect(during).toMatchObject({ state: 'valid', outage: { since: at(0).toISOString() } });
+    expect(during?.outage?.reason).toMatch(/^Klaviyo (answered 503|timed out)$/);
+    expect(ended.filter(Boolean)).toHaveLength(1);
+    expect(after?.outage).toBeUndefined();
+  });
+
+  it('lets a refused key supersede an outage, and keeps a refusal when an outage is marked after it', async () => {
+    // Prepare
+    const account = newAccount();
+    await store.markOutage(account, 'klaviyo', 'Klaviyo answered 503');
+
+    // Act
+    await store.markInvalid(account, 'klaviyo', 'fp-a', '401 bad key');
+    const refused = await store.status(account, 'klaviyo');
+    await store.markOutage(account, 'klaviyo', 'Klaviyo answered 503');
+    const both = await store.status(account, 'klaviyo');
+
+    // Assess
+    expect(refused).toMatchObject({ state: 'invalid', fingerprint: 'fp-a' });
+    expect(refused?.outage).toBeUndefined();
+    expect(both).toMatchObject({ state: 'invalid', fingerprint: 'fp-a', outage: { reason: 'Klaviyo answered 503' } });
+  });
 });

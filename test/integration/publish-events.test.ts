@@ -1,12 +1,14 @@
 // publish-events against dynalite + local-aws-sqs + the Klaviyo simulator: dedupe, stale rule, voids, retries and
 // dead-letter records. Snapshots are built from the ShipStation simulator's records through the real normaliser.
 import { readFileSync } from 'node:fs';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DynamoDbHeldEventStore } from '../../lib/adapters/dynamodb-held-event-store.js';
 import { fulfillmentSchema, orderSchema, shipmentSchema } from '../../lib/domain/shipstation.js';
 import type { OrderSnapshot, ShipmentSnapshot, Snapshot } from '../../lib/domain/snapshot.js';
 import { fulfillmentSnapshot, orderSnapshot, shipmentSnapshot } from '../../lib/normalise/snapshots.js';
 import { validateKlaviyoBody } from '../../lib/local/klaviyo-schema.js';
+import { toSqsEvent } from '../../lib/local/lambda-runtime.js';
 import { context, credentialMarks, deadLetters, KLAVIYO_KEY, ledgerStatus, sqsEvent, startHarness, type Harness } from '../helpers/handler-env.js';
 
 let harness: Harness;
@@ -29,9 +31,12 @@ const labelFor = (orderId: number, overrides: Partial<ShipmentSnapshot> = {}): S
   ...overrides,
 });
 
+let pollHandler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
 beforeAll(async () => {
   harness = await startHarness({ BACKFILL_AFTER_HOURS: '24' });
   ({ handler } = await import('../../functions/publish-events.js'));
+  ({ handler: pollHandler } = await import('../../functions/poll-shipstation.js'));
 });
 
 afterAll(async () => {
@@ -42,9 +47,22 @@ afterEach(() => {
   // Every body we sent in this file must match Klaviyo's official schema.
   for (const request of harness.klaviyo.requests) {
     expect(request.schemaErrors).toEqual([]);
-    expect(validateKlaviyoBody('create-event', request.body)).toEqual([]);
+    expect(validateKlaviyoBody(request.path === '/api/events' ? 'create-event' : 'bulk-create-events', request.body)).toEqual([]);
   }
 });
+
+/** The release job the outage queued on the polls queue (delayed by OUTAGE_RETRY_SECONDS, 1 s in tests), as Lambda would hand it over. */
+async function receiveReleaseJob(): Promise<SQSEvent> {
+  for (let i = 0; i < 100; i += 1) {
+    const { Messages = [] } = await harness.aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: harness.aws.queues.polls, MaxNumberOfMessages: 10, AttributeNames: ['All'], MessageAttributeNames: ['All'] }));
+    if (Messages.length > 0) {
+      await harness.aws.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: harness.aws.queues.polls, Entries: Messages.map((m, k) => ({ Id: String(k), ReceiptHandle: m.ReceiptHandle ?? '' })) }));
+      return toSqsEvent(Messages, 'arn:aws:sqs:us-east-1:000000000000:polls');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('no release job was queued');
+}
 
 describe('publish-events', () => {
   beforeEach(() => {
@@ -211,20 +229,33 @@ describe('publish-events', () => {
     expect(metrics()).toEqual(['Order Awaiting Shipment']);
   });
 
-  it('treats the Cloudflare HTML 403 as transient and fails only that record when retries run out', async () => {
+  it('holds the event when Klaviyo answers Cloudflare\'s HTML 403 (transient) past its retries, and the next one behind it; the outage\'s release job sends both in order, live', async () => {
     // Prepare
     harness.klaviyo.failNext(4, { status: 403, html: true });
     const order = newOrder();
     const other = newOrder();
+    const held = new DynamoDbHeldEventStore(harness.aws.dynamodb, harness.aws.tableName);
 
     // Act
     const failed = await publish(order);
-    const retried = await publish(order, other);
+    const behind = await publish(other);
+    const heldCount = await held.count('default');
+    const requestsDuringOutage = harness.klaviyo.requests.length;
+    const release = await receiveReleaseJob();
+    const released = await pollHandler(release, context('poll-shipstation', 900_000));
 
-    // Assess
-    expect(failed.batchItemFailures).toHaveLength(1);
-    expect(retried.batchItemFailures).toEqual([]);
-    expect(metrics().sort()).toEqual(['Order Awaiting Shipment', 'Order Awaiting Shipment']);
+    // Assess: no record failed (nothing for SQS to retry), nothing dead-lettered, and the release needed no one
+    expect(failed.batchItemFailures).toEqual([]);
+    expect(behind.batchItemFailures).toEqual([]);
+    expect(heldCount).toBe(2);
+    expect(requestsDuringOutage).toBe(4);
+    expect(released.batchItemFailures).toEqual([]);
+    expect(harness.klaviyo.events.map((e) => [e.metric, e.properties.OrderId, e.backfill])).toEqual([
+      ['Order Awaiting Shipment', String(order.orderId), false],
+      ['Order Awaiting Shipment', String(other.orderId), false],
+    ]);
+    expect(await held.count('default')).toBe(0);
+    expect(await credentialMarks(harness.aws)).not.toContain('klaviyo:INVALID');
     expect((await deadLetters(harness.aws)).filter((r) => [String(order.orderId), String(other.orderId)].includes(r.orderId ?? ''))).toEqual([]);
   });
 

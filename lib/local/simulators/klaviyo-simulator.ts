@@ -311,6 +311,9 @@ export class KlaviyoSimulator {
     return this.dropped;
   }
 
+  /** The unique_id of each dropped repeat, in order ('' for one without a unique_id). */
+  readonly droppedUniqueIds: string[] = [];
+
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve, reject) => this.server.close((error) => (error ? reject(error) : resolve())));
     this.server.closeAllConnections();
@@ -533,6 +536,7 @@ export class KlaviyoSimulator {
     const key = JSON.stringify([profileIdentity(profile), metric, dedupeId]);
     if (this.recordedKeys.has(key)) {
       this.dropped += 1;
+      this.droppedUniqueIds.push(nonEmptyString(attributes.unique_id) ? attributes.unique_id : '');
       return;
     }
     this.recordedKeys.add(key);

@@ -1,6 +1,7 @@
 // diagnoseAccount's tracking findings against in-memory ports: off (and still healthy) without a V2 key; with one, the
 // V2 key, the `track_event_v2` (or legacy `track`) webhook pointing at this account's tracking endpoint, the signing key
 // sets, and whether tracking updates arrive.
+import { historicalShippedEvent } from '../../helpers/factories.js';
 import { ShipStationCredentialsError, TransientError } from '../../../lib/domain/errors.js';
 import type { KeySetCheck, WebhookSignatureVerifier } from '../../../lib/ports.js';
 import { makeDiagnoseAccount, type Finding } from '../../../lib/use-cases/diagnose-account.js';
@@ -54,6 +55,8 @@ function setup(options: { v2Key?: boolean } = {}) {
     targetUrl: accounts.webhookTargetUrl('default', BASE),
   })));
   cursors.cursors.set('default', { accountId: 'default', through: '2026-07-05T17:48:00.000Z', lastCompletedAt: '2026-07-05T17:50:00.000Z' });
+  const credentials = new InMemoryCredentialStatusStore(() => clock.now());
+  const held = new InMemoryHeldEventStore();
   const diagnose = makeDiagnoseAccount({
     accounts,
     shipStation,
@@ -61,20 +64,39 @@ function setup(options: { v2Key?: boolean } = {}) {
     trackingActivity,
     signatureVerifier: keySets,
     klaviyo: new FakeKlaviyoApi(),
-    credentials: new InMemoryCredentialStatusStore(),
+    credentials,
     cursors,
-    held: new InMemoryHeldEventStore(),
+    held,
     ledger: new InMemoryEventLedger(),
     queues: { depths: async () => [] },
     clock,
     pollStaleAfterMinutes: 90,
   });
   const registerTrack = (base = BASE, event = 'track_event_v2', id = '9001'): void => void shipStationV2.add('default', { id, event, url: accounts.trackingTargetUrl('default', base) });
-  return { diagnose, shipStationV2, trackingActivity, registerTrack, keySets };
+  return { diagnose, shipStationV2, trackingActivity, registerTrack, keySets, credentials, held };
 }
 
 /** The findings whose check is about tracking. */
 const trackingFindings = (findings: Finding[]): Finding[] => findings.filter((f) => ['tracking', 'V2 key', 'tracking webhook', 'signing keys', 'tracking events'].includes(f.check));
+
+describe('diagnoseAccount: a Klaviyo outage', () => {
+  it('warns (DEGRADED) with the outage and the held backlog, and says nothing needs doing', async () => {
+    // Prepare
+    const { diagnose, credentials, held } = setup();
+    await credentials.markOutage('default', 'klaviyo', 'Klaviyo /api/events answered 503');
+    await held.hold([historicalShippedEvent(1), historicalShippedEvent(2)]);
+
+    // Act
+    const diagnosis = await diagnose('default');
+
+    // Assess
+    expect(diagnosis.verdict).toBe('degraded');
+    expect(diagnosis.findings.filter((f) => f.check === 'Klaviyo outage' || f.check === 'held events')).toEqual([
+      expect.objectContaining({ check: 'Klaviyo outage', status: 'warn', detail: expect.stringContaining('since 2026-07-05T18:00:00.000Z (Klaviyo /api/events answered 503)'), fix: expect.stringMatching(/^nothing: /) }),
+      expect.objectContaining({ check: 'held events', status: 'warn', detail: '2 event(s) held while the Klaviyo key was refused or Klaviyo failed' }),
+    ]);
+  });
+});
 
 describe('diagnoseAccount: tracking', () => {
   it('says tracking is off without a V2 key and keeps a V1-only account HEALTHY', async () => {

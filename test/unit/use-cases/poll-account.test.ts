@@ -68,14 +68,14 @@ function setup(account = fakeAccount(), released: ReleaseOutcome['status'] | Err
   const releaseHeld = async (accountId: string): Promise<ReleaseOutcome> => {
     steps.push(`release ${accountId}`);
     if (released instanceof Error) throw released;
-    return { status: released, sent: 0, deadLettered: 0 };
+    return { status: released, sent: 0, deadLettered: 0, remaining: released === 'done' ? 0 : 3, keyState: released === 'paused' ? 'outage' : 'working' };
   };
   const sweepDue = async (accountId: string): Promise<SweepOutcome> => {
     steps.push(`sweep ${accountId}`);
     return { status: 'swept', checked: 0, sent: [], dropped: 0, retried: 0, outcome: noOutcome() };
   };
   const log = new RecordingLogger();
-  const runPollJob = makeRunPollJob({ pollAccount, pollJobs, releaseHeld, sweepDue, log });
+  const runPollJob = makeRunPollJob({ pollAccount, pollJobs, releaseHeld, sweepDue, metrics, outageRetrySeconds: 60, log });
   return { clock, cursors, shipStation, updates, history, ledger, credentials, alerts, metrics, pollJobs, pollAccount, runPollJob, steps, log };
 }
 
@@ -382,6 +382,52 @@ describe('runPollJob', () => {
     expect(outcome.status).toBe('completed');
     expect(steps).toEqual(['release default', 'sweep default', 'poll default']);
     expect(log.messages('error')).toContain('held events could not be released; the next poll job tries again');
+  });
+});
+
+describe('runPollJob: an outage\'s release jobs', () => {
+  it('only releases held events (no sweep, no poll), reports the backlog, and queues the next release twice as late while Klaviyo still fails', async () => {
+    // Prepare
+    const { runPollJob, steps, pollJobs, metrics } = setup(fakeAccount(), 'paused');
+
+    // Act
+    await runPollJob(job({ reason: 'release', attempt: 1 }), limits);
+
+    // Assess
+    expect(steps).toEqual(['release default']);
+    expect(metrics.heldBacklog).toBe(3);
+    expect(pollJobs.jobs).toEqual([{ job: { accountId: 'default', reason: 'release', attempt: 2 }, delaySeconds: 240 }]);
+  });
+
+  it('stops queueing release jobs after the fifth: the scheduled polls take over', async () => {
+    // Prepare
+    const { runPollJob, pollJobs } = setup(fakeAccount(), 'paused');
+
+    // Act
+    await runPollJob(job({ reason: 'release', attempt: 4 }), limits);
+
+    // Assess
+    expect(pollJobs.jobs).toEqual([]);
+  });
+
+  it('queues nothing more once the backlog is sent', async () => {
+    // Prepare
+    const { runPollJob, pollJobs, metrics } = setup(fakeAccount(), 'done');
+
+    // Act
+    await runPollJob(job({ reason: 'release', attempt: 0 }), limits);
+
+    // Assess
+    expect(pollJobs.jobs).toEqual([]);
+    expect(metrics.heldBacklog).toBe(0);
+  });
+
+  it('fails the release job when the release itself fails, so the polls queue retries it', async () => {
+    // Prepare
+    const { runPollJob } = setup(fakeAccount(), new Error('the held event store is unreadable'));
+
+    // Act / Assess
+    await expect(runPollJob(job({ reason: 'release', attempt: 0 }), limits)).rejects.toThrow('unreadable');
   });
 });
 

@@ -1,7 +1,6 @@
 // publishHistory against in-memory ports: bulk sends under Klaviyo's limits, the same dedupe as the live path, a
 // refused request retried event by event, a refused key holding everything (no failure, one alert), a replacing key
 // ending the pause, a transient failure releasing claims, and one account's paused key never holding up another's events.
-import { TransientError } from '../../../lib/domain/errors.js';
 import type { Snapshot } from '../../../lib/domain/snapshot.js';
 import { makePublishHistory } from '../../../lib/use-cases/publish-history.js';
 import {
@@ -261,20 +260,21 @@ describe('publishHistory', () => {
     expect(pollJobs.jobs.map((j) => j.job)).toEqual([{ accountId: 'default', reason: 'resume' }]);
   });
 
-  it('releases the claims of unsent events when a bulk request fails transiently, so the retried batch sends them once', async () => {
+  it('holds the events of a bulk request Klaviyo fails past its retries, their claims released, and begins an outage', async () => {
     // Prepare
-    const { publish, klaviyoBulk } = setup();
+    const { publish, klaviyoBulk, held, ledger, credentials, pollJobs } = setup();
     klaviyoBulk.failTransientlyNext(1);
-    // Orders alone: with their labels, a retried pre-shipment status would rightly be stale once the label is known.
     const batch = history(8).filter((item) => item.snapshot.kind === 'order');
 
     // Act
-    const failed = await publish(batch);
-    const retried = await publish(batch);
+    const outcome = await publish(batch);
 
-    // Assess
-    expect(failed.failed.every((f) => f.error instanceof TransientError)).toBe(true);
-    expect(retried.sent).toHaveLength(8);
-    expect(klaviyoBulk.events).toHaveLength(8);
+    // Assess: no message fails (nothing for SQS to retry), everything is held for the release
+    expect(outcome.failed).toEqual([]);
+    expect(outcome.held).toHaveLength(8);
+    expect(await held.count('default')).toBe(8);
+    expect(outcome.held.every((id) => ledger.entry('default', id) === undefined)).toBe(true);
+    expect((await credentials.status('default', 'klaviyo'))?.outage).toBeDefined();
+    expect(pollJobs.jobs.map((j) => j.job)).toEqual([{ accountId: 'default', reason: 'release', attempt: 0 }]);
   });
 });

@@ -24,8 +24,8 @@ function setup(options: { v2?: boolean } = {}) {
   deps.orderStates.seed(orderState());
   const publishUpdate = makePublishUpdate(deps);
   const publishTracking = makePublishTracking({ ...deps, updates, activity, joinWaitHours: 6 });
-  const { klaviyo, ledger, shipments, due } = deps;
-  return { clock, klaviyo, updates, activity, ledger, shipments, due, publishUpdate, publishTracking };
+  const { klaviyo, ledger, shipments, due, held } = deps;
+  return { clock, klaviyo, updates, activity, ledger, shipments, due, held, publishUpdate, publishTracking };
 }
 
 function update(statusCode: TrackingUpdate['statusCode'], occurredAt: string, overrides: Partial<TrackingUpdate> = {}): TrackingUpdate {
@@ -192,10 +192,13 @@ describe('publishTracking', () => {
     klaviyo.events.length = 0;
     const exception = update('EX', '2026-07-06T08:00:00.000Z', { exceptionDescription: 'Address information incomplete' });
 
-    // Act: Klaviyo fails the exception; a newer scan arrives; then SQS redelivers the exception
-    klaviyo.failTransientlyNext();
+    // Act: the exception's send fails (not a Klaviyo answer: the socket closed); a newer scan arrives; SQS redelivers
+    klaviyo.onSend = async () => {
+      klaviyo.onSend = undefined;
+      throw new Error('socket closed');
+    };
     const failed = publishTracking(exception);
-    await expect(failed).rejects.toThrow('Klaviyo answered 503');
+    await expect(failed).rejects.toThrow('socket closed');
     const newer = await publishTracking(update('IT', '2026-07-06T12:00:00.000Z'));
     const retried = await publishTracking(exception);
 
@@ -206,13 +209,34 @@ describe('publishTracking', () => {
     expect(retried.sent).toEqual([]);
   });
 
+  it('holds a milestone Klaviyo fails past its retries, and the newer scan\'s milestone behind it (an outage)', async () => {
+    // Prepare
+    const { publishUpdate, publishTracking, klaviyo, held } = setup();
+    await publishUpdate(shipmentSnapshot());
+    klaviyo.events.length = 0;
+
+    // Act
+    klaviyo.failTransientlyNext();
+    const exception = await publishTracking(update('EX', '2026-07-06T08:00:00.000Z', { exceptionDescription: 'Address information incomplete' }));
+    const newer = await publishTracking(update('IT', '2026-07-06T12:00:00.000Z'));
+
+    // Assess
+    expect(exception.held).toHaveLength(1);
+    expect(newer.held).toHaveLength(1);
+    expect(klaviyo.events).toEqual([]);
+    expect(await held.count('default')).toBe(2);
+  });
+
   it('keeps the milestone in the outbox until it is handed over, and clears it after', async () => {
     // Prepare
     const { publishUpdate, publishTracking, klaviyo, shipments } = setup();
     await publishUpdate(shipmentSnapshot());
 
     // Act
-    klaviyo.failTransientlyNext();
+    klaviyo.onSend = async () => {
+      klaviyo.onSend = undefined;
+      throw new Error('socket closed');
+    };
     await expect(publishTracking(update('IT', '2026-07-06T02:00:00.000Z'))).rejects.toThrow();
     const [waiting] = [...shipments.records.values()];
     await publishTracking(update('IT', '2026-07-06T02:00:00.000Z'));

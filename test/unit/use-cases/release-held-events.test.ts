@@ -1,7 +1,6 @@
 // releaseHeldEvents against in-memory ports: events held while the account's Klaviyo key was refused go out once a key
 // works, in bulk, with their original time and unique_id, never twice; while the key is still refused one probe decides
 // and nothing is sent.
-import { TransientError } from '../../../lib/domain/errors.js';
 import type { KlaviyoEvent } from '../../../lib/domain/klaviyo-event.js';
 import { makeReleaseHeldEvents } from '../../../lib/use-cases/release-held-events.js';
 import {
@@ -79,7 +78,7 @@ describe('releaseHeldEvents', () => {
     const outcome = await release('default', plentyOfTime);
 
     // Assess
-    expect(outcome).toEqual({ status: 'done', sent: 0, deadLettered: 0 });
+    expect(outcome).toMatchObject({ status: 'done', sent: 0, deadLettered: 0 });
     expect(probe.checks).toBe(0);
     expect(klaviyo.attempts).toEqual([]);
     expect(klaviyoBulk.attempts).toEqual([]);
@@ -98,7 +97,7 @@ describe('releaseHeldEvents', () => {
     const outcome = await release('default', plentyOfTime);
 
     // Assess
-    expect(outcome).toEqual({ status: 'paused', sent: 0, deadLettered: 0 });
+    expect(outcome).toMatchObject({ status: 'paused', sent: 0, deadLettered: 0 });
     expect(probe.checks).toBe(1);
     expect(klaviyoBulk.attempts).toEqual([]);
     expect(await held.count('default')).toBe(3);
@@ -140,7 +139,7 @@ describe('releaseHeldEvents', () => {
     const outcome = await release('default', plentyOfTime);
 
     // Assess
-    expect(outcome).toEqual({ status: 'done', sent: 3, deadLettered: 0 });
+    expect(outcome).toMatchObject({ status: 'done', sent: 3, deadLettered: 0 });
     expect(probe.checks).toBe(1);
     expect(klaviyoBulk.requests).toHaveLength(1);
     expect(klaviyoBulk.events.map((e) => [e.uniqueId, e.time, e.backfill])).toEqual([
@@ -179,7 +178,7 @@ describe('releaseHeldEvents', () => {
     const outcome = await release('default', plentyOfTime);
 
     // Assess
-    expect(outcome).toEqual({ status: 'done', sent: 2, deadLettered: 0 });
+    expect(outcome).toMatchObject({ status: 'done', sent: 2, deadLettered: 0 });
     expect(probe.checks).toBe(0);
     expect(klaviyoBulk.events).toHaveLength(2);
     expect(await credentials.status('default', 'klaviyo')).toMatchObject({ state: 'valid', fingerprint: 'kl-fingerprint-1' });
@@ -199,7 +198,7 @@ describe('releaseHeldEvents', () => {
     const outcome = await release('default', plentyOfTime);
 
     // Assess
-    expect(outcome).toEqual({ status: 'done', sent: 1, deadLettered: 0 });
+    expect(outcome).toMatchObject({ status: 'done', sent: 1, deadLettered: 0 });
     expect(klaviyoBulk.events.map((e) => e.uniqueId)).toEqual([waiting!.uniqueId]);
     expect(await held.count('default')).toBe(0);
     expect(ledger.entry('default', sent!.uniqueId)).toEqual({ status: 'SENT', sentAt: NOW });
@@ -230,7 +229,7 @@ describe('releaseHeldEvents', () => {
     const outcome = await release('default', plentyOfTime);
 
     // Assess
-    expect(outcome).toEqual({ status: 'paused', sent: 0, deadLettered: 0 });
+    expect(outcome).toMatchObject({ status: 'paused', sent: 0, deadLettered: 0 });
     expect(klaviyoBulk.events).toEqual([]);
     expect(await held.count('default')).toBe(3);
     expect(ledger.records.size).toBe(0);
@@ -239,19 +238,60 @@ describe('releaseHeldEvents', () => {
     expect(alerts.sent.map((a) => a.subject)).toEqual([REFUSED_SUBJECT]);
   });
 
-  it('keeps the events held and their claims released when Klaviyo fails for now', async () => {
+  it('keeps the events held and their claims released when Klaviyo fails for now, and begins an outage with its first release job', async () => {
     // Prepare
-    const { release, klaviyoBulk, held, ledger } = setup();
+    const { release, klaviyoBulk, held, ledger, credentials, pollJobs } = setup();
     await holdMany(held, 3);
     klaviyoBulk.failTransientlyNext();
 
     // Act
-    const result = release('default', plentyOfTime);
+    const result = await release('default', plentyOfTime);
 
     // Assess
-    await expect(result).rejects.toThrow(TransientError);
+    expect(result).toEqual({ status: 'paused', sent: 0, deadLettered: 0, remaining: 3, keyState: 'working' });
     expect(await held.count('default')).toBe(3);
     expect(ledger.records.size).toBe(0);
+    expect((await credentials.status('default', 'klaviyo'))?.outage?.reason).toMatch(/Klaviyo/);
+    expect(pollJobs.jobs).toEqual([{ job: { accountId: 'default', reason: 'release', attempt: 0 }, delaySeconds: 60 }]);
+  });
+
+  it('in an outage, sends the held events oldest first once Klaviyo answers, ends the outage, and sends what was held meanwhile', async () => {
+    // Prepare: three held in the outage; one more is held while the release runs (after its first read)
+    const { release, klaviyoBulk, held, credentials, clock } = setup();
+    await credentials.markOutage('default', 'klaviyo', 'Klaviyo answered 503');
+    const events = [3, 1, 2].map((n) => historicalShippedEvent(n, { backfill: false, time: new Date(clock.now().getTime() - (4 - n) * 600_000).toISOString() }));
+    await held.hold(events);
+    const list = held.list.bind(held);
+    let reads = 0;
+    held.list = async (...args) => {
+      reads += 1;
+      if (reads === 2) await held.hold([historicalShippedEvent(9, { backfill: false, time: clock.now().toISOString() })]);
+      return list(...args);
+    };
+
+    // Act
+    const result = await release('default', plentyOfTime);
+
+    // Assess
+    expect(result).toMatchObject({ status: 'done', sent: 4, remaining: 0, keyState: 'outage' });
+    expect(klaviyoBulk.events.map((e) => e.uniqueId)).toEqual([1, 2, 3, 9].map((n) => historicalShippedEvent(n).uniqueId));
+    expect(klaviyoBulk.events.every((e) => !e.backfill)).toBe(true);
+    expect((await credentials.status('default', 'klaviyo'))?.outage).toBeUndefined();
+    expect(await held.count('default')).toBe(0);
+  });
+
+  it('ends an outage that has nothing held without calling Klaviyo', async () => {
+    // Prepare
+    const { release, klaviyoBulk, credentials } = setup();
+    await credentials.markOutage('default', 'klaviyo', 'Klaviyo answered 503');
+
+    // Act
+    const result = await release('default', plentyOfTime);
+
+    // Assess
+    expect(result).toMatchObject({ status: 'done', sent: 0, keyState: 'outage' });
+    expect(klaviyoBulk.attempts).toEqual([]);
+    expect((await credentials.status('default', 'klaviyo'))?.outage).toBeUndefined();
   });
 
   it('dead-letters a held event Klaviyo refuses for good and removes it, sending the others', async () => {
@@ -265,7 +305,7 @@ describe('releaseHeldEvents', () => {
     const outcome = await release('default', plentyOfTime);
 
     // Assess
-    expect(outcome).toEqual({ status: 'done', sent: 2, deadLettered: 1 });
+    expect(outcome).toMatchObject({ status: 'done', sent: 2, deadLettered: 1 });
     expect(ledger.deadLetterOf('default', bad!.uniqueId)).toMatchObject({ status: 400, reason: 'time: must not be in the future' });
     expect(await held.count('default')).toBe(0);
   });
@@ -279,7 +319,7 @@ describe('releaseHeldEvents', () => {
     const outcome = await release('default', plentyOfTime);
 
     // Assess
-    expect(outcome).toEqual({ status: 'done', sent: 1_500, deadLettered: 0 });
+    expect(outcome).toMatchObject({ status: 'done', sent: 1_500, deadLettered: 0 });
     expect(klaviyoBulk.requests.map((r) => r.events.length)).toEqual([1_000, 500]);
     expect(new Set(klaviyoBulk.events.map((e) => e.uniqueId))).toEqual(new Set(events.map((e) => e.uniqueId)));
     expect(await held.count('default')).toBe(0);
@@ -297,9 +337,9 @@ describe('releaseHeldEvents', () => {
     const second = await release('default', plentyOfTime);
 
     // Assess
-    expect(first).toEqual({ status: 'continue', sent: 1_000, deadLettered: 0 });
+    expect(first).toEqual({ status: 'continue', sent: 1_000, deadLettered: 0, remaining: 500, keyState: 'working' });
     expect(left).toBe(500);
-    expect(second).toEqual({ status: 'done', sent: 500, deadLettered: 0 });
+    expect(second).toEqual({ status: 'done', sent: 500, deadLettered: 0, remaining: 0, keyState: 'working' });
     expect(new Set(klaviyoBulk.events.map((e) => e.uniqueId)).size).toBe(1_500);
     expect(await held.count('default')).toBe(0);
   });
