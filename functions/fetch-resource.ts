@@ -4,7 +4,7 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { notificationMessageSchema } from '../lib/domain/snapshot.js';
 import { flushMetrics } from '../lib/edge/metrics.js';
-import { processRecords } from '../lib/edge/sqs.js';
+import { processRecords, retryLaterOn } from '../lib/edge/sqs.js';
 import { logger } from '../lib/observability.js';
 import { wiring } from '../lib/wiring.js';
 
@@ -13,11 +13,12 @@ await wiring();
 
 /** Fetches each notified resource; a failed record is retried by SQS alone. */
 export async function fetchResources(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  const { fetchResource, retryLater } = await wiring();
+  const wired = await wiring();
+  const { fetchResource } = wired;
   return processRecords(event, context, notificationMessageSchema, async (message) => {
     const result = await fetchResource(message);
     logger.info('resource fetched', { accountId: message.accountId, resourceType: message.resourceType, ...result });
-  }, retryLater.notifications);
+  }, retryLaterOn('notifications', wired));
 }
 
 export const handler = middy<SQSEvent, SQSBatchResponse>()

@@ -4,7 +4,7 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { pollJobSchema } from '../lib/domain/poll-plan.js';
 import { flushMetrics } from '../lib/edge/metrics.js';
-import { processRecords } from '../lib/edge/sqs.js';
+import { processRecords, retryLaterOn } from '../lib/edge/sqs.js';
 import { logger } from '../lib/observability.js';
 import { wiring } from '../lib/wiring.js';
 
@@ -19,11 +19,12 @@ const RESERVE_MS = 150_000;
 
 /** Polls each account job; a run that stops early is continued by a new job, a failed one is retried by SQS. */
 export async function pollShipStation(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  const { runPollJob, retryLater } = await wiring();
+  const wired = await wiring();
+  const { runPollJob } = wired;
   return processRecords(event, context, pollJobSchema, async (job) => {
     const outcome = await runPollJob(job, { timeLeftMs: () => context.getRemainingTimeInMillis(), reserveMs: RESERVE_MS });
     logger.info('poll job done', { accountId: job.accountId, reason: job.reason, status: outcome.status, runs: outcome.runs });
-  }, retryLater.polls);
+  }, retryLaterOn('polls', wired));
 }
 
 export const handler = middy<SQSEvent, SQSBatchResponse>()

@@ -5,7 +5,7 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { updateMessageSchema } from '../lib/domain/snapshot.js';
 import { flushMetrics } from '../lib/edge/metrics.js';
-import { processRecords } from '../lib/edge/sqs.js';
+import { processRecords, retryLaterOn } from '../lib/edge/sqs.js';
 import { wiring } from '../lib/wiring.js';
 import { logger } from '../lib/observability.js';
 
@@ -14,8 +14,9 @@ await wiring();
 
 /** Publishes each snapshot's or tracking update's event; a failed record is retried by SQS alone. */
 export async function publishEvents(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  const { publishUpdate, publishTracking, retryLater } = await wiring();
-  return processRecords(event, context, updateMessageSchema, (message) => (message.kind === 'tracking' ? publishTracking(message) : publishUpdate(message)), retryLater.updates);
+  const wired = await wiring();
+  const { publishUpdate, publishTracking } = wired;
+  return processRecords(event, context, updateMessageSchema, (message) => (message.kind === 'tracking' ? publishTracking(message) : publishUpdate(message)), retryLaterOn('updates', wired));
 }
 
 export const handler = middy<SQSEvent, SQSBatchResponse>()

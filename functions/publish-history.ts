@@ -4,7 +4,7 @@ import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { historyMessageSchema } from '../lib/domain/snapshot.js';
 import { flushMetrics } from '../lib/edge/metrics.js';
-import { parseRecords, retryRecords } from '../lib/edge/sqs.js';
+import { parseRecords, retryLaterOn, retryRecords } from '../lib/edge/sqs.js';
 import { logger } from '../lib/observability.js';
 import { wiring } from '../lib/wiring.js';
 
@@ -16,14 +16,15 @@ await wiring();
  * failed, or whose account's events could not be sent is reported in batchItemFailures; SQS brings back just those.
  */
 export async function publishHistory(event: SQSEvent): Promise<SQSBatchResponse> {
-  const { publishHistory: publish, retryLater } = await wiring();
+  const wired = await wiring();
+  const { publishHistory: publish } = wired;
   const { parsed, failed } = parseRecords(event, historyMessageSchema);
   const outcome = await publish(parsed.flatMap(({ messageId, body }) => body.snapshots.map((snapshot) => ({ tag: messageId, snapshot }))));
   for (const { tag, error } of outcome.failed) {
     logger.warn('history snapshot failed; its message will be retried', { messageId: tag, error: error instanceof Error ? { name: error.name, message: error.message } : String(error) });
   }
   const failures = new Map<string, unknown>([...failed.map((id): [string, unknown] => [id, undefined]), ...outcome.failed.map((f): [string, unknown] => [f.tag, f.error])]);
-  await retryRecords(event, failures, retryLater.history);
+  await retryRecords(event, failures, retryLaterOn('history', wired));
   logger.info('history batch published', { messages: event.Records.length, sent: outcome.sent.length, bulkRequests: outcome.bulkRequests, deduplicated: outcome.deduplicated.length, failedMessages: failures.size });
   return { batchItemFailures: [...failures.keys()].map((itemIdentifier) => ({ itemIdentifier })) };
 }

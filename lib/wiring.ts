@@ -30,10 +30,9 @@ import { SqsHistoryQueue, SqsMessageVisibility, SqsNotificationQueue, SqsPollJob
 import { systemClock } from './adapters/system-clock.js';
 import { accountsCacheSeconds, accountSecrets, accountsSource, loadConfig, type AppConfig } from './config.js';
 import { RETIRED_KEY_GRACE_MS } from './domain/key-expiry.js';
-import { cappedPolicy, RETRY_POLICIES, type RetriedQueue } from './domain/retry.js';
-import { retryWithBackoff, type RetryLater } from './edge/sqs.js';
+import type { RetriedQueue } from './domain/retry.js';
 import { logger, metrics, registerSecrets } from './observability.js';
-import type { AccountDirectory, Clock, PollJobQueue, QueueDepths, ServiceMetrics, TrackingActivity } from './ports.js';
+import type { AccountDirectory, Clock, MessageVisibility, PollJobQueue, QueueDepths, ServiceMetrics, TrackingActivity } from './ports.js';
 import { makeAcceptTracking, type AcceptTracking } from './use-cases/accept-tracking.js';
 import { makeAcceptWebhook, type AcceptWebhook } from './use-cases/accept-webhook.js';
 import { makeCheckKeyExpiry, type CheckKeyExpiry } from './use-cases/check-key-expiry.js';
@@ -79,8 +78,8 @@ export interface Wiring {
   queues: QueueDepths;
   /** What the invocation did, written by each handler at its end (lib/edge/metrics.ts). */
   metrics: ServiceMetrics;
-  /** Per consumed queue: when a failed record comes back (its backoff, lib/domain/retry.ts). */
-  retryLater: Record<RetriedQueue, RetryLater>;
+  /** Per consumed queue: sets when a failed record comes back (its backoff: lib/edge/sqs.ts, lib/domain/retry.ts). */
+  visibility: Record<RetriedQueue, MessageVisibility>;
 }
 
 /** A poll run's lease outlives poll-shipstation's 900 s timeout, so a crashed run is taken over, a live one never. */
@@ -227,11 +226,11 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
     queues,
     metrics: serviceMetrics,
     trackingActivity,
-    retryLater: {
-      notifications: retryWithBackoff(new SqsMessageVisibility(sqs, config.notificationsQueueUrl), cappedPolicy(RETRY_POLICIES.notifications, config.retryMaxDelaySeconds)),
-      updates: retryWithBackoff(new SqsMessageVisibility(sqs, config.updatesQueueUrl), cappedPolicy(RETRY_POLICIES.updates, config.retryMaxDelaySeconds)),
-      history: retryWithBackoff(new SqsMessageVisibility(sqs, config.historyQueueUrl), cappedPolicy(RETRY_POLICIES.history, config.retryMaxDelaySeconds)),
-      polls: retryWithBackoff(new SqsMessageVisibility(sqs, config.pollsQueueUrl), cappedPolicy(RETRY_POLICIES.polls, config.retryMaxDelaySeconds)),
+    visibility: {
+      notifications: new SqsMessageVisibility(sqs, config.notificationsQueueUrl),
+      updates: new SqsMessageVisibility(sqs, config.updatesQueueUrl),
+      history: new SqsMessageVisibility(sqs, config.historyQueueUrl),
+      polls: new SqsMessageVisibility(sqs, config.pollsQueueUrl),
     },
   };
 }

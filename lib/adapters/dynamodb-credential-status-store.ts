@@ -98,10 +98,11 @@ export class DynamoDbCredentialStatusStore implements CredentialStatusStore {
       await this.client.send(new UpdateItemCommand({
         TableName: this.tableName,
         Key: keyOf(keys.credential(accountId, service)),
-        // The replaced key is remembered for the grace period; the same key working again replaces nothing.
+        // The replaced key is remembered for the grace period; the same key working again replaces nothing. A send just
+        // worked, so an outage marked meanwhile is over too (the catch-up job the recovery queues releases what is held).
         UpdateExpression: current.fingerprint === fingerprint
-          ? 'SET #s = :valid, fingerprint = :fp, since = :now REMOVE reason, alertedAt, retiredFingerprint'
-          : 'SET #s = :valid, fingerprint = :fp, since = :now, retiredFingerprint = :old REMOVE reason, alertedAt',
+          ? 'SET #s = :valid, fingerprint = :fp, since = :now REMOVE reason, alertedAt, retiredFingerprint, outageSince, outageReason'
+          : 'SET #s = :valid, fingerprint = :fp, since = :now, retiredFingerprint = :old REMOVE reason, alertedAt, outageSince, outageReason',
         // Only the one transition from this very mark is reported.
         ConditionExpression: '#s = :invalid AND fingerprint = :old',
         ExpressionAttributeNames: { '#s': 'status' },

@@ -18,16 +18,16 @@ export interface RetryPolicy {
 /**
  * Per queue: the first retries come within seconds (a ShipStation hiccup, a lost race), later ones spread out to
  * minutes, and a message that keeps failing reaches its DLQ after a bounded time (see {@link retryWindowSeconds}):
- * - notifications: ~44 min. A webhook's fetch; a label that lands meanwhile would make the poll skip the status.
- * - updates: ~44 min. Klaviyo outages do not count against it: events are held in DynamoDB, not retried here.
- * - history: ~66 min. Bulk sends; Klaviyo outages are held here too.
- * - polls: ~21 min. The schedule queues a fresh job every 30 minutes anyway.
+ * - notifications: ~49 min. A webhook's fetch; a label that lands meanwhile would make the poll skip the status.
+ * - updates: ~49 min. Klaviyo outages do not count against it: events are held in DynamoDB, not retried here.
+ * - history: ~81 min. Bulk sends; Klaviyo outages are held here too.
+ * - polls: ~96 min. Scheduled jobs come back every 30 minutes anyway; a backfill or a continuation does not.
  */
 export const RETRY_POLICIES: Readonly<Record<RetriedQueue, RetryPolicy>> = {
   notifications: { firstDelaySeconds: 2, maxDelaySeconds: 300, maxReceiveCount: 16 },
   updates: { firstDelaySeconds: 2, maxDelaySeconds: 300, maxReceiveCount: 16 },
   history: { firstDelaySeconds: 5, maxDelaySeconds: 900, maxReceiveCount: 12 },
-  polls: { firstDelaySeconds: 10, maxDelaySeconds: 900, maxReceiveCount: 8 },
+  polls: { firstDelaySeconds: 10, maxDelaySeconds: 900, maxReceiveCount: 12 },
 };
 
 /** A policy whose delays are at most `maxSeconds` (local runs and tests: retries within seconds; the receives stay). */
@@ -54,10 +54,13 @@ export function retryDelaySeconds(policy: RetryPolicy, receiveCount: number, ran
   return Math.min(SQS_MAX_VISIBILITY_SECONDS, Math.max(jittered, told));
 }
 
-/** The longest a message that fails every receive stays out of the DLQ (no jitter, no Retry-After), seconds. */
+/**
+ * The longest a message that fails every receive stays out of the DLQ (no jitter, no Retry-After), seconds: the delays
+ * after each of its receives, the last one included (SQS moves it when it would be received once more).
+ */
 export function retryWindowSeconds(policy: RetryPolicy): number {
   let total = 0;
-  for (let receive = 1; receive < policy.maxReceiveCount; receive += 1) {
+  for (let receive = 1; receive <= policy.maxReceiveCount; receive += 1) {
     total += Math.min(policy.maxDelaySeconds, policy.firstDelaySeconds * 2 ** (receive - 1));
   }
   return total;

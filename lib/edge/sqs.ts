@@ -6,12 +6,17 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type * as z from 'zod';
 import { BadInputError, TransientError } from '../domain/errors.js';
-import { retryDelaySeconds, type RetryPolicy } from '../domain/retry.js';
+import { cappedPolicy, RETRY_POLICIES, retryDelaySeconds, type RetriedQueue, type RetryPolicy } from '../domain/retry.js';
 import { logger } from '../observability.js';
 import type { MessageVisibility } from '../ports.js';
 
 /** Schedules the next receive of a failed record. */
 export type RetryLater = (record: SQSRecord, error: unknown) => Promise<void>;
+
+/** A consumer's retries on its own queue: the queue's policy (RETRY_POLICIES), its delays capped when configured. */
+export function retryLaterOn(queue: RetriedQueue, wired: { visibility: Record<RetriedQueue, MessageVisibility>; config: { retryMaxDelaySeconds?: number | undefined } }): RetryLater {
+  return retryWithBackoff(wired.visibility[queue], cappedPolicy(RETRY_POLICIES[queue], wired.config.retryMaxDelaySeconds));
+}
 
 /**
  * Backoff for a queue's failed records: the delay grows with the record's receive count and honours what the error

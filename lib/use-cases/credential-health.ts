@@ -38,7 +38,7 @@ export async function keyState(deps: Pick<CredentialHealthDeps, 'credentials'>, 
   return status.fingerprint === keyFingerprint(account, service) ? 'paused' : 'replaced';
 }
 
-/** Release jobs an outage queues by itself (60 s, 2, 4, 8, 16 min by default: ~31 min); scheduled polls take over. */
+/** Release jobs an outage queues by itself (1, 2, 4, 8, 15 min by default, SQS's longest delay: ~30 min); scheduled polls take over. */
 export const OUTAGE_RELEASE_JOBS = 5;
 /** SQS's longest message delay. */
 const MAX_DELAY_SECONDS = 900;

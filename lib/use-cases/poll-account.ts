@@ -312,7 +312,8 @@ export function makeRunPollJob(deps: {
         // OUTAGE_RELEASE_JOBS; after those, each scheduled poll job tries again.
         const attempt = (job.attempt ?? 0) + 1;
         if (released.status === 'continue') await deps.pollJobs.enqueue([{ ...job, attempt: job.attempt ?? 0 }]);
-        else if (released.status === 'paused' && released.keyState === 'outage' && attempt < OUTAGE_RELEASE_JOBS) {
+        // (A key refused at the start waits for its replacement instead: the recovery queues the catch-up.)
+        else if (released.status === 'paused' && released.keyState !== 'paused' && attempt < OUTAGE_RELEASE_JOBS) {
           await deps.pollJobs.enqueue([{ accountId: job.accountId, reason: 'release', attempt }], outageReleaseDelaySeconds(deps.outageRetrySeconds, attempt));
         }
         return { status: 'completed', runs: [], jobStarted: true };

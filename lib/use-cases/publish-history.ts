@@ -51,7 +51,12 @@ const snapshotOrder = (a: Snapshot, b: Snapshot): number => {
 };
 
 /** Klaviyo failed for now past the adapter's retries (inside sendInBulk only). */
-class KlaviyoUnavailable extends Error {}
+class KlaviyoUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KlaviyoUnavailableError';
+  }
+}
 
 /**
  * Sends one account's claimed events in as few bulk requests as Klaviyo's limits allow, and settles every claim:
@@ -66,8 +71,13 @@ export async function sendInBulk(
   account: Account,
   group: Pending[],
   outcome: HistoryOutcome,
-  /** `releasing`: the release of held events, which is itself the probe of an outage (so it does not hold for one). */
-  options: { queueCatchUp: boolean; releasing?: boolean } = { queueCatchUp: true },
+  /**
+   * `releasing`: the release of held events, which is itself the probe of an outage (so it does not hold for one);
+   * `klaviyoAnswers`: asked when a bulk request fails for now (a request that carries no event): when Klaviyo answers
+   * it, the failure is the chunk's, so its events go one by one and one Klaviyo keeps failing is dead-lettered rather
+   * than held again (it would stall the account's backlog for good).
+   */
+  options: { queueCatchUp: boolean; releasing?: boolean; klaviyoAnswers?: () => Promise<boolean> } = { queueCatchUp: true },
 ): Promise<void> {
   const unsent = new Set(group);
   let replacing = group.some((p) => p.keyState === 'replaced');
@@ -76,13 +86,13 @@ export async function sendInBulk(
     replacing = false;
     await reportWorkingKey(deps, account, 'klaviyo', { queueCatchUp: options.queueCatchUp });
   };
-  const sendAlone = async (p: Pending): Promise<void> => {
+  const sendAlone = async (p: Pending, onTransient: 'hold' | 'dead-letter' = 'hold'): Promise<void> => {
     // A key found refused, or Klaviyo found down, meanwhile holds the rest instead of trying each.
     const state = await keyState(deps, account, 'klaviyo');
     if (state === 'paused') throw new CredentialsPausedError(account.id, 'klaviyo');
-    if (state === 'outage' && options.releasing !== true) throw new KlaviyoUnavailable('Klaviyo is unavailable');
+    if (state === 'outage' && options.releasing !== true) throw new KlaviyoUnavailableError('Klaviyo is unavailable');
     unsent.delete(p);
-    await sendClaimed(deps, account, p.event, p.claimId, outcome);
+    await sendClaimed(deps, account, p.event, p.claimId, outcome, { onTransient });
     if (outcome.sent.includes(p.event.uniqueId)) await accepted();
   };
   try {
@@ -96,7 +106,12 @@ export async function sendInBulk(
       try {
         await deps.klaviyoBulk.createEvents(account.id, chunk);
       } catch (error) {
-        if (error instanceof TransientError) throw new KlaviyoUnavailable(error.message);
+        if (error instanceof TransientError) {
+          if (options.klaviyoAnswers === undefined || !(await options.klaviyoAnswers())) throw new KlaviyoUnavailableError(error.message);
+          deps.log.warn('bulk request failed while Klaviyo answers; sending its events one by one', { accountId: account.id, events: chunk.length, reason: error.message });
+          for (const p of chunkPending) await sendAlone(p, 'dead-letter');
+          continue;
+        }
         if (!(error instanceof KlaviyoRejectedError)) throw error;
         if (error.isCredentialProblem) {
           await reportRejectedKey(deps, account, 'klaviyo', `${error.status} ${error.reason}`);
@@ -122,7 +137,7 @@ export async function sendInBulk(
       await holdEvents(deps, account, [...unsent], 'the Klaviyo key is refused', outcome);
       return;
     }
-    if (error instanceof KlaviyoUnavailable) {
+    if (error instanceof KlaviyoUnavailableError) {
       // The rest is held; the call that begins the outage queues its release.
       await holdEvents(deps, account, [...unsent], `Klaviyo is unavailable: ${error.message}`, outcome);
       await reportOutage(deps, account, error.message);

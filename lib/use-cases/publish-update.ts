@@ -121,6 +121,8 @@ export async function claimForSending(deps: PublishUpdateDeps, account: Account,
   if (state === 'paused' || state === 'outage') {
     // In an outage the events held before this one leave first, so this one waits behind them (order per profile).
     await holdEvents(deps, account, [{ event, claimId: claimed.claimId }], state === 'paused' ? 'the Klaviyo key is refused' : 'Klaviyo is unavailable', outcome);
+    // A release may have ended the outage while this was being held: it must not wait for the next scheduled poll.
+    if (state === 'outage' && (await keyState(deps, account, 'klaviyo')) !== 'outage') await deps.pollJobs.enqueue([{ accountId: account.id, reason: 'release', attempt: 0 }]);
     return undefined;
   }
   return { claimId: claimed.claimId, keyState: state };
@@ -162,7 +164,15 @@ export async function deadLetterEvent(
  * also pauses the account's sends and alerts once; or Klaviyo failed past the adapter's retries: 5xx, 429, timeouts,
  * which begins an outage), dead-lettered for good (any other rejection), or released and rethrown (anything else).
  */
-export async function sendClaimed(deps: PublishUpdateDeps, account: Account, event: KlaviyoEvent, claimId: string, outcome: PublishOutcome): Promise<void> {
+export async function sendClaimed(
+  deps: PublishUpdateDeps,
+  account: Account,
+  event: KlaviyoEvent,
+  claimId: string,
+  outcome: PublishOutcome,
+  /** `dead-letter`: Klaviyo is known to answer (a release's probe), so a transient failure is this event's own. */
+  options: { onTransient: 'hold' | 'dead-letter' } = { onTransient: 'hold' },
+): Promise<void> {
   try {
     await deps.klaviyo.createEvent(event);
   } catch (error) {
@@ -173,6 +183,11 @@ export async function sendClaimed(deps: PublishUpdateDeps, account: Account, eve
         return;
       }
       await deadLetterEvent(deps, event, claimId, error.reason, { status: error.status, final: true }, outcome);
+      return;
+    }
+    if (error instanceof TransientError && options.onTransient === 'dead-letter') {
+      // Klaviyo answers other requests but keeps failing this one: held again it would stall the account's backlog.
+      await deadLetterEvent(deps, event, claimId, `Klaviyo kept failing this event while it answered others: ${error.message}`, { final: true }, outcome);
       return;
     }
     if (error instanceof TransientError) {

@@ -37,6 +37,15 @@ const HOUR = 3_600_000;
  * whether it works again (the same key may be fixed, e.g. a scope added); otherwise nothing is sent.
  */
 export function makeReleaseHeldEvents(deps: ReleaseHeldEventsDeps): ReleaseHeldEvents {
+  /** Whether Klaviyo answers a request that carries no event (the key probe): then a failing chunk is its own fault. */
+  const klaviyoAnswers = async (accountId: string): Promise<boolean> => {
+    try {
+      await deps.klaviyoCheck.checkCredentials(accountId);
+      return true;
+    } catch (error) {
+      return !(error instanceof TransientError);
+    }
+  };
   const endOutage = async (accountId: string): Promise<void> => {
     if (await deps.credentials.clearOutage(accountId, 'klaviyo')) deps.log.info('klaviyo answers again; the account\'s events go out at once', { accountId });
   };
@@ -97,7 +106,7 @@ export function makeReleaseHeldEvents(deps: ReleaseHeldEventsDeps): ReleaseHeldE
       // Oldest first, so flows that do fire see the changes in the order they happened.
       pending.sort((a, b) => a.event.time.localeCompare(b.event.time));
       const outcome: HistoryOutcome = { ...noOutcome(), bulkRequests: 0, failed: [] };
-      await sendInBulk(deps, account, pending, outcome, { queueCatchUp: false, releasing: true });
+      await sendInBulk(deps, account, pending, outcome, { queueCatchUp: false, releasing: true, klaviyoAnswers: () => klaviyoAnswers(account.id) });
       const done = new Set([...outcome.sent, ...outcome.deadLettered]);
       await deps.held.remove(account.id, [...settled, ...pending.map((p) => p.event.uniqueId).filter((id) => done.has(id))]);
       result.sent += outcome.sent.length;

@@ -406,7 +406,7 @@ describe('serverless package (prod)', () => {
     for (const alarm of [...pollLag, ...keyExpiry, ...age]) expect(actsOnAlertTopic(alarm)).toBe(true);
   });
 
-  it('alarms on Klaviyo events held for over half an hour (an outage, or a refused key), on the worst account\'s backlog', () => {
+  it('alarms on Klaviyo events held through two 15-minute periods (an outage, or a refused key), on the worst account\'s backlog', () => {
     // Act
     const held = alarmsOn('ShipStationKlaviyoSync', 'HeldEvents');
 

@@ -281,6 +281,21 @@ describe('DynamoDbCredentialStatusStore', () => {
     expect(after?.outage).toBeUndefined();
   });
 
+  it('ends an outage marked while a key was refused when the key works again (a send just worked)', async () => {
+    // Prepare
+    const account = newAccount();
+    await store.markInvalid(account, 'klaviyo', 'fp-a', '401 bad key');
+    await store.markOutage(account, 'klaviyo', 'Klaviyo answered 503');
+
+    // Act
+    const recovered = await store.markValid(account, 'klaviyo', 'fp-b');
+
+    // Assess
+    expect(recovered).toBe(true);
+    expect(await store.status(account, 'klaviyo')).toMatchObject({ state: 'valid', fingerprint: 'fp-b' });
+    expect((await store.status(account, 'klaviyo'))?.outage).toBeUndefined();
+  });
+
   it('lets a refused key supersede an outage, and keeps a refusal when an outage is marked after it', async () => {
     // Prepare
     const account = newAccount();

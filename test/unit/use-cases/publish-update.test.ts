@@ -211,6 +211,25 @@ describe('publishUpdate', () => {
       expect(klaviyo.attempts).toEqual([]);
     });
 
+    it('queues a release at once for an event held just as a release ended the outage, so it does not wait for the next poll', async () => {
+      // Prepare: the account is in an outage; the release ends it while this event is being held
+      const { publish, held, credentials, pollJobs, klaviyo } = setup();
+      await credentials.markOutage('default', 'klaviyo', 'Klaviyo answered 503');
+      const hold = held.hold.bind(held);
+      held.hold = async (...args) => {
+        await hold(...args);
+        await credentials.clearOutage('default', 'klaviyo');
+      };
+
+      // Act
+      const outcome = await publish(orderSnapshot());
+
+      // Assess
+      expect(outcome.held).toEqual([ORDER_AWAITING_SHIPMENT]);
+      expect(klaviyo.attempts).toEqual([]);
+      expect(pollJobs.jobs).toEqual([{ job: { accountId: 'default', reason: 'release', attempt: 0 }, delaySeconds: undefined }]);
+    });
+
     it('holds an event Klaviyo fails past its retries, begins an outage with one release job, and holds what follows behind it', async () => {
       // Prepare
       const { publish, klaviyo, ledger, held, credentials, pollJobs } = setup();

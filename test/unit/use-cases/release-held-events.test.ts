@@ -240,9 +240,10 @@ describe('releaseHeldEvents', () => {
 
   it('keeps the events held and their claims released when Klaviyo fails for now, and begins an outage with its first release job', async () => {
     // Prepare
-    const { release, klaviyoBulk, held, ledger, credentials, pollJobs } = setup();
+    const { release, klaviyoBulk, probe, held, ledger, credentials, pollJobs } = setup();
     await holdMany(held, 3);
     klaviyoBulk.failTransientlyNext();
+    probe.failTransientlyNext(); // Klaviyo is down, not just this request
 
     // Act
     const result = await release('default', plentyOfTime);
@@ -278,6 +279,43 @@ describe('releaseHeldEvents', () => {
     expect(klaviyoBulk.events.every((e) => !e.backfill)).toBe(true);
     expect((await credentials.status('default', 'klaviyo'))?.outage).toBeUndefined();
     expect(await held.count('default')).toBe(0);
+  });
+
+  it('dead-letters, rather than holds again, an event Klaviyo keeps failing while it answers the probe, so the backlog and the outage end', async () => {
+    // Prepare: the oldest held event is the one Klaviyo fails; the bulk request with it fails too
+    const { release, klaviyo, klaviyoBulk, held, credentials, ledger, clock } = setup();
+    await credentials.markOutage('default', 'klaviyo', 'Klaviyo answered 503');
+    const events = [1, 2, 3].map((n) => historicalShippedEvent(n, { backfill: false, time: new Date(clock.now().getTime() - (4 - n) * 600_000).toISOString() }));
+    await held.hold(events);
+    klaviyoBulk.failTransientlyNext();
+    klaviyo.failTransientlyNext(1, 'Klaviyo answered 500');
+
+    // Act
+    const result = await release('default', plentyOfTime);
+
+    // Assess
+    expect(result).toMatchObject({ status: 'done', sent: 2, deadLettered: 1, remaining: 0 });
+    expect(klaviyo.events.map((e) => e.uniqueId)).toEqual([2, 3].map((n) => historicalShippedEvent(n).uniqueId));
+    expect(ledger.deadLetterOf('default', historicalShippedEvent(1).uniqueId)?.reason).toMatch(/^Klaviyo kept failing this event while it answered others/);
+    expect(await held.count('default')).toBe(0);
+    expect((await credentials.status('default', 'klaviyo'))?.outage).toBeUndefined();
+  });
+
+  it('keeps everything held when the probe fails too (a real outage), sending nothing one by one', async () => {
+    // Prepare
+    const { release, klaviyo, klaviyoBulk, probe, held, credentials } = setup();
+    await credentials.markOutage('default', 'klaviyo', 'Klaviyo answered 503');
+    await holdMany(held, 3);
+    klaviyoBulk.failTransientlyNext();
+    probe.failTransientlyNext();
+
+    // Act
+    const result = await release('default', plentyOfTime);
+
+    // Assess
+    expect(result).toMatchObject({ status: 'paused', sent: 0, deadLettered: 0, remaining: 3 });
+    expect(klaviyo.attempts).toEqual([]);
+    expect((await credentials.status('default', 'klaviyo'))?.outage).toBeDefined();
   });
 
   it('ends an outage that has nothing held without calling Klaviyo', async () => {
