@@ -2,6 +2,7 @@
 // missing and extra events (emails masked), and with --fix how many snapshots were enqueued. Exit 1 when anything is
 // missing (even with --fix: enqueued is not yet sent; run it again to confirm), else 0.
 import { ShipStationCredentialsError } from '../domain/errors.js';
+import { SHIPMENT_METRICS } from '../domain/event-mapping.js';
 import type { LabelKind, MissingEvent, ExtraEvent, Tally } from '../domain/reconcile.js';
 import type { OrderStatus } from '../domain/shipstation.js';
 import { maskEmail } from '../observability.js';
@@ -10,8 +11,8 @@ import type { ReconcileAccount, ReconcileResult } from '../use-cases/reconcile-a
 
 /** What "extra" can and cannot tell, printed under every report (and in the README). */
 export const EXTRA_NOTE =
-  'extra = sent events ShipStation now contradicts, as far as they can be detected: an Order Shipped for a label now ' +
-  'voided with no Shipment Voided after it, and a status event recorded from an order state newer than ShipStation\'s ' +
+  `extra = sent events ShipStation now contradicts, as far as they can be detected: an ${SHIPMENT_METRICS.shipped} for a label now ` +
+  `voided with no ${SHIPMENT_METRICS.voided} after it, and a status event recorded from an order state newer than ShipStation's ` +
   'modifyDate. Not detectable: events of orders or labels outside the window or deleted in ShipStation, and fulfilments ' +
   '(not reconciled); a status event sent for a status the order has since left is history, not extra.';
 
@@ -60,7 +61,7 @@ export function formatReconcile(result: ReconcileResult, days: number): string {
     ...report.orders.map((row: { status: OrderStatus; tally: Tally }) => formatRow(row.status, row.tally, row.status === 'shipped')),
     '  labels',
     ...report.labels.map((row: { kind: LabelKind; tally: Tally }) => formatRow(row.kind, row.tally)),
-    '  (shipped orders owe no order event: each label owes its Order Shipped; a voided label owes a Shipment Voided only when its Order Shipped went out)',
+    `  (shipped orders owe no order event: each label owes its ${SHIPMENT_METRICS.shipped}; a voided label owes a ${SHIPMENT_METRICS.voided} only when its ${SHIPMENT_METRICS.shipped} went out)`,
   ];
   if (result.unreadable > 0) lines.push(`  ${count(result.unreadable)} row(s) ShipStation returned could not be read and are not counted (the poll dead-letters them)`);
   if (report.missing.length > 0) lines.push('', `  missing (${count(report.missing.length)}):`, ...report.missing.map(formatMissing));

@@ -1,25 +1,15 @@
 // Snapshot → Klaviyo events (DESIGN §4). Pure: metric names, properties, unique ids and the backfill flag.
 import { describeCarrier } from './carriers.js';
 import type { KlaviyoEvent, KlaviyoProfile, PropertyValue } from './klaviyo-event.js';
+import { ORDER_STATUS_RULES, STATUS_METRICS } from './order-status.js';
 import type { OrderStatus } from './shipstation.js';
 import type { DelayReason, Milestone, ShipmentRecord, TrackingProgress } from './shipment-tracking.js';
 import type { Customer, Destination, FulfillmentSnapshot, LineItem, OrderSnapshot, ShipmentSnapshot } from './snapshot.js';
 
-/**
- * Metric per order status. Names mirror Klaviyo's native ShipStation integration so existing flows keep working.
- * `shipped` has no order-level event: each label and each fulfilment sends its own `Order Shipped` with tracking, and
- * an order-level one as well would message the customer twice.
- */
-export const STATUS_METRICS: Record<OrderStatus, string | undefined> = {
-  awaiting_payment: 'Order Awaiting Payment',
-  awaiting_shipment: 'Order Awaiting Shipment',
-  pending_fulfillment: 'Order Pending Fulfillment',
-  on_hold: 'Order On Hold',
-  cancelled: 'Order Cancelled',
-  rejected_fulfillment: 'Order Fulfillment Rejected',
-  shipped: undefined,
-};
+/** Metric per order status: derived from ORDER_STATUS_RULES, exported here where callers found it. */
+export { STATUS_METRICS };
 
+/** Metrics of labels and fulfilments. */
 export const SHIPMENT_METRICS = {
   shipped: 'Order Shipped',
   voided: 'Shipment Voided',
@@ -136,7 +126,7 @@ function orderProperties(snapshot: OrderSnapshot): Record<string, PropertyValue>
     Status: snapshot.status,
     OrderDate: snapshot.orderedAt,
     ShipByDate: snapshot.shipByDate,
-    HoldUntilDate: snapshot.status === 'on_hold' ? snapshot.holdUntilDate : undefined,
+    HoldUntilDate: ORDER_STATUS_RULES[snapshot.status].showsHoldUntilDate ? snapshot.holdUntilDate : undefined,
     RequestedShippingService: snapshot.requestedShippingService,
     StoreId: snapshot.storeId,
     Source: 'ShipStation',
@@ -145,9 +135,9 @@ function orderProperties(snapshot: OrderSnapshot): Record<string, PropertyValue>
   });
 }
 
-/** The status event an order implies since `statusSince`, or undefined for `shipped` (see STATUS_METRICS). */
+/** The status event an order implies since `statusSince`, or undefined for `shipped` (see ORDER_STATUS_RULES). */
 export function orderStatusEvent(snapshot: OrderSnapshot, statusSince: string, context: MappingContext): KlaviyoEvent | undefined {
-  const metric = STATUS_METRICS[snapshot.status];
+  const { metric } = ORDER_STATUS_RULES[snapshot.status];
   if (metric === undefined) return undefined;
   return event(context, {
     metric,

@@ -1,4 +1,5 @@
 // Per-order state and the stale rule (DESIGN §3.3): what a snapshot may change, and which status event it implies.
+import { ORDER_STATUS_RULES } from './order-status.js';
 import type { OrderStatus } from './shipstation.js';
 import type { Customer, LineItem, OrderSnapshot } from './snapshot.js';
 
@@ -33,8 +34,6 @@ export interface OrderState {
   version: number;
 }
 
-const PRE_SHIPMENT: ReadonlySet<OrderStatus> = new Set(['awaiting_payment', 'awaiting_shipment', 'pending_fulfillment', 'on_hold']);
-
 export type OrderDecision =
   | { outcome: 'stale'; reason: string }
   | { outcome: 'current'; next: OrderState; status: OrderStatus; statusSince: string; changed: boolean };
@@ -56,7 +55,7 @@ export function decideOrderUpdate(state: OrderState | undefined, snapshot: Order
       return { outcome: 'stale', reason: 'same modifyDate as the applied snapshot with another status' };
     }
   }
-  if (state?.shippedAt !== undefined && PRE_SHIPMENT.has(snapshot.status) && instant(snapshot.modifiedAt) < instant(state.shippedAt)) {
+  if (state?.shippedAt !== undefined && ORDER_STATUS_RULES[snapshot.status].preShipment && instant(snapshot.modifiedAt) < instant(state.shippedAt)) {
     return { outcome: 'stale', reason: 'pre-shipment status older than a label or fulfilment' };
   }
   const sameStatus = state?.status === snapshot.status && state.statusSince !== undefined;

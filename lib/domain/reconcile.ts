@@ -1,8 +1,9 @@
 // Reconciliation (pure): what ShipStation shows now against what the ledger recorded. Which event each order's current
 // status and each label imply (by the publishers' own rules and unique ids), and, given the ledger's answers, what was
 // sent, is missing, dead-lettered, held or in flight, and which sent events ShipStation now contradicts.
-import { SHIPMENT_METRICS, STATUS_METRICS, uniqueIds } from './event-mapping.js';
+import { SHIPMENT_METRICS, uniqueIds } from './event-mapping.js';
 import { decideOrderUpdate, type OrderState } from './order-state.js';
+import { ORDER_STATUS_RULES } from './order-status.js';
 import { ORDER_STATUSES, type OrderStatus } from './shipstation.js';
 import type { OrderSnapshot, ShipmentSnapshot } from './snapshot.js';
 
@@ -29,14 +30,14 @@ export type OrderCheck =
  * when the state is already in that status, else the decision publish-events would make on this snapshot.
  */
 export function checkOrder(order: OrderSnapshot, state: OrderState | undefined): OrderCheck {
-  const metric = STATUS_METRICS[order.status];
+  const { metric } = ORDER_STATUS_RULES[order.status];
   const eventSince = (since: string): OrderCheck =>
     metric === undefined ? { kind: 'no-event', order } : { kind: 'event', order, metric, since, uniqueId: uniqueIds.orderStatus(order.accountId, order.orderId, order.status, since) };
   if (state?.status === order.status && state.statusSince !== undefined) return eventSince(state.statusSince);
   const decision = decideOrderUpdate(state, order);
   if (decision.outcome === 'current') return eventSince(decision.statusSince);
   const recorded = state as OrderState;
-  const recordedMetric = recorded.status === undefined ? undefined : STATUS_METRICS[recorded.status];
+  const recordedMetric = recorded.status === undefined ? undefined : ORDER_STATUS_RULES[recorded.status].metric;
   return {
     kind: 'contradicted',
     order,

@@ -2,7 +2,7 @@
 // never produces an earlier milestone again), and the checks due later (an order delayed, a package stalled).
 import { endOfDay } from './calendar.js';
 import { dropUndefined } from './drop-undefined.js';
-import type { OrderStatus } from './shipstation.js';
+import { DELAYABLE_STATUSES, ORDER_STATUS_RULES } from './order-status.js';
 import type { Customer, Destination, FulfillmentSnapshot, LineItem, OrderSnapshot, ShipmentSnapshot } from './snapshot.js';
 import { type TrackingScan, type TrackingStatusCode, type TrackingUpdate } from './tracking.js';
 
@@ -246,8 +246,8 @@ export function allDelivered(records: ShipmentRecord[]): boolean {
 // ---------------------------------------------------------------------------------------------------------------------
 // Checks due later
 
-/** Unshipped statuses an order can be late in; awaiting payment is the customer's move, cancelled is over. */
-export const DELAYABLE_STATUSES: ReadonlySet<OrderStatus> = new Set(['awaiting_shipment', 'on_hold', 'pending_fulfillment', 'rejected_fulfillment']);
+/** Unshipped statuses an order can be late in: derived from ORDER_STATUS_RULES, exported here where callers found it. */
+export { DELAYABLE_STATUSES };
 
 export type DelayReason = 'past_ship_by_date' | 'no_label_in_time';
 
@@ -258,7 +258,7 @@ export type DelayReason = 'past_ship_by_date' | 'no_label_in_time';
  * awaiting payment).
  */
 export function delayDue(snapshot: OrderSnapshot, afterHours: number, timeZone: string): { dueAt: string; reason: DelayReason } | undefined {
-  if (!DELAYABLE_STATUSES.has(snapshot.status)) return undefined;
+  if (!ORDER_STATUS_RULES[snapshot.status].delayable) return undefined;
   if (snapshot.shipByDate !== undefined) return { dueAt: endOfDay(snapshot.shipByDate, timeZone), reason: 'past_ship_by_date' };
   const placed = snapshot.orderedAt ?? snapshot.createdAt;
   return { dueAt: new Date(instant(placed) + afterHours * 3_600_000).toISOString(), reason: 'no_label_in_time' };

@@ -4,7 +4,8 @@
 import { TransientError } from '../domain/errors.js';
 import { orderDelayedEvent, shipmentStalledEvent, type MappingContext } from '../domain/event-mapping.js';
 import type { OrderState } from '../domain/order-state.js';
-import { DELAYABLE_STATUSES, delayDue, type DueCheck } from '../domain/shipment-tracking.js';
+import { ORDER_STATUS_RULES } from '../domain/order-status.js';
+import { delayDue, type DueCheck } from '../domain/shipment-tracking.js';
 import type { Account, PollCursorStore } from '../ports.js';
 import { keyState } from './credential-health.js';
 import { buyerOfRecord } from './publish-tracking.js';
@@ -54,7 +55,7 @@ export function makeSweepDueChecks(deps: SweepDueChecksDeps): SweepDueChecks {
     const context: MappingContext = { accountId: account.id, metricPrefix: account.metricPrefix, backfillAfterHours: deps.backfillAfterHours, now: deps.clock.now() };
     if (check.kind === 'order-delayed') {
       const state = await deps.orderStates.get(account.id, check.orderId);
-      const stillDue = state !== undefined && state.delayDueAt === check.dueAt && state.shippedAt === undefined && state.status !== undefined && DELAYABLE_STATUSES.has(state.status);
+      const stillDue = state !== undefined && state.delayDueAt === check.dueAt && state.shippedAt === undefined && state.status !== undefined && ORDER_STATUS_RULES[state.status].delayable;
       if (!stillDue) return 'dropped';
       const due = delayDue(check.order, deps.delays.orderDelayedAfterHours, account.timeZone);
       if (due !== undefined && due.dueAt !== check.dueAt) {
