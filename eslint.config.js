@@ -40,7 +40,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['lib/ports.ts', 'lib/normalise/**/*.ts', 'lib/config.ts', 'lib/observability.ts'],
+    files: ['lib/ports.ts', 'lib/ports/**/*.ts', 'lib/normalise/**/*.ts', 'lib/config.ts', 'lib/observability.ts'],
     rules: { ...restrict([awsSdk, '**/adapters/**', '**/use-cases/**', '**/wiring*', '**/local/**', '**/test/**'], 'Only adapters import the AWS SDK.'), ...noFetch },
   },
   {

@@ -349,7 +349,7 @@ export class InMemoryOrderStateStore implements OrderStateStore {
 
   /** Stores a state as is (its version included), bypassing the version check. */
   seed(state: OrderState): void {
-    this.states.set(InMemoryOrderStateStore.key(state.accountId, state.orderId), { ...state });
+    this.states.set(InMemoryOrderStateStore.key(state.accountId, state.orderId), structuredClone(state));
   }
 
   /** Another writer's successful put: the stored version goes up by one. */
@@ -362,7 +362,8 @@ export class InMemoryOrderStateStore implements OrderStateStore {
 
   async get(accountId: string, orderId: number): Promise<OrderState | undefined> {
     const stored = this.states.get(InMemoryOrderStateStore.key(accountId, orderId));
-    return stored === undefined ? undefined : { ...stored };
+    // Deep copies, as the adapter's round trip gives: a caller changing a state's buyer or items changes nothing stored.
+    return stored === undefined ? undefined : structuredClone(stored);
   }
 
   async put(state: OrderState): Promise<boolean> {
@@ -370,8 +371,8 @@ export class InMemoryOrderStateStore implements OrderStateStore {
     const key = InMemoryOrderStateStore.key(state.accountId, state.orderId);
     const stored = this.states.get(key);
     const written = state.version === 0 ? stored === undefined : stored?.version === state.version;
-    this.puts.push({ state: { ...state }, written });
-    if (written) this.states.set(key, { ...state, version: state.version + 1 });
+    this.puts.push({ state: structuredClone(state), written });
+    if (written) this.states.set(key, { ...structuredClone(state), version: state.version + 1 });
     return written;
   }
 }
@@ -851,6 +852,8 @@ export class InMemoryPollCursorStore implements PollCursorStore {
     const lease = this.leases.get(accountId);
     if (lease !== undefined && lease.until > now.getTime() && lease.owner !== owner) return undefined;
     this.leases.set(accountId, { owner, until: until.getTime() });
+    // The adapter's lease lives on the cursor's item: once taken, the account has a cursor (with nothing through yet).
+    if (!this.cursors.has(accountId)) this.cursors.set(accountId, { accountId });
     return structuredClone(this.cursors.get(accountId) ?? { accountId });
   }
 

@@ -17,6 +17,7 @@ describe('dependency rules', () => {
     ['lib/use-cases/example.ts', "import { systemClock } from '../adapters/system-clock.js';\nexport const x = systemClock;\n", /Use cases depend on ports/],
     ['functions/example.ts', "import { systemClock } from '../lib/adapters/system-clock.js';\nexport const x = systemClock;\n", /Handlers go through lib\/wiring/],
     ['lib/normalise/example.ts', "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nexport const x = DynamoDBClient;\n", /Only adapters import the AWS SDK/],
+    ['lib/ports/example.ts', "import { SQSClient } from '@aws-sdk/client-sqs';\nexport const x = SQSClient;\n", /Only adapters import the AWS SDK/],
     ['lib/adapters/example.ts', "import { makeFetchResource } from '../use-cases/fetch-resource.js';\nexport const x = makeFetchResource;\n", /Adapters depend on ports/],
     ['lib/domain/example.ts', "import { systemClock } from './../adapters/system-clock.js';\nexport const x = systemClock;\n", /domain imports nothing but zod/],
     ['lib/edge/example.ts', "import { SQSClient } from '@aws-sdk/client-sqs';\nexport const x = SQSClient;\n", /The edge parses events/],

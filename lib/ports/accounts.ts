@@ -1,0 +1,42 @@
+// Accounts: who the service works for, as use cases see them (configuration or an accounts document).
+
+/** What a use case knows of an account (no secrets beyond what it must hand to an adapter). */
+export interface Account {
+  id: string;
+  shipStationBaseUrl: string;
+  shipStationFingerprint: string;
+  klaviyoFingerprint: string;
+  /** The day the ShipStation V1 key expires (`YYYY-MM-DD`, as configured). */
+  shipStationKeyExpiresOn: string;
+  metricPrefix: string;
+  /** Only orders and shipments of these ShipStation stores belong to the account; absent = every store. */
+  storeIds?: number[];
+  /** Days the account's first poll imports. */
+  importDays?: number;
+  /** Fingerprint of the ShipStation V2 API key; absent = no V2 key, so no tracking events for this account. */
+  shipStationV2Fingerprint?: string;
+  /** IANA time zone in which the account's calendar dates end (a ship-by date is over at midnight there). */
+  timeZone: string;
+  /** Country a phone number without a country code is read in when neither address names one. */
+  defaultCountry: string;
+}
+
+export interface AccountDirectory {
+  find(accountId: string): Account | undefined;
+  /** Constant-time comparison of a presented webhook token with the account's. */
+  verifyWebhookToken(accountId: string, presented: string): boolean;
+  /** Every configured account, for the scheduled fan-out and the CLI. */
+  list(): Account[];
+  /**
+   * The account's webhook endpoint under a deployed base URL, `<base>/webhooks/shipstation/<id>?token=<token>`: what
+   * ShipStation is subscribed to. It carries the token, so it is handed to ShipStation and never printed or logged.
+   * @throws BadInputError for an unknown account
+   */
+  webhookTargetUrl(accountId: string, baseUrl: string): string;
+  /**
+   * The account's V2 tracking webhook endpoint, `<base>/webhooks/tracking/<id>?token=<token>` (signed by ShipStation,
+   * and carrying the account's token so another ShipStation account's webhooks cannot be pointed at it). Never logged.
+   * @throws BadInputError for an unknown account
+   */
+  trackingTargetUrl(accountId: string, baseUrl: string): string;
+}

@@ -1,0 +1,71 @@
+// Queues: the SQS work queues between functions, their depths and their dead-letter queues.
+import type { PollJob } from '../domain/poll-plan.js';
+import type { NotificationMessage, Snapshot, UpdateMessage } from '../domain/snapshot.js';
+
+export interface NotificationQueue {
+  enqueue(message: NotificationMessage): Promise<void>;
+}
+
+export interface UpdateQueue {
+  /**
+   * Enqueues every message durably, or throws (nothing is reported sent that was not).
+   * @param delaySeconds hides the messages for that long first (at most 900; a tracking update waiting for its label)
+   */
+  enqueueAll(messages: UpdateMessage[], delaySeconds?: number): Promise<void>;
+}
+
+/** Messages waiting in a queue and in its dead-letter queue. */
+export interface QueueDepth {
+  queue: string;
+  visible: number;
+  inFlight: number;
+  delayed: number;
+  deadLetters?: number;
+}
+
+export interface QueueDepths {
+  depths(): Promise<QueueDepth[]>;
+}
+
+/** A message waiting in a work queue's dead-letter queue, as received (hidden from other readers for a while). */
+export interface DeadLetterMessage {
+  messageId: string;
+  body: string;
+  /** Message attributes (accountId…), sent back with the body. */
+  attributes: Record<string, { dataType: string; stringValue?: string; binaryValue?: Uint8Array }>;
+  /** Opaque handle that deletes this receipt of the message. */
+  receipt: string;
+}
+
+/** The work queues' dead-letter queues (SQS DLQs found from each queue's redrive policy). */
+export interface DeadLetterQueues {
+  /** The work queues, by name (notifications, updates, history, polls). */
+  names(): string[];
+  /** Messages waiting in the queue's dead-letter queue (approximate), or undefined when it has none. */
+  depth(queue: string): Promise<number | undefined>;
+  /** One receive without long polling: up to `max` (≤ 10) messages, hidden from other readers for `hideSeconds`. */
+  receive(queue: string, max: number, hideSeconds: number): Promise<DeadLetterMessage[]>;
+  /**
+   * Sends the message back to its work queue (body and attributes), then deletes it from the dead-letter queue.
+   * @throws when either step fails; nothing is deleted unless the send succeeded
+   */
+  moveBack(queue: string, message: DeadLetterMessage): Promise<void>;
+}
+
+export type { PollJob };
+
+/** Brings a failed message of one queue back sooner than the queue's visibility timeout (SQS ChangeMessageVisibility). */
+export interface MessageVisibility {
+  /** Makes the received message visible again after `seconds`. */
+  delay(receiptHandle: string, seconds: number): Promise<void>;
+}
+
+export interface PollJobQueue {
+  enqueue(jobs: PollJob[], delaySeconds?: number): Promise<void>;
+}
+
+/** Historical snapshots (import, catch-up), packed many per message and sent to Klaviyo in bulk. */
+export interface HistoryQueue {
+  /** @param delaySeconds hides the messages for that long first (at most 900; a label waiting for its order) */
+  enqueueAll(snapshots: Snapshot[], delaySeconds?: number): Promise<void>;
+}
