@@ -3,11 +3,11 @@
 // permanent rejections with a reason. The credentials check posts a deliberately invalid event: 400 means the key works.
 // Redirects are refused so the private key is only ever sent to the configured Klaviyo host.
 import type { AccountConfig } from '../config.js';
-import { BadInputError, KlaviyoRejectedError, TransientError } from '../domain/errors.js';
+import { BadInputError, KlaviyoRejectedError } from '../domain/errors.js';
 import { bulkCreateEventsBody, bulkRequestProblem } from '../domain/klaviyo-bulk.js';
 import { createEventBody, type KlaviyoEvent } from '../domain/klaviyo-event.js';
 import type { Clock, KlaviyoApi, KlaviyoBulkApi, KlaviyoCredentialCheck } from '../ports.js';
-import { backoffMs } from './http-shipstation-api.js';
+import { requestWithRetries, urlOnOrigin } from './http-core.js';
 
 export interface HttpKlaviyoOptions {
   revision: string;
@@ -89,61 +89,45 @@ export class HttpKlaviyoApi implements KlaviyoApi, KlaviyoBulkApi, KlaviyoCreden
   }
 
   private async post(account: AccountConfig, path: string, body: unknown): Promise<void> {
-    const url = `${account.klaviyo.baseUrl}${path}`;
-    const payload = JSON.stringify(body);
-    let lastProblem = 'no attempt made';
-    for (let attempt = 1; attempt <= this.maxAttempts; attempt += 1) {
-      let response: Response;
-      try {
-        response = await fetch(url, {
-          method: 'POST',
-          headers: {
-            Authorization: `Klaviyo-API-Key ${account.klaviyo.privateKey}`,
-            revision: this.options.revision,
-            'Content-Type': 'application/vnd.api+json',
-            Accept: 'application/vnd.api+json',
-          },
-          body: payload,
-          redirect: 'manual',
-          signal: AbortSignal.timeout(this.options.timeoutMs),
-        });
-      } catch (error) {
-        lastProblem = error instanceof Error && error.name === 'TimeoutError' ? 'timeout' : 'network error';
-        if (attempt < this.maxAttempts) await this.clock.sleep(backoffMs(attempt));
-        continue;
-      }
-      if (response.status >= 300 && response.status < 400) {
-        await response.body?.cancel();
-        throw new KlaviyoRejectedError(response.status, 'Klaviyo answered with a redirect; redirects are never followed (check KLAVIYO_BASE_URL)');
-      }
-      if (response.ok) {
-        await response.body?.cancel();
-        return;
-      }
-      const contentType = response.headers.get('content-type') ?? '';
-      const text = await response.text();
-      if (response.status === 429) {
-        const retryAfter = Number(response.headers.get('retry-after'));
-        const waitMs = Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, MAX_RETRY_AFTER_SECONDS) * 1000 : backoffMs(attempt);
-        lastProblem = 'rate limited (429)';
-        if (waitMs > this.maxInlineRetryAfterMs || attempt === this.maxAttempts) throw new TransientError('Klaviyo rate limit', { retryAfterSeconds: Math.ceil(waitMs / 1000) });
-        await this.clock.sleep(waitMs);
-        continue;
-      }
-      const challenge = response.status === 403 && (contentType.includes('text/html') || response.headers.has('cf-mitigated'));
-      if (response.status >= 500 || challenge || response.status === 408) {
-        lastProblem = challenge ? 'Cloudflare challenge (HTML 403)' : `HTTP ${response.status}`;
-        if (attempt < this.maxAttempts) await this.clock.sleep(backoffMs(attempt));
-        continue;
-      }
-      let reason: string | undefined;
-      try {
-        reason = describeKlaviyoErrors(JSON.parse(text));
-      } catch {
-        reason = undefined;
-      }
-      throw new KlaviyoRejectedError(response.status, reason ?? `HTTP ${response.status} ${text.slice(0, 200)}`);
-    }
-    throw new TransientError(`Klaviyo ${path} failed after ${this.maxAttempts} attempts: ${lastProblem}`);
+    await requestWithRetries(this.clock, {
+      name: `Klaviyo ${path}`,
+      method: 'POST',
+      url: urlOnOrigin(account.klaviyo.baseUrl, path, 'Klaviyo'),
+      headers: {
+        Authorization: `Klaviyo-API-Key ${account.klaviyo.privateKey}`,
+        revision: this.options.revision,
+        'Content-Type': 'application/vnd.api+json',
+        Accept: 'application/vnd.api+json',
+      },
+      body: JSON.stringify(body),
+      timeoutMs: this.options.timeoutMs,
+      maxAttempts: this.maxAttempts,
+      rateLimit: {
+        message: 'Klaviyo rate limit',
+        maxWaitMs: this.maxInlineRetryAfterMs,
+        waitMs: (response) => {
+          const retryAfter = Number(response.headers.get('retry-after'));
+          return Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, MAX_RETRY_AFTER_SECONDS) * 1000 : undefined;
+        },
+      },
+      redirected: (status) => new KlaviyoRejectedError(status, 'Klaviyo answered with a redirect; redirects are never followed (check KLAVIYO_BASE_URL)'),
+      read: async (response) => {
+        if (response.ok) {
+          await response.body?.cancel();
+          return { ok: true, value: undefined };
+        }
+        const contentType = response.headers.get('content-type') ?? '';
+        const text = await response.text();
+        const challenge = response.status === 403 && (contentType.includes('text/html') || response.headers.has('cf-mitigated'));
+        if (challenge || response.status === 408) return { ok: false, problem: challenge ? 'Cloudflare challenge (HTML 403)' : `HTTP ${response.status}` };
+        let reason: string | undefined;
+        try {
+          reason = describeKlaviyoErrors(JSON.parse(text));
+        } catch {
+          reason = undefined;
+        }
+        throw new KlaviyoRejectedError(response.status, reason ?? `HTTP ${response.status} ${text.slice(0, 200)}`);
+      },
+    });
   }
 }

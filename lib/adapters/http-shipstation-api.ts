@@ -29,6 +29,7 @@ import type {
   ShipStationWebhooks,
   WebhookSubscription,
 } from '../ports.js';
+import { readJson, requestWithRetries, urlOnOrigin } from './http-core.js';
 
 export interface HttpShipStationOptions {
   timeoutMs: number;
@@ -51,12 +52,6 @@ export interface HttpShipStationOptions {
 }
 
 type Method = 'GET' | 'POST';
-
-/** Backoff for attempt n (1-based): 0.5 s, 1 s, 2 s … capped at 8 s, with jitter. */
-export function backoffMs(attempt: number, random: () => number = Math.random): number {
-  const base = Math.min(8_000, 500 * 2 ** (attempt - 1));
-  return Math.round(base * (0.5 + random() * 0.5));
-}
 
 /**
  * The longest X-Rate-Limit-Reset believed, seconds. V1's limit is per minute ("40 requests per minute"; the header is
@@ -268,82 +263,63 @@ export class HttpShipStationApi implements ShipStationApi, ShipStationLister, Sh
 
   /** A path on the account's ShipStation origin (the base URL has no trailing slash; config strips it). */
   private urlOf(account: AccountConfig, path: string): URL {
-    const url = new URL(`${account.shipStation.baseUrl}${path}`);
-    if (url.origin !== new URL(account.shipStation.baseUrl).origin) throw new BadInputError(`${path} is not on the account's ShipStation origin`);
-    return url;
+    return urlOnOrigin(account.shipStation.baseUrl, path, 'ShipStation');
   }
 
   /** One request within the budget, with retries; returns the parsed JSON body and how many requests it took. */
   private async request(account: AccountConfig, method: Method, url: URL, body?: unknown, maxWaitMs: number = this.maxRateLimitWaitMs): Promise<{ body: unknown; requests: number }> {
     const fingerprint = account.shipStation.fingerprint;
-    const headers: Record<string, string> = {
-      Authorization: `Basic ${Buffer.from(`${account.shipStation.apiKey}:${account.shipStation.apiSecret}`).toString('base64')}`,
-      Accept: 'application/json',
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    };
-    let lastProblem = 'no attempt made';
     let budgetWaitMs = 0;
-    for (let attempt = 1; attempt <= this.maxAttempts; attempt += 1) {
-      budgetWaitMs += await this.takeFromBudget(fingerprint, budgetWaitMs, maxWaitMs);
-      let response: Response;
-      try {
-        response = await fetch(url, {
-          method,
-          headers,
-          body: body === undefined ? undefined : JSON.stringify(body),
-          redirect: 'manual',
-          signal: AbortSignal.timeout(this.options.timeoutMs),
-        });
-      } catch (error) {
-        lastProblem = error instanceof Error && error.name === 'TimeoutError' ? 'timeout' : 'network error';
-        if (attempt < this.maxAttempts) await this.clock.sleep(backoffMs(attempt));
-        continue;
-      }
-      const observed = observedRate(response.headers);
-      if (response.status === 429) {
-        this.options.metrics?.shipStationThrottled(1);
-        await response.body?.cancel();
-        lastProblem = 'rate limited (429)';
-        const waitMs = observed === undefined ? backoffMs(attempt) : Math.max(1, observed.resetSeconds) * 1000;
-        // Whatever the headers said, a 429 means nothing is left until the reset.
-        await this.budget.reconcile(fingerprint, { limit: observed?.limit, remaining: 0, resetSeconds: waitMs / 1000 }, this.clock.now());
-        if (waitMs > maxWaitMs || attempt === this.maxAttempts) {
-          throw new TransientError('ShipStation rate limit', { retryAfterSeconds: Math.ceil(waitMs / 1000) });
+    const { value, requests } = await requestWithRetries(this.clock, {
+      name: `ShipStation ${url.pathname}`,
+      method,
+      url,
+      headers: {
+        Authorization: `Basic ${Buffer.from(`${account.shipStation.apiKey}:${account.shipStation.apiSecret}`).toString('base64')}`,
+        Accept: 'application/json',
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      timeoutMs: this.options.timeoutMs,
+      maxAttempts: this.maxAttempts,
+      beforeAttempt: async () => {
+        budgetWaitMs += await this.takeFromBudget(fingerprint, budgetWaitMs, maxWaitMs);
+      },
+      rateLimit: {
+        message: 'ShipStation rate limit',
+        maxWaitMs,
+        waitMs: (response) => {
+          const observed = observedRate(response.headers);
+          return observed === undefined ? undefined : Math.max(1, observed.resetSeconds) * 1000;
+        },
+        onThrottled: async (response, waitMs) => {
+          this.options.metrics?.shipStationThrottled(1);
+          // Whatever the headers said, a 429 means nothing is left until the reset.
+          await this.budget.reconcile(fingerprint, { limit: observedRate(response.headers)?.limit, remaining: 0, resetSeconds: waitMs / 1000 }, this.clock.now());
+        },
+      },
+      onResponse: async (response) => {
+        const observed = observedRate(response.headers);
+        if (observed !== undefined) await this.budget.reconcile(fingerprint, observed, this.clock.now());
+      },
+      redirected: (status) => new BadInputError(`ShipStation redirected ${url.pathname} (${status}); redirects are never followed`),
+      read: async (response) => {
+        if (response.status === 401) {
+          await response.body?.cancel();
+          throw new ShipStationCredentialsError(account.id);
         }
-        await this.clock.sleep(waitMs);
-        continue;
-      }
-      if (observed !== undefined) await this.budget.reconcile(fingerprint, observed, this.clock.now());
-      if (response.status >= 300 && response.status < 400) {
-        await response.body?.cancel();
-        throw new BadInputError(`ShipStation redirected ${url.pathname} (${response.status}); redirects are never followed`);
-      }
-      if (response.status === 401) {
-        await response.body?.cancel();
-        throw new ShipStationCredentialsError(account.id);
-      }
-      if (response.status === 404 && method === 'GET') {
-        await response.body?.cancel();
-        throw new NotFoundError(url.pathname);
-      }
-      if (response.status >= 500) {
-        await response.body?.cancel();
-        lastProblem = `HTTP ${response.status}`;
-        if (attempt < this.maxAttempts) await this.clock.sleep(backoffMs(attempt));
-        continue;
-      }
-      if (!response.ok) {
-        await response.body?.cancel();
-        throw new BadInputError(`ShipStation answered ${response.status} for ${url.pathname}`);
-      }
-      try {
-        return { body: await response.json(), requests: attempt };
-      } catch {
-        lastProblem = `${response.status} with a body that is not JSON`;
-        if (attempt < this.maxAttempts) await this.clock.sleep(backoffMs(attempt));
-      }
-    }
-    throw new TransientError(`ShipStation ${url.pathname} failed after ${this.maxAttempts} attempts: ${lastProblem}`);
+        if (response.status === 404 && method === 'GET') {
+          await response.body?.cancel();
+          throw new NotFoundError(url.pathname);
+        }
+        if (!response.ok) {
+          await response.body?.cancel();
+          throw new BadInputError(`ShipStation answered ${response.status} for ${url.pathname}`);
+        }
+        return readJson(response, `${response.status} with a body that is not JSON`);
+      },
+    });
+    return { body: value, requests };
   }
 
   /**

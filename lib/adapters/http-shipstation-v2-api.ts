@@ -5,9 +5,9 @@
 // the key or a URL's query (a webhook URL carries the account's token).
 import * as z from 'zod';
 import type { AccountConfig } from '../config.js';
-import { BadInputError, ShipStationCredentialsError, TransientError } from '../domain/errors.js';
+import { BadInputError, ShipStationCredentialsError } from '../domain/errors.js';
 import type { Clock, ServiceMetrics, ShipStationV2Webhooks, V2WebhookSubscription } from '../ports.js';
-import { backoffMs } from './http-shipstation-api.js';
+import { readJson, requestWithRetries, urlOnOrigin } from './http-core.js';
 
 export interface HttpShipStationV2Options {
   timeoutMs: number;
@@ -106,73 +106,47 @@ export class HttpShipStationV2Api implements ShipStationV2Webhooks {
 
   /** A path on the account's V2 origin (the base URL has no trailing slash; config strips it). */
   private urlOf(account: V2Account, path: string): URL {
-    const url = new URL(`${account.shipStationV2.baseUrl}${path}`);
-    if (url.origin !== new URL(account.shipStationV2.baseUrl).origin) throw new BadInputError(`${path} is not on the account's ShipStation V2 origin`);
-    return url;
+    return urlOnOrigin(account.shipStationV2.baseUrl, path, 'ShipStation V2');
   }
 
   /** One request with retries; returns the parsed JSON body. `secrets` are cut out of any error message. */
   private async request(account: V2Account, method: Method, url: URL, body?: unknown, secrets: string[] = []): Promise<unknown> {
     const apiKey = account.shipStationV2.apiKey;
     const hidden = [...secrets, apiKey];
-    const headers: Record<string, string> = {
-      'API-Key': apiKey,
-      Accept: 'application/json',
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    };
     const where = `${method} ${url.pathname}`;
-    let lastProblem = 'no attempt made';
-    for (let attempt = 1; attempt <= this.maxAttempts; attempt += 1) {
-      let response: Response;
-      try {
-        response = await fetch(url, {
-          method,
-          headers,
-          body: body === undefined ? undefined : JSON.stringify(body),
-          redirect: 'manual',
-          signal: AbortSignal.timeout(this.options.timeoutMs),
-        });
-      } catch (error) {
-        lastProblem = error instanceof Error && error.name === 'TimeoutError' ? 'timeout' : 'network error';
-        if (attempt < this.maxAttempts) await this.clock.sleep(backoffMs(attempt));
-        continue;
-      }
-      if (response.status === 429) {
-        this.options.metrics?.shipStationThrottled(1);
-        await response.body?.cancel();
-        lastProblem = 'rate limited (429)';
-        const told = retryAfterSeconds(response.headers.get('retry-after'), this.clock.now());
-        const waitMs = told === undefined ? backoffMs(attempt) : Math.max(1, told) * 1000;
-        if (waitMs > this.maxRateLimitWaitMs || attempt === this.maxAttempts) {
-          throw new TransientError('ShipStation V2 rate limit', { retryAfterSeconds: Math.ceil(waitMs / 1000) });
+    const { value } = await requestWithRetries(this.clock, {
+      name: `ShipStation V2 ${where}`,
+      method,
+      url,
+      headers: {
+        'API-Key': apiKey,
+        Accept: 'application/json',
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      timeoutMs: this.options.timeoutMs,
+      maxAttempts: this.maxAttempts,
+      rateLimit: {
+        message: 'ShipStation V2 rate limit',
+        maxWaitMs: this.maxRateLimitWaitMs,
+        waitMs: (response) => {
+          const told = retryAfterSeconds(response.headers.get('retry-after'), this.clock.now());
+          return told === undefined ? undefined : Math.max(1, told) * 1000;
+        },
+        onThrottled: () => this.options.metrics?.shipStationThrottled(1),
+      },
+      redirected: (status) => new BadInputError(`ShipStation V2 redirected ${where} (${status}); redirects are never followed`),
+      read: async (response) => {
+        if (response.status === 401 || response.status === 403) {
+          await response.body?.cancel();
+          throw new ShipStationCredentialsError(account.id, `ShipStation rejected the V2 API key (${response.status})`);
         }
-        await this.clock.sleep(waitMs);
-        continue;
-      }
-      if (response.status >= 300 && response.status < 400) {
-        await response.body?.cancel();
-        throw new BadInputError(`ShipStation V2 redirected ${where} (${response.status}); redirects are never followed`);
-      }
-      if (response.status === 401 || response.status === 403) {
-        await response.body?.cancel();
-        throw new ShipStationCredentialsError(account.id, `ShipStation rejected the V2 API key (${response.status})`);
-      }
-      if (response.status >= 500) {
-        await response.body?.cancel();
-        lastProblem = `HTTP ${response.status}`;
-        if (attempt < this.maxAttempts) await this.clock.sleep(backoffMs(attempt));
-        continue;
-      }
-      if (!response.ok) throw new BadInputError(scrub(await this.refusal(response, where), hidden));
-      if (response.status === 204) return undefined;
-      try {
-        return await response.json();
-      } catch {
-        lastProblem = 'unreadable JSON body';
-        if (attempt < this.maxAttempts) await this.clock.sleep(backoffMs(attempt));
-      }
-    }
-    throw new TransientError(`ShipStation V2 ${where} failed after ${this.maxAttempts} attempts: ${lastProblem}`);
+        if (!response.ok) throw new BadInputError(scrub(await this.refusal(response, where), hidden));
+        if (response.status === 204) return { ok: true, value: undefined };
+        return readJson(response, 'unreadable JSON body');
+      },
+    });
+    return value;
   }
 
   /** `ShipStation V2 answered 400 for POST /v2/…: <errors[0].message>`, or without the message when the body has none. */
