@@ -413,6 +413,12 @@ function drawKlaviyoFault(request: { path: string; body: unknown }): KlaviyoFaul
     return { status: 429, retryAfterSeconds: 1 };
   }
   if (roll < 0.65) {
+    // A wait past the in-process limit holds the account's events for a release (an outage): the consumers that are to
+    // be killed would then never send their event themselves, so this fault waits until every victim has been killed.
+    if (victims.some((v) => v.armed)) {
+      counts.klaviyoFaults['429 (Retry-After 1 s)'] += 1;
+      return { status: 429, retryAfterSeconds: 1 };
+    }
     counts.klaviyoFaults['429 (Retry-After 15 s)'] += 1;
     return { status: 429, retryAfterSeconds: 15 };
   }
