@@ -5,7 +5,7 @@ import { BadInputError, LeaseLostError, ShipStationCredentialsError, TransientEr
 import { nextPosition, PAGE_SIZE, planWindow, streamsFor, type PollMode, type PollProgress, type PollSettings, type PollStream } from '../domain/poll-plan.js';
 import { changedAt, inStores, type Snapshot } from '../domain/snapshot.js';
 import { toPacificQuery, toPacificQueryLowerBound } from '../normalise/pacific-time.js';
-import type { Account, AccountDirectory, Clock, EventLedger, HistoryQueue, PollCursor, PollCursorStore, PollJob, PollJobQueue, ServiceMetrics, ShipStationCredentialCheck, ShipStationLister, UpdateQueue } from '../ports.js';
+import type { Account, AccountDirectory, Clock, EventLedger, HistoryQueue, ListedPage, PollCursor, PollCursorStore, PollJob, PollJobQueue, ServiceMetrics, ShipStationCredentialCheck, ShipStationLister, UpdateQueue } from '../ports.js';
 import { keyState, OUTAGE_RELEASE_JOBS, outageReleaseDelaySeconds, reportRejectedKey, reportWorkingKey, type CredentialHealthDeps } from './credential-health.js';
 import { deadLetterOversized } from './dead-letter-oversized.js';
 import type { ReleaseHeldEvents } from './release-held-events.js';
@@ -87,6 +87,77 @@ export function pageQuery(stream: PollStream, run: PollProgress, account: Accoun
 const sortKey = (stream: PollStream, snapshot: Snapshot): string =>
   stream.dateField === 'modifyDate' && snapshot.kind === 'order' ? snapshot.modifiedAt : snapshot.createdAt;
 
+/** What a run has done so far, as the outcome reports it. */
+const summary = (run: PollProgress, done: boolean): RunSummary => ({
+  mode: run.mode, windowStart: run.windowStart, windowEnd: run.windowEnd, requests: run.requests, enqueued: run.enqueued, done,
+});
+
+/**
+ * Enqueues a page's snapshots of the account's stores (oversized ones dead-lettered): all of an import's as history,
+ * else those older than the backfill age as history and the rest as updates.
+ */
+async function enqueue(deps: PollAccountDeps, account: Account, run: PollProgress, snapshots: Snapshot[]): Promise<number> {
+  const { settings, clock } = deps;
+  // Bigger than a queue message: dead-lettered with the reason, so the cursor can move on without losing it.
+  const kept = await deadLetterOversized(deps, account.id, snapshots.filter((s) => inStores(s, account.storeIds)));
+  if (run.mode === 'import') {
+    await deps.history.enqueueAll(kept.map((s) => ({ ...s, history: true as const })));
+    return kept.length;
+  }
+  const cutoff = clock.now().getTime() - settings.backfillAfterHours * HOUR;
+  const old = kept.filter((s) => Date.parse(changedAt(s)) < cutoff);
+  const recent = kept.filter((s) => Date.parse(changedAt(s)) >= cutoff);
+  if (old.length > 0) await deps.history.enqueueAll(old);
+  if (recent.length > 0) await deps.updates.enqueueAll(recent);
+  return kept.length;
+}
+
+/**
+ * While the account's key is refused (or was, and has been replaced) one cheap request (`GET /stores`) decides: still
+ * refused → the poll is skipped, cursor untouched, no alert repeated; works → the pause ends and this poll is the
+ * catch-up from the cursor.
+ */
+async function shipStationKeyWorks(deps: PollAccountDeps, account: Account): Promise<boolean> {
+  if ((await keyState(deps, account, 'shipstation')) === 'working') return true;
+  try {
+    await deps.shipStation.checkCredentials(account.id);
+  } catch (error) {
+    if (error instanceof ShipStationCredentialsError) {
+      await reportRejectedKey(deps, account, 'shipstation', error.message);
+      deps.log.warn('poll skipped: the shipstation key is refused', { accountId: account.id });
+      return false;
+    }
+    if (error instanceof TransientError) {
+      deps.log.warn('poll skipped: could not check the refused shipstation key', { accountId: account.id, reason: error.message });
+      return false;
+    }
+    throw error;
+  }
+  await reportWorkingKey(deps, account, 'shipstation', { queueCatchUp: false });
+  return true;
+}
+
+/** Dead-letters a page's unreadable rows, with their reason and the page's query, so the cursor can move on without losing them. */
+async function deadLetterUnreadable(deps: PollAccountDeps, account: Account, stream: PollStream, run: PollProgress, unreadable: ListedPage['unreadable']): Promise<void> {
+  const { clock } = deps;
+  const ids = { accountId: account.id };
+  for (const bad of unreadable) {
+    await deps.ledger.deadLetter({
+      accountId: account.id,
+      uniqueId: `ss:${account.id}:unreadable:${stream.name}:${run.position.from}:${run.position.page}:${bad.index}`,
+      metric: '(unreadable record)',
+      orderId: 0,
+      reason: `ShipStation ${stream.resource} page ${run.position.page} from ${run.position.from}: ${bad.reason}`,
+      body: { stream: stream.name, query: pageQuery(stream, run, account) },
+      at: clock.now().toISOString(),
+    });
+  }
+  if (unreadable.length > 0) {
+    deps.metrics.deadLettered(unreadable.length);
+    deps.log.error('unreadable records dead-lettered', { ...ids, stream: stream.name, count: unreadable.length });
+  }
+}
+
 /**
  * Polls one account: resumes the run in progress, else starts the one the job asks for (an import when the account
  * was never polled). Each page is enqueued, then the cursor is checkpointed; a run stops cleanly, to be continued,
@@ -94,46 +165,6 @@ const sortKey = (stream: PollStream, snapshot: Snapshot): string =>
  */
 export function makePollAccount(deps: PollAccountDeps): PollAccount {
   const { settings, clock } = deps;
-
-  const enqueue = async (account: Account, run: PollProgress, snapshots: Snapshot[]): Promise<number> => {
-    // Bigger than a queue message: dead-lettered with the reason, so the cursor can move on without losing it.
-    const kept = await deadLetterOversized(deps, account.id, snapshots.filter((s) => inStores(s, account.storeIds)));
-    if (run.mode === 'import') {
-      await deps.history.enqueueAll(kept.map((s) => ({ ...s, history: true as const })));
-      return kept.length;
-    }
-    const cutoff = clock.now().getTime() - settings.backfillAfterHours * HOUR;
-    const old = kept.filter((s) => Date.parse(changedAt(s)) < cutoff);
-    const recent = kept.filter((s) => Date.parse(changedAt(s)) >= cutoff);
-    if (old.length > 0) await deps.history.enqueueAll(old);
-    if (recent.length > 0) await deps.updates.enqueueAll(recent);
-    return kept.length;
-  };
-
-  /**
-   * While the account's key is refused (or was, and has been replaced) one cheap request (`GET /stores`) decides: still
-   * refused → the poll is skipped, cursor untouched, no alert repeated; works → the pause ends and this poll is the
-   * catch-up from the cursor.
-   */
-  const shipStationKeyWorks = async (account: Account): Promise<boolean> => {
-    if ((await keyState(deps, account, 'shipstation')) === 'working') return true;
-    try {
-      await deps.shipStation.checkCredentials(account.id);
-    } catch (error) {
-      if (error instanceof ShipStationCredentialsError) {
-        await reportRejectedKey(deps, account, 'shipstation', error.message);
-        deps.log.warn('poll skipped: the shipstation key is refused', { accountId: account.id });
-        return false;
-      }
-      if (error instanceof TransientError) {
-        deps.log.warn('poll skipped: could not check the refused shipstation key', { accountId: account.id, reason: error.message });
-        return false;
-      }
-      throw error;
-    }
-    await reportWorkingKey(deps, account, 'shipstation', { queueCatchUp: false });
-    return true;
-  };
 
   return async (job, limits) => {
     const account = deps.accounts.find(job.accountId);
@@ -146,7 +177,7 @@ export function makePollAccount(deps: PollAccountDeps): PollAccount {
     const reportLag = (through: string | undefined): void => {
       if (through !== undefined) deps.metrics.pollLag(account.id, (clock.now().getTime() - Date.parse(through)) / 1000);
     };
-    if (!(await shipStationKeyWorks(account))) {
+    if (!(await shipStationKeyWorks(deps, account))) {
       // A paused account falls behind: its lag keeps growing on the dashboard until the key works again.
       reportLag((await deps.cursors.get(account.id))?.through);
       return { status: 'paused', runs, jobStarted };
@@ -177,9 +208,6 @@ export function makePollAccount(deps: PollAccountDeps): PollAccount {
       leaseUntil = clock.now().getTime() + settings.leaseMs;
       if ((await deps.cursors.acquire(account.id, owner, new Date(leaseUntil), clock.now())) === undefined) throw new LeaseLostError(account.id);
     };
-    const summary = (run: PollProgress, done: boolean): RunSummary => ({
-      mode: run.mode, windowStart: run.windowStart, windowEnd: run.windowEnd, requests: run.requests, enqueued: run.enqueued, done,
-    });
 
     let wanted: PollJob | undefined = job.reason === 'continue' ? undefined : job;
     try {
@@ -228,23 +256,9 @@ export function makePollAccount(deps: PollAccountDeps): PollAccount {
             throw error;
           }
           run.failures = undefined;
-          run.enqueued += await enqueue(account, run, page.snapshots);
+          run.enqueued += await enqueue(deps, account, run, page.snapshots);
           run.requests += page.requests;
-          for (const bad of page.unreadable) {
-            await deps.ledger.deadLetter({
-              accountId: account.id,
-              uniqueId: `ss:${account.id}:unreadable:${stream.name}:${run.position.from}:${run.position.page}:${bad.index}`,
-              metric: '(unreadable record)',
-              orderId: 0,
-              reason: `ShipStation ${stream.resource} page ${run.position.page} from ${run.position.from}: ${bad.reason}`,
-              body: { stream: stream.name, query: pageQuery(stream, run, account) },
-              at: clock.now().toISOString(),
-            });
-          }
-          if (page.unreadable.length > 0) {
-            deps.metrics.deadLettered(page.unreadable.length);
-            deps.log.error('unreadable records dead-lettered', { ...ids, stream: stream.name, count: page.unreadable.length });
-          }
+          await deadLetterUnreadable(deps, account, stream, run, page.unreadable);
           const keys = page.snapshots.map((s) => sortKey(stream, s)).sort();
           const next = nextPosition(stream, run.position, { rows: page.rows, page: page.page, pages: page.pages, total: page.total, maxKey: keys.at(-1) });
           limits.onPage?.({ run, stream, page: page.page, pages: page.pages });

@@ -8,9 +8,10 @@ import type { KlaviyoEvent } from '../domain/klaviyo-event.js';
 import type { Snapshot } from '../domain/snapshot.js';
 import type { Account, HistoryQueue, KlaviyoBulkApi } from '../ports.js';
 import { keyState, reportOutage, reportRejectedKey, reportWorkingKey, type KeyState } from './credential-health.js';
-import { claimForSending, holdEvents, makeSnapshotPublisher, noOutcome, sendClaimed, type PublishOutcome, type PublishUpdateDeps } from './publish-update.js';
+import { claimForSending, holdEvents, noOutcome, sendClaimed, type PublishOutcome } from './sending.js';
+import { makeSnapshotPublisher, type SnapshotPublisherDeps } from './snapshot-publisher.js';
 
-export interface PublishHistoryDeps extends PublishUpdateDeps {
+export interface PublishHistoryDeps extends SnapshotPublisherDeps {
   klaviyoBulk: KlaviyoBulkApi;
   /** Where a historical label whose order has not been applied yet waits for it. */
   history: HistoryQueue;

@@ -6,9 +6,11 @@ import { trackingEvent, type DeliveryContext, type MappingContext } from '../dom
 import { allDelivered, decideTrackingUpdate, withoutPending, type DueCheck, type Milestone, type ShipmentRecord, type TrackingDecision } from '../domain/shipment-tracking.js';
 import { maskTracking, normaliseTrackingNumber, type TrackingUpdate } from '../domain/tracking.js';
 import type { Account, TrackingActivity, UpdateQueue } from '../ports.js';
-import { deliverLive, noOutcome, writeVersioned, type PublishOutcome, type PublishUpdateDeps } from './publish-update.js';
+import { deliverLive, noOutcome, type PublishOutcome } from './sending.js';
+import type { SnapshotPublisherDeps } from './snapshot-publisher.js';
+import { writeVersioned } from './versioned-write.js';
 
-export interface PublishTrackingDeps extends PublishUpdateDeps {
+export interface PublishTrackingDeps extends SnapshotPublisherDeps {
   /** Where an update waiting for its label is put back (delayed). */
   updates: UpdateQueue;
   activity: TrackingActivity;
@@ -36,7 +38,7 @@ const joinWaitSeconds = (attempt: number): number => Math.min(MAX_WAIT_SECONDS, 
  * A record whose `customer` is the order's buyer. One written by an earlier version holds the label's ship-to person
  * there (a gift's recipient): its buyer comes from the order state, or, when that has none, only its email is kept.
  */
-export async function buyerOfRecord(deps: Pick<PublishUpdateDeps, 'orderStates'>, record: ShipmentRecord): Promise<ShipmentRecord> {
+export async function buyerOfRecord(deps: Pick<SnapshotPublisherDeps, 'orderStates'>, record: ShipmentRecord): Promise<ShipmentRecord> {
   if (record.customerIsBuyer === true) return record;
   const buyer = (await deps.orderStates.get(record.accountId, record.orderId))?.buyer;
   const email = record.customer.email;

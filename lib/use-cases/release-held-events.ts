@@ -7,7 +7,7 @@ import { BadInputError, KlaviyoRejectedError, TransientError } from '../domain/e
 import type { KlaviyoCredentialCheck } from '../ports.js';
 import { keyState, reportRejectedKey, reportWorkingKey, type KeyState } from './credential-health.js';
 import { sendInBulk, type HistoryOutcome, type Pending, type PublishHistoryDeps } from './publish-history.js';
-import { noOutcome } from './publish-update.js';
+import { noOutcome } from './sending.js';
 
 export interface ReleaseHeldEventsDeps extends Omit<PublishHistoryDeps, 'concurrency'> {
   klaviyoCheck: KlaviyoCredentialCheck;

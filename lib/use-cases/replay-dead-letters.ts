@@ -6,10 +6,11 @@ import { eventFromCreateEventBody, hasProfileIdentifier, type KlaviyoEvent } fro
 import { trackingUpdateSchema } from '../domain/tracking.js';
 import type { Account, DeadLetter, DeadLetterMessage, DeadLetterQueues, DeadLetterRecords, UpdateQueue } from '../ports.js';
 import { keyState, type KeyState } from './credential-health.js';
-import { deadLetterEvent, noOutcome, noteAccepted, sendClaimed, type PublishUpdateDeps } from './publish-update.js';
+import { deadLetterEvent, noOutcome, noteAccepted, sendClaimed } from './sending.js';
+import type { SnapshotPublisherDeps } from './snapshot-publisher.js';
 import { uniqueIds } from '../domain/event-mapping.js';
 
-export interface ReplayDeadLettersDeps extends PublishUpdateDeps {
+export interface ReplayDeadLettersDeps extends SnapshotPublisherDeps {
   deadLetterQueues: DeadLetterQueues;
   records: DeadLetterRecords;
   /** Where a tracking update that matched no label is put back, to be joined again. */
@@ -100,6 +101,90 @@ const NO_CONTACT_REASON = 'the order has no customer email and no valid phone nu
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
+/** A status event whose order is now in another status, or entered it again later (another unique_id). */
+async function isStaleStatusEvent(deps: ReplayDeadLettersDeps, accountId: string, record: DeadLetter): Promise<boolean> {
+  const status = /^ss:[^:]+:order:\d+:([a-z_]+):\d{8}T\d{6}Z$/.exec(record.uniqueId)?.[1];
+  if (status === undefined) return false;
+  const state = await deps.orderStates.get(accountId, record.orderId);
+  if (state?.status === undefined || state.statusSince === undefined) return false;
+  return uniqueIds.orderStatus(accountId, record.orderId, state.status, state.statusSince) !== record.uniqueId;
+}
+
+/**
+ * Replays one dead-letter record: a tracking update goes back on the updates queue; an event is re-sent with its
+ * original time (backfill when old), unless its order has left that status or it was handled meanwhile. A dry run
+ * changes nothing.
+ */
+async function replayRecord(deps: ReplayDeadLettersDeps, account: Account, record: DeadLetter, sentWith: KeyState, dryRun: boolean): Promise<RecordReplay> {
+  const base = { uniqueId: record.uniqueId, metric: record.metric, orderId: record.orderId, reason: record.reason };
+  const tracking = trackingUpdateSchema.safeParse((record.body as { trackingUpdate?: unknown } | null)?.trackingUpdate);
+  if (tracking.success) {
+    // A tracking update that matched no label: it goes back on the updates queue to be joined again (the label may
+    // have been seen since), with a fresh wait.
+    if (dryRun) return { ...base, outcome: 'would-send' };
+    try {
+      await deps.updates.enqueueAll([{ ...tracking.data, accountId: account.id, receivedAt: deps.clock.now().toISOString(), joinAttempts: 0 }]);
+      await deps.records.remove(account.id, record.uniqueId, record.at);
+      return { ...base, outcome: 'requeued' };
+    } catch (error) {
+      return { ...base, outcome: 'failed', detail: messageOf(error) };
+    }
+  }
+  let event: KlaviyoEvent;
+  try {
+    event = eventFromCreateEventBody(record.body, { accountId: account.id, orderId: record.orderId });
+    if (event.uniqueId !== record.uniqueId) throw new BadInputError(`the stored body's unique_id is ${event.uniqueId}, not the record's`);
+  } catch (error) {
+    return { ...base, outcome: 'unreadable', detail: messageOf(error) };
+  }
+  // Sent late with its original time: flows are not triggered by what is older than the backfill age.
+  event = { ...event, backfill: event.backfill || deps.clock.now().getTime() - Date.parse(event.time) > deps.backfillAfterHours * 3_600_000 };
+  if (dryRun) return { ...base, outcome: 'would-send', event };
+  const ids = { accountId: account.id, orderId: record.orderId, uniqueId: record.uniqueId, metric: record.metric };
+  try {
+    if (await isStaleStatusEvent(deps, account.id, record)) {
+      // The order has moved on (invariant 3): an old status event would contradict what the customer sees now.
+      await deps.records.remove(account.id, record.uniqueId, record.at);
+      deps.log.info('dead-letter record dropped: the order has left that status', ids);
+      return { ...base, outcome: 'stale', event };
+    }
+    await deps.ledger.reopen(account.id, record.uniqueId);
+    const claim = await deps.ledger.claim(account.id, record.uniqueId, deps.clock.now());
+    if (claim.status === 'already-sent' || claim.status === 'suppressed') {
+      // Sent (or voided) meanwhile, e.g. by a later snapshot: the record has nothing left to do.
+      await deps.records.remove(account.id, record.uniqueId, record.at);
+      deps.log.info('dead-letter record dropped: the event was handled meanwhile', { ...ids, claim: claim.status });
+      return { ...base, outcome: claim.status, event };
+    }
+    if (claim.status !== 'claimed') return { ...base, outcome: 'busy', detail: `another worker holds the event (${claim.status})`, event };
+    const outcome = noOutcome();
+    if (!hasProfileIdentifier(event.profile)) {
+      // Still no one to attach it to: written again (not final) and released, as publish-events does.
+      await deadLetterEvent(deps, event, claim.claimId, NO_CONTACT_REASON, { final: false }, outcome);
+      await deps.ledger.release(account.id, record.uniqueId, claim.claimId);
+      return { ...base, outcome: 'refused-again', detail: NO_CONTACT_REASON, event };
+    }
+    await sendClaimed(deps, account, event, claim.claimId, outcome);
+    if (outcome.sent.length > 0) {
+      await deps.records.remove(account.id, record.uniqueId, record.at);
+      await noteAccepted(deps, account, sentWith);
+      deps.log.info('dead-letter record replayed', ids);
+      return { ...base, outcome: 'sent', event };
+    }
+    if (outcome.held.length > 0) {
+      // The key was refused or Klaviyo is down: the event waits with the held events (sent when Klaviyo takes it again).
+      await deps.records.remove(account.id, record.uniqueId, record.at);
+      return { ...base, outcome: 'held', event };
+    }
+    const rewritten = await deps.records.find(account.id, record.uniqueId);
+    return { ...base, outcome: 'refused-again', detail: rewritten?.reason ?? '', event };
+  } catch (error) {
+    // A transient failure: sendClaimed released the claim; the record stays for the next replay.
+    deps.log.warn('dead-letter record not replayed', { ...ids, error: messageOf(error) });
+    return { ...base, outcome: 'failed', detail: messageOf(error), event };
+  }
+}
+
 /** Builds the replay of both kinds of dead letters. */
 export function makeReplayDeadLetters(deps: ReplayDeadLettersDeps): ReplayDeadLetters {
   const dlq = deps.deadLetterQueues;
@@ -148,85 +233,6 @@ export function makeReplayDeadLetters(deps: ReplayDeadLettersDeps): ReplayDeadLe
     return result;
   };
 
-  /** A status event whose order is now in another status, or entered it again later (another unique_id). */
-  const isStaleStatusEvent = async (accountId: string, record: DeadLetter): Promise<boolean> => {
-    const status = /^ss:[^:]+:order:\d+:([a-z_]+):\d{8}T\d{6}Z$/.exec(record.uniqueId)?.[1];
-    if (status === undefined) return false;
-    const state = await deps.orderStates.get(accountId, record.orderId);
-    if (state?.status === undefined || state.statusSince === undefined) return false;
-    return uniqueIds.orderStatus(accountId, record.orderId, state.status, state.statusSince) !== record.uniqueId;
-  };
-
-  const replayRecord = async (account: Account, record: DeadLetter, sentWith: KeyState, dryRun: boolean): Promise<RecordReplay> => {
-    const base = { uniqueId: record.uniqueId, metric: record.metric, orderId: record.orderId, reason: record.reason };
-    const tracking = trackingUpdateSchema.safeParse((record.body as { trackingUpdate?: unknown } | null)?.trackingUpdate);
-    if (tracking.success) {
-      // A tracking update that matched no label: it goes back on the updates queue to be joined again (the label may
-      // have been seen since), with a fresh wait.
-      if (dryRun) return { ...base, outcome: 'would-send' };
-      try {
-        await deps.updates.enqueueAll([{ ...tracking.data, accountId: account.id, receivedAt: deps.clock.now().toISOString(), joinAttempts: 0 }]);
-        await deps.records.remove(account.id, record.uniqueId, record.at);
-        return { ...base, outcome: 'requeued' };
-      } catch (error) {
-        return { ...base, outcome: 'failed', detail: messageOf(error) };
-      }
-    }
-    let event: KlaviyoEvent;
-    try {
-      event = eventFromCreateEventBody(record.body, { accountId: account.id, orderId: record.orderId });
-      if (event.uniqueId !== record.uniqueId) throw new BadInputError(`the stored body's unique_id is ${event.uniqueId}, not the record's`);
-    } catch (error) {
-      return { ...base, outcome: 'unreadable', detail: messageOf(error) };
-    }
-    // Sent late with its original time: flows are not triggered by what is older than the backfill age.
-    event = { ...event, backfill: event.backfill || deps.clock.now().getTime() - Date.parse(event.time) > deps.backfillAfterHours * 3_600_000 };
-    if (dryRun) return { ...base, outcome: 'would-send', event };
-    const ids = { accountId: account.id, orderId: record.orderId, uniqueId: record.uniqueId, metric: record.metric };
-    try {
-      if (await isStaleStatusEvent(account.id, record)) {
-        // The order has moved on (invariant 3): an old status event would contradict what the customer sees now.
-        await deps.records.remove(account.id, record.uniqueId, record.at);
-        deps.log.info('dead-letter record dropped: the order has left that status', ids);
-        return { ...base, outcome: 'stale', event };
-      }
-      await deps.ledger.reopen(account.id, record.uniqueId);
-      const claim = await deps.ledger.claim(account.id, record.uniqueId, deps.clock.now());
-      if (claim.status === 'already-sent' || claim.status === 'suppressed') {
-        // Sent (or voided) meanwhile, e.g. by a later snapshot: the record has nothing left to do.
-        await deps.records.remove(account.id, record.uniqueId, record.at);
-        deps.log.info('dead-letter record dropped: the event was handled meanwhile', { ...ids, claim: claim.status });
-        return { ...base, outcome: claim.status, event };
-      }
-      if (claim.status !== 'claimed') return { ...base, outcome: 'busy', detail: `another worker holds the event (${claim.status})`, event };
-      const outcome = noOutcome();
-      if (!hasProfileIdentifier(event.profile)) {
-        // Still no one to attach it to: written again (not final) and released, as publish-events does.
-        await deadLetterEvent(deps, event, claim.claimId, NO_CONTACT_REASON, { final: false }, outcome);
-        await deps.ledger.release(account.id, record.uniqueId, claim.claimId);
-        return { ...base, outcome: 'refused-again', detail: NO_CONTACT_REASON, event };
-      }
-      await sendClaimed(deps, account, event, claim.claimId, outcome);
-      if (outcome.sent.length > 0) {
-        await deps.records.remove(account.id, record.uniqueId, record.at);
-        await noteAccepted(deps, account, sentWith);
-        deps.log.info('dead-letter record replayed', ids);
-        return { ...base, outcome: 'sent', event };
-      }
-      if (outcome.held.length > 0) {
-        // The key was refused or Klaviyo is down: the event waits with the held events (sent when Klaviyo takes it again).
-        await deps.records.remove(account.id, record.uniqueId, record.at);
-        return { ...base, outcome: 'held', event };
-      }
-      const rewritten = await deps.records.find(account.id, record.uniqueId);
-      return { ...base, outcome: 'refused-again', detail: rewritten?.reason ?? '', event };
-    } catch (error) {
-      // A transient failure: sendClaimed released the claim; the record stays for the next replay.
-      deps.log.warn('dead-letter record not replayed', { ...ids, error: messageOf(error) });
-      return { ...base, outcome: 'failed', detail: messageOf(error), event };
-    }
-  };
-
   return {
     async queues({ queue, dryRun, limit }) {
       const names = dlq.names();
@@ -254,7 +260,7 @@ export function makeReplayDeadLetters(deps: ReplayDeadLettersDeps): ReplayDeadLe
         const page = await deps.records.list(accountId, RECORDS_PAGE, after);
         for (const record of page.records) {
           if (limit !== undefined && items.length >= limit) return { accountId, status: state === 'paused' ? 'paused' : 'done', items, limited: true };
-          const item = await replayRecord(account, record, state, dryRun);
+          const item = await replayRecord(deps, account, record, state, dryRun);
           items.push(item);
           if (item.outcome === 'held') {
             // Klaviyo refused the key itself or is down: the account is paused or in an outage; the rest waits.

@@ -9,9 +9,11 @@ import { delayDue, type DueCheck } from '../domain/shipment-tracking.js';
 import type { Account, PollCursorStore } from '../ports.js';
 import { keyState } from './credential-health.js';
 import { buyerOfRecord } from './publish-tracking.js';
-import { deliverLive, noOutcome, writeVersioned, type PublishOutcome, type PublishUpdateDeps } from './publish-update.js';
+import { deliverLive, noOutcome, type PublishOutcome } from './sending.js';
+import type { SnapshotPublisherDeps } from './snapshot-publisher.js';
+import { writeVersioned } from './versioned-write.js';
 
-export interface SweepDueChecksDeps extends PublishUpdateDeps {
+export interface SweepDueChecksDeps extends SnapshotPublisherDeps {
   cursors: Pick<PollCursorStore, 'get'>;
 }
 

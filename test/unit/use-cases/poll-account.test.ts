@@ -5,7 +5,7 @@ import { ShipStationCredentialsError, TransientError } from '../../../lib/domain
 import type { PollJob } from '../../../lib/domain/poll-plan.js';
 import type { ListPageRequest } from '../../../lib/ports.js';
 import { makePollAccount, makeRunPollJob, type PollAccount } from '../../../lib/use-cases/poll-account.js';
-import { noOutcome } from '../../../lib/use-cases/publish-update.js';
+import { noOutcome } from '../../../lib/use-cases/sending.js';
 import type { SweepOutcome } from '../../../lib/use-cases/sweep-due-checks.js';
 import type { ReleaseOutcome } from '../../../lib/use-cases/release-held-events.js';
 import {

@@ -4,7 +4,8 @@
 import { BadInputError, TransientError } from '../../../lib/domain/errors.js';
 import { createEventBody } from '../../../lib/domain/klaviyo-event.js';
 import type { DeadLetter } from '../../../lib/ports.js';
-import { makePublishUpdate, type PublishOutcome, type PublishUpdate } from '../../../lib/use-cases/publish-update.js';
+import { makePublishUpdate, type PublishUpdate } from '../../../lib/use-cases/publish-update.js';
+import type { PublishOutcome } from '../../../lib/use-cases/sending.js';
 import {
   fakeAccount,
   InMemoryAlertLedger,
