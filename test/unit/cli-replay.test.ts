@@ -1,7 +1,8 @@
 // `replay` in the CLI without I/O: its arguments (a target, then its flags; each target refuses the other's flag) and
 // what it prints (a dry run's sample and a record's line carry no email, phone or name).
-import { parseArgs, UsageError } from '../../lib/cli/args.js';
-import { describeQueueMessage, formatQueueReplay, formatRecordLine, formatRecordsSummary } from '../../lib/cli/replay.js';
+import { UsageError } from '../../lib/cli/command.js';
+import { parseArgs } from '../../lib/cli/commands.js';
+import { describeQueueMessage, formatQueueReplay, formatRecordLine, formatRecordsSummary } from '../../lib/cli/commands/replay.js';
 import type { DeadLetterMessage } from '../../lib/ports.js';
 import { orderSnapshot, shipmentSnapshot } from '../helpers/factories.js';
 
@@ -12,6 +13,12 @@ const message = (body: unknown, accountId = 'acme'): DeadLetterMessage => ({
   receipt: 'r-1',
 });
 
+/** The invocation as `{ name, ...options }`, or `{ name: 'help' }`. */
+function read(argv: readonly string[]): Record<string, unknown> {
+  const invocation = parseArgs(argv);
+  return invocation.help ? { name: 'help' } : { name: invocation.command.name, ...invocation.options };
+}
+
 describe('parseArgs for replay', () => {
   it.each([
     [['replay', 'queues'], { name: 'replay', target: 'queues', dryRun: false, local: false }],
@@ -21,7 +28,7 @@ describe('parseArgs for replay', () => {
     [['replay', '--help'], { name: 'help' }],
   ])('reads %j', (argv, expected) => {
     // Act
-    const command = parseArgs(argv);
+    const command = read(argv);
 
     // Assess
     expect(command).toEqual(expected);

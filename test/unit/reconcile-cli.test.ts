@@ -1,12 +1,19 @@
 // `reconcile` at the CLI edge: its arguments (--since 7d or 7, 1–90 days) and the printed report (counts, missing and
 // extra lines with emails masked, the --fix summary).
-import { parseArgs, UsageError } from '../../lib/cli/args.js';
-import { EXTRA_NOTE, formatReconcile, runReconcile } from '../../lib/cli/reconcile.js';
+import { UsageError } from '../../lib/cli/command.js';
+import { parseArgs } from '../../lib/cli/commands.js';
+import { EXTRA_NOTE, formatReconcile, runReconcile } from '../../lib/cli/commands/reconcile.js';
 import { ShipStationCredentialsError } from '../../lib/domain/errors.js';
 import { checkOrder, reconcile } from '../../lib/domain/reconcile.js';
 import type { ReconcileResult } from '../../lib/use-cases/reconcile-account.js';
 import { fakeAccount } from '../fakes/in-memory-ports.js';
 import { orderSnapshot, shipmentSnapshot } from '../helpers/factories.js';
+
+/** The invocation as `{ name, ...options }`, or `{ name: 'help' }`. */
+function read(argv: readonly string[]): Record<string, unknown> {
+  const invocation = parseArgs(argv);
+  return invocation.help ? { name: 'help' } : { name: invocation.command.name, ...invocation.options };
+}
 
 describe('parseArgs for reconcile', () => {
   it.each([
@@ -15,7 +22,7 @@ describe('parseArgs for reconcile', () => {
     [['reconcile', '--since', '90d', '--local'], { name: 'reconcile', sinceDays: 90, fix: false, local: true }],
   ])('reads %j', (argv, command) => {
     // Act
-    const parsed = parseArgs(argv);
+    const parsed = read(argv);
 
     // Assess
     expect(parsed).toEqual(command);

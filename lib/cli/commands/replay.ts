@@ -1,16 +1,32 @@
-// `replay`: runs replayDeadLetters and renders it, a line per queue or per record and a count per account, emails and
-// phones masked. Exit code 1 when anything was not replayed (a failed move or send, a record refused again, a paused
-// account, an unreadable record); a dry run exits 1 only for what a real run could not replay either.
-import { historyMessageSchema, notificationMessageSchema, snapshotSchema } from '../domain/snapshot.js';
-import { pollJobSchema } from '../domain/poll-plan.js';
-import { maskEmail, maskPhone, maskText } from '../observability.js';
-import type { Account, DeadLetterMessage } from '../ports.js';
-import { DRY_RUN_HIDE_SECONDS, type AccountRecordsReplay, type QueueReplay, type RecordReplay } from '../use-cases/replay-dead-letters.js';
-import type { Wiring } from '../wiring.js';
-import type { ReplayCommand } from './args.js';
+// `replay queues|records`: runs replayDeadLetters and renders it, a line per queue or per record and a count per
+// account, emails and phones masked. Exit code 1 when anything was not replayed (a failed move or send, a record refused
+// again, a paused account, an unreadable record); a dry run exits 1 only for what a real run could not replay either.
+import { historyMessageSchema, notificationMessageSchema, snapshotSchema } from '../../domain/snapshot.js';
+import { pollJobSchema } from '../../domain/poll-plan.js';
+import { maskEmail, maskPhone, maskText } from '../../observability.js';
+import type { DeadLetterMessage } from '../../ports.js';
+import { DRY_RUN_HIDE_SECONDS, type AccountRecordsReplay, type QueueReplay, type RecordReplay } from '../../use-cases/replay-dead-letters.js';
+import { accountsFor, UsageError, type Command, type CommandContext, type CommandOptions } from '../command.js';
+import { accountOf, ACCOUNT_FLAG, DRY_RUN_FLAG, isSet, LOCAL_FLAG, readFlags, valueOf } from '../flags.js';
+import { count, plural } from '../text.js';
 
-const count = (n: number): string => n.toLocaleString('en-US');
-const plural = (n: number, word: string): string => `${count(n)} ${word}${n === 1 ? '' : 's'}`;
+export const REPLAY_QUEUES = ['notifications', 'updates', 'history', 'polls'] as const;
+export type ReplayQueue = (typeof REPLAY_QUEUES)[number];
+
+/** `replay queues` moves DLQ messages back to their queues; `replay records` re-sends dead-letter records. */
+export type ReplayOptions = CommandOptions &
+  ({ target: 'queues'; queue?: ReplayQueue; dryRun: boolean; limit?: number } | { target: 'records'; account?: string; dryRun: boolean; limit?: number });
+
+const MAX_LIMIT = 1_000_000;
+const QUEUE_FLAG = { name: 'queue', value: '<name>', help: ["for replay queues: only this queue's dead-letter queue"] };
+const LIMIT_FLAG = {
+  name: 'limit',
+  value: '<N>',
+  help: ['for replay: move or re-send at most N messages or records in all', '(replay --dry-run counts and shows what would be replayed and changes nothing)'],
+};
+// Both targets; parse refuses the flag of the other one.
+const FLAGS = [QUEUE_FLAG, ACCOUNT_FLAG, DRY_RUN_FLAG, LIMIT_FLAG, LOCAL_FLAG];
+
 const oneLine = (text: string): string => maskText(text.replace(/\s*\n\s*/g, ' ').trim());
 const clip = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
@@ -116,31 +132,82 @@ export function formatRecordsSummary(result: AccountRecordsReplay, dryRun: boole
   return `${result.accountId}  ${plural(result.items.length, 'record')}: ${parts}${limited}${paused}${dryRun ? '; dry run: nothing was sent or changed' : ''}`;
 }
 
-/** Runs `replay queues` or `replay records`; returns the exit code (0, or 1 when something was not replayed). */
-export async function runReplay(w: Wiring, io: { write(text: string): void }, command: ReplayCommand, accountsFor: (accountId: string | undefined) => Account[]): Promise<number> {
-  if (command.target === 'queues') {
-    const results = await w.replayDeadLetters.queues({ ...(command.queue === undefined ? {} : { queue: command.queue }), dryRun: command.dryRun, ...(command.limit === undefined ? {} : { limit: command.limit }) });
-    for (const result of results) io.write(`${formatQueueReplay(result, command.dryRun).join('\n')}\n`);
-    if (command.dryRun) {
-      io.write(`dry run: nothing was moved (the sampled messages were hidden for ${DRY_RUN_HIDE_SECONDS} s, then visible again)\n`);
-      return 0;
-    }
-    const moved = results.reduce((sum, r) => sum + r.moved, 0);
-    if (moved > 0) io.write(`${plural(moved, 'message')} moved back: the consumers handle them again; events already sent are deduplicated by the ledger\n`);
-    return results.some((r) => r.failed.length > 0 || (r.stillWaiting > 0 && !r.limited)) ? 1 : 0;
+
+/** `replay queues`: moves each DLQ's messages back to its queue (with --local, the local consumers then handle them). */
+async function replayQueues(context: CommandContext, options: Extract<ReplayOptions, { target: 'queues' }>): Promise<number> {
+  const { w, io } = context;
+  const results = await w.replayDeadLetters.queues({ ...(options.queue === undefined ? {} : { queue: options.queue }), dryRun: options.dryRun, ...(options.limit === undefined ? {} : { limit: options.limit }) });
+  for (const result of results) io.write(`${formatQueueReplay(result, options.dryRun).join('\n')}\n`);
+  if (options.dryRun) {
+    io.write(`dry run: nothing was moved (the sampled messages were hidden for ${DRY_RUN_HIDE_SECONDS} s, then visible again)\n`);
+    return 0;
   }
-  let remaining = command.limit ?? Number.POSITIVE_INFINITY;
+  const moved = results.reduce((sum, r) => sum + r.moved, 0);
+  if (moved > 0) io.write(`${plural(moved, 'message')} moved back: the consumers handle them again; events already sent are deduplicated by the ledger\n`);
+  await context.local?.drain();
+  return results.some((r) => r.failed.length > 0 || (r.stillWaiting > 0 && !r.limited)) ? 1 : 0;
+}
+
+/** `replay records`: re-sends each account's dead-letter records, --limit counted over all accounts. */
+async function replayRecords(context: CommandContext, options: Extract<ReplayOptions, { target: 'records' }>): Promise<number> {
+  const { w, io } = context;
+  let remaining = options.limit ?? Number.POSITIVE_INFINITY;
   let notReplayed = false;
-  for (const account of accountsFor(command.account)) {
+  for (const account of accountsFor(w, options.account)) {
     if (remaining <= 0) {
       io.write(`${account.id}  not looked at: --limit reached\n`);
       continue;
     }
-    const result = await w.replayDeadLetters.records(account.id, { dryRun: command.dryRun, ...(Number.isFinite(remaining) ? { limit: remaining } : {}) });
+    const result = await w.replayDeadLetters.records(account.id, { dryRun: options.dryRun, ...(Number.isFinite(remaining) ? { limit: remaining } : {}) });
     remaining -= result.items.length;
     for (const item of result.items) io.write(`${formatRecordLine(account.id, item)}\n`);
-    io.write(`${formatRecordsSummary(result, command.dryRun)}\n`);
+    io.write(`${formatRecordsSummary(result, options.dryRun)}\n`);
     if (result.status === 'paused' || result.items.some((item) => NOT_REPLAYED.has(item.outcome))) notReplayed = true;
   }
   return notReplayed ? 1 : 0;
 }
+
+export const replayCommand: Command<ReplayOptions> = {
+  name: 'replay',
+  usage: [
+    {
+      synopsis: 'replay queues [--queue <name>] [--dry-run] [--limit <N>]',
+      summary: ['move the messages of the dead-letter queues (notifications,', 'updates, history, polls) back to their queues'],
+    },
+    {
+      synopsis: 'replay records [--account <id>] [--dry-run] [--limit <N>]',
+      summary: ['re-send the dead-letter records Klaviyo refused, once the cause', 'is fixed (exit 1 when one failed or an account is paused)'],
+    },
+  ],
+  flags: FLAGS,
+
+  /** `replay queues|records [flags]`: the target first, then flags; each target refuses the other's flag. */
+  parse(rest) {
+    const [target, ...args] = rest;
+    if (target === undefined || target.startsWith('-')) throw new UsageError('replay needs what to replay: queues or records');
+    if (target !== 'queues' && target !== 'records') throw new UsageError(`replay replays queues or records, got "${target}"`);
+    const flags = readFlags('replay', FLAGS, args);
+    const other = target === 'queues' ? 'account' : 'queue';
+    if (flags.has(other)) throw new UsageError(`replay ${target} does not take --${other}`);
+    const dryRun = isSet(flags, 'dry-run');
+    const local = isSet(flags, 'local');
+    const limit = valueOf(flags, 'limit');
+    if (limit !== undefined && (!/^\d+$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_LIMIT)) {
+      throw new UsageError(`--limit must be a whole number from 1 to ${MAX_LIMIT}, got "${limit}"`);
+    }
+    const withLimit = limit === undefined ? {} : { limit: Number(limit) };
+    if (target === 'records') {
+      const account = accountOf(flags);
+      return { target, ...(account === undefined ? {} : { account }), dryRun, ...withLimit, local };
+    }
+    const queue = valueOf(flags, 'queue');
+    if (queue !== undefined && !(REPLAY_QUEUES as readonly string[]).includes(queue)) {
+      throw new UsageError(`--queue must be one of ${REPLAY_QUEUES.join(', ')}, got "${queue}"`);
+    }
+    return { target, ...(queue === undefined ? {} : { queue: queue as ReplayQueue }), dryRun, ...withLimit, local };
+  },
+
+  run(options, context) {
+    return options.target === 'queues' ? replayQueues(context, options) : replayRecords(context, options);
+  },
+};

@@ -1,13 +1,31 @@
-// shipstation-klaviyo reconcile → reconcileAccount per account → counts per ShipStation status and per label kind, the
+// `reconcile --since <N>d`: reconcileAccount per account → counts per ShipStation status and per label kind, the
 // missing and extra events (emails masked), and with --fix how many snapshots were enqueued. Exit 1 when anything is
 // missing (even with --fix: enqueued is not yet sent; run it again to confirm), else 0.
-import { ShipStationCredentialsError } from '../domain/errors.js';
-import { SHIPMENT_METRICS } from '../domain/event-mapping.js';
-import type { LabelKind, MissingEvent, ExtraEvent, Tally } from '../domain/reconcile.js';
-import type { OrderStatus } from '../domain/shipstation.js';
-import { maskEmail } from '../observability.js';
-import type { Account } from '../ports.js';
-import type { ReconcileAccount, ReconcileResult } from '../use-cases/reconcile-account.js';
+import { ShipStationCredentialsError } from '../../domain/errors.js';
+import { SHIPMENT_METRICS } from '../../domain/event-mapping.js';
+import type { LabelKind, MissingEvent, ExtraEvent, Tally } from '../../domain/reconcile.js';
+import type { OrderStatus } from '../../domain/shipstation.js';
+import { maskEmail } from '../../observability.js';
+import type { Account } from '../../ports.js';
+import type { ReconcileAccount, ReconcileResult } from '../../use-cases/reconcile-account.js';
+import { accountsFor, UsageError, type Command, type CommandOptions } from '../command.js';
+import { accountOf, ACCOUNT_FLAG, isSet, LOCAL_FLAG, readFlags, valueOf } from '../flags.js';
+import { count, isoSeconds, oneLine } from '../text.js';
+
+/** `reconcile --since <N>d`: compare ShipStation with what was sent over the last N days; `fix` enqueues what is missing. */
+export interface ReconcileOptions extends CommandOptions {
+  sinceDays: number;
+  account?: string;
+  fix: boolean;
+}
+
+const MAX_SINCE_DAYS = 90;
+const FLAGS = [
+  { name: 'since', value: '<N>d', help: ['for reconcile: orders modified and labels created in the last N days (1-90;', '7d or 7)'] },
+  ACCOUNT_FLAG,
+  { name: 'fix', help: ['for reconcile: enqueue the snapshots of the missing events; the consumers send them'] },
+  LOCAL_FLAG,
+];
 
 /** What "extra" can and cannot tell, printed under every report (and in the README). */
 export const EXTRA_NOTE =
@@ -26,9 +44,6 @@ const COLUMNS: { title: string; of: (t: Tally) => number }[] = [
   { title: 'in flight', of: (t) => t.inFlight },
 ];
 const NAME_WIDTH = 22;
-
-const count = (n: number): string => n.toLocaleString('en-US');
-const isoSeconds = (time: string): string => time.replace(/\.\d+Z$/, 'Z');
 
 /** One row of the counts; a row whose events are carried elsewhere (`shipped`: per label) shows dashes. */
 function formatRow(name: string, tally: Tally, noEvents = false): string {
@@ -90,8 +105,6 @@ export interface ReconcileIo {
   writeError(text: string): void;
 }
 
-const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, ' ').trim();
-
 /**
  * Reconciles each account in turn and prints its report; `afterFix` runs once after all accounts when `fix` enqueued
  * something (the local stack drains its queues there).
@@ -133,3 +146,37 @@ export async function runReconcile(
   if (enqueued > 0) await afterFix?.();
   return missing > 0 || failed > 0 ? 1 : 0;
 }
+
+export const reconcileCommand: Command<ReconcileOptions> = {
+  name: 'reconcile',
+  usage: [
+    {
+      synopsis: 'reconcile --since <N>d [--account <id>] [--fix]',
+      summary: [
+        'count orders per ShipStation status and labels against the',
+        'events recorded as sent over the last N days (1-90); list the',
+        'missing and extra ones (exit 1 when something is missing)',
+      ],
+    },
+  ],
+  flags: FLAGS,
+
+  /** `reconcile --since <N>d [--account <id>] [--fix]`; N also without the `d`, from 1 to 90. */
+  parse(args) {
+    const flags = readFlags('reconcile', FLAGS, args);
+    const since = valueOf(flags, 'since');
+    if (since === undefined) throw new UsageError('reconcile needs --since <N>d (e.g. --since 7d)');
+    const match = /^(\d+)d?$/.exec(since);
+    const days = Number(match?.[1]);
+    if (match === null || days < 1 || days > MAX_SINCE_DAYS) {
+      throw new UsageError(`--since must be a number of days from 1 to ${MAX_SINCE_DAYS}, like 7d, got "${since}"`);
+    }
+    const account = accountOf(flags);
+    return { sinceDays: days, ...(account === undefined ? {} : { account }), fix: isSet(flags, 'fix'), local: isSet(flags, 'local') };
+  },
+
+  run(options, context) {
+    const { w, io, local } = context;
+    return runReconcile(w.reconcileAccount, accountsFor(w, options.account), { days: options.sinceDays, fix: options.fix }, io, local === undefined ? undefined : () => local.drain());
+  },
+};
