@@ -35,17 +35,17 @@ export default tseslint.config(
   {
     files: ['lib/use-cases/**/*.ts'],
     rules: {
-      ...restrict([awsSdk, '**/adapters/**', '**/config*', '**/wiring*', '**/local/**', '**/test/**', 'node:*'], 'Use cases depend on ports and the domain only.'),
+      ...restrict([awsSdk, '**/adapters/**', '**/config*', '**/wiring*', '**/wiring/**', '**/local/**', '**/test/**', 'node:*'], 'Use cases depend on ports and the domain only.'),
       ...noFetch,
     },
   },
   {
-    files: ['lib/ports.ts', 'lib/ports/**/*.ts', 'lib/normalise/**/*.ts', 'lib/config.ts', 'lib/observability.ts'],
-    rules: { ...restrict([awsSdk, '**/adapters/**', '**/use-cases/**', '**/wiring*', '**/local/**', '**/test/**'], 'Only adapters import the AWS SDK.'), ...noFetch },
+    files: ['lib/ports.ts', 'lib/ports/**/*.ts', 'lib/normalise/**/*.ts', 'lib/config.ts', 'lib/config/**/*.ts', 'lib/observability.ts'],
+    rules: { ...restrict([awsSdk, '**/adapters/**', '**/use-cases/**', '**/wiring*', '**/wiring/**', '**/local/**', '**/test/**'], 'Only adapters import the AWS SDK.'), ...noFetch },
   },
   {
     files: ['lib/edge/**/*.ts'],
-    rules: { ...restrict([awsSdk, '**/adapters/**', '**/use-cases/**', '**/wiring*', '**/local/**', '**/test/**'], 'The edge parses events and maps errors; it calls nothing.'), ...noFetch },
+    rules: { ...restrict([awsSdk, '**/adapters/**', '**/use-cases/**', '**/wiring*', '**/wiring/**', '**/local/**', '**/test/**'], 'The edge parses events and maps errors; it calls nothing.'), ...noFetch },
   },
   {
     files: ['functions/**/*.ts'],
@@ -58,7 +58,7 @@ export default tseslint.config(
   },
   {
     files: ['lib/adapters/**/*.ts'],
-    rules: restrict(['**/use-cases/**', '**/wiring*', '**/functions/**', '**/local/**', '**/test/**'], 'Adapters depend on ports, domain and config only.'),
+    rules: restrict(['**/use-cases/**', '**/wiring*', '**/wiring/**', '**/functions/**', '**/local/**', '**/test/**'], 'Adapters depend on ports, domain and config only.'),
   },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],

@@ -20,8 +20,10 @@ export interface BundleFigures {
   bundleBytes: number;
   bundleDeflatedBytes: number;
   mapBytes: number;
-  /** AWS SDK packages the bundle imports from the runtime. */
+  /** AWS SDK packages the bundle imports from the runtime at load (dynamic imports on first use are not counted). */
   sdkImports: string[];
+  /** Variables the template gives the function. */
+  environmentVariables: number;
   /** Median, min and max of the import() of the bundle, in a fresh process each time. */
   importMs: number;
   minMs: number;
@@ -47,8 +49,8 @@ const RUNS = Number(process.env.BENCH_IMPORT_RUNS ?? 7);
 const progress = (line: string): void => void process.stderr.write(`  bundles: ${line}\n`);
 
 /**
- * What a deployed function's environment holds at cold start (serverless.yml's provider.environment, one account from
- * variables). The endpoints are loopback ports nothing listens on: `await wiring()` at module scope parses the
+ * The values a deployed function's environment may hold at cold start (one account from variables); each function gets
+ * the subset its template names (functionEnv). The endpoints are loopback ports nothing listens on: `await wiring()` at module scope parses the
  * configuration and builds the SDK clients, and makes no request (an attempted one would fail the import).
  */
 const LAMBDA_ENV: Record<string, string> = {
@@ -81,6 +83,15 @@ const LAMBDA_ENV: Record<string, string> = {
   HTTP_TIMEOUT_MS: '10000',
 };
 
+/**
+ * What one function's container holds: the runtime's AWS_* variables, and exactly the variables the packaged template
+ * gives that function (serverless.yml's per-function environment), valued as in LAMBDA_ENV ('' = unset).
+ */
+const functionEnv = (variables: string[]): Record<string, string> => ({
+  ...Object.fromEntries(Object.entries(LAMBDA_ENV).filter(([name]) => name.startsWith('AWS_'))),
+  ...Object.fromEntries(variables.map((name) => [name, LAMBDA_ENV[name] ?? ''])),
+});
+
 /** Imports a module in a fresh node process; times are read inside the child with performance.now(). */
 const TIMED_IMPORT = `
 const started = performance.now();
@@ -98,11 +109,11 @@ interface Timing {
   heapUsed: number;
 }
 
-async function timedImport(targets: string[], cwd: string): Promise<Timing> {
+async function timedImport(targets: string[], cwd: string, env: Record<string, string>): Promise<Timing> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', TIMED_IMPORT], {
       cwd,
-      env: { PATH: process.env.PATH ?? '', ...LAMBDA_ENV, BENCH_IMPORT_TARGETS: JSON.stringify(targets) },
+      env: { PATH: process.env.PATH ?? '', ...env, BENCH_IMPORT_TARGETS: JSON.stringify(targets) },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -123,10 +134,10 @@ const median = (values: number[]): number => {
 };
 
 /** One warm-up import (fills the OS file cache), then RUNS measured ones. */
-async function measure(targets: string[], cwd: string): Promise<{ importMs: number; minMs: number; maxMs: number; sinceStartMs: number; rss: number; heapUsed: number }> {
-  await timedImport(targets, cwd);
+async function measure(targets: string[], cwd: string, env: Record<string, string> = LAMBDA_ENV): Promise<{ importMs: number; minMs: number; maxMs: number; sinceStartMs: number; rss: number; heapUsed: number }> {
+  await timedImport(targets, cwd, env);
   const runs: Timing[] = [];
-  for (let i = 0; i < RUNS; i += 1) runs.push(await timedImport(targets, cwd));
+  for (let i = 0; i < RUNS; i += 1) runs.push(await timedImport(targets, cwd, env));
   const imports = runs.map((r) => r.importMs);
   return {
     importMs: median(imports),
@@ -163,7 +174,7 @@ try {
   mkdirSync(bundles);
   symlinkSync(join(ROOT, 'node_modules'), join(bundles, 'node_modules'), 'dir');
   const template = JSON.parse(readFileSync(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8')) as {
-    Resources: Record<string, { Type: string; Properties: { Handler?: string; Code?: { S3Key?: string }; MemorySize?: number } }>;
+    Resources: Record<string, { Type: string; Properties: { Handler?: string; Code?: { S3Key?: string }; MemorySize?: number; Environment?: { Variables?: Record<string, unknown> } } }>;
   };
   const functions: BundleFigures[] = [];
   for (const resource of Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function')) {
@@ -183,7 +194,8 @@ try {
     const code = bundle.read().toString('utf8');
     const sdkImports = [...new Set((code.match(/from\s*"(@aws-sdk\/[\w-]+)"/g) ?? []).map((m) => m.replace(/^from\s*"|"$/g, '')))].sort();
     const bundlePath = join(bundles, name, handlerFile);
-    const imported = await measure([pathToFileURL(bundlePath).href], bundles);
+    const variables = Object.keys(resource.Properties.Environment?.Variables ?? {});
+    const imported = await measure([pathToFileURL(bundlePath).href], bundles, functionEnv(variables));
     // The same SDK packages alone, from the same place: the part of the import the runtime's SDK accounts for.
     const sdkOnly = sdkImports.length === 0 ? undefined : await measure(sdkImports, bundles);
     functions.push({
@@ -194,6 +206,7 @@ try {
       bundleDeflatedBytes: bundle.compressedSize,
       mapBytes: map?.size ?? 0,
       sdkImports,
+      environmentVariables: variables.length,
       ...imported,
       sdkOnlyMs: sdkOnly?.importMs,
     });

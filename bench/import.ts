@@ -96,7 +96,8 @@ try {
   });
   const { loadConfig } = await import('../lib/config.js');
   const { buildWiring } = await import('../lib/wiring.js');
-  const { dynamoDbClient, sqsClient } = await import('../lib/adapters/aws-clients.js');
+  const { dynamoDbClient } = await import('../lib/adapters/aws-dynamodb-client.js');
+  const { sqsClient } = await import('../lib/adapters/aws-sqs-client.js');
   const counter = countUsage({ dynamodb: dynamoDbClient(), sqs: sqsClient() });
 
   // --- ShipStation: the poll use case (what poll-shipstation runs), on the simulated clock. Each call is one Lambda

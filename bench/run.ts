@@ -20,7 +20,8 @@ const hostEnv: NodeJS.ProcessEnv = { ...process.env, POWERTOOLS_LOG_LEVEL: 'INFO
 process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const { startLocalStack } = await import('../lib/local/stack.js');
-const { dynamoDbClient, sqsClient } = await import('../lib/adapters/aws-clients.js');
+const { dynamoDbClient } = await import('../lib/adapters/aws-dynamodb-client.js');
+const { sqsClient } = await import('../lib/adapters/aws-sqs-client.js');
 const { countUsage, snapshotUsage, usageBetween, usageFromJson } = await import('./aws-usage.js');
 const { fixedMonthlyCost, perMillionEventsCost, perOrderMonthlyCost, sqsRequests, PRICES } = await import('./cost.js');
 const { runPart } = await import('./child.js');
@@ -205,6 +206,30 @@ const LAMBDA_ZIP_LIMIT = 50 * 2 ** 20;
 const LAMBDA_UNZIPPED_LIMIT = 250 * 2 ** 20;
 const largestZip = Math.max(...bundles.functions.map((f) => f.zipBytes));
 const largestUnzipped = Math.max(...bundles.functions.map((f) => f.bundleBytes + f.mapBytes));
+/**
+ * Each function before issue 15 (one composition for all, commit c9baa9d, BENCHMARKS.md of that commit): minified
+ * bundle and cold import, for the comparison the issue asks for.
+ */
+const BEFORE_ISSUE_15: Record<string, { bundleKiB: number; importMs: number; sdkClients: number }> = {
+  'check-key-expiry': { bundleKiB: 517.3, importMs: 229, sdkClients: 5 },
+  'fetch-resource': { bundleKiB: 523.9, importMs: 284, sdkClients: 5 },
+  'poll-shipstation': { bundleKiB: 524.0, importMs: 250, sdkClients: 5 },
+  'publish-events': { bundleKiB: 523.8, importMs: 243, sdkClients: 5 },
+  'publish-history': { bundleKiB: 518.6, importMs: 236, sdkClients: 5 },
+  'receive-tracking': { bundleKiB: 519.9, importMs: 238, sdkClients: 5 },
+  'receive-webhook': { bundleKiB: 520.1, importMs: 235, sdkClients: 5 },
+  'schedule-polls': { bundleKiB: 517.3, importMs: 272, sdkClients: 5 },
+};
+/** The webhook → Klaviyo p99 before issue 15 (c9baa9d). */
+const P99_BEFORE_ISSUE_15_MS = 299;
+const BUNDLE_TARGET = 245 * 1024;
+const IMPORT_RATIO_TARGET = 1.3;
+const importRatio = (f: (typeof bundles.functions)[number]): number => (f.sdkOnlyMs === undefined ? NaN : f.importMs / f.sdkOnlyMs);
+const largestBundle = Math.max(...bundles.functions.map((f) => f.bundleBytes));
+const worstRatio = Math.max(...bundles.functions.map(importRatio));
+const receiversSqsOnly = bundles.functions
+  .filter((f) => f.name === 'receive-webhook' || f.name === 'receive-tracking')
+  .every((f) => f.sdkImports.length === 1 && f.sdkImports[0] === '@aws-sdk/client-sqs');
 
 // 5. Memory.
 const w = backlog.worker;
@@ -227,6 +252,10 @@ time. Re-run it to refresh this file.
 | Klaviyo requests per 1,000 historical events | ${perThousandHistory.toFixed(2)} | ≤ 1.1 | ${verdict(perThousandHistory <= 1.1)} |
 | Klaviyo requests per live event | ${perLiveEvent.toFixed(2)} | 1 (one Create Event each) | ${verdict(perLiveEvent <= 1)} |
 | publish-events peak RSS, ${count(backlog.messages)}-message backlog | ${mib(peakRss)} | ≤ 256 MiB | ${verdict(peakRss <= MEMORY_TARGET)} |
+| largest function bundle (minified) | ${kib(largestBundle)} | ≤ 245 KiB, half of issue 14's | ${verdict(largestBundle <= BUNDLE_TARGET)} |
+| SDK clients receive-webhook and receive-tracking import at load | ${receiversSqsOnly ? 'SQS only' : 'more than SQS'} | only what they use (SQS) | ${verdict(receiversSqsOnly)} |
+| worst cold import ÷ import of the SDK clients it needs | ${worstRatio.toFixed(2)} | ≤ ${IMPORT_RATIO_TARGET} | ${verdict(worstRatio <= IMPORT_RATIO_TARGET)} |
+| webhook → Klaviyo p99 against issue 14's | ${ms(latency.p99)} | no worse than ${ms(P99_BEFORE_ISSUE_15_MS)} | ${verdict(latency.p99 <= P99_BEFORE_ISSUE_15_MS)} |
 
 ## Webhook → Klaviyo-accepted latency (local stack)
 
@@ -340,23 +369,29 @@ local ones on dynalite.
 ## Bundles and cold import (\`tsx bench/bundles.ts\`)
 
 \`serverless package --stage prod\` (serverless-esbuild: minified ESM, \`@aws-sdk/*\` external, source maps) of a copy of
-the service in a temporary directory (${seconds(bundles.packageMs)}); sizes read from each zip's entries. Cold import: a fresh \`node --enable-source-maps\`
-process (${bundles.nodeVersion} here; Lambda runs nodejs22.x) imports the function's .mjs, extracted beside a \`node_modules\`
-that resolves the AWS SDK from this repository as the runtime would provide it; one warm-up, then the median (min–max) of
-${bundles.runs} runs, timed inside the child with \`performance.now()\`. It measures loading and evaluating the bundle, the SDK
-clients it imports, and its module-scope \`await wiring()\` (configuration parsed from a deployed-like environment with
-one account in variables, SDK clients built; no request is made, the endpoints are closed loopback ports). Not included:
-Lambda's own runtime start and code download, and reading an accounts document from Secrets Manager/SSM (a deployment
-with one uses a network call there). "SDK alone" imports the same \`@aws-sdk/*\` packages in a fresh process.
+the service in a temporary directory (${seconds(bundles.packageMs)}); sizes read from each zip's entries. Each function is
+composed by its own module, lib/wiring/<function>.ts, and gets only its own variables from serverless.yml. Cold import: a
+fresh \`node --enable-source-maps\` process (${bundles.nodeVersion} here; Lambda runs nodejs22.x) imports the function's
+.mjs, extracted beside a \`node_modules\` that resolves the AWS SDK from this repository as the runtime would provide it,
+with exactly the variables the packaged template gives that function (one account in variables); one warm-up, then the
+median (min–max) of ${bundles.runs} runs, timed inside the child with \`performance.now()\`. It measures loading and
+evaluating the bundle, the SDK clients it imports, and its module-scope composition (configuration parsed, SDK clients
+built; no request is made, the endpoints are closed loopback ports). Not included: Lambda's own runtime start and code
+download, and reading an accounts document from Secrets Manager/SSM (a deployment with one loads that client and makes a
+network call there). "SDK alone" imports, in a fresh process, the \`@aws-sdk/*\` packages the bundle imports at load:
+the clients it needs. The SNS client (alerts) is imported on the first alert, the Secrets Manager and SSM clients only
+when the accounts document lives there; they are not in these columns. "Before" is issue 14's figure (commit c9baa9d,
+one composition for every function).
 
-| function | zip | bundle (minified) | source map | AWS SDK clients imported | cold import | SDK alone | process start → imported | RSS after import |
-|---|---|---|---|---|---|---|---|---|
-${bundles.functions.map((f) => `| ${f.name} | ${kib(f.zipBytes)} | ${kib(f.bundleBytes)} | ${kib(f.mapBytes)} | ${f.sdkImports.length} (${f.sdkImports.map((i) => i.replace('@aws-sdk/client-', '')).join(', ')}) | ${ms(f.importMs)} (${ms(f.minMs)}–${ms(f.maxMs)}) | ${f.sdkOnlyMs === undefined ? '–' : ms(f.sdkOnlyMs)} | ${ms(f.sinceStartMs)} | ${mib(f.rss)} |`).join('\n')}
+| function | zip | bundle (minified) | before | source map | variables | AWS SDK clients imported at load | cold import | before | SDK alone | cold ÷ SDK | process start → imported | RSS after import |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|
+${bundles.functions.map((f) => { const before = BEFORE_ISSUE_15[f.name]; return `| ${f.name} | ${kib(f.zipBytes)} | ${kib(f.bundleBytes)} | ${before === undefined ? '–' : `${before.bundleKiB.toFixed(1)} KiB`} | ${kib(f.mapBytes)} | ${f.environmentVariables} | ${f.sdkImports.length} (${f.sdkImports.map((i) => i.replace('@aws-sdk/client-', '')).join(', ')}) | ${ms(f.importMs)} (${ms(f.minMs)}–${ms(f.maxMs)}) | ${before === undefined ? '–' : ms(before.importMs)} | ${f.sdkOnlyMs === undefined ? '–' : ms(f.sdkOnlyMs)} | ${importRatio(f).toFixed(2)} | ${ms(f.sinceStartMs)} | ${mib(f.rss)} |`; }).join('\n')}
 
-No size or import-time target is set in issue 6. Against Lambda's limits (50 MiB zipped, 250 MiB unzipped), the
-largest zip is ${kib(largestZip)} and the largest bundle + map ${kib(largestUnzipped)}: ${verdict(largestZip < LAMBDA_ZIP_LIMIT && largestUnzipped < LAMBDA_UNZIPPED_LIMIT)} by far. The bundles are
-nearly the same size because every handler imports lib/wiring.ts, which builds every adapter and use case; the SDK
-imports (Secrets Manager and SSM come with the accounts-document reader) are most of the import time.
+Issue 15's targets: every bundle ≤ 245 KiB (largest ${kib(largestBundle)}: ${verdict(largestBundle <= BUNDLE_TARGET)}); the
+receivers import only the SQS client (${verdict(receiversSqsOnly)}); each cold import ≤ ${IMPORT_RATIO_TARGET} × the import
+of the SDK clients it needs (worst ${worstRatio.toFixed(2)}: ${verdict(worstRatio <= IMPORT_RATIO_TARGET)}). Against Lambda's
+limits (50 MiB zipped, 250 MiB unzipped), the largest zip is ${kib(largestZip)} and the largest bundle + map
+${kib(largestUnzipped)}: ${verdict(largestZip < LAMBDA_ZIP_LIMIT && largestUnzipped < LAMBDA_UNZIPPED_LIMIT)} by far.
 
 ## publish-events memory on a ${count(backlog.messages)}-message backlog (\`tsx bench/publish-backlog.ts\`)
 

@@ -5,14 +5,14 @@ import middy from '@middy/core';
 import type { ScheduledEvent } from 'aws-lambda';
 import { logger } from '../lib/observability.js';
 import type { AccountKeyReport } from '../lib/use-cases/check-key-expiry.js';
-import { wiring } from '../lib/wiring.js';
+import { checkKeyExpiryWiring } from '../lib/wiring/check-key-expiry.js';
 
 // Cold start: fail fast on bad configuration, and warm the clients.
-await wiring();
+await checkKeyExpiryWiring();
 
 /** Checks every account's keys and their expiry. */
 export async function checkKeyExpiry(): Promise<{ accounts: AccountKeyReport[] }> {
-  const accounts = await (await wiring()).checkKeyExpiry();
+  const accounts = await (await checkKeyExpiryWiring()).checkKeyExpiry();
   logger.info('keys checked', { accounts });
   return { accounts };
 }

@@ -6,14 +6,14 @@ import { notificationMessageSchema } from '../lib/domain/snapshot.js';
 import { flushMetrics } from '../lib/edge/metrics.js';
 import { processRecords, retryLaterOn } from '../lib/edge/sqs.js';
 import { logger } from '../lib/observability.js';
-import { wiring } from '../lib/wiring.js';
+import { fetchResourceWiring } from '../lib/wiring/fetch-resource.js';
 
 // Cold start: fail fast on bad configuration, and warm the clients.
-await wiring();
+await fetchResourceWiring();
 
 /** Fetches each notified resource; a failed record is retried by SQS alone. */
 export async function fetchResources(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  const wired = await wiring();
+  const wired = await fetchResourceWiring();
   const { fetchResource } = wired;
   return processRecords(event, context, notificationMessageSchema, async (message) => {
     const result = await fetchResource(message);
@@ -23,5 +23,5 @@ export async function fetchResources(event: SQSEvent, context: Context): Promise
 
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(flushMetrics(async () => (await wiring()).metrics))
+  .use(flushMetrics(async () => (await fetchResourceWiring()).metrics))
   .handler(fetchResources);

@@ -6,10 +6,10 @@ import { pollJobSchema } from '../lib/domain/poll-plan.js';
 import { flushMetrics } from '../lib/edge/metrics.js';
 import { processRecords, retryLaterOn } from '../lib/edge/sqs.js';
 import { logger } from '../lib/observability.js';
-import { wiring } from '../lib/wiring.js';
+import { pollShipStationWiring } from '../lib/wiring/poll-shipstation.js';
 
 // Cold start: fail fast on bad configuration, and warm the clients.
-await wiring();
+await pollShipStationWiring();
 
 /**
  * Stop a run this long before the Lambda deadline: one more page must fit, at its worst (a budget wait of up to 65 s,
@@ -19,7 +19,7 @@ const RESERVE_MS = 150_000;
 
 /** Polls each account job; a run that stops early is continued by a new job, a failed one is retried by SQS. */
 export async function pollShipStation(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  const wired = await wiring();
+  const wired = await pollShipStationWiring();
   const { runPollJob } = wired;
   return processRecords(event, context, pollJobSchema, async (job) => {
     const outcome = await runPollJob(job, { timeLeftMs: () => context.getRemainingTimeInMillis(), reserveMs: RESERVE_MS });
@@ -29,5 +29,5 @@ export async function pollShipStation(event: SQSEvent, context: Context): Promis
 
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(flushMetrics(async () => (await wiring()).metrics))
+  .use(flushMetrics(async () => (await pollShipStationWiring()).metrics))
   .handler(pollShipStation);

@@ -6,17 +6,17 @@ import { historyMessageSchema } from '../lib/domain/snapshot.js';
 import { flushMetrics } from '../lib/edge/metrics.js';
 import { parseRecords, retryLaterOn, retryRecords } from '../lib/edge/sqs.js';
 import { logger } from '../lib/observability.js';
-import { wiring } from '../lib/wiring.js';
+import { publishHistoryWiring } from '../lib/wiring/publish-history.js';
 
 // Cold start: fail fast on bad configuration, and warm the clients.
-await wiring();
+await publishHistoryWiring();
 
 /**
  * Publishes the whole batch together so its events fill bulk requests. A message that does not parse, whose snapshot
  * failed, or whose account's events could not be sent is reported in batchItemFailures; SQS brings back just those.
  */
 export async function publishHistory(event: SQSEvent): Promise<SQSBatchResponse> {
-  const wired = await wiring();
+  const wired = await publishHistoryWiring();
   const { publishHistory: publish } = wired;
   const { parsed, failed } = parseRecords(event, historyMessageSchema);
   const outcome = await publish(parsed.flatMap(({ messageId, body }) => body.snapshots.map((snapshot) => ({ tag: messageId, snapshot }))));
@@ -31,5 +31,5 @@ export async function publishHistory(event: SQSEvent): Promise<SQSBatchResponse>
 
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(flushMetrics(async () => (await wiring()).metrics))
+  .use(flushMetrics(async () => (await publishHistoryWiring()).metrics))
   .handler(publishHistory);

@@ -3,14 +3,14 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { ScheduledEvent } from 'aws-lambda';
 import { logger } from '../lib/observability.js';
-import { wiring } from '../lib/wiring.js';
+import { schedulePollsWiring } from '../lib/wiring/schedule-polls.js';
 
 // Cold start: fail fast on bad configuration, and warm the clients.
-await wiring();
+await schedulePollsWiring();
 
 /** Fans the scheduled poll out to every configured account. */
 export async function schedulePolls(): Promise<{ accounts: string[] }> {
-  const result = await (await wiring()).schedulePolls();
+  const result = await (await schedulePollsWiring()).schedulePolls();
   logger.info('poll jobs queued', { accounts: result.accounts });
   return result;
 }

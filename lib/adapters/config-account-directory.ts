@@ -1,21 +1,39 @@
-// AccountDirectory over the parsed configuration; webhook tokens compared in constant time.
+// The accounts of the parsed configuration: the webhook view for receivers and the scheduler (ConfigWebhookAccounts),
+// the full directory for everything else (ConfigAccountDirectory); webhook tokens compared in constant time.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { AccountConfig } from '../config.js';
+import type { AccountConfig, WebhookAccountConfig } from '../config.js';
 import { BadInputError } from '../domain/errors.js';
-import type { Account, AccountDirectory } from '../ports.js';
+import type { Account, AccountDirectory, WebhookAccount, WebhookAccounts } from '../ports.js';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
-export class ConfigAccountDirectory implements AccountDirectory {
+export class ConfigWebhookAccounts<A extends WebhookAccountConfig = WebhookAccountConfig> implements WebhookAccounts {
   private readonly tokenDigests: Map<string, Buffer>;
   /** Compared against when the account is unknown, so timing does not reveal which accounts exist. */
   private readonly decoy = digest('no-such-account');
 
-  constructor(private readonly accounts: ReadonlyMap<string, AccountConfig>) {
+  constructor(protected readonly accounts: ReadonlyMap<string, A>) {
     this.tokenDigests = new Map([...accounts.values()].map((a) => [a.id, digest(a.webhookToken)]));
   }
 
-  find(accountId: string): Account | undefined {
+  find(accountId: string): WebhookAccount | undefined {
+    const config = this.accounts.get(accountId);
+    return config === undefined ? undefined : { id: config.id, shipStationBaseUrl: config.shipStation.baseUrl };
+  }
+
+  list(): WebhookAccount[] {
+    return [...this.accounts.keys()].map((id) => this.find(id)).filter((a): a is WebhookAccount => a !== undefined);
+  }
+
+  verifyWebhookToken(accountId: string, presented: string): boolean {
+    const expected = this.tokenDigests.get(accountId);
+    const matches = timingSafeEqual(digest(presented), expected ?? this.decoy);
+    return expected !== undefined && matches;
+  }
+}
+
+export class ConfigAccountDirectory extends ConfigWebhookAccounts<AccountConfig> implements AccountDirectory {
+  override find(accountId: string): Account | undefined {
     const config = this.accounts.get(accountId);
     if (config === undefined) return undefined;
     return {
@@ -33,7 +51,7 @@ export class ConfigAccountDirectory implements AccountDirectory {
     };
   }
 
-  list(): Account[] {
+  override list(): Account[] {
     return [...this.accounts.keys()].map((id) => this.find(id)).filter((a): a is Account => a !== undefined);
   }
 
@@ -47,11 +65,5 @@ export class ConfigAccountDirectory implements AccountDirectory {
     const config = this.accounts.get(accountId);
     if (config === undefined) throw new BadInputError(`unknown account ${accountId}`);
     return `${baseUrl.replace(/\/+$/, '')}/webhooks/tracking/${encodeURIComponent(config.id)}?token=${encodeURIComponent(config.webhookToken)}`;
-  }
-
-  verifyWebhookToken(accountId: string, presented: string): boolean {
-    const expected = this.tokenDigests.get(accountId);
-    const matches = timingSafeEqual(digest(presented), expected ?? this.decoy);
-    return expected !== undefined && matches;
   }
 }

@@ -1,6 +1,6 @@
 // Alerts on SNS: an operator alert becomes one Publish to the alerts topic (e-mail and other subscribers fan out from
 // there), with a subject SNS accepts and the account id as a message attribute for subscription filter policies.
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import type { Alert, Alerts } from '../ports.js';
 
 /** SNS refuses a Subject over 100 characters (the API reference says "less than 100"; the service accepts 100). */
@@ -32,12 +32,17 @@ export function toSnsSubject(subject: string): string | undefined {
   return `${text.slice(0, SNS_SUBJECT_MAX_CHARS - 3).trimEnd()}...`;
 }
 
-/** Alerts published to one SNS topic; SDK errors (unknown topic, refused input, retries spent) propagate. */
+/**
+ * Alerts published to one SNS topic; SDK errors (unknown topic, refused input, retries spent) propagate. The client may
+ * be given as a promise of one (lib/adapters/aws-sns-client.ts loads the SDK on the first alert).
+ */
 export class SnsAlerts implements Alerts {
-  constructor(private readonly client: SNSClient, private readonly topicArn: string) {}
+  constructor(private readonly client: SNSClient | (() => Promise<SNSClient>), private readonly topicArn: string) {}
 
   async send(alert: Alert): Promise<void> {
-    await this.client.send(new PublishCommand({
+    const client = typeof this.client === 'function' ? await this.client() : this.client;
+    const { PublishCommand } = await import('@aws-sdk/client-sns');
+    await client.send(new PublishCommand({
       TopicArn: this.topicArn,
       Subject: toSnsSubject(alert.subject) ?? toSnsSubject(`Alert for account ${alert.accountId}`),
       Message: alert.message,

@@ -14,7 +14,7 @@ import type { MessageVisibility } from '../ports.js';
 export type RetryLater = (record: SQSRecord, error: unknown) => Promise<void>;
 
 /** A consumer's retries on its own queue: the queue's policy (RETRY_POLICIES), its delays capped when configured. */
-export function retryLaterOn(queue: RetriedQueue, wired: { visibility: Record<RetriedQueue, MessageVisibility>; config: { retryMaxDelaySeconds?: number | undefined } }): RetryLater {
+export function retryLaterOn<Q extends RetriedQueue>(queue: Q, wired: { visibility: Record<Q, MessageVisibility>; config: { retryMaxDelaySeconds?: number | undefined } }): RetryLater {
   return retryWithBackoff(wired.visibility[queue], cappedPolicy(RETRY_POLICIES[queue], wired.config.retryMaxDelaySeconds));
 }
 

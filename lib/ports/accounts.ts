@@ -1,9 +1,13 @@
 // Accounts: who the service works for, as use cases see them (configuration or an accounts document).
 
-/** What a use case knows of an account (no secrets beyond what it must hand to an adapter). */
-export interface Account {
+/** What a webhook receiver and the scheduler know of an account: who it is and where its ShipStation is. */
+export interface WebhookAccount {
   id: string;
   shipStationBaseUrl: string;
+}
+
+/** What a use case knows of an account (no secrets beyond what it must hand to an adapter). */
+export interface Account extends WebhookAccount {
   shipStationFingerprint: string;
   klaviyoFingerprint: string;
   /** The day the ShipStation V1 key expires (`YYYY-MM-DD`, as configured). */
@@ -21,10 +25,17 @@ export interface Account {
   defaultCountry: string;
 }
 
-export interface AccountDirectory {
-  find(accountId: string): Account | undefined;
+/** The accounts as the receivers and the scheduler see them (they hold no ShipStation or Klaviyo key). */
+export interface WebhookAccounts {
+  find(accountId: string): WebhookAccount | undefined;
   /** Constant-time comparison of a presented webhook token with the account's. */
   verifyWebhookToken(accountId: string, presented: string): boolean;
+  /** Every configured account, for the scheduled fan-out. */
+  list(): WebhookAccount[];
+}
+
+export interface AccountDirectory extends WebhookAccounts {
+  find(accountId: string): Account | undefined;
   /** Every configured account, for the scheduled fan-out and the CLI. */
   list(): Account[];
   /**

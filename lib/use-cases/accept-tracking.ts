@@ -3,10 +3,10 @@
 import * as z from 'zod';
 import { BadInputError, SignatureRejectedError, UnauthorizedError } from '../domain/errors.js';
 import { TRACKING_RESOURCE_TYPES, trackEventV2Schema, trackingUpdateFrom } from '../normalise/tracking.js';
-import type { AccountDirectory, Clock, UpdateQueue, WebhookSignatureVerifier } from '../ports.js';
+import type { Clock, UpdateQueue, WebhookAccounts, WebhookSignatureVerifier } from '../ports.js';
 
 export interface AcceptTrackingDeps {
-  accounts: AccountDirectory;
+  accounts: WebhookAccounts;
   verifier: WebhookSignatureVerifier;
   updates: UpdateQueue;
   clock: Clock;

@@ -3,10 +3,10 @@
 import { BadInputError, UnauthorizedError } from '../domain/errors.js';
 import { checkResourceUrl, checkWebhookResource } from '../domain/resource-url.js';
 import { WEBHOOK_RESOURCE_TYPES, type ParsedNotification } from '../domain/shipstation.js';
-import type { AccountDirectory, Clock, NotificationQueue } from '../ports.js';
+import type { Clock, NotificationQueue, WebhookAccounts } from '../ports.js';
 
 export interface AcceptWebhookDeps {
-  accounts: AccountDirectory;
+  accounts: WebhookAccounts;
   notifications: NotificationQueue;
   clock: Clock;
 }

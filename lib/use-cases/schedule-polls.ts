@@ -1,9 +1,9 @@
 // schedule-polls (EventBridge rate) → schedulePolls → polls queue: one job per account, so each account is polled in
 // its own invocation and one account's backlog, rate limit or expired key never delays another.
-import type { AccountDirectory, PollJobQueue } from '../ports.js';
+import type { PollJobQueue, WebhookAccounts } from '../ports.js';
 
 export interface SchedulePollsDeps {
-  accounts: AccountDirectory;
+  accounts: WebhookAccounts;
   pollJobs: PollJobQueue;
 }
 

@@ -34,7 +34,7 @@ beforeAll(async () => {
   savedMetricsDisabled = process.env.POWERTOOLS_METRICS_DISABLED;
   delete process.env.POWERTOOLS_METRICS_DISABLED;
   ({ handler } = await import('../../functions/receive-webhook.js'));
-  const { sqsClient } = await import('../../lib/adapters/aws-clients.js');
+  const { sqsClient } = await import('../../lib/adapters/aws-sqs-client.js');
   sqsClient().middlewareStack.add(
     (next) => async (args) => {
       if (sqsDown) throw Object.assign(new Error('connect ECONNREFUSED (the queue is unreachable)'), { name: 'NetworkingError' });

@@ -717,7 +717,7 @@ beforeAll(async () => {
 
   ({ handler: receiveHandler } = await import('../../functions/receive-webhook.js'));
   ({ handler: fetchHandler } = await import('../../functions/fetch-resource.js'));
-  const { sqsClient } = await import('../../lib/adapters/aws-clients.js');
+  const { sqsClient } = await import('../../lib/adapters/aws-sqs-client.js');
   sqsClient().middlewareStack.add(
     (next) => async (args) => {
       const input = args.input as { QueueUrl?: string; MessageBody?: string; MessageAttributes?: Record<string, { StringValue?: string }>; Entries?: unknown[] };

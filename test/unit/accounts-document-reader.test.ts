@@ -134,7 +134,7 @@ describe('readAccountsDocument', () => {
 
       // Assess
       expect(error).not.toBeInstanceOf(ConfigurationError);
-      expect((error as Error).name).toBe('GetParameterError');
+      expect((error as Error).name).toBe('AccessDeniedException');
       expect((error as Error).message).toContain('not authorized');
     });
   });

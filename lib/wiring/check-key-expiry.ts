@@ -1,0 +1,30 @@
+// check-key-expiry's composition: every account's keys checked against ShipStation and Klaviyo, days-to-expiry metrics,
+// threshold alerts (SNS, loaded on the first alert). Imports the DynamoDB and SQS clients.
+import { dynamoDbClient } from '../adapters/aws-dynamodb-client.js';
+import { sqsClient } from '../adapters/aws-sqs-client.js';
+import { PowertoolsHealthMetrics } from '../adapters/powertools-health-metrics.js';
+import { systemClock } from '../adapters/system-clock.js';
+import { loadFunctionConfig } from '../config.js';
+import { metrics } from '../observability.js';
+import { makeCheckKeyExpiry, type CheckKeyExpiry } from '../use-cases/check-key-expiry.js';
+import { perContainer } from './container.js';
+import { credentialHealth, klaviyoApi, shipStationApi, workerBase } from './parts.js';
+
+export interface CheckKeyExpiryWiring {
+  checkKeyExpiry: CheckKeyExpiry;
+}
+
+/** check-key-expiry's composition in this container. */
+export const checkKeyExpiryWiring = perContainer((env, document): CheckKeyExpiryWiring => {
+  const config = loadFunctionConfig({ accounts: 'full', settings: ['storage', 'pollsQueue', 'http', 'klaviyo', 'retries', 'alerts'] }, env, document);
+  const base = workerBase(config);
+  const dynamodb = dynamoDbClient();
+  const checkKeyExpiry = makeCheckKeyExpiry({
+    ...credentialHealth(config, systemClock, { dynamodb, sqs: sqsClient() }),
+    accounts: base.accounts,
+    shipStation: shipStationApi(config, systemClock, dynamodb, base.metrics),
+    klaviyo: klaviyoApi(config, systemClock),
+    metrics: new PowertoolsHealthMetrics(metrics),
+  });
+  return { checkKeyExpiry };
+});

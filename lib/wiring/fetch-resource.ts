@@ -1,0 +1,39 @@
+// fetch-resource's composition: ShipStation V1 through the shared request budget, credential health, the updates queue
+// and the retries of the notifications queue. Imports the DynamoDB and SQS clients.
+import { dynamoDbClient } from '../adapters/aws-dynamodb-client.js';
+import { sqsClient } from '../adapters/aws-sqs-client.js';
+import { DynamoDbEventLedger } from '../adapters/dynamodb-event-ledger.js';
+import { SqsUpdateQueue } from '../adapters/sqs-queues.js';
+import { systemClock } from '../adapters/system-clock.js';
+import { loadFunctionConfig } from '../config.js';
+import type { MessageVisibility, ServiceMetrics } from '../ports.js';
+import { makeFetchResource, type FetchResource } from '../use-cases/fetch-resource.js';
+import { perContainer } from './container.js';
+import { credentialHealth, shipStationApi, visibilityOf, workerBase } from './parts.js';
+
+export interface FetchResourceWiring {
+  fetchResource: FetchResource;
+  metrics: ServiceMetrics;
+  visibility: Record<'notifications', MessageVisibility>;
+  config: { retryMaxDelaySeconds?: number | undefined };
+}
+
+/** fetch-resource's composition in this container. */
+export const fetchResourceWiring = perContainer((env, document): FetchResourceWiring => {
+  const config = loadFunctionConfig(
+    { accounts: 'full', settings: ['storage', 'notificationsQueue', 'updatesQueue', 'pollsQueue', 'http', 'retries', 'alerts'] },
+    env,
+    document,
+  );
+  const { accounts, metrics } = workerBase(config);
+  const [dynamodb, sqs] = [dynamoDbClient(), sqsClient()];
+  const fetchResource = makeFetchResource({
+    ...credentialHealth(config, systemClock, { dynamodb, sqs }),
+    accounts,
+    shipStation: shipStationApi(config, systemClock, dynamodb, metrics),
+    updates: new SqsUpdateQueue(sqs, config.updatesQueueUrl),
+    ledger: new DynamoDbEventLedger(dynamodb, config.tableName),
+    metrics,
+  });
+  return { fetchResource, metrics, visibility: visibilityOf(sqs, 'notifications', config.notificationsQueueUrl), config };
+});

@@ -1,0 +1,47 @@
+// poll-shipstation's composition: the poll of one account, the release of events held in a Klaviyo outage, the sweep
+// of due delay checks, and the retries of the polls queue. Imports the DynamoDB and SQS clients.
+import { dynamoDbClient } from '../adapters/aws-dynamodb-client.js';
+import { sqsClient } from '../adapters/aws-sqs-client.js';
+import { DynamoDbPollCursorStore } from '../adapters/dynamodb-poll-cursor-store.js';
+import { SqsHistoryQueue } from '../adapters/sqs-queues.js';
+import { systemClock } from '../adapters/system-clock.js';
+import { loadFunctionConfig } from '../config.js';
+import { logger } from '../observability.js';
+import type { MessageVisibility, ServiceMetrics } from '../ports.js';
+import { makeRunPollJob, type RunPollJob } from '../use-cases/poll-account.js';
+import { makeReleaseHeldEvents } from '../use-cases/release-held-events.js';
+import { makeSweepDueChecks } from '../use-cases/sweep-due-checks.js';
+import { perContainer } from './container.js';
+import { credentialHealth, klaviyoApi, pollAccountUseCase, publishingKernel, shipStationApi, visibilityOf, workerBase } from './parts.js';
+
+export interface PollShipStationWiring {
+  runPollJob: RunPollJob;
+  metrics: ServiceMetrics;
+  visibility: Record<'polls', MessageVisibility>;
+  config: { retryMaxDelaySeconds?: number | undefined };
+}
+
+/** poll-shipstation's composition in this container. */
+export const pollShipStationWiring = perContainer((env, document): PollShipStationWiring => {
+  const config = loadFunctionConfig(
+    { accounts: 'full', settings: ['storage', 'updatesQueue', 'historyQueue', 'pollsQueue', 'http', 'klaviyo', 'publishing', 'polling', 'retries', 'alerts'] },
+    env,
+    document,
+  );
+  const { accounts, metrics } = workerBase(config);
+  const [dynamodb, sqs] = [dynamoDbClient(), sqsClient()];
+  const health = credentialHealth(config, systemClock, { dynamodb, sqs });
+  const shipStation = shipStationApi(config, systemClock, dynamodb, metrics);
+  const klaviyo = klaviyoApi(config, systemClock);
+  const kernel = publishingKernel(config, systemClock, { dynamodb, health, accounts, metrics, shipStation, klaviyo });
+  const runPollJob = makeRunPollJob({
+    pollAccount: pollAccountUseCase(config, { sqs, dynamodb, health, accounts, shipStation, metrics }),
+    pollJobs: health.pollJobs,
+    releaseHeld: makeReleaseHeldEvents({ ...kernel, history: new SqsHistoryQueue(sqs, config.historyQueueUrl), klaviyoBulk: klaviyo, klaviyoCheck: klaviyo }),
+    sweepDue: makeSweepDueChecks({ ...kernel, cursors: new DynamoDbPollCursorStore(dynamodb, config.tableName) }),
+    metrics,
+    outageRetrySeconds: config.outageRetrySeconds,
+    log: logger,
+  });
+  return { runPollJob, metrics, visibility: visibilityOf(sqs, 'polls', config.pollsQueueUrl), config };
+});

@@ -1,0 +1,47 @@
+// publish-history's composition: the publishing kernel with Klaviyo's bulk requests, and the retries of the history
+// queue. Imports the DynamoDB and SQS clients.
+import { dynamoDbClient } from '../adapters/aws-dynamodb-client.js';
+import { sqsClient } from '../adapters/aws-sqs-client.js';
+import { SqsHistoryQueue } from '../adapters/sqs-queues.js';
+import { systemClock } from '../adapters/system-clock.js';
+import { loadFunctionConfig } from '../config.js';
+import type { MessageVisibility, ServiceMetrics } from '../ports.js';
+import { makePublishHistory, type PublishHistory } from '../use-cases/publish-history.js';
+import { perContainer } from './container.js';
+import { credentialHealth, klaviyoApi, publishingKernel, shipStationApi, visibilityOf, workerBase } from './parts.js';
+
+/** Orders publish-history works on at once. */
+export const HISTORY_CONCURRENCY = 16;
+
+export interface PublishHistoryWiring {
+  publishHistory: PublishHistory;
+  metrics: ServiceMetrics;
+  visibility: Record<'history', MessageVisibility>;
+  config: { retryMaxDelaySeconds?: number | undefined };
+}
+
+/** publish-history's composition in this container. */
+export const publishHistoryWiring = perContainer((env, document): PublishHistoryWiring => {
+  const config = loadFunctionConfig(
+    { accounts: 'full', settings: ['storage', 'historyQueue', 'pollsQueue', 'http', 'klaviyo', 'publishing', 'retries', 'alerts'] },
+    env,
+    document,
+  );
+  const { accounts, metrics } = workerBase(config);
+  const [dynamodb, sqs] = [dynamoDbClient(), sqsClient()];
+  const klaviyo = klaviyoApi(config, systemClock);
+  const kernel = publishingKernel(config, systemClock, {
+    dynamodb,
+    health: credentialHealth(config, systemClock, { dynamodb, sqs }),
+    accounts,
+    metrics,
+    shipStation: shipStationApi(config, systemClock, dynamodb, metrics),
+    klaviyo,
+  });
+  return {
+    publishHistory: makePublishHistory({ ...kernel, history: new SqsHistoryQueue(sqs, config.historyQueueUrl), klaviyoBulk: klaviyo, concurrency: HISTORY_CONCURRENCY }),
+    metrics,
+    visibility: visibilityOf(sqs, 'history', config.historyQueueUrl),
+    config,
+  };
+});

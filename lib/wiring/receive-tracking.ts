@@ -1,0 +1,32 @@
+// receive-tracking's composition: the accounts' webhook view (no ShipStation or Klaviyo key), ShipStation's signing keys
+// and the updates queue. Imports the SQS client only.
+import { sqsClient } from '../adapters/aws-sqs-client.js';
+import { ConfigWebhookAccounts } from '../adapters/config-account-directory.js';
+import { JwksSignatureVerifier } from '../adapters/jwks-signature-verifier.js';
+import { SqsUpdateQueue } from '../adapters/sqs-queues.js';
+import { systemClock } from '../adapters/system-clock.js';
+import { loadFunctionConfig } from '../config.js';
+import { logger } from '../observability.js';
+import type { ServiceMetrics, WebhookAccounts } from '../ports.js';
+import { makeAcceptTracking, type AcceptTracking } from '../use-cases/accept-tracking.js';
+import { maskAccountSecrets, perContainer } from './container.js';
+import { serviceMetrics } from './parts.js';
+
+export interface ReceiveTrackingWiring {
+  accounts: WebhookAccounts;
+  /** Signed V2 tracking webhooks onto the updates queue. */
+  acceptTracking: AcceptTracking;
+  metrics: ServiceMetrics;
+}
+
+/** receive-tracking's composition in this container. */
+export const receiveTrackingWiring = perContainer((env, document): ReceiveTrackingWiring => {
+  const config = loadFunctionConfig({ accounts: 'webhook', settings: ['updatesQueue', 'tracking', 'http'] }, env, document);
+  maskAccountSecrets(config.accounts);
+  const accounts = new ConfigWebhookAccounts(config.accounts);
+  const metrics = serviceMetrics();
+  // The signing keys of V2 tracking webhooks: every configured key set, merged.
+  const verifier = new JwksSignatureVerifier({ jwksUrls: config.trackingJwksUrls, timeoutMs: config.httpTimeoutMs, now: () => systemClock.now(), metrics, log: logger });
+  const updates = new SqsUpdateQueue(sqsClient(), config.updatesQueueUrl);
+  return { accounts, acceptTracking: makeAcceptTracking({ accounts, verifier, updates, clock: systemClock }), metrics };
+});
