@@ -109,9 +109,13 @@ for (const [id, fn] of functions) {
     problems.push(`${zipName}: no ${handlerFile} (${id})`);
     continue;
   }
-  const extra = entries.filter((e) => e.name !== handlerFile && e.name !== `${handlerFile}.map`);
-  if (extra.length > 0) problems.push(`${zipName}: unexpected files ${extra.map((e) => e.name).join(', ')}`);
   const code = bundle.read().toString('utf8');
+  // Phone metadata is data read on the first number (lib/normalise/phone.ts): a bundle that reads it must ship it.
+  const phoneMetadata = 'node_modules/libphonenumber-js/metadata.min.json';
+  const readsPhoneMetadata = code.includes('libphonenumber-js/metadata.min.json');
+  if (readsPhoneMetadata && !entries.some((e) => e.name === phoneMetadata)) problems.push(`${zipName}: its bundle reads ${phoneMetadata}, which the zip lacks`);
+  const extra = entries.filter((e) => e.name !== handlerFile && e.name !== `${handlerFile}.map` && !(readsPhoneMetadata && e.name === phoneMetadata));
+  if (extra.length > 0) problems.push(`${zipName}: unexpected files ${extra.map((e) => e.name).join(', ')}`);
   const sdkImports = [...new Set(code.match(/from\s*"@aws-sdk\/[\w-]+"/g) ?? [])].map((m) => m.replace(/^from\s*/, ''));
   if (/var \w+ ?= ?"@aws-sdk\/|Smithy|@smithy\/smithy-client/.test(code)) problems.push(`${handlerFile}: the AWS SDK looks bundled`);
   const map = entries.find((e) => e.name === `${handlerFile}.map`);

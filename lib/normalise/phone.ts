@@ -1,5 +1,18 @@
 // Klaviyo only takes E.164 phone numbers; an invalid one fails the whole event, so it is dropped instead.
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+// libphonenumber-js's metadata (the "min" set its default entry uses, 83 KB) is data, not code: it is read from
+// libphonenumber-js/metadata.min.json on the first number, so it is not in the Lambda bundles' JavaScript and costs
+// nothing at cold start. serverless.yml packs that file beside every bundle that normalises phones.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { parsePhoneNumberFromString, type CountryCode, type MetadataJson } from 'libphonenumber-js/core';
+
+let metadata: MetadataJson | undefined;
+
+/** The phone metadata, read once (from node_modules in a checkout, from the zip's copy in a Lambda). */
+function phoneMetadata(): MetadataJson {
+  metadata ??= JSON.parse(readFileSync(createRequire(import.meta.url).resolve('libphonenumber-js/metadata.min.json'), 'utf8')) as MetadataJson;
+  return metadata;
+}
 
 /**
  * Normalises a phone number to E.164 using the ship-to country as the default region.
@@ -9,7 +22,7 @@ export function toE164(raw: string | null | undefined, country: string | null | 
   if (raw === null || raw === undefined || raw.trim() === '') return undefined;
   const region = country !== null && country !== undefined && /^[A-Za-z]{2}$/.test(country.trim()) ? (country.trim().toUpperCase() as CountryCode) : undefined;
   try {
-    const parsed = parsePhoneNumberFromString(raw.trim(), region === undefined ? undefined : { defaultCountry: region });
+    const parsed = parsePhoneNumberFromString(raw.trim(), region === undefined ? {} : { defaultCountry: region }, phoneMetadata());
     return parsed !== undefined && parsed.isValid() ? parsed.number : undefined;
   } catch {
     return undefined;

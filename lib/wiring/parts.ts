@@ -19,19 +19,19 @@ import { DynamoDbShipmentRecordStore } from '../adapters/dynamodb-shipment-recor
 import { HttpKlaviyoApi } from '../adapters/http-klaviyo-api.js';
 import { HttpShipStationApi } from '../adapters/http-shipstation-api.js';
 import { LogAlerts } from '../adapters/log-alerts.js';
-import { PowertoolsServiceMetrics } from '../adapters/powertools-service-metrics.js';
 import { SnsAlerts } from '../adapters/sns-alerts.js';
 import { SqsHistoryQueue, SqsMessageVisibility, SqsPollJobQueue, SqsUpdateQueue } from '../adapters/sqs-queues.js';
 import { accountsCacheSeconds, type Concern, type FunctionConfig } from '../config.js';
 import { RETIRED_KEY_GRACE_MS } from '../domain/key-expiry.js';
 import type { RetriedQueue } from '../domain/retry.js';
-import { logger, metrics } from '../observability.js';
+import { logger } from '../observability.js';
 import type { AccountDirectory, Clock, MessageVisibility, ServiceMetrics } from '../ports.js';
 import type { CredentialHealthDeps } from '../use-cases/credential-health.js';
 import { makePollAccount, type PollAccount } from '../use-cases/poll-account.js';
 import type { SnapshotPublisherDeps } from '../use-cases/snapshot-publisher.js';
 import { makeResolveServiceName } from '../use-cases/resolve-service-name.js';
 import { maskAccountSecrets } from './container.js';
+import { serviceMetrics } from './metrics.js';
 
 /** A poll run's lease outlives poll-shipstation's 900 s timeout, so a crashed run is taken over, a live one never. */
 const POLL_LEASE_MS = 16 * 60_000;
@@ -42,11 +42,8 @@ type Config<C extends Concern> = FunctionConfig<'full', C>;
 /** What every worker starts from: its accounts (secrets masked from here on) and the service metrics it flushes. */
 export function workerBase(config: Config<never>): { accounts: AccountDirectory; metrics: ServiceMetrics } {
   maskAccountSecrets(config.accounts);
-  return { accounts: new ConfigAccountDirectory(config.accounts), metrics: new PowertoolsServiceMetrics(metrics, logger) };
+  return { accounts: new ConfigAccountDirectory(config.accounts), metrics: serviceMetrics() };
 }
-
-/** The service metrics a receiver counts its refusals with. */
-export const serviceMetrics = (): ServiceMetrics => new PowertoolsServiceMetrics(metrics, logger);
 
 /** How a consumer sets when a failed record of its queue comes back (lib/edge/sqs.ts). */
 export function visibilityOf<Q extends RetriedQueue>(sqs: SQSClient, queue: Q, url: string): Record<Q, MessageVisibility> {

@@ -10,7 +10,7 @@ import { logger } from '../observability.js';
 import type { ServiceMetrics, WebhookAccounts } from '../ports.js';
 import { makeAcceptTracking, type AcceptTracking } from '../use-cases/accept-tracking.js';
 import { maskAccountSecrets, perContainer } from './container.js';
-import { serviceMetrics } from './parts.js';
+import { serviceMetrics } from './metrics.js';
 
 export interface ReceiveTrackingWiring {
   accounts: WebhookAccounts;

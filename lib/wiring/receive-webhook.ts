@@ -8,7 +8,7 @@ import { loadFunctionConfig } from '../config.js';
 import type { ServiceMetrics, WebhookAccounts } from '../ports.js';
 import { makeAcceptWebhook, type AcceptWebhook } from '../use-cases/accept-webhook.js';
 import { maskAccountSecrets, perContainer } from './container.js';
-import { serviceMetrics } from './parts.js';
+import { serviceMetrics } from './metrics.js';
 
 export interface ReceiveWebhookWiring {
   accounts: WebhookAccounts;
