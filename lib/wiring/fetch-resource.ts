@@ -6,16 +6,12 @@ import { DynamoDbEventLedger } from '../adapters/dynamodb-event-ledger.js';
 import { SqsUpdateQueue } from '../adapters/sqs-queues.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { loadFunctionConfig } from '../config.js';
-import type { MessageVisibility, ServiceMetrics } from '../ports.js';
 import { makeFetchResource, type FetchResource } from '../use-cases/fetch-resource.js';
 import { perContainer } from './container.js';
-import { credentialHealth, shipStationApi, visibilityOf, workerBase } from './parts.js';
+import { credentialHealth, shipStationApi, visibilityOf, workerBase, type QueueConsumer } from './parts.js';
 
-export interface FetchResourceWiring {
+export interface FetchResourceWiring extends QueueConsumer<'notifications'> {
   fetchResource: FetchResource;
-  metrics: ServiceMetrics;
-  visibility: Record<'notifications', MessageVisibility>;
-  config: { retryMaxDelaySeconds?: number | undefined };
 }
 
 /** fetch-resource's composition in this container. */

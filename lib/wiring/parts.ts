@@ -45,6 +45,13 @@ export function workerBase(config: Config<never>): { accounts: AccountDirectory;
   return { accounts: new ConfigAccountDirectory(config.accounts), metrics: serviceMetrics() };
 }
 
+/** What a queue consumer's handler needs beside its use case: the metrics it flushes and its retries (lib/edge/sqs.ts). */
+export interface QueueConsumer<Q extends RetriedQueue> {
+  metrics: ServiceMetrics;
+  visibility: Record<Q, MessageVisibility>;
+  config: { retryMaxDelaySeconds?: number | undefined };
+}
+
 /** How a consumer sets when a failed record of its queue comes back (lib/edge/sqs.ts). */
 export function visibilityOf<Q extends RetriedQueue>(sqs: SQSClient, queue: Q, url: string): Record<Q, MessageVisibility> {
   return Object.fromEntries([[queue, new SqsMessageVisibility(sqs, url)]]) as unknown as Record<Q, MessageVisibility>;

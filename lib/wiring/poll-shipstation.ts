@@ -7,18 +7,14 @@ import { SqsHistoryQueue } from '../adapters/sqs-queues.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { loadFunctionConfig } from '../config.js';
 import { logger } from '../observability.js';
-import type { MessageVisibility, ServiceMetrics } from '../ports.js';
 import { makeRunPollJob, type RunPollJob } from '../use-cases/poll-account.js';
 import { makeReleaseHeldEvents } from '../use-cases/release-held-events.js';
 import { makeSweepDueChecks } from '../use-cases/sweep-due-checks.js';
 import { perContainer } from './container.js';
-import { credentialHealth, klaviyoApi, pollAccountUseCase, publishingKernel, shipStationApi, visibilityOf, workerBase } from './parts.js';
+import { credentialHealth, klaviyoApi, pollAccountUseCase, publishingKernel, shipStationApi, visibilityOf, workerBase, type QueueConsumer } from './parts.js';
 
-export interface PollShipStationWiring {
+export interface PollShipStationWiring extends QueueConsumer<'polls'> {
   runPollJob: RunPollJob;
-  metrics: ServiceMetrics;
-  visibility: Record<'polls', MessageVisibility>;
-  config: { retryMaxDelaySeconds?: number | undefined };
 }
 
 /** poll-shipstation's composition in this container. */

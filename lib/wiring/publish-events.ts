@@ -6,19 +6,15 @@ import { DynamoDbTrackingActivity } from '../adapters/dynamodb-tracking-activity
 import { SqsUpdateQueue } from '../adapters/sqs-queues.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { loadFunctionConfig } from '../config.js';
-import type { MessageVisibility, ServiceMetrics } from '../ports.js';
 import { makePublishTracking, type PublishTracking } from '../use-cases/publish-tracking.js';
 import { makePublishUpdate, type PublishUpdate } from '../use-cases/publish-update.js';
 import { perContainer } from './container.js';
-import { credentialHealth, klaviyoApi, publishingKernel, shipStationApi, visibilityOf, workerBase } from './parts.js';
+import { credentialHealth, klaviyoApi, publishingKernel, shipStationApi, visibilityOf, workerBase, type QueueConsumer } from './parts.js';
 
-export interface PublishEventsWiring {
+export interface PublishEventsWiring extends QueueConsumer<'updates'> {
   publishUpdate: PublishUpdate;
   /** A verified V2 tracking update, joined to its label: the milestone it reaches, sent once. */
   publishTracking: PublishTracking;
-  metrics: ServiceMetrics;
-  visibility: Record<'updates', MessageVisibility>;
-  config: { retryMaxDelaySeconds?: number | undefined };
 }
 
 /** publish-events' composition in this container. */

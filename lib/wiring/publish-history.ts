@@ -5,19 +5,15 @@ import { sqsClient } from '../adapters/aws-sqs-client.js';
 import { SqsHistoryQueue } from '../adapters/sqs-queues.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { loadFunctionConfig } from '../config.js';
-import type { MessageVisibility, ServiceMetrics } from '../ports.js';
 import { makePublishHistory, type PublishHistory } from '../use-cases/publish-history.js';
 import { perContainer } from './container.js';
-import { credentialHealth, klaviyoApi, publishingKernel, shipStationApi, visibilityOf, workerBase } from './parts.js';
+import { credentialHealth, klaviyoApi, publishingKernel, shipStationApi, visibilityOf, workerBase, type QueueConsumer } from './parts.js';
 
 /** Orders publish-history works on at once. */
 export const HISTORY_CONCURRENCY = 16;
 
-export interface PublishHistoryWiring {
+export interface PublishHistoryWiring extends QueueConsumer<'history'> {
   publishHistory: PublishHistory;
-  metrics: ServiceMetrics;
-  visibility: Record<'history', MessageVisibility>;
-  config: { retryMaxDelaySeconds?: number | undefined };
 }
 
 /** publish-history's composition in this container. */
