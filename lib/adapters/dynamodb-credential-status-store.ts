@@ -80,7 +80,7 @@ export class DynamoDbCredentialStatusStore implements CredentialStatusStore {
         },
         // Only the first report for this key wins; a report about another key replaces an older mark, unless it is
         // about the key that was just replaced.
-        ConditionExpression: 'attribute_not_exists(pk) OR ((#s <> :invalid OR fingerprint <> :fp) AND NOT (retiredFingerprint = :fp AND since > :graceStart))',
+        ConditionExpression: 'attribute_not_exists(pk) OR ((attribute_not_exists(#s) OR #s <> :invalid OR fingerprint <> :fp) AND NOT (retiredFingerprint = :fp AND since > :graceStart))',
         ExpressionAttributeNames: { '#s': 'status' },
         ExpressionAttributeValues: { ':invalid': { S: 'INVALID' }, ':fp': { S: fingerprint }, ':graceStart': { S: new Date(this.now().getTime() - this.retiredKeyGraceMs).toISOString() } },
       }));

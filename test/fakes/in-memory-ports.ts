@@ -274,9 +274,11 @@ export class InMemoryEventLedger implements EventLedger {
   }
 
   async deadLetter(record: DeadLetter, claimId?: string): Promise<void> {
-    this.deadLetters.set(InMemoryEventLedger.key(record.accountId, record.uniqueId), structuredClone(record));
+    // As the adapter: the reason is kept to its first 2,000 characters, in the record and on the entry.
+    const reason = record.reason.slice(0, 2000);
+    this.deadLetters.set(InMemoryEventLedger.key(record.accountId, record.uniqueId), { ...structuredClone(record), reason });
     if (claimId === undefined) return;
-    this.updateOwned(record.accountId, record.uniqueId, claimId, { status: 'DEAD', reason: record.reason });
+    this.updateOwned(record.accountId, record.uniqueId, claimId, { status: 'DEAD', reason });
   }
 
   async status(accountId: string, uniqueId: string, now: Date): Promise<RecordedEventStatus> {
@@ -560,7 +562,8 @@ export class InMemoryCredentialStatusStore implements CredentialStatusStore {
     const current = this.statuses.get(key);
     const retiredRecently = current?.state === 'valid' && this.retired.get(key) === fingerprint && Date.parse(current.since) > this.now().getTime() - RETIRED_KEY_GRACE_MS;
     const first = (current?.state !== 'invalid' || current.fingerprint !== fingerprint) && !retiredRecently;
-    if (first) this.statuses.set(key, { state: 'invalid', fingerprint, reason, since: this.now().toISOString() });
+    // As the adapter: the reason is kept to its first 500 characters (an HTTP error body can be long).
+    if (first) this.statuses.set(key, { state: 'invalid', fingerprint, reason: reason.slice(0, 500), since: this.now().toISOString() });
     this.reports.push({ accountId, service, fingerprint, reason, first });
     return first;
   }
@@ -649,7 +652,13 @@ export class InMemoryAlertLedger implements AlertLedger {
   }
 }
 
-/** Held events by account, in unique_id order (the DynamoDB sort key's order). */
+/**
+ * DynamoDB's order of string sort keys: by their UTF-8 bytes, not by locale (`shipment:1234:…` sorts before
+ * `shipment:123:…`, since `4` < `:`).
+ */
+const byKeyBytes = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+/** Held events by account, in unique_id order (the DynamoDB sort key's byte order, `after` compared the same way). */
 export class InMemoryHeldEventStore implements HeldEventStore {
   readonly events = new Map<string, KlaviyoEvent>();
 
@@ -662,7 +671,9 @@ export class InMemoryHeldEventStore implements HeldEventStore {
   }
 
   async list(accountId: string, limit: number, after?: string): Promise<{ events: KlaviyoEvent[]; next?: string }> {
-    const all = [...this.events.values()].filter((e) => e.accountId === accountId && (after === undefined || e.uniqueId > after)).sort((a, b) => a.uniqueId.localeCompare(b.uniqueId));
+    const all = [...this.events.values()]
+      .filter((e) => e.accountId === accountId && (after === undefined || byKeyBytes(e.uniqueId, after) > 0))
+      .sort((a, b) => byKeyBytes(a.uniqueId, b.uniqueId));
     const events = structuredClone(all.slice(0, limit));
     return all.length > limit ? { events, next: events.at(-1)?.uniqueId as string } : { events };
   }
@@ -1014,15 +1025,22 @@ export class InMemoryDueCheckStore implements DueCheckStore {
   }
 }
 
+/**
+ * When each account last received a tracking webhook, to the hour as DynamoDbTrackingActivity keeps it: a receipt is
+ * written only when none is stored or the stored one is more than an hour older, so the time read lags by up to an hour
+ * and a receipt noted late never moves it back.
+ */
 export class InMemoryTrackingActivity implements TrackingActivity {
   readonly last = new Map<string, Date>();
 
   async noteReceived(accountId: string, at: Date): Promise<void> {
-    this.last.set(accountId, at);
+    const stored = this.last.get(accountId);
+    if (stored === undefined || stored.getTime() < at.getTime() - 3_600_000) this.last.set(accountId, new Date(at));
   }
 
   async lastReceived(accountId: string): Promise<Date | undefined> {
-    return this.last.get(accountId);
+    const stored = this.last.get(accountId);
+    return stored === undefined ? undefined : new Date(stored);
   }
 }
 
