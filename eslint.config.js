@@ -1,11 +1,13 @@
 // Lint holds the dependency direction of STYLE.md:
 //   functions → wiring → use-cases → ports + domain;  adapters → ports + domain + config.
-// The domain imports nothing but zod; only adapters import the AWS SDK or make HTTP calls.
+// The domain imports nothing but zod; only adapters import the AWS SDK or make HTTP calls. zod itself is imported once,
+// in lib/domain/zod.ts (zod/mini with English messages); everything else imports `* as z` from there.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const zodDirectly = { regex: '^zod($|/)', message: 'Import * as z from lib/domain/zod.js: zod/mini with English messages, set once (classic zod adds ~60 KiB to every bundle).' };
 const restrict = (patterns, message) => ({
-  'no-restricted-imports': ['error', { patterns: patterns.map((group) => ({ group: [group], message })) }],
+  'no-restricted-imports': ['error', { patterns: [...patterns.map((group) => ({ group: [group], message })), zodDirectly] }],
 });
 const awsSdk = '@aws-sdk/*';
 const noFetch = {
@@ -26,11 +28,27 @@ export default tseslint.config(
     },
   },
   {
+    // Layers without rules of their own (wiring, local stand-ins) still take zod from lib/domain/zod.js.
+    files: ['lib/**/*.ts', 'functions/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [zodDirectly] }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'z', property: 'locales', message: 'z.locales bundles every language; lib/domain/zod.ts sets English once.' },
+        { object: 'z', property: 'core', message: 'z.core bundles all of zod core (~380 KiB); lib/domain/zod.ts re-exports what is needed (ZodError).' },
+      ],
+    },
+  },
+  {
     files: ['lib/domain/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!zod$|\\./[^./])', message: 'The domain imports nothing but zod and itself.' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!\\./[^./])', message: 'The domain imports nothing but zod (from ./zod.js) and itself.' }] }],
       ...noFetch,
     },
+  },
+  {
+    files: ['lib/domain/zod.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!zod/(mini|locales|v4/core)$)', message: 'lib/domain/zod.ts imports zod/mini, zod/locales and zod/v4/core only.' }] }] },
   },
   {
     files: ['lib/use-cases/**/*.ts'],

@@ -5,7 +5,7 @@
 // so the Authorization header cannot reach another host. Nothing ShipStation's edge sends is trusted as is: a webhook
 // resource is read only in the shape ShipStation sends for its type and up to its cap, a 200 that is not a page is a
 // transient failure (never an empty page), and a reset longer than V1's one-minute window is cut to it.
-import * as z from 'zod';
+import * as z from '../domain/zod.js';
 import type { AccountConfig } from '../config.js';
 import { BadInputError, ResourceTooLargeError, ShipStationCredentialsError, TransientError } from '../domain/errors.js';
 import { checkWebhookResource, RESOURCE_PAGE_SIZE, type WebhookResourceShape } from '../domain/resource-url.js';
@@ -105,7 +105,7 @@ function webhookPageUrl(url: URL, shape: WebhookResourceShape, page: number): UR
 const storeListSchema = z.array(z.object({ storeId: z.number(), storeName: z.string() }));
 
 /** `GET /carriers/listservices`: `[{carrierCode, code, name, domestic, international}]`; entries without a code or name are skipped. */
-const serviceListSchema = z.array(z.looseObject({ code: z.string().nullish(), name: z.string().nullish() }));
+const serviceListSchema = z.array(z.looseObject({ code: z.nullish(z.string()), name: z.nullish(z.string()) }));
 
 /** A 404: permanent bad input for a resource URL; "no such order" for a lookup by id, which tells it apart. */
 class NotFoundError extends BadInputError {

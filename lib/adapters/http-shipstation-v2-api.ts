@@ -3,7 +3,7 @@
 // credentials problem and any other 4xx carries V2's own error message. Only URLs on the account's configured V2 origin
 // are requested and redirects are never followed, so the key cannot reach another host; error messages never carry
 // the key or a URL's query (a webhook URL carries the account's token).
-import * as z from 'zod';
+import * as z from '../domain/zod.js';
 import type { AccountConfig } from '../config.js';
 import { BadInputError, ShipStationCredentialsError } from '../domain/errors.js';
 import type { Clock, ServiceMetrics, ShipStationV2Webhooks, V2WebhookSubscription } from '../ports.js';
@@ -25,15 +25,15 @@ type V2Account = AccountConfig & { shipStationV2: NonNullable<AccountConfig['shi
 
 /** One V2 webhook as listed; ShipStation sends more fields (headers, store_id), which are ignored. */
 const v2WebhookSchema = z.object({
-  webhook_id: z.union([z.string(), z.number()]).transform(String),
+  webhook_id: z.pipe(z.union([z.string(), z.number()]), z.transform(String)),
   event: z.string(),
-  url: z.string().nullish().transform((url) => url ?? ''),
+  url: z.pipe(z.nullish(z.string()), z.transform((url) => url ?? '')),
 });
 /** `GET /v2/environment/webhooks`: a plain array (also accepted wrapped as `{webhooks: [...]}`). */
-const v2WebhookListSchema = z.union([z.array(v2WebhookSchema), z.object({ webhooks: z.array(v2WebhookSchema) }).transform((body) => body.webhooks)]);
-const createdV2WebhookSchema = z.object({ webhook_id: z.union([z.string(), z.number()]).transform(String) });
+const v2WebhookListSchema = z.union([z.array(v2WebhookSchema), z.pipe(z.object({ webhooks: z.array(v2WebhookSchema) }), z.transform((body) => body.webhooks))]);
+const createdV2WebhookSchema = z.object({ webhook_id: z.pipe(z.union([z.string(), z.number()]), z.transform(String)) });
 /** V2's error body: `{request_id, errors: [{error_source, error_type, error_code, message}]}`. */
-const v2ErrorSchema = z.object({ errors: z.array(z.object({ message: z.string() })).min(1) });
+const v2ErrorSchema = z.object({ errors: z.array(z.object({ message: z.string() })).check(z.minLength(1)) });
 
 /**
  * The longest Retry-After believed, seconds. V2's limit is per minute (200 requests/minute per key), so no true wait is

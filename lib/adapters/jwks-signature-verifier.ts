@@ -4,7 +4,7 @@
 // URL failing is fine while another gives usable keys; a fetch round that gives none counts TrackingKeysUnavailable.
 // The key sets are public: no credential is sent, and redirects are refused so only the configured hosts decide the keys.
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '../domain/zod.js';
 import { SigningKeysUnavailableError } from '../domain/errors.js';
 import type { KeySetCheck, ServiceMetrics, SignatureCheck, WebhookSignatureVerifier } from '../ports.js';
 
@@ -37,11 +37,11 @@ const MIN_RSA_BITS = 2048;
 
 const jwksSchema = z.object({ keys: z.array(z.unknown()) });
 const rsaJwkSchema = z.object({
-  kid: z.string().min(1),
+  kid: z.string().check(z.minLength(1)),
   kty: z.literal('RSA'),
-  n: z.string().min(1),
-  e: z.string().min(1),
-  use: z.string().optional(),
+  n: z.string().check(z.minLength(1)),
+  e: z.string().check(z.minLength(1)),
+  use: z.optional(z.string()),
 });
 
 /** The usable RSA signing keys of a key set, by key id; non-RSA, short, encryption or malformed entries are skipped. */

@@ -11,7 +11,7 @@ import {
   type MessageAttributeValue,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import * as z from 'zod';
+import * as z from '../domain/zod.js';
 import { BadInputError } from '../domain/errors.js';
 import type { DeadLetterMessage, DeadLetterQueues } from '../ports.js';
 import { parseQueueArn } from './sqs-queue-depths.js';
@@ -19,7 +19,7 @@ import { parseQueueArn } from './sqs-queue-depths.js';
 /** SQS's most per ReceiveMessage. */
 const MAX_PER_RECEIVE = 10;
 
-const redrivePolicySchema = z.object({ deadLetterTargetArn: z.string().optional() });
+const redrivePolicySchema = z.object({ deadLetterTargetArn: z.optional(z.string()) });
 
 /** The DLQ ARN a RedrivePolicy attribute (a JSON string) names, if any. */
 function deadLetterArnOf(redrivePolicy: string | undefined): string | undefined {

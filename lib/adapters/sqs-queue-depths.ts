@@ -1,7 +1,7 @@
 // QueueDepths on SQS: GetQueueAttributes for each queue's approximate counts and RedrivePolicy, then the dead-letter
 // queue named by the policy's ARN (its URL found once with GetQueueUrl, name and owner account taken from the ARN).
 import { GetQueueAttributesCommand, GetQueueUrlCommand, type QueueAttributeName, type SQSClient } from '@aws-sdk/client-sqs';
-import * as z from 'zod';
+import * as z from '../domain/zod.js';
 import type { QueueDepth, QueueDepths } from '../ports.js';
 
 const DEPTH_ATTRIBUTES: QueueAttributeName[] = [
@@ -12,7 +12,7 @@ const DEPTH_ATTRIBUTES: QueueAttributeName[] = [
 ];
 
 /** The part of a RedrivePolicy attribute (a JSON string) that names the dead-letter queue. */
-const redrivePolicySchema = z.object({ deadLetterTargetArn: z.string().optional() });
+const redrivePolicySchema = z.object({ deadLetterTargetArn: z.optional(z.string()) });
 
 /** Name and owner account of an SQS queue ARN, `arn:<partition>:sqs:<region>:<account>:<name>`. */
 export function parseQueueArn(arn: string): { accountId: string; queueName: string } | undefined {

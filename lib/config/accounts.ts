@@ -2,7 +2,7 @@
 // views: the full account (workers, the CLI) and the webhook view (receivers and the scheduler: id, token, ShipStation
 // host), so a function that never calls ShipStation or Klaviyo needs none of their keys.
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '../domain/zod.js';
 import {
   baseUrl,
   DEFAULT_KLAVIYO_BASE_URL,
@@ -27,38 +27,34 @@ const ACCOUNT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const STORE_IDS_MESSAGE = 'STORE_IDS must be a comma-separated list of ShipStation store ids';
 
 /** An IANA time zone name Node knows (`America/New_York`); calendar dates of the account end at midnight there. */
-const timeZone = (message: string): z.ZodType<string> =>
-  z
-    .string({ error: message })
-    .trim()
-    .default(DEFAULT_TIME_ZONE)
-    .refine((value) => {
+const timeZone = (message: string): z.ZodMiniType<string> =>
+  z._default(z.string({ error: message }).check(z.trim()), DEFAULT_TIME_ZONE).check(
+    z.refine((value) => {
       try {
         new Intl.DateTimeFormat('en-US', { timeZone: value });
         return value !== '';
       } catch {
         return false;
       }
-    }, message);
+    }, message),
+  );
 
 /** A two-letter ISO country code, upper-cased. */
-const countryCode = (message: string): z.ZodType<string> =>
-  z
-    .string({ error: message })
-    .trim()
-    .default(DEFAULT_COUNTRY)
-    .refine((value) => /^[A-Za-z]{2}$/.test(value), message)
-    .transform((value) => value.toUpperCase());
+const countryCode = (message: string): z.ZodMiniType<string> =>
+  z.pipe(
+    z._default(z.string({ error: message }).check(z.trim()), DEFAULT_COUNTRY).check(z.refine((value) => /^[A-Za-z]{2}$/.test(value), message)),
+    z.transform((value) => value.toUpperCase()),
+  );
 
-const required = (name: string): z.ZodString => z.string({ error: `${name} is required` }).trim().min(1, `${name} is required`);
+const required = (name: string): z.ZodMiniString<string> => z.string({ error: `${name} is required` }).check(z.trim(), z.minLength(1, `${name} is required`));
 
 /** A message for a field of the accounts document: `is required` when absent, `otherwise` when present but wrong. */
 const requiredOr = (otherwise: string) => (issue: { input?: unknown }): string => (issue.input === undefined ? 'is required' : otherwise);
-const text = (): z.ZodString => z.string({ error: requiredOr('must be text') }).trim().min(1, 'is required');
+const text = (): z.ZodMiniString<string> => z.string({ error: requiredOr('must be text') }).check(z.trim(), z.minLength(1, 'is required'));
 
 /** One account of the accounts document; unknown keys are refused so a misspelt setting is not silently ignored. */
 const documentAccountSchema = z.strictObject({
-  id: z.string({ error: requiredOr('must be text') }).regex(ACCOUNT_ID_PATTERN, 'must be lowercase letters, digits and dashes (at most 63, not starting with a dash)'),
+  id: z.string({ error: requiredOr('must be text') }).check(z.regex(ACCOUNT_ID_PATTERN, 'must be lowercase letters, digits and dashes (at most 63, not starting with a dash)')),
   shipStation: z.strictObject(
     {
       apiKey: text(),
@@ -76,32 +72,36 @@ const documentAccountSchema = z.strictObject({
     },
     { error: requiredOr('must be an object') },
   ),
-  webhookToken: text().min(16, 'must be at least 16 characters'),
+  webhookToken: text().check(z.minLength(16, 'must be at least 16 characters')),
   /** Optional: the ShipStation V2 API key that registers the tracking webhook (tracking events need it). */
-  shipStationV2: z
-    .strictObject(
+  shipStationV2: z.optional(
+    z.strictObject(
       {
         apiKey: text(),
         baseUrl: baseUrl(SHIPSTATION_V2_HOST, DEFAULT_SHIPSTATION_V2_BASE_URL, `must be https://${SHIPSTATION_V2_HOST_DESCRIPTION} or a loopback address`),
       },
       { error: 'must be an object' },
-    )
-    .optional(),
+    ),
+  ),
   /** Only orders and shipments of these ShipStation stores; absent means every store. */
-  storeIds: z
-    .array(z.number({ error: 'must be a ShipStation store id (a number)' }).int('must be a whole number').positive('must be a positive number'), {
-      error: 'must be a list of ShipStation store ids',
-    })
-    .min(1, 'must list at least one store id (leave it out to include every store)')
-    .optional(),
-  metricPrefix: z.string({ error: 'must be text' }).max(40, 'must be at most 40 characters').default(''),
+  storeIds: z.optional(
+    z
+      .array(z.number({ error: 'must be a ShipStation store id (a number)' }).check(z.int('must be a whole number'), z.positive('must be a positive number')), {
+        error: 'must be a list of ShipStation store ids',
+      })
+      .check(z.minLength(1, 'must list at least one store id (leave it out to include every store)')),
+  ),
+  metricPrefix: z._default(z.string({ error: 'must be text' }).check(z.maxLength(40, 'must be at most 40 characters')), ''),
   /** Days of history the first poll imports (IMPORT_DAYS when absent). */
-  importDays: z
-    .number({ error: 'must be a number' })
-    .int('must be a whole number of days from 1 to 365')
-    .min(1, 'must be a whole number of days from 1 to 365')
-    .max(365, 'must be a whole number of days from 1 to 365')
-    .optional(),
+  importDays: z.optional(
+    z
+      .number({ error: 'must be a number' })
+      .check(
+        z.int('must be a whole number of days from 1 to 365'),
+        z.gte(1, 'must be a whole number of days from 1 to 365'),
+        z.lte(365, 'must be a whole number of days from 1 to 365'),
+      ),
+  ),
   /** IANA time zone in which the account's calendar dates (ship-by) end; default Pacific, as ShipStation V1 speaks. */
   timeZone: timeZone('must be an IANA time zone name, e.g. America/New_York'),
   /** Country a phone number without a country code is read in when neither address names one (default US). */
@@ -110,7 +110,7 @@ const documentAccountSchema = z.strictObject({
 
 const accountsDocumentSchema = z.strictObject(
   {
-    accounts: z.array(documentAccountSchema, { error: requiredOr('must be a list') }).min(1, 'must list at least one account'),
+    accounts: z.array(documentAccountSchema, { error: requiredOr('must be a list') }).check(z.minLength(1, 'must list at least one account')),
   },
   { error: 'must be a JSON object with an "accounts" list' },
 );
@@ -142,9 +142,9 @@ export type AccountsOf<V extends AccountsView> = ReadonlyMap<string, V extends '
 
 /** The one account of the environment path: the variables every view needs. */
 const singleWebhookAccountSchema = z.object({
-  ACCOUNT_ID: z.string().regex(ACCOUNT_ID_PATTERN, 'ACCOUNT_ID must be lowercase letters, digits and dashes').default('default'),
+  ACCOUNT_ID: z._default(z.string().check(z.regex(ACCOUNT_ID_PATTERN, 'ACCOUNT_ID must be lowercase letters, digits and dashes')), 'default'),
   SHIPSTATION_BASE_URL: baseUrl(SHIPSTATION_HOST, DEFAULT_SHIPSTATION_BASE_URL, `SHIPSTATION_BASE_URL must be https://${SHIPSTATION_HOST_DESCRIPTION} or a loopback address`),
-  WEBHOOK_TOKEN: required('WEBHOOK_TOKEN').min(16, 'WEBHOOK_TOKEN must be at least 16 characters'),
+  WEBHOOK_TOKEN: required('WEBHOOK_TOKEN').check(z.minLength(16, 'WEBHOOK_TOKEN must be at least 16 characters')),
 });
 
 /** The one account of the environment path, in full. */
@@ -157,23 +157,23 @@ const singleAccountSchema = z.object({
   KLAVIYO_PRIVATE_KEY: required('KLAVIYO_PRIVATE_KEY'),
   KLAVIYO_BASE_URL: baseUrl(KLAVIYO_HOST, DEFAULT_KLAVIYO_BASE_URL, `KLAVIYO_BASE_URL must be https://${KLAVIYO_HOST_DESCRIPTION} or a loopback address`),
   WEBHOOK_TOKEN: singleWebhookAccountSchema.shape.WEBHOOK_TOKEN,
-  METRIC_PREFIX: z.string().max(40, 'METRIC_PREFIX must be at most 40 characters').default(''),
-  SHIPSTATION_V2_API_KEY: z.string().trim().optional(),
+  METRIC_PREFIX: z._default(z.string().check(z.maxLength(40, 'METRIC_PREFIX must be at most 40 characters')), ''),
+  SHIPSTATION_V2_API_KEY: z.optional(z.string().check(z.trim())),
   SHIPSTATION_V2_BASE_URL: baseUrl(SHIPSTATION_V2_HOST, DEFAULT_SHIPSTATION_V2_BASE_URL, `SHIPSTATION_V2_BASE_URL must be https://${SHIPSTATION_V2_HOST_DESCRIPTION} or a loopback address`),
   TIME_ZONE: timeZone('TIME_ZONE must be an IANA time zone name, e.g. America/New_York'),
   DEFAULT_COUNTRY: countryCode('DEFAULT_COUNTRY must be a two-letter country code, e.g. US'),
-  STORE_IDS: z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
+  STORE_IDS: z.pipe(
+    z.optional(z.string()),
+    z.transform((value, ctx) => {
       if (value === undefined || value.trim() === '') return undefined;
       const parts = value.split(',').map((part) => part.trim());
       if (!parts.every((part) => /^[1-9]\d{0,15}$/.test(part))) {
-        ctx.addIssue({ code: 'custom', message: STORE_IDS_MESSAGE });
+        ctx.issues.push({ code: 'custom', message: STORE_IDS_MESSAGE, input: value });
         return z.NEVER;
       }
       return parts.map(Number);
     }),
+  ),
 });
 
 /** A short, non-reversible id of a credential, so a rotated key is told apart from the one found invalid. */

@@ -1,6 +1,6 @@
 // The hosts credentials may go to: ShipStation's and Klaviyo's real hosts over https, or a loopback address (tests, the
 // local simulators). Every base URL setting is checked here.
-import * as z from 'zod';
+import * as z from '../domain/zod.js';
 
 export const DEFAULT_SHIPSTATION_BASE_URL = 'https://ssapi.shipstation.com';
 export const DEFAULT_KLAVIYO_BASE_URL = 'https://a.klaviyo.com';
@@ -33,9 +33,8 @@ export const onHost = (realHost: RegExp, value: string): boolean => {
 };
 
 /** A base URL on realHost (or loopback), `fallback` when unset, without a trailing slash. */
-export const baseUrl = (realHost: RegExp, fallback: string, message: string): z.ZodType<string> =>
-  z
-    .string({ error: message })
-    .default(fallback)
-    .refine((value) => onHost(realHost, value), message)
-    .transform((value) => value.replace(/\/+$/, ''));
+export const baseUrl = (realHost: RegExp, fallback: string, message: string): z.ZodMiniType<string> =>
+  z.pipe(
+    z._default(z.string({ error: message }), fallback).check(z.refine((value) => onHost(realHost, value), message)),
+    z.transform((value) => value.replace(/\/+$/, '')),
+  );

@@ -1,6 +1,6 @@
 // Problem reporting for configuration: one ConfigurationError naming every offending variable or document path, and
 // never a value (a value may be a secret).
-import type * as z from 'zod';
+import type * as z from '../domain/zod.js';
 
 /** Raised when configuration is missing or invalid; the message names every offending variable. */
 export class ConfigurationError extends Error {

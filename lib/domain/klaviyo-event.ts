@@ -1,5 +1,5 @@
 // A Klaviyo metric event as we build it, and its Create Event request body (JSON:API, revision 2026-04-15+).
-import * as z from 'zod';
+import * as z from './zod.js';
 import { BadInputError } from './errors.js';
 
 /** Scalar or nested JSON value allowed in event properties. */
@@ -76,7 +76,7 @@ export function hasProfileIdentifier(profile: KlaviyoProfile): boolean {
   return (profile.email ?? '') !== '' || (profile.phoneNumber ?? '') !== '';
 }
 
-const propertyValueSchema: z.ZodType<PropertyValue> = z.lazy(() =>
+const propertyValueSchema: z.ZodMiniType<PropertyValue> = z.lazy(() =>
   z.union([z.string(), z.number(), z.boolean(), z.array(propertyValueSchema), z.record(z.string(), propertyValueSchema)]),
 );
 
@@ -86,20 +86,20 @@ const createEventBodySchema = z.object({
     type: z.literal('event'),
     attributes: z.object({
       properties: z.record(z.string(), propertyValueSchema),
-      time: z.string().min(1),
-      value: z.number().optional(),
-      unique_id: z.string().min(1),
-      metric: z.object({ data: z.object({ type: z.literal('metric'), attributes: z.object({ name: z.string().min(1) }) }) }),
-      backfill: z.boolean().optional(),
+      time: z.string().check(z.minLength(1)),
+      value: z.optional(z.number()),
+      unique_id: z.string().check(z.minLength(1)),
+      metric: z.object({ data: z.object({ type: z.literal('metric'), attributes: z.object({ name: z.string().check(z.minLength(1)) }) }) }),
+      backfill: z.optional(z.boolean()),
       profile: z.object({
         data: z.object({
           type: z.literal('profile'),
           attributes: z.object({
-            email: z.string().optional(),
-            phone_number: z.string().optional(),
-            first_name: z.string().optional(),
-            last_name: z.string().optional(),
-            location: z.object({ city: z.string().optional(), region: z.string().optional(), zip: z.string().optional(), country: z.string().optional() }).optional(),
+            email: z.optional(z.string()),
+            phone_number: z.optional(z.string()),
+            first_name: z.optional(z.string()),
+            last_name: z.optional(z.string()),
+            location: z.optional(z.object({ city: z.optional(z.string()), region: z.optional(z.string()), zip: z.optional(z.string()), country: z.optional(z.string()) })),
           }),
         }),
       }),

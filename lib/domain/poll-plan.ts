@@ -1,6 +1,6 @@
 // The poll's plan (pure): which ShipStation lists a run reads, over which window, and how a run walks their pages so
 // that it can stop after any page and resume there, with no gap, even while rows move between pages.
-import * as z from 'zod';
+import * as z from './zod.js';
 
 /** `poll`: the scheduled catch-all; `import`: the first run of a new account and `backfill` runs (events flagged backfill). */
 export const POLL_MODES = ['poll', 'import'] as const;
@@ -44,11 +44,11 @@ export const PAGE_SIZE = 500;
 export const pollPositionSchema = z.object({
   /** Lower bound of the date filter in use (UTC ISO): the window start, or the last key before a restart. */
   from: z.string(),
-  page: z.number().int().min(1),
+  page: z.number().check(z.int(), z.gte(1)),
   /** `total` the first page after `from` reported; a smaller total later means rows left the window. */
-  total: z.number().int().min(0).optional(),
+  total: z.optional(z.number().check(z.int(), z.gte(0))),
   /** Largest sort key seen on the pages read since `from` (UTC ISO), where a restart resumes. */
-  lastKey: z.string().optional(),
+  lastKey: z.optional(z.string()),
 });
 export type PollPosition = z.infer<typeof pollPositionSchema>;
 
@@ -58,15 +58,15 @@ export const pollProgressSchema = z.object({
   windowStart: z.string(),
   windowEnd: z.string(),
   /** Index into streamsFor(mode); streams before it are done. */
-  stream: z.number().int().min(0),
+  stream: z.number().check(z.int(), z.gte(0)),
   position: pollPositionSchema,
   startedAt: z.string(),
-  requests: z.number().int().min(0),
-  enqueued: z.number().int().min(0),
+  requests: z.number().check(z.int(), z.gte(0)),
+  enqueued: z.number().check(z.int(), z.gte(0)),
   /** The one continuation job allowed to resume this run; older ones find another id and stop (no parallel chains). */
-  continuation: z.string().optional(),
+  continuation: z.optional(z.string()),
   /** Transient failures in a row at the current position; past a limit the job fails, so the DLQ and alarms see it. */
-  failures: z.number().int().min(0).optional(),
+  failures: z.optional(z.number().check(z.int(), z.gte(0))),
 });
 export type PollProgress = z.infer<typeof pollProgressSchema>;
 
@@ -133,14 +133,14 @@ export function nextPosition(stream: PollStream, position: PollPosition, seen: P
 
 /** A request to poll one account, on the polls queue (scheduled fan-out, continuation, CLI). */
 export const pollJobSchema = z.object({
-  accountId: z.string().min(1),
+  accountId: z.string().check(z.minLength(1)),
   /** Days to re-import with backfill; absent for the scheduled poll. */
-  backfillDays: z.number().int().min(1).max(3650).optional(),
+  backfillDays: z.optional(z.number().check(z.int(), z.gte(1), z.lte(3650))),
   /** `release`: only send the account's held events (an outage's own retries); every other job polls too. */
   reason: z.enum(['schedule', 'continue', 'cli', 'resume', 'release']),
   /** For `release`: which of the outage's release jobs this is (0-based); each waits twice as long as the last. */
-  attempt: z.number().int().min(0).max(100).optional(),
+  attempt: z.optional(z.number().check(z.int(), z.gte(0), z.lte(100))),
   /** For `continue`: the id the run expects (see PollProgress.continuation). */
-  continuation: z.string().optional(),
+  continuation: z.optional(z.string()),
 });
 export type PollJob = z.infer<typeof pollJobSchema>;

@@ -1,5 +1,5 @@
 // ShipStation V1 shapes as they arrive (zod, lenient where the real API is) and the webhook notification body.
-import * as z from 'zod';
+import * as z from './zod.js';
 
 /** Every V1 order status (the official enum; some client libraries miss the last two). */
 export const ORDER_STATUSES = [
@@ -26,16 +26,16 @@ export type WebhookResourceType = (typeof WEBHOOK_RESOURCE_TYPES)[number];
 
 /** The thin V1 webhook body: a URL to fetch and what kind of resource it names. */
 export const webhookNotificationSchema = z.object({
-  resource_url: z.string().min(1).max(2048),
-  resource_type: z.string().min(1).max(64),
+  resource_url: z.string().check(z.minLength(1), z.maxLength(2048)),
+  resource_type: z.string().check(z.minLength(1), z.maxLength(64)),
 });
 export type WebhookNotification = z.infer<typeof webhookNotificationSchema>;
 
 /** A webhook body after the edge read it: the notification, or why it is not one. */
 export type ParsedNotification = { ok: true; value: WebhookNotification } | { ok: false; reason: string };
 
-const text = z.string().nullish();
-const amount = z.number().nullish();
+const text = z.nullish(z.string());
+const amount = z.nullish(z.number());
 
 export const addressSchema = z.looseObject({
   name: text,
@@ -50,19 +50,19 @@ export const addressSchema = z.looseObject({
 export type ShipStationAddress = z.infer<typeof addressSchema>;
 
 export const orderItemSchema = z.looseObject({
-  orderItemId: z.number().nullish(),
+  orderItemId: z.nullish(z.number()),
   lineItemKey: text,
   sku: text,
   name: text,
   imageUrl: text,
-  quantity: z.number().nullish(),
+  quantity: z.nullish(z.number()),
   unitPrice: amount,
-  adjustment: z.boolean().nullish(),
+  adjustment: z.nullish(z.boolean()),
 });
 export type ShipStationOrderItem = z.infer<typeof orderItemSchema>;
 
 export const orderSchema = z.looseObject({
-  orderId: z.number().int(),
+  orderId: z.number().check(z.int()),
   orderNumber: z.string(),
   orderKey: text,
   orderDate: text,
@@ -72,43 +72,43 @@ export const orderSchema = z.looseObject({
   paymentDate: text,
   shipByDate: text,
   orderStatus: z.enum(ORDER_STATUSES),
-  customerId: z.number().nullish(),
+  customerId: z.nullish(z.number()),
   customerEmail: text,
-  billTo: addressSchema.nullish(),
-  shipTo: addressSchema.nullish(),
-  gift: z.boolean().nullish(),
-  items: z.array(orderItemSchema).nullish(),
+  billTo: z.nullish(addressSchema),
+  shipTo: z.nullish(addressSchema),
+  gift: z.nullish(z.boolean()),
+  items: z.nullish(z.array(orderItemSchema)),
   orderTotal: amount,
   requestedShippingService: text,
   carrierCode: text,
   serviceCode: text,
   holdUntilDate: text,
-  advancedOptions: z.looseObject({ storeId: z.number().nullish() }).nullish(),
+  advancedOptions: z.nullish(z.looseObject({ storeId: z.nullish(z.number()) })),
 });
 export type ShipStationOrder = z.infer<typeof orderSchema>;
 
 export const shipmentSchema = z.looseObject({
-  shipmentId: z.number().int(),
-  orderId: z.number().int(),
+  shipmentId: z.number().check(z.int()),
+  orderId: z.number().check(z.int()),
   orderNumber: text,
   customerEmail: text,
   createDate: z.string(),
   shipDate: text,
   trackingNumber: text,
-  isReturnLabel: z.boolean().nullish(),
+  isReturnLabel: z.nullish(z.boolean()),
   carrierCode: text,
   serviceCode: text,
-  voided: z.boolean().nullish(),
+  voided: z.nullish(z.boolean()),
   voidDate: text,
-  shipTo: addressSchema.nullish(),
-  shipmentItems: z.array(orderItemSchema).nullish(),
-  advancedOptions: z.looseObject({ storeId: z.number().nullish() }).nullish(),
+  shipTo: z.nullish(addressSchema),
+  shipmentItems: z.nullish(z.array(orderItemSchema)),
+  advancedOptions: z.nullish(z.looseObject({ storeId: z.nullish(z.number()) })),
 });
 export type ShipStationShipment = z.infer<typeof shipmentSchema>;
 
 export const fulfillmentSchema = z.looseObject({
-  fulfillmentId: z.number().int(),
-  orderId: z.number().int(),
+  fulfillmentId: z.number().check(z.int()),
+  orderId: z.number().check(z.int()),
   orderNumber: text,
   customerEmail: text,
   trackingNumber: text,
@@ -119,17 +119,17 @@ export const fulfillmentSchema = z.looseObject({
   carrierCode: text,
   fulfillmentProviderCode: text,
   sellerFillProviderName: text,
-  voided: z.boolean().nullish(),
-  shipTo: addressSchema.nullish(),
+  voided: z.nullish(z.boolean()),
+  shipTo: z.nullish(addressSchema),
 });
 export type ShipStationFulfillment = z.infer<typeof fulfillmentSchema>;
 
 /** The V1 list endpoints we read; each page carries its records under the same name (`{orders: […], total, page, pages}`). */
 export type ListResource = 'orders' | 'shipments' | 'fulfillments';
 
-const pageCount = z.number().int().nonnegative().nullish();
+const pageCount = z.nullish(z.number().check(z.int(), z.nonnegative()));
 const listPageSchemaOf = <R extends ListResource>(resource: R) =>
-  z.looseObject({ [resource]: z.array(z.unknown()), total: pageCount, page: pageCount, pages: pageCount } as Record<R, z.ZodArray<z.ZodUnknown>> & {
+  z.looseObject({ [resource]: z.array(z.unknown()), total: pageCount, page: pageCount, pages: pageCount } as Record<R, z.ZodMiniArray<z.ZodMiniUnknown>> & {
     total: typeof pageCount;
     page: typeof pageCount;
     pages: typeof pageCount;
@@ -161,24 +161,26 @@ export function parseListPage(resource: ListResource, body: unknown): { ok: true
   return { ok: true, page: { records, ...(total == null ? {} : { total }), ...(page == null ? {} : { page }), ...(pages == null ? {} : { pages }) } };
 }
 
-const webhookId = z.union([z.number().int(), z.string().min(1)]);
+const webhookId = z.union([z.number().check(z.int()), z.string().check(z.minLength(1))]);
 
 /** One subscription as `GET /webhooks` lists it, in ShipStation's casing; some sources leave out `Url` and `Name`. */
 export const webhookSubscriptionSchema = z.looseObject({
   WebHookID: webhookId,
   HookType: z.string(),
   Url: text,
-  StoreID: z.number().int().nullish(),
+  StoreID: z.nullish(z.number().check(z.int())),
   Name: text,
 });
 export type ShipStationWebhookSubscription = z.infer<typeof webhookSubscriptionSchema>;
 
 /** `GET /webhooks`: sources disagree between `{webhooks: [...]}` and a bare array, so both are read. */
-export const webhookListSchema = z
-  .union([z.array(webhookSubscriptionSchema), z.looseObject({ webhooks: z.array(webhookSubscriptionSchema).nullish() })])
-  .transform((body): ShipStationWebhookSubscription[] => (Array.isArray(body) ? body : (body.webhooks ?? [])));
+export const webhookListSchema = z.pipe(
+  z.union([z.array(webhookSubscriptionSchema), z.looseObject({ webhooks: z.nullish(z.array(webhookSubscriptionSchema)) })]),
+  z.transform((body): ShipStationWebhookSubscription[] => (Array.isArray(body) ? body : (body.webhooks ?? []))),
+);
 
 /** `POST /webhooks/subscribe` answers `{id}` (client libraries, the simulator) or `{WebHookID}` (the official page). */
-export const subscribedWebhookSchema = z
-  .union([z.looseObject({ id: webhookId }), z.looseObject({ WebHookID: webhookId })])
-  .transform((body): string => String('id' in body && (typeof body.id === 'number' || typeof body.id === 'string') ? body.id : body.WebHookID));
+export const subscribedWebhookSchema = z.pipe(
+  z.union([z.looseObject({ id: webhookId }), z.looseObject({ WebHookID: webhookId })]),
+  z.transform((body): string => String('id' in body && (typeof body.id === 'number' || typeof body.id === 'string') ? body.id : body.WebHookID)),
+);

@@ -1,19 +1,19 @@
 // Snapshots: one order, shipment or fulfilment as seen at one moment, normalised (UTC instants, calendar dates as
 // `YYYY-MM-DD`, E.164 phones). They travel on the updates queue from fetch-resource (and the poll) to publish-events.
-import * as z from 'zod';
+import * as z from './zod.js';
 import { calendarDateIn, isCalendarDate } from './calendar.js';
 import { ORDER_STATUSES } from './shipstation.js';
 import { trackingUpdateSchema } from './tracking.js';
 
 const isoInstant = z.iso.datetime({ offset: true });
 /** A day, not an instant (DESIGN §3.10). */
-const calendarDate = z.string().refine(isCalendarDate, 'must be a calendar date YYYY-MM-DD');
+const calendarDate = z.string().check(z.refine(isCalendarDate, 'must be a calendar date YYYY-MM-DD'));
 
 export const destinationSchema = z.object({
-  city: z.string().optional(),
-  region: z.string().optional(),
-  postalCode: z.string().optional(),
-  country: z.string().optional(),
+  city: z.optional(z.string()),
+  region: z.optional(z.string()),
+  postalCode: z.optional(z.string()),
+  country: z.optional(z.string()),
 });
 export type Destination = z.infer<typeof destinationSchema>;
 
@@ -23,35 +23,35 @@ export type Destination = z.infer<typeof destinationSchema>;
  * buyer: see buyerOf in lib/normalise/snapshots.ts).
  */
 export const customerSchema = z.object({
-  email: z.string().optional(),
-  phone: z.string().optional(),
-  firstName: z.string().optional(),
-  lastName: z.string().optional(),
-  location: destinationSchema.optional(),
+  email: z.optional(z.string()),
+  phone: z.optional(z.string()),
+  firstName: z.optional(z.string()),
+  lastName: z.optional(z.string()),
+  location: z.optional(destinationSchema),
   /** The order had an email no one can receive mail at (e.g. `1@1`): it is not sent; the phone identifies, if valid. */
-  invalidEmail: z.literal(true).optional(),
+  invalidEmail: z.optional(z.literal(true)),
 });
 export type Customer = z.infer<typeof customerSchema>;
 
 export const lineItemSchema = z.object({
-  sku: z.string().optional(),
-  name: z.string().optional(),
-  quantity: z.number().optional(),
-  unitPrice: z.number().optional(),
-  imageUrl: z.string().optional(),
+  sku: z.optional(z.string()),
+  name: z.optional(z.string()),
+  quantity: z.optional(z.number()),
+  unitPrice: z.optional(z.number()),
+  imageUrl: z.optional(z.string()),
 });
 export type LineItem = z.infer<typeof lineItemSchema>;
 
 const common = {
-  accountId: z.string().min(1),
-  orderId: z.number().int(),
-  orderNumber: z.string().optional(),
+  accountId: z.string().check(z.minLength(1)),
+  orderId: z.number().check(z.int()),
+  orderNumber: z.optional(z.string()),
   /** Where the parcel goes: event properties only, never the profile (a gift's recipient is not the buyer). */
   shipTo: destinationSchema,
   items: z.array(lineItemSchema),
-  storeId: z.number().optional(),
+  storeId: z.optional(z.number()),
   /** Found by an import or a backfill: its events are history, recorded with `backfill` so no flow fires. */
-  history: z.literal(true).optional(),
+  history: z.optional(z.literal(true)),
 };
 
 export const orderSnapshotSchema = z.object({
@@ -60,44 +60,44 @@ export const orderSnapshotSchema = z.object({
   /** The buyer. */
   customer: customerSchema,
   /** ShipStation's gift flag: the ship-to person is someone else, and must not learn of it from the buyer's messages. */
-  gift: z.boolean().optional(),
+  gift: z.optional(z.boolean()),
   status: z.enum(ORDER_STATUSES),
   createdAt: isoInstant,
   modifiedAt: isoInstant,
-  orderedAt: isoInstant.optional(),
+  orderedAt: z.optional(isoInstant),
   /** The day the order is to be shipped "before or on" (ShipStation's definition), `YYYY-MM-DD`. */
-  shipByDate: calendarDate.optional(),
+  shipByDate: z.optional(calendarDate),
   /** The day an order on hold returns to awaiting shipment, `YYYY-MM-DD`. */
-  holdUntilDate: calendarDate.optional(),
-  total: z.number().optional(),
-  requestedShippingService: z.string().optional(),
+  holdUntilDate: z.optional(calendarDate),
+  total: z.optional(z.number()),
+  requestedShippingService: z.optional(z.string()),
 });
 export type OrderSnapshot = z.infer<typeof orderSnapshotSchema>;
 
 /** What labels and fulfilments add: they carry no billTo, so their buyer is the order's (see publish-update). */
 const shipping = {
   /** The label's or fulfilment's own `customerEmail` (often absent or null): used only when the order cannot be read. */
-  customerEmail: z.string().optional(),
+  customerEmail: z.optional(z.string()),
   /**
    * The snapshot already waited once for its order to reach the order state (the poll enqueues orders first), or came
    * from a webhook (nothing else brings the order): an order still unknown is fetched, not waited for again.
    */
-  waitedForOrder: z.literal(true).optional(),
+  waitedForOrder: z.optional(z.literal(true)),
 };
 
 export const shipmentSnapshotSchema = z.object({
   kind: z.literal('shipment'),
   ...common,
   ...shipping,
-  shipmentId: z.number().int(),
+  shipmentId: z.number().check(z.int()),
   createdAt: isoInstant,
-  shipDate: z.string().optional(),
-  carrierCode: z.string().optional(),
-  serviceCode: z.string().optional(),
-  trackingNumber: z.string().optional(),
+  shipDate: z.optional(z.string()),
+  carrierCode: z.optional(z.string()),
+  serviceCode: z.optional(z.string()),
+  trackingNumber: z.optional(z.string()),
   isReturnLabel: z.boolean(),
   voided: z.boolean(),
-  voidedAt: isoInstant.optional(),
+  voidedAt: z.optional(isoInstant),
 });
 export type ShipmentSnapshot = z.infer<typeof shipmentSnapshotSchema>;
 
@@ -105,14 +105,14 @@ export const fulfillmentSnapshotSchema = z.object({
   kind: z.literal('fulfillment'),
   ...common,
   ...shipping,
-  fulfillmentId: z.number().int(),
+  fulfillmentId: z.number().check(z.int()),
   createdAt: isoInstant,
-  shipDate: z.string().optional(),
-  carrierCode: z.string().optional(),
-  trackingNumber: z.string().optional(),
-  provider: z.string().optional(),
+  shipDate: z.optional(z.string()),
+  carrierCode: z.optional(z.string()),
+  trackingNumber: z.optional(z.string()),
+  provider: z.optional(z.string()),
   voided: z.boolean(),
-  voidedAt: isoInstant.optional(),
+  voidedAt: z.optional(isoInstant),
 });
 export type FulfillmentSnapshot = z.infer<typeof fulfillmentSnapshotSchema>;
 
@@ -139,23 +139,23 @@ export function upgradeLegacySnapshot(raw: unknown): unknown {
 }
 
 /** One message on the updates queue. */
-export const snapshotSchema = z.preprocess(
-  upgradeLegacySnapshot,
+export const snapshotSchema = z.pipe(
+  z.transform(upgradeLegacySnapshot),
   z.discriminatedUnion('kind', [orderSnapshotSchema, shipmentSnapshotSchema, fulfillmentSnapshotSchema]),
 );
 export type Snapshot = z.infer<typeof snapshotSchema>;
 
 /** One message on the updates queue: a snapshot, or a carrier tracking update (joined to its label on arrival). */
-export const updateMessageSchema = z.preprocess(
-  upgradeLegacySnapshot,
+export const updateMessageSchema = z.pipe(
+  z.transform(upgradeLegacySnapshot),
   z.discriminatedUnion('kind', [orderSnapshotSchema, shipmentSnapshotSchema, fulfillmentSnapshotSchema, trackingUpdateSchema]),
 );
 export type UpdateMessage = z.infer<typeof updateMessageSchema>;
 
 /** One message on the history queue: many snapshots of one account, sent to Klaviyo in bulk. */
 export const historyMessageSchema = z.object({
-  accountId: z.string().min(1),
-  snapshots: z.array(snapshotSchema).min(1),
+  accountId: z.string().check(z.minLength(1)),
+  snapshots: z.array(snapshotSchema).check(z.minLength(1)),
 });
 export type HistoryMessage = z.infer<typeof historyMessageSchema>;
 
@@ -172,8 +172,8 @@ export function inStores(snapshot: Snapshot, storeIds: readonly number[] | undef
 
 /** One message on the notifications queue: a webhook that passed the edge checks. */
 export const notificationMessageSchema = z.object({
-  accountId: z.string().min(1),
-  resourceUrl: z.string().url(),
+  accountId: z.string().check(z.minLength(1)),
+  resourceUrl: z.string().check(z.url()),
   resourceType: z.string(),
   receivedAt: isoInstant,
 });

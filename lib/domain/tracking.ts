@@ -1,6 +1,6 @@
 // Carrier tracking (ShipStation V2 TRACK_EVENT_V2): the V2 webhook payload, the normalised tracking update that travels
 // on the updates queue, and what a tracking update means for a shipment (DESIGN §4, "after the label").
-import * as z from 'zod';
+import * as z from './zod.js';
 import { isCalendarDate } from './calendar.js';
 
 const isoInstant = z.iso.datetime({ offset: true });
@@ -12,13 +12,13 @@ export type TrackingStatusCode = (typeof TRACKING_STATUS_CODES)[number];
 /** One carrier scan, as the update carries it (newest first or not: order is not relied on). */
 export const trackingScanSchema = z.object({
   occurredAt: isoInstant,
-  statusCode: z.enum(TRACKING_STATUS_CODES).optional(),
-  statusDetailCode: z.string().optional(),
-  description: z.string().optional(),
-  city: z.string().optional(),
-  region: z.string().optional(),
-  postalCode: z.string().optional(),
-  country: z.string().optional(),
+  statusCode: z.optional(z.enum(TRACKING_STATUS_CODES)),
+  statusDetailCode: z.optional(z.string()),
+  description: z.optional(z.string()),
+  city: z.optional(z.string()),
+  region: z.optional(z.string()),
+  postalCode: z.optional(z.string()),
+  country: z.optional(z.string()),
 });
 export type TrackingScan = z.infer<typeof trackingScanSchema>;
 
@@ -28,30 +28,30 @@ export type TrackingScan = z.infer<typeof trackingScanSchema>;
  */
 export const trackingUpdateSchema = z.object({
   kind: z.literal('tracking'),
-  accountId: z.string().min(1),
-  trackingNumber: z.string().min(1),
-  carrierCode: z.string().optional(),
+  accountId: z.string().check(z.minLength(1)),
+  trackingNumber: z.string().check(z.minLength(1)),
+  carrierCode: z.optional(z.string()),
   /** V2 label id (`se-<shipmentId>`), from the resource_url: joins the update to its label (else the tracking number). */
-  labelId: z.string().optional(),
+  labelId: z.optional(z.string()),
   statusCode: z.enum(TRACKING_STATUS_CODES),
-  statusDetailCode: z.string().optional(),
-  statusDescription: z.string().optional(),
-  carrierStatusDescription: z.string().optional(),
-  exceptionDescription: z.string().optional(),
+  statusDetailCode: z.optional(z.string()),
+  statusDescription: z.optional(z.string()),
+  carrierStatusDescription: z.optional(z.string()),
+  exceptionDescription: z.optional(z.string()),
   /** V2's own tracking page, preferred over the one built from the carrier code. */
-  trackingUrl: z.string().optional(),
-  shipDate: isoInstant.optional(),
+  trackingUrl: z.optional(z.string()),
+  shipDate: z.optional(isoInstant),
   /** The day the carrier expects to deliver, `YYYY-MM-DD` (carriers send a date, often without an offset). */
-  estimatedDeliveryDate: z.string().refine(isCalendarDate, 'must be a calendar date YYYY-MM-DD').optional(),
+  estimatedDeliveryDate: z.optional(z.string().check(z.refine(isCalendarDate, 'must be a calendar date YYYY-MM-DD'))),
   /** Written by earlier versions (a date read as a UTC instant); read for updates still on the queue. */
-  estimatedDeliveryAt: isoInstant.optional(),
-  actualDeliveryAt: isoInstant.optional(),
+  estimatedDeliveryAt: z.optional(isoInstant),
+  actualDeliveryAt: z.optional(isoInstant),
   /** The most recent scans (at most MAX_SCANS), enough to find the newest one and where it happened. */
   scans: z.array(trackingScanSchema),
   /** When receive-tracking accepted the webhook (UTC). */
   receivedAt: isoInstant,
   /** Times the update found no label with its tracking number yet and was put back to wait (see publish-tracking). */
-  joinAttempts: z.number().int().min(0).optional(),
+  joinAttempts: z.optional(z.number().check(z.int(), z.gte(0))),
 });
 export type TrackingUpdate = z.infer<typeof trackingUpdateSchema>;
 

@@ -2,7 +2,7 @@
 // counted: WebhooksRefused by reason, WebhooksFailed).
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from '../domain/zod.js';
 import { BadInputError, PayloadTooLargeError, SignatureRejectedError, SigningKeysUnavailableError, UnauthorizedError } from '../domain/errors.js';
 import { webhookNotificationSchema, type ParsedNotification } from '../domain/shipstation.js';
 import { logger } from '../observability.js';

@@ -4,7 +4,7 @@
 // minutes rather than after the queue's visibility timeout.
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type * as z from 'zod';
+import type * as z from '../domain/zod.js';
 import { BadInputError, TransientError } from '../domain/errors.js';
 import { cappedPolicy, RETRY_POLICIES, retryDelaySeconds, type RetriedQueue, type RetryPolicy } from '../domain/retry.js';
 import { logger } from '../observability.js';
@@ -49,7 +49,7 @@ export function retryWithBackoff(visibility: MessageVisibility, policy: RetryPol
 export async function processRecords<T>(
   event: SQSEvent,
   context: Context,
-  schema: z.ZodType<T>,
+  schema: z.ZodMiniType<T>,
   handle: (message: T) => Promise<unknown>,
   retryLater?: RetryLater,
 ): Promise<SQSBatchResponse> {
@@ -83,7 +83,7 @@ export async function processRecords<T>(
  * Parses every record of a batch that is handled as a whole (publish-history): the ones that parse, and the ids of
  * those that do not (reported as failures, so they reach the DLQ with their reason logged).
  */
-export function parseRecords<T>(event: SQSEvent, schema: z.ZodType<T>): { parsed: { messageId: string; body: T }[]; failed: string[] } {
+export function parseRecords<T>(event: SQSEvent, schema: z.ZodMiniType<T>): { parsed: { messageId: string; body: T }[]; failed: string[] } {
   const parsed: { messageId: string; body: T }[] = [];
   const failed: string[] = [];
   for (const record of event.Records) {

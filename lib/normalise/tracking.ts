@@ -1,12 +1,12 @@
 // A ShipStation V2 TRACK_EVENT_V2 webhook body → the tracking update publish-events joins to its label. V2 times are
 // UTC ISO-8601 (a time without an offset is read as UTC); status codes arrive as the two-letter standard codes or, as
 // the V2 OpenAPI types them, as long names: both are accepted (reference/shipstation-api.md §6).
-import * as z from 'zod';
+import * as z from '../domain/zod.js';
 import { calendarDateOf } from '../domain/calendar.js';
 import { dropUndefined } from '../domain/drop-undefined.js';
 import { MAX_SCANS, TRACKING_STATUS_CODES, type TrackingScan, type TrackingStatusCode, type TrackingUpdate } from '../domain/tracking.js';
 
-const text = z.string().nullish();
+const text = z.nullish(z.string());
 
 const v2ScanSchema = z.object({
   occurred_at: text,
@@ -25,11 +25,11 @@ const v2ScanSchema = z.object({
 
 /** The part of a TRACK_EVENT_V2 body we read; anything else in it is ignored. */
 export const trackEventV2Schema = z.object({
-  resource_url: z.string().nullish(),
-  resource_type: z.string().min(1),
-  data: z
-    .object({
-      tracking_number: z.string().trim().min(1, 'data.tracking_number is required'),
+  resource_url: z.nullish(z.string()),
+  resource_type: z.string().check(z.minLength(1)),
+  data: z.nullish(
+    z.object({
+      tracking_number: z.string().check(z.trim(), z.minLength(1, 'data.tracking_number is required')),
       tracking_url: text,
       status_code: text,
       status_detail_code: text,
@@ -41,9 +41,9 @@ export const trackEventV2Schema = z.object({
       estimated_delivery_date: text,
       actual_delivery_date: text,
       exception_description: text,
-      events: z.array(v2ScanSchema).nullish(),
-    })
-    .nullish(),
+      events: z.nullish(z.array(v2ScanSchema)),
+    }),
+  ),
 });
 export type TrackEventV2 = z.infer<typeof trackEventV2Schema>;
 

@@ -1,6 +1,6 @@
 // receive-tracking → acceptTracking → updates queue. Checks ShipStation's RSA signature first, then the account's
 // token, then reads the tracking body (TRACK_EVENT_V2, or ShipEngine's API_TRACK) into a tracking update and enqueues it.
-import * as z from 'zod';
+import * as z from '../domain/zod.js';
 import { BadInputError, SignatureRejectedError, UnauthorizedError } from '../domain/errors.js';
 import { TRACKING_RESOURCE_TYPES, trackEventV2Schema, trackingUpdateFrom } from '../normalise/tracking.js';
 import type { Clock, UpdateQueue, WebhookAccounts, WebhookSignatureVerifier } from '../ports.js';
@@ -59,7 +59,7 @@ export function signedTimestampMs(raw: string): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-const resourceTypeSchema = z.object({ resource_type: z.string().min(1) });
+const resourceTypeSchema = z.object({ resource_type: z.string().check(z.minLength(1)) });
 
 const issuesOf = (error: z.ZodError): string => error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ');
 

@@ -22,6 +22,10 @@ describe('dependency rules', () => {
     ['lib/domain/example.ts', "import { systemClock } from './../adapters/system-clock.js';\nexport const x = systemClock;\n", /domain imports nothing but zod/],
     ['lib/edge/example.ts', "import { SQSClient } from '@aws-sdk/client-sqs';\nexport const x = SQSClient;\n", /The edge parses events/],
     ['lib/cli/example.ts', "import { DynamoDbPollCursorStore } from '../adapters/dynamodb-poll-cursor-store.js';\nexport const x = DynamoDbPollCursorStore;\n", /The CLI goes through lib\/wiring/],
+    ['lib/domain/example.ts', "import * as z from 'zod';\nexport const s = z.string();\n", /domain imports nothing but zod \(from \.\/zod\.js\)/],
+    ['lib/edge/example.ts', "import * as z from 'zod';\nexport const s = z.string();\n", /Import \* as z from lib\/domain\/zod\.js/],
+    ['lib/wiring/example.ts', "import * as z from 'zod/mini';\nexport const s = z.string();\n", /Import \* as z from lib\/domain\/zod\.js/],
+    ['lib/domain/zod.ts', "export * from 'zod';\n", /zod\/mini, zod\/locales and zod\/v4\/core only/],
   ])('refuses a forbidden import in %s', async (filePath, code, message) => {
     // Act
     const found = await violations(filePath, code);
@@ -32,7 +36,9 @@ describe('dependency rules', () => {
   });
 
   it.each([
-    ['lib/domain/example.ts', "import * as z from 'zod';\nexport const s = z.string();\n"],
+    ['lib/domain/example.ts', "import * as z from './zod.js';\nexport const s = z.string();\n"],
+    ['lib/domain/zod.ts', "import { config } from 'zod/mini';\nimport { en } from 'zod/locales';\nconfig(en());\nexport * from 'zod/mini';\nexport { $ZodError as ZodError } from 'zod/v4/core';\n"],
+    ['lib/adapters/example.ts', "import * as z from '../domain/zod.js';\nexport const s = z.string();\n"],
     ['lib/adapters/example.ts', "import { SQSClient } from '@aws-sdk/client-sqs';\nexport const x = SQSClient;\n"],
     ['lib/use-cases/example.ts', "import type { Clock } from '../ports.js';\nexport type C = Clock;\n"],
   ])('allows what %s may import', async (filePath, code) => {

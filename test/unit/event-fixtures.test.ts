@@ -1,12 +1,12 @@
 // The sample events under events/ (used with `serverless invoke local`) stay valid for the handlers they belong to.
 import { readdirSync, readFileSync } from 'node:fs';
 import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
-import type * as z from 'zod';
+import type * as z from '../../lib/domain/zod.js';
 import { pollJobSchema } from '../../lib/domain/poll-plan.js';
 import { historyMessageSchema, notificationMessageSchema, snapshotSchema } from '../../lib/domain/snapshot.js';
 import { trackEventV2Schema, trackingUpdateFrom } from '../../lib/normalise/tracking.js';
 
-const bodySchemas: Record<string, z.ZodType> = {
+const bodySchemas: Record<string, z.ZodMiniType> = {
   'fetch-resource': notificationMessageSchema,
   'publish-events': snapshotSchema,
   'poll-shipstation': pollJobSchema,
@@ -23,7 +23,7 @@ describe('events/ fixtures', () => {
 
     // Act
     const problems = event.Records.flatMap((record) => {
-      const parsed = (bodySchemas[fn] as z.ZodType).safeParse(JSON.parse(record.body));
+      const parsed = (bodySchemas[fn] as z.ZodMiniType).safeParse(JSON.parse(record.body));
       return parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     });
 
