@@ -18,7 +18,14 @@ export interface Usage {
   logBytes: number;
 }
 
-export const emptyUsage = (): Usage => ({ dynamoDbReadUnits: 0, dynamoDbWriteUnits: 0, dynamoDbRequests: 0, sqsSendRequests: 0, invocations: new Map(), logBytes: 0 });
+export const emptyUsage = (): Usage => ({
+  dynamoDbReadUnits: 0,
+  dynamoDbWriteUnits: 0,
+  dynamoDbRequests: 0,
+  sqsSendRequests: 0,
+  invocations: new Map(),
+  logBytes: 0,
+});
 
 /** Starts counting; the returned object is live until `stop()`. */
 export function countUsage(clients: { dynamodb: DynamoDBClient; sqs: SQSClient }): { usage: Usage; stop(): void } {

@@ -134,7 +134,11 @@ const median = (values: number[]): number => {
 };
 
 /** One warm-up import (fills the OS file cache), then RUNS measured ones. */
-async function measure(targets: string[], cwd: string, env: Record<string, string> = LAMBDA_ENV): Promise<{ importMs: number; minMs: number; maxMs: number; sinceStartMs: number; rss: number; heapUsed: number }> {
+async function measure(
+  targets: string[],
+  cwd: string,
+  env: Record<string, string> = LAMBDA_ENV,
+): Promise<{ importMs: number; minMs: number; maxMs: number; sinceStartMs: number; rss: number; heapUsed: number }> {
   await timedImport(targets, cwd, env);
   const runs: Timing[] = [];
   for (let i = 0; i < RUNS; i += 1) runs.push(await timedImport(targets, cwd, env));
@@ -174,7 +178,10 @@ try {
   mkdirSync(bundles);
   symlinkSync(join(ROOT, 'node_modules'), join(bundles, 'node_modules'), 'dir');
   const template = JSON.parse(readFileSync(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8')) as {
-    Resources: Record<string, { Type: string; Properties: { Handler?: string; Code?: { S3Key?: string }; MemorySize?: number; Environment?: { Variables?: Record<string, unknown> } } }>;
+    Resources: Record<
+      string,
+      { Type: string; Properties: { Handler?: string; Code?: { S3Key?: string }; MemorySize?: number; Environment?: { Variables?: Record<string, unknown> } } }
+    >;
   };
   const functions: BundleFigures[] = [];
   for (const resource of Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function')) {
@@ -210,7 +217,9 @@ try {
       ...imported,
       sdkOnlyMs: sdkOnly?.importMs,
     });
-    progress(`${name}: ${(bundle.size / 1024).toFixed(1)} KiB, import ${imported.importMs.toFixed(0)} ms (SDK alone ${sdkOnly?.importMs.toFixed(0) ?? '-'} ms)`);
+    progress(
+      `${name}: ${(bundle.size / 1024).toFixed(1)} KiB, import ${imported.importMs.toFixed(0)} ms (SDK alone ${sdkOnly?.importMs.toFixed(0) ?? '-'} ms)`,
+    );
   }
   functions.sort((a, b) => a.name.localeCompare(b.name));
   const result: BundlesResult = { packageMs, runs: RUNS, nodeVersion: process.version, functions };

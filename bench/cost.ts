@@ -77,12 +77,18 @@ export function fixedMonthlyCost(idlePoll: Usage, accounts: number): CostLine[] 
   // About 10 warm containers re-reading the accounts secret once a minute (ACCOUNTS_CACHE_SECONDS=60).
   const secretCalls = 10 * MINUTES_PER_MONTH;
   return [
-    { item: `scheduled polls of ${accounts} idle account(s) (measured per poll, × ${POLLS_PER_MONTH}/month)`, usd: sum(usageCost(idlePoll)) * POLLS_PER_MONTH * accounts },
+    {
+      item: `scheduled polls of ${accounts} idle account(s) (measured per poll, × ${POLLS_PER_MONTH}/month)`,
+      usd: sum(usageCost(idlePoll)) * POLLS_PER_MONTH * accounts,
+    },
     { item: `${metricSeries} custom metric series`, usd: metricSeries * PRICES.customMetricPerMonth },
     { item: 'dashboard', usd: PRICES.dashboardPerMonth },
     { item: `${alarms} alarms`, usd: alarms * PRICES.alarmPerMonth },
     { item: 'SQS long polls of 4 event source mappings', usd: (idleSqsRequests / 1e6) * PRICES.sqsPerMillionRequests },
-    { item: 'accounts secret (1 secret, ~10 containers re-reading it every minute)', usd: PRICES.secretPerMonth + (secretCalls / 1e4) * PRICES.secretsPerTenThousandCalls },
+    {
+      item: 'accounts secret (1 secret, ~10 containers re-reading it every minute)',
+      usd: PRICES.secretPerMonth + (secretCalls / 1e4) * PRICES.secretsPerTenThousandCalls,
+    },
     { item: 'KMS key of the alert topic (its requests: a few per alert)', usd: PRICES.kmsKeyPerMonth },
   ];
 }

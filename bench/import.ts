@@ -36,7 +36,15 @@ export interface ImportResult {
   pollHostMs: number;
   historyMessages: number;
   publishHostMs: number;
-  klaviyo: { events: number; backfilled: number; duplicatesDropped: number; bulkRequests: number; createEventRequests: number; throttled: number; notAccepted: number };
+  klaviyo: {
+    events: number;
+    backfilled: number;
+    duplicatesDropped: number;
+    bulkRequests: number;
+    createEventRequests: number;
+    throttled: number;
+    notAccepted: number;
+  };
   expectedEvents: number;
   historyDeadLetters: number;
   historyLeft: number;
@@ -73,12 +81,16 @@ try {
   // The history ends 10 minutes before the import starts and begins 5 minutes after the 90-day window does, so every
   // record lies inside the window and the minimum page count follows from the history alone.
   const buildStart = performance.now();
-  const history = buildShopHistory(shop, { set: (at) => void (parked = at) }, {
-    orders: ORDERS,
-    days: IMPORT_DAYS - 15 / 1440,
-    seed: 1,
-    end: new Date(time.now().getTime() - 10 * 60_000),
-  });
+  const history = buildShopHistory(
+    shop,
+    { set: (at) => void (parked = at) },
+    {
+      orders: ORDERS,
+      days: IMPORT_DAYS - 15 / 1440,
+      seed: 1,
+      end: new Date(time.now().getTime() - 10 * 60_000),
+    },
+  );
   parked = undefined;
   const buildMs = performance.now() - buildStart;
   progress(`history of ${ORDERS} orders built in ${Math.round(buildMs)} ms (${history.shipments.length} labels, ${history.fulfillments.length} fulfilments)`);
@@ -127,35 +139,43 @@ try {
   const pollHostMs = performance.now() - pollHostStart;
   counter.usage.invocations.set('poll-shipstation', { count: pollInvocations, ms: pollBilledMs });
   const afterPoll = snapshotUsage(counter.usage);
-  progress(`poll ${status}: ${shop.requests.length} ShipStation requests in ${(pollSimMs / 60_000).toFixed(2)} simulated minutes (${Math.round(pollHostMs)} ms host)`);
+  progress(
+    `poll ${status}: ${shop.requests.length} ShipStation requests in ${(pollSimMs / 60_000).toFixed(2)} simulated minutes (${Math.round(pollHostMs)} ms host)`,
+  );
 
   // --- Klaviyo: the publish-history handler drains the history queue, in host time.
   const publishHistory = await import('../functions/publish-history.js');
   const failures: string[] = [];
-  const consumers = [0, 1].map(() => consumeQueue({
-    sqs: aws.sqs,
-    queueUrl: aws.queues.history,
-    functionName: 'publish-history',
-    handler: publishHistory.handler,
-    batchSize: 10,
-    timeoutMs: 120_000,
-    batchWindowMs: 5_000, // serverless.yml: maximumBatchingWindow 5
-    onError: (error) => void failures.push(error instanceof Error ? error.message : String(error)),
-  }));
+  const consumers = [0, 1].map(() =>
+    consumeQueue({
+      sqs: aws.sqs,
+      queueUrl: aws.queues.history,
+      functionName: 'publish-history',
+      handler: publishHistory.handler,
+      batchSize: 10,
+      timeoutMs: 120_000,
+      batchWindowMs: 5_000, // serverless.yml: maximumBatchingWindow 5
+      onError: (error) => void failures.push(error instanceof Error ? error.message : String(error)),
+    }),
+  );
   const depth = async (queueUrl: string): Promise<number> => {
-    const { Attributes } = await aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+    const { Attributes } = await aws.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    );
     return Number(Attributes?.ApproximateNumberOfMessages ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
   };
   const historyMessages = await depth(aws.queues.history);
   const publishStart = performance.now();
   const deadline = Date.now() + 8 * 60_000;
-  await Promise.all(consumers.map(async (consumer) => {
-    while (Date.now() < deadline) {
-      if ((await consumer.pollOnce()) > 0) continue;
-      if ((await depth(aws.queues.history)) === 0) return;
-      await sleep(200);
-    }
-  }));
+  await Promise.all(
+    consumers.map(async (consumer) => {
+      while (Date.now() < deadline) {
+        if ((await consumer.pollOnce()) > 0) continue;
+        if ((await depth(aws.queues.history)) === 0) return;
+        await sleep(200);
+      }
+    }),
+  );
   const publishHostMs = performance.now() - publishStart;
   const publishUsage = usageBetween(afterPoll, counter.usage);
   counter.stop();
@@ -163,9 +183,10 @@ try {
   // The events an import of this history must send: each order's current status (shipped orders get theirs from the
   // label or fulfilment), each live label (outbound or return) and each live fulfilment.
   const statusEvents = new Set(['awaiting_payment', 'awaiting_shipment', 'pending_fulfillment', 'on_hold', 'cancelled', 'rejected_fulfillment']);
-  const expectedEvents = history.orders.filter((o) => statusEvents.has(o.status)).length
-    + history.shipments.filter((s) => !s.voided).length
-    + history.fulfillments.filter((f) => !f.voided).length;
+  const expectedEvents =
+    history.orders.filter((o) => statusEvents.has(o.status)).length +
+    history.shipments.filter((s) => !s.voided).length +
+    history.fulfillments.filter((f) => !f.voided).length;
   const pages = (rows: number): number => Math.max(1, Math.ceil(rows / PAGE_SIZE));
   const listPaths = new Set(['/orders', '/shipments', '/fulfillments']);
   const klaviyoByPath = (path: string): number => klaviyo.requests.filter((r) => r.path === path).length;
@@ -208,7 +229,9 @@ try {
     hostMs: performance.now() - hostStart,
   };
   writeFileSync(resultPath(), JSON.stringify(result));
-  progress(`${result.klaviyo.events} of ${expectedEvents} events accepted in ${result.klaviyo.bulkRequests} bulk requests (${Math.round(publishHostMs)} ms host)`);
+  progress(
+    `${result.klaviyo.events} of ${expectedEvents} events accepted in ${result.klaviyo.bulkRequests} bulk requests (${Math.round(publishHostMs)} ms host)`,
+  );
   await Promise.all(consumers.map((consumer) => consumer.stop()));
 } finally {
   await Promise.all([shop.close(), klaviyo.close()]);

@@ -39,7 +39,9 @@ if (out === undefined || queueUrl === undefined) throw new Error('usage: node pu
 // The event source mapping's own client: in Lambda, receiving and deleting happen outside the function's process.
 const sqs = new SQSClient({ endpoint: process.env.AWS_ENDPOINT_URL_SQS });
 const depth = async (): Promise<number> => {
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+  );
   return Number(Attributes?.ApproximateNumberOfMessages ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
 };
 const figures = (): MemoryFigures => {

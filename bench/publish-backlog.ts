@@ -87,22 +87,28 @@ try {
   const fillStart = performance.now();
   await new SqsUpdateQueue(aws.sqs, aws.queues.updates).enqueueAll(snapshots);
   progress(`${snapshots.length} snapshots on the updates queue in ${Math.round(performance.now() - fillStart)} ms`);
-  const measured = await runWorker(script, {
-    PATH: process.env.PATH ?? '',
-    ...aws.env,
-    POWERTOOLS_SERVICE_NAME: 'shipstation-klaviyo-sync',
-    POWERTOOLS_LOG_LEVEL: 'INFO',
-    SHIPSTATION_API_KEY: 'bench-key',
-    SHIPSTATION_API_SECRET: 'bench-secret',
-    SHIPSTATION_KEY_EXPIRES_ON: '2099-01-01',
-    SHIPSTATION_BASE_URL: shop.baseUrl,
-    KLAVIYO_PRIVATE_KEY: KLAVIYO_KEY,
-    KLAVIYO_BASE_URL: klaviyo.baseUrl,
-    WEBHOOK_TOKEN: 'bench-webhook-token-0123456789',
-  }, join(work, 'result.json'));
+  const measured = await runWorker(
+    script,
+    {
+      PATH: process.env.PATH ?? '',
+      ...aws.env,
+      POWERTOOLS_SERVICE_NAME: 'shipstation-klaviyo-sync',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      SHIPSTATION_API_KEY: 'bench-key',
+      SHIPSTATION_API_SECRET: 'bench-secret',
+      SHIPSTATION_KEY_EXPIRES_ON: '2099-01-01',
+      SHIPSTATION_BASE_URL: shop.baseUrl,
+      KLAVIYO_PRIVATE_KEY: KLAVIYO_KEY,
+      KLAVIYO_BASE_URL: klaviyo.baseUrl,
+      WEBHOOK_TOKEN: 'bench-webhook-token-0123456789',
+    },
+    join(work, 'result.json'),
+  );
   const depth = async (queueUrl: string): Promise<number> => {
     const { GetQueueAttributesCommand } = await import('@aws-sdk/client-sqs');
-    const { Attributes } = await aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+    const { Attributes } = await aws.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    );
     return Number(Attributes?.ApproximateNumberOfMessages ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
   };
   const result: BacklogResult = {
@@ -115,7 +121,9 @@ try {
     left: await depth(aws.queues.updates),
   };
   writeFileSync(resultPath(), JSON.stringify(result));
-  progress(`${result.eventsAccepted} events accepted; peak RSS ${(measured.maxRss / 2 ** 20).toFixed(0)} MiB, heap ${(measured.peak.heapUsed / 2 ** 20).toFixed(0)} MiB, ${Math.round(measured.ms)} ms`);
+  progress(
+    `${result.eventsAccepted} events accepted; peak RSS ${(measured.maxRss / 2 ** 20).toFixed(0)} MiB, heap ${(measured.peak.heapUsed / 2 ** 20).toFixed(0)} MiB, ${Math.round(measured.ms)} ms`,
+  );
 } finally {
   await Promise.all([shop.close(), klaviyo.close()]);
   await aws.close();

@@ -36,7 +36,11 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 /** Webhook → Klaviyo-accepted latency: from the moment the shop creates an order (ShipStation fires ORDER_NOTIFY) to the
  * moment the Klaviyo simulator accepts its `Order Awaiting Shipment`. */
-async function webhookLatency(stack: LocalStack, placedAt: Map<string, number>, latencies: number[]): Promise<{ p50: number; p90: number; p99: number; max: number; count: number }> {
+async function webhookLatency(
+  stack: LocalStack,
+  placedAt: Map<string, number>,
+  latencies: number[],
+): Promise<{ p50: number; p90: number; p99: number; max: number; count: number }> {
   const shop = stack.shipStation;
   if (shop === undefined) throw new Error('the benchmark runs on the simulators');
   const place = (): void => {
@@ -65,8 +69,16 @@ async function settle(stack: LocalStack): Promise<void> {
     await sleep(300);
     let depth = 0;
     for (const queue of queues) {
-      const { Attributes } = await stack.aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] }));
-      depth += Number(Attributes?.ApproximateNumberOfMessages ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0);
+      const { Attributes } = await stack.aws.sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queue,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+        }),
+      );
+      depth +=
+        Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
+        Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) +
+        Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0);
     }
     quiet = depth === 0 ? quiet + 1 : 0;
   }
@@ -78,7 +90,11 @@ const COST_ORDERS = Number(process.env.BENCH_COST_ORDERS ?? 200);
  * What one order costs in AWS requests, over its usual life: placed (ORDER_NOTIFY), seen by a scheduled poll, labelled
  * (SHIP_NOTIFY), seen again by the next poll with its label. Plus what a scheduled poll of an idle shop costs.
  */
-async function awsUsagePerOrder(stack: LocalStack, usage: Usage, accepted: () => number): Promise<{ perOrders: Usage; idlePoll: Usage; events: number; klaviyoRequests: number; shipStationRequests: number }> {
+async function awsUsagePerOrder(
+  stack: LocalStack,
+  usage: Usage,
+  accepted: () => number,
+): Promise<{ perOrders: Usage; idlePoll: Usage; events: number; klaviyoRequests: number; shipStationRequests: number }> {
   const shop = stack.shipStation;
   const klaviyo = stack.klaviyo;
   if (shop === undefined || klaviyo === undefined) throw new Error('the benchmark runs on the simulators');
@@ -296,11 +312,13 @@ DynamoDB/SQS: in AWS each call to them takes a few milliseconds more, so treat t
 
 | orders/month | Lambda | API Gateway | SQS | DynamoDB | CloudWatch Logs | variable total | + fixed | total |
 |---|---|---|---|---|---|---|---|---|
-${[10_000, 100_000, 1_000_000].map((orders) => {
-  const c = perOrderMonthlyCost(measured.perOrders, COST_ORDERS, orders);
-  const variable = Object.values(c).reduce((a, b) => a + b, 0);
-  return `| ${orders.toLocaleString('en-US')} | ${usd(c.lambda ?? 0)} | ${usd(c.httpApi ?? 0)} | ${usd(c.sqs ?? 0)} | ${usd(c.dynamoDb ?? 0)} | ${usd(c.logs ?? 0)} | ${usd(variable)} | ${usd(fixedTotal)} | ${usd(variable + fixedTotal)} |`;
-}).join('\n')}
+${[10_000, 100_000, 1_000_000]
+  .map((orders) => {
+    const c = perOrderMonthlyCost(measured.perOrders, COST_ORDERS, orders);
+    const variable = Object.values(c).reduce((a, b) => a + b, 0);
+    return `| ${orders.toLocaleString('en-US')} | ${usd(c.lambda ?? 0)} | ${usd(c.httpApi ?? 0)} | ${usd(c.sqs ?? 0)} | ${usd(c.dynamoDb ?? 0)} | ${usd(c.logs ?? 0)} | ${usd(variable)} | ${usd(fixedTotal)} | ${usd(variable + fixedTotal)} |`;
+  })
+  .join('\n')}
 
 Fixed per month (one account): ${fixed.map((line) => `${line.item} ${usd(line.usd)}`).join('; ')}.
 
@@ -323,15 +341,23 @@ Klaviyo's Bulk Create Events limits (10/s, 150/min).
 
 | | measured | target | |
 |---|---|---|---|
-| ShipStation requests | ${imp.shipStation.requests} (${Object.entries(imp.shipStation.byPath).map(([path, n]) => `${path} ${n}`).join(', ')}) | the minimum page count: ⌈${count(imp.history.orders)} orders ÷ 500⌉ + ⌈${count(imp.history.shipments)} labels ÷ 500⌉ + ⌈${count(imp.history.fulfillments)} fulfilments ÷ 500⌉ = ${imp.minimumPages.orders} + ${imp.minimumPages.shipments} + ${imp.minimumPages.fulfillments} = ${minimumPages} | ${verdict(imp.shipStation.requests <= minimumPages)} |
+| ShipStation requests | ${imp.shipStation.requests} (${Object.entries(imp.shipStation.byPath)
+  .map(([path, n]) => `${path} ${n}`)
+  .join(
+    ', ',
+  )}) | the minimum page count: ⌈${count(imp.history.orders)} orders ÷ 500⌉ + ⌈${count(imp.history.shipments)} labels ÷ 500⌉ + ⌈${count(imp.history.fulfillments)} fulfilments ÷ 500⌉ = ${imp.minimumPages.orders} + ${imp.minimumPages.shipments} + ${imp.minimumPages.fulfillments} = ${minimumPages} | ${verdict(imp.shipStation.requests <= minimumPages)} |
 | wall time of the ShipStation walk | ${minutes(importWallMs)}: ${minutes(imp.pollSimMs)} of rate-limit waits (simulated) + ${seconds(imp.pollHostMs)} of work (host) | at most 10% over the floor set by 40 requests/minute: ${imp.shipStation.requests} ÷ 40 = ${minutes(floorMs)} | ${verdict(importWallMs <= floorMs * 1.1)} |
 | HTTP 429 answers provoked | ${imp.shipStation.throttled} (non-200 answers: ${imp.shipStation.notOk}) | 0 | ${verdict(imp.shipStation.throttled === 0)} |
 | busiest 60 s at the simulator (sliding) | ${imp.shipStation.busiestMinute} requests | ≤ 40 | ${verdict(imp.shipStation.busiestMinute <= 40)} |
 | events accepted by Klaviyo | ${count(imp.klaviyo.events)} of ${count(imp.expectedEvents)} expected (one per order status, live label and live fulfilment), ${count(imp.klaviyo.backfilled)} with \`backfill\`, ${imp.klaviyo.duplicatesDropped} duplicates | all, once | ${verdict(importComplete && imp.klaviyo.duplicatesDropped === 0)} |
 
-${imp.shipStation.requests <= 40 ? '' : `The wall time can be under the ${minutes(floorMs)} floor because ShipStation's windows (and the simulator's) are fixed, not sliding: 40
+${
+  imp.shipStation.requests <= 40
+    ? ''
+    : `The wall time can be under the ${minutes(floorMs)} floor because ShipStation's windows (and the simulator's) are fixed, not sliding: 40
 requests go in the first window and the rest as soon as the next one opens, so the last page can start ${minutes(fixedWindowFloorMs)} after the
-first. `}ShipStation's own time to answer a page of 500 is not modelled (the simulator answers in milliseconds); each
+first. `
+}ShipStation's own time to answer a page of 500 is not modelled (the simulator answers in milliseconds); each
 page's response time would add to the ${seconds(imp.pollHostMs)} of work.
 
 Host (real) time of the whole part: ${seconds(imp.hostMs)}: building the history ${seconds(imp.history.buildMs)}, the ShipStation walk
@@ -344,13 +370,17 @@ ${seconds(imp.pollHostMs)}, publish-history working through ${imp.historyMessage
 | historical (the import above; Bulk Create Events) | ${imp.klaviyo.bulkRequests} bulk + ${imp.klaviyo.createEventRequests} single (${imp.klaviyo.throttled} answered 429) | ${count(imp.klaviyo.events)} | ${perThousandHistory.toFixed(2)} per 1,000 | ≤ 1.1 per 1,000 | ${verdict(perThousandHistory <= 1.1)} |
 | live (the cost scenario above; Create Event) | ${measured.klaviyoRequests} | ${measured.events} | ${perLiveEvent.toFixed(2)} | 1 | ${verdict(perLiveEvent <= 1)} |
 
-${perThousandHistory <= 1.1 ? '' : `Why the historical figure misses: the fewest bulk requests for ${count(imp.klaviyo.events)} events is ⌈${count(imp.klaviyo.events)} ÷ 1,000⌉ = ${minimumBulk} (${((minimumBulk / imp.klaviyo.events) * 1000).toFixed(2)} per 1,000${(minimumBulk / imp.klaviyo.events) * 1000 > 1.1 ? ', itself over the target at this size' : ''}), but publish-history sends each
+${
+  perThousandHistory <= 1.1
+    ? ''
+    : `Why the historical figure misses: the fewest bulk requests for ${count(imp.klaviyo.events)} events is ⌈${count(imp.klaviyo.events)} ÷ 1,000⌉ = ${minimumBulk} (${((minimumBulk / imp.klaviyo.events) * 1000).toFixed(2)} per 1,000${(minimumBulk / imp.klaviyo.events) * 1000 > 1.1 ? ', itself over the target at this size' : ''}), but publish-history sends each
 invocation's events on their own, and a batch (up to 10 history messages of about 240 KB, ≈ ${Math.round(imp.klaviyo.events / Math.max(1, historyInvocations))} events per invocation
 here, ${historyInvocations} invocations) implies fewer events than it has snapshots: an order already shipped implies no status event
 (its Order Shipped comes from its label), so batches of order pages carry a few hundred events and send a partial request.
 Packing 100 snapshots per message was tried and made it worse (fewer snapshots per batch). Reaching the minimum needs the
 claimed events of one invocation to wait for the next (an outbox of pending bulk events): not built yet.
-`}
+`
+}
 ## AWS requests and cost per event
 
 Live events from the cost scenario above (webhooks, fetches, scheduled polls, publish-events); historical events from
@@ -385,7 +415,12 @@ one composition for every function).
 
 | function | zip | bundle (minified) | before | source map | variables | AWS SDK clients imported at load | cold import | before | SDK alone | cold ÷ SDK | process start → imported | RSS after import |
 |---|---|---|---|---|---|---|---|---|---|---|---|---|
-${bundles.functions.map((f) => { const before = BEFORE_ISSUE_15[f.name]; return `| ${f.name} | ${kib(f.zipBytes)} | ${kib(f.bundleBytes)} | ${before === undefined ? '–' : `${before.bundleKiB.toFixed(1)} KiB`} | ${kib(f.mapBytes)} | ${f.environmentVariables} | ${f.sdkImports.length} (${f.sdkImports.map((i) => i.replace('@aws-sdk/client-', '')).join(', ')}) | ${ms(f.importMs)} (${ms(f.minMs)}–${ms(f.maxMs)}) | ${before === undefined ? '–' : ms(before.importMs)} | ${f.sdkOnlyMs === undefined ? '–' : ms(f.sdkOnlyMs)} | ${importRatio(f).toFixed(2)} | ${ms(f.sinceStartMs)} | ${mib(f.rss)} |`; }).join('\n')}
+${bundles.functions
+  .map((f) => {
+    const before = BEFORE_ISSUE_15[f.name];
+    return `| ${f.name} | ${kib(f.zipBytes)} | ${kib(f.bundleBytes)} | ${before === undefined ? '–' : `${before.bundleKiB.toFixed(1)} KiB`} | ${kib(f.mapBytes)} | ${f.environmentVariables} | ${f.sdkImports.length} (${f.sdkImports.map((i) => i.replace('@aws-sdk/client-', '')).join(', ')}) | ${ms(f.importMs)} (${ms(f.minMs)}–${ms(f.maxMs)}) | ${before === undefined ? '–' : ms(before.importMs)} | ${f.sdkOnlyMs === undefined ? '–' : ms(f.sdkOnlyMs)} | ${importRatio(f).toFixed(2)} | ${ms(f.sinceStartMs)} | ${mib(f.rss)} |`;
+  })
+  .join('\n')}
 
 Issue 15's targets: every bundle ≤ 245 KiB (largest ${kib(largestBundle)}: ${verdict(largestBundle <= BUNDLE_TARGET)}); the
 receivers import only the SQS client (${verdict(receiversSqsOnly)}); each cold import ≤ ${IMPORT_RATIO_TARGET} × the import
@@ -423,7 +458,9 @@ process.stdout.write(report);
 writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), report);
 const incomplete = [
   latency.count < ORDERS ? `only ${latency.count} of ${ORDERS} orders reached Klaviyo` : undefined,
-  importComplete ? undefined : `the import sent ${imp.klaviyo.events} of ${imp.expectedEvents} events (${imp.historyDeadLetters} dead-lettered, ${imp.historyLeft} left; ${imp.failures.join('; ')})`,
+  importComplete
+    ? undefined
+    : `the import sent ${imp.klaviyo.events} of ${imp.expectedEvents} events (${imp.historyDeadLetters} dead-lettered, ${imp.historyLeft} left; ${imp.failures.join('; ')})`,
   backlogComplete ? undefined : `the backlog sent ${backlog.eventsAccepted} of ${backlog.messages} events`,
 ].filter((line): line is string => line !== undefined);
 for (const line of incomplete) process.stderr.write(`${line}\n`);

@@ -15,10 +15,16 @@ await fetchResourceWiring();
 export async function fetchResources(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
   const wired = await fetchResourceWiring();
   const { fetchResource } = wired;
-  return processRecords(event, context, notificationMessageSchema, async (message) => {
-    const result = await fetchResource(message);
-    logger.info('resource fetched', { accountId: message.accountId, resourceType: message.resourceType, ...result });
-  }, retryLaterOn('notifications', wired));
+  return processRecords(
+    event,
+    context,
+    notificationMessageSchema,
+    async (message) => {
+      const result = await fetchResource(message);
+      logger.info('resource fetched', { accountId: message.accountId, resourceType: message.resourceType, ...result });
+    },
+    retryLaterOn('notifications', wired),
+  );
 }
 
 export const handler = middy<SQSEvent, SQSBatchResponse>()

@@ -21,10 +21,16 @@ const RESERVE_MS = 150_000;
 export async function pollShipStation(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
   const wired = await pollShipStationWiring();
   const { runPollJob } = wired;
-  return processRecords(event, context, pollJobSchema, async (job) => {
-    const outcome = await runPollJob(job, { timeLeftMs: () => context.getRemainingTimeInMillis(), reserveMs: RESERVE_MS });
-    logger.info('poll job done', { accountId: job.accountId, reason: job.reason, status: outcome.status, runs: outcome.runs });
-  }, retryLaterOn('polls', wired));
+  return processRecords(
+    event,
+    context,
+    pollJobSchema,
+    async (job) => {
+      const outcome = await runPollJob(job, { timeLeftMs: () => context.getRemainingTimeInMillis(), reserveMs: RESERVE_MS });
+      logger.info('poll job done', { accountId: job.accountId, reason: job.reason, status: outcome.status, runs: outcome.runs });
+    },
+    retryLaterOn('polls', wired),
+  );
 }
 
 export const handler = middy<SQSEvent, SQSBatchResponse>()

@@ -16,7 +16,13 @@ await publishEventsWiring();
 export async function publishEvents(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
   const wired = await publishEventsWiring();
   const { publishUpdate, publishTracking } = wired;
-  return processRecords(event, context, updateMessageSchema, (message) => (message.kind === 'tracking' ? publishTracking(message) : publishUpdate(message)), retryLaterOn('updates', wired));
+  return processRecords(
+    event,
+    context,
+    updateMessageSchema,
+    (message) => (message.kind === 'tracking' ? publishTracking(message) : publishUpdate(message)),
+    retryLaterOn('updates', wired),
+  );
 }
 
 export const handler = middy<SQSEvent, SQSBatchResponse>()

@@ -21,11 +21,23 @@ export async function publishHistory(event: SQSEvent): Promise<SQSBatchResponse>
   const { parsed, failed } = parseRecords(event, historyMessageSchema);
   const outcome = await publish(parsed.flatMap(({ messageId, body }) => body.snapshots.map((snapshot) => ({ tag: messageId, snapshot }))));
   for (const { tag, error } of outcome.failed) {
-    logger.warn('history snapshot failed; its message will be retried', { messageId: tag, error: error instanceof Error ? { name: error.name, message: error.message } : String(error) });
+    logger.warn('history snapshot failed; its message will be retried', {
+      messageId: tag,
+      error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
+    });
   }
-  const failures = new Map<string, unknown>([...failed.map((id): [string, unknown] => [id, undefined]), ...outcome.failed.map((f): [string, unknown] => [f.tag, f.error])]);
+  const failures = new Map<string, unknown>([
+    ...failed.map((id): [string, unknown] => [id, undefined]),
+    ...outcome.failed.map((f): [string, unknown] => [f.tag, f.error]),
+  ]);
   await retryRecords(event, failures, retryLaterOn('history', wired));
-  logger.info('history batch published', { messages: event.Records.length, sent: outcome.sent.length, bulkRequests: outcome.bulkRequests, deduplicated: outcome.deduplicated.length, failedMessages: failures.size });
+  logger.info('history batch published', {
+    messages: event.Records.length,
+    sent: outcome.sent.length,
+    bulkRequests: outcome.bulkRequests,
+    deduplicated: outcome.deduplicated.length,
+    failedMessages: failures.size,
+  });
   return { batchItemFailures: [...failures.keys()].map((itemIdentifier) => ({ itemIdentifier })) };
 }
 

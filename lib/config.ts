@@ -40,7 +40,9 @@ export function loadFunctionConfig<V extends AccountsView, C extends Concern>(
   const env = withoutBlanks(rawEnv);
   const source = accountsSource(env);
   if (source.kind !== 'env' && accountsDocument === undefined) {
-    throw new ConfigurationError([`${sourceVariable(source)} is set: the accounts document must be loaded first (readAccountsDocument) and passed to loadConfig`]);
+    throw new ConfigurationError([
+      `${sourceVariable(source)} is set: the accounts document must be loaded first (readAccountsDocument) and passed to loadConfig`,
+    ]);
   }
   if (accountsDocument !== undefined) {
     const accountVariables = singleAccountVariablesIn(env);

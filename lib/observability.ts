@@ -9,7 +9,8 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 // `/` and `=`, which in a log mean a path (`node_modules/@aws-sdk`) or a query (`email=…`) before the address, and
 // starting with anything but `*` (a masked `***@host`). Domain: dotted labels ending in a letter TLD (kept:
 // `j***@e***.com`), or a single label (`ivy@localhost`, `ivy@example`).
-const EMAIL = /([^\s@"'<>()[\],;:\\/=*])[^\s@"'<>()[\],;:\\/=]*@([^\s@"'<>()[\],;:\\/?#.])(?:[^\s@"'<>()[\],;:\\/?#]*\.(\p{L}{2,})|[^\s@"'<>()[\],;:\\/?#.]*)/gu;
+const EMAIL =
+  /([^\s@"'<>()[\],;:\\/=*])[^\s@"'<>()[\],;:\\/=]*@([^\s@"'<>()[\],;:\\/?#.])(?:[^\s@"'<>()[\],;:\\/?#]*\.(\p{L}{2,})|[^\s@"'<>()[\],;:\\/?#.]*)/gu;
 // The name of a display-name address, `Ivy Canaryson <ivy@example.com>` or `"Canaryson, Ivy" <…>`: up to four words
 // (or a quoted string) right before `<address>`. A word of the sentence before a short name may be masked with it.
 const NAME_WORD = String.raw`[\p{L}\p{M}][\p{L}\p{M}\p{N}.'’-]*`;

@@ -119,7 +119,9 @@ for (const [id, fn] of functions) {
   const sdkImports = [...new Set(code.match(/from\s*"@aws-sdk\/[\w-]+"/g) ?? [])].map((m) => m.replace(/^from\s*/, ''));
   if (/var \w+ ?= ?"@aws-sdk\/|Smithy|@smithy\/smithy-client/.test(code)) problems.push(`${handlerFile}: the AWS SDK looks bundled`);
   const map = entries.find((e) => e.name === `${handlerFile}.map`);
-  out(`${zipName}: zip ${kib(statSync(zipPath).size)}, ${handlerFile} ${kib(bundle.size)}${map ? `, map ${kib(map.size)}` : ''}; runtime SDK: ${sdkImports.join(' ') || 'none'}`);
+  out(
+    `${zipName}: zip ${kib(statSync(zipPath).size)}, ${handlerFile} ${kib(bundle.size)}${map ? `, map ${kib(map.size)}` : ''}; runtime SDK: ${sdkImports.join(' ') || 'none'}`,
+  );
 }
 
 // Offline CloudFormation validation.

@@ -12,24 +12,29 @@ const RETENTION_DAYS = 400;
 const LEASE_MS = 20 * 60_000;
 
 export class DynamoDbAlertLedger implements AlertLedger {
-  constructor(private readonly client: DynamoDBClient, private readonly tableName: string) {}
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
 
   async claim(accountId: string, alertId: string, now: Date): Promise<boolean> {
     try {
-      await this.client.send(new PutItemCommand({
-        TableName: this.tableName,
-        Item: {
-          ...keyOf(keys.alert(accountId, alertId)),
-          accountId: { S: accountId },
-          status: { S: 'PENDING' },
-          leaseUntil: { N: String(now.getTime() + LEASE_MS) },
-          claimedAt: { S: now.toISOString() },
-          expiresAt: expiresAt(now, RETENTION_DAYS),
-        },
-        ConditionExpression: 'attribute_not_exists(pk) OR (#s = :pending AND leaseUntil < :now)',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':pending': { S: 'PENDING' }, ':now': { N: String(now.getTime()) } },
-      }));
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keyOf(keys.alert(accountId, alertId)),
+            accountId: { S: accountId },
+            status: { S: 'PENDING' },
+            leaseUntil: { N: String(now.getTime() + LEASE_MS) },
+            claimedAt: { S: now.toISOString() },
+            expiresAt: expiresAt(now, RETENTION_DAYS),
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR (#s = :pending AND leaseUntil < :now)',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':pending': { S: 'PENDING' }, ':now': { N: String(now.getTime()) } },
+        }),
+      );
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
@@ -38,13 +43,15 @@ export class DynamoDbAlertLedger implements AlertLedger {
   }
 
   async confirm(accountId: string, alertId: string, now: Date): Promise<void> {
-    await this.client.send(new UpdateItemCommand({
-      TableName: this.tableName,
-      Key: keyOf(keys.alert(accountId, alertId)),
-      UpdateExpression: 'SET #s = :sent, sentAt = :now REMOVE leaseUntil',
-      ExpressionAttributeNames: { '#s': 'status' },
-      ExpressionAttributeValues: { ':sent': { S: 'SENT' }, ':now': { S: now.toISOString() } },
-    }));
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: keyOf(keys.alert(accountId, alertId)),
+        UpdateExpression: 'SET #s = :sent, sentAt = :now REMOVE leaseUntil',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':sent': { S: 'SENT' }, ':now': { S: now.toISOString() } },
+      }),
+    );
   }
 
   async release(accountId: string, alertId: string): Promise<void> {

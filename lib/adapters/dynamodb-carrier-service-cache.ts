@@ -7,7 +7,10 @@ import { expiresAt, keyOf, keys } from './dynamodb-keys.js';
 const RETENTION_DAYS = 30;
 
 export class DynamoDbCarrierServiceCache implements CarrierServiceCache {
-  constructor(private readonly client: DynamoDBClient, private readonly tableName: string) {}
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
 
   async get(accountId: string, carrierCode: string): Promise<{ services: CarrierService[]; fetchedAt: string } | undefined> {
     const { Item: item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: keyOf(keys.carrierServices(accountId, carrierCode)) }));
@@ -16,15 +19,17 @@ export class DynamoDbCarrierServiceCache implements CarrierServiceCache {
   }
 
   async put(accountId: string, carrierCode: string, services: CarrierService[], fetchedAt: Date): Promise<void> {
-    await this.client.send(new PutItemCommand({
-      TableName: this.tableName,
-      Item: {
-        ...keyOf(keys.carrierServices(accountId, carrierCode)),
-        accountId: { S: accountId },
-        services: { S: JSON.stringify(services.map(({ code, name }) => ({ code, name }))) },
-        fetchedAt: { S: fetchedAt.toISOString() },
-        expiresAt: expiresAt(fetchedAt, RETENTION_DAYS),
-      },
-    }));
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: {
+          ...keyOf(keys.carrierServices(accountId, carrierCode)),
+          accountId: { S: accountId },
+          services: { S: JSON.stringify(services.map(({ code, name }) => ({ code, name }))) },
+          fetchedAt: { S: fetchedAt.toISOString() },
+          expiresAt: expiresAt(fetchedAt, RETENTION_DAYS),
+        },
+      }),
+    );
   }
 }

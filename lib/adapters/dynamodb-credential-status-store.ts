@@ -21,7 +21,9 @@ export class DynamoDbCredentialStatusStore implements CredentialStatusStore {
   ) {}
 
   async status(accountId: string, service: CredentialService): Promise<CredentialStatus | undefined> {
-    const { Item: item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: keyOf(keys.credential(accountId, service)), ConsistentRead: true }));
+    const { Item: item } = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: keyOf(keys.credential(accountId, service)), ConsistentRead: true }),
+    );
     if (item === undefined) return undefined;
     return {
       state: item.status?.S === 'INVALID' ? 'invalid' : 'valid',
@@ -35,14 +37,21 @@ export class DynamoDbCredentialStatusStore implements CredentialStatusStore {
 
   async markOutage(accountId: string, service: CredentialService, reason: string): Promise<boolean> {
     try {
-      await this.client.send(new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: keyOf(keys.credential(accountId, service)),
-        // A status item may not exist yet (no key was ever refused): the outage alone creates it, state valid.
-        UpdateExpression: 'SET accountId = :account, service = :service, outageSince = :now, outageReason = :reason',
-        ConditionExpression: 'attribute_not_exists(outageSince)',
-        ExpressionAttributeValues: { ':account': { S: accountId }, ':service': { S: service }, ':now': { S: this.now().toISOString() }, ':reason': { S: reason.slice(0, 500) } },
-      }));
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: keyOf(keys.credential(accountId, service)),
+          // A status item may not exist yet (no key was ever refused): the outage alone creates it, state valid.
+          UpdateExpression: 'SET accountId = :account, service = :service, outageSince = :now, outageReason = :reason',
+          ConditionExpression: 'attribute_not_exists(outageSince)',
+          ExpressionAttributeValues: {
+            ':account': { S: accountId },
+            ':service': { S: service },
+            ':now': { S: this.now().toISOString() },
+            ':reason': { S: reason.slice(0, 500) },
+          },
+        }),
+      );
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
@@ -52,12 +61,14 @@ export class DynamoDbCredentialStatusStore implements CredentialStatusStore {
 
   async clearOutage(accountId: string, service: CredentialService): Promise<boolean> {
     try {
-      await this.client.send(new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: keyOf(keys.credential(accountId, service)),
-        UpdateExpression: 'REMOVE outageSince, outageReason',
-        ConditionExpression: 'attribute_exists(outageSince)',
-      }));
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: keyOf(keys.credential(accountId, service)),
+          UpdateExpression: 'REMOVE outageSince, outageReason',
+          ConditionExpression: 'attribute_exists(outageSince)',
+        }),
+      );
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
@@ -67,23 +78,30 @@ export class DynamoDbCredentialStatusStore implements CredentialStatusStore {
 
   async markInvalid(accountId: string, service: CredentialService, fingerprint: string, reason: string): Promise<boolean> {
     try {
-      await this.client.send(new PutItemCommand({
-        TableName: this.tableName,
-        Item: {
-          ...keyOf(keys.credential(accountId, service)),
-          accountId: { S: accountId },
-          service: { S: service },
-          status: { S: 'INVALID' },
-          fingerprint: { S: fingerprint },
-          reason: { S: reason.slice(0, 500) },
-          since: { S: this.now().toISOString() },
-        },
-        // Only the first report for this key wins; a report about another key replaces an older mark, unless it is
-        // about the key that was just replaced.
-        ConditionExpression: 'attribute_not_exists(pk) OR ((attribute_not_exists(#s) OR #s <> :invalid OR fingerprint <> :fp) AND NOT (retiredFingerprint = :fp AND since > :graceStart))',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':invalid': { S: 'INVALID' }, ':fp': { S: fingerprint }, ':graceStart': { S: new Date(this.now().getTime() - this.retiredKeyGraceMs).toISOString() } },
-      }));
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keyOf(keys.credential(accountId, service)),
+            accountId: { S: accountId },
+            service: { S: service },
+            status: { S: 'INVALID' },
+            fingerprint: { S: fingerprint },
+            reason: { S: reason.slice(0, 500) },
+            since: { S: this.now().toISOString() },
+          },
+          // Only the first report for this key wins; a report about another key replaces an older mark, unless it is
+          // about the key that was just replaced.
+          ConditionExpression:
+            'attribute_not_exists(pk) OR ((attribute_not_exists(#s) OR #s <> :invalid OR fingerprint <> :fp) AND NOT (retiredFingerprint = :fp AND since > :graceStart))',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: {
+            ':invalid': { S: 'INVALID' },
+            ':fp': { S: fingerprint },
+            ':graceStart': { S: new Date(this.now().getTime() - this.retiredKeyGraceMs).toISOString() },
+          },
+        }),
+      );
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
@@ -95,25 +113,28 @@ export class DynamoDbCredentialStatusStore implements CredentialStatusStore {
     const current = await this.status(accountId, service);
     if (current?.state !== 'invalid') return false;
     try {
-      await this.client.send(new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: keyOf(keys.credential(accountId, service)),
-        // The replaced key is remembered for the grace period; the same key working again replaces nothing. A send just
-        // worked, so an outage marked meanwhile is over too (the catch-up job the recovery queues releases what is held).
-        UpdateExpression: current.fingerprint === fingerprint
-          ? 'SET #s = :valid, fingerprint = :fp, since = :now REMOVE reason, alertedAt, retiredFingerprint, outageSince, outageReason'
-          : 'SET #s = :valid, fingerprint = :fp, since = :now, retiredFingerprint = :old REMOVE reason, alertedAt, outageSince, outageReason',
-        // Only the one transition from this very mark is reported.
-        ConditionExpression: '#s = :invalid AND fingerprint = :old',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: {
-          ':valid': { S: 'VALID' },
-          ':invalid': { S: 'INVALID' },
-          ':fp': { S: fingerprint },
-          ':old': { S: current.fingerprint },
-          ':now': { S: this.now().toISOString() },
-        },
-      }));
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: keyOf(keys.credential(accountId, service)),
+          // The replaced key is remembered for the grace period; the same key working again replaces nothing. A send just
+          // worked, so an outage marked meanwhile is over too (the catch-up job the recovery queues releases what is held).
+          UpdateExpression:
+            current.fingerprint === fingerprint
+              ? 'SET #s = :valid, fingerprint = :fp, since = :now REMOVE reason, alertedAt, retiredFingerprint, outageSince, outageReason'
+              : 'SET #s = :valid, fingerprint = :fp, since = :now, retiredFingerprint = :old REMOVE reason, alertedAt, outageSince, outageReason',
+          // Only the one transition from this very mark is reported.
+          ConditionExpression: '#s = :invalid AND fingerprint = :old',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: {
+            ':valid': { S: 'VALID' },
+            ':invalid': { S: 'INVALID' },
+            ':fp': { S: fingerprint },
+            ':old': { S: current.fingerprint },
+            ':now': { S: this.now().toISOString() },
+          },
+        }),
+      );
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
@@ -123,14 +144,16 @@ export class DynamoDbCredentialStatusStore implements CredentialStatusStore {
 
   async markAlerted(accountId: string, service: CredentialService, fingerprint: string): Promise<void> {
     try {
-      await this.client.send(new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: keyOf(keys.credential(accountId, service)),
-        UpdateExpression: 'SET alertedAt = :now',
-        ConditionExpression: '#s = :invalid AND fingerprint = :fp',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':invalid': { S: 'INVALID' }, ':fp': { S: fingerprint }, ':now': { S: this.now().toISOString() } },
-      }));
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: keyOf(keys.credential(accountId, service)),
+          UpdateExpression: 'SET alertedAt = :now',
+          ConditionExpression: '#s = :invalid AND fingerprint = :fp',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':invalid': { S: 'INVALID' }, ':fp': { S: fingerprint }, ':now': { S: this.now().toISOString() } },
+        }),
+      );
     } catch (error) {
       // The key recovered or was replaced meanwhile: there is no invalid mark left to note the alert on.
       if (!isConditionFailure(error)) throw error;

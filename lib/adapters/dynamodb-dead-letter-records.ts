@@ -34,37 +34,46 @@ function recordOf(item: Record<string, AttributeValue>): DeadLetter {
 }
 
 export class DynamoDbDeadLetterRecords implements DeadLetterRecords {
-  constructor(private readonly client: DynamoDBClient, private readonly tableName: string) {}
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
 
   async list(accountId: string, limit: number, after?: string): Promise<{ records: DeadLetter[]; next?: string }> {
     const pk = keys.deadLetter(accountId, '').pk;
-    const { Items, LastEvaluatedKey } = await this.client.send(new QueryCommand({
-      TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': { S: pk } },
-      ConsistentRead: true,
-      Limit: limit,
-      ...(after === undefined ? {} : { ExclusiveStartKey: keyOf(keys.deadLetter(accountId, after)) }),
-    }));
+    const { Items, LastEvaluatedKey } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: pk } },
+        ConsistentRead: true,
+        Limit: limit,
+        ...(after === undefined ? {} : { ExclusiveStartKey: keyOf(keys.deadLetter(accountId, after)) }),
+      }),
+    );
     const records = (Items ?? []).map(recordOf);
     const next = LastEvaluatedKey?.sk?.S;
     return next === undefined ? { records } : { records, next };
   }
 
   async find(accountId: string, uniqueId: string): Promise<DeadLetter | undefined> {
-    const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: keyOf(keys.deadLetter(accountId, uniqueId)), ConsistentRead: true }));
+    const { Item } = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: keyOf(keys.deadLetter(accountId, uniqueId)), ConsistentRead: true }),
+    );
     return Item === undefined ? undefined : recordOf(Item);
   }
 
   async remove(accountId: string, uniqueId: string, at: string): Promise<boolean> {
     try {
-      await this.client.send(new DeleteItemCommand({
-        TableName: this.tableName,
-        Key: keyOf(keys.deadLetter(accountId, uniqueId)),
-        ConditionExpression: '#at = :at',
-        ExpressionAttributeNames: { '#at': 'at' },
-        ExpressionAttributeValues: { ':at': { S: at } },
-      }));
+      await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: keyOf(keys.deadLetter(accountId, uniqueId)),
+          ConditionExpression: '#at = :at',
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: { ':at': { S: at } },
+        }),
+      );
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;

@@ -9,30 +9,37 @@ import { keyOf, keys } from './dynamodb-keys.js';
 const KEEP_AFTER_DUE_DAYS = 30;
 
 export class DynamoDbDueCheckStore implements DueCheckStore {
-  constructor(private readonly client: DynamoDBClient, private readonly tableName: string) {}
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
 
   async schedule(check: DueCheck): Promise<void> {
-    await this.client.send(new PutItemCommand({
-      TableName: this.tableName,
-      Item: {
-        ...keyOf(keys.dueCheck(check.accountId, dueCheckKey(check))),
-        accountId: { S: check.accountId },
-        data: { S: JSON.stringify(check) },
-        expiresAt: { N: String(Math.floor(Date.parse(check.dueAt) / 1000) + KEEP_AFTER_DUE_DAYS * 86_400) },
-      },
-    }));
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: {
+          ...keyOf(keys.dueCheck(check.accountId, dueCheckKey(check))),
+          accountId: { S: check.accountId },
+          data: { S: JSON.stringify(check) },
+          expiresAt: { N: String(Math.floor(Date.parse(check.dueAt) / 1000) + KEEP_AFTER_DUE_DAYS * 86_400) },
+        },
+      }),
+    );
   }
 
   async listDue(accountId: string, until: Date, limit: number): Promise<DueCheck[]> {
     // Keys start with an ISO instant, and every instant is written by toISOString, so string order is time order;
     // `~` sorts after every character a key continues with.
-    const { Items: items } = await this.client.send(new QueryCommand({
-      TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk AND sk <= :until',
-      ExpressionAttributeValues: { ':pk': { S: keys.dueCheck(accountId, '').pk }, ':until': { S: `${until.toISOString()}~` } },
-      Limit: limit,
-      ConsistentRead: true,
-    }));
+    const { Items: items } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk <= :until',
+        ExpressionAttributeValues: { ':pk': { S: keys.dueCheck(accountId, '').pk }, ':until': { S: `${until.toISOString()}~` } },
+        Limit: limit,
+        ConsistentRead: true,
+      }),
+    );
     return (items ?? []).flatMap((item) => (item.data?.S === undefined ? [] : [readCheck(item.data.S)]));
   }
 

@@ -23,25 +23,30 @@ type Status = 'PENDING' | 'SENT' | 'SUPPRESSED' | 'DEAD';
 const isConditionFailure = (error: unknown): boolean => error instanceof ConditionalCheckFailedException;
 
 export class DynamoDbEventLedger implements EventLedger {
-  constructor(private readonly client: DynamoDBClient, private readonly tableName: string) {}
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
 
   async claim(accountId: string, uniqueId: string, now: Date): Promise<ClaimResult> {
     const claimId = randomUUID();
     try {
-      await this.client.send(new PutItemCommand({
-        TableName: this.tableName,
-        Item: {
-          ...keyOf(keys.event(accountId, uniqueId)),
-          accountId: { S: accountId },
-          status: { S: 'PENDING' },
-          claimId: { S: claimId },
-          leaseUntil: { N: String(now.getTime() + LEASE_MS) },
-          expiresAt: expiresAt(now, RETENTION_DAYS),
-        },
-        ConditionExpression: 'attribute_not_exists(pk) OR (#s = :pending AND #lease < :now)',
-        ExpressionAttributeNames: { '#s': 'status', '#lease': 'leaseUntil' },
-        ExpressionAttributeValues: { ':pending': { S: 'PENDING' }, ':now': { N: String(now.getTime()) } },
-      }));
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keyOf(keys.event(accountId, uniqueId)),
+            accountId: { S: accountId },
+            status: { S: 'PENDING' },
+            claimId: { S: claimId },
+            leaseUntil: { N: String(now.getTime() + LEASE_MS) },
+            expiresAt: expiresAt(now, RETENTION_DAYS),
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR (#s = :pending AND #lease < :now)',
+          ExpressionAttributeNames: { '#s': 'status', '#lease': 'leaseUntil' },
+          ExpressionAttributeValues: { ':pending': { S: 'PENDING' }, ':now': { N: String(now.getTime()) } },
+        }),
+      );
       return { status: 'claimed', claimId };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
@@ -50,18 +55,23 @@ export class DynamoDbEventLedger implements EventLedger {
   }
 
   async markSent(accountId: string, uniqueId: string, claimId: string, now: Date): Promise<void> {
-    await this.updateOwned(accountId, uniqueId, claimId, 'SET #s = :sent, sentAt = :at REMOVE #lease, claimId', { ':sent': { S: 'SENT' }, ':at': { S: now.toISOString() } });
+    await this.updateOwned(accountId, uniqueId, claimId, 'SET #s = :sent, sentAt = :at REMOVE #lease, claimId', {
+      ':sent': { S: 'SENT' },
+      ':at': { S: now.toISOString() },
+    });
   }
 
   async release(accountId: string, uniqueId: string, claimId: string): Promise<void> {
     try {
-      await this.client.send(new DeleteItemCommand({
-        TableName: this.tableName,
-        Key: keyOf(keys.event(accountId, uniqueId)),
-        ConditionExpression: '#s = :pending AND claimId = :mine',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':pending': { S: 'PENDING' }, ':mine': { S: claimId } },
-      }));
+      await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: keyOf(keys.event(accountId, uniqueId)),
+          ConditionExpression: '#s = :pending AND claimId = :mine',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':pending': { S: 'PENDING' }, ':mine': { S: claimId } },
+        }),
+      );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
@@ -74,13 +84,15 @@ export class DynamoDbEventLedger implements EventLedger {
   async reopen(accountId: string, uniqueId: string): Promise<boolean> {
     try {
       // Only DEAD: a SENT entry must keep deduplicating, a PENDING one belongs to its claimer.
-      await this.client.send(new DeleteItemCommand({
-        TableName: this.tableName,
-        Key: keyOf(keys.event(accountId, uniqueId)),
-        ConditionExpression: '#s = :dead',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':dead': { S: 'DEAD' } },
-      }));
+      await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: keyOf(keys.event(accountId, uniqueId)),
+          ConditionExpression: '#s = :dead',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':dead': { S: 'DEAD' } },
+        }),
+      );
       return true;
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
@@ -88,24 +100,25 @@ export class DynamoDbEventLedger implements EventLedger {
     }
   }
 
-
   async deadLetter(record: DeadLetter, claimId?: string): Promise<void> {
     // The record first: if we die between the two writes the lease runs out and the event is retried, not lost.
-    await this.client.send(new PutItemCommand({
-      TableName: this.tableName,
-      Item: {
-        ...keyOf(keys.deadLetter(record.accountId, record.uniqueId)),
-        accountId: { S: record.accountId },
-        uniqueId: { S: record.uniqueId },
-        metric: { S: record.metric },
-        orderId: { N: String(record.orderId) },
-        reason: { S: record.reason.slice(0, 2000) },
-        ...(record.status === undefined ? {} : { httpStatus: { N: String(record.status) } }),
-        body: { S: JSON.stringify(record.body) },
-        at: { S: record.at },
-        expiresAt: expiresAt(new Date(record.at), RETENTION_DAYS),
-      },
-    }));
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: {
+          ...keyOf(keys.deadLetter(record.accountId, record.uniqueId)),
+          accountId: { S: record.accountId },
+          uniqueId: { S: record.uniqueId },
+          metric: { S: record.metric },
+          orderId: { N: String(record.orderId) },
+          reason: { S: record.reason.slice(0, 2000) },
+          ...(record.status === undefined ? {} : { httpStatus: { N: String(record.status) } }),
+          body: { S: JSON.stringify(record.body) },
+          at: { S: record.at },
+          expiresAt: expiresAt(new Date(record.at), RETENTION_DAYS),
+        },
+      }),
+    );
     if (claimId === undefined) return;
     await this.updateOwned(record.accountId, record.uniqueId, claimId, 'SET #s = :dead, reason = :reason REMOVE #lease, claimId', {
       ':dead': { S: 'DEAD' },
@@ -114,7 +127,9 @@ export class DynamoDbEventLedger implements EventLedger {
   }
 
   async status(accountId: string, uniqueId: string, now: Date): Promise<RecordedEventStatus> {
-    const { Item: item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: keyOf(keys.event(accountId, uniqueId)), ConsistentRead: true }));
+    const { Item: item } = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: keyOf(keys.event(accountId, uniqueId)), ConsistentRead: true }),
+    );
     switch (item?.status?.S as Status | undefined) {
       case 'SENT':
         return 'sent';
@@ -126,7 +141,9 @@ export class DynamoDbEventLedger implements EventLedger {
         return Number(item?.leaseUntil?.N ?? '0') < now.getTime() ? 'abandoned' : 'in-flight';
       default: {
         // No entry: a dead-letter record written without a final entry (no email, for one) still accounts for it.
-        const { Item: record } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: keyOf(keys.deadLetter(accountId, uniqueId)), ConsistentRead: true }));
+        const { Item: record } = await this.client.send(
+          new GetItemCommand({ TableName: this.tableName, Key: keyOf(keys.deadLetter(accountId, uniqueId)), ConsistentRead: true }),
+        );
         return record === undefined ? 'none' : 'dead-lettered';
       }
     }
@@ -136,13 +153,21 @@ export class DynamoDbEventLedger implements EventLedger {
     try {
       // Only an event nobody has claimed: a PENDING one, even with an expired lease, may already be in Klaviyo. A DEAD one
       // never reached Klaviyo: suppressed too, so replaying its dead-letter record can never send it after the void.
-      await this.client.send(new PutItemCommand({
-        TableName: this.tableName,
-        Item: { ...keyOf(keys.event(accountId, uniqueId)), accountId: { S: accountId }, status: { S: 'SUPPRESSED' }, reason: { S: reason }, expiresAt: expiresAt(now, RETENTION_DAYS) },
-        ConditionExpression: 'attribute_not_exists(pk) OR #s = :dead',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':dead': { S: 'DEAD' } },
-      }));
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keyOf(keys.event(accountId, uniqueId)),
+            accountId: { S: accountId },
+            status: { S: 'SUPPRESSED' },
+            reason: { S: reason },
+            expiresAt: expiresAt(now, RETENTION_DAYS),
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR #s = :dead',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':dead': { S: 'DEAD' } },
+        }),
+      );
       return 'suppressed-now';
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
@@ -153,21 +178,25 @@ export class DynamoDbEventLedger implements EventLedger {
   /** An update that only the current claim owner may make; a worker whose lease was taken over changes nothing. */
   private async updateOwned(accountId: string, uniqueId: string, claimId: string, update: string, values: Record<string, { S: string }>): Promise<void> {
     try {
-      await this.client.send(new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: keyOf(keys.event(accountId, uniqueId)),
-        UpdateExpression: update,
-        ConditionExpression: '#s = :pending AND claimId = :mine',
-        ExpressionAttributeNames: { '#s': 'status', '#lease': 'leaseUntil' },
-        ExpressionAttributeValues: { ...values, ':pending': { S: 'PENDING' }, ':mine': { S: claimId } },
-      }));
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: keyOf(keys.event(accountId, uniqueId)),
+          UpdateExpression: update,
+          ConditionExpression: '#s = :pending AND claimId = :mine',
+          ExpressionAttributeNames: { '#s': 'status', '#lease': 'leaseUntil' },
+          ExpressionAttributeValues: { ...values, ':pending': { S: 'PENDING' }, ':mine': { S: claimId } },
+        }),
+      );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
   }
 
   private async current(accountId: string, uniqueId: string): Promise<'already-sent' | 'suppressed' | 'dead-lettered' | 'in-flight'> {
-    const { Item: item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: keyOf(keys.event(accountId, uniqueId)), ConsistentRead: true }));
+    const { Item: item } = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: keyOf(keys.event(accountId, uniqueId)), ConsistentRead: true }),
+    );
     switch (item?.status?.S as Status | undefined) {
       case 'SENT':
         return 'already-sent';

@@ -16,7 +16,10 @@ export const keys = {
   alert: (accountId: string, alertId: string): ItemKey => ({ pk: `ACCOUNT#${accountId}#ALERTS`, sk: alertId }),
   pollCursor: (accountId: string): ItemKey => ({ pk: `ACCOUNT#${accountId}#POLL`, sk: 'CURSOR' }),
   /** In the order's partition, beside its state: one item per label or fulfilment (tracking, AllShipmentsDelivered). */
-  shipment: (accountId: string, orderId: number, shipmentKey: string): ItemKey => ({ pk: `ACCOUNT#${accountId}#ORDER#${orderId}`, sk: `SHIPMENT#${shipmentKey}` }),
+  shipment: (accountId: string, orderId: number, shipmentKey: string): ItemKey => ({
+    pk: `ACCOUNT#${accountId}#ORDER#${orderId}`,
+    sk: `SHIPMENT#${shipmentKey}`,
+  }),
   shipmentPrefix: 'SHIPMENT#',
   /** Tracking number (normalised) → the shipment it belongs to. */
   trackingNumber: (accountId: string, trackingNumber: string): ItemKey => ({ pk: `ACCOUNT#${accountId}#TRACKING#${trackingNumber}`, sk: 'SHIPMENT' }),
@@ -42,13 +45,15 @@ export async function countPartition(client: DynamoDBClient, tableName: string, 
   let total = 0;
   let start: QueryCommandOutput['LastEvaluatedKey'];
   do {
-    const page: QueryCommandOutput = await client.send(new QueryCommand({
-      TableName: tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': { S: pk } },
-      Select: 'COUNT',
-      ...(start === undefined ? {} : { ExclusiveStartKey: start }),
-    }));
+    const page: QueryCommandOutput = await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: pk } },
+        Select: 'COUNT',
+        ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+      }),
+    );
     total += page.Count ?? 0;
     start = page.LastEvaluatedKey;
   } while (start !== undefined);

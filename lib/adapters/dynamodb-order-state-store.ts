@@ -14,10 +14,16 @@ const optionalJson = (value: unknown): AttributeValue | undefined => (value === 
 const parsedJson = <T>(value: AttributeValue | undefined): T | undefined => (value?.S === undefined ? undefined : (JSON.parse(value.S) as T));
 
 export class DynamoDbOrderStateStore implements OrderStateStore {
-  constructor(private readonly client: DynamoDBClient, private readonly tableName: string, private readonly now: () => Date = () => new Date()) {}
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   async get(accountId: string, orderId: number): Promise<OrderState | undefined> {
-    const { Item: item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: keyOf(keys.orderState(accountId, orderId)), ConsistentRead: true }));
+    const { Item: item } = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: keyOf(keys.orderState(accountId, orderId)), ConsistentRead: true }),
+    );
     if (item === undefined) return undefined;
     const status = item.status?.S;
     return {
@@ -58,13 +64,19 @@ export class DynamoDbOrderStateStore implements OrderStateStore {
       expiresAt: expiresAt(this.now(), RETENTION_DAYS),
     };
     try {
-      await this.client.send(new PutItemCommand({
-        TableName: this.tableName,
-        Item: Object.fromEntries(Object.entries(item).filter(([, v]) => v !== undefined)) as Record<string, AttributeValue>,
-        ...(state.version === 0
-          ? { ConditionExpression: 'attribute_not_exists(pk)' }
-          : { ConditionExpression: '#v = :v', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': { N: String(state.version) } } }),
-      }));
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: Object.fromEntries(Object.entries(item).filter(([, v]) => v !== undefined)) as Record<string, AttributeValue>,
+          ...(state.version === 0
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : {
+                ConditionExpression: '#v = :v',
+                ExpressionAttributeNames: { '#v': 'version' },
+                ExpressionAttributeValues: { ':v': { N: String(state.version) } },
+              }),
+        }),
+      );
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;

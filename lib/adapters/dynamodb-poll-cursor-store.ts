@@ -20,7 +20,10 @@ function toCursor(accountId: string, item: Record<string, AttributeValue> | unde
 }
 
 export class DynamoDbPollCursorStore implements PollCursorStore {
-  constructor(private readonly client: DynamoDBClient, private readonly tableName: string) {}
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
 
   async get(accountId: string): Promise<PollCursor | undefined> {
     const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: keyOf(keys.pollCursor(accountId)), ConsistentRead: true }));
@@ -29,19 +32,21 @@ export class DynamoDbPollCursorStore implements PollCursorStore {
 
   async acquire(accountId: string, owner: string, until: Date, now: Date): Promise<PollCursor | undefined> {
     try {
-      const { Attributes } = await this.client.send(new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: keyOf(keys.pollCursor(accountId)),
-        UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until, accountId = :account',
-        ConditionExpression: 'attribute_not_exists(leaseUntil) OR leaseUntil <= :now OR leaseOwner = :owner',
-        ExpressionAttributeValues: {
-          ':owner': { S: owner },
-          ':until': { N: String(until.getTime()) },
-          ':now': { N: String(now.getTime()) },
-          ':account': { S: accountId },
-        },
-        ReturnValues: 'ALL_NEW',
-      }));
+      const { Attributes } = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: keyOf(keys.pollCursor(accountId)),
+          UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until, accountId = :account',
+          ConditionExpression: 'attribute_not_exists(leaseUntil) OR leaseUntil <= :now OR leaseOwner = :owner',
+          ExpressionAttributeValues: {
+            ':owner': { S: owner },
+            ':until': { N: String(until.getTime()) },
+            ':now': { N: String(now.getTime()) },
+            ':account': { S: accountId },
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
       return toCursor(accountId, Attributes) ?? { accountId };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
@@ -64,13 +69,15 @@ export class DynamoDbPollCursorStore implements PollCursorStore {
     assign('run', cursor.run === undefined ? undefined : JSON.stringify(cursor.run));
     assign('lastCompletedAt', cursor.lastCompletedAt);
     try {
-      await this.client.send(new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: keyOf(keys.pollCursor(cursor.accountId)),
-        UpdateExpression: [set.length > 0 ? `SET ${set.join(', ')}` : '', remove.length > 0 ? `REMOVE ${remove.join(', ')}` : ''].join(' ').trim(),
-        ConditionExpression: 'leaseOwner = :owner',
-        ExpressionAttributeValues: values,
-      }));
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: keyOf(keys.pollCursor(cursor.accountId)),
+          UpdateExpression: [set.length > 0 ? `SET ${set.join(', ')}` : '', remove.length > 0 ? `REMOVE ${remove.join(', ')}` : ''].join(' ').trim(),
+          ConditionExpression: 'leaseOwner = :owner',
+          ExpressionAttributeValues: values,
+        }),
+      );
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw new LeaseLostError(cursor.accountId);
       throw error;
@@ -79,13 +86,15 @@ export class DynamoDbPollCursorStore implements PollCursorStore {
 
   async release(accountId: string, owner: string): Promise<void> {
     try {
-      await this.client.send(new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: keyOf(keys.pollCursor(accountId)),
-        UpdateExpression: 'REMOVE leaseOwner, leaseUntil',
-        ConditionExpression: 'leaseOwner = :owner',
-        ExpressionAttributeValues: { ':owner': { S: owner } },
-      }));
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: keyOf(keys.pollCursor(accountId)),
+          UpdateExpression: 'REMOVE leaseOwner, leaseUntil',
+          ConditionExpression: 'leaseOwner = :owner',
+          ExpressionAttributeValues: { ':owner': { S: owner } },
+        }),
+      );
     } catch (error) {
       // Someone else holds it now (ours ran out): nothing of ours to release.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;

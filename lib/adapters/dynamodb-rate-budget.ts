@@ -38,7 +38,11 @@ export class DynamoDbRateBudget implements RateBudget {
   /** Limits this container already stored, by fingerprint, so the limit costs one write per container, not per response. */
   private readonly storedLimits = new Map<string, { limit: number; at: number }>();
 
-  constructor(private readonly client: DynamoDBClient, private readonly tableName: string, options: { requestsPerMinute: number }) {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+    options: { requestsPerMinute: number },
+  ) {
     if (!Number.isInteger(options.requestsPerMinute) || options.requestsPerMinute < 1) throw new Error('requestsPerMinute must be a positive integer');
     this.requestsPerMinute = options.requestsPerMinute;
   }
@@ -52,15 +56,22 @@ export class DynamoDbRateBudget implements RateBudget {
     const common = { ':now': num(at), ':exp': expiresAt(now, RETENTION_DAYS) };
     for (let attempt = 1; attempt <= MAX_TAKE_ATTEMPTS; attempt += 1) {
       // The limit is min(our setting, ShipStation's last X-Rate-Limit-Limit); the second half is compared in the item.
-      const counted = await this.update(keyFingerprint, 'SET used = used + :one, expiresAt = :exp',
+      const counted = await this.update(
+        keyFingerprint,
+        'SET used = used + :one, expiresAt = :exp',
         'windowEnd > :now AND used < :limit AND (attribute_not_exists(serverLimit) OR used < serverLimit)',
-        { ...common, ':one': num(1), ':limit': num(this.requestsPerMinute) });
+        { ...common, ':one': num(1), ':limit': num(this.requestsPerMinute) },
+      );
       if (counted) return { granted: true };
       const item = await this.read(keyFingerprint);
       if (item === undefined || item.windowEnd <= at) {
         // Only one of several takers can start the window; the others see it current on their next round.
-        const started = await this.update(keyFingerprint, 'SET used = :one, windowEnd = :end, expiresAt = :exp',
-          'attribute_not_exists(windowEnd) OR windowEnd <= :now', { ...common, ':one': num(1), ':end': num(at + WINDOW_MS) });
+        const started = await this.update(
+          keyFingerprint,
+          'SET used = :one, windowEnd = :end, expiresAt = :exp',
+          'attribute_not_exists(windowEnd) OR windowEnd <= :now',
+          { ...common, ':one': num(1), ':end': num(at + WINDOW_MS) },
+        );
         if (started) return { granted: true };
         continue;
       }
@@ -92,10 +103,12 @@ export class DynamoDbRateBudget implements RateBudget {
     const serverUsed = Math.max(0, limit - observed.remaining);
     const serverEnd = at + Math.min(WINDOW_MS, Math.max(0, observed.resetSeconds) * 1000);
     if (observed.limit !== undefined) await this.storeLimit(keyFingerprint, observed.limit, now);
-    await this.update(keyFingerprint, `SET used = :serverUsed, windowEnd = :serverEnd, expiresAt = :exp${observed.limit === undefined ? '' : ', serverLimit = :serverLimit'}`,
-      'attribute_not_exists(windowEnd) OR windowEnd <= :now'
-        + ' OR (used < :serverUsed AND windowEnd < :adoptBefore)'
-        + ' OR (used = :serverUsed AND windowEnd < :serverEnd)',
+    await this.update(
+      keyFingerprint,
+      `SET used = :serverUsed, windowEnd = :serverEnd, expiresAt = :exp${observed.limit === undefined ? '' : ', serverLimit = :serverLimit'}`,
+      'attribute_not_exists(windowEnd) OR windowEnd <= :now' +
+        ' OR (used < :serverUsed AND windowEnd < :adoptBefore)' +
+        ' OR (used = :serverUsed AND windowEnd < :serverEnd)',
       {
         ':now': num(at),
         ':exp': expiresAt(now, RETENTION_DAYS),
@@ -103,7 +116,8 @@ export class DynamoDbRateBudget implements RateBudget {
         ':serverEnd': num(serverEnd),
         ':adoptBefore': num(serverEnd + WINDOW_MS - LATE_OBSERVATION_MS),
         ...(observed.limit === undefined ? {} : { ':serverLimit': num(observed.limit) }),
-      });
+      },
+    );
   }
 
   /**
@@ -113,21 +127,25 @@ export class DynamoDbRateBudget implements RateBudget {
   private async storeLimit(keyFingerprint: string, limit: number, now: Date): Promise<void> {
     const known = this.storedLimits.get(keyFingerprint);
     if (known !== undefined && known.limit === limit && now.getTime() - known.at < LIMIT_CACHE_MS) return;
-    await this.update(keyFingerprint, 'SET serverLimit = :serverLimit, expiresAt = :exp', 'attribute_not_exists(serverLimit) OR serverLimit <> :serverLimit',
-      { ':serverLimit': num(limit), ':exp': expiresAt(now, RETENTION_DAYS) });
+    await this.update(keyFingerprint, 'SET serverLimit = :serverLimit, expiresAt = :exp', 'attribute_not_exists(serverLimit) OR serverLimit <> :serverLimit', {
+      ':serverLimit': num(limit),
+      ':exp': expiresAt(now, RETENTION_DAYS),
+    });
     this.storedLimits.set(keyFingerprint, { limit, at: now.getTime() });
   }
 
   /** A conditional UpdateItem; false when the condition failed. */
   private async update(keyFingerprint: string, expression: string, condition: string, values: Record<string, AttributeValue>): Promise<boolean> {
     try {
-      await this.client.send(new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: keyOf(keys.rateBudget(keyFingerprint)),
-        UpdateExpression: expression,
-        ConditionExpression: condition,
-        ExpressionAttributeValues: values,
-      }));
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: keyOf(keys.rateBudget(keyFingerprint)),
+          UpdateExpression: expression,
+          ConditionExpression: condition,
+          ExpressionAttributeValues: values,
+        }),
+      );
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
@@ -136,7 +154,9 @@ export class DynamoDbRateBudget implements RateBudget {
   }
 
   private async read(keyFingerprint: string): Promise<BudgetItem | undefined> {
-    const { Item: item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: keyOf(keys.rateBudget(keyFingerprint)), ConsistentRead: true }));
+    const { Item: item } = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: keyOf(keys.rateBudget(keyFingerprint)), ConsistentRead: true }),
+    );
     if (item?.windowEnd?.N === undefined) return undefined;
     return {
       used: Number(item.used?.N ?? '0'),

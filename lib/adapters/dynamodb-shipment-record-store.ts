@@ -1,7 +1,14 @@
 // ShipmentRecordStore on DynamoDB: one item per label or fulfilment in its order's partition (versioned, single-item
 // conditional writes), and a pointer item per tracking number and per label id. The record is JSON in one attribute:
 // it is read whole.
-import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, QueryCommand, type DynamoDBClient, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type DynamoDBClient,
+  type QueryCommandOutput,
+} from '@aws-sdk/client-dynamodb';
 import type { ShipmentRecord } from '../domain/shipment-tracking.js';
 import { normaliseTrackingNumber } from '../domain/tracking.js';
 import type { ShipmentRecordStore } from '../ports.js';
@@ -11,10 +18,16 @@ import { expiresAt, keyOf, keys, type ItemKey } from './dynamodb-keys.js';
 const RETENTION_DAYS = 400;
 
 export class DynamoDbShipmentRecordStore implements ShipmentRecordStore {
-  constructor(private readonly client: DynamoDBClient, private readonly tableName: string, private readonly now: () => Date = () => new Date()) {}
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   async get(accountId: string, orderId: number, shipmentKey: string): Promise<ShipmentRecord | undefined> {
-    const { Item: item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: keyOf(keys.shipment(accountId, orderId, shipmentKey)), ConsistentRead: true }));
+    const { Item: item } = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: keyOf(keys.shipment(accountId, orderId, shipmentKey)), ConsistentRead: true }),
+    );
     return item?.data?.S === undefined ? undefined : { ...(JSON.parse(item.data.S) as ShipmentRecord), version: Number(item.version?.N ?? '0') };
   }
 
@@ -22,13 +35,15 @@ export class DynamoDbShipmentRecordStore implements ShipmentRecordStore {
     const records: ShipmentRecord[] = [];
     let start: QueryCommandOutput['LastEvaluatedKey'];
     do {
-      const page: QueryCommandOutput = await this.client.send(new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': { S: keys.shipment(accountId, orderId, '').pk }, ':prefix': { S: keys.shipmentPrefix } },
-        ConsistentRead: true,
-        ...(start === undefined ? {} : { ExclusiveStartKey: start }),
-      }));
+      const page: QueryCommandOutput = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': { S: keys.shipment(accountId, orderId, '').pk }, ':prefix': { S: keys.shipmentPrefix } },
+          ConsistentRead: true,
+          ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+        }),
+      );
       for (const item of page.Items ?? []) {
         if (item.data?.S !== undefined) records.push({ ...(JSON.parse(item.data.S) as ShipmentRecord), version: Number(item.version?.N ?? '0') });
       }
@@ -40,19 +55,21 @@ export class DynamoDbShipmentRecordStore implements ShipmentRecordStore {
   async put(record: ShipmentRecord): Promise<boolean> {
     const { version, ...data } = record;
     try {
-      await this.client.send(new PutItemCommand({
-        TableName: this.tableName,
-        Item: {
-          ...keyOf(keys.shipment(record.accountId, record.orderId, record.shipmentKey)),
-          accountId: { S: record.accountId },
-          data: { S: JSON.stringify(data) },
-          version: { N: String(version + 1) },
-          expiresAt: expiresAt(this.now(), RETENTION_DAYS),
-        },
-        ...(version === 0
-          ? { ConditionExpression: 'attribute_not_exists(pk)' }
-          : { ConditionExpression: '#v = :v', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': { N: String(version) } } }),
-      }));
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keyOf(keys.shipment(record.accountId, record.orderId, record.shipmentKey)),
+            accountId: { S: record.accountId },
+            data: { S: JSON.stringify(data) },
+            version: { N: String(version + 1) },
+            expiresAt: expiresAt(this.now(), RETENTION_DAYS),
+          },
+          ...(version === 0
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : { ConditionExpression: '#v = :v', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': { N: String(version) } } }),
+        }),
+      );
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
@@ -61,16 +78,19 @@ export class DynamoDbShipmentRecordStore implements ShipmentRecordStore {
   }
 
   async link(accountId: string, target: { orderId: number; shipmentKey: string; trackingNumber?: string | undefined }): Promise<void> {
-    const pointer = (key: ItemKey): Promise<unknown> => this.client.send(new PutItemCommand({
-      TableName: this.tableName,
-      Item: {
-        ...keyOf(key),
-        accountId: { S: accountId },
-        orderId: { N: String(target.orderId) },
-        shipmentKey: { S: target.shipmentKey },
-        expiresAt: expiresAt(this.now(), RETENTION_DAYS),
-      },
-    }));
+    const pointer = (key: ItemKey): Promise<unknown> =>
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keyOf(key),
+            accountId: { S: accountId },
+            orderId: { N: String(target.orderId) },
+            shipmentKey: { S: target.shipmentKey },
+            expiresAt: expiresAt(this.now(), RETENTION_DAYS),
+          },
+        }),
+      );
     const label = /^label:(\d+)$/.exec(target.shipmentKey)?.[1];
     await Promise.all([
       ...(target.trackingNumber === undefined ? [] : [pointer(keys.trackingNumber(accountId, normaliseTrackingNumber(target.trackingNumber)))]),

@@ -115,7 +115,9 @@ class NotFoundError extends BadInputError {
   }
 }
 
-export class HttpShipStationApi implements ShipStationApi, ShipStationLister, ShipStationWebhooks, ShipStationCredentialCheck, OrderLookup, ShipStationServiceCatalog {
+export class HttpShipStationApi
+  implements ShipStationApi, ShipStationLister, ShipStationWebhooks, ShipStationCredentialCheck, OrderLookup, ShipStationServiceCatalog
+{
   private readonly budget: RateBudget;
   private readonly maxAttempts: number;
   private readonly maxRateLimitWaitMs: number;
@@ -252,7 +254,9 @@ export class HttpShipStationApi implements ShipStationApi, ShipStationLister, Sh
     const { body } = await this.request(account, 'GET', url, undefined, this.maxLookupWaitMs);
     const parsed = serviceListSchema.safeParse(body);
     if (!parsed.success) throw new BadInputError('ShipStation answered /carriers/listservices with an unexpected shape');
-    return parsed.data.flatMap((s) => (s.code === undefined || s.code === null || s.name === undefined || s.name === null ? [] : [{ code: s.code, name: s.name }]));
+    return parsed.data.flatMap((s) =>
+      s.code === undefined || s.code === null || s.name === undefined || s.name === null ? [] : [{ code: s.code, name: s.name }],
+    );
   }
 
   private account(accountId: string): AccountConfig {
@@ -267,7 +271,13 @@ export class HttpShipStationApi implements ShipStationApi, ShipStationLister, Sh
   }
 
   /** One request within the budget, with retries; returns the parsed JSON body and how many requests it took. */
-  private async request(account: AccountConfig, method: Method, url: URL, body?: unknown, maxWaitMs: number = this.maxRateLimitWaitMs): Promise<{ body: unknown; requests: number }> {
+  private async request(
+    account: AccountConfig,
+    method: Method,
+    url: URL,
+    body?: unknown,
+    maxWaitMs: number = this.maxRateLimitWaitMs,
+  ): Promise<{ body: unknown; requests: number }> {
     const fingerprint = account.shipStation.fingerprint;
     let budgetWaitMs = 0;
     const { value, requests } = await requestWithRetries(this.clock, {
@@ -295,7 +305,11 @@ export class HttpShipStationApi implements ShipStationApi, ShipStationLister, Sh
         onThrottled: async (response, waitMs) => {
           this.options.metrics?.shipStationThrottled(1);
           // Whatever the headers said, a 429 means nothing is left until the reset.
-          await this.budget.reconcile(fingerprint, { limit: observedRate(response.headers)?.limit, remaining: 0, resetSeconds: waitMs / 1000 }, this.clock.now());
+          await this.budget.reconcile(
+            fingerprint,
+            { limit: observedRate(response.headers)?.limit, remaining: 0, resetSeconds: waitMs / 1000 },
+            this.clock.now(),
+          );
         },
       },
       onResponse: async (response) => {

@@ -27,10 +27,19 @@ type V2Account = AccountConfig & { shipStationV2: NonNullable<AccountConfig['shi
 const v2WebhookSchema = z.object({
   webhook_id: z.pipe(z.union([z.string(), z.number()]), z.transform(String)),
   event: z.string(),
-  url: z.pipe(z.nullish(z.string()), z.transform((url) => url ?? '')),
+  url: z.pipe(
+    z.nullish(z.string()),
+    z.transform((url) => url ?? ''),
+  ),
 });
 /** `GET /v2/environment/webhooks`: a plain array (also accepted wrapped as `{webhooks: [...]}`). */
-const v2WebhookListSchema = z.union([z.array(v2WebhookSchema), z.pipe(z.object({ webhooks: z.array(v2WebhookSchema) }), z.transform((body) => body.webhooks))]);
+const v2WebhookListSchema = z.union([
+  z.array(v2WebhookSchema),
+  z.pipe(
+    z.object({ webhooks: z.array(v2WebhookSchema) }),
+    z.transform((body) => body.webhooks),
+  ),
+]);
 const createdV2WebhookSchema = z.object({ webhook_id: z.pipe(z.union([z.string(), z.number()]), z.transform(String)) });
 /** V2's error body: `{request_id, errors: [{error_source, error_type, error_code, message}]}`. */
 const v2ErrorSchema = z.object({ errors: z.array(z.object({ message: z.string() })).check(z.minLength(1)) });

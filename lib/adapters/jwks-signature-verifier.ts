@@ -73,7 +73,9 @@ interface KeySet {
 }
 
 const messageOf = (value: unknown): string | undefined =>
-  typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string' ? (value as { message: string }).message : undefined;
+  typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string'
+    ? (value as { message: string }).message
+    : undefined;
 
 /**
  * An error's message, with the network cause `fetch` hides behind "fetch failed". Duck-typed: fetch's errors may come

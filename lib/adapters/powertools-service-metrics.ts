@@ -25,7 +25,10 @@ export class PowertoolsServiceMetrics implements ServiceMetrics {
   /** The largest held backlog an invocation saw (a gauge: written as is, read as Maximum). */
   private heldBacklog: number | undefined;
 
-  constructor(private readonly metrics: Metrics, private readonly log: { warn(message: string, data: Record<string, unknown>): void }) {}
+  constructor(
+    private readonly metrics: Metrics,
+    private readonly log: { warn(message: string, data: Record<string, unknown>): void },
+  ) {}
 
   eventsSent(metric: string, count: number): void {
     this.count('EventsSent', count);

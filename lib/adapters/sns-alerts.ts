@@ -37,16 +37,21 @@ export function toSnsSubject(subject: string): string | undefined {
  * be given as a promise of one (lib/adapters/aws-sns-client.ts loads the SDK on the first alert).
  */
 export class SnsAlerts implements Alerts {
-  constructor(private readonly client: SNSClient | (() => Promise<SNSClient>), private readonly topicArn: string) {}
+  constructor(
+    private readonly client: SNSClient | (() => Promise<SNSClient>),
+    private readonly topicArn: string,
+  ) {}
 
   async send(alert: Alert): Promise<void> {
     const client = typeof this.client === 'function' ? await this.client() : this.client;
     const { PublishCommand } = await import('@aws-sdk/client-sns');
-    await client.send(new PublishCommand({
-      TopicArn: this.topicArn,
-      Subject: toSnsSubject(alert.subject) ?? toSnsSubject(`Alert for account ${alert.accountId}`),
-      Message: alert.message,
-      MessageAttributes: { accountId: { DataType: 'String', StringValue: alert.accountId } },
-    }));
+    await client.send(
+      new PublishCommand({
+        TopicArn: this.topicArn,
+        Subject: toSnsSubject(alert.subject) ?? toSnsSubject(`Alert for account ${alert.accountId}`),
+        Message: alert.message,
+        MessageAttributes: { accountId: { DataType: 'String', StringValue: alert.accountId } },
+      }),
+    );
   }
 }

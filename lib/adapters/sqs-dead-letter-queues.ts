@@ -33,24 +33,37 @@ function deadLetterArnOf(redrivePolicy: string | undefined): string | undefined 
 }
 
 const toPort = (attributes: Record<string, MessageAttributeValue> | undefined): DeadLetterMessage['attributes'] =>
-  Object.fromEntries(Object.entries(attributes ?? {}).map(([name, value]) => [name, {
-    dataType: value.DataType ?? 'String',
-    ...(value.StringValue === undefined ? {} : { stringValue: value.StringValue }),
-    ...(value.BinaryValue === undefined ? {} : { binaryValue: value.BinaryValue }),
-  }]));
+  Object.fromEntries(
+    Object.entries(attributes ?? {}).map(([name, value]) => [
+      name,
+      {
+        dataType: value.DataType ?? 'String',
+        ...(value.StringValue === undefined ? {} : { stringValue: value.StringValue }),
+        ...(value.BinaryValue === undefined ? {} : { binaryValue: value.BinaryValue }),
+      },
+    ]),
+  );
 
 const toSqs = (attributes: DeadLetterMessage['attributes']): Record<string, MessageAttributeValue> =>
-  Object.fromEntries(Object.entries(attributes).map(([name, value]) => [name, {
-    DataType: value.dataType,
-    ...(value.stringValue === undefined ? {} : { StringValue: value.stringValue }),
-    ...(value.binaryValue === undefined ? {} : { BinaryValue: value.binaryValue }),
-  }]));
+  Object.fromEntries(
+    Object.entries(attributes).map(([name, value]) => [
+      name,
+      {
+        DataType: value.dataType,
+        ...(value.stringValue === undefined ? {} : { StringValue: value.stringValue }),
+        ...(value.binaryValue === undefined ? {} : { BinaryValue: value.binaryValue }),
+      },
+    ]),
+  );
 
 export class SqsDeadLetterQueues implements DeadLetterQueues {
   /** DLQ URL per work queue name (null: the queue has no redrive policy); a queue's DLQ does not change while we run. */
   private readonly deadLetterUrls = new Map<string, string | null>();
 
-  constructor(private readonly client: SQSClient, private readonly queues: { name: string; url: string }[]) {}
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queues: { name: string; url: string }[],
+  ) {}
 
   names(): string[] {
     return this.queues.map((q) => q.name);
@@ -67,13 +80,15 @@ export class SqsDeadLetterQueues implements DeadLetterQueues {
   async receive(queue: string, max: number, hideSeconds: number): Promise<DeadLetterMessage[]> {
     const url = await this.deadLetterUrl(queue);
     if (url === undefined) return [];
-    const { Messages } = await this.client.send(new ReceiveMessageCommand({
-      QueueUrl: url,
-      MaxNumberOfMessages: Math.min(MAX_PER_RECEIVE, Math.max(1, max)),
-      WaitTimeSeconds: 0,
-      VisibilityTimeout: hideSeconds,
-      MessageAttributeNames: ['All'],
-    }));
+    const { Messages } = await this.client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: url,
+        MaxNumberOfMessages: Math.min(MAX_PER_RECEIVE, Math.max(1, max)),
+        WaitTimeSeconds: 0,
+        VisibilityTimeout: hideSeconds,
+        MessageAttributeNames: ['All'],
+      }),
+    );
     // local-aws-sqs may return a message twice in one response when it becomes visible again within the receive.
     const unique = new Map((Messages ?? []).map((m) => [m.MessageId ?? '', m]));
     return [...unique.values()].map((m) => ({
@@ -88,11 +103,13 @@ export class SqsDeadLetterQueues implements DeadLetterQueues {
     const deadLetterUrl = await this.deadLetterUrl(queue);
     if (deadLetterUrl === undefined) throw new BadInputError(`queue ${queue} has no dead-letter queue`);
     const attributes = toSqs(message.attributes);
-    await this.client.send(new SendMessageCommand({
-      QueueUrl: this.urlOf(queue),
-      MessageBody: message.body,
-      ...(Object.keys(attributes).length === 0 ? {} : { MessageAttributes: attributes }),
-    }));
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: this.urlOf(queue),
+        MessageBody: message.body,
+        ...(Object.keys(attributes).length === 0 ? {} : { MessageAttributes: attributes }),
+      }),
+    );
     await this.client.send(new DeleteMessageCommand({ QueueUrl: deadLetterUrl, ReceiptHandle: message.receipt }));
   }
 

@@ -32,7 +32,10 @@ export class SqsQueueDepths implements QueueDepths {
   /** Dead-letter queue URLs by ARN: a queue's URL never changes, so each is looked up once per container. */
   private readonly deadLetterUrls = new Map<string, string>();
 
-  constructor(private readonly client: SQSClient, private readonly queues: { name: string; url: string }[]) {}
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queues: { name: string; url: string }[],
+  ) {}
 
   /**
    * The approximate counts of every queue, with its dead-letter queue's visible messages when it has a redrive policy.

@@ -1,7 +1,13 @@
 // The queues on SQS. Sending: batches respect SQS limits (10 entries, 256 KB per request and message); entries SQS
 // reports as failed are retried, and anything still failing throws so the caller's message is retried. Receiving: a
 // consumer's failed message gets its retry delay as its visibility.
-import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, SendMessageCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  type SendMessageBatchRequestEntry,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { BadInputError, TransientError } from '../domain/errors.js';
 import { groupBy } from '../domain/group-by.js';
 import type { HistoryMessage, NotificationMessage, Snapshot, UpdateMessage } from '../domain/snapshot.js';
@@ -16,18 +22,32 @@ const accountAttribute = (accountId: string) => ({ accountId: { DataType: 'Strin
 
 /** A consumer's own queue: a failed message's next receive is brought forward (or pushed back) to the retry delay. */
 export class SqsMessageVisibility implements MessageVisibility {
-  constructor(private readonly client: SQSClient, private readonly queueUrl: string) {}
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
 
   async delay(receiptHandle: string, seconds: number): Promise<void> {
-    await this.client.send(new ChangeMessageVisibilityCommand({ QueueUrl: this.queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: Math.max(0, Math.min(43_200, Math.round(seconds))) }));
+    await this.client.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: this.queueUrl,
+        ReceiptHandle: receiptHandle,
+        VisibilityTimeout: Math.max(0, Math.min(43_200, Math.round(seconds))),
+      }),
+    );
   }
 }
 
 export class SqsNotificationQueue implements NotificationQueue {
-  constructor(private readonly client: SQSClient, private readonly queueUrl: string) {}
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
 
   async enqueue(message: NotificationMessage): Promise<void> {
-    await this.client.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(message), MessageAttributes: accountAttribute(message.accountId) }));
+    await this.client.send(
+      new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(message), MessageAttributes: accountAttribute(message.accountId) }),
+    );
   }
 }
 
@@ -72,11 +92,19 @@ async function sendAll(client: SQSClient, queueUrl: string, entries: { body: str
 }
 
 export class SqsUpdateQueue implements UpdateQueue {
-  constructor(private readonly client: SQSClient, private readonly queueUrl: string) {}
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
 
   async enqueueAll(messages: UpdateMessage[], delaySeconds?: number): Promise<void> {
     const delay = delaySeconds === undefined ? undefined : Math.min(900, Math.max(0, Math.round(delaySeconds)));
-    await sendAll(this.client, this.queueUrl, messages.map((m) => ({ body: JSON.stringify(m), accountId: m.accountId })), delay);
+    await sendAll(
+      this.client,
+      this.queueUrl,
+      messages.map((m) => ({ body: JSON.stringify(m), accountId: m.accountId })),
+      delay,
+    );
   }
 }
 
@@ -110,10 +138,15 @@ export function packHistory(accountId: string, snapshots: Snapshot[], maxBytes =
 
 /** HistoryQueue on SQS: many snapshots per message, so a consumer batch fills Klaviyo bulk requests. */
 export class SqsHistoryQueue implements HistoryQueue {
-  constructor(private readonly client: SQSClient, private readonly queueUrl: string) {}
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
 
   async enqueueAll(snapshots: Snapshot[], delaySeconds?: number): Promise<void> {
-    const entries = [...groupBy(snapshots, (s) => s.accountId)].flatMap(([accountId, list]) => packHistory(accountId, list).map((body) => ({ body, accountId })));
+    const entries = [...groupBy(snapshots, (s) => s.accountId)].flatMap(([accountId, list]) =>
+      packHistory(accountId, list).map((body) => ({ body, accountId })),
+    );
     const delay = delaySeconds === undefined ? undefined : Math.min(900, Math.max(0, Math.round(delaySeconds)));
     await sendAll(this.client, this.queueUrl, entries, delay);
   }
@@ -121,10 +154,18 @@ export class SqsHistoryQueue implements HistoryQueue {
 
 /** PollJobQueue on SQS: one message per account, so accounts are polled independently. */
 export class SqsPollJobQueue implements PollJobQueue {
-  constructor(private readonly client: SQSClient, private readonly queueUrl: string) {}
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
 
   async enqueue(jobs: PollJob[], delaySeconds?: number): Promise<void> {
     const delay = delaySeconds === undefined ? undefined : Math.min(900, Math.max(0, Math.round(delaySeconds)));
-    await sendAll(this.client, this.queueUrl, jobs.map((job) => ({ body: JSON.stringify(job), accountId: job.accountId })), delay);
+    await sendAll(
+      this.client,
+      this.queueUrl,
+      jobs.map((job) => ({ body: JSON.stringify(job), accountId: job.accountId })),
+      delay,
+    );
   }
 }

@@ -78,7 +78,14 @@ export function accountsFor(w: Wiring, accountId: string | undefined): Account[]
   if (accountId === undefined) return w.accounts.list();
   const account = w.accounts.find(accountId);
   if (account === undefined) {
-    throw new UsageError(`unknown account "${accountId}" (configured: ${w.accounts.list().map((a) => a.id).join(', ') || 'none'})`);
+    throw new UsageError(
+      `unknown account "${accountId}" (configured: ${
+        w.accounts
+          .list()
+          .map((a) => a.id)
+          .join(', ') || 'none'
+      })`,
+    );
   }
   return [account];
 }

@@ -29,7 +29,8 @@ function documentedFlags(commands: readonly Command[], commonFlags: readonly Fla
 export function formatHelp(commands: readonly Command[], commonFlags: readonly FlagSpec[]): string {
   const commandLines = commands.flatMap((command) => command.usage.flatMap((usage) => columns(usage.synopsis, usage.summary, SUMMARY_COLUMN)));
   const flagLines = documentedFlags(commands, commonFlags).flatMap((flag) =>
-    columns(`--${flag.name}${flag.value === undefined ? '' : ` ${flag.value}`}`, flag.help ?? [], FLAG_HELP_COLUMN));
+    columns(`--${flag.name}${flag.value === undefined ? '' : ` ${flag.value}`}`, flag.help ?? [], FLAG_HELP_COLUMN),
+  );
   return [
     'Usage: shipstation-klaviyo <command> [options]',
     '',

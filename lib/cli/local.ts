@@ -35,12 +35,16 @@ export async function startLocal(io: CommandIo): Promise<LocalSession> {
       const p = event.properties;
       const email = typeof event.profile.email === 'string' ? maskEmail(event.profile.email) : undefined;
       const phone = typeof event.profile.phone_number === 'string' ? maskPhone(event.profile.phone_number) : undefined;
-      io.write(`klaviyo  ✔ ${isoSeconds(event.time ?? '')}  ${event.metric.padEnd(28)} order ${String(p.OrderNumber ?? p.OrderId ?? '?').padEnd(8)} ${email ?? phone ?? '(no contact)'}${event.backfill ? '  backfill' : ''}\n`);
+      io.write(
+        `klaviyo  ✔ ${isoSeconds(event.time ?? '')}  ${event.metric.padEnd(28)} order ${String(p.OrderNumber ?? p.OrderId ?? '?').padEnd(8)} ${email ?? phone ?? '(no contact)'}${event.backfill ? '  backfill' : ''}\n`,
+      );
     },
     onError: (error) => io.writeError(`local runtime error: ${oneLine(error instanceof Error ? error.message : String(error))}\n`),
   });
   const baseUrl = stack.webhookUrl.slice(0, stack.webhookUrl.indexOf('/webhooks/shipstation/'));
-  io.writeError(`local stack: ${stack.mode === 'simulated' ? 'ShipStation and Klaviyo simulators' : 'real ShipStation and Klaviyo'}, dynalite and local SQS; endpoint ${baseUrl}\n`);
+  io.writeError(
+    `local stack: ${stack.mode === 'simulated' ? 'ShipStation and Klaviyo simulators' : 'real ShipStation and Klaviyo'}, dynalite and local SQS; endpoint ${baseUrl}\n`,
+  );
   if (stack.shipStation !== undefined) {
     io.writeError(`local stack: the simulated shop has ${LOCAL_SHOP_HISTORY.orders} orders over the last ${LOCAL_SHOP_HISTORY.days} days\n`);
   }

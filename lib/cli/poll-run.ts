@@ -30,9 +30,20 @@ const formatRun = (accountId: string, run: RunSummary): string =>
  * is refused (busy, paused, lease lost) or keeps failing. Returns the final status and the runs it made.
  * @param verb what the progress line says happens to snapshots: `enqueued`, or `found` for a dry run
  */
-export async function pollToEnd(context: CommandContext, pollAccount: PollAccount, account: Account, backfillDays: number | undefined, verb: string): Promise<PollResult> {
+export async function pollToEnd(
+  context: CommandContext,
+  pollAccount: PollAccount,
+  account: Account,
+  backfillDays: number | undefined,
+  verb: string,
+): Promise<PollResult> {
   const { io, w, clock } = context;
-  const reporter = new ProgressReporter({ write: io.writeError, tty: io.errorIsTty === true, columns: io.columns }, account.id, w.config.shipStationRequestsPerMinute, verb);
+  const reporter = new ProgressReporter(
+    { write: io.writeError, tty: io.errorIsTty === true, columns: io.columns },
+    account.id,
+    w.config.shipStationRequestsPerMinute,
+    verb,
+  );
   const finished: RunSummary[] = [];
   let reason: 'cli' | 'continue' = 'cli';
   let stalls = 0;
@@ -83,7 +94,8 @@ export async function pollAndReport(context: CommandContext, accounts: readonly 
     const result = await pollToEnd(context, context.w.pollAccount, account, backfillDays, 'enqueued');
     if (!reportPoll(context, account, result)) failed += 1;
   }
-  const senders = context.local !== undefined ? 'the local publish-events and publish-history consumers' : "the stage's publish-events and publish-history functions";
+  const senders =
+    context.local !== undefined ? 'the local publish-events and publish-history consumers' : "the stage's publish-events and publish-history functions";
   context.io.write(`Enqueued snapshots are sent by ${senders}${backfillDays !== undefined ? ' (as backfill: no flow fires)' : ''}.\n`);
   await context.local?.drain();
   return failed === 0 ? 0 : 1;

@@ -49,12 +49,17 @@ const countryCode = (message: string): z.ZodMiniType<string> =>
 const required = (name: string): z.ZodMiniString<string> => z.string({ error: `${name} is required` }).check(z.trim(), z.minLength(1, `${name} is required`));
 
 /** A message for a field of the accounts document: `is required` when absent, `otherwise` when present but wrong. */
-const requiredOr = (otherwise: string) => (issue: { input?: unknown }): string => (issue.input === undefined ? 'is required' : otherwise);
+const requiredOr =
+  (otherwise: string) =>
+  (issue: { input?: unknown }): string =>
+    issue.input === undefined ? 'is required' : otherwise;
 const text = (): z.ZodMiniString<string> => z.string({ error: requiredOr('must be text') }).check(z.trim(), z.minLength(1, 'is required'));
 
 /** One account of the accounts document; unknown keys are refused so a misspelt setting is not silently ignored. */
 const documentAccountSchema = z.strictObject({
-  id: z.string({ error: requiredOr('must be text') }).check(z.regex(ACCOUNT_ID_PATTERN, 'must be lowercase letters, digits and dashes (at most 63, not starting with a dash)')),
+  id: z
+    .string({ error: requiredOr('must be text') })
+    .check(z.regex(ACCOUNT_ID_PATTERN, 'must be lowercase letters, digits and dashes (at most 63, not starting with a dash)')),
   shipStation: z.strictObject(
     {
       apiKey: text(),
@@ -143,7 +148,11 @@ export type AccountsOf<V extends AccountsView> = ReadonlyMap<string, V extends '
 /** The one account of the environment path: the variables every view needs. */
 const singleWebhookAccountSchema = z.object({
   ACCOUNT_ID: z._default(z.string().check(z.regex(ACCOUNT_ID_PATTERN, 'ACCOUNT_ID must be lowercase letters, digits and dashes')), 'default'),
-  SHIPSTATION_BASE_URL: baseUrl(SHIPSTATION_HOST, DEFAULT_SHIPSTATION_BASE_URL, `SHIPSTATION_BASE_URL must be https://${SHIPSTATION_HOST_DESCRIPTION} or a loopback address`),
+  SHIPSTATION_BASE_URL: baseUrl(
+    SHIPSTATION_HOST,
+    DEFAULT_SHIPSTATION_BASE_URL,
+    `SHIPSTATION_BASE_URL must be https://${SHIPSTATION_HOST_DESCRIPTION} or a loopback address`,
+  ),
   WEBHOOK_TOKEN: required('WEBHOOK_TOKEN').check(z.minLength(16, 'WEBHOOK_TOKEN must be at least 16 characters')),
 });
 
@@ -159,7 +168,11 @@ const singleAccountSchema = z.object({
   WEBHOOK_TOKEN: singleWebhookAccountSchema.shape.WEBHOOK_TOKEN,
   METRIC_PREFIX: z._default(z.string().check(z.maxLength(40, 'METRIC_PREFIX must be at most 40 characters')), ''),
   SHIPSTATION_V2_API_KEY: z.optional(z.string().check(z.trim())),
-  SHIPSTATION_V2_BASE_URL: baseUrl(SHIPSTATION_V2_HOST, DEFAULT_SHIPSTATION_V2_BASE_URL, `SHIPSTATION_V2_BASE_URL must be https://${SHIPSTATION_V2_HOST_DESCRIPTION} or a loopback address`),
+  SHIPSTATION_V2_BASE_URL: baseUrl(
+    SHIPSTATION_V2_HOST,
+    DEFAULT_SHIPSTATION_V2_BASE_URL,
+    `SHIPSTATION_V2_BASE_URL must be https://${SHIPSTATION_V2_HOST_DESCRIPTION} or a loopback address`,
+  ),
   TIME_ZONE: timeZone('TIME_ZONE must be an IANA time zone name, e.g. America/New_York'),
   DEFAULT_COUNTRY: countryCode('DEFAULT_COUNTRY must be a two-letter country code, e.g. US'),
   STORE_IDS: z.pipe(
@@ -258,10 +271,18 @@ const singleAccount = (env: Env): { account: DocumentAccount } | { problems: str
   return {
     account: {
       id: e.ACCOUNT_ID,
-      shipStation: { apiKey: e.SHIPSTATION_API_KEY, apiSecret: e.SHIPSTATION_API_SECRET, keyExpiresOn: e.SHIPSTATION_KEY_EXPIRES_ON, baseUrl: e.SHIPSTATION_BASE_URL },
+      shipStation: {
+        apiKey: e.SHIPSTATION_API_KEY,
+        apiSecret: e.SHIPSTATION_API_SECRET,
+        keyExpiresOn: e.SHIPSTATION_KEY_EXPIRES_ON,
+        baseUrl: e.SHIPSTATION_BASE_URL,
+      },
       klaviyo: { privateKey: e.KLAVIYO_PRIVATE_KEY, baseUrl: e.KLAVIYO_BASE_URL },
       webhookToken: e.WEBHOOK_TOKEN,
-      shipStationV2: e.SHIPSTATION_V2_API_KEY === undefined || e.SHIPSTATION_V2_API_KEY === '' ? undefined : { apiKey: e.SHIPSTATION_V2_API_KEY, baseUrl: e.SHIPSTATION_V2_BASE_URL },
+      shipStationV2:
+        e.SHIPSTATION_V2_API_KEY === undefined || e.SHIPSTATION_V2_API_KEY === ''
+          ? undefined
+          : { apiKey: e.SHIPSTATION_V2_API_KEY, baseUrl: e.SHIPSTATION_V2_BASE_URL },
       metricPrefix: e.METRIC_PREFIX,
       storeIds: e.STORE_IDS,
       importDays: undefined,

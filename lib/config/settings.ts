@@ -17,7 +17,8 @@ export const DEFAULT_TRACKING_JWKS_URLS: readonly string[] = ['https://api.shipe
 export const DEFAULT_KLAVIYO_REVISION = '2026-07-15';
 const FIRST_REVISION_WITH_BACKFILL = '2026-04-15';
 export const DEFAULT_IMPORT_DAYS = 90;
-const JWKS_URL_MESSAGE = 'TRACKING_JWKS_URLS must be a comma-separated list of https://api.shipstation.com/…, https://api.shipengine.com/… or https://api.eu.shipengine.com/… URLs (or loopback addresses)';
+const JWKS_URL_MESSAGE =
+  'TRACKING_JWKS_URLS must be a comma-separated list of https://api.shipstation.com/…, https://api.shipengine.com/… or https://api.eu.shipengine.com/… URLs (or loopback addresses)';
 
 const required = (name: string): z.ZodMiniString<string> => z.string({ error: `${name} is required` }).check(z.trim(), z.minLength(1, `${name} is required`));
 
@@ -85,7 +86,9 @@ export const SETTINGS = {
     z.object({
       HTTP_TIMEOUT_MS: z._default(z.coerce.number({ error: 'HTTP_TIMEOUT_MS must be a number' }).check(z.int(), z.gte(100), z.lte(60_000)), 10_000),
       SHIPSTATION_REQUESTS_PER_MINUTE: z._default(
-        z.coerce.number({ error: 'SHIPSTATION_REQUESTS_PER_MINUTE must be a number' }).check(z.int(), z.gte(1, 'SHIPSTATION_REQUESTS_PER_MINUTE must be 1 or more')),
+        z.coerce
+          .number({ error: 'SHIPSTATION_REQUESTS_PER_MINUTE must be a number' })
+          .check(z.int(), z.gte(1, 'SHIPSTATION_REQUESTS_PER_MINUTE must be 1 or more')),
         // Above 40 only matters against a simulator: the budget never exceeds the X-Rate-Limit-Limit ShipStation reports.
         40,
       ),
@@ -128,17 +131,32 @@ export const SETTINGS = {
       tableName: e.TABLE_NAME,
     })),
   ),
-  notificationsQueue: z.pipe(z.object({ NOTIFICATIONS_QUEUE_URL: required('NOTIFICATIONS_QUEUE_URL') }), z.transform((e) => ({ notificationsQueueUrl: e.NOTIFICATIONS_QUEUE_URL }))),
-  updatesQueue: z.pipe(z.object({ UPDATES_QUEUE_URL: required('UPDATES_QUEUE_URL') }), z.transform((e) => ({ updatesQueueUrl: e.UPDATES_QUEUE_URL }))),
-  historyQueue: z.pipe(z.object({ HISTORY_QUEUE_URL: required('HISTORY_QUEUE_URL') }), z.transform((e) => ({ historyQueueUrl: e.HISTORY_QUEUE_URL }))),
-  pollsQueue: z.pipe(z.object({ POLLS_QUEUE_URL: required('POLLS_QUEUE_URL') }), z.transform((e) => ({ pollsQueueUrl: e.POLLS_QUEUE_URL }))),
+  notificationsQueue: z.pipe(
+    z.object({ NOTIFICATIONS_QUEUE_URL: required('NOTIFICATIONS_QUEUE_URL') }),
+    z.transform((e) => ({ notificationsQueueUrl: e.NOTIFICATIONS_QUEUE_URL })),
+  ),
+  updatesQueue: z.pipe(
+    z.object({ UPDATES_QUEUE_URL: required('UPDATES_QUEUE_URL') }),
+    z.transform((e) => ({ updatesQueueUrl: e.UPDATES_QUEUE_URL })),
+  ),
+  historyQueue: z.pipe(
+    z.object({ HISTORY_QUEUE_URL: required('HISTORY_QUEUE_URL') }),
+    z.transform((e) => ({ historyQueueUrl: e.HISTORY_QUEUE_URL })),
+  ),
+  pollsQueue: z.pipe(
+    z.object({ POLLS_QUEUE_URL: required('POLLS_QUEUE_URL') }),
+    z.transform((e) => ({ pollsQueueUrl: e.POLLS_QUEUE_URL })),
+  ),
   tracking: z.pipe(
     z.object({
       TRACKING_JWKS_URLS: z.pipe(
         z.optional(z.string()),
         z.transform((value, ctx) => {
           if (value === undefined) return undefined;
-          const urls = value.split(',').map((part) => part.trim()).filter((part) => part !== '');
+          const urls = value
+            .split(',')
+            .map((part) => part.trim())
+            .filter((part) => part !== '');
           if (urls.length === 0 || !urls.every((url) => onHost(JWKS_HOST, url))) {
             ctx.issues.push({ code: 'custom', message: JWKS_URL_MESSAGE, input: value });
             return z.NEVER;
@@ -150,7 +168,10 @@ export const SETTINGS = {
       TRACKING_JWKS_URL: z
         .optional(z.string())
         .check(
-          z.refine((value) => value === undefined || onHost(JWKS_HOST, value.trim()), 'TRACKING_JWKS_URL must be https://api.shipstation.com/…, https://api.shipengine.com/… or https://api.eu.shipengine.com/… (or a loopback address)'),
+          z.refine(
+            (value) => value === undefined || onHost(JWKS_HOST, value.trim()),
+            'TRACKING_JWKS_URL must be https://api.shipstation.com/…, https://api.shipengine.com/… or https://api.eu.shipengine.com/… (or a loopback address)',
+          ),
         ),
       TRACKING_JOIN_WAIT_HOURS: z._default(
         z.coerce
@@ -181,7 +202,14 @@ export const SETTINGS = {
   alerts: z.pipe(
     z.object({
       ALERT_TOPIC_ARN: z.optional(
-        z.string().check(z.regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'ALERT_TOPIC_ARN must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)')),
+        z
+          .string()
+          .check(
+            z.regex(
+              /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/,
+              'ALERT_TOPIC_ARN must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)',
+            ),
+          ),
       ),
     }),
     z.transform((e) => ({

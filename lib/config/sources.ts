@@ -6,11 +6,7 @@ import { ConfigurationError, listed } from './problems.js';
 export type Env = Record<string, string | undefined>;
 
 /** Where the accounts come from: the single-account environment variables, or an accounts document. */
-export type AccountsSource =
-  | { kind: 'env' }
-  | { kind: 'file'; path: string }
-  | { kind: 'secrets-manager'; id: string }
-  | { kind: 'ssm'; name: string };
+export type AccountsSource = { kind: 'env' } | { kind: 'file'; path: string } | { kind: 'secrets-manager'; id: string } | { kind: 'ssm'; name: string };
 
 /** The variables that name where the accounts document lives; at most one may be set. */
 const ACCOUNTS_SOURCE_VARIABLES = ['ACCOUNTS_FILE', 'ACCOUNTS_SECRET_ID', 'ACCOUNTS_PARAMETER_NAME'] as const;

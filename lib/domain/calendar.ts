@@ -34,7 +34,11 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
 
 /** The wall clock an instant shows in a time zone, as if that wall clock were UTC (epoch ms). */
 export function wallClockMs(instantMs: number, timeZone: string): number {
-  const parts = Object.fromEntries(formatterFor(timeZone).formatToParts(new Date(instantMs)).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    formatterFor(timeZone)
+      .formatToParts(new Date(instantMs))
+      .map((p) => [p.type, p.value]),
+  );
   return Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
 }
 

@@ -23,8 +23,26 @@ export function isDeliverableEmail(value: string): boolean {
  * fulfilment network, eBay's global shipping), and some stores fill blanks with them. Never a person's name.
  */
 const PLACEHOLDER_NAMES = new Set([
-  'amazon', 'amazoncom', 'amazonfba', 'fba', 'fulfilledbyamazon', 'ebay', 'walmart', 'etsy', 'shopify',
-  'na', 'n/a', 'none', 'null', 'unknown', 'customer', 'guest', 'test', '-', '.', 'x',
+  'amazon',
+  'amazoncom',
+  'amazonfba',
+  'fba',
+  'fulfilledbyamazon',
+  'ebay',
+  'walmart',
+  'etsy',
+  'shopify',
+  'na',
+  'n/a',
+  'none',
+  'null',
+  'unknown',
+  'customer',
+  'guest',
+  'test',
+  '-',
+  '.',
+  'x',
 ]);
 
 /** Whether an address name is a placeholder (see PLACEHOLDER_NAMES), compared without case, spaces or dots. */
@@ -35,6 +53,12 @@ export function isPlaceholderName(name: string): boolean {
 
 /** Whether two address names are the same person's, ignoring case, punctuation and spacing ("Holmes, Sherlock" too). */
 export function sameName(a: string, b: string): boolean {
-  const words = (name: string): string => name.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w !== '').sort().join(' ');
+  const words = (name: string): string =>
+    name
+      .toLowerCase()
+      .split(/[^\p{L}\p{N}]+/u)
+      .filter((w) => w !== '')
+      .sort()
+      .join(' ');
   return words(a) === words(b);
 }

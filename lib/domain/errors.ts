@@ -20,7 +20,10 @@ export class SigningKeysUnavailableError extends TransientError {
    * @param attempted whether this call fetched the key sets itself (false: a fetch failed less than a minute ago and
    *   is not repeated yet), so the cause is logged once per fetch, not once per webhook
    */
-  constructor(message: string, readonly attempted: boolean) {
+  constructor(
+    message: string,
+    readonly attempted: boolean,
+  ) {
     super(message);
     this.name = 'SigningKeysUnavailableError';
   }
@@ -39,7 +42,13 @@ export class BadInputError extends Error {
  * is dead-lettered once with this reason rather than retried, and the poll reads those records instead.
  */
 export class ResourceTooLargeError extends BadInputError {
-  constructor(readonly resourceType: string, readonly batch: string, readonly records: number, readonly maxRecords: number, readonly requests: number) {
+  constructor(
+    readonly resourceType: string,
+    readonly batch: string,
+    readonly records: number,
+    readonly maxRecords: number,
+    readonly requests: number,
+  ) {
     super(`the ${resourceType} resource holds ${records} records, more than the ${maxRecords} such a batch is read up to; left to the poll`);
     this.name = 'ResourceTooLargeError';
   }
@@ -59,7 +68,10 @@ export class UnauthorizedError extends Error {
  * sender; it names headers and key ids, never the body.
  */
 export class SignatureRejectedError extends Error {
-  constructor(readonly status: 400 | 401 | 404, readonly reason: string) {
+  constructor(
+    readonly status: 400 | 401 | 404,
+    readonly reason: string,
+  ) {
     super(reason);
     this.name = 'SignatureRejectedError';
   }
@@ -75,7 +87,10 @@ export class PayloadTooLargeError extends Error {
 
 /** ShipStation answered 401: the key pair is expired or revoked. */
 export class ShipStationCredentialsError extends Error {
-  constructor(readonly accountId: string, message = 'ShipStation rejected the API key and secret (401)') {
+  constructor(
+    readonly accountId: string,
+    message = 'ShipStation rejected the API key and secret (401)',
+  ) {
     super(message);
     this.name = 'ShipStationCredentialsError';
   }
@@ -83,7 +98,10 @@ export class ShipStationCredentialsError extends Error {
 
 /** The account's credentials were already found invalid; calls are paused until the key changes. */
 export class CredentialsPausedError extends TransientError {
-  constructor(readonly accountId: string, readonly service: 'shipstation' | 'klaviyo') {
+  constructor(
+    readonly accountId: string,
+    readonly service: 'shipstation' | 'klaviyo',
+  ) {
     super(`${service} credentials for account ${accountId} are marked invalid; waiting for a new key`);
     this.name = 'CredentialsPausedError';
   }
@@ -91,7 +109,10 @@ export class CredentialsPausedError extends TransientError {
 
 /** Klaviyo refused an event for good (JSON 400/401/403/...): it goes to a dead-letter record with this reason. */
 export class KlaviyoRejectedError extends Error {
-  constructor(readonly status: number, readonly reason: string) {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+  ) {
     super(`Klaviyo rejected the event (${status}): ${reason}`);
     this.name = 'KlaviyoRejectedError';
   }

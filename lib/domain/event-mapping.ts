@@ -62,23 +62,23 @@ export const uniqueIds = {
       : `ss:${accountId}:${shipmentIdPart(shipmentKey)}:${milestone.category}:${compactTime(milestone.since)}`,
   orderDelayed: (accountId: string, orderId: number): string => `ss:${accountId}:order:${orderId}:delayed`,
   shipmentStalled: (accountId: string, shipmentKey: string): string => `ss:${accountId}:${shipmentIdPart(shipmentKey)}:stalled`,
-  shipment: (accountId: string, shipmentId: number, what: 'shipped' | 'voided' | 'return'): string =>
-    `ss:${accountId}:shipment:${shipmentId}:${what}`,
-  fulfillment: (accountId: string, fulfillmentId: number, what: 'shipped' | 'voided'): string =>
-    `ss:${accountId}:fulfillment:${fulfillmentId}:${what}`,
+  shipment: (accountId: string, shipmentId: number, what: 'shipped' | 'voided' | 'return'): string => `ss:${accountId}:shipment:${shipmentId}:${what}`,
+  fulfillment: (accountId: string, fulfillmentId: number, what: 'shipped' | 'voided'): string => `ss:${accountId}:fulfillment:${fulfillmentId}:${what}`,
 };
 
 const defined = <T extends Record<string, PropertyValue | undefined>>(value: T): Record<string, PropertyValue> =>
   Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== '')) as Record<string, PropertyValue>;
 
 function itemProperties(items: LineItem[]): Record<string, PropertyValue> {
-  const rows = items.map((item) => defined({
-    SKU: item.sku,
-    ProductName: item.name,
-    Quantity: item.quantity,
-    ItemPrice: item.unitPrice,
-    ImageURL: item.imageUrl,
-  }));
+  const rows = items.map((item) =>
+    defined({
+      SKU: item.sku,
+      ProductName: item.name,
+      Quantity: item.quantity,
+      ItemPrice: item.unitPrice,
+      ImageURL: item.imageUrl,
+    }),
+  );
   return {
     Items: rows,
     ItemNames: items.map((i) => i.name).filter((n): n is string => n !== undefined && n !== ''),
@@ -314,9 +314,16 @@ export interface DeliveryContext {
  * The event a tracking milestone sends: `Shipment In Transit`, `Shipment Out For Delivery`, `Delivery Attempted`,
  * `Shipment Exception` or `Order Delayed`'s happy counterpart `Order Delivered`, at the time the milestone began.
  */
-export function trackingEvent(record: ShipmentRecord, progress: TrackingProgress, milestone: Milestone, context: MappingContext, delivery?: DeliveryContext): KlaviyoEvent {
+export function trackingEvent(
+  record: ShipmentRecord,
+  progress: TrackingProgress,
+  milestone: Milestone,
+  context: MappingContext,
+  delivery?: DeliveryContext,
+): KlaviyoEvent {
   const extra: Record<string, PropertyValue | undefined> = {};
-  if (milestone.category === 'exception' || milestone.category === 'attempted') extra.ExceptionDescription = progress.exceptionDescription ?? progress.statusDescription;
+  if (milestone.category === 'exception' || milestone.category === 'attempted')
+    extra.ExceptionDescription = progress.exceptionDescription ?? progress.statusDescription;
   if (milestone.category === 'delivered') {
     extra.DeliveredToServicePoint = progress.statusCode === 'SP';
     extra.AllShipmentsDelivered = delivery?.allShipmentsDelivered ?? false;

@@ -99,7 +99,9 @@ const createEventBodySchema = z.object({
             phone_number: z.optional(z.string()),
             first_name: z.optional(z.string()),
             last_name: z.optional(z.string()),
-            location: z.optional(z.object({ city: z.optional(z.string()), region: z.optional(z.string()), zip: z.optional(z.string()), country: z.optional(z.string()) })),
+            location: z.optional(
+              z.object({ city: z.optional(z.string()), region: z.optional(z.string()), zip: z.optional(z.string()), country: z.optional(z.string()) }),
+            ),
           }),
         }),
       }),
@@ -116,7 +118,10 @@ const createEventBodySchema = z.object({
 export function eventFromCreateEventBody(body: unknown, source: { accountId: string; orderId: number }): KlaviyoEvent {
   const parsed = createEventBodySchema.safeParse(body);
   if (!parsed.success) {
-    const issues = parsed.error.issues.slice(0, 3).map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`).join('; ');
+    const issues = parsed.error.issues
+      .slice(0, 3)
+      .map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`)
+      .join('; ');
     throw new BadInputError(`not a Create Event body: ${issues}`);
   }
   const attributes = parsed.data.data.attributes;

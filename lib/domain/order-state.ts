@@ -35,8 +35,7 @@ export interface OrderState {
 }
 
 export type OrderDecision =
-  | { outcome: 'stale'; reason: string }
-  | { outcome: 'current'; next: OrderState; status: OrderStatus; statusSince: string; changed: boolean };
+  { outcome: 'stale'; reason: string } | { outcome: 'current'; next: OrderState; status: OrderStatus; statusSince: string; changed: boolean };
 
 const instant = (iso: string): number => Date.parse(iso);
 
@@ -76,14 +75,25 @@ export function decideOrderUpdate(state: OrderState | undefined, snapshot: Order
     ...(state?.delayDueAt === undefined ? {} : { delayDueAt: state.delayDueAt }),
     version: state?.version ?? 0,
   };
-  const changed = state === undefined || state.modifiedAt !== next.modifiedAt || state.status !== next.status ||
-    state.orderNumber !== next.orderNumber || state.total !== next.total || state.storeId !== next.storeId ||
-    state.gift !== next.gift || JSON.stringify(state.buyer) !== JSON.stringify(next.buyer) || JSON.stringify(state.items) !== JSON.stringify(next.items);
+  const changed =
+    state === undefined ||
+    state.modifiedAt !== next.modifiedAt ||
+    state.status !== next.status ||
+    state.orderNumber !== next.orderNumber ||
+    state.total !== next.total ||
+    state.storeId !== next.storeId ||
+    state.gift !== next.gift ||
+    JSON.stringify(state.buyer) !== JSON.stringify(next.buyer) ||
+    JSON.stringify(state.items) !== JSON.stringify(next.items);
   return { outcome: 'current', next, status: snapshot.status, statusSince, changed };
 }
 
 /** Records that a label or fulfilment exists; returns undefined when the state already knows an earlier one. */
-export function recordShipment(state: OrderState | undefined, ids: { accountId: string; orderId: number; orderNumber?: string }, shippedAt: string): OrderState | undefined {
+export function recordShipment(
+  state: OrderState | undefined,
+  ids: { accountId: string; orderId: number; orderNumber?: string },
+  shippedAt: string,
+): OrderState | undefined {
   if (state?.shippedAt !== undefined && instant(state.shippedAt) <= instant(shippedAt)) return undefined;
   return {
     ...(state ?? { accountId: ids.accountId, orderId: ids.orderId, version: 0 }),

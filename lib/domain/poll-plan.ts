@@ -127,7 +127,10 @@ export function nextPosition(stream: PollStream, position: PollPosition, seen: P
     return { from: position.lastKey ?? position.from, page: 1 };
   }
   if (seen.page >= seen.pages || seen.rows === 0) return 'done';
-  const lastKey = [position.lastKey, seen.maxKey].filter((k): k is string => k !== undefined).sort().at(-1);
+  const lastKey = [position.lastKey, seen.maxKey]
+    .filter((k): k is string => k !== undefined)
+    .sort()
+    .at(-1);
   return { from: position.from, page: seen.page + 1, total: position.total ?? seen.total, lastKey };
 }
 

@@ -32,7 +32,9 @@ export type OrderCheck =
 export function checkOrder(order: OrderSnapshot, state: OrderState | undefined): OrderCheck {
   const { metric } = ORDER_STATUS_RULES[order.status];
   const eventSince = (since: string): OrderCheck =>
-    metric === undefined ? { kind: 'no-event', order } : { kind: 'event', order, metric, since, uniqueId: uniqueIds.orderStatus(order.accountId, order.orderId, order.status, since) };
+    metric === undefined
+      ? { kind: 'no-event', order }
+      : { kind: 'event', order, metric, since, uniqueId: uniqueIds.orderStatus(order.accountId, order.orderId, order.status, since) };
   if (state?.status === order.status && state.statusSince !== undefined) return eventSince(state.statusSince);
   const decision = decideOrderUpdate(state, order);
   if (decision.outcome === 'current') return eventSince(decision.statusSince);
@@ -177,7 +179,10 @@ export function reconcile(input: ReconcileInput): ReconcileReport {
         return undefined;
       case 'suppressed':
         tally.missing += 1;
-        return { detail: 'the ledger suppressed it as voided before it was sent, but ShipStation shows it live; the suppression is final, so --fix cannot send it', fixable: false };
+        return {
+          detail: 'the ledger suppressed it as voided before it was sent, but ShipStation shows it live; the suppression is final, so --fix cannot send it',
+          fixable: false,
+        };
       case 'none':
       case 'abandoned':
         if (input.held.has(uniqueId)) {
@@ -187,9 +192,15 @@ export function reconcile(input: ReconcileInput): ReconcileReport {
         tally.missing += 1;
         if (status === 'abandoned') return { detail: 'claimed by a sender that never finished (its lease ran out); nobody is sending it', fixable: true };
         if (notPolled(changedAt)) {
-          return { detail: input.polledThrough === undefined ? 'the account was never polled to the end' : 'changed after the last poll; the next poll sends it', fixable: true };
+          return {
+            detail: input.polledThrough === undefined ? 'the account was never polled to the end' : 'changed after the last poll; the next poll sends it',
+            fixable: true,
+          };
         }
-        return { detail: 'never sent, though the poll has read past this change (a message lost or in a dead-letter queue, or a snapshot never enqueued)', fixable: true };
+        return {
+          detail: 'never sent, though the poll has read past this change (a message lost or in a dead-letter queue, or a snapshot never enqueued)',
+          fixable: true,
+        };
     }
   };
 
@@ -197,7 +208,15 @@ export function reconcile(input: ReconcileInput): ReconcileReport {
     const { order } = check;
     const tally = orderRows.get(order.status) as Tally;
     tally.inShipStation += 1;
-    const base = { orderId: order.orderId, orderNumber: order.orderNumber, status: order.status, email: order.customer.email, changedAt: order.modifiedAt, notPolledYet: notPolled(order.modifiedAt), snapshot: order };
+    const base = {
+      orderId: order.orderId,
+      orderNumber: order.orderNumber,
+      status: order.status,
+      email: order.customer.email,
+      changedAt: order.modifiedAt,
+      notPolledYet: notPolled(order.modifiedAt),
+      snapshot: order,
+    };
     if (check.kind === 'event') {
       const problem = settle(tally, check.uniqueId, order.modifiedAt);
       if (problem !== undefined) missing.push({ ...base, metric: check.metric, uniqueId: check.uniqueId, ...problem });
@@ -234,7 +253,16 @@ export function reconcile(input: ReconcileInput): ReconcileReport {
     tally.inShipStation += 1;
     const ids = labelEventIds(label);
     const changedAt = labelChangedAt(label);
-    const base = { orderId: label.orderId, orderNumber: label.orderNumber, shipmentId: label.shipmentId, status: kind, email: label.customerEmail, changedAt, notPolledYet: notPolled(changedAt), snapshot: label };
+    const base = {
+      orderId: label.orderId,
+      orderNumber: label.orderNumber,
+      shipmentId: label.shipmentId,
+      status: kind,
+      email: label.customerEmail,
+      changedAt,
+      notPolledYet: notPolled(changedAt),
+      snapshot: label,
+    };
     if (!label.voided) {
       const problem = settle(tally, ids.shipped, changedAt);
       if (problem !== undefined) missing.push({ ...base, metric: ids.shippedMetric, uniqueId: ids.shipped, ...problem });

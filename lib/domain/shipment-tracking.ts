@@ -142,7 +142,10 @@ const later = (a: string, b: string): string => (instant(a) >= instant(b) ? a : 
 
 /** The newest scan of an update, if it has any. */
 function newestScan(update: TrackingUpdate): TrackingScan | undefined {
-  return update.scans.reduce<TrackingScan | undefined>((newest, scan) => (newest === undefined || instant(scan.occurredAt) > instant(newest.occurredAt) ? scan : newest), undefined);
+  return update.scans.reduce<TrackingScan | undefined>(
+    (newest, scan) => (newest === undefined || instant(scan.occurredAt) > instant(newest.occurredAt) ? scan : newest),
+    undefined,
+  );
 }
 
 /** The carrier's instant an update reports: its newest scan, else its delivery time (none for an update without either). */
@@ -169,9 +172,7 @@ export interface Milestone {
   since: string;
 }
 
-export type TrackingDecision =
-  | { outcome: 'stale'; reason: string }
-  | { outcome: 'current'; next: TrackingProgress; milestone?: Milestone; changed: boolean };
+export type TrackingDecision = { outcome: 'stale'; reason: string } | { outcome: 'current'; next: TrackingProgress; milestone?: Milestone; changed: boolean };
 
 const PAST_IN_TRANSIT: ReadonlySet<TrackingCategory> = new Set(['out_for_delivery', 'attempted', 'delivered']);
 
@@ -186,7 +187,8 @@ export function decideTrackingUpdate(progress: TrackingProgress | undefined, upd
   const at = scanTime(update);
   let category = categoryOf(update.statusCode, update.statusDetailCode, update.statusDescription ?? newestScan(update)?.description);
   if (progress !== undefined) {
-    if (at !== undefined && progress.lastScanAt !== undefined && instant(at) < instant(progress.lastScanAt)) return { outcome: 'stale', reason: 'older than the scans already applied' };
+    if (at !== undefined && progress.lastScanAt !== undefined && instant(at) < instant(progress.lastScanAt))
+      return { outcome: 'stale', reason: 'older than the scans already applied' };
     if (progress.category === 'delivered' && category !== 'delivered') return { outcome: 'stale', reason: 'the package was delivered already' };
   }
   // A scan that says nothing new (NY, UN) after real ones keeps the package where it was.
@@ -198,8 +200,14 @@ export function decideTrackingUpdate(progress: TrackingProgress | undefined, upd
   const lastScanAt = at === undefined ? progress?.lastScanAt : progress?.lastScanAt === undefined ? at : later(at, progress.lastScanAt);
   // The stall clock runs from the newest scan (from the first update, while there is none) and stops at delivery.
   const stallFrom = lastScanAt ?? (progress?.stallDueAt === undefined ? update.receivedAt : undefined);
-  const stallDueAt = category === 'delivered' ? undefined : stallFrom === undefined ? progress?.stallDueAt : new Date(instant(stallFrom) + stalledAfterDays * 86_400_000).toISOString();
-  const announce: Milestone | undefined = category === 'none' || (category === 'in_transit' && progress?.passedInTransit === true) ? undefined : { category, since };
+  const stallDueAt =
+    category === 'delivered'
+      ? undefined
+      : stallFrom === undefined
+        ? progress?.stallDueAt
+        : new Date(instant(stallFrom) + stalledAfterDays * 86_400_000).toISOString();
+  const announce: Milestone | undefined =
+    category === 'none' || (category === 'in_transit' && progress?.passedInTransit === true) ? undefined : { category, since };
   const pending = [...(progress?.pending ?? [])];
   if (announce !== undefined && !sameCategory && !pending.some((m) => m.category === announce.category && m.since === announce.since)) pending.push(announce);
   const next: TrackingProgress = dropUndefined({
@@ -212,7 +220,11 @@ export function decideTrackingUpdate(progress: TrackingProgress | undefined, upd
     carrierStatusDescription: update.carrierStatusDescription,
     exceptionDescription: update.exceptionDescription ?? (category === 'exception' ? progress?.exceptionDescription : undefined),
     trackingUrl: update.trackingUrl ?? progress?.trackingUrl,
-    estimatedDeliveryDate: update.estimatedDeliveryDate ?? update.estimatedDeliveryAt?.slice(0, 10) ?? progress?.estimatedDeliveryDate ?? progress?.estimatedDeliveryAt?.slice(0, 10),
+    estimatedDeliveryDate:
+      update.estimatedDeliveryDate ??
+      update.estimatedDeliveryAt?.slice(0, 10) ??
+      progress?.estimatedDeliveryDate ??
+      progress?.estimatedDeliveryAt?.slice(0, 10),
     actualDeliveryAt: update.actualDeliveryAt ?? progress?.actualDeliveryAt,
     lastLocation: location,
     passedInTransit: progress?.passedInTransit === true || PAST_IN_TRANSIT.has(category),
@@ -235,7 +247,6 @@ function compactLocation(location: { city?: string; region?: string; country?: s
   const kept = dropUndefined(location);
   return Object.keys(kept).length === 0 ? undefined : kept;
 }
-
 
 /** Every outbound shipment of the order delivered (voided ones do not count; at least one delivered). */
 export function allDelivered(records: ShipmentRecord[]): boolean {

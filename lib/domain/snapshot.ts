@@ -126,13 +126,19 @@ const record = (value: unknown): value is Record<string, unknown> => typeof valu
 export function upgradeLegacySnapshot(raw: unknown): unknown {
   if (!record(raw)) return raw;
   const upgraded: Record<string, unknown> = { ...raw };
-  const pacificDate = (value: unknown): string | undefined => (typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? calendarDateIn(value, 'America/Los_Angeles') : undefined);
+  const pacificDate = (value: unknown): string | undefined =>
+    typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? calendarDateIn(value, 'America/Los_Angeles') : undefined;
   if (raw.kind === 'order') {
     if (upgraded.shipByDate === undefined && raw.shipByAt !== undefined) upgraded.shipByDate = pacificDate(raw.shipByAt);
     if (upgraded.holdUntilDate === undefined && raw.holdUntilAt !== undefined) upgraded.holdUntilDate = pacificDate(raw.holdUntilAt);
     delete upgraded.shipByAt;
     delete upgraded.holdUntilAt;
-  } else if ((raw.kind === 'shipment' || raw.kind === 'fulfillment') && upgraded.customerEmail === undefined && record(raw.customer) && typeof raw.customer.email === 'string') {
+  } else if (
+    (raw.kind === 'shipment' || raw.kind === 'fulfillment') &&
+    upgraded.customerEmail === undefined &&
+    record(raw.customer) &&
+    typeof raw.customer.email === 'string'
+  ) {
     upgraded.customerEmail = raw.customer.email;
   }
   return upgraded;

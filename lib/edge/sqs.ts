@@ -14,7 +14,10 @@ import type { MessageVisibility } from '../ports.js';
 export type RetryLater = (record: SQSRecord, error: unknown) => Promise<void>;
 
 /** A consumer's retries on its own queue: the queue's policy (RETRY_POLICIES), its delays capped when configured. */
-export function retryLaterOn<Q extends RetriedQueue>(queue: Q, wired: { visibility: Record<Q, MessageVisibility>; config: { retryMaxDelaySeconds?: number | undefined } }): RetryLater {
+export function retryLaterOn<Q extends RetriedQueue>(
+  queue: Q,
+  wired: { visibility: Record<Q, MessageVisibility>; config: { retryMaxDelaySeconds?: number | undefined } },
+): RetryLater {
   return retryWithBackoff(wired.visibility[queue], cappedPolicy(RETRY_POLICIES[queue], wired.config.retryMaxDelaySeconds));
 }
 
@@ -55,7 +58,11 @@ export async function processRecords<T>(
 ): Promise<SQSBatchResponse> {
   const processor = new BatchProcessor(EventType.SQS);
   const recordHandler = async (record: SQSRecord): Promise<void> => {
-    const keys: Record<string, unknown> = { messageId: record.messageId, accountId: record.messageAttributes?.accountId?.stringValue, receiveCount: record.attributes?.ApproximateReceiveCount };
+    const keys: Record<string, unknown> = {
+      messageId: record.messageId,
+      accountId: record.messageAttributes?.accountId?.stringValue,
+      receiveCount: record.attributes?.ApproximateReceiveCount,
+    };
     try {
       let body: unknown;
       try {
@@ -65,7 +72,8 @@ export async function processRecords<T>(
       }
       if (body !== null && typeof body === 'object' && 'orderId' in body) keys.orderId = body.orderId;
       const parsed = schema.safeParse(body);
-      if (!parsed.success) throw new BadInputError(`message body does not match the schema: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      if (!parsed.success)
+        throw new BadInputError(`message body does not match the schema: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
       await handle(parsed.data);
     } catch (error) {
       logger.warn('record failed; SQS will retry it, then move it to the DLQ', {
@@ -100,7 +108,10 @@ export function parseRecords<T>(event: SQSEvent, schema: z.ZodMiniType<T>): { pa
       logger.warn('record failed; SQS will retry it, then move it to the DLQ', {
         messageId: record.messageId,
         accountId: record.messageAttributes?.accountId?.stringValue,
-        error: body === undefined ? 'message body is not JSON' : `message body does not match the schema: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        error:
+          body === undefined
+            ? 'message body is not JSON'
+            : `message body does not match the schema: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
       });
     }
   }

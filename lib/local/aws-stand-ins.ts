@@ -98,7 +98,12 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   const tableName = options.tableName ?? 'shipstation-klaviyo-sync-local';
   const ddbServer: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const ddbPort = await listen(ddbServer);
-  const { requestHandler, service: sqsService } = createRequestHandler({ port: 0, hostname: '127.0.0.1', region: REGION, emulateQueueCreationLifecycle: false });
+  const { requestHandler, service: sqsService } = createRequestHandler({
+    port: 0,
+    hostname: '127.0.0.1',
+    region: REGION,
+    emulateQueueCreationLifecycle: false,
+  });
   const sqsServer: Server = createServer((request, response) => void requestHandler(request, response));
   const sqsPort = await listen(sqsServer);
   sqsService.PORT = sqsPort; // queue URLs carry the port
@@ -109,12 +114,20 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   const dynamodb = new DynamoDBClient({ region: REGION, endpoint: dynamodbEndpoint, credentials: CREDENTIALS });
   const sqs = new SQSClient({ region: REGION, endpoint: sqsEndpoint, credentials: CREDENTIALS });
 
-  await dynamodb.send(new CreateTableCommand({
-    TableName: tableName,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
-    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
-  }));
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    }),
+  );
 
   const createQueue = async (name: string, deadLetterUrl?: string): Promise<string> => {
     const attributes: Record<string, string> = { VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 2) };

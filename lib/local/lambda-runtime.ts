@@ -41,7 +41,9 @@ export function toSqsEvent(messages: Message[], queueArn: string): SQSEvent {
       SenderId: 'local',
       ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
     },
-    messageAttributes: Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, { dataType: v.DataType ?? 'String', stringValue: v.StringValue }])),
+    messageAttributes: Object.fromEntries(
+      Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, { dataType: v.DataType ?? 'String', stringValue: v.StringValue }]),
+    ),
     md5OfBody: m.MD5OfBody ?? '',
     eventSource: 'aws:sqs',
     eventSourceARN: queueArn,
@@ -102,13 +104,15 @@ export function consumeQueue(options: {
   const queueArn = `arn:aws:sqs:us-east-1:000000000000:${options.queueUrl.split('/').pop() ?? 'queue'}`;
   const batchSize = options.batchSize ?? 10;
   const receive = async (max: number): Promise<Message[]> => {
-    const { Messages } = await options.sqs.send(new ReceiveMessageCommand({
-      QueueUrl: options.queueUrl,
-      MaxNumberOfMessages: max,
-      WaitTimeSeconds: 0,
-      AttributeNames: ['All'],
-      MessageAttributeNames: ['All'],
-    }));
+    const { Messages } = await options.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: options.queueUrl,
+        MaxNumberOfMessages: max,
+        WaitTimeSeconds: 0,
+        AttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+      }),
+    );
     return Messages ?? [];
   };
   const pollOnce = async (): Promise<number> => {
@@ -133,7 +137,9 @@ export function consumeQueue(options: {
     }
     const done = event.Records.filter((r) => !failed.has(r.messageId));
     if (done.length > 0) {
-      await options.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: options.queueUrl, Entries: done.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })) }));
+      await options.sqs.send(
+        new DeleteMessageBatchCommand({ QueueUrl: options.queueUrl, Entries: done.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })) }),
+      );
     }
     return unique.length;
   };
@@ -204,7 +210,9 @@ const compileRoute = (route: HttpRoute): { route: HttpRoute; pattern: RegExp; na
 export async function serveHttpApi(
   options: ({ handler: HttpHandler; functionName: string } | { routes: HttpRoute[] }) & { port?: number; host?: string },
 ): Promise<{ url: string; statuses: number[]; close(): Promise<void> }> {
-  const routes = ('routes' in options ? options.routes : [{ path: WEBHOOK_ROUTE_PATH, handler: options.handler, functionName: options.functionName }]).map(compileRoute);
+  const routes = ('routes' in options ? options.routes : [{ path: WEBHOOK_ROUTE_PATH, handler: options.handler, functionName: options.functionName }]).map(
+    compileRoute,
+  );
   /** Status of every response, in order: what the webhook sender saw. */
   const statuses: number[] = [];
   const server: Server = createServer((req, res) => {
@@ -240,7 +248,7 @@ export async function serveHttpApi(
           routeKey,
           rawPath: url.pathname,
           rawQueryString: url.search.slice(1),
-          headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : v ?? ''])),
+          headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : (v ?? '')])),
           queryStringParameters: url.search === '' ? undefined : Object.fromEntries(url.searchParams.entries()),
           pathParameters: Object.fromEntries(names.map((name, i) => [name, safeDecode(match[i + 1] ?? '')])),
           requestContext: {
@@ -248,7 +256,13 @@ export async function serveHttpApi(
             apiId: 'local',
             domainName: 'localhost',
             domainPrefix: 'localhost',
-            http: { method: 'POST', path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: req.headers['user-agent'] ?? '' },
+            http: {
+              method: 'POST',
+              path: url.pathname,
+              protocol: 'HTTP/1.1',
+              sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+              userAgent: req.headers['user-agent'] ?? '',
+            },
             requestId: randomUUID(),
             routeKey,
             stage: '$default',
@@ -277,9 +291,10 @@ export async function serveHttpApi(
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
     statuses,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -53,7 +53,12 @@ const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.
 
 /** The error SNS answers with: HTTP status, `Type` (Sender: the caller's fault) and `Code`. */
 class SnsError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly type: 'Sender' | 'Receiver' = 'Sender') {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly type: 'Sender' | 'Receiver' = 'Sender',
+  ) {
     super(message);
     this.name = 'SnsError';
   }
@@ -62,12 +67,18 @@ class SnsError extends Error {
 /** The error `failNext` answers with for a status, as real SNS would send it. */
 function injectedError(status: number): SnsError {
   switch (status) {
-    case 400: return new SnsError(400, 'InvalidParameter', 'Invalid parameter: injected failure');
-    case 403: return new SnsError(403, 'AuthorizationError', 'User is not authorized to perform: SNS:Publish');
-    case 404: return new SnsError(404, 'NotFound', 'Topic does not exist');
-    case 429: return new SnsError(429, 'Throttled', 'Rate exceeded');
-    case 503: return new SnsError(503, 'ServiceUnavailable', 'Service is unavailable', 'Receiver');
-    default: return new SnsError(status, 'InternalError', 'Internal Error', 'Receiver');
+    case 400:
+      return new SnsError(400, 'InvalidParameter', 'Invalid parameter: injected failure');
+    case 403:
+      return new SnsError(403, 'AuthorizationError', 'User is not authorized to perform: SNS:Publish');
+    case 404:
+      return new SnsError(404, 'NotFound', 'Topic does not exist');
+    case 429:
+      return new SnsError(429, 'Throttled', 'Rate exceeded');
+    case 503:
+      return new SnsError(503, 'ServiceUnavailable', 'Service is unavailable', 'Receiver');
+    default:
+      return new SnsError(status, 'InternalError', 'Internal Error', 'Receiver');
   }
 }
 
@@ -88,7 +99,10 @@ function reply(response: ServerResponse, status: number, body: string): void {
 }
 
 function replyError(response: ServerResponse, error: SnsError): void {
-  reply(response, error.status, `<ErrorResponse xmlns="${XML_NAMESPACE}">
+  reply(
+    response,
+    error.status,
+    `<ErrorResponse xmlns="${XML_NAMESPACE}">
   <Error>
     <Type>${error.type}</Type>
     <Code>${escapeXml(error.code)}</Code>
@@ -96,7 +110,8 @@ function replyError(response: ServerResponse, error: SnsError): void {
   </Error>
   <RequestId>${randomUUID()}</RequestId>
 </ErrorResponse>
-`);
+`,
+  );
 }
 
 /** Reads `MessageAttributes.entry.N.*` and checks names, types and values as SNS does. */
@@ -107,14 +122,31 @@ function readAttributes(params: URLSearchParams): { attributes: Record<string, s
     const prefix = `MessageAttributes.entry.${n}`;
     const name = params.get(`${prefix}.Name`) ?? '';
     const type = params.get(`${prefix}.Value.DataType`) ?? '';
-    const value = type.startsWith('Binary') ? params.get(`${prefix}.Value.BinaryValue`) ?? '' : params.get(`${prefix}.Value.StringValue`) ?? '';
-    if (n > MAX_ATTRIBUTES) throw new SnsError(400, 'InvalidParameter', `Invalid parameter: MessageAttributes Reason: Number of message attributes [${n}] exceeds the allowed maximum [${MAX_ATTRIBUTES}].`);
-    if (!ATTRIBUTE_NAME.test(name) || /^(aws|amazon)\./i.test(name)) throw new SnsError(400, 'ParameterValueInvalid', `The message attribute name '${name}' is invalid.`);
+    const value = type.startsWith('Binary') ? (params.get(`${prefix}.Value.BinaryValue`) ?? '') : (params.get(`${prefix}.Value.StringValue`) ?? '');
+    if (n > MAX_ATTRIBUTES)
+      throw new SnsError(
+        400,
+        'InvalidParameter',
+        `Invalid parameter: MessageAttributes Reason: Number of message attributes [${n}] exceeds the allowed maximum [${MAX_ATTRIBUTES}].`,
+      );
+    if (!ATTRIBUTE_NAME.test(name) || /^(aws|amazon)\./i.test(name))
+      throw new SnsError(400, 'ParameterValueInvalid', `The message attribute name '${name}' is invalid.`);
     if (name in attributes) throw new SnsError(400, 'ParameterValueInvalid', `The message attribute '${name}' is specified more than once.`);
     if (type === '') throw new SnsError(400, 'ParameterValueInvalid', `The message attribute '${name}' must contain non-empty message attribute type.`);
-    if (!ATTRIBUTE_TYPE.test(type)) throw new SnsError(400, 'ParameterValueInvalid', `The message attribute '${name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.`);
-    if (value === '') throw new SnsError(400, 'ParameterValueInvalid', `The message attribute '${name}' must contain non-empty message attribute value for message attribute type '${type}'.`);
-    if (type.startsWith('Number') && !Number.isFinite(Number(value))) throw new SnsError(400, 'ParameterValueInvalid', `Could not cast message attribute '${name}' value to number.`);
+    if (!ATTRIBUTE_TYPE.test(type))
+      throw new SnsError(
+        400,
+        'ParameterValueInvalid',
+        `The message attribute '${name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.`,
+      );
+    if (value === '')
+      throw new SnsError(
+        400,
+        'ParameterValueInvalid',
+        `The message attribute '${name}' must contain non-empty message attribute value for message attribute type '${type}'.`,
+      );
+    if (type.startsWith('Number') && !Number.isFinite(Number(value)))
+      throw new SnsError(400, 'ParameterValueInvalid', `Could not cast message attribute '${name}' value to number.`);
     attributes[name] = value;
     bytes += Buffer.byteLength(name) + Buffer.byteLength(type) + Buffer.byteLength(value);
   }
@@ -163,7 +195,10 @@ export async function startSnsStandIn(options: SnsStandInOptions = {}): Promise<
     const messageId = randomUUID();
     published.push(message);
     options.onPublish?.(message);
-    reply(response, 200, `<PublishResponse xmlns="${XML_NAMESPACE}">
+    reply(
+      response,
+      200,
+      `<PublishResponse xmlns="${XML_NAMESPACE}">
   <PublishResult>
     <MessageId>${messageId}</MessageId>
   </PublishResult>
@@ -171,7 +206,8 @@ export async function startSnsStandIn(options: SnsStandInOptions = {}): Promise<
     <RequestId>${randomUUID()}</RequestId>
   </ResponseMetadata>
 </PublishResponse>
-`);
+`,
+    );
   };
 
   const server: Server = createServer((request, response) => {

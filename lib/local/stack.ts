@@ -71,8 +71,7 @@ export interface LocalStack {
 }
 
 const CREDENTIAL_VARIABLES = ['SHIPSTATION_API_KEY', 'SHIPSTATION_API_SECRET', 'KLAVIYO_PRIVATE_KEY'] as const;
-const presentCredentials = (env: Record<string, string | undefined>): string[] =>
-  CREDENTIAL_VARIABLES.filter((name) => (env[name] ?? '').trim() !== '');
+const presentCredentials = (env: Record<string, string | undefined>): string[] => CREDENTIAL_VARIABLES.filter((name) => (env[name] ?? '').trim() !== '');
 
 /** What `register-webhooks` does for an account with a V2 key: the V2 `track_event_v2` webhook to the tracking endpoint. */
 async function subscribeTrackingWebhook(shipStation: ShipStationSimulator, url: string): Promise<void> {
@@ -105,7 +104,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const present = presentCredentials(userEnv);
   const accountsDocument = (userEnv.ACCOUNTS_FILE ?? '').trim() !== '';
   const mode = accountsDocument || present.length === CREDENTIAL_VARIABLES.length ? 'real' : 'simulated';
-  const aws = await startLocalAws({ visibilityTimeoutSeconds: options.visibilityTimeoutSeconds, maxReceiveCount: options.maxReceiveCount, onAlert: options.onAlert });
+  const aws = await startLocalAws({
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
+    maxReceiveCount: options.maxReceiveCount,
+    onAlert: options.onAlert,
+  });
   let shipStation: ShipStationSimulator | undefined;
   let klaviyo: KlaviyoSimulator | undefined;
   let http: { url: string; statuses: number[]; close(): Promise<void> } | undefined;
@@ -180,10 +183,45 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const loop = (options.consume ?? 'loop') === 'loop';
     const consumers = {
-      fetchResource: consumeQueue({ sqs: aws.sqs, queueUrl: aws.queues.notifications, functionName: 'fetch-resource', handler: fetchResource.handler, batchSize: 5, loop, onError: options.onError }),
-      publishEvents: consumeQueue({ sqs: aws.sqs, queueUrl: aws.queues.updates, functionName: 'publish-events', handler: publishEvents.handler, batchSize: 10, loop, onError: options.onError }),
-      pollShipStation: consumeQueue({ sqs: aws.sqs, queueUrl: aws.queues.polls, functionName: 'poll-shipstation', handler: pollShipStation.handler, batchSize: 1, timeoutMs: 900_000, loop, onError: options.onError }),
-      publishHistory: consumeQueue({ sqs: aws.sqs, queueUrl: aws.queues.history, functionName: 'publish-history', handler: publishHistory.handler, batchSize: 10, timeoutMs: 120_000, batchWindowMs: 5_000, loop, onError: options.onError }),
+      fetchResource: consumeQueue({
+        sqs: aws.sqs,
+        queueUrl: aws.queues.notifications,
+        functionName: 'fetch-resource',
+        handler: fetchResource.handler,
+        batchSize: 5,
+        loop,
+        onError: options.onError,
+      }),
+      publishEvents: consumeQueue({
+        sqs: aws.sqs,
+        queueUrl: aws.queues.updates,
+        functionName: 'publish-events',
+        handler: publishEvents.handler,
+        batchSize: 10,
+        loop,
+        onError: options.onError,
+      }),
+      pollShipStation: consumeQueue({
+        sqs: aws.sqs,
+        queueUrl: aws.queues.polls,
+        functionName: 'poll-shipstation',
+        handler: pollShipStation.handler,
+        batchSize: 1,
+        timeoutMs: 900_000,
+        loop,
+        onError: options.onError,
+      }),
+      publishHistory: consumeQueue({
+        sqs: aws.sqs,
+        queueUrl: aws.queues.history,
+        functionName: 'publish-history',
+        handler: publishHistory.handler,
+        batchSize: 10,
+        timeoutMs: 120_000,
+        batchWindowMs: 5_000,
+        loop,
+        onError: options.onError,
+      }),
     };
     const schedulePolls = async (): Promise<void> => {
       await invoke('schedule-polls', () => schedulePollsFunction.handler({} as never, lambdaContext('schedule-polls')));

@@ -16,7 +16,9 @@ export interface StartBannerInput extends Pick<LocalStack, 'mode' | 'ignoredCred
 export function startBanner(input: StartBannerInput): string[] {
   const lines = [''];
   if (input.ignoredCredentials.length > 0) {
-    lines.push(`note: ${input.ignoredCredentials.join(', ')} set but not all of SHIPSTATION_API_KEY, SHIPSTATION_API_SECRET and KLAVIYO_PRIVATE_KEY; using the simulators instead.`);
+    lines.push(
+      `note: ${input.ignoredCredentials.join(', ')} set but not all of SHIPSTATION_API_KEY, SHIPSTATION_API_SECRET and KLAVIYO_PRIVATE_KEY; using the simulators instead.`,
+    );
   }
   lines.push(
     `shipstation-klaviyo-sync running locally (${input.mode === 'simulated' ? 'built-in ShipStation and Klaviyo simulators' : 'real ShipStation and Klaviyo'})`,
@@ -28,7 +30,7 @@ export function startBanner(input: StartBannerInput): string[] {
     lines.push(
       `  ShipStation:  simulator ${input.simulators.shipStation} (webhooks subscribed)`,
       `  Klaviyo:      simulator ${input.simulators.klaviyo} — accepted events are printed below`,
-      '  Poll:         every 60 s; the first one imports the shop\'s last 14 days (40 orders) as backfill events',
+      "  Poll:         every 60 s; the first one imports the shop's last 14 days (40 orders) as backfill events",
       '  Key check:    at start and daily; operator alerts (the SNS topic in AWS) are printed below with ✉',
       `  Tracking:     signed V2 tracking webhooks → ${maskSecrets(input.trackingUrl)} (each label is scanned, out for delivery and delivered within ~25 s)`,
     );
@@ -37,7 +39,7 @@ export function startBanner(input: StartBannerInput): string[] {
       '  ShipStation cannot reach localhost: expose the webhook URL (e.g. through a tunnel) and register it in ShipStation',
       input.tokenMadeUp === true
         ? '  (this run made up its token: set WEBHOOK_TOKEN to a token of your own to register the URL).'
-        : '  (its token, masked above, is your WEBHOOK_TOKEN, or the account\'s webhookToken).',
+        : "  (its token, masked above, is your WEBHOOK_TOKEN, or the account's webhookToken).",
     );
   }
   lines.push('Press Ctrl+C to stop.', '');

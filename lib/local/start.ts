@@ -24,7 +24,12 @@ const say = (line = ''): void => void process.stdout.write(`${maskEmail(maskSecr
 
 const describe = (event: AcceptedEvent): string => {
   const p = event.properties;
-  const who = typeof event.profile.email === 'string' ? maskEmail(event.profile.email) : typeof event.profile.phone_number === 'string' ? maskPhone(event.profile.phone_number) : 'unknown';
+  const who =
+    typeof event.profile.email === 'string'
+      ? maskEmail(event.profile.email)
+      : typeof event.profile.phone_number === 'string'
+        ? maskPhone(event.profile.phone_number)
+        : 'unknown';
   const tracking = typeof p.TrackingURL === 'string' ? `  ${p.TrackingURL}` : typeof p.TrackingNumber === 'string' ? `  tracking ${p.TrackingNumber}` : '';
   return `${event.time ?? ''}  ${event.metric.padEnd(26)} order ${String(p.OrderNumber ?? p.OrderId ?? '?').padEnd(6)} ${who}${event.backfill ? '  (backfill)' : ''}${tracking}`;
 };
@@ -33,7 +38,20 @@ const describe = (event: AcceptedEvent): string => {
 function trackPackage(shop: ShipStationSimulator, trackingNumber: string, n: number, timers: Set<NodeJS.Timeout>): void {
   const steps: [number, Parameters<ShipStationSimulator['track']>[1]][] = [
     [6, { statusCode: 'IT', description: 'Departed shipping partner facility', city: 'Oakland', state: 'CA' }],
-    ...(n % 5 === 0 ? [[12, { statusCode: 'EX', description: 'Address information incomplete', exceptionDescription: 'Address information incomplete', city: 'San Jose', state: 'CA' }] as [number, Parameters<ShipStationSimulator['track']>[1]]] : []),
+    ...(n % 5 === 0
+      ? [
+          [
+            12,
+            {
+              statusCode: 'EX',
+              description: 'Address information incomplete',
+              exceptionDescription: 'Address information incomplete',
+              city: 'San Jose',
+              state: 'CA',
+            },
+          ] as [number, Parameters<ShipStationSimulator['track']>[1]],
+        ]
+      : []),
     [18, { statusCode: 'IT', statusDetailCode: 'OUT_FOR_DELIVERY', description: 'Out for delivery', city: 'San Francisco', state: 'CA' }],
     [24, { statusCode: 'DE', description: 'Delivered, front door', city: 'San Francisco', state: 'CA' }],
   ];
@@ -86,7 +104,8 @@ const stack = await startLocalStack({
   onError: (error) => process.stderr.write(`local runtime error: ${maskEmail(maskSecrets(error instanceof Error ? error.message : String(error)))}\n`),
 });
 
-const simulators = stack.shipStation !== undefined && stack.klaviyo !== undefined ? { shipStation: stack.shipStation.baseUrl, klaviyo: stack.klaviyo.baseUrl } : undefined;
+const simulators =
+  stack.shipStation !== undefined && stack.klaviyo !== undefined ? { shipStation: stack.shipStation.baseUrl, klaviyo: stack.klaviyo.baseUrl } : undefined;
 for (const line of startBanner({ ...stack, ...(simulators === undefined ? {} : { simulators }), tokenMadeUp: tokenMadeUp && stack.mode === 'real' })) say(line);
 
 const stopShop = stack.shipStation === undefined ? () => undefined : runDemoShop(stack.shipStation, true);

@@ -204,8 +204,23 @@ export function snapshotsFromPage(
       }
     });
   };
-  read('order', page.orders, (raw) => orderSchema.parse(raw), (o) => orderSnapshot(account, o));
-  read('shipment', page.shipments, (raw) => shipmentSchema.parse(raw), (s) => shipmentSnapshot(account, s));
-  read('fulfillment', page.fulfillments, (raw) => fulfillmentSchema.parse(raw), (f) => fulfillmentSnapshot(account, f));
+  read(
+    'order',
+    page.orders,
+    (raw) => orderSchema.parse(raw),
+    (o) => orderSnapshot(account, o),
+  );
+  read(
+    'shipment',
+    page.shipments,
+    (raw) => shipmentSchema.parse(raw),
+    (s) => shipmentSnapshot(account, s),
+  );
+  read(
+    'fulfillment',
+    page.fulfillments,
+    (raw) => fulfillmentSchema.parse(raw),
+    (f) => fulfillmentSnapshot(account, f),
+  );
   return { snapshots, unreadable };
 }

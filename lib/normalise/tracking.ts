@@ -96,7 +96,11 @@ const LABEL_ID = /\/labels\/(se-[A-Za-z0-9-]+)\//;
  * Normalises a verified TRACK_EVENT_V2 body.
  * @returns the update, or a reason when the body has no usable tracking data
  */
-export function trackingUpdateFrom(accountId: string, body: TrackEventV2, receivedAt: Date): { ok: true; update: TrackingUpdate } | { ok: false; reason: string } {
+export function trackingUpdateFrom(
+  accountId: string,
+  body: TrackEventV2,
+  receivedAt: Date,
+): { ok: true; update: TrackingUpdate } | { ok: false; reason: string } {
   const data = body.data;
   if (data === null || data === undefined) return { ok: false, reason: 'the webhook has no data object' };
   const scans: TrackingScan[] = (data.events ?? [])

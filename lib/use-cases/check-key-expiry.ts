@@ -3,7 +3,16 @@
 // probe) so a key that stopped working is alerted even on a quiet day, and one that works again resumes the account.
 import { KlaviyoRejectedError, ShipStationCredentialsError } from '../domain/errors.js';
 import { daysUntilExpiry, expiryAlertId, expiryAlertText, reachedThreshold } from '../domain/key-expiry.js';
-import type { Account, AccountDirectory, AlertLedger, Clock, CredentialService, HealthMetrics, KlaviyoCredentialCheck, ShipStationCredentialCheck } from '../ports.js';
+import type {
+  Account,
+  AccountDirectory,
+  AlertLedger,
+  Clock,
+  CredentialService,
+  HealthMetrics,
+  KlaviyoCredentialCheck,
+  ShipStationCredentialCheck,
+} from '../ports.js';
 import { alertRejectedKey, keyFingerprint, reportRejectedKey, reportWorkingKey, type CredentialHealthDeps } from './credential-health.js';
 
 export interface CheckKeyExpiryDeps extends CredentialHealthDeps {

@@ -50,10 +50,18 @@ export const outageReleaseDelaySeconds = (firstSeconds: number, attempt: number)
  * Records that Klaviyo fails for now past the in-invocation retries (5xx, 429, timeouts). The call that begins the
  * outage queues the first release job; the account's events are held meanwhile (keyState `outage`).
  */
-export async function reportOutage(deps: CredentialHealthDeps & { log: { warn(message: string, data: Record<string, unknown>): void } }, account: Account, reason: string): Promise<void> {
+export async function reportOutage(
+  deps: CredentialHealthDeps & { log: { warn(message: string, data: Record<string, unknown>): void } },
+  account: Account,
+  reason: string,
+): Promise<void> {
   if (!(await deps.credentials.markOutage(account.id, 'klaviyo', reason))) return;
   const firstSeconds = deps.outageRetrySeconds ?? 60;
-  deps.log.warn('klaviyo unavailable; holding the account\'s events until it answers again', { accountId: account.id, reason, firstReleaseInSeconds: firstSeconds });
+  deps.log.warn("klaviyo unavailable; holding the account's events until it answers again", {
+    accountId: account.id,
+    reason,
+    firstReleaseInSeconds: firstSeconds,
+  });
   await deps.pollJobs.enqueue([{ accountId: account.id, reason: 'release', attempt: 0 }], outageReleaseDelaySeconds(firstSeconds, 0));
 }
 
@@ -71,7 +79,11 @@ export async function alertRejectedKey(deps: CredentialHealthDeps, account: Acco
     await deps.alerts.send({ accountId: account.id, ...rejectedKeyAlertText(account.id, service, reason) });
   } catch (error) {
     await deps.alertLedger.release(account.id, alertId);
-    deps.log.error('alert about a refused key not sent; the daily key check sends it', { accountId: account.id, service, error: error instanceof Error ? error.message : String(error) });
+    deps.log.error('alert about a refused key not sent; the daily key check sends it', {
+      accountId: account.id,
+      service,
+      error: error instanceof Error ? error.message : String(error),
+    });
     return;
   }
   await deps.alertLedger.confirm(account.id, alertId, now);
@@ -96,7 +108,12 @@ export async function reportRejectedKey(deps: CredentialHealthDeps, account: Acc
  * caller is the catch-up itself) a poll job is queued so the account catches up from its cursor and sends what is held.
  * @returns true when a pause ended
  */
-export async function reportWorkingKey(deps: CredentialHealthDeps, account: Account, service: CredentialService, options: { queueCatchUp: boolean }): Promise<boolean> {
+export async function reportWorkingKey(
+  deps: CredentialHealthDeps,
+  account: Account,
+  service: CredentialService,
+  options: { queueCatchUp: boolean },
+): Promise<boolean> {
   const recovered = await deps.credentials.markValid(account.id, service, keyFingerprint(account, service));
   if (!recovered) return false;
   deps.log.info(`${service} credentials work again; the account resumes`, { accountId: account.id, service });

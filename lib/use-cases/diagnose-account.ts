@@ -129,12 +129,26 @@ export function makeDiagnoseAccount(deps: DiagnoseDeps): DiagnoseAccount {
     try {
       const { stores } = await deps.shipStation.checkCredentials(account.id);
       shipStationWorks = true;
-      add({ check: 'ShipStation key', status: 'ok', detail: `works (${stores.length} store${stores.length === 1 ? '' : 's'}: ${stores.map((s) => s.storeName).join(', ') || 'none'})` });
+      add({
+        check: 'ShipStation key',
+        status: 'ok',
+        detail: `works (${stores.length} store${stores.length === 1 ? '' : 's'}: ${stores.map((s) => s.storeName).join(', ') || 'none'})`,
+      });
     } catch (error) {
       if (error instanceof ShipStationCredentialsError) {
-        add({ check: 'ShipStation key', status: 'fail', detail: 'refused by ShipStation (401): the key has expired or was revoked', fix: rotateShipStation(account.id) });
+        add({
+          check: 'ShipStation key',
+          status: 'fail',
+          detail: 'refused by ShipStation (401): the key has expired or was revoked',
+          fix: rotateShipStation(account.id),
+        });
       } else {
-        add({ check: 'ShipStation key', status: 'warn', detail: `could not be checked: ${message(error)}`, fix: 'run doctor again in a minute; if it persists, check https://status.shipstation.com and the network path to ShipStation' });
+        add({
+          check: 'ShipStation key',
+          status: 'warn',
+          detail: `could not be checked: ${message(error)}`,
+          fix: 'run doctor again in a minute; if it persists, check https://status.shipstation.com and the network path to ShipStation',
+        });
       }
     }
 
@@ -142,9 +156,21 @@ export function makeDiagnoseAccount(deps: DiagnoseDeps): DiagnoseAccount {
     const days = daysUntilExpiry(account.shipStationKeyExpiresOn, now);
     const expiresOn = account.shipStationKeyExpiresOn;
     if (days < 0) {
-      add({ check: 'key expiry', status: 'fail', detail: `the configured expiry date ${expiresOn} passed ${-days} day(s) ago`, fix: shipStationWorks ? `the key still works, so the date is out of date: set keyExpiresOn (or SHIPSTATION_KEY_EXPIRES_ON) to the date ShipStation shows for this key` : 'rotate the key (see the ShipStation key fix above)' });
+      add({
+        check: 'key expiry',
+        status: 'fail',
+        detail: `the configured expiry date ${expiresOn} passed ${-days} day(s) ago`,
+        fix: shipStationWorks
+          ? `the key still works, so the date is out of date: set keyExpiresOn (or SHIPSTATION_KEY_EXPIRES_ON) to the date ShipStation shows for this key`
+          : 'rotate the key (see the ShipStation key fix above)',
+      });
     } else if (days <= EXPIRY_WARN_DAYS) {
-      add({ check: 'key expiry', status: 'warn', detail: `expires on ${expiresOn}, in ${days} day(s)`, fix: `rotate before ${expiresOn}: ${rotateShipStation(account.id)}` });
+      add({
+        check: 'key expiry',
+        status: 'warn',
+        detail: `expires on ${expiresOn}, in ${days} day(s)`,
+        fix: `rotate before ${expiresOn}: ${rotateShipStation(account.id)}`,
+      });
     } else {
       add({ check: 'key expiry', status: 'ok', detail: `expires on ${expiresOn}, in ${days} days` });
     }
@@ -155,20 +181,30 @@ export function makeDiagnoseAccount(deps: DiagnoseDeps): DiagnoseAccount {
       add({ check: 'Klaviyo key', status: 'ok', detail: 'works (authenticates, has events:write)' });
     } catch (error) {
       const fix =
-        'create a private key in Klaviyo (Settings > API keys) with Events: Full access, store it as the account\'s klaviyo.privateKey ' +
+        "create a private key in Klaviyo (Settings > API keys) with Events: Full access, store it as the account's klaviyo.privateKey " +
         `(or KLAVIYO_PRIVATE_KEY), run \`shipstation-klaviyo doctor --account ${account.id}\` again, then delete the old key in Klaviyo`;
       if (error instanceof KlaviyoRejectedError && error.status === 403) {
         add({ check: 'Klaviyo key', status: 'fail', detail: `refused by Klaviyo (403): the key lacks the events:write scope (${error.reason})`, fix });
       } else if (error instanceof KlaviyoRejectedError && error.status === 401) {
         add({ check: 'Klaviyo key', status: 'fail', detail: `refused by Klaviyo (401): the key is wrong or was deleted (${error.reason})`, fix });
       } else {
-        add({ check: 'Klaviyo key', status: 'warn', detail: `could not be checked: ${message(error)}`, fix: 'run doctor again in a minute; if it persists, check https://status.klaviyo.com' });
+        add({
+          check: 'Klaviyo key',
+          status: 'warn',
+          detail: `could not be checked: ${message(error)}`,
+          fix: 'run doctor again in a minute; if it persists, check https://status.klaviyo.com',
+        });
       }
     }
 
     // Webhooks: every event we subscribe to must point at this account's endpoint with its current token.
     if (!shipStationWorks) {
-      add({ check: 'webhooks', status: 'warn', detail: 'not checked: ShipStation refused the key or could not be reached', fix: 'fix the ShipStation key first' });
+      add({
+        check: 'webhooks',
+        status: 'warn',
+        detail: 'not checked: ShipStation refused the key or could not be reached',
+        fix: 'fix the ShipStation key first',
+      });
     } else {
       const registerFix = `run \`shipstation-klaviyo register-webhooks --account ${account.id} --url <the HTTP API's base URL>\` (serverless info shows it)`;
       try {
@@ -180,8 +216,16 @@ export function makeDiagnoseAccount(deps: DiagnoseDeps): DiagnoseAccount {
         if (missing.length === 0) {
           add({ check: 'webhooks', status: 'ok', detail: `registered: ${SUBSCRIBED_WEBHOOK_EVENTS.join(', ')}` });
         } else {
-          const stale = staleToken.length > 0 ? `; ${staleToken.length} subscription(s) point at this account with another token or host (an old deployment or token: delete them in ShipStation)` : '';
-          add({ check: 'webhooks', status: 'fail', detail: `not registered: ${missing.join(', ')} (the poll still finds those changes, up to 30 min later)${stale}`, fix: registerFix });
+          const stale =
+            staleToken.length > 0
+              ? `; ${staleToken.length} subscription(s) point at this account with another token or host (an old deployment or token: delete them in ShipStation)`
+              : '';
+          add({
+            check: 'webhooks',
+            status: 'fail',
+            detail: `not registered: ${missing.join(', ')} (the poll still finds those changes, up to 30 min later)${stale}`,
+            fix: registerFix,
+          });
         }
       } catch (error) {
         add({ check: 'webhooks', status: 'warn', detail: `could not be listed: ${message(error)}`, fix: 'run doctor again in a minute' });
@@ -200,40 +244,82 @@ export function makeDiagnoseAccount(deps: DiagnoseDeps): DiagnoseAccount {
     for (const service of ['shipstation', 'klaviyo'] as const) {
       const status = await deps.credentials.status(account.id, service);
       if (status?.outage !== undefined) {
-        add({ check: 'Klaviyo outage', status: 'warn', detail: `Klaviyo has failed past its retries since ${status.outage.since} (${status.outage.reason}); the account's events are held`, fix: 'nothing: release jobs retry by themselves (after OUTAGE_RETRY_SECONDS, doubling, 5 times: about 30 minutes by default), then every scheduled poll; the held events go out in order, as live events, once Klaviyo answers' });
+        add({
+          check: 'Klaviyo outage',
+          status: 'warn',
+          detail: `Klaviyo has failed past its retries since ${status.outage.since} (${status.outage.reason}); the account's events are held`,
+          fix: 'nothing: release jobs retry by themselves (after OUTAGE_RETRY_SECONDS, doubling, 5 times: about 30 minutes by default), then every scheduled poll; the held events go out in order, as live events, once Klaviyo answers',
+        });
       }
       if (status?.state !== 'invalid') continue;
       const current = status.fingerprint === (service === 'shipstation' ? account.shipStationFingerprint : account.klaviyoFingerprint);
       const name = service === 'shipstation' ? 'ShipStation' : 'Klaviyo';
       // The CLI poll checks the ShipStation key itself; held Klaviyo events wait for a scheduled poll job or a send.
       const resumeNow = service === 'shipstation' ? `, or run \`shipstation-klaviyo poll --account ${account.id}\` to resume now` : '';
-      add(current
-        ? { check: `${name} pause`, status: 'fail', detail: `paused since ${status.since}: ${status.reason ?? 'key refused'}`, fix: `replace the ${name} key (the account resumes within minutes of the new key working); if doctor shows the key works now, the next scheduled poll (≤ 30 min) resumes it${resumeNow}` }
-        : { check: `${name} pause`, status: 'warn', detail: `the key refused on ${status.since} has been replaced; the pause ends with the new key's first success`, fix: `nothing: the next scheduled poll (≤ 30 min) ends it${resumeNow}` });
+      add(
+        current
+          ? {
+              check: `${name} pause`,
+              status: 'fail',
+              detail: `paused since ${status.since}: ${status.reason ?? 'key refused'}`,
+              fix: `replace the ${name} key (the account resumes within minutes of the new key working); if doctor shows the key works now, the next scheduled poll (≤ 30 min) resumes it${resumeNow}`,
+            }
+          : {
+              check: `${name} pause`,
+              status: 'warn',
+              detail: `the key refused on ${status.since} has been replaced; the pause ends with the new key's first success`,
+              fix: `nothing: the next scheduled poll (≤ 30 min) ends it${resumeNow}`,
+            },
+      );
     }
 
     // Last completed poll.
     const cursor = await deps.cursors.get(account.id);
     if (cursor?.lastCompletedAt === undefined) {
       const running = cursor?.run === undefined ? '' : ` (a ${cursor.run.mode} run started ${cursor.run.startedAt} is in progress)`;
-      add({ check: 'last poll', status: 'warn', detail: `no poll has completed yet${running}`, fix: shipStationWorks
-        ? 'the first import takes a while for a large shop; if nothing runs, check the schedule-polls and poll-shipstation logs and the polls DLQ'
-        : 'polls wait for a working ShipStation key (see above); the first one after it imports the history' });
+      add({
+        check: 'last poll',
+        status: 'warn',
+        detail: `no poll has completed yet${running}`,
+        fix: shipStationWorks
+          ? 'the first import takes a while for a large shop; if nothing runs, check the schedule-polls and poll-shipstation logs and the polls DLQ'
+          : 'polls wait for a working ShipStation key (see above); the first one after it imports the history',
+      });
     } else {
       const age = now.getTime() - Date.parse(cursor.lastCompletedAt);
       const detail = `completed ${minutes(age)} ago, everything through ${cursor.through ?? '?'} enqueued`;
-      add(age > deps.pollStaleAfterMinutes * 60_000
-        ? { check: 'last poll', status: 'fail', detail, fix: 'polls have stopped: check the schedule-polls and poll-shipstation logs, the polls DLQ, and the pause findings above' }
-        : { check: 'last poll', status: 'ok', detail });
+      add(
+        age > deps.pollStaleAfterMinutes * 60_000
+          ? {
+              check: 'last poll',
+              status: 'fail',
+              detail,
+              fix: 'polls have stopped: check the schedule-polls and poll-shipstation logs, the polls DLQ, and the pause findings above',
+            }
+          : { check: 'last poll', status: 'ok', detail },
+      );
     }
 
     // What waits: held events (Klaviyo key refused, or Klaviyo down) and dead letters (refused for good, or unreadable).
     const held = await deps.held.count(account.id);
-    if (held > 0) add({ check: 'held events', status: 'warn', detail: `${held} event(s) held while the Klaviyo key was refused or Klaviyo failed`, fix: 'they are sent, oldest first with their original times, by the first release or poll job after Klaviyo takes events again' });
+    if (held > 0)
+      add({
+        check: 'held events',
+        status: 'warn',
+        detail: `${held} event(s) held while the Klaviyo key was refused or Klaviyo failed`,
+        fix: 'they are sent, oldest first with their original times, by the first release or poll job after Klaviyo takes events again',
+      });
     const deadLetters = await deps.ledger.countDeadLetters(account.id);
-    add(deadLetters > 0
-      ? { check: 'dead letters', status: 'warn', detail: `${deadLetters} dead-letter record(s), each with its reason`, fix: `read them in the table under pk ACCOUNT#${account.id}#DEADLETTER; fix the cause, then replay them` }
-      : { check: 'dead letters', status: 'ok', detail: 'none' });
+    add(
+      deadLetters > 0
+        ? {
+            check: 'dead letters',
+            status: 'warn',
+            detail: `${deadLetters} dead-letter record(s), each with its reason`,
+            fix: `read them in the table under pk ACCOUNT#${account.id}#DEADLETTER; fix the cause, then replay them`,
+          }
+        : { check: 'dead letters', status: 'ok', detail: 'none' },
+    );
 
     const verdict = findings.some((f) => f.status === 'fail') ? 'broken' : findings.some((f) => f.status === 'warn') ? 'degraded' : 'healthy';
     return { accountId: account.id, verdict, findings };
@@ -290,7 +376,12 @@ async function diagnoseTracking(deps: DiagnoseDeps, accountId: string, webhookBa
       });
       findings.push({ check: 'tracking webhook', status: 'warn', detail: 'not checked: ShipStation refused the V2 key', fix: 'fix the V2 key first' });
     } else {
-      findings.push({ check: 'V2 key', status: 'warn', detail: `could not be checked: ${message(error)}`, fix: 'run doctor again in a minute; if it persists, check https://status.shipstation.com' });
+      findings.push({
+        check: 'V2 key',
+        status: 'warn',
+        detail: `could not be checked: ${message(error)}`,
+        fix: 'run doctor again in a minute; if it persists, check https://status.shipstation.com',
+      });
     }
   }
 
@@ -307,7 +398,8 @@ async function diagnoseTracking(deps: DiagnoseDeps, accountId: string, webhookBa
     findings.push({
       check: 'tracking events',
       status: 'warn',
-      detail: age === undefined ? 'no tracking update received yet' : `last tracking update ${hoursAgo(age)} (none in the last ${TRACKING_QUIET_HOURS / 24} days)`,
+      detail:
+        age === undefined ? 'no tracking update received yet' : `last tracking update ${hoursAgo(age)} (none in the last ${TRACKING_QUIET_HOURS / 24} days)`,
       fix: quietFix,
     });
   }

@@ -17,7 +17,10 @@ export interface FetchResourceDeps extends CredentialHealthDeps {
 
 /** Raised after the readable records were enqueued, so the message is retried and finally dead-lettered, not lost. */
 export class UnreadableRecordsError extends Error {
-  constructor(readonly count: number, readonly sample: string) {
+  constructor(
+    readonly count: number,
+    readonly sample: string,
+  ) {
     super(`${count} record(s) in the resource did not parse: ${sample}`);
     this.name = 'UnreadableRecordsError';
   }
@@ -49,11 +52,22 @@ export function makeFetchResource(deps: FetchResourceDeps): FetchResource {
       metric: '(resource over its cap)',
       orderId: 0,
       reason: `${error.message} (it is not retried: the poll reads these records)`,
-      body: { resourceType: message.resourceType, resourceUrl: message.resourceUrl, receivedAt: message.receivedAt, records: error.records, maxRecords: error.maxRecords },
+      body: {
+        resourceType: message.resourceType,
+        resourceUrl: message.resourceUrl,
+        receivedAt: message.receivedAt,
+        records: error.records,
+        maxRecords: error.maxRecords,
+      },
       at: deps.clock.now().toISOString(),
     });
     deps.metrics.deadLettered(1);
-    deps.log.error('webhook resource over its cap dead-lettered', { accountId: account.id, resourceType: message.resourceType, records: error.records, maxRecords: error.maxRecords });
+    deps.log.error('webhook resource over its cap dead-lettered', {
+      accountId: account.id,
+      resourceType: message.resourceType,
+      records: error.records,
+      maxRecords: error.maxRecords,
+    });
   };
 
   return async (message) => {
@@ -62,7 +76,10 @@ export function makeFetchResource(deps: FetchResourceDeps): FetchResource {
     const deferred = { snapshots: 0, requests: 0, deferred: true as const };
     const state = await keyState(deps, account, 'shipstation');
     if (state === 'paused') {
-      deps.log.warn('notification deferred to the catch-up poll: the shipstation key is refused', { accountId: account.id, resourceType: message.resourceType });
+      deps.log.warn('notification deferred to the catch-up poll: the shipstation key is refused', {
+        accountId: account.id,
+        resourceType: message.resourceType,
+      });
       return deferred;
     }
     let fetched;

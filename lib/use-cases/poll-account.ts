@@ -5,8 +5,30 @@ import { BadInputError, LeaseLostError, ShipStationCredentialsError, TransientEr
 import { nextPosition, PAGE_SIZE, planWindow, streamsFor, type PollMode, type PollProgress, type PollSettings, type PollStream } from '../domain/poll-plan.js';
 import { changedAt, inStores, type Snapshot } from '../domain/snapshot.js';
 import { toPacificQuery, toPacificQueryLowerBound } from '../normalise/pacific-time.js';
-import type { Account, AccountDirectory, Clock, EventLedger, HistoryQueue, ListedPage, PollCursor, PollCursorStore, PollJob, PollJobQueue, ServiceMetrics, ShipStationCredentialCheck, ShipStationLister, UpdateQueue } from '../ports.js';
-import { keyState, OUTAGE_RELEASE_JOBS, outageReleaseDelaySeconds, reportRejectedKey, reportWorkingKey, type CredentialHealthDeps } from './credential-health.js';
+import type {
+  Account,
+  AccountDirectory,
+  Clock,
+  EventLedger,
+  HistoryQueue,
+  ListedPage,
+  PollCursor,
+  PollCursorStore,
+  PollJob,
+  PollJobQueue,
+  ServiceMetrics,
+  ShipStationCredentialCheck,
+  ShipStationLister,
+  UpdateQueue,
+} from '../ports.js';
+import {
+  keyState,
+  OUTAGE_RELEASE_JOBS,
+  outageReleaseDelaySeconds,
+  reportRejectedKey,
+  reportWorkingKey,
+  type CredentialHealthDeps,
+} from './credential-health.js';
 import { deadLetterOversized } from './dead-letter-oversized.js';
 import type { ReleaseHeldEvents } from './release-held-events.js';
 import type { SweepDueChecks } from './sweep-due-checks.js';
@@ -89,7 +111,12 @@ const sortKey = (stream: PollStream, snapshot: Snapshot): string =>
 
 /** What a run has done so far, as the outcome reports it. */
 const summary = (run: PollProgress, done: boolean): RunSummary => ({
-  mode: run.mode, windowStart: run.windowStart, windowEnd: run.windowEnd, requests: run.requests, enqueued: run.enqueued, done,
+  mode: run.mode,
+  windowStart: run.windowStart,
+  windowEnd: run.windowEnd,
+  requests: run.requests,
+  enqueued: run.enqueued,
+  done,
 });
 
 /**
@@ -99,7 +126,11 @@ const summary = (run: PollProgress, done: boolean): RunSummary => ({
 async function enqueue(deps: PollAccountDeps, account: Account, run: PollProgress, snapshots: Snapshot[]): Promise<number> {
   const { settings, clock } = deps;
   // Bigger than a queue message: dead-lettered with the reason, so the cursor can move on without losing it.
-  const kept = await deadLetterOversized(deps, account.id, snapshots.filter((s) => inStores(s, account.storeIds)));
+  const kept = await deadLetterOversized(
+    deps,
+    account.id,
+    snapshots.filter((s) => inStores(s, account.storeIds)),
+  );
   if (run.mode === 'import') {
     await deps.history.enqueueAll(kept.map((s) => ({ ...s, history: true as const })));
     return kept.length;
@@ -138,7 +169,13 @@ async function shipStationKeyWorks(deps: PollAccountDeps, account: Account): Pro
 }
 
 /** Dead-letters a page's unreadable rows, with their reason and the page's query, so the cursor can move on without losing them. */
-async function deadLetterUnreadable(deps: PollAccountDeps, account: Account, stream: PollStream, run: PollProgress, unreadable: ListedPage['unreadable']): Promise<void> {
+async function deadLetterUnreadable(
+  deps: PollAccountDeps,
+  account: Account,
+  stream: PollStream,
+  run: PollProgress,
+  unreadable: ListedPage['unreadable'],
+): Promise<void> {
   const { clock } = deps;
   const ids = { accountId: account.id };
   for (const bad of unreadable) {
@@ -214,11 +251,22 @@ export function makePollAccount(deps: PollAccountDeps): PollAccount {
       for (;;) {
         if (cursor.run === undefined) {
           if (wanted === undefined) break;
-          const window = planWindow({ through: cursor.through, backfillDays: wanted.backfillDays }, clock.now(), { ...settings, importDays: account.importDays ?? settings.importDays });
+          const window = planWindow({ through: cursor.through, backfillDays: wanted.backfillDays }, clock.now(), {
+            ...settings,
+            importDays: account.importDays ?? settings.importDays,
+          });
           wanted = undefined;
           jobStarted = true;
           if (window === undefined) break;
-          cursor.run = { runId: owner, ...window, stream: 0, position: { from: window.windowStart, page: 1 }, startedAt: clock.now().toISOString(), requests: 0, enqueued: 0 };
+          cursor.run = {
+            runId: owner,
+            ...window,
+            stream: 0,
+            position: { from: window.windowStart, page: 1 },
+            startedAt: clock.now().toISOString(),
+            requests: 0,
+            enqueued: 0,
+          };
           await deps.cursors.save(cursor, owner);
           deps.log.info('poll run started', { ...ids, mode: window.mode, windowStart: window.windowStart, windowEnd: window.windowEnd });
         }
@@ -246,12 +294,24 @@ export function makePollAccount(deps: PollAccountDeps): PollAccount {
               run.failures = (run.failures ?? 0) + 1;
               if (run.failures > MAX_FAILURES_IN_A_ROW) {
                 await deps.cursors.save(cursor, owner);
-                deps.log.error('poll run keeps failing at the same page; the job fails so its DLQ shows it', { ...ids, stream: stream.name, failures: run.failures, reason: error.message });
+                deps.log.error('poll run keeps failing at the same page; the job fails so its DLQ shows it', {
+                  ...ids,
+                  stream: stream.name,
+                  failures: run.failures,
+                  reason: error.message,
+                });
                 throw error;
               }
               runs.push(summary(run, false));
               deps.log.warn('poll run interrupted; it continues later from its checkpoint', { ...ids, stream: stream.name, reason: error.message });
-              return { status: 'continue', runs, jobStarted, delaySeconds: Math.max(1, error.retryAfterSeconds ?? 30), reason: error.message, continuation: await handOver(run) };
+              return {
+                status: 'continue',
+                runs,
+                jobStarted,
+                delaySeconds: Math.max(1, error.retryAfterSeconds ?? 30),
+                reason: error.message,
+                continuation: await handOver(run),
+              };
             }
             throw error;
           }
@@ -271,7 +331,10 @@ export function makePollAccount(deps: PollAccountDeps): PollAccount {
           }
           await deps.cursors.save(cursor, owner);
         }
-        cursor.through = [cursor.through, run.windowEnd].filter((t): t is string => t !== undefined).sort().at(-1);
+        cursor.through = [cursor.through, run.windowEnd]
+          .filter((t): t is string => t !== undefined)
+          .sort()
+          .at(-1);
         cursor.run = undefined;
         cursor.lastCompletedAt = clock.now().toISOString();
         await deps.cursors.save(cursor, owner);
@@ -346,7 +409,10 @@ export function makeRunPollJob(deps: {
         // Half of the invocation at most: the poll is the source of truth and must run.
         await deps.sweepDue(job.accountId, { timeLeftMs: () => limits.timeLeftMs(), reserveMs: Math.max(limits.reserveMs, limits.timeLeftMs() / 2) });
       } catch (error) {
-        deps.log.error('due checks could not be swept; the next scheduled job tries again', { accountId: job.accountId, reason: error instanceof Error ? error.message : String(error) });
+        deps.log.error('due checks could not be swept; the next scheduled job tries again', {
+          accountId: job.accountId,
+          reason: error instanceof Error ? error.message : String(error),
+        });
       }
     }
     const outcome = await deps.pollAccount(job, limits);

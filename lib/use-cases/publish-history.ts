@@ -43,7 +43,8 @@ export interface Pending {
 }
 
 /** One label's or fulfilment's place in the wait list (a redelivered copy in the same batch is one). */
-const waitKey = (s: Snapshot): string => `${s.accountId}\u0000${s.kind}\u0000${s.kind === 'shipment' ? s.shipmentId : s.kind === 'fulfillment' ? s.fulfillmentId : s.orderId}\u0000${s.kind === 'order' ? '' : String(s.voided)}`;
+const waitKey = (s: Snapshot): string =>
+  `${s.accountId}\u0000${s.kind}\u0000${s.kind === 'shipment' ? s.shipmentId : s.kind === 'fulfillment' ? s.fulfillmentId : s.orderId}\u0000${s.kind === 'order' ? '' : String(s.voided)}`;
 
 const snapshotOrder = (a: Snapshot, b: Snapshot): number => {
   const rank = (s: Snapshot): number => (s.kind === 'order' ? 0 : 1);
@@ -109,7 +110,11 @@ export async function sendInBulk(
       } catch (error) {
         if (error instanceof TransientError) {
           if (options.klaviyoAnswers === undefined || !(await options.klaviyoAnswers())) throw new KlaviyoUnavailableError(error.message);
-          deps.log.warn('bulk request failed while Klaviyo answers; sending its events one by one', { accountId: account.id, events: chunk.length, reason: error.message });
+          deps.log.warn('bulk request failed while Klaviyo answers; sending its events one by one', {
+            accountId: account.id,
+            events: chunk.length,
+            reason: error.message,
+          });
           for (const p of chunkPending) await sendAlone(p, 'dead-letter');
           continue;
         }
@@ -118,18 +123,25 @@ export async function sendInBulk(
           await reportRejectedKey(deps, account, 'klaviyo', `${error.status} ${error.reason}`);
           throw new CredentialsPausedError(account.id, 'klaviyo');
         }
-        deps.log.warn('bulk request refused; sending its events one by one', { accountId: account.id, events: chunk.length, status: error.status, reason: error.reason });
+        deps.log.warn('bulk request refused; sending its events one by one', {
+          accountId: account.id,
+          events: chunk.length,
+          status: error.status,
+          reason: error.reason,
+        });
         for (const p of chunkPending) await sendAlone(p);
         continue;
       }
       outcome.bulkRequests += 1;
       // Accepted by Klaviyo: never released again, even if marking one sent fails (its unique_id absorbs a resend).
       for (const p of chunkPending) unsent.delete(p);
-      await Promise.all(chunkPending.map(async (p) => {
-        await deps.ledger.markSent(account.id, p.event.uniqueId, p.claimId, deps.clock.now());
-        outcome.sent.push(p.event.uniqueId);
-        deps.metrics.eventsSent(p.event.metric, 1);
-      }));
+      await Promise.all(
+        chunkPending.map(async (p) => {
+          await deps.ledger.markSent(account.id, p.event.uniqueId, p.claimId, deps.clock.now());
+          outcome.sent.push(p.event.uniqueId);
+          deps.metrics.eventsSent(p.event.metric, 1);
+        }),
+      );
       deps.log.info('history events sent in bulk', { accountId: account.id, events: chunk.length });
       await accepted();
     }
@@ -164,20 +176,25 @@ export function makePublishHistory(deps: PublishHistoryDeps): PublishHistory {
     const waiting = new Map<string, Snapshot>();
     /** Items that were made to wait, to look at again once the batch is through (their order may have come meanwhile). */
     const waited: { tag: string; snapshot: Snapshot }[] = [];
-    const publish = makeSnapshotPublisher(deps, async (account, event, snapshotOutcome) => {
-      // The same event twice in one batch (overlapping windows, a redelivered message): the second is a duplicate.
-      if (pendingIds.has(`${account.id}\u0000${event.uniqueId}`)) {
-        snapshotOutcome.deduplicated.push(event.uniqueId);
-        deps.metrics.eventsDeduplicated(1);
-        return;
-      }
-      const claimed = await claimForSending(deps, account, event, snapshotOutcome);
-      if (claimed === undefined) return;
-      pendingIds.add(`${account.id}\u0000${event.uniqueId}`);
-      pending.push({ account, event, ...claimed });
-    }, async (snapshot) => {
-      waiting.set(waitKey(snapshot), snapshot);
-    }, { maxOrderLookups: MAX_ORDER_LOOKUPS });
+    const publish = makeSnapshotPublisher(
+      deps,
+      async (account, event, snapshotOutcome) => {
+        // The same event twice in one batch (overlapping windows, a redelivered message): the second is a duplicate.
+        if (pendingIds.has(`${account.id}\u0000${event.uniqueId}`)) {
+          snapshotOutcome.deduplicated.push(event.uniqueId);
+          deps.metrics.eventsDeduplicated(1);
+          return;
+        }
+        const claimed = await claimForSending(deps, account, event, snapshotOutcome);
+        if (claimed === undefined) return;
+        pendingIds.add(`${account.id}\u0000${event.uniqueId}`);
+        pending.push({ account, event, ...claimed });
+      },
+      async (snapshot) => {
+        waiting.set(waitKey(snapshot), snapshot);
+      },
+      { maxOrderLookups: MAX_ORDER_LOOKUPS },
+    );
     const publishOne = async ({ tag, snapshot }: { tag: string; snapshot: Snapshot }): Promise<void> => {
       try {
         const result = await publish(snapshot);
@@ -228,7 +245,10 @@ export function makePublishHistory(deps: PublishHistoryDeps): PublishHistory {
       } catch (error) {
         const tags = new Set(items.filter((item) => item.snapshot.accountId === accountId).map((item) => item.tag));
         for (const tag of tags) outcome.failed.push({ tag, error });
-        deps.log.warn('history events of the account not sent; its messages will be retried', { accountId, error: error instanceof Error ? error.message : String(error) });
+        deps.log.warn('history events of the account not sent; its messages will be retried', {
+          accountId,
+          error: error instanceof Error ? error.message : String(error),
+        });
       }
     }
     return outcome;

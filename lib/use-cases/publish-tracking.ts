@@ -3,7 +3,15 @@
 // shipment's progress (stale updates change nothing), and the milestone it reaches is sent once.
 import { BadInputError } from '../domain/errors.js';
 import { trackingEvent, type DeliveryContext, type MappingContext } from '../domain/event-mapping.js';
-import { allDelivered, decideTrackingUpdate, withoutPending, type DueCheck, type Milestone, type ShipmentRecord, type TrackingDecision } from '../domain/shipment-tracking.js';
+import {
+  allDelivered,
+  decideTrackingUpdate,
+  withoutPending,
+  type DueCheck,
+  type Milestone,
+  type ShipmentRecord,
+  type TrackingDecision,
+} from '../domain/shipment-tracking.js';
 import { maskTracking, normaliseTrackingNumber, type TrackingUpdate } from '../domain/tracking.js';
 import type { Account, TrackingActivity, UpdateQueue } from '../ports.js';
 import { deliverLive, noOutcome, type PublishOutcome } from './sending.js';
@@ -52,7 +60,8 @@ export function shipmentIdOfLabel(labelId: string | undefined): number | undefin
 }
 
 /** Identity of the dead-letter record of a tracking number nothing matched: one per tracking number. */
-export const unmatchedTrackingId = (accountId: string, trackingNumber: string): string => `ss:${accountId}:tracking:${normaliseTrackingNumber(trackingNumber)}:unmatched`;
+export const unmatchedTrackingId = (accountId: string, trackingNumber: string): string =>
+  `ss:${accountId}:tracking:${normaliseTrackingNumber(trackingNumber)}:unmatched`;
 
 /**
  * Builds the use case: join the update to its label or fulfilment (or let it wait for one), apply it to the package's
@@ -150,7 +159,12 @@ export function makePublishTracking(deps: PublishTrackingDeps): PublishTracking 
     const pending = progress?.pending ?? [];
     if (progress === undefined || pending.length === 0) return;
     const described = await buyerOfRecord(deps, record);
-    const context: MappingContext = { accountId: account.id, metricPrefix: account.metricPrefix, backfillAfterHours: deps.backfillAfterHours, now: deps.clock.now() };
+    const context: MappingContext = {
+      accountId: account.id,
+      metricPrefix: account.metricPrefix,
+      backfillAfterHours: deps.backfillAfterHours,
+      now: deps.clock.now(),
+    };
     const handled: Milestone[] = [];
     try {
       for (const milestone of pending) {
@@ -163,7 +177,10 @@ export function makePublishTracking(deps: PublishTrackingDeps): PublishTracking 
         await writeVersioned<ShipmentRecord, void>(
           () => deps.shipments.get(account.id, record.orderId, record.shipmentKey),
           (next) => deps.shipments.put(next),
-          (stored) => (stored?.tracking === undefined ? { result: undefined } : { write: { ...stored, tracking: withoutPending(stored.tracking, handled) }, result: undefined }),
+          (stored) =>
+            stored?.tracking === undefined
+              ? { result: undefined }
+              : { write: { ...stored, tracking: withoutPending(stored.tracking, handled) }, result: undefined },
           `shipment ${record.shipmentKey} record`,
         );
       }
@@ -184,7 +201,13 @@ export function makePublishTracking(deps: PublishTrackingDeps): PublishTracking 
   /** The package's stall check follows its newest scan; a delivery ends it (the sweep drops outdated ones). */
   async function scheduleStallCheck(account: Account, record: ShipmentRecord, previousDueAt: string | undefined): Promise<void> {
     const dueAt = record.tracking?.stallDueAt;
-    const check = (at: string): DueCheck => ({ kind: 'shipment-stalled', accountId: account.id, orderId: record.orderId, shipmentKey: record.shipmentKey, dueAt: at });
+    const check = (at: string): DueCheck => ({
+      kind: 'shipment-stalled',
+      accountId: account.id,
+      orderId: record.orderId,
+      shipmentKey: record.shipmentKey,
+      dueAt: at,
+    });
     if (dueAt !== undefined) await deps.due.schedule(check(dueAt));
     if (previousDueAt !== undefined && previousDueAt !== dueAt) await deps.due.remove(check(previousDueAt));
   }

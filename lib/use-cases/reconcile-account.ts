@@ -6,7 +6,18 @@ import { nextPosition, PAGE_SIZE, toWholeSecond, type PollPosition, type PollStr
 import { checkOrder, idsToLookUp, reconcile, type RecordedEventStatus, type ReconcileReport } from '../domain/reconcile.js';
 import { changedAt, inStores, type OrderSnapshot, type ShipmentSnapshot, type Snapshot } from '../domain/snapshot.js';
 import { toPacificQuery, toPacificQueryLowerBound } from '../normalise/pacific-time.js';
-import type { Account, AccountDirectory, Clock, EventLedger, HeldEventStore, HistoryQueue, OrderStateStore, PollCursorStore, ShipStationLister, UpdateQueue } from '../ports.js';
+import type {
+  Account,
+  AccountDirectory,
+  Clock,
+  EventLedger,
+  HeldEventStore,
+  HistoryQueue,
+  OrderStateStore,
+  PollCursorStore,
+  ShipStationLister,
+  UpdateQueue,
+} from '../ports.js';
 
 export interface ReconcileAccountDeps {
   accounts: AccountDirectory;
@@ -83,7 +94,14 @@ export function makeReconcileAccount(deps: ReconcileAccountDeps): ReconcileAccou
   const concurrency = deps.concurrency ?? 16;
 
   /** Every row of one list in the window, read page by page with the poll's walk (restarts when rows shift). */
-  const readAll = async (account: Account, stream: PollStream, window: { start: string; end: string }, fix: boolean, request: ReconcileRequest, counters: { requests: number; unreadable: number }): Promise<Snapshot[]> => {
+  const readAll = async (
+    account: Account,
+    stream: PollStream,
+    window: { start: string; end: string },
+    fix: boolean,
+    request: ReconcileRequest,
+    counters: { requests: number; unreadable: number },
+  ): Promise<Snapshot[]> => {
     const rows: Snapshot[] = [];
     let position: PollPosition = { from: window.start, page: 1 };
     for (;;) {

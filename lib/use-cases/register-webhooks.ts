@@ -59,8 +59,7 @@ export interface WebhookRegistration {
  * tracking webhook elsewhere (`other`, left alone). `targetUrl` and the webhooks' URLs carry tokens: mask them.
  */
 export type TrackingRegistration =
-  | { status: 'off' }
-  | { status: 'on'; targetUrl: string; webhooks: WebhookRegistration[]; problem?: { reason: string; fix: string } };
+  { status: 'off' } | { status: 'on'; targetUrl: string; webhooks: WebhookRegistration[]; problem?: { reason: string; fix: string } };
 
 export interface RegistrationResult {
   /** The V1 subscriptions (ORDER_NOTIFY, SHIP_NOTIFY, FULFILLMENT_SHIPPED, FULFILLMENT_REJECTED). */
@@ -103,9 +102,7 @@ const sameUrl = (a: string, b: string): boolean => {
 /** A message with the target URL's query values (the webhook token) cut out, so no caller can print or log them. */
 const redact = (message: string, targetUrl: string): string => {
   const secrets = [...new URL(targetUrl).searchParams.values()].filter((v) => v.length > 0);
-  return secrets
-    .flatMap((secret) => [secret, encodeURIComponent(secret)])
-    .reduce((text, secret) => text.split(secret).join('…'), message);
+  return secrets.flatMap((secret) => [secret, encodeURIComponent(secret)]).reduce((text, secret) => text.split(secret).join('…'), message);
 };
 
 const reasonOf = (error: unknown, targetUrl: string): string => redact(error instanceof Error ? error.message : String(error), targetUrl);
@@ -152,7 +149,8 @@ async function registerTracking(deps: RegisterWebhooksDeps, accountId: string, b
     const redundant: WebhookRegistration[] = legacy === undefined ? [] : [{ event: legacy.event, status: 'redundant', id: legacy.id, targetUrl: legacy.url }];
     return { status: 'on', targetUrl, webhooks: [{ event, status: 'exists', id: current.id, targetUrl: current.url }, ...redundant, ...others] };
   }
-  if (legacy !== undefined) return { status: 'on', targetUrl, webhooks: [{ event: legacy.event, status: 'exists', id: legacy.id, targetUrl: legacy.url }, ...others] };
+  if (legacy !== undefined)
+    return { status: 'on', targetUrl, webhooks: [{ event: legacy.event, status: 'exists', id: legacy.id, targetUrl: legacy.url }, ...others] };
   try {
     const id = await deps.shipStationV2.createV2Webhook(accountId, { name: `shipstation-klaviyo-sync ${event}`, event, url: targetUrl });
     return { status: 'on', targetUrl, webhooks: [{ event, status: 'created', id, targetUrl }, ...others] };

@@ -47,7 +47,7 @@ export function makeReleaseHeldEvents(deps: ReleaseHeldEventsDeps): ReleaseHeldE
     }
   };
   const endOutage = async (accountId: string): Promise<void> => {
-    if (await deps.credentials.clearOutage(accountId, 'klaviyo')) deps.log.info('klaviyo answers again; the account\'s events go out at once', { accountId });
+    if (await deps.credentials.clearOutage(accountId, 'klaviyo')) deps.log.info("klaviyo answers again; the account's events go out at once", { accountId });
   };
   /** True when the key may be used: it works, it replaced a refused one, or the probe says it works again (in an outage: always, the send is the probe). */
   const keyUsable = async (accountId: string): Promise<boolean> => {
@@ -91,17 +91,19 @@ export function makeReleaseHeldEvents(deps: ReleaseHeldEventsDeps): ReleaseHeldE
       const pending: Pending[] = [];
       const settled: string[] = [];
       for (let i = 0; i < page.events.length; i += CLAIM_CONCURRENCY) {
-        await Promise.all(page.events.slice(i, i + CLAIM_CONCURRENCY).map(async (held) => {
-          const claimed = await deps.ledger.claim(account.id, held.uniqueId, deps.clock.now());
-          if (claimed.status === 'claimed') {
-            // Sent late with its original time; flows are not triggered by what is older than the backfill age.
-            const event = { ...held, backfill: held.backfill || Date.parse(held.time) < cutoff };
-            pending.push({ account, event, claimId: claimed.claimId, keyState: sendState });
-          } else if (claimed.status !== 'in-flight') {
-            // Sent, suppressed (voided meanwhile) or dead-lettered since it was held: nothing left to send.
-            settled.push(held.uniqueId);
-          }
-        }));
+        await Promise.all(
+          page.events.slice(i, i + CLAIM_CONCURRENCY).map(async (held) => {
+            const claimed = await deps.ledger.claim(account.id, held.uniqueId, deps.clock.now());
+            if (claimed.status === 'claimed') {
+              // Sent late with its original time; flows are not triggered by what is older than the backfill age.
+              const event = { ...held, backfill: held.backfill || Date.parse(held.time) < cutoff };
+              pending.push({ account, event, claimId: claimed.claimId, keyState: sendState });
+            } else if (claimed.status !== 'in-flight') {
+              // Sent, suppressed (voided meanwhile) or dead-lettered since it was held: nothing left to send.
+              settled.push(held.uniqueId);
+            }
+          }),
+        );
       }
       // Oldest first, so flows that do fire see the changes in the order they happened.
       pending.sort((a, b) => a.event.time.localeCompare(b.event.time));
@@ -112,7 +114,8 @@ export function makeReleaseHeldEvents(deps: ReleaseHeldEventsDeps): ReleaseHeldE
       result.sent += outcome.sent.length;
       result.deadLettered += outcome.deadLettered.length;
       if (outcome.held.length > 0) return { ...result, status: 'paused', remaining: await deps.held.count(account.id) };
-      if (pending.length > 0) deps.log.info('held events released', { accountId: account.id, sent: outcome.sent.length, deadLettered: outcome.deadLettered.length });
+      if (pending.length > 0)
+        deps.log.info('held events released', { accountId: account.id, sent: outcome.sent.length, deadLettered: outcome.deadLettered.length });
       if (page.next === undefined) {
         if (endedOutage) return result;
         // Klaviyo takes events again: new events go straight out from now on. Those held between the last read and

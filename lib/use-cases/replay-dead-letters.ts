@@ -38,17 +38,7 @@ export interface QueueReplay {
 }
 
 export type RecordOutcome =
-  | 'sent'
-  | 'already-sent'
-  | 'suppressed'
-  | 'held'
-  | 'refused-again'
-  | 'busy'
-  | 'failed'
-  | 'unreadable'
-  | 'stale'
-  | 'requeued'
-  | 'would-send';
+  'sent' | 'already-sent' | 'suppressed' | 'held' | 'refused-again' | 'busy' | 'failed' | 'unreadable' | 'stale' | 'requeued' | 'would-send';
 
 /** One dead-letter record and what replaying it did. */
 export interface RecordReplay {
@@ -191,7 +181,17 @@ export function makeReplayDeadLetters(deps: ReplayDeadLettersDeps): ReplayDeadLe
 
   const replayQueue = async (queue: string, dryRun: boolean, allowance: number): Promise<QueueReplay> => {
     const waiting = await dlq.depth(queue);
-    const result: QueueReplay = { queue, hasDeadLetterQueue: waiting !== undefined, waiting: waiting ?? 0, moved: 0, failed: [], wouldMove: 0, sample: [], limited: false, stillWaiting: 0 };
+    const result: QueueReplay = {
+      queue,
+      hasDeadLetterQueue: waiting !== undefined,
+      waiting: waiting ?? 0,
+      moved: 0,
+      failed: [],
+      wouldMove: 0,
+      sample: [],
+      limited: false,
+      stillWaiting: 0,
+    };
     if (waiting === undefined) return result;
     if (dryRun) {
       result.wouldMove = Math.min(waiting, allowance);

@@ -17,7 +17,12 @@ export interface ResolveServiceNameDeps extends Pick<CredentialHealthDeps, 'cred
  * otherwise a list that is missing or older than a week is read from ShipStation. Never throws: a list that cannot be
  * read falls back to the names ShipStation gives common services, then to nothing (the raw code stays `ServiceCode`).
  */
-export type ResolveServiceName = (account: Account, carrierCode: string | undefined, serviceCode: string | undefined, options: { mayFetch: boolean }) => Promise<string | undefined>;
+export type ResolveServiceName = (
+  account: Account,
+  carrierCode: string | undefined,
+  serviceCode: string | undefined,
+  options: { mayFetch: boolean },
+) => Promise<string | undefined>;
 
 /** How long a carrier's service list is trusted. */
 const LIST_MAX_AGE_MS = 7 * 86_400_000;
@@ -36,7 +41,8 @@ export function makeResolveServiceName(deps: ResolveServiceNameDeps): ResolveSer
     const now = deps.clock.now().getTime();
     const remembered = memo.get(key);
     // A missing list is remembered too, but a caller that may read ShipStation reads it unless a read just failed.
-    if (remembered !== undefined && remembered.until > now && (remembered.services !== undefined || !mayFetch || remembered.readFailed)) return remembered.services;
+    if (remembered !== undefined && remembered.until > now && (remembered.services !== undefined || !mayFetch || remembered.readFailed))
+      return remembered.services;
     const cached = await deps.cache.get(account.id, carrierCode);
     const fresh = cached !== undefined && now - Date.parse(cached.fetchedAt) < LIST_MAX_AGE_MS;
     if (cached !== undefined && (fresh || !mayFetch)) {
@@ -54,7 +60,11 @@ export function makeResolveServiceName(deps: ResolveServiceNameDeps): ResolveSer
       memo.set(key, { services, until: now + MEMO_MS, readFailed: false });
       return services;
     } catch (error) {
-      deps.log.warn('carrier services could not be read; common names used', { accountId: account.id, carrierCode, reason: error instanceof Error ? error.message : String(error) });
+      deps.log.warn('carrier services could not be read; common names used', {
+        accountId: account.id,
+        carrierCode,
+        reason: error instanceof Error ? error.message : String(error),
+      });
       memo.set(key, { services: cached?.services, until: now + RETRY_AFTER_FAILURE_MS, readFailed: true });
       return cached?.services;
     }
@@ -63,7 +73,8 @@ export function makeResolveServiceName(deps: ResolveServiceNameDeps): ResolveSer
   return async (account, carrierCode, serviceCode, options) => {
     const code = serviceCode?.trim().toLowerCase();
     if (code === undefined || code === '') return undefined;
-    const services = carrierCode === undefined || carrierCode.trim() === '' ? undefined : await listOf(account, carrierCode.trim().toLowerCase(), options.mayFetch);
+    const services =
+      carrierCode === undefined || carrierCode.trim() === '' ? undefined : await listOf(account, carrierCode.trim().toLowerCase(), options.mayFetch);
     const listed = services?.find((s) => s.code.toLowerCase() === code)?.name.trim();
     return listed !== undefined && listed !== '' ? listed : knownServiceName(code);
   };

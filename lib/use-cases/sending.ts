@@ -67,9 +67,10 @@ export async function claimForSending(deps: SendingDeps, account: Account, event
   }
   if (!hasProfileIdentifier(event.profile)) {
     // Not final: if the order later gets an email, the same event can still be sent.
-    const reason = event.profile.emailRejected === true
-      ? "the order's customer email cannot receive mail (not a valid address) and it has no valid phone number, so Klaviyo cannot attach the event to a profile"
-      : 'the order has no customer email and no valid phone number, so Klaviyo cannot attach the event to a profile';
+    const reason =
+      event.profile.emailRejected === true
+        ? "the order's customer email cannot receive mail (not a valid address) and it has no valid phone number, so Klaviyo cannot attach the event to a profile"
+        : 'the order has no customer email and no valid phone number, so Klaviyo cannot attach the event to a profile';
     await deadLetterEvent(deps, event, claimed.claimId, reason, { final: false }, outcome);
     await deps.ledger.release(account.id, event.uniqueId, claimed.claimId);
     return undefined;
@@ -77,9 +78,16 @@ export async function claimForSending(deps: SendingDeps, account: Account, event
   const state = await keyState(deps, account, 'klaviyo');
   if (state === 'paused' || state === 'outage') {
     // In an outage the events held before this one leave first, so this one waits behind them (order per profile).
-    await holdEvents(deps, account, [{ event, claimId: claimed.claimId }], state === 'paused' ? 'the Klaviyo key is refused' : 'Klaviyo is unavailable', outcome);
+    await holdEvents(
+      deps,
+      account,
+      [{ event, claimId: claimed.claimId }],
+      state === 'paused' ? 'the Klaviyo key is refused' : 'Klaviyo is unavailable',
+      outcome,
+    );
     // A release may have ended the outage while this was being held: it must not wait for the next scheduled poll.
-    if (state === 'outage' && (await keyState(deps, account, 'klaviyo')) !== 'outage') await deps.pollJobs.enqueue([{ accountId: account.id, reason: 'release', attempt: 0 }]);
+    if (state === 'outage' && (await keyState(deps, account, 'klaviyo')) !== 'outage')
+      await deps.pollJobs.enqueue([{ accountId: account.id, reason: 'release', attempt: 0 }]);
     return undefined;
   }
   return { claimId: claimed.claimId, keyState: state };
@@ -89,9 +97,19 @@ export async function claimForSending(deps: SendingDeps, account: Account, event
  * Holds claimed events while the account's Klaviyo key is refused or Klaviyo is down: each is stored with its time and
  * unique_id, then its claim is released, so the held copy (or a redelivery) can send it once Klaviyo takes it again.
  */
-export async function holdEvents(deps: SendingDeps, account: Account, claimed: { event: KlaviyoEvent; claimId: string }[], reason: string, outcome: PublishOutcome): Promise<void> {
+export async function holdEvents(
+  deps: SendingDeps,
+  account: Account,
+  claimed: { event: KlaviyoEvent; claimId: string }[],
+  reason: string,
+  outcome: PublishOutcome,
+): Promise<void> {
   if (claimed.length === 0) return;
-  await deps.held.hold(claimed.map((c) => c.event), reason, deps.clock.now());
+  await deps.held.hold(
+    claimed.map((c) => c.event),
+    reason,
+    deps.clock.now(),
+  );
   await Promise.all(claimed.map((c) => deps.ledger.release(account.id, c.event.uniqueId, c.claimId)));
   outcome.held.push(...claimed.map((c) => c.event.uniqueId));
   deps.metrics.eventsHeld(claimed.length);

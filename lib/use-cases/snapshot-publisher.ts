@@ -60,7 +60,6 @@ function factsOf(state: OrderState | undefined, snapshot: ShipmentSnapshot | Ful
   return { orderNumber: state.orderNumber, total: state.total, buyer: state.buyer, items: state.items, gift: state.gift };
 }
 
-
 /** The context an event of this account (and snapshot) is mapped with. */
 const contextFor = (deps: SnapshotPublisherDeps, account: Account, snapshot?: Snapshot): MappingContext => ({
   accountId: account.id,
@@ -100,19 +99,26 @@ async function publishOrder(deps: SnapshotPublisherDeps, deliver: Deliver, accou
     if (due === undefined || next.delayDueAt !== due.dueAt || stored?.delayDueAt === due.dueAt) return;
     await deps.due.schedule({ kind: 'order-delayed', accountId: account.id, orderId: snapshot.orderId, dueAt: due.dueAt, reason: due.reason, order: snapshot });
   };
-  const { decision, before, kept } = await updateOrderState<{ decision: OrderDecision; before: OrderState | undefined; kept: typeof due }>(deps, account.id, snapshot.orderId, (state) => {
-    const d = decideOrderUpdate(state, snapshot);
-    if (d.outcome !== 'current') return { result: { decision: d, before: state, kept: undefined } };
-    // The delay check follows the newest snapshot: a new ship-by date moves it, shipping or cancelling ends it. An
-    // order first seen long past its due time (an import, orders left unshipped for weeks) gets none, on every
-    // later sighting too: its Order Delayed would only be history, and a flood of it.
-    const keep = due !== undefined && (state?.delayDueAt === due.dueAt || !longOverdue) ? due : undefined;
-    const next: OrderState = { ...d.next };
-    if (keep === undefined) delete next.delayDueAt;
-    else next.delayDueAt = keep.dueAt;
-    const changed = d.changed || next.delayDueAt !== state?.delayDueAt;
-    return { write: changed ? next : undefined, result: { decision: d, before: state, kept: keep } };
-  }, undefined, checkFirst);
+  const { decision, before, kept } = await updateOrderState<{ decision: OrderDecision; before: OrderState | undefined; kept: typeof due }>(
+    deps,
+    account.id,
+    snapshot.orderId,
+    (state) => {
+      const d = decideOrderUpdate(state, snapshot);
+      if (d.outcome !== 'current') return { result: { decision: d, before: state, kept: undefined } };
+      // The delay check follows the newest snapshot: a new ship-by date moves it, shipping or cancelling ends it. An
+      // order first seen long past its due time (an import, orders left unshipped for weeks) gets none, on every
+      // later sighting too: its Order Delayed would only be history, and a flood of it.
+      const keep = due !== undefined && (state?.delayDueAt === due.dueAt || !longOverdue) ? due : undefined;
+      const next: OrderState = { ...d.next };
+      if (keep === undefined) delete next.delayDueAt;
+      else next.delayDueAt = keep.dueAt;
+      const changed = d.changed || next.delayDueAt !== state?.delayDueAt;
+      return { write: changed ? next : undefined, result: { decision: d, before: state, kept: keep } };
+    },
+    undefined,
+    checkFirst,
+  );
   if (decision.outcome === 'stale') {
     outcome.stale = true;
     deps.metrics.staleSuppressed(1);
@@ -125,9 +131,22 @@ async function publishOrder(deps: SnapshotPublisherDeps, deliver: Deliver, accou
 }
 
 /** Removes a delay check the order's state no longer names (the sweep would drop it too, later). */
-async function dropOutdatedDelayCheck(deps: SnapshotPublisherDeps, account: Account, snapshot: OrderSnapshot, due: ReturnType<typeof delayDue>, previousDueAt: string | undefined): Promise<void> {
+async function dropOutdatedDelayCheck(
+  deps: SnapshotPublisherDeps,
+  account: Account,
+  snapshot: OrderSnapshot,
+  due: ReturnType<typeof delayDue>,
+  previousDueAt: string | undefined,
+): Promise<void> {
   if (previousDueAt !== undefined && previousDueAt !== due?.dueAt) {
-    const outdated: DueCheck = { kind: 'order-delayed', accountId: account.id, orderId: snapshot.orderId, dueAt: previousDueAt, reason: 'no_label_in_time', order: snapshot };
+    const outdated: DueCheck = {
+      kind: 'order-delayed',
+      accountId: account.id,
+      orderId: snapshot.orderId,
+      dueAt: previousDueAt,
+      reason: 'no_label_in_time',
+      order: snapshot,
+    };
     await deps.due.remove(outdated);
   }
 }
@@ -136,7 +155,13 @@ async function dropOutdatedDelayCheck(deps: SnapshotPublisherDeps, account: Acco
  * Keeps the label's or fulfilment's record for tracking (accounts with a V2 key only: without one no tracking update
  * ever comes), pointed at by its tracking number and label id, so a tracking update that arrives next finds its order.
  */
-async function recordForTracking(deps: SnapshotPublisherDeps, account: Account, snapshot: ShipmentSnapshot | FulfillmentSnapshot, order: OrderFacts, serviceName: string | undefined): Promise<void> {
+async function recordForTracking(
+  deps: SnapshotPublisherDeps,
+  account: Account,
+  snapshot: ShipmentSnapshot | FulfillmentSnapshot,
+  order: OrderFacts,
+  serviceName: string | undefined,
+): Promise<void> {
   if (account.shipStationV2Fingerprint === undefined) return;
   if (snapshot.kind === 'shipment' && snapshot.isReturnLabel) return;
   const key = shipmentKeyOf(snapshot);
@@ -162,7 +187,13 @@ async function recordForTracking(deps: SnapshotPublisherDeps, account: Account, 
  * while the account's ShipStation key is refused, nor when ShipStation no longer has it: the caller then falls back
  * to the label's own email. A transient failure propagates (the message is retried).
  */
-async function lookUpOrder(deps: SnapshotPublisherDeps, deliver: Deliver, account: Account, snapshot: ShipmentSnapshot | FulfillmentSnapshot, outcome: PublishOutcome): Promise<{ state: OrderState | undefined } | 'busy'> {
+async function lookUpOrder(
+  deps: SnapshotPublisherDeps,
+  deliver: Deliver,
+  account: Account,
+  snapshot: ShipmentSnapshot | FulfillmentSnapshot,
+  outcome: PublishOutcome,
+): Promise<{ state: OrderState | undefined } | 'busy'> {
   const ids = { accountId: account.id, orderId: snapshot.orderId, kind: snapshot.kind };
   const current = async (): Promise<{ state: OrderState | undefined }> => ({ state: await deps.orderStates.get(account.id, snapshot.orderId) });
   if ((await keyState(deps, account, 'shipstation')) === 'paused') {
@@ -201,7 +232,12 @@ async function lookUpOrder(deps: SnapshotPublisherDeps, deliver: Deliver, accoun
  * The state and stale rules shared by the live and the history paths; `deliver` decides how an event goes out, and
  * `waitForOrder` (absent: never wait) where a label whose order is unknown waits for it.
  */
-export function makeSnapshotPublisher(deps: SnapshotPublisherDeps, deliver: Deliver, waitForOrder?: WaitForOrder, limits: { maxOrderLookups?: number } = {}): PublishSnapshot {
+export function makeSnapshotPublisher(
+  deps: SnapshotPublisherDeps,
+  deliver: Deliver,
+  waitForOrder?: WaitForOrder,
+  limits: { maxOrderLookups?: number } = {},
+): PublishSnapshot {
   /** Orders this publisher may still read (publish-history makes one per batch; the rest of the batch waits). */
   let lookupsLeft = limits.maxOrderLookups ?? Number.POSITIVE_INFINITY;
 
@@ -219,16 +255,24 @@ export function makeSnapshotPublisher(deps: SnapshotPublisherDeps, deliver: Deli
     // V1 fulfilments carry no store id: with a store filter, one is this account's only if its order is in an allowed
     // store (another store's customer must never reach this account's Klaviyo).
     const foreignFulfilment = (state: OrderState | undefined, storeUnknownToo: boolean): boolean =>
-      snapshot.kind === 'fulfillment' && account.storeIds !== undefined &&
+      snapshot.kind === 'fulfillment' &&
+      account.storeIds !== undefined &&
       (state?.storeId === undefined ? storeUnknownToo : !account.storeIds.includes(state.storeId));
-    const skipForeign = (): void => deps.log.info('fulfilment of an order not in the account\'s stores; skipped', { accountId: account.id, orderId: snapshot.orderId });
+    const skipForeign = (): void =>
+      deps.log.info("fulfilment of an order not in the account's stores; skipped", { accountId: account.id, orderId: snapshot.orderId });
     let known = await deps.orderStates.get(account.id, snapshot.orderId);
     if (foreignFulfilment(known, false)) return skipForeign();
     if (known?.buyer === undefined) {
       const wait = async (why: string): Promise<void> => {
         await waitForOrder?.({ ...snapshot, waitedForOrder: true });
         outcome.waitingForOrder = true;
-        deps.log.info('shipment waits for its order', { accountId: account.id, orderId: snapshot.orderId, kind: snapshot.kind, waitSeconds: deps.orderWaitSeconds, why });
+        deps.log.info('shipment waits for its order', {
+          accountId: account.id,
+          orderId: snapshot.orderId,
+          kind: snapshot.kind,
+          waitSeconds: deps.orderWaitSeconds,
+          why,
+        });
       };
       if (waitForOrder !== undefined && snapshot.waitedForOrder !== true) return wait('order not applied yet');
       if (waitForOrder !== undefined && lookupsLeft <= 0) return wait('enough orders read in this invocation');
@@ -241,14 +285,21 @@ export function makeSnapshotPublisher(deps: SnapshotPublisherDeps, deliver: Deli
       known = looked.state;
     }
     if (foreignFulfilment(known, true)) return skipForeign();
-    const serviceName = snapshot.kind === 'shipment'
-      ? await deps.serviceNames(account, snapshot.carrierCode, snapshot.serviceCode, { mayFetch: snapshot.history !== true })
-      : undefined;
+    const serviceName =
+      snapshot.kind === 'shipment'
+        ? await deps.serviceNames(account, snapshot.carrierCode, snapshot.serviceCode, { mayFetch: snapshot.history !== true })
+        : undefined;
     const outbound = !snapshot.voided && !(snapshot.kind === 'shipment' && snapshot.isReturnLabel);
-    const order = await updateOrderState(deps, account.id, snapshot.orderId, (state) => ({
-      write: outbound ? recordShipment(state, snapshot, snapshot.createdAt) : undefined,
-      result: state,
-    }), { state: known });
+    const order = await updateOrderState(
+      deps,
+      account.id,
+      snapshot.orderId,
+      (state) => ({
+        write: outbound ? recordShipment(state, snapshot, snapshot.createdAt) : undefined,
+        result: state,
+      }),
+      { state: known },
+    );
     const facts = factsOf(order ?? known, snapshot);
     await recordForTracking(deps, account, snapshot, facts, serviceName);
     const shipped = shippedEvent(facts, serviceName);

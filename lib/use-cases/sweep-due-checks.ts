@@ -54,10 +54,20 @@ export function makeSweepDueChecks(deps: SweepDueChecksDeps): SweepDueChecks {
   const deliver = deliverLive(deps);
 
   const sendIfStillDue = async (account: Account, check: DueCheck, outcome: PublishOutcome): Promise<'sent' | 'dropped'> => {
-    const context: MappingContext = { accountId: account.id, metricPrefix: account.metricPrefix, backfillAfterHours: deps.backfillAfterHours, now: deps.clock.now() };
+    const context: MappingContext = {
+      accountId: account.id,
+      metricPrefix: account.metricPrefix,
+      backfillAfterHours: deps.backfillAfterHours,
+      now: deps.clock.now(),
+    };
     if (check.kind === 'order-delayed') {
       const state = await deps.orderStates.get(account.id, check.orderId);
-      const stillDue = state !== undefined && state.delayDueAt === check.dueAt && state.shippedAt === undefined && state.status !== undefined && ORDER_STATUS_RULES[state.status].delayable;
+      const stillDue =
+        state !== undefined &&
+        state.delayDueAt === check.dueAt &&
+        state.shippedAt === undefined &&
+        state.status !== undefined &&
+        ORDER_STATUS_RULES[state.status].delayable;
       if (!stillDue) return 'dropped';
       const due = delayDue(check.order, deps.delays.orderDelayedAfterHours, account.timeZone);
       if (due !== undefined && due.dueAt !== check.dueAt) {
@@ -67,13 +77,20 @@ export function makeSweepDueChecks(deps: SweepDueChecksDeps): SweepDueChecks {
         return 'dropped';
       }
       // The check keeps the snapshot that set its time; the state holds the order's newest buyer, items and total.
-      const order = { ...check.order, customer: state.buyer ?? check.order.customer, items: state.items ?? check.order.items, total: state.total ?? check.order.total, gift: state.gift ?? check.order.gift };
+      const order = {
+        ...check.order,
+        customer: state.buyer ?? check.order.customer,
+        items: state.items ?? check.order.items,
+        total: state.total ?? check.order.total,
+        gift: state.gift ?? check.order.gift,
+      };
       await deliver(account, orderDelayedEvent(order, check.dueAt, check.reason, context), outcome);
       return 'sent';
     }
     const record = await deps.shipments.get(account.id, check.orderId, check.shipmentKey);
     const progress = record?.tracking;
-    if (record === undefined || record.voided || progress === undefined || progress.stallDueAt !== check.dueAt || progress.category === 'delivered') return 'dropped';
+    if (record === undefined || record.voided || progress === undefined || progress.stallDueAt !== check.dueAt || progress.category === 'delivered')
+      return 'dropped';
     await deliver(account, shipmentStalledEvent(await buyerOfRecord(deps, record), progress, check.dueAt, context), outcome);
     return 'sent';
   };
@@ -97,7 +114,8 @@ export function makeSweepDueChecks(deps: SweepDueChecksDeps): SweepDueChecks {
     const result: SweepOutcome = { status: 'swept', checked: 0, sent: [], dropped: 0, retried: 0, outcome: noOutcome() };
     const account = deps.accounts.find(accountId);
     if (account === undefined) return { ...result, status: 'skipped', reason: 'unknown account' };
-    if ((await keyState(deps, account, 'shipstation')) === 'paused') return { ...result, status: 'skipped', reason: 'the ShipStation key is refused: order states are not current' };
+    if ((await keyState(deps, account, 'shipstation')) === 'paused')
+      return { ...result, status: 'skipped', reason: 'the ShipStation key is refused: order states are not current' };
     const through = (await deps.cursors.get(accountId))?.through;
     if (through === undefined) return { ...result, status: 'skipped', reason: 'the first import has not completed' };
     const until = new Date(Math.min(deps.clock.now().getTime(), Date.parse(through)));
@@ -122,12 +140,18 @@ export function makeSweepDueChecks(deps: SweepDueChecksDeps): SweepDueChecks {
           retried.add(key(check));
           result.retried += 1;
           const log = error instanceof TransientError ? deps.log.warn.bind(deps.log) : deps.log.error.bind(deps.log);
-          log('due check not handled now; the next sweep tries again', { accountId, orderId: check.orderId, check: check.kind, reason: error instanceof Error ? error.message : String(error) });
+          log('due check not handled now; the next sweep tries again', {
+            accountId,
+            orderId: check.orderId,
+            check: check.kind,
+            reason: error instanceof Error ? error.message : String(error),
+          });
         }
       }
       if (result.stopped === true || due.length < PAGE) break;
     }
-    if (result.checked > 0) deps.log.info('due checks swept', { accountId, checked: result.checked, sent: result.sent.length, dropped: result.dropped, retried: result.retried });
+    if (result.checked > 0)
+      deps.log.info('due checks swept', { accountId, checked: result.checked, sent: result.sent.length, dropped: result.dropped, retried: result.retried });
     return result;
   };
 }

@@ -38,7 +38,12 @@ export const publishEventsWiring = perContainer((env, document): PublishEventsWi
   const updates = new SqsUpdateQueue(sqs, config.updatesQueueUrl);
   return {
     publishUpdate: makePublishUpdate({ ...kernel, updates }),
-    publishTracking: makePublishTracking({ ...kernel, updates, activity: new DynamoDbTrackingActivity(dynamodb, config.tableName), joinWaitHours: config.trackingJoinWaitHours }),
+    publishTracking: makePublishTracking({
+      ...kernel,
+      updates,
+      activity: new DynamoDbTrackingActivity(dynamodb, config.tableName),
+      joinWaitHours: config.trackingJoinWaitHours,
+    }),
     metrics,
     visibility: visibilityOf(sqs, 'updates', config.updatesQueueUrl),
     config,

@@ -35,7 +35,12 @@ export const publishHistoryWiring = perContainer((env, document): PublishHistory
     klaviyo,
   });
   return {
-    publishHistory: makePublishHistory({ ...kernel, history: new SqsHistoryQueue(sqs, config.historyQueueUrl), klaviyoBulk: klaviyo, concurrency: HISTORY_CONCURRENCY }),
+    publishHistory: makePublishHistory({
+      ...kernel,
+      history: new SqsHistoryQueue(sqs, config.historyQueueUrl),
+      klaviyoBulk: klaviyo,
+      concurrency: HISTORY_CONCURRENCY,
+    }),
     metrics,
     visibility: visibilityOf(sqs, 'history', config.historyQueueUrl),
     config,

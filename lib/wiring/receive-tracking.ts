@@ -26,7 +26,13 @@ export const receiveTrackingWiring = perContainer((env, document): ReceiveTracki
   const accounts = new ConfigWebhookAccounts(config.accounts);
   const metrics = serviceMetrics();
   // The signing keys of V2 tracking webhooks: every configured key set, merged.
-  const verifier = new JwksSignatureVerifier({ jwksUrls: config.trackingJwksUrls, timeoutMs: config.httpTimeoutMs, now: () => systemClock.now(), metrics, log: logger });
+  const verifier = new JwksSignatureVerifier({
+    jwksUrls: config.trackingJwksUrls,
+    timeoutMs: config.httpTimeoutMs,
+    now: () => systemClock.now(),
+    metrics,
+    log: logger,
+  });
   const updates = new SqsUpdateQueue(sqsClient(), config.updatesQueueUrl);
   return { accounts, acceptTracking: makeAcceptTracking({ accounts, verifier, updates, clock: systemClock }), metrics };
 });

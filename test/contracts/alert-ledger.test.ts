@@ -55,7 +55,11 @@ function alertLedgerContract(make: () => AlertLedger): void {
   });
 }
 
-describeContract<AlertLedger>('AlertLedger', [
-  inMemory('InMemoryAlertLedger', () => new InMemoryAlertLedger()),
-  onLocalDynamoDb('DynamoDbAlertLedger', (aws) => new DynamoDbAlertLedger(aws.dynamodb, aws.tableName)),
-], alertLedgerContract);
+describeContract<AlertLedger>(
+  'AlertLedger',
+  [
+    inMemory('InMemoryAlertLedger', () => new InMemoryAlertLedger()),
+    onLocalDynamoDb('DynamoDbAlertLedger', (aws) => new DynamoDbAlertLedger(aws.dynamodb, aws.tableName)),
+  ],
+  alertLedgerContract,
+);

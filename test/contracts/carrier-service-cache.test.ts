@@ -38,7 +38,7 @@ function carrierServiceCacheContract(make: () => CarrierServiceCache): void {
     expect(await cache.get(accountId, 'custom_carrier')).toEqual({ services: [], fetchedAt: '2026-07-05T18:00:00.123Z' });
   });
 
-  it('replaces a carrier\'s list and its time with a later put', async () => {
+  it("replaces a carrier's list and its time with a later put", async () => {
     // Prepare
     const cache = make();
     const accountId = newAccount();
@@ -48,7 +48,10 @@ function carrierServiceCacheContract(make: () => CarrierServiceCache): void {
     await cache.put(accountId, 'stamps_com', [{ code: 'usps_ground_advantage', name: 'USPS Ground Advantage' }], new Date('2026-07-12T18:00:00.000Z'));
 
     // Assess
-    expect(await cache.get(accountId, 'stamps_com')).toEqual({ services: [{ code: 'usps_ground_advantage', name: 'USPS Ground Advantage' }], fetchedAt: '2026-07-12T18:00:00.000Z' });
+    expect(await cache.get(accountId, 'stamps_com')).toEqual({
+      services: [{ code: 'usps_ground_advantage', name: 'USPS Ground Advantage' }],
+      fetchedAt: '2026-07-12T18:00:00.000Z',
+    });
   });
 
   it('keeps carriers and accounts apart', async () => {
@@ -82,7 +85,11 @@ function carrierServiceCacheContract(make: () => CarrierServiceCache): void {
   });
 }
 
-describeContract<CarrierServiceCache>('CarrierServiceCache', [
-  inMemory('InMemoryCarrierServiceCache', () => new InMemoryCarrierServiceCache()),
-  onLocalDynamoDb('DynamoDbCarrierServiceCache', (aws) => new DynamoDbCarrierServiceCache(aws.dynamodb, aws.tableName)),
-], carrierServiceCacheContract);
+describeContract<CarrierServiceCache>(
+  'CarrierServiceCache',
+  [
+    inMemory('InMemoryCarrierServiceCache', () => new InMemoryCarrierServiceCache()),
+    onLocalDynamoDb('DynamoDbCarrierServiceCache', (aws) => new DynamoDbCarrierServiceCache(aws.dynamodb, aws.tableName)),
+  ],
+  carrierServiceCacheContract,
+);

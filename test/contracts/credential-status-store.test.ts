@@ -54,7 +54,12 @@ function credentialStatusStoreContract(make: () => CredentialStatusStore): void 
     expect([first, again, rotated]).toEqual([true, false, true]);
     expect(pausedA).toEqual({ state: 'invalid', fingerprint: 'fp-a', since: at(1_000).toISOString(), reason: '401 Unauthorized' });
     expect(newKeyPaused).toBe(false);
-    expect(await store.status(accountId, 'shipstation')).toEqual({ state: 'invalid', fingerprint: 'fp-b', since: at(MINUTE).toISOString(), reason: '401 new key' });
+    expect(await store.status(accountId, 'shipstation')).toEqual({
+      state: 'invalid',
+      fingerprint: 'fp-b',
+      since: at(MINUTE).toISOString(),
+      reason: '401 new key',
+    });
     expect(await store.isInvalid(accountId, 'shipstation', 'fp-a')).toBe(false);
   });
 
@@ -188,7 +193,11 @@ function credentialStatusStoreContract(make: () => CredentialStatusStore): void 
   });
 }
 
-describeContract<CredentialStatusStore>('CredentialStatusStore', [
-  inMemory('InMemoryCredentialStatusStore', () => new InMemoryCredentialStatusStore(clock)),
-  onLocalDynamoDb('DynamoDbCredentialStatusStore', (aws) => new DynamoDbCredentialStatusStore(aws.dynamodb, aws.tableName, clock)),
-], credentialStatusStoreContract);
+describeContract<CredentialStatusStore>(
+  'CredentialStatusStore',
+  [
+    inMemory('InMemoryCredentialStatusStore', () => new InMemoryCredentialStatusStore(clock)),
+    onLocalDynamoDb('DynamoDbCredentialStatusStore', (aws) => new DynamoDbCredentialStatusStore(aws.dynamodb, aws.tableName, clock)),
+  ],
+  credentialStatusStoreContract,
+);

@@ -30,7 +30,9 @@ function record(accountId: string, n: number, overrides: Partial<DeadLetter> = {
     orderId: n,
     reason: 'Klaviyo refused the event: profile email is invalid',
     status: 400,
-    body: { data: { type: 'event', attributes: { unique_id: uniqueId, properties: { Items: [{ SKU: 'TEE-Ü', Quantity: 1 }] }, time: '2026-11-25T10:59:00.000Z' } } },
+    body: {
+      data: { type: 'event', attributes: { unique_id: uniqueId, properties: { Items: [{ SKU: 'TEE-Ü', Quantity: 1 }] }, time: '2026-11-25T10:59:00.000Z' } },
+    },
     at: AT,
     ...overrides,
   };
@@ -80,11 +82,13 @@ function deadLetterRecordsContract(make: () => DeadLetterStores): void {
     await ledger.deadLetter(record(accountId, 1, { reason: 'refused again', status: 422, at: '2026-11-25T12:30:00.000Z' }));
 
     // Assess
-    expect(await records.find(accountId, uid(accountId, 1))).toEqual(record(accountId, 1, { reason: 'refused again', status: 422, at: '2026-11-25T12:30:00.000Z' }));
+    expect(await records.find(accountId, uid(accountId, 1))).toEqual(
+      record(accountId, 1, { reason: 'refused again', status: 422, at: '2026-11-25T12:30:00.000Z' }),
+    );
     expect((await records.list(accountId, 10)).records).toHaveLength(1);
   });
 
-  it('lists an account\'s records in unique_id byte order, and paging with next reads each once', async () => {
+  it("lists an account's records in unique_id byte order, and paging with next reads each once", async () => {
     // Prepare
     const { ledger, records } = make();
     const [accountId, other] = [newAccount(), newAccount()];
@@ -152,13 +156,17 @@ function deadLetterRecordsContract(make: () => DeadLetterStores): void {
   });
 }
 
-describeContract<DeadLetterStores>('DeadLetterRecords', [
-  inMemory('InMemoryDeadLetterRecords', () => {
-    const ledger = new InMemoryEventLedger();
-    return { ledger, records: new InMemoryDeadLetterRecords(ledger) };
-  }),
-  onLocalDynamoDb('DynamoDbDeadLetterRecords', (aws) => ({
-    ledger: new DynamoDbEventLedger(aws.dynamodb, aws.tableName),
-    records: new DynamoDbDeadLetterRecords(aws.dynamodb, aws.tableName),
-  })),
-], deadLetterRecordsContract);
+describeContract<DeadLetterStores>(
+  'DeadLetterRecords',
+  [
+    inMemory('InMemoryDeadLetterRecords', () => {
+      const ledger = new InMemoryEventLedger();
+      return { ledger, records: new InMemoryDeadLetterRecords(ledger) };
+    }),
+    onLocalDynamoDb('DynamoDbDeadLetterRecords', (aws) => ({
+      ledger: new DynamoDbEventLedger(aws.dynamodb, aws.tableName),
+      records: new DynamoDbDeadLetterRecords(aws.dynamodb, aws.tableName),
+    })),
+  ],
+  deadLetterRecordsContract,
+);

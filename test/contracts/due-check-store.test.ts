@@ -11,13 +11,24 @@ import { describeContract, inMemory, newAccount, onLocalDynamoDb } from './subje
 
 const at = (hours: number): Date => new Date(Date.UTC(2026, 6, 5, 18, 0, 0) + hours * 3_600_000);
 
-const stalled = (accountId: string, orderId: number, shipmentKey: string, dueAt: Date): DueCheck =>
-  ({ kind: 'shipment-stalled', accountId, orderId, shipmentKey, dueAt: dueAt.toISOString() });
+const stalled = (accountId: string, orderId: number, shipmentKey: string, dueAt: Date): DueCheck => ({
+  kind: 'shipment-stalled',
+  accountId,
+  orderId,
+  shipmentKey,
+  dueAt: dueAt.toISOString(),
+});
 
 type DelayCheck = Extract<DueCheck, { kind: 'order-delayed' }>;
 
-const delayed = (accountId: string, orderId: number, dueAt: Date, order: Partial<OrderSnapshot> = {}): DelayCheck =>
-  ({ kind: 'order-delayed', accountId, orderId, dueAt: dueAt.toISOString(), reason: 'no_label_in_time', order: orderSnapshot({ accountId, orderId, ...order }) });
+const delayed = (accountId: string, orderId: number, dueAt: Date, order: Partial<OrderSnapshot> = {}): DelayCheck => ({
+  kind: 'order-delayed',
+  accountId,
+  orderId,
+  dueAt: dueAt.toISOString(),
+  reason: 'no_label_in_time',
+  order: orderSnapshot({ accountId, orderId, ...order }),
+});
 
 function dueCheckStoreContract(make: () => DueCheckStore): void {
   it('lists nothing for an account with no checks', async () => {
@@ -35,7 +46,12 @@ function dueCheckStoreContract(make: () => DueCheckStore): void {
     // Prepare
     const store = make();
     const accountId = newAccount();
-    const checks = [delayed(accountId, 1, at(3)), stalled(accountId, 2, 'label:20', at(1)), stalled(accountId, 3, 'fulfillment:30', at(2)), delayed(accountId, 4, at(2.5))];
+    const checks = [
+      delayed(accountId, 1, at(3)),
+      stalled(accountId, 2, 'label:20', at(1)),
+      stalled(accountId, 3, 'fulfillment:30', at(2)),
+      delayed(accountId, 4, at(2.5)),
+    ];
     for (const check of checks) await store.schedule(check);
 
     // Act
@@ -71,7 +87,11 @@ function dueCheckStoreContract(make: () => DueCheckStore): void {
     // Prepare
     const store = make();
     const accountId = newAccount();
-    const [kept, gone, sameShipmentLater] = [stalled(accountId, 1, 'label:10', at(1)), stalled(accountId, 1, 'label:11', at(1)), stalled(accountId, 1, 'label:11', at(2))];
+    const [kept, gone, sameShipmentLater] = [
+      stalled(accountId, 1, 'label:10', at(1)),
+      stalled(accountId, 1, 'label:11', at(1)),
+      stalled(accountId, 1, 'label:11', at(2)),
+    ];
     for (const check of [kept, gone, sameShipmentLater]) await store.schedule(check);
 
     // Act
@@ -98,7 +118,7 @@ function dueCheckStoreContract(make: () => DueCheckStore): void {
     expect(await store.listDue(other, at(1_000), 10)).toEqual([]);
   });
 
-  it('reads an order-delayed check an earlier version wrote (ship-by as an instant) in today\'s shape', async () => {
+  it("reads an order-delayed check an earlier version wrote (ship-by as an instant) in today's shape", async () => {
     // Prepare
     const store = make();
     const accountId = newAccount();
@@ -115,7 +135,11 @@ function dueCheckStoreContract(make: () => DueCheckStore): void {
   });
 }
 
-describeContract<DueCheckStore>('DueCheckStore', [
-  inMemory('InMemoryDueCheckStore', () => new InMemoryDueCheckStore()),
-  onLocalDynamoDb('DynamoDbDueCheckStore', (aws) => new DynamoDbDueCheckStore(aws.dynamodb, aws.tableName)),
-], dueCheckStoreContract);
+describeContract<DueCheckStore>(
+  'DueCheckStore',
+  [
+    inMemory('InMemoryDueCheckStore', () => new InMemoryDueCheckStore()),
+    onLocalDynamoDb('DynamoDbDueCheckStore', (aws) => new DynamoDbDueCheckStore(aws.dynamodb, aws.tableName)),
+  ],
+  dueCheckStoreContract,
+);

@@ -16,7 +16,17 @@ function claimIdOf(result: ClaimResult): string {
 }
 
 function deadLetter(accountId: string, uniqueId: string, overrides: Partial<DeadLetter> = {}): DeadLetter {
-  return { accountId, uniqueId, metric: 'Order Shipped', orderId: 123456, reason: 'Klaviyo refused the event', status: 400, body: { data: { type: 'event' } }, at: at(0).toISOString(), ...overrides };
+  return {
+    accountId,
+    uniqueId,
+    metric: 'Order Shipped',
+    orderId: 123456,
+    reason: 'Klaviyo refused the event',
+    status: 400,
+    body: { data: { type: 'event' } },
+    at: at(0).toISOString(),
+    ...overrides,
+  };
 }
 
 function eventLedgerContract(make: () => EventLedger): void {
@@ -119,7 +129,7 @@ function eventLedgerContract(make: () => EventLedger): void {
     expect(await ledger.status(accountId, unclaimed, at(LEASE_MS * 3))).toBe('suppressed');
   });
 
-  it('finalises a dead letter with the claim\'s id, and without one keeps only the record (the event stays sendable)', async () => {
+  it("finalises a dead letter with the claim's id, and without one keeps only the record (the event stays sendable)", async () => {
     // Prepare
     const ledger = make();
     const accountId = newAccount();
@@ -177,7 +187,7 @@ function eventLedgerContract(make: () => EventLedger): void {
     expect(await ledger.claim(accountId, suppressed, at(1_000))).toEqual({ status: 'suppressed' });
   });
 
-  it('knows nothing of an event never seen, nor of another account\'s', async () => {
+  it("knows nothing of an event never seen, nor of another account's", async () => {
     // Prepare
     const ledger = make();
     const accountId = newAccount();
@@ -193,7 +203,11 @@ function eventLedgerContract(make: () => EventLedger): void {
   });
 }
 
-describeContract<EventLedger>('EventLedger', [
-  inMemory('InMemoryEventLedger', () => new InMemoryEventLedger()),
-  onLocalDynamoDb('DynamoDbEventLedger', (aws) => new DynamoDbEventLedger(aws.dynamodb, aws.tableName)),
-], eventLedgerContract);
+describeContract<EventLedger>(
+  'EventLedger',
+  [
+    inMemory('InMemoryEventLedger', () => new InMemoryEventLedger()),
+    onLocalDynamoDb('DynamoDbEventLedger', (aws) => new DynamoDbEventLedger(aws.dynamodb, aws.tableName)),
+  ],
+  eventLedgerContract,
+);

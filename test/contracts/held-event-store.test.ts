@@ -51,7 +51,13 @@ function heldEventStoreContract(make: () => HeldEventStore): void {
       metric: 'Order Delivered',
       time: '2026-11-24T23:59:59.123Z',
       value: 1234.5,
-      properties: { OrderId: '7', Items: [{ SKU: 'TEE-Ü', Quantity: 1, Tags: ['vip', 'naïve café'] }], Shipment: { Tracking: { Number: '1Z999' } }, Flag: false, Note: 'line one\nline two 🎁' },
+      properties: {
+        OrderId: '7',
+        Items: [{ SKU: 'TEE-Ü', Quantity: 1, Tags: ['vip', 'naïve café'] }],
+        Shipment: { Tracking: { Number: '1Z999' } },
+        Flag: false,
+        Note: 'line one\nline two 🎁',
+      },
       profile: { email: 'jane.doe@example.com', phoneNumber: '+14155550132', lastName: "O'Doe", location: { city: 'San Francisco', country: 'US' } },
     });
 
@@ -80,7 +86,11 @@ function heldEventStoreContract(make: () => HeldEventStore): void {
     // Prepare
     const store = make();
     const accountId = newAccount();
-    await store.hold(SHIPMENTS.map((n) => held(accountId, n)), '401 Unauthorized', heldAt);
+    await store.hold(
+      SHIPMENTS.map((n) => held(accountId, n)),
+      '401 Unauthorized',
+      heldAt,
+    );
 
     // Act
     const onePage = await store.list(accountId, 10);
@@ -97,11 +107,18 @@ function heldEventStoreContract(make: () => HeldEventStore): void {
     // Prepare
     const store = make();
     const accountId = newAccount();
-    await store.hold(SHIPMENTS.map((n) => held(accountId, n)), '401 Unauthorized', heldAt);
+    await store.hold(
+      SHIPMENTS.map((n) => held(accountId, n)),
+      '401 Unauthorized',
+      heldAt,
+    );
     const first = await store.list(accountId, 2);
 
     // Act
-    await store.remove(accountId, first.events.map((e) => e.uniqueId));
+    await store.remove(
+      accountId,
+      first.events.map((e) => e.uniqueId),
+    );
     const second = await store.list(accountId, 10, first.next);
 
     // Assess
@@ -114,8 +131,16 @@ function heldEventStoreContract(make: () => HeldEventStore): void {
     // Prepare
     const store = make();
     const [accountId, other] = [newAccount(), newAccount()];
-    await store.hold(SHIPMENTS.map((n) => held(accountId, n)), '401 Unauthorized', heldAt);
-    await store.hold(SHIPMENTS.map((n) => held(other, n, { uniqueId: `ss:${accountId}:shipment:${n}:shipped` })), '401 Unauthorized', heldAt);
+    await store.hold(
+      SHIPMENTS.map((n) => held(accountId, n)),
+      '401 Unauthorized',
+      heldAt,
+    );
+    await store.hold(
+      SHIPMENTS.map((n) => held(other, n, { uniqueId: `ss:${accountId}:shipment:${n}:shipped` })),
+      '401 Unauthorized',
+      heldAt,
+    );
 
     // Act
     await store.remove(accountId, [`ss:${accountId}:shipment:123:shipped`, `ss:${accountId}:shipment:20:shipped`, 'ss:never-held:shipment:1:shipped']);
@@ -128,7 +153,11 @@ function heldEventStoreContract(make: () => HeldEventStore): void {
   });
 }
 
-describeContract<HeldEventStore>('HeldEventStore', [
-  inMemory('InMemoryHeldEventStore', () => new InMemoryHeldEventStore()),
-  onLocalDynamoDb('DynamoDbHeldEventStore', (aws) => new DynamoDbHeldEventStore(aws.dynamodb, aws.tableName)),
-], heldEventStoreContract);
+describeContract<HeldEventStore>(
+  'HeldEventStore',
+  [
+    inMemory('InMemoryHeldEventStore', () => new InMemoryHeldEventStore()),
+    onLocalDynamoDb('DynamoDbHeldEventStore', (aws) => new DynamoDbHeldEventStore(aws.dynamodb, aws.tableName)),
+  ],
+  heldEventStoreContract,
+);

@@ -22,7 +22,14 @@ function orderStateStoreContract(make: () => OrderStateStore): void {
     // Prepare
     const store = make();
     const accountId = newAccount();
-    const state = orderState({ accountId, version: 0, shippedAt: '2026-07-05T16:00:00.000Z', storeId: 9001, gift: true, delayDueAt: '2026-07-09T07:00:00.000Z' });
+    const state = orderState({
+      accountId,
+      version: 0,
+      shippedAt: '2026-07-05T16:00:00.000Z',
+      storeId: 9001,
+      gift: true,
+      delayDueAt: '2026-07-09T07:00:00.000Z',
+    });
 
     // Act
     const first = await store.put(state);
@@ -67,7 +74,14 @@ function orderStateStoreContract(make: () => OrderStateStore): void {
     const store = make();
     const accountId = newAccount();
     const bare = { accountId, orderId: 1, version: 0 };
-    const full = orderState({ accountId, orderId: 2, version: 0, buyer: buyer({ invalidEmail: true, email: undefined }), items: [{ sku: 'A', name: 'Åsa\'s "mug"', quantity: 1 }], gift: false });
+    const full = orderState({
+      accountId,
+      orderId: 2,
+      version: 0,
+      buyer: buyer({ invalidEmail: true, email: undefined }),
+      items: [{ sku: 'A', name: 'Åsa\'s "mug"', quantity: 1 }],
+      gift: false,
+    });
 
     // Act
     await store.put(bare);
@@ -111,7 +125,11 @@ function orderStateStoreContract(make: () => OrderStateStore): void {
   });
 }
 
-describeContract<OrderStateStore>('OrderStateStore', [
-  inMemory('InMemoryOrderStateStore', () => new InMemoryOrderStateStore()),
-  onLocalDynamoDb('DynamoDbOrderStateStore', (aws) => new DynamoDbOrderStateStore(aws.dynamodb, aws.tableName)),
-], orderStateStoreContract);
+describeContract<OrderStateStore>(
+  'OrderStateStore',
+  [
+    inMemory('InMemoryOrderStateStore', () => new InMemoryOrderStateStore()),
+    onLocalDynamoDb('DynamoDbOrderStateStore', (aws) => new DynamoDbOrderStateStore(aws.dynamodb, aws.tableName)),
+  ],
+  orderStateStoreContract,
+);

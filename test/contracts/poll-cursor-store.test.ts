@@ -124,7 +124,7 @@ function pollCursorStoreContract(make: () => PollCursorStore): void {
     expect(afterRelease).toEqual({ accountId });
   });
 
-  it('keeps accounts apart: one account\'s lease does not hold another\'s cursor', async () => {
+  it("keeps accounts apart: one account's lease does not hold another's cursor", async () => {
     // Prepare
     const store = make();
     const [one, other] = [newAccount(), newAccount()];
@@ -150,7 +150,11 @@ function pollCursorStoreContract(make: () => PollCursorStore): void {
   });
 }
 
-describeContract<PollCursorStore>('PollCursorStore', [
-  inMemory('InMemoryPollCursorStore', () => new InMemoryPollCursorStore()),
-  onLocalDynamoDb('DynamoDbPollCursorStore', (aws) => new DynamoDbPollCursorStore(aws.dynamodb, aws.tableName)),
-], pollCursorStoreContract);
+describeContract<PollCursorStore>(
+  'PollCursorStore',
+  [
+    inMemory('InMemoryPollCursorStore', () => new InMemoryPollCursorStore()),
+    onLocalDynamoDb('DynamoDbPollCursorStore', (aws) => new DynamoDbPollCursorStore(aws.dynamodb, aws.tableName)),
+  ],
+  pollCursorStoreContract,
+);

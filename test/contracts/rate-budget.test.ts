@@ -70,7 +70,7 @@ function rateBudgetContract(make: () => RateBudget): void {
     expect(await budget.take(spent, at(1))).toEqual({ granted: false, waitMs: 59_000 });
   });
 
-  it('adopts ShipStation\'s count and window when it counted requests we did not make, also for a key we never took from', async () => {
+  it("adopts ShipStation's count and window when it counted requests we did not make, also for a key we never took from", async () => {
     // Prepare: another app on the same key opened ShipStation's window 20 s before our first take
     const budget = make();
     const [ours, untouched] = [newKey(), newKey()];
@@ -138,7 +138,7 @@ function rateBudgetContract(make: () => RateBudget): void {
     expect(granted(await takeTimes(budget, previousWindow, LIMIT, at(62)))).toBe(LIMIT - 1);
   });
 
-  it('lets our window run to ShipStation\'s end when both counted the same and its window began after our take', async () => {
+  it("lets our window run to ShipStation's end when both counted the same and its window began after our take", async () => {
     // Prepare
     const budget = make();
     const key = newKey();
@@ -153,7 +153,11 @@ function rateBudgetContract(make: () => RateBudget): void {
   });
 }
 
-describeContract<RateBudget>('RateBudget', [
-  inMemory('InMemoryRateBudget', () => new InMemoryRateBudget({ requestsPerMinute: LIMIT })),
-  onLocalDynamoDb('DynamoDbRateBudget', (aws) => new DynamoDbRateBudget(aws.dynamodb, aws.tableName, { requestsPerMinute: LIMIT })),
-], rateBudgetContract);
+describeContract<RateBudget>(
+  'RateBudget',
+  [
+    inMemory('InMemoryRateBudget', () => new InMemoryRateBudget({ requestsPerMinute: LIMIT })),
+    onLocalDynamoDb('DynamoDbRateBudget', (aws) => new DynamoDbRateBudget(aws.dynamodb, aws.tableName, { requestsPerMinute: LIMIT })),
+  ],
+  rateBudgetContract,
+);

@@ -24,7 +24,17 @@ function shipmentRecordStoreContract(make: () => ShipmentRecordStore): void {
     // Prepare
     const store = make();
     const accountId = newAccount();
-    const record: ShipmentRecord = { ...label(accountId), tracking: { category: 'in_transit', categorySince: '2026-07-06T10:00:00.000Z', lastScanAt: '2026-07-06T10:00:00.000Z', statusCode: 'IT', passedInTransit: false, lastLocation: { city: 'Oakland', region: 'CA' } } };
+    const record: ShipmentRecord = {
+      ...label(accountId),
+      tracking: {
+        category: 'in_transit',
+        categorySince: '2026-07-06T10:00:00.000Z',
+        lastScanAt: '2026-07-06T10:00:00.000Z',
+        statusCode: 'IT',
+        passedInTransit: false,
+        lastLocation: { city: 'Oakland', region: 'CA' },
+      },
+    };
 
     // Act
     const first = await store.put(record);
@@ -131,7 +141,11 @@ function shipmentRecordStoreContract(make: () => ShipmentRecordStore): void {
   });
 }
 
-describeContract<ShipmentRecordStore>('ShipmentRecordStore', [
-  inMemory('InMemoryShipmentRecordStore', () => new InMemoryShipmentRecordStore()),
-  onLocalDynamoDb('DynamoDbShipmentRecordStore', (aws) => new DynamoDbShipmentRecordStore(aws.dynamodb, aws.tableName)),
-], shipmentRecordStoreContract);
+describeContract<ShipmentRecordStore>(
+  'ShipmentRecordStore',
+  [
+    inMemory('InMemoryShipmentRecordStore', () => new InMemoryShipmentRecordStore()),
+    onLocalDynamoDb('DynamoDbShipmentRecordStore', (aws) => new DynamoDbShipmentRecordStore(aws.dynamodb, aws.tableName)),
+  ],
+  shipmentRecordStoreContract,
+);

@@ -79,7 +79,11 @@ function trackingActivityContract(make: () => TrackingActivity): void {
   });
 }
 
-describeContract<TrackingActivity>('TrackingActivity', [
-  inMemory('InMemoryTrackingActivity', () => new InMemoryTrackingActivity()),
-  onLocalDynamoDb('DynamoDbTrackingActivity', (aws) => new DynamoDbTrackingActivity(aws.dynamodb, aws.tableName)),
-], trackingActivityContract);
+describeContract<TrackingActivity>(
+  'TrackingActivity',
+  [
+    inMemory('InMemoryTrackingActivity', () => new InMemoryTrackingActivity()),
+    onLocalDynamoDb('DynamoDbTrackingActivity', (aws) => new DynamoDbTrackingActivity(aws.dynamodb, aws.tableName)),
+  ],
+  trackingActivityContract,
+);

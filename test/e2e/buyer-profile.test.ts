@@ -23,14 +23,24 @@ const ALEX = { email: 'alex.morgan@example.com', phone_number: '+17174553765', f
 
 beforeAll(async () => {
   // No schedule: the test runs the polls it wants, with no lag so a change made now is in the next poll's window.
-  stack = await startLocalStack({ env: { POLL_LAG_MINUTES: '0', POLL_OVERLAP_MINUTES: '0' }, visibilityTimeoutSeconds: 1, maxReceiveCount: 5, pollIntervalSeconds: 0, onError: (error) => runtimeErrors.push(error) });
+  stack = await startLocalStack({
+    env: { POLL_LAG_MINUTES: '0', POLL_OVERLAP_MINUTES: '0' },
+    visibilityTimeoutSeconds: 1,
+    maxReceiveCount: 5,
+    pollIntervalSeconds: 0,
+    onError: (error) => runtimeErrors.push(error),
+  });
 });
 
 afterAll(async () => {
   await stack.close();
 });
 
-const shop = (): NonNullable<LocalStack['shipStation']> => stack.shipStation ?? (() => { throw new Error('the stack should run on simulators'); })();
+const shop = (): NonNullable<LocalStack['shipStation']> =>
+  stack.shipStation ??
+  (() => {
+    throw new Error('the stack should run on simulators');
+  })();
 const accepted = (): AcceptedEvent[] => stack.klaviyo?.events ?? [];
 
 const settled = async (): Promise<boolean> => {
@@ -49,8 +59,11 @@ async function eventsOf(orderId: number, count: number): Promise<AcceptedEvent[]
 /** ShipStation stops delivering V1 webhooks (deleted in its UI): what follows reaches the service through the poll only. */
 async function unsubscribeV1Webhooks(): Promise<void> {
   const authorization = `Basic ${Buffer.from(`${SIMULATED_CREDENTIALS.shipStationKey}:${SIMULATED_CREDENTIALS.shipStationSecret}`).toString('base64')}`;
-  const hooks = (await (await fetch(`${shop().baseUrl}/webhooks`, { headers: { Authorization: authorization } })).json()) as { webhooks: { WebHookID: number }[] };
-  for (const hook of hooks.webhooks) await fetch(`${shop().baseUrl}/webhooks/${hook.WebHookID}`, { method: 'DELETE', headers: { Authorization: authorization } });
+  const hooks = (await (await fetch(`${shop().baseUrl}/webhooks`, { headers: { Authorization: authorization } })).json()) as {
+    webhooks: { WebHookID: number }[];
+  };
+  for (const hook of hooks.webhooks)
+    await fetch(`${shop().baseUrl}/webhooks/${hook.WebHookID}`, { method: 'DELETE', headers: { Authorization: authorization } });
 }
 
 function expectAlexEverywhere(events: AcceptedEvent[]): void {
@@ -68,13 +81,18 @@ afterEach(async () => {
 });
 
 describe('the buyer is the profile (local stack)', () => {
-  it('through webhooks: a gift\'s order, label (row without customerEmail) and tracking all go to the buyer', async () => {
+  it("through webhooks: a gift's order, label (row without customerEmail) and tracking all go to the buyer", async () => {
     // Prepare
     const order = shop().importOrder(GIFT);
     await eventsOf(order.orderId, 1);
 
     // Act: a label whose row has no customerEmail, then the carrier's scans (signed V2 webhooks)
-    shop().createLabel(order.orderId, { carrierCode: 'stamps_com', serviceCode: 'usps_priority_mail', trackingNumber: '9400111899223197400001', customerEmail: null });
+    shop().createLabel(order.orderId, {
+      carrierCode: 'stamps_com',
+      serviceCode: 'usps_priority_mail',
+      trackingNumber: '9400111899223197400001',
+      customerEmail: null,
+    });
     await eventsOf(order.orderId, 2);
     shop().track('9400111899223197400001', { statusCode: 'IT', description: 'Accepted at USPS origin facility', city: 'Lancaster', state: 'PA' });
     await eventsOf(order.orderId, 3);
@@ -86,7 +104,11 @@ describe('the buyer is the profile (local stack)', () => {
     expect(events.filter((e) => e.metric === 'Order Shipped')).toHaveLength(1);
     expectAlexEverywhere(events);
     for (const event of events) expect(event.properties).toMatchObject({ IsGift: true, ShipToCity: 'Brooklyn', ShipToRegion: 'NY' });
-    expect(events.find((e) => e.metric === 'Order Shipped')?.properties).toMatchObject({ Service: 'USPS Priority Mail', ServiceCode: 'usps_priority_mail', Carrier: 'USPS' });
+    expect(events.find((e) => e.metric === 'Order Shipped')?.properties).toMatchObject({
+      Service: 'USPS Priority Mail',
+      ServiceCode: 'usps_priority_mail',
+      Carrier: 'USPS',
+    });
   });
 
   it('through webhooks: a label of an order the service never saw reads the order once and reaches its buyer once', async () => {
@@ -112,7 +134,11 @@ describe('the buyer is the profile (local stack)', () => {
     await unsubscribeV1Webhooks();
     const gift = shop().importOrder(GIFT);
     shop().createLabel(gift.orderId, { customerEmail: null });
-    const marked = shop().importOrder({ customerEmail: 'sam.lee@example.com', billTo: { name: 'Sam Lee', phone: null, country: null }, shipTo: { name: 'Sam Lee', phone: '(415) 555-0142', city: 'Oakland', state: 'CA', postalCode: '94607' } });
+    const marked = shop().importOrder({
+      customerEmail: 'sam.lee@example.com',
+      billTo: { name: 'Sam Lee', phone: null, country: null },
+      shipTo: { name: 'Sam Lee', phone: '(415) 555-0142', city: 'Oakland', state: 'CA', postalCode: '94607' },
+    });
     shop().markAsShipped(marked.orderId, { carrierCode: 'FedEx', trackingNumber: '794644790138' });
     await new Promise((resolve) => setTimeout(resolve, 1100));
 
@@ -127,7 +153,13 @@ describe('the buyer is the profile (local stack)', () => {
     // The poll brought the orders too: a label that beat its order waited for it; none was read by id.
     expect(shop().requests.filter((r) => r.path === `/orders/${gift.orderId}` || r.path === `/orders/${marked.orderId}`)).toEqual([]);
     const shipped = markedEvents.find((e) => e.metric === 'Order Shipped');
-    expect(shipped?.profile).toEqual({ email: 'sam.lee@example.com', phone_number: '+14155550142', first_name: 'Sam', last_name: 'Lee', location: { city: 'Oakland', region: 'CA', zip: '94607', country: 'US' } });
+    expect(shipped?.profile).toEqual({
+      email: 'sam.lee@example.com',
+      phone_number: '+14155550142',
+      first_name: 'Sam',
+      last_name: 'Lee',
+      location: { city: 'Oakland', region: 'CA', zip: '94607', country: 'US' },
+    });
     const order = shop().getOrder(marked.orderId);
     expect(shipped?.value).toBe(order.orderTotal);
     expect(shipped?.properties).toMatchObject({

@@ -11,7 +11,14 @@ const runtimeErrors: unknown[] = [];
 
 beforeAll(async () => {
   // No poll schedule: this test is about the webhook path, and a poll's requests would take the scripted failures.
-  stack = await startLocalStack({ env: {}, webhookDeliveries: 3, visibilityTimeoutSeconds: 1, maxReceiveCount: 5, pollIntervalSeconds: 0, onError: (error) => runtimeErrors.push(error) });
+  stack = await startLocalStack({
+    env: {},
+    webhookDeliveries: 3,
+    visibilityTimeoutSeconds: 1,
+    maxReceiveCount: 5,
+    pollIntervalSeconds: 0,
+    onError: (error) => runtimeErrors.push(error),
+  });
 });
 
 afterAll(async () => {

@@ -10,7 +10,13 @@ let stack: LocalStack;
 const runtimeErrors: unknown[] = [];
 
 beforeAll(async () => {
-  stack = await startLocalStack({ env: {}, visibilityTimeoutSeconds: 1, maxReceiveCount: 5, pollIntervalSeconds: 0, onError: (error) => runtimeErrors.push(error) });
+  stack = await startLocalStack({
+    env: {},
+    visibilityTimeoutSeconds: 1,
+    maxReceiveCount: 5,
+    pollIntervalSeconds: 0,
+    onError: (error) => runtimeErrors.push(error),
+  });
 });
 
 afterAll(async () => {
@@ -40,7 +46,11 @@ describe('tracking path (local stack)', () => {
     shop.track('1Z999AA10123456784', { statusCode: 'DE', description: 'Forged delivery', tamper: 'body' });
     await shop.flushWebhooks();
     await eventually(() => klaviyo.events.length >= before + 1, 'In Transit accepted');
-    shop.track('9400111899223197428490', { statusCode: 'EX', description: 'Address information incomplete', exceptionDescription: 'Address information incomplete' });
+    shop.track('9400111899223197428490', {
+      statusCode: 'EX',
+      description: 'Address information incomplete',
+      exceptionDescription: 'Address information incomplete',
+    });
     shop.track('1Z999AA10123456784', { statusCode: 'IT', statusDetailCode: 'OUT_FOR_DELIVERY', description: 'Out for delivery' });
     await shop.flushWebhooks();
     await eventually(() => klaviyo.events.length >= before + 3, 'exception and out for delivery accepted');
@@ -54,7 +64,9 @@ describe('tracking path (local stack)', () => {
 
     // Assess
     // The simulator reports the refused delivery (ShipStation would retry it); nothing else went wrong.
-    expect(runtimeErrors.map((e) => (e instanceof Error ? e.message.replace(/\?token=[^ ]+/, '') : String(e)))).toEqual([expect.stringMatching(/webhooks\/tracking\/default answered 401$/)]);
+    expect(runtimeErrors.map((e) => (e instanceof Error ? e.message.replace(/\?token=[^ ]+/, '') : String(e)))).toEqual([
+      expect.stringMatching(/webhooks\/tracking\/default answered 401$/),
+    ]);
     const tracked = klaviyo.events.slice(before);
     expect(tracked.map((e) => [e.metric, e.properties.TrackingNumber])).toEqual([
       ['Shipment In Transit', '1Z999AA10123456784'],

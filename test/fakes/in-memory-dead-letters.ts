@@ -45,7 +45,10 @@ export class InMemoryDeadLetterQueues implements DeadLetterQueues {
   private ids = 0;
 
   /** @param queues work queues with a DLQ; @param withoutDeadLetterQueue work queues without one */
-  constructor(private readonly queues: string[], private readonly withoutDeadLetterQueue: string[] = []) {
+  constructor(
+    private readonly queues: string[],
+    private readonly withoutDeadLetterQueue: string[] = [],
+  ) {
     for (const queue of queues) {
       this.visible.set(queue, []);
       this.hidden.set(queue, []);
@@ -96,6 +99,9 @@ export class InMemoryDeadLetterQueues implements DeadLetterQueues {
     if (this.failing.has(message.messageId)) throw new Error('SQS answered 500');
     this.sent.get(queue)?.push(structuredClone(message));
     const hidden = this.hidden.get(queue) ?? [];
-    this.hidden.set(queue, hidden.filter((m) => m.receipt !== message.receipt));
+    this.hidden.set(
+      queue,
+      hidden.filter((m) => m.receipt !== message.receipt),
+    );
   }
 }

@@ -560,7 +560,8 @@ export class InMemoryCredentialStatusStore implements CredentialStatusStore {
   async markInvalid(accountId: string, service: CredentialService, fingerprint: string, reason: string): Promise<boolean> {
     const key = InMemoryCredentialStatusStore.key(accountId, service);
     const current = this.statuses.get(key);
-    const retiredRecently = current?.state === 'valid' && this.retired.get(key) === fingerprint && Date.parse(current.since) > this.now().getTime() - RETIRED_KEY_GRACE_MS;
+    const retiredRecently =
+      current?.state === 'valid' && this.retired.get(key) === fingerprint && Date.parse(current.since) > this.now().getTime() - RETIRED_KEY_GRACE_MS;
     const first = (current?.state !== 'invalid' || current.fingerprint !== fingerprint) && !retiredRecently;
     // As the adapter: the reason is kept to its first 500 characters (an HTTP error body can be long).
     if (first) this.statuses.set(key, { state: 'invalid', fingerprint, reason: reason.slice(0, 500), since: this.now().toISOString() });
@@ -837,10 +838,11 @@ export class InMemoryRateBudget implements RateBudget {
     const serverEnd = at + Math.min(60_000, Math.max(0, observed.resetSeconds) * 1000);
     const state = this.budgets.get(keyFingerprint) ?? { used: 0 };
     if (observed.limit !== undefined) state.serverLimit = observed.limit;
-    const adopt = state.windowEnd === undefined
-      || state.windowEnd <= at
-      || (state.used < serverUsed && state.windowEnd < serverEnd + 50_000)
-      || (state.used === serverUsed && state.windowEnd < serverEnd);
+    const adopt =
+      state.windowEnd === undefined ||
+      state.windowEnd <= at ||
+      (state.used < serverUsed && state.windowEnd < serverEnd + 50_000) ||
+      (state.used === serverUsed && state.windowEnd < serverEnd);
     if (adopt) {
       state.used = serverUsed;
       state.windowEnd = serverEnd;
@@ -1006,13 +1008,15 @@ export class InMemoryDueCheckStore implements DueCheckStore {
   }
 
   async listDue(accountId: string, until: Date, limit: number): Promise<DueCheck[]> {
-    return [...this.checks.entries()]
-      .filter(([key, check]) => key.startsWith(`${accountId}|`) && Date.parse(check.dueAt) <= until.getTime())
-      .sort(([a], [b]) => a.localeCompare(b))
-      .slice(0, limit)
-      .map(([, check]) => structuredClone(check))
-      // As the DynamoDB store does: a check an earlier version wrote is read in today's shape.
-      .map((check) => (check.kind === 'order-delayed' ? { ...check, order: upgradeLegacySnapshot(check.order) as OrderSnapshot } : check));
+    return (
+      [...this.checks.entries()]
+        .filter(([key, check]) => key.startsWith(`${accountId}|`) && Date.parse(check.dueAt) <= until.getTime())
+        .sort(([a], [b]) => a.localeCompare(b))
+        .slice(0, limit)
+        .map(([, check]) => structuredClone(check))
+        // As the DynamoDB store does: a check an earlier version wrote is read in today's shape.
+        .map((check) => (check.kind === 'order-delayed' ? { ...check, order: upgradeLegacySnapshot(check.order) as OrderSnapshot } : check))
+    );
   }
 
   async remove(check: DueCheck): Promise<void> {
@@ -1021,7 +1025,10 @@ export class InMemoryDueCheckStore implements DueCheckStore {
 
   /** The checks of an account, earliest first. */
   list(accountId: string): DueCheck[] {
-    return [...this.checks.entries()].filter(([key]) => key.startsWith(`${accountId}|`)).sort(([a], [b]) => a.localeCompare(b)).map(([, c]) => c);
+    return [...this.checks.entries()]
+      .filter(([key]) => key.startsWith(`${accountId}|`))
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([, c]) => c);
   }
 }
 

@@ -28,7 +28,10 @@ export class FixtureServer {
   readonly requests: { path: string; query: Record<string, string> }[] = [];
   private readonly routes: Route[] = [];
 
-  private constructor(private readonly server: Server, readonly baseUrl: string) {}
+  private constructor(
+    private readonly server: Server,
+    readonly baseUrl: string,
+  ) {}
 
   static async start(): Promise<FixtureServer> {
     const server = createServer();
@@ -62,7 +65,12 @@ export class FixtureServer {
     const query = Object.fromEntries([...url.searchParams].map(([k, v]) => [k.toLowerCase(), v]));
     this.requests.push({ path: url.pathname, query });
     const send = (status: number, text: string): void => {
-      res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'X-Rate-Limit-Limit': '40', 'X-Rate-Limit-Remaining': '39', 'X-Rate-Limit-Reset': '60' });
+      res.writeHead(status, {
+        'Content-Type': 'application/json; charset=utf-8',
+        'X-Rate-Limit-Limit': '40',
+        'X-Rate-Limit-Remaining': '39',
+        'X-Rate-Limit-Reset': '60',
+      });
       res.end(text);
     };
     // Key sets are public (as ShipStation's JWKS is); everything else needs the key pair.

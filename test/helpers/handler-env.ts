@@ -69,7 +69,9 @@ export const context = lambdaContext;
 export async function drainQueue(aws: LocalAws, queueUrl: string): Promise<{ bodies: unknown[]; messages: Message[] }> {
   const messages: Message[] = [];
   for (;;) {
-    const { Messages } = await aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 30, MessageAttributeNames: ['All'] }));
+    const { Messages } = await aws.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 30, MessageAttributeNames: ['All'] }),
+    );
     const fresh = (Messages ?? []).filter((m) => !messages.some((seen) => seen.MessageId === m.MessageId));
     if (fresh.length === 0) break;
     messages.push(...fresh);
@@ -79,11 +81,17 @@ export async function drainQueue(aws: LocalAws, queueUrl: string): Promise<{ bod
 
 /** Visible, in-flight and delayed messages of a queue (a label waiting for its order is delayed). */
 export async function queueDepth(aws: LocalAws, queueUrl: string): Promise<number> {
-  const { Attributes } = await aws.sqs.send(new GetQueueAttributesCommand({
-    QueueUrl: queueUrl,
-    AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
-  }));
-  return Number(Attributes?.ApproximateNumberOfMessages ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0);
+  const { Attributes } = await aws.sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+    }),
+  );
+  return (
+    Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
+    Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) +
+    Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0)
+  );
 }
 
 /** A queue and the function consuming it, as an event source mapping pairs them. */
@@ -112,33 +120,39 @@ export async function runUntilIdle(aws: LocalAws, consumers: Consumer[]): Promis
 
 /** The dead-letter records of an account, as stored. */
 export async function deadLetters(aws: LocalAws, accountId = 'default'): Promise<Record<string, string>[]> {
-  const { Items } = await aws.dynamodb.send(new QueryCommand({
-    TableName: aws.tableName,
-    KeyConditionExpression: 'pk = :pk',
-    ExpressionAttributeValues: { ':pk': { S: `ACCOUNT#${accountId}#DEADLETTER` } },
-    ConsistentRead: true,
-  }));
+  const { Items } = await aws.dynamodb.send(
+    new QueryCommand({
+      TableName: aws.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: `ACCOUNT#${accountId}#DEADLETTER` } },
+      ConsistentRead: true,
+    }),
+  );
   return (Items ?? []).map((item) => Object.fromEntries(Object.entries(item).map(([k, v]) => [k, v.S ?? v.N ?? ''])));
 }
 
 /** Whether a credential was marked invalid for the account and service. */
 export async function credentialMarks(aws: LocalAws, accountId = 'default'): Promise<string[]> {
-  const { Items } = await aws.dynamodb.send(new QueryCommand({
-    TableName: aws.tableName,
-    KeyConditionExpression: 'pk = :pk',
-    ExpressionAttributeValues: { ':pk': { S: `ACCOUNT#${accountId}#CREDENTIALS` } },
-    ConsistentRead: true,
-  }));
+  const { Items } = await aws.dynamodb.send(
+    new QueryCommand({
+      TableName: aws.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: `ACCOUNT#${accountId}#CREDENTIALS` } },
+      ConsistentRead: true,
+    }),
+  );
   return (Items ?? []).map((item) => `${item.service?.S}:${item.status?.S}`);
 }
 
 /** The ledger status of one unique_id. */
 export async function ledgerStatus(aws: LocalAws, uniqueId: string, accountId = 'default'): Promise<string | undefined> {
-  const { Item } = await aws.dynamodb.send(new GetItemCommand({
-    TableName: aws.tableName,
-    Key: { pk: { S: `ACCOUNT#${accountId}#EVENT#${uniqueId}` }, sk: { S: 'LEDGER' } },
-    ConsistentRead: true,
-  }));
+  const { Item } = await aws.dynamodb.send(
+    new GetItemCommand({
+      TableName: aws.tableName,
+      Key: { pk: { S: `ACCOUNT#${accountId}#EVENT#${uniqueId}` }, sk: { S: 'LEDGER' } },
+      ConsistentRead: true,
+    }),
+  );
   return Item?.status?.S;
 }
 

@@ -111,17 +111,14 @@ const consumedQueues = (): { queueId: string; queue: QueueProps; fn: FunctionPro
     return [{ queueId, queue: queue.Properties as unknown as QueueProps, fn: fn.Properties as unknown as FunctionProps }];
   });
 /** Queues some queue's RedrivePolicy sends dead letters to. */
-const deadLetterQueueIds = (): string[] => [
-  ...new Set(queues().flatMap(([, queue]) => getAttTarget(queue.RedrivePolicy?.deadLetterTargetArn) ?? [])),
-];
+const deadLetterQueueIds = (): string[] => [...new Set(queues().flatMap(([, queue]) => getAttTarget(queue.RedrivePolicy?.deadLetterTargetArn) ?? []))];
 const dimension = (alarm: AlarmProps, name: string): unknown => alarm.Dimensions.find((d) => d.Name === name)?.Value;
 const alarmsOn = (namespace: string, metricName: string): AlarmProps[] =>
   alarms()
     .map(([, alarm]) => alarm)
     .filter((alarm) => alarm.Namespace === namespace && alarm.MetricName === metricName);
 const actsOnAlertTopic = (alarm: AlarmProps): boolean =>
-  alarm.AlarmActions.some((a) => (a as { Ref?: string }).Ref === 'AlertTopic') &&
-  alarm.OKActions.some((a) => (a as { Ref?: string }).Ref === 'AlertTopic');
+  alarm.AlarmActions.some((a) => (a as { Ref?: string }).Ref === 'AlertTopic') && alarm.OKActions.some((a) => (a as { Ref?: string }).Ref === 'AlertTopic');
 
 /**
  * What CloudFormation makes of the dashboard's `Fn::Sub`: `${!x}` stays literal, `${AWS::Region}`, a function's Ref (its
@@ -136,7 +133,8 @@ const resolveSub = (text: string): string =>
     if (resource === undefined) throw new Error(`the dashboard refers to \${${name}}, which is not a resource of the template`);
     if (attribute === undefined && resource.Type === 'AWS::Lambda::Function') return (resource.Properties as unknown as FunctionProps).FunctionName;
     if (attribute === 'QueueName' && resource.Type === 'AWS::SQS::Queue') return (resource.Properties as unknown as QueueProps).QueueName;
-    if (attribute === 'Arn' && resource.Type === 'AWS::CloudWatch::Alarm') return `arn:aws:cloudwatch:${region}:123456789012:alarm:${(resource.Properties as unknown as AlarmProps).AlarmName}`;
+    if (attribute === 'Arn' && resource.Type === 'AWS::CloudWatch::Alarm')
+      return `arn:aws:cloudwatch:${region}:123456789012:alarm:${(resource.Properties as unknown as AlarmProps).AlarmName}`;
     throw new Error(`the dashboard refers to \${${name}} (${resource.Type}), which this test does not resolve`);
   });
 
@@ -188,7 +186,11 @@ describe('serverless package (prod)', () => {
     // Assess
     expect(dlqIds.length).toBe(consumedIds.length);
     expect(retention).toEqual(Object.fromEntries(dlqIds.map((id) => [id, 14 * 24 * 3600])));
-    expect(queues().map(([id]) => id).sort()).toEqual([...dlqIds, ...consumedIds].sort());
+    expect(
+      queues()
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual([...dlqIds, ...consumedIds].sort());
   });
 
   it('grants no wildcard IAM action and no statement on Resource "*", conditional statements included', () => {
@@ -200,8 +202,12 @@ describe('serverless package (prod)', () => {
       (role.Policies ?? []).flatMap((policy) => policy.PolicyDocument.Statement.flatMap(branches).map((s) => ({ id, ...(s as Statement) }))),
     );
     const wildcards = statements.flatMap(({ id, Action, Resource }) => [
-      ...asArray(Action).filter((action) => action.includes('*')).map((action) => `${id}: action ${action}`),
-      ...asArray(Resource).filter((resource) => resource === '*').map(() => `${id}: Resource "*"`),
+      ...asArray(Action)
+        .filter((action) => action.includes('*'))
+        .map((action) => `${id}: action ${action}`),
+      ...asArray(Resource)
+        .filter((resource) => resource === '*')
+        .map(() => `${id}: Resource "*"`),
     ]);
 
     // Assess
@@ -254,9 +260,7 @@ describe('serverless package (prod)', () => {
     }));
 
     // Assess
-    expect(settings).toEqual([
-      { id: 'StateTable', ttl: { AttributeName: 'expiresAt', Enabled: true }, pointInTimeRecovery: true, deletionPolicy: 'Retain' },
-    ]);
+    expect(settings).toEqual([{ id: 'StateTable', ttl: { AttributeName: 'expiresAt', Enabled: true }, pointInTimeRecovery: true, deletionPolicy: 'Retain' }]);
   });
 
   it('creates the SNS alert topic', () => {
@@ -276,9 +280,13 @@ describe('serverless package (prod)', () => {
     const topic = template.Resources.AlertTopic;
     const keyId = getAttTarget(topic?.Properties.KmsMasterKeyId);
     const key = template.Resources[keyId ?? ''];
-    const keyStatements = ((key?.Properties.KeyPolicy as { Statement?: Statement[] } | undefined)?.Statement ?? []) as (Statement & { Principal: Record<string, unknown> })[];
+    const keyStatements = ((key?.Properties.KeyPolicy as { Statement?: Statement[] } | undefined)?.Statement ?? []) as (Statement & {
+      Principal: Record<string, unknown>;
+    })[];
     const roleStatements = (roleId: string): Statement[] =>
-      ((template.Resources[roleId]?.Properties as RoleProps | undefined)?.Policies ?? []).flatMap((policy) => policy.PolicyDocument.Statement.flatMap(branches) as Statement[]);
+      ((template.Resources[roleId]?.Properties as RoleProps | undefined)?.Policies ?? []).flatMap(
+        (policy) => policy.PolicyDocument.Statement.flatMap(branches) as Statement[],
+      );
     const publishers = ofType<RoleProps>('AWS::IAM::Role')
       .map(([id]) => id)
       .filter((id) => roleStatements(id).some((s) => asArray(s.Action).includes('sns:Publish') && (s.Resource as { Ref?: string }).Ref === 'AlertTopic'));
@@ -310,7 +318,10 @@ describe('serverless package (prod)', () => {
     const conditions = (template as unknown as { Conditions: Record<string, unknown> }).Conditions;
 
     // Act
-    const reserved = receivers.map(([id, fn]) => ({ id, reserved: (fn as unknown as { ReservedConcurrentExecutions?: unknown }).ReservedConcurrentExecutions }));
+    const reserved = receivers.map(([id, fn]) => ({
+      id,
+      reserved: (fn as unknown as { ReservedConcurrentExecutions?: unknown }).ReservedConcurrentExecutions,
+    }));
     const othersReserved = others.filter(([, fn]) => (fn as unknown as { ReservedConcurrentExecutions?: unknown }).ReservedConcurrentExecutions !== undefined);
 
     // Assess: the defaults (serverless.yml params); RECEIVER_RESERVED_CONCURRENCY=none drops the reservation
@@ -331,7 +342,16 @@ describe('serverless package (prod)', () => {
     // Act
     const unwatched = functions()
       .map(([id]) => id)
-      .filter((id) => !errorAlarms.some((a) => (dimension(a, 'FunctionName') as { Ref?: string }).Ref === id && a.Statistic === 'Sum' && a.ComparisonOperator === 'GreaterThanThreshold' && a.Threshold === 0));
+      .filter(
+        (id) =>
+          !errorAlarms.some(
+            (a) =>
+              (dimension(a, 'FunctionName') as { Ref?: string }).Ref === id &&
+              a.Statistic === 'Sum' &&
+              a.ComparisonOperator === 'GreaterThanThreshold' &&
+              a.Threshold === 0,
+          ),
+      );
 
     // Assess
     expect(unwatched).toEqual([]);
@@ -343,7 +363,15 @@ describe('serverless package (prod)', () => {
 
     // Act
     const unwatched = deadLetterQueueIds().filter(
-      (id) => !visibleAlarms.some((a) => getAttTarget(dimension(a, 'QueueName')) === id && a.Statistic === 'Maximum' && a.ComparisonOperator === 'GreaterThanThreshold' && a.Threshold === 0 && a.Period === 300),
+      (id) =>
+        !visibleAlarms.some(
+          (a) =>
+            getAttTarget(dimension(a, 'QueueName')) === id &&
+            a.Statistic === 'Maximum' &&
+            a.ComparisonOperator === 'GreaterThanThreshold' &&
+            a.Threshold === 0 &&
+            a.Period === 300,
+        ),
     );
 
     // Assess
@@ -364,7 +392,13 @@ describe('serverless package (prod)', () => {
     // Assess
     expect(failedReceivers).toEqual(['receive-tracking', 'receive-webhook']);
     for (const alarm of failed) {
-      expect(alarm).toMatchObject({ Statistic: 'Sum', Period: 300, ComparisonOperator: 'GreaterThanThreshold', Threshold: 0, TreatMissingData: 'notBreaching' });
+      expect(alarm).toMatchObject({
+        Statistic: 'Sum',
+        Period: 300,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+        TreatMissingData: 'notBreaching',
+      });
       expect(alarm.Dimensions).toEqual([serviceDimension, { Name: 'Receiver', Value: dimension(alarm, 'Receiver') }]);
     }
     expect(keys).toHaveLength(1);
@@ -394,25 +428,44 @@ describe('serverless package (prod)', () => {
     // Assess
     expect([...emittedServices]).toEqual([`${service}-prod`]);
     expect(pollLag).toHaveLength(1);
-    expect(pollLag[0]).toMatchObject({ Dimensions: serviceOnly, Statistic: 'Maximum', Period: 3600, Threshold: 3600, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'breaching' });
+    expect(pollLag[0]).toMatchObject({
+      Dimensions: serviceOnly,
+      Statistic: 'Maximum',
+      Period: 3600,
+      Threshold: 3600,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'breaching',
+    });
     expect(keyExpiry).toHaveLength(1);
     expect(keyExpiry[0]).toMatchObject({ Dimensions: serviceOnly, Statistic: 'Minimum', Threshold: 7, ComparisonOperator: 'LessThanOrEqualToThreshold' });
     for (const { queueId } of consumedQueues()) {
       const alarm = ageByQueue[queueId];
-      expect({ queueId, statistic: alarm?.Statistic, comparison: alarm?.ComparisonOperator }).toEqual({ queueId, statistic: 'Maximum', comparison: 'GreaterThanThreshold' });
+      expect({ queueId, statistic: alarm?.Statistic, comparison: alarm?.ComparisonOperator }).toEqual({
+        queueId,
+        statistic: 'Maximum',
+        comparison: 'GreaterThanThreshold',
+      });
       expect(alarm?.Threshold).toBeGreaterThanOrEqual(900);
       expect(alarm?.Threshold).toBeLessThanOrEqual(1800);
     }
     for (const alarm of [...pollLag, ...keyExpiry, ...age]) expect(actsOnAlertTopic(alarm)).toBe(true);
   });
 
-  it('alarms on Klaviyo events held through two 15-minute periods (an outage, or a refused key), on the worst account\'s backlog', () => {
+  it("alarms on Klaviyo events held through two 15-minute periods (an outage, or a refused key), on the worst account's backlog", () => {
     // Act
     const held = alarmsOn('ShipStationKlaviyoSync', 'HeldEvents');
 
     // Assess
     expect(held).toHaveLength(1);
-    expect(held[0]).toMatchObject({ Dimensions: [{ Name: 'service', Value: `${service}-prod` }], Statistic: 'Maximum', Period: 900, EvaluationPeriods: 2, DatapointsToAlarm: 2, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(held[0]).toMatchObject({
+      Dimensions: [{ Name: 'service', Value: `${service}-prod` }],
+      Statistic: 'Maximum',
+      Period: 900,
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
     expect(actsOnAlertTopic(held[0] as AlarmProps)).toBe(true);
   });
 

@@ -33,7 +33,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SetQueueAttributesCommand,
+} from '@aws-sdk/client-sqs';
 import { jest } from '@jest/globals';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoDbHeldEventStore } from '../../lib/adapters/dynamodb-held-event-store.js';
@@ -42,7 +48,13 @@ import { startLocalAws, type LocalAws } from '../../lib/local/aws-stand-ins.js';
 import { validateKlaviyoBody } from '../../lib/local/klaviyo-schema.js';
 import { consumeQueue, lambdaContext, serveHttpApi, type QueueConsumer, type SqsHandler } from '../../lib/local/lambda-runtime.js';
 import { KlaviyoSimulator, type AcceptedEvent, type KlaviyoFault } from '../../lib/local/simulators/klaviyo-simulator.js';
-import { seededRandom, ShipStationSimulator, type OrderStatus, type RecordedRequest, type ShipStationFault } from '../../lib/local/simulators/shipstation-simulator.js';
+import {
+  seededRandom,
+  ShipStationSimulator,
+  type OrderStatus,
+  type RecordedRequest,
+  type ShipStationFault,
+} from '../../lib/local/simulators/shipstation-simulator.js';
 import { drawOrderContact, type ShopStep } from '../../lib/local/simulators/shop-history.js';
 import { pacificToUtc } from '../../lib/normalise/pacific-time.js';
 import { SUBSCRIBED_WEBHOOK_EVENTS } from '../../lib/use-cases/register-webhooks.js';
@@ -108,23 +120,40 @@ function stepsOf(life: Life, random: () => number): Step[] {
   const maybe = (step: Step, chance = 0.3): Step[] => (random() < chance ? [step] : []);
   const edit: Step = { kind: 'edit' };
   switch (life) {
-    case 'shippedByLabel': return [paid, ...maybe(edit), label];
-    case 'awaitingShipment': return [paid, edit, ...maybe(edit, 0.5)];
-    case 'awaitingPayment': return [{ kind: 'import', status: 'awaiting_payment' }, ...maybe(edit)];
-    case 'paidLater': return [{ kind: 'import', status: 'awaiting_payment' }, status('awaiting_shipment'), label];
-    case 'paymentCancelled': return [{ kind: 'import', status: 'awaiting_payment' }, status('cancelled')];
-    case 'heldThenReleased': return [paid, status('on_hold'), ...maybe(edit), status('awaiting_shipment'), ...maybe(label, 0.7)];
-    case 'heldStays': return [paid, status('on_hold'), edit];
-    case 'cancelledBeforeShipping': return [paid, ...maybe(edit), status('cancelled')];
-    case 'cancelledThenRestored': return [paid, status('cancelled'), status('awaiting_shipment'), label];
-    case 'cancelledAfterVoidedLabel': return [paid, label, { kind: 'voidLabel' }, status('cancelled')];
-    case 'splitShipment': return [paid, label, label];
-    case 'voidedLabelReprinted': return [paid, label, { kind: 'voidLabel' }, label];
-    case 'returnLabel': return [paid, label, { kind: 'label', isReturnLabel: true }];
-    case 'markedAsShipped': return [paid, ...maybe(edit), { kind: 'markAsShipped' }];
-    case 'markedAsShippedThenRestored': return [paid, { kind: 'markAsShipped' }, { kind: 'voidFulfillment' }, ...maybe(label, 0.5)];
-    case 'providerShipped': return [paid, status('pending_fulfillment'), { kind: 'providerShipped' }];
-    case 'providerRejected': return [paid, status('pending_fulfillment'), { kind: 'providerRejected' }, ...maybe(status('awaiting_shipment'), 0.5)];
+    case 'shippedByLabel':
+      return [paid, ...maybe(edit), label];
+    case 'awaitingShipment':
+      return [paid, edit, ...maybe(edit, 0.5)];
+    case 'awaitingPayment':
+      return [{ kind: 'import', status: 'awaiting_payment' }, ...maybe(edit)];
+    case 'paidLater':
+      return [{ kind: 'import', status: 'awaiting_payment' }, status('awaiting_shipment'), label];
+    case 'paymentCancelled':
+      return [{ kind: 'import', status: 'awaiting_payment' }, status('cancelled')];
+    case 'heldThenReleased':
+      return [paid, status('on_hold'), ...maybe(edit), status('awaiting_shipment'), ...maybe(label, 0.7)];
+    case 'heldStays':
+      return [paid, status('on_hold'), edit];
+    case 'cancelledBeforeShipping':
+      return [paid, ...maybe(edit), status('cancelled')];
+    case 'cancelledThenRestored':
+      return [paid, status('cancelled'), status('awaiting_shipment'), label];
+    case 'cancelledAfterVoidedLabel':
+      return [paid, label, { kind: 'voidLabel' }, status('cancelled')];
+    case 'splitShipment':
+      return [paid, label, label];
+    case 'voidedLabelReprinted':
+      return [paid, label, { kind: 'voidLabel' }, label];
+    case 'returnLabel':
+      return [paid, label, { kind: 'label', isReturnLabel: true }];
+    case 'markedAsShipped':
+      return [paid, ...maybe(edit), { kind: 'markAsShipped' }];
+    case 'markedAsShippedThenRestored':
+      return [paid, { kind: 'markAsShipped' }, { kind: 'voidFulfillment' }, ...maybe(label, 0.5)];
+    case 'providerShipped':
+      return [paid, status('pending_fulfillment'), { kind: 'providerShipped' }];
+    case 'providerRejected':
+      return [paid, status('pending_fulfillment'), { kind: 'providerRejected' }, ...maybe(status('awaiting_shipment'), 0.5)];
   }
 }
 
@@ -196,7 +225,10 @@ class FaultDice {
   private readonly seen = new Map<string, number>();
   private readonly streaks = new Map<string, number>();
 
-  constructor(private readonly name: string, private readonly rate: number) {}
+  constructor(
+    private readonly name: string,
+    private readonly rate: number,
+  ) {}
 
   /** A roll in [0, 1) scaled to the fault rate when this request is to fail, else undefined. */
   roll(key: string): number | undefined {
@@ -476,7 +508,9 @@ async function settleRecords(queueUrl: string, records: SQSRecord[], failures: S
       counts.sqs.waitedForLease += 1;
       parked.set(record.messageId, queueUrl);
       const seconds = Math.max(1, Math.ceil((deadClaim.at + CLAIM_LEASE_MS + 2_000 - Date.now()) / 1000));
-      await aws.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: seconds })).catch(() => undefined);
+      await aws.sqs
+        .send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: seconds }))
+        .catch(() => undefined);
     } else {
       parked.delete(record.messageId);
       progress += 1;
@@ -522,11 +556,13 @@ const fetchResources: SqsHandler = async (event, context) => {
   return await settleRecords(aws.queues.notifications, event.Records, new Set(response.batchItemFailures.map((f) => f.itemIdentifier)));
 };
 
-const counted = (handler: SqsHandler): SqsHandler => async (event, context) => {
-  const response = await handler(event, context);
-  progress += event.Records.length;
-  return response;
-};
+const counted =
+  (handler: SqsHandler): SqsHandler =>
+  async (event, context) => {
+    const response = await handler(event, context);
+    progress += event.Records.length;
+    return response;
+  };
 
 interface Lane {
   queueUrl: string;
@@ -536,10 +572,12 @@ interface Lane {
 let lanes: Lane[];
 
 async function depthOf(queueUrl: string): Promise<number> {
-  const { Attributes } = await aws.sqs.send(new GetQueueAttributesCommand({
-    QueueUrl: queueUrl,
-    AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesDelayed'],
-  }));
+  const { Attributes } = await aws.sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesDelayed'],
+    }),
+  );
   // local-aws-sqs counts in-flight messages in ApproximateNumberOfMessages (AWS would list them as NotVisible).
   return Number(Attributes?.ApproximateNumberOfMessages ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0);
 }
@@ -551,12 +589,14 @@ async function depthOf(queueUrl: string): Promise<number> {
  */
 async function drain(final: boolean): Promise<void> {
   let stop = false;
-  const loops = lanes.flatMap((lane) => lane.consumers.map(async (consumer) => {
-    while (!stop) {
-      const handled = await consumer.pollOnce().catch(() => 0);
-      if (handled === 0) await sleep(50);
-    }
-  }));
+  const loops = lanes.flatMap((lane) =>
+    lane.consumers.map(async (consumer) => {
+      while (!stop) {
+        const handled = await consumer.pollOnce().catch(() => 0);
+        if (handled === 0) await sleep(50);
+      }
+    }),
+  );
   let seen = progress;
   let idleChecks = 0;
   for (;;) {
@@ -566,13 +606,15 @@ async function drain(final: boolean): Promise<void> {
       idleChecks = 0;
       continue;
     }
-    const pending = await Promise.all(lanes.map(async (lane) => {
-      const depth = await depthOf(lane.queueUrl);
-      if (final) return depth;
-      const poisonInDlq = await depthOf(lane.dlqUrl);
-      const waiting = [...parked.values()].filter((queueUrl) => queueUrl === lane.queueUrl).length;
-      return depth - Math.max(0, waiting - poisonInDlq);
-    }));
+    const pending = await Promise.all(
+      lanes.map(async (lane) => {
+        const depth = await depthOf(lane.queueUrl);
+        if (final) return depth;
+        const poisonInDlq = await depthOf(lane.dlqUrl);
+        const waiting = [...parked.values()].filter((queueUrl) => queueUrl === lane.queueUrl).length;
+        return depth - Math.max(0, waiting - poisonInDlq);
+      }),
+    );
     idleChecks = pending.every((n) => n <= 0) && progress === seen ? idleChecks + 1 : 0;
     if (idleChecks >= 2) break;
   }
@@ -581,14 +623,18 @@ async function drain(final: boolean): Promise<void> {
 }
 
 async function send(queueUrl: string, body: string): Promise<string> {
-  const { MessageId } = await aws.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, MessageAttributes: { accountId: { DataType: 'String', StringValue: ACCOUNT } } }));
+  const { MessageId } = await aws.sqs.send(
+    new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, MessageAttributes: { accountId: { DataType: 'String', StringValue: ACCOUNT } } }),
+  );
   return MessageId ?? '';
 }
 
 async function receiveAll(queueUrl: string): Promise<string[]> {
   const bodies = new Map<string, string>();
   for (;;) {
-    const { Messages } = await aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 60 }));
+    const { Messages } = await aws.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 60 }),
+    );
     const fresh = (Messages ?? []).filter((m) => !bodies.has(m.MessageId ?? ''));
     if (fresh.length === 0) return [...bodies.values()];
     for (const m of fresh) bodies.set(m.MessageId ?? '', m.Body ?? '');
@@ -615,14 +661,19 @@ beforeAll(async () => {
     faults: shipStationFault,
   });
   const accountsFile = join(mkdtempSync(join(tmpdir(), 'chaos-')), 'accounts.json');
-  writeFileSync(accountsFile, JSON.stringify({
-    accounts: [{
-      id: ACCOUNT,
-      shipStation: { apiKey: secret('key'), apiSecret: secret('secret'), keyExpiresOn: '2027-06-30', baseUrl: shop.baseUrl },
-      klaviyo: { privateKey: secret('klaviyo'), baseUrl: klaviyo.baseUrl },
-      webhookToken: secret('token'),
-    }],
-  }));
+  writeFileSync(
+    accountsFile,
+    JSON.stringify({
+      accounts: [
+        {
+          id: ACCOUNT,
+          shipStation: { apiKey: secret('key'), apiSecret: secret('secret'), keyExpiresOn: '2027-06-30', baseUrl: shop.baseUrl },
+          klaviyo: { privateKey: secret('klaviyo'), baseUrl: klaviyo.baseUrl },
+          webhookToken: secret('token'),
+        },
+      ],
+    }),
+  );
   globalThis.fetch = watchedFetch;
   Object.assign(process.env, aws.env, {
     ACCOUNTS_FILE: accountsFile,
@@ -648,7 +699,12 @@ beforeAll(async () => {
     });
     if (response.status !== 201) throw new Error(`subscribing ${event} answered ${response.status}`);
   }
-  const lane = (queueUrl: string, dlqUrl: string, count: number, options: { functionName: string; handler: SqsHandler; batchSize: number; timeoutMs?: number }): Lane => ({
+  const lane = (
+    queueUrl: string,
+    dlqUrl: string,
+    count: number,
+    options: { functionName: string; handler: SqsHandler; batchSize: number; timeoutMs?: number },
+  ): Lane => ({
     queueUrl,
     dlqUrl,
     consumers: Array.from({ length: count }, () => consumeQueue({ sqs: aws.sqs, queueUrl, ...options })),
@@ -693,7 +749,9 @@ describe('chaos', () => {
       if (found === undefined) throw new Error('no plan for a victim');
       return found;
     };
-    const statusVictim = firstOf((p) => p.rounds[0] === 1 && p.steps[0]?.kind === 'import' && p.steps[0].status === 'awaiting_shipment' && (p.rounds[1] ?? 99) >= 3);
+    const statusVictim = firstOf(
+      (p) => p.rounds[0] === 1 && p.steps[0]?.kind === 'import' && p.steps[0].status === 'awaiting_shipment' && (p.rounds[1] ?? 99) >= 3,
+    );
     const labelVictim = firstOf((p) => p.life === 'shippedByLabel' && p.rounds.length === 2 && p.rounds[0] === 1 && p.rounds[1] === 1);
     const holdVictim = firstOf((p) => p.life === 'heldThenReleased' && p.rounds[0] === 1 && p.rounds[1] === 1);
     const victimPlans = new Set([statusVictim, labelVictim, holdVictim]);
@@ -711,7 +769,8 @@ describe('chaos', () => {
         const created = shop.importOrders(batch.map((p, k) => ({ status: (p.steps[0] as { status: OrderStatus }).status, ...drawn[k]?.input })));
         created.forEach((order, k) => {
           (batch[k] as Plan).orderId = order.orderId;
-          if (drawn[k]?.kind === 'gift') gifts.set(order.orderId, { buyer: order.billTo.name ?? '', recipientPhone: order.shipTo.phone ?? '', recipientCity: order.shipTo.city ?? '' });
+          if (drawn[k]?.kind === 'gift')
+            gifts.set(order.orderId, { buyer: order.billTo.name ?? '', recipientPhone: order.shipTo.phone ?? '', recipientCity: order.shipTo.city ?? '' });
         });
         counts.importBatches += 1;
         counts.orders += created.length;
@@ -730,22 +789,47 @@ describe('chaos', () => {
         const statusOrderId = statusVictim.orderId as number;
         const shipmentId = labelVictim.labels[0] as number;
         const holdOrderId = holdVictim.orderId as number;
-        const victim = (name: string, container: Container | undefined, uniqueIdPrefix: string, matches: Victim['matches']): Victim =>
-          ({ name, container: container as Container, uniqueIdPrefix, matches, armed: true, busy: false, turn: Promise.resolve() });
+        const victim = (name: string, container: Container | undefined, uniqueIdPrefix: string, matches: Victim['matches']): Victim => ({
+          name,
+          container: container as Container,
+          uniqueIdPrefix,
+          matches,
+          armed: true,
+          busy: false,
+          turn: Promise.resolve(),
+        });
         victims.push(
-          victim('Order Awaiting Shipment', containers[0], `ss:${ACCOUNT}:order:${statusOrderId}:awaiting_shipment:`,
-            (s) => s.kind === 'order' && s.orderId === statusOrderId && s.status === 'awaiting_shipment'),
-          victim('Order Shipped', containers[1], uniqueIds.shipment(ACCOUNT, shipmentId, 'shipped'),
-            (s) => s.kind === 'shipment' && s.shipmentId === shipmentId),
-          victim('Order On Hold', containers[2], `ss:${ACCOUNT}:order:${holdOrderId}:on_hold:`,
-            (s) => s.kind === 'order' && s.orderId === holdOrderId && s.status === 'on_hold'),
+          victim(
+            'Order Awaiting Shipment',
+            containers[0],
+            `ss:${ACCOUNT}:order:${statusOrderId}:awaiting_shipment:`,
+            (s) => s.kind === 'order' && s.orderId === statusOrderId && s.status === 'awaiting_shipment',
+          ),
+          victim(
+            'Order Shipped',
+            containers[1],
+            uniqueIds.shipment(ACCOUNT, shipmentId, 'shipped'),
+            (s) => s.kind === 'shipment' && s.shipmentId === shipmentId,
+          ),
+          victim(
+            'Order On Hold',
+            containers[2],
+            `ss:${ACCOUNT}:order:${holdOrderId}:on_hold:`,
+            (s) => s.kind === 'order' && s.orderId === holdOrderId && s.status === 'on_hold',
+          ),
         );
       }
       const lastActionAt = Date.now();
-      observations.push(new Map(plans.filter((p) => p.orderId !== undefined).map((p) => {
-        const order = shop.getOrder(p.orderId as number);
-        return [order.orderId, { status: order.orderStatus, modifyDate: order.modifyDate }];
-      })));
+      observations.push(
+        new Map(
+          plans
+            .filter((p) => p.orderId !== undefined)
+            .map((p) => {
+              const order = shop.getOrder(p.orderId as number);
+              return [order.orderId, { status: order.orderStatus, modifyDate: order.modifyDate }];
+            }),
+        ),
+      );
 
       // Poison, planted once the first snapshots exist (an unknown account's needs a real body to copy).
       if (round === 1) await plantPoison();
@@ -784,7 +868,8 @@ describe('chaos', () => {
     const logicalDuplicates = findLogicalDuplicates(events);
     const stale = findStale(events);
     const invalidBodies = klaviyo.requests.flatMap((r) =>
-      r.path === '/api/events' ? validateKlaviyoBody('create-event', r.body) : validateKlaviyoBody('bulk-create-events', r.body));
+      r.path === '/api/events' ? validateKlaviyoBody('create-event', r.body) : validateKlaviyoBody('bulk-create-events', r.body),
+    );
     const dlq = {
       notifications: await receiveAll(aws.queues.notificationsDlq),
       updates: await receiveAll(aws.queues.updatesDlq),
@@ -794,25 +879,31 @@ describe('chaos', () => {
     const resends = countResends();
     for (const kill of counts.kills) kill.ledgerAtEnd = await ledgerStatus(aws, kill.uniqueId, ACCOUNT);
 
-    console.log(JSON.stringify({
-      runtimeSeconds,
-      orders: counts.orders,
-      lives: Object.fromEntries(Object.keys(LIVES).map((life) => [life, plans.filter((p) => p.life === life).length])),
-      importBatches: counts.importBatches,
-      actions: counts.actions,
-      webhooks: counts.webhooks,
-      webhookEndpointStatuses: tally(endpoint.statuses.map(String)),
-      polls: counts.polls,
-      timeline: counts.timeline,
-      events: { expected: expected.size, recorded: events.length, byMetric: tally(events.map((e) => e.metric)) },
-      klaviyoRequests: tally(klaviyo.requests.map((r) => String(r.status))),
-      klaviyoDuplicatesDropped: klaviyo.duplicatesDropped,
-      resends,
-      shipStationRequests: tally(shop.requests.map((r) => String(r.status))),
-      faults: { shipStation: counts.shipStationFaults, klaviyo: counts.klaviyoFaults, sqs: counts.sqs, kills: counts.kills },
-      poison: { notifications: counts.poison.notifications.length, updates: counts.poison.updates.length, refusedWebhooks: counts.poison.refusedWebhooks },
-      dlq: Object.fromEntries(Object.entries(dlq).map(([name, bodies]) => [name, bodies.length])),
-    }, null, 1));
+    console.log(
+      JSON.stringify(
+        {
+          runtimeSeconds,
+          orders: counts.orders,
+          lives: Object.fromEntries(Object.keys(LIVES).map((life) => [life, plans.filter((p) => p.life === life).length])),
+          importBatches: counts.importBatches,
+          actions: counts.actions,
+          webhooks: counts.webhooks,
+          webhookEndpointStatuses: tally(endpoint.statuses.map(String)),
+          polls: counts.polls,
+          timeline: counts.timeline,
+          events: { expected: expected.size, recorded: events.length, byMetric: tally(events.map((e) => e.metric)) },
+          klaviyoRequests: tally(klaviyo.requests.map((r) => String(r.status))),
+          klaviyoDuplicatesDropped: klaviyo.duplicatesDropped,
+          resends,
+          shipStationRequests: tally(shop.requests.map((r) => String(r.status))),
+          faults: { shipStation: counts.shipStationFaults, klaviyo: counts.klaviyoFaults, sqs: counts.sqs, kills: counts.kills },
+          poison: { notifications: counts.poison.notifications.length, updates: counts.poison.updates.length, refusedWebhooks: counts.poison.refusedWebhooks },
+          dlq: Object.fromEntries(Object.entries(dlq).map(([name, bodies]) => [name, bodies.length])),
+        },
+        null,
+        1,
+      ),
+    );
 
     expect(missed).toEqual([]);
     expect(unexpected).toEqual([]);
@@ -844,7 +935,12 @@ describe('chaos', () => {
     const leaks = giftEvents.filter((e) => {
       const gift = gifts.get(Number(e.properties.OrderId));
       const profile = JSON.stringify(e.profile);
-      return gift === undefined || e.profile.first_name !== gift.buyer.split(' ')[0] || profile.includes(gift.recipientCity) || (gift.recipientPhone !== '' && profile.includes(gift.recipientPhone.replace(/\D/g, '')));
+      return (
+        gift === undefined ||
+        e.profile.first_name !== gift.buyer.split(' ')[0] ||
+        profile.includes(gift.recipientCity) ||
+        (gift.recipientPhone !== '' && profile.includes(gift.recipientPhone.replace(/\D/g, '')))
+      );
     });
     expect(leaks.map((e) => `${e.metric} ${String(e.properties.OrderId)}`)).toEqual([]);
 
@@ -862,7 +958,10 @@ describe('chaos', () => {
           shop.setOrderStatus(orderId, step.status);
           return;
         case 'label': {
-          const shipment = shop.createLabel(orderId, { carrierCode: ['stamps_com', 'ups_walleted', 'fedex'][plan.index % 3] as string, isReturnLabel: step.isReturnLabel });
+          const shipment = shop.createLabel(orderId, {
+            carrierCode: ['stamps_com', 'ups_walleted', 'fedex'][plan.index % 3] as string,
+            isReturnLabel: step.isReturnLabel,
+          });
           if (!step.isReturnLabel) plan.labels.push(shipment.shipmentId);
           labels.set(shipment.shipmentId, { shipmentId: shipment.shipmentId, orderId, isReturnLabel: step.isReturnLabel, createdIn: round });
           return;
@@ -960,32 +1059,76 @@ describe('chaos', () => {
       await drain(false);
       jest.setSystemTime(Date.now() + 20 * 60_000);
     };
-    jest.useFakeTimers({ advanceTimers: true, now: Date.now(), doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'requestAnimationFrame', 'cancelAnimationFrame', 'requestIdleCallback', 'cancelIdleCallback', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
+    jest.useFakeTimers({
+      advanceTimers: true,
+      now: Date.now(),
+      doNotFake: [
+        'hrtime',
+        'nextTick',
+        'performance',
+        'queueMicrotask',
+        'requestAnimationFrame',
+        'cancelAnimationFrame',
+        'requestIdleCallback',
+        'cancelIdleCallback',
+        'setImmediate',
+        'clearImmediate',
+        'setInterval',
+        'clearInterval',
+        'setTimeout',
+        'clearTimeout',
+      ],
+    });
     const outageStart = Date.now();
     klaviyoDown = true;
     let orders: number[] = [];
 
     try {
       // Act: the outage, 6 × 20 minutes
-      await round(() => {
-        orders = shop.importOrders(Array.from({ length: 24 }, (_, k) => ({ status: (k < 8 ? 'awaiting_payment' : 'awaiting_shipment') as OrderStatus, ...drawOrderContact(counts.orders + k, random).input }))).map((o) => o.orderId);
-        counts.orders += orders.length;
-      }, () => orders);
-      await round(() => {
-        for (const orderId of orders.slice(0, 8)) shop.setOrderStatus(orderId, 'awaiting_shipment');
-        for (const orderId of orders.slice(8, 14)) shop.setOrderStatus(orderId, 'on_hold');
-      }, () => orders);
-      await round(() => {
-        for (const orderId of orders.slice(14, 22)) shipped.push(shop.createLabel(orderId, { carrierCode: 'ups_walleted' }).shipmentId);
-      }, () => orders);
-      await round(() => {
-        for (const orderId of orders.slice(8, 14)) shop.setOrderStatus(orderId, 'awaiting_shipment');
-        for (const orderId of orders.slice(22, 24)) shop.setOrderStatus(orderId, 'cancelled');
-      }, () => orders);
-      await round(() => {
-        for (const orderId of orders.slice(0, 6)) shipped.push(shop.createLabel(orderId, { carrierCode: 'fedex' }).shipmentId);
-      }, () => orders);
-      await round(() => undefined, () => orders);
+      await round(
+        () => {
+          orders = shop
+            .importOrders(
+              Array.from({ length: 24 }, (_, k) => ({
+                status: (k < 8 ? 'awaiting_payment' : 'awaiting_shipment') as OrderStatus,
+                ...drawOrderContact(counts.orders + k, random).input,
+              })),
+            )
+            .map((o) => o.orderId);
+          counts.orders += orders.length;
+        },
+        () => orders,
+      );
+      await round(
+        () => {
+          for (const orderId of orders.slice(0, 8)) shop.setOrderStatus(orderId, 'awaiting_shipment');
+          for (const orderId of orders.slice(8, 14)) shop.setOrderStatus(orderId, 'on_hold');
+        },
+        () => orders,
+      );
+      await round(
+        () => {
+          for (const orderId of orders.slice(14, 22)) shipped.push(shop.createLabel(orderId, { carrierCode: 'ups_walleted' }).shipmentId);
+        },
+        () => orders,
+      );
+      await round(
+        () => {
+          for (const orderId of orders.slice(8, 14)) shop.setOrderStatus(orderId, 'awaiting_shipment');
+          for (const orderId of orders.slice(22, 24)) shop.setOrderStatus(orderId, 'cancelled');
+        },
+        () => orders,
+      );
+      await round(
+        () => {
+          for (const orderId of orders.slice(0, 6)) shipped.push(shop.createLabel(orderId, { carrierCode: 'fedex' }).shipmentId);
+        },
+        () => orders,
+      );
+      await round(
+        () => undefined,
+        () => orders,
+      );
       const duringOutage = klaviyo.events.length - acceptedBefore;
       const heldDuringOutage = await held.count(ACCOUNT);
       const outageMinutes = (Date.now() - outageStart) / 60_000;
@@ -1030,8 +1173,18 @@ async function plantPoison(): Promise<void> {
   const notifications = [
     'this is not JSON',
     JSON.stringify({ accountId: ACCOUNT }),
-    JSON.stringify({ accountId: 'nobody', resourceUrl: `${shop.baseUrl}/orders?importBatch=x`, resourceType: 'ORDER_NOTIFY', receivedAt: new Date().toISOString() }),
-    JSON.stringify({ accountId: ACCOUNT, resourceUrl: 'https://attacker.example.com/orders?importBatch=x', resourceType: 'ORDER_NOTIFY', receivedAt: new Date().toISOString() }),
+    JSON.stringify({
+      accountId: 'nobody',
+      resourceUrl: `${shop.baseUrl}/orders?importBatch=x`,
+      resourceType: 'ORDER_NOTIFY',
+      receivedAt: new Date().toISOString(),
+    }),
+    JSON.stringify({
+      accountId: ACCOUNT,
+      resourceUrl: 'https://attacker.example.com/orders?importBatch=x',
+      resourceType: 'ORDER_NOTIFY',
+      receivedAt: new Date().toISOString(),
+    }),
   ];
   for (const body of notifications) poisonIds.add(await send(aws.queues.notifications, body));
   counts.poison.notifications = notifications;
@@ -1039,15 +1192,22 @@ async function plantPoison(): Promise<void> {
     globalThis.fetch(`${endpoint.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
   const refused = await Promise.all([
     webhook(`/webhooks/shipstation/${ACCOUNT}?token=${secret('token')}`, '{"resource_url": '),
-    webhook(`/webhooks/shipstation/${ACCOUNT}?token=${secret('token')}`, JSON.stringify({ resource_url: 'https://attacker.example.com/x', resource_type: 'SHIP_NOTIFY' })),
-    webhook(`/webhooks/shipstation/${ACCOUNT}?token=wrong-token-0123456789`, JSON.stringify({ resource_url: `${shop.baseUrl}/shipments?batchId=1`, resource_type: 'SHIP_NOTIFY' })),
+    webhook(
+      `/webhooks/shipstation/${ACCOUNT}?token=${secret('token')}`,
+      JSON.stringify({ resource_url: 'https://attacker.example.com/x', resource_type: 'SHIP_NOTIFY' }),
+    ),
+    webhook(
+      `/webhooks/shipstation/${ACCOUNT}?token=wrong-token-0123456789`,
+      JSON.stringify({ resource_url: `${shop.baseUrl}/shipments?batchId=1`, resource_type: 'SHIP_NOTIFY' }),
+    ),
   ]);
   counts.poison.refusedWebhooks = refused.filter((r) => r.status >= 400 && r.status < 500).length;
 }
 
 /** Malformed snapshots on the updates queue (one of them a real snapshot of an account nobody configured). */
 async function plantUpdatePoison(): Promise<void> {
-  const real = [...seenOrderSnapshots.values()].flatMap((byDate) => [...byDate.values()])
+  const real = [...seenOrderSnapshots.values()]
+    .flatMap((byDate) => [...byDate.values()])
     .find((body) => !victims.some((v) => v.matches(summarize(body) as SnapshotSummary))) as string;
   const updates = ['{', '[]', JSON.stringify({ kind: 'order', accountId: ACCOUNT }), JSON.stringify({ ...JSON.parse(real), accountId: 'nobody' })];
   for (const body of updates) poisonIds.add(await send(aws.queues.updates, body));
@@ -1081,7 +1241,12 @@ async function replayOldSnapshots(exclude: Set<Plan>, labels: Map<number, LabelR
  * Return Label Created, a fulfilment's Order Shipped unless voided in its own round. A fulfilment voided later sends
  * nothing: V1 lists fulfilments by creation date only, so no poll sees the void.
  */
-function expectedEvents(plans: Plan[], observations: Map<number, Observation>[], labels: Map<number, LabelRecord>, fulfillments: Map<number, FulfillmentRecord>): Set<string> {
+function expectedEvents(
+  plans: Plan[],
+  observations: Map<number, Observation>[],
+  labels: Map<number, LabelRecord>,
+  fulfillments: Map<number, FulfillmentRecord>,
+): Set<string> {
   const expected = new Set<string>();
   for (const plan of plans) {
     if (plan.orderId === undefined) continue;
@@ -1090,7 +1255,8 @@ function expectedEvents(plans: Plan[], observations: Map<number, Observation>[],
       const seen = round.get(plan.orderId);
       if (seen === undefined || seen.status === previous) continue;
       previous = seen.status;
-      if (STATUS_METRICS[seen.status] !== undefined) expected.add(uniqueIds.orderStatus(ACCOUNT, plan.orderId, seen.status, pacificToUtc(seen.modifyDate) as string));
+      if (STATUS_METRICS[seen.status] !== undefined)
+        expected.add(uniqueIds.orderStatus(ACCOUNT, plan.orderId, seen.status, pacificToUtc(seen.modifyDate) as string));
     }
   }
   for (const l of labels.values()) {

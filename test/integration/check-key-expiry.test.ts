@@ -42,12 +42,14 @@ afterAll(async () => {
 /** The wiring a cold start builds from an accounts document holding this ShipStation key. */
 function wiringFor(clock: DayClock, key: { apiKey: string; apiSecret: string; keyExpiresOn: string }): ReturnType<typeof buildWiring> {
   const document = JSON.stringify({
-    accounts: [{
-      id: 'acme',
-      shipStation: { ...key, baseUrl: shop.baseUrl },
-      klaviyo: { privateKey: 'year-klaviyo-private-key', baseUrl: klaviyo.baseUrl },
-      webhookToken: 'acme-webhook-token-0123456789',
-    }],
+    accounts: [
+      {
+        id: 'acme',
+        shipStation: { ...key, baseUrl: shop.baseUrl },
+        klaviyo: { privateKey: 'year-klaviyo-private-key', baseUrl: klaviyo.baseUrl },
+        webhookToken: 'acme-webhook-token-0123456789',
+      },
+    ],
   });
   const env = { ...aws.env, ACCOUNTS_FILE: '/accounts.json', HTTP_TIMEOUT_MS: '5000', SHIPSTATION_REQUESTS_PER_MINUTE: '600' };
   return buildWiring(loadConfig(env, document), clock);

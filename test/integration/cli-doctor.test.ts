@@ -80,22 +80,37 @@ beforeAll(async () => {
   aws = await startLocalAws({ visibilityTimeoutSeconds: 30 });
   klaviyo = await KlaviyoSimulator.start({ privateKeys: ACCOUNTS.map((id) => secret(id, 'klaviyo')) });
   for (const id of ACCOUNTS) {
-    shipStation[id] = await ShipStationSimulator.start({ apiKey: secret(id, 'key'), apiSecret: secret(id, 'secret'), ...(id === V2_ACCOUNT ? { v2ApiKey: secret(id, 'v2key') } : {}) });
+    shipStation[id] = await ShipStationSimulator.start({
+      apiKey: secret(id, 'key'),
+      apiSecret: secret(id, 'secret'),
+      ...(id === V2_ACCOUNT ? { v2ApiKey: secret(id, 'v2key') } : {}),
+    });
   }
-  publisher = await ShipStationSimulator.start({ apiKey: 'publisher-key', apiSecret: 'publisher-secret', faults: () => (keySetDown ? { status: 503 } : undefined) });
+  publisher = await ShipStationSimulator.start({
+    apiKey: 'publisher-key',
+    apiSecret: 'publisher-secret',
+    faults: () => (keySetDown ? { status: 503 } : undefined),
+  });
   dir = mkdtempSync(join(tmpdir(), 'cli-doctor-test-'));
   const accountsFile = join(dir, 'accounts.json');
-  writeFileSync(accountsFile, JSON.stringify({
-    accounts: ACCOUNTS.map((id) => ({
-      id,
-      shipStation: { apiKey: secret(id, 'key'), apiSecret: secret(id, 'secret'), keyExpiresOn: EXPIRY[id], baseUrl: shipStation[id].baseUrl },
-      klaviyo: { privateKey: secret(id, 'klaviyo'), baseUrl: klaviyo.baseUrl },
-      webhookToken: secret(id, 'token'),
-      ...(id === V2_ACCOUNT ? { shipStationV2: { apiKey: secret(id, 'v2key'), baseUrl: shipStation[id].baseUrl } } : {}),
-    })),
-  }));
+  writeFileSync(
+    accountsFile,
+    JSON.stringify({
+      accounts: ACCOUNTS.map((id) => ({
+        id,
+        shipStation: { apiKey: secret(id, 'key'), apiSecret: secret(id, 'secret'), keyExpiresOn: EXPIRY[id], baseUrl: shipStation[id].baseUrl },
+        klaviyo: { privateKey: secret(id, 'klaviyo'), baseUrl: klaviyo.baseUrl },
+        webhookToken: secret(id, 'token'),
+        ...(id === V2_ACCOUNT ? { shipStationV2: { apiKey: secret(id, 'v2key'), baseUrl: shipStation[id].baseUrl } } : {}),
+      })),
+    }),
+  );
   // Read by wiring() on its first call, which is the first cli() below: the CLI is configured like a deployed stage.
-  Object.assign(process.env, aws.env, { ACCOUNTS_FILE: accountsFile, HTTP_TIMEOUT_MS: '5000', TRACKING_JWKS_URLS: `${shipStation.tracked.jwksUrl},${publisher.jwksUrl}` });
+  Object.assign(process.env, aws.env, {
+    ACCOUNTS_FILE: accountsFile,
+    HTTP_TIMEOUT_MS: '5000',
+    TRACKING_JWKS_URLS: `${shipStation.tracked.jwksUrl},${publisher.jwksUrl}`,
+  });
 
   // The shops as the tests need them: webhooks and a completed poll wherever only one thing is to be wrong.
   for (const id of ['healthy', 'badklaviyo', 'noscope', 'tracked'] as const) {
@@ -194,8 +209,19 @@ describe('shipstation-klaviyo doctor', () => {
   });
 
   it.each([
-    { id: 'badklaviyo', key: 'revoked (401)', status: 401, detail: 'refused by Klaviyo (401): the key is wrong or was deleted (not_authenticated: Missing or invalid private key.: /data/)' },
-    { id: 'noscope', key: 'lacking events:write (403)', status: 403, detail: 'refused by Klaviyo (403): the key lacks the events:write scope (permission_denied: This API key is missing required scopes: events:write.: /data/)' },
+    {
+      id: 'badklaviyo',
+      key: 'revoked (401)',
+      status: 401,
+      detail: 'refused by Klaviyo (401): the key is wrong or was deleted (not_authenticated: Missing or invalid private key.: /data/)',
+    },
+    {
+      id: 'noscope',
+      key: 'lacking events:write (403)',
+      status: 403,
+      detail:
+        'refused by Klaviyo (403): the key lacks the events:write scope (permission_denied: This API key is missing required scopes: events:write.: /data/)',
+    },
   ] as const)('reports a Klaviyo key $key as BROKEN with the fix to create an Events: Full access key, and exits 1', async ({ id, status, detail }) => {
     // Prepare
     const before = klaviyo.requests.length;
@@ -229,12 +255,18 @@ describe('shipstation-klaviyo doctor', () => {
     expect(same.code).toBe(0);
     expect(same.lines).toContain(finding('✔', 'webhooks', `registered: ${WEBHOOK_EVENTS}`));
     expect(other.code).toBe(1);
-    expect(blockOf(other.lines, 'healthy')).toEqual(expect.arrayContaining([
-      'account healthy: BROKEN',
-      finding('✘', 'webhooks', `not registered: ${WEBHOOK_EVENTS} (the poll still finds those changes, up to 30 min later); ` +
-        '4 subscription(s) point at this account with another token or host (an old deployment or token: delete them in ShipStation)'),
-      fixLine("run `shipstation-klaviyo register-webhooks --account healthy --url <the HTTP API's base URL>` (serverless info shows it)"),
-    ]));
+    expect(blockOf(other.lines, 'healthy')).toEqual(
+      expect.arrayContaining([
+        'account healthy: BROKEN',
+        finding(
+          '✘',
+          'webhooks',
+          `not registered: ${WEBHOOK_EVENTS} (the poll still finds those changes, up to 30 min later); ` +
+            '4 subscription(s) point at this account with another token or host (an old deployment or token: delete them in ShipStation)',
+        ),
+        fixLine("run `shipstation-klaviyo register-webhooks --account healthy --url <the HTTP API's base URL>` (serverless info shows it)"),
+      ]),
+    );
   });
 
   describe('an account with a V2 key (tracking)', () => {
@@ -250,8 +282,7 @@ describe('shipstation-klaviyo doctor', () => {
     ];
     const after = (): unknown[] => [expect.stringMatching(/^ {2}✔ last poll {10}completed \d+ min ago/), finding('✔', 'dead letters', 'none')];
     /** Both key sets: the tracked shop's JWKS and the second publisher's, each an RSA key beside an EC key. */
-    const keySets = (): string =>
-      `${shipStation.tracked.jwksUrl}: 1 RSA key, 1 other key (ignored); ${publisher.jwksUrl}: 1 RSA key, 1 other key (ignored)`;
+    const keySets = (): string => `${shipStation.tracked.jwksUrl}: 1 RSA key, 1 other key (ignored); ${publisher.jwksUrl}: 1 RSA key, 1 other key (ignored)`;
 
     it('reports no tracking update yet as DEGRADED with the plan and webhook fix, and exits 0', async () => {
       // Prepare
@@ -274,7 +305,12 @@ describe('shipstation-klaviyo doctor', () => {
       ]);
       expect(lines).toContain('verdict: 1 account(s): 0 healthy, 1 degraded, 0 broken');
       // Reads only: the V2 webhook list, once, with the V2 key, and the public key set without it.
-      expect(shipStation.tracked.requests.slice(requestsBefore).filter((r) => r.api === 'v2').map((r) => [r.method, r.path, r.status, r.authorized])).toEqual([
+      expect(
+        shipStation.tracked.requests
+          .slice(requestsBefore)
+          .filter((r) => r.api === 'v2')
+          .map((r) => [r.method, r.path, r.status, r.authorized]),
+      ).toEqual([
         ['GET', '/v2/environment/webhooks', 200, true],
         ['GET', '/v2/webhook-jwks.json', 200, true],
       ]);
@@ -316,8 +352,14 @@ describe('shipstation-klaviyo doctor', () => {
           ...before(),
           finding('✔', 'V2 key', 'works (1 V2 webhook)'),
           finding('✔', 'tracking webhook', 'registered: track_event_v2'),
-          finding('!', 'signing keys', `1 of 2 key sets usable: ${shipStation.tracked.jwksUrl}: 1 RSA key, 1 other key (ignored); ${publisher.jwksUrl}: answered 503`),
-          fixLine('tracking webhooks still verify with the keys of the usable key set(s); if one keeps failing, check the network path to its host, or leave it out of TRACKING_JWKS_URLS'),
+          finding(
+            '!',
+            'signing keys',
+            `1 of 2 key sets usable: ${shipStation.tracked.jwksUrl}: 1 RSA key, 1 other key (ignored); ${publisher.jwksUrl}: answered 503`,
+          ),
+          fixLine(
+            'tracking webhooks still verify with the keys of the usable key set(s); if one keeps failing, check the network path to its host, or leave it out of TRACKING_JWKS_URLS',
+          ),
           finding('✔', 'tracking events', 'last tracking update 5 hours ago'),
           ...after(),
         ]);
@@ -332,11 +374,19 @@ describe('shipstation-klaviyo doctor', () => {
 
       // Assess
       expect(code).toBe(1);
-      expect(blockOf(lines, 'tracked')).toEqual(expect.arrayContaining([
-        finding('✘', 'tracking webhook', 'not registered: track_event_v2 (no tracking events are sent without it); ' +
-          '1 point(s) at this account with another token or host (an old deployment or token: delete them in ShipStation)'),
-        fixLine("run `shipstation-klaviyo register-webhooks --account tracked --url <the HTTP API's base URL>` (it also registers the track_event_v2 webhook)"),
-      ]));
+      expect(blockOf(lines, 'tracked')).toEqual(
+        expect.arrayContaining([
+          finding(
+            '✘',
+            'tracking webhook',
+            'not registered: track_event_v2 (no tracking events are sent without it); ' +
+              '1 point(s) at this account with another token or host (an old deployment or token: delete them in ShipStation)',
+          ),
+          fixLine(
+            "run `shipstation-klaviyo register-webhooks --account tracked --url <the HTTP API's base URL>` (it also registers the track_event_v2 webhook)",
+          ),
+        ]),
+      );
     });
 
     it('reports a refused V2 key as BROKEN with the V2 key fix, and exits 1', async () => {
@@ -353,8 +403,10 @@ describe('shipstation-klaviyo doctor', () => {
           'account tracked: BROKEN',
           ...before(),
           finding('✘', 'V2 key', 'refused by ShipStation (401): the V2 API key has expired, was revoked or is wrong'),
-          fixLine("generate a V2 API key in ShipStation (Settings > Account > API Settings, API version V2), store it as the account's shipStationV2.apiKey " +
-            '(or SHIPSTATION_V2_API_KEY), run `shipstation-klaviyo doctor --account tracked` again, then delete the old key in ShipStation'),
+          fixLine(
+            "generate a V2 API key in ShipStation (Settings > Account > API Settings, API version V2), store it as the account's shipStationV2.apiKey " +
+              '(or SHIPSTATION_V2_API_KEY), run `shipstation-klaviyo doctor --account tracked` again, then delete the old key in ShipStation',
+          ),
           finding('!', 'tracking webhook', 'not checked: ShipStation refused the V2 key'),
           fixLine('fix the V2 key first'),
           finding('✔', 'signing keys', keySets()),
@@ -384,8 +436,11 @@ describe('shipstation-klaviyo doctor', () => {
     for (const id of ACCOUNTS) expect(blockOf(lines, id).length).toBeGreaterThan(5);
     const queues = lines.indexOf('queues (shared by all accounts)');
     expect(queues).toBeGreaterThan(lines.indexOf('account tracked: HEALTHY'));
-    expect(lines.slice(queues + 1, queues + 5)).toEqual(['notifications', 'updates', 'history', 'polls'].map((queue) =>
-      expect.stringMatching(new RegExp(`^ {2}${queue} +0 waiting +0 in flight +0 delayed +DLQ 0$`))));
+    expect(lines.slice(queues + 1, queues + 5)).toEqual(
+      ['notifications', 'updates', 'history', 'polls'].map((queue) =>
+        expect.stringMatching(new RegExp(`^ {2}${queue} +0 waiting +0 in flight +0 delayed +DLQ 0$`)),
+      ),
+    );
     expect(output.endsWith('\nverdict: 6 account(s): 2 healthy, 0 degraded, 4 broken\n')).toBe(true);
     for (const id of ACCOUNTS) {
       for (const what of ['token', 'key', 'secret', 'klaviyo', 'v2key'] as const) expect(output).not.toContain(secret(id, what));
@@ -420,26 +475,31 @@ describe('shipstation-klaviyo doctor with a broken configuration', () => {
   it('prints "configuration: BROKEN" with the document path of a missing Klaviyo key, and exits 1', async () => {
     // Prepare
     const brokenFile = join(dir, 'accounts-without-klaviyo-key.json');
-    writeFileSync(brokenFile, JSON.stringify({
-      accounts: (['healthy', 'expired'] as const).map((id) => ({
-        id,
-        shipStation: { apiKey: secret(id, 'key'), apiSecret: secret(id, 'secret'), keyExpiresOn: EXPIRY[id], baseUrl: shipStation[id].baseUrl },
-        klaviyo: id === 'expired' ? { baseUrl: klaviyo.baseUrl } : { privateKey: secret(id, 'klaviyo'), baseUrl: klaviyo.baseUrl },
-        webhookToken: secret(id, 'token'),
-      })),
-    }));
+    writeFileSync(
+      brokenFile,
+      JSON.stringify({
+        accounts: (['healthy', 'expired'] as const).map((id) => ({
+          id,
+          shipStation: { apiKey: secret(id, 'key'), apiSecret: secret(id, 'secret'), keyExpiresOn: EXPIRY[id], baseUrl: shipStation[id].baseUrl },
+          klaviyo: id === 'expired' ? { baseUrl: klaviyo.baseUrl } : { privateKey: secret(id, 'klaviyo'), baseUrl: klaviyo.baseUrl },
+          webhookToken: secret(id, 'token'),
+        })),
+      }),
+    );
 
     // Act
     const { code, output } = await doctorWith(brokenFile);
 
     // Assess
     expect(code).toBe(1);
-    expect(output).toBe([
-      'configuration: BROKEN',
-      '  ✘ accounts[1].klaviyo.privateKey is required',
-      '      fix: set what is named above (README: "Configuration"); the CLI reads the same variables as the deployed functions',
-      '',
-    ].join('\n'));
+    expect(output).toBe(
+      [
+        'configuration: BROKEN',
+        '  ✘ accounts[1].klaviyo.privateKey is required',
+        '      fix: set what is named above (README: "Configuration"); the CLI reads the same variables as the deployed functions',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('prints "configuration: BROKEN" naming an ACCOUNTS_FILE that does not exist, and exits 1', async () => {

@@ -28,7 +28,6 @@ const KLAVIYO_KEYS = { acme: 'acme-klaviyo-key-0123456789', manual: 'manual-klav
 const MAIN_STORE = 310001;
 const MANUAL_STORE = 310002;
 
-
 let aws: LocalAws;
 let shipStation: ShipStationSimulator;
 let klaviyo: KlaviyoSimulator;
@@ -60,7 +59,9 @@ async function drain(): Promise<void> {
 async function discard(queueUrl: string): Promise<string[]> {
   const bodies: string[] = [];
   for (;;) {
-    const { Messages = [] } = await aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 30 }));
+    const { Messages = [] } = await aws.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 30 }),
+    );
     if (Messages.length === 0) return bodies;
     for (const message of Messages) {
       bodies.push(message.Body ?? '');
@@ -71,13 +72,17 @@ async function discard(queueUrl: string): Promise<string[]> {
 
 const nextSecond = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 1100)); // ShipStation filters have whole seconds
 const storeOf = (orderId: number): number => shipStation.getOrder(orderId).advancedOptions.storeId;
-const eventsOf = (accountId: keyof typeof KLAVIYO_KEYS): { uniqueId?: string; metric: string }[] => klaviyo.events.filter((e) => e.privateKey === KLAVIYO_KEYS[accountId]);
+const eventsOf = (accountId: keyof typeof KLAVIYO_KEYS): { uniqueId?: string; metric: string }[] =>
+  klaviyo.events.filter((e) => e.privateKey === KLAVIYO_KEYS[accountId]);
 const modifiedAt = (orderId: number): string => pacificToUtc(shipStation.getOrder(orderId).modifyDate) as string;
 
 /** The unique ids printed at the end of the lines of one section (`missing (N):` or `extra (N):`) of one account's report. */
 function listed(output: string, section: 'missing' | 'extra'): string[] {
   const match = new RegExp(`\\n {2}${section} \\(\\d+\\):\\n((?: {4}.*\\n)+)`).exec(output);
-  return (match?.[1] ?? '').split('\n').filter((line) => line !== '').map((line) => /\[([^\]]+)\]$/.exec(line)?.[1] ?? line);
+  return (match?.[1] ?? '')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => /\[([^\]]+)\]$/.exec(line)?.[1] ?? line);
 }
 
 /** The row of one status or label kind: in ShipStation, owed, sent, missing, dead-lettered, held, in flight. */
@@ -94,15 +99,18 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'reconcile-test-'));
   const accountsFile = join(dir, 'accounts.json');
   // Two accounts on one ShipStation: `acme` takes every store, `manual` only its own (one budget: one key pair).
-  writeFileSync(accountsFile, JSON.stringify({
-    accounts: (['acme', 'manual'] as const).map((id) => ({
-      id,
-      shipStation: { apiKey: KEY, apiSecret: SECRET, keyExpiresOn: '2027-06-30', baseUrl: shipStation.baseUrl },
-      klaviyo: { privateKey: KLAVIYO_KEYS[id], baseUrl: klaviyo.baseUrl },
-      webhookToken: `${id}-webhook-token-0123456789`,
-      ...(id === 'manual' ? { storeIds: [MANUAL_STORE] } : {}),
-    })),
-  }));
+  writeFileSync(
+    accountsFile,
+    JSON.stringify({
+      accounts: (['acme', 'manual'] as const).map((id) => ({
+        id,
+        shipStation: { apiKey: KEY, apiSecret: SECRET, keyExpiresOn: '2027-06-30', baseUrl: shipStation.baseUrl },
+        klaviyo: { privateKey: KLAVIYO_KEYS[id], baseUrl: klaviyo.baseUrl },
+        webhookToken: `${id}-webhook-token-0123456789`,
+        ...(id === 'manual' ? { storeIds: [MANUAL_STORE] } : {}),
+      })),
+    }),
+  );
   Object.assign(process.env, aws.env, { ACCOUNTS_FILE: accountsFile, HTTP_TIMEOUT_MS: '5000', POLL_LAG_MINUTES: '0' });
   // One at a time: jest's ESM loader fails on concurrent imports that share modules.
   const poll = await import('../../functions/poll-shipstation.js');
@@ -180,13 +188,15 @@ describe('shipstation-klaviyo reconcile', () => {
     // Assess
     expect(discarded.some((body) => body.includes(`"orderId":${lost.orderId}`))).toBe(true);
     expect(code).toBe(1);
-    expect(listed(output, 'missing').sort()).toEqual([
-      uniqueIds.orderStatus('acme', lost.orderId, 'cancelled', modifiedAt(lost.orderId)),
-      uniqueIds.orderStatus('acme', held.orderId, 'on_hold', modifiedAt(held.orderId)),
-      uniqueIds.orderStatus('acme', shippedOrder.orderId, 'awaiting_shipment', modifiedAt(shippedOrder.orderId)),
-      uniqueIds.shipment('acme', newLabel.shipmentId, 'shipped'),
-      uniqueIds.shipment('acme', voidedLabel.shipmentId, 'voided'),
-    ].sort());
+    expect(listed(output, 'missing').sort()).toEqual(
+      [
+        uniqueIds.orderStatus('acme', lost.orderId, 'cancelled', modifiedAt(lost.orderId)),
+        uniqueIds.orderStatus('acme', held.orderId, 'on_hold', modifiedAt(held.orderId)),
+        uniqueIds.orderStatus('acme', shippedOrder.orderId, 'awaiting_shipment', modifiedAt(shippedOrder.orderId)),
+        uniqueIds.shipment('acme', newLabel.shipmentId, 'shipped'),
+        uniqueIds.shipment('acme', voidedLabel.shipmentId, 'voided'),
+      ].sort(),
+    );
     expect(listed(output, 'extra')).toEqual([uniqueIds.shipment('acme', voidedLabel.shipmentId, 'shipped')]);
     expect(output).toMatch(new RegExp(`\\(id ${lost.orderId}\\) +cancelled +Order Cancelled .*never sent, though the poll has read past this change`));
     expect(output).toMatch(new RegExp(`\\(id ${held.orderId}\\) +on_hold +Order On Hold .*changed after the last poll`));
@@ -197,7 +207,7 @@ describe('shipstation-klaviyo reconcile', () => {
     for (const email of emails) expect(output).not.toContain(email);
   }, 120_000);
 
-  it('respects the store filter: the other store\'s changes are not this account\'s, and ShipStation is asked for its store only', async () => {
+  it("respects the store filter: the other store's changes are not this account's, and ShipStation is asked for its store only", async () => {
     // Prepare
     const requestsBefore = shipStation.requests.length;
 
@@ -208,9 +218,15 @@ describe('shipstation-klaviyo reconcile', () => {
     expect(code).toBe(0);
     expect(output).toContain('manual  0 missing, 0 extra');
     const lists = shipStation.requests.slice(requestsBefore).filter((r) => r.path === '/orders' || r.path === '/shipments');
-    expect(lists.map((r) => [r.path, r.query.storeId])).toEqual([['/orders', String(MANUAL_STORE)], ['/shipments', String(MANUAL_STORE)]]);
+    expect(lists.map((r) => [r.path, r.query.storeId])).toEqual([
+      ['/orders', String(MANUAL_STORE)],
+      ['/shipments', String(MANUAL_STORE)],
+    ]);
     const ordersOfStore = history.orders.filter((o) => storeOf(o.orderId) === MANUAL_STORE).length;
-    const counted = ['awaiting_payment', 'awaiting_shipment', 'pending_fulfillment', 'shipped', 'on_hold', 'cancelled', 'rejected_fulfillment'].reduce((sum, status) => sum + (row(output, status)?.[0] ?? 0), 0);
+    const counted = ['awaiting_payment', 'awaiting_shipment', 'pending_fulfillment', 'shipped', 'on_hold', 'cancelled', 'rejected_fulfillment'].reduce(
+      (sum, status) => sum + (row(output, status)?.[0] ?? 0),
+      0,
+    );
     expect(ordersOfStore).toBeGreaterThan(0);
     expect(counted).toBe(ordersOfStore);
   });
@@ -238,7 +254,9 @@ describe('shipstation-klaviyo reconcile', () => {
     // The scheduled poll job also sweeps delay checks: orders of the shop that came due unshipped today get their
     // Order Delayed (reconcile compares status and shipping events only).
     const all = eventsOf('acme').map((e) => e.uniqueId);
-    const ids = eventsOf('acme').filter((e) => e.metric !== 'Order Delayed').map((e) => e.uniqueId);
+    const ids = eventsOf('acme')
+      .filter((e) => e.metric !== 'Order Delayed')
+      .map((e) => e.uniqueId);
     expect(ids).toHaveLength(sentBefore + 5);
     expect(new Set(all).size).toBe(all.length);
     expect(klaviyo.duplicatesDropped).toBe(0);

@@ -54,25 +54,36 @@ const statusId = (order: OrderSnapshot): string =>
 
 /** Create Event requests Klaviyo accepted (202) for a unique_id: what "sent" means to the customer. */
 const acceptedSends = (uniqueId: string): number =>
-  klaviyo.requests.filter((r) => r.path === '/api/events' && r.status === 202 && (r.body as { data?: { attributes?: { unique_id?: string } } }).data?.attributes?.unique_id === uniqueId).length;
+  klaviyo.requests.filter(
+    (r) =>
+      r.path === '/api/events' && r.status === 202 && (r.body as { data?: { attributes?: { unique_id?: string } } }).data?.attributes?.unique_id === uniqueId,
+  ).length;
 
 /** Puts a message in a dead-letter queue, as SQS does after the last failed receive. */
 async function park(queueUrl: string, body: unknown, accountId = 'shop'): Promise<void> {
-  await aws.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(body), MessageAttributes: { accountId: { DataType: 'String', StringValue: accountId } } }));
+  await aws.sqs.send(
+    new SendMessageCommand({
+      QueueUrl: queueUrl,
+      MessageBody: JSON.stringify(body),
+      MessageAttributes: { accountId: { DataType: 'String', StringValue: accountId } },
+    }),
+  );
 }
 
 /** The messages and attributes publish-events was handed, while it runs until the updates queue is idle. */
 async function publishUpdates(): Promise<{ accountId?: string; body: string }[]> {
   const handed: { accountId?: string; body: string }[] = [];
-  await runUntilIdle(aws, [{
-    queueUrl: aws.queues.updates,
-    functionName: 'publish-events',
-    batchSize: 10,
-    handler: async (event, ctx) => {
-      handed.push(...event.Records.map((r) => ({ accountId: r.messageAttributes.accountId?.stringValue, body: r.body })));
-      return handler(event, ctx);
+  await runUntilIdle(aws, [
+    {
+      queueUrl: aws.queues.updates,
+      functionName: 'publish-events',
+      batchSize: 10,
+      handler: async (event, ctx) => {
+        handed.push(...event.Records.map((r) => ({ accountId: r.messageAttributes.accountId?.stringValue, body: r.body })));
+        return handler(event, ctx);
+      },
     },
-  }]);
+  ]);
   return handed;
 }
 
@@ -81,15 +92,18 @@ beforeAll(async () => {
   klaviyo = await KlaviyoSimulator.start({ privateKeys: ACCOUNTS.map(klaviyoKey) });
   dir = mkdtempSync(join(tmpdir(), 'cli-replay-test-'));
   const accountsFile = join(dir, 'accounts.json');
-  writeFileSync(accountsFile, JSON.stringify({
-    accounts: ACCOUNTS.map((id) => ({
-      id,
-      // Never contacted: replay and publish-events do not call ShipStation; a closed loopback port makes sure of it.
-      shipStation: { apiKey: `${id}-key`, apiSecret: `${id}-secret`, keyExpiresOn: '2027-11-01', baseUrl: 'http://127.0.0.1:9' },
-      klaviyo: { privateKey: klaviyoKey(id), baseUrl: klaviyo.baseUrl },
-      webhookToken: `${id}-webhook-token-0123456789`,
-    })),
-  }));
+  writeFileSync(
+    accountsFile,
+    JSON.stringify({
+      accounts: ACCOUNTS.map((id) => ({
+        id,
+        // Never contacted: replay and publish-events do not call ShipStation; a closed loopback port makes sure of it.
+        shipStation: { apiKey: `${id}-key`, apiSecret: `${id}-secret`, keyExpiresOn: '2027-11-01', baseUrl: 'http://127.0.0.1:9' },
+        klaviyo: { privateKey: klaviyoKey(id), baseUrl: klaviyo.baseUrl },
+        webhookToken: `${id}-webhook-token-0123456789`,
+      })),
+    }),
+  );
   Object.assign(process.env, aws.env, { ACCOUNTS_FILE: accountsFile, HTTP_TIMEOUT_MS: '5000' });
   ({ handler } = await import('../../functions/publish-events.js'));
 });
@@ -112,7 +126,12 @@ describe('shipstation-klaviyo replay queues', () => {
   it('counts and samples the DLQs in a dry run, moves nothing and leaves nothing hidden for long', async () => {
     // Prepare: two webhooks fetch-resource gave up on
     for (const n of [1, 2]) {
-      await park(aws.queues.notificationsDlq, { accountId: 'shop', resourceUrl: `https://ssapi.shipstation.com/orders?importBatch=${n}`, resourceType: 'ORDER_NOTIFY', receivedAt: '2026-11-25T08:00:00.000Z' });
+      await park(aws.queues.notificationsDlq, {
+        accountId: 'shop',
+        resourceUrl: `https://ssapi.shipstation.com/orders?importBatch=${n}`,
+        resourceType: 'ORDER_NOTIFY',
+        receivedAt: '2026-11-25T08:00:00.000Z',
+      });
     }
 
     // Act
@@ -132,10 +151,16 @@ describe('shipstation-klaviyo replay queues', () => {
     ]);
     expect(await queueDepth(aws, aws.queues.notifications)).toBe(0);
     // Still in the DLQ, and visible again a second later (local-aws-sqs counts hidden messages twice in its depth).
-    await eventually(async () => {
-      const { Messages } = await aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: aws.queues.notificationsDlq, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 1 }));
-      return new Set(Messages?.map((m) => m.MessageId)).size === 2;
-    }, 'both sampled messages visible again', 3_000);
+    await eventually(
+      async () => {
+        const { Messages } = await aws.sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: aws.queues.notificationsDlq, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 1 }),
+        );
+        return new Set(Messages?.map((m) => m.MessageId)).size === 2;
+      },
+      'both sampled messages visible again',
+      3_000,
+    );
   });
 
   it('moves at most --limit messages and says more wait', async () => {
@@ -172,7 +197,12 @@ describe('shipstation-klaviyo replay queues', () => {
     ]);
     expect(await queueDepth(aws, aws.queues.updatesDlq)).toBe(0);
     expect(handed.map((h) => h.accountId)).toEqual(['shop', 'shop', 'shop', 'shop']);
-    expect(handed.map((h) => JSON.parse(h.body) as OrderSnapshot).map((o) => o.orderId).sort()).toEqual([first, ...orders].map((o) => o.orderId).sort());
+    expect(
+      handed
+        .map((h) => JSON.parse(h.body) as OrderSnapshot)
+        .map((o) => o.orderId)
+        .sort(),
+    ).toEqual([first, ...orders].map((o) => o.orderId).sort());
     for (const order of orders) {
       expect(acceptedSends(statusId(order))).toBe(1);
       expect(await ledgerStatus(aws, statusId(order), 'shop')).toBe('SENT');
@@ -216,9 +246,13 @@ describe('shipstation-klaviyo replay records', () => {
     expect(code).toBe(0);
     for (const order of shopOrders) {
       const email = `buyer${order.orderId}@example.com`;
-      expect(lines).toContainEqual(expect.stringMatching(new RegExp(
-        `^shop {2}Order Awaiting Shipment +order ${order.orderId} +b\\*\\*\\*@e\\*\\*\\*\\.com +would be re-sent \\(refused: error: Simulated HTTP 400\\.: /data/\\)$`,
-      )));
+      expect(lines).toContainEqual(
+        expect.stringMatching(
+          new RegExp(
+            `^shop {2}Order Awaiting Shipment +order ${order.orderId} +b\\*\\*\\*@e\\*\\*\\*\\.com +would be re-sent \\(refused: error: Simulated HTTP 400\\.: /data/\\)$`,
+          ),
+        ),
+      );
       expect(output).not.toContain(email);
     }
     expect(lines).toContain('shop  3 records: 3 would send; dry run: nothing was sent or changed');
@@ -239,18 +273,24 @@ describe('shipstation-klaviyo replay records', () => {
       expect(acceptedSends(statusId(order))).toBe(1);
       expect(await ledgerStatus(aws, statusId(order), 'shop')).toBe('SENT');
     }
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(
-      `^shop {2}Order Awaiting Shipment +order ${stillBad.orderId} .* refused again: invalid: Invalid phone number format: '\\*{8}32' is not E\\.164\\.: \\S+phone_number; record kept$`,
-    )));
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^shop {2}Order Awaiting Shipment +order ${stillBad.orderId} .* refused again: invalid: Invalid phone number format: '\\*{8}32' is not E\\.164\\.: \\S+phone_number; record kept$`,
+        ),
+      ),
+    );
     expect(lines).toContain('shop  3 records: 2 sent, 1 refused again');
     expect(output).not.toContain(BAD_PHONE);
     const kept = await deadLetters(aws, 'shop');
-    expect(kept.map((r) => [r.uniqueId, r.reason, r.httpStatus])).toEqual([[statusId(stillBad), `invalid: Invalid phone number format: '${BAD_PHONE}' is not E.164.: /data/attributes/profile/data/attributes/phone_number`, '400']]);
+    expect(kept.map((r) => [r.uniqueId, r.reason, r.httpStatus])).toEqual([
+      [statusId(stillBad), `invalid: Invalid phone number format: '${BAD_PHONE}' is not E.164.: /data/attributes/profile/data/attributes/phone_number`, '400'],
+    ]);
     expect(await ledgerStatus(aws, statusId(stillBad), 'shop')).toBe('DEAD');
     expect(acceptedSends(statusId(stillBad))).toBe(0);
   });
 
-  it('sends nothing while the account\'s Klaviyo key is paused, keeps its records and exits 1', async () => {
+  it("sends nothing while the account's Klaviyo key is paused, keeps its records and exits 1", async () => {
     // Prepare: one refused event, then the key is revoked and the next event pauses the account
     const refused = newOrder('paused');
     klaviyo.failNext(1, { status: 400 });
@@ -276,7 +316,9 @@ describe('shipstation-klaviyo replay records', () => {
       expect.stringMatching(/^paused {2}paused: /),
     ]);
     // Only the shop's record that is still refused was tried again; nothing of the paused account.
-    expect(klaviyo.requests.slice(before).map((r) => (r.body as { data: { attributes: { unique_id: string } } }).data.attributes.unique_id)).toEqual([statusId(shopOrders[2] as OrderSnapshot)]);
+    expect(klaviyo.requests.slice(before).map((r) => (r.body as { data: { attributes: { unique_id: string } } }).data.attributes.unique_id)).toEqual([
+      statusId(shopOrders[2] as OrderSnapshot),
+    ]);
     expect((await deadLetters(aws, 'paused')).map((r) => r.uniqueId)).toEqual([statusId(refused)]);
     expect(await ledgerStatus(aws, statusId(refused), 'paused')).toBe('DEAD');
   });

@@ -16,7 +16,6 @@ const SECRET = 'cli-test-shipstation-secret';
 const V2_KEY = 'cli-test-shipstation-v2-key';
 const BASE_URL = 'https://api.example.invalid/prod/';
 
-
 let aws: LocalAws;
 let shipStation: ShipStationSimulator;
 const orders: SimOrder[] = [];
@@ -30,7 +29,9 @@ async function cli(...argv: string[]): Promise<{ code: number; output: string }>
 
 /** The subscriptions `GET /webhooks` lists, as ShipStation holds them. */
 async function subscriptions(): Promise<{ HookType: string; Url: string }[]> {
-  const response = await fetch(`${shipStation.baseUrl}/webhooks`, { headers: { Authorization: `Basic ${Buffer.from(`${KEY}:${SECRET}`).toString('base64')}` } });
+  const response = await fetch(`${shipStation.baseUrl}/webhooks`, {
+    headers: { Authorization: `Basic ${Buffer.from(`${KEY}:${SECRET}`).toString('base64')}` },
+  });
   return ((await response.json()) as { webhooks: { HookType: string; Url: string }[] }).webhooks;
 }
 
@@ -61,7 +62,9 @@ async function withV2Key<T>(body: (run: typeof cli) => Promise<T>, v2Key = V2_KE
 }
 
 async function cursorItem(): Promise<unknown> {
-  const { Item } = await aws.dynamodb.send(new GetItemCommand({ TableName: aws.tableName, Key: { pk: { S: 'ACCOUNT#default#POLL' }, sk: { S: 'CURSOR' } }, ConsistentRead: true }));
+  const { Item } = await aws.dynamodb.send(
+    new GetItemCommand({ TableName: aws.tableName, Key: { pk: { S: 'ACCOUNT#default#POLL' }, sk: { S: 'CURSOR' } }, ConsistentRead: true }),
+  );
   return Item;
 }
 
@@ -71,13 +74,15 @@ beforeAll(async () => {
   shipStation = await ShipStationSimulator.start({ apiKey: KEY, apiSecret: SECRET, v2ApiKey: V2_KEY, now: () => clock.now() });
   // Yesterday's shop, before any webhook is registered: two labelled, one marked as shipped, one on hold, one waiting.
   clock.set(new Date(Date.now() - 26 * 3_600_000));
-  orders.push(...shipStation.importOrders([
-    { orderNumber: 'CLI-1', customerEmail: 'ada.lovelace@example.com' },
-    { orderNumber: 'CLI-2', customerEmail: 'grace.hopper@example.com' },
-    { orderNumber: 'CLI-3', customerEmail: 'alan.turing@example.com' },
-    { orderNumber: 'CLI-4', customerEmail: 'edsger.dijkstra@example.com' },
-    { orderNumber: 'CLI-5', customerEmail: 'barbara.liskov@example.com' },
-  ]));
+  orders.push(
+    ...shipStation.importOrders([
+      { orderNumber: 'CLI-1', customerEmail: 'ada.lovelace@example.com' },
+      { orderNumber: 'CLI-2', customerEmail: 'grace.hopper@example.com' },
+      { orderNumber: 'CLI-3', customerEmail: 'alan.turing@example.com' },
+      { orderNumber: 'CLI-4', customerEmail: 'edsger.dijkstra@example.com' },
+      { orderNumber: 'CLI-5', customerEmail: 'barbara.liskov@example.com' },
+    ]),
+  );
   clock.set(new Date(Date.now() - 25 * 3_600_000));
   const id = (index: number): number => (orders[index] as SimOrder).orderId;
   shipStation.createLabel(id(0), { carrierCode: 'ups', serviceCode: 'ups_ground' });
@@ -135,7 +140,7 @@ describe('shipstation-klaviyo CLI', () => {
     expect(shipStation.listV2Webhooks()).toEqual([]);
   });
 
-  it('with a V2 key also creates the track_event_v2 webhook once, leaves another app\'s track webhook alone, and reports it as existing on the second run', async () => {
+  it("with a V2 key also creates the track_event_v2 webhook once, leaves another app's track webhook alone, and reports it as existing on the second run", async () => {
     // Prepare
     const other = await fetch(`${shipStation.baseUrl}/v2/environment/webhooks`, {
       method: 'POST',
@@ -155,7 +160,10 @@ describe('shipstation-klaviyo CLI', () => {
     expect(second.code).toBe(0);
     const trackingTarget = `https://api.example.invalid/prod/webhooks/tracking/default?token=${TOKEN}`;
     const tracking = shipStation.listV2Webhooks().filter((w) => w.event === 'track' || w.event === 'track_event_v2');
-    expect(tracking.map((w) => [w.event, w.url])).toEqual([['track', 'https://another-app.example.com/tracking?key=another-apps-secret'], ['track_event_v2', trackingTarget]]);
+    expect(tracking.map((w) => [w.event, w.url])).toEqual([
+      ['track', 'https://another-app.example.com/tracking?key=another-apps-secret'],
+      ['track_event_v2', trackingTarget],
+    ]);
     const ours = tracking[1]?.webhook_id ?? '';
     const masked = `https://api.example.invalid/prod/webhooks/tracking/default?token=${TOKEN.slice(0, 4)}…`;
     const otherLine = `  track (V2)             other    id ${otherId}  https://another-app.example.com/tracking?key=anot… (another URL, left alone; delete it in ShipStation if it is an old deployment)`;

@@ -93,7 +93,10 @@ describe('HttpShipStationApi.checkCredentials', () => {
 
     // Assess
     expect(checked.stores.map((s) => s.storeId)).toEqual([310001, 310002]);
-    expect(simulator.requests.map((r) => [r.path, r.status])).toEqual([['/stores', 500], ['/stores', 200]]);
+    expect(simulator.requests.map((r) => [r.path, r.status])).toEqual([
+      ['/stores', 500],
+      ['/stores', 200],
+    ]);
     expect(budget.takes).toHaveLength(2);
   });
 

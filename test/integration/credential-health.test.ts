@@ -44,14 +44,17 @@ let handlers: { fetch: SqsHandler; updates: SqsHandler; poll: SqsHandler; histor
 
 /** Writes the accounts document with each account's current keys, as an operator storing a rotated key does. */
 function writeAccounts(): void {
-  writeFileSync(accountsFile, JSON.stringify({
-    accounts: ACCOUNTS.map((id) => ({
-      id,
-      shipStation: { apiKey: keys[id].apiKey, apiSecret: keys[id].apiSecret, keyExpiresOn: keys[id].keyExpiresOn, baseUrl: shops[id].baseUrl },
-      klaviyo: { privateKey: keys[id].klaviyoKey, baseUrl: klaviyo.baseUrl },
-      webhookToken: token(id),
-    })),
-  }));
+  writeFileSync(
+    accountsFile,
+    JSON.stringify({
+      accounts: ACCOUNTS.map((id) => ({
+        id,
+        shipStation: { apiKey: keys[id].apiKey, apiSecret: keys[id].apiSecret, keyExpiresOn: keys[id].keyExpiresOn, baseUrl: shops[id].baseUrl },
+        klaviyo: { privateKey: keys[id].klaviyoKey, baseUrl: klaviyo.baseUrl },
+        webhookToken: token(id),
+      })),
+    }),
+  );
 }
 
 beforeAll(async () => {
@@ -64,7 +67,13 @@ beforeAll(async () => {
   }
   accountsFile = join(mkdtempSync(join(tmpdir(), 'credential-health-')), 'accounts.json');
   writeAccounts();
-  Object.assign(process.env, aws.env, { ACCOUNTS_FILE: accountsFile, ACCOUNTS_CACHE_SECONDS: '0', HTTP_TIMEOUT_MS: '5000', POLL_LAG_MINUTES: '0', SHIPSTATION_REQUESTS_PER_MINUTE: '600' });
+  Object.assign(process.env, aws.env, {
+    ACCOUNTS_FILE: accountsFile,
+    ACCOUNTS_CACHE_SECONDS: '0',
+    HTTP_TIMEOUT_MS: '5000',
+    POLL_LAG_MINUTES: '0',
+    SHIPSTATION_REQUESTS_PER_MINUTE: '600',
+  });
   // One at a time: jest's ESM loader fails on concurrent imports that share modules.
   const receive = await import('../../functions/receive-webhook.js');
   const fetch = await import('../../functions/fetch-resource.js');
@@ -127,7 +136,8 @@ const eventIds = (id: AccountId): string[] => klaviyo.events.filter((e) => e.pri
 const alertsFor = (id: AccountId): string[] => aws.sns.published.filter((m) => m.attributes.accountId === id).map((m) => m.subject ?? '');
 const dlqDepths = async (): Promise<number[]> =>
   Promise.all([aws.queues.notificationsDlq, aws.queues.updatesDlq, aws.queues.historyDlq, aws.queues.pollsDlq].map((q) => queueDepth(aws, q)));
-const statusId = (id: AccountId, order: SimOrder): string => uniqueIds.orderStatus(id, order.orderId, 'awaiting_shipment', pacificToUtc(order.modifyDate) as string);
+const statusId = (id: AccountId, order: SimOrder): string =>
+  uniqueIds.orderStatus(id, order.orderId, 'awaiting_shipment', pacificToUtc(order.modifyDate) as string);
 const customer = (n: number): { customerEmail: string } => ({ customerEmail: `customer.${n}@example.com` });
 
 describe('credential health', () => {

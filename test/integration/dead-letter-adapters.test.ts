@@ -109,14 +109,21 @@ describe('DynamoDbDeadLetterRecords', () => {
 });
 
 describe('SqsDeadLetterQueues', () => {
-  const queues = (): SqsDeadLetterQueues => new SqsDeadLetterQueues(aws.sqs, [
-    { name: 'updates', url: aws.queues.updates },
-    { name: 'plain', url: aws.queues.updatesDlq },
-  ]);
+  const queues = (): SqsDeadLetterQueues =>
+    new SqsDeadLetterQueues(aws.sqs, [
+      { name: 'updates', url: aws.queues.updates },
+      { name: 'plain', url: aws.queues.updatesDlq },
+    ]);
 
   it('moves a message back to its queue with body and attributes, and deletes it from the DLQ', async () => {
     // Prepare
-    await aws.sqs.send(new SendMessageCommand({ QueueUrl: aws.queues.updatesDlq, MessageBody: '{"kind":"order"}', MessageAttributes: { accountId: { DataType: 'String', StringValue: 'acme' } } }));
+    await aws.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: aws.queues.updatesDlq,
+        MessageBody: '{"kind":"order"}',
+        MessageAttributes: { accountId: { DataType: 'String', StringValue: 'acme' } },
+      }),
+    );
     const dlq = queues();
 
     // Act
@@ -128,7 +135,9 @@ describe('SqsDeadLetterQueues', () => {
     // Assess
     expect(waiting).toBe(1);
     expect(await queueDepth(aws, aws.queues.updatesDlq)).toBe(0);
-    const { Messages } = await aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: aws.queues.updates, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ['All'] }));
+    const { Messages } = await aws.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: aws.queues.updates, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ['All'] }),
+    );
     expect(Messages?.map((m) => [m.Body, m.MessageAttributes?.accountId?.StringValue])).toEqual([['{"kind":"order"}', 'acme']]);
   });
 

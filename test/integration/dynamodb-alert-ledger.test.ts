@@ -92,7 +92,7 @@ describe('DynamoDbAlertLedger', () => {
     expect(afterRetry).toBe(false);
   });
 
-  it('releases only the given account\'s claim', async () => {
+  it("releases only the given account's claim", async () => {
     // Prepare
     const alertId = newAlertId();
     await ledger.claim('acme', alertId, at(0));
@@ -114,7 +114,9 @@ describe('DynamoDbAlertLedger', () => {
     await ledger.claim('acme', alertId, at(0));
 
     // Assess
-    const { Item: item } = await aws.dynamodb.send(new GetItemCommand({ TableName: aws.tableName, Key: keyOf(keys.alert('acme', alertId)), ConsistentRead: true }));
+    const { Item: item } = await aws.dynamodb.send(
+      new GetItemCommand({ TableName: aws.tableName, Key: keyOf(keys.alert('acme', alertId)), ConsistentRead: true }),
+    );
     expect(item?.expiresAt?.N).toBe(String(at(0).getTime() / 1000 + 400 * 86_400));
   });
 });

@@ -54,7 +54,12 @@ describe('DynamoDbCredentialStatusStore', () => {
     // Assess
     expect(first).toBe(true);
     expect(second).toBe(false);
-    expect(await store.status(account, 'shipstation')).toEqual({ state: 'invalid', fingerprint: 'fp-a', since: at(1000).toISOString(), reason: '401 Unauthorized' });
+    expect(await store.status(account, 'shipstation')).toEqual({
+      state: 'invalid',
+      fingerprint: 'fp-a',
+      since: at(1000).toISOString(),
+      reason: '401 Unauthorized',
+    });
     expect(await store.isInvalid(account, 'shipstation', 'fp-a')).toBe(true);
     expect(await store.isInvalid(account, 'shipstation', 'fp-b')).toBe(false);
   });
@@ -96,7 +101,12 @@ describe('DynamoDbCredentialStatusStore', () => {
 
     // Assess
     expect(replaced).toBe(true);
-    expect(await store.status(account, 'shipstation')).toEqual({ state: 'invalid', fingerprint: 'fp-b', since: at(MINUTE).toISOString(), reason: '401 new key' });
+    expect(await store.status(account, 'shipstation')).toEqual({
+      state: 'invalid',
+      fingerprint: 'fp-b',
+      since: at(MINUTE).toISOString(),
+      reason: '401 new key',
+    });
     expect(await store.isInvalid(account, 'shipstation', 'fp-a')).toBe(false);
     expect(await store.isInvalid(account, 'shipstation', 'fp-b')).toBe(true);
   });
@@ -218,7 +228,12 @@ describe('DynamoDbCredentialStatusStore', () => {
 
     // Assess
     expect(late).toBe(true);
-    expect(await store.status(account, 'shipstation')).toEqual({ state: 'invalid', fingerprint: 'fp-a', since: at(MINUTE + RETIRED_KEY_GRACE_MS + 1000).toISOString(), reason: '401 old key is back' });
+    expect(await store.status(account, 'shipstation')).toEqual({
+      state: 'invalid',
+      fingerprint: 'fp-a',
+      since: at(MINUTE + RETIRED_KEY_GRACE_MS + 1000).toISOString(),
+      reason: '401 old key is back',
+    });
     expect(await store.isInvalid(account, 'shipstation', 'fp-a')).toBe(true);
   });
 

@@ -79,7 +79,16 @@ describe('DynamoDbEventLedger', () => {
     const notFinal = uid();
     const claim = await ledger.claim('default', final, at(0));
     if (claim.status !== 'claimed') throw new Error('claim should win');
-    const record = (uniqueId: string) => ({ accountId: 'default', uniqueId, metric: 'Order Shipped', orderId: 42, reason: 'invalid phone', status: 400, body: { data: {} }, at: at(1).toISOString() });
+    const record = (uniqueId: string) => ({
+      accountId: 'default',
+      uniqueId,
+      metric: 'Order Shipped',
+      orderId: 42,
+      reason: 'invalid phone',
+      status: 400,
+      body: { data: {} },
+      at: at(1).toISOString(),
+    });
 
     // Act
     await ledger.deadLetter(record(final), claim.claimId);

@@ -157,8 +157,16 @@ describe('DynamoDbHeldEventStore', () => {
     // Prepare: account ids chosen so that one is a prefix of the other
     const account = newAccount();
     const other = `${account}-eu`;
-    await store.hold(Array.from({ length: 5 }, (_, i) => heldEvent(account, i)), '401 Unauthorized', heldAt);
-    await store.hold(Array.from({ length: 3 }, (_, i) => heldEvent(other, i)), '401 Unauthorized', heldAt);
+    await store.hold(
+      Array.from({ length: 5 }, (_, i) => heldEvent(account, i)),
+      '401 Unauthorized',
+      heldAt,
+    );
+    await store.hold(
+      Array.from({ length: 3 }, (_, i) => heldEvent(other, i)),
+      '401 Unauthorized',
+      heldAt,
+    );
 
     // Act
     const mine = await listAll(account, 2);
@@ -198,13 +206,19 @@ describe('DynamoDbHeldEventStore', () => {
     // Prepare: 2,600 events of about 1 KB, well over the 1 MB a single Query reads
     const account = newAccount();
     const padding = 'x'.repeat(1000);
-    await store.hold(Array.from({ length: 2600 }, (_, i) => heldEvent(account, i, { properties: { OrderId: String(i), Note: padding } })), '401 Unauthorized', heldAt);
-    const onePage = await aws.dynamodb.send(new QueryCommand({
-      TableName: aws.tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': { S: keys.heldEvent(account, '').pk } },
-      Select: 'COUNT',
-    }));
+    await store.hold(
+      Array.from({ length: 2600 }, (_, i) => heldEvent(account, i, { properties: { OrderId: String(i), Note: padding } })),
+      '401 Unauthorized',
+      heldAt,
+    );
+    const onePage = await aws.dynamodb.send(
+      new QueryCommand({
+        TableName: aws.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: keys.heldEvent(account, '').pk } },
+        Select: 'COUNT',
+      }),
+    );
 
     // Act
     const count = await store.count(account);

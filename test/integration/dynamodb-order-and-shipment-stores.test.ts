@@ -30,7 +30,13 @@ describe('DynamoDbOrderStateStore', () => {
     // Prepare
     const store = new DynamoDbOrderStateStore(aws.dynamodb, aws.tableName);
     const accountId = newAccount();
-    const state = orderState({ accountId, version: 0, gift: true, buyer: buyer({ invalidEmail: true, email: undefined }), items: [{ sku: 'A', name: 'Åsa\'s "mug"', quantity: 1 }] });
+    const state = orderState({
+      accountId,
+      version: 0,
+      gift: true,
+      buyer: buyer({ invalidEmail: true, email: undefined }),
+      items: [{ sku: 'A', name: 'Åsa\'s "mug"', quantity: 1 }],
+    });
 
     // Act
     const written = await store.put(state);
@@ -45,10 +51,18 @@ describe('DynamoDbOrderStateStore', () => {
     // Prepare
     const store = new DynamoDbOrderStateStore(aws.dynamodb, aws.tableName);
     const accountId = newAccount();
-    await aws.dynamodb.send(new PutItemCommand({
-      TableName: aws.tableName,
-      Item: { ...keyOf(keys.orderState(accountId, 7)), accountId: { S: accountId }, orderId: { N: '7' }, status: { S: 'awaiting_shipment' }, version: { N: '3' } },
-    }));
+    await aws.dynamodb.send(
+      new PutItemCommand({
+        TableName: aws.tableName,
+        Item: {
+          ...keyOf(keys.orderState(accountId, 7)),
+          accountId: { S: accountId },
+          orderId: { N: '7' },
+          status: { S: 'awaiting_shipment' },
+          version: { N: '3' },
+        },
+      }),
+    );
 
     // Act
     const read = await store.get(accountId, 7);
@@ -85,7 +99,7 @@ describe('DynamoDbShipmentRecordStore', () => {
 });
 
 describe('DynamoDbCarrierServiceCache', () => {
-  it('keeps a carrier\'s services for every container, per account', async () => {
+  it("keeps a carrier's services for every container, per account", async () => {
     // Prepare
     const one = new DynamoDbCarrierServiceCache(aws.dynamodb, aws.tableName);
     const other = new DynamoDbCarrierServiceCache(aws.dynamodb, aws.tableName);
@@ -108,7 +122,14 @@ describe('DynamoDbDueCheckStore', () => {
     const store = new DynamoDbDueCheckStore(aws.dynamodb, aws.tableName);
     const accountId = newAccount();
     const legacyOrder = { ...orderSnapshot({ accountId }), shipByDate: undefined, shipByAt: '2026-07-08T07:00:00.000Z' };
-    await store.schedule({ kind: 'order-delayed', accountId, orderId: 123456, dueAt: '2026-07-08T07:00:00.000Z', reason: 'past_ship_by_date', order: legacyOrder as never });
+    await store.schedule({
+      kind: 'order-delayed',
+      accountId,
+      orderId: 123456,
+      dueAt: '2026-07-08T07:00:00.000Z',
+      reason: 'past_ship_by_date',
+      order: legacyOrder as never,
+    });
 
     // Act
     const [check] = await store.listDue(accountId, new Date('2026-07-09T00:00:00.000Z'), 10);

@@ -155,7 +155,7 @@ describe('DynamoDbRateBudget', () => {
     expect(grants).toEqual([{ granted: true }, { granted: true }, { granted: false, waitMs: 59_000 }]);
   });
 
-  it('extends our window to ShipStation\'s when both counted the same and its window began after our take', async () => {
+  it("extends our window to ShipStation's when both counted the same and its window began after our take", async () => {
     // Prepare
     const key = newKey();
     await takeTimes(key, 5, at(0));

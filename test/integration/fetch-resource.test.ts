@@ -13,7 +13,19 @@ import { DateTime } from 'luxon';
 import { fingerprint, loadConfig } from '../../lib/config.js';
 import type { FulfillmentSnapshot, NotificationMessage, OrderSnapshot, ShipmentSnapshot, Snapshot } from '../../lib/domain/snapshot.js';
 import { buildWiring } from '../../lib/wiring.js';
-import { context, credentialMarks, deadLetters, drainQueue, queueDepth, runUntilIdle, SHIPSTATION_KEY, SHIPSTATION_SECRET, sqsEvent, startHarness, type Harness } from '../helpers/handler-env.js';
+import {
+  context,
+  credentialMarks,
+  deadLetters,
+  drainQueue,
+  queueDepth,
+  runUntilIdle,
+  SHIPSTATION_KEY,
+  SHIPSTATION_SECRET,
+  sqsEvent,
+  startHarness,
+  type Harness,
+} from '../helpers/handler-env.js';
 
 type WebhookType = 'ORDER_NOTIFY' | 'SHIP_NOTIFY' | 'FULFILLMENT_SHIPPED';
 
@@ -129,7 +141,10 @@ describe('fetch-resource', () => {
     expect(snapshots).toHaveLength(501);
     expect(new Set(snapshots.map((s) => s.orderId))).toEqual(new Set(orders.map((o) => o.orderId)));
     const gets = harness.shipStation.requests.filter((r) => r.method === 'GET' && r.path === '/orders');
-    expect(gets.map((r) => [r.query.page ?? '1', r.query.pageSize])).toEqual([['1', '500'], ['2', '500']]);
+    expect(gets.map((r) => [r.query.page ?? '1', r.query.pageSize])).toEqual([
+      ['1', '500'],
+      ['2', '500'],
+    ]);
     expect(gets.every((r) => r.status === 200 && r.query.importBatch !== undefined)).toBe(true);
   });
 
@@ -147,7 +162,14 @@ describe('fetch-resource', () => {
     expect(result.batchItemFailures).toEqual([]);
     const snapshots = (await takeUpdates()) as ShipmentSnapshot[];
     expect(snapshots).toHaveLength(1);
-    expect(snapshots[0]).toMatchObject({ kind: 'shipment', orderId: order.orderId, shipmentId: label.shipmentId, trackingNumber: label.trackingNumber, carrierCode: 'ups', voided: false });
+    expect(snapshots[0]).toMatchObject({
+      kind: 'shipment',
+      orderId: order.orderId,
+      shipmentId: label.shipmentId,
+      trackingNumber: label.trackingNumber,
+      carrierCode: 'ups',
+      voided: false,
+    });
     expect(snapshots[0]?.items).toHaveLength(order.items.length);
     expect(snapshots[0]?.items.map((i) => i.sku)).toEqual(order.items.map((i) => i.sku));
     expect(harness.shipStation.requests.map((r) => [r.path, r.query.includeShipmentItems])).toEqual([['/shipments', 'true']]);
@@ -164,14 +186,16 @@ describe('fetch-resource', () => {
     // Assess
     expect(result.batchItemFailures).toEqual([]);
     const snapshots = (await takeUpdates()) as FulfillmentSnapshot[];
-    expect(snapshots).toEqual([expect.objectContaining({
-      kind: 'fulfillment',
-      orderId: order.orderId,
-      fulfillmentId: fulfillment.fulfillmentId,
-      trackingNumber: '1Z999AA10123456784',
-      provider: 'Amazon FBA',
-      voided: false,
-    })]);
+    expect(snapshots).toEqual([
+      expect.objectContaining({
+        kind: 'fulfillment',
+        orderId: order.orderId,
+        fulfillmentId: fulfillment.fulfillmentId,
+        trackingNumber: '1Z999AA10123456784',
+        provider: 'Amazon FBA',
+        voided: false,
+      }),
+    ]);
   });
 
   it('retries two 500s and succeeds on the third attempt', async () => {
@@ -235,9 +259,16 @@ describe('fetch-resource', () => {
   describe('on the real queue (SQS retries what fails)', () => {
     /** Puts a notification on the notifications queue, as receive-webhook does. */
     const notify = async (body: NotificationMessage): Promise<void> => {
-      await harness.aws.sqs.send(new SendMessageCommand({ QueueUrl: harness.aws.queues.notifications, MessageBody: JSON.stringify(body), MessageAttributes: { accountId: { DataType: 'String', StringValue: body.accountId } } }));
+      await harness.aws.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: harness.aws.queues.notifications,
+          MessageBody: JSON.stringify(body),
+          MessageAttributes: { accountId: { DataType: 'String', StringValue: body.accountId } },
+        }),
+      );
     };
-    const consume = (): Promise<void> => runUntilIdle(harness.aws, [{ queueUrl: harness.aws.queues.notifications, functionName: 'fetch-resource', handler, batchSize: 5 }]);
+    const consume = (): Promise<void> =>
+      runUntilIdle(harness.aws, [{ queueUrl: harness.aws.queues.notifications, functionName: 'fetch-resource', handler, batchSize: 5 }]);
 
     it('dead-letters an import batch over its cap of 2,500 orders once, with the reason, and does not retry it', async () => {
       // Prepare
@@ -257,7 +288,8 @@ describe('fetch-resource', () => {
       expect(records[0]).toMatchObject({
         metric: '(resource over its cap)',
         orderId: '0',
-        reason: 'the ORDER_NOTIFY resource holds 2501 records, more than the 2500 such a batch is read up to; left to the poll (it is not retried: the poll reads these records)',
+        reason:
+          'the ORDER_NOTIFY resource holds 2501 records, more than the 2500 such a batch is read up to; left to the poll (it is not retried: the poll reads these records)',
       });
       expect(JSON.parse(records[0]?.body ?? '{}')).toMatchObject({ resourceType: 'ORDER_NOTIFY', resourceUrl, records: 2_501, maxRecords: 2_500 });
       expect((await deadLetters(harness.aws)).length).toBe(before + 1);
@@ -277,14 +309,22 @@ describe('fetch-resource', () => {
       await consume();
 
       // Assess: nothing read as an empty page; the redelivery read the order
-      expect(harness.shipStation.requests.map((r) => [r.path, r.status])).toEqual([['/orders', 200], ['/orders', 200]]);
+      expect(harness.shipStation.requests.map((r) => [r.path, r.status])).toEqual([
+        ['/orders', 200],
+        ['/orders', 200],
+      ]);
       expect((await takeUpdates()).map((s) => s.orderId)).toEqual([order?.orderId]);
       expect(await queueDepth(harness.aws, harness.aws.queues.notificationsDlq)).toBe(0);
     });
 
     it('dead-letters a record too large for a queue message alone and queues the rest of its batch', async () => {
       // Prepare: the middle order has 2,000 long lines (its snapshot is over 240 KB)
-      const lines = Array.from({ length: 2_000 }, (_, i) => ({ sku: `SKU-${i}`, name: `A very long product name, line ${i} `.repeat(3), quantity: 1, unitPrice: 1 }));
+      const lines = Array.from({ length: 2_000 }, (_, i) => ({
+        sku: `SKU-${i}`,
+        name: `A very long product name, line ${i} `.repeat(3),
+        quantity: 1,
+        unitPrice: 1,
+      }));
       const [small, huge, other] = harness.shipStation.importOrders([{}, { items: lines }, {}]);
       const resourceUrl = await lastWebhook('ORDER_NOTIFY');
 
@@ -295,7 +335,9 @@ describe('fetch-resource', () => {
       // Assess
       expect((await takeUpdates()).map((s) => s.orderId).sort()).toEqual([small?.orderId, other?.orderId].sort());
       const oversized = (await deadLetters(harness.aws)).filter((r) => r.metric === '(oversized record)');
-      expect(oversized.map((r) => [r.orderId, r.reason])).toEqual([[String(huge?.orderId), 'the order record is larger than an SQS message allows (240000 bytes)']]);
+      expect(oversized.map((r) => [r.orderId, r.reason])).toEqual([
+        [String(huge?.orderId), 'the order record is larger than an SQS message allows (240000 bytes)'],
+      ]);
       expect(harness.shipStation.requests).toHaveLength(1);
       expect(await queueDepth(harness.aws, harness.aws.queues.notificationsDlq)).toBe(0);
     });
@@ -305,14 +347,18 @@ describe('fetch-resource', () => {
     afterEach(async () => {
       // Give the harness key back and clear every mark, so the other tests run against a healthy account.
       harness.shipStation.rotateCredentials(SHIPSTATION_KEY, SHIPSTATION_SECRET);
-      const { Items } = await harness.aws.dynamodb.send(new QueryCommand({
-        TableName: harness.aws.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': { S: 'ACCOUNT#default#CREDENTIALS' } },
-        ConsistentRead: true,
-      }));
+      const { Items } = await harness.aws.dynamodb.send(
+        new QueryCommand({
+          TableName: harness.aws.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: 'ACCOUNT#default#CREDENTIALS' } },
+          ConsistentRead: true,
+        }),
+      );
       for (const item of Items ?? []) {
-        await harness.aws.dynamodb.send(new DeleteItemCommand({ TableName: harness.aws.tableName, Key: { pk: item.pk ?? { S: '' }, sk: item.sk ?? { S: '' } } }));
+        await harness.aws.dynamodb.send(
+          new DeleteItemCommand({ TableName: harness.aws.tableName, Key: { pk: item.pk ?? { S: '' }, sk: item.sk ?? { S: '' } } }),
+        );
       }
     });
 
@@ -352,7 +398,9 @@ describe('fetch-resource', () => {
       harness.shipStation.expireKey();
       await fetchResources(sqsEvent([body]));
       harness.shipStation.rotateCredentials('rotated-shipstation-key', 'rotated-shipstation-secret');
-      const rotated = buildWiring(loadConfig({ ...process.env, SHIPSTATION_API_KEY: 'rotated-shipstation-key', SHIPSTATION_API_SECRET: 'rotated-shipstation-secret' }));
+      const rotated = buildWiring(
+        loadConfig({ ...process.env, SHIPSTATION_API_KEY: 'rotated-shipstation-key', SHIPSTATION_API_SECRET: 'rotated-shipstation-secret' }),
+      );
       const alertsBefore = harness.aws.sns.published.length;
 
       // Act
@@ -365,14 +413,20 @@ describe('fetch-resource', () => {
       expect(stillPaused.batchItemFailures).toEqual([]);
       expect(requestsWhilePaused).toBe(1);
       expect([fetched.snapshots, fetchedAgain.snapshots]).toEqual([1, 1]);
-      expect(harness.shipStation.requests.map((r) => [r.status, r.authorized])).toEqual([[401, false], [200, true], [200, true]]);
+      expect(harness.shipStation.requests.map((r) => [r.status, r.authorized])).toEqual([
+        [401, false],
+        [200, true],
+        [200, true],
+      ]);
       expect((await takeUpdates()).map((s) => s.orderId)).toEqual([order?.orderId, order?.orderId]);
-      const { Items } = await harness.aws.dynamodb.send(new QueryCommand({
-        TableName: harness.aws.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': { S: 'ACCOUNT#default#CREDENTIALS' } },
-        ConsistentRead: true,
-      }));
+      const { Items } = await harness.aws.dynamodb.send(
+        new QueryCommand({
+          TableName: harness.aws.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: 'ACCOUNT#default#CREDENTIALS' } },
+          ConsistentRead: true,
+        }),
+      );
       expect((Items ?? []).map((item) => [item.sk?.S, item.status?.S, item.fingerprint?.S])).toEqual([
         ['shipstation', 'VALID', fingerprint('rotated-shipstation-key', 'rotated-shipstation-secret')],
       ]);

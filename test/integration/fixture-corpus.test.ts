@@ -20,7 +20,16 @@ import { makeFetchResource } from '../../lib/use-cases/fetch-resource.js';
 import { makePublishTracking } from '../../lib/use-cases/publish-tracking.js';
 import { makePublishUpdate } from '../../lib/use-cases/publish-update.js';
 import { makeResolveServiceName } from '../../lib/use-cases/resolve-service-name.js';
-import { fakeAccount, FakeClock, InMemoryCarrierServiceCache, InMemoryNotificationQueue, InMemoryRateBudget, InMemoryTrackingActivity, InMemoryUpdateQueue, inMemoryPublishDeps } from '../fakes/in-memory-ports.js';
+import {
+  fakeAccount,
+  FakeClock,
+  InMemoryCarrierServiceCache,
+  InMemoryNotificationQueue,
+  InMemoryRateBudget,
+  InMemoryTrackingActivity,
+  InMemoryUpdateQueue,
+  inMemoryPublishDeps,
+} from '../fakes/in-memory-ports.js';
 import { orderSnapshot, shipmentSnapshot, webhookEvent } from '../helpers/factories.js';
 import { fixture, fixtureText, FixtureServer } from '../helpers/fixture-server.js';
 
@@ -55,7 +64,10 @@ function pipeline(now: string) {
     POLLS_QUEUE_URL: 'http://127.0.0.1:1/polls',
   };
   const api = new HttpShipStationApi(loadConfig(env).accounts, clock, { timeoutMs: 2000, budget: new InMemoryRateBudget() });
-  const deps = inMemoryPublishDeps(clock, fakeAccount({ shipStationBaseUrl: server.baseUrl, shipStationV2Fingerprint: 'v2-fp', webhookToken: env.WEBHOOK_TOKEN }));
+  const deps = inMemoryPublishDeps(
+    clock,
+    fakeAccount({ shipStationBaseUrl: server.baseUrl, shipStationV2Fingerprint: 'v2-fp', webhookToken: env.WEBHOOK_TOKEN }),
+  );
   const updates = new InMemoryUpdateQueue();
   const publishDeps = {
     ...deps,
@@ -101,7 +113,7 @@ function validated(events: KlaviyoEvent[]): KlaviyoEvent[] {
 const page = (key: 'orders' | 'shipments' | 'fulfillments', records: unknown[]): Json => ({ [key]: records, total: records.length, page: 1, pages: 1 });
 
 describe('fixture corpus: orders', () => {
-  it('V1 docs List Orders (compwright): a GB order and the docs\' gift order, each to its buyer only', async () => {
+  it("V1 docs List Orders (compwright): a GB order and the docs' gift order, each to its buyer only", async () => {
     // Prepare
     const { webhook, klaviyo } = pipeline('2015-08-17T16:30:00.000Z');
     server.serve('/orders', fixtureText('compwright/ListOrdersResponse.json'), { importbatch: 'docs' });
@@ -116,7 +128,12 @@ describe('fixture corpus: orders', () => {
       ['Order Awaiting Shipment', 'ss:default:order:123456789:awaiting_shipment:20150817T162159Z'],
     ]);
     // Sherlock Holmes ships to himself: his London address describes him.
-    expect(events[0]?.profile).toEqual({ email: 'sholmes1854@methodsofdetection.com', firstName: 'Sherlock', lastName: 'Holmes', location: { city: 'London', zip: 'NW1 6XE', country: 'GB' } });
+    expect(events[0]?.profile).toEqual({
+      email: 'sholmes1854@methodsofdetection.com',
+      firstName: 'Sherlock',
+      lastName: 'Holmes',
+      location: { city: 'London', zip: 'NW1 6XE', country: 'GB' },
+    });
     expect(events[0]?.properties).toMatchObject({ ShipByDate: '2015-07-05', IsGift: false, ItemCount: 3, ShipToCountry: 'GB' });
     expect(events[0]?.value).toBe(387.97);
     // The docs order is a gift: the President's profile gets no recipient phone or place; the "10% OFF" line is no item.
@@ -136,7 +153,10 @@ describe('fixture corpus: orders', () => {
 
     // Assess
     expect(klaviyo.events).toEqual([]);
-    expect(afterList).toMatchObject({ status: 'shipped', buyer: { email: 'nope@example.com', firstName: 'Nope', lastName: 'Example', location: { city: 'Large City', postalCode: '100000', country: 'IN' } } });
+    expect(afterList).toMatchObject({
+      status: 'shipped',
+      buyer: { email: 'nope@example.com', firstName: 'Nope', lastName: 'Example', location: { city: 'Large City', postalCode: '100000', country: 'IN' } },
+    });
     expect(await deps.orderStates.get('default', 123456789)).toMatchObject({ buyer: { email: 's.pigoni@gmail.com', firstName: 'Sandro', lastName: 'Pigoni' } });
   });
 
@@ -153,7 +173,13 @@ describe('fixture corpus: orders', () => {
     const record = ledger.deadLetterOf('default', 'ss:default:order:143862300:awaiting_shipment:20201021T184705Z');
     expect(record?.reason).toMatch(/no customer email and no valid phone number/);
     // The bill-to place is the buyer's (name and place only; nothing of the ship-to person needed).
-    expect(record?.body).toMatchObject({ data: { attributes: { profile: { data: { attributes: { first_name: 'Random', last_name: 'Customer', location: { city: 'WASHINGTON', region: 'DC', zip: '20500' } } } } } } });
+    expect(record?.body).toMatchObject({
+      data: {
+        attributes: {
+          profile: { data: { attributes: { first_name: 'Random', last_name: 'Customer', location: { city: 'WASHINGTON', region: 'DC', zip: '20500' } } } },
+        },
+      },
+    });
   });
 });
 
@@ -161,7 +187,7 @@ describe('fixture corpus: labels', () => {
   /** The docs' List Shipments row is for order 43945660; the docs' Get Order example is given that id (the only change). */
   const docsOrderAs = (orderId: number): Json => ({ ...fixture('compwright/GetOrderResponse.json'), orderId });
 
-  it('V1 docs List Shipments (no customerEmail key): Order Shipped reaches the buyer of the order seen first, with the service\'s name', async () => {
+  it("V1 docs List Shipments (no customerEmail key): Order Shipped reaches the buyer of the order seen first, with the service's name", async () => {
     // Prepare
     const { webhook, klaviyo } = pipeline('2015-09-08T19:00:00.000Z');
     server.serve('/orders', page('orders', [docsOrderAs(43945660)]), { importbatch: 'docs' });
@@ -247,7 +273,11 @@ describe('fixture corpus: labels', () => {
     expect(events.map((e) => e.properties.Service)).toEqual(['USPS First Class Mail', 'USPS First Class Mail', 'USPS First Class Mail']);
     expect(events[2]?.properties).toMatchObject({ ShipToCity: 'JACKSONVILLE', ShipToRegion: 'MN', ItemCount: 0 });
     // Each order was looked up once, after its label had waited once; ShipStation has none of them (404).
-    expect(server.requests.filter((r) => r.path.startsWith('/orders/')).map((r) => r.path)).toEqual(['/orders/123456789', '/orders/234567890', '/orders/345678901']);
+    expect(server.requests.filter((r) => r.path.startsWith('/orders/')).map((r) => r.path)).toEqual([
+      '/orders/123456789',
+      '/orders/234567890',
+      '/orders/345678901',
+    ]);
   });
 
   it('a recorded order whose email is "1@1" (skuvault): its label is dead-lettered as unreachable, never sent to the ship-to phone "123"', async () => {
@@ -278,8 +308,20 @@ describe('fixture corpus: fulfilments', () => {
     // Assess
     const events = validated(klaviyo.events);
     expect(events.map((e) => [e.uniqueId, e.profile.email, e.properties.Carrier, e.properties.TrackingURL, e.properties.FulfillmentProvider])).toEqual([
-      ['ss:default:fulfillment:33974374:shipped', 'apisupport@shipstation.com', 'USPS', 'https://tools.usps.com/go/TrackConfirmAction?tLabels=783408231234', undefined],
-      ['ss:default:fulfillment:246310:shipped', 'apisupport@shipstation.com', 'FedEx', 'https://www.fedex.com/fedextrack/?trknbr=664756278745', 'Example Fulfillment Provider Name'],
+      [
+        'ss:default:fulfillment:33974374:shipped',
+        'apisupport@shipstation.com',
+        'USPS',
+        'https://tools.usps.com/go/TrackConfirmAction?tLabels=783408231234',
+        undefined,
+      ],
+      [
+        'ss:default:fulfillment:246310:shipped',
+        'apisupport@shipstation.com',
+        'FedEx',
+        'https://www.fedex.com/fedextrack/?trknbr=664756278745',
+        'Example Fulfillment Provider Name',
+      ],
     ]);
     for (const event of events) expect(event.properties).toMatchObject({ ShipToCity: 'AUSTIN', CarrierCode: expect.any(String) });
   });
@@ -324,7 +366,11 @@ describe('fixture corpus: V2 tracking webhooks (signed as ShipStation signs them
     return JSON.stringify(body);
   };
 
-  async function deliver(path: string, label: { trackingNumber: string; carrierCode: string; createdAt: string; shipmentId?: number }, now: string): Promise<{ events: KlaviyoEvent[]; update: TrackingUpdate | undefined }> {
+  async function deliver(
+    path: string,
+    label: { trackingNumber: string; carrierCode: string; createdAt: string; shipmentId?: number },
+    now: string,
+  ): Promise<{ events: KlaviyoEvent[]; update: TrackingUpdate | undefined }> {
     server.serve('/jwks', jwks);
     const p = pipeline(now);
     const tracked = new InMemoryUpdateQueue();
@@ -346,7 +392,11 @@ describe('fixture corpus: V2 tracking webhooks (signed as ShipStation signs them
 
   it('a recorded UPS TRACK_EVENT_V2 (http tracking link, offset times): Order Delivered at the delivery, the link made https', async () => {
     // Act
-    const { events, update } = await deliver('pmcgee-personal/track_event_v2_ups_delivered.json', { trackingNumber: '1ZXXXG2702XXXXX791', carrierCode: 'ups', createdAt: '2026-09-01T20:00:00.000Z' }, '2026-09-03T16:20:00.000Z');
+    const { events, update } = await deliver(
+      'pmcgee-personal/track_event_v2_ups_delivered.json',
+      { trackingNumber: '1ZXXXG2702XXXXX791', carrierCode: 'ups', createdAt: '2026-09-01T20:00:00.000Z' },
+      '2026-09-03T16:20:00.000Z',
+    );
 
     // Assess
     expect(update).toMatchObject({ statusCode: 'DE', estimatedDeliveryDate: '2026-09-03', actualDeliveryAt: '2026-09-03T16:18:41.000Z' });
@@ -354,7 +404,8 @@ describe('fixture corpus: V2 tracking webhooks (signed as ShipStation signs them
     expect(events[0]?.properties).toMatchObject({
       EstimatedDeliveryDate: '2026-09-03',
       ActualDeliveryDate: '2026-09-03T16:18:41.000Z',
-      TrackingURL: 'https://wwwapps.ups.com/WebTracking/processRequest?HTMLVersion=5.0&Requester=NES&AgreeToTermsAndConditions=yes&loc=en_US&tracknum=1ZXXXG2702XXXXX791',
+      TrackingURL:
+        'https://wwwapps.ups.com/WebTracking/processRequest?HTMLVersion=5.0&Requester=NES&AgreeToTermsAndConditions=yes&loc=en_US&tracknum=1ZXXXG2702XXXXX791',
       LastScanCity: 'ROYAL OAK',
       AllShipmentsDelivered: true,
     });
@@ -363,7 +414,11 @@ describe('fixture corpus: V2 tracking webhooks (signed as ShipStation signs them
 
   it('a recorded FedEx TRACK_EVENT_V2 whose actual_delivery_date has no offset: dated at its own Delivered scan', async () => {
     // Act
-    const { events } = await deliver('pmcgee-personal/track_event_v2_fedex_delivered.json', { trackingNumber: '383369XXX473', carrierCode: 'fedex', createdAt: '2026-08-24T17:00:00.000Z' }, '2026-08-28T19:30:00.000Z');
+    const { events } = await deliver(
+      'pmcgee-personal/track_event_v2_fedex_delivered.json',
+      { trackingNumber: '383369XXX473', carrierCode: 'fedex', createdAt: '2026-08-24T17:00:00.000Z' },
+      '2026-08-28T19:30:00.000Z',
+    );
 
     // Assess
     expect(events.map((e) => [e.metric, e.time])).toEqual([['Order Delivered', '2026-08-28T19:24:32.000Z']]);
@@ -373,7 +428,11 @@ describe('fixture corpus: V2 tracking webhooks (signed as ShipStation signs them
 
   it('a recorded USPS TRACK_EVENT_V2 (two Delivered scans, a scan without a country): one Order Delivered', async () => {
     // Act
-    const { events } = await deliver('pmcgee-personal/track_event_v2_usps_delivered.json', { trackingNumber: '94001502062XXXXX454886', carrierCode: 'stamps_com', createdAt: '2026-08-27T12:00:00.000Z' }, '2026-09-03T14:00:00.000Z');
+    const { events } = await deliver(
+      'pmcgee-personal/track_event_v2_usps_delivered.json',
+      { trackingNumber: '94001502062XXXXX454886', carrierCode: 'stamps_com', createdAt: '2026-08-27T12:00:00.000Z' },
+      '2026-09-03T14:00:00.000Z',
+    );
 
     // Assess
     expect(events.map((e) => [e.metric, e.time])).toEqual([['Order Delivered', '2026-09-03T13:52:00.000Z']]);
@@ -382,34 +441,53 @@ describe('fixture corpus: V2 tracking webhooks (signed as ShipStation signs them
 
   it('a recorded ShipEngine API_TRACK webhook (scans with event_date, no occurred_at): Order Delivered at the pick-up', async () => {
     // Act
-    const { events, update } = await deliver('v2/api_track_usps_DE_2019_moltin.json', { trackingNumber: '9361269903502070406152', carrierCode: 'usps', createdAt: '2019-04-11T12:00:00.000Z' }, '2019-04-12T18:00:00.000Z');
+    const { events, update } = await deliver(
+      'v2/api_track_usps_DE_2019_moltin.json',
+      { trackingNumber: '9361269903502070406152', carrierCode: 'usps', createdAt: '2019-04-11T12:00:00.000Z' },
+      '2019-04-12T18:00:00.000Z',
+    );
 
     // Assess
     expect(update?.scans).toEqual([expect.objectContaining({ occurredAt: '2019-04-12T17:45:26.734Z', city: 'AUSTIN' })]);
     expect(events.map((e) => [e.metric, e.time])).toEqual([['Order Delivered', '2019-04-12T17:45:26.734Z']]);
   });
 
-  it('the V2 docs\' TRACK_EVENT_V2 example (not yet in system): no event, the estimated delivery kept as the date it names', async () => {
+  it("the V2 docs' TRACK_EVENT_V2 example (not yet in system): no event, the estimated delivery kept as the date it names", async () => {
     // Act: its label id se-1234567890 is the V1 shipment 1234567890
-    const { events, update } = await deliver('v2/track_event_v2_docs_NY.json', { trackingNumber: 'no-match', carrierCode: 'ups', createdAt: '2026-04-27T12:00:00.000Z', shipmentId: 1234567890 }, '2026-04-27T16:00:00.000Z');
+    const { events, update } = await deliver(
+      'v2/track_event_v2_docs_NY.json',
+      { trackingNumber: 'no-match', carrierCode: 'ups', createdAt: '2026-04-27T12:00:00.000Z', shipmentId: 1234567890 },
+      '2026-04-27T16:00:00.000Z',
+    );
 
     // Assess
-    expect(update).toMatchObject({ labelId: 'se-1234567890', statusCode: 'NY', estimatedDeliveryDate: '2026-04-30', trackingUrl: expect.stringMatching(/^https:\/\/wwwapps\.ups\.com\//) });
+    expect(update).toMatchObject({
+      labelId: 'se-1234567890',
+      statusCode: 'NY',
+      estimatedDeliveryDate: '2026-04-30',
+      trackingUrl: expect.stringMatching(/^https:\/\/wwwapps\.ups\.com\//),
+    });
     expect(events).toEqual([]);
   });
 
-  it('the V2 docs\' GET track sample as a webhook (delivered, milliseconds, Z): joined by label id, Order Delivered', async () => {
+  it("the V2 docs' GET track sample as a webhook (delivered, milliseconds, Z): joined by label id, Order Delivered", async () => {
     // Act
-    const { events } = await deliver('v2/labels_track_docs_DE_as_webhook.json', { trackingNumber: 'another-number', carrierCode: 'ups', createdAt: '2024-10-25T11:00:00.000Z', shipmentId: 324658 }, '2024-10-27T12:00:00.000Z');
+    const { events } = await deliver(
+      'v2/labels_track_docs_DE_as_webhook.json',
+      { trackingNumber: 'another-number', carrierCode: 'ups', createdAt: '2024-10-25T11:00:00.000Z', shipmentId: 324658 },
+      '2024-10-27T12:00:00.000Z',
+    );
 
     // Assess
-    expect(events.map((e) => [e.metric, e.time, e.uniqueId])).toEqual([['Order Delivered', '2024-10-27T11:59:03.289Z', 'ss:default:shipment:324658:delivered']]);
+    expect(events.map((e) => [e.metric, e.time, e.uniqueId])).toEqual([
+      ['Order Delivered', '2024-10-27T11:59:03.289Z', 'ss:default:shipment:324658:delivered'],
+    ]);
     expect(events[0]?.properties).toMatchObject({ EstimatedDeliveryDate: '2024-10-27', LastScanCity: 'OCEANSIDE' });
   });
 });
 
 describe('fixture corpus: more of what ShipStation sends', () => {
-  it('the V1 docs\' Create Order response (a gift, fedex_2day requested): Order Awaiting Shipment to the buyer only', async () => {
+  it("the V1 docs' Create Order response (a gift, fedex_2day requested): Order Awaiting Shipment to the buyer only", async () => {
     // Prepare
     const { webhook, klaviyo } = pipeline('2016-02-16T23:30:00.000Z');
     server.serve('/orders', page('orders', [fixture('compwright/CreateOrderResponse.json')]), { importbatch: 'create' });
@@ -487,7 +565,9 @@ describe('fixture corpus: more of what ShipStation sends', () => {
     server.serve('/webhooks/subscribe', fixtureText(path));
 
     // Act
-    const subscribed = await api.subscribeWebhook('default', { event: 'ORDER_NOTIFY', targetUrl: 'https://example.test/hook', friendlyName: 'test' }).catch((error: unknown) => error);
+    const subscribed = await api
+      .subscribeWebhook('default', { event: 'ORDER_NOTIFY', targetUrl: 'https://example.test/hook', friendlyName: 'test' })
+      .catch((error: unknown) => error);
 
     // Assess
     expect(subscribed).toBe(id);
@@ -497,7 +577,7 @@ describe('fixture corpus: more of what ShipStation sends', () => {
 describe('fixture corpus: webhook bodies as ShipStation posts them', () => {
   const bodies = fixture<{ id: string; body?: string; file?: string }[]>('webhooks/bodies.json');
   const expected: Record<string, string> = {
-    'v1doc-order-notify': 'refused: the docs\' placeholder host ssapiX is not ShipStation\'s',
+    'v1doc-order-notify': "refused: the docs' placeholder host ssapiX is not ShipStation's",
     'v1doc-order-notify-digit-host': 'queued',
     'real-ship-notify-ssapi6': 'queued',
     'real-ship-notify-ssapi': 'queued',
@@ -532,7 +612,7 @@ describe('fixture corpus: webhook bodies as ShipStation posts them', () => {
   });
 });
 
-describe('fixture corpus: more tracking shapes (GET track responses, read as a webhook\'s data)', () => {
+describe("fixture corpus: more tracking shapes (GET track responses, read as a webhook's data)", () => {
   it.each([
     ['v2/shipengine_tracking_usps_DE_no_actual_delivery_decodable.json', 'DE', '2021-09-20T19:03:00.000Z'],
     ['v2/shipengine_v1_tracking_UN_dotnet.json', 'UN', undefined],
@@ -551,8 +631,15 @@ describe('fixture corpus: more tracking shapes (GET track responses, read as a w
 
   it('a second recorded API_TRACK body (zendesk): delivered late in the UTC day, its date kept as the carrier gave it', async () => {
     const { trackingUpdateFrom, trackEventV2Schema } = await import('../../lib/normalise/tracking.js');
-    const read = trackingUpdateFrom('default', trackEventV2Schema.parse(fixture('v2/api_track_usps_DE_2019-04-17_zendesk.json')), new Date('2019-04-17T03:00:00.000Z'));
-    expect(read).toMatchObject({ ok: true, update: { statusCode: 'DE', actualDeliveryAt: '2019-04-17T02:33:38.252Z', scans: [{ occurredAt: '2019-04-17T02:33:38.252Z', city: 'AUSTIN' }] } });
+    const read = trackingUpdateFrom(
+      'default',
+      trackEventV2Schema.parse(fixture('v2/api_track_usps_DE_2019-04-17_zendesk.json')),
+      new Date('2019-04-17T03:00:00.000Z'),
+    );
+    expect(read).toMatchObject({
+      ok: true,
+      update: { statusCode: 'DE', actualDeliveryAt: '2019-04-17T02:33:38.252Z', scans: [{ occurredAt: '2019-04-17T02:33:38.252Z', city: 'AUSTIN' }] },
+    });
   });
 });
 
@@ -570,10 +657,11 @@ describe('fixture corpus: coverage', () => {
   it('feeds every recorded payload to some test here, or says why not', () => {
     // Prepare
     const root = new URL('../fixtures/shipstation/', import.meta.url).pathname;
-    const files = (dir: string): string[] => readdirSync(join(root, dir)).flatMap((name) => {
-      const path = dir === '' ? name : `${dir}/${name}`;
-      return statSync(join(root, path)).isDirectory() ? files(path) : [path];
-    });
+    const files = (dir: string): string[] =>
+      readdirSync(join(root, dir)).flatMap((name) => {
+        const path = dir === '' ? name : `${dir}/${name}`;
+        return statSync(join(root, path)).isDirectory() ? files(path) : [path];
+      });
     const self = readFileSync(new URL(import.meta.url).pathname, 'utf8');
 
     // Act

@@ -77,7 +77,13 @@ describe('HttpKlaviyoApi.createEvents', () => {
       ['ss:default:shipment:3:shipped', 'jane.doe@example.com', true, 'bulk-create-events'],
       ['ss:default:shipment:2:shipped', 'john.roe@example.com', false, 'bulk-create-events'],
     ]);
-    expect(simulator.events[0]).toMatchObject({ metric: 'Order Shipped', time: '2026-04-01T12:00:00.000Z', value: 34.97, properties: { OrderNumber: 'A-1' }, privateKey: KEY });
+    expect(simulator.events[0]).toMatchObject({
+      metric: 'Order Shipped',
+      time: '2026-04-01T12:00:00.000Z',
+      value: 34.97,
+      properties: { OrderNumber: 'A-1' },
+      privateKey: KEY,
+    });
   });
 
   it('sends nothing for an empty list', async () => {
@@ -91,7 +97,11 @@ describe('HttpKlaviyoApi.createEvents', () => {
   it.each([
     ['more than 1,000 events', (): KlaviyoEvent[] => Array.from({ length: 1001 }, (_, i) => event(i + 1)), /at most 1000 events/],
     ['a unique_id twice', (): KlaviyoEvent[] => [event(1), event(2), event(1, { profile: john })], /ss:default:shipment:1:shipped appears more than once/],
-    ['a body over 5 MB', (): KlaviyoEvent[] => Array.from({ length: 60 }, (_, i) => event(i + 1, { properties: { Notes: 'x'.repeat(90_000) } })), /the limit is 5242880/],
+    [
+      'a body over 5 MB',
+      (): KlaviyoEvent[] => Array.from({ length: 60 }, (_, i) => event(i + 1, { properties: { Notes: 'x'.repeat(90_000) } })),
+      /the limit is 5242880/,
+    ],
     ["another account's event", (): KlaviyoEvent[] => [event(1), event(2, { accountId: 'other' })], /belongs to account other/],
   ])('refuses a list with %s before sending anything', async (_case, make, message) => {
     // Prepare
@@ -195,7 +205,11 @@ describe('HttpKlaviyoApi.createEvents', () => {
   it('waits 60 s, not 100,000, when it may wait that long in-process, and then succeeds', async () => {
     // Prepare
     simulator.failNext(1, { status: 429, retryAfterSeconds: 100_000 });
-    const patient = new HttpKlaviyoApi(new Map([['default', account('default', simulator.baseUrl, KEY)]]), clock, { revision: REVISION, timeoutMs: 5000, maxInlineRetryAfterMs: 120_000 });
+    const patient = new HttpKlaviyoApi(new Map([['default', account('default', simulator.baseUrl, KEY)]]), clock, {
+      revision: REVISION,
+      timeoutMs: 5000,
+      maxInlineRetryAfterMs: 120_000,
+    });
 
     // Act
     await patient.createEvents('default', [event(1)]);

@@ -77,10 +77,11 @@ async function startServer(
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     seen,
     bodies,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -147,7 +148,13 @@ describe('http-shipstation-api', () => {
 
     // Assess
     expect(fetched.snapshots).toHaveLength(1);
-    expect(simulator.requests.map((r) => [r.path, r.status])).toEqual([['/stores', 200], ['/stores', 200], ['/stores', 200], ['/orders', 429], ['/orders', 200]]);
+    expect(simulator.requests.map((r) => [r.path, r.status])).toEqual([
+      ['/stores', 200],
+      ['/stores', 200],
+      ['/stores', 200],
+      ['/orders', 429],
+      ['/orders', 200],
+    ]);
     expect(sleeps).toEqual([40_000]);
   });
 
@@ -211,7 +218,11 @@ describe('http-shipstation-api', () => {
     expect(fetched.snapshots.map((s) => s.orderId)).toEqual(orders.map((o) => o.orderId));
     expect(fetched.requests).toBe(3);
     expect(fetched.unreadable).toEqual([]);
-    expect(simulator.requests.map((r) => [r.query.page ?? '1', r.query.pageSize, r.status])).toEqual([['1', '500', 200], ['2', '500', 200], ['3', '500', 200]]);
+    expect(simulator.requests.map((r) => [r.query.page ?? '1', r.query.pageSize, r.status])).toEqual([
+      ['1', '500', 200],
+      ['2', '500', 200],
+      ['3', '500', 200],
+    ]);
   });
 
   it('follows pages across a spent rate-limit window', async () => {
@@ -247,7 +258,11 @@ describe('http-shipstation-api', () => {
   it('reads an import batch of exactly 2,500 orders, its cap, in five requests', async () => {
     // Prepare
     const orders = simulator.importOrders(Array.from({ length: 2_500 }, () => ({})));
-    const api = new HttpShipStationApi(loadConfig(env()).accounts, clock, { timeoutMs: 2000, maxRateLimitWaitMs: 10 * 60_000, budget: new InMemoryRateBudget() });
+    const api = new HttpShipStationApi(loadConfig(env()).accounts, clock, {
+      timeoutMs: 2000,
+      maxRateLimitWaitMs: 10 * 60_000,
+      budget: new InMemoryRateBudget(),
+    });
 
     // Act
     const fetched = await api.fetchResource('default', batchUrl(orders[0]?.orderId ?? 0), 'ORDER_NOTIFY');
@@ -260,7 +275,7 @@ describe('http-shipstation-api', () => {
   it.each([
     ['a label batch over 1,000', 'SHIP_NOTIFY', '/shipments?batchId=7', { shipments: [], total: 1_001, page: 1, pages: 3 }, 1_001],
     ['a fulfilment batch saying it has two pages', 'FULFILLMENT_SHIPPED', '/fulfillments?batchId=7', { fulfillments: [], page: 1, pages: 2 }, 501],
-  ])('caps %s at its type\'s size after one request', async (_case, type, path, page, records) => {
+  ])("caps %s at its type's size after one request", async (_case, type, path, page, records) => {
     // Prepare
     const server = await startServer((res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(page)));
     const api = adapter({ SHIPSTATION_BASE_URL: server.url });
@@ -284,19 +299,29 @@ describe('http-shipstation-api', () => {
     simulator.failNext(1, 200);
 
     // Act
-    const first = await api.fetchResource('default', batchUrl(order?.orderId ?? 0), 'ORDER_NOTIFY').then(() => undefined, (e: unknown) => e);
+    const first = await api.fetchResource('default', batchUrl(order?.orderId ?? 0), 'ORDER_NOTIFY').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     const retried = await api.fetchResource('default', batchUrl(order?.orderId ?? 0), 'ORDER_NOTIFY');
 
     // Assess
     expect(first).toBeInstanceOf(TransientError);
-    expect((first as Error).message).toBe('ShipStation answered /orders with 200 but not a page of orders (orders: Invalid input: expected array, received undefined)');
+    expect((first as Error).message).toBe(
+      'ShipStation answered /orders with 200 but not a page of orders (orders: Invalid input: expected array, received undefined)',
+    );
     expect(retried.snapshots.map((s) => s.orderId)).toEqual([order?.orderId]);
     expect(simulator.requests.map((r) => r.status)).toEqual([200, 200]);
   });
 
   it.each([
     ['an HTML page', 'text/html', '<html><body>Service Unavailable</body></html>', /failed after 4 attempts: 200 with a body that is not JSON/],
-    ['a list of the wrong type', 'application/json', '{"orders":"none","total":0,"page":1,"pages":1}', /not a page of orders \(orders: Invalid input: expected array, received string\)/],
+    [
+      'a list of the wrong type',
+      'application/json',
+      '{"orders":"none","total":0,"page":1,"pages":1}',
+      /not a page of orders \(orders: Invalid input: expected array, received string\)/,
+    ],
     ['counts of the wrong type', 'application/json', '{"orders":[],"total":"0","page":1,"pages":1}', /not a page of orders \(total: /],
     ['another list', 'application/json', '{"shipments":[],"total":0,"page":1,"pages":1}', /not a page of orders \(orders: /],
     ['a bare array', 'application/json', '[]', /not a page of orders \(body: /],
@@ -337,7 +362,7 @@ describe('http-shipstation-api', () => {
     }
   });
 
-  it('refuses a resource URL off the account\'s ShipStation origin without sending anything', async () => {
+  it("refuses a resource URL off the account's ShipStation origin without sending anything", async () => {
     // Prepare
     const elsewhere = await startServer((res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"orders":[],"pages":1}'));
     const api = adapter();
@@ -449,7 +474,10 @@ describe('http-shipstation-api webhooks', () => {
 
       // Assess
       expect(listed).toContainEqual({ id, event: 'SHIP_NOTIFY', targetUrl, storeId: 310001 });
-      expect(simulator.requests.map((r) => [r.method, r.path, r.status])).toEqual([['POST', '/webhooks/subscribe', 201], ['GET', '/webhooks', 200]]);
+      expect(simulator.requests.map((r) => [r.method, r.path, r.status])).toEqual([
+        ['POST', '/webhooks/subscribe', 201],
+        ['GET', '/webhooks', 200],
+      ]);
       expect(simulator.webhookTargets()).toContain(targetUrl);
     } finally {
       for (const hook of await adapter().listWebhooks('default')) {
@@ -461,9 +489,20 @@ describe('http-shipstation-api webhooks', () => {
   it('reads a bare array of subscriptions and a {WebHookID} answer, and sends store_id only when given', async () => {
     // Prepare
     const server = await startServer((res, req) => {
-      const body = req.method === 'POST'
-        ? { WebHookID: 20077 }
-        : [{ IsLabelAPIHook: false, WebHookID: 20076, SellerID: 1, StoreID: null, HookType: 'ORDER_NOTIFY', Url: 'https://example.test/hook', Name: 'orders' }];
+      const body =
+        req.method === 'POST'
+          ? { WebHookID: 20077 }
+          : [
+              {
+                IsLabelAPIHook: false,
+                WebHookID: 20076,
+                SellerID: 1,
+                StoreID: null,
+                HookType: 'ORDER_NOTIFY',
+                Url: 'https://example.test/hook',
+                Name: 'orders',
+              },
+            ];
       res.writeHead(req.method === 'POST' ? 201 : 200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
     });
     try {
@@ -498,12 +537,17 @@ describe('http-shipstation-api webhooks', () => {
   });
 });
 
-describe('http-shipstation-api with a reset longer than V1\'s one-minute window', () => {
+describe("http-shipstation-api with a reset longer than V1's one-minute window", () => {
   it('waits 60 s, not 27.8 hours, after a 429 that says X-Rate-Limit-Reset: 100000, and leaves the shared budget open after it', async () => {
     // Prepare: the first request is refused with an absurd reset; the DynamoDB budget is the one every Lambda shares
     const aws = await startLocalAws();
     let calls = 0;
-    const odd = await ShipStationSimulator.start({ apiKey: API_KEY, apiSecret: API_SECRET, now: () => new Date(fakeNow), faults: () => (calls++ === 0 ? { status: 429, resetSeconds: 100_000 } : undefined) });
+    const odd = await ShipStationSimulator.start({
+      apiKey: API_KEY,
+      apiSecret: API_SECRET,
+      now: () => new Date(fakeNow),
+      faults: () => (calls++ === 0 ? { status: 429, resetSeconds: 100_000 } : undefined),
+    });
     try {
       const { accounts } = loadConfig(env({ SHIPSTATION_BASE_URL: odd.baseUrl }));
       const budget = new DynamoDbRateBudget(aws.dynamodb, aws.tableName, { requestsPerMinute: 40 });
@@ -528,12 +572,16 @@ describe('http-shipstation-api with a reset longer than V1\'s one-minute window'
   it('closes the shared budget for at most 60 s after a 200 that says nothing is left until X-Rate-Limit-Reset: 100000', async () => {
     // Prepare
     const aws = await startLocalAws();
-    const server = await startServer((res) => res.writeHead(200, {
-      'Content-Type': 'application/json',
-      'X-Rate-Limit-Limit': '40',
-      'X-Rate-Limit-Remaining': '0',
-      'X-Rate-Limit-Reset': '100000',
-    }).end('{"orders":[],"total":0,"page":1,"pages":1}'));
+    const server = await startServer((res) =>
+      res
+        .writeHead(200, {
+          'Content-Type': 'application/json',
+          'X-Rate-Limit-Limit': '40',
+          'X-Rate-Limit-Remaining': '0',
+          'X-Rate-Limit-Reset': '100000',
+        })
+        .end('{"orders":[],"total":0,"page":1,"pages":1}'),
+    );
     try {
       const { accounts } = loadConfig(env({ SHIPSTATION_BASE_URL: server.url }));
       const fingerprint = accounts.get('default')?.shipStation.fingerprint ?? '';
@@ -557,7 +605,7 @@ describe('http-shipstation-api with a reset longer than V1\'s one-minute window'
 });
 
 describe('http-shipstation-api sharing the DynamoDB rate budget', () => {
-  it('keeps two Lambdas firing 120 requests at once within the key\'s limit per minute, without a single 429', async () => {
+  it("keeps two Lambdas firing 120 requests at once within the key's limit per minute, without a single 429", async () => {
     // Prepare: ShipStation allows 10 a minute here, so 120 requests take twelve (simulated) minutes
     const time = new SimulatedTime(Date.parse('2026-11-26T09:00:00.000Z'));
     const aws = await startLocalAws();
@@ -565,16 +613,25 @@ describe('http-shipstation-api sharing the DynamoDB rate budget', () => {
     try {
       shared.importOrders(Array.from({ length: 3 }, () => ({ storeId: 390030 })));
       const { accounts } = loadConfig(env({ SHIPSTATION_BASE_URL: shared.baseUrl }));
-      const lambda = (): HttpShipStationApi => new HttpShipStationApi(accounts, time, {
-        timeoutMs: 10_000,
-        maxRateLimitWaitMs: 60 * 60_000,
-        budget: new DynamoDbRateBudget(aws.dynamodb, aws.tableName, { requestsPerMinute: 10 }),
-      });
+      const lambda = (): HttpShipStationApi =>
+        new HttpShipStationApi(accounts, time, {
+          timeoutMs: 10_000,
+          maxRateLimitWaitMs: 60 * 60_000,
+          budget: new DynamoDbRateBudget(aws.dynamodb, aws.tableName, { requestsPerMinute: 10 }),
+        });
       const lambdas = [lambda(), lambda()];
 
       // Act
-      const pages = await Promise.all(Array.from({ length: 120 }, (_, i) => time.run(() =>
-        (lambdas[i % 2] as HttpShipStationApi).listPage('default', { resource: 'orders', query: { storeId: '390030', pageSize: '1', page: String(1 + (i % 3)) } }))));
+      const pages = await Promise.all(
+        Array.from({ length: 120 }, (_, i) =>
+          time.run(() =>
+            (lambdas[i % 2] as HttpShipStationApi).listPage('default', {
+              resource: 'orders',
+              query: { storeId: '390030', pageSize: '1', page: String(1 + (i % 3)) },
+            }),
+          ),
+        ),
+      );
 
       // Assess
       expect(pages.map((p) => p.rows)).toEqual(Array.from({ length: 120 }, () => 1));

@@ -49,7 +49,9 @@ const adapterFor = (v2BaseUrl: string, v2Key: string | null = V2_KEY): HttpShipS
 const started: ShipStationSimulator[] = [];
 
 /** A simulator with the V2 key on the fake clock (closed after the test); `faults` decides per request, `rateLimit` is per minute. */
-async function startSimulator(options: { rateLimit?: number; faults?: (request: RecordedRequest) => ShipStationFault | undefined } = {}): Promise<ShipStationSimulator> {
+async function startSimulator(
+  options: { rateLimit?: number; faults?: (request: RecordedRequest) => ShipStationFault | undefined } = {},
+): Promise<ShipStationSimulator> {
   const sim = await ShipStationSimulator.start({
     apiKey: 'v1-key',
     apiSecret: 'v1-secret',
@@ -101,7 +103,10 @@ describe('HttpShipStationV2Api', () => {
     const api = adapterFor(sim.baseUrl, 'not-the-v2-key');
 
     // Act
-    const error = await api.listV2Webhooks('default').then(() => undefined, (e: unknown) => e);
+    const error = await api.listV2Webhooks('default').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
 
     // Assess
     expect(error).toBeInstanceOf(ShipStationCredentialsError);
@@ -132,7 +137,10 @@ describe('HttpShipStationV2Api', () => {
     const api = new HttpShipStationV2Api(loadConfig(env(sim.baseUrl, V2_KEY)).accounts, clock, { timeoutMs: 2000, maxRateLimitWaitMs: 10_000 });
 
     // Act
-    const error = await api.listV2Webhooks('default').then(() => undefined, (e: unknown) => e);
+    const error = await api.listV2Webhooks('default').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
 
     // Assess
     expect(error).toBeInstanceOf(TransientError);
@@ -141,10 +149,12 @@ describe('HttpShipStationV2Api', () => {
     expect(v2Requests(sim)).toHaveLength(1);
   });
 
-  it('waits 60 s, V2\'s one-minute window, when a 429 says Retry-After: 100000', async () => {
+  it("waits 60 s, V2's one-minute window, when a 429 says Retry-After: 100000", async () => {
     // Prepare
     let calls = 0;
-    const sim = await startSimulator({ faults: (request) => (request.path === '/v2/environment/webhooks' && calls++ === 0 ? { status: 429, resetSeconds: 100_000 } : undefined) });
+    const sim = await startSimulator({
+      faults: (request) => (request.path === '/v2/environment/webhooks' && calls++ === 0 ? { status: 429, resetSeconds: 100_000 } : undefined),
+    });
     const api = adapterFor(sim.baseUrl);
 
     // Act
@@ -162,7 +172,10 @@ describe('HttpShipStationV2Api', () => {
     const api = new HttpShipStationV2Api(loadConfig(env(sim.baseUrl, V2_KEY)).accounts, clock, { timeoutMs: 2000, maxRateLimitWaitMs: 10_000 });
 
     // Act
-    const error = await api.listV2Webhooks('default').then(() => undefined, (e: unknown) => e);
+    const error = await api.listV2Webhooks('default').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
 
     // Assess
     expect(error).toBeInstanceOf(TransientError);
@@ -176,7 +189,10 @@ describe('HttpShipStationV2Api', () => {
     const api = adapterFor(sim.baseUrl);
 
     // Act
-    const error = await api.listV2Webhooks('default').then(() => undefined, (e: unknown) => e);
+    const error = await api.listV2Webhooks('default').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
 
     // Assess
     expect(error).toBeInstanceOf(TransientError);
@@ -206,12 +222,17 @@ describe('HttpShipStationV2Api', () => {
     await api.createV2Webhook('default', { name: 'first', event: 'track', url: TRACKING_URL });
 
     // Act
-    const error = await api.createV2Webhook('default', { name: 'again', event: 'track', url: TRACKING_URL }).then(() => undefined, (e: unknown) => e);
+    const error = await api.createV2Webhook('default', { name: 'again', event: 'track', url: TRACKING_URL }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
 
     // Assess
     expect(error).toBeInstanceOf(BadInputError);
     const text = (error as Error).message;
-    expect(text).toMatch(/^ShipStation V2 answered 400 for POST \/v2\/environment\/webhooks: url: A webhook for event 'track' and url 'https:\/\/api\.example\.invalid\/webhooks\/tracking\/default\?…' already exists/);
+    expect(text).toMatch(
+      /^ShipStation V2 answered 400 for POST \/v2\/environment\/webhooks: url: A webhook for event 'track' and url 'https:\/\/api\.example\.invalid\/webhooks\/tracking\/default\?…' already exists/,
+    );
     expect(text).not.toContain(TOKEN);
     expect(text).not.toContain(V2_KEY);
   });

@@ -105,7 +105,8 @@ beforeAll(async () => {
   aws = await startLocalAws({ visibilityTimeoutSeconds: 2, maxReceiveCount: 3 });
   klaviyo = await KlaviyoSimulator.start({
     privateKeys: ACCOUNTS.map((id) => SECRETS[id].klaviyo),
-    faults: ({ path, body }) => (refuse && path === '/api/events' && JSON.stringify(body).includes(CANARY_EMAIL) ? { status: 400, detail: REFUSAL } : undefined),
+    faults: ({ path, body }) =>
+      refuse && path === '/api/events' && JSON.stringify(body).includes(CANARY_EMAIL) ? { status: 400, detail: REFUSAL } : undefined,
   });
   for (const id of ACCOUNTS) {
     shops[id] = await ShipStationSimulator.start({
@@ -117,15 +118,18 @@ beforeAll(async () => {
   }
   dir = mkdtempSync(join(tmpdir(), 'masking-canaries-'));
   const accountsFile = join(dir, 'accounts.json');
-  writeFileSync(accountsFile, JSON.stringify({
-    accounts: ACCOUNTS.map((id) => ({
-      id,
-      shipStation: { apiKey: SECRETS[id].key, apiSecret: SECRETS[id].secret, keyExpiresOn: '2027-11-01', baseUrl: shops[id].baseUrl },
-      klaviyo: { privateKey: SECRETS[id].klaviyo, baseUrl: klaviyo.baseUrl },
-      webhookToken: SECRETS[id].token,
-      ...(id === 'canary' ? { shipStationV2: { apiKey: SECRETS[id].v2key, baseUrl: shops[id].baseUrl } } : {}),
-    })),
-  }));
+  writeFileSync(
+    accountsFile,
+    JSON.stringify({
+      accounts: ACCOUNTS.map((id) => ({
+        id,
+        shipStation: { apiKey: SECRETS[id].key, apiSecret: SECRETS[id].secret, keyExpiresOn: '2027-11-01', baseUrl: shops[id].baseUrl },
+        klaviyo: { privateKey: SECRETS[id].klaviyo, baseUrl: klaviyo.baseUrl },
+        webhookToken: SECRETS[id].token,
+        ...(id === 'canary' ? { shipStationV2: { apiKey: SECRETS[id].v2key, baseUrl: shops[id].baseUrl } } : {}),
+      })),
+    }),
+  );
   Object.assign(process.env, aws.env, { ACCOUNTS_FILE: accountsFile, HTTP_TIMEOUT_MS: '5000', TRACKING_JWKS_URLS: shops.canary.jwksUrl });
 
   // From here on every write is kept (and kept off the terminal): cold starts log too.
@@ -142,8 +146,16 @@ beforeAll(async () => {
   ({ handler: publishEvents } = await import('../../functions/publish-events.js'));
   http = await serveHttpApi({
     routes: [
-      { path: WEBHOOK_ROUTE_PATH, handler: receiveWebhook.handler as (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>, functionName: 'receive-webhook' },
-      { path: TRACKING_ROUTE_PATH, handler: receiveTracking.handler as (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>, functionName: 'receive-tracking' },
+      {
+        path: WEBHOOK_ROUTE_PATH,
+        handler: receiveWebhook.handler as (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>,
+        functionName: 'receive-webhook',
+      },
+      {
+        path: TRACKING_ROUTE_PATH,
+        handler: receiveTracking.handler as (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>,
+        functionName: 'receive-tracking',
+      },
     ],
   });
 });
@@ -201,11 +213,13 @@ describe('masking canaries through the pipeline at DEBUG', () => {
 
   it('runs every CLI command over the canary accounts', async () => {
     // Prepare: a DLQ message nothing can read, quoting a Klaviyo key, the buyer and the phone
-    await aws.sqs.send(new SendMessageCommand({
-      QueueUrl: aws.queues.updatesDlq,
-      MessageBody: `unreadable ${CANARY_PHONE}: Authorization: Klaviyo-API-Key ${SECRETS.second.klaviyo} ${CANARY_NAME} <${CANARY_EMAIL}>`,
-      MessageAttributes: { accountId: { DataType: 'String', StringValue: 'canary' } },
-    }));
+    await aws.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: aws.queues.updatesDlq,
+        MessageBody: `unreadable ${CANARY_PHONE}: Authorization: Klaviyo-API-Key ${SECRETS.second.klaviyo} ${CANARY_NAME} <${CANARY_EMAIL}>`,
+        MessageAttributes: { accountId: { DataType: 'String', StringValue: 'canary' } },
+      }),
+    );
 
     // Act
     const help = await cli('help');
@@ -248,7 +262,10 @@ describe('masking canaries through the pipeline at DEBUG', () => {
     // Prepare
     const logs = written.join('');
     const output = printed.map((p) => p.output).join('\n');
-    const lines = logs.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { message: string; function_name?: string; event?: { rawQueryString?: string } });
+    const lines = logs
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { message: string; function_name?: string; event?: { rawQueryString?: string } });
 
     // Assess: the invocation events were logged, each webhook's token masked in its raw query string
     const events = lines.filter((line) => line.message === 'Lambda invocation event');
@@ -260,7 +277,10 @@ describe('masking canaries through the pipeline at DEBUG', () => {
     expect(logs).toContain(MASKED_REFUSAL);
 
     // Assess: not one canary anywhere
-    for (const [where, text] of [['logs', logs], ['CLI output', output]] as const) {
+    for (const [where, text] of [
+      ['logs', logs],
+      ['CLI output', output],
+    ] as const) {
       for (const secret of CANARY_SECRETS) expect({ where, secret, found: text.includes(secret) }).toEqual({ where, secret, found: false });
       for (const contact of [CANARY_EMAIL, NO_DOT_EMAIL, LOCALHOST_EMAIL, 'Canaryson', ...PHONE_FORMS]) {
         expect({ where, contact, found: text.includes(contact) }).toEqual({ where, contact, found: false });

@@ -21,7 +21,6 @@ type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchRespons
 const ACCOUNTS = ['acme', 'crashy', 'shifty', 'broken', 'healthy'] as const;
 type AccountId = (typeof ACCOUNTS)[number];
 
-
 interface Shop {
   sim: ShipStationSimulator;
   clock: ShopClock;
@@ -45,14 +44,17 @@ beforeAll(async () => {
   }
   const dir = mkdtempSync(join(tmpdir(), 'poll-test-'));
   const accountsFile = join(dir, 'accounts.json');
-  writeFileSync(accountsFile, JSON.stringify({
-    accounts: ACCOUNTS.map((id) => ({
-      id,
-      shipStation: { apiKey: key(id, 'key'), apiSecret: key(id, 'secret'), keyExpiresOn: '2027-06-30', baseUrl: shops[id].sim.baseUrl },
-      klaviyo: { privateKey: key(id, 'klaviyo'), baseUrl: klaviyo.baseUrl },
-      webhookToken: key(id, 'token'),
-    })),
-  }));
+  writeFileSync(
+    accountsFile,
+    JSON.stringify({
+      accounts: ACCOUNTS.map((id) => ({
+        id,
+        shipStation: { apiKey: key(id, 'key'), apiSecret: key(id, 'secret'), keyExpiresOn: '2027-06-30', baseUrl: shops[id].sim.baseUrl },
+        klaviyo: { privateKey: key(id, 'klaviyo'), baseUrl: klaviyo.baseUrl },
+        webhookToken: key(id, 'token'),
+      })),
+    }),
+  );
   Object.assign(process.env, aws.env, { ACCOUNTS_FILE: accountsFile, HTTP_TIMEOUT_MS: '5000', POLL_LAG_MINUTES: '0' });
   // One at a time: jest's ESM loader fails on concurrent imports that share modules.
   const poll = await import('../../functions/poll-shipstation.js');
@@ -91,7 +93,12 @@ async function pollJob(accountId: AccountId, context: Context = lambdaContext('p
 }
 
 const STATUS_EVENTS: Partial<Record<OrderStatus, true>> = {
-  awaiting_payment: true, awaiting_shipment: true, pending_fulfillment: true, on_hold: true, cancelled: true, rejected_fulfillment: true,
+  awaiting_payment: true,
+  awaiting_shipment: true,
+  pending_fulfillment: true,
+  on_hold: true,
+  cancelled: true,
+  rejected_fulfillment: true,
 };
 
 /** The unique ids an import of this history must produce: each order's current status, each live label and fulfilment. */
@@ -184,7 +191,11 @@ describe('poll-shipstation', () => {
     expect(cursorMidway?.through).toBeUndefined();
     expect(cursorMidway?.run).toMatchObject({ mode: 'import', stream: 0, position: { page: 3 } });
     expect(continuations).toBe(1);
-    expect(eventsOf('crashy').map((e) => e.uniqueId).sort()).toEqual(expectedImport('crashy', history));
+    expect(
+      eventsOf('crashy')
+        .map((e) => e.uniqueId)
+        .sort(),
+    ).toEqual(expectedImport('crashy', history));
     expect(klaviyo.duplicatesDropped).toBe(0);
     expect(listRequests('crashy').filter((r) => r.path === '/orders')).toHaveLength(3);
   });
@@ -219,7 +230,7 @@ describe('poll-shipstation', () => {
     expect(listRequests('shifty').filter((r) => r.path === '/orders').length).toBeGreaterThan(3);
   });
 
-  it('keeps a healthy account flowing while another account\'s key is expired (401), and the broken account keeps its cursor', async () => {
+  it("keeps a healthy account flowing while another account's key is expired (401), and the broken account keeps its cursor", async () => {
     // Prepare: both imported once; then new orders in both, and the broken account's key expires.
     buildHistory('broken', 50, 31);
     buildHistory('healthy', 50, 37);
@@ -241,7 +252,9 @@ describe('poll-shipstation', () => {
     await drain();
 
     // Assess
-    const healthyNew = eventsOf('healthy').slice(healthyBefore).map((e) => e.uniqueId);
+    const healthyNew = eventsOf('healthy')
+      .slice(healthyBefore)
+      .map((e) => e.uniqueId);
     expect(healthyNew).toEqual(expect.arrayContaining(fresh.map((o) => expect.stringContaining(`:order:${o.orderId}:awaiting_shipment:`))));
     const brokenAfter = await cursors.get('broken');
     expect(brokenAfter?.through).toBe(brokenBefore?.through);

@@ -26,7 +26,13 @@ const newOrder = (overrides: Partial<OrderSnapshot> = {}): OrderSnapshot => ({
 });
 /** A label as fetch-resource enqueues it from a SHIP_NOTIFY: an order never seen is read from ShipStation at once. */
 const labelFor = (orderId: number, overrides: Partial<ShipmentSnapshot> = {}): ShipmentSnapshot => ({
-  ...shipmentSnapshot(ACCOUNT, shipmentSchema.parse({ ...harness.shipStation.createLabel(orderId, { carrierCode: 'ups', serviceCode: 'ups_ground' }), shipmentItems: harness.shipStation.getOrder(orderId).items })),
+  ...shipmentSnapshot(
+    ACCOUNT,
+    shipmentSchema.parse({
+      ...harness.shipStation.createLabel(orderId, { carrierCode: 'ups', serviceCode: 'ups_ground' }),
+      shipmentItems: harness.shipStation.getOrder(orderId).items,
+    }),
+  ),
   waitedForOrder: true,
   ...overrides,
 });
@@ -54,9 +60,16 @@ afterEach(() => {
 /** The release job the outage queued on the polls queue (delayed by OUTAGE_RETRY_SECONDS, 1 s in tests), as Lambda would hand it over. */
 async function receiveReleaseJob(): Promise<SQSEvent> {
   for (let i = 0; i < 100; i += 1) {
-    const { Messages = [] } = await harness.aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: harness.aws.queues.polls, MaxNumberOfMessages: 10, AttributeNames: ['All'], MessageAttributeNames: ['All'] }));
+    const { Messages = [] } = await harness.aws.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: harness.aws.queues.polls, MaxNumberOfMessages: 10, AttributeNames: ['All'], MessageAttributeNames: ['All'] }),
+    );
     if (Messages.length > 0) {
-      await harness.aws.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: harness.aws.queues.polls, Entries: Messages.map((m, k) => ({ Id: String(k), ReceiptHandle: m.ReceiptHandle ?? '' })) }));
+      await harness.aws.sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: harness.aws.queues.polls,
+          Entries: Messages.map((m, k) => ({ Id: String(k), ReceiptHandle: m.ReceiptHandle ?? '' })),
+        }),
+      );
       return toSqsEvent(Messages, 'arn:aws:sqs:us-east-1:000000000000:polls');
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -204,14 +217,23 @@ describe('publish-events', () => {
   it('sends Order Shipped for an order marked as shipped (a fulfilment, no label)', async () => {
     // Prepare
     const order = newOrder();
-    const fulfillment = { ...fulfillmentSnapshot(ACCOUNT, fulfillmentSchema.parse(harness.shipStation.markAsShipped(order.orderId, { carrierCode: 'fedex', trackingNumber: '7700 1234 5678' }))), waitedForOrder: true as const };
+    const fulfillment = {
+      ...fulfillmentSnapshot(
+        ACCOUNT,
+        fulfillmentSchema.parse(harness.shipStation.markAsShipped(order.orderId, { carrierCode: 'fedex', trackingNumber: '7700 1234 5678' })),
+      ),
+      waitedForOrder: true as const,
+    };
 
     // Act
     await publish(fulfillment);
 
     // Assess
     expect(metrics()).toEqual(['Order Shipped']);
-    expect(harness.klaviyo.events[0]?.properties).toMatchObject({ FulfillmentType: 'fulfillment', TrackingURL: 'https://www.fedex.com/fedextrack/?trknbr=770012345678' });
+    expect(harness.klaviyo.events[0]?.properties).toMatchObject({
+      FulfillmentType: 'fulfillment',
+      TrackingURL: 'https://www.fedex.com/fedextrack/?trknbr=770012345678',
+    });
   });
 
   it('retries a 429 after Retry-After and a 503, then sends once', async () => {
@@ -229,7 +251,7 @@ describe('publish-events', () => {
     expect(metrics()).toEqual(['Order Awaiting Shipment']);
   });
 
-  it('holds the event when Klaviyo answers Cloudflare\'s HTML 403 (transient) past its retries, and the next one behind it; the outage\'s release job sends both in order, live', async () => {
+  it("holds the event when Klaviyo answers Cloudflare's HTML 403 (transient) past its retries, and the next one behind it; the outage's release job sends both in order, live", async () => {
     // Prepare
     harness.klaviyo.failNext(4, { status: 403, html: true });
     const order = newOrder();
@@ -310,7 +332,8 @@ describe('publish-events', () => {
     const first = newOrder();
     const second = newOrder();
     const alertsBefore = harness.aws.sns.published.length;
-    const statusId = (order: OrderSnapshot): string => `ss:default:order:${order.orderId}:awaiting_shipment:${order.modifiedAt.replace(/\.\d+/, '').replace(/[-:]/g, '')}`;
+    const statusId = (order: OrderSnapshot): string =>
+      `ss:default:order:${order.orderId}:awaiting_shipment:${order.modifiedAt.replace(/\.\d+/, '').replace(/[-:]/g, '')}`;
 
     // Act
     const refused = await publish(first);

@@ -23,7 +23,13 @@ const ACCOUNT = { id: 'default', defaultCountry: 'US' };
 const newOrder = (): OrderSnapshot => orderSnapshot(ACCOUNT, orderSchema.parse(harness.shipStation.importOrder({ customerEmail: 'jane.doe@example.com' })));
 /** A label as fetch-resource enqueues it from a SHIP_NOTIFY: an order never seen is read from ShipStation at once. */
 const labelFor = (orderId: number, trackingNumber: string): ShipmentSnapshot => ({
-  ...shipmentSnapshot(ACCOUNT, shipmentSchema.parse({ ...harness.shipStation.createLabel(orderId, { carrierCode: 'ups', serviceCode: 'ups_ground', trackingNumber }), shipmentItems: harness.shipStation.getOrder(orderId).items })),
+  ...shipmentSnapshot(
+    ACCOUNT,
+    shipmentSchema.parse({
+      ...harness.shipStation.createLabel(orderId, { carrierCode: 'ups', serviceCode: 'ups_ground', trackingNumber }),
+      shipmentItems: harness.shipStation.getOrder(orderId).items,
+    }),
+  ),
   waitedForOrder: true,
 });
 
@@ -73,10 +79,14 @@ describe('publish-events with tracking updates', () => {
     const early = await publish(tracking(number, 'IT', hoursAgo(0.1)));
     await publish(order, labelFor(order.orderId, number));
     let waiting: unknown[] = [];
-    await eventually(async () => {
-      waiting = (await drainQueue(harness.aws, harness.aws.queues.updates)).bodies;
-      return waiting.length > 0;
-    }, 'the waiting update is visible again', 60_000);
+    await eventually(
+      async () => {
+        waiting = (await drainQueue(harness.aws, harness.aws.queues.updates)).bodies;
+        return waiting.length > 0;
+      },
+      'the waiting update is visible again',
+      60_000,
+    );
     const joined = await publish(...waiting);
 
     // Assess
@@ -99,7 +109,9 @@ describe('publish-events with tracking updates', () => {
     await publish(tracking(`1ZSECOND${order.orderId}`, 'DE', hoursAgo(1), { actualDeliveryAt: hoursAgo(1).toISOString() }));
 
     // Assess
-    expect(harness.klaviyo.events.map((e) => [e.metric, e.properties.AllShipmentsDelivered, e.properties.DeliveredShipmentCount, e.properties.ShipmentCount])).toEqual([
+    expect(
+      harness.klaviyo.events.map((e) => [e.metric, e.properties.AllShipmentsDelivered, e.properties.DeliveredShipmentCount, e.properties.ShipmentCount]),
+    ).toEqual([
       ['Order Delivered', false, 1, 2],
       ['Order Delivered', true, 2, 2],
     ]);
@@ -142,7 +154,13 @@ describe('publish-events with tracking updates', () => {
     const checks = await due.listDue('default', new Date(Date.now() + 30 * 86_400_000), 1_000);
 
     // Assess
-    expect(record).toMatchObject({ orderId: order.orderId, trackingNumber: number, voided: false, tracking: { category: 'in_transit', statusCode: 'IT' }, version: 3 });
+    expect(record).toMatchObject({
+      orderId: order.orderId,
+      trackingNumber: number,
+      voided: false,
+      tracking: { category: 'in_transit', statusCode: 'IT' },
+      version: 3,
+    });
     // Written with the label, with the scan (In Transit pending), and once Klaviyo had it (the outbox emptied).
     expect(record?.tracking?.pending).toBeUndefined();
     expect(await shipments.listForOrder('default', order.orderId)).toHaveLength(1);

@@ -60,7 +60,22 @@ async function deadUrl(): Promise<string> {
 async function inFreshContainer(jwksUrls: string, body: (receive: Receive) => Promise<void>): Promise<void> {
   process.env.TRACKING_JWKS_URLS = jwksUrls;
   jest.useFakeTimers({
-    doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'requestAnimationFrame', 'cancelAnimationFrame', 'requestIdleCallback', 'cancelIdleCallback', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
+    doNotFake: [
+      'hrtime',
+      'nextTick',
+      'performance',
+      'queueMicrotask',
+      'requestAnimationFrame',
+      'cancelAnimationFrame',
+      'requestIdleCallback',
+      'cancelIdleCallback',
+      'setImmediate',
+      'clearImmediate',
+      'setInterval',
+      'clearInterval',
+      'setTimeout',
+      'clearTimeout',
+    ],
   });
   try {
     await jest.isolateModulesAsync(async () => {
@@ -94,7 +109,11 @@ const total = (metric: string, dimensions: Record<string, string> = {}): number 
 
 beforeAll(async () => {
   harness = await startHarness();
-  unavailable = await ShipStationSimulator.start({ apiKey: 'other-key', apiSecret: 'other-secret', faults: (request) => (request.path === '/v2/webhook-jwks.json' ? { status: 503 } : undefined) });
+  unavailable = await ShipStationSimulator.start({
+    apiKey: 'other-key',
+    apiSecret: 'other-secret',
+    faults: (request) => (request.path === '/v2/webhook-jwks.json' ? { status: 503 } : undefined),
+  });
   fixtures = await FixtureServer.start();
   // The handler's Metrics and Logger are built at import: EMF on, logs from INFO, both to stdout/stderr (captured).
   for (const name of ['POWERTOOLS_METRICS_DISABLED', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_DEV']) savedEnv[name] = process.env[name];
@@ -147,7 +166,10 @@ describe('receive-tracking without usable signing keys', () => {
     expect(total('WebhooksFailed', { Receiver: 'receive-tracking' })).toBe(3);
     expect(total('WebhooksRefused')).toBe(0);
     expect(logs('ERROR').map((l) => [l.message, l.reason])).toEqual([
-      ['tracking signing keys unavailable; answered 503 so ShipStation retries', expect.stringMatching(/^fetching the webhook signing keys failed: .*answered 503/)],
+      [
+        'tracking signing keys unavailable; answered 503 so ShipStation retries',
+        expect.stringMatching(/^fetching the webhook signing keys failed: .*answered 503/),
+      ],
     ]);
     expect(logs('WARN').map((l) => l.message)).toEqual(Array(2).fill('tracking signing keys unavailable; answered 503 so ShipStation retries'));
     expect(lines().filter((l) => JSON.stringify(l).includes('"stack"'))).toEqual([]);
@@ -171,7 +193,7 @@ describe('receive-tracking without usable signing keys', () => {
     expect(logs('ERROR').map((l) => l.reason)).toEqual([expect.stringMatching(/answered a key set with no usable RSA key$/)]);
   });
 
-  it('refuses every genuine webhook with 401 when the key set does not hold ShipStation\'s key, each counted as a refused signature (the signature alarm\'s metric)', async () => {
+  it("refuses every genuine webhook with 401 when the key set does not hold ShipStation's key, each counted as a refused signature (the signature alarm's metric)", async () => {
     // Prepare: a key set with a usable RSA key, but not the one ShipStation signs with
     const foreign = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' });
     fixtures.serve('/jwks/foreign', { keys: [{ ...foreign, kid: 'someone-elses-key', use: 'sig', alg: 'RS256' }] });
@@ -184,7 +206,9 @@ describe('receive-tracking without usable signing keys', () => {
 
     // Assess: more than 5 in an hour is what fires the tracking-signatures-refused alarm
     expect(new Set(responses.map((r) => r.statusCode))).toEqual(new Set([401]));
-    expect(JSON.parse(responses[0]?.body ?? '{}')).toEqual({ error: `signing key ${harness.shipStation.signingKeyId} is not one of ShipStation's published keys` });
+    expect(JSON.parse(responses[0]?.body ?? '{}')).toEqual({
+      error: `signing key ${harness.shipStation.signingKeyId} is not one of ShipStation's published keys`,
+    });
     expect(total('WebhooksRefused', { Receiver: 'receive-tracking', Reason: 'signature' })).toBe(6);
     expect(total('WebhooksFailed')).toBe(0);
     expect(total('TrackingKeysUnavailable')).toBe(0);
@@ -193,7 +217,7 @@ describe('receive-tracking without usable signing keys', () => {
 });
 
 describe('receive-tracking under a flood of made-up key ids', () => {
-  it('refuses 200 webhooks with random key ids with 401 and one WARN line each, writes no ERROR line, fetches the key set at most twice, and still accepts ShipStation\'s webhooks', async () => {
+  it("refuses 200 webhooks with random key ids with 401 and one WARN line each, writes no ERROR line, fetches the key set at most twice, and still accepts ShipStation's webhooks", async () => {
     // Prepare
     const fetchesBefore = harness.shipStation.jwksRequests;
     const keyIds = Array.from({ length: 200 }, () => `se-${Math.random().toString(36).slice(2)}`);

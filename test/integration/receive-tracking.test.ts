@@ -41,11 +41,11 @@ const webhook = (rawBody: string, signature: Partial<SignatureHeaders>, override
 });
 
 /** Signed by the simulator's current ShipStation key, `ageMs` ago (negative: in the future). */
-const signedNow = (rawBody: string, ageMs = 0): SignatureHeaders =>
-  harness.shipStation.signTrackingBody(rawBody, new Date(Date.now() - ageMs).toISOString());
+const signedNow = (rawBody: string, ageMs = 0): SignatureHeaders => harness.shipStation.signTrackingBody(rawBody, new Date(Date.now() - ageMs).toISOString());
 
 /** A correctly signed tracking webhook for the default account. */
-const signedWebhook = (rawBody = trackBody(), overrides: Partial<APIGatewayProxyEventV2> = {}): APIGatewayProxyEventV2 => webhook(rawBody, signedNow(rawBody), overrides);
+const signedWebhook = (rawBody = trackBody(), overrides: Partial<APIGatewayProxyEventV2> = {}): APIGatewayProxyEventV2 =>
+  webhook(rawBody, signedNow(rawBody), overrides);
 
 const withToken = (token: string): Partial<APIGatewayProxyEventV2> => ({ queryStringParameters: { token }, rawQueryString: `token=${token}` });
 const receive = (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => handler(event, context('receive-tracking'));
@@ -62,7 +62,10 @@ async function takeUpdates(): Promise<Awaited<ReturnType<typeof drainQueue>>> {
 
 /** A refused webhook: the status, the reason, and nothing enqueued anywhere. */
 async function expectRefused(response: APIGatewayProxyStructuredResultV2, status: number, reason: RegExp | string): Promise<void> {
-  expect({ status: response.statusCode, error: bodyOf(response).error }).toEqual({ status, error: typeof reason === 'string' ? reason : expect.stringMatching(reason) });
+  expect({ status: response.statusCode, error: bodyOf(response).error }).toEqual({
+    status,
+    error: typeof reason === 'string' ? reason : expect.stringMatching(reason),
+  });
   expect(await queueDepth(harness.aws, harness.aws.queues.updates)).toBe(0);
 }
 
@@ -179,7 +182,11 @@ describe('receive-tracking', () => {
     const timestamp = new Date().toISOString();
     const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const signature = sign('RSA-SHA256', Buffer.from(`${timestamp}.${rawBody}`), stranger.privateKey).toString('base64');
-    const event = webhook(rawBody, { 'x-shipengine-rsa-sha256-key-id': 'se-forged-key', 'x-shipengine-rsa-sha256-signature': signature, 'x-shipengine-timestamp': timestamp });
+    const event = webhook(rawBody, {
+      'x-shipengine-rsa-sha256-key-id': 'se-forged-key',
+      'x-shipengine-rsa-sha256-signature': signature,
+      'x-shipengine-timestamp': timestamp,
+    });
     const jwksBefore = harness.shipStation.jwksRequests;
 
     // Act
@@ -233,19 +240,22 @@ describe('receive-tracking', () => {
     await expectRefused(response, 400, reason);
   });
 
-  it.each(SIGNATURE_HEADERS.map((name) => [name]))('answers a webhook without %s with 404 naming it (as ShipStation\'s guide asks), and queues nothing', async (name) => {
-    // Prepare
-    const rawBody = trackBody();
-    const headers: Partial<SignatureHeaders> = { ...signedNow(rawBody) };
-    delete headers[name];
-    const event = webhook(rawBody, headers);
+  it.each(SIGNATURE_HEADERS.map((name) => [name]))(
+    "answers a webhook without %s with 404 naming it (as ShipStation's guide asks), and queues nothing",
+    async (name) => {
+      // Prepare
+      const rawBody = trackBody();
+      const headers: Partial<SignatureHeaders> = { ...signedNow(rawBody) };
+      delete headers[name];
+      const event = webhook(rawBody, headers);
 
-    // Act
-    const response = await receive(event);
+      // Act
+      const response = await receive(event);
 
-    // Assess
-    await expectRefused(response, 404, `missing signature header ${name}`);
-  });
+      // Assess
+      await expectRefused(response, 404, `missing signature header ${name}`);
+    },
+  );
 
   it('answers the sample webhook without any signature header with 404 naming all three', async () => {
     // Prepare

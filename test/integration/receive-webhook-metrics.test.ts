@@ -53,7 +53,8 @@ afterAll(async () => {
 afterEach(async () => {
   sqsDown = false;
   const { messages } = await drainQueue(harness.aws, harness.aws.queues.notifications);
-  for (const message of messages) await harness.aws.sqs.send(new DeleteMessageCommand({ QueueUrl: harness.aws.queues.notifications, ReceiptHandle: message.ReceiptHandle }));
+  for (const message of messages)
+    await harness.aws.sqs.send(new DeleteMessageCommand({ QueueUrl: harness.aws.queues.notifications, ReceiptHandle: message.ReceiptHandle }));
 });
 
 describe('receive-webhook metrics', () => {
@@ -62,8 +63,18 @@ describe('receive-webhook metrics', () => {
     ['no token at all', 401, 'unauthorized', { queryStringParameters: undefined, rawQueryString: '' }],
     ['an account that is not configured', 401, 'unknown-account', { pathParameters: { accountId: 'someone-else' } }],
     ['a body that is not JSON', 400, 'bad-request', { body: 'resource_url=https://ssapi.shipstation.com/orders' }],
-    ['a resource_url off ShipStation', 400, 'bad-request', { body: JSON.stringify({ resource_url: 'https://ssapi.shipstation.com.evil.example/orders', resource_type: 'ORDER_NOTIFY' }) }],
-    ['a body over 16 KB', 413, 'too-large', { body: JSON.stringify({ resource_url: 'https://ssapi.shipstation.com/orders', resource_type: 'ORDER_NOTIFY', pad: 'x'.repeat(16 * 1024) }) }],
+    [
+      'a resource_url off ShipStation',
+      400,
+      'bad-request',
+      { body: JSON.stringify({ resource_url: 'https://ssapi.shipstation.com.evil.example/orders', resource_type: 'ORDER_NOTIFY' }) },
+    ],
+    [
+      'a body over 16 KB',
+      413,
+      'too-large',
+      { body: JSON.stringify({ resource_url: 'https://ssapi.shipstation.com/orders', resource_type: 'ORDER_NOTIFY', pad: 'x'.repeat(16 * 1024) }) },
+    ],
   ])('answers %s with %i and counts one refused webhook with the reason %s', async (_case, status, reason, overrides) => {
     // Prepare
     const event = { ...fixture('order-notify'), ...overrides } as APIGatewayProxyEventV2;
@@ -86,7 +97,7 @@ describe('receive-webhook metrics', () => {
     expect(receiverMetrics(emfDocuments())).toEqual([]);
   });
 
-  it('counts a webhook it cannot queue as failed (500, the internal-failure alarm\'s metric), and queues nothing', async () => {
+  it("counts a webhook it cannot queue as failed (500, the internal-failure alarm's metric), and queues nothing", async () => {
     // Prepare
     sqsDown = true;
 

@@ -10,7 +10,17 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { keyOf, keys } from '../../lib/adapters/dynamodb-keys.js';
 import { fingerprint } from '../../lib/config.js';
 import type { Snapshot } from '../../lib/domain/snapshot.js';
-import { context, drainQueue, queueDepth, runUntilIdle, SHIPSTATION_KEY, SHIPSTATION_SECRET, sqsEvent, startHarness, type Harness } from '../helpers/handler-env.js';
+import {
+  context,
+  drainQueue,
+  queueDepth,
+  runUntilIdle,
+  SHIPSTATION_KEY,
+  SHIPSTATION_SECRET,
+  sqsEvent,
+  startHarness,
+  type Harness,
+} from '../helpers/handler-env.js';
 
 let harness: Harness;
 let receiveHandler: (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -28,11 +38,13 @@ const errorOf = (response: APIGatewayProxyStructuredResultV2): unknown => (JSON.
 
 /** The key pair's shared budget as DynamoDB holds it: requests counted in the current window. */
 async function budgetUsed(): Promise<number | undefined> {
-  const { Item } = await harness.aws.dynamodb.send(new GetItemCommand({
-    TableName: harness.aws.tableName,
-    Key: keyOf(keys.rateBudget(fingerprint(SHIPSTATION_KEY, SHIPSTATION_SECRET))),
-    ConsistentRead: true,
-  }));
+  const { Item } = await harness.aws.dynamodb.send(
+    new GetItemCommand({
+      TableName: harness.aws.tableName,
+      Key: keyOf(keys.rateBudget(fingerprint(SHIPSTATION_KEY, SHIPSTATION_SECRET))),
+      ConsistentRead: true,
+    }),
+  );
   return Item?.used?.N === undefined ? undefined : Number(Item.used.N);
 }
 
@@ -46,7 +58,7 @@ afterAll(async () => {
   await harness.close();
 });
 
-describe('receive-webhook and fetch-resource with a token holder\'s resource_urls', () => {
+describe("receive-webhook and fetch-resource with a token holder's resource_urls", () => {
   it('refuses every resource_url that is not what ShipStation sends, with the reason, at no ShipStation request, and fetches a genuine webhook of the same minute at once', async () => {
     // Prepare: a real import batch (its URL is what ShipStation would post), and what a token holder could post
     const [order] = harness.shipStation.importOrders([{}]);
@@ -63,11 +75,19 @@ describe('receive-webhook and fetch-resource with a token holder\'s resource_url
       ['ORDER_NOTIFY', `${genuine}&page=2`, 'resource_url of ORDER_NOTIFY may carry only importBatch and storeID, not page'],
       ['ORDER_NOTIFY', `${genuine}&importBatch=${batch}`, 'resource_url of ORDER_NOTIFY repeats importBatch'],
       ['ORDER_NOTIFY', `${genuine}&orderStatus=awaiting_shipment`, 'resource_url of ORDER_NOTIFY may carry only importBatch and storeID, not orderStatus'],
-      ['ITEM_ORDER_NOTIFY', `${base}/orders?modifyDateStart=2020-01-01`, 'resource_url of ITEM_ORDER_NOTIFY may carry only importBatch and storeID, not modifyDateStart'],
+      [
+        'ITEM_ORDER_NOTIFY',
+        `${base}/orders?modifyDateStart=2020-01-01`,
+        'resource_url of ITEM_ORDER_NOTIFY may carry only importBatch and storeID, not modifyDateStart',
+      ],
       ['FULFILLMENT_REJECTED', `${base}/orders/${order?.orderId ?? 0}`, 'resource_url of FULFILLMENT_REJECTED must be /orders?importBatch=…, not another path'],
       ['ORDER_NOTIFY', `${base}/stores`, 'resource_url of ORDER_NOTIFY must be /orders?importBatch=…, not another path'],
       ['SHIP_NOTIFY', `${base}/shipments?includeShipmentItems=True`, 'resource_url of SHIP_NOTIFY must name its batch: /shipments?batchId=…'],
-      ['SHIP_NOTIFY', `${base}/shipments?batchId=1&sortBy=ShipDate`, 'resource_url of SHIP_NOTIFY may carry only batchId, storeID and includeShipmentItems, not sortBy'],
+      [
+        'SHIP_NOTIFY',
+        `${base}/shipments?batchId=1&sortBy=ShipDate`,
+        'resource_url of SHIP_NOTIFY may carry only batchId, storeID and includeShipmentItems, not sortBy',
+      ],
       ['ITEM_SHIP_NOTIFY', `${base}/orders?importBatch=${batch}`, 'resource_url of ITEM_SHIP_NOTIFY must be /shipments?batchId=…, not another path'],
       ['FULFILLMENT_SHIPPED', `${base}/fulfillments`, 'resource_url of FULFILLMENT_SHIPPED must name its batch: /fulfillments?batchId=…'],
       ['FULFILLMENT_SHIPPED', `${base}/fulfillments?batchId=1&pageSize=500`, 'resource_url of FULFILLMENT_SHIPPED may carry only batchId, not pageSize'],
@@ -99,7 +119,14 @@ describe('receive-webhook and fetch-resource with a token holder\'s resource_url
   it('refuses in fetch-resource too a queued message whose resource_url is not what ShipStation sends (a replay), without a request', async () => {
     // Prepare: as if put on the queue by something other than receive-webhook
     const before = harness.shipStation.requests.length;
-    const event = sqsEvent([{ accountId: 'default', resourceUrl: `${harness.shipStation.baseUrl}/orders?pageSize=500`, resourceType: 'ORDER_NOTIFY', receivedAt: new Date().toISOString() }]);
+    const event = sqsEvent([
+      {
+        accountId: 'default',
+        resourceUrl: `${harness.shipStation.baseUrl}/orders?pageSize=500`,
+        resourceType: 'ORDER_NOTIFY',
+        receivedAt: new Date().toISOString(),
+      },
+    ]);
 
     // Act
     const result = await fetchHandler(event, context('fetch-resource'));

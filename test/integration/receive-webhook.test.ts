@@ -18,7 +18,8 @@ const webhook = (body: string | undefined, overrides: Partial<APIGatewayProxyEve
   body,
   ...overrides,
 });
-const notification = (resourceUrl: unknown, resourceType: unknown = 'ORDER_NOTIFY'): string => JSON.stringify({ resource_url: resourceUrl, resource_type: resourceType });
+const notification = (resourceUrl: unknown, resourceType: unknown = 'ORDER_NOTIFY'): string =>
+  JSON.stringify({ resource_url: resourceUrl, resource_type: resourceType });
 const withToken = (token: string): Partial<APIGatewayProxyEventV2> => ({ queryStringParameters: { token }, rawQueryString: `token=${token}` });
 
 const receive = (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => handler(event, context('receive-webhook'));
@@ -64,12 +65,14 @@ describe('receive-webhook', () => {
     expect(response.statusCode).toBe(200);
     expect(bodyOf(response)).toEqual({ status: 'queued' });
     const { bodies, messages } = await takeNotifications();
-    expect(bodies).toEqual([{
-      accountId: 'default',
-      resourceUrl: 'https://ssapi.shipstation.com/orders?importBatch=1f0b6d0e-2e49-4c1c-9b0e-6a3f8e7c5a11',
-      resourceType: 'ORDER_NOTIFY',
-      receivedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
-    }]);
+    expect(bodies).toEqual([
+      {
+        accountId: 'default',
+        resourceUrl: 'https://ssapi.shipstation.com/orders?importBatch=1f0b6d0e-2e49-4c1c-9b0e-6a3f8e7c5a11',
+        resourceType: 'ORDER_NOTIFY',
+        receivedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
+      },
+    ]);
     expect(new Date((bodies[0] as { receivedAt: string }).receivedAt).getTime()).toBeGreaterThanOrEqual(before - 1000);
     expect(messages[0]?.MessageAttributes?.accountId).toMatchObject({ DataType: 'String', StringValue: 'default' });
   });
@@ -85,11 +88,13 @@ describe('receive-webhook', () => {
     expect(response.statusCode).toBe(200);
     expect(bodyOf(response)).toEqual({ status: 'queued' });
     const { bodies, messages } = await takeNotifications();
-    expect(bodies).toEqual([expect.objectContaining({
-      accountId: 'default',
-      resourceUrl: 'https://ssapi.shipstation.com/shipments?batchId=48213977&includeShipmentItems=False',
-      resourceType: 'SHIP_NOTIFY',
-    })]);
+    expect(bodies).toEqual([
+      expect.objectContaining({
+        accountId: 'default',
+        resourceUrl: 'https://ssapi.shipstation.com/shipments?batchId=48213977&includeShipmentItems=False',
+        resourceType: 'SHIP_NOTIFY',
+      }),
+    ]);
     expect(messages[0]?.MessageAttributes?.accountId?.StringValue).toBe('default');
   });
 
@@ -104,10 +109,12 @@ describe('receive-webhook', () => {
     expect(response.statusCode).toBe(200);
     expect(bodyOf(response)).toEqual({ status: 'queued' });
     const { bodies } = await takeNotifications();
-    expect(bodies).toEqual([expect.objectContaining({
-      resourceUrl: 'https://ssapi13.shipstation.com/shipments?batchId=48213977&includeShipmentItems=False',
-      resourceType: 'SHIP_NOTIFY',
-    })]);
+    expect(bodies).toEqual([
+      expect.objectContaining({
+        resourceUrl: 'https://ssapi13.shipstation.com/shipments?batchId=48213977&includeShipmentItems=False',
+        resourceType: 'SHIP_NOTIFY',
+      }),
+    ]);
   });
 
   it('queues a base64-encoded body', async () => {
@@ -250,7 +257,9 @@ describe('receive-webhook', () => {
 
   it('answers 413 for a body over 16 KB and queues nothing', async () => {
     // Prepare
-    const event = webhook(JSON.stringify({ resource_url: 'https://ssapi.shipstation.com/orders?importBatch=x', resource_type: 'ORDER_NOTIFY', padding: 'x'.repeat(16 * 1024) }));
+    const event = webhook(
+      JSON.stringify({ resource_url: 'https://ssapi.shipstation.com/orders?importBatch=x', resource_type: 'ORDER_NOTIFY', padding: 'x'.repeat(16 * 1024) }),
+    );
 
     // Act
     const response = await receive(event);
@@ -262,7 +271,11 @@ describe('receive-webhook', () => {
 
   it('answers 413 for a base64 body that decodes to over 16 KB', async () => {
     // Prepare
-    const big = JSON.stringify({ resource_url: 'https://ssapi.shipstation.com/orders?importBatch=x', resource_type: 'ORDER_NOTIFY', padding: 'x'.repeat(16 * 1024) });
+    const big = JSON.stringify({
+      resource_url: 'https://ssapi.shipstation.com/orders?importBatch=x',
+      resource_type: 'ORDER_NOTIFY',
+      padding: 'x'.repeat(16 * 1024),
+    });
     const event = webhook(Buffer.from(big).toString('base64'), { isBase64Encoded: true });
 
     // Act

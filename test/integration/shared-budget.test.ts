@@ -24,7 +24,12 @@ describe('the shared ShipStation budget', () => {
     // Prepare
     const time = new SimulatedTime(Date.parse('2026-11-25T18:00:00.000Z'));
     let parked: Date | undefined = new Date(time.now().getTime() - 30 * 86_400_000);
-    const shop = await ShipStationSimulator.start({ apiKey: 'budget-key', apiSecret: 'budget-secret', now: () => parked ?? time.now(), rateLimitPerMinute: 40 });
+    const shop = await ShipStationSimulator.start({
+      apiKey: 'budget-key',
+      apiSecret: 'budget-secret',
+      now: () => parked ?? time.now(),
+      rateLimitPerMinute: 40,
+    });
     try {
       buildShopHistory(shop, { set: (at) => void (parked = at) }, { orders: 6000, days: 20, end: new Date(time.now().getTime() - 3_600_000), seed: 5 });
       parked = undefined;
@@ -46,7 +51,12 @@ describe('the shared ShipStation budget', () => {
       const fetchUntilDone = async (i: number): Promise<void> => {
         for (let attempt = 0; ; attempt += 1) {
           try {
-            await (lambdas[i % 2] as Wiring).fetchResource({ accountId: 'default', resourceUrl: `${shop.baseUrl}/orders?importBatch=batch-${i}`, resourceType: 'ORDER_NOTIFY', receivedAt: time.now().toISOString() });
+            await (lambdas[i % 2] as Wiring).fetchResource({
+              accountId: 'default',
+              resourceUrl: `${shop.baseUrl}/orders?importBatch=batch-${i}`,
+              resourceType: 'ORDER_NOTIFY',
+              receivedAt: time.now().toISOString(),
+            });
             return;
           } catch (error) {
             if (!(error instanceof TransientError) || attempt > 5) throw error;
@@ -63,10 +73,7 @@ describe('the shared ShipStation budget', () => {
       };
 
       // Act
-      const [pollStatus] = await Promise.all([
-        time.run(pollUntilDone),
-        ...Array.from({ length: 60 }, (_, i) => time.run(() => fetchUntilDone(i))),
-      ]);
+      const [pollStatus] = await Promise.all([time.run(pollUntilDone), ...Array.from({ length: 60 }, (_, i) => time.run(() => fetchUntilDone(i)))]);
 
       // Assess
       const listed = shop.requests.filter((r) => r.path === '/orders' || r.path === '/shipments' || r.path === '/fulfillments');

@@ -17,10 +17,13 @@ beforeAll(async () => {
   sns = await startSnsStandIn({ region: 'us-east-1' });
   client = new SNSClient({ region: 'us-east-1', endpoint: sns.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   // The deserialize step runs inside the retry middleware, so once per HTTP attempt.
-  client.middlewareStack.add((next) => (args) => {
-    attempts += 1;
-    return next(args);
-  }, { step: 'deserialize', name: 'countAttempts' });
+  client.middlewareStack.add(
+    (next) => (args) => {
+      attempts += 1;
+      return next(args);
+    },
+    { step: 'deserialize', name: 'countAttempts' },
+  );
   alerts = new SnsAlerts(client, sns.topicArn);
 });
 
@@ -42,13 +45,15 @@ describe('SnsAlerts', () => {
     await alerts.send({ accountId: 'acme', subject: 'Klaviyo key refused for account acme', message: 'Klaviyo answered 401.\nRotate the private key.' });
 
     // Assess
-    expect(publishedSince(from)).toEqual([{
-      topicArn: sns.topicArn,
-      subject: 'Klaviyo key refused for account acme',
-      message: 'Klaviyo answered 401.\nRotate the private key.',
-      attributes: { accountId: 'acme' },
-      at: expect.any(Date),
-    }]);
+    expect(publishedSince(from)).toEqual([
+      {
+        topicArn: sns.topicArn,
+        subject: 'Klaviyo key refused for account acme',
+        message: 'Klaviyo answered 401.\nRotate the private key.',
+        attributes: { accountId: 'acme' },
+        at: expect.any(Date),
+      },
+    ]);
     expect(attempts).toBe(1);
   });
 

@@ -76,7 +76,10 @@ describe('SqsQueueDepths', () => {
 describe('parseQueueArn', () => {
   it('takes the owner account and queue name from an SQS ARN in any partition', () => {
     // Act
-    const parsed = [parseQueueArn('arn:aws:sqs:us-east-1:123456789012:updates-dlq'), parseQueueArn('arn:aws-us-gov:sqs:us-gov-west-1:210987654321:polls-dlq.fifo')];
+    const parsed = [
+      parseQueueArn('arn:aws:sqs:us-east-1:123456789012:updates-dlq'),
+      parseQueueArn('arn:aws-us-gov:sqs:us-gov-west-1:210987654321:polls-dlq.fifo'),
+    ];
 
     // Assess
     expect(parsed).toEqual([

@@ -22,7 +22,9 @@ const schema = z.object({ n: z.number() });
 const quick = { firstDelaySeconds: 1, maxDelaySeconds: 2, maxReceiveCount: 3 };
 
 async function receive(queueUrl: string): Promise<Message[]> {
-  const { Messages } = await aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, AttributeNames: ['All'] }));
+  const { Messages } = await aws.sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, AttributeNames: ['All'] }),
+  );
   return Messages ?? [];
 }
 
@@ -50,9 +52,21 @@ describe('retries on SQS', () => {
 
     // Act
     const first = await receive(queueUrl);
-    const failed = await processRecords(toSqsEvent(first, 'arn:aws:sqs:us-east-1:000000000000:notifications'), lambdaContext('fetch-resource'), schema, handle, retryLater);
+    const failed = await processRecords(
+      toSqsEvent(first, 'arn:aws:sqs:us-east-1:000000000000:notifications'),
+      lambdaContext('fetch-resource'),
+      schema,
+      handle,
+      retryLater,
+    );
     const again = await receiveSoon(queueUrl);
-    const succeeded = await processRecords(toSqsEvent(again, 'arn:aws:sqs:us-east-1:000000000000:notifications'), lambdaContext('fetch-resource'), schema, handle, retryLater);
+    const succeeded = await processRecords(
+      toSqsEvent(again, 'arn:aws:sqs:us-east-1:000000000000:notifications'),
+      lambdaContext('fetch-resource'),
+      schema,
+      handle,
+      retryLater,
+    );
 
     // Assess: back within seconds although the queue's visibility timeout is 30 minutes
     expect(failed.batchItemFailures).toHaveLength(1);
@@ -71,9 +85,15 @@ describe('retries on SQS', () => {
     const received = await receive(queueUrl);
 
     // Act
-    await processRecords(toSqsEvent(received, 'arn:aws:sqs:us-east-1:000000000000:updates'), lambdaContext('publish-events'), schema, async () => {
-      throw new TransientError('ShipStation rate budget spent', { retryAfterSeconds: 600 });
-    }, retryLater);
+    await processRecords(
+      toSqsEvent(received, 'arn:aws:sqs:us-east-1:000000000000:updates'),
+      lambdaContext('publish-events'),
+      schema,
+      async () => {
+        throw new TransientError('ShipStation rate budget spent', { retryAfterSeconds: 600 });
+      },
+      retryLater,
+    );
     await new Promise((resolve) => setTimeout(resolve, 2500)); // past the 2 s backoff the policy alone would give
     const visibleNow = await receive(queueUrl);
 
@@ -95,9 +115,15 @@ describe('retries on SQS', () => {
     for (let receiveNumber = 0; receiveNumber < 3; receiveNumber += 1) {
       const messages = await receiveSoon(queueUrl);
       counts.push(...messages.map((m) => m.Attributes?.ApproximateReceiveCount ?? '?'));
-      await processRecords(toSqsEvent(messages, 'arn:aws:sqs:us-east-1:000000000000:history'), lambdaContext('publish-history'), schema, async () => {
-        throw new TransientError('Klaviyo answered 503');
-      }, retryLater);
+      await processRecords(
+        toSqsEvent(messages, 'arn:aws:sqs:us-east-1:000000000000:history'),
+        lambdaContext('publish-history'),
+        schema,
+        async () => {
+          throw new TransientError('Klaviyo answered 503');
+        },
+        retryLater,
+      );
     }
     const dead = await receiveSoon(aws.queues.historyDlq);
 

@@ -115,7 +115,9 @@ describe('readAccountsDocument', () => {
 
     it('names the secret in a ConfigurationError when it does not exist', async () => {
       // Prepare
-      secretsManager.on(GetSecretValueCommand).rejects(new ResourceNotFoundException({ message: 'Secrets Manager can\u2019t find the specified secret.', $metadata: {} }));
+      secretsManager
+        .on(GetSecretValueCommand)
+        .rejects(new ResourceNotFoundException({ message: 'Secrets Manager can\u2019t find the specified secret.', $metadata: {} }));
 
       // Act
       const error = await rejectionOf(readAccountsDocument({ kind: 'secrets-manager', id: SECRET_ARN }, { maxAgeSeconds: 60 }));
@@ -127,7 +129,9 @@ describe('readAccountsDocument', () => {
 
     it('lets a refused read through as it is, not as a configuration problem', async () => {
       // Prepare
-      secretsManager.on(GetSecretValueCommand).rejects(Object.assign(new Error('not authorized to perform secretsmanager:GetSecretValue'), { name: 'AccessDeniedException' }));
+      secretsManager
+        .on(GetSecretValueCommand)
+        .rejects(Object.assign(new Error('not authorized to perform secretsmanager:GetSecretValue'), { name: 'AccessDeniedException' }));
 
       // Act
       const error = await rejectionOf(readAccountsDocument({ kind: 'secrets-manager', id: SECRET_ARN }, { maxAgeSeconds: 60 }));
@@ -160,7 +164,10 @@ describe('readAccountsDocument', () => {
 
     it('picks up a changed parameter once maxAge has passed', async () => {
       // Prepare
-      ssm.on(GetParameterCommand).resolvesOnce({ Parameter: { Value: FIRST } }).resolves({ Parameter: { Value: ROTATED } });
+      ssm
+        .on(GetParameterCommand)
+        .resolvesOnce({ Parameter: { Value: FIRST } })
+        .resolves({ Parameter: { Value: ROTATED } });
       const source = { kind: 'ssm', name: PARAMETER_NAME } as const;
 
       // Act

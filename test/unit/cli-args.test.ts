@@ -16,7 +16,10 @@ describe('parseArgs', () => {
     [['backfill', '--days', '7'], { name: 'backfill', days: 7, dryRun: false, local: false }],
     [['backfill', '--dry-run', '--days=30', '--account', 'acme'], { name: 'backfill', days: 30, account: 'acme', dryRun: true, local: false }],
     [['backfill', '--days', '3650', '--local'], { name: 'backfill', days: 3650, dryRun: false, local: true }],
-    [['register-webhooks', '--url', 'https://abc.execute-api.us-east-1.amazonaws.com/'], { name: 'register-webhooks', url: 'https://abc.execute-api.us-east-1.amazonaws.com/', local: false }],
+    [
+      ['register-webhooks', '--url', 'https://abc.execute-api.us-east-1.amazonaws.com/'],
+      { name: 'register-webhooks', url: 'https://abc.execute-api.us-east-1.amazonaws.com/', local: false },
+    ],
     [['register-webhooks', '--local'], { name: 'register-webhooks', local: true }],
     [['help'], { name: 'help' }],
     [['--help'], { name: 'help' }],
@@ -50,7 +53,10 @@ describe('parseArgs', () => {
     [['backfill', '--days', '1.5'], '--days must be a whole number of days from 1 to 3650, got "1.5"'],
     [['backfill', '--days', '3651'], '--days must be a whole number of days from 1 to 3650, got "3651"'],
     [['register-webhooks'], 'register-webhooks needs --url <deployed base URL>'],
-    [['register-webhooks', '--url', 'abc.execute-api.us-east-1.amazonaws.com'], '--url "abc.execute-api.us-east-1.amazonaws.com" is not an absolute URL (e.g. https://abc123.execute-api.us-east-1.amazonaws.com)'],
+    [
+      ['register-webhooks', '--url', 'abc.execute-api.us-east-1.amazonaws.com'],
+      '--url "abc.execute-api.us-east-1.amazonaws.com" is not an absolute URL (e.g. https://abc123.execute-api.us-east-1.amazonaws.com)',
+    ],
     [['register-webhooks', '--url', 'ftp://example.com'], '--url must be an https URL, got ftp'],
     [['register-webhooks', '--url', 'https://x.example.com', '--dry-run'], 'register-webhooks does not take --dry-run'],
     [['help', 'poll'], 'help takes no arguments, got "poll"'],

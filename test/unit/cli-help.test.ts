@@ -55,9 +55,11 @@ describe('the generated help', () => {
     expect(undocumented).toEqual([]);
   });
 
-  it('lists the shared flags once, first under Options, then each command\'s own', () => {
+  it("lists the shared flags once, first under Options, then each command's own", () => {
     // Act
-    const flagLines = USAGE.slice(USAGE.indexOf('\nOptions:\n')).split('\n').filter((line) => line.startsWith('  --'));
+    const flagLines = USAGE.slice(USAGE.indexOf('\nOptions:\n'))
+      .split('\n')
+      .filter((line) => line.startsWith('  --'));
 
     // Assess
     const names = flagLines.map((line) => line.trim().split(' ')[0]);
@@ -89,7 +91,10 @@ describe('a usage error', () => {
     expect(output.split('\n')[0]).toBe('error: unknown command "frobnicate"');
     expect(output.endsWith(USAGE)).toBe(true);
     const commandSection = output.slice(output.indexOf('\nCommands:\n'), output.indexOf('\nOptions:\n'));
-    const verbs = commandSection.split('\n').filter((line) => /^ {2}\S/.test(line)).map((line) => line.trim().split(' ')[0]);
+    const verbs = commandSection
+      .split('\n')
+      .filter((line) => /^ {2}\S/.test(line))
+      .map((line) => line.trim().split(' ')[0]);
     expect([...new Set(verbs)]).toEqual([...COMMANDS.map((command) => command.name), 'help']);
   });
 

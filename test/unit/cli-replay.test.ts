@@ -22,9 +22,15 @@ function read(argv: readonly string[]): Record<string, unknown> {
 describe('parseArgs for replay', () => {
   it.each([
     [['replay', 'queues'], { name: 'replay', target: 'queues', dryRun: false, local: false }],
-    [['replay', 'queues', '--queue', 'updates', '--dry-run', '--limit', '25'], { name: 'replay', target: 'queues', queue: 'updates', dryRun: true, limit: 25, local: false }],
+    [
+      ['replay', 'queues', '--queue', 'updates', '--dry-run', '--limit', '25'],
+      { name: 'replay', target: 'queues', queue: 'updates', dryRun: true, limit: 25, local: false },
+    ],
     [['replay', 'records'], { name: 'replay', target: 'records', dryRun: false, local: false }],
-    [['replay', 'records', '--account=acme', '--limit=1', '--dry-run'], { name: 'replay', target: 'records', account: 'acme', dryRun: true, limit: 1, local: false }],
+    [
+      ['replay', 'records', '--account=acme', '--limit=1', '--dry-run'],
+      { name: 'replay', target: 'records', account: 'acme', dryRun: true, limit: 1, local: false },
+    ],
     [['replay', '--help'], { name: 'help' }],
   ])('reads %j', (argv, expected) => {
     // Act
@@ -76,9 +82,19 @@ describe('replay output', () => {
     expect(described.summary.length).toBeLessThanOrEqual(100);
   });
 
-  it('prints a dry run\'s count and sample, and a real run\'s count and failures', () => {
+  it("prints a dry run's count and sample, and a real run's count and failures", () => {
     // Prepare
-    const base = { queue: 'updates', hasDeadLetterQueue: true, waiting: 5, moved: 0, failed: [], wouldMove: 5, sample: [message(orderSnapshot())], limited: false, stillWaiting: 0 };
+    const base = {
+      queue: 'updates',
+      hasDeadLetterQueue: true,
+      waiting: 5,
+      moved: 0,
+      failed: [],
+      wouldMove: 5,
+      sample: [message(orderSnapshot())],
+      limited: false,
+      stillWaiting: 0,
+    };
 
     // Act
     const dry = formatQueueReplay(base, true);
@@ -95,14 +111,36 @@ describe('replay output', () => {
 
   it('prints a record with the contact and the reasons masked', () => {
     // Prepare
-    const event = { accountId: 'acme', metric: 'Order Shipped', time: '2026-07-05T16:00:00.000Z', uniqueId: 'u', properties: {}, profile: { email: 'jane.doe@example.com' }, backfill: false, orderId: 42 };
+    const event = {
+      accountId: 'acme',
+      metric: 'Order Shipped',
+      time: '2026-07-05T16:00:00.000Z',
+      uniqueId: 'u',
+      properties: {},
+      profile: { email: 'jane.doe@example.com' },
+      backfill: false,
+      orderId: 42,
+    };
 
     // Act
-    const line = formatRecordLine('acme', { uniqueId: 'u', metric: 'Order Shipped', orderId: 42, reason: 'x', outcome: 'refused-again', detail: "Invalid email address: 'jane.doe@example.com'.", event });
-    const summary = formatRecordsSummary({ accountId: 'acme', status: 'done', limited: false, items: [{ uniqueId: 'u', metric: 'Order Shipped', orderId: 42, reason: 'x', outcome: 'sent' }] }, false);
+    const line = formatRecordLine('acme', {
+      uniqueId: 'u',
+      metric: 'Order Shipped',
+      orderId: 42,
+      reason: 'x',
+      outcome: 'refused-again',
+      detail: "Invalid email address: 'jane.doe@example.com'.",
+      event,
+    });
+    const summary = formatRecordsSummary(
+      { accountId: 'acme', status: 'done', limited: false, items: [{ uniqueId: 'u', metric: 'Order Shipped', orderId: 42, reason: 'x', outcome: 'sent' }] },
+      false,
+    );
 
     // Assess
-    expect(line).toMatch(/^acme {2}Order Shipped +order 42 +j\*\*\*@e\*\*\*\.com +refused again: Invalid email address: 'j\*\*\*@e\*\*\*\.com'\.; record kept$/);
+    expect(line).toMatch(
+      /^acme {2}Order Shipped +order 42 +j\*\*\*@e\*\*\*\.com +refused again: Invalid email address: 'j\*\*\*@e\*\*\*\.com'\.; record kept$/,
+    );
     expect(summary).toBe('acme  1 record: 1 sent');
   });
 });

@@ -29,7 +29,7 @@ const directoryOf = (env: Record<string, string | undefined>, document?: unknown
 
 describe('ConfigAccountDirectory', () => {
   describe('find', () => {
-    it('passes the store filter, the import days and the key\'s expiry date of the single-account environment', () => {
+    it("passes the store filter, the import days and the key's expiry date of the single-account environment", () => {
       // Prepare
       const directory = directoryOf(validEnv({ STORE_IDS: '9001, 9002', IMPORT_DAYS: '30', SHIPSTATION_KEY_EXPIRES_ON: '2027-01-31', METRIC_PREFIX: 'SS ' }));
 
@@ -63,7 +63,7 @@ describe('ConfigAccountDirectory', () => {
       expect(account).toMatchObject({ importDays: 90, shipStationKeyExpiresOn: '2027-07-01' });
     });
 
-    it('passes each document account\'s own store filter, import days and key expiry, with IMPORT_DAYS for the others', () => {
+    it("passes each document account's own store filter, import days and key expiry, with IMPORT_DAYS for the others", () => {
       // Prepare
       const directory = directoryOf(serviceEnv({ IMPORT_DAYS: '60' }), {
         accounts: [documentAccount(1, { storeIds: [12345], importDays: 7 }), documentAccount(2)],
@@ -93,7 +93,7 @@ describe('ConfigAccountDirectory', () => {
   });
 
   describe('list', () => {
-    it('lists every account as find gives it, in the document\'s order', () => {
+    it("lists every account as find gives it, in the document's order", () => {
       // Prepare
       const directory = directoryOf(serviceEnv(), { accounts: [documentAccount(2), documentAccount(1, { storeIds: [7] })] });
 
@@ -107,7 +107,7 @@ describe('ConfigAccountDirectory', () => {
   });
 
   describe('webhook tokens', () => {
-    it('accepts only the account\'s own token', () => {
+    it("accepts only the account's own token", () => {
       // Prepare
       const directory = directoryOf(serviceEnv(), { accounts: [documentAccount(1), documentAccount(2)] });
 
@@ -123,7 +123,7 @@ describe('ConfigAccountDirectory', () => {
       expect(verdicts).toEqual([true, false, false, false]);
     });
 
-    it('builds the webhook target URL with the account\'s token, and refuses an unknown account', () => {
+    it("builds the webhook target URL with the account's token, and refuses an unknown account", () => {
       // Prepare
       const directory = directoryOf(serviceEnv(), { accounts: [documentAccount(1)] });
 

@@ -336,7 +336,7 @@ describe('loadConfig with the single-account variables', () => {
     expect(configured.accounts.get('default')?.importDays).toBe(30);
   });
 
-  it('reads the account\'s time zone and default country, and refuses ones that are not', () => {
+  it("reads the account's time zone and default country, and refuses ones that are not", () => {
     // Prepare
     const good = validEnv({ TIME_ZONE: 'Europe/London', DEFAULT_COUNTRY: 'gb' });
     const bad = validEnv({ TIME_ZONE: 'Pacific Time', DEFAULT_COUNTRY: 'United States' });
@@ -347,10 +347,9 @@ describe('loadConfig with the single-account variables', () => {
 
     // Assess
     expect(account).toMatchObject({ timeZone: 'Europe/London', defaultCountry: 'GB' });
-    expect(error.problems).toEqual(expect.arrayContaining([
-      'TIME_ZONE must be an IANA time zone name, e.g. America/New_York',
-      'DEFAULT_COUNTRY must be a two-letter country code, e.g. US',
-    ]));
+    expect(error.problems).toEqual(
+      expect.arrayContaining(['TIME_ZONE must be an IANA time zone name, e.g. America/New_York', 'DEFAULT_COUNTRY must be a two-letter country code, e.g. US']),
+    );
   });
 
   it.each([['0'], ['366'], ['7.5'], ['a week']])('refuses IMPORT_DAYS=%s', (importDays) => {
@@ -445,22 +444,58 @@ describe('loadConfig with an accounts document', () => {
   });
 
   it.each([
-    ['a missing ShipStation key', documentAccount(2, { shipStation: { apiSecret: 's', keyExpiresOn: '2027-03-31' } }), 'accounts[1].shipStation.apiKey is required'],
+    [
+      'a missing ShipStation key',
+      documentAccount(2, { shipStation: { apiSecret: 's', keyExpiresOn: '2027-03-31' } }),
+      'accounts[1].shipStation.apiKey is required',
+    ],
     ['a blank Klaviyo key', documentAccount(2, { klaviyo: { privateKey: '  ' } }), 'accounts[1].klaviyo.privateKey is required'],
     ['a missing klaviyo section', documentAccount(2, { klaviyo: undefined }), 'accounts[1].klaviyo is required'],
-    ['an impossible key expiry', documentAccount(2, { shipStation: { apiKey: 'k', apiSecret: 's', keyExpiresOn: '2027-02-30' } }), 'accounts[1].shipStation.keyExpiresOn must be a date (YYYY-MM-DD)'],
-    ['an upper-case id', documentAccount(2, { id: 'Globex' }), 'accounts[1].id must be lowercase letters, digits and dashes (at most 63, not starting with a dash)'],
+    [
+      'an impossible key expiry',
+      documentAccount(2, { shipStation: { apiKey: 'k', apiSecret: 's', keyExpiresOn: '2027-02-30' } }),
+      'accounts[1].shipStation.keyExpiresOn must be a date (YYYY-MM-DD)',
+    ],
+    [
+      'an upper-case id',
+      documentAccount(2, { id: 'Globex' }),
+      'accounts[1].id must be lowercase letters, digits and dashes (at most 63, not starting with a dash)',
+    ],
     ['a short webhook token', documentAccount(2, { webhookToken: 'short' }), 'accounts[1].webhookToken must be at least 16 characters'],
-    ['a ShipStation base URL elsewhere', documentAccount(2, { shipStation: { apiKey: 'k', apiSecret: 's', keyExpiresOn: '2027-03-31', baseUrl: 'https://evil.test' } }), 'accounts[1].shipStation.baseUrl must be https://ssapi<digits>.shipstation.com or a loopback address'],
-    ['a Klaviyo base URL elsewhere', documentAccount(2, { klaviyo: { privateKey: 'pk', baseUrl: 'https://b.klaviyo.com' } }), 'accounts[1].klaviyo.baseUrl must be https://a.klaviyo.com or a loopback address'],
+    [
+      'a ShipStation base URL elsewhere',
+      documentAccount(2, { shipStation: { apiKey: 'k', apiSecret: 's', keyExpiresOn: '2027-03-31', baseUrl: 'https://evil.test' } }),
+      'accounts[1].shipStation.baseUrl must be https://ssapi<digits>.shipstation.com or a loopback address',
+    ],
+    [
+      'a Klaviyo base URL elsewhere',
+      documentAccount(2, { klaviyo: { privateKey: 'pk', baseUrl: 'https://b.klaviyo.com' } }),
+      'accounts[1].klaviyo.baseUrl must be https://a.klaviyo.com or a loopback address',
+    ],
     ['a store id that is text', documentAccount(2, { storeIds: [12345, '67890'] }), 'accounts[1].storeIds[1] must be a ShipStation store id (a number)'],
-    ['an empty store filter', documentAccount(2, { storeIds: [] }), 'accounts[1].storeIds must list at least one store id (leave it out to include every store)'],
+    [
+      'an empty store filter',
+      documentAccount(2, { storeIds: [] }),
+      'accounts[1].storeIds must list at least one store id (leave it out to include every store)',
+    ],
     ['a metric prefix over 40 characters', documentAccount(2, { metricPrefix: 'x'.repeat(41) }), 'accounts[1].metricPrefix must be at most 40 characters'],
     ['importDays over a year', documentAccount(2, { importDays: 366 }), 'accounts[1].importDays must be a whole number of days from 1 to 365'],
-    ['a time zone that does not exist', documentAccount(2, { timeZone: 'Pacific/Nowhere' }), 'accounts[1].timeZone must be an IANA time zone name, e.g. America/New_York'],
-    ['a default country that is not a code', documentAccount(2, { defaultCountry: 'USA' }), 'accounts[1].defaultCountry must be a two-letter country code, e.g. US'],
+    [
+      'a time zone that does not exist',
+      documentAccount(2, { timeZone: 'Pacific/Nowhere' }),
+      'accounts[1].timeZone must be an IANA time zone name, e.g. America/New_York',
+    ],
+    [
+      'a default country that is not a code',
+      documentAccount(2, { defaultCountry: 'USA' }),
+      'accounts[1].defaultCountry must be a two-letter country code, e.g. US',
+    ],
     ['a misspelt account setting', documentAccount(2, { metricPrefx: 'SS ' }), 'accounts[1].metricPrefx is not a known setting'],
-    ['a misspelt ShipStation setting', documentAccount(2, { shipStation: { apiKey: 'k', apiSecret: 's', keyExpiresOn: '2027-03-31', baseURL: 'https://ssapi.shipstation.com' } }), 'accounts[1].shipStation.baseURL is not a known setting'],
+    [
+      'a misspelt ShipStation setting',
+      documentAccount(2, { shipStation: { apiKey: 'k', apiSecret: 's', keyExpiresOn: '2027-03-31', baseURL: 'https://ssapi.shipstation.com' } }),
+      'accounts[1].shipStation.baseURL is not a known setting',
+    ],
   ])('refuses %s, naming its path', (_case, second, problem) => {
     // Prepare
     const document = documentOf(documentAccount(1), second);
@@ -528,9 +563,17 @@ describe('loadConfig with an accounts document', () => {
 
   it.each([
     ['a too-short webhook token', documentAccount(1, { webhookToken: 'short-secret' }), 'short-secret'],
-    ['a ShipStation key beside a bad expiry', documentAccount(1, { shipStation: { apiKey: 'ss-key-very-secret', apiSecret: 's', keyExpiresOn: 'ss-key-very-secret' } }), 'ss-key-very-secret'],
+    [
+      'a ShipStation key beside a bad expiry',
+      documentAccount(1, { shipStation: { apiKey: 'ss-key-very-secret', apiSecret: 's', keyExpiresOn: 'ss-key-very-secret' } }),
+      'ss-key-very-secret',
+    ],
     ['a Klaviyo key given as a number', documentAccount(1, { klaviyo: { privateKey: 987654321987 } }), '987654321987'],
-    ['a secret put in the base URL', documentAccount(1, { klaviyo: { privateKey: 'pk', baseUrl: 'https://pk_secret_in_url@a.klaviyo.com' } }), 'pk_secret_in_url'],
+    [
+      'a secret put in the base URL',
+      documentAccount(1, { klaviyo: { privateKey: 'pk', baseUrl: 'https://pk_secret_in_url@a.klaviyo.com' } }),
+      'pk_secret_in_url',
+    ],
   ])('does not put secret values in the message for %s', (_case, account, secret) => {
     // Prepare
     const document = documentOf(account);
@@ -604,7 +647,11 @@ describe('accountsSource', () => {
     ['nothing set', {}, { kind: 'env' }],
     ['an empty source variable', { ACCOUNTS_FILE: '' }, { kind: 'env' }],
     ['ACCOUNTS_FILE', { ACCOUNTS_FILE: './accounts.json' }, { kind: 'file', path: './accounts.json' }],
-    ['ACCOUNTS_SECRET_ID', { ACCOUNTS_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:accounts-AbCdEf' }, { kind: 'secrets-manager', id: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:accounts-AbCdEf' }],
+    [
+      'ACCOUNTS_SECRET_ID',
+      { ACCOUNTS_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:accounts-AbCdEf' },
+      { kind: 'secrets-manager', id: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:accounts-AbCdEf' },
+    ],
     ['ACCOUNTS_PARAMETER_NAME', { ACCOUNTS_PARAMETER_NAME: '/sync/accounts' }, { kind: 'ssm', name: '/sync/accounts' }],
   ])('reads %s', (_case, overrides, expected) => {
     // Act
@@ -623,8 +670,16 @@ describe('accountsSource', () => {
   });
 
   it.each([
-    ['ACCOUNTS_FILE and ACCOUNTS_SECRET_ID', { ACCOUNTS_FILE: 'accounts.json', ACCOUNTS_SECRET_ID: 'sync/accounts' }, 'ACCOUNTS_FILE and ACCOUNTS_SECRET_ID are both set'],
-    ['all three sources', { ACCOUNTS_FILE: 'a.json', ACCOUNTS_SECRET_ID: 's', ACCOUNTS_PARAMETER_NAME: '/p' }, 'ACCOUNTS_FILE, ACCOUNTS_SECRET_ID and ACCOUNTS_PARAMETER_NAME are all set'],
+    [
+      'ACCOUNTS_FILE and ACCOUNTS_SECRET_ID',
+      { ACCOUNTS_FILE: 'accounts.json', ACCOUNTS_SECRET_ID: 'sync/accounts' },
+      'ACCOUNTS_FILE and ACCOUNTS_SECRET_ID are both set',
+    ],
+    [
+      'all three sources',
+      { ACCOUNTS_FILE: 'a.json', ACCOUNTS_SECRET_ID: 's', ACCOUNTS_PARAMETER_NAME: '/p' },
+      'ACCOUNTS_FILE, ACCOUNTS_SECRET_ID and ACCOUNTS_PARAMETER_NAME are all set',
+    ],
   ])('refuses %s together', (_case, overrides, problem) => {
     // Act
     const error = configurationErrorFrom(() => accountsSource(serviceEnv(overrides)));
@@ -690,7 +745,7 @@ describe('TRACKING_JWKS_URLS', () => {
   it.each([
     ['unset', {}],
     ['empty (a deployment parameter left blank)', { TRACKING_JWKS_URLS: '' }],
-  ])('trusts ShipEngine\'s /jwks and ShipStation\'s webhook-jwks.json, in that order, when %s', (_case, env) => {
+  ])("trusts ShipEngine's /jwks and ShipStation's webhook-jwks.json, in that order, when %s", (_case, env) => {
     // Act
     const config = loadConfig(validEnv(env));
 
@@ -715,7 +770,7 @@ describe('TRACKING_JWKS_URLS', () => {
   });
 
   it.each([
-    ['a host that is not ShipStation\'s or ShipEngine\'s', `${SHIPENGINE_JWKS},https://keys.example.com/jwks`],
+    ["a host that is not ShipStation's or ShipEngine's", `${SHIPENGINE_JWKS},https://keys.example.com/jwks`],
     ['plain http to ShipEngine', 'http://api.shipengine.com/jwks'],
     ['a look-alike host', 'https://api.shipengine.com.example.com/jwks'],
     ['only commas', ' , '],
@@ -724,7 +779,9 @@ describe('TRACKING_JWKS_URLS', () => {
     const error = configurationErrorOf(validEnv({ TRACKING_JWKS_URLS: value }));
 
     // Assess
-    expect(error.problems).toEqual([expect.stringMatching(/^TRACKING_JWKS_URLS must be a comma-separated list of https:\/\/api\.shipstation\.com\/…, https:\/\/api\.shipengine\.com\/…/)]);
+    expect(error.problems).toEqual([
+      expect.stringMatching(/^TRACKING_JWKS_URLS must be a comma-separated list of https:\/\/api\.shipstation\.com\/…, https:\/\/api\.shipengine\.com\/…/),
+    ]);
   });
 
   it('still reads the TRACKING_JWKS_URL of earlier versions: alone, it replaces the default list', () => {

@@ -15,13 +15,33 @@ describe('dependency rules', () => {
     ['lib/domain/example.ts', 'export const get = (): Promise<unknown> => fetch("https://example.com");\n', /Only adapters make HTTP calls/],
     ['lib/use-cases/example.ts', "import { SQSClient } from '@aws-sdk/client-sqs';\nexport const x = SQSClient;\n", /Use cases depend on ports/],
     ['lib/use-cases/example.ts', "import { systemClock } from '../adapters/system-clock.js';\nexport const x = systemClock;\n", /Use cases depend on ports/],
-    ['functions/example.ts', "import { systemClock } from '../lib/adapters/system-clock.js';\nexport const x = systemClock;\n", /Handlers go through lib\/wiring/],
-    ['lib/normalise/example.ts', "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nexport const x = DynamoDBClient;\n", /Only adapters import the AWS SDK/],
+    [
+      'functions/example.ts',
+      "import { systemClock } from '../lib/adapters/system-clock.js';\nexport const x = systemClock;\n",
+      /Handlers go through lib\/wiring/,
+    ],
+    [
+      'lib/normalise/example.ts',
+      "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nexport const x = DynamoDBClient;\n",
+      /Only adapters import the AWS SDK/,
+    ],
     ['lib/ports/example.ts', "import { SQSClient } from '@aws-sdk/client-sqs';\nexport const x = SQSClient;\n", /Only adapters import the AWS SDK/],
-    ['lib/adapters/example.ts', "import { makeFetchResource } from '../use-cases/fetch-resource.js';\nexport const x = makeFetchResource;\n", /Adapters depend on ports/],
-    ['lib/domain/example.ts', "import { systemClock } from './../adapters/system-clock.js';\nexport const x = systemClock;\n", /domain imports nothing but zod/],
+    [
+      'lib/adapters/example.ts',
+      "import { makeFetchResource } from '../use-cases/fetch-resource.js';\nexport const x = makeFetchResource;\n",
+      /Adapters depend on ports/,
+    ],
+    [
+      'lib/domain/example.ts',
+      "import { systemClock } from './../adapters/system-clock.js';\nexport const x = systemClock;\n",
+      /domain imports nothing but zod/,
+    ],
     ['lib/edge/example.ts', "import { SQSClient } from '@aws-sdk/client-sqs';\nexport const x = SQSClient;\n", /The edge parses events/],
-    ['lib/cli/example.ts', "import { DynamoDbPollCursorStore } from '../adapters/dynamodb-poll-cursor-store.js';\nexport const x = DynamoDbPollCursorStore;\n", /The CLI goes through lib\/wiring/],
+    [
+      'lib/cli/example.ts',
+      "import { DynamoDbPollCursorStore } from '../adapters/dynamodb-poll-cursor-store.js';\nexport const x = DynamoDbPollCursorStore;\n",
+      /The CLI goes through lib\/wiring/,
+    ],
     ['lib/domain/example.ts', "import * as z from 'zod';\nexport const s = z.string();\n", /domain imports nothing but zod \(from \.\/zod\.js\)/],
     ['lib/edge/example.ts', "import * as z from 'zod';\nexport const s = z.string();\n", /Import \* as z from lib\/domain\/zod\.js/],
     ['lib/wiring/example.ts', "import * as z from 'zod/mini';\nexport const s = z.string();\n", /Import \* as z from lib\/domain\/zod\.js/],
@@ -37,7 +57,10 @@ describe('dependency rules', () => {
 
   it.each([
     ['lib/domain/example.ts', "import * as z from './zod.js';\nexport const s = z.string();\n"],
-    ['lib/domain/zod.ts', "import { config } from 'zod/mini';\nimport { en } from 'zod/locales';\nconfig(en());\nexport * from 'zod/mini';\nexport { $ZodError as ZodError } from 'zod/v4/core';\n"],
+    [
+      'lib/domain/zod.ts',
+      "import { config } from 'zod/mini';\nimport { en } from 'zod/locales';\nconfig(en());\nexport * from 'zod/mini';\nexport { $ZodError as ZodError } from 'zod/v4/core';\n",
+    ],
     ['lib/adapters/example.ts', "import * as z from '../domain/zod.js';\nexport const s = z.string();\n"],
     ['lib/adapters/example.ts', "import { SQSClient } from '@aws-sdk/client-sqs';\nexport const x = SQSClient;\n"],
     ['lib/use-cases/example.ts', "import type { Clock } from '../ports.js';\nexport type C = Clock;\n"],

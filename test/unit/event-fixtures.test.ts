@@ -13,8 +13,7 @@ const bodySchemas: Record<string, z.ZodMiniType> = {
   'publish-history': historyMessageSchema,
 };
 
-const fixtures = Object.keys(bodySchemas).flatMap((fn) =>
-  readdirSync(`events/${fn}`).map((file) => [fn, `events/${fn}/${file}`] as const));
+const fixtures = Object.keys(bodySchemas).flatMap((fn) => readdirSync(`events/${fn}`).map((file) => [fn, `events/${fn}/${file}`] as const));
 
 describe('events/ fixtures', () => {
   it.each(fixtures)('%s: %s holds SQS records whose bodies the handler accepts', (fn, path) => {
@@ -34,16 +33,19 @@ describe('events/ fixtures', () => {
 });
 
 describe('events/receive-tracking fixtures', () => {
-  it.each(readdirSync('events/receive-tracking').map((file) => `events/receive-tracking/${file}`))('%s is a tracking webhook on the tracking route whose body normalises', (path) => {
-    // Prepare
-    const event = JSON.parse(readFileSync(path, 'utf8')) as APIGatewayProxyEventV2;
+  it.each(readdirSync('events/receive-tracking').map((file) => `events/receive-tracking/${file}`))(
+    '%s is a tracking webhook on the tracking route whose body normalises',
+    (path) => {
+      // Prepare
+      const event = JSON.parse(readFileSync(path, 'utf8')) as APIGatewayProxyEventV2;
 
-    // Act
-    const body = trackEventV2Schema.parse(JSON.parse(event.body ?? ''));
-    const normalised = trackingUpdateFrom('default', body, new Date(event.requestContext.timeEpoch));
+      // Act
+      const body = trackEventV2Schema.parse(JSON.parse(event.body ?? ''));
+      const normalised = trackingUpdateFrom('default', body, new Date(event.requestContext.timeEpoch));
 
-    // Assess
-    expect(event.routeKey).toBe('POST /webhooks/tracking/{accountId}');
-    expect(normalised.ok).toBe(true);
-  });
+      // Assess
+      expect(event.routeKey).toBe('POST /webhooks/tracking/{accountId}');
+      expect(normalised.ok).toBe(true);
+    },
+  );
 });

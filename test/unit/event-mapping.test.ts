@@ -11,7 +11,13 @@ import { ORDER_STATUSES, type OrderStatus } from '../../lib/domain/shipstation.j
 import { buyer, fulfillmentSnapshot, mappingContext as context, orderSnapshot, shipmentSnapshot } from '../helpers/factories.js';
 
 /** What the order's state gives its shipment events: the buyer, its total and its items. */
-const ORDER = { orderNumber: 'A-1001', total: 34.97, buyer: buyer(), items: [{ sku: 'MUG-BLUE', name: 'Blue Mug', quantity: 2, unitPrice: 14.99 }], gift: false };
+const ORDER = {
+  orderNumber: 'A-1001',
+  total: 34.97,
+  buyer: buyer(),
+  items: [{ sku: 'MUG-BLUE', name: 'Blue Mug', quantity: 2, unitPrice: 14.99 }],
+  gift: false,
+};
 
 describe('orderStatusEvent', () => {
   it.each<[OrderStatus, string]>([
@@ -491,10 +497,20 @@ describe('backfill', () => {
 });
 
 describe('event profile', () => {
-  it('is the buyer\'s on a label\'s event: the ship-to place goes into properties, never onto the profile', () => {
+  it("is the buyer's on a label's event: the ship-to place goes into properties, never onto the profile", () => {
     // Prepare: a gift to London, bought in Pennsylvania
     const snapshot = shipmentSnapshot({ shipTo: { city: 'London', region: 'Greater London', postalCode: 'EC1A 1BB', country: 'GB' } });
-    const order = { ...ORDER, gift: true, buyer: buyer({ email: 'alex@example.com', phone: '+17174553765', firstName: 'Alex', lastName: 'Morgan', location: { city: 'Lancaster', region: 'PA', country: 'US' } }) };
+    const order = {
+      ...ORDER,
+      gift: true,
+      buyer: buyer({
+        email: 'alex@example.com',
+        phone: '+17174553765',
+        firstName: 'Alex',
+        lastName: 'Morgan',
+        location: { city: 'Lancaster', region: 'PA', country: 'US' },
+      }),
+    };
 
     // Act
     const event = shipmentShippedEvent(snapshot, order, context());
@@ -510,7 +526,7 @@ describe('event profile', () => {
     expect(event.properties).toMatchObject({ ShipToCity: 'London', ShipToCountry: 'GB', IsGift: true });
   });
 
-  it('takes a fulfilment\'s items and value from its order (Mark as Shipped carries none)', () => {
+  it("takes a fulfilment's items and value from its order (Mark as Shipped carries none)", () => {
     // Prepare
     const snapshot = fulfillmentSnapshot({ items: [] });
 

@@ -6,6 +6,10 @@ describe('groupBy', () => {
     const groups = groupBy(['b1', 'a1', 'b2', 'c1', 'a2'], (s) => s[0]);
 
     // Assess
-    expect([...groups]).toEqual([['b', ['b1', 'b2']], ['a', ['a1', 'a2']], ['c', ['c1']]]);
+    expect([...groups]).toEqual([
+      ['b', ['b1', 'b2']],
+      ['a', ['a1', 'a2']],
+      ['c', ['c1']],
+    ]);
   });
 });

@@ -83,13 +83,15 @@ describe('requestWithRetries', () => {
     expect(calls[0]?.init?.signal).toBeInstanceOf(AbortSignal);
   });
 
-  it('ends at once with the adapter\'s error on a redirect, after the adapter saw the answer', async () => {
+  it("ends at once with the adapter's error on a redirect, after the adapter saw the answer", async () => {
     // Prepare
     const seen: number[] = [];
     answers = [new Response(null, { status: 302, headers: { location: 'https://elsewhere.example/' } })];
 
     // Act / Assess
-    await expect(requestWithRetries(clock, request({ onResponse: async (response) => void seen.push(response.status) }))).rejects.toThrow(new BadInputError('redirected (302)'));
+    await expect(requestWithRetries(clock, request({ onResponse: async (response) => void seen.push(response.status) }))).rejects.toThrow(
+      new BadInputError('redirected (302)'),
+    );
     expect(seen).toEqual([302]);
     expect(calls).toHaveLength(1);
   });
@@ -101,7 +103,10 @@ describe('requestWithRetries', () => {
     const base = request();
 
     // Act
-    const result = await requestWithRetries(clock, request({ rateLimit: { ...base.rateLimit, onThrottled: (_response, waitMs) => void throttled.push(waitMs) } }));
+    const result = await requestWithRetries(
+      clock,
+      request({ rateLimit: { ...base.rateLimit, onThrottled: (_response, waitMs) => void throttled.push(waitMs) } }),
+    );
 
     // Assess
     expect(result).toEqual({ value: { ok: true }, requests: 2 });
@@ -135,7 +140,7 @@ describe('requestWithRetries', () => {
     expect(clock.sleeps[0]).toBeLessThanOrEqual(500);
   });
 
-  it('runs the adapter\'s hook before every attempt and stops when it throws', async () => {
+  it("runs the adapter's hook before every attempt and stops when it throws", async () => {
     // Prepare
     let before = 0;
     answers = [new Response('down', { status: 500 })];
@@ -163,14 +168,16 @@ describe('requestWithRetries', () => {
 });
 
 describe('urlOnOrigin', () => {
-  it('puts the path on the base URL\'s origin', () => {
+  it("puts the path on the base URL's origin", () => {
     // Act / Assess
     expect(urlOnOrigin('https://ssapi.shipstation.com', '/orders/1', 'ShipStation').toString()).toBe('https://ssapi.shipstation.com/orders/1');
   });
 
   it('refuses a path that would carry the credentials to another host', () => {
     // Act / Assess
-    expect(() => urlOnOrigin('https://ssapi.shipstation.com', '.evil.example/orders', 'ShipStation')).toThrow(new BadInputError(".evil.example/orders is not on the account's ShipStation origin"));
+    expect(() => urlOnOrigin('https://ssapi.shipstation.com', '.evil.example/orders', 'ShipStation')).toThrow(
+      new BadInputError(".evil.example/orders is not on the account's ShipStation origin"),
+    );
   });
 });
 

@@ -13,7 +13,10 @@ import { webhookEvent } from '../helpers/factories.js';
 type HttpRequest = Request<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>;
 
 /** What the middleware answered and counted for one error, on a path naming `accountId`. */
-async function handle(error: unknown, options: { accountId?: string; receiver?: WebhookReceiver; counting?: Partial<ReceiverCounting> } = {}): Promise<{ status: number | undefined; counted: Record<string, number> }> {
+async function handle(
+  error: unknown,
+  options: { accountId?: string; receiver?: WebhookReceiver; counting?: Partial<ReceiverCounting> } = {},
+): Promise<{ status: number | undefined; counted: Record<string, number> }> {
   const metrics = new RecordingServiceMetrics();
   const middleware = httpErrors({
     receiver: options.receiver ?? 'receive-tracking',
@@ -41,7 +44,13 @@ describe('httpErrors with counting', () => {
     ['an oversized body', new PayloadTooLargeError(16 * 1024), 'default', 413, 'too-large'],
     ['a missing signature header', new SignatureRejectedError(404, 'missing signature header x'), 'default', 404, 'unsigned'],
     ['a timestamp 6 minutes old', new SignatureRejectedError(400, 'x-shipengine-timestamp is 360 s in the past'), 'default', 400, 'timestamp'],
-    ['a signature that does not verify, or an unknown key id', new SignatureRejectedError(401, 'signature does not match the body'), 'default', 401, 'signature'],
+    [
+      'a signature that does not verify, or an unknown key id',
+      new SignatureRejectedError(401, 'signature does not match the body'),
+      'default',
+      401,
+      'signature',
+    ],
   ])('answers %s with its 4xx and counts it refused for that one reason', async (_case, error, accountId, status, reason) => {
     // Act
     const outcome = await handle(error, { accountId });

@@ -53,7 +53,11 @@ afterEach(async () => {
 });
 
 const verifier = (): JwksSignatureVerifier => new JwksSignatureVerifier({ jwksUrls: [jwks.url], timeoutMs: 2000, now: () => new Date(now) });
-const signedBy = (keyId: string, privateKey: KeyObject, text = '1795622400.{"resource_type":"TRACK_EVENT_V2"}') => ({ keyId, signature: signText(text, privateKey), signedText: text });
+const signedBy = (keyId: string, privateKey: KeyObject, text = '1795622400.{"resource_type":"TRACK_EVENT_V2"}') => ({
+  keyId,
+  signature: signText(text, privateKey),
+  signedText: text,
+});
 
 describe('JwksSignatureVerifier', () => {
   it('fetches the key set once for many verifications within the hour, sending no credentials', async () => {
@@ -309,7 +313,12 @@ describe('JwksSignatureVerifier', () => {
 });
 
 describe('JwksSignatureVerifier with several key sets', () => {
-  const ecKey = (kid: string): Record<string, unknown> => ({ ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'ES256' });
+  const ecKey = (kid: string): Record<string, unknown> => ({
+    ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' }),
+    kid,
+    use: 'sig',
+    alg: 'ES256',
+  });
   let other: JwksServer;
 
   beforeEach(async () => {
@@ -353,7 +362,7 @@ describe('JwksSignatureVerifier with several key sets', () => {
     ['answers 503', { status: 503, body: { message: 'unavailable' } }],
     ['answers something that is not JSON', { status: 200, body: '<html>maintenance</html>' }],
     ['answers JSON that is not a key set', { status: 200, body: { message: 'hello' } }],
-  ])('verifies with the other URL\'s keys when the first %s', async (_case, answer) => {
+  ])("verifies with the other URL's keys when the first %s", async (_case, answer) => {
     // Prepare
     jwks.answer = answer;
     other.answer = { status: 200, body: { keys: [jwkOf('key-2', second.publicKey)] } };
@@ -366,7 +375,7 @@ describe('JwksSignatureVerifier with several key sets', () => {
     expect(result).toBe('valid');
   });
 
-  it('verifies with the first URL\'s keys when the second cannot be reached', async () => {
+  it("verifies with the first URL's keys when the second cannot be reached", async () => {
     // Prepare
     await other.close();
     const subject = verifierOf(jwks.url, other.url);
@@ -398,7 +407,7 @@ describe('JwksSignatureVerifier with several key sets', () => {
     expect([jwks.requests.length, other.requests.length]).toEqual([1, 1]);
   });
 
-  it('keeps a URL\'s keys from its last good answer when it fails later while the other answers', async () => {
+  it("keeps a URL's keys from its last good answer when it fails later while the other answers", async () => {
     // Prepare
     other.answer = { status: 200, body: { keys: [jwkOf('key-2', second.publicKey)] } };
     const subject = verifierOf(jwks.url, other.url);
@@ -415,7 +424,7 @@ describe('JwksSignatureVerifier with several key sets', () => {
     expect([jwks.requests.length, other.requests.length]).toEqual([2, 2]);
   });
 
-  it('throws a TransientError naming each URL\'s problem when no URL gives a usable RSA key', async () => {
+  it("throws a TransientError naming each URL's problem when no URL gives a usable RSA key", async () => {
     // Prepare
     jwks.answer = { status: 503, body: { message: 'unavailable' } };
     other.answer = { status: 200, body: { keys: [ecKey('ec-1')] } };
@@ -426,7 +435,9 @@ describe('JwksSignatureVerifier with several key sets', () => {
 
     // Assess
     await expect(result).rejects.toThrow(TransientError);
-    await expect(result).rejects.toThrow(`fetching the webhook signing keys failed: ${jwks.url} answered 503; ${other.url} answered a key set with no usable RSA key`);
+    await expect(result).rejects.toThrow(
+      `fetching the webhook signing keys failed: ${jwks.url} answered 503; ${other.url} answered a key set with no usable RSA key`,
+    );
   });
 
   it('reports for each URL what it holds, fetched afresh, without throwing (doctor)', async () => {

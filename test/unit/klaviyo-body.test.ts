@@ -15,7 +15,13 @@ import { ORDER_STATUSES } from '../../lib/domain/shipstation.js';
 import { validateKlaviyoBody } from '../../lib/local/klaviyo-schema.js';
 import { buyer, fulfillmentSnapshot, mappingContext as context, orderSnapshot, shipmentSnapshot } from '../helpers/factories.js';
 
-const ORDER = { orderNumber: 'A-1001', total: 34.97, buyer: buyer(), items: [{ sku: 'MUG-BLUE', name: 'Blue Mug', quantity: 2, unitPrice: 14.99 }], gift: false };
+const ORDER = {
+  orderNumber: 'A-1001',
+  total: 34.97,
+  buyer: buyer(),
+  items: [{ sku: 'MUG-BLUE', name: 'Blue Mug', quantity: 2, unitPrice: 14.99 }],
+  gift: false,
+};
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- bodies are mutated freely per case
 
@@ -32,17 +38,29 @@ const statusEvents: [string, KlaviyoEvent][] = ORDER_STATUSES.flatMap((status) =
 
 const otherEvents: [string, KlaviyoEvent][] = [
   ['Order Shipped for a label', shipmentShippedEvent(shipmentSnapshot(), ORDER, context(), 'UPS® Ground')],
-  ['Order Shipped for a gift, bought by a buyer known by email only', shipmentShippedEvent(shipmentSnapshot({ shipTo: { city: 'London', country: 'GB' } }), { buyer: { email: 'alex@example.com' }, gift: true }, context())],
+  [
+    'Order Shipped for a gift, bought by a buyer known by email only',
+    shipmentShippedEvent(shipmentSnapshot({ shipTo: { city: 'London', country: 'GB' } }), { buyer: { email: 'alex@example.com' }, gift: true }, context()),
+  ],
   ['Order Shipped for a label without order details', shipmentShippedEvent(shipmentSnapshot({ orderNumber: undefined }), { buyer: buyer() }, context())],
   ['Shipment Voided for a label', shipmentVoidedEvent(shipmentSnapshot({ voided: true, voidedAt: '2026-07-05T17:30:00.000Z' }), ORDER, context())],
   ['Return Label Created', shipmentShippedEvent(shipmentSnapshot({ isReturnLabel: true }), ORDER, context())],
   ['Order Shipped for a fulfilment', fulfillmentShippedEvent(fulfillmentSnapshot(), ORDER, context())],
   ['Shipment Voided for a fulfilment', fulfillmentVoidedEvent(fulfillmentSnapshot({ voided: true, voidedAt: '2026-07-05T19:00:00.000Z' }), ORDER, context())],
-  ['an event for a profile with only a phone', required(orderStatusEvent(orderSnapshot({ customer: { phone: '+14155550132' }, shipTo: {} }), '2026-07-05T17:00:00.000Z', context()))],
-  ['an event for a profile with only an email', shipmentShippedEvent(shipmentSnapshot({ shipTo: { country: 'US' } }), { ...ORDER, buyer: { email: 'jane.doe@example.com' } }, context())],
+  [
+    'an event for a profile with only a phone',
+    required(orderStatusEvent(orderSnapshot({ customer: { phone: '+14155550132' }, shipTo: {} }), '2026-07-05T17:00:00.000Z', context())),
+  ],
+  [
+    'an event for a profile with only an email',
+    shipmentShippedEvent(shipmentSnapshot({ shipTo: { country: 'US' } }), { ...ORDER, buyer: { email: 'jane.doe@example.com' } }, context()),
+  ],
   ['a backfilled event', required(orderStatusEvent(orderSnapshot(), '2026-04-01T12:00:00.000Z', context()))],
   ['an event with a metric prefix', shipmentShippedEvent(shipmentSnapshot(), ORDER, context({ metricPrefix: 'ShipStation Sync: ' }))],
-  ['an event for an order without items, total or destination', required(orderStatusEvent(orderSnapshot({ items: [], total: undefined, shipTo: {} }), '2026-07-05T17:00:00.000Z', context()))],
+  [
+    'an event for an order without items, total or destination',
+    required(orderStatusEvent(orderSnapshot({ items: [], total: undefined, shipTo: {} }), '2026-07-05T17:00:00.000Z', context())),
+  ],
 ];
 
 const TRACKED = recordFromSnapshot(shipmentSnapshot(), undefined, ORDER, 'UPS® Ground');
@@ -62,15 +80,43 @@ const at = (category: Milestone['category']): Milestone => ({ category, since: '
 
 const trackingEvents: [string, KlaviyoEvent][] = [
   ['Shipment In Transit', trackingEvent(TRACKED, progress('in_transit'), at('in_transit'), context())],
-  ['Shipment Out For Delivery', trackingEvent(TRACKED, progress('out_for_delivery', { statusDetailCode: 'OUT_FOR_DELIVERY' }), at('out_for_delivery'), context())],
+  [
+    'Shipment Out For Delivery',
+    trackingEvent(TRACKED, progress('out_for_delivery', { statusDetailCode: 'OUT_FOR_DELIVERY' }), at('out_for_delivery'), context()),
+  ],
   ['Delivery Attempted', trackingEvent(TRACKED, progress('attempted', { exceptionDescription: 'No one available to sign' }), at('attempted'), context())],
   ['Shipment Exception', trackingEvent(TRACKED, progress('exception', { exceptionDescription: 'Address information incomplete' }), at('exception'), context())],
-  ['Order Delivered (one of two shipments)', trackingEvent(TRACKED, progress('delivered', { actualDeliveryAt: '2026-07-06T14:00:00.000Z' }), at('delivered'), context(), { allShipmentsDelivered: false, shipmentCount: 2, deliveredShipmentCount: 1 })],
-  ['Order Delivered to a service point', trackingEvent(TRACKED, progress('delivered', { statusCode: 'SP' }), at('delivered'), context(), { allShipmentsDelivered: true, shipmentCount: 1, deliveredShipmentCount: 1 })],
-  ['Order Delivered for a fulfilment', trackingEvent(recordFromSnapshot(fulfillmentSnapshot(), undefined, ORDER), progress('delivered'), at('delivered'), context())],
+  [
+    'Order Delivered (one of two shipments)',
+    trackingEvent(TRACKED, progress('delivered', { actualDeliveryAt: '2026-07-06T14:00:00.000Z' }), at('delivered'), context(), {
+      allShipmentsDelivered: false,
+      shipmentCount: 2,
+      deliveredShipmentCount: 1,
+    }),
+  ],
+  [
+    'Order Delivered to a service point',
+    trackingEvent(TRACKED, progress('delivered', { statusCode: 'SP' }), at('delivered'), context(), {
+      allShipmentsDelivered: true,
+      shipmentCount: 1,
+      deliveredShipmentCount: 1,
+    }),
+  ],
+  [
+    'Order Delivered for a fulfilment',
+    trackingEvent(recordFromSnapshot(fulfillmentSnapshot(), undefined, ORDER), progress('delivered'), at('delivered'), context()),
+  ],
   ['Shipment Stalled', shipmentStalledEvent(TRACKED, progress('in_transit'), '2026-07-11T14:00:00.000Z', context())],
   ['Order Delayed past its ship-by date', orderDelayedEvent(orderSnapshot(), '2026-07-09T07:00:00.000Z', 'past_ship_by_date', context())],
-  ['Order Delayed with no label in time', orderDelayedEvent(orderSnapshot({ shipByDate: undefined, status: 'on_hold', holdUntilDate: '2026-07-09' }), '2026-07-07T17:00:00.000Z', 'no_label_in_time', context())],
+  [
+    'Order Delayed with no label in time',
+    orderDelayedEvent(
+      orderSnapshot({ shipByDate: undefined, status: 'on_hold', holdUntilDate: '2026-07-09' }),
+      '2026-07-07T17:00:00.000Z',
+      'no_label_in_time',
+      context(),
+    ),
+  ],
 ];
 
 describe('createEventBody', () => {
@@ -153,9 +199,27 @@ describe('createEventBody', () => {
   });
 
   it.each([
-    ['a profile whose data type is not profile', (body: Json): void => { body.data.attributes.profile.data.type = 'customer'; }, '/data/attributes/profile/data/type'],
-    ['no metric', (body: Json): void => { delete body.data.attributes.metric; }, '/data/attributes/metric'],
-    ['a time that is not a date-time', (body: Json): void => { body.data.attributes.time = 'yesterday'; }, '/data/attributes/time'],
+    [
+      'a profile whose data type is not profile',
+      (body: Json): void => {
+        body.data.attributes.profile.data.type = 'customer';
+      },
+      '/data/attributes/profile/data/type',
+    ],
+    [
+      'no metric',
+      (body: Json): void => {
+        delete body.data.attributes.metric;
+      },
+      '/data/attributes/metric',
+    ],
+    [
+      'a time that is not a date-time',
+      (body: Json): void => {
+        body.data.attributes.time = 'yesterday';
+      },
+      '/data/attributes/time',
+    ],
   ])('is checked by a validator that refuses a body with %s', (_case, breakIt, pointer) => {
     // Prepare
     const body = structuredClone(createEventBody(shipmentShippedEvent(shipmentSnapshot(), ORDER, context())));
@@ -192,7 +256,14 @@ describe('describeKlaviyoErrors', () => {
     // Prepare
     const body = {
       errors: [
-        { id: 'e1', status: 400, code: 'invalid', title: 'Invalid input.', detail: 'phone_number is not a valid phone number', source: { pointer: '/data/attributes/profile/data/attributes/phone_number' } },
+        {
+          id: 'e1',
+          status: 400,
+          code: 'invalid',
+          title: 'Invalid input.',
+          detail: 'phone_number is not a valid phone number',
+          source: { pointer: '/data/attributes/profile/data/attributes/phone_number' },
+        },
         { id: 'e2', status: 400, code: 'invalid', title: 'Invalid input.', source: { parameter: 'revision' } },
       ],
     };
@@ -201,7 +272,9 @@ describe('describeKlaviyoErrors', () => {
     const line = describeKlaviyoErrors(body);
 
     // Assess
-    expect(line).toBe('invalid: phone_number is not a valid phone number: /data/attributes/profile/data/attributes/phone_number; invalid: Invalid input.: revision');
+    expect(line).toBe(
+      'invalid: phone_number is not a valid phone number: /data/attributes/profile/data/attributes/phone_number; invalid: Invalid input.: revision',
+    );
   });
 
   it.each([

@@ -121,7 +121,8 @@ describe('planBulkRequests', () => {
 
   it('splits by size when the events are large, each request within the byte limit', () => {
     // Prepare: about 50 KB of properties per event, 100 events, against 1 MB requests
-    const big = (n: number): KlaviyoEvent => event(n, { properties: { OrderId: String(n), Notes: Array.from({ length: 10 }, (_, i) => `${i}-${'é'.repeat(2500)}`) } });
+    const big = (n: number): KlaviyoEvent =>
+      event(n, { properties: { OrderId: String(n), Notes: Array.from({ length: 10 }, (_, i) => `${i}-${'é'.repeat(2500)}`) } });
     const input = events(100, big);
     const limits = { maxEvents: 1000, maxBytes: 1024 * 1024 };
 

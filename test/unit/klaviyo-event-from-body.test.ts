@@ -22,8 +22,14 @@ const events: [string, KlaviyoEvent][] = [
   ['Order Shipped for a label', shipmentShippedEvent(shipmentSnapshot(), ORDER, context())],
   ['Shipment Voided for a label', shipmentVoidedEvent(shipmentSnapshot({ voided: true, voidedAt: '2026-07-05T17:30:00.000Z' }), ORDER, context())],
   ['Order Shipped for a fulfilment with a metric prefix', fulfillmentShippedEvent(fulfillmentSnapshot(), ORDER, context({ metricPrefix: 'SS ' }))],
-  ['an event for a profile with only a phone', required(orderStatusEvent(orderSnapshot({ customer: { phone: '+14155550132' }, shipTo: {} }), '2026-07-05T17:00:00.000Z', context()))],
-  ['an event without items, total or destination', required(orderStatusEvent(orderSnapshot({ items: [], total: undefined, shipTo: {} }), '2026-07-05T17:00:00.000Z', context()))],
+  [
+    'an event for a profile with only a phone',
+    required(orderStatusEvent(orderSnapshot({ customer: { phone: '+14155550132' }, shipTo: {} }), '2026-07-05T17:00:00.000Z', context())),
+  ],
+  [
+    'an event without items, total or destination',
+    required(orderStatusEvent(orderSnapshot({ items: [], total: undefined, shipTo: {} }), '2026-07-05T17:00:00.000Z', context())),
+  ],
 ];
 
 describe('eventFromCreateEventBody', () => {
@@ -41,7 +47,9 @@ describe('eventFromCreateEventBody', () => {
 
   it('leaves out the profile fields createEventBody left out (empty ones)', () => {
     // Prepare
-    const event = required(orderStatusEvent(orderSnapshot({ customer: { email: 'jane.doe@example.com', firstName: '' } }), '2026-07-05T17:00:00.000Z', context()));
+    const event = required(
+      orderStatusEvent(orderSnapshot({ customer: { email: 'jane.doe@example.com', firstName: '' } }), '2026-07-05T17:00:00.000Z', context()),
+    );
 
     // Act
     const rebuilt = eventFromCreateEventBody(createEventBody(event), { accountId: 'default', orderId: event.orderId });
@@ -53,7 +61,21 @@ describe('eventFromCreateEventBody', () => {
 
   it.each([
     ['a string', 'not json', /^not a Create Event body: \(body\): /],
-    ['a body without a unique_id', { data: { type: 'event', attributes: { properties: {}, time: '2026-07-05T17:00:00Z', metric: { data: { type: 'metric', attributes: { name: 'Order Shipped' } } }, profile: { data: { type: 'profile', attributes: {} } } } } }, /data\.attributes\.unique_id/],
+    [
+      'a body without a unique_id',
+      {
+        data: {
+          type: 'event',
+          attributes: {
+            properties: {},
+            time: '2026-07-05T17:00:00Z',
+            metric: { data: { type: 'metric', attributes: { name: 'Order Shipped' } } },
+            profile: { data: { type: 'profile', attributes: {} } },
+          },
+        },
+      },
+      /data\.attributes\.unique_id/,
+    ],
     ['a bulk body', { data: { type: 'event-bulk-create-job', attributes: {} } }, /data\.type/],
   ])('refuses %s with a reason', (_case, body, reason) => {
     // Act

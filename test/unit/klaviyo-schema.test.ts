@@ -34,7 +34,12 @@ const bulkBody = (): Json => ({
     type: 'event-bulk-create-job',
     attributes: {
       'events-bulk-create': {
-        data: [{ type: 'event-bulk-create', attributes: { backfill: true, profile: profile(), events: { data: [{ type: 'event', attributes: eventAttributes() }] } } }],
+        data: [
+          {
+            type: 'event-bulk-create',
+            attributes: { backfill: true, profile: profile(), events: { data: [{ type: 'event', attributes: eventAttributes() }] } },
+          },
+        ],
       },
     },
   },
@@ -69,15 +74,27 @@ describe('validateKlaviyoBody', () => {
     it.each<[string, (body: Json) => void, string]>([
       ['data.type is missing', (body) => delete body.data.type, '/data/type is required'],
       ['data.type is not "event"', (body) => (body.data.type = 'events'), '/data/type must be equal to one of the allowed values ("event")'],
-      ['the metric name is missing', (body) => delete body.data.attributes.metric.data.attributes.name, '/data/attributes/metric/data/attributes/name is required'],
-      ['the metric type is wrong', (body) => (body.data.attributes.metric.data.type = 'event'), '/data/attributes/metric/data/type must be equal to one of the allowed values ("metric")'],
+      [
+        'the metric name is missing',
+        (body) => delete body.data.attributes.metric.data.attributes.name,
+        '/data/attributes/metric/data/attributes/name is required',
+      ],
+      [
+        'the metric type is wrong',
+        (body) => (body.data.attributes.metric.data.type = 'event'),
+        '/data/attributes/metric/data/type must be equal to one of the allowed values ("metric")',
+      ],
       ['time is not a date-time', (body) => (body.data.attributes.time = '20/11/2026 14:03'), '/data/attributes/time must match format "date-time"'],
       ['the profile has no attributes', (body) => delete body.data.attributes.profile.data.attributes, '/data/attributes/profile/data/attributes is required'],
       ['the profile is missing', (body) => delete body.data.attributes.profile, '/data/attributes/profile is required'],
       ['properties are missing', (body) => delete body.data.attributes.properties, '/data/attributes/properties is required'],
       ['value is a string', (body) => (body.data.attributes.value = '29.98'), '/data/attributes/value must be number'],
       ['backfill is a string', (body) => (body.data.attributes.backfill = 'yes'), '/data/attributes/backfill must be boolean'],
-      ['the location is a string', (body) => (body.data.attributes.profile.data.attributes.location = 'NYC'), '/data/attributes/profile/data/attributes/location must be object'],
+      [
+        'the location is a string',
+        (body) => (body.data.attributes.profile.data.attributes.location = 'NYC'),
+        '/data/attributes/profile/data/attributes/location must be object',
+      ],
     ])('rejects a body where %s', (_case, mutate, expected) => {
       // Prepare
       const body = createEventBody();
@@ -121,12 +138,36 @@ describe('validateKlaviyoBody', () => {
 
     it.each<[string, (body: Json) => void, string]>([
       ['the job type is missing', (body) => delete body.data.type, '/data/type is required'],
-      ['the entry type is wrong', (body) => (body.data.attributes['events-bulk-create'].data[0].type = 'event'), '/data/attributes/events-bulk-create/data/0/type must be equal to one of the allowed values ("event-bulk-create")'],
-      ['an event has no metric name', (body) => delete body.data.attributes['events-bulk-create'].data[0].attributes.events.data[0].attributes.metric.data.attributes.name, '/data/attributes/events-bulk-create/data/0/attributes/events/data/0/attributes/metric/data/attributes/name is required'],
-      ['an event time is not a date-time', (body) => (body.data.attributes['events-bulk-create'].data[0].attributes.events.data[0].attributes.time = 'yesterday'), '/data/attributes/events-bulk-create/data/0/attributes/events/data/0/attributes/time must match format "date-time"'],
-      ['the group has no profile', (body) => delete body.data.attributes['events-bulk-create'].data[0].attributes.profile, '/data/attributes/events-bulk-create/data/0/attributes/profile is required'],
-      ['the profile has no attributes', (body) => delete body.data.attributes['events-bulk-create'].data[0].attributes.profile.data.attributes, '/data/attributes/events-bulk-create/data/0/attributes/profile/data/attributes is required'],
-      ['events is not a list', (body) => (body.data.attributes['events-bulk-create'].data[0].attributes.events.data = {}), '/data/attributes/events-bulk-create/data/0/attributes/events/data must be array'],
+      [
+        'the entry type is wrong',
+        (body) => (body.data.attributes['events-bulk-create'].data[0].type = 'event'),
+        '/data/attributes/events-bulk-create/data/0/type must be equal to one of the allowed values ("event-bulk-create")',
+      ],
+      [
+        'an event has no metric name',
+        (body) => delete body.data.attributes['events-bulk-create'].data[0].attributes.events.data[0].attributes.metric.data.attributes.name,
+        '/data/attributes/events-bulk-create/data/0/attributes/events/data/0/attributes/metric/data/attributes/name is required',
+      ],
+      [
+        'an event time is not a date-time',
+        (body) => (body.data.attributes['events-bulk-create'].data[0].attributes.events.data[0].attributes.time = 'yesterday'),
+        '/data/attributes/events-bulk-create/data/0/attributes/events/data/0/attributes/time must match format "date-time"',
+      ],
+      [
+        'the group has no profile',
+        (body) => delete body.data.attributes['events-bulk-create'].data[0].attributes.profile,
+        '/data/attributes/events-bulk-create/data/0/attributes/profile is required',
+      ],
+      [
+        'the profile has no attributes',
+        (body) => delete body.data.attributes['events-bulk-create'].data[0].attributes.profile.data.attributes,
+        '/data/attributes/events-bulk-create/data/0/attributes/profile/data/attributes is required',
+      ],
+      [
+        'events is not a list',
+        (body) => (body.data.attributes['events-bulk-create'].data[0].attributes.events.data = {}),
+        '/data/attributes/events-bulk-create/data/0/attributes/events/data must be array',
+      ],
     ])('rejects a body where %s', (_case, mutate, expected) => {
       // Prepare
       const body = bulkBody();
@@ -149,7 +190,12 @@ describe('validateKlaviyoBody', () => {
       const file = JSON.parse(text) as { 'x-source': Record<string, string>; components: { schemas: object } };
 
       // Assess
-      expect(file['x-source']).toEqual(expect.objectContaining({ url: expect.stringMatching(/^https:\/\/github\.com\/klaviyo\/openapi\//), revision: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) }));
+      expect(file['x-source']).toEqual(
+        expect.objectContaining({
+          url: expect.stringMatching(/^https:\/\/github\.com\/klaviyo\/openapi\//),
+          revision: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+        }),
+      );
       expect(text).not.toMatch(/"(description|example|summary)": "/);
     });
   });

@@ -112,7 +112,15 @@ describe('KlaviyoSimulator', () => {
     // Assess
     expect(response.status).toBe(400);
     expect(await errorsOf(response)).toEqual([
-      { id: expect.any(String), status: 400, code: 'invalid', title: 'Invalid input.', detail: '/data/type is required', source: { pointer: '/data/type' }, meta: {} },
+      {
+        id: expect.any(String),
+        status: 400,
+        code: 'invalid',
+        title: 'Invalid input.',
+        detail: '/data/type is required',
+        source: { pointer: '/data/type' },
+        meta: {},
+      },
     ]);
     expect(simulator.requests[0]?.schemaErrors).toEqual(['/data/type is required']);
     expect(simulator.events).toEqual([]);
@@ -120,12 +128,28 @@ describe('KlaviyoSimulator', () => {
 
   it.each<[string, (body: Json) => void, string]>([
     ['has no identifier', (body) => (body.data.attributes.profile.data.attributes = { first_name: 'Sarah' }), '/data/attributes/profile/data/attributes'],
-    ['has a phone number that is not E.164', (body) => (body.data.attributes.profile.data.attributes.phone_number = '(500) 555-0006'), '/data/attributes/profile/data/attributes/phone_number'],
-    ['has an email that is not an email', (body) => (body.data.attributes.profile.data.attributes.email = 'sarah.mason'), '/data/attributes/profile/data/attributes/email'],
+    [
+      'has a phone number that is not E.164',
+      (body) => (body.data.attributes.profile.data.attributes.phone_number = '(500) 555-0006'),
+      '/data/attributes/profile/data/attributes/phone_number',
+    ],
+    [
+      'has an email that is not an email',
+      (body) => (body.data.attributes.profile.data.attributes.email = 'sarah.mason'),
+      '/data/attributes/profile/data/attributes/email',
+    ],
     ['is dated before 2000', (body) => (body.data.attributes.time = '1999-12-31T23:59:59Z'), '/data/attributes/time'],
     ['is dated more than a year ahead', (body) => (body.data.attributes.time = '2027-11-26T00:00:00Z'), '/data/attributes/time'],
-    ['has a metric name of 128 characters', (body) => (body.data.attributes.metric.data.attributes.name = 'x'.repeat(128)), '/data/attributes/metric/data/attributes/name'],
-    ['has 401 properties', (body) => (body.data.attributes.properties = Object.fromEntries(Array.from({ length: 401 }, (_, i) => [`p${i}`, i]))), '/data/attributes/properties'],
+    [
+      'has a metric name of 128 characters',
+      (body) => (body.data.attributes.metric.data.attributes.name = 'x'.repeat(128)),
+      '/data/attributes/metric/data/attributes/name',
+    ],
+    [
+      'has 401 properties',
+      (body) => (body.data.attributes.properties = Object.fromEntries(Array.from({ length: 401 }, (_, i) => [`p${i}`, i]))),
+      '/data/attributes/properties',
+    ],
   ])('answers 400 to a schema-valid event that %s', async (_case, mutate, pointer) => {
     // Prepare
     const body = createEventBody();
@@ -194,7 +218,9 @@ describe('KlaviyoSimulator', () => {
 
     // Assess
     expect(response.status).toBe(400);
-    expect((await errorsOf(response)).map((error) => error.source)).toEqual([{ pointer: '/data/attributes/events-bulk-create/data/0/attributes/events/data/2/attributes/unique_id' }]);
+    expect((await errorsOf(response)).map((error) => error.source)).toEqual([
+      { pointer: '/data/attributes/events-bulk-create/data/0/attributes/events/data/2/attributes/unique_id' },
+    ]);
     expect(simulator.events).toEqual([]);
   });
 

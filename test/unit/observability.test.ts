@@ -13,12 +13,20 @@ describe('maskEmail', () => {
     ['an address whose domain has no dot', "Invalid email address: 'ivy@example'.", "Invalid email address: 'i***@e***'."],
     ['an address without a dot ending a clause', 'sent to ivy@example, then retried', 'sent to i***@e***, then retried'],
     ['a display-name address', 'Ivy Canaryson <ivy.canaryson@example.com>', 'I*** C*** <i***@e***.com>'],
-    ['a display-name address inside a quoted refusal', "Invalid email address: 'Ivy Canaryson <ivy.canaryson@example.com>'.", "Invalid email address: 'I*** C*** <i***@e***.com>'."],
+    [
+      'a display-name address inside a quoted refusal',
+      "Invalid email address: 'Ivy Canaryson <ivy.canaryson@example.com>'.",
+      "Invalid email address: 'I*** C*** <i***@e***.com>'.",
+    ],
     ['a display-name address without a dotted domain', 'To: ivy canaryson <ivy@localhost>', 'To: i*** c*** <i***@l***>'],
     ['a quoted display name', '"Canaryson, Ivy" <ivy@example.com>', '"C*** I***" <i***@e***.com>'],
     ['a name of four words', 'Klaviyo refused Ivy Maria de Canaryson <ivy@example.com>', 'Klaviyo refused I*** M*** d*** C*** <i***@e***.com>'],
     ['an address in a query string', 'profiles?email=ivy@example.com', 'profiles?email=i***@e***.com'],
-    ['a package path in a stack trace (no address)', 'at /app/node_modules/@aws-sdk/client-sqs/index.js:12:3', 'at /app/node_modules/@aws-sdk/client-sqs/index.js:12:3'],
+    [
+      'a package path in a stack trace (no address)',
+      'at /app/node_modules/@aws-sdk/client-sqs/index.js:12:3',
+      'at /app/node_modules/@aws-sdk/client-sqs/index.js:12:3',
+    ],
   ])('masks %s', (_case, value, masked) => {
     // Prepare: nothing beyond the value
 
@@ -200,12 +208,7 @@ describe('logger', () => {
 });
 
 describe('maskEmail on masked text', () => {
-  it.each([
-    'j***@e***.com',
-    'i***@l***',
-    'I*** C*** <i***@e***.com>',
-    'https://***@host.example.com/path',
-  ])('leaves %s as it is', (masked) => {
+  it.each(['j***@e***.com', 'i***@l***', 'I*** C*** <i***@e***.com>', 'https://***@host.example.com/path'])('leaves %s as it is', (masked) => {
     // Act
     const again = maskEmail(masked);
 
@@ -217,7 +220,8 @@ describe('maskEmail on masked text', () => {
 describe('maskText', () => {
   it('masks the display name, the address and the phone of a Klaviyo refusal, keeping the rest readable', () => {
     // Prepare
-    const refusal = "invalid: Invalid email address: 'Ivy Canaryson <ivy.canaryson@example.com>' (also ivy@localhost, +1 415 555 0177): /data/attributes/profile";
+    const refusal =
+      "invalid: Invalid email address: 'Ivy Canaryson <ivy.canaryson@example.com>' (also ivy@localhost, +1 415 555 0177): /data/attributes/profile";
 
     // Act
     const masked = maskText(refusal);
@@ -258,7 +262,11 @@ describe('maskSecrets', () => {
 
   it.each([
     ['a raw query string', 'token=canary-webhook-token-0123456789', 'token=cana…'],
-    ['a webhook URL', 'https://api.example.com/webhooks/shipstation/acme?token=canary-webhook-token-0123456789&x=1', 'https://api.example.com/webhooks/shipstation/acme?token=cana…&x=1'],
+    [
+      'a webhook URL',
+      'https://api.example.com/webhooks/shipstation/acme?token=canary-webhook-token-0123456789&x=1',
+      'https://api.example.com/webhooks/shipstation/acme?token=cana…&x=1',
+    ],
     ['an api_key parameter', 'GET /v1/things?page=2&api_key=canary-api-key-0123456789', 'GET /v1/things?page=2&api_key=cana…'],
     ['a token after a space', 'refused token=wrong-token-0123456789 for acme', 'refused token=wron… for acme'],
     ['a short token', 'token=abc', 'token=…'],

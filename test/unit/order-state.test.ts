@@ -55,7 +55,11 @@ describe('decideOrderUpdate', () => {
 
     // Assess
     expect(decision).toMatchObject({ outcome: 'current', status: 'awaiting_shipment', statusSince: '2026-07-04T17:20:00.000Z', changed: true });
-    expect(decision.outcome === 'current' && decision.next).toMatchObject({ statusSince: '2026-07-04T17:20:00.000Z', modifiedAt: '2026-07-04T18:05:00.000Z', version: 3 });
+    expect(decision.outcome === 'current' && decision.next).toMatchObject({
+      statusSince: '2026-07-04T17:20:00.000Z',
+      modifiedAt: '2026-07-04T18:05:00.000Z',
+      version: 3,
+    });
   });
 
   it('sets statusSince to the modifyDate of the snapshot that changes the status', () => {

@@ -31,7 +31,7 @@ describe('ORDER_STATUS_RULES', () => {
     expect([...PRE_SHIPMENT_STATUSES].sort()).toEqual(['awaiting_payment', 'awaiting_shipment', 'on_hold', 'pending_fulfillment']);
   });
 
-  it('lets an order be delayed only while it is unshipped and the merchant\'s move', () => {
+  it("lets an order be delayed only while it is unshipped and the merchant's move", () => {
     // Assess
     expect([...DELAYABLE_STATUSES].sort()).toEqual(['awaiting_shipment', 'on_hold', 'pending_fulfillment', 'rejected_fulfillment']);
     expect(SHIPMENT_TRACKING_DELAYABLE_STATUSES).toBe(DELAYABLE_STATUSES);

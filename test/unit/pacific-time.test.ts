@@ -120,7 +120,7 @@ describe('pacificToUtc', () => {
     ['a leap day in a common year', '2026-02-29T10:00:00.0000000'],
     ['an impossible minute', '24:61'],
     ['an hour past 24', '2026-07-04T25:00:00'],
-    ['24 o\'clock with minutes', '2026-07-04T24:01:00'],
+    ["24 o'clock with minutes", '2026-07-04T24:01:00'],
     ['a second of 60', '2026-07-04T23:59:60'],
     ['an offset with an impossible minute count', '2026-07-04T10:15:00+07:0'],
     ['an unknown zone name', '2026-07-04T10:15:00[Not/AZone]'],

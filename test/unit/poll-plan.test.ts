@@ -22,7 +22,7 @@ describe('planWindow', () => {
     expect(window).toEqual({ mode: 'poll', windowStart: '2026-11-25T11:18:00.000Z', windowEnd: '2026-11-25T11:58:00.000Z' });
   });
 
-  it('treats a backfill as an import of the asked days that ends at the cursor (later changes are the poll\'s, sent live)', () => {
+  it("treats a backfill as an import of the asked days that ends at the cursor (later changes are the poll's, sent live)", () => {
     // Act
     const window = planWindow({ through: '2026-11-25T11:28:00.000Z', backfillDays: 7 }, new Date('2026-11-25T12:00:00.000Z'), settings);
 

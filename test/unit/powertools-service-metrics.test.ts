@@ -11,9 +11,12 @@ const emfDocuments = captureEmf();
 const dimensionsOf = (doc: EmfDocument): string[][] => doc._aws.CloudWatchMetrics[0]?.Dimensions ?? [];
 
 describe('PowertoolsServiceMetrics', () => {
-  it('writes the invocation\'s totals once at flush: service-wide, per Klaviyo metric and per account', () => {
+  it("writes the invocation's totals once at flush: service-wide, per Klaviyo metric and per account", () => {
     // Prepare
-    const serviceMetrics = new PowertoolsServiceMetrics(new Metrics({ namespace: 'ShipStationKlaviyoSync', serviceName: 'shipstation-klaviyo-sync' }), new RecordingLogger());
+    const serviceMetrics = new PowertoolsServiceMetrics(
+      new Metrics({ namespace: 'ShipStationKlaviyoSync', serviceName: 'shipstation-klaviyo-sync' }),
+      new RecordingLogger(),
+    );
 
     // Act
     serviceMetrics.eventsSent('Order Shipped', 1);
@@ -33,9 +36,15 @@ describe('PowertoolsServiceMetrics', () => {
     expect(beforeFlush).toBe(0);
     const docs = emfDocuments();
     const byMetric = docs.filter((d) => dimensionsOf(d).some((set) => set.includes('Metric')));
-    expect(byMetric.map((d) => [d.Metric, d.EventsSent])).toEqual([['Order Shipped', 2], ['Order Awaiting Shipment', 1]]);
+    expect(byMetric.map((d) => [d.Metric, d.EventsSent])).toEqual([
+      ['Order Shipped', 2],
+      ['Order Awaiting Shipment', 1],
+    ]);
     const byAccount = docs.filter((d) => dimensionsOf(d).some((set) => set.includes('Account')));
-    expect(byAccount.map((d) => [d.Account, d.PollLagSeconds])).toEqual([['acme', 95], ['bloom', 4000]]);
+    expect(byAccount.map((d) => [d.Account, d.PollLagSeconds])).toEqual([
+      ['acme', 95],
+      ['bloom', 4000],
+    ]);
     const serviceWide = docs.filter((d) => dimensionsOf(d).every((set) => set.length === 1 && set[0] === 'service'));
     expect(serviceWide).toHaveLength(1);
     expect(serviceWide[0]).toMatchObject({
@@ -51,9 +60,12 @@ describe('PowertoolsServiceMetrics', () => {
     for (const doc of docs) expect(doc._aws.CloudWatchMetrics[0]?.Namespace).toBe('ShipStationKlaviyoSync');
   });
 
-  it('writes refused webhooks by receiver and reason, failed ones by receiver, and unreadable signing keys service-wide, the series the receivers\' alarms read', () => {
+  it("writes refused webhooks by receiver and reason, failed ones by receiver, and unreadable signing keys service-wide, the series the receivers' alarms read", () => {
     // Prepare
-    const serviceMetrics = new PowertoolsServiceMetrics(new Metrics({ namespace: 'ShipStationKlaviyoSync', serviceName: 'shipstation-klaviyo-sync' }), new RecordingLogger());
+    const serviceMetrics = new PowertoolsServiceMetrics(
+      new Metrics({ namespace: 'ShipStationKlaviyoSync', serviceName: 'shipstation-klaviyo-sync' }),
+      new RecordingLogger(),
+    );
 
     // Act
     serviceMetrics.webhookRefused('receive-tracking', 'signature');
@@ -79,7 +91,10 @@ describe('PowertoolsServiceMetrics', () => {
 
   it('writes nothing for an invocation that recorded nothing, and starts each invocation from zero', () => {
     // Prepare
-    const serviceMetrics = new PowertoolsServiceMetrics(new Metrics({ namespace: 'ShipStationKlaviyoSync', serviceName: 'shipstation-klaviyo-sync' }), new RecordingLogger());
+    const serviceMetrics = new PowertoolsServiceMetrics(
+      new Metrics({ namespace: 'ShipStationKlaviyoSync', serviceName: 'shipstation-klaviyo-sync' }),
+      new RecordingLogger(),
+    );
     serviceMetrics.eventsDeduplicated(5);
     serviceMetrics.flush();
     const afterFirst = emfDocuments().length;

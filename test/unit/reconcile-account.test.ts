@@ -65,8 +65,29 @@ describe('reconcileAccount', () => {
 
     // Assess
     expect(shipStation.listCalls.map((c) => c.request)).toEqual([
-      { resource: 'orders', query: { modifyDateStart: '2026-11-18 04:00:00', modifyDateEnd: '2026-11-25 04:00:00', sortBy: 'ModifyDate', sortDir: 'ASC', pageSize: '500', page: '1' } },
-      { resource: 'shipments', query: { createDateStart: '2026-11-18 04:00:00', createDateEnd: '2026-11-25 04:00:00', sortBy: 'CreateDate', sortDir: 'ASC', pageSize: '500', page: '1', includeShipmentItems: 'false' } },
+      {
+        resource: 'orders',
+        query: {
+          modifyDateStart: '2026-11-18 04:00:00',
+          modifyDateEnd: '2026-11-25 04:00:00',
+          sortBy: 'ModifyDate',
+          sortDir: 'ASC',
+          pageSize: '500',
+          page: '1',
+        },
+      },
+      {
+        resource: 'shipments',
+        query: {
+          createDateStart: '2026-11-18 04:00:00',
+          createDateEnd: '2026-11-25 04:00:00',
+          sortBy: 'CreateDate',
+          sortDir: 'ASC',
+          pageSize: '500',
+          page: '1',
+          includeShipmentItems: 'false',
+        },
+      },
     ]);
   });
 
@@ -84,7 +105,10 @@ describe('reconcileAccount', () => {
     const result = await several.reconcileAccount({ accountId: 'default', days: 1, fix: false });
 
     // Assess
-    expect(one.shipStation.listCalls.map((c) => [c.request.query.storeId, c.request.query.includeShipmentItems])).toEqual([['9001', undefined], ['9001', 'true']]);
+    expect(one.shipStation.listCalls.map((c) => [c.request.query.storeId, c.request.query.includeShipmentItems])).toEqual([
+      ['9001', undefined],
+      ['9001', 'true'],
+    ]);
     expect(several.shipStation.listCalls.every((c) => c.request.query.storeId === undefined)).toBe(true);
     expect(result.report.missing.map((m) => m.orderId)).toEqual([1]);
     expect(result.report.labels.find((r) => r.kind === 'label')?.tally.inShipStation).toBe(0);
@@ -116,7 +140,18 @@ describe('reconcileAccount', () => {
     const { reconcileAccount, orderStates, ledger, held, cursors } = setup({ orders, shipments: [shipmentSnapshot({ shipmentId: 9, createdAt: ago(1) })] });
     orderStates.seed(orderState({ orderId: 1, status: 'awaiting_shipment', statusSince: ago(30), modifiedAt: ago(3) }));
     ledger.seed('default', uniqueIds.orderStatus('default', 1, 'awaiting_shipment', ago(30)), { status: 'SENT' });
-    await held.hold([{ accountId: 'default', uniqueId: uniqueIds.orderStatus('default', 2, 'on_hold', ago(2)), metric: 'Order On Hold', time: ago(2), orderId: 2, profile: {}, properties: {}, backfill: false }]);
+    await held.hold([
+      {
+        accountId: 'default',
+        uniqueId: uniqueIds.orderStatus('default', 2, 'on_hold', ago(2)),
+        metric: 'Order On Hold',
+        time: ago(2),
+        orderId: 2,
+        profile: {},
+        properties: {},
+        backfill: false,
+      },
+    ]);
     cursors.cursors.set('default', { accountId: 'default', through: ago(1.5) });
 
     // Act
@@ -149,13 +184,18 @@ describe('reconcileAccount', () => {
 
     // Assess
     expect(result.enqueued).toEqual({ updates: 2, history: 1 });
-    expect(updates.snapshots.map((s) => (s.kind === 'shipment' ? `shipment ${s.shipmentId}` : `order ${s.orderId}`)).sort()).toEqual(['order 1', 'shipment 30']);
+    expect(updates.snapshots.map((s) => (s.kind === 'shipment' ? `shipment ${s.shipmentId}` : `order ${s.orderId}`)).sort()).toEqual([
+      'order 1',
+      'shipment 30',
+    ]);
     expect(history.snapshots).toEqual([oldOrder]);
   });
 
   it('enqueues nothing that the publishers would refuse', async () => {
     // Prepare: the stored state is newer than ShipStation's view, so its status is stale to the publishers.
-    const { reconcileAccount, orderStates, updates, history } = setup({ orders: [orderSnapshot({ orderId: 1, status: 'awaiting_shipment', modifiedAt: ago(5) })] });
+    const { reconcileAccount, orderStates, updates, history } = setup({
+      orders: [orderSnapshot({ orderId: 1, status: 'awaiting_shipment', modifiedAt: ago(5) })],
+    });
     orderStates.seed(orderState({ orderId: 1, status: 'on_hold', statusSince: ago(4), modifiedAt: ago(4) }));
 
     // Act

@@ -46,8 +46,21 @@ describe('parseArgs for reconcile', () => {
 });
 
 function result(overrides: Partial<ReconcileResult> = {}): ReconcileResult {
-  const order = orderSnapshot({ orderId: 7, orderNumber: 'A-7', status: 'on_hold', modifiedAt: '2026-07-05T17:00:00.000Z', customer: { email: 'ada.lovelace@example.com' } });
-  const label = shipmentSnapshot({ orderId: 8, orderNumber: 'A-8', shipmentId: 80, voided: true, voidedAt: '2026-07-05T16:30:00.000Z', customerEmail: 'grace.hopper@example.com' });
+  const order = orderSnapshot({
+    orderId: 7,
+    orderNumber: 'A-7',
+    status: 'on_hold',
+    modifiedAt: '2026-07-05T17:00:00.000Z',
+    customer: { email: 'ada.lovelace@example.com' },
+  });
+  const label = shipmentSnapshot({
+    orderId: 8,
+    orderNumber: 'A-8',
+    shipmentId: 80,
+    voided: true,
+    voidedAt: '2026-07-05T16:30:00.000Z',
+    customerEmail: 'grace.hopper@example.com',
+  });
   const report = reconcile({
     orders: [checkOrder(order, undefined)],
     labels: [label],
@@ -55,7 +68,16 @@ function result(overrides: Partial<ReconcileResult> = {}): ReconcileResult {
     held: new Set(),
     polledThrough: '2026-07-05T16:45:00.000Z',
   });
-  return { accountId: 'default', windowStart: '2026-06-28T18:00:00.000Z', windowEnd: '2026-07-05T18:00:00.000Z', polledThrough: '2026-07-05T16:45:00.000Z', requests: 2, unreadable: 0, report, ...overrides };
+  return {
+    accountId: 'default',
+    windowStart: '2026-06-28T18:00:00.000Z',
+    windowEnd: '2026-07-05T18:00:00.000Z',
+    polledThrough: '2026-07-05T16:45:00.000Z',
+    requests: 2,
+    unreadable: 0,
+    report,
+    ...overrides,
+  };
 }
 
 describe('formatReconcile', () => {
@@ -64,11 +86,15 @@ describe('formatReconcile', () => {
     const text = formatReconcile(result(), 7);
 
     // Assess
-    expect(text).toContain('default  orders modified and labels created 2026-06-28T18:00:00Z → 2026-07-05T18:00:00Z (7 days) · 2 ShipStation requests · polled through 2026-07-05T16:45:00Z');
+    expect(text).toContain(
+      'default  orders modified and labels created 2026-06-28T18:00:00Z → 2026-07-05T18:00:00Z (7 days) · 2 ShipStation requests · polled through 2026-07-05T16:45:00Z',
+    );
     expect(text).toMatch(/^ {2}on_hold +1 +1 +0 +1 +0 +0 +0$/m);
     expect(text).toMatch(/^ {2}shipped +0 +– +– +– +– +– +–$/m);
     expect(text).toMatch(/^ {2}voided label +1 +1 +0 +1 +0 +0 +0$/m);
-    expect(text).toMatch(/order A-7 \(id 7\) +on_hold +Order On Hold +a\*\*\*@e\*\*\*\.com +changed after the last poll; the next poll sends it +\[ss:default:order:7:on_hold:20260705T170000Z\]/);
+    expect(text).toMatch(
+      /order A-7 \(id 7\) +on_hold +Order On Hold +a\*\*\*@e\*\*\*\.com +changed after the last poll; the next poll sends it +\[ss:default:order:7:on_hold:20260705T170000Z\]/,
+    );
     expect(text).toMatch(/order A-8 \(id 8\) label 80 +voided label +Shipment Voided +g\*\*\*@e\*\*\*\.com .*\[ss:default:shipment:80:voided\]/);
     expect(text).toMatch(/extra \(1\):\n +order A-8 \(id 8\) label 80 +Order Shipped +sent for label 80, which ShipStation now shows voided/);
     expect(text).toContain('default  2 missing (1 not polled yet), 1 extra');

@@ -1,5 +1,14 @@
 import { uniqueIds } from '../../lib/domain/event-mapping.js';
-import { checkOrder, idsToLookUp, labelEventIds, reconcile, type OrderCheck, type RecordedEventStatus, type ReconcileInput, type Tally } from '../../lib/domain/reconcile.js';
+import {
+  checkOrder,
+  idsToLookUp,
+  labelEventIds,
+  reconcile,
+  type OrderCheck,
+  type RecordedEventStatus,
+  type ReconcileInput,
+  type Tally,
+} from '../../lib/domain/reconcile.js';
 import { orderSnapshot, orderState, shipmentSnapshot } from '../helpers/factories.js';
 
 const T0 = '2026-07-04T17:20:00.000Z';
@@ -7,7 +16,8 @@ const T1 = '2026-07-04T19:00:00.000Z';
 const T2 = '2026-07-05T16:00:00.000Z';
 const POLLED = '2026-07-05T12:00:00.000Z';
 
-const statusId = (status: Parameters<typeof uniqueIds.orderStatus>[2], since: string, orderId = 123456): string => uniqueIds.orderStatus('default', orderId, status, since);
+const statusId = (status: Parameters<typeof uniqueIds.orderStatus>[2], since: string, orderId = 123456): string =>
+  uniqueIds.orderStatus('default', orderId, status, since);
 
 function run(overrides: Partial<Omit<ReconcileInput, 'recorded'>> & { recorded?: Record<string, RecordedEventStatus> } = {}): ReturnType<typeof reconcile> {
   return reconcile({
@@ -24,7 +34,7 @@ const orderRow = (report: ReturnType<typeof reconcile>, status: string): Tally |
 const labelRow = (report: ReturnType<typeof reconcile>, kind: string): Tally | undefined => report.labels.find((r) => r.kind === kind)?.tally;
 
 describe('checkOrder', () => {
-  it('keeps the stored statusSince when the state is already in ShipStation\'s status (the id the publishers used)', () => {
+  it("keeps the stored statusSince when the state is already in ShipStation's status (the id the publishers used)", () => {
     // Prepare
     const order = orderSnapshot({ status: 'awaiting_shipment', modifiedAt: T1 });
 
@@ -35,9 +45,12 @@ describe('checkOrder', () => {
     expect(check).toMatchObject({ kind: 'event', metric: 'Order Awaiting Shipment', since: T0, uniqueId: statusId('awaiting_shipment', T0) });
   });
 
-  it('starts the status at ShipStation\'s modifyDate when the state is behind or absent, as publish-events would', () => {
+  it("starts the status at ShipStation's modifyDate when the state is behind or absent, as publish-events would", () => {
     // Act
-    const behind = checkOrder(orderSnapshot({ status: 'on_hold', modifiedAt: T1 }), orderState({ status: 'awaiting_shipment', statusSince: T0, modifiedAt: T0 }));
+    const behind = checkOrder(
+      orderSnapshot({ status: 'on_hold', modifiedAt: T1 }),
+      orderState({ status: 'awaiting_shipment', statusSince: T0, modifiedAt: T0 }),
+    );
     const unseen = checkOrder(orderSnapshot({ status: 'cancelled', modifiedAt: T1 }), undefined);
 
     // Assess
@@ -53,7 +66,7 @@ describe('checkOrder', () => {
     expect(check.kind).toBe('no-event');
   });
 
-  it('calls an order contradicted when the stored state is newer than ShipStation\'s view with another status', () => {
+  it("calls an order contradicted when the stored state is newer than ShipStation's view with another status", () => {
     // Prepare
     const state = orderState({ status: 'on_hold', statusSince: T1, modifiedAt: T1 });
 
@@ -89,7 +102,10 @@ describe('idsToLookUp', () => {
     const checks: OrderCheck[] = [
       checkOrder(orderSnapshot({ orderId: 1, status: 'on_hold', modifiedAt: T1 }), undefined),
       checkOrder(orderSnapshot({ orderId: 2, status: 'shipped', modifiedAt: T1 }), undefined),
-      checkOrder(orderSnapshot({ orderId: 3, status: 'awaiting_shipment', modifiedAt: T0 }), orderState({ orderId: 3, status: 'cancelled', statusSince: T1, modifiedAt: T1 })),
+      checkOrder(
+        orderSnapshot({ orderId: 3, status: 'awaiting_shipment', modifiedAt: T0 }),
+        orderState({ orderId: 3, status: 'cancelled', statusSince: T1, modifiedAt: T1 }),
+      ),
     ];
     const labels = [shipmentSnapshot({ shipmentId: 7 }), shipmentSnapshot({ shipmentId: 8, voided: true, voidedAt: T2 })];
 
@@ -97,13 +113,15 @@ describe('idsToLookUp', () => {
     const ids = idsToLookUp(checks, labels);
 
     // Assess
-    expect(ids.sort()).toEqual([
-      statusId('cancelled', T1, 3),
-      statusId('on_hold', T1, 1),
-      'ss:default:shipment:7:shipped',
-      'ss:default:shipment:8:shipped',
-      'ss:default:shipment:8:voided',
-    ].sort());
+    expect(ids.sort()).toEqual(
+      [
+        statusId('cancelled', T1, 3),
+        statusId('on_hold', T1, 1),
+        'ss:default:shipment:7:shipped',
+        'ss:default:shipment:8:shipped',
+        'ss:default:shipment:8:voided',
+      ].sort(),
+    );
   });
 });
 
@@ -112,7 +130,10 @@ describe('reconcile', () => {
     // Prepare
     const orders = [
       checkOrder(orderSnapshot({ orderId: 1, status: 'awaiting_shipment', modifiedAt: T0 }), orderState({ orderId: 1, statusSince: T0 })),
-      checkOrder(orderSnapshot({ orderId: 2, status: 'shipped', modifiedAt: T1 }), orderState({ orderId: 2, status: 'shipped', statusSince: T1, modifiedAt: T1 })),
+      checkOrder(
+        orderSnapshot({ orderId: 2, status: 'shipped', modifiedAt: T1 }),
+        orderState({ orderId: 2, status: 'shipped', statusSince: T1, modifiedAt: T1 }),
+      ),
     ];
     const labels = [shipmentSnapshot({ orderId: 2, shipmentId: 20 })];
 
@@ -125,7 +146,15 @@ describe('reconcile', () => {
     expect(orderRow(report, 'awaiting_shipment')).toEqual(tally({ inShipStation: 1, owed: 1, sent: 1 }));
     expect(orderRow(report, 'shipped')).toEqual(tally({ inShipStation: 1 }));
     expect(labelRow(report, 'label')).toEqual(tally({ inShipStation: 1, owed: 1, sent: 1 }));
-    expect(report.orders.map((r) => r.status)).toEqual(['awaiting_payment', 'awaiting_shipment', 'pending_fulfillment', 'shipped', 'on_hold', 'cancelled', 'rejected_fulfillment']);
+    expect(report.orders.map((r) => r.status)).toEqual([
+      'awaiting_payment',
+      'awaiting_shipment',
+      'pending_fulfillment',
+      'shipped',
+      'on_hold',
+      'cancelled',
+      'rejected_fulfillment',
+    ]);
   });
 
   it('reports an unsent status change after the cursor as not polled yet, and one before it as lost', () => {
@@ -163,7 +192,9 @@ describe('reconcile', () => {
 
     // Assess
     expect(orderRow(report, 'awaiting_payment')).toEqual(tally({ inShipStation: 4, owed: 4, deadLettered: 1, inFlight: 1, held: 1, missing: 1 }));
-    expect(report.missing.map((m) => [m.orderId, m.fixable, m.detail])).toEqual([[4, true, 'claimed by a sender that never finished (its lease ran out); nobody is sending it']]);
+    expect(report.missing.map((m) => [m.orderId, m.fixable, m.detail])).toEqual([
+      [4, true, 'claimed by a sender that never finished (its lease ran out); nobody is sending it'],
+    ]);
   });
 
   it('reports a live label with no Order Shipped as missing, and a never-polled account as such', () => {
@@ -171,7 +202,17 @@ describe('reconcile', () => {
     const report = run({ labels: [shipmentSnapshot({ shipmentId: 30, createdAt: T2 })], polledThrough: undefined });
 
     // Assess
-    expect(report.missing).toEqual([expect.objectContaining({ shipmentId: 30, status: 'label', metric: 'Order Shipped', uniqueId: 'ss:default:shipment:30:shipped', notPolledYet: true, fixable: true, detail: 'the account was never polled to the end' })]);
+    expect(report.missing).toEqual([
+      expect.objectContaining({
+        shipmentId: 30,
+        status: 'label',
+        metric: 'Order Shipped',
+        uniqueId: 'ss:default:shipment:30:shipped',
+        notPolledYet: true,
+        fixable: true,
+        detail: 'the account was never polled to the end',
+      }),
+    ]);
     expect(labelRow(report, 'label')).toEqual(tally({ inShipStation: 1, owed: 1, missing: 1 }));
   });
 
@@ -196,9 +237,18 @@ describe('reconcile', () => {
 
     // Assess
     expect(labelRow(report, 'voided label')).toEqual(tally({ inShipStation: 4, owed: 2, sent: 1, missing: 1 }));
-    expect(report.missing.map((m) => [m.shipmentId, m.status, m.metric, m.uniqueId, m.changedAt])).toEqual([[40, 'voided label', 'Shipment Voided', 'ss:default:shipment:40:voided', T2]]);
+    expect(report.missing.map((m) => [m.shipmentId, m.status, m.metric, m.uniqueId, m.changedAt])).toEqual([
+      [40, 'voided label', 'Shipment Voided', 'ss:default:shipment:40:voided', T2],
+    ]);
     expect(report.extra).toEqual([
-      { orderId: 123456, orderNumber: 'A-1001', shipmentId: 40, metric: 'Order Shipped', uniqueId: 'ss:default:shipment:40:shipped', detail: `sent for label 40, which ShipStation now shows voided (${T2}), and no Shipment Voided has gone out` },
+      {
+        orderId: 123456,
+        orderNumber: 'A-1001',
+        shipmentId: 40,
+        metric: 'Order Shipped',
+        uniqueId: 'ss:default:shipment:40:shipped',
+        detail: `sent for label 40, which ShipStation now shows voided (${T2}), and no Shipment Voided has gone out`,
+      },
     ]);
   });
 
@@ -210,7 +260,7 @@ describe('reconcile', () => {
     expect(report.missing).toEqual([expect.objectContaining({ shipmentId: 50, fixable: false })]);
   });
 
-  it('lists the sent event of a state newer than ShipStation as extra, and ShipStation\'s own status as missing but not fixable', () => {
+  it("lists the sent event of a state newer than ShipStation as extra, and ShipStation's own status as missing but not fixable", () => {
     // Prepare
     const check = checkOrder(
       orderSnapshot({ orderId: 9, orderNumber: 'A-9', status: 'awaiting_shipment', modifiedAt: T0 }),
@@ -236,7 +286,10 @@ describe('reconcile', () => {
 
   it('lists no extra for a status event sent before the order moved on (that is history)', () => {
     // Prepare: sent Order On Hold at T0; ShipStation has since moved the order to awaiting_shipment at T1 (sent too).
-    const check = checkOrder(orderSnapshot({ status: 'awaiting_shipment', modifiedAt: T1 }), orderState({ status: 'awaiting_shipment', statusSince: T1, modifiedAt: T1 }));
+    const check = checkOrder(
+      orderSnapshot({ status: 'awaiting_shipment', modifiedAt: T1 }),
+      orderState({ status: 'awaiting_shipment', statusSince: T1, modifiedAt: T1 }),
+    );
 
     // Act
     const report = run({ orders: [check], recorded: { [statusId('on_hold', T0)]: 'sent', [statusId('awaiting_shipment', T1)]: 'sent' } });

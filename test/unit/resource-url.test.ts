@@ -6,9 +6,17 @@ const SIMULATOR = 'http://127.0.0.1:4010';
 describe('checkResourceUrl', () => {
   describe('with the default ShipStation base URL', () => {
     it.each([
-      ['the main API host with a query', 'https://ssapi.shipstation.com/orders?importBatch=abc-123', 'https://ssapi.shipstation.com/orders?importBatch=abc-123'],
+      [
+        'the main API host with a query',
+        'https://ssapi.shipstation.com/orders?importBatch=abc-123',
+        'https://ssapi.shipstation.com/orders?importBatch=abc-123',
+      ],
       ['a numbered API host', 'https://ssapi13.shipstation.com/shipments?batchId=42', 'https://ssapi13.shipstation.com/shipments?batchId=42'],
-      ['an explicit :443, normalised to the default port', 'https://ssapi.shipstation.com:443/orders?orderId=1', 'https://ssapi.shipstation.com/orders?orderId=1'],
+      [
+        'an explicit :443, normalised to the default port',
+        'https://ssapi.shipstation.com:443/orders?orderId=1',
+        'https://ssapi.shipstation.com/orders?orderId=1',
+      ],
       ['an upper-case host, normalised to lower case', 'https://SSAPI.ShipStation.com/orders', 'https://ssapi.shipstation.com/orders'],
     ])('allows %s', (_case, resourceUrl, expected) => {
       // Prepare: nothing beyond the URL
@@ -104,14 +112,38 @@ describe('checkResourceUrl', () => {
 describe('checkWebhookResource', () => {
   // The documented and recorded resource_urls (reference webhooks/bodies.json), on ShipStation's real hosts.
   it.each([
-    ['ORDER_NOTIFY', 'the docs example with a store', 'https://ssapi6.shipstation.com/orders?storeID=123456&importBatch=1ab23c4d-12ab-1abc-a1bc-a12b12cdabcd', 'orders', '1ab23c4d-12ab-1abc-a1bc-a12b12cdabcd'],
-    ['ORDER_NOTIFY', 'an import batch alone', 'https://ssapi.shipstation.com/orders?importBatch=1ab23c4d-12ab-1abc-a1bc-a12b12cdabcd', 'orders', '1ab23c4d-12ab-1abc-a1bc-a12b12cdabcd'],
-    ['ITEM_ORDER_NOTIFY', 'the docs example', 'https://ssapi.shipstation.com/orders?storeID=123456&importBatch=1ab23c4d-12ab-1abc-a1bc-a12b12cdabcd', 'orders', '1ab23c4d-12ab-1abc-a1bc-a12b12cdabcd'],
+    [
+      'ORDER_NOTIFY',
+      'the docs example with a store',
+      'https://ssapi6.shipstation.com/orders?storeID=123456&importBatch=1ab23c4d-12ab-1abc-a1bc-a12b12cdabcd',
+      'orders',
+      '1ab23c4d-12ab-1abc-a1bc-a12b12cdabcd',
+    ],
+    [
+      'ORDER_NOTIFY',
+      'an import batch alone',
+      'https://ssapi.shipstation.com/orders?importBatch=1ab23c4d-12ab-1abc-a1bc-a12b12cdabcd',
+      'orders',
+      '1ab23c4d-12ab-1abc-a1bc-a12b12cdabcd',
+    ],
+    [
+      'ITEM_ORDER_NOTIFY',
+      'the docs example',
+      'https://ssapi.shipstation.com/orders?storeID=123456&importBatch=1ab23c4d-12ab-1abc-a1bc-a12b12cdabcd',
+      'orders',
+      '1ab23c4d-12ab-1abc-a1bc-a12b12cdabcd',
+    ],
     ['FULFILLMENT_REJECTED', 'the recorded orders URL', 'https://ssapi.shipstation.com/orders?storeID=123456&importBatch=1ab23c4d', 'orders', '1ab23c4d'],
     ['SHIP_NOTIFY', 'a recorded body', 'https://ssapi6.shipstation.com/shipments?batchId=190671332&includeShipmentItems=False', 'shipments', '190671332'],
     ['SHIP_NOTIFY', 'a batch alone', 'https://ssapi.shipstation.com/shipments?batchId=12345678', 'shipments', '12345678'],
     ['ITEM_SHIP_NOTIFY', 'items included', 'https://ssapi.shipstation.com/shipments?batchId=144015674&includeShipmentItems=True', 'shipments', '144015674'],
-    ['SHIP_NOTIFY', 'a store-scoped subscription', 'https://ssapi.shipstation.com/shipments?storeID=310001&batchId=144015674&includeShipmentItems=False', 'shipments', '144015674'],
+    [
+      'SHIP_NOTIFY',
+      'a store-scoped subscription',
+      'https://ssapi.shipstation.com/shipments?storeID=310001&batchId=144015674&includeShipmentItems=False',
+      'shipments',
+      '144015674',
+    ],
     ['FULFILLMENT_SHIPPED', 'a provider batch', 'https://ssapi.shipstation.com/fulfillments?batchId=144015675', 'fulfillments', '144015675'],
     ['ORDER_NOTIFY', 'parameter names in another case', 'https://ssapi.shipstation.com/orders?StoreId=1&IMPORTBATCH=abc', 'orders', 'abc'],
   ])('allows %s: %s', (type, _case, resourceUrl, resource, batch) => {
@@ -124,7 +156,7 @@ describe('checkWebhookResource', () => {
     expect(result).toMatchObject({ ok: true, shape: { resource }, batch });
   });
 
-  it('allows the simulator\'s URLs on an overridden base URL', () => {
+  it("allows the simulator's URLs on an overridden base URL", () => {
     // Prepare
     const resourceUrl = `${SIMULATOR}/shipments?batchId=42&includeShipmentItems=False`;
 
@@ -162,7 +194,12 @@ describe('checkWebhookResource', () => {
     ['another resource for the type', 'SHIP_NOTIFY', '/orders?importBatch=abc', 'resource_url of SHIP_NOTIFY must be /shipments?batchId=…, not another path'],
     ['the stores', 'FULFILLMENT_SHIPPED', '/stores', 'resource_url of FULFILLMENT_SHIPPED must be /fulfillments?batchId=…, not another path'],
     ['webhook subscriptions', 'FULFILLMENT_REJECTED', '/webhooks', 'not another path'],
-    ['a store filter on fulfilments (they have none)', 'FULFILLMENT_SHIPPED', '/fulfillments?batchId=1&storeID=2', 'resource_url of FULFILLMENT_SHIPPED may carry only batchId, not storeID'],
+    [
+      'a store filter on fulfilments (they have none)',
+      'FULFILLMENT_SHIPPED',
+      '/fulfillments?batchId=1&storeID=2',
+      'resource_url of FULFILLMENT_SHIPPED may carry only batchId, not storeID',
+    ],
     ['a fragment', 'ORDER_NOTIFY', '/orders?importBatch=abc#x', 'must not carry a fragment'],
     ['a parameter name that is not an identifier', 'ORDER_NOTIFY', '/orders?importBatch=abc&a%40b.com=1', 'not a parameter'],
   ])('refuses %s with the reason', (_case, type, path, reason) => {
@@ -198,7 +235,7 @@ describe('checkWebhookResource', () => {
     expect(result).toEqual({ ok: false, reason: 'resource_type is not one ShipStation V1 sends' });
   });
 
-  it('never repeats the sender\'s path or values in a reason', () => {
+  it("never repeats the sender's path or values in a reason", () => {
     // Prepare
     const email = 'buyer@example.com';
 

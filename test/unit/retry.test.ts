@@ -63,10 +63,12 @@ describe('retry windows', () => {
     const names: Record<RetriedQueue, string> = { notifications: 'NotificationsQueue', updates: 'UpdatesQueue', history: 'HistoryQueue', polls: 'PollsQueue' };
 
     // Act
-    const counts = Object.fromEntries(Object.entries(names).map(([queue, resource]) => {
-      const block = yaml.slice(yaml.indexOf(`  ${resource}:\n`));
-      return [queue, Number(/maxReceiveCount: (\d+)/.exec(block)?.[1])];
-    }));
+    const counts = Object.fromEntries(
+      Object.entries(names).map(([queue, resource]) => {
+        const block = yaml.slice(yaml.indexOf(`  ${resource}:\n`));
+        return [queue, Number(/maxReceiveCount: (\d+)/.exec(block)?.[1])];
+      }),
+    );
 
     // Assess
     expect(counts).toEqual(Object.fromEntries(Object.entries(RETRY_POLICIES).map(([queue, p]) => [queue, p.maxReceiveCount])));

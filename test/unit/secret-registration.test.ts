@@ -40,7 +40,17 @@ afterEach(() => clearRegisteredSecrets());
 describe('accountSecrets', () => {
   it('lists every secret of every account, and the Basic credential made of the ShipStation key and secret', () => {
     // Prepare
-    const config = loadConfig({ TABLE_NAME: 't', NOTIFICATIONS_QUEUE_URL: 'http://localhost/n', UPDATES_QUEUE_URL: 'http://localhost/u', HISTORY_QUEUE_URL: 'http://localhost/h', POLLS_QUEUE_URL: 'http://localhost/p', ACCOUNTS_FILE: 'accounts.json' }, accountsDocument(['acme', 'globex']));
+    const config = loadConfig(
+      {
+        TABLE_NAME: 't',
+        NOTIFICATIONS_QUEUE_URL: 'http://localhost/n',
+        UPDATES_QUEUE_URL: 'http://localhost/u',
+        HISTORY_QUEUE_URL: 'http://localhost/h',
+        POLLS_QUEUE_URL: 'http://localhost/p',
+        ACCOUNTS_FILE: 'accounts.json',
+      },
+      accountsDocument(['acme', 'globex']),
+    );
 
     // Act
     const secrets = accountSecrets(config.accounts);
@@ -58,7 +68,13 @@ describe('buildWiring', () => {
   it('registers the secrets of the single-account variables, so a log line or printed text cannot show them', () => {
     // Prepare
     const c = canaries('default');
-    const env = validEnv({ SHIPSTATION_API_KEY: c.key, SHIPSTATION_API_SECRET: c.secret, SHIPSTATION_V2_API_KEY: c.v2, KLAVIYO_PRIVATE_KEY: c.klaviyo, WEBHOOK_TOKEN: c.token });
+    const env = validEnv({
+      SHIPSTATION_API_KEY: c.key,
+      SHIPSTATION_API_SECRET: c.secret,
+      SHIPSTATION_V2_API_KEY: c.v2,
+      KLAVIYO_PRIVATE_KEY: c.klaviyo,
+      WEBHOOK_TOKEN: c.token,
+    });
     const values = Object.values(c);
     expect(maskText(leakyLine(values))).toContain(c.key); // nothing registered yet
 

@@ -357,20 +357,24 @@ describe('ShipStationSimulator V2', () => {
       expect(sim.listV2Webhooks()).toHaveLength(2);
     });
 
-    it.each([['batch_processed_v2'], ['fulfillment_rejected_v2'], ['fulfillment_shipped_v2'], ['label_created_v2'], ['shipment_created_v2'], ['track_event_v2']])(
-      'accepts the V2 event %s the webhooks guide names',
-      async (event) => {
-        // Prepare
-        await start();
+    it.each([
+      ['batch_processed_v2'],
+      ['fulfillment_rejected_v2'],
+      ['fulfillment_shipped_v2'],
+      ['label_created_v2'],
+      ['shipment_created_v2'],
+      ['track_event_v2'],
+    ])('accepts the V2 event %s the webhooks guide names', async (event) => {
+      // Prepare
+      await start();
 
-        // Act
-        const created = await subscribe(event, `/${event}`);
+      // Act
+      const created = await subscribe(event, `/${event}`);
 
-        // Assess
-        expect(created.status).toBe(201);
-        expect(sim.listV2Webhooks()).toEqual([expect.objectContaining({ event, url: `${receiver.url}/${event}` })]);
-      },
-    );
+      // Assess
+      expect(created.status).toBe(201);
+      expect(sim.listV2Webhooks()).toEqual([expect.objectContaining({ event, url: `${receiver.url}/${event}` })]);
+    });
 
     it('answers V2 requests hit by a fault with V2 error bodies', async () => {
       // Prepare
@@ -421,9 +425,22 @@ describe('ShipStationSimulator V2', () => {
       expect(body.resource_type).toBe('TRACK_EVENT_V2');
       expect(Object.keys(body.data).sort()).toEqual(
         [
-          'tracking_number', 'tracking_url', 'status_code', 'status_detail_code', 'status_detail_description', 'carrier_code',
-          'carrier_id', 'carrier_detail_code', 'status_description', 'carrier_status_code', 'carrier_status_description',
-          'ship_date', 'estimated_delivery_date', 'actual_delivery_date', 'exception_description', 'events',
+          'tracking_number',
+          'tracking_url',
+          'status_code',
+          'status_detail_code',
+          'status_detail_description',
+          'carrier_code',
+          'carrier_id',
+          'carrier_detail_code',
+          'status_description',
+          'carrier_status_code',
+          'carrier_status_description',
+          'ship_date',
+          'estimated_delivery_date',
+          'actual_delivery_date',
+          'exception_description',
+          'events',
         ].sort(),
       );
       expect(body.data).toEqual(
@@ -441,9 +458,22 @@ describe('ShipStationSimulator V2', () => {
       const [event] = body.data.events;
       expect(Object.keys(event ?? {}).sort()).toEqual(
         [
-          'occurred_at', 'carrier_occurred_at', 'description', 'city_locality', 'state_province', 'postal_code', 'country_code',
-          'company_name', 'signer', 'event_code', 'carrier_detail_code', 'status_code', 'status_detail_code', 'status_description',
-          'latitude', 'longitude',
+          'occurred_at',
+          'carrier_occurred_at',
+          'description',
+          'city_locality',
+          'state_province',
+          'postal_code',
+          'country_code',
+          'company_name',
+          'signer',
+          'event_code',
+          'carrier_detail_code',
+          'status_code',
+          'status_detail_code',
+          'status_description',
+          'latitude',
+          'longitude',
         ].sort(),
       );
       expect(event).toEqual(
@@ -483,7 +513,7 @@ describe('ShipStationSimulator V2', () => {
       expect(sent.resource_type).toBe('TRACK_EVENT_V2');
     });
 
-    it('delivers ShipEngine\'s older API_TRACK shape on request, shaped like the recorded one: event_date scans, no occurred_at', async () => {
+    it("delivers ShipEngine's older API_TRACK shape on request, shaped like the recorded one: event_date scans, no occurred_at", async () => {
       // Prepare
       await start();
       await subscribe('track', '/track');
@@ -492,7 +522,14 @@ describe('ShipStationSimulator V2', () => {
       clock.advance(DAY);
 
       // Act
-      const sent: ApiTrackEvent = sim.track(shipment.trackingNumber, { statusCode: 'DE', description: 'Delivered, Individual Picked Up at Post Office', city: 'AUSTIN', state: 'TX', postalCode: '78721', shape: 'API_TRACK' });
+      const sent: ApiTrackEvent = sim.track(shipment.trackingNumber, {
+        statusCode: 'DE',
+        description: 'Delivered, Individual Picked Up at Post Office',
+        city: 'AUSTIN',
+        state: 'TX',
+        postalCode: '78721',
+        shape: 'API_TRACK',
+      });
       await sim.flushWebhooks();
 
       // Assess
@@ -504,12 +541,19 @@ describe('ShipStationSimulator V2', () => {
       expect(body.resource_url).toBe('https://api.shipengine.com/v1/tracking/stamps_com/9361269903502070406152');
       expect(body.data.links).toEqual({ self: { href: body.resource_url }, label: null });
       expect(Object.keys(body.data).sort()).toEqual(Object.keys(RECORDED_API_TRACK.data).sort());
-      expect(body.data.events.map((e) => Object.keys(e).sort())).toEqual(body.data.events.map(() => Object.keys(RECORDED_API_TRACK.data.events[0] ?? {}).sort()));
+      expect(body.data.events.map((e) => Object.keys(e).sort())).toEqual(
+        body.data.events.map(() => Object.keys(RECORDED_API_TRACK.data.events[0] ?? {}).sort()),
+      );
       expect(body.data.events.map((e) => [e.event_date, e.description])).toEqual([
         ['2026-11-21T14:05:00.000Z', 'Delivered, Individual Picked Up at Post Office'],
         ['2026-11-20T14:05:00.000Z', 'Arrived at USPS Facility'],
       ]);
-      expect(body.data).toMatchObject({ tracking_number: '9361269903502070406152', status_code: 'DE', status_description: 'Delivered', actual_delivery_date: '2026-11-21T14:05:00.000Z' });
+      expect(body.data).toMatchObject({
+        tracking_number: '9361269903502070406152',
+        status_code: 'DE',
+        status_description: 'Delivered',
+        actual_delivery_date: '2026-11-21T14:05:00.000Z',
+      });
       expect(delivery.raw).not.toContain('occurred_at');
       // The package's history is one, whatever shape each webhook took.
       expect(sim.getTracking(shipment.trackingNumber)?.events).toHaveLength(2);
@@ -522,7 +566,11 @@ describe('ShipStationSimulator V2', () => {
       const shipment = label();
       sim.track(shipment.trackingNumber, { statusCode: 'NY' });
       clock.advance(DAY);
-      sim.track(shipment.trackingNumber, { statusCode: 'EX', exceptionDescription: 'Address information incomplete', estimatedDelivery: new Date('2026-11-23T00:00:00Z') });
+      sim.track(shipment.trackingNumber, {
+        statusCode: 'EX',
+        exceptionDescription: 'Address information incomplete',
+        estimatedDelivery: new Date('2026-11-23T00:00:00Z'),
+      });
       clock.advance(DAY);
 
       // Act

@@ -234,9 +234,7 @@ describe('ShipStationSimulator', () => {
       const order = sim.importOrder();
 
       // Act
-      const reply = await call(
-        `${sim.baseUrl}/orders?createDateStart=2026-07-15T12:46:27.1230000&createDateEnd=2026-07-15%2012:46:27.123`,
-      );
+      const reply = await call(`${sim.baseUrl}/orders?createDateStart=2026-07-15T12:46:27.1230000&createDateEnd=2026-07-15%2012:46:27.123`);
 
       // Assess
       expect((reply.body as { orders: SimOrder[] }).orders.map((found) => found.orderId)).toEqual([order.orderId]);
@@ -324,9 +322,7 @@ describe('ShipStationSimulator', () => {
       );
       expect(order.items.length).toBeGreaterThanOrEqual(1);
       expect(order.items.length).toBeLessThanOrEqual(3);
-      expect(order.items[0]).toEqual(
-        expect.objectContaining({ sku: expect.any(String), imageUrl: expect.any(String), adjustment: false }),
-      );
+      expect(order.items[0]).toEqual(expect.objectContaining({ sku: expect.any(String), imageUrl: expect.any(String), adjustment: false }));
       const again = await ShipStationSimulator.start({ apiKey: KEY, apiSecret: SECRET, now: clock.now });
       const twin = again.importOrder();
       await again.close();
@@ -408,9 +404,7 @@ describe('ShipStationSimulator', () => {
       expect(notice?.resource_type).toBe('ORDER_NOTIFY');
       expect(notice?.resource_url).toMatch(new RegExp(`^${sim.baseUrl}/orders\\?importBatch=[0-9a-f-]{36}$`));
       const reply = await call(notice?.resource_url ?? '');
-      expect((reply.body as { orders: SimOrder[] }).orders.map((order) => order.orderId)).toEqual(
-        batch.map((order) => order.orderId),
-      );
+      expect((reply.body as { orders: SimOrder[] }).orders.map((order) => order.orderId)).toEqual(batch.map((order) => order.orderId));
     });
 
     it('sends no ORDER_NOTIFY for a batch that is all awaiting payment, and one when such an order gets paid', async () => {
@@ -430,9 +424,7 @@ describe('ShipStationSimulator', () => {
       expect(before).toBe(0);
       expect(receiver.received).toHaveLength(1);
       const reply = await call(receiver.received[0]?.body.resource_url ?? '');
-      expect((reply.body as { orders: SimOrder[] }).orders).toEqual([
-        expect.objectContaining({ orderId: unpaid.orderId, orderStatus: 'on_hold' }),
-      ]);
+      expect((reply.body as { orders: SimOrder[] }).orders).toEqual([expect.objectContaining({ orderId: unpaid.orderId, orderStatus: 'on_hold' })]);
     });
 
     it('sends SHIP_NOTIFY for a label and includeShipmentItems toggles the items', async () => {
@@ -459,9 +451,7 @@ describe('ShipStationSimulator', () => {
       expect((withItems.body as { shipments: SimShipment[] }).shipments[0]?.shipmentItems).toEqual(
         order.items.map(({ orderItemId, sku, quantity, unitPrice }) => expect.objectContaining({ orderItemId, sku, quantity, unitPrice })),
       );
-      expect(receiver.received.find((hook) => hook.path === '/item-ship')?.body.resource_url).toMatch(
-        /includeShipmentItems=True$/,
-      );
+      expect(receiver.received.find((hook) => hook.path === '/item-ship')?.body.resource_url).toMatch(/includeShipmentItems=True$/);
       expect(sim.getOrder(order.orderId)).toEqual(expect.objectContaining({ orderStatus: 'shipped', carrierCode: 'ups' }));
     });
 
@@ -636,7 +626,7 @@ describe('ShipStationSimulator', () => {
   });
 
   describe('labels', () => {
-    it('copies the order\'s customerEmail by default, writes null when asked, and leaves the key out for \'absent\'', async () => {
+    it("copies the order's customerEmail by default, writes null when asked, and leaves the key out for 'absent'", async () => {
       // Prepare
       await start();
       const order = sim.importOrder();
@@ -655,7 +645,7 @@ describe('ShipStationSimulator', () => {
       expect(rows.map((row) => ('customerEmail' in row ? row.customerEmail : 'no key'))).toEqual([order.customerEmail, null, 'no key']);
     });
 
-    it('lists a label\'s lines and advancedOptions with the docs\' keys only, and a batchNumber', async () => {
+    it("lists a label's lines and advancedOptions with the docs' keys only, and a batchNumber", async () => {
       // Prepare
       await start();
       const order = sim.importOrder();
@@ -665,13 +655,24 @@ describe('ShipStationSimulator', () => {
 
       // Assess
       expect(Object.keys(shipment.advancedOptions).sort()).toEqual(['billToAccount', 'billToCountryCode', 'billToParty', 'billToPostalCode', 'storeId']);
-      expect(Object.keys(shipment.shipmentItems?.[0] ?? {}).sort()).toEqual(
-        ['fulfillmentSku', 'imageUrl', 'lineItemKey', 'name', 'options', 'orderItemId', 'productId', 'quantity', 'sku', 'unitPrice', 'warehouseLocation', 'weight'],
-      );
+      expect(Object.keys(shipment.shipmentItems?.[0] ?? {}).sort()).toEqual([
+        'fulfillmentSku',
+        'imageUrl',
+        'lineItemKey',
+        'name',
+        'options',
+        'orderItemId',
+        'productId',
+        'quantity',
+        'sku',
+        'unitPrice',
+        'warehouseLocation',
+        'weight',
+      ]);
       expect(shipment.batchNumber).toMatch(/^\d{6}$/);
     });
 
-    it('defaults to the carrier\'s international service when the order ships abroad', async () => {
+    it("defaults to the carrier's international service when the order ships abroad", async () => {
       // Prepare
       await start();
       const london = sim.importOrder({ shipTo: { city: 'London', state: '', postalCode: 'NW1 7JE', country: 'GB' } });
@@ -710,7 +711,7 @@ describe('ShipStationSimulator', () => {
       expect(sim.getOrder(marked?.orderId ?? 0)).toMatchObject({ orderStatus: 'shipped', shipDate: '2026-07-15', carrierCode: null });
     });
 
-    it('gives only a provider\'s row the sellerFillProvider keys, as the docs\' two rows differ', async () => {
+    it("gives only a provider's row the sellerFillProvider keys, as the docs' two rows differ", async () => {
       // Prepare
       await start();
       const [marked, provided] = sim.importOrders([{}, { status: 'pending_fulfillment' }]);
@@ -761,7 +762,7 @@ describe('ShipStationSimulator', () => {
       ]);
     });
 
-    it('lists a carrier\'s services with their display names, any case of carrierCode', async () => {
+    it("lists a carrier's services with their display names, any case of carrierCode", async () => {
       // Prepare
       await start();
 

@@ -144,8 +144,7 @@ describe('buildShopHistory', () => {
   it('mixes every kind of order life, each order with an email and a few US ship-tos with a phone', () => {
     // Prepare
     const { counts, orders, shipments, fulfillments } = shop.history;
-    const liveLabels = (orderId: number): number =>
-      shipments.filter((s) => s.orderId === orderId && !s.voided && !s.isReturnLabel).length;
+    const liveLabels = (orderId: number): number => shipments.filter((s) => s.orderId === orderId && !s.voided && !s.isReturnLabel).length;
 
     // Act
     const categories = Object.entries(counts) as [ShopHistoryCategory, number][];

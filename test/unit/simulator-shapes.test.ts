@@ -46,8 +46,7 @@ const NULLABLE: Readonly<Record<string, string>> = {
   externallyFulfilledByName: 'index id 4597207093',
 };
 
-const typeOf = (value: unknown): JsonType =>
-  value === null ? 'null' : Array.isArray(value) ? 'array' : (typeof value as JsonType);
+const typeOf = (value: unknown): JsonType => (value === null ? 'null' : Array.isArray(value) ? 'array' : (typeof value as JsonType));
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.(\d+))?)?$/;
 
@@ -154,7 +153,18 @@ const REAL_CARRIERS = [...fixture<unknown[]>('v1-docs/list_carriers.json'), ...f
 
 /** Key names some V1 fixture has null for, in any record. */
 const NULLED_KEYS = new Set(
-  [...profile([...REAL_ORDERS, ...DOCS_SHIPMENTS, ...RECORDED_SHIPMENTS, DOCS_MARKED, DOCS_PROVIDER, ...RECORDED_FULFILLMENTS, ...REAL_STORES, ...REAL_CARRIERS])]
+  [
+    ...profile([
+      ...REAL_ORDERS,
+      ...DOCS_SHIPMENTS,
+      ...RECORDED_SHIPMENTS,
+      DOCS_MARKED,
+      DOCS_PROVIDER,
+      ...RECORDED_FULFILLMENTS,
+      ...REAL_STORES,
+      ...REAL_CARRIERS,
+    ]),
+  ]
     .filter(([, seen]) => seen.types.has('null'))
     .map(([path]) => path.split('.').at(-1) ?? ''),
 );
@@ -210,7 +220,13 @@ describe('simulator shapes', () => {
       // Prepare
       const real = fixture('compwright/GetOrderResponse.json');
       const missing = Object.fromEntries(Object.entries(real).filter(([key]) => key !== 'customerEmail'));
-      const broken = { ...missing, couponCode: 'X', orderTotal: '194.43', createDate: '2015-07-16T14:00:34.823Z', shipTo: { ...(real.shipTo as object), country: 1 } };
+      const broken = {
+        ...missing,
+        couponCode: 'X',
+        orderTotal: '194.43',
+        createDate: '2015-07-16T14:00:34.823Z',
+        shipTo: { ...(real.shipTo as object), country: 1 },
+      };
 
       // Act
       const problems = shapeProblems(broken, [real], []);
@@ -229,7 +245,7 @@ describe('simulator shapes', () => {
       expect(shapeProblems(real, [real], [])).toEqual([]);
     });
 
-    it('writes orders with the keys, types and timestamp formats of the docs\' and recorded orders', () => {
+    it("writes orders with the keys, types and timestamp formats of the docs' and recorded orders", () => {
       // Prepare
       const dated = sim.importOrder({ shipByDate: '2026-11-27 00:00:00', holdUntilDate: '2026-11-24 00:00:00', status: 'awaiting_shipment' });
 
@@ -241,7 +257,7 @@ describe('simulator shapes', () => {
       expect(sim.getOrder(dated.orderId)).toMatchObject({ shipByDate: '2026-11-27T00:00:00.0000000', holdUntilDate: '2026-11-24' });
     });
 
-    it('writes labels like the docs\' row when the row has no customerEmail, and like recorded rows otherwise', async () => {
+    it("writes labels like the docs' row when the row has no customerEmail, and like recorded rows otherwise", async () => {
       // Prepare
       const thin = (await get<{ shipments: SimShipment[] }>(sim, '/shipments?pageSize=50')).shipments;
 
@@ -281,7 +297,11 @@ describe('simulator shapes', () => {
       const problems = await Promise.all(
         (['orders', 'shipments', 'fulfillments'] as const).map(async (list) => {
           const page = await get<Record<string, unknown>>(sim, `/${list}?pageSize=2&page=2`);
-          return shapeProblems(envelope(page, list), REAL_PAGES[list].map((real) => envelope(real, list)), []);
+          return shapeProblems(
+            envelope(page, list),
+            REAL_PAGES[list].map((real) => envelope(real, list)),
+            [],
+          );
         }),
       );
 
@@ -316,7 +336,7 @@ describe('simulator shapes', () => {
       expect((listed as { webhooks: unknown[] }).webhooks).toHaveLength(1);
     });
 
-    it('lists carrier accounts like the docs\' GET /carriers, FedEx\'s account number a JSON number', async () => {
+    it("lists carrier accounts like the docs' GET /carriers, FedEx's account number a JSON number", async () => {
       // Act
       const carriers = await get<{ code: string; accountNumber: unknown }[]>(sim, '/carriers');
 
@@ -326,7 +346,7 @@ describe('simulator shapes', () => {
       expect(typeof carriers.find((c) => c.code === 'fedex')?.accountNumber).toBe('number');
     });
 
-    it('lists services with the docs\' and recorded display names, and every service its labels use', async () => {
+    it("lists services with the docs' and recorded display names, and every service its labels use", async () => {
       // Prepare
       const realNames = new Map((REAL_SERVICES as SimCarrierService[]).map((s) => [`${s.carrierCode}/${s.code}`, s.name]));
       const used = new Set(shipments.map((s) => `${s.carrierCode}/${s.serviceCode}`));
@@ -366,7 +386,7 @@ describe('simulator shapes', () => {
     const ofContact = (contact: string): SimOrder[] => history.orders.filter((o) => o.contact === contact).map((o) => orderOf(o.orderId));
     const US_PHONE = /^\(\d{3}\) \d{3}-\d{4}$/;
 
-    it('gives most orders a bill-to with the buyer\'s name and every other field null, country too', () => {
+    it("gives most orders a bill-to with the buyer's name and every other field null, country too", () => {
       // Act
       const nameOnly = ofContact('billToNameOnly');
 
@@ -438,7 +458,7 @@ describe('simulator shapes', () => {
       expect(names.filter(isPlaceholderName)).toEqual([]);
     });
 
-    it('mixes label rows with the order\'s email, with customerEmail null and with no customerEmail key', () => {
+    it("mixes label rows with the order's email, with customerEmail null and with no customerEmail key", () => {
       // Act
       const absent = shipments.filter((s) => !('customerEmail' in s));
       const nulls = shipments.filter((s) => 'customerEmail' in s && s.customerEmail === null);

@@ -9,7 +9,19 @@ const ACCOUNT = { id: 'default', defaultCountry: 'US' };
 const SAN_FRANCISCO = { city: 'San Francisco', region: 'CA', postalCode: '94105', country: 'US' };
 /** A bill-to that names the buyer and nothing else, as V1 orders usually carry it. */
 const nameOnly = (name: string | null, extra: Record<string, unknown> = {}): Record<string, unknown> =>
-  rawAddress({ name, street1: null, street2: null, city: null, state: null, postalCode: null, country: null, phone: null, residential: null, addressVerified: null, ...extra });
+  rawAddress({
+    name,
+    street1: null,
+    street2: null,
+    city: null,
+    state: null,
+    postalCode: null,
+    country: null,
+    phone: null,
+    residential: null,
+    addressVerified: null,
+    ...extra,
+  });
 
 describe('orderSnapshot', () => {
   it('turns a raw order into a snapshot with UTC instants, the customer and the items', () => {
@@ -26,7 +38,9 @@ describe('orderSnapshot', () => {
 
   it('converts winter Pacific timestamps with the PST offset', () => {
     // Prepare
-    const order = orderSchema.parse(rawOrder({ createDate: '2026-01-15T10:15:00.0000000', modifyDate: '2026-01-15 10:20:00', holdUntilDate: '2026-01-20', orderStatus: 'on_hold' }));
+    const order = orderSchema.parse(
+      rawOrder({ createDate: '2026-01-15T10:15:00.0000000', modifyDate: '2026-01-15 10:20:00', holdUntilDate: '2026-01-20', orderStatus: 'on_hold' }),
+    );
 
     // Act
     const snapshot = orderSnapshot(ACCOUNT, order);
@@ -40,9 +54,11 @@ describe('orderSnapshot', () => {
     });
   });
 
-  it('takes the name from billTo, splits off the last word as the last name, and never lends it the ship-to person\'s phone', () => {
+  it("takes the name from billTo, splits off the last word as the last name, and never lends it the ship-to person's phone", () => {
     // Prepare
-    const order = orderSchema.parse(rawOrder({ billTo: rawAddress({ name: 'Mary Ann van Dyke', phone: null }), shipTo: rawAddress({ name: 'Gift Recipient' }) }));
+    const order = orderSchema.parse(
+      rawOrder({ billTo: rawAddress({ name: 'Mary Ann van Dyke', phone: null }), shipTo: rawAddress({ name: 'Gift Recipient' }) }),
+    );
 
     // Act
     const snapshot = orderSnapshot(ACCOUNT, order);
@@ -65,10 +81,12 @@ describe('orderSnapshot', () => {
 
   it('takes the billTo phone before the shipTo phone, in E.164 for the billTo country', () => {
     // Prepare
-    const order = orderSchema.parse(rawOrder({
-      billTo: rawAddress({ phone: '020 7946 0958', country: 'GB' }),
-      shipTo: rawAddress({ phone: '(415) 555-0132', country: 'US' }),
-    }));
+    const order = orderSchema.parse(
+      rawOrder({
+        billTo: rawAddress({ phone: '020 7946 0958', country: 'GB' }),
+        shipTo: rawAddress({ phone: '(415) 555-0132', country: 'US' }),
+      }),
+    );
 
     // Act
     const snapshot = orderSnapshot(ACCOUNT, order);
@@ -88,28 +106,33 @@ describe('orderSnapshot', () => {
     expect(snapshot.customer.phone).toBeUndefined();
   });
 
-  it.each(['marketplace-buyer', '1@1', 'a@b', 'name@localhost', 'two words@example.com', 'a@@example.com'])('leaves out the customer email %s, which no one can receive mail at, and says so', (email) => {
-    // Prepare
-    const order = orderSchema.parse(rawOrder({ customerEmail: email }));
+  it.each(['marketplace-buyer', '1@1', 'a@b', 'name@localhost', 'two words@example.com', 'a@@example.com'])(
+    'leaves out the customer email %s, which no one can receive mail at, and says so',
+    (email) => {
+      // Prepare
+      const order = orderSchema.parse(rawOrder({ customerEmail: email }));
 
-    // Act
-    const snapshot = orderSnapshot(ACCOUNT, order);
+      // Act
+      const snapshot = orderSnapshot(ACCOUNT, order);
 
-    // Assess
-    expect(snapshot.customer.email).toBeUndefined();
-    expect(snapshot.customer.invalidEmail).toBe(true);
-    expect(snapshot.customer.phone).toBe('+14155550132');
-  });
+      // Assess
+      expect(snapshot.customer.email).toBeUndefined();
+      expect(snapshot.customer.invalidEmail).toBe(true);
+      expect(snapshot.customer.phone).toBe('+14155550132');
+    },
+  );
 
   it('drops adjustment lines and keeps the real items', () => {
     // Prepare
-    const order = orderSchema.parse(rawOrder({
-      items: [
-        rawOrderItem(),
-        rawOrderItem({ orderItemId: 502, sku: null, name: 'Discount SUMMER10', quantity: 1, unitPrice: -3.5, adjustment: true }),
-        rawOrderItem({ orderItemId: 503, sku: 'TEE-M', name: 'T-Shirt (M)', quantity: 1, unitPrice: 20, imageUrl: null }),
-      ],
-    }));
+    const order = orderSchema.parse(
+      rawOrder({
+        items: [
+          rawOrderItem(),
+          rawOrderItem({ orderItemId: 502, sku: null, name: 'Discount SUMMER10', quantity: 1, unitPrice: -3.5, adjustment: true }),
+          rawOrderItem({ orderItemId: 503, sku: 'TEE-M', name: 'T-Shirt (M)', quantity: 1, unitPrice: 20, imageUrl: null }),
+        ],
+      }),
+    );
 
     // Act
     const snapshot = orderSnapshot(ACCOUNT, order);
@@ -123,12 +146,14 @@ describe('orderSnapshot', () => {
 
   it('removes blank strings instead of keeping them as values', () => {
     // Prepare
-    const order = orderSchema.parse(rawOrder({
-      orderNumber: '  ',
-      requestedShippingService: '',
-      shipTo: rawAddress({ city: ' ', state: '', postalCode: '  94105 ', country: 'US' }),
-      items: [rawOrderItem({ sku: '', imageUrl: '  ' })],
-    }));
+    const order = orderSchema.parse(
+      rawOrder({
+        orderNumber: '  ',
+        requestedShippingService: '',
+        shipTo: rawAddress({ city: ' ', state: '', postalCode: '  94105 ', country: 'US' }),
+        items: [rawOrderItem({ sku: '', imageUrl: '  ' })],
+      }),
+    );
 
     // Act
     const snapshot = orderSnapshot(ACCOUNT, order);
@@ -165,14 +190,16 @@ describe('orderSnapshot', () => {
 });
 
 describe('buyerOf: the profile is the buyer', () => {
-  it('describes a gift\'s buyer with the bill-to only: no recipient name, phone or place', () => {
+  it("describes a gift's buyer with the bill-to only: no recipient name, phone or place", () => {
     // Prepare: Alex buys, Rosa receives
-    const order = orderSchema.parse(rawOrder({
-      customerEmail: 'alex@example.com',
-      gift: true,
-      billTo: nameOnly('Alex Morgan', { phone: '(717) 455-3765' }),
-      shipTo: rawAddress({ name: 'Rosa Diaz', phone: '(212) 555-0199', city: 'Brooklyn', state: 'NY', postalCode: '11201' }),
-    }));
+    const order = orderSchema.parse(
+      rawOrder({
+        customerEmail: 'alex@example.com',
+        gift: true,
+        billTo: nameOnly('Alex Morgan', { phone: '(717) 455-3765' }),
+        shipTo: rawAddress({ name: 'Rosa Diaz', phone: '(212) 555-0199', city: 'Brooklyn', state: 'NY', postalCode: '11201' }),
+      }),
+    );
 
     // Act
     const buyer = buyerOf(order, 'US');
@@ -183,7 +210,13 @@ describe('buyerOf: the profile is the buyer', () => {
 
   it('keeps the gift rule when the names agree: a gift flag means someone else receives it', () => {
     // Prepare: as the V1 docs' Get Order example (gift true, bill-to name only, ship-to the same name with a phone)
-    const order = orderSchema.parse(rawOrder({ gift: true, billTo: nameOnly('The President'), shipTo: rawAddress({ name: 'The President', phone: '555-555-5555', city: 'Washington', state: 'DC' }) }));
+    const order = orderSchema.parse(
+      rawOrder({
+        gift: true,
+        billTo: nameOnly('The President'),
+        shipTo: rawAddress({ name: 'The President', phone: '555-555-5555', city: 'Washington', state: 'DC' }),
+      }),
+    );
 
     // Act
     const buyer = buyerOf(order, 'US');
@@ -192,7 +225,7 @@ describe('buyerOf: the profile is the buyer', () => {
     expect(buyer).toEqual({ email: 'jane.doe@example.com', firstName: 'The', lastName: 'President' });
   });
 
-  it('does not take the ship-to person\'s phone or place when the bill-to names someone else, gift flag or not', () => {
+  it("does not take the ship-to person's phone or place when the bill-to names someone else, gift flag or not", () => {
     // Prepare
     const order = orderSchema.parse(rawOrder({ gift: false, billTo: nameOnly('Alex Morgan'), shipTo: rawAddress({ name: 'Rosa Diaz' }) }));
 
@@ -205,13 +238,24 @@ describe('buyerOf: the profile is the buyer', () => {
 
   it('takes phone and place from the ship-to when the bill-to names the same person (case and punctuation aside)', () => {
     // Prepare
-    const order = orderSchema.parse(rawOrder({ billTo: nameOnly('HOLMES, Sherlock'), shipTo: rawAddress({ name: 'Sherlock Holmes', phone: '020 7946 0958', city: 'London', state: '', postalCode: 'NW1 6XE', country: 'GB' }) }));
+    const order = orderSchema.parse(
+      rawOrder({
+        billTo: nameOnly('HOLMES, Sherlock'),
+        shipTo: rawAddress({ name: 'Sherlock Holmes', phone: '020 7946 0958', city: 'London', state: '', postalCode: 'NW1 6XE', country: 'GB' }),
+      }),
+    );
 
     // Act
     const buyer = buyerOf(order, 'US');
 
     // Assess
-    expect(buyer).toEqual({ email: 'jane.doe@example.com', phone: '+442079460958', firstName: 'HOLMES,', lastName: 'Sherlock', location: { city: 'London', postalCode: 'NW1 6XE', country: 'GB' } });
+    expect(buyer).toEqual({
+      email: 'jane.doe@example.com',
+      phone: '+442079460958',
+      firstName: 'HOLMES,',
+      lastName: 'Sherlock',
+      location: { city: 'London', postalCode: 'NW1 6XE', country: 'GB' },
+    });
   });
 
   it.each(['Amazon', 'FBA', 'NA', 'N/A', 'amazon.com'])('never names the buyer "%s" (a marketplace placeholder)', (placeholder) => {
@@ -228,7 +272,9 @@ describe('buyerOf: the profile is the buyer', () => {
 
   it('reads a bill-to phone on a US order whose bill-to has no country (V1 orders usually have billTo.country null)', () => {
     // Prepare
-    const order = orderSchema.parse(rawOrder({ billTo: nameOnly('Alex Morgan', { phone: '(717) 455-3765' }), shipTo: rawAddress({ name: 'Alex Morgan', phone: null, country: 'US' }) }));
+    const order = orderSchema.parse(
+      rawOrder({ billTo: nameOnly('Alex Morgan', { phone: '(717) 455-3765' }), shipTo: rawAddress({ name: 'Alex Morgan', phone: null, country: 'US' }) }),
+    );
 
     // Act
     const buyer = buyerOf(order, 'US');
@@ -237,10 +283,14 @@ describe('buyerOf: the profile is the buyer', () => {
     expect(buyer.phone).toBe('+17174553765');
   });
 
-  it('reads a phone in the account\'s default country when neither address has one, and tries the next country when one does not fit', () => {
+  it("reads a phone in the account's default country when neither address has one, and tries the next country when one does not fit", () => {
     // Prepare
-    const noCountry = orderSchema.parse(rawOrder({ billTo: nameOnly('Alex Morgan', { phone: '0412 345 678' }), shipTo: rawAddress({ name: 'Alex Morgan', country: null }) }));
-    const giftAbroad = orderSchema.parse(rawOrder({ gift: true, billTo: nameOnly('Alex Morgan', { phone: '(717) 455-3765' }), shipTo: rawAddress({ name: 'Rosa Diaz', country: 'FR' }) }));
+    const noCountry = orderSchema.parse(
+      rawOrder({ billTo: nameOnly('Alex Morgan', { phone: '0412 345 678' }), shipTo: rawAddress({ name: 'Alex Morgan', country: null }) }),
+    );
+    const giftAbroad = orderSchema.parse(
+      rawOrder({ gift: true, billTo: nameOnly('Alex Morgan', { phone: '(717) 455-3765' }), shipTo: rawAddress({ name: 'Rosa Diaz', country: 'FR' }) }),
+    );
 
     // Act
     const australian = buyerOf(noCountry, 'AU');
@@ -267,7 +317,9 @@ describe('shipmentSnapshot', () => {
 
   it('never takes the ship-to person for the customer: the label keeps its ship-to place and its own email only', () => {
     // Prepare
-    const shipment = shipmentSchema.parse(rawShipment({ shipTo: rawAddress({ name: 'Sam Lee', phone: '020 7946 0958', city: 'London', state: '', postalCode: 'NW1 6XE', country: 'GB' }) }));
+    const shipment = shipmentSchema.parse(
+      rawShipment({ shipTo: rawAddress({ name: 'Sam Lee', phone: '020 7946 0958', city: 'London', state: '', postalCode: 'NW1 6XE', country: 'GB' }) }),
+    );
 
     // Act
     const snapshot = shipmentSnapshot(ACCOUNT, shipment);
@@ -279,7 +331,11 @@ describe('shipmentSnapshot', () => {
     expect(JSON.stringify(snapshot)).not.toMatch(/Sam|Lee|7946/);
   });
 
-  it.each([['null', null], ['absent', undefined], ['impossible', '1@1']])('reads a label whose customerEmail is %s (the V1 docs\' List Shipments rows have none)', (_case, customerEmail) => {
+  it.each([
+    ['null', null],
+    ['absent', undefined],
+    ['impossible', '1@1'],
+  ])("reads a label whose customerEmail is %s (the V1 docs' List Shipments rows have none)", (_case, customerEmail) => {
     // Prepare
     const raw = rawShipment({ customerEmail });
     if (customerEmail === undefined) delete raw.customerEmail;
@@ -394,7 +450,10 @@ describe('snapshotsFromPage', () => {
 
     // Assess
     expect(result.unreadable).toEqual([]);
-    expect(result.snapshots.map((s) => [s.kind, s.orderId])).toEqual([['order', 123456], ['order', 123457]]);
+    expect(result.snapshots.map((s) => [s.kind, s.orderId])).toEqual([
+      ['order', 123456],
+      ['order', 123457],
+    ]);
   });
 
   it('collects an unreadable record without losing the others', () => {
@@ -448,7 +507,7 @@ describe('snapshotsFromPage', () => {
 });
 
 describe('snapshots written by an earlier version (still on a queue after an upgrade)', () => {
-  it('reads an order\'s ship-by and hold-until instants as the Pacific dates they named', () => {
+  it("reads an order's ship-by and hold-until instants as the Pacific dates they named", () => {
     // Prepare
     const legacy: Record<string, unknown> = { ...factories.orderSnapshot(), shipByAt: '2026-07-08T07:00:00.000Z', holdUntilAt: '2026-01-20T08:00:00.000Z' };
     delete legacy.shipByDate;
@@ -462,7 +521,7 @@ describe('snapshots written by an earlier version (still on a queue after an upg
     expect(read).not.toHaveProperty('shipByAt');
   });
 
-  it('reads a label\'s customer email as its own customerEmail', () => {
+  it("reads a label's customer email as its own customerEmail", () => {
     // Prepare
     const legacy: Record<string, unknown> = { ...factories.shipmentSnapshot(), customer: { email: 'jane.doe@example.com', firstName: 'Rosa' } };
     delete legacy.customerEmail;

@@ -7,8 +7,7 @@ const ENTRY_OVERHEAD_BYTES = 200;
 const entries = (count: number, bodyBytes = 100, accountId = 'default'): { body: string; accountId: string }[] =>
   Array.from({ length: count }, (_, i) => ({ body: `${i}`.padEnd(bodyBytes, 'x'), accountId }));
 
-const requestBytes = (batch: { body: string }[]): number =>
-  batch.reduce((sum, entry) => sum + Buffer.byteLength(entry.body) + ENTRY_OVERHEAD_BYTES, 0);
+const requestBytes = (batch: { body: string }[]): number => batch.reduce((sum, entry) => sum + Buffer.byteLength(entry.body) + ENTRY_OVERHEAD_BYTES, 0);
 
 describe('packBatches', () => {
   it('splits small entries into batches of at most 10, in order', () => {

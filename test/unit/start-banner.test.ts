@@ -31,7 +31,9 @@ describe('startBanner', () => {
       'shipstation-klaviyo-sync running locally (built-in ShipStation and Klaviyo simulators)',
       '  webhook URL:  http://127.0.0.1:3000/webhooks/shipstation/default?token=q7Zk…',
     ]);
-    expect(lines).toContain('  Tracking:     signed V2 tracking webhooks → http://127.0.0.1:3000/webhooks/tracking/default?token=q7Zk… (each label is scanned, out for delivery and delivered within ~25 s)');
+    expect(lines).toContain(
+      '  Tracking:     signed V2 tracking webhooks → http://127.0.0.1:3000/webhooks/tracking/default?token=q7Zk… (each label is scanned, out for delivery and delivered within ~25 s)',
+    );
     expect(lines.join('\n')).not.toContain(TOKEN);
     expect(lines.slice(-2)).toEqual(['Press Ctrl+C to stop.', '']);
   });
@@ -43,7 +45,9 @@ describe('startBanner', () => {
     const encoded = encodeURIComponent(token);
 
     // Act
-    const lines = startBanner(simulated({ mode: 'real', simulators: undefined, webhookUrl: `http://127.0.0.1:3000/webhooks/shipstation/default?token=${encoded}` }));
+    const lines = startBanner(
+      simulated({ mode: 'real', simulators: undefined, webhookUrl: `http://127.0.0.1:3000/webhooks/shipstation/default?token=${encoded}` }),
+    );
 
     // Assess
     expect(lines).toContain('  webhook URL:  http://127.0.0.1:3000/webhooks/shipstation/default?token=k3J%…');

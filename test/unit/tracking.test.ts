@@ -31,7 +31,15 @@ describe('trackingUpdateFrom', () => {
       estimated_delivery_date: '2026-11-20T00:00:00',
       events: [
         { occurred_at: '2026-11-19T08:00:00Z', status_code: 'IT', description: 'Departed facility', city_locality: 'Oakland' },
-        { occurred_at: '2026-11-20T14:05:00Z', carrier_occurred_at: '2026-11-20T06:05:00', status_code: 'DE', description: 'Delivered', city_locality: 'San Francisco', state_province: 'CA', country_code: 'US' },
+        {
+          occurred_at: '2026-11-20T14:05:00Z',
+          carrier_occurred_at: '2026-11-20T06:05:00',
+          status_code: 'DE',
+          description: 'Delivered',
+          city_locality: 'San Francisco',
+          state_province: 'CA',
+          country_code: 'US',
+        },
         { occurred_at: 'not a time', status_code: 'IT' },
       ],
     });
@@ -57,8 +65,15 @@ describe('trackingUpdateFrom', () => {
   });
 
   it.each([
-    ['DE', 'DE'], ['sp', 'SP'], ['DELIVERED', 'DE'], ['OUT_FOR_DELIVERY', 'IT'], ['ATTEMPTED_DELIVERY_2ND', 'AT'],
-    ['EXCEPTION', 'EX'], ['NOT_YET_IN_SYSTEM', 'NY'], ['CARRIER_STATUS_NOT_MAPPED', 'UN'], ['', undefined],
+    ['DE', 'DE'],
+    ['sp', 'SP'],
+    ['DELIVERED', 'DE'],
+    ['OUT_FOR_DELIVERY', 'IT'],
+    ['ATTEMPTED_DELIVERY_2ND', 'AT'],
+    ['EXCEPTION', 'EX'],
+    ['NOT_YET_IN_SYSTEM', 'NY'],
+    ['CARRIER_STATUS_NOT_MAPPED', 'UN'],
+    ['', undefined],
   ])('reads the status code %s as %s', (raw, code) => {
     expect(statusCodeOf(raw)).toBe(code);
   });
@@ -72,9 +87,10 @@ describe('trackingUpdateFrom', () => {
     expect(categoryOf(update.statusCode, update.statusDetailCode)).toBe('out_for_delivery');
   });
 
-  it('upgrades V2\'s own http tracking link to https, keeping host, path and query', () => {
+  it("upgrades V2's own http tracking link to https, keeping host, path and query", () => {
     // Prepare: the link of the V2 docs' TRACK_EVENT_V2 example (test/fixtures/shipstation/v2/track_event_v2_docs_NY.json)
-    const link = 'http://wwwapps.ups.com/WebTracking/processRequest?HTMLVersion=5.0&Requester=NES&AgreeToTermsAndConditions=yes&loc=en_US&tracknum=1Z0000000000000000';
+    const link =
+      'http://wwwapps.ups.com/WebTracking/processRequest?HTMLVersion=5.0&Requester=NES&AgreeToTermsAndConditions=yes&loc=en_US&tracknum=1Z0000000000000000';
 
     // Act
     const update = normalised({ tracking_url: link });
@@ -92,7 +108,14 @@ describe('trackingUpdateFrom', () => {
     const update = normalised({
       status_code: 'DE',
       events: [
-        { event_date: '2019-04-12T17:45:26.734Z', description: 'Delivered, Individual Picked Up at Post Office', city_locality: 'AUSTIN', state_province: 'TX', postal_code: '78721', country_code: '' },
+        {
+          event_date: '2019-04-12T17:45:26.734Z',
+          description: 'Delivered, Individual Picked Up at Post Office',
+          city_locality: 'AUSTIN',
+          state_province: 'TX',
+          postal_code: '78721',
+          country_code: '',
+        },
         { event_date: '2019-04-11T09:00:00.000Z', occurred_at: '2019-04-11T08:00:00Z', description: 'Arrived at Post Office' },
         { event_date: 'not a time', description: 'Unreadable' },
       ],
@@ -100,7 +123,13 @@ describe('trackingUpdateFrom', () => {
 
     // Assess
     expect(update.scans).toEqual([
-      { occurredAt: '2019-04-12T17:45:26.734Z', description: 'Delivered, Individual Picked Up at Post Office', city: 'AUSTIN', region: 'TX', postalCode: '78721' },
+      {
+        occurredAt: '2019-04-12T17:45:26.734Z',
+        description: 'Delivered, Individual Picked Up at Post Office',
+        city: 'AUSTIN',
+        region: 'TX',
+        postalCode: '78721',
+      },
       { occurredAt: '2019-04-11T08:00:00.000Z', description: 'Arrived at Post Office' },
     ]);
   });
@@ -121,7 +150,11 @@ describe('trackingUpdateFrom', () => {
 });
 
 describe('decideTrackingUpdate', () => {
-  const update = (statusCode: TrackingUpdate['statusCode'], scans: [string, TrackingUpdate['statusCode']][], extra: Partial<TrackingUpdate> = {}): TrackingUpdate => ({
+  const update = (
+    statusCode: TrackingUpdate['statusCode'],
+    scans: [string, TrackingUpdate['statusCode']][],
+    extra: Partial<TrackingUpdate> = {},
+  ): TrackingUpdate => ({
     kind: 'tracking',
     accountId: 'acme',
     trackingNumber: 'T1',
@@ -133,13 +166,25 @@ describe('decideTrackingUpdate', () => {
 
   it('dates In Transit at the first carrier scan the update brings, not the newest', () => {
     // Act
-    const decision = decideTrackingUpdate(undefined, update('IT', [['2026-11-19T10:00:00.000Z', 'IT'], ['2026-11-19T02:00:00.000Z', 'AC'], ['2026-11-18T20:00:00.000Z', 'NY']]), 5);
+    const decision = decideTrackingUpdate(
+      undefined,
+      update('IT', [
+        ['2026-11-19T10:00:00.000Z', 'IT'],
+        ['2026-11-19T02:00:00.000Z', 'AC'],
+        ['2026-11-18T20:00:00.000Z', 'NY'],
+      ]),
+      5,
+    );
 
     // Assess
-    expect(decision).toMatchObject({ outcome: 'current', milestone: { category: 'in_transit', since: '2026-11-19T02:00:00.000Z' }, next: { lastScanAt: '2026-11-19T10:00:00.000Z', stallDueAt: '2026-11-24T10:00:00.000Z' } });
+    expect(decision).toMatchObject({
+      outcome: 'current',
+      milestone: { category: 'in_transit', since: '2026-11-19T02:00:00.000Z' },
+      next: { lastScanAt: '2026-11-19T10:00:00.000Z', stallDueAt: '2026-11-24T10:00:00.000Z' },
+    });
   });
 
-  it('keeps the category\'s start across redeliveries and newer scans of the same category', () => {
+  it("keeps the category's start across redeliveries and newer scans of the same category", () => {
     // Prepare
     const first = decideTrackingUpdate(undefined, update('EX', [['2026-11-19T10:00:00.000Z', 'EX']]), 5);
     if (first.outcome !== 'current') throw new Error('expected current');
@@ -155,7 +200,13 @@ describe('decideTrackingUpdate', () => {
 
   it('treats an update older than the scans applied as stale while the package is moving', () => {
     // Prepare
-    const exception: TrackingProgress = { category: 'exception', categorySince: '2026-11-19T14:00:00.000Z', lastScanAt: '2026-11-19T14:00:00.000Z', statusCode: 'EX', passedInTransit: false };
+    const exception: TrackingProgress = {
+      category: 'exception',
+      categorySince: '2026-11-19T14:00:00.000Z',
+      lastScanAt: '2026-11-19T14:00:00.000Z',
+      statusCode: 'EX',
+      passedInTransit: false,
+    };
 
     // Act
     const older = decideTrackingUpdate(exception, update('IT', [['2026-11-19T13:00:00.000Z', 'IT']]), 5);
@@ -177,23 +228,45 @@ describe('decideTrackingUpdate', () => {
     // Assess
     expect(first.next.lastScanAt).toBeUndefined();
     expect(first.next.stallDueAt).toBe('2026-11-25T12:00:00.000Z');
-    expect(scan).toMatchObject({ outcome: 'current', milestone: { category: 'in_transit', since: '2026-11-20T11:00:00.000Z' }, next: { lastScanAt: '2026-11-20T11:00:00.000Z', stallDueAt: '2026-11-25T11:00:00.000Z' } });
+    expect(scan).toMatchObject({
+      outcome: 'current',
+      milestone: { category: 'in_transit', since: '2026-11-20T11:00:00.000Z' },
+      next: { lastScanAt: '2026-11-20T11:00:00.000Z', stallDueAt: '2026-11-25T11:00:00.000Z' },
+    });
   });
 
   it('treats an older update and anything after delivery as stale, and a scan that says nothing as no move', () => {
     // Prepare
-    const progress: TrackingProgress = { category: 'delivered', categorySince: '2026-11-20T14:00:00.000Z', lastScanAt: '2026-11-20T14:00:00.000Z', statusCode: 'DE', passedInTransit: true };
-    const moving: TrackingProgress = { category: 'in_transit', categorySince: '2026-11-19T14:00:00.000Z', lastScanAt: '2026-11-19T14:00:00.000Z', statusCode: 'IT', passedInTransit: false };
+    const progress: TrackingProgress = {
+      category: 'delivered',
+      categorySince: '2026-11-20T14:00:00.000Z',
+      lastScanAt: '2026-11-20T14:00:00.000Z',
+      statusCode: 'DE',
+      passedInTransit: true,
+    };
+    const moving: TrackingProgress = {
+      category: 'in_transit',
+      categorySince: '2026-11-19T14:00:00.000Z',
+      lastScanAt: '2026-11-19T14:00:00.000Z',
+      statusCode: 'IT',
+      passedInTransit: false,
+    };
 
     // Act / Assess
     expect(decideTrackingUpdate(progress, update('IT', [['2026-11-20T13:00:00.000Z', 'IT']]), 5)).toMatchObject({ outcome: 'stale' });
-    expect(decideTrackingUpdate(progress, update('EX', [['2026-11-21T13:00:00.000Z', 'EX']]), 5)).toMatchObject({ outcome: 'stale', reason: 'the package was delivered already' });
-    expect(decideTrackingUpdate(moving, update('UN', [['2026-11-20T13:00:00.000Z', 'UN']]), 5)).toMatchObject({ outcome: 'current', next: { category: 'in_transit', categorySince: '2026-11-19T14:00:00.000Z' } });
+    expect(decideTrackingUpdate(progress, update('EX', [['2026-11-21T13:00:00.000Z', 'EX']]), 5)).toMatchObject({
+      outcome: 'stale',
+      reason: 'the package was delivered already',
+    });
+    expect(decideTrackingUpdate(moving, update('UN', [['2026-11-20T13:00:00.000Z', 'UN']]), 5)).toMatchObject({
+      outcome: 'current',
+      next: { category: 'in_transit', categorySince: '2026-11-19T14:00:00.000Z' },
+    });
   });
 });
 
 describe('delayDue', () => {
-  it('is the end of the ship-by day in the account\'s zone when there is one, else the configured hours after the order; none once shipped, cancelled or unpaid', () => {
+  it("is the end of the ship-by day in the account's zone when there is one, else the configured hours after the order; none once shipped, cancelled or unpaid", () => {
     expect(delayDue(orderSnapshot(), 72, PACIFIC)).toEqual({ dueAt: '2026-07-09T07:00:00.000Z', reason: 'past_ship_by_date' });
     expect(delayDue(orderSnapshot(), 72, 'America/New_York')).toEqual({ dueAt: '2026-07-09T04:00:00.000Z', reason: 'past_ship_by_date' });
     expect(delayDue(orderSnapshot({ shipByDate: undefined }), 48, PACIFIC)).toEqual({ dueAt: '2026-07-06T17:00:00.000Z', reason: 'no_label_in_time' });

@@ -29,7 +29,12 @@ function daysOf(flags: Flags): number {
 
 /** One line per event, PII masked: time, metric, order number, customer, backfill. */
 export function formatEventLine(event: KlaviyoEvent): string {
-  const who = event.profile.email !== undefined ? maskEmail(event.profile.email) : event.profile.phoneNumber !== undefined ? maskPhone(event.profile.phoneNumber) : '(no contact)';
+  const who =
+    event.profile.email !== undefined
+      ? maskEmail(event.profile.email)
+      : event.profile.phoneNumber !== undefined
+        ? maskPhone(event.profile.phoneNumber)
+        : '(no contact)';
   const orderNumber = String(event.properties.OrderNumber ?? event.properties.OrderId ?? event.orderId);
   return `${isoSeconds(event.time)}  ${event.metric.padEnd(28)} order ${orderNumber.padEnd(8)} ${who}${event.backfill ? '  backfill' : ''}`;
 }
@@ -47,7 +52,8 @@ async function runDryRun(context: CommandContext, account: Account, days: number
     history: true,
   });
   for (const event of events) io.write(`${formatEventLine(event)}\n`);
-  if (dry.unreadable.length > 0) io.write(`${account.id}  ${plural(dry.unreadable.length, 'record')} ShipStation returned could not be read (a real run dead-letters them)\n`);
+  if (dry.unreadable.length > 0)
+    io.write(`${account.id}  ${plural(dry.unreadable.length, 'record')} ShipStation returned could not be read (a real run dead-letters them)\n`);
   io.write(
     `${account.id}  ${plural(events.length, 'event')} would be sent as backfill (from ${plural(dry.collected.length, 'snapshot')} over ${plural(days, 'day')}, ` +
       `before dedupe against what the stage already sent); dry run: nothing was sent, enqueued or moved\n`,

@@ -16,7 +16,10 @@ const FLAGS = [
   {
     name: 'url',
     value: '<base URL>',
-    help: ['for doctor: the deployed base URL the webhooks must point at (default: any host,', 'as long as the path names the account and carries its current token)'],
+    help: [
+      'for doctor: the deployed base URL the webhooks must point at (default: any host,',
+      'as long as the path names the account and carries its current token)',
+    ],
   },
   ACCOUNT_FLAG,
   LOCAL_FLAG,
@@ -39,8 +42,10 @@ export function formatDiagnosis(diagnosis: AccountDiagnosis): string {
 
 /** The queues block: waiting, in flight, delayed and dead-lettered messages per queue. */
 export function formatQueues(depths: QueueDepth[], findings: Finding[]): string {
-  const rows = depths.map((d) =>
-    `  ${d.queue.padEnd(14)} ${String(d.visible).padStart(6)} waiting ${String(d.inFlight).padStart(6)} in flight ${String(d.delayed).padStart(6)} delayed   DLQ ${d.deadLetters ?? '-'}`);
+  const rows = depths.map(
+    (d) =>
+      `  ${d.queue.padEnd(14)} ${String(d.visible).padStart(6)} waiting ${String(d.inFlight).padStart(6)} in flight ${String(d.delayed).padStart(6)} delayed   DLQ ${d.deadLetters ?? '-'}`,
+  );
   return ['queues (shared by all accounts)', ...rows, ...findings.flatMap(formatFinding)].join('\n');
 }
 
@@ -93,7 +98,11 @@ export const doctorCommand: Command<DoctorOptions> = {
       } catch (error) {
         // The service's own state could not be read (DynamoDB, AWS credentials): that account cannot be vouched for.
         const fix = 'check TABLE_NAME, the AWS credentials and region of this shell, then run doctor again';
-        diagnosis = { accountId: account.id, verdict: 'broken', findings: [{ check: 'diagnosis', status: 'fail', detail: `could not be checked: ${reasonOf(error)}`, fix }] };
+        diagnosis = {
+          accountId: account.id,
+          verdict: 'broken',
+          findings: [{ check: 'diagnosis', status: 'fail', detail: `could not be checked: ${reasonOf(error)}`, fix }],
+        };
       }
       diagnoses.push(diagnosis);
       io.write(`${formatDiagnosis(diagnosis)}\n\n`);

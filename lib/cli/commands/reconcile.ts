@@ -78,7 +78,8 @@ export function formatReconcile(result: ReconcileResult, days: number): string {
     ...report.labels.map((row: { kind: LabelKind; tally: Tally }) => formatRow(row.kind, row.tally)),
     `  (shipped orders owe no order event: each label owes its ${SHIPMENT_METRICS.shipped}; a voided label owes a ${SHIPMENT_METRICS.voided} only when its ${SHIPMENT_METRICS.shipped} went out)`,
   ];
-  if (result.unreadable > 0) lines.push(`  ${count(result.unreadable)} row(s) ShipStation returned could not be read and are not counted (the poll dead-letters them)`);
+  if (result.unreadable > 0)
+    lines.push(`  ${count(result.unreadable)} row(s) ShipStation returned could not be read and are not counted (the poll dead-letters them)`);
   if (report.missing.length > 0) lines.push('', `  missing (${count(report.missing.length)}):`, ...report.missing.map(formatMissing));
   if (report.extra.length > 0) lines.push('', `  extra (${count(report.extra.length)}):`, ...report.extra.map(formatExtra));
   const notPolled = report.missing.filter((m) => m.notPolledYet).length;
@@ -134,7 +135,12 @@ export async function runReconcile(
     } catch (error) {
       // One account's refused key or outage must not keep the others from being reconciled.
       failed += 1;
-      const reason = error instanceof ShipStationCredentialsError ? 'ShipStation refused the key (401): see `doctor`' : error instanceof Error ? error.message : String(error);
+      const reason =
+        error instanceof ShipStationCredentialsError
+          ? 'ShipStation refused the key (401): see `doctor`'
+          : error instanceof Error
+            ? error.message
+            : String(error);
       io.write(`${account.id}  not reconciled: ${oneLine(reason)}\n\n`);
       continue;
     }
@@ -177,6 +183,12 @@ export const reconcileCommand: Command<ReconcileOptions> = {
 
   run(options, context) {
     const { w, io, local } = context;
-    return runReconcile(w.reconcileAccount, accountsFor(w, options.account), { days: options.sinceDays, fix: options.fix }, io, local === undefined ? undefined : () => local.drain());
+    return runReconcile(
+      w.reconcileAccount,
+      accountsFor(w, options.account),
+      { days: options.sinceDays, fix: options.fix },
+      io,
+      local === undefined ? undefined : () => local.drain(),
+    );
   },
 };

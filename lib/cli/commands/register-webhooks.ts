@@ -26,9 +26,11 @@ function reportTracking(io: CommandIo, accountId: string, tracking: TrackingRegi
   io.write(`${accountId}  tracking → ${tracking.targetUrl}\n`);
   for (const r of tracking.webhooks) {
     const note =
-      r.status === 'other' ? `  ${r.targetUrl} ${OTHER_URL_NOTE}`
-      : r.status === 'redundant' ? `  (the old event beside ${TRACKING_WEBHOOK_EVENT}, left alone: ${REDUNDANT_TRACK_WEBHOOK_FIX})`
-      : '';
+      r.status === 'other'
+        ? `  ${r.targetUrl} ${OTHER_URL_NOTE}`
+        : r.status === 'redundant'
+          ? `  (the old event beside ${TRACKING_WEBHOOK_EVENT}, left alone: ${REDUNDANT_TRACK_WEBHOOK_FIX})`
+          : '';
     io.write(`  ${`${r.event} (V2)`.padEnd(22)} ${r.status.padEnd(8)} id ${r.id}${note}\n`);
   }
   if (tracking.problem === undefined) return true;
@@ -76,7 +78,9 @@ export const registerWebhooksCommand: Command<RegisterWebhooksOptions> = {
       const created = results.filter((r) => r.status === 'created').length;
       const exists = results.filter((r) => r.status === 'exists').length;
       const others = results.filter((r) => r.status === 'other').length;
-      io.write(`${account.id}  ${count(created)} created, ${count(exists)} already registered${others > 0 ? `, ${count(others)} with another URL left alone` : ''}\n`);
+      io.write(
+        `${account.id}  ${count(created)} created, ${count(exists)} already registered${others > 0 ? `, ${count(others)} with another URL left alone` : ''}\n`,
+      );
       if (!reportTracking(io, account.id, tracking)) failed += 1;
     }
     return failed === 0 ? 0 : 1;

@@ -38,7 +38,10 @@ export function describeQueueMessage(message: DeadLetterMessage): { accountId: s
   } catch {
     json = undefined;
   }
-  const fromBody = typeof json === 'object' && json !== null && typeof (json as { accountId?: unknown }).accountId === 'string' ? (json as { accountId: string }).accountId : undefined;
+  const fromBody =
+    typeof json === 'object' && json !== null && typeof (json as { accountId?: unknown }).accountId === 'string'
+      ? (json as { accountId: string }).accountId
+      : undefined;
   const accountId = message.attributes.accountId?.stringValue ?? fromBody ?? '?';
   const snapshot = snapshotSchema.safeParse(json);
   if (snapshot.success) {
@@ -48,7 +51,11 @@ export function describeQueueMessage(message: DeadLetterMessage): { accountId: s
       case 'order':
         return { accountId, type: 'order snapshot', summary: `${order} ${s.status}, modified ${s.modifiedAt}` };
       case 'shipment':
-        return { accountId, type: 'label snapshot', summary: `shipment ${s.shipmentId} of ${order}${s.voided ? ', voided' : ''}${s.isReturnLabel ? ', return label' : ''}` };
+        return {
+          accountId,
+          type: 'label snapshot',
+          summary: `shipment ${s.shipmentId} of ${order}${s.voided ? ', voided' : ''}${s.isReturnLabel ? ', return label' : ''}`,
+        };
       case 'fulfillment':
         return { accountId, type: 'fulfilment snapshot', summary: `fulfilment ${s.fulfillmentId} of ${order}${s.voided ? ', voided' : ''}` };
     }
@@ -58,7 +65,12 @@ export function describeQueueMessage(message: DeadLetterMessage): { accountId: s
   const history = historyMessageSchema.safeParse(json);
   if (history.success) return { accountId, type: 'history', summary: plural(history.data.snapshots.length, 'snapshot') };
   const job = pollJobSchema.safeParse(json);
-  if (job.success) return { accountId, type: 'poll job', summary: `${job.data.reason}${job.data.backfillDays === undefined ? '' : `, backfill ${job.data.backfillDays} days`}` };
+  if (job.success)
+    return {
+      accountId,
+      type: 'poll job',
+      summary: `${job.data.reason}${job.data.backfillDays === undefined ? '' : `, backfill ${job.data.backfillDays} days`}`,
+    };
   return { accountId, type: 'unreadable', summary: clip(oneLine(message.body.split('\n')[0] ?? ''), 100) };
 }
 
@@ -78,7 +90,10 @@ export function formatQueueReplay(result: QueueReplay, dryRun: boolean): string[
   }
   const failed = result.failed.length > 0 ? `, ${count(result.failed.length)} failed (left in the DLQ, or also in the queue: duplicates are deduplicated)` : '';
   const limited = result.limited ? '; --limit reached, more wait in the DLQ' : '';
-  const still = result.stillWaiting > 0 && !result.limited ? `; ${count(result.stillWaiting)} still in the DLQ (failed again, or arrived meanwhile: look at why before replaying again)` : '';
+  const still =
+    result.stillWaiting > 0 && !result.limited
+      ? `; ${count(result.stillWaiting)} still in the DLQ (failed again, or arrived meanwhile: look at why before replaying again)`
+      : '';
   const lines = [`${name} ${count(result.moved)} moved back to ${result.queue}${failed}${limited}${still}`];
   for (const failure of result.failed) lines.push(`    ${failure.messageId}: ${oneLine(failure.reason)}`);
   return lines;
@@ -116,27 +131,33 @@ export function formatRecordLine(accountId: string, item: RecordReplay): string 
 /** The account's closing line: what was (or would be) done, by outcome. */
 export function formatRecordsSummary(result: AccountRecordsReplay, dryRun: boolean): string {
   if (result.status === 'paused' && result.items.length === 0) {
-    return `${result.accountId}  paused: the account's Klaviyo key is refused, so nothing was sent; ${plural(result.waiting ?? 0, 'dead-letter record')} kept ` +
-      `(fix the key: shipstation-klaviyo doctor --account ${result.accountId}, then replay again)`;
+    return (
+      `${result.accountId}  paused: the account's Klaviyo key is refused, so nothing was sent; ${plural(result.waiting ?? 0, 'dead-letter record')} kept ` +
+      `(fix the key: shipstation-klaviyo doctor --account ${result.accountId}, then replay again)`
+    );
   }
   if (result.items.length === 0) return `${result.accountId}  no dead-letter records`;
   const counts = new Map<string, number>();
   for (const item of result.items) counts.set(item.outcome, (counts.get(item.outcome) ?? 0) + 1);
   const parts = [...counts].map(([outcome, n]) => `${count(n)} ${outcome.replace('-', ' ')}`).join(', ');
   const limited = result.limited ? '; --limit reached, more records wait' : '';
-  const paused = result.status === 'paused'
-    ? dryRun
-      ? '; the Klaviyo key is refused, so nothing would be sent until it is fixed (doctor)'
-      : '; the Klaviyo key was refused, so the account is paused: the rest waits for a working key'
-    : '';
+  const paused =
+    result.status === 'paused'
+      ? dryRun
+        ? '; the Klaviyo key is refused, so nothing would be sent until it is fixed (doctor)'
+        : '; the Klaviyo key was refused, so the account is paused: the rest waits for a working key'
+      : '';
   return `${result.accountId}  ${plural(result.items.length, 'record')}: ${parts}${limited}${paused}${dryRun ? '; dry run: nothing was sent or changed' : ''}`;
 }
-
 
 /** `replay queues`: moves each DLQ's messages back to its queue (with --local, the local consumers then handle them). */
 async function replayQueues(context: CommandContext, options: Extract<ReplayOptions, { target: 'queues' }>): Promise<number> {
   const { w, io } = context;
-  const results = await w.replayDeadLetters.queues({ ...(options.queue === undefined ? {} : { queue: options.queue }), dryRun: options.dryRun, ...(options.limit === undefined ? {} : { limit: options.limit }) });
+  const results = await w.replayDeadLetters.queues({
+    ...(options.queue === undefined ? {} : { queue: options.queue }),
+    dryRun: options.dryRun,
+    ...(options.limit === undefined ? {} : { limit: options.limit }),
+  });
   for (const result of results) io.write(`${formatQueueReplay(result, options.dryRun).join('\n')}\n`);
   if (options.dryRun) {
     io.write(`dry run: nothing was moved (the sampled messages were hidden for ${DRY_RUN_HIDE_SECONDS} s, then visible again)\n`);

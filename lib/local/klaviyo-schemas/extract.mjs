@@ -13,8 +13,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 const PROSE = new Set(['description', 'example', 'examples', 'summary']);
 const SCHEMA_MAP = new Set(['properties', 'patternProperties', 'definitions', '$defs', 'dependentSchemas']);
 const SCHEMA_ONE = new Set([
-  'items', 'additionalItems', 'additionalProperties', 'not', 'if', 'then', 'else',
-  'contains', 'propertyNames', 'unevaluatedItems', 'unevaluatedProperties',
+  'items',
+  'additionalItems',
+  'additionalProperties',
+  'not',
+  'if',
+  'then',
+  'else',
+  'contains',
+  'propertyNames',
+  'unevaluatedItems',
+  'unevaluatedProperties',
 ]);
 const SCHEMA_LIST = new Set(['allOf', 'anyOf', 'oneOf', 'prefixItems']);
 const REF_PREFIX = '#/components/schemas/';

@@ -187,14 +187,22 @@ function failureReply(failure: KlaviyoFailure): Reply {
   const headers: Record<string, string> = {};
   if (failure.retryAfterSeconds !== undefined) headers['retry-after'] = String(failure.retryAfterSeconds);
   if (failure.html) {
-    return { status: failure.status, headers: { ...headers, 'content-type': 'text/html; charset=UTF-8', 'cf-mitigated': 'challenge' }, body: CLOUDFLARE_CHALLENGE };
+    return {
+      status: failure.status,
+      headers: { ...headers, 'content-type': 'text/html; charset=UTF-8', 'cf-mitigated': 'challenge' },
+      body: CLOUDFLARE_CHALLENGE,
+    };
   }
   const known =
     SERVER_ERRORS[failure.status] ??
     (failure.status === 429
       ? { code: 'throttled', title: 'Request was throttled.', detail: 'Request was throttled.' }
       : failure.status === 403
-        ? { code: 'permission_denied', title: 'You do not have permission to perform this action.', detail: 'You do not have permission to perform this action.' }
+        ? {
+            code: 'permission_denied',
+            title: 'You do not have permission to perform this action.',
+            detail: 'You do not have permission to perform this action.',
+          }
         : { code: 'error', title: 'Simulated failure.', detail: `Simulated HTTP ${failure.status}.` });
   return jsonApiReply(failure.status, [failure.detail === undefined ? known : { ...known, detail: failure.detail }], headers);
 }
@@ -404,7 +412,14 @@ export class KlaviyoSimulator {
     if (!rate.allowed) {
       return jsonApiReply(
         429,
-        [{ code: 'throttled', title: 'Request was throttled.', detail: `Request was throttled. Expected available in ${rate.retryAfterSeconds} seconds.`, source: { pointer: '/data/' } }],
+        [
+          {
+            code: 'throttled',
+            title: 'Request was throttled.',
+            detail: `Request was throttled. Expected available in ${rate.retryAfterSeconds} seconds.`,
+            source: { pointer: '/data/' },
+          },
+        ],
         { 'retry-after': String(rate.retryAfterSeconds) },
       );
     }
@@ -420,7 +435,12 @@ export class KlaviyoSimulator {
     if (!ACCEPTED_MEDIA_TYPES.has(mediaType)) {
       return withRate(
         jsonApiReply(415, [
-          { code: 'unsupported_media_type', title: 'Unsupported media type.', detail: `Unsupported media type "${mediaType}" in request.`, source: { pointer: '/data/' } },
+          {
+            code: 'unsupported_media_type',
+            title: 'Unsupported media type.',
+            detail: `Unsupported media type "${mediaType}" in request.`,
+            source: { pointer: '/data/' },
+          },
         ]),
       );
     }
@@ -428,13 +448,21 @@ export class KlaviyoSimulator {
       return withRate(jsonApiReply(400, [invalid(`The payload is ${size} bytes; the maximum is 5 MB.`, { pointer: '/data/' })]));
     }
     if (!parsed.ok) {
-      return withRate(jsonApiReply(400, [{ code: 'parse_error', title: 'Malformed request.', detail: 'The request body is not valid JSON.', source: { pointer: '/data/' } }]));
+      return withRate(
+        jsonApiReply(400, [{ code: 'parse_error', title: 'Malformed request.', detail: 'The request body is not valid JSON.', source: { pointer: '/data/' } }]),
+      );
     }
     if (schemaErrors.length > 0) {
-      return withRate(jsonApiReply(400, schemaErrors.map((error) => invalid(`${error.pointer} ${error.message}`, { pointer: error.pointer }))));
+      return withRate(
+        jsonApiReply(
+          400,
+          schemaErrors.map((error) => invalid(`${error.pointer} ${error.message}`, { pointer: error.pointer })),
+        ),
+      );
     }
 
-    const candidates = endpoint === 'create-event' ? this.candidatesOfCreate(parsed.value as CreateEventBody) : this.candidatesOfBulk(parsed.value as BulkCreateEventsBody);
+    const candidates =
+      endpoint === 'create-event' ? this.candidatesOfCreate(parsed.value as CreateEventBody) : this.candidatesOfBulk(parsed.value as BulkCreateEventsBody);
     const errors = this.semanticErrors(endpoint, candidates, revisionMatch[1]);
     if (errors.length > 0) return withRate(jsonApiReply(400, errors));
 
@@ -466,7 +494,11 @@ export class KlaviyoSimulator {
   private semanticErrors(endpoint: KlaviyoEndpoint, candidates: Candidate[], revisionDate: string): KlaviyoError[] {
     const errors: KlaviyoError[] = [];
     if (endpoint === 'bulk-create-events' && candidates.length > MAX_BULK_EVENTS) {
-      errors.push(invalid(`A bulk request may hold at most ${MAX_BULK_EVENTS} events; got ${candidates.length}.`, { pointer: '/data/attributes/events-bulk-create/data' }));
+      errors.push(
+        invalid(`A bulk request may hold at most ${MAX_BULK_EVENTS} events; got ${candidates.length}.`, {
+          pointer: '/data/attributes/events-bulk-create/data',
+        }),
+      );
     }
     const checkedGroups = new Set<string>();
     const uniqueIds = new Map<string, string>();
@@ -499,7 +531,11 @@ export class KlaviyoSimulator {
         const key = JSON.stringify([profileIdentity(profile), name, attributes.unique_id]);
         const first = uniqueIds.get(key);
         if (first !== undefined) {
-          errors.push(invalid(`unique_id '${attributes.unique_id}' is repeated for the same profile and metric (first at ${first}); no events were processed.`, { pointer: `${pointer}/unique_id` }));
+          errors.push(
+            invalid(`unique_id '${attributes.unique_id}' is repeated for the same profile and metric (first at ${first}); no events were processed.`, {
+              pointer: `${pointer}/unique_id`,
+            }),
+          );
         } else {
           uniqueIds.set(key, pointer);
         }
@@ -587,7 +623,11 @@ export class KlaviyoSimulator {
       burstLeft < steadyLeft ? [limits.burstPerSecond, burstLeft, burstResetMs] : [limits.steadyPerMinute, steadyLeft, steadyResetMs];
     return {
       allowed: true,
-      headers: { 'ratelimit-limit': String(limit), 'ratelimit-remaining': String(remaining), 'ratelimit-reset': String(Math.max(1, Math.ceil(resetMs / 1000))) },
+      headers: {
+        'ratelimit-limit': String(limit),
+        'ratelimit-remaining': String(remaining),
+        'ratelimit-reset': String(Math.max(1, Math.ceil(resetMs / 1000))),
+      },
     };
   }
 }

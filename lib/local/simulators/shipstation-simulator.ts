@@ -65,23 +65,10 @@ export type {
 } from './v2-tracking.js';
 
 /** Every V1 `orderStatus` value, including `rejected_fulfillment` that many client libraries forget. */
-export type OrderStatus =
-  | 'awaiting_payment'
-  | 'awaiting_shipment'
-  | 'pending_fulfillment'
-  | 'shipped'
-  | 'on_hold'
-  | 'cancelled'
-  | 'rejected_fulfillment';
+export type OrderStatus = 'awaiting_payment' | 'awaiting_shipment' | 'pending_fulfillment' | 'shipped' | 'on_hold' | 'cancelled' | 'rejected_fulfillment';
 
 /** The six V1 webhook events a subscription can name. */
-export type WebhookEvent =
-  | 'ORDER_NOTIFY'
-  | 'ITEM_ORDER_NOTIFY'
-  | 'SHIP_NOTIFY'
-  | 'ITEM_SHIP_NOTIFY'
-  | 'FULFILLMENT_SHIPPED'
-  | 'FULFILLMENT_REJECTED';
+export type WebhookEvent = 'ORDER_NOTIFY' | 'ITEM_ORDER_NOTIFY' | 'SHIP_NOTIFY' | 'ITEM_SHIP_NOTIFY' | 'FULFILLMENT_SHIPPED' | 'FULFILLMENT_REJECTED';
 
 /** The status values `GET /orders?orderStatus=` accepts; anything else is answered with 400. */
 export const ORDER_STATUSES: readonly OrderStatus[] = [
@@ -436,24 +423,23 @@ type ChannelDate = string | Date | null;
  * What a merchant or marketplace hands ShipStation. Any order field may be set (ids and ShipStation-generated dates
  * excepted); dates take a Date or Pacific wall-clock text. `status` defaults to `awaiting_shipment`.
  */
-export interface NewOrderInput
-  extends Partial<
-    Omit<
-      SimOrder,
-      | 'orderId'
-      | 'orderStatus'
-      | 'createDate'
-      | 'modifyDate'
-      | 'orderDate'
-      | 'paymentDate'
-      | 'shipByDate'
-      | 'holdUntilDate'
-      | 'items'
-      | 'shipTo'
-      | 'billTo'
-      | 'advancedOptions'
-    >
-  > {
+export interface NewOrderInput extends Partial<
+  Omit<
+    SimOrder,
+    | 'orderId'
+    | 'orderStatus'
+    | 'createDate'
+    | 'modifyDate'
+    | 'orderDate'
+    | 'paymentDate'
+    | 'shipByDate'
+    | 'holdUntilDate'
+    | 'items'
+    | 'shipTo'
+    | 'billTo'
+    | 'advancedOptions'
+  >
+> {
   status?: OrderStatus;
   storeId?: number;
   orderDate?: string | Date;
@@ -599,11 +585,47 @@ const CITIES = [
  * recorded `GET /carriers` ("UPS by ShipStation", `requiresFundedAccount: true`; index id 17308908748).
  */
 const CARRIER_ACCOUNTS: readonly SimCarrier[] = [
-  { name: 'Stamps.com', code: 'stamps_com', accountNumber: 'DEMO1001', requiresFundedAccount: true, balance: 24.27, nickname: null, shippingProviderId: 412001, primary: true },
-  { name: 'Stamps.com', code: 'stamps_com', accountNumber: 'DEMO1002', requiresFundedAccount: true, balance: 2400.27, nickname: 'Stamps.com 2', shippingProviderId: 412002, primary: false },
+  {
+    name: 'Stamps.com',
+    code: 'stamps_com',
+    accountNumber: 'DEMO1001',
+    requiresFundedAccount: true,
+    balance: 24.27,
+    nickname: null,
+    shippingProviderId: 412001,
+    primary: true,
+  },
+  {
+    name: 'Stamps.com',
+    code: 'stamps_com',
+    accountNumber: 'DEMO1002',
+    requiresFundedAccount: true,
+    balance: 2400.27,
+    nickname: 'Stamps.com 2',
+    shippingProviderId: 412002,
+    primary: false,
+  },
   { name: 'UPS', code: 'ups', accountNumber: 'DEMO80', requiresFundedAccount: false, balance: 0, nickname: null, shippingProviderId: 412003, primary: true },
-  { name: 'UPS by ShipStation', code: 'ups_walleted', accountNumber: 'DEMO87', requiresFundedAccount: true, balance: 315.13, nickname: null, shippingProviderId: 412004, primary: true },
-  { name: 'FedEx', code: 'fedex', accountNumber: 510087001, requiresFundedAccount: false, balance: 0, nickname: 'SS', shippingProviderId: 412005, primary: true },
+  {
+    name: 'UPS by ShipStation',
+    code: 'ups_walleted',
+    accountNumber: 'DEMO87',
+    requiresFundedAccount: true,
+    balance: 315.13,
+    nickname: null,
+    shippingProviderId: 412004,
+    primary: true,
+  },
+  {
+    name: 'FedEx',
+    code: 'fedex',
+    accountNumber: 510087001,
+    requiresFundedAccount: false,
+    balance: 0,
+    nickname: 'SS',
+    shippingProviderId: 412005,
+    primary: true,
+  },
 ];
 
 /** `[code, display name, domestic, international]`, the name as a ShipStation list gives it. */
@@ -798,7 +820,10 @@ export class ShipStationSimulator {
     if (created.length > 0 && created.some((order) => order.orderStatus !== 'awaiting_payment')) {
       this.notifyOrders(created.map((order) => order.orderId));
     } else if (created.length > 0) {
-      this.importBatches.set(this.newImportBatchId(), created.map((order) => order.orderId));
+      this.importBatches.set(
+        this.newImportBatchId(),
+        created.map((order) => order.orderId),
+      );
     }
     return created.map((order) => structuredClone(order));
   }
@@ -1441,7 +1466,10 @@ export class ShipStationSimulator {
   }
 
   private async route(req: IncomingMessage, url: URL): Promise<{ status: number; body?: unknown }> {
-    const segments = url.pathname.split('/').filter((segment) => segment !== '').map((s) => s.toLowerCase());
+    const segments = url.pathname
+      .split('/')
+      .filter((segment) => segment !== '')
+      .map((s) => s.toLowerCase());
     const q = new QueryReader(url.searchParams);
     const method = req.method ?? 'GET';
     const [resource, id, extra] = segments;
@@ -1480,18 +1508,12 @@ export class ShipStationSimulator {
     if (orderNumber !== undefined) orders = orders.filter((order) => order.orderNumber.toLowerCase().startsWith(orderNumber));
     const customerName = q.string('customerName')?.toLowerCase();
     if (customerName !== undefined) {
-      orders = orders.filter((order) =>
-        [order.shipTo.name, order.billTo.name].some((name) => name?.toLowerCase().includes(customerName)),
-      );
+      orders = orders.filter((order) => [order.shipTo.name, order.billTo.name].some((name) => name?.toLowerCase().includes(customerName)));
     }
     const keyword = q.string('itemKeyword')?.toLowerCase();
     if (keyword !== undefined) {
       orders = orders.filter((order) =>
-        order.items.some((item) =>
-          [item.sku, item.name, ...item.options.map((option) => option.value)].some((text) =>
-            text?.toLowerCase().includes(keyword),
-          ),
-        ),
+        order.items.some((item) => [item.sku, item.name, ...item.options.map((option) => option.value)].some((text) => text?.toLowerCase().includes(keyword))),
       );
     }
     orders = q.dateRange(orders, 'createDate', (order) => order.createDate);
@@ -2093,7 +2115,9 @@ function pacificStamp(at: Date): string {
  * `2020-06-23T11:56:51.95`), as V1 writes order lines' and stores' dates.
  */
 function trimmedStamp(at: Date): string {
-  return pacificStamp(at).slice(0, 23).replace(/\.?0+$/, '');
+  return pacificStamp(at)
+    .slice(0, 23)
+    .replace(/\.?0+$/, '');
 }
 
 function pad(value: number, width: number): string {
@@ -2185,14 +2209,7 @@ function renderShipment(shipment: SimShipment, includeItems: boolean): SimShipme
   return copy;
 }
 
-function store(
-  storeId: number,
-  storeName: string,
-  marketplaceId: number,
-  marketplaceName: string,
-  integrationUrl: string,
-  stamp: string,
-): SimStore {
+function store(storeId: number, storeName: string, marketplaceId: number, marketplaceName: string, integrationUrl: string, stamp: string): SimStore {
   return {
     storeId,
     storeName,

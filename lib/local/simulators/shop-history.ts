@@ -223,12 +223,7 @@ function planSteps(category: ShopHistoryCategory, random: () => number): Planned
     case 'cancelledBeforeShipping':
       return [start, ...maybeEdit, { step: { kind: 'status', status: 'cancelled' }, after: [30, 5 * 1440] }];
     case 'cancelledAfterVoidedLabel':
-      return [
-        start,
-        ship,
-        { step: { kind: 'voidLabel' }, after: [10, 2 * 1440] },
-        { step: { kind: 'status', status: 'cancelled' }, after: [5, 1440] },
-      ];
+      return [start, ship, { step: { kind: 'voidLabel' }, after: [10, 2 * 1440] }, { step: { kind: 'status', status: 'cancelled' }, after: [5, 1440] }];
     case 'shippedByLabel':
       return [start, ...maybeEdit, ship];
     case 'splitShipment':
@@ -240,11 +235,7 @@ function planSteps(category: ShopHistoryCategory, random: () => number): Planned
     case 'markedAsShipped':
       return [start, ...maybeEdit, { step: { kind: 'markAsShipped' }, after: [30, 4 * 1440] }];
     case 'markedAsShippedThenRestored':
-      return [
-        start,
-        { step: { kind: 'markAsShipped' }, after: [30, 4 * 1440] },
-        { step: { kind: 'voidFulfillment' }, after: [60, 3 * 1440] },
-      ];
+      return [start, { step: { kind: 'markAsShipped' }, after: [30, 4 * 1440] }, { step: { kind: 'voidFulfillment' }, after: [60, 3 * 1440] }];
     case 'fulfillmentProviderShipped':
       return [
         start,
@@ -402,8 +393,7 @@ function runStep(
     case 'markAsShipped':
     case 'providerShipped': {
       const input = drawFulfillment(step.kind === 'providerShipped', shipping.at, shapes.fulfillment);
-      const fulfillment =
-        step.kind === 'markAsShipped' ? sim.markAsShipped(orderId, input) : sim.fulfillmentProviderShipped(orderId, input);
+      const fulfillment = step.kind === 'markAsShipped' ? sim.markAsShipped(orderId, input) : sim.fulfillmentProviderShipped(orderId, input);
       state.fulfillments.push(fulfillment.fulfillmentId);
       fulfillments.set(fulfillment.fulfillmentId, {
         fulfillmentId: fulfillment.fulfillmentId,
@@ -541,7 +531,7 @@ function drawContact(index: number, hasPhone: boolean, random: () => number): Co
         billTo: { name: `${pickOne(BUYER_FIRST_NAMES, random)} ${family}`, phone: usPhone(), country: null },
         shipTo: {
           name: `${pickOne(RECIPIENT_FIRST_NAMES, random)} ${pickOne(FAMILY_NAMES, random)}`,
-          street1: `${10 + index % 900} ${place.street}`,
+          street1: `${10 + (index % 900)} ${place.street}`,
           city: place.city,
           state: place.state,
           postalCode: place.postalCode,
@@ -570,25 +560,61 @@ function abroadAddress(index: number, random: () => number): NonNullable<NewOrde
   const digits = String(Math.floor(random() * 1000)).padStart(3, '0');
   if (roll < 0.35) {
     return {
-      company: '', street1: `${house} Camden High St`, street2: '', street3: null, city: 'London', state: '', postalCode: 'NW1 7JE',
-      country: 'GB', phone: withPhone ? `020 7946 0${digits}` : null, residential: true, addressVerified: 'Address not yet validated',
+      company: '',
+      street1: `${house} Camden High St`,
+      street2: '',
+      street3: null,
+      city: 'London',
+      state: '',
+      postalCode: 'NW1 7JE',
+      country: 'GB',
+      phone: withPhone ? `020 7946 0${digits}` : null,
+      residential: true,
+      addressVerified: 'Address not yet validated',
     };
   }
   if (roll < 0.55) {
     return {
-      company: null, street1: 'Weystrasse', street2: String(house), street3: null, city: 'Luzern', state: '', postalCode: '6006',
-      country: 'CH', phone: null, residential: false, addressVerified: 'Address not yet validated',
+      company: null,
+      street1: 'Weystrasse',
+      street2: String(house),
+      street3: null,
+      city: 'Luzern',
+      state: '',
+      postalCode: '6006',
+      country: 'CH',
+      phone: null,
+      residential: false,
+      addressVerified: 'Address not yet validated',
     };
   }
   if (roll < 0.7) {
     return {
-      company: null, street1: `${house} Linking Rd`, street2: 'Near Flower Market', street3: 'Maharashtra', city: 'Mumbai', state: null,
-      postalCode: '400050', country: 'IN', phone: null, residential: false, addressVerified: 'Address not yet validated',
+      company: null,
+      street1: `${house} Linking Rd`,
+      street2: 'Near Flower Market',
+      street3: 'Maharashtra',
+      city: 'Mumbai',
+      state: null,
+      postalCode: '400050',
+      country: 'IN',
+      phone: null,
+      residential: false,
+      addressVerified: 'Address not yet validated',
     };
   }
   return {
-    company: null, street1: `${house} King St W`, street2: null, street3: null, city: 'Toronto', state: 'ON', postalCode: 'M5V 1J5',
-    country: 'CA', phone: withPhone ? `(416) 555-01${digits.slice(1)}` : null, residential: true, addressVerified: 'Address validated successfully',
+    company: null,
+    street1: `${house} King St W`,
+    street2: null,
+    street3: null,
+    city: 'Toronto',
+    state: 'ON',
+    postalCode: 'M5V 1J5',
+    country: 'CA',
+    phone: withPhone ? `(416) 555-01${digits.slice(1)}` : null,
+    residential: true,
+    addressVerified: 'Address validated successfully',
   };
 }
 
@@ -648,4 +674,3 @@ function logUniform(min: number, max: number, random: () => number): number {
   if (max <= min) return min;
   return Math.exp(Math.log(min) + random() * (Math.log(max) - Math.log(min)));
 }
-

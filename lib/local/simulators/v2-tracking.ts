@@ -144,7 +144,10 @@ export interface TrackEventV2 {
 }
 
 /** One scan of an API_TRACK webhook (ShipEngine's older shape): `event_date`, no `occurred_at` nor status codes. */
-export type ApiTrackScan = Pick<TrackEventV2Event, 'description' | 'city_locality' | 'state_province' | 'postal_code' | 'country_code' | 'company_name' | 'signer'> & {
+export type ApiTrackScan = Pick<
+  TrackEventV2Event,
+  'description' | 'city_locality' | 'state_province' | 'postal_code' | 'country_code' | 'company_name' | 'signer'
+> & {
   event_date: string;
 };
 
@@ -613,7 +616,13 @@ export function planDemoTracking(label: DemoLabel, random: () => number): DemoSt
       at: new Date(attempt),
       update:
         outcome === 'exception'
-          ? { statusCode: 'EX', description: `Delivery exception: ${EXCEPTION_TEXT.toLowerCase()}`, exceptionDescription: EXCEPTION_TEXT, ...destination, estimatedDelivery: nextEta }
+          ? {
+              statusCode: 'EX',
+              description: `Delivery exception: ${EXCEPTION_TEXT.toLowerCase()}`,
+              exceptionDescription: EXCEPTION_TEXT,
+              ...destination,
+              estimatedDelivery: nextEta,
+            }
           : {
               statusCode: 'AT',
               statusDetailCode: 'ATTEMPTED_DELIVERY',

@@ -42,10 +42,14 @@ const trackBody = (): string => JSON.parse(readFileSync(new URL('../../../events
 /** A recorded ShipEngine API_TRACK webhook body (test/fixtures/shipstation/SOURCES.md), exactly as it was sent. */
 const apiTrackBody = (): string => readFileSync(new URL('../../fixtures/shipstation/v2/api_track_usps_DE_2019_moltin.json', import.meta.url), 'utf8');
 
-const signWith = (privateKey: KeyObject, timestamp: string, rawBody: string): string => sign('RSA-SHA256', Buffer.from(`${timestamp}.${rawBody}`), privateKey).toString('base64');
+const signWith = (privateKey: KeyObject, timestamp: string, rawBody: string): string =>
+  sign('RSA-SHA256', Buffer.from(`${timestamp}.${rawBody}`), privateKey).toString('base64');
 
 /** A request signed by the published key at `timestamp` (the clock's now unless given). */
-function signed(rawBody = trackBody(), options: { timestamp?: string; privateKey?: KeyObject; keyId?: string; token?: string; accountId?: string } = {}): AcceptTrackingInput {
+function signed(
+  rawBody = trackBody(),
+  options: { timestamp?: string; privateKey?: KeyObject; keyId?: string; token?: string; accountId?: string } = {},
+): AcceptTrackingInput {
   const timestamp = options.timestamp ?? NOW;
   return {
     accountId: options.accountId ?? 'default',
@@ -111,10 +115,22 @@ describe('acceptTracking', () => {
     expect(result).toEqual({ status: 'queued' });
     const [{ message }] = updates.tracking as [{ message: unknown }];
     const update = trackingUpdateSchema.parse(message);
-    expect(update).toMatchObject({ kind: 'tracking', accountId: 'default', trackingNumber: '9361269903502070406152', statusCode: 'DE', receivedAt: clock.now().toISOString() });
+    expect(update).toMatchObject({
+      kind: 'tracking',
+      accountId: 'default',
+      trackingNumber: '9361269903502070406152',
+      statusCode: 'DE',
+      receivedAt: clock.now().toISOString(),
+    });
     expect(update.labelId).toBeUndefined();
     expect(update.scans).toEqual([
-      { occurredAt: '2019-04-12T17:45:26.734Z', description: 'Delivered, Individual Picked Up at Post Office', city: 'AUSTIN', region: 'TX', postalCode: '78721' },
+      {
+        occurredAt: '2019-04-12T17:45:26.734Z',
+        description: 'Delivered, Individual Picked Up at Post Office',
+        city: 'AUSTIN',
+        region: 'TX',
+        postalCode: '78721',
+      },
     ]);
   });
 
@@ -134,7 +150,11 @@ describe('acceptTracking', () => {
     ['the key id', { keyId: undefined }, /^missing signature header x-shipengine-rsa-sha256-key-id$/],
     ['the signature', { signature: '' }, /^missing signature header x-shipengine-rsa-sha256-signature$/],
     ['the timestamp', { timestamp: '   ' }, /^missing signature header x-shipengine-timestamp$/],
-    ['all three', { keyId: undefined, signature: undefined, timestamp: undefined }, /^missing signature headers x-shipengine-rsa-sha256-key-id, x-shipengine-rsa-sha256-signature, x-shipengine-timestamp$/],
+    [
+      'all three',
+      { keyId: undefined, signature: undefined, timestamp: undefined },
+      /^missing signature headers x-shipengine-rsa-sha256-key-id, x-shipengine-rsa-sha256-signature, x-shipengine-timestamp$/,
+    ],
   ])('refuses a request without %s with 404 naming what is missing, before looking at the token or body', async (_case, headers, reason) => {
     // Prepare
     const { accept, updates, verifier } = setup();

@@ -93,18 +93,43 @@ describe('acceptWebhook', () => {
   });
 
   it.each([
-    ['an orders list with a page size', 'ORDER_NOTIFY', 'https://ssapi.shipstation.com/orders?pageSize=1', 'resource_url of ORDER_NOTIFY may carry only importBatch and storeID, not pageSize'],
-    ['an unfiltered orders list', 'ORDER_NOTIFY', 'https://ssapi.shipstation.com/orders', 'resource_url of ORDER_NOTIFY must name its batch: /orders?importBatch=…'],
+    [
+      'an orders list with a page size',
+      'ORDER_NOTIFY',
+      'https://ssapi.shipstation.com/orders?pageSize=1',
+      'resource_url of ORDER_NOTIFY may carry only importBatch and storeID, not pageSize',
+    ],
+    [
+      'an unfiltered orders list',
+      'ORDER_NOTIFY',
+      'https://ssapi.shipstation.com/orders',
+      'resource_url of ORDER_NOTIFY must name its batch: /orders?importBatch=…',
+    ],
     ['an import batch that asks for 500 a page', 'ORDER_NOTIFY', `${ORDERS_URL}&pageSize=500`, 'not pageSize'],
     ['an import batch read from page 2', 'ORDER_NOTIFY', `${ORDERS_URL}&page=2`, 'not page'],
     ['an import batch and another filter', 'ORDER_NOTIFY', `${ORDERS_URL}&orderStatus=shipped`, 'not orderStatus'],
     ['an import batch named twice', 'ORDER_NOTIFY', `${ORDERS_URL}&importBatch=def-456`, 'resource_url of ORDER_NOTIFY repeats importBatch'],
-    ['an empty import batch (ShipStation would list everything)', 'ORDER_NOTIFY', 'https://ssapi.shipstation.com/orders?importBatch=', 'has an invalid importBatch'],
-    ['the label list for an order webhook', 'ORDER_NOTIFY', 'https://ssapi.shipstation.com/shipments?batchId=1', 'must be /orders?importBatch=…, not another path'],
+    [
+      'an empty import batch (ShipStation would list everything)',
+      'ORDER_NOTIFY',
+      'https://ssapi.shipstation.com/orders?importBatch=',
+      'has an invalid importBatch',
+    ],
+    [
+      'the label list for an order webhook',
+      'ORDER_NOTIFY',
+      'https://ssapi.shipstation.com/shipments?batchId=1',
+      'must be /orders?importBatch=…, not another path',
+    ],
     ['one order by id', 'FULFILLMENT_REJECTED', 'https://ssapi.shipstation.com/orders/123456', 'not another path'],
     ['the stores', 'SHIP_NOTIFY', 'https://ssapi.shipstation.com/stores', 'must be /shipments?batchId=…, not another path'],
     ['labels filtered by order instead of batch', 'SHIP_NOTIFY', 'https://ssapi.shipstation.com/shipments?orderId=1', 'not orderId'],
-    ['fulfilments with a store', 'FULFILLMENT_SHIPPED', 'https://ssapi.shipstation.com/fulfillments?batchId=1&storeID=2', 'may carry only batchId, not storeID'],
+    [
+      'fulfilments with a store',
+      'FULFILLMENT_SHIPPED',
+      'https://ssapi.shipstation.com/fulfillments?batchId=1&storeID=2',
+      'may carry only batchId, not storeID',
+    ],
   ])('refuses %s with the reason and enqueues nothing', async (_case, type, url, reason) => {
     // Prepare
     const { accept, notifications } = setup();

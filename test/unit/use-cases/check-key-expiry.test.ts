@@ -22,7 +22,9 @@ import {
 const DAY = 86_400_000;
 
 /** Every port in memory; the ShipStation check is `shipStation` unless the test brings its own. */
-function setup(options: { accounts?: AccountWithToken[]; now?: string; shipStation?: (accounts: AccountDirectory, clock: Clock) => ShipStationCredentialCheck } = {}) {
+function setup(
+  options: { accounts?: AccountWithToken[]; now?: string; shipStation?: (accounts: AccountDirectory, clock: Clock) => ShipStationCredentialCheck } = {},
+) {
   const clock = new FakeClock(options.now ?? '2026-07-05T09:00:00.000Z');
   const accounts = new StaticAccountDirectory(options.accounts ?? [fakeAccount()]);
   const alertLedger = new InMemoryAlertLedger();
@@ -80,7 +82,10 @@ describe('checkKeyExpiry', () => {
       await check();
 
       // Assess
-      expect(first.map((r) => [r.accountId, r.daysUntilExpiry])).toEqual([['alpha', 30], ['beta', 365]]);
+      expect(first.map((r) => [r.accountId, r.daysUntilExpiry])).toEqual([
+        ['alpha', 30],
+        ['beta', 365],
+      ]);
       expect(metrics.daysUntilExpiry).toEqual([
         { accountId: 'alpha', days: 30 },
         { accountId: 'beta', days: 365 },
@@ -162,9 +167,15 @@ describe('checkKeyExpiry', () => {
       expect(failed).toBeInstanceOf(AggregateError);
       expect((failed as AggregateError).errors.map((e: Error) => e.message)).toEqual(['SNS is unavailable']);
       expect(sentWhenFailed).toEqual(['ShipStation API key expires in 7 days (account beta)']);
-      expect(metrics.daysUntilExpiry.slice(0, 2)).toEqual([{ accountId: 'alpha', days: 14 }, { accountId: 'beta', days: 7 }]);
+      expect(metrics.daysUntilExpiry.slice(0, 2)).toEqual([
+        { accountId: 'alpha', days: 14 },
+        { accountId: 'beta', days: 7 },
+      ]);
       expect(checkedWhenFailed).toContain('beta');
-      expect(retried.map((r) => [r.accountId, r.expiryAlert])).toEqual([['alpha', 14], ['beta', undefined]]);
+      expect(retried.map((r) => [r.accountId, r.expiryAlert])).toEqual([
+        ['alpha', 14],
+        ['beta', undefined],
+      ]);
       expect(alerts.sent.map((a) => a.subject)).toEqual([
         'ShipStation API key expires in 7 days (account beta)',
         'ShipStation API key expires in 14 days (account alpha)',
@@ -353,7 +364,10 @@ describe('checkKeyExpiry', () => {
   describe('over a simulated year with a fake clock', () => {
     /** ShipStation as the year sees it: a key works through its expiry date and is refused (401) from the next day. */
     class ExpiringKeys implements ShipStationCredentialCheck {
-      constructor(private readonly accounts: AccountDirectory, private readonly clock: Clock) {}
+      constructor(
+        private readonly accounts: AccountDirectory,
+        private readonly clock: Clock,
+      ) {}
 
       async checkCredentials(accountId: string): Promise<{ stores: { storeId: number; storeName: string }[] }> {
         const found = this.accounts.find(accountId) as Account;

@@ -26,7 +26,7 @@ function setup() {
 }
 
 describe('keyFingerprint', () => {
-  it('is the fingerprint of the account\'s key for the service', () => {
+  it("is the fingerprint of the account's key for the service", () => {
     // Prepare
     const account = fakeAccount({ shipStationFingerprint: 'ss-1', klaviyoFingerprint: 'kl-1' });
 
@@ -181,7 +181,10 @@ describe('reportRejectedKey', () => {
 
     // Assess
     expect(flips).toEqual([true, true, true, true, true]);
-    expect(alerts.sent.map((a) => a.subject)).toEqual(['ShipStation refused the API key (account default)', 'ShipStation refused the API key (account default)']);
+    expect(alerts.sent.map((a) => a.subject)).toEqual([
+      'ShipStation refused the API key (account default)',
+      'ShipStation refused the API key (account default)',
+    ]);
   });
 
   it('logs an alert that could not be sent and leaves it owed, still pausing the key', async () => {

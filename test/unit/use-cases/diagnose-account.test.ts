@@ -42,18 +42,23 @@ class ScriptedKeySets implements Pick<WebhookSignatureVerifier, 'checkKeySets'> 
 
 function setup(options: { v2Key?: boolean } = {}) {
   const clock = new FakeClock(NOW);
-  const accounts = new StaticAccountDirectory([fakeAccount({ webhookToken: TOKEN, ...(options.v2Key === true ? { shipStationV2Fingerprint: 'v2-fingerprint-1' } : {}) })]);
+  const accounts = new StaticAccountDirectory([
+    fakeAccount({ webhookToken: TOKEN, ...(options.v2Key === true ? { shipStationV2Fingerprint: 'v2-fingerprint-1' } : {}) }),
+  ]);
   const shipStation = new FakeShipStationApi();
   const shipStationV2 = new InMemoryShipStationV2Webhooks();
   const trackingActivity = new InMemoryTrackingActivity();
   const keySets = new ScriptedKeySets();
   const cursors = new InMemoryPollCursorStore();
   // A working account otherwise: V1 webhooks registered, a poll completed ten minutes ago.
-  shipStation.webhooks.set('default', ['ORDER_NOTIFY', 'SHIP_NOTIFY', 'FULFILLMENT_SHIPPED', 'FULFILLMENT_REJECTED'].map((event, i) => ({
-    id: String(i + 1),
-    event,
-    targetUrl: accounts.webhookTargetUrl('default', BASE),
-  })));
+  shipStation.webhooks.set(
+    'default',
+    ['ORDER_NOTIFY', 'SHIP_NOTIFY', 'FULFILLMENT_SHIPPED', 'FULFILLMENT_REJECTED'].map((event, i) => ({
+      id: String(i + 1),
+      event,
+      targetUrl: accounts.webhookTargetUrl('default', BASE),
+    })),
+  );
   cursors.cursors.set('default', { accountId: 'default', through: '2026-07-05T17:48:00.000Z', lastCompletedAt: '2026-07-05T17:50:00.000Z' });
   const credentials = new InMemoryCredentialStatusStore(() => clock.now());
   const held = new InMemoryHeldEventStore();
@@ -72,12 +77,14 @@ function setup(options: { v2Key?: boolean } = {}) {
     clock,
     pollStaleAfterMinutes: 90,
   });
-  const registerTrack = (base = BASE, event = 'track_event_v2', id = '9001'): void => void shipStationV2.add('default', { id, event, url: accounts.trackingTargetUrl('default', base) });
+  const registerTrack = (base = BASE, event = 'track_event_v2', id = '9001'): void =>
+    void shipStationV2.add('default', { id, event, url: accounts.trackingTargetUrl('default', base) });
   return { diagnose, shipStationV2, trackingActivity, registerTrack, keySets, credentials, held };
 }
 
 /** The findings whose check is about tracking. */
-const trackingFindings = (findings: Finding[]): Finding[] => findings.filter((f) => ['tracking', 'V2 key', 'tracking webhook', 'signing keys', 'tracking events'].includes(f.check));
+const trackingFindings = (findings: Finding[]): Finding[] =>
+  findings.filter((f) => ['tracking', 'V2 key', 'tracking webhook', 'signing keys', 'tracking events'].includes(f.check));
 
 describe('diagnoseAccount: a Klaviyo outage', () => {
   it('warns (DEGRADED) with the outage and the held backlog, and says nothing needs doing', async () => {
@@ -92,7 +99,12 @@ describe('diagnoseAccount: a Klaviyo outage', () => {
     // Assess
     expect(diagnosis.verdict).toBe('degraded');
     expect(diagnosis.findings.filter((f) => f.check === 'Klaviyo outage' || f.check === 'held events')).toEqual([
-      expect.objectContaining({ check: 'Klaviyo outage', status: 'warn', detail: expect.stringContaining('since 2026-07-05T18:00:00.000Z (Klaviyo /api/events answered 503)'), fix: expect.stringMatching(/^nothing: /) }),
+      expect.objectContaining({
+        check: 'Klaviyo outage',
+        status: 'warn',
+        detail: expect.stringContaining('since 2026-07-05T18:00:00.000Z (Klaviyo /api/events answered 503)'),
+        fix: expect.stringMatching(/^nothing: /),
+      }),
       expect.objectContaining({ check: 'held events', status: 'warn', detail: '2 event(s) held while the Klaviyo key was refused or Klaviyo failed' }),
     ]);
   });
@@ -108,7 +120,9 @@ describe('diagnoseAccount: tracking', () => {
 
     // Assess
     expect(diagnosis.verdict).toBe('healthy');
-    expect(trackingFindings(diagnosis.findings)).toEqual([{ check: 'tracking', status: 'ok', detail: 'off: no V2 key (tracking events need shipStationV2.apiKey)' }]);
+    expect(trackingFindings(diagnosis.findings)).toEqual([
+      { check: 'tracking', status: 'ok', detail: 'off: no V2 key (tracking events need shipStationV2.apiKey)' },
+    ]);
     expect(shipStationV2.listed).toEqual([]);
     expect(keySets.calls).toBe(0);
   });
@@ -160,7 +174,9 @@ describe('diagnoseAccount: tracking', () => {
     // Assess
     const webhook = diagnosis.findings.find((f) => f.check === 'tracking webhook');
     expect(webhook?.status).toBe('ok');
-    expect(webhook?.detail).toMatch(/^registered: track_event_v2, and an old track webhook beside it: both deliver every tracking update .*delete the track one in ShipStation/);
+    expect(webhook?.detail).toMatch(
+      /^registered: track_event_v2, and an old track webhook beside it: both deliver every tracking update .*delete the track one in ShipStation/,
+    );
   });
 
   it('lists what each key set holds, EC keys beside the RSA one ignored', async () => {
@@ -256,7 +272,10 @@ describe('diagnoseAccount: tracking', () => {
     const diagnosis = await diagnose('default');
 
     // Assess
-    expect(diagnosis.findings.find((f) => f.check === 'tracking events')).toMatchObject({ status: 'warn', detail: 'last tracking update 4 days ago (none in the last 3 days)' });
+    expect(diagnosis.findings.find((f) => f.check === 'tracking events')).toMatchObject({
+      status: 'warn',
+      detail: 'last tracking update 4 days ago (none in the last 3 days)',
+    });
   });
 
   it('fails (BROKEN) when no tracking webhook points at this account, with the register-webhooks fix', async () => {
@@ -273,7 +292,8 @@ describe('diagnoseAccount: tracking', () => {
     expect(diagnosis.findings.find((f) => f.check === 'tracking webhook')).toEqual({
       check: 'tracking webhook',
       status: 'fail',
-      detail: 'not registered: track_event_v2 (no tracking events are sent without it); 1 point(s) elsewhere (another app; ShipStation may allow one tracking webhook only)',
+      detail:
+        'not registered: track_event_v2 (no tracking events are sent without it); 1 point(s) elsewhere (another app; ShipStation may allow one tracking webhook only)',
       fix: "run `shipstation-klaviyo register-webhooks --account default --url <the HTTP API's base URL>` (it also registers the track_event_v2 webhook)",
     });
   });
@@ -291,7 +311,8 @@ describe('diagnoseAccount: tracking', () => {
     expect(same.findings.find((f) => f.check === 'tracking webhook')?.status).toBe('ok');
     expect(other.findings.find((f) => f.check === 'tracking webhook')).toMatchObject({
       status: 'fail',
-      detail: 'not registered: track_event_v2 (no tracking events are sent without it); 1 point(s) at this account with another token or host (an old deployment or token: delete them in ShipStation)',
+      detail:
+        'not registered: track_event_v2 (no tracking events are sent without it); 1 point(s) at this account with another token or host (an old deployment or token: delete them in ShipStation)',
     });
   });
 

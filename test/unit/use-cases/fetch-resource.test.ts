@@ -34,7 +34,19 @@ function setup(storeIds?: number[]) {
   const log = new RecordingLogger();
   const ledger = new InMemoryEventLedger();
   const metrics = new RecordingServiceMetrics();
-  const fetch = makeFetchResource({ accounts: new StaticAccountDirectory([fakeAccount({ storeIds })]), shipStation, updates, credentials, alerts, alertLedger: new InMemoryAlertLedger(), pollJobs, clock: new FakeClock('2026-07-05T17:00:00.000Z'), log, ledger, metrics });
+  const fetch = makeFetchResource({
+    accounts: new StaticAccountDirectory([fakeAccount({ storeIds })]),
+    shipStation,
+    updates,
+    credentials,
+    alerts,
+    alertLedger: new InMemoryAlertLedger(),
+    pollJobs,
+    clock: new FakeClock('2026-07-05T17:00:00.000Z'),
+    log,
+    ledger,
+    metrics,
+  });
   return { shipStation, updates, credentials, alerts, pollJobs, log, ledger, metrics, fetch };
 }
 
@@ -62,7 +74,7 @@ describe('fetchResource', () => {
     expect(shipStation.calls).toEqual([{ accountId: 'default', url: 'https://ssapi.shipstation.com/orders?importBatch=abc-123' }]);
   });
 
-  it('keeps only the orders and labels of the account\'s stores when it has a store filter', async () => {
+  it("keeps only the orders and labels of the account's stores when it has a store filter", async () => {
     // Prepare
     const { fetch, shipStation, updates } = setup([310001]);
     const ours = orderSnapshot({ orderId: 1, storeId: 310001 });
@@ -106,7 +118,11 @@ describe('fetchResource', () => {
     shipStation.failNext(new ShipStationCredentialsError('default'), 3);
 
     // Act
-    const results = await Promise.all([fetch(message()), fetch(message({ resourceType: 'SHIP_NOTIFY' })), fetch(message({ resourceType: 'ITEM_SHIP_NOTIFY' }))]);
+    const results = await Promise.all([
+      fetch(message()),
+      fetch(message({ resourceType: 'SHIP_NOTIFY' })),
+      fetch(message({ resourceType: 'ITEM_SHIP_NOTIFY' })),
+    ]);
     const later = await fetch(message());
 
     // Assess
@@ -227,12 +243,18 @@ describe('fetchResource', () => {
     shipStation.respondWith({ snapshots: [rejected, fulfillmentSnapshot()] });
 
     // Act
-    const result = await fetch(message({ resourceType: 'FULFILLMENT_REJECTED', resourceUrl: 'https://ssapi.shipstation.com/orders?storeID=123456&importBatch=1ab23c4d' }));
+    const result = await fetch(
+      message({ resourceType: 'FULFILLMENT_REJECTED', resourceUrl: 'https://ssapi.shipstation.com/orders?storeID=123456&importBatch=1ab23c4d' }),
+    );
 
     // Assess
     expect(result).toEqual({ snapshots: 1, requests: 1 });
     expect(updates.snapshots).toEqual([rejected]);
-    expect(log.entries).toContainEqual({ level: 'warn', message: 'shipment and fulfilment records of a rejection ignored', data: { accountId: 'default', ignored: 1 } });
+    expect(log.entries).toContainEqual({
+      level: 'warn',
+      message: 'shipment and fulfilment records of a rejection ignored',
+      data: { accountId: 'default', ignored: 1 },
+    });
   });
 
   it('refuses a message for an unknown account with a BadInputError', async () => {
@@ -257,16 +279,28 @@ describe('fetchResource', () => {
     const redelivered = await fetch(message());
 
     // Assess
-    expect([first, redelivered]).toEqual([{ snapshots: 0, requests: 1, deadLettered: true }, { snapshots: 0, requests: 1, deadLettered: true }]);
-    expect([...ledger.deadLetters.values()]).toEqual([{
-      accountId: 'default',
-      uniqueId: 'ss:default:resource:ORDER_NOTIFY:abc-123',
-      metric: '(resource over its cap)',
-      orderId: 0,
-      reason: 'the ORDER_NOTIFY resource holds 2501 records, more than the 2500 such a batch is read up to; left to the poll (it is not retried: the poll reads these records)',
-      body: { resourceType: 'ORDER_NOTIFY', resourceUrl: 'https://ssapi.shipstation.com/orders?importBatch=abc-123', receivedAt: '2026-07-04T17:20:00.000Z', records: 2_501, maxRecords: 2_500 },
-      at: '2026-07-05T17:00:00.000Z',
-    }]);
+    expect([first, redelivered]).toEqual([
+      { snapshots: 0, requests: 1, deadLettered: true },
+      { snapshots: 0, requests: 1, deadLettered: true },
+    ]);
+    expect([...ledger.deadLetters.values()]).toEqual([
+      {
+        accountId: 'default',
+        uniqueId: 'ss:default:resource:ORDER_NOTIFY:abc-123',
+        metric: '(resource over its cap)',
+        orderId: 0,
+        reason:
+          'the ORDER_NOTIFY resource holds 2501 records, more than the 2500 such a batch is read up to; left to the poll (it is not retried: the poll reads these records)',
+        body: {
+          resourceType: 'ORDER_NOTIFY',
+          resourceUrl: 'https://ssapi.shipstation.com/orders?importBatch=abc-123',
+          receivedAt: '2026-07-04T17:20:00.000Z',
+          records: 2_501,
+          maxRecords: 2_500,
+        },
+        at: '2026-07-05T17:00:00.000Z',
+      },
+    ]);
     expect(metrics.totals.get('DeadLettered')).toBe(2);
     expect(log.messages('error')).toEqual(['webhook resource over its cap dead-lettered', 'webhook resource over its cap dead-lettered']);
     expect(updates.snapshots).toEqual([]);

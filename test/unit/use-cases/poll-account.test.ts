@@ -102,7 +102,24 @@ describe('pollAccount', () => {
     // Prepare: a scheduled run stopped after its orders; ShipStation then asks for a long wait.
     const { runPollJob, cursors, shipStation, pollJobs } = setup();
     await cursors.acquire('default', 'earlier', new Date(NOW), new Date(NOW));
-    await cursors.save({ accountId: 'default', through: '2026-11-25T11:00:00.000Z', run: { runId: 'earlier', mode: 'poll', windowStart: '2026-11-25T10:50:00.000Z', windowEnd: '2026-11-25T11:30:00.000Z', stream: 1, position: { from: '2026-11-25T10:50:00.000Z', page: 1 }, startedAt: NOW, requests: 1, enqueued: 0 } }, 'earlier');
+    await cursors.save(
+      {
+        accountId: 'default',
+        through: '2026-11-25T11:00:00.000Z',
+        run: {
+          runId: 'earlier',
+          mode: 'poll',
+          windowStart: '2026-11-25T10:50:00.000Z',
+          windowEnd: '2026-11-25T11:30:00.000Z',
+          stream: 1,
+          position: { from: '2026-11-25T10:50:00.000Z', page: 1 },
+          startedAt: NOW,
+          requests: 1,
+          enqueued: 0,
+        },
+      },
+      'earlier',
+    );
     await cursors.release('default', 'earlier');
     shipStation.failNext(new TransientError('ShipStation rate limit', { retryAfterSeconds: 45 }));
 
@@ -118,10 +135,16 @@ describe('pollAccount', () => {
   it('drops orders of other stores, and dead-letters a record too large for a queue message instead of blocking the poll', async () => {
     // Prepare
     const { pollAccount, shipStation, history, ledger, cursors } = setup(fakeAccount({ storeIds: [9001, 9002] }));
-    const huge = orderSnapshot({ orderId: 3, storeId: 9001, items: Array.from({ length: 3000 }, (_, i) => ({ sku: `SKU-${i}`, name: 'x'.repeat(80), quantity: 1 })) });
-    shipStation.listWith((_, request) => (ordersOnly(request)
-      ? { snapshots: [orderSnapshot({ orderId: 1, storeId: 9001 }), orderSnapshot({ orderId: 2, storeId: 7777 }), huge], rows: 3, total: 3 }
-      : {}));
+    const huge = orderSnapshot({
+      orderId: 3,
+      storeId: 9001,
+      items: Array.from({ length: 3000 }, (_, i) => ({ sku: `SKU-${i}`, name: 'x'.repeat(80), quantity: 1 })),
+    });
+    shipStation.listWith((_, request) =>
+      ordersOnly(request)
+        ? { snapshots: [orderSnapshot({ orderId: 1, storeId: 9001 }), orderSnapshot({ orderId: 2, storeId: 7777 }), huge], rows: 3, total: 3 }
+        : {},
+    );
 
     // Act
     const outcome = await pollAccount(job(), limits);
@@ -186,7 +209,7 @@ describe('pollAccount', () => {
     expect(metrics.lags.get('default')).toBe(120 + 7_200);
   });
 
-  it('checks a paused account\'s key with one GET /stores per poll and lists nothing while it is still refused', async () => {
+  it("checks a paused account's key with one GET /stores per poll and lists nothing while it is still refused", async () => {
     // Prepare
     const { pollAccount, shipStation, credentials, cursors, alerts } = setup();
     await credentials.markInvalid('default', 'shipstation', 'ss-fingerprint-1', 'ShipStation rejected the API key and secret (401)');
@@ -278,7 +301,7 @@ describe('pollAccount', () => {
     expect(freshShipStation.checks).toEqual([]);
   });
 
-  it('lets only the newest continuation drive a run: an older chain\'s job stops without a request', async () => {
+  it("lets only the newest continuation drive a run: an older chain's job stops without a request", async () => {
     // Prepare: a run interrupted twice (two continuation jobs queued), e.g. once by a schedule job that resumed it.
     const { runPollJob, shipStation, pollJobs } = setup();
     shipStation.failNext(new TransientError('HTTP 503'), 2);
@@ -297,7 +320,13 @@ describe('pollAccount', () => {
     expect(older).toMatchObject({ reason: 'continue', continuation: expect.any(String) });
     expect(newer).toEqual({ accountId: 'default', reason: 'schedule' });
     expect(stale.status).toBe('busy');
-    expect(current).toMatchObject({ status: 'completed', runs: [{ mode: 'import', done: true }, { mode: 'poll', done: true }] });
+    expect(current).toMatchObject({
+      status: 'completed',
+      runs: [
+        { mode: 'import', done: true },
+        { mode: 'poll', done: true },
+      ],
+    });
     expect(shipStation.listCalls.length - requestsBefore).toBe(7);
   });
 
@@ -318,7 +347,7 @@ describe('pollAccount', () => {
 });
 
 describe('runPollJob', () => {
-  it('releases the account\'s held Klaviyo events before it polls the account', async () => {
+  it("releases the account's held Klaviyo events before it polls the account", async () => {
     // Prepare
     const { runPollJob, steps, pollJobs } = setup();
 
@@ -385,7 +414,7 @@ describe('runPollJob', () => {
   });
 });
 
-describe('runPollJob: an outage\'s release jobs', () => {
+describe("runPollJob: an outage's release jobs", () => {
   it('only releases held events (no sweep, no poll), reports the backlog, and queues the next release twice as late while Klaviyo still fails', async () => {
     // Prepare
     const { runPollJob, steps, pollJobs, metrics } = setup(fakeAccount(), 'paused');
@@ -443,6 +472,12 @@ describe('runPollJob and the due-check sweep', () => {
     await runPollJob(job({ reason: 'cli' }), limits);
 
     // Assess
-    expect(steps.filter((s) => s.startsWith('sweep') || s.startsWith('poll'))).toEqual(['sweep default', 'poll default', 'poll default', 'poll default', 'poll default']);
+    expect(steps.filter((s) => s.startsWith('sweep') || s.startsWith('poll'))).toEqual([
+      'sweep default',
+      'poll default',
+      'poll default',
+      'poll default',
+      'poll default',
+    ]);
   });
 });

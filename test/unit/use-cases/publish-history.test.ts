@@ -17,7 +17,9 @@ import {
   InMemoryPollJobQueue,
   RecordingAlerts,
   RecordingLogger,
-  StaticAccountDirectory, trackingDeps } from '../../fakes/in-memory-ports.js';
+  StaticAccountDirectory,
+  trackingDeps,
+} from '../../fakes/in-memory-ports.js';
 import { orderSnapshot, shipmentSnapshot } from '../../helpers/factories.js';
 
 function setup() {
@@ -79,10 +81,13 @@ describe('publishHistory', () => {
     expect(klaviyoBulk.requests.map((r) => r.events.map((e) => e.metric))).toEqual([['Order Awaiting Shipment'], ['Order Shipped']]);
   });
 
-  it('lets a batch\'s labels of orders not applied yet wait together on the history queue, then reads at most five orders per batch', async () => {
+  it("lets a batch's labels of orders not applied yet wait together on the history queue, then reads at most five orders per batch", async () => {
     // Prepare: seven historical labels whose orders are in no message of the batch
     const { publish, orders, waiting, klaviyoBulk } = setup();
-    const labels = Array.from({ length: 7 }, (_, i) => ({ tag: 'm0', snapshot: shipmentSnapshot({ orderId: 2000 + i, shipmentId: 6000 + i, history: true }) as Snapshot }));
+    const labels = Array.from({ length: 7 }, (_, i) => ({
+      tag: 'm0',
+      snapshot: shipmentSnapshot({ orderId: 2000 + i, shipmentId: 6000 + i, history: true }) as Snapshot,
+    }));
     for (let i = 0; i < 7; i += 1) orders.add(orderSnapshot({ orderId: 2000 + i, status: 'shipped', modifiedAt: '2026-07-05T16:00:05.000Z' }));
 
     // Act: the batch, then the labels that waited (one message back), then what waited again
@@ -98,7 +103,7 @@ describe('publishHistory', () => {
     expect(klaviyoBulk.events.filter((e) => e.metric === 'Order Shipped')).toHaveLength(7);
   });
 
-  it('sends one account\'s events while another account\'s key is refused, and holds the refused account\'s events', async () => {
+  it("sends one account's events while another account's key is refused, and holds the refused account's events", async () => {
     // Prepare
     const clock = new FakeClock('2026-07-05T17:00:00.000Z');
     const klaviyoBulk = new FakeKlaviyoBulkApi();
@@ -107,7 +112,10 @@ describe('publishHistory', () => {
     const ledger = new InMemoryEventLedger();
     await credentials.markInvalid('broken', 'klaviyo', 'kl-broken', 'revoked');
     const publish = makePublishHistory({
-      accounts: new StaticAccountDirectory([fakeAccount(), fakeAccount({ id: 'broken', klaviyoFingerprint: 'kl-broken', webhookToken: 'another-webhook-token-of-32-chars' })]),
+      accounts: new StaticAccountDirectory([
+        fakeAccount(),
+        fakeAccount({ id: 'broken', klaviyoFingerprint: 'kl-broken', webhookToken: 'another-webhook-token-of-32-chars' }),
+      ]),
       orderStates: new InMemoryOrderStateStore(),
       ledger,
       klaviyo: new FakeKlaviyoApi(),

@@ -4,13 +4,7 @@
 import type { TrackingUpdate } from '../../../lib/domain/tracking.js';
 import { makePublishTracking, unmatchedTrackingId } from '../../../lib/use-cases/publish-tracking.js';
 import { makePublishUpdate } from '../../../lib/use-cases/publish-update.js';
-import {
-  fakeAccount,
-  FakeClock,
-  inMemoryPublishDeps,
-  InMemoryTrackingActivity,
-  InMemoryUpdateQueue,
-} from '../../fakes/in-memory-ports.js';
+import { fakeAccount, FakeClock, inMemoryPublishDeps, InMemoryTrackingActivity, InMemoryUpdateQueue } from '../../fakes/in-memory-ports.js';
 import { orderSnapshot, orderState, shipmentSnapshot } from '../../helpers/factories.js';
 
 const TRACKING = '1Z999AA10123456784';
@@ -42,7 +36,7 @@ function update(statusCode: TrackingUpdate['statusCode'], occurredAt: string, ov
 }
 
 describe('publishTracking', () => {
-  it('sends Shipment In Transit once for the first carrier scan, with the label\'s order, items and tracking', async () => {
+  it("sends Shipment In Transit once for the first carrier scan, with the label's order, items and tracking", async () => {
     // Prepare
     const { publishUpdate, publishTracking, klaviyo } = setup();
     await publishUpdate(orderSnapshot());
@@ -138,7 +132,17 @@ describe('publishTracking', () => {
     await publishTracking(update('DE', '2026-07-06T17:30:00.000Z', { trackingNumber: '1z999aa1 0123456791', actualDeliveryAt: '2026-07-06T17:30:00.000Z' }));
 
     // Assess
-    expect(klaviyo.events.map((e) => [e.metric, e.uniqueId, e.time, e.properties.ShipmentId, e.properties.AllShipmentsDelivered, e.properties.DeliveredShipmentCount, e.properties.ShipmentCount])).toEqual([
+    expect(
+      klaviyo.events.map((e) => [
+        e.metric,
+        e.uniqueId,
+        e.time,
+        e.properties.ShipmentId,
+        e.properties.AllShipmentsDelivered,
+        e.properties.DeliveredShipmentCount,
+        e.properties.ShipmentCount,
+      ]),
+    ).toEqual([
       ['Order Delivered', 'ss:default:shipment:987654:delivered', '2026-07-06T15:00:00.000Z', '987654', false, 1, 2],
       ['Order Delivered', 'ss:default:shipment:987655:delivered', '2026-07-06T17:30:00.000Z', '987655', true, 2, 2],
     ]);
@@ -164,7 +168,7 @@ describe('publishTracking', () => {
     expect(oldScan.stale).toBe(true);
   });
 
-  it('sends an exception and each delivery attempt with the carrier\'s description', async () => {
+  it("sends an exception and each delivery attempt with the carrier's description", async () => {
     // Prepare
     const { publishUpdate, publishTracking, klaviyo } = setup();
     await publishUpdate(shipmentSnapshot());
@@ -209,7 +213,7 @@ describe('publishTracking', () => {
     expect(retried.sent).toEqual([]);
   });
 
-  it('holds a milestone Klaviyo fails past its retries, and the newer scan\'s milestone behind it (an outage)', async () => {
+  it("holds a milestone Klaviyo fails past its retries, and the newer scan's milestone behind it (an outage)", async () => {
     // Prepare
     const { publishUpdate, publishTracking, klaviyo, held } = setup();
     await publishUpdate(shipmentSnapshot());
@@ -282,9 +286,15 @@ describe('publishTracking', () => {
 
     // Act
     await publishTracking(update('IT', '2026-07-06T02:00:00.000Z'));
-    const afterFirst = due.list('default').filter((c) => c.kind === 'shipment-stalled').map((c) => c.dueAt);
+    const afterFirst = due
+      .list('default')
+      .filter((c) => c.kind === 'shipment-stalled')
+      .map((c) => c.dueAt);
     await publishTracking(update('IT', '2026-07-07T02:00:00.000Z'));
-    const afterSecond = due.list('default').filter((c) => c.kind === 'shipment-stalled').map((c) => c.dueAt);
+    const afterSecond = due
+      .list('default')
+      .filter((c) => c.kind === 'shipment-stalled')
+      .map((c) => c.dueAt);
     await publishTracking(update('DE', '2026-07-08T02:00:00.000Z'));
     const afterDelivery = due.list('default').filter((c) => c.kind === 'shipment-stalled');
 
@@ -310,10 +320,12 @@ describe('publishTracking', () => {
     expect(byNumber.sent).toEqual(['ss:default:shipment:987655:delivered']);
   });
 
-  it('sends every tracking event to the order\'s buyer, never the label\'s ship-to person', async () => {
+  it("sends every tracking event to the order's buyer, never the label's ship-to person", async () => {
     // Prepare: a gift; the label knows only the recipient's address
     const { publishUpdate, publishTracking, klaviyo } = setup();
-    await publishUpdate(orderSnapshot({ gift: true, modifiedAt: '2026-07-04T17:30:00.000Z', customer: { email: 'alex@example.com', firstName: 'Alex', lastName: 'Morgan' } }));
+    await publishUpdate(
+      orderSnapshot({ gift: true, modifiedAt: '2026-07-04T17:30:00.000Z', customer: { email: 'alex@example.com', firstName: 'Alex', lastName: 'Morgan' } }),
+    );
     await publishUpdate(shipmentSnapshot({ customerEmail: undefined, shipTo: { city: 'Brooklyn', region: 'NY', country: 'US' } }));
     klaviyo.events.length = 0;
 
@@ -333,8 +345,17 @@ describe('publishTracking', () => {
     // Prepare: the record as the previous version wrote it: Rosa (the gift's recipient) as its customer
     const { publishTracking, klaviyo, shipments } = setup();
     await shipments.put({
-      accountId: 'default', orderId: 123456, shipmentKey: 'label:987654', trackingNumber: TRACKING, carrierCode: 'ups', createdAt: '2026-07-05T16:00:00.000Z',
-      customer: { email: 'jane.doe@example.com', firstName: 'Rosa', lastName: 'Diaz', phone: '+12125550199' }, shipTo: { city: 'Brooklyn' }, items: [], voided: false, version: 0,
+      accountId: 'default',
+      orderId: 123456,
+      shipmentKey: 'label:987654',
+      trackingNumber: TRACKING,
+      carrierCode: 'ups',
+      createdAt: '2026-07-05T16:00:00.000Z',
+      customer: { email: 'jane.doe@example.com', firstName: 'Rosa', lastName: 'Diaz', phone: '+12125550199' },
+      shipTo: { city: 'Brooklyn' },
+      items: [],
+      voided: false,
+      version: 0,
     });
     await shipments.link('default', { orderId: 123456, shipmentKey: 'label:987654', trackingNumber: TRACKING });
 
@@ -343,7 +364,16 @@ describe('publishTracking', () => {
 
     // Assess
     expect(klaviyo.events.map((e) => [e.metric, e.profile])).toEqual([
-      ['Shipment In Transit', { email: 'jane.doe@example.com', phoneNumber: '+14155550132', firstName: 'Jane', lastName: 'Doe', location: { city: 'San Francisco', region: 'CA', zip: '94105', country: 'US' } }],
+      [
+        'Shipment In Transit',
+        {
+          email: 'jane.doe@example.com',
+          phoneNumber: '+14155550132',
+          firstName: 'Jane',
+          lastName: 'Doe',
+          location: { city: 'San Francisco', region: 'CA', zip: '94105', country: 'US' },
+        },
+      ],
     ]);
   });
 

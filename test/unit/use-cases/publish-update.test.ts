@@ -19,7 +19,9 @@ import {
   InMemoryPollJobQueue,
   RecordingAlerts,
   RecordingLogger,
-  StaticAccountDirectory, trackingDeps } from '../../fakes/in-memory-ports.js';
+  StaticAccountDirectory,
+  trackingDeps,
+} from '../../fakes/in-memory-ports.js';
 import { fulfillmentSnapshot, orderSnapshot, orderState, shipmentSnapshot } from '../../helpers/factories.js';
 
 const ORDER_AWAITING_SHIPMENT = 'ss:default:order:123456:awaiting_shipment:20260704T172000Z';
@@ -132,7 +134,13 @@ describe('publishUpdate', () => {
       const sent = ledger.entry('default', LABEL_SHIPPED);
       clock.advance(60_000);
       const deadLetter: DeadLetter = {
-        accountId: 'default', uniqueId: LABEL_SHIPPED, metric: 'Order Shipped', orderId: 123456, reason: 'late', body: {}, at: clock.now().toISOString(),
+        accountId: 'default',
+        uniqueId: LABEL_SHIPPED,
+        metric: 'Order Shipped',
+        orderId: 123456,
+        reason: 'late',
+        body: {},
+        at: clock.now().toISOString(),
       };
 
       // Act
@@ -402,8 +410,16 @@ describe('publishUpdate', () => {
       expect(ledger.entry('default', ORDER_AWAITING_SHIPMENT)).toBeUndefined();
       expect(ledger.deadLetters.size).toBe(0);
       expect([...held.events.values()]).toEqual([klaviyo.attempts[0]]);
-      expect(held.events.get(`default|${ORDER_AWAITING_SHIPMENT}`)).toMatchObject({ uniqueId: ORDER_AWAITING_SHIPMENT, time: '2026-07-04T17:20:00.000Z', backfill: false });
-      expect(await credentials.status('default', 'klaviyo')).toMatchObject({ state: 'invalid', fingerprint: 'kl-fingerprint-1', reason: `${status} ${reason}` });
+      expect(held.events.get(`default|${ORDER_AWAITING_SHIPMENT}`)).toMatchObject({
+        uniqueId: ORDER_AWAITING_SHIPMENT,
+        time: '2026-07-04T17:20:00.000Z',
+        backfill: false,
+      });
+      expect(await credentials.status('default', 'klaviyo')).toMatchObject({
+        state: 'invalid',
+        fingerprint: 'kl-fingerprint-1',
+        reason: `${status} ${reason}`,
+      });
       expect(alerts.sent.map((a) => [a.accountId, a.subject])).toEqual([['default', REFUSED_SUBJECT]]);
       expect(log.messages('error')).toEqual([CREDENTIALS_LOG]);
       expect(klaviyo.events).toEqual([]);
@@ -646,7 +662,7 @@ describe('publishUpdate metrics', () => {
 });
 
 describe('publishUpdate with a store filter', () => {
-  it('sends a fulfilment\'s Order Shipped only when its order was seen in one of the account\'s stores', async () => {
+  it("sends a fulfilment's Order Shipped only when its order was seen in one of the account's stores", async () => {
     // Prepare
     const { publish, klaviyo } = setup({ storeIds: [9001] });
     await publish(orderSnapshot({ orderId: 1, storeId: 9001 }));
@@ -667,13 +683,25 @@ describe('publishUpdate: the buyer of a label or fulfilment', () => {
   /** Alex buys a gift for Rosa: the order knows both, the label only Rosa's address (and often no email at all). */
   const GIFT = orderSnapshot({
     gift: true,
-    customer: { email: 'alex@example.com', phone: '+17174553765', firstName: 'Alex', lastName: 'Morgan', location: { city: 'Lancaster', region: 'PA', country: 'US' } },
+    customer: {
+      email: 'alex@example.com',
+      phone: '+17174553765',
+      firstName: 'Alex',
+      lastName: 'Morgan',
+      location: { city: 'Lancaster', region: 'PA', country: 'US' },
+    },
     shipTo: { city: 'Brooklyn', region: 'NY', postalCode: '11201', country: 'US' },
   });
   const ROSAS_LABEL = shipmentSnapshot({ customerEmail: undefined, shipTo: { city: 'Brooklyn', region: 'NY', postalCode: '11201', country: 'US' } });
-  const ALEX = { email: 'alex@example.com', phoneNumber: '+17174553765', firstName: 'Alex', lastName: 'Morgan', location: { city: 'Lancaster', region: 'PA', zip: undefined, country: 'US' } };
+  const ALEX = {
+    email: 'alex@example.com',
+    phoneNumber: '+17174553765',
+    firstName: 'Alex',
+    lastName: 'Morgan',
+    location: { city: 'Lancaster', region: 'PA', zip: undefined, country: 'US' },
+  };
 
-  it('sends a gift\'s Order Shipped and Shipment Voided to the buyer, with the recipient\'s place in properties only', async () => {
+  it("sends a gift's Order Shipped and Shipment Voided to the buyer, with the recipient's place in properties only", async () => {
     // Prepare
     const { publish, klaviyo } = setup({ orderSeen: false });
     await publish(GIFT);
@@ -725,7 +753,7 @@ describe('publishUpdate: the buyer of a label or fulfilment', () => {
     expect(klaviyo.events[0]?.profile).toEqual(ALEX);
   });
 
-  it('reads at once the order of a webhook\'s label (nothing else brings it)', async () => {
+  it("reads at once the order of a webhook's label (nothing else brings it)", async () => {
     // Prepare
     const { publish, klaviyo, orders, updates } = setup({ orderSeen: false });
     orders.add(orderSnapshot({ status: 'shipped', modifiedAt: '2026-07-05T16:00:05.000Z' }));
@@ -740,7 +768,7 @@ describe('publishUpdate: the buyer of a label or fulfilment', () => {
     expect(klaviyo.events[0]?.profile).toMatchObject({ email: 'jane.doe@example.com', firstName: 'Jane', phoneNumber: '+14155550132' });
   });
 
-  it('falls back to the label\'s own email, and nothing else about the buyer, when ShipStation no longer has the order', async () => {
+  it("falls back to the label's own email, and nothing else about the buyer, when ShipStation no longer has the order", async () => {
     // Prepare
     const { publish, klaviyo, orders } = setup({ orderSeen: false });
 
@@ -802,7 +830,7 @@ describe('publishUpdate: the buyer of a label or fulfilment', () => {
     expect(broken.klaviyo.events[0]?.profile).toEqual({ email: 'jane.doe@example.com' });
   });
 
-  it('with a store filter, lets a fulfilment of an order not seen yet wait, then reads its order and keeps it only in the account\'s stores', async () => {
+  it("with a store filter, lets a fulfilment of an order not seen yet wait, then reads its order and keeps it only in the account's stores", async () => {
     // Prepare
     const { publish, klaviyo, orders, updates } = setup({ orderSeen: false, storeIds: [9001] });
     orders.add(orderSnapshot({ orderId: 1, storeId: 9001, status: 'shipped', modifiedAt: '2026-07-05T18:30:05.000Z' }));
@@ -831,7 +859,12 @@ describe('publishUpdate: the buyer of a label or fulfilment', () => {
       metric: 'Order Shipped',
       value: 34.97,
       profile: { email: 'jane.doe@example.com', firstName: 'Jane' },
-      properties: { ItemCount: 2, ItemNames: ['Blue Mug'], SKUs: ['MUG-BLUE'], Items: [{ SKU: 'MUG-BLUE', ProductName: 'Blue Mug', Quantity: 2, ItemPrice: 14.99 }] },
+      properties: {
+        ItemCount: 2,
+        ItemNames: ['Blue Mug'],
+        SKUs: ['MUG-BLUE'],
+        Items: [{ SKU: 'MUG-BLUE', ProductName: 'Blue Mug', Quantity: 2, ItemPrice: 14.99 }],
+      },
     });
   });
 

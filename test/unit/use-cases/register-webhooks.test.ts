@@ -172,7 +172,10 @@ describe('registerWebhooks', () => {
     shipStation.failNextSubscribe(new TransientError(`POST /webhooks/subscribe answered 500 for target_url ${TARGET} (${encodeURIComponent(TOKEN)})`));
 
     // Act
-    const error = await register('default', BASE).then(() => undefined, (e: unknown) => e as Error);
+    const error = await register('default', BASE).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
 
     // Assess
     expect(error?.message).toMatch(/^subscribing ORDER_NOTIFY for account default failed: POST \/webhooks\/subscribe answered 500/);
@@ -210,7 +213,9 @@ describe('registerWebhooks: tracking (V2 track_event_v2 webhook)', () => {
       targetUrl: TRACKING_TARGET,
       webhooks: [{ event: 'track_event_v2', status: 'created', id: '9001', targetUrl: TRACKING_TARGET }],
     });
-    expect(shipStationV2.created).toEqual([{ accountId: 'default', name: 'shipstation-klaviyo-sync track_event_v2', event: 'track_event_v2', url: TRACKING_TARGET }]);
+    expect(shipStationV2.created).toEqual([
+      { accountId: 'default', name: 'shipstation-klaviyo-sync track_event_v2', event: 'track_event_v2', url: TRACKING_TARGET },
+    ]);
   });
 
   it('creates nothing on a second run and reports the track_event_v2 webhook as existing', async () => {
@@ -238,7 +243,11 @@ describe('registerWebhooks: tracking (V2 track_event_v2 webhook)', () => {
 
     // Assess
     for (const result of [first, second]) {
-      expect(on(result.tracking)).toEqual({ status: 'on', targetUrl: TRACKING_TARGET, webhooks: [{ event: 'track', status: 'exists', id: '77', targetUrl: TRACKING_TARGET }] });
+      expect(on(result.tracking)).toEqual({
+        status: 'on',
+        targetUrl: TRACKING_TARGET,
+        webhooks: [{ event: 'track', status: 'exists', id: '77', targetUrl: TRACKING_TARGET }],
+      });
     }
     expect(shipStationV2.created).toEqual([]);
   });
@@ -309,7 +318,9 @@ describe('registerWebhooks: tracking (V2 track_event_v2 webhook)', () => {
       "ShipStation refused a second tracking webhook (webhook 42 points elsewhere): ShipStation V2 answered 400 for POST /v2/environment/webhooks: a webhook for event 'track_event_v2' already exists",
     );
     expect(tracking.problem?.fix).toBe(OTHER_TRACK_WEBHOOK_FIX);
-    expect(OTHER_TRACK_WEBHOOK_FIX).toMatch(/^delete the other tracking webhook \(track_event_v2 or track\) in ShipStation > Settings > API > Webhooks or with the V2 API/);
+    expect(OTHER_TRACK_WEBHOOK_FIX).toMatch(
+      /^delete the other tracking webhook \(track_event_v2 or track\) in ShipStation > Settings > API > Webhooks or with the V2 API/,
+    );
     expect(result.webhooks.map((r) => r.status)).toEqual(['created', 'created', 'created', 'created']);
   });
 
@@ -333,7 +344,9 @@ describe('registerWebhooks: tracking (V2 track_event_v2 webhook)', () => {
   it('says how to subscribe the legacy track event by hand when ShipStation refuses track_event_v2', async () => {
     // Prepare
     const { registerAll, shipStationV2 } = setup({ v2Key: true });
-    shipStationV2.failNextCreate(new BadInputError('ShipStation V2 answered 400 for POST /v2/environment/webhooks: event: event is required and must be one of batch, track'));
+    shipStationV2.failNextCreate(
+      new BadInputError('ShipStation V2 answered 400 for POST /v2/environment/webhooks: event: event is required and must be one of batch, track'),
+    );
 
     // Act
     const result = await registerAll('default', BASE);
@@ -342,7 +355,9 @@ describe('registerWebhooks: tracking (V2 track_event_v2 webhook)', () => {
     const tracking = on(result.tracking);
     expect(tracking.webhooks).toEqual([]);
     expect(tracking.problem?.reason).toMatch(/must be one of batch, track$/);
-    expect(tracking.problem?.fix).toMatch(/if ShipStation refuses the event track_event_v2 itself, subscribe track to the tracking URL in ShipStation > Settings > API > Webhooks: it counts as registered$/);
+    expect(tracking.problem?.fix).toMatch(
+      /if ShipStation refuses the event track_event_v2 itself, subscribe track to the tracking URL in ShipStation > Settings > API > Webhooks: it counts as registered$/,
+    );
   });
 
   it('keeps the token out of the reason when creating the track_event_v2 webhook fails', async () => {

@@ -17,7 +17,9 @@ import {
   InMemoryPollJobQueue,
   RecordingAlerts,
   RecordingLogger,
-  StaticAccountDirectory, trackingDeps } from '../../fakes/in-memory-ports.js';
+  StaticAccountDirectory,
+  trackingDeps,
+} from '../../fakes/in-memory-ports.js';
 import { historicalShippedEvent } from '../../helpers/factories.js';
 
 const NOW = '2026-07-05T17:00:00.000Z';
@@ -142,11 +144,13 @@ describe('releaseHeldEvents', () => {
     expect(outcome).toMatchObject({ status: 'done', sent: 3, deadLettered: 0 });
     expect(probe.checks).toBe(1);
     expect(klaviyoBulk.requests).toHaveLength(1);
-    expect(klaviyoBulk.events.map((e) => [e.uniqueId, e.time, e.backfill])).toEqual([
-      [dayOld.uniqueId, dayOld.time, true],
-      [recent.uniqueId, recent.time, false],
-      [history.uniqueId, history.time, true],
-    ].sort((a, b) => String(a[1]).localeCompare(String(b[1]))));
+    expect(klaviyoBulk.events.map((e) => [e.uniqueId, e.time, e.backfill])).toEqual(
+      [
+        [dayOld.uniqueId, dayOld.time, true],
+        [recent.uniqueId, recent.time, false],
+        [history.uniqueId, history.time, true],
+      ].sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
+    );
     expect(klaviyoBulk.events.find((e) => e.uniqueId === recent.uniqueId)).toEqual(recent);
     expect(await held.count('default')).toBe(0);
     expect([recent, dayOld, history].map((e) => ledger.entry('default', e.uniqueId)?.status)).toEqual(['SENT', 'SENT', 'SENT']);
@@ -260,7 +264,9 @@ describe('releaseHeldEvents', () => {
     // Prepare: three held in the outage; one more is held while the release runs (after its first read)
     const { release, klaviyoBulk, held, credentials, clock } = setup();
     await credentials.markOutage('default', 'klaviyo', 'Klaviyo answered 503');
-    const events = [3, 1, 2].map((n) => historicalShippedEvent(n, { backfill: false, time: new Date(clock.now().getTime() - (4 - n) * 600_000).toISOString() }));
+    const events = [3, 1, 2].map((n) =>
+      historicalShippedEvent(n, { backfill: false, time: new Date(clock.now().getTime() - (4 - n) * 600_000).toISOString() }),
+    );
     await held.hold(events);
     const list = held.list.bind(held);
     let reads = 0;
@@ -285,7 +291,9 @@ describe('releaseHeldEvents', () => {
     // Prepare: the oldest held event is the one Klaviyo fails; the bulk request with it fails too
     const { release, klaviyo, klaviyoBulk, held, credentials, ledger, clock } = setup();
     await credentials.markOutage('default', 'klaviyo', 'Klaviyo answered 503');
-    const events = [1, 2, 3].map((n) => historicalShippedEvent(n, { backfill: false, time: new Date(clock.now().getTime() - (4 - n) * 600_000).toISOString() }));
+    const events = [1, 2, 3].map((n) =>
+      historicalShippedEvent(n, { backfill: false, time: new Date(clock.now().getTime() - (4 - n) * 600_000).toISOString() }),
+    );
     await held.hold(events);
     klaviyoBulk.failTransientlyNext();
     klaviyo.failTransientlyNext(1, 'Klaviyo answered 500');

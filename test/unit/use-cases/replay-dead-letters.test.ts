@@ -19,7 +19,9 @@ import {
   RecordingAlerts,
   RecordingLogger,
   RecordingServiceMetrics,
-  StaticAccountDirectory, trackingDeps } from '../../fakes/in-memory-ports.js';
+  StaticAccountDirectory,
+  trackingDeps,
+} from '../../fakes/in-memory-ports.js';
 import { orderSnapshot, orderState } from '../../helpers/factories.js';
 
 const FIRST_REFUSAL = 'Simulated HTTP 400.';
@@ -75,7 +77,16 @@ function setup(queues: string[] = ['notifications', 'updates', 'history', 'polls
 
   /** Dead-letters an event as publish-events does: final (the ledger says DEAD), or not (no contact: entry released). */
   const deadLetter = async (event: KlaviyoEvent, options: { final?: boolean; reason?: string } = {}): Promise<void> => {
-    const record = { accountId: event.accountId, uniqueId: event.uniqueId, metric: event.metric, orderId: event.orderId, reason: options.reason ?? FIRST_REFUSAL, status: 400, body: createEventBody(event), at: '2026-07-05T16:05:00.000Z' };
+    const record = {
+      accountId: event.accountId,
+      uniqueId: event.uniqueId,
+      metric: event.metric,
+      orderId: event.orderId,
+      reason: options.reason ?? FIRST_REFUSAL,
+      status: 400,
+      body: createEventBody(event),
+      at: '2026-07-05T16:05:00.000Z',
+    };
     if (options.final === false) {
       await ledger.deadLetter(record);
       return;
@@ -101,7 +112,9 @@ describe('replayDeadLetters', () => {
       // Assess
       expect(results).toEqual([expect.objectContaining({ queue: 'updates', hasDeadLetterQueue: true, waiting: 3, moved: 3, failed: [], limited: false })]);
       expect(deadLetterQueues.sent.get('updates')?.map((m) => JSON.parse(m.body))).toEqual(bodies);
-      expect(deadLetterQueues.sent.get('updates')?.map((m) => m.attributes)).toEqual(bodies.map(() => ({ accountId: { dataType: 'String', stringValue: 'acme' } })));
+      expect(deadLetterQueues.sent.get('updates')?.map((m) => m.attributes)).toEqual(
+        bodies.map(() => ({ accountId: { dataType: 'String', stringValue: 'acme' } })),
+      );
       expect(deadLetterQueues.visible.get('updates')).toEqual([]);
       expect(deadLetterQueues.hidden.get('updates')).toEqual([]);
       expect(deadLetterQueues.receives.every((r) => r.hideSeconds === MOVE_HIDE_SECONDS && r.max <= 10)).toBe(true);
@@ -110,14 +123,23 @@ describe('replayDeadLetters', () => {
     it('goes through every queue when none is named, and reports a queue without a DLQ', async () => {
       // Prepare
       const { replay, deadLetterQueues } = setup(['notifications', 'updates'], ['polls']);
-      deadLetterQueues.park('notifications', { accountId: 'default', resourceUrl: 'https://ssapi.shipstation.com/orders?importBatch=1', resourceType: 'ORDER_NOTIFY', receivedAt: '2026-07-05T16:00:00.000Z' });
+      deadLetterQueues.park('notifications', {
+        accountId: 'default',
+        resourceUrl: 'https://ssapi.shipstation.com/orders?importBatch=1',
+        resourceType: 'ORDER_NOTIFY',
+        receivedAt: '2026-07-05T16:00:00.000Z',
+      });
       deadLetterQueues.park('updates', orderSnapshot());
 
       // Act
       const results = await replay.queues({ dryRun: false });
 
       // Assess
-      expect(results.map((r) => [r.queue, r.hasDeadLetterQueue, r.moved])).toEqual([['notifications', true, 1], ['updates', true, 1], ['polls', false, 0]]);
+      expect(results.map((r) => [r.queue, r.hasDeadLetterQueue, r.moved])).toEqual([
+        ['notifications', true, 1],
+        ['updates', true, 1],
+        ['polls', false, 0],
+      ]);
     });
 
     it('moves at most --limit messages in all, across queues, and says more wait', async () => {
@@ -130,7 +152,10 @@ describe('replayDeadLetters', () => {
       const results = await replay.queues({ dryRun: false, limit: 11 });
 
       // Assess
-      expect(results.map((r) => [r.queue, r.moved, r.limited])).toEqual([['notifications', 11, true], ['updates', 0, true]]);
+      expect(results.map((r) => [r.queue, r.moved, r.limited])).toEqual([
+        ['notifications', 11, true],
+        ['updates', 0, true],
+      ]);
       expect(deadLetterQueues.visible.get('notifications')).toHaveLength(1);
       expect(deadLetterQueues.receives.map((r) => r.max)).toEqual([10, 1]);
     });
@@ -203,8 +228,24 @@ describe('replayDeadLetters', () => {
     it('puts a tracking update that matched no label back on the updates queue, with a fresh wait, and deletes the record', async () => {
       // Prepare: the record publish-tracking writes when the wait for the label ran out
       const { replay, ledger, updates, klaviyo, clock } = setup();
-      const update = { kind: 'tracking', accountId: 'default', trackingNumber: '1ZLATE', statusCode: 'DE', scans: [], receivedAt: '2026-07-05T01:00:00.000Z', joinAttempts: 0 };
-      await ledger.deadLetter({ accountId: 'default', uniqueId: 'ss:default:tracking:1ZLATE:unmatched', metric: 'Tracking Update', orderId: 0, reason: 'no label', body: { trackingUpdate: update }, at: '2026-07-05T07:00:00.000Z' });
+      const update = {
+        kind: 'tracking',
+        accountId: 'default',
+        trackingNumber: '1ZLATE',
+        statusCode: 'DE',
+        scans: [],
+        receivedAt: '2026-07-05T01:00:00.000Z',
+        joinAttempts: 0,
+      };
+      await ledger.deadLetter({
+        accountId: 'default',
+        uniqueId: 'ss:default:tracking:1ZLATE:unmatched',
+        metric: 'Tracking Update',
+        orderId: 0,
+        reason: 'no label',
+        body: { trackingUpdate: update },
+        at: '2026-07-05T07:00:00.000Z',
+      });
 
       // Act
       const dry = await replay.records('default', { dryRun: true });
@@ -292,7 +333,10 @@ describe('replayDeadLetters', () => {
       const result = await replay.records('default', { dryRun: false });
 
       // Assess
-      expect(result.items.map((i) => [i.orderId, i.outcome, i.detail])).toEqual([[1, 'refused-again', NEW_REFUSAL], [2, 'sent', undefined]]);
+      expect(result.items.map((i) => [i.orderId, i.outcome, i.detail])).toEqual([
+        [1, 'refused-again', NEW_REFUSAL],
+        [2, 'sent', undefined],
+      ]);
       expect(ledger.deadLetterOf('default', shippedEvent(1).uniqueId)).toMatchObject({ reason: NEW_REFUSAL, status: 400, at: clock.now().toISOString() });
       expect(ledger.entry('default', shippedEvent(1).uniqueId)?.status).toBe('DEAD');
       expect(klaviyo.events.map((e) => e.orderId)).toEqual([2]);
@@ -344,7 +388,7 @@ describe('replayDeadLetters', () => {
       expect(klaviyo.events).toHaveLength(1);
     });
 
-    it('sends nothing while the account\'s Klaviyo key is paused and says how many records wait', async () => {
+    it("sends nothing while the account's Klaviyo key is paused and says how many records wait", async () => {
       // Prepare
       const { replay, deadLetter, klaviyo, credentials, ledger } = setup();
       await deadLetter(shippedEvent(1));
@@ -397,7 +441,7 @@ describe('replayDeadLetters', () => {
       expect(klaviyo.attempts).toHaveLength(1);
     });
 
-    it('holds the event when Klaviyo fails past its retries (sent by the outage\'s release), leaving it claimable', async () => {
+    it("holds the event when Klaviyo fails past its retries (sent by the outage's release), leaving it claimable", async () => {
       // Prepare
       const { replay, deadLetter, klaviyo, ledger, held } = setup();
       await deadLetter(shippedEvent(1));
@@ -421,7 +465,9 @@ describe('replayDeadLetters', () => {
       const result = await replay.records('default', { dryRun: true });
 
       // Assess
-      expect(result.items).toEqual([expect.objectContaining({ orderId: 1, metric: 'Order Shipped', reason: FIRST_REFUSAL, outcome: 'would-send', event: shippedEvent(1) })]);
+      expect(result.items).toEqual([
+        expect.objectContaining({ orderId: 1, metric: 'Order Shipped', reason: FIRST_REFUSAL, outcome: 'would-send', event: shippedEvent(1) }),
+      ]);
       expect(klaviyo.attempts).toEqual([]);
       expect(ledger.entry('default', shippedEvent(1).uniqueId)?.status).toBe('DEAD');
       expect(ledger.deadLetterOf('default', shippedEvent(1).uniqueId)).toBeDefined();
@@ -443,7 +489,15 @@ describe('replayDeadLetters', () => {
     it('reports a record whose stored body cannot be read, and keeps it', async () => {
       // Prepare
       const { replay, ledger, klaviyo } = setup();
-      await ledger.deadLetter({ accountId: 'default', uniqueId: 'ss:default:order:9:x', metric: 'Order Shipped', orderId: 9, reason: 'r', body: 'not json', at: '2026-07-05T16:00:00.000Z' });
+      await ledger.deadLetter({
+        accountId: 'default',
+        uniqueId: 'ss:default:order:9:x',
+        metric: 'Order Shipped',
+        orderId: 9,
+        reason: 'r',
+        body: 'not json',
+        at: '2026-07-05T16:00:00.000Z',
+      });
 
       // Act
       const result = await replay.records('default', { dryRun: false });

@@ -2,14 +2,26 @@
 // history events never reading ShipStation, and a list that cannot be read falling back to the common names.
 import { ShipStationCredentialsError, TransientError } from '../../../lib/domain/errors.js';
 import { makeResolveServiceName } from '../../../lib/use-cases/resolve-service-name.js';
-import { fakeAccount, FakeClock, FakeServiceCatalog, InMemoryCarrierServiceCache, InMemoryCredentialStatusStore, RecordingLogger } from '../../fakes/in-memory-ports.js';
+import {
+  fakeAccount,
+  FakeClock,
+  FakeServiceCatalog,
+  InMemoryCarrierServiceCache,
+  InMemoryCredentialStatusStore,
+  RecordingLogger,
+} from '../../fakes/in-memory-ports.js';
 
 const LIVE = { mayFetch: true };
 const HISTORY = { mayFetch: false };
 
 function setup() {
   const clock = new FakeClock('2026-07-05T18:00:00.000Z');
-  const catalog = new FakeServiceCatalog({ stamps_com: [{ code: 'usps_first_class_mail', name: 'USPS First Class Mail' }, { code: 'usps_media_mail', name: 'USPS Media Mail' }] });
+  const catalog = new FakeServiceCatalog({
+    stamps_com: [
+      { code: 'usps_first_class_mail', name: 'USPS First Class Mail' },
+      { code: 'usps_media_mail', name: 'USPS Media Mail' },
+    ],
+  });
   const cache = new InMemoryCarrierServiceCache();
   const credentials = new InMemoryCredentialStatusStore();
   const log = new RecordingLogger();
@@ -18,7 +30,7 @@ function setup() {
 }
 
 describe('resolveServiceName', () => {
-  it('names a service as the account\'s ShipStation lists it, reading the list once for many labels', async () => {
+  it("names a service as the account's ShipStation lists it, reading the list once for many labels", async () => {
     // Prepare
     const { names, catalog, account } = setup();
 
@@ -76,7 +88,7 @@ describe('resolveServiceName', () => {
     expect(log.entries.some((e) => e.message === 'carrier services could not be read; common names used')).toBe(true);
   });
 
-  it('does not read ShipStation while the account\'s key is refused', async () => {
+  it("does not read ShipStation while the account's key is refused", async () => {
     // Prepare
     const { names, catalog, account, credentials } = setup();
     await credentials.markInvalid('default', 'shipstation', account.shipStationFingerprint, '401');

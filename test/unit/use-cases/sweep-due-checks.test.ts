@@ -45,11 +45,18 @@ function setup() {
 }
 
 function scan(statusCode: TrackingUpdate['statusCode'], occurredAt: string): TrackingUpdate {
-  return { kind: 'tracking', accountId: 'default', trackingNumber: '1Z999AA10123456784', statusCode, scans: [{ occurredAt, statusCode }], receivedAt: occurredAt };
+  return {
+    kind: 'tracking',
+    accountId: 'default',
+    trackingNumber: '1Z999AA10123456784',
+    statusCode,
+    scans: [{ occurredAt, statusCode }],
+    receivedAt: occurredAt,
+  };
 }
 
 describe('sweepDueChecks: Order Delayed', () => {
-  it('sends Order Delayed once, when the ship-by day has ended in the account\'s time zone, for an order still awaiting shipment', async () => {
+  it("sends Order Delayed once, when the ship-by day has ended in the account's time zone, for an order still awaiting shipment", async () => {
     // Prepare
     const { publishUpdate, klaviyo, runFor } = setup();
     await publishUpdate(orderSnapshot());
@@ -123,27 +130,30 @@ describe('sweepDueChecks: Order Delayed', () => {
   it.each([
     ['the fall-back night (a 25-hour day)', '2026-11-01', '2026-10-28T17:20:00.000Z', '2026-11-02T07:59:00.000Z', '2026-11-02T08:00:00.000Z'],
     ['the spring-forward night (a 23-hour day)', '2026-03-08', '2026-03-04T17:20:00.000Z', '2026-03-09T06:59:00.000Z', '2026-03-09T07:00:00.000Z'],
-  ])('sends nothing during a ship-by day that ends on %s, and Order Delayed once it has ended', async (_night, shipByDate, modifiedAt, lastMinute, midnight) => {
-    // Prepare
-    const { publishUpdate, klaviyo, sweep, clock, cursors } = setup();
-    clock.set(modifiedAt);
-    await publishUpdate(orderSnapshot({ shipByDate, createdAt: modifiedAt, orderedAt: modifiedAt, modifiedAt }));
-    klaviyo.events.length = 0;
-    const sweepAt = async (at: string): Promise<string[]> => {
-      clock.set(at);
-      cursors.cursors.set('default', { accountId: 'default', through: at });
-      return (await sweep('default')).sent;
-    };
+  ])(
+    'sends nothing during a ship-by day that ends on %s, and Order Delayed once it has ended',
+    async (_night, shipByDate, modifiedAt, lastMinute, midnight) => {
+      // Prepare
+      const { publishUpdate, klaviyo, sweep, clock, cursors } = setup();
+      clock.set(modifiedAt);
+      await publishUpdate(orderSnapshot({ shipByDate, createdAt: modifiedAt, orderedAt: modifiedAt, modifiedAt }));
+      klaviyo.events.length = 0;
+      const sweepAt = async (at: string): Promise<string[]> => {
+        clock.set(at);
+        cursors.cursors.set('default', { accountId: 'default', through: at });
+        return (await sweep('default')).sent;
+      };
 
-    // Act: 23:59 on the ship-by day in Los Angeles, then midnight after it
-    const during = await sweepAt(lastMinute);
-    const after = await sweepAt(midnight);
+      // Act: 23:59 on the ship-by day in Los Angeles, then midnight after it
+      const during = await sweepAt(lastMinute);
+      const after = await sweepAt(midnight);
 
-    // Assess
-    expect(during).toEqual([]);
-    expect(after).toEqual(['ss:default:order:123456:delayed']);
-    expect(klaviyo.events[0]).toMatchObject({ time: midnight, properties: { ShipByDate: shipByDate, OrderDate: modifiedAt } });
-  });
+      // Assess
+      expect(during).toEqual([]);
+      expect(after).toEqual(['ss:default:order:123456:delayed']);
+      expect(klaviyo.events[0]).toMatchObject({ time: midnight, properties: { ShipByDate: shipByDate, OrderDate: modifiedAt } });
+    },
+  );
 
   it('moves a check an earlier version set at the start of the ship-by day to its end, and sends only then', async () => {
     // Prepare: as written before the upgrade (due at midnight Pacific starting 8 July; the state names the same time)
@@ -153,7 +163,14 @@ describe('sweepDueChecks: Order Delayed', () => {
     for (const check of due.list('default')) await due.remove(check);
     const legacyDueAt = '2026-07-08T07:00:00.000Z';
     orderStates.bump('default', 123456, { delayDueAt: legacyDueAt });
-    await due.schedule({ kind: 'order-delayed', accountId: 'default', orderId: 123456, dueAt: legacyDueAt, reason: 'past_ship_by_date', order: orderSnapshot() });
+    await due.schedule({
+      kind: 'order-delayed',
+      accountId: 'default',
+      orderId: 123456,
+      dueAt: legacyDueAt,
+      reason: 'past_ship_by_date',
+      order: orderSnapshot(),
+    });
     const sweepAt = async (at: string): Promise<string[]> => {
       clock.set(at);
       cursors.cursors.set('default', { accountId: 'default', through: at });
@@ -256,7 +273,11 @@ describe('sweepDueChecks: Shipment Stalled', () => {
 
     // Assess
     expect(sent).toEqual(['ss:default:shipment:987654:stalled']);
-    expect(klaviyo.events[0]).toMatchObject({ metric: 'Shipment Stalled', time: '2026-07-11T02:00:00.000Z', properties: { DaysWithoutScan: 5, TrackingStatus: 'IT', TrackingNumber: '1Z999AA10123456784' } });
+    expect(klaviyo.events[0]).toMatchObject({
+      metric: 'Shipment Stalled',
+      time: '2026-07-11T02:00:00.000Z',
+      properties: { DaysWithoutScan: 5, TrackingStatus: 'IT', TrackingNumber: '1Z999AA10123456784' },
+    });
   });
 
   it('sends nothing for a package that keeps moving and is delivered', async () => {
@@ -268,7 +289,12 @@ describe('sweepDueChecks: Shipment Stalled', () => {
     klaviyo.events.length = 0;
 
     // Act: a scan every four days, then delivery, sweeping every half hour throughout
-    const scans: [TrackingUpdate['statusCode'], number][] = [['IT', 10], ['IT', 4 * 24], ['IT', 8 * 24], ['DE', 11 * 24]];
+    const scans: [TrackingUpdate['statusCode'], number][] = [
+      ['IT', 10],
+      ['IT', 4 * 24],
+      ['IT', 8 * 24],
+      ['DE', 11 * 24],
+    ];
     const start = clock.now().getTime();
     for (let hour = 0; hour <= 20 * 24; hour += 0.5) {
       clock.set(new Date(start + hour * HOUR).toISOString());
