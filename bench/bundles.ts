@@ -45,7 +45,7 @@ export interface BundlesResult {
 }
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const RUNS = Number(process.env.BENCH_IMPORT_RUNS ?? 7);
+const RUNS = Number(process.env.BENCH_IMPORT_RUNS ?? 11);
 const progress = (line: string): void => void process.stderr.write(`  bundles: ${line}\n`);
 
 /**
@@ -133,15 +133,9 @@ const median = (values: number[]): number => {
   return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 };
 
-/** One warm-up import (fills the OS file cache), then RUNS measured ones. */
-async function measure(
-  targets: string[],
-  cwd: string,
-  env: Record<string, string> = LAMBDA_ENV,
-): Promise<{ importMs: number; minMs: number; maxMs: number; sinceStartMs: number; rss: number; heapUsed: number }> {
-  await timedImport(targets, cwd, env);
-  const runs: Timing[] = [];
-  for (let i = 0; i < RUNS; i += 1) runs.push(await timedImport(targets, cwd, env));
+type Figures = { importMs: number; minMs: number; maxMs: number; sinceStartMs: number; rss: number; heapUsed: number };
+
+const summary = (runs: Timing[]): Figures => {
   const imports = runs.map((r) => r.importMs);
   return {
     importMs: median(imports),
@@ -151,6 +145,22 @@ async function measure(
     rss: median(runs.map((r) => r.rss)),
     heapUsed: median(runs.map((r) => r.heapUsed)),
   };
+};
+
+/**
+ * The bundle's import and its SDK clients' import alone, one warm-up each (fills the OS file cache), then RUNS of each
+ * taken in turn, so a busy moment of the machine weighs on both alike (their ratio is a target).
+ */
+async function measure(bundle: string[], env: Record<string, string>, sdk: string[], cwd: string): Promise<{ bundle: Figures; sdk?: Figures }> {
+  await timedImport(bundle, cwd, env);
+  if (sdk.length > 0) await timedImport(sdk, cwd, LAMBDA_ENV);
+  const bundleRuns: Timing[] = [];
+  const sdkRuns: Timing[] = [];
+  for (let i = 0; i < RUNS; i += 1) {
+    bundleRuns.push(await timedImport(bundle, cwd, env));
+    if (sdk.length > 0) sdkRuns.push(await timedImport(sdk, cwd, LAMBDA_ENV));
+  }
+  return { bundle: summary(bundleRuns), ...(sdk.length > 0 ? { sdk: summary(sdkRuns) } : {}) };
 }
 
 const work = mkdtempSync(join(tmpdir(), 'bench-bundles-'));
@@ -202,9 +212,8 @@ try {
     const sdkImports = [...new Set((code.match(/from\s*"(@aws-sdk\/[\w-]+)"/g) ?? []).map((m) => m.replace(/^from\s*"|"$/g, '')))].sort();
     const bundlePath = join(bundles, name, handlerFile);
     const variables = Object.keys(resource.Properties.Environment?.Variables ?? {});
-    const imported = await measure([pathToFileURL(bundlePath).href], bundles, functionEnv(variables));
     // The same SDK packages alone, from the same place: the part of the import the runtime's SDK accounts for.
-    const sdkOnly = sdkImports.length === 0 ? undefined : await measure(sdkImports, bundles);
+    const { bundle: imported, sdk: sdkOnly } = await measure([pathToFileURL(bundlePath).href], functionEnv(variables), sdkImports, bundles);
     functions.push({
       name,
       memoryMb: resource.Properties.MemorySize ?? 1024,

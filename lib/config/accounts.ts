@@ -16,6 +16,7 @@ import {
   SHIPSTATION_V2_HOST_DESCRIPTION,
 } from './hosts.js';
 import { documentProblems, envProblems, jsonErrorLocation } from './problems.js';
+import { onFirstUse } from './settings.js';
 import type { Env } from './sources.js';
 
 /** ShipStation V1 speaks Pacific time: the default time zone in which an account's calendar dates end. */
@@ -26,18 +27,28 @@ export const DEFAULT_COUNTRY = 'US';
 const ACCOUNT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const STORE_IDS_MESSAGE = 'STORE_IDS must be a comma-separated list of ShipStation store ids';
 
+let canonicalZones: ReadonlySet<string> | undefined;
+
+/**
+ * Whether Node knows a time zone name. A canonical name is looked up in Intl's list; only another spelling (an alias
+ * such as `US/Pacific`) builds a formatter to find out, because the first formatter loads ICU's locale data (~12 ms of
+ * every cold start otherwise, for a check of the default).
+ */
+const isTimeZone = (value: string): boolean => {
+  if (value === '') return false;
+  canonicalZones ??= new Set(Intl.supportedValuesOf('timeZone'));
+  if (canonicalZones.has(value)) return true;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /** An IANA time zone name Node knows (`America/New_York`); calendar dates of the account end at midnight there. */
 const timeZone = (message: string): z.ZodMiniType<string> =>
-  z._default(z.string({ error: message }).check(z.trim()), DEFAULT_TIME_ZONE).check(
-    z.refine((value) => {
-      try {
-        new Intl.DateTimeFormat('en-US', { timeZone: value });
-        return value !== '';
-      } catch {
-        return false;
-      }
-    }, message),
-  );
+  z._default(z.string({ error: message }).check(z.trim()), DEFAULT_TIME_ZONE).check(z.refine(isTimeZone, message));
 
 /** A two-letter ISO country code, upper-cased. */
 const countryCode = (message: string): z.ZodMiniType<string> =>
@@ -56,72 +67,79 @@ const requiredOr =
 const text = (): z.ZodMiniString<string> => z.string({ error: requiredOr('must be text') }).check(z.trim(), z.minLength(1, 'is required'));
 
 /** One account of the accounts document; unknown keys are refused so a misspelt setting is not silently ignored. */
-const documentAccountSchema = z.strictObject({
-  id: z
-    .string({ error: requiredOr('must be text') })
-    .check(z.regex(ACCOUNT_ID_PATTERN, 'must be lowercase letters, digits and dashes (at most 63, not starting with a dash)')),
-  shipStation: z.strictObject(
-    {
-      apiKey: text(),
-      apiSecret: text(),
-      /** The day the V1 key expires (`YYYY-MM-DD`). */
-      keyExpiresOn: z.iso.date({ error: requiredOr('must be a date (YYYY-MM-DD)') }),
-      baseUrl: baseUrl(SHIPSTATION_HOST, DEFAULT_SHIPSTATION_BASE_URL, `must be https://${SHIPSTATION_HOST_DESCRIPTION} or a loopback address`),
-    },
-    { error: requiredOr('must be an object') },
-  ),
-  klaviyo: z.strictObject(
-    {
-      privateKey: text(),
-      baseUrl: baseUrl(KLAVIYO_HOST, DEFAULT_KLAVIYO_BASE_URL, `must be https://${KLAVIYO_HOST_DESCRIPTION} or a loopback address`),
-    },
-    { error: requiredOr('must be an object') },
-  ),
-  webhookToken: text().check(z.minLength(16, 'must be at least 16 characters')),
-  /** Optional: the ShipStation V2 API key that registers the tracking webhook (tracking events need it). */
-  shipStationV2: z.optional(
-    z.strictObject(
+const documentAccountSchema = onFirstUse(() =>
+  z.strictObject({
+    id: z
+      .string({ error: requiredOr('must be text') })
+      .check(z.regex(ACCOUNT_ID_PATTERN, 'must be lowercase letters, digits and dashes (at most 63, not starting with a dash)')),
+    shipStation: z.strictObject(
       {
         apiKey: text(),
-        baseUrl: baseUrl(SHIPSTATION_V2_HOST, DEFAULT_SHIPSTATION_V2_BASE_URL, `must be https://${SHIPSTATION_V2_HOST_DESCRIPTION} or a loopback address`),
+        apiSecret: text(),
+        /** The day the V1 key expires (`YYYY-MM-DD`). */
+        keyExpiresOn: z.iso.date({ error: requiredOr('must be a date (YYYY-MM-DD)') }),
+        baseUrl: baseUrl(SHIPSTATION_HOST, DEFAULT_SHIPSTATION_BASE_URL, `must be https://${SHIPSTATION_HOST_DESCRIPTION} or a loopback address`),
       },
-      { error: 'must be an object' },
+      { error: requiredOr('must be an object') },
     ),
-  ),
-  /** Only orders and shipments of these ShipStation stores; absent means every store. */
-  storeIds: z.optional(
-    z
-      .array(z.number({ error: 'must be a ShipStation store id (a number)' }).check(z.int('must be a whole number'), z.positive('must be a positive number')), {
-        error: 'must be a list of ShipStation store ids',
-      })
-      .check(z.minLength(1, 'must list at least one store id (leave it out to include every store)')),
-  ),
-  metricPrefix: z._default(z.string({ error: 'must be text' }).check(z.maxLength(40, 'must be at most 40 characters')), ''),
-  /** Days of history the first poll imports (IMPORT_DAYS when absent). */
-  importDays: z.optional(
-    z
-      .number({ error: 'must be a number' })
-      .check(
-        z.int('must be a whole number of days from 1 to 365'),
-        z.gte(1, 'must be a whole number of days from 1 to 365'),
-        z.lte(365, 'must be a whole number of days from 1 to 365'),
+    klaviyo: z.strictObject(
+      {
+        privateKey: text(),
+        baseUrl: baseUrl(KLAVIYO_HOST, DEFAULT_KLAVIYO_BASE_URL, `must be https://${KLAVIYO_HOST_DESCRIPTION} or a loopback address`),
+      },
+      { error: requiredOr('must be an object') },
+    ),
+    webhookToken: text().check(z.minLength(16, 'must be at least 16 characters')),
+    /** Optional: the ShipStation V2 API key that registers the tracking webhook (tracking events need it). */
+    shipStationV2: z.optional(
+      z.strictObject(
+        {
+          apiKey: text(),
+          baseUrl: baseUrl(SHIPSTATION_V2_HOST, DEFAULT_SHIPSTATION_V2_BASE_URL, `must be https://${SHIPSTATION_V2_HOST_DESCRIPTION} or a loopback address`),
+        },
+        { error: 'must be an object' },
       ),
-  ),
-  /** IANA time zone in which the account's calendar dates (ship-by) end; default Pacific, as ShipStation V1 speaks. */
-  timeZone: timeZone('must be an IANA time zone name, e.g. America/New_York'),
-  /** Country a phone number without a country code is read in when neither address names one (default US). */
-  defaultCountry: countryCode('must be a two-letter country code, e.g. US'),
-});
+    ),
+    /** Only orders and shipments of these ShipStation stores; absent means every store. */
+    storeIds: z.optional(
+      z
+        .array(
+          z.number({ error: 'must be a ShipStation store id (a number)' }).check(z.int('must be a whole number'), z.positive('must be a positive number')),
+          {
+            error: 'must be a list of ShipStation store ids',
+          },
+        )
+        .check(z.minLength(1, 'must list at least one store id (leave it out to include every store)')),
+    ),
+    metricPrefix: z._default(z.string({ error: 'must be text' }).check(z.maxLength(40, 'must be at most 40 characters')), ''),
+    /** Days of history the first poll imports (IMPORT_DAYS when absent). */
+    importDays: z.optional(
+      z
+        .number({ error: 'must be a number' })
+        .check(
+          z.int('must be a whole number of days from 1 to 365'),
+          z.gte(1, 'must be a whole number of days from 1 to 365'),
+          z.lte(365, 'must be a whole number of days from 1 to 365'),
+        ),
+    ),
+    /** IANA time zone in which the account's calendar dates (ship-by) end; default Pacific, as ShipStation V1 speaks. */
+    timeZone: timeZone('must be an IANA time zone name, e.g. America/New_York'),
+    /** Country a phone number without a country code is read in when neither address names one (default US). */
+    defaultCountry: countryCode('must be a two-letter country code, e.g. US'),
+  }),
+);
 
-const accountsDocumentSchema = z.strictObject(
-  {
-    accounts: z.array(documentAccountSchema, { error: requiredOr('must be a list') }).check(z.minLength(1, 'must list at least one account')),
-  },
-  { error: 'must be a JSON object with an "accounts" list' },
+const accountsDocumentSchema = onFirstUse(() =>
+  z.strictObject(
+    {
+      accounts: z.array(documentAccountSchema(), { error: requiredOr('must be a list') }).check(z.minLength(1, 'must list at least one account')),
+    },
+    { error: 'must be a JSON object with an "accounts" list' },
+  ),
 );
 
 /** An account as the document declares it (the single-account variables produce the same shape). */
-type DocumentAccount = z.output<typeof documentAccountSchema>;
+type DocumentAccount = z.output<ReturnType<typeof documentAccountSchema>>;
 type Fingerprinted<T> = T & { fingerprint: string };
 
 /** An account's configuration: the document's shape, its import days settled, its credentials fingerprinted. */
@@ -146,48 +164,52 @@ export type AccountsView = 'full' | 'webhook';
 export type AccountsOf<V extends AccountsView> = ReadonlyMap<string, V extends 'full' ? AccountConfig : WebhookAccountConfig>;
 
 /** The one account of the environment path: the variables every view needs. */
-const singleWebhookAccountSchema = z.object({
-  ACCOUNT_ID: z._default(z.string().check(z.regex(ACCOUNT_ID_PATTERN, 'ACCOUNT_ID must be lowercase letters, digits and dashes')), 'default'),
-  SHIPSTATION_BASE_URL: baseUrl(
-    SHIPSTATION_HOST,
-    DEFAULT_SHIPSTATION_BASE_URL,
-    `SHIPSTATION_BASE_URL must be https://${SHIPSTATION_HOST_DESCRIPTION} or a loopback address`,
-  ),
-  WEBHOOK_TOKEN: required('WEBHOOK_TOKEN').check(z.minLength(16, 'WEBHOOK_TOKEN must be at least 16 characters')),
-});
+const singleWebhookAccountSchema = onFirstUse(() =>
+  z.object({
+    ACCOUNT_ID: z._default(z.string().check(z.regex(ACCOUNT_ID_PATTERN, 'ACCOUNT_ID must be lowercase letters, digits and dashes')), 'default'),
+    SHIPSTATION_BASE_URL: baseUrl(
+      SHIPSTATION_HOST,
+      DEFAULT_SHIPSTATION_BASE_URL,
+      `SHIPSTATION_BASE_URL must be https://${SHIPSTATION_HOST_DESCRIPTION} or a loopback address`,
+    ),
+    WEBHOOK_TOKEN: required('WEBHOOK_TOKEN').check(z.minLength(16, 'WEBHOOK_TOKEN must be at least 16 characters')),
+  }),
+);
 
 /** The one account of the environment path, in full. */
-const singleAccountSchema = z.object({
-  ACCOUNT_ID: singleWebhookAccountSchema.shape.ACCOUNT_ID,
-  SHIPSTATION_API_KEY: required('SHIPSTATION_API_KEY'),
-  SHIPSTATION_API_SECRET: required('SHIPSTATION_API_SECRET'),
-  SHIPSTATION_KEY_EXPIRES_ON: z.iso.date({ error: 'SHIPSTATION_KEY_EXPIRES_ON must be a date (YYYY-MM-DD)' }),
-  SHIPSTATION_BASE_URL: singleWebhookAccountSchema.shape.SHIPSTATION_BASE_URL,
-  KLAVIYO_PRIVATE_KEY: required('KLAVIYO_PRIVATE_KEY'),
-  KLAVIYO_BASE_URL: baseUrl(KLAVIYO_HOST, DEFAULT_KLAVIYO_BASE_URL, `KLAVIYO_BASE_URL must be https://${KLAVIYO_HOST_DESCRIPTION} or a loopback address`),
-  WEBHOOK_TOKEN: singleWebhookAccountSchema.shape.WEBHOOK_TOKEN,
-  METRIC_PREFIX: z._default(z.string().check(z.maxLength(40, 'METRIC_PREFIX must be at most 40 characters')), ''),
-  SHIPSTATION_V2_API_KEY: z.optional(z.string().check(z.trim())),
-  SHIPSTATION_V2_BASE_URL: baseUrl(
-    SHIPSTATION_V2_HOST,
-    DEFAULT_SHIPSTATION_V2_BASE_URL,
-    `SHIPSTATION_V2_BASE_URL must be https://${SHIPSTATION_V2_HOST_DESCRIPTION} or a loopback address`,
-  ),
-  TIME_ZONE: timeZone('TIME_ZONE must be an IANA time zone name, e.g. America/New_York'),
-  DEFAULT_COUNTRY: countryCode('DEFAULT_COUNTRY must be a two-letter country code, e.g. US'),
-  STORE_IDS: z.pipe(
-    z.optional(z.string()),
-    z.transform((value, ctx) => {
-      if (value === undefined || value.trim() === '') return undefined;
-      const parts = value.split(',').map((part) => part.trim());
-      if (!parts.every((part) => /^[1-9]\d{0,15}$/.test(part))) {
-        ctx.issues.push({ code: 'custom', message: STORE_IDS_MESSAGE, input: value });
-        return z.NEVER;
-      }
-      return parts.map(Number);
-    }),
-  ),
-});
+const singleAccountSchema = onFirstUse(() =>
+  z.object({
+    ACCOUNT_ID: singleWebhookAccountSchema().shape.ACCOUNT_ID,
+    SHIPSTATION_API_KEY: required('SHIPSTATION_API_KEY'),
+    SHIPSTATION_API_SECRET: required('SHIPSTATION_API_SECRET'),
+    SHIPSTATION_KEY_EXPIRES_ON: z.iso.date({ error: 'SHIPSTATION_KEY_EXPIRES_ON must be a date (YYYY-MM-DD)' }),
+    SHIPSTATION_BASE_URL: singleWebhookAccountSchema().shape.SHIPSTATION_BASE_URL,
+    KLAVIYO_PRIVATE_KEY: required('KLAVIYO_PRIVATE_KEY'),
+    KLAVIYO_BASE_URL: baseUrl(KLAVIYO_HOST, DEFAULT_KLAVIYO_BASE_URL, `KLAVIYO_BASE_URL must be https://${KLAVIYO_HOST_DESCRIPTION} or a loopback address`),
+    WEBHOOK_TOKEN: singleWebhookAccountSchema().shape.WEBHOOK_TOKEN,
+    METRIC_PREFIX: z._default(z.string().check(z.maxLength(40, 'METRIC_PREFIX must be at most 40 characters')), ''),
+    SHIPSTATION_V2_API_KEY: z.optional(z.string().check(z.trim())),
+    SHIPSTATION_V2_BASE_URL: baseUrl(
+      SHIPSTATION_V2_HOST,
+      DEFAULT_SHIPSTATION_V2_BASE_URL,
+      `SHIPSTATION_V2_BASE_URL must be https://${SHIPSTATION_V2_HOST_DESCRIPTION} or a loopback address`,
+    ),
+    TIME_ZONE: timeZone('TIME_ZONE must be an IANA time zone name, e.g. America/New_York'),
+    DEFAULT_COUNTRY: countryCode('DEFAULT_COUNTRY must be a two-letter country code, e.g. US'),
+    STORE_IDS: z.pipe(
+      z.optional(z.string()),
+      z.transform((value, ctx) => {
+        if (value === undefined || value.trim() === '') return undefined;
+        const parts = value.split(',').map((part) => part.trim());
+        if (!parts.every((part) => /^[1-9]\d{0,15}$/.test(part))) {
+          ctx.issues.push({ code: 'custom', message: STORE_IDS_MESSAGE, input: value });
+          return z.NEVER;
+        }
+        return parts.map(Number);
+      }),
+    ),
+  }),
+);
 
 /** A short, non-reversible id of a credential, so a rotated key is told apart from the one found invalid. */
 export function fingerprint(...secrets: string[]): string {
@@ -237,7 +259,7 @@ const parseAccountsDocument = (documentText: string): { accounts: DocumentAccoun
   } catch (error) {
     return { problems: [`the accounts document is not valid JSON${jsonErrorLocation(documentText, error)}`] };
   }
-  const parsed = accountsDocumentSchema.safeParse(json);
+  const parsed = accountsDocumentSchema().safeParse(json);
   if (!parsed.success) return { problems: documentProblems(parsed.error) };
   const duplicates = duplicateProblems(parsed.data.accounts);
   return duplicates.length > 0 ? { problems: duplicates } : { accounts: parsed.data.accounts };
@@ -265,7 +287,7 @@ const webhookView = (a: { id: string; webhookToken: string; shipStation: { baseU
 
 /** The environment path's one account, in full. */
 const singleAccount = (env: Env): { account: DocumentAccount } | { problems: string[] } => {
-  const single = singleAccountSchema.safeParse(env);
+  const single = singleAccountSchema().safeParse(env);
   if (!single.success) return { problems: envProblems(single.error) };
   const e = single.data;
   return {
@@ -310,7 +332,7 @@ export function loadAccounts<V extends AccountsView>(
     if ('problems' in parsed) return parsed;
     accounts = parsed.accounts;
   } else if (view === 'webhook') {
-    const single = singleWebhookAccountSchema.safeParse(env);
+    const single = singleWebhookAccountSchema().safeParse(env);
     if (!single.success) return { problems: envProblems(single.error) };
     const e = single.data;
     const account = webhookView({ id: e.ACCOUNT_ID, webhookToken: e.WEBHOOK_TOKEN, shipStation: { baseUrl: e.SHIPSTATION_BASE_URL } });

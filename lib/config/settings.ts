@@ -37,185 +37,215 @@ const jwksUrls = (legacy: string | undefined, listed: string[] | undefined): str
   return [...new Set([legacy.trim(), ...(listed ?? [])])];
 };
 
-/** Each concern's variables and the fields they become. */
+/** Builds a value on first use: a function parses only the concerns it reads, and the others cost nothing at cold start. */
+export function onFirstUse<T>(build: () => T): () => T {
+  let built: T | undefined;
+  return () => (built ??= build());
+}
+
+/** Each concern's variables and the fields they become (each schema built when a function first reads the concern). */
 export const SETTINGS = {
-  klaviyo: z.pipe(
-    z.object({
-      KLAVIYO_REVISION: z._default(
-        z.string().check(
-          z.regex(/^\d{4}-\d{2}-\d{2}(\.\w+)?$/, 'KLAVIYO_REVISION must look like 2026-07-15'),
-          z.refine((r) => r.slice(0, 10) >= FIRST_REVISION_WITH_BACKFILL, `KLAVIYO_REVISION must be ${FIRST_REVISION_WITH_BACKFILL} or later (backfill)`),
-        ),
-        DEFAULT_KLAVIYO_REVISION,
-      ),
-    }),
-    z.transform((e) => ({
-      /** The Klaviyo API revision every request names (KLAVIYO_REVISION). */
-      klaviyoRevision: e.KLAVIYO_REVISION,
-    })),
-  ),
-  publishing: z.pipe(
-    z.object({
-      BACKFILL_AFTER_HOURS: z._default(z.coerce.number({ error: 'BACKFILL_AFTER_HOURS must be a number' }).check(z.positive()), 24),
-      ORDER_DELAYED_AFTER_HOURS: z._default(
-        z.coerce
-          .number({ error: 'ORDER_DELAYED_AFTER_HOURS must be a number' })
-          .check(z.positive('ORDER_DELAYED_AFTER_HOURS must be more than 0'), z.lte(24 * 60, 'ORDER_DELAYED_AFTER_HOURS must be at most 1440')),
-        72,
-      ),
-      ORDER_WAIT_SECONDS: z._default(seconds('ORDER_WAIT_SECONDS'), 60),
-      SHIPMENT_STALLED_AFTER_DAYS: z._default(
-        z.coerce
-          .number({ error: 'SHIPMENT_STALLED_AFTER_DAYS must be a number' })
-          .check(z.positive('SHIPMENT_STALLED_AFTER_DAYS must be more than 0'), z.lte(60, 'SHIPMENT_STALLED_AFTER_DAYS must be at most 60')),
-        5,
-      ),
-    }),
-    z.transform((e) => ({
-      /** An event older than this is sent with `backfill` (BACKFILL_AFTER_HOURS, default 24). */
-      backfillAfterHours: e.BACKFILL_AFTER_HOURS,
-      /** An unshipped order with no ship-by date is delayed this long after it was placed (ORDER_DELAYED_AFTER_HOURS, 72). */
-      orderDelayedAfterHours: e.ORDER_DELAYED_AFTER_HOURS,
-      /** How long a polled label or fulfilment whose order is unknown waits for it before it is read (ORDER_WAIT_SECONDS, 60). */
-      orderWaitSeconds: e.ORDER_WAIT_SECONDS,
-      /** A tracked package with no new scan for this long is stalled (SHIPMENT_STALLED_AFTER_DAYS, default 5). */
-      shipmentStalledAfterDays: e.SHIPMENT_STALLED_AFTER_DAYS,
-    })),
-  ),
-  http: z.pipe(
-    z.object({
-      HTTP_TIMEOUT_MS: z._default(z.coerce.number({ error: 'HTTP_TIMEOUT_MS must be a number' }).check(z.int(), z.gte(100), z.lte(60_000)), 10_000),
-      SHIPSTATION_REQUESTS_PER_MINUTE: z._default(
-        z.coerce
-          .number({ error: 'SHIPSTATION_REQUESTS_PER_MINUTE must be a number' })
-          .check(z.int(), z.gte(1, 'SHIPSTATION_REQUESTS_PER_MINUTE must be 1 or more')),
-        // Above 40 only matters against a simulator: the budget never exceeds the X-Rate-Limit-Limit ShipStation reports.
-        40,
-      ),
-    }),
-    z.transform((e) => ({
-      /** Each HTTP attempt's timeout (HTTP_TIMEOUT_MS, default 10,000). */
-      httpTimeoutMs: e.HTTP_TIMEOUT_MS,
-      /** The share of ShipStation's 40 requests/minute per key pair this service may use (other apps may share the key). */
-      shipStationRequestsPerMinute: e.SHIPSTATION_REQUESTS_PER_MINUTE,
-    })),
-  ),
-  polling: z.pipe(
-    z.object({
-      IMPORT_DAYS: z._default(
-        z.coerce
-          .number({ error: 'IMPORT_DAYS must be a number' })
-          .check(
-            z.int('IMPORT_DAYS must be a whole number of days from 1 to 365'),
-            z.gte(1, 'IMPORT_DAYS must be a whole number of days from 1 to 365'),
-            z.lte(365, 'IMPORT_DAYS must be a whole number of days from 1 to 365'),
+  klaviyo: onFirstUse(() =>
+    z.pipe(
+      z.object({
+        KLAVIYO_REVISION: z._default(
+          z.string().check(
+            z.regex(/^\d{4}-\d{2}-\d{2}(\.\w+)?$/, 'KLAVIYO_REVISION must look like 2026-07-15'),
+            z.refine((r) => r.slice(0, 10) >= FIRST_REVISION_WITH_BACKFILL, `KLAVIYO_REVISION must be ${FIRST_REVISION_WITH_BACKFILL} or later (backfill)`),
           ),
-        DEFAULT_IMPORT_DAYS,
-      ),
-      POLL_OVERLAP_MINUTES: z._default(z.coerce.number({ error: 'POLL_OVERLAP_MINUTES must be a number' }).check(z.gte(0), z.lte(1_440)), 10),
-      POLL_LAG_MINUTES: z._default(z.coerce.number({ error: 'POLL_LAG_MINUTES must be a number' }).check(z.gte(0), z.lte(60)), 2),
-    }),
-    z.transform((e) => ({
-      /** Days the first poll imports for accounts that do not set their own (IMPORT_DAYS, default 90). */
-      importDays: e.IMPORT_DAYS,
-      /** Each poll window starts this long before the cursor (POLL_OVERLAP_MINUTES, default 10). */
-      pollOverlapMinutes: e.POLL_OVERLAP_MINUTES,
-      /** Each poll window ends this long before now (POLL_LAG_MINUTES, default 2). */
-      pollLagMinutes: e.POLL_LAG_MINUTES,
-    })),
-  ),
-  storage: z.pipe(
-    z.object({ TABLE_NAME: required('TABLE_NAME') }),
-    z.transform((e) => ({
-      /** The service's DynamoDB table (TABLE_NAME). */
-      tableName: e.TABLE_NAME,
-    })),
-  ),
-  notificationsQueue: z.pipe(
-    z.object({ NOTIFICATIONS_QUEUE_URL: required('NOTIFICATIONS_QUEUE_URL') }),
-    z.transform((e) => ({ notificationsQueueUrl: e.NOTIFICATIONS_QUEUE_URL })),
-  ),
-  updatesQueue: z.pipe(
-    z.object({ UPDATES_QUEUE_URL: required('UPDATES_QUEUE_URL') }),
-    z.transform((e) => ({ updatesQueueUrl: e.UPDATES_QUEUE_URL })),
-  ),
-  historyQueue: z.pipe(
-    z.object({ HISTORY_QUEUE_URL: required('HISTORY_QUEUE_URL') }),
-    z.transform((e) => ({ historyQueueUrl: e.HISTORY_QUEUE_URL })),
-  ),
-  pollsQueue: z.pipe(
-    z.object({ POLLS_QUEUE_URL: required('POLLS_QUEUE_URL') }),
-    z.transform((e) => ({ pollsQueueUrl: e.POLLS_QUEUE_URL })),
-  ),
-  tracking: z.pipe(
-    z.object({
-      TRACKING_JWKS_URLS: z.pipe(
-        z.optional(z.string()),
-        z.transform((value, ctx) => {
-          if (value === undefined) return undefined;
-          const urls = value
-            .split(',')
-            .map((part) => part.trim())
-            .filter((part) => part !== '');
-          if (urls.length === 0 || !urls.every((url) => onHost(JWKS_HOST, url))) {
-            ctx.issues.push({ code: 'custom', message: JWKS_URL_MESSAGE, input: value });
-            return z.NEVER;
-          }
-          return [...new Set(urls)];
-        }),
-      ),
-      /** The single-URL setting of earlier versions; still read, added to the list. */
-      TRACKING_JWKS_URL: z
-        .optional(z.string())
-        .check(
-          z.refine(
-            (value) => value === undefined || onHost(JWKS_HOST, value.trim()),
-            'TRACKING_JWKS_URL must be https://api.shipstation.com/…, https://api.shipengine.com/… or https://api.eu.shipengine.com/… (or a loopback address)',
-          ),
+          DEFAULT_KLAVIYO_REVISION,
         ),
-      TRACKING_JOIN_WAIT_HOURS: z._default(
-        z.coerce
-          .number({ error: 'TRACKING_JOIN_WAIT_HOURS must be a number' })
-          .check(z.positive('TRACKING_JOIN_WAIT_HOURS must be more than 0'), z.lte(72, 'TRACKING_JOIN_WAIT_HOURS must be at most 72')),
-        6,
-      ),
-    }),
-    z.transform((e) => ({
-      /** The key sets V2 webhooks may be signed with (TRACKING_JWKS_URLS; TRACKING_JWKS_URL of earlier versions added). */
-      trackingJwksUrls: jwksUrls(e.TRACKING_JWKS_URL, e.TRACKING_JWKS_URLS),
-      /** How long a tracking update waits for its label before it is dead-lettered (TRACKING_JOIN_WAIT_HOURS, default 6). */
-      trackingJoinWaitHours: e.TRACKING_JOIN_WAIT_HOURS,
-    })),
+      }),
+      z.transform((e) => ({
+        /** The Klaviyo API revision every request names (KLAVIYO_REVISION). */
+        klaviyoRevision: e.KLAVIYO_REVISION,
+      })),
+    ),
   ),
-  retries: z.pipe(
-    z.object({
-      RETRY_MAX_DELAY_SECONDS: z.optional(seconds('RETRY_MAX_DELAY_SECONDS')),
-      OUTAGE_RETRY_SECONDS: z._default(seconds('OUTAGE_RETRY_SECONDS'), 60),
-    }),
-    z.transform((e) => ({
-      /** Caps every queue's retry delay (RETRY_MAX_DELAY_SECONDS; unset in AWS: the DLQ bounds assume the defaults). */
-      ...(e.RETRY_MAX_DELAY_SECONDS === undefined ? {} : { retryMaxDelaySeconds: e.RETRY_MAX_DELAY_SECONDS as number | undefined }),
-      /** First delay of the jobs that release events held while Klaviyo fails (OUTAGE_RETRY_SECONDS, 60; doubles, 5 jobs). */
-      outageRetrySeconds: e.OUTAGE_RETRY_SECONDS,
-    })),
+  publishing: onFirstUse(() =>
+    z.pipe(
+      z.object({
+        BACKFILL_AFTER_HOURS: z._default(z.coerce.number({ error: 'BACKFILL_AFTER_HOURS must be a number' }).check(z.positive()), 24),
+        ORDER_DELAYED_AFTER_HOURS: z._default(
+          z.coerce
+            .number({ error: 'ORDER_DELAYED_AFTER_HOURS must be a number' })
+            .check(z.positive('ORDER_DELAYED_AFTER_HOURS must be more than 0'), z.lte(24 * 60, 'ORDER_DELAYED_AFTER_HOURS must be at most 1440')),
+          72,
+        ),
+        ORDER_WAIT_SECONDS: z._default(seconds('ORDER_WAIT_SECONDS'), 60),
+        SHIPMENT_STALLED_AFTER_DAYS: z._default(
+          z.coerce
+            .number({ error: 'SHIPMENT_STALLED_AFTER_DAYS must be a number' })
+            .check(z.positive('SHIPMENT_STALLED_AFTER_DAYS must be more than 0'), z.lte(60, 'SHIPMENT_STALLED_AFTER_DAYS must be at most 60')),
+          5,
+        ),
+      }),
+      z.transform((e) => ({
+        /** An event older than this is sent with `backfill` (BACKFILL_AFTER_HOURS, default 24). */
+        backfillAfterHours: e.BACKFILL_AFTER_HOURS,
+        /** An unshipped order with no ship-by date is delayed this long after it was placed (ORDER_DELAYED_AFTER_HOURS, 72). */
+        orderDelayedAfterHours: e.ORDER_DELAYED_AFTER_HOURS,
+        /** How long a polled label or fulfilment whose order is unknown waits for it before it is read (ORDER_WAIT_SECONDS, 60). */
+        orderWaitSeconds: e.ORDER_WAIT_SECONDS,
+        /** A tracked package with no new scan for this long is stalled (SHIPMENT_STALLED_AFTER_DAYS, default 5). */
+        shipmentStalledAfterDays: e.SHIPMENT_STALLED_AFTER_DAYS,
+      })),
+    ),
   ),
-  alerts: z.pipe(
-    z.object({
-      ALERT_TOPIC_ARN: z.optional(
-        z
-          .string()
+  http: onFirstUse(() =>
+    z.pipe(
+      z.object({
+        HTTP_TIMEOUT_MS: z._default(z.coerce.number({ error: 'HTTP_TIMEOUT_MS must be a number' }).check(z.int(), z.gte(100), z.lte(60_000)), 10_000),
+        SHIPSTATION_REQUESTS_PER_MINUTE: z._default(
+          z.coerce
+            .number({ error: 'SHIPSTATION_REQUESTS_PER_MINUTE must be a number' })
+            .check(z.int(), z.gte(1, 'SHIPSTATION_REQUESTS_PER_MINUTE must be 1 or more')),
+          // Above 40 only matters against a simulator: the budget never exceeds the X-Rate-Limit-Limit ShipStation reports.
+          40,
+        ),
+      }),
+      z.transform((e) => ({
+        /** Each HTTP attempt's timeout (HTTP_TIMEOUT_MS, default 10,000). */
+        httpTimeoutMs: e.HTTP_TIMEOUT_MS,
+        /** The share of ShipStation's 40 requests/minute per key pair this service may use (other apps may share the key). */
+        shipStationRequestsPerMinute: e.SHIPSTATION_REQUESTS_PER_MINUTE,
+      })),
+    ),
+  ),
+  polling: onFirstUse(() =>
+    z.pipe(
+      z.object({
+        IMPORT_DAYS: z._default(
+          z.coerce
+            .number({ error: 'IMPORT_DAYS must be a number' })
+            .check(
+              z.int('IMPORT_DAYS must be a whole number of days from 1 to 365'),
+              z.gte(1, 'IMPORT_DAYS must be a whole number of days from 1 to 365'),
+              z.lte(365, 'IMPORT_DAYS must be a whole number of days from 1 to 365'),
+            ),
+          DEFAULT_IMPORT_DAYS,
+        ),
+        POLL_OVERLAP_MINUTES: z._default(z.coerce.number({ error: 'POLL_OVERLAP_MINUTES must be a number' }).check(z.gte(0), z.lte(1_440)), 10),
+        POLL_LAG_MINUTES: z._default(z.coerce.number({ error: 'POLL_LAG_MINUTES must be a number' }).check(z.gte(0), z.lte(60)), 2),
+      }),
+      z.transform((e) => ({
+        /** Days the first poll imports for accounts that do not set their own (IMPORT_DAYS, default 90). */
+        importDays: e.IMPORT_DAYS,
+        /** Each poll window starts this long before the cursor (POLL_OVERLAP_MINUTES, default 10). */
+        pollOverlapMinutes: e.POLL_OVERLAP_MINUTES,
+        /** Each poll window ends this long before now (POLL_LAG_MINUTES, default 2). */
+        pollLagMinutes: e.POLL_LAG_MINUTES,
+      })),
+    ),
+  ),
+  storage: onFirstUse(() =>
+    z.pipe(
+      z.object({ TABLE_NAME: required('TABLE_NAME') }),
+      z.transform((e) => ({
+        /** The service's DynamoDB table (TABLE_NAME). */
+        tableName: e.TABLE_NAME,
+      })),
+    ),
+  ),
+  notificationsQueue: onFirstUse(() =>
+    z.pipe(
+      z.object({ NOTIFICATIONS_QUEUE_URL: required('NOTIFICATIONS_QUEUE_URL') }),
+      z.transform((e) => ({ notificationsQueueUrl: e.NOTIFICATIONS_QUEUE_URL })),
+    ),
+  ),
+  updatesQueue: onFirstUse(() =>
+    z.pipe(
+      z.object({ UPDATES_QUEUE_URL: required('UPDATES_QUEUE_URL') }),
+      z.transform((e) => ({ updatesQueueUrl: e.UPDATES_QUEUE_URL })),
+    ),
+  ),
+  historyQueue: onFirstUse(() =>
+    z.pipe(
+      z.object({ HISTORY_QUEUE_URL: required('HISTORY_QUEUE_URL') }),
+      z.transform((e) => ({ historyQueueUrl: e.HISTORY_QUEUE_URL })),
+    ),
+  ),
+  pollsQueue: onFirstUse(() =>
+    z.pipe(
+      z.object({ POLLS_QUEUE_URL: required('POLLS_QUEUE_URL') }),
+      z.transform((e) => ({ pollsQueueUrl: e.POLLS_QUEUE_URL })),
+    ),
+  ),
+  tracking: onFirstUse(() =>
+    z.pipe(
+      z.object({
+        TRACKING_JWKS_URLS: z.pipe(
+          z.optional(z.string()),
+          z.transform((value, ctx) => {
+            if (value === undefined) return undefined;
+            const urls = value
+              .split(',')
+              .map((part) => part.trim())
+              .filter((part) => part !== '');
+            if (urls.length === 0 || !urls.every((url) => onHost(JWKS_HOST, url))) {
+              ctx.issues.push({ code: 'custom', message: JWKS_URL_MESSAGE, input: value });
+              return z.NEVER;
+            }
+            return [...new Set(urls)];
+          }),
+        ),
+        /** The single-URL setting of earlier versions; still read, added to the list. */
+        TRACKING_JWKS_URL: z
+          .optional(z.string())
           .check(
-            z.regex(
-              /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/,
-              'ALERT_TOPIC_ARN must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)',
+            z.refine(
+              (value) => value === undefined || onHost(JWKS_HOST, value.trim()),
+              'TRACKING_JWKS_URL must be https://api.shipstation.com/…, https://api.shipengine.com/… or https://api.eu.shipengine.com/… (or a loopback address)',
             ),
           ),
-      ),
-    }),
-    z.transform((e) => ({
-      /** Where operator alerts go (key expiry, refused keys); without it they are only logged (a CLI run with no stage). */
-      ...(e.ALERT_TOPIC_ARN === undefined ? {} : { alertTopicArn: e.ALERT_TOPIC_ARN as string | undefined }),
-    })),
+        TRACKING_JOIN_WAIT_HOURS: z._default(
+          z.coerce
+            .number({ error: 'TRACKING_JOIN_WAIT_HOURS must be a number' })
+            .check(z.positive('TRACKING_JOIN_WAIT_HOURS must be more than 0'), z.lte(72, 'TRACKING_JOIN_WAIT_HOURS must be at most 72')),
+          6,
+        ),
+      }),
+      z.transform((e) => ({
+        /** The key sets V2 webhooks may be signed with (TRACKING_JWKS_URLS; TRACKING_JWKS_URL of earlier versions added). */
+        trackingJwksUrls: jwksUrls(e.TRACKING_JWKS_URL, e.TRACKING_JWKS_URLS),
+        /** How long a tracking update waits for its label before it is dead-lettered (TRACKING_JOIN_WAIT_HOURS, default 6). */
+        trackingJoinWaitHours: e.TRACKING_JOIN_WAIT_HOURS,
+      })),
+    ),
+  ),
+  retries: onFirstUse(() =>
+    z.pipe(
+      z.object({
+        RETRY_MAX_DELAY_SECONDS: z.optional(seconds('RETRY_MAX_DELAY_SECONDS')),
+        OUTAGE_RETRY_SECONDS: z._default(seconds('OUTAGE_RETRY_SECONDS'), 60),
+      }),
+      z.transform((e) => ({
+        /** Caps every queue's retry delay (RETRY_MAX_DELAY_SECONDS; unset in AWS: the DLQ bounds assume the defaults). */
+        ...(e.RETRY_MAX_DELAY_SECONDS === undefined ? {} : { retryMaxDelaySeconds: e.RETRY_MAX_DELAY_SECONDS as number | undefined }),
+        /** First delay of the jobs that release events held while Klaviyo fails (OUTAGE_RETRY_SECONDS, 60; doubles, 5 jobs). */
+        outageRetrySeconds: e.OUTAGE_RETRY_SECONDS,
+      })),
+    ),
+  ),
+  alerts: onFirstUse(() =>
+    z.pipe(
+      z.object({
+        ALERT_TOPIC_ARN: z.optional(
+          z
+            .string()
+            .check(
+              z.regex(
+                /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/,
+                'ALERT_TOPIC_ARN must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)',
+              ),
+            ),
+        ),
+      }),
+      z.transform((e) => ({
+        /** Where operator alerts go (key expiry, refused keys); without it they are only logged (a CLI run with no stage). */
+        ...(e.ALERT_TOPIC_ARN === undefined ? {} : { alertTopicArn: e.ALERT_TOPIC_ARN as string | undefined }),
+      })),
+    ),
   ),
 } as const;
 
@@ -225,7 +255,7 @@ export const ALL_CONCERNS = Object.keys(SETTINGS) as Concern[];
 
 type Intersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
 /** The fields the concerns C become. */
-export type SettingsOf<C extends Concern> = Intersection<{ [K in C]: z.output<(typeof SETTINGS)[K]> }[C]>;
+export type SettingsOf<C extends Concern> = Intersection<{ [K in C]: z.output<ReturnType<(typeof SETTINGS)[K]>> }[C]>;
 
 /**
  * Parses the concerns a function uses from the environment; the others are not read, so a function fails only on
@@ -236,7 +266,7 @@ export function parseSettings<C extends Concern>(env: Env, concerns: readonly C[
   const settings: Record<string, unknown> = {};
   const problems: string[] = [];
   for (const concern of concerns) {
-    const parsed = SETTINGS[concern].safeParse(env);
+    const parsed = SETTINGS[concern]().safeParse(env);
     if (parsed.success) Object.assign(settings, parsed.data);
     else problems.push(...envProblems(parsed.error));
   }
