@@ -428,6 +428,13 @@ of the SDK clients it needs (worst ${worstRatio.toFixed(2)}: ${verdict(worstRati
 limits (50 MiB zipped, 250 MiB unzipped), the largest zip is ${kib(largestZip)} and the largest bundle + map
 ${kib(largestUnzipped)}: ${verdict(largestZip < LAMBDA_ZIP_LIMIT && largestUnzipped < LAMBDA_UNZIPPED_LIMIT)} by far.
 
+What a bundle adds to the import of its SDK clients (profiled with \`node --cpu-prof\` on unminified builds of
+poll-shipstation and receive-webhook): building the clients themselves (\`new DynamoDBClient\`, \`new SQSClient\`, about
+5 ms each; "SDK alone" imports them without building one), parsing and checking the function's configuration, building
+the zod schemas it parses with, Powertools' logger and metrics, and compiling the bundle. Deferring the clients or the
+schemas to the first invocation would move that time into the first request, not remove it, so it was not done; the
+ratio target is missed by that much.
+
 ## publish-events memory on a ${count(backlog.messages)}-message backlog (\`tsx bench/publish-backlog.ts\`)
 
 ${count(backlog.messages)} order snapshots (new orders, one event each) are put on the updates queue, then one publish-events
