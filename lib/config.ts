@@ -4,16 +4,25 @@
 // The parts live in lib/config/: where accounts come from (sources), the accounts (accounts), the service's settings by
 // concern (settings), the hosts credentials may go to (hosts) and problem reporting (problems). Each function loads
 // only its accounts view and concerns (loadFunctionConfig); loadConfig loads everything (the CLI, the local stack).
-import { loadAccounts, type AccountConfig, type AccountsOf, type AccountsView } from './config/accounts.js';
+import { loadAccounts, WEBHOOK_VIEW_VARIABLES, type AccountConfig, type AccountsOf, type AccountsView } from './config/accounts.js';
 import { ConfigurationError, listed } from './config/problems.js';
-import { ALL_CONCERNS, DEFAULT_IMPORT_DAYS, parseSettings, SETTINGS, type Concern, type SettingsOf } from './config/settings.js';
-import { accountsSource, singleAccountVariablesIn, sourceVariable, type Env } from './config/sources.js';
+import { ALL_CONCERNS, DEFAULT_IMPORT_DAYS, parseSettings, SETTINGS, variablesOf, type Concern, type SettingsOf } from './config/settings.js';
+import { ACCOUNTS_SOURCE_VARIABLES, accountsSource, SINGLE_ACCOUNT_VARIABLES, singleAccountVariablesIn, sourceVariable, type Env } from './config/sources.js';
 
 export { accountSecrets, DEFAULT_COUNTRY, DEFAULT_TIME_ZONE, fingerprint, type AccountConfig, type WebhookAccountConfig } from './config/accounts.js';
 export { DEFAULT_KLAVIYO_BASE_URL, DEFAULT_SHIPSTATION_BASE_URL, DEFAULT_SHIPSTATION_V2_BASE_URL } from './config/hosts.js';
 export { ConfigurationError } from './config/problems.js';
 export { DEFAULT_KLAVIYO_REVISION, DEFAULT_TRACKING_JWKS_URLS, loadSettings, type Concern, type SettingsOf } from './config/settings.js';
 export { accountsCacheSeconds, accountsSource, type AccountsSource } from './config/sources.js';
+
+/**
+ * The environment variables a function with these needs may read: where accounts come from, its view's single-account
+ * variables, and its concerns' settings (scripts/function-config-check.ts holds serverless.yml to it).
+ */
+export function variablesFor(needs: { accounts: AccountsView; settings: readonly Concern[] }): string[] {
+  const accounts = needs.accounts === 'full' ? [...SINGLE_ACCOUNT_VARIABLES, 'IMPORT_DAYS'] : [...WEBHOOK_VIEW_VARIABLES];
+  return [...new Set([...ACCOUNTS_SOURCE_VARIABLES, 'ACCOUNTS_CACHE_SECONDS', ...accounts, ...needs.settings.flatMap(variablesOf)])];
+}
 
 /** What a function's configuration holds: its view of the accounts and the settings of its concerns. */
 export type FunctionConfig<V extends AccountsView, C extends Concern> = { accounts: AccountsOf<V> } & SettingsOf<C>;

@@ -1,5 +1,5 @@
-// The full composition: every adapter and use case, for the operator CLI, the local stack and tests that drive several
-// use cases at once. The Lambdas do not use it: each function has its own, smaller composition in
+// The full composition: every adapter and use case, for the operator CLI and tests that drive several use cases at once.
+// The Lambdas (and the local stack, which runs their handlers) do not use it: each function has its own, smaller composition in
 // lib/wiring/<function>.ts, built from the same parts (lib/wiring/parts.ts) and the same per-container cache
 // (lib/wiring/container.ts).
 import { dynamoDbClient } from './adapters/aws-dynamodb-client.js';

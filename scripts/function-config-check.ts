@@ -1,9 +1,11 @@
-// Builds each function's composition (lib/wiring/<function>.ts) with exactly the environment variables the packaged
-// CloudFormation template gives it (sample values, single-account path), so a variable a function needs but
-// serverless.yml does not pass fails CI, not a cold start. No request is made: clients are built, not called.
+// Holds serverless.yml's per-function environment to what each function reads: every variable its composition's needs
+// name (lib/wiring/<function>.ts `needs`: its accounts view and setting concerns) is passed, nothing else is, and the
+// composition builds from exactly the variables the packaged CloudFormation template gives it (sample values,
+// single-account path). A dropped setting fails CI even when it has a default. No request is made.
 // Usage: tsx scripts/function-config-check.ts [.serverless directory]; exit code 1 on any failure.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { variablesFor, type Concern } from '../lib/config.js';
 
 /** A plausible deployed value per variable; a variable without one is a new setting this check must learn. */
 const SAMPLE: Record<string, string> = {
@@ -47,6 +49,16 @@ const SAMPLE: Record<string, string> = {
   POLL_LAG_MINUTES: '2',
 };
 
+/** Variables a function reads but serverless.yml deliberately does not pass, and why. */
+const NOT_PASSED: Record<string, string> = {
+  KLAVIYO_REVISION: 'the pinned revision in lib/config/settings.ts is used',
+  RETRY_MAX_DELAY_SECONDS: 'unset in AWS: the DLQ bounds assume the default delays',
+  TRACKING_JWKS_URL: 'the single-URL setting of earlier versions',
+  ACCOUNTS_FILE: 'a local file; deployed accounts come from Secrets Manager, SSM or the variables',
+};
+/** Variables of the runtime and of Powertools, not of the service's configuration. */
+const RUNTIME = new Set(['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_LOG_LEVEL', 'NODE_OPTIONS']);
+
 /** Keys no receiver or scheduler may hold: they never call ShipStation or Klaviyo. */
 const KEYS = ['SHIPSTATION_API_KEY', 'SHIPSTATION_API_SECRET', 'KLAVIYO_PRIVATE_KEY', 'SHIPSTATION_V2_API_KEY'];
 const KEYLESS = new Set(['receive-webhook', 'receive-tracking', 'schedule-polls']);
@@ -56,7 +68,13 @@ const template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-upda
   Resources: Record<string, { Type: string; Properties: { Handler?: string; Environment?: { Variables?: Record<string, unknown> } } }>;
 };
 const problems: string[] = [];
-const runtime = { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'check', AWS_SECRET_ACCESS_KEY: 'check', PATH: process.env.PATH };
+const runtime = {
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'check',
+  AWS_SECRET_ACCESS_KEY: 'check',
+  PATH: process.env.PATH,
+};
 
 for (const resource of Object.values(template.Resources)) {
   if (resource.Type !== 'AWS::Lambda::Function') continue;
@@ -71,9 +89,15 @@ for (const resource of Object.values(template.Resources)) {
   process.env = { ...runtime, ...Object.fromEntries(variables.map((v) => [v, SAMPLE[v] ?? ''])) };
   const exportName = `${name.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()).replace('Shipstation', 'ShipStation')}Wiring`;
   try {
-    const module = (await import(`../lib/wiring/${name}.js`)) as Record<string, () => Promise<unknown>>;
-    const compose = module[exportName];
-    if (compose === undefined) throw new Error(`lib/wiring/${name}.ts exports no ${exportName}`);
+    const module = (await import(`../lib/wiring/${name}.js`)) as Record<string, unknown>;
+    const compose = module[exportName] as (() => Promise<unknown>) | undefined;
+    const needs = module.needs as { accounts: 'full' | 'webhook'; settings: readonly Concern[] } | undefined;
+    if (compose === undefined || needs === undefined) throw new Error(`lib/wiring/${name}.ts exports no ${exportName} or needs`);
+    const reads = variablesFor(needs);
+    const missing = reads.filter((v) => !variables.includes(v) && !(v in NOT_PASSED));
+    if (missing.length > 0) problems.push(`${name}: reads ${missing.join(', ')}, which serverless.yml does not give it`);
+    const unread = variables.filter((v) => !reads.includes(v) && !RUNTIME.has(v));
+    if (unread.length > 0) problems.push(`${name}: receives ${unread.join(', ')}, which it never reads`);
     await compose();
     process.stdout.write(`${name}: composed from its ${variables.length} variables\n`);
   } catch (error) {

@@ -163,6 +163,9 @@ export interface WebhookAccountConfig {
 export type AccountsView = 'full' | 'webhook';
 export type AccountsOf<V extends AccountsView> = ReadonlyMap<string, V extends 'full' ? AccountConfig : WebhookAccountConfig>;
 
+/** The single-account variables each view reads (the full view reads them all, and IMPORT_DAYS as an account default). */
+export const WEBHOOK_VIEW_VARIABLES = ['ACCOUNT_ID', 'SHIPSTATION_BASE_URL', 'WEBHOOK_TOKEN'] as const;
+
 /** The one account of the environment path: the variables every view needs. */
 const singleWebhookAccountSchema = onFirstUse(() =>
   z.object({

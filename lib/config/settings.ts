@@ -96,6 +96,16 @@ export const SETTINGS = {
     z.pipe(
       z.object({
         HTTP_TIMEOUT_MS: z._default(z.coerce.number({ error: 'HTTP_TIMEOUT_MS must be a number' }).check(z.int(), z.gte(100), z.lte(60_000)), 10_000),
+      }),
+      z.transform((e) => ({
+        /** Each HTTP attempt's timeout (HTTP_TIMEOUT_MS, default 10,000). */
+        httpTimeoutMs: e.HTTP_TIMEOUT_MS,
+      })),
+    ),
+  ),
+  shipStationBudget: onFirstUse(() =>
+    z.pipe(
+      z.object({
         SHIPSTATION_REQUESTS_PER_MINUTE: z._default(
           z.coerce
             .number({ error: 'SHIPSTATION_REQUESTS_PER_MINUTE must be a number' })
@@ -105,8 +115,6 @@ export const SETTINGS = {
         ),
       }),
       z.transform((e) => ({
-        /** Each HTTP attempt's timeout (HTTP_TIMEOUT_MS, default 10,000). */
-        httpTimeoutMs: e.HTTP_TIMEOUT_MS,
         /** The share of ShipStation's 40 requests/minute per key pair this service may use (other apps may share the key). */
         shipStationRequestsPerMinute: e.SHIPSTATION_REQUESTS_PER_MINUTE,
       })),
@@ -256,6 +264,12 @@ export const ALL_CONCERNS = Object.keys(SETTINGS) as Concern[];
 type Intersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
 /** The fields the concerns C become. */
 export type SettingsOf<C extends Concern> = Intersection<{ [K in C]: z.output<ReturnType<(typeof SETTINGS)[K]>> }[C]>;
+
+/** The environment variables a concern reads (its schema's input keys): what serverless.yml must give a function. */
+export function variablesOf(concern: Concern): string[] {
+  const pipe = SETTINGS[concern]()._zod.def as unknown as { in: { _zod: { def: { shape: Record<string, unknown> } } } };
+  return Object.keys(pipe.in._zod.def.shape);
+}
 
 /**
  * Parses the concerns a function uses from the environment; the others are not read, so a function fails only on

@@ -9,9 +9,9 @@ export type Env = Record<string, string | undefined>;
 export type AccountsSource = { kind: 'env' } | { kind: 'file'; path: string } | { kind: 'secrets-manager'; id: string } | { kind: 'ssm'; name: string };
 
 /** The variables that name where the accounts document lives; at most one may be set. */
-const ACCOUNTS_SOURCE_VARIABLES = ['ACCOUNTS_FILE', 'ACCOUNTS_SECRET_ID', 'ACCOUNTS_PARAMETER_NAME'] as const;
+export const ACCOUNTS_SOURCE_VARIABLES = ['ACCOUNTS_FILE', 'ACCOUNTS_SECRET_ID', 'ACCOUNTS_PARAMETER_NAME'] as const;
 /** The variables that configure the one account of the environment path; none may be set beside an accounts document. */
-const SINGLE_ACCOUNT_VARIABLES = [
+export const SINGLE_ACCOUNT_VARIABLES = [
   'ACCOUNT_ID',
   'SHIPSTATION_API_KEY',
   'SHIPSTATION_API_SECRET',

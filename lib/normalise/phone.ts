@@ -6,12 +6,12 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { parsePhoneNumberFromString, type CountryCode, type MetadataJson } from 'libphonenumber-js/core';
 
-let metadata: MetadataJson | undefined;
+let loaded: MetadataJson | undefined;
 
 /** The phone metadata, read once (from node_modules in a checkout, from the zip's copy in a Lambda). */
 function phoneMetadata(): MetadataJson {
-  metadata ??= JSON.parse(readFileSync(createRequire(import.meta.url).resolve('libphonenumber-js/metadata.min.json'), 'utf8')) as MetadataJson;
-  return metadata;
+  loaded ??= JSON.parse(readFileSync(createRequire(import.meta.url).resolve('libphonenumber-js/metadata.min.json'), 'utf8')) as MetadataJson;
+  return loaded;
 }
 
 /**
@@ -21,8 +21,10 @@ function phoneMetadata(): MetadataJson {
 export function toE164(raw: string | null | undefined, country: string | null | undefined): string | undefined {
   if (raw === null || raw === undefined || raw.trim() === '') return undefined;
   const region = country !== null && country !== undefined && /^[A-Za-z]{2}$/.test(country.trim()) ? (country.trim().toUpperCase() as CountryCode) : undefined;
+  // Outside the try: metadata that cannot be read fails the record (retried, then dead-lettered), not every phone.
+  const metadata = phoneMetadata();
   try {
-    const parsed = parsePhoneNumberFromString(raw.trim(), region === undefined ? {} : { defaultCountry: region }, phoneMetadata());
+    const parsed = parsePhoneNumberFromString(raw.trim(), region === undefined ? {} : { defaultCountry: region }, metadata);
     return parsed !== undefined && parsed.isValid() ? parsed.number : undefined;
   } catch {
     return undefined;

@@ -14,9 +14,12 @@ export interface CheckKeyExpiryWiring {
   checkKeyExpiry: CheckKeyExpiry;
 }
 
+/** What this function reads: its view of the accounts and its setting concerns (scripts/function-config-check.ts holds serverless.yml to it). */
+export const needs = { accounts: 'full', settings: ['storage', 'pollsQueue', 'http', 'shipStationBudget', 'klaviyo', 'retries', 'alerts'] } as const;
+
 /** check-key-expiry's composition in this container. */
 export const checkKeyExpiryWiring = perContainer((env, document): CheckKeyExpiryWiring => {
-  const config = loadFunctionConfig({ accounts: 'full', settings: ['storage', 'pollsQueue', 'http', 'klaviyo', 'retries', 'alerts'] }, env, document);
+  const config = loadFunctionConfig(needs, env, document);
   const base = workerBase(config);
   const dynamodb = dynamoDbClient();
   const checkKeyExpiry = makeCheckKeyExpiry({

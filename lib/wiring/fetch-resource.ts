@@ -14,13 +14,15 @@ export interface FetchResourceWiring extends QueueConsumer<'notifications'> {
   fetchResource: FetchResource;
 }
 
+/** What this function reads: its view of the accounts and its setting concerns (scripts/function-config-check.ts holds serverless.yml to it). */
+export const needs = {
+  accounts: 'full',
+  settings: ['storage', 'notificationsQueue', 'updatesQueue', 'pollsQueue', 'http', 'shipStationBudget', 'retries', 'alerts'],
+} as const;
+
 /** fetch-resource's composition in this container. */
 export const fetchResourceWiring = perContainer((env, document): FetchResourceWiring => {
-  const config = loadFunctionConfig(
-    { accounts: 'full', settings: ['storage', 'notificationsQueue', 'updatesQueue', 'pollsQueue', 'http', 'retries', 'alerts'] },
-    env,
-    document,
-  );
+  const config = loadFunctionConfig(needs, env, document);
   const { accounts, metrics } = workerBase(config);
   const [dynamodb, sqs] = [dynamoDbClient(), sqsClient()];
   const fetchResource = makeFetchResource({

@@ -81,7 +81,12 @@ export function credentialHealth(
 }
 
 /** ShipStation V1 through the account's shared request budget in DynamoDB. */
-export function shipStationApi(config: Config<'storage' | 'http'>, clock: Clock, dynamodb: DynamoDBClient, serviceMetrics: ServiceMetrics): HttpShipStationApi {
+export function shipStationApi(
+  config: Config<'storage' | 'http' | 'shipStationBudget'>,
+  clock: Clock,
+  dynamodb: DynamoDBClient,
+  serviceMetrics: ServiceMetrics,
+): HttpShipStationApi {
   const budget = new DynamoDbRateBudget(dynamodb, config.tableName, { requestsPerMinute: config.shipStationRequestsPerMinute });
   return new HttpShipStationApi(config.accounts, clock, { timeoutMs: config.httpTimeoutMs, budget, metrics: serviceMetrics });
 }
@@ -91,7 +96,7 @@ export const klaviyoApi = (config: Config<'klaviyo' | 'http'>, clock: Clock): Ht
   new HttpKlaviyoApi(config.accounts, clock, { revision: config.klaviyoRevision, timeoutMs: config.httpTimeoutMs });
 
 /** The concerns the publishing kernel reads. */
-export type PublishingConcerns = 'storage' | 'pollsQueue' | 'retries' | 'alerts' | 'http' | 'klaviyo' | 'publishing';
+export type PublishingConcerns = 'storage' | 'pollsQueue' | 'retries' | 'alerts' | 'http' | 'shipStationBudget' | 'klaviyo' | 'publishing';
 
 /** What every publishing use case shares: order state, the ledger, held events, delay checks, Klaviyo and ShipStation. */
 export function publishingKernel(

@@ -17,13 +17,15 @@ export interface PollShipStationWiring extends QueueConsumer<'polls'> {
   runPollJob: RunPollJob;
 }
 
+/** What this function reads: its view of the accounts and its setting concerns (scripts/function-config-check.ts holds serverless.yml to it). */
+export const needs = {
+  accounts: 'full',
+  settings: ['storage', 'updatesQueue', 'historyQueue', 'pollsQueue', 'http', 'shipStationBudget', 'klaviyo', 'publishing', 'polling', 'retries', 'alerts'],
+} as const;
+
 /** poll-shipstation's composition in this container. */
 export const pollShipStationWiring = perContainer((env, document): PollShipStationWiring => {
-  const config = loadFunctionConfig(
-    { accounts: 'full', settings: ['storage', 'updatesQueue', 'historyQueue', 'pollsQueue', 'http', 'klaviyo', 'publishing', 'polling', 'retries', 'alerts'] },
-    env,
-    document,
-  );
+  const config = loadFunctionConfig(needs, env, document);
   const { accounts, metrics } = workerBase(config);
   const [dynamodb, sqs] = [dynamoDbClient(), sqsClient()];
   const health = credentialHealth(config, systemClock, { dynamodb, sqs });

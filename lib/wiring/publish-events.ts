@@ -17,13 +17,15 @@ export interface PublishEventsWiring extends QueueConsumer<'updates'> {
   publishTracking: PublishTracking;
 }
 
+/** What this function reads: its view of the accounts and its setting concerns (scripts/function-config-check.ts holds serverless.yml to it). */
+export const needs = {
+  accounts: 'full',
+  settings: ['storage', 'updatesQueue', 'pollsQueue', 'http', 'shipStationBudget', 'klaviyo', 'publishing', 'tracking', 'retries', 'alerts'],
+} as const;
+
 /** publish-events' composition in this container. */
 export const publishEventsWiring = perContainer((env, document): PublishEventsWiring => {
-  const config = loadFunctionConfig(
-    { accounts: 'full', settings: ['storage', 'updatesQueue', 'pollsQueue', 'http', 'klaviyo', 'publishing', 'tracking', 'retries', 'alerts'] },
-    env,
-    document,
-  );
+  const config = loadFunctionConfig(needs, env, document);
   const { accounts, metrics } = workerBase(config);
   const [dynamodb, sqs] = [dynamoDbClient(), sqsClient()];
   const health = credentialHealth(config, systemClock, { dynamodb, sqs });

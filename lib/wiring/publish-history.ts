@@ -16,13 +16,15 @@ export interface PublishHistoryWiring extends QueueConsumer<'history'> {
   publishHistory: PublishHistory;
 }
 
+/** What this function reads: its view of the accounts and its setting concerns (scripts/function-config-check.ts holds serverless.yml to it). */
+export const needs = {
+  accounts: 'full',
+  settings: ['storage', 'historyQueue', 'pollsQueue', 'http', 'shipStationBudget', 'klaviyo', 'publishing', 'retries', 'alerts'],
+} as const;
+
 /** publish-history's composition in this container. */
 export const publishHistoryWiring = perContainer((env, document): PublishHistoryWiring => {
-  const config = loadFunctionConfig(
-    { accounts: 'full', settings: ['storage', 'historyQueue', 'pollsQueue', 'http', 'klaviyo', 'publishing', 'retries', 'alerts'] },
-    env,
-    document,
-  );
+  const config = loadFunctionConfig(needs, env, document);
   const { accounts, metrics } = workerBase(config);
   const [dynamodb, sqs] = [dynamoDbClient(), sqsClient()];
   const klaviyo = klaviyoApi(config, systemClock);

@@ -19,9 +19,12 @@ export interface ReceiveTrackingWiring {
   metrics: ServiceMetrics;
 }
 
+/** What this function reads: its view of the accounts and its setting concerns (scripts/function-config-check.ts holds serverless.yml to it). */
+export const needs = { accounts: 'webhook', settings: ['updatesQueue', 'tracking', 'http'] } as const;
+
 /** receive-tracking's composition in this container. */
 export const receiveTrackingWiring = perContainer((env, document): ReceiveTrackingWiring => {
-  const config = loadFunctionConfig({ accounts: 'webhook', settings: ['updatesQueue', 'tracking', 'http'] }, env, document);
+  const config = loadFunctionConfig(needs, env, document);
   maskAccountSecrets(config.accounts);
   const accounts = new ConfigWebhookAccounts(config.accounts);
   const metrics = serviceMetrics();

@@ -16,9 +16,12 @@ export interface ReceiveWebhookWiring {
   metrics: ServiceMetrics;
 }
 
+/** What this function reads: its view of the accounts and its setting concerns (scripts/function-config-check.ts holds serverless.yml to it). */
+export const needs = { accounts: 'webhook', settings: ['notificationsQueue'] } as const;
+
 /** receive-webhook's composition in this container. */
 export const receiveWebhookWiring = perContainer((env, document): ReceiveWebhookWiring => {
-  const config = loadFunctionConfig({ accounts: 'webhook', settings: ['notificationsQueue'] }, env, document);
+  const config = loadFunctionConfig(needs, env, document);
   maskAccountSecrets(config.accounts);
   const accounts = new ConfigWebhookAccounts(config.accounts);
   const notifications = new SqsNotificationQueue(sqsClient(), config.notificationsQueueUrl);

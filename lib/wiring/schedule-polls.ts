@@ -11,9 +11,12 @@ export interface SchedulePollsWiring {
   schedulePolls: SchedulePolls;
 }
 
+/** What this function reads: its view of the accounts and its setting concerns (scripts/function-config-check.ts holds serverless.yml to it). */
+export const needs = { accounts: 'webhook', settings: ['pollsQueue'] } as const;
+
 /** schedule-polls' composition in this container. */
 export const schedulePollsWiring = perContainer((env, document): SchedulePollsWiring => {
-  const config = loadFunctionConfig({ accounts: 'webhook', settings: ['pollsQueue'] }, env, document);
+  const config = loadFunctionConfig(needs, env, document);
   maskAccountSecrets(config.accounts);
   const accounts = new ConfigWebhookAccounts(config.accounts);
   return { schedulePolls: makeSchedulePolls({ accounts, pollJobs: new SqsPollJobQueue(sqsClient(), config.pollsQueueUrl) }) };
