@@ -652,6 +652,14 @@ describe('fixture corpus: coverage', () => {
     'v2/list_carriers_shipengine_test_accounts.json': 'V2 carriers with services: the display names of the built-in table come from it',
     'pmcgee-personal/fulfillment_shipped_v2_webhook.json': 'V2 FULFILLMENT_SHIPPED_V2: V2 as a source is a later issue',
     'pmcgee-personal/fulfillment_shipped_v2_resource_url_response.json': 'the V2 fulfilment it points at: as above',
+    'v2/shipment_created_v2_webhook_pmcgee.json': 'V2 as a source (issue 16): held to the V2 schema by test/unit/v2-fixtures.test.ts',
+    'v2/list_shipments_shipment_created_v2_pmcgee.json': 'V2 as a source (issue 16): held to the V2 schema by test/unit/v2-fixtures.test.ts',
+    'v2/list_shipments_shipment_created_v2_split_pmcgee.json': 'V2 as a source (issue 16): held to the V2 schema by test/unit/v2-fixtures.test.ts',
+    'v2/label_created_v2_webhook_pmcgee.json': 'V2 as a source (issue 16): held to the V2 schema by test/unit/v2-fixtures.test.ts',
+    'v2/list_labels_label_created_v2_pmcgee.json': 'V2 as a source (issue 16): held to the V2 schema by test/unit/v2-fixtures.test.ts',
+    'v2/list_labels_label_created_v2_split_pmcgee.json': 'V2 as a source (issue 16): held to the V2 schema by test/unit/v2-fixtures.test.ts',
+    'v2/shipengine_update_shipment_dotnet.json': 'V2 as a source (issue 16): held to the V2 schema by test/unit/v2-fixtures.test.ts',
+    'v2/shipengine_create_label_from_rate_dotnet.json': 'V2 as a source (issue 16): held to the V2 schema by test/unit/v2-fixtures.test.ts',
   };
 
   it('feeds every recorded payload to some test here, or says why not', () => {
