@@ -267,7 +267,7 @@ export function validEnv(overrides: Record<string, string | undefined> = {}): Re
     SHIPSTATION_API_KEY: 'ss-key-0123456789',
     SHIPSTATION_API_SECRET: 'ss-secret-0123456789',
     SHIPSTATION_KEY_EXPIRES_ON: '2027-07-01',
-    KLAVIYO_PRIVATE_KEY: 'pk_0123456789abcdef',
+    KLAVIYO_PRIVATE_KEY: 'pk_FAKE_not_a_real_key',
     WEBHOOK_TOKEN: 'a-webhook-token-of-32-characters',
     TABLE_NAME: 'sync-table',
     NOTIFICATIONS_QUEUE_URL: 'http://localhost:9324/000000000000/notifications',

@@ -34,14 +34,14 @@ const SECRETS: Record<AccountId, Record<SecretName, string>> = {
     key: 'canaryShipStationKeyQvXwPzRtLm',
     secret: 'canaryShipStationSecretHbNcJdKs',
     v2key: 'canaryV2KeyTeYuIoPaSdFgHjKl',
-    klaviyo: 'pk_canaryKlaviyoPrivateKeyZxCvBn',
+    klaviyo: 'pk_FAKE_canaryKlaviyoKeyZxCvBn',
     token: 'canary+Webhook/Token=QwErTyUiOp',
   },
   second: {
     key: 'secondShipStationKeyMnBvCxZaSd',
     secret: 'secondShipStationSecretLkJhGfDs',
     v2key: 'secondV2KeyPoIuYtReWqAsDfGh',
-    klaviyo: 'pk_secondKlaviyoPrivateKeyQaWsEd',
+    klaviyo: 'pk_FAKE_secondKlaviyoKeyQaWsEd',
     token: 'second-webhook-token-RfTgYhUjIkOl',
   },
 };
@@ -250,7 +250,7 @@ describe('masking canaries through the pipeline at DEBUG', () => {
     expect(doctorUrl.output).toMatch(/account canary: /);
     expect(reconcile.output).toContain('canary');
     expect(queuesDryRun.output).toContain('canary  unreadable');
-    expect(queuesDryRun.output).toContain('unreadable ********77: Authorization: Klaviyo-API-Key pk_s… I*** C*** <i***@e***.com>');
+    expect(queuesDryRun.output).toContain('unreadable ********77: Authorization: Klaviyo-API-Key pk_F… I*** C*** <i***@e***.com>');
     expect(queues.code).toBe(0);
     expect(records.output).toContain('sent; record deleted');
     expect(unknownAccount.code).toBe(2);

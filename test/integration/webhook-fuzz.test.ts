@@ -39,8 +39,8 @@ interface Secrets {
 }
 /** `prod` uses ShipStation's real host (answered by the fetch wrapper); `sim` the loopback simulator. */
 const SECRETS: Record<AccountId, Secrets> = {
-  prod: { token: 'prodHookTok-4c9d2e8f1a7b55', key: 'prodSsKey5e1c9a7f3b', secret: 'prodSsSecret8d2f6b0c4e', klaviyo: 'pk_prodKlav3a7e9c1d5f' },
-  sim: { token: 'simHookTok-9a1b3c5d7e9f11', key: 'simSsKey0b4d8f2a6c', secret: 'simSsSecret7c3e1a9d5b', klaviyo: 'pk_simKlav6f2a8c4e0b' },
+  prod: { token: 'prodHookTok-4c9d2e8f1a7b55', key: 'prodSsKey5e1c9a7f3b', secret: 'prodSsSecret8d2f6b0c4e', klaviyo: 'pk_FAKE_prodKlaviyoKey' },
+  sim: { token: 'simHookTok-9a1b3c5d7e9f11', key: 'simSsKey0b4d8f2a6c', secret: 'simSsSecret7c3e1a9d5b', klaviyo: 'pk_FAKE_simKlaviyoKey' },
 };
 const basic = (id: AccountId): string => `Basic ${Buffer.from(`${SECRETS[id].key}:${SECRETS[id].secret}`).toString('base64')}`;
 const SENSITIVE = (['prod', 'sim'] as const).flatMap((id) => [

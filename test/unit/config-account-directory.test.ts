@@ -41,7 +41,7 @@ describe('ConfigAccountDirectory', () => {
         id: 'default',
         shipStationBaseUrl: DEFAULT_SHIPSTATION_BASE_URL,
         shipStationFingerprint: fingerprint('ss-key-0123456789', 'ss-secret-0123456789'),
-        klaviyoFingerprint: fingerprint('pk_0123456789abcdef'),
+        klaviyoFingerprint: fingerprint('pk_FAKE_not_a_real_key'),
         shipStationKeyExpiresOn: '2027-01-31',
         metricPrefix: 'SS ',
         storeIds: [9001, 9002],

@@ -75,7 +75,7 @@ describe('loadConfig', () => {
         baseUrl: DEFAULT_SHIPSTATION_BASE_URL,
         fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/),
       },
-      klaviyo: { privateKey: 'pk_0123456789abcdef', baseUrl: DEFAULT_KLAVIYO_BASE_URL, fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/) },
+      klaviyo: { privateKey: 'pk_FAKE_not_a_real_key', baseUrl: DEFAULT_KLAVIYO_BASE_URL, fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/) },
       webhookToken: 'a-webhook-token-of-32-characters',
       metricPrefix: 'SS ',
       importDays: 90,

@@ -3,8 +3,8 @@ import type { AcceptedEvent } from '../../lib/local/simulators/klaviyo-simulator
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- bodies are mutated freely per case
 
-const KEY = 'pk_test_0123456789abcdef0123456789abcdef01';
-const OTHER_KEY = 'pk_test_fedcba9876543210fedcba9876543210fe';
+const KEY = 'pk_FAKE_simulator_key';
+const OTHER_KEY = 'pk_FAKE_simulator_other_key';
 const EVENTS = '/api/events';
 const BULK = '/api/event-bulk-create-jobs';
 

@@ -104,11 +104,11 @@ describe('maskPii', () => {
 
   it.each([
     ['token', 'a-webhook-token-of-32-characters'],
-    ['authorization', 'Klaviyo-API-Key pk_0123456789abcdef'],
+    ['authorization', 'Klaviyo-API-Key pk_FAKE_not_a_real_key'],
     ['Authorization', 'Basic c3Mta2V5OnNzLXNlY3JldA=='],
     ['apiKey', 'ss-key-0123456789'],
     ['api_secret', 'ss-secret-0123456789'],
-    ['privateKey', 'pk_0123456789abcdef'],
+    ['privateKey', 'pk_FAKE_not_a_real_key'],
     ['password', 'hunter2'],
   ])('replaces the value of a %s key with ***', (key, secret) => {
     // Prepare
@@ -197,13 +197,13 @@ describe('logger', () => {
     const error = new Error('Klaviyo refused jane.doe@example.com');
 
     // Act
-    logger.error('send failed', { error, headers: { authorization: 'Klaviyo-API-Key pk_0123456789abcdef' } });
+    logger.error('send failed', { error, headers: { authorization: 'Klaviyo-API-Key pk_FAKE_not_a_real_key' } });
 
     // Assess
     const output = written.join('');
     expect(output).toContain('send failed');
     expect(output).not.toContain('jane.doe@example.com');
-    expect(output).not.toContain('pk_0123456789abcdef');
+    expect(output).not.toContain('pk_FAKE_not_a_real_key');
   });
 });
 

@@ -173,7 +173,7 @@ describe('errorToResponse', () => {
   });
 
   it.each([
-    ['an unexpected Error', new Error('DynamoDB table sync-table in 000000000000 not found; key pk_0123456789abcdef')],
+    ['an unexpected Error', new Error('DynamoDB table sync-table in 000000000000 not found; key pk_FAKE_not_a_real_key')],
     ['a thrown string', 'connect ECONNREFUSED 10.0.0.5:443'],
     ['undefined', undefined],
   ])('answers a generic 500 without details for %s', (_case, error) => {
