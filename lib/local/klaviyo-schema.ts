@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { definitionsOf, isNullableNoise } from './openapi-json-schema.js';
 
 export type KlaviyoEndpoint = 'create-event' | 'bulk-create-events';
 
@@ -21,40 +22,7 @@ const FILES: Record<KlaviyoEndpoint, string> = {
   'bulk-create-events': './klaviyo-schemas/bulk-create-events.schema.json',
 };
 
-const REF_PREFIX = '#/components/schemas/';
-const SCHEMA_MAP = new Set(['properties', 'patternProperties', 'definitions', '$defs', 'dependentSchemas']);
-const SCHEMA_ONE = new Set(['items', 'additionalItems', 'additionalProperties', 'not', 'if', 'then', 'else', 'contains', 'propertyNames']);
-const SCHEMA_LIST = new Set(['allOf', 'anyOf', 'oneOf', 'prefixItems']);
-
 const cache = new Map<KlaviyoEndpoint, ValidateFunction>();
-
-/**
- * Turns one OpenAPI 3.0 schema object into JSON Schema ajv accepts in strict mode:
- * refs point at `$defs`, `x-*` extensions are dropped, and `nullable` next to `$ref`/`oneOf`
- * (where ajv's own `nullable` keyword refuses to work without `type`) becomes `anyOf [schema, null]`.
- */
-function toJsonSchema(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(toJsonSchema);
-  if (schema === null || typeof schema !== 'object') return schema;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(schema)) {
-    if (key.startsWith('x-')) continue;
-    if (key === '$ref' && typeof value === 'string' && value.startsWith(REF_PREFIX)) {
-      out[key] = `#/$defs/${value.slice(REF_PREFIX.length)}`;
-    } else if (SCHEMA_MAP.has(key) && value !== null && typeof value === 'object') {
-      out[key] = Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, toJsonSchema(sub)]));
-    } else if (SCHEMA_ONE.has(key) || SCHEMA_LIST.has(key)) {
-      out[key] = toJsonSchema(value);
-    } else {
-      out[key] = value;
-    }
-  }
-  if ('nullable' in out && !('type' in out)) {
-    const { nullable, ...rest } = out;
-    return nullable === true ? { anyOf: [rest, { type: 'null' }] } : rest;
-  }
-  return out;
-}
 
 function requestBodySchemaName(file: SchemaFile): string {
   const match = /request body schema: (\w+)/.exec(file['x-source'].note);
@@ -71,7 +39,7 @@ function compile(endpoint: KlaviyoEndpoint): ValidateFunction {
   return ajv.compile({
     $id: `urn:shipstation-klaviyo-sync:klaviyo:${endpoint}`,
     $ref: `#/$defs/${requestBodySchemaName(file)}`,
-    $defs: Object.fromEntries(Object.entries(file.components.schemas).map(([name, schema]) => [name, toJsonSchema(schema)])),
+    $defs: definitionsOf(file.components),
   });
 }
 
@@ -82,11 +50,6 @@ function validatorFor(endpoint: KlaviyoEndpoint): ValidateFunction {
     cache.set(endpoint, validate);
   }
   return validate;
-}
-
-/** The `anyOf [schema, null]` wrapper adds "must be null" and "must match a schema in anyOf" to every real error under it. */
-function isNullableNoise(error: ErrorObject): boolean {
-  return error.keyword === 'anyOf' || (error.keyword === 'type' && (error.params as { type: unknown }).type === 'null');
 }
 
 function describe(error: ErrorObject): KlaviyoSchemaError {

@@ -10,14 +10,15 @@
 //   matches the type, and which is the very query the paired list response's `links.first` pages through;
 // - the shapes a parser must expect from these payloads (split shipments, money on the first split only, times).
 // The 2025-08 spec has no fulfillments path and no webhook-body schema: those are checked by shape only.
-// Reading the spec as JSON Schema (draft 2020 via ajv 8) needs three adaptations, all below in toJsonSchema: `$ref`s to
+// Reading the spec as JSON Schema (draft 2020 via ajv 8) needs three adaptations, all in lib/local/openapi-json-schema.ts (its SpecQuirks): `$ref`s to
 // `$defs`; the spec's own `x-nullable: true` read as `nullable`; and `additionalProperties: false` dropped, because the
 // spec puts it beside `allOf` (e.g. `shipment` = `allOf [partial_shipment]` with no properties of its own), which in
 // JSON Schema refuses every property — and real responses carry fields the spec lacks (`ship_datetime`, `deliver_by_date`…).
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { definitionsOf, isNullableNoise } from '../../lib/local/openapi-json-schema.js';
 import { fixture } from '../helpers/fixture-server.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- recorded payloads are read and mutated freely
@@ -25,38 +26,6 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 interface SchemaFile {
   $comment: string;
   components: { schemas: Record<string, unknown> };
-}
-
-const REF_PREFIX = '#/components/schemas/';
-const SCHEMA_MAP = new Set(['properties', 'patternProperties', 'definitions', '$defs', 'dependentSchemas']);
-const SCHEMA_ONE = new Set(['items', 'additionalItems', 'additionalProperties', 'not', 'if', 'then', 'else', 'contains', 'propertyNames']);
-const SCHEMA_LIST = new Set(['allOf', 'anyOf', 'oneOf', 'prefixItems']);
-
-/** One OpenAPI schema object as JSON Schema for ajv; see the header for the three adaptations. */
-function toJsonSchema(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(toJsonSchema);
-  if (schema === null || typeof schema !== 'object') return schema;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(schema)) {
-    if (key === 'x-nullable') {
-      if (value === true) out['nullable'] = true;
-    } else if (key.startsWith('x-') || (key === 'additionalProperties' && value === false)) {
-      continue;
-    } else if (key === '$ref' && typeof value === 'string' && value.startsWith(REF_PREFIX)) {
-      out[key] = `#/$defs/${value.slice(REF_PREFIX.length)}`;
-    } else if (SCHEMA_MAP.has(key) && value !== null && typeof value === 'object') {
-      out[key] = Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, toJsonSchema(sub)]));
-    } else if (SCHEMA_ONE.has(key) || SCHEMA_LIST.has(key)) {
-      out[key] = toJsonSchema(value);
-    } else {
-      out[key] = value;
-    }
-  }
-  if ('nullable' in out && !('type' in out)) {
-    const { nullable, ...rest } = out;
-    return nullable === true ? { anyOf: [rest, { type: 'null' }] } : rest;
-  }
-  return out;
 }
 
 type SchemaName = 'list-shipments' | 'list-labels';
@@ -69,7 +38,7 @@ function validator(file: SchemaName, root: string): ValidateFunction {
   ajv.addFormat('url', true); // the spec's `url` component says `format: url`, which is no JSON Schema format
   return ajv.compile({
     $ref: `#/$defs/${root}`,
-    $defs: Object.fromEntries(Object.entries(copy.components.schemas).map(([name, schema]) => [name, toJsonSchema(schema)])),
+    $defs: definitionsOf(copy.components, { xNullable: true, openObjects: true }),
   });
 }
 
@@ -81,11 +50,6 @@ function valueAt(body: unknown, pointer: string): unknown {
       (node, key) => (node !== null && typeof node === 'object' ? (node as Json)[key.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined),
       body,
     );
-}
-
-/** The `anyOf [schema, null]` wrapper adds "must be null" and "must match a schema in anyOf" beside every real error. */
-function isNullableNoise(error: ErrorObject): boolean {
-  return error.keyword === 'anyOf' || (error.keyword === 'type' && (error.params as { type: unknown }).type === 'null');
 }
 
 /** Where a body departs from the schema: `path keyword`, array indexes as `*`, a refused null as keyword `null`. */
