@@ -62,9 +62,9 @@ export function loadFunctionConfig<V extends AccountsView, C extends Concern>(
     }
   }
   const settings = parseSettings(env, needs.settings);
-  // An account without its own importDays takes IMPORT_DAYS (read here even when polling is not a concern: it is cheap).
-  const polling = SETTINGS.polling().safeParse(env);
-  const accounts = loadAccounts(needs.accounts, env, accountsDocument, polling.success ? polling.data.importDays : DEFAULT_IMPORT_DAYS);
+  // A full account without its own importDays takes IMPORT_DAYS (the webhook view has no import days).
+  const polling = needs.accounts === 'full' ? SETTINGS.polling().safeParse(env) : undefined;
+  const accounts = loadAccounts(needs.accounts, env, accountsDocument, polling?.success === true ? polling.data.importDays : DEFAULT_IMPORT_DAYS);
   const accountProblems = 'problems' in accounts ? accounts.problems : [];
   const settingProblems = 'problems' in settings ? settings.problems : [];
   if ('problems' in settings || 'problems' in accounts) {

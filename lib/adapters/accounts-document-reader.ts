@@ -30,8 +30,8 @@ async function cached(key: string, maxAgeSeconds: number, read: () => Promise<st
   return text;
 }
 
-let secretsManager: Promise<SecretsManagerClient> | undefined;
-let ssm: Promise<SSMClient> | undefined;
+let secretsManager: SecretsManagerClient | undefined;
+let ssm: SSMClient | undefined;
 
 /** A secret stored as SecretBinary arrives as bytes; the document is UTF-8 JSON either way. */
 const asText = (value: string | Uint8Array): string => (typeof value === 'string' ? value : new TextDecoder().decode(value));
@@ -39,9 +39,9 @@ const asText = (value: string | Uint8Array): string => (typeof value === 'string
 /** The secret's text; a secret that does not exist (or holds no value) names ACCOUNTS_SECRET_ID; other failures pass through. */
 async function readSecret(id: string): Promise<string> {
   const { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient: Client } = await import('@aws-sdk/client-secrets-manager');
-  secretsManager ??= Promise.resolve(new Client({}));
+  secretsManager ??= new Client({});
   try {
-    const secret = await (await secretsManager).send(new GetSecretValueCommand({ SecretId: id }));
+    const secret = await secretsManager.send(new GetSecretValueCommand({ SecretId: id }));
     const value = secret.SecretString ?? secret.SecretBinary;
     if (value !== undefined) return asText(value);
   } catch (error) {
@@ -53,9 +53,9 @@ async function readSecret(id: string): Promise<string> {
 /** The SecureString's decrypted text; a parameter that does not exist names ACCOUNTS_PARAMETER_NAME; other failures pass through. */
 async function readParameter(name: string): Promise<string> {
   const { GetParameterCommand, ParameterNotFound, SSMClient: Client } = await import('@aws-sdk/client-ssm');
-  ssm ??= Promise.resolve(new Client({}));
+  ssm ??= new Client({});
   try {
-    const read = await (await ssm).send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+    const read = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
     if (read.Parameter?.Value !== undefined) return read.Parameter.Value;
   } catch (error) {
     if (!(error instanceof ParameterNotFound)) throw error;

@@ -33,8 +33,11 @@ function readTimestamp(text: string): { wall: number; offsetMinutes?: number } |
   return { wall, offsetMinutes: (sign === '-' ? -1 : 1) * (Number(hours) * 60 + Number(minutes ?? 0)) };
 }
 
-/** Whether an instant shows exactly this wall clock in Los Angeles (compared to the second; Intl shows no fraction). */
-const showsInPacific = (instant: number, wall: number): boolean => wallClockMs(instant, SHIPSTATION_ZONE) === wall - (((wall % 1000) + 1000) % 1000);
+/** An instant (epoch ms) without its milliseconds: Intl's wall clock shows whole seconds. */
+const toSecond = (ms: number): number => ms - (((ms % 1000) + 1000) % 1000);
+
+/** Los Angeles' offset from UTC at an instant, in ms (its wall clock read as UTC, less the instant). */
+const pacificOffsetMs = (instant: number): number => wallClockMs(instant, SHIPSTATION_ZONE) - toSecond(instant);
 
 /**
  * Converts a ShipStation timestamp (`2015-06-29T08:46:27.0000000`, `2016-11-29 23:59:59` or `2015-07-02`) to a UTC
@@ -51,12 +54,11 @@ export function pacificToUtc(value: string | null | undefined): string | undefin
   const { wall, offsetMinutes } = read;
   if (offsetMinutes !== undefined) return new Date(wall - offsetMinutes * 60_000).toISOString();
   // Both Pacific offsets, earlier reading first: the one whose instant shows this wall clock in Los Angeles.
-  const reading = [7, 8].map((hours) => wall + hours * HOUR).find((instant) => showsInPacific(instant, wall));
+  const reading = [7, 8].map((hours) => wall + hours * HOUR).find((instant) => wall - instant === pacificOffsetMs(instant));
   if (reading !== undefined) return new Date(reading).toISOString();
   // Inside the skipped spring-forward hour no reading exists: read it with the offset in force before the gap (a day
   // earlier), which lands the same distance past the gap.
-  const offsetBefore = wallClockMs(wall + 8 * HOUR - 24 * HOUR, SHIPSTATION_ZONE) - (wall + 8 * HOUR - 24 * HOUR - (((wall % 1000) + 1000) % 1000));
-  return new Date(wall - offsetBefore).toISOString();
+  return new Date(wall - pacificOffsetMs(wall + 8 * HOUR - 24 * HOUR)).toISOString();
 }
 
 /**
