@@ -21,6 +21,7 @@ import { checkWebhookResource } from '../../lib/domain/resource-url.js';
 import { startLocalAws, type LocalAws } from '../../lib/local/aws-stand-ins.js';
 import { ShipStationSimulator } from '../../lib/local/simulators/shipstation-simulator.js';
 import { context, sqsEvent } from '../helpers/handler-env.js';
+import { SINGLE_ACCOUNT_VARIABLES } from '../../lib/config/sources.js';
 
 /** Fixed, so every run generates the same requests; fast-check prints seed and path with a counterexample. */
 const SEED = 60_003;
@@ -893,20 +894,7 @@ beforeAll(async () => {
     webhookToken: SECRETS[id].token,
   });
   writeFileSync(accountsFile, JSON.stringify({ accounts: [account('prod', undefined), account('sim', simulator.baseUrl)] }));
-  for (const name of [
-    'ACCOUNT_ID',
-    'SHIPSTATION_API_KEY',
-    'SHIPSTATION_API_SECRET',
-    'SHIPSTATION_KEY_EXPIRES_ON',
-    'SHIPSTATION_BASE_URL',
-    'KLAVIYO_PRIVATE_KEY',
-    'KLAVIYO_BASE_URL',
-    'WEBHOOK_TOKEN',
-    'METRIC_PREFIX',
-    'STORE_IDS',
-    'ACCOUNTS_SECRET_ID',
-    'ACCOUNTS_PARAMETER_NAME',
-  ]) {
+  for (const name of [...SINGLE_ACCOUNT_VARIABLES, 'ACCOUNTS_SECRET_ID', 'ACCOUNTS_PARAMETER_NAME']) {
     delete process.env[name];
   }
   Object.assign(process.env, aws.env, {
