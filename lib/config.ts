@@ -12,7 +12,7 @@ import { ACCOUNTS_SOURCE_VARIABLES, accountsSource, SINGLE_ACCOUNT_VARIABLES, si
 export { accountSecrets, DEFAULT_COUNTRY, DEFAULT_TIME_ZONE, fingerprint, type AccountConfig, type WebhookAccountConfig } from './config/accounts.js';
 export { DEFAULT_KLAVIYO_BASE_URL, DEFAULT_SHIPSTATION_BASE_URL, DEFAULT_SHIPSTATION_V2_BASE_URL } from './config/hosts.js';
 export { ConfigurationError } from './config/problems.js';
-export { DEFAULT_KLAVIYO_REVISION, DEFAULT_TRACKING_JWKS_URLS, loadSettings, type Concern, type SettingsOf } from './config/settings.js';
+export { DEFAULT_KLAVIYO_REVISION, DEFAULT_TRACKING_JWKS_URLS, type Concern, type SettingsOf } from './config/settings.js';
 export { accountsCacheSeconds, accountsSource, type AccountsSource } from './config/sources.js';
 
 /**

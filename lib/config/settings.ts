@@ -3,7 +3,7 @@
 // so a setting is declared in one place. A function parses only the concerns it uses (lib/wiring/<function>.ts).
 import * as z from '../domain/zod.js';
 import { JWKS_HOST, onHost } from './hosts.js';
-import { ConfigurationError, envProblems } from './problems.js';
+import { envProblems } from './problems.js';
 import type { Env } from './sources.js';
 
 /**
@@ -285,11 +285,4 @@ export function parseSettings<C extends Concern>(env: Env, concerns: readonly C[
     else problems.push(...envProblems(parsed.error));
   }
   return problems.length > 0 ? { problems } : { settings: settings as SettingsOf<C> };
-}
-
-/** parseSettings that throws: for the CLI and tests that read one concern. */
-export function loadSettings<C extends Concern>(env: Env, concerns: readonly C[]): SettingsOf<C> {
-  const parsed = parseSettings(env, concerns);
-  if ('problems' in parsed) throw new ConfigurationError(parsed.problems);
-  return parsed.settings;
 }

@@ -29,7 +29,7 @@ export const SINGLE_ACCOUNT_VARIABLES = [
 ] as const;
 const DEFAULT_ACCOUNTS_CACHE_SECONDS = 60;
 
-export const isSet = (value: string | undefined): value is string => value !== undefined && value.trim() !== '';
+const isSet = (value: string | undefined): value is string => value !== undefined && value.trim() !== '';
 
 /** Names of the single-account variables that are set. */
 export const singleAccountVariablesIn = (env: Env): string[] => SINGLE_ACCOUNT_VARIABLES.filter((name) => isSet(env[name]));
