@@ -39,6 +39,7 @@ export class DynamoDbOrderStateStore implements OrderStateStore {
       ...(item.buyer === undefined ? {} : { buyer: parsedJson<Customer>(item.buyer) }),
       ...(item.items === undefined ? {} : { items: parsedJson<LineItem[]>(item.items) }),
       ...(item.gift?.BOOL === undefined ? {} : { gift: item.gift.BOOL }),
+      ...(item.buyerFromV2?.BOOL === true ? { buyerFromV2: true } : {}),
       ...(item.delayDueAt?.S === undefined ? {} : { delayDueAt: item.delayDueAt.S }),
       version: Number(item.version?.N ?? '0'),
     };
@@ -59,6 +60,7 @@ export class DynamoDbOrderStateStore implements OrderStateStore {
       buyer: optionalJson(state.buyer),
       items: optionalJson(state.items),
       gift: state.gift === undefined ? undefined : { BOOL: state.gift },
+      buyerFromV2: state.buyerFromV2 === true ? { BOOL: true } : undefined,
       delayDueAt: optionalS(state.delayDueAt),
       version: { N: String(state.version + 1) },
       expiresAt: expiresAt(this.now(), RETENTION_DAYS),

@@ -24,6 +24,8 @@ export interface OrderState {
    * identify and describe this profile, never their ship-to person. Absent until an order snapshot was applied.
    */
   buyer?: Customer;
+  /** The buyer came from a V2 snapshot (its ship-to person): a V1 snapshot's buyer replaces it, never the other way. */
+  buyerFromV2?: boolean;
   /** The order's items (adjustments left out): fulfilments carry none of their own. */
   items?: LineItem[];
   /** ShipStation's gift flag (an event property of every shipment event of the order). */
@@ -54,11 +56,19 @@ export function decideOrderUpdate(state: OrderState | undefined, snapshot: Order
       return { outcome: 'stale', reason: 'same modifyDate as the applied snapshot with another status' };
     }
   }
+  // V2 has no awaiting payment: its `pending` is an order V1 may still know unpaid.
+  if (snapshot.source === 'v2' && snapshot.status === 'awaiting_shipment' && state?.status === 'awaiting_payment') {
+    return { outcome: 'stale', reason: 'V2 pending cannot tell an unpaid order; V1 says awaiting payment' };
+  }
   if (state?.shippedAt !== undefined && ORDER_STATUS_RULES[snapshot.status].preShipment && instant(snapshot.modifiedAt) < instant(state.shippedAt)) {
     return { outcome: 'stale', reason: 'pre-shipment status older than a label or fulfilment' };
   }
   const sameStatus = state?.status === snapshot.status && state.statusSince !== undefined;
   const statusSince = sameStatus ? (state.statusSince as string) : snapshot.modifiedAt;
+  // A V1 buyer (bill-to, customer email) stands over what V2 can tell (its ship-to person, nobody on a gift).
+  const keepBuyer = snapshot.source === 'v2' && state?.buyer !== undefined && state.buyerFromV2 !== true;
+  const buyer = keepBuyer ? state.buyer : snapshot.customer;
+  const buyerFromV2 = !keepBuyer && snapshot.source === 'v2';
   const next: OrderState = {
     accountId: snapshot.accountId,
     orderId: snapshot.orderId,
@@ -69,8 +79,9 @@ export function decideOrderUpdate(state: OrderState | undefined, snapshot: Order
     orderNumber: snapshot.orderNumber ?? state?.orderNumber,
     total: snapshot.total ?? state?.total,
     storeId: snapshot.storeId ?? state?.storeId,
-    buyer: snapshot.customer,
-    items: snapshot.items,
+    buyer,
+    ...(buyerFromV2 ? { buyerFromV2: true } : {}),
+    items: keepBuyer && snapshot.items.length === 0 ? (state.items ?? []) : snapshot.items,
     gift: snapshot.gift === true,
     ...(state?.delayDueAt === undefined ? {} : { delayDueAt: state.delayDueAt }),
     version: state?.version ?? 0,
@@ -83,6 +94,7 @@ export function decideOrderUpdate(state: OrderState | undefined, snapshot: Order
     state.total !== next.total ||
     state.storeId !== next.storeId ||
     state.gift !== next.gift ||
+    state.buyerFromV2 !== next.buyerFromV2 ||
     JSON.stringify(state.buyer) !== JSON.stringify(next.buyer) ||
     JSON.stringify(state.items) !== JSON.stringify(next.items);
   return { outcome: 'current', next, status: snapshot.status, statusSince, changed };

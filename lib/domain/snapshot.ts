@@ -71,6 +71,11 @@ export const orderSnapshotSchema = z.object({
   holdUntilDate: z.optional(calendarDate),
   total: z.optional(z.number()),
   requestedShippingService: z.optional(z.string()),
+  /**
+   * Read from ShipStation API V2 (absent: V1). V2 knows less: no bill-to (its buyer is the ship-to person, none on a
+   * gift) and no awaiting payment, so a V2 snapshot never replaces what V1 told (see decideOrderUpdate).
+   */
+  source: z.optional(z.literal('v2')),
 });
 export type OrderSnapshot = z.infer<typeof orderSnapshotSchema>;
 

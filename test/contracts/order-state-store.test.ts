@@ -28,6 +28,7 @@ function orderStateStoreContract(make: () => OrderStateStore): void {
       shippedAt: '2026-07-05T16:00:00.000Z',
       storeId: 9001,
       gift: true,
+      buyerFromV2: true,
       delayDueAt: '2026-07-09T07:00:00.000Z',
     });
 

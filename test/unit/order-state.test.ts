@@ -222,3 +222,57 @@ describe('recordShipment', () => {
     expect(next).toBeUndefined();
   });
 });
+
+describe('decideOrderUpdate with V2 snapshots (an account with both keys, or moving from V1 to V2)', () => {
+  it('does not let a V2 pending turn an order V1 knows unpaid into awaiting shipment', () => {
+    // Prepare: V1 said awaiting payment; V2 (which has no such status) says pending, later
+    const state = orderState({ status: 'awaiting_payment', statusSince: '2026-07-04T17:20:00.000Z', modifiedAt: '2026-07-04T17:20:00.000Z' });
+    const v2 = orderSnapshot({ status: 'awaiting_shipment', modifiedAt: '2026-07-04T17:25:00.000Z', source: 'v2' });
+
+    // Act
+    const decision = decideOrderUpdate(state, v2);
+
+    // Assess
+    expect(decision).toEqual({ outcome: 'stale', reason: 'V2 pending cannot tell an unpaid order; V1 says awaiting payment' });
+  });
+
+  it('keeps the V1 buyer and items when a V2 snapshot (no bill-to, no buyer on a gift) moves the status on', () => {
+    // Prepare
+    const v1Buyer = buyer({ email: 'alex@example.com', firstName: 'Alex' });
+    const state = orderState({ status: 'awaiting_shipment', statusSince: '2026-07-04T17:20:00.000Z', modifiedAt: '2026-07-04T17:20:00.000Z', buyer: v1Buyer });
+    const v2 = orderSnapshot({ status: 'on_hold', modifiedAt: '2026-07-05T09:00:00.000Z', source: 'v2', customer: {}, gift: true });
+
+    // Act
+    const decision = decideOrderUpdate(state, v2);
+
+    // Assess: the status moves, the buyer stays
+    expect(decision.outcome).toBe('current');
+    if (decision.outcome !== 'current') return;
+    expect(decision.status).toBe('on_hold');
+    expect(decision.next.buyer).toEqual(v1Buyer);
+    expect(decision.next.buyerFromV2).toBeUndefined();
+  });
+
+  it('takes a V2 buyer where none is known, and lets a V1 buyer replace it later', () => {
+    // Prepare
+    const v2 = orderSnapshot({
+      status: 'awaiting_shipment',
+      modifiedAt: '2026-07-04T17:20:00.000Z',
+      source: 'v2',
+      customer: buyer({ email: 'rosa@example.com' }),
+    });
+    const first = decideOrderUpdate(undefined, v2);
+    if (first.outcome !== 'current') throw new Error('expected current');
+    const v1 = orderSnapshot({ status: 'awaiting_shipment', modifiedAt: '2026-07-04T17:30:00.000Z', customer: buyer({ email: 'alex@example.com' }) });
+
+    // Act
+    const second = decideOrderUpdate({ ...first.next, version: 1 }, v1);
+
+    // Assess
+    expect(first.next.buyerFromV2).toBe(true);
+    expect(first.next.buyer?.email).toBe('rosa@example.com');
+    expect(second.outcome === 'current' && second.next.buyer?.email).toBe('alex@example.com');
+    expect(second.outcome === 'current' && second.next.buyerFromV2).toBeUndefined();
+    expect(second.outcome === 'current' && second.statusSince).toBe('2026-07-04T17:20:00.000Z');
+  });
+});
