@@ -494,8 +494,9 @@ describe('ShipStationSimulator V2', () => {
       await start();
       await subscribe('track_event_v2', '/track-event-v2');
       await subscribe('track', '/track');
-      await subscribe('label_created_v2', '/labels');
       const shipment = label();
+      // Subscribed after the label, whose own LABEL_CREATED_V2 it would get: a decoy for tracking updates only.
+      await subscribe('label_created_v2', '/labels');
 
       // Act
       const sent = sim.track(shipment.trackingNumber, { statusCode: 'IT', city: 'Denver', state: 'CO' });

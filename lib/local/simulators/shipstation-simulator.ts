@@ -1,13 +1,26 @@
 // Local stand-in for ShipStation API V1 (one account): the fake behind integration tests and the demo shop of `npm start`.
 // Its V1 records take the shapes of real payloads (test/unit/simulator-shapes.test.ts holds them to test/fixtures/shipstation).
-// It also answers the part of API V2 the product uses (API-Key auth, webhook management, signed tracking webhooks).
+// It also answers the part of API V2 the product uses (API-Key auth, webhook management, signed tracking webhooks), and
+// V2's shipments, labels and fulfilments as a view over the same V1 records, with their signed pointer webhooks (v2-orders.ts).
 import { createHash } from 'node:crypto';
 import { createServer, request as httpRequest } from 'node:http';
 import type { ClientRequest, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { knownServiceName } from '../../domain/carriers.js';
-import { formatPacificTimestamp, normalizePacificTimestamp } from './pacific.js';
+import { formatPacificDate, formatPacificTimestamp, normalizePacificTimestamp } from './pacific.js';
+import {
+  getV2Shipment,
+  listV2Fulfillments,
+  listV2Labels,
+  listV2Shipments,
+  V2_POINTER_RESOURCE_TYPES,
+  v2FulfillmentUrl,
+  v2LabelsBatchUrl,
+  v2ShipmentOf,
+  v2ShipmentsBatchUrl,
+} from './v2-orders.js';
+import type { SimV2Shipment, V2PointerEvent, V2PointerResourceType, V2PointerWebhook, V2Records } from './v2-orders.js';
 import {
   API_TRACK_RESOURCE_TYPE,
   apiTrackEventOf,
@@ -46,6 +59,20 @@ export {
   TRACKING_WEBHOOK_EVENTS,
   V2_WEBHOOK_EVENTS,
 } from './v2-tracking.js';
+export { V2_LABEL_STATUSES, V2_MAX_PAGE_SIZE, V2_POINTER_RESOURCE_TYPES, V2_SHIPMENT_STATUSES } from './v2-orders.js';
+export type {
+  SimV2Fulfillment,
+  SimV2Label,
+  SimV2Shipment,
+  V2FulfillmentList,
+  V2LabelList,
+  V2LabelStatus,
+  V2PointerEvent,
+  V2PointerResourceType,
+  V2PointerWebhook,
+  V2ShipmentList,
+  V2ShipmentStatus,
+} from './v2-orders.js';
 export type {
   ApiTrackData,
   ApiTrackEvent,
@@ -107,9 +134,10 @@ export interface ShipStationSimulatorOptions {
   onWebhookError?: (err: unknown) => void;
   /**
    * How many times one webhook is delivered (tests that vary it per webhook); overrides `webhookDeliveries` when set.
-   * V2 tracking webhooks come through here too, as `TRACK_EVENT_V2` (or `API_TRACK`) with the body's resource_url.
+   * V2 tracking webhooks come through here too, as `TRACK_EVENT_V2` (or `API_TRACK`) with the body's resource_url, and
+   * so do V2 pointer webhooks, as their resource_type (`SHIPMENT_CREATED_V2`…) with their resource_url.
    */
-  webhookDeliveriesFor?: (event: WebhookEvent | TrackingResourceType, resourceUrl: string) => number;
+  webhookDeliveriesFor?: (event: WebhookEvent | TrackingResourceType | V2PointerResourceType, resourceUrl: string) => number;
   /**
    * Decides a fault for each API request that passed the rate limit (tests): an error answer, or no answer at all.
    * V2 requests (`request.api === 'v2'`, JWKS fetches included) come through here too; V2 ones get V2 error bodies.
@@ -704,7 +732,10 @@ const SERVICES_BY_CARRIER: ReadonlyMap<string, readonly ServiceRow[]> = new Map(
  * fault injection for tests.
  * Under `/v2/` on the same origin it also plays API V2 for what the product uses: `API-Key` auth and its own rate limit,
  * webhook management, the public JWKS (an EC key beside the RSA ones), and RSA-signed TRACK_EVENT_V2 (or API_TRACK)
- * webhooks to `track_event_v2` and `track` subscribers (`track`, `advanceTracking`).
+ * webhooks to `track_event_v2` and `track` subscribers (`track`, `advanceTracking`); `GET /v2/shipments`,
+ * `/v2/shipments/{id}`, `/v2/labels` and `/v2/fulfillments` as a view over the V1 orders, labels and fulfilments; and
+ * signed pointer webhooks (SHIPMENT_CREATED_V2, LABEL_CREATED_V2, FULFILLMENT_SHIPPED_V2, FULFILLMENT_REJECTED_V2) to
+ * the V2 subscribers of `shipment_created_v2`, `label_created_v2`, `fulfillment_shipped_v2`, `fulfillment_rejected_v2`.
  */
 export class ShipStationSimulator {
   readonly baseUrl: string;
@@ -761,6 +792,8 @@ export class ShipStationSimulator {
   private readonly packages = new Map<string, TrackedPackage>();
   private readonly demoTracking = new Map<number, DemoTracking>();
   private unknownLabelCount = 0;
+  /** The V1 records as the V2 view reads them: the same maps, never a copy. */
+  private readonly v2Records: V2Records;
 
   private constructor(options: ShipStationSimulatorOptions, server: Server, baseUrl: string) {
     this.server = server;
@@ -775,6 +808,16 @@ export class ShipStationSimulator {
     this.apiSecret = options.apiSecret;
     this.v2ApiKey = options.v2ApiKey;
     this.v2RateLimit = options.v2RateLimitPerMinute ?? 200;
+    this.v2Records = {
+      baseUrl,
+      orders: () => this.orders.values(),
+      order: (orderId) => this.orders.get(orderId),
+      labels: () => this.shipments.values(),
+      fulfillments: () => this.fulfillments.values(),
+      importBatch: (batchId) => this.importBatches.get(batchId),
+      carrierId: (carrierCode) => CARRIER_ACCOUNTS.find((account) => account.code === carrierCode && account.primary)?.shippingProviderId,
+      trackingStatus: (trackingNumber) => this.packages.get(trackingNumber.toUpperCase())?.latest?.status_code,
+    };
     const opened = trimmedStamp(this.now());
     this.stores = [
       store(310001, 'Demo Shopify Store', 26, 'Shopify', 'https://demo-shop.myshopify.com', opened),
@@ -813,18 +856,24 @@ export class ShipStationSimulator {
   /**
    * Imports one batch of orders. Like the real service, the whole batch shares one ORDER_NOTIFY (and ITEM_ORDER_NOTIFY)
    * whose resource_url lists exactly these orders, and nothing is sent when every order is still awaiting payment.
+   * V2 subscribers of `shipment_created_v2` get one SHIPMENT_CREATED_V2 pointing at `/v2/shipments?import_batch_id=`
+   * the same batch (a split order imported as two orders: one webhook, two shipments). It is sent for every import,
+   * awaiting payment or not (assumed: the V2 shipment exists from the import on, and V2 has no awaiting-payment state).
    */
   importOrders(inputs: NewOrderInput[]): SimOrder[] {
     const created = inputs.map((input) => this.buildOrder(input));
     for (const order of created) this.orders.set(order.orderId, order);
-    if (created.length > 0 && created.some((order) => order.orderStatus !== 'awaiting_payment')) {
-      this.notifyOrders(created.map((order) => order.orderId));
-    } else if (created.length > 0) {
-      this.importBatches.set(
-        this.newImportBatchId(),
-        created.map((order) => order.orderId),
-      );
+    if (created.length === 0) return [];
+    const orderIds = created.map((order) => order.orderId);
+    let batch: string;
+    if (created.some((order) => order.orderStatus !== 'awaiting_payment')) {
+      batch = this.notifyOrders(orderIds);
+    } else {
+      batch = this.newImportBatchId();
+      this.importBatches.set(batch, orderIds);
     }
+    const storeIds = created.map((order) => order.advancedOptions.storeId);
+    this.emitV2Pointer('shipment_created_v2', v2ShipmentsBatchUrl(this.baseUrl, batch), storeIds);
     return created.map((order) => structuredClone(order));
   }
 
@@ -861,8 +910,38 @@ export class ShipStationSimulator {
   }
 
   /**
+   * Puts an order on hold until a day, as the ShipStation UI does ("Hold until"): status on_hold with that
+   * `holdUntilDate` (V1: a day, `2026-11-25`; V2: `hold_until_date` `2026-11-25T00:00:00Z`, status `on_hold`). A Date
+   * is read as its Pacific calendar day, text as `yyyy-MM-dd`. Like `setOrderStatus`: no webhook (none fires for
+   * holds in V1 or V2), except ORDER_NOTIFY when it takes an awaiting-payment order. The release on that day is not
+   * simulated: `setOrderStatus(orderId, 'awaiting_shipment')` does it.
+   */
+  holdOrderUntil(orderId: number, until: Date | string): SimOrder {
+    this.requireOrder(orderId);
+    let day: string;
+    if (until instanceof Date) {
+      day = formatPacificDate(until);
+    } else {
+      const normalized = normalizePacificTimestamp(until);
+      if (normalized === undefined) throw new Error(`'${until}' is not a day (yyyy-MM-dd)`);
+      day = normalized.slice(0, 10);
+    }
+    this.setOrderStatus(orderId, 'on_hold');
+    const order = this.requireOrder(orderId);
+    order.holdUntilDate = day;
+    return structuredClone(order);
+  }
+
+  /** One order as `GET /v2/shipments/se-<orderId>` answers it: the V2 shipment it is. */
+  getV2Shipment(orderId: number): SimV2Shipment {
+    return v2ShipmentOf(this.requireOrder(orderId), this.v2Records);
+  }
+
+  /**
    * Buys a label: a shipment in its own batch, the order becomes shipped, and SHIP_NOTIFY / ITEM_SHIP_NOTIFY fire
-   * (return labels fire nothing and leave the order alone, because the webhook is only for outbound labels).
+   * (return labels fire nothing and leave the order alone, because the webhook is only for outbound labels). V2
+   * subscribers of `label_created_v2` get LABEL_CREATED_V2 pointing at `/v2/labels?batch_id=se-<batchId>` for every
+   * label, return labels included (assumed: V2's event is "a label was created", and the list says `is_return_label`).
    */
   createLabel(orderId: number, input: LabelInput = {}): SimShipment {
     const order = this.requireOrder(orderId);
@@ -925,6 +1004,7 @@ export class ShipStationSimulator {
       this.emit('SHIP_NOTIFY', `${url}&includeShipmentItems=False`, storeIds);
       this.emit('ITEM_SHIP_NOTIFY', `${url}&includeShipmentItems=True`, storeIds);
     }
+    this.emitV2Pointer('label_created_v2', v2LabelsBatchUrl(this.baseUrl, batchId), [order.advancedOptions.storeId]);
     return renderShipment(shipment, true);
   }
 
@@ -974,14 +1054,22 @@ export class ShipStationSimulator {
     return structuredClone(order);
   }
 
-  /** "Mark as Shipped": a fulfillment record and a shipped order, but no webhook, exactly the gap polling must cover. */
+  /**
+   * "Mark as Shipped": a fulfillment record and a shipped order, but no V1 webhook, exactly the gap V1 polling must
+   * cover. V2 subscribers of `fulfillment_shipped_v2` get FULFILLMENT_SHIPPED_V2 pointing at
+   * `/v2/fulfillments?fulfillment_id=se-<fulfillmentId>&shipment_id=se-<orderId>` (the recorded one is such an
+   * "External" fulfilment).
+   */
   markAsShipped(orderId: number, input: FulfillmentInput = {}): SimFulfillment {
-    return this.fulfil(orderId, input, false);
+    const fulfillment = this.fulfil(orderId, input, false);
+    this.emitFulfillmentShippedV2(fulfillment);
+    return fulfillment;
   }
 
   /**
    * A fulfillment provider (e.g. Amazon FBA) shipped the order: fulfillment record, shipped order, FULFILLMENT_SHIPPED
-   * pointing at `/fulfillments?batchId=…` (as a public integration reads it).
+   * pointing at `/fulfillments?batchId=…` (as a public integration reads it), and FULFILLMENT_SHIPPED_V2 as for
+   * `markAsShipped`.
    */
   fulfillmentProviderShipped(orderId: number, input: FulfillmentInput = {}): SimFulfillment {
     const fulfillment = this.fulfil(orderId, input, true);
@@ -989,12 +1077,16 @@ export class ShipStationSimulator {
     const batchId = this.nextFulfillmentBatchId++;
     this.fulfillmentBatches.set(batchId, [fulfillment.fulfillmentId]);
     this.emit('FULFILLMENT_SHIPPED', `${this.baseUrl}/fulfillments?batchId=${batchId}`, [order.advancedOptions.storeId]);
+    this.emitFulfillmentShippedV2(fulfillment);
     return fulfillment;
   }
 
   /**
    * A fulfillment provider rejected the order: status rejected_fulfillment and FULFILLMENT_REJECTED pointing at
-   * `/orders?importBatch=…` (the recorded body's shape).
+   * `/orders?importBatch=…` (the recorded body's shape). V2 subscribers of `fulfillment_rejected_v2` get
+   * FULFILLMENT_REJECTED_V2 pointing at `/v2/shipments?import_batch_id=` that same new one-order batch. No real
+   * FULFILLMENT_REJECTED_V2 was ever captured: this URL is an assumption (a rejected order has no fulfilment to name, and
+   * the V1 body names a one-order import batch).
    */
   fulfillmentProviderRejected(orderId: number): SimOrder {
     const order = this.requireOrder(orderId);
@@ -1003,6 +1095,7 @@ export class ShipStationSimulator {
     const batch = this.newImportBatchId();
     this.importBatches.set(batch, [orderId]);
     this.emit('FULFILLMENT_REJECTED', `${this.baseUrl}/orders?importBatch=${batch}`, [order.advancedOptions.storeId]);
+    this.emitV2Pointer('fulfillment_rejected_v2', v2ShipmentsBatchUrl(this.baseUrl, batch), [order.advancedOptions.storeId]);
     return structuredClone(order);
   }
 
@@ -1329,6 +1422,13 @@ export class ShipStationSimulator {
     if (first?.toLowerCase() === 'labels' && second !== undefined && third?.toLowerCase() === 'track' && fourth === undefined && method === 'GET') {
       return ok(this.labelTracking(second));
     }
+    if (method === 'GET' && third === undefined) {
+      const resource = first?.toLowerCase();
+      if (resource === 'shipments' && second === undefined) return ok(listV2Shipments(this.v2Records, url));
+      if (resource === 'shipments' && second !== undefined) return ok(getV2Shipment(this.v2Records, second));
+      if (resource === 'labels' && second === undefined) return ok(listV2Labels(this.v2Records, url));
+      if (resource === 'fulfillments' && second === undefined) return ok(listV2Fulfillments(this.v2Records, url));
+    }
     throw notFound(method, url.pathname);
   }
 
@@ -1437,6 +1537,33 @@ export class ShipStationSimulator {
       const custom = Object.fromEntries(webhook.headers.map(({ key, value }) => [key, value]));
       const deliveries = this.webhookDeliveriesFor?.(payload.resource_type, payload.resource_url) ?? this.webhookDeliveries;
       this.schedule(webhook.url, body, deliveries, { ...custom, ...headers });
+    }
+  }
+
+  private emitFulfillmentShippedV2(fulfillment: SimFulfillment): void {
+    const order = this.requireOrder(fulfillment.orderId);
+    const url = v2FulfillmentUrl(this.baseUrl, fulfillment.fulfillmentId, fulfillment.orderId);
+    this.emitV2Pointer('fulfillment_shipped_v2', url, [order.advancedOptions.storeId]);
+  }
+
+  /**
+   * A V2 pointer webhook (`{ resource_url, resource_type }`, as recorded) to every V2 webhook of `event` (whose store_id,
+   * if any, is one of `storeIds`), signed like tracking webhooks and delivered by the same machinery.
+   */
+  private emitV2Pointer(event: V2PointerEvent, resourceUrl: string, storeIds: number[]): void {
+    if (this.closing || this.v2Subscriptions.size === 0) return;
+    const payload: V2PointerWebhook = { resource_url: resourceUrl, resource_type: V2_POINTER_RESOURCE_TYPES[event] };
+    let signed: { body: string; headers: TrackingSignatureHeaders } | undefined;
+    for (const webhook of this.v2Subscriptions.values()) {
+      if (webhook.event !== event) continue;
+      if (webhook.store_id !== null && !storeIds.includes(webhook.store_id)) continue;
+      if (signed === undefined) {
+        const body = JSON.stringify(payload);
+        signed = { body, headers: this.signingKeys.sign(body, this.now().toISOString()) };
+      }
+      const custom = Object.fromEntries(webhook.headers.map(({ key, value }) => [key, value]));
+      const deliveries = this.webhookDeliveriesFor?.(payload.resource_type, resourceUrl) ?? this.webhookDeliveries;
+      this.schedule(webhook.url, signed.body, deliveries, { ...custom, ...signed.headers });
     }
   }
 
@@ -1737,13 +1864,15 @@ export class ShipStationSimulator {
     return structuredClone(fulfillment);
   }
 
-  private notifyOrders(orderIds: number[]): void {
+  /** ORDER_NOTIFY and ITEM_ORDER_NOTIFY for a new import batch of these orders; returns the batch id. */
+  private notifyOrders(orderIds: number[]): string {
     const batch = this.newImportBatchId();
     this.importBatches.set(batch, orderIds);
     const url = `${this.baseUrl}/orders?importBatch=${batch}`;
     const storeIds = orderIds.map((id) => this.requireOrder(id).advancedOptions.storeId);
     this.emit('ORDER_NOTIFY', url, storeIds);
     this.emit('ITEM_ORDER_NOTIFY', url, storeIds);
+    return batch;
   }
 
   private newImportBatchId(): string {

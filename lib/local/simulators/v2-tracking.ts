@@ -377,7 +377,8 @@ function carrierIdFor(carrierCode: string): number {
   return 9;
 }
 
-function trackingUrlFor(carrierCode: string, trackingNumber: string): string {
+/** The carrier's public tracking page for a tracking number (TRACK_EVENT_V2 `tracking_url`, V2 labels' `tracking_url`). */
+export function trackingUrlFor(carrierCode: string, trackingNumber: string): string {
   const number = encodeURIComponent(trackingNumber);
   if (carrierCode.startsWith('ups')) {
     return `http://wwwapps.ups.com/WebTracking/processRequest?HTMLVersion=5.0&Requester=NES&AgreeToTermsAndConditions=yes&loc=en_US&tracknum=${number}`;
