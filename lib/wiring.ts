@@ -10,7 +10,7 @@ import { DynamoDbHeldEventStore } from './adapters/dynamodb-held-event-store.js'
 import { DynamoDbPollCursorStore } from './adapters/dynamodb-poll-cursor-store.js';
 import { DynamoDbTrackingActivity } from './adapters/dynamodb-tracking-activity.js';
 import type { HttpShipStationApi } from './adapters/http-shipstation-api.js';
-import { HttpShipStationV2Api } from './adapters/http-shipstation-v2-api.js';
+import type { HttpShipStationV2Api } from './adapters/http-shipstation-v2-api.js';
 import { JwksSignatureVerifier } from './adapters/jwks-signature-verifier.js';
 import { PowertoolsHealthMetrics } from './adapters/powertools-health-metrics.js';
 import { SqsDeadLetterQueues } from './adapters/sqs-dead-letter-queues.js';
@@ -37,13 +37,14 @@ import { makeReplayDeadLetters, type ReplayDeadLetters } from './use-cases/repla
 import { makeSchedulePolls, type SchedulePolls } from './use-cases/schedule-polls.js';
 import { makeSweepDueChecks } from './use-cases/sweep-due-checks.js';
 import { perContainer } from './wiring/container.js';
-import { credentialHealth, klaviyoApi, pollAccountUseCase, publishingKernel, shipStationApi, workerBase } from './wiring/parts.js';
+import { credentialHealth, klaviyoApi, pollAccountUseCase, publishingKernel, shipStationApi, shipStationV2Api, workerBase } from './wiring/parts.js';
 import { HISTORY_CONCURRENCY } from './wiring/publish-history.js';
 
 export interface Wiring {
   config: AppConfig;
   accounts: AccountDirectory;
   shipStation: HttpShipStationApi;
+  shipStationV2: HttpShipStationV2Api;
   pollJobs: PollJobQueue;
   acceptWebhook: AcceptWebhook;
   /** receive-tracking: signed V2 tracking webhooks onto the updates queue. */
@@ -87,13 +88,13 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
   const cursors = new DynamoDbPollCursorStore(dynamodb, config.tableName);
   const shipStation = shipStationApi(config, clock, dynamodb, serviceMetrics);
   const klaviyo = klaviyoApi(config, clock);
-  // V2 webhooks (register-webhooks, doctor) for accounts with a V2 key; its 200/min is far from what they use.
-  const shipStationV2 = new HttpShipStationV2Api(config.accounts, clock, { timeoutMs: config.httpTimeoutMs, metrics: serviceMetrics });
+  // API V2 for accounts with a V2 key, through the V2 key's own budget (200/minute).
+  const shipStationV2 = shipStationV2Api(config, clock, dynamodb, serviceMetrics);
   const updates = new SqsUpdateQueue(sqs, config.updatesQueueUrl);
   const trackingActivity = new DynamoDbTrackingActivity(dynamodb, config.tableName);
-  const publishDeps = publishingKernel(config, clock, { dynamodb, health, accounts, metrics: serviceMetrics, shipStation, klaviyo });
+  const publishDeps = publishingKernel(config, clock, { dynamodb, health, accounts, metrics: serviceMetrics, shipStation, shipStationV2, klaviyo });
   const history = new SqsHistoryQueue(sqs, config.historyQueueUrl);
-  const pollAccount = pollAccountUseCase(config, { sqs, dynamodb, health, accounts, shipStation, metrics: serviceMetrics });
+  const pollAccount = pollAccountUseCase(config, { sqs, dynamodb, health, accounts, shipStation, shipStationV2, metrics: serviceMetrics });
   // The signing keys of V2 tracking webhooks: every configured key set, merged (receive-tracking, doctor).
   const signatureVerifier = new JwksSignatureVerifier({
     jwksUrls: config.trackingJwksUrls,
@@ -112,6 +113,7 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
     config,
     accounts,
     shipStation,
+    shipStationV2,
     pollJobs,
     acceptWebhook: makeAcceptWebhook({ accounts, notifications: new SqsNotificationQueue(sqs, config.notificationsQueueUrl), clock }),
     acceptTracking: makeAcceptTracking({
@@ -120,7 +122,7 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
       updates,
       clock,
     }),
-    fetchResource: makeFetchResource({ ...health, accounts, shipStation, updates, ledger, metrics: serviceMetrics }),
+    fetchResource: makeFetchResource({ ...health, accounts, shipStation, shipStationV2, updates, ledger, metrics: serviceMetrics }),
     publishUpdate: makePublishUpdate({ ...publishDeps, updates }),
     publishTracking: makePublishTracking({ ...publishDeps, updates, activity: trackingActivity, joinWaitHours: config.trackingJoinWaitHours }),
     publishHistory: makePublishHistory({ ...publishDeps, history, klaviyoBulk: klaviyo, concurrency: HISTORY_CONCURRENCY }),
@@ -140,6 +142,7 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
       ...health,
       accounts,
       shipStation,
+      shipStationV2,
       klaviyo,
       metrics: new PowertoolsHealthMetrics(metrics),
     }),

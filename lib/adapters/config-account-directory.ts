@@ -2,12 +2,16 @@
 // the full directory for everything else (ConfigAccountDirectory); webhook tokens compared in constant time.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AccountConfig, WebhookAccountConfig } from '../config.js';
+import { DEFAULT_SHIPSTATION_BASE_URL } from '../config/hosts.js';
 import { BadInputError } from '../domain/errors.js';
 import type { Account, AccountDirectory, WebhookAccount, WebhookAccounts } from '../ports.js';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
-export class ConfigWebhookAccounts<A extends WebhookAccountConfig = WebhookAccountConfig> implements WebhookAccounts {
+/** What the webhook view reads of an account, in either view (a V2-only account has no V1 base URL: the default stands). */
+type WebhookFields = Pick<WebhookAccountConfig, 'id' | 'webhookToken'> & { shipStation?: { baseUrl: string } };
+
+export class ConfigWebhookAccounts<A extends WebhookFields = WebhookAccountConfig> implements WebhookAccounts {
   private readonly tokenDigests: Map<string, Buffer>;
   /** Compared against when the account is unknown, so timing does not reveal which accounts exist. */
   private readonly decoy = digest('no-such-account');
@@ -18,7 +22,7 @@ export class ConfigWebhookAccounts<A extends WebhookAccountConfig = WebhookAccou
 
   find(accountId: string): WebhookAccount | undefined {
     const config = this.accounts.get(accountId);
-    return config === undefined ? undefined : { id: config.id, shipStationBaseUrl: config.shipStation.baseUrl };
+    return config === undefined ? undefined : { id: config.id, shipStationBaseUrl: config.shipStation?.baseUrl ?? DEFAULT_SHIPSTATION_BASE_URL };
   }
 
   list(): WebhookAccount[] {
@@ -38,10 +42,11 @@ export class ConfigAccountDirectory extends ConfigWebhookAccounts<AccountConfig>
     if (config === undefined) return undefined;
     return {
       id: config.id,
-      shipStationBaseUrl: config.shipStation.baseUrl,
-      shipStationFingerprint: config.shipStation.fingerprint,
+      shipStationBaseUrl: config.shipStation?.baseUrl ?? DEFAULT_SHIPSTATION_BASE_URL,
+      ...(config.shipStation === undefined
+        ? {}
+        : { shipStationFingerprint: config.shipStation.fingerprint, shipStationKeyExpiresOn: config.shipStation.keyExpiresOn }),
       klaviyoFingerprint: config.klaviyo.fingerprint,
-      shipStationKeyExpiresOn: config.shipStation.keyExpiresOn,
       metricPrefix: config.metricPrefix,
       ...(config.storeIds === undefined ? {} : { storeIds: config.storeIds }),
       importDays: config.importDays,

@@ -53,6 +53,8 @@ export interface HttpShipStationOptions {
 
 type Method = 'GET' | 'POST';
 
+type V1Account = AccountConfig & { shipStation: NonNullable<AccountConfig['shipStation']> };
+
 /**
  * The longest X-Rate-Limit-Reset believed, seconds. V1's limit is per minute ("40 requests per minute"; the header is
  * the seconds until the next window starts), so no true reset is longer: a larger value (one `100000` would close the
@@ -259,20 +261,22 @@ export class HttpShipStationApi
     );
   }
 
-  private account(accountId: string): AccountConfig {
+  /** @throws BadInputError for an unknown account or one without a V1 key pair (no request is made for it) */
+  private account(accountId: string): V1Account {
     const account = this.accounts.get(accountId);
     if (account === undefined) throw new BadInputError(`unknown account ${accountId}`);
-    return account;
+    if (account.shipStation === undefined) throw new BadInputError(`account ${accountId} has no ShipStation V1 key pair (it runs on API V2)`);
+    return account as V1Account;
   }
 
   /** A path on the account's ShipStation origin (the base URL has no trailing slash; config strips it). */
-  private urlOf(account: AccountConfig, path: string): URL {
+  private urlOf(account: V1Account, path: string): URL {
     return urlOnOrigin(account.shipStation.baseUrl, path, 'ShipStation');
   }
 
   /** One request within the budget, with retries; returns the parsed JSON body and how many requests it took. */
   private async request(
-    account: AccountConfig,
+    account: V1Account,
     method: Method,
     url: URL,
     body?: unknown,

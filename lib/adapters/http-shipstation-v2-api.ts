@@ -1,12 +1,28 @@
-// ShipStation API V2 over HTTP (fetch): the account's V2 webhooks (`GET/POST /v2/environment/webhooks`) with its V2 key
-// in the `API-Key` header. 429 waits Retry-After and 5xx and timeouts back off, a few attempts in all; 401/403 is a
+// ShipStation API V2 over HTTP (fetch), with the account's V2 key in the `API-Key` header: its webhooks
+// (`GET/POST /v2/environment/webhooks`), the lists its pointer webhooks name and the poll reads (`/v2/shipments`,
+// `/v2/labels`, `/v2/fulfillments`, read into the same snapshots as V1 records), and one shipment by id. Every request
+// takes from the V2 key's own budget first (200/minute, shared by every Lambda), and a 429 empties it until Retry-After. 429 waits Retry-After and 5xx and timeouts back off, a few attempts in all; 401/403 is a
 // credentials problem and any other 4xx carries V2's own error message. Only URLs on the account's configured V2 origin
 // are requested and redirects are never followed, so the key cannot reach another host; error messages never carry
 // the key or a URL's query (a webhook URL carries the account's token).
 import * as z from '../domain/zod.js';
 import type { AccountConfig } from '../config.js';
-import { BadInputError, ShipStationCredentialsError } from '../domain/errors.js';
-import type { Clock, ServiceMetrics, ShipStationV2Webhooks, V2WebhookSubscription } from '../ports.js';
+import { BadInputError, ResourceTooLargeError, ShipStationCredentialsError, TransientError } from '../domain/errors.js';
+import { checkV2WebhookResource } from '../domain/resource-url.js';
+import { parseV2ListPage, v2ShipmentSchema, type V2ListPage } from '../domain/shipstation-v2.js';
+import type { OrderSnapshot } from '../domain/snapshot.js';
+import { snapshotsFromV2Page, v2OrderSnapshot } from '../normalise/v2-snapshots.js';
+import type {
+  Clock,
+  FetchedResource,
+  ListedPage,
+  RateBudget,
+  ServiceMetrics,
+  ShipStationV2Reader,
+  ShipStationV2Webhooks,
+  V2ListResource,
+  V2WebhookSubscription,
+} from '../ports.js';
 import { readJson, requestWithRetries, urlOnOrigin } from './http-core.js';
 
 export interface HttpShipStationV2Options {
@@ -17,7 +33,36 @@ export interface HttpShipStationV2Options {
   maxRateLimitWaitMs?: number;
   /** Counts ShipStation's 429 answers for the dashboard. */
   metrics?: Pick<ServiceMetrics, 'shipStationThrottled'>;
+  /** The V2 key's budget shared by every Lambda (200/minute): taken before each request, emptied by a 429. */
+  budget?: RateBudget;
+  /** Longest budget wait of a lookup made while publishing (an order by id); past it the caller waits on its queue. */
+  maxLookupWaitMs?: number;
 }
+
+/** Records per page the product asks V2 for (the spec sets no maximum; the simulator allows 500). */
+export const V2_PAGE_SIZE = 500;
+
+/** The budget's key for a V2 key: apart from every V1 pair's, whatever the fingerprints. */
+export const v2BudgetKey = (fingerprint: string): string => `v2:${fingerprint}`;
+
+/** A 404: no such record. */
+class V2NotFoundError extends BadInputError {
+  constructor(path: string) {
+    super(`ShipStation V2 answered 404 for ${path}`);
+    this.name = 'V2NotFoundError';
+  }
+}
+
+/** A 200 body read as a page of `resource`, or a TransientError (never an empty page). */
+function v2PageOf(resource: V2ListResource, body: unknown, path: string): V2ListPage {
+  const parsed = parseV2ListPage(resource, body);
+  if (!parsed.ok) throw new TransientError(`ShipStation V2 answered ${path} with 200 but not a page of ${resource} (${parsed.problem})`);
+  return parsed.page;
+}
+
+const mergeCounts = (into: Record<string, number>, from: Record<string, number>): void => {
+  for (const [status, count] of Object.entries(from)) into[status] = (into[status] ?? 0) + count;
+};
 
 type Method = 'GET' | 'POST';
 
@@ -70,9 +115,10 @@ const scrub = (text: string, secrets: string[]): string =>
     .reduce((result, secret) => result.split(secret).join('…'), text)
     .replace(/(https?:\/\/[^\s?#'"<>]*)\?[^\s#'"<>]*/gi, '$1?…');
 
-export class HttpShipStationV2Api implements ShipStationV2Webhooks {
+export class HttpShipStationV2Api implements ShipStationV2Webhooks, ShipStationV2Reader {
   private readonly maxAttempts: number;
   private readonly maxRateLimitWaitMs: number;
+  private readonly maxLookupWaitMs: number;
 
   constructor(
     private readonly accounts: ReadonlyMap<string, AccountConfig>,
@@ -81,6 +127,78 @@ export class HttpShipStationV2Api implements ShipStationV2Webhooks {
   ) {
     this.maxAttempts = options.maxAttempts ?? 4;
     this.maxRateLimitWaitMs = options.maxRateLimitWaitMs ?? 65_000;
+    this.maxLookupWaitMs = options.maxLookupWaitMs ?? 10_000;
+  }
+
+  async fetchV2Resource(accountId: string, url: URL, resourceType: string): Promise<FetchedResource> {
+    const account = this.account(accountId);
+    // Checked here as well as at the edge: whoever queued the message, the V2 key only reads one batch on V2's origin.
+    const checked = checkV2WebhookResource(resourceType, url.toString(), account.shipStationV2.baseUrl);
+    if (!checked.ok) throw new BadInputError(checked.reason);
+    const { shape } = checked;
+    const result: FetchedResource = { snapshots: [], unreadable: [], requests: 0, unknownStatuses: {} };
+    let records = 0;
+    for (let page = 1; ; page += 1) {
+      const pageUrl = new URL(checked.url);
+      pageUrl.searchParams.set('page_size', String(V2_PAGE_SIZE));
+      if (page > 1) pageUrl.searchParams.set('page', String(page));
+      const { body, requests } = await this.read(account, pageUrl, this.maxRateLimitWaitMs);
+      result.requests += requests;
+      const read = v2PageOf(shape.resource, body, pageUrl.pathname);
+      records += read.records.length;
+      const pages = read.pages ?? 1;
+      const claimed = Math.max(read.total ?? 0, records);
+      if (claimed > shape.maxRecords) throw new ResourceTooLargeError(resourceType, checked.batch, claimed, shape.maxRecords, result.requests);
+      const parsed = snapshotsFromV2Page({ id: accountId, defaultCountry: account.defaultCountry }, shape.resource, read.records);
+      result.snapshots.push(...parsed.snapshots);
+      result.unreadable.push(...parsed.unreadable.map((u) => ({ ...u, reason: `page ${page}: ${u.reason}` })));
+      mergeCounts(result.unknownStatuses ?? {}, parsed.unknownStatuses);
+      if (page >= pages || read.records.length === 0) return result;
+    }
+  }
+
+  async listV2Page(accountId: string, { resource, query }: { resource: V2ListResource; query: Record<string, string> }): Promise<ListedPage> {
+    const account = this.account(accountId);
+    const url = this.urlOf(account, `/v2/${resource}`);
+    for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
+    const { body, requests } = await this.read(account, url, this.maxRateLimitWaitMs);
+    const { records, page, pages, total } = v2PageOf(resource, body, url.pathname);
+    const parsed = snapshotsFromV2Page({ id: accountId, defaultCountry: account.defaultCountry }, resource, records);
+    return {
+      snapshots: parsed.snapshots,
+      unreadable: parsed.unreadable,
+      unknownStatuses: parsed.unknownStatuses,
+      rows: records.length,
+      page: page ?? Number(query.page ?? '1'),
+      pages: pages ?? 1,
+      total: total ?? records.length,
+      requests,
+    };
+  }
+
+  async fetchV2Order(accountId: string, orderId: number): Promise<OrderSnapshot | undefined> {
+    const account = this.account(accountId);
+    // An id only V2 knows (negative, from a hash) has no se- form to ask for: V2 cannot be asked for it by id.
+    if (orderId <= 0) return undefined;
+    let body: unknown;
+    try {
+      ({ body } = await this.read(account, this.urlOf(account, `/v2/shipments/se-${orderId}`), this.maxLookupWaitMs));
+    } catch (error) {
+      if (error instanceof V2NotFoundError) return undefined;
+      throw error;
+    }
+    const parsed = v2ShipmentSchema.safeParse(body);
+    if (!parsed.success) throw new BadInputError(`ShipStation V2 answered /v2/shipments/se-${orderId} with an unexpected shape`);
+    return v2OrderSnapshot({ id: accountId, defaultCountry: account.defaultCountry }, parsed.data);
+  }
+
+  async checkV2Credentials(accountId: string): Promise<void> {
+    await this.listV2Webhooks(accountId);
+  }
+
+  /** A GET within the V2 budget; a 404 is V2NotFoundError. */
+  private async read(account: V2Account, url: URL, maxWaitMs: number): Promise<{ body: unknown; requests: number }> {
+    return this.requestCounted(account, 'GET', url, undefined, [], maxWaitMs);
   }
 
   async listV2Webhooks(accountId: string): Promise<V2WebhookSubscription[]> {
@@ -120,10 +238,24 @@ export class HttpShipStationV2Api implements ShipStationV2Webhooks {
 
   /** One request with retries; returns the parsed JSON body. `secrets` are cut out of any error message. */
   private async request(account: V2Account, method: Method, url: URL, body?: unknown, secrets: string[] = []): Promise<unknown> {
+    return (await this.requestCounted(account, method, url, body, secrets, this.maxRateLimitWaitMs)).body;
+  }
+
+  /** One request within the budget, with retries; the parsed JSON body and how many requests it took. */
+  private async requestCounted(
+    account: V2Account,
+    method: Method,
+    url: URL,
+    body: unknown,
+    secrets: string[],
+    maxWaitMs: number,
+  ): Promise<{ body: unknown; requests: number }> {
     const apiKey = account.shipStationV2.apiKey;
     const hidden = [...secrets, apiKey];
     const where = `${method} ${url.pathname}`;
-    const { value } = await requestWithRetries(this.clock, {
+    const budgetKey = v2BudgetKey(account.shipStationV2.fingerprint);
+    let budgetWaitMs = 0;
+    const { value, requests } = await requestWithRetries(this.clock, {
       name: `ShipStation V2 ${where}`,
       method,
       url,
@@ -135,27 +267,57 @@ export class HttpShipStationV2Api implements ShipStationV2Webhooks {
       body: body === undefined ? undefined : JSON.stringify(body),
       timeoutMs: this.options.timeoutMs,
       maxAttempts: this.maxAttempts,
+      beforeAttempt: async () => {
+        budgetWaitMs += await this.takeFromBudget(budgetKey, budgetWaitMs, maxWaitMs);
+      },
       rateLimit: {
         message: 'ShipStation V2 rate limit',
-        maxWaitMs: this.maxRateLimitWaitMs,
+        maxWaitMs,
         waitMs: (response) => {
           const told = retryAfterSeconds(response.headers.get('retry-after'), this.clock.now());
           return told === undefined ? undefined : Math.max(1, told) * 1000;
         },
-        onThrottled: () => this.options.metrics?.shipStationThrottled(1),
+        onThrottled: async (_response, waitMs) => {
+          this.options.metrics?.shipStationThrottled(1);
+          // A 429 means nothing is left for this key until Retry-After, for every Lambda.
+          await this.options.budget?.reconcile(budgetKey, { remaining: 0, resetSeconds: waitMs / 1000 }, this.clock.now());
+        },
       },
       redirected: (status) => new BadInputError(`ShipStation V2 redirected ${where} (${status}); redirects are never followed`),
       read: async (response) => {
         if (response.status === 401 || response.status === 403) {
           await response.body?.cancel();
-          throw new ShipStationCredentialsError(account.id, `ShipStation rejected the V2 API key (${response.status})`);
+          throw new ShipStationCredentialsError(account.id, `ShipStation rejected the V2 API key (${response.status})`, 'shipstation-v2');
+        }
+        if (response.status === 404 && method === 'GET') {
+          await response.body?.cancel();
+          throw new V2NotFoundError(url.pathname);
         }
         if (!response.ok) throw new BadInputError(scrub(await this.refusal(response, where), hidden));
         if (response.status === 204) return { ok: true, value: undefined };
         return readJson(response, 'unreadable JSON body');
       },
     });
-    return value;
+    return { body: value, requests };
+  }
+
+  /**
+   * Takes one request from the V2 key's budget, sleeping while it is spent; returns how long it slept.
+   * @throws TransientError when the waits of this request would add up to more than `maxWaitMs`
+   */
+  private async takeFromBudget(budgetKey: string, alreadyWaitedMs: number, maxWaitMs: number): Promise<number> {
+    const budget = this.options.budget;
+    if (budget === undefined) return 0;
+    let waitedMs = 0;
+    for (;;) {
+      const grant = await budget.take(budgetKey, this.clock.now());
+      if (grant.granted) return waitedMs;
+      if (alreadyWaitedMs + waitedMs + grant.waitMs > maxWaitMs) {
+        throw new TransientError('ShipStation V2 rate budget spent', { retryAfterSeconds: Math.ceil(grant.waitMs / 1000) });
+      }
+      await this.clock.sleep(grant.waitMs);
+      waitedMs += grant.waitMs;
+    }
   }
 
   /** `ShipStation V2 answered 400 for POST /v2/…: <errors[0].message>`, or without the message when the body has none. */

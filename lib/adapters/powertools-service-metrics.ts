@@ -10,6 +10,7 @@ type Counter =
   | 'EventsDeduplicated'
   | 'EventsStaleSuppressed'
   | 'EventsHeld'
+  | 'UnknownShipStationStatus'
   | 'KlaviyoRejected'
   | 'DeadLettered'
   | 'ShipStationThrottled'
@@ -41,6 +42,10 @@ export class PowertoolsServiceMetrics implements ServiceMetrics {
 
   staleSuppressed(count: number): void {
     this.count('EventsStaleSuppressed', count);
+  }
+
+  unknownStatus(count: number): void {
+    this.count('UnknownShipStationStatus', count);
   }
 
   eventsHeld(count: number): void {

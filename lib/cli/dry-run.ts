@@ -15,6 +15,7 @@ import type {
   PollCursorStore,
   ShipStationCredentialCheck,
   ShipStationLister,
+  ShipStationV2Reader,
   UpdateQueue,
 } from '../ports.js';
 import { makePollAccount, type PollAccount, type PollAccountDeps } from '../use-cases/poll-account.js';
@@ -84,6 +85,7 @@ export interface DryRunDeps {
   config: Pick<AppConfig, 'pollOverlapMinutes' | 'pollLagMinutes' | 'importDays' | 'backfillAfterHours'>;
   accounts: AccountDirectory;
   shipStation: ShipStationLister & ShipStationCredentialCheck;
+  shipStationV2: Pick<ShipStationV2Reader, 'listV2Page' | 'checkV2Credentials'>;
   clock: Clock;
   log: PollAccountDeps['log'];
 }
@@ -96,12 +98,13 @@ export function makeDryRun(deps: DryRunDeps): DryRun {
     accounts: deps.accounts,
     cursors: new MemoryPollCursorStore(),
     shipStation: deps.shipStation,
+    shipStationV2: deps.shipStationV2,
     updates: queue,
     history: queue,
     credentials: forgetfulCredentials,
     alerts: { send: async () => undefined },
     alertLedger: { claim: async () => false, confirm: async () => undefined, release: async () => undefined },
-    metrics: { pollLag: () => undefined, deadLettered: () => undefined },
+    metrics: { pollLag: () => undefined, deadLettered: () => undefined, unknownStatus: () => undefined },
     pollJobs: { enqueue: async () => undefined },
     ledger: { deadLetter: async (record) => void unreadable.push(record) },
     clock: deps.clock,

@@ -1,6 +1,6 @@
 // The backfill's progress line: pages read / pages known per stream, what was enqueued, and an ETA from the share of
 // ShipStation's rate limit the service may use. Formatting is pure; ProgressReporter turns poll pages into lines.
-import { streamsFor, type PollProgress, type PollStream } from '../domain/poll-plan.js';
+import { streamsOf, type PollProgress, type PollStream } from '../domain/poll-plan.js';
 
 export interface StreamProgress {
   name: PollStream['name'];
@@ -127,7 +127,7 @@ export class ProgressReporter {
       this.runId = run.runId;
       this.state = {
         accountId: this.accountId,
-        streams: streamsFor(run.mode).map((s) => ({ name: s.name, pagesRead: 0, page: 0, done: false })),
+        streams: streamsOf(run).map((s) => ({ name: s.name, pagesRead: 0, page: 0, done: false })),
         enqueued: 0,
         requests: 0,
         requestsPerMinute: this.requestsPerMinute,

@@ -68,65 +68,75 @@ const text = (): z.ZodMiniString<string> => z.string({ error: requiredOr('must b
 
 /** One account of the accounts document; unknown keys are refused so a misspelt setting is not silently ignored. */
 const documentAccountSchema = onFirstUse(() =>
-  z.strictObject({
-    id: z
-      .string({ error: requiredOr('must be text') })
-      .check(z.regex(ACCOUNT_ID_PATTERN, 'must be lowercase letters, digits and dashes (at most 63, not starting with a dash)')),
-    shipStation: z.strictObject(
-      {
-        apiKey: text(),
-        apiSecret: text(),
-        /** The day the V1 key expires (`YYYY-MM-DD`). */
-        keyExpiresOn: z.iso.date({ error: requiredOr('must be a date (YYYY-MM-DD)') }),
-        baseUrl: baseUrl(SHIPSTATION_HOST, DEFAULT_SHIPSTATION_BASE_URL, `must be https://${SHIPSTATION_HOST_DESCRIPTION} or a loopback address`),
-      },
-      { error: requiredOr('must be an object') },
-    ),
-    klaviyo: z.strictObject(
-      {
-        privateKey: text(),
-        baseUrl: baseUrl(KLAVIYO_HOST, DEFAULT_KLAVIYO_BASE_URL, `must be https://${KLAVIYO_HOST_DESCRIPTION} or a loopback address`),
-      },
-      { error: requiredOr('must be an object') },
-    ),
-    webhookToken: text().check(z.minLength(16, 'must be at least 16 characters')),
-    /** Optional: the ShipStation V2 API key that registers the tracking webhook (tracking events need it). */
-    shipStationV2: z.optional(
-      z.strictObject(
-        {
-          apiKey: text(),
-          baseUrl: baseUrl(SHIPSTATION_V2_HOST, DEFAULT_SHIPSTATION_V2_BASE_URL, `must be https://${SHIPSTATION_V2_HOST_DESCRIPTION} or a loopback address`),
-        },
-        { error: 'must be an object' },
-      ),
-    ),
-    /** Only orders and shipments of these ShipStation stores; absent means every store. */
-    storeIds: z.optional(
-      z
-        .array(
-          z.number({ error: 'must be a ShipStation store id (a number)' }).check(z.int('must be a whole number'), z.positive('must be a positive number')),
+  z
+    .strictObject({
+      id: z
+        .string({ error: requiredOr('must be text') })
+        .check(z.regex(ACCOUNT_ID_PATTERN, 'must be lowercase letters, digits and dashes (at most 63, not starting with a dash)')),
+      /** The V1 key pair; optional when a V2 key is given (a plan without V1 API access). */
+      shipStation: z.optional(
+        z.strictObject(
           {
-            error: 'must be a list of ShipStation store ids',
+            apiKey: text(),
+            apiSecret: text(),
+            /** The day the V1 key expires (`YYYY-MM-DD`). */
+            keyExpiresOn: z.iso.date({ error: requiredOr('must be a date (YYYY-MM-DD)') }),
+            baseUrl: baseUrl(SHIPSTATION_HOST, DEFAULT_SHIPSTATION_BASE_URL, `must be https://${SHIPSTATION_HOST_DESCRIPTION} or a loopback address`),
           },
-        )
-        .check(z.minLength(1, 'must list at least one store id (leave it out to include every store)')),
-    ),
-    metricPrefix: z._default(z.string({ error: 'must be text' }).check(z.maxLength(40, 'must be at most 40 characters')), ''),
-    /** Days of history the first poll imports (IMPORT_DAYS when absent). */
-    importDays: z.optional(
-      z
-        .number({ error: 'must be a number' })
-        .check(
-          z.int('must be a whole number of days from 1 to 365'),
-          z.gte(1, 'must be a whole number of days from 1 to 365'),
-          z.lte(365, 'must be a whole number of days from 1 to 365'),
+          { error: 'must be an object' },
         ),
+      ),
+      klaviyo: z.strictObject(
+        {
+          privateKey: text(),
+          baseUrl: baseUrl(KLAVIYO_HOST, DEFAULT_KLAVIYO_BASE_URL, `must be https://${KLAVIYO_HOST_DESCRIPTION} or a loopback address`),
+        },
+        { error: requiredOr('must be an object') },
+      ),
+      webhookToken: text().check(z.minLength(16, 'must be at least 16 characters')),
+      /** The ShipStation V2 API key: V2 webhooks, the V2 poll and tracking (optional when a V1 key pair is given). */
+      shipStationV2: z.optional(
+        z.strictObject(
+          {
+            apiKey: text(),
+            baseUrl: baseUrl(SHIPSTATION_V2_HOST, DEFAULT_SHIPSTATION_V2_BASE_URL, `must be https://${SHIPSTATION_V2_HOST_DESCRIPTION} or a loopback address`),
+          },
+          { error: 'must be an object' },
+        ),
+      ),
+      /** Only orders and shipments of these ShipStation stores; absent means every store. */
+      storeIds: z.optional(
+        z
+          .array(
+            z.number({ error: 'must be a ShipStation store id (a number)' }).check(z.int('must be a whole number'), z.positive('must be a positive number')),
+            {
+              error: 'must be a list of ShipStation store ids',
+            },
+          )
+          .check(z.minLength(1, 'must list at least one store id (leave it out to include every store)')),
+      ),
+      metricPrefix: z._default(z.string({ error: 'must be text' }).check(z.maxLength(40, 'must be at most 40 characters')), ''),
+      /** Days of history the first poll imports (IMPORT_DAYS when absent). */
+      importDays: z.optional(
+        z
+          .number({ error: 'must be a number' })
+          .check(
+            z.int('must be a whole number of days from 1 to 365'),
+            z.gte(1, 'must be a whole number of days from 1 to 365'),
+            z.lte(365, 'must be a whole number of days from 1 to 365'),
+          ),
+      ),
+      /** IANA time zone in which the account's calendar dates (ship-by) end; default Pacific, as ShipStation V1 speaks. */
+      timeZone: timeZone('must be an IANA time zone name, e.g. America/New_York'),
+      /** Country a phone number without a country code is read in when neither address names one (default US). */
+      defaultCountry: countryCode('must be a two-letter country code, e.g. US'),
+    })
+    .check(
+      z.refine((account) => account.shipStation !== undefined || account.shipStationV2 !== undefined, {
+        message: 'needs a ShipStation key: shipStation (V1 key pair), shipStationV2 (V2 API key), or both',
+        path: ['shipStation'],
+      }),
     ),
-    /** IANA time zone in which the account's calendar dates (ship-by) end; default Pacific, as ShipStation V1 speaks. */
-    timeZone: timeZone('must be an IANA time zone name, e.g. America/New_York'),
-    /** Country a phone number without a country code is read in when neither address names one (default US). */
-    defaultCountry: countryCode('must be a two-letter country code, e.g. US'),
-  }),
 );
 
 const accountsDocumentSchema = onFirstUse(() =>
@@ -144,9 +154,10 @@ type Fingerprinted<T> = T & { fingerprint: string };
 
 /** An account's configuration: the document's shape, its import days settled, its credentials fingerprinted. */
 export type AccountConfig = Omit<DocumentAccount, 'shipStation' | 'klaviyo' | 'shipStationV2' | 'importDays'> & {
-  shipStation: Fingerprinted<DocumentAccount['shipStation']>;
+  /** The V1 key pair; absent = the account runs on API V2 only. */
+  shipStation?: Fingerprinted<NonNullable<DocumentAccount['shipStation']>>;
   klaviyo: Fingerprinted<DocumentAccount['klaviyo']>;
-  /** The V2 API key (tracking webhooks); absent = no tracking events for this account. */
+  /** The V2 API key (V2 webhooks, poll and tracking); absent = the account runs on V1 only, without tracking events. */
   shipStationV2?: Fingerprinted<NonNullable<DocumentAccount['shipStationV2']>>;
   /** Days of history the first poll imports. */
   importDays: number;
@@ -183,9 +194,9 @@ const singleWebhookAccountSchema = onFirstUse(() =>
 const singleAccountSchema = onFirstUse(() =>
   z.object({
     ACCOUNT_ID: singleWebhookAccountSchema().shape.ACCOUNT_ID,
-    SHIPSTATION_API_KEY: required('SHIPSTATION_API_KEY'),
-    SHIPSTATION_API_SECRET: required('SHIPSTATION_API_SECRET'),
-    SHIPSTATION_KEY_EXPIRES_ON: z.iso.date({ error: 'SHIPSTATION_KEY_EXPIRES_ON must be a date (YYYY-MM-DD)' }),
+    SHIPSTATION_API_KEY: z.optional(z.string().check(z.trim())),
+    SHIPSTATION_API_SECRET: z.optional(z.string().check(z.trim())),
+    SHIPSTATION_KEY_EXPIRES_ON: z.optional(z.iso.date({ error: 'SHIPSTATION_KEY_EXPIRES_ON must be a date (YYYY-MM-DD)' })),
     SHIPSTATION_BASE_URL: singleWebhookAccountSchema().shape.SHIPSTATION_BASE_URL,
     KLAVIYO_PRIVATE_KEY: required('KLAVIYO_PRIVATE_KEY'),
     KLAVIYO_BASE_URL: baseUrl(KLAVIYO_HOST, DEFAULT_KLAVIYO_BASE_URL, `KLAVIYO_BASE_URL must be https://${KLAVIYO_HOST_DESCRIPTION} or a loopback address`),
@@ -227,9 +238,9 @@ export function accountSecrets(accounts: ReadonlyMap<string, AccountConfig | Web
   return [...accounts.values()].flatMap((a) =>
     'klaviyo' in a
       ? [
-          a.shipStation.apiKey,
-          a.shipStation.apiSecret,
-          Buffer.from(`${a.shipStation.apiKey}:${a.shipStation.apiSecret}`).toString('base64'),
+          ...(a.shipStation === undefined
+            ? []
+            : [a.shipStation.apiKey, a.shipStation.apiSecret, Buffer.from(`${a.shipStation.apiKey}:${a.shipStation.apiSecret}`).toString('base64')]),
           ...(a.shipStationV2 === undefined ? [] : [a.shipStationV2.apiKey]),
           a.klaviyo.privateKey,
           a.webhookToken,
@@ -271,7 +282,7 @@ const parseAccountsDocument = (documentText: string): { accounts: DocumentAccoun
 /** Adds the credential fingerprints and the import days; leaves `storeIds` out when every store is wanted. */
 const accountConfig = (a: DocumentAccount, defaultImportDays: number): AccountConfig => ({
   id: a.id,
-  shipStation: { ...a.shipStation, fingerprint: fingerprint(a.shipStation.apiKey, a.shipStation.apiSecret) },
+  ...(a.shipStation === undefined ? {} : { shipStation: { ...a.shipStation, fingerprint: fingerprint(a.shipStation.apiKey, a.shipStation.apiSecret) } }),
   klaviyo: { ...a.klaviyo, fingerprint: fingerprint(a.klaviyo.privateKey) },
   webhookToken: a.webhookToken,
   ...(a.shipStationV2 === undefined ? {} : { shipStationV2: { ...a.shipStationV2, fingerprint: fingerprint(a.shipStationV2.apiKey) } }),
@@ -282,32 +293,38 @@ const accountConfig = (a: DocumentAccount, defaultImportDays: number): AccountCo
   defaultCountry: a.defaultCountry,
 });
 
-const webhookView = (a: { id: string; webhookToken: string; shipStation: { baseUrl: string } }): WebhookAccountConfig => ({
+const webhookView = (a: { id: string; webhookToken: string; shipStation?: { baseUrl: string } }): WebhookAccountConfig => ({
   id: a.id,
   webhookToken: a.webhookToken,
-  shipStation: { baseUrl: a.shipStation.baseUrl },
+  shipStation: { baseUrl: a.shipStation?.baseUrl ?? DEFAULT_SHIPSTATION_BASE_URL },
 });
 
 /** The environment path's one account, in full. */
 const singleAccount = (env: Env): { account: DocumentAccount } | { problems: string[] } => {
+  const given = (value: string | undefined): value is string => value !== undefined && value.trim() !== '';
+  const v1Names = ['SHIPSTATION_API_KEY', 'SHIPSTATION_API_SECRET', 'SHIPSTATION_KEY_EXPIRES_ON'] as const;
+  const v2Key = given(env.SHIPSTATION_V2_API_KEY);
+  // The V1 pair is all or nothing; none of it is fine for an account on API V2 only.
+  const keyProblems = v1Names.some((name) => given(env[name]))
+    ? v1Names.filter((name) => !given(env[name])).map((name) => `${name} is required`)
+    : v2Key
+      ? []
+      : [
+          'SHIPSTATION_API_KEY is required (with SHIPSTATION_API_SECRET and SHIPSTATION_KEY_EXPIRES_ON), or SHIPSTATION_V2_API_KEY for an account on API V2 only',
+        ];
   const single = singleAccountSchema().safeParse(env);
-  if (!single.success) return { problems: envProblems(single.error) };
+  if (!single.success || keyProblems.length > 0) return { problems: [...keyProblems, ...(single.success ? [] : envProblems(single.error))] };
   const e = single.data;
   return {
     account: {
       id: e.ACCOUNT_ID,
-      shipStation: {
-        apiKey: e.SHIPSTATION_API_KEY,
-        apiSecret: e.SHIPSTATION_API_SECRET,
-        keyExpiresOn: e.SHIPSTATION_KEY_EXPIRES_ON,
-        baseUrl: e.SHIPSTATION_BASE_URL,
-      },
+      shipStation:
+        given(e.SHIPSTATION_API_KEY) && given(e.SHIPSTATION_API_SECRET) && given(e.SHIPSTATION_KEY_EXPIRES_ON)
+          ? { apiKey: e.SHIPSTATION_API_KEY, apiSecret: e.SHIPSTATION_API_SECRET, keyExpiresOn: e.SHIPSTATION_KEY_EXPIRES_ON, baseUrl: e.SHIPSTATION_BASE_URL }
+          : undefined,
       klaviyo: { privateKey: e.KLAVIYO_PRIVATE_KEY, baseUrl: e.KLAVIYO_BASE_URL },
       webhookToken: e.WEBHOOK_TOKEN,
-      shipStationV2:
-        e.SHIPSTATION_V2_API_KEY === undefined || e.SHIPSTATION_V2_API_KEY === ''
-          ? undefined
-          : { apiKey: e.SHIPSTATION_V2_API_KEY, baseUrl: e.SHIPSTATION_V2_BASE_URL },
+      shipStationV2: v2Key ? { apiKey: e.SHIPSTATION_V2_API_KEY as string, baseUrl: e.SHIPSTATION_V2_BASE_URL } : undefined,
       metricPrefix: e.METRIC_PREFIX,
       storeIds: e.STORE_IDS,
       importDays: undefined,

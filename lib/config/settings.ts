@@ -113,10 +113,18 @@ export const SETTINGS = {
           // Above 40 only matters against a simulator: the budget never exceeds the X-Rate-Limit-Limit ShipStation reports.
           40,
         ),
+        SHIPSTATION_V2_REQUESTS_PER_MINUTE: z._default(
+          z.coerce
+            .number({ error: 'SHIPSTATION_V2_REQUESTS_PER_MINUTE must be a number' })
+            .check(z.int(), z.gte(1, 'SHIPSTATION_V2_REQUESTS_PER_MINUTE must be 1 or more')),
+          200,
+        ),
       }),
       z.transform((e) => ({
         /** The share of ShipStation's 40 requests/minute per key pair this service may use (other apps may share the key). */
         shipStationRequestsPerMinute: e.SHIPSTATION_REQUESTS_PER_MINUTE,
+        /** The share of API V2's 200 requests/minute per V2 key this service may use. */
+        shipStationV2RequestsPerMinute: e.SHIPSTATION_V2_REQUESTS_PER_MINUTE,
       })),
     ),
   ),

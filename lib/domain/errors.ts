@@ -90,6 +90,8 @@ export class ShipStationCredentialsError extends Error {
   constructor(
     readonly accountId: string,
     message = 'ShipStation rejected the API key and secret (401)',
+    /** Which key was refused: the V1 key pair (`shipstation`) or the V2 API key (`shipstation-v2`). */
+    readonly service: 'shipstation' | 'shipstation-v2' = 'shipstation',
   ) {
     super(message);
     this.name = 'ShipStationCredentialsError';

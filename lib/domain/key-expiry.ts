@@ -60,7 +60,23 @@ export function expiryAlertText(accountId: string, expiresOn: string, days: numb
 }
 
 /** The merchant-facing text of an alert about a key the service just found refused. */
-export function rejectedKeyAlertText(accountId: string, service: 'shipstation' | 'klaviyo', reason: string): { subject: string; message: string } {
+export function rejectedKeyAlertText(
+  accountId: string,
+  service: 'shipstation' | 'shipstation-v2' | 'klaviyo',
+  reason: string,
+): { subject: string; message: string } {
+  if (service === 'shipstation-v2') {
+    return {
+      subject: `ShipStation refused the V2 API key (account ${accountId})`,
+      message: [
+        `Account: ${accountId}`,
+        'Key: the ShipStation API V2 key.',
+        `ShipStation answered: ${reason}. The key was revoked or replaced.`,
+        'V2 polls and V2 webhook fetches for this account are paused; its poll cursor stays where it was, so nothing is lost.',
+        `What to do: create a new key in ShipStation (Settings > Account > API Settings, API V2), store it in the accounts document (shipStationV2.apiKey) or SHIPSTATION_V2_API_KEY, and check it with \`shipstation-klaviyo doctor --account ${accountId}\`. The account resumes by itself once the new key is stored.`,
+      ].join('\n'),
+    };
+  }
   if (service === 'shipstation') {
     return {
       subject: `ShipStation refused the API key (account ${accountId})`,
@@ -86,14 +102,14 @@ export function rejectedKeyAlertText(accountId: string, service: 'shipstation' |
 }
 
 /** The merchant-facing text of the all-clear after a refused key works again. */
-export function recoveredKeyAlertText(accountId: string, service: 'shipstation' | 'klaviyo'): { subject: string; message: string } {
-  const name = service === 'shipstation' ? 'ShipStation API key' : 'Klaviyo private key';
+export function recoveredKeyAlertText(accountId: string, service: 'shipstation' | 'shipstation-v2' | 'klaviyo'): { subject: string; message: string } {
+  const name = service === 'shipstation' ? 'ShipStation API key' : service === 'shipstation-v2' ? 'ShipStation V2 API key' : 'Klaviyo private key';
   return {
     subject: `The ${name} works again (account ${accountId})`,
     message: [
       `Account: ${accountId}`,
       `Key: the ${name}.`,
-      service === 'shipstation'
+      service !== 'klaviyo'
         ? 'ShipStation accepts the key again. The account has resumed and catches up from its poll cursor; missed changes are sent with their original times.'
         : 'Klaviyo accepts the key again. Held events are being sent with their original times (older ones flagged as backfill so they do not trigger flows).',
       'Nothing to do.',

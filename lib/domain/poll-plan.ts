@@ -12,30 +12,78 @@ export type PollMode = (typeof POLL_MODES)[number];
  * their void dates only ever move out of the future into the window's past, so those lists are stable.
  */
 export interface PollStream {
-  name: 'orders' | 'shipments' | 'voided-shipments' | 'fulfillments';
-  resource: 'orders' | 'shipments' | 'fulfillments';
-  /** The date filter: `<field>Start` / `<field>End`. */
-  dateField: 'modifyDate' | 'createDate' | 'voidDate';
-  sortBy: 'ModifyDate' | 'CreateDate';
+  name: 'orders' | 'shipments' | 'voided-shipments' | 'fulfillments' | 'v2-shipments' | 'v2-labels' | 'v2-voided-labels' | 'v2-fulfillments';
+  /** Which API the stream reads: V1 (Pacific-time filters, camelCase) or V2 (UTC filters with offsets, snake_case). */
+  api?: 'v2';
+  /** The list endpoint (V2's `shipments` are V1's orders, its `labels` V1's shipments). */
+  resource: 'orders' | 'shipments' | 'fulfillments' | 'labels';
+  /** The date filter: `<field>Start` / `<field>End` (V1), `<field>_start` / `<field>_end` (V2). */
+  dateField: 'modifyDate' | 'createDate' | 'voidDate' | 'modified_at' | 'created_at';
+  sortBy: 'ModifyDate' | 'CreateDate' | 'modified_at' | 'created_at';
   /** Rows can leave the window while we page (so a shrinking total forces a restart from the last key). */
   shifting: boolean;
+  /** V2 voided labels: V2 filters labels by creation only, so voids are looked for among labels this many days old. */
+  lookbackDays?: number;
+  /** Extra filters of the stream (V2 `label_status=voided`). */
+  filters?: Readonly<Record<string, string>>;
 }
+
+/**
+ * How far back the V2 poll looks for voided labels: V2 lists labels by `created_at` only (no void-date filter in the
+ * spec), so each poll lists the voided labels created in the last 30 days; a label voided later than that after its
+ * creation is not announced as voided (its carrier refund window is shorter).
+ */
+export const V2_VOID_LOOKBACK_DAYS = 30;
 
 const STREAMS: Record<PollStream['name'], PollStream> = {
   orders: { name: 'orders', resource: 'orders', dateField: 'modifyDate', sortBy: 'ModifyDate', shifting: true },
   shipments: { name: 'shipments', resource: 'shipments', dateField: 'createDate', sortBy: 'CreateDate', shifting: false },
   'voided-shipments': { name: 'voided-shipments', resource: 'shipments', dateField: 'voidDate', sortBy: 'CreateDate', shifting: false },
   fulfillments: { name: 'fulfillments', resource: 'fulfillments', dateField: 'createDate', sortBy: 'CreateDate', shifting: false },
+  'v2-shipments': { name: 'v2-shipments', api: 'v2', resource: 'shipments', dateField: 'modified_at', sortBy: 'modified_at', shifting: true },
+  'v2-labels': { name: 'v2-labels', api: 'v2', resource: 'labels', dateField: 'created_at', sortBy: 'created_at', shifting: false },
+  'v2-voided-labels': {
+    name: 'v2-voided-labels',
+    api: 'v2',
+    resource: 'labels',
+    dateField: 'created_at',
+    sortBy: 'created_at',
+    shifting: false,
+    lookbackDays: V2_VOID_LOOKBACK_DAYS,
+    filters: { label_status: 'voided' },
+  },
+  'v2-fulfillments': { name: 'v2-fulfillments', api: 'v2', resource: 'fulfillments', dateField: 'created_at', sortBy: 'created_at', shifting: false },
 };
 
+/** Which ShipStation APIs a run reads: the account's keys that work now. */
+export interface PollApis {
+  v1: boolean;
+  v2: boolean;
+}
+
 /**
- * Streams of a run, orders first (a label's event reads the order's total from its state). An import lists every
- * shipment created in the window with its `voided` flag, so a separate pass over void dates would only repeat it.
+ * Streams of a run, orders first (a label's event reads the order's total from its state): V1's, then V2's, for the
+ * APIs given (an account with both keys reads both; the same records under the same ids are sent once). An import
+ * lists every label created in the window with its `voided` flag, so a separate pass over voids would only repeat it.
  */
-export function streamsFor(mode: PollMode): PollStream[] {
-  return mode === 'import'
-    ? [STREAMS.orders, STREAMS.shipments, STREAMS.fulfillments]
-    : [STREAMS.orders, STREAMS.shipments, STREAMS['voided-shipments'], STREAMS.fulfillments];
+export function streamsFor(mode: PollMode, apis: PollApis = { v1: true, v2: false }): PollStream[] {
+  const v1 =
+    mode === 'import'
+      ? [STREAMS.orders, STREAMS.shipments, STREAMS.fulfillments]
+      : [STREAMS.orders, STREAMS.shipments, STREAMS['voided-shipments'], STREAMS.fulfillments];
+  const v2 =
+    mode === 'import'
+      ? [STREAMS['v2-shipments'], STREAMS['v2-labels'], STREAMS['v2-fulfillments']]
+      : [STREAMS['v2-shipments'], STREAMS['v2-labels'], STREAMS['v2-voided-labels'], STREAMS['v2-fulfillments']];
+  // Orders of both APIs before any label, so a label finds its order applied.
+  const orders = [...(apis.v1 ? v1.slice(0, 1) : []), ...(apis.v2 ? v2.slice(0, 1) : [])];
+  return [...orders, ...(apis.v1 ? v1.slice(1) : []), ...(apis.v2 ? v2.slice(1) : [])];
+}
+
+/** The streams of a run in progress: those it started with (older runs, which did not record them, read V1 only). */
+export function streamsOf(run: Pick<PollProgress, 'mode' | 'streams'>): PollStream[] {
+  if (run.streams === undefined) return streamsFor(run.mode);
+  return run.streams.filter((name): name is PollStream['name'] => Object.hasOwn(STREAMS, name)).map((name) => STREAMS[name]);
 }
 
 /** ShipStation's largest page. */
@@ -57,8 +105,10 @@ export const pollProgressSchema = z.object({
   mode: z.enum(POLL_MODES),
   windowStart: z.string(),
   windowEnd: z.string(),
-  /** Index into streamsFor(mode); streams before it are done. */
+  /** Index into the run's streams (streamsOf); streams before it are done. */
   stream: z.number().check(z.int(), z.gte(0)),
+  /** The streams the run reads, fixed when it starts (the APIs of the account then); absent in older runs: V1's. */
+  streams: z.optional(z.array(z.string())),
   position: pollPositionSchema,
   startedAt: z.string(),
   requests: z.number().check(z.int(), z.gte(0)),

@@ -128,3 +128,83 @@ export function checkWebhookResource(resourceType: string, resourceUrl: string, 
   if (batch === undefined) return { ok: false, reason: `resource_url of ${resourceType} must name its batch: ${form}` };
   return { ok: true, url, shape, batch };
 }
+
+/** ShipStation's V2 API host (the default V2 base URL's). */
+const SHIPSTATION_V2_API_HOST = 'api.shipstation.com';
+
+/** What a V2 pointer webhook's resource_url may name: a list path, its batch filters (one of them required), its cap. */
+export interface V2ResourceShape {
+  resource: 'shipments' | 'labels' | 'fulfillments';
+  /** At least one of these, each once and non-empty; the first present names the batch. */
+  filters: readonly string[];
+  maxRecords: number;
+}
+
+/** An import batch (SHIPMENT_CREATED_V2: "a split shipment fires a single webhook whose resource_url returns two shipments"). */
+const V2_IMPORT_BATCH: V2ResourceShape = { resource: 'shipments', filters: ['import_batch_id'], maxRecords: 2_500 };
+const V2_LABEL_BATCH: V2ResourceShape = { resource: 'labels', filters: ['batch_id'], maxRecords: 1_000 };
+const V2_FULFILMENTS: V2ResourceShape = { resource: 'fulfillments', filters: ['fulfillment_id', 'shipment_id'], maxRecords: 500 };
+
+/**
+ * What each V2 pointer webhook's resource_url may be, from captured bodies (test/fixtures/shipstation/v2 and
+ * pmcgee-personal, sources in SOURCES.md): `/v2/shipments?import_batch_id=<uuid>`, `/v2/labels?batch_id=se-<n>`,
+ * `/v2/fulfillments?fulfillment_id=se-<n>&shipment_id=se-<m>`. No FULFILLMENT_REJECTED_V2 body was found: both shapes it
+ * could take (the fulfilments, or the order's shipments as V1's rejection points at orders) are accepted.
+ */
+export const V2_WEBHOOK_RESOURCES: Readonly<Record<string, readonly V2ResourceShape[]>> = {
+  SHIPMENT_CREATED_V2: [V2_IMPORT_BATCH],
+  LABEL_CREATED_V2: [V2_LABEL_BATCH],
+  FULFILLMENT_SHIPPED_V2: [V2_FULFILMENTS],
+  FULFILLMENT_REJECTED_V2: [V2_FULFILMENTS, V2_IMPORT_BATCH],
+};
+
+const V2_PARAMETER_VALUES: Readonly<Record<string, RegExp>> = {
+  import_batch_id: /^[A-Za-z0-9-]{1,64}$/,
+  batch_id: /^se-\d{1,19}$/,
+  fulfillment_id: /^se-\d{1,19}$/,
+  shipment_id: /^se-\d{1,19}$/,
+};
+
+export type CheckedV2Resource = { ok: true; url: URL; shape: V2ResourceShape; batch: string } | { ok: false; reason: string };
+
+/**
+ * Allows a V2 pointer webhook's resource_url only as ShipStation sends it for the type: on ShipStation's V2 origin
+ * (`https://api.shipstation.com`, or exactly the configured V2 base URL's origin), on the type's list path, with its
+ * batch filters only (each at most once, well-formed). The signature proves ShipStation sent the body; this keeps the
+ * V2 key on that origin and one notification to one batch whatever the body says.
+ */
+export function checkV2WebhookResource(resourceType: string, resourceUrl: string, v2BaseUrl: string): CheckedV2Resource {
+  let url: URL;
+  try {
+    url = new URL(resourceUrl);
+  } catch {
+    return { ok: false, reason: 'resource_url is not an absolute URL' };
+  }
+  if (url.username !== '' || url.password !== '') return { ok: false, reason: 'resource_url must not carry credentials' };
+  const base = new URL(v2BaseUrl);
+  if (base.hostname === SHIPSTATION_V2_API_HOST && base.protocol === 'https:' && base.port === '') {
+    if (url.protocol !== 'https:' || url.hostname !== SHIPSTATION_V2_API_HOST || url.port !== '') {
+      return { ok: false, reason: `resource_url is not on https://${SHIPSTATION_V2_API_HOST}` };
+    }
+  } else if (url.origin !== base.origin) {
+    return { ok: false, reason: `resource_url is not on ${base.origin}` };
+  }
+  const shapes = Object.hasOwn(V2_WEBHOOK_RESOURCES, resourceType) ? V2_WEBHOOK_RESOURCES[resourceType] : undefined;
+  if (shapes === undefined) return { ok: false, reason: 'resource_type is not a V2 pointer webhook' };
+  if (url.hash !== '' || url.href.endsWith('#')) return { ok: false, reason: `resource_url of ${resourceType} must not carry a fragment` };
+  const prefix = base.pathname.replace(/\/+$/, '');
+  const shape = shapes.find((s) => url.pathname === `${prefix}/v2/${s.resource}`);
+  const forms = listed(shapes.map((s) => `/v2/${s.resource}?${s.filters[0] ?? ''}=…`));
+  if (shape === undefined) return { ok: false, reason: `resource_url of ${resourceType} must be ${forms}, not another path` };
+  const seen = new Set<string>();
+  for (const [name, value] of url.searchParams) {
+    if (!shape.filters.includes(name))
+      return { ok: false, reason: `resource_url of ${resourceType} may carry only ${listed([...shape.filters])}, not ${nameOf(name)}` };
+    if (seen.has(name)) return { ok: false, reason: `resource_url of ${resourceType} repeats ${name}` };
+    seen.add(name);
+    if (!(V2_PARAMETER_VALUES[name]?.test(value) ?? false)) return { ok: false, reason: `resource_url of ${resourceType} has an invalid ${name}` };
+  }
+  const batchFilter = shape.filters.find((name) => seen.has(name));
+  if (batchFilter === undefined) return { ok: false, reason: `resource_url of ${resourceType} must name its batch: ${forms}` };
+  return { ok: true, url, shape, batch: url.searchParams.get(batchFilter) ?? '' };
+}

@@ -8,16 +8,17 @@ export interface WebhookAccount {
 
 /** What a use case knows of an account (no secrets beyond what it must hand to an adapter). */
 export interface Account extends WebhookAccount {
-  shipStationFingerprint: string;
+  /** Fingerprint of the ShipStation V1 key pair; absent = the account runs on API V2 only. */
+  shipStationFingerprint?: string;
   klaviyoFingerprint: string;
-  /** The day the ShipStation V1 key expires (`YYYY-MM-DD`, as configured). */
-  shipStationKeyExpiresOn: string;
+  /** The day the ShipStation V1 key expires (`YYYY-MM-DD`, as configured); absent without a V1 key. */
+  shipStationKeyExpiresOn?: string;
   metricPrefix: string;
   /** Only orders and shipments of these ShipStation stores belong to the account; absent = every store. */
   storeIds?: number[];
   /** Days the account's first poll imports. */
   importDays?: number;
-  /** Fingerprint of the ShipStation V2 API key; absent = no V2 key, so no tracking events for this account. */
+  /** Fingerprint of the ShipStation V2 API key; absent = no V2 key (V1 only, so no tracking events for this account). */
   shipStationV2Fingerprint?: string;
   /** IANA time zone in which the account's calendar dates end (a ship-by date is over at midnight there). */
   timeZone: string;

@@ -1,6 +1,7 @@
 // Credential status: which keys are refused or whose service is down, per account and service.
 
-export type CredentialService = 'shipstation' | 'klaviyo';
+/** `shipstation`: the V1 key pair; `shipstation-v2`: the V2 API key; `klaviyo`: the private key. */
+export type CredentialService = 'shipstation' | 'shipstation-v2' | 'klaviyo';
 
 /** What is known of an account's key for one service: found invalid (paused) or working again. */
 export interface CredentialStatus {

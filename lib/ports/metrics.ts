@@ -28,6 +28,8 @@ export interface ServiceMetrics {
   eventsDeduplicated(count: number): void;
   /** `EventsStaleSuppressed`: snapshots older than what was processed for their order. */
   staleSuppressed(count: number): void;
+  /** `UnknownShipStationStatus`: V2 records in a status the product does not know (they sent nothing). */
+  unknownStatus(count: number): void;
   /** `EventsHeld`: events held while the account's Klaviyo key is refused or Klaviyo is down. */
   eventsHeld(count: number): void;
   /** `HeldEvents`: an account's held backlog after a release (a gauge; the alarm reads its Maximum). */

@@ -1,4 +1,6 @@
-// ShipStation V2: signed tracking webhooks and their subscriptions.
+// ShipStation V2: signed webhooks and their subscriptions, and the V2 lists read with the account's V2 key.
+import type { OrderSnapshot } from '../domain/snapshot.js';
+import type { FetchedResource, ListedPage } from './shipstation.js';
 
 /** Outcome of checking a V2 webhook signature against ShipStation's published keys. */
 export type SignatureCheck = 'valid' | 'invalid' | 'unknown-key';
@@ -40,4 +42,26 @@ export interface ShipStationV2Webhooks {
   listV2Webhooks(accountId: string): Promise<V2WebhookSubscription[]>;
   /** `POST /v2/environment/webhooks` with `{name, event, url}`; returns the new webhook's id. */
   createV2Webhook(accountId: string, webhook: { name: string; event: string; url: string }): Promise<string>;
+}
+
+/** The V2 list endpoints the product reads (pointer webhooks, the poll). */
+export type V2ListResource = 'shipments' | 'labels' | 'fulfillments';
+
+/**
+ * Reading ShipStation API V2 with the account's V2 key, on its V2 origin only, through the key's own request budget
+ * (200/minute, shared by every Lambda; `Retry-After` on 429). Records become the same snapshots V1 records do.
+ */
+export interface ShipStationV2Reader {
+  /**
+   * GETs a V2 pointer webhook's resource_url (a list), all pages, only in the shape ShipStation sends for the type.
+   * @throws BadInputError (no request made) for another shape, ResourceTooLargeError over the type's cap,
+   *   ShipStationCredentialsError (service `shipstation-v2`) on 401/403, TransientError when retries are spent
+   */
+  fetchV2Resource(accountId: string, url: URL, resourceType: string): Promise<FetchedResource>;
+  /** One page of `/v2/shipments`, `/v2/labels` or `/v2/fulfillments` with the given query (the poll). */
+  listV2Page(accountId: string, request: { resource: V2ListResource; query: Record<string, string> }): Promise<ListedPage>;
+  /** `GET /v2/shipments/se-<orderId>`: the order, or undefined when V2 has no such shipment (404). */
+  fetchV2Order(accountId: string, orderId: number): Promise<OrderSnapshot | undefined>;
+  /** A cheap read that proves the V2 key works (`GET /v2/environment/webhooks`). */
+  checkV2Credentials(accountId: string): Promise<void>;
 }

@@ -7,6 +7,8 @@ export interface FetchedResource {
   /** Records that did not parse, by kind and position, with the reason. */
   unreadable: { kind: string; index: number; reason: string }[];
   requests: number;
+  /** V2 shipment statuses the product does not know, with how many records had each (they sent nothing). */
+  unknownStatuses?: Record<string, number>;
 }
 
 export interface ShipStationApi {
@@ -78,6 +80,8 @@ export interface ListedPage {
   total: number;
   /** HTTP requests it took (retries included). */
   requests: number;
+  /** V2 shipment statuses the product does not know, with how many records had each (they sent nothing). */
+  unknownStatuses?: Record<string, number>;
 }
 
 /** The list endpoints the poll reads. */

@@ -12,6 +12,7 @@ import type {
   HealthMetrics,
   KlaviyoCredentialCheck,
   ShipStationCredentialCheck,
+  ShipStationV2Reader,
 } from '../ports.js';
 import { alertRejectedKey, keyFingerprint, reportRejectedKey, reportWorkingKey, type CredentialHealthDeps } from './credential-health.js';
 
@@ -19,6 +20,8 @@ export interface CheckKeyExpiryDeps extends CredentialHealthDeps {
   accounts: AccountDirectory;
   alertLedger: AlertLedger;
   shipStation: ShipStationCredentialCheck;
+  /** Checks the V2 key of accounts that have one. */
+  shipStationV2: Pick<ShipStationV2Reader, 'checkV2Credentials'>;
   klaviyo: KlaviyoCredentialCheck;
   metrics: HealthMetrics;
   clock: Clock;
@@ -33,10 +36,14 @@ export type KeyCheck = 'works' | 'refused' | 'unknown';
 
 export interface AccountKeyReport {
   accountId: string;
-  daysUntilExpiry: number;
+  /** Days until the V1 key expires; absent for an account on API V2 only (V2 keys carry no expiry date). */
+  daysUntilExpiry?: number;
   /** The threshold alert this run sent, if any. */
   expiryAlert?: number;
+  /** The V1 key pair (`unknown` too when the account has none). */
   shipStation: KeyCheck;
+  /** The V2 API key, for accounts that have one. */
+  shipStationV2?: KeyCheck;
   klaviyo: KeyCheck;
 }
 
@@ -48,13 +55,13 @@ export type CheckKeyExpiry = () => Promise<AccountKeyReport[]>;
  * invocation fail (EventBridge retries it) after the other accounts were checked.
  */
 export function makeCheckKeyExpiry(deps: CheckKeyExpiryDeps): CheckKeyExpiry {
-  const expiryAlert = async (account: Account, days: number): Promise<number | undefined> => {
+  const expiryAlert = async (account: Account, key: { fingerprint: string; expiresOn: string }, days: number): Promise<number | undefined> => {
     const threshold = reachedThreshold(days);
     if (threshold === undefined) return undefined;
-    const alertId = expiryAlertId(account.shipStationFingerprint, account.shipStationKeyExpiresOn, threshold);
+    const alertId = expiryAlertId(key.fingerprint, key.expiresOn, threshold);
     if (!(await deps.alertLedger.claim(account.id, alertId, deps.clock.now()))) return undefined;
     try {
-      await deps.alerts.send({ accountId: account.id, ...expiryAlertText(account.id, account.shipStationKeyExpiresOn, days) });
+      await deps.alerts.send({ accountId: account.id, ...expiryAlertText(account.id, key.expiresOn, days) });
     } catch (error) {
       await deps.alertLedger.release(account.id, alertId);
       throw error;
@@ -68,6 +75,7 @@ export function makeCheckKeyExpiry(deps: CheckKeyExpiryDeps): CheckKeyExpiry {
   const checkKey = async (account: Account, service: CredentialService): Promise<{ check: KeyCheck; recovered: boolean }> => {
     try {
       if (service === 'shipstation') await deps.shipStation.checkCredentials(account.id);
+      else if (service === 'shipstation-v2') await deps.shipStationV2.checkV2Credentials(account.id);
       else await deps.klaviyo.checkCredentials(account.id);
     } catch (error) {
       const refused = error instanceof ShipStationCredentialsError || (error instanceof KlaviyoRejectedError && error.isCredentialProblem);
@@ -89,9 +97,18 @@ export function makeCheckKeyExpiry(deps: CheckKeyExpiryDeps): CheckKeyExpiry {
   };
 
   const checkAccount = async (account: Account, failures: unknown[]): Promise<AccountKeyReport> => {
-    const days = daysUntilExpiry(account.shipStationKeyExpiresOn, deps.clock.now());
-    deps.metrics.daysUntilKeyExpiry(account.id, days);
-    const report: AccountKeyReport = { accountId: account.id, daysUntilExpiry: days, shipStation: 'unknown', klaviyo: 'unknown' };
+    const v1 =
+      account.shipStationFingerprint === undefined || account.shipStationKeyExpiresOn === undefined
+        ? undefined
+        : { fingerprint: account.shipStationFingerprint, expiresOn: account.shipStationKeyExpiresOn };
+    const days = v1 === undefined ? undefined : daysUntilExpiry(v1.expiresOn, deps.clock.now());
+    if (days !== undefined) deps.metrics.daysUntilKeyExpiry(account.id, days);
+    const report: AccountKeyReport = {
+      accountId: account.id,
+      ...(days === undefined ? {} : { daysUntilExpiry: days }),
+      shipStation: 'unknown',
+      klaviyo: 'unknown',
+    };
     // Each step on its own: a failed alert must not skip the key checks, nor one account the others.
     const attempt = async (step: () => Promise<void>): Promise<void> => {
       try {
@@ -101,16 +118,27 @@ export function makeCheckKeyExpiry(deps: CheckKeyExpiryDeps): CheckKeyExpiry {
         deps.log.error('key check of the account failed', { accountId: account.id, error: error instanceof Error ? error.message : String(error) });
       }
     };
-    await attempt(async () => {
-      const sent = await expiryAlert(account, days);
-      if (sent !== undefined) report.expiryAlert = sent;
-    });
+    if (v1 !== undefined && days !== undefined) {
+      await attempt(async () => {
+        const sent = await expiryAlert(account, v1, days);
+        if (sent !== undefined) report.expiryAlert = sent;
+      });
+    }
     let recovered = false;
-    await attempt(async () => {
-      const shipStation = await checkKey(account, 'shipstation');
-      report.shipStation = shipStation.check;
-      recovered ||= shipStation.recovered;
-    });
+    if (v1 !== undefined) {
+      await attempt(async () => {
+        const shipStation = await checkKey(account, 'shipstation');
+        report.shipStation = shipStation.check;
+        recovered ||= shipStation.recovered;
+      });
+    }
+    if (account.shipStationV2Fingerprint !== undefined) {
+      await attempt(async () => {
+        const v2 = await checkKey(account, 'shipstation-v2');
+        report.shipStationV2 = v2.check;
+        recovered ||= v2.recovered;
+      });
+    }
     await attempt(async () => {
       const klaviyo = await checkKey(account, 'klaviyo');
       report.klaviyo = klaviyo.check;

@@ -29,7 +29,8 @@ export type KeyState = 'working' | 'paused' | 'replaced' | 'outage';
 
 /** The fingerprint of the account's current key for a service. */
 export const keyFingerprint = (account: Account, service: CredentialService): string =>
-  service === 'shipstation' ? account.shipStationFingerprint : account.klaviyoFingerprint;
+  (service === 'shipstation' ? account.shipStationFingerprint : service === 'shipstation-v2' ? account.shipStationV2Fingerprint : account.klaviyoFingerprint) ??
+  '(no key)';
 
 /** Reads the key's state (one consistent read). */
 export async function keyState(deps: Pick<CredentialHealthDeps, 'credentials'>, account: Account, service: CredentialService): Promise<KeyState> {

@@ -124,55 +124,59 @@ export function makeDiagnoseAccount(deps: DiagnoseDeps): DiagnoseAccount {
     const add = (finding: Finding): void => void findings.push(finding);
     const now = deps.clock.now();
 
-    // ShipStation key: one GET /stores.
+    // ShipStation V1 key: one GET /stores, and its expiry date (an account on API V2 only has neither).
     let shipStationWorks = false;
-    try {
-      const { stores } = await deps.shipStation.checkCredentials(account.id);
-      shipStationWorks = true;
-      add({
-        check: 'ShipStation key',
-        status: 'ok',
-        detail: `works (${stores.length} store${stores.length === 1 ? '' : 's'}: ${stores.map((s) => s.storeName).join(', ') || 'none'})`,
-      });
-    } catch (error) {
-      if (error instanceof ShipStationCredentialsError) {
+    const expiresOn = account.shipStationKeyExpiresOn;
+    if (account.shipStationFingerprint === undefined || expiresOn === undefined) {
+      add({ check: 'ShipStation key', status: 'ok', detail: 'no V1 key pair: the account runs on API V2 only (see the V2 findings below)' });
+    } else {
+      try {
+        const { stores } = await deps.shipStation.checkCredentials(account.id);
+        shipStationWorks = true;
         add({
           check: 'ShipStation key',
+          status: 'ok',
+          detail: `works (${stores.length} store${stores.length === 1 ? '' : 's'}: ${stores.map((s) => s.storeName).join(', ') || 'none'})`,
+        });
+      } catch (error) {
+        if (error instanceof ShipStationCredentialsError) {
+          add({
+            check: 'ShipStation key',
+            status: 'fail',
+            detail: 'refused by ShipStation (401): the key has expired or was revoked',
+            fix: rotateShipStation(account.id),
+          });
+        } else {
+          add({
+            check: 'ShipStation key',
+            status: 'warn',
+            detail: `could not be checked: ${message(error)}`,
+            fix: 'run doctor again in a minute; if it persists, check https://status.shipstation.com and the network path to ShipStation',
+          });
+        }
+      }
+
+      // Expiry countdown.
+      const days = daysUntilExpiry(expiresOn, now);
+      if (days < 0) {
+        add({
+          check: 'key expiry',
           status: 'fail',
-          detail: 'refused by ShipStation (401): the key has expired or was revoked',
-          fix: rotateShipStation(account.id),
+          detail: `the configured expiry date ${expiresOn} passed ${-days} day(s) ago`,
+          fix: shipStationWorks
+            ? `the key still works, so the date is out of date: set keyExpiresOn (or SHIPSTATION_KEY_EXPIRES_ON) to the date ShipStation shows for this key`
+            : 'rotate the key (see the ShipStation key fix above)',
+        });
+      } else if (days <= EXPIRY_WARN_DAYS) {
+        add({
+          check: 'key expiry',
+          status: 'warn',
+          detail: `expires on ${expiresOn}, in ${days} day(s)`,
+          fix: `rotate before ${expiresOn}: ${rotateShipStation(account.id)}`,
         });
       } else {
-        add({
-          check: 'ShipStation key',
-          status: 'warn',
-          detail: `could not be checked: ${message(error)}`,
-          fix: 'run doctor again in a minute; if it persists, check https://status.shipstation.com and the network path to ShipStation',
-        });
+        add({ check: 'key expiry', status: 'ok', detail: `expires on ${expiresOn}, in ${days} days` });
       }
-    }
-
-    // Expiry countdown.
-    const days = daysUntilExpiry(account.shipStationKeyExpiresOn, now);
-    const expiresOn = account.shipStationKeyExpiresOn;
-    if (days < 0) {
-      add({
-        check: 'key expiry',
-        status: 'fail',
-        detail: `the configured expiry date ${expiresOn} passed ${-days} day(s) ago`,
-        fix: shipStationWorks
-          ? `the key still works, so the date is out of date: set keyExpiresOn (or SHIPSTATION_KEY_EXPIRES_ON) to the date ShipStation shows for this key`
-          : 'rotate the key (see the ShipStation key fix above)',
-      });
-    } else if (days <= EXPIRY_WARN_DAYS) {
-      add({
-        check: 'key expiry',
-        status: 'warn',
-        detail: `expires on ${expiresOn}, in ${days} day(s)`,
-        fix: `rotate before ${expiresOn}: ${rotateShipStation(account.id)}`,
-      });
-    } else {
-      add({ check: 'key expiry', status: 'ok', detail: `expires on ${expiresOn}, in ${days} days` });
     }
 
     // Klaviyo key: a probe Klaviyo refuses as invalid only once the key authenticated with events:write.

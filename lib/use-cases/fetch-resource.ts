@@ -1,17 +1,22 @@
-// fetch-resource → fetchResource → ShipStation API → updates queue. Reads what a webhook points at, as snapshots.
+// fetch-resource → fetchResource → ShipStation API (V1, or V2 for V2 pointer webhooks) → updates queue. Reads what a
+// webhook points at, as snapshots.
 import { BadInputError, ResourceTooLargeError, ShipStationCredentialsError, TransientError } from '../domain/errors.js';
-import { inStores, type NotificationMessage } from '../domain/snapshot.js';
-import type { Account, AccountDirectory, EventLedger, ServiceMetrics, ShipStationApi, UpdateQueue } from '../ports.js';
+import { isV2ResourceType } from '../domain/shipstation-v2.js';
+import { inStores, type NotificationMessage, type OrderSnapshot, type Snapshot } from '../domain/snapshot.js';
+import type { Account, AccountDirectory, EventLedger, FetchedResource, ServiceMetrics, ShipStationApi, ShipStationV2Reader, UpdateQueue } from '../ports.js';
 import { keyState, reportRejectedKey, reportWorkingKey, type CredentialHealthDeps } from './credential-health.js';
 import { deadLetterOversized } from './dead-letter-oversized.js';
+import { reportUnknownStatuses } from './unknown-statuses.js';
 
 export interface FetchResourceDeps extends CredentialHealthDeps {
   accounts: AccountDirectory;
   shipStation: ShipStationApi;
+  /** V2 pointer webhooks (SHIPMENT_CREATED_V2, LABEL_CREATED_V2, FULFILLMENT_*_V2), read with the account's V2 key. */
+  shipStationV2: Pick<ShipStationV2Reader, 'fetchV2Resource' | 'fetchV2Order'>;
   updates: UpdateQueue;
   /** Where a resource over its cap and a record too large for a queue message are dead-lettered with the reason. */
   ledger: Pick<EventLedger, 'deadLetter'>;
-  metrics: Pick<ServiceMetrics, 'deadLettered'>;
+  metrics: Pick<ServiceMetrics, 'deadLettered' | 'unknownStatus'>;
   log: CredentialHealthDeps['log'] & { warn(message: string, data: Record<string, unknown>): void };
 }
 
@@ -70,39 +75,73 @@ export function makeFetchResource(deps: FetchResourceDeps): FetchResource {
     });
   };
 
+  /**
+   * A V2 rejection names fulfilments or the order's shipments (no real body was found): each becomes its order in
+   * `rejected_fulfillment`, as V1's FULFILLMENT_REJECTED does, its order read from V2 when only the fulfilment came.
+   */
+  const rejectedOrders = async (account: Account, fetched: FetchedResource): Promise<Snapshot[]> => {
+    const orders: OrderSnapshot[] = [];
+    for (const snapshot of fetched.snapshots) {
+      if (snapshot.kind === 'order') {
+        orders.push({ ...snapshot, status: 'rejected_fulfillment' });
+      } else if (snapshot.kind === 'fulfillment') {
+        const order = await deps.shipStationV2.fetchV2Order(account.id, snapshot.orderId);
+        if (order === undefined) continue;
+        // The rejection is news after the order's last change, and after the fulfilment it rejects.
+        const at = [order.modifiedAt, snapshot.createdAt].sort().at(-1) ?? order.modifiedAt;
+        orders.push({ ...order, status: 'rejected_fulfillment', modifiedAt: at });
+      }
+    }
+    return orders;
+  };
+
   return async (message) => {
     const account = deps.accounts.find(message.accountId);
     if (account === undefined) throw new BadInputError(`unknown account ${message.accountId}`);
+    const v2 = isV2ResourceType(message.resourceType);
+    const service = v2 ? 'shipstation-v2' : 'shipstation';
+    if ((v2 ? account.shipStationV2Fingerprint : account.shipStationFingerprint) === undefined) {
+      throw new BadInputError(`account ${account.id} has no ShipStation ${v2 ? 'V2 API key' : 'V1 key pair'} to read a ${message.resourceType} webhook with`);
+    }
     const deferred = { snapshots: 0, requests: 0, deferred: true as const };
-    const state = await keyState(deps, account, 'shipstation');
+    const state = await keyState(deps, account, service);
     if (state === 'paused') {
-      deps.log.warn('notification deferred to the catch-up poll: the shipstation key is refused', {
+      deps.log.warn(`notification deferred to the catch-up poll: the ${service} key is refused`, {
         accountId: account.id,
         resourceType: message.resourceType,
       });
       return deferred;
     }
-    let fetched;
+    let fetched: FetchedResource;
     try {
-      fetched = await deps.shipStation.fetchResource(account.id, new URL(message.resourceUrl), message.resourceType);
+      const url = new URL(message.resourceUrl);
+      fetched = v2
+        ? await deps.shipStationV2.fetchV2Resource(account.id, url, message.resourceType)
+        : await deps.shipStation.fetchResource(account.id, url, message.resourceType);
     } catch (error) {
       if (error instanceof ResourceTooLargeError) {
         await deadLetterOverCap(account, message, error);
         // ShipStation answered the page: a key that replaced a refused one works.
-        if (state === 'replaced') await reportWorkingKey(deps, account, 'shipstation', { queueCatchUp: true });
+        if (state === 'replaced') await reportWorkingKey(deps, account, service, { queueCatchUp: true });
         return { snapshots: 0, requests: error.requests, deadLettered: true };
       }
       if (!(error instanceof ShipStationCredentialsError)) throw error;
-      if (!(await reportRejectedKey(deps, account, 'shipstation', error.message)) && (await keyState(deps, account, 'shipstation')) === 'working') {
+      if (!(await reportRejectedKey(deps, account, service, error.message)) && (await keyState(deps, account, service)) === 'working') {
         // A key already replaced by a working one (this container's accounts cache is behind): retry with the new one.
         throw new TransientError('ShipStation refused a key that has since been replaced; retried with the new key');
       }
       return { ...deferred, requests: 1 };
     }
-    if (state === 'replaced') await reportWorkingKey(deps, account, 'shipstation', { queueCatchUp: true });
+    if (state === 'replaced') await reportWorkingKey(deps, account, service, { queueCatchUp: true });
+    reportUnknownStatuses(deps, account.id, fetched.unknownStatuses);
     // A rejected fulfilment is news about the order (status rejected_fulfillment), never a shipment: should the resource
     // list fulfilment records, they must not become `Order Shipped`.
-    const relevant = message.resourceType === 'FULFILLMENT_REJECTED' ? fetched.snapshots.filter((s) => s.kind === 'order') : fetched.snapshots;
+    const relevant =
+      message.resourceType === 'FULFILLMENT_REJECTED'
+        ? fetched.snapshots.filter((s) => s.kind === 'order')
+        : message.resourceType === 'FULFILLMENT_REJECTED_V2'
+          ? await rejectedOrders(account, fetched)
+          : fetched.snapshots;
     if (relevant.length < fetched.snapshots.length) {
       deps.log.warn('shipment and fulfilment records of a rejection ignored', { accountId: account.id, ignored: fetched.snapshots.length - relevant.length });
     }

@@ -2,7 +2,18 @@
 // The poll is the source of truth: it finds holds, cancellations, edits, Mark as Shipped and partner shipments that
 // no webhook announces. It is resumable after any page and never moves the cursor past what is not durably enqueued.
 import { BadInputError, LeaseLostError, ShipStationCredentialsError, TransientError } from '../domain/errors.js';
-import { nextPosition, PAGE_SIZE, planWindow, streamsFor, type PollMode, type PollProgress, type PollSettings, type PollStream } from '../domain/poll-plan.js';
+import {
+  nextPosition,
+  PAGE_SIZE,
+  planWindow,
+  streamsFor,
+  streamsOf,
+  type PollApis,
+  type PollMode,
+  type PollProgress,
+  type PollSettings,
+  type PollStream,
+} from '../domain/poll-plan.js';
 import { changedAt, inStores, type Snapshot } from '../domain/snapshot.js';
 import { toPacificQuery, toPacificQueryLowerBound } from '../normalise/pacific-time.js';
 import type {
@@ -19,6 +30,7 @@ import type {
   ServiceMetrics,
   ShipStationCredentialCheck,
   ShipStationLister,
+  ShipStationV2Reader,
   UpdateQueue,
 } from '../ports.js';
 import {
@@ -32,14 +44,17 @@ import {
 import { deadLetterOversized } from './dead-letter-oversized.js';
 import type { ReleaseHeldEvents } from './release-held-events.js';
 import type { SweepDueChecks } from './sweep-due-checks.js';
+import { reportUnknownStatuses } from './unknown-statuses.js';
 
 export interface PollAccountDeps extends CredentialHealthDeps {
   accounts: AccountDirectory;
   cursors: PollCursorStore;
   shipStation: ShipStationLister & ShipStationCredentialCheck;
+  /** The V2 lists of accounts with a V2 key (with both keys, both are read: the same records, sent once). */
+  shipStationV2: Pick<ShipStationV2Reader, 'listV2Page' | 'checkV2Credentials'>;
   updates: UpdateQueue;
   history: HistoryQueue;
-  metrics: Pick<ServiceMetrics, 'pollLag' | 'deadLettered'>;
+  metrics: Pick<ServiceMetrics, 'pollLag' | 'deadLettered' | 'unknownStatus'>;
   /** Where unreadable rows are dead-lettered with their reason (so the cursor can move on without losing them). */
   ledger: Pick<EventLedger, 'deadLetter'>;
   clock: Clock;
@@ -88,9 +103,23 @@ const HOUR = 3_600_000;
 /** Transient failures in a row at one page before a poll job fails instead of continuing (about 5 minutes of 30 s waits). */
 const MAX_FAILURES_IN_A_ROW = 10;
 
-/** The ShipStation query of one page: Pacific-time bounds, oldest first, the largest page. */
+const DAY = 86_400_000;
+
+/** The ShipStation query of one page: Pacific-time bounds (V1) or UTC ones (V2), oldest first, the largest page. */
 export function pageQuery(stream: PollStream, run: PollProgress, account: Account): Record<string, string> {
   const { from, page } = run.position;
+  if (stream.api === 'v2') {
+    const start = stream.lookbackDays === undefined ? from : new Date(Date.parse(from) - stream.lookbackDays * DAY).toISOString();
+    return {
+      ...stream.filters,
+      [`${stream.dateField}_start`]: start,
+      [`${stream.dateField}_end`]: run.windowEnd,
+      sort_by: stream.sortBy,
+      sort_dir: 'asc',
+      page_size: String(PAGE_SIZE),
+      page: String(page),
+    };
+  }
   const query: Record<string, string> = {
     [`${stream.dateField}Start`]: toPacificQueryLowerBound(new Date(from)),
     [`${stream.dateField}End`]: toPacificQuery(new Date(run.windowEnd)),
@@ -107,7 +136,7 @@ export function pageQuery(stream: PollStream, run: PollProgress, account: Accoun
 
 /** The sort key of a snapshot on a stream's pages. */
 const sortKey = (stream: PollStream, snapshot: Snapshot): string =>
-  stream.dateField === 'modifyDate' && snapshot.kind === 'order' ? snapshot.modifiedAt : snapshot.createdAt;
+  (stream.dateField === 'modifyDate' || stream.dateField === 'modified_at') && snapshot.kind === 'order' ? snapshot.modifiedAt : snapshot.createdAt;
 
 /** What a run has done so far, as the outcome reports it. */
 const summary = (run: PollProgress, done: boolean): RunSummary => ({
@@ -144,28 +173,37 @@ async function enqueue(deps: PollAccountDeps, account: Account, run: PollProgres
 }
 
 /**
- * While the account's key is refused (or was, and has been replaced) one cheap request (`GET /stores`) decides: still
- * refused → the poll is skipped, cursor untouched, no alert repeated; works → the pause ends and this poll is the
- * catch-up from the cursor.
+ * While one of the account's ShipStation keys is refused (or was, and has been replaced) one cheap request (V1
+ * `GET /stores`, V2 `GET /v2/environment/webhooks`) decides: still refused → that API is left out of this poll, cursor
+ * untouched, no alert repeated; works → the pause ends and this poll is the catch-up from the cursor.
  */
-async function shipStationKeyWorks(deps: PollAccountDeps, account: Account): Promise<boolean> {
-  if ((await keyState(deps, account, 'shipstation')) === 'working') return true;
+async function shipStationKeyWorks(deps: PollAccountDeps, account: Account, service: 'shipstation' | 'shipstation-v2'): Promise<boolean> {
+  if ((await keyState(deps, account, service)) === 'working') return true;
   try {
-    await deps.shipStation.checkCredentials(account.id);
+    if (service === 'shipstation') await deps.shipStation.checkCredentials(account.id);
+    else await deps.shipStationV2.checkV2Credentials(account.id);
   } catch (error) {
     if (error instanceof ShipStationCredentialsError) {
-      await reportRejectedKey(deps, account, 'shipstation', error.message);
-      deps.log.warn('poll skipped: the shipstation key is refused', { accountId: account.id });
+      await reportRejectedKey(deps, account, service, error.message);
+      deps.log.warn(`poll skips the ${service} key: it is refused`, { accountId: account.id });
       return false;
     }
     if (error instanceof TransientError) {
-      deps.log.warn('poll skipped: could not check the refused shipstation key', { accountId: account.id, reason: error.message });
+      deps.log.warn(`poll skips the ${service} key: its refusal could not be checked again`, { accountId: account.id, reason: error.message });
       return false;
     }
     throw error;
   }
-  await reportWorkingKey(deps, account, 'shipstation', { queueCatchUp: false });
+  await reportWorkingKey(deps, account, service, { queueCatchUp: false });
   return true;
+}
+
+/** The APIs this poll can read: the account's keys that are not refused (an account may have one or both). */
+async function usableApis(deps: PollAccountDeps, account: Account): Promise<PollApis> {
+  return {
+    v1: account.shipStationFingerprint !== undefined && (await shipStationKeyWorks(deps, account, 'shipstation')),
+    v2: account.shipStationV2Fingerprint !== undefined && (await shipStationKeyWorks(deps, account, 'shipstation-v2')),
+  };
 }
 
 /** Dead-letters a page's unreadable rows, with their reason and the page's query, so the cursor can move on without losing them. */
@@ -214,7 +252,8 @@ export function makePollAccount(deps: PollAccountDeps): PollAccount {
     const reportLag = (through: string | undefined): void => {
       if (through !== undefined) deps.metrics.pollLag(account.id, (clock.now().getTime() - Date.parse(through)) / 1000);
     };
-    if (!(await shipStationKeyWorks(deps, account))) {
+    const apis = await usableApis(deps, account);
+    if (!apis.v1 && !apis.v2) {
       // A paused account falls behind: its lag keeps growing on the dashboard until the key works again.
       reportLag((await deps.cursors.get(account.id))?.through);
       return { status: 'paused', runs, jobStarted };
@@ -247,6 +286,15 @@ export function makePollAccount(deps: PollAccountDeps): PollAccount {
     };
 
     let wanted: PollJob | undefined = job.reason === 'continue' ? undefined : job;
+    // A run that reads an API the account cannot use now (its key refused, or the account moved from V1 to V2) starts
+    // again from the cursor with the APIs it has: the cursor never moves past a window some stream did not read.
+    const unusable = (cursor.run === undefined ? [] : streamsOf(cursor.run)).filter((s) => !(s.api === 'v2' ? apis.v2 : apis.v1));
+    if (cursor.run !== undefined && unusable.length > 0) {
+      deps.log.warn('poll run restarted from the cursor: it reads an API the account cannot use now', { ...ids, streams: unusable.map((s) => s.name) });
+      cursor.run = undefined;
+      wanted ??= { accountId: account.id, reason: 'resume' };
+      await deps.cursors.save(cursor, owner);
+    }
     try {
       for (;;) {
         if (cursor.run === undefined) {
@@ -262,6 +310,7 @@ export function makePollAccount(deps: PollAccountDeps): PollAccount {
             runId: owner,
             ...window,
             stream: 0,
+            streams: streamsFor(window.mode, apis).map((s) => s.name),
             position: { from: window.windowStart, page: 1 },
             startedAt: clock.now().toISOString(),
             requests: 0,
@@ -271,7 +320,7 @@ export function makePollAccount(deps: PollAccountDeps): PollAccount {
           deps.log.info('poll run started', { ...ids, mode: window.mode, windowStart: window.windowStart, windowEnd: window.windowEnd });
         }
         const run: PollProgress = cursor.run;
-        const streams = streamsFor(run.mode);
+        const streams = streamsOf(run);
         while (run.stream < streams.length) {
           const stream = streams[run.stream] as PollStream;
           if (limits.timeLeftMs() < limits.reserveMs) {
@@ -282,11 +331,15 @@ export function makePollAccount(deps: PollAccountDeps): PollAccount {
           await renewLease();
           let page;
           try {
-            page = await deps.shipStation.listPage(account.id, { resource: stream.resource, query: pageQuery(stream, run, account) });
+            const query = pageQuery(stream, run, account);
+            page =
+              stream.api === 'v2'
+                ? await deps.shipStationV2.listV2Page(account.id, { resource: stream.resource as 'shipments' | 'labels' | 'fulfillments', query })
+                : await deps.shipStation.listPage(account.id, { resource: stream.resource as 'orders' | 'shipments' | 'fulfillments', query });
           } catch (error) {
             if (error instanceof ShipStationCredentialsError) {
               // The cursor stays at the last checkpoint: the catch-up after the new key starts there.
-              await reportRejectedKey(deps, account, 'shipstation', error.message);
+              await reportRejectedKey(deps, account, error.service, error.message);
               runs.push(summary(run, false));
               return { status: 'paused', runs, jobStarted };
             }
@@ -316,6 +369,7 @@ export function makePollAccount(deps: PollAccountDeps): PollAccount {
             throw error;
           }
           run.failures = undefined;
+          reportUnknownStatuses(deps, account.id, page.unknownStatuses);
           run.enqueued += await enqueue(deps, account, run, page.snapshots);
           run.requests += page.requests;
           await deadLetterUnreadable(deps, account, stream, run, page.unreadable);

@@ -116,7 +116,8 @@ export function makeReconcileAccount(deps: ReconcileAccountDeps): ReconcileAccou
       if (account.storeIds?.length === 1) query.storeId = String(account.storeIds[0]);
       // Items only matter for what --fix enqueues: the Order Shipped it leads to lists them.
       if (stream.resource === 'shipments') query.includeShipmentItems = fix ? 'true' : 'false';
-      const page = await deps.shipStation.listPage(account.id, { resource: stream.resource, query });
+      // Both streams are V1's (orders, shipments).
+      const page = await deps.shipStation.listPage(account.id, { resource: stream.resource as 'orders' | 'shipments', query });
       counters.requests += page.requests;
       counters.unreadable += page.unreadable.length;
       rows.push(...page.snapshots.filter((s) => inStores(s, account.storeIds)));

@@ -53,6 +53,8 @@ export function makeResolveServiceName(deps: ResolveServiceNameDeps): ResolveSer
       memo.set(key, { services: undefined, until: now + MEMO_MS, readFailed: false });
       return undefined;
     }
+    // An account on API V2 only: V1's service list cannot be read (the common names stand).
+    if (account.shipStationFingerprint === undefined) return cached?.services;
     if ((await keyState(deps, account, 'shipstation')) === 'paused') return cached?.services;
     try {
       const services = await deps.catalog.listServices(account.id, carrierCode);

@@ -196,8 +196,10 @@ async function lookUpOrder(
 ): Promise<{ state: OrderState | undefined } | 'busy'> {
   const ids = { accountId: account.id, orderId: snapshot.orderId, kind: snapshot.kind };
   const current = async (): Promise<{ state: OrderState | undefined }> => ({ state: await deps.orderStates.get(account.id, snapshot.orderId) });
-  if ((await keyState(deps, account, 'shipstation')) === 'paused') {
-    deps.log.warn('order of a shipment not read: the shipstation key is refused; its own email identifies the buyer', ids);
+  // The order is read with the V1 key pair, or with the V2 key on an account that has no V1 pair.
+  const service = account.shipStationFingerprint === undefined ? 'shipstation-v2' : 'shipstation';
+  if ((await keyState(deps, account, service)) === 'paused') {
+    deps.log.warn(`order of a shipment not read: the ${service} key is refused; its own email identifies the buyer`, ids);
     return current();
   }
   let fetched: OrderSnapshot | undefined;
@@ -205,7 +207,7 @@ async function lookUpOrder(
     fetched = await deps.orders.fetchOrder(account.id, snapshot.orderId);
   } catch (error) {
     if (error instanceof ShipStationCredentialsError) {
-      await reportRejectedKey(deps, account, 'shipstation', error.message);
+      await reportRejectedKey(deps, account, error.service, error.message);
       return current();
     }
     // The shared budget is spent for now: the caller lets the shipment wait rather than hold a consumer.

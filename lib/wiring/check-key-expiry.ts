@@ -8,7 +8,7 @@ import { loadFunctionConfig } from '../config.js';
 import { metrics } from '../observability.js';
 import { makeCheckKeyExpiry, type CheckKeyExpiry } from '../use-cases/check-key-expiry.js';
 import { perContainer } from './container.js';
-import { credentialHealth, klaviyoApi, shipStationApi, workerBase } from './parts.js';
+import { credentialHealth, klaviyoApi, shipStationApi, shipStationV2Api, workerBase } from './parts.js';
 
 export interface CheckKeyExpiryWiring {
   checkKeyExpiry: CheckKeyExpiry;
@@ -26,6 +26,7 @@ export const checkKeyExpiryWiring = perContainer((env, document): CheckKeyExpiry
     ...credentialHealth(config, systemClock, { dynamodb, sqs: sqsClient() }),
     accounts: base.accounts,
     shipStation: shipStationApi(config, systemClock, dynamodb, base.metrics),
+    shipStationV2: shipStationV2Api(config, systemClock, dynamodb, base.metrics),
     klaviyo: klaviyoApi(config, systemClock),
     metrics: new PowertoolsHealthMetrics(metrics),
   });

@@ -8,7 +8,7 @@ import { systemClock } from '../adapters/system-clock.js';
 import { loadFunctionConfig } from '../config.js';
 import { makeFetchResource, type FetchResource } from '../use-cases/fetch-resource.js';
 import { perContainer } from './container.js';
-import { credentialHealth, shipStationApi, visibilityOf, workerBase, type QueueConsumer } from './parts.js';
+import { credentialHealth, shipStationApi, shipStationV2Api, visibilityOf, workerBase, type QueueConsumer } from './parts.js';
 
 export interface FetchResourceWiring extends QueueConsumer<'notifications'> {
   fetchResource: FetchResource;
@@ -29,6 +29,7 @@ export const fetchResourceWiring = perContainer((env, document): FetchResourceWi
     ...credentialHealth(config, systemClock, { dynamodb, sqs }),
     accounts,
     shipStation: shipStationApi(config, systemClock, dynamodb, metrics),
+    shipStationV2: shipStationV2Api(config, systemClock, dynamodb, metrics),
     updates: new SqsUpdateQueue(sqs, config.updatesQueueUrl),
     ledger: new DynamoDbEventLedger(dynamodb, config.tableName),
     metrics,

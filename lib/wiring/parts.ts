@@ -18,6 +18,8 @@ import { DynamoDbRateBudget } from '../adapters/dynamodb-rate-budget.js';
 import { DynamoDbShipmentRecordStore } from '../adapters/dynamodb-shipment-record-store.js';
 import { HttpKlaviyoApi } from '../adapters/http-klaviyo-api.js';
 import { HttpShipStationApi } from '../adapters/http-shipstation-api.js';
+import { HttpShipStationV2Api } from '../adapters/http-shipstation-v2-api.js';
+import { ShipStationOrderLookup } from '../adapters/shipstation-order-lookup.js';
 import { LogAlerts } from '../adapters/log-alerts.js';
 import { SnsAlerts } from '../adapters/sns-alerts.js';
 import { SqsHistoryQueue, SqsMessageVisibility, SqsPollJobQueue, SqsUpdateQueue } from '../adapters/sqs-queues.js';
@@ -91,6 +93,17 @@ export function shipStationApi(
   return new HttpShipStationApi(config.accounts, clock, { timeoutMs: config.httpTimeoutMs, budget, metrics: serviceMetrics });
 }
 
+/** ShipStation API V2 through the V2 key's own shared request budget in DynamoDB (200/minute). */
+export function shipStationV2Api(
+  config: Config<'storage' | 'http' | 'shipStationBudget'>,
+  clock: Clock,
+  dynamodb: DynamoDBClient,
+  serviceMetrics: ServiceMetrics,
+): HttpShipStationV2Api {
+  const budget = new DynamoDbRateBudget(dynamodb, config.tableName, { requestsPerMinute: config.shipStationV2RequestsPerMinute });
+  return new HttpShipStationV2Api(config.accounts, clock, { timeoutMs: config.httpTimeoutMs, budget, metrics: serviceMetrics });
+}
+
 /** Klaviyo's Events API at the pinned revision. */
 export const klaviyoApi = (config: Config<'klaviyo' | 'http'>, clock: Clock): HttpKlaviyoApi =>
   new HttpKlaviyoApi(config.accounts, clock, { revision: config.klaviyoRevision, timeoutMs: config.httpTimeoutMs });
@@ -108,6 +121,7 @@ export function publishingKernel(
     accounts: AccountDirectory;
     metrics: ServiceMetrics;
     shipStation: HttpShipStationApi;
+    shipStationV2: HttpShipStationV2Api;
     klaviyo: HttpKlaviyoApi;
   },
 ): SnapshotPublisherDeps {
@@ -124,7 +138,8 @@ export function publishingKernel(
     shipments: new DynamoDbShipmentRecordStore(dynamodb, config.tableName, () => clock.now()),
     due: new DynamoDbDueCheckStore(dynamodb, config.tableName),
     delays: { orderDelayedAfterHours: config.orderDelayedAfterHours, shipmentStalledAfterDays: config.shipmentStalledAfterDays },
-    orders: shipStation,
+    // An account on API V2 only reads its orders from V2, under the same ids.
+    orders: new ShipStationOrderLookup(config.accounts, shipStation, parts.shipStationV2),
     serviceNames: makeResolveServiceName({
       catalog: shipStation,
       cache: new DynamoDbCarrierServiceCache(dynamodb, config.tableName),
@@ -145,6 +160,7 @@ export function pollAccountUseCase(
     health: Health;
     accounts: AccountDirectory;
     shipStation: HttpShipStationApi;
+    shipStationV2: HttpShipStationV2Api;
     metrics: ServiceMetrics;
   },
 ): PollAccount {
@@ -153,6 +169,7 @@ export function pollAccountUseCase(
     accounts: parts.accounts,
     cursors: new DynamoDbPollCursorStore(parts.dynamodb, config.tableName),
     shipStation: parts.shipStation,
+    shipStationV2: parts.shipStationV2,
     updates: new SqsUpdateQueue(parts.sqs, config.updatesQueueUrl),
     history: new SqsHistoryQueue(parts.sqs, config.historyQueueUrl),
     metrics: parts.metrics,

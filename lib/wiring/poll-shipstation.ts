@@ -11,7 +11,17 @@ import { makeRunPollJob, type RunPollJob } from '../use-cases/poll-account.js';
 import { makeReleaseHeldEvents } from '../use-cases/release-held-events.js';
 import { makeSweepDueChecks } from '../use-cases/sweep-due-checks.js';
 import { perContainer } from './container.js';
-import { credentialHealth, klaviyoApi, pollAccountUseCase, publishingKernel, shipStationApi, visibilityOf, workerBase, type QueueConsumer } from './parts.js';
+import {
+  credentialHealth,
+  klaviyoApi,
+  pollAccountUseCase,
+  publishingKernel,
+  shipStationApi,
+  shipStationV2Api,
+  visibilityOf,
+  workerBase,
+  type QueueConsumer,
+} from './parts.js';
 
 export interface PollShipStationWiring extends QueueConsumer<'polls'> {
   runPollJob: RunPollJob;
@@ -30,10 +40,11 @@ export const pollShipStationWiring = perContainer((env, document): PollShipStati
   const [dynamodb, sqs] = [dynamoDbClient(), sqsClient()];
   const health = credentialHealth(config, systemClock, { dynamodb, sqs });
   const shipStation = shipStationApi(config, systemClock, dynamodb, metrics);
+  const shipStationV2 = shipStationV2Api(config, systemClock, dynamodb, metrics);
   const klaviyo = klaviyoApi(config, systemClock);
-  const kernel = publishingKernel(config, systemClock, { dynamodb, health, accounts, metrics, shipStation, klaviyo });
+  const kernel = publishingKernel(config, systemClock, { dynamodb, health, accounts, metrics, shipStation, shipStationV2, klaviyo });
   const runPollJob = makeRunPollJob({
-    pollAccount: pollAccountUseCase(config, { sqs, dynamodb, health, accounts, shipStation, metrics }),
+    pollAccount: pollAccountUseCase(config, { sqs, dynamodb, health, accounts, shipStation, shipStationV2, metrics }),
     pollJobs: health.pollJobs,
     releaseHeld: makeReleaseHeldEvents({ ...kernel, history: new SqsHistoryQueue(sqs, config.historyQueueUrl), klaviyoBulk: klaviyo, klaviyoCheck: klaviyo }),
     sweepDue: makeSweepDueChecks({ ...kernel, cursors: new DynamoDbPollCursorStore(dynamodb, config.tableName) }),

@@ -9,7 +9,7 @@ import { loadFunctionConfig } from '../config.js';
 import { makePublishTracking, type PublishTracking } from '../use-cases/publish-tracking.js';
 import { makePublishUpdate, type PublishUpdate } from '../use-cases/publish-update.js';
 import { perContainer } from './container.js';
-import { credentialHealth, klaviyoApi, publishingKernel, shipStationApi, visibilityOf, workerBase, type QueueConsumer } from './parts.js';
+import { credentialHealth, klaviyoApi, publishingKernel, shipStationApi, shipStationV2Api, visibilityOf, workerBase, type QueueConsumer } from './parts.js';
 
 export interface PublishEventsWiring extends QueueConsumer<'updates'> {
   publishUpdate: PublishUpdate;
@@ -35,6 +35,7 @@ export const publishEventsWiring = perContainer((env, document): PublishEventsWi
     accounts,
     metrics,
     shipStation: shipStationApi(config, systemClock, dynamodb, metrics),
+    shipStationV2: shipStationV2Api(config, systemClock, dynamodb, metrics),
     klaviyo: klaviyoApi(config, systemClock),
   });
   const updates = new SqsUpdateQueue(sqs, config.updatesQueueUrl);

@@ -7,7 +7,7 @@ import { systemClock } from '../adapters/system-clock.js';
 import { loadFunctionConfig } from '../config.js';
 import { makePublishHistory, type PublishHistory } from '../use-cases/publish-history.js';
 import { perContainer } from './container.js';
-import { credentialHealth, klaviyoApi, publishingKernel, shipStationApi, visibilityOf, workerBase, type QueueConsumer } from './parts.js';
+import { credentialHealth, klaviyoApi, publishingKernel, shipStationApi, shipStationV2Api, visibilityOf, workerBase, type QueueConsumer } from './parts.js';
 
 /** Orders publish-history works on at once. */
 export const HISTORY_CONCURRENCY = 16;
@@ -34,6 +34,7 @@ export const publishHistoryWiring = perContainer((env, document): PublishHistory
     accounts,
     metrics,
     shipStation: shipStationApi(config, systemClock, dynamodb, metrics),
+    shipStationV2: shipStationV2Api(config, systemClock, dynamodb, metrics),
     klaviyo,
   });
   return {

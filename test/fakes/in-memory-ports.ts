@@ -54,6 +54,8 @@ import type {
   ShipStationApi,
   ShipStationCredentialCheck,
   ShipStationLister,
+  ShipStationV2Reader,
+  V2ListResource,
   ShipStationV2Webhooks,
   ShipStationWebhooks,
   SuppressResult,
@@ -517,6 +519,60 @@ export class FakeShipStationApi implements ShipStationApi, ShipStationLister, Sh
   }
 }
 
+/** ShipStation V2 as the use cases read it: canned list pages and orders, every call recorded. */
+export class FakeShipStationV2 implements ShipStationV2Reader {
+  readonly listCalls: { accountId: string; resource: V2ListResource; query: Record<string, string> }[] = [];
+  readonly fetchCalls: { accountId: string; url: string; resourceType: string }[] = [];
+  readonly checks: string[] = [];
+  readonly orders = new Map<number, OrderSnapshot>();
+  private response: FetchedResource = { snapshots: [], unreadable: [], requests: 1 };
+  private listResponder: (request: { resource: V2ListResource; query: Record<string, string> }) => Partial<ListedPage> = () => ({});
+  private readonly failures: Error[] = [];
+
+  listWith(respond: (request: { resource: V2ListResource; query: Record<string, string> }) => Partial<ListedPage>): this {
+    this.listResponder = respond;
+    return this;
+  }
+
+  respondWith(response: Partial<FetchedResource>): this {
+    this.response = { snapshots: [], unreadable: [], requests: 1, ...response };
+    return this;
+  }
+
+  failNext(error: Error, times = 1): this {
+    for (let i = 0; i < times; i += 1) this.failures.push(error);
+    return this;
+  }
+
+  async fetchV2Resource(accountId: string, url: URL, resourceType: string): Promise<FetchedResource> {
+    this.fetchCalls.push({ accountId, url: url.toString(), resourceType });
+    const failure = this.failures.shift();
+    if (failure !== undefined) throw failure;
+    return structuredClone(this.response);
+  }
+
+  async listV2Page(accountId: string, request: { resource: V2ListResource; query: Record<string, string> }): Promise<ListedPage> {
+    this.listCalls.push({ accountId, ...structuredClone(request) });
+    const failure = this.failures.shift();
+    if (failure !== undefined) throw failure;
+    const page = Number(request.query.page ?? '1');
+    return structuredClone({ snapshots: [], unreadable: [], rows: 0, page, pages: page, total: 0, requests: 1, ...this.listResponder(request) });
+  }
+
+  async fetchV2Order(_accountId: string, orderId: number): Promise<OrderSnapshot | undefined> {
+    const failure = this.failures.shift();
+    if (failure !== undefined) throw failure;
+    const order = this.orders.get(orderId);
+    return order === undefined ? undefined : structuredClone(order);
+  }
+
+  async checkV2Credentials(accountId: string): Promise<void> {
+    this.checks.push(accountId);
+    const failure = this.failures.shift();
+    if (failure !== undefined) throw failure;
+  }
+}
+
 export class InMemoryUpdateQueue implements UpdateQueue {
   readonly snapshots: Snapshot[] = [];
   /** Tracking updates put back to wait for their label, with the delay asked for. */
@@ -709,6 +765,10 @@ export class RecordingServiceMetrics implements ServiceMetrics {
 
   staleSuppressed(count: number): void {
     this.add('EventsStaleSuppressed', count);
+  }
+
+  unknownStatus(count: number): void {
+    this.add('UnknownShipStationStatus', count);
   }
 
   eventsHeld(count: number): void {

@@ -23,6 +23,7 @@ import { makeResolveServiceName } from '../../lib/use-cases/resolve-service-name
 import {
   fakeAccount,
   FakeClock,
+  FakeShipStationV2,
   InMemoryCarrierServiceCache,
   InMemoryNotificationQueue,
   InMemoryRateBudget,
@@ -77,7 +78,7 @@ function pipeline(now: string) {
   };
   const publishUpdate = makePublishUpdate(publishDeps);
   const publishTracking = makePublishTracking({ ...publishDeps, activity: new InMemoryTrackingActivity(), joinWaitHours: 6 });
-  const fetchResource = makeFetchResource({ ...deps, shipStation: api, updates });
+  const fetchResource = makeFetchResource({ ...deps, shipStation: api, shipStationV2: new FakeShipStationV2(), updates });
 
   /** Publishes what is on the updates queue (labels that waited for their order come back) until it is empty. */
   const drain = async (): Promise<void> => {

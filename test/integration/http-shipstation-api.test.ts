@@ -556,7 +556,7 @@ describe("http-shipstation-api with a reset longer than V1's one-minute window",
 
       // Act
       const fetched = await api.fetchResource('default', new URL(odd.importBatchUrl(order.orderId)), 'ORDER_NOTIFY');
-      const next = await budget.take(accounts.get('default')?.shipStation.fingerprint ?? '', clock.now());
+      const next = await budget.take(accounts.get('default')?.shipStation?.fingerprint ?? '', clock.now());
 
       // Assess
       expect(fetched.snapshots.map((s) => s.orderId)).toEqual([order.orderId]);
@@ -584,7 +584,7 @@ describe("http-shipstation-api with a reset longer than V1's one-minute window",
     );
     try {
       const { accounts } = loadConfig(env({ SHIPSTATION_BASE_URL: server.url }));
-      const fingerprint = accounts.get('default')?.shipStation.fingerprint ?? '';
+      const fingerprint = accounts.get('default')?.shipStation?.fingerprint ?? '';
       const budget = new DynamoDbRateBudget(aws.dynamodb, aws.tableName, { requestsPerMinute: 40 });
       const api = new HttpShipStationApi(accounts, clock, { timeoutMs: 2000, budget });
       const answeredAt = fakeNow;

@@ -101,7 +101,7 @@ describe('loadConfig', () => {
 
     // Assess
     const account = config.accounts.get('default');
-    expect(account?.shipStation.baseUrl).toBe('https://ssapi.shipstation.com');
+    expect(account?.shipStation?.baseUrl).toBe('https://ssapi.shipstation.com');
     expect(account?.klaviyo.baseUrl).toBe('https://a.klaviyo.com');
     expect(account?.metricPrefix).toBe('');
     expect(config.klaviyoRevision).toBe(DEFAULT_KLAVIYO_REVISION);
@@ -195,7 +195,7 @@ describe('loadConfig', () => {
       const config = loadConfig(env);
 
       // Assess
-      expect(config.accounts.get('default')?.shipStation.baseUrl).toBe(expected);
+      expect(config.accounts.get('default')?.shipStation?.baseUrl).toBe(expected);
     });
 
     it.each([
@@ -242,9 +242,9 @@ describe('loadConfig', () => {
       const rotated = loadConfig(validEnv({ SHIPSTATION_API_KEY: 'ss-key-rotated', KLAVIYO_PRIVATE_KEY: 'pk_rotated' })).accounts.get('default');
 
       // Assess
-      expect(same?.shipStation.fingerprint).toBe(before?.shipStation.fingerprint);
+      expect(same?.shipStation?.fingerprint).toBe(before?.shipStation?.fingerprint);
       expect(same?.klaviyo.fingerprint).toBe(before?.klaviyo.fingerprint);
-      expect(rotated?.shipStation.fingerprint).not.toBe(before?.shipStation.fingerprint);
+      expect(rotated?.shipStation?.fingerprint).not.toBe(before?.shipStation?.fingerprint);
       expect(rotated?.klaviyo.fingerprint).not.toBe(before?.klaviyo.fingerprint);
     });
 
@@ -256,7 +256,7 @@ describe('loadConfig', () => {
       const after = loadConfig(validEnv({ SHIPSTATION_API_SECRET: 'ss-secret-rotated' })).accounts.get('default');
 
       // Assess
-      expect(after?.shipStation.fingerprint).not.toBe(before?.shipStation.fingerprint);
+      expect(after?.shipStation?.fingerprint).not.toBe(before?.shipStation?.fingerprint);
     });
 
     it('do not contain the secret and tell key and secret apart from their concatenation', () => {
@@ -806,5 +806,60 @@ describe('TRACKING_JWKS_URLS', () => {
 
     // Assess
     expect(error.problems).toEqual([expect.stringMatching(/^TRACKING_JWKS_URL must be https:\/\/api\.shipstation\.com\/…/)]);
+  });
+});
+
+describe('accounts by ShipStation API (V1, V2, or both)', () => {
+  it('runs an account on API V2 only from the single-account variables: no V1 variable, a V2 key', () => {
+    // Prepare
+    const env = validEnv({
+      SHIPSTATION_API_KEY: undefined,
+      SHIPSTATION_API_SECRET: undefined,
+      SHIPSTATION_KEY_EXPIRES_ON: undefined,
+      SHIPSTATION_V2_API_KEY: 'v2-key-value',
+    });
+
+    // Act
+    const account = loadConfig(env).accounts.get('default');
+
+    // Assess: no V1 pair, the V2 key fingerprinted
+    expect(account?.shipStation).toBeUndefined();
+    expect(account?.shipStationV2?.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('refuses an account with no ShipStation key at all, naming both ways to give one', () => {
+    // Act
+    const error = configurationErrorOf(validEnv({ SHIPSTATION_API_KEY: undefined, SHIPSTATION_API_SECRET: undefined, SHIPSTATION_KEY_EXPIRES_ON: undefined }));
+
+    // Assess
+    expect(error.problems).toContain(
+      'SHIPSTATION_API_KEY is required (with SHIPSTATION_API_SECRET and SHIPSTATION_KEY_EXPIRES_ON), or SHIPSTATION_V2_API_KEY for an account on API V2 only',
+    );
+  });
+
+  it('refuses half a V1 key pair even with a V2 key', () => {
+    // Act
+    const error = configurationErrorOf(validEnv({ SHIPSTATION_API_SECRET: undefined, SHIPSTATION_V2_API_KEY: 'v2-key-value' }));
+
+    // Assess
+    expect(error.problems).toEqual(['SHIPSTATION_API_SECRET is required']);
+  });
+
+  it('reads V2-only and both-key accounts from the accounts document, and refuses one with neither', () => {
+    // Prepare
+    const v2Only = documentAccount(1, { shipStation: undefined, shipStationV2: { apiKey: 'v2-key-1-secret' } });
+    const both = documentAccount(2, { shipStationV2: { apiKey: 'v2-key-2-secret' } });
+    const neither = documentAccount(3, { shipStation: undefined });
+
+    // Act
+    const config = loadConfig(serviceEnv(), documentOf(v2Only, both));
+    const error = configurationErrorOf(serviceEnv(), documentOf(v2Only, neither));
+
+    // Assess
+    expect(config.accounts.get('store-1')?.shipStation).toBeUndefined();
+    expect(config.accounts.get('store-1')?.shipStationV2?.baseUrl).toBe('https://api.shipstation.com');
+    expect(config.accounts.get('store-2')?.shipStation?.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+    expect(config.accounts.get('store-2')?.shipStationV2?.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+    expect(error.problems).toEqual(['accounts[1].shipStation needs a ShipStation key: shipStation (V1 key pair), shipStationV2 (V2 API key), or both']);
   });
 });

@@ -42,7 +42,7 @@ export function formatEventLine(event: KlaviyoEvent): string {
 /** Reads the asked days with an in-memory cursor and queues, then prints the events they imply; true when complete. */
 async function runDryRun(context: CommandContext, account: Account, days: number): Promise<boolean> {
   const { w, io, clock } = context;
-  const dry = makeDryRun({ config: w.config, accounts: w.accounts, shipStation: w.shipStation, clock, log: logger });
+  const dry = makeDryRun({ config: w.config, accounts: w.accounts, shipStation: w.shipStation, shipStationV2: w.shipStationV2, clock, log: logger });
   const result = await pollToEnd(context, dry.pollAccount, account, days, 'found');
   const events = impliedEvents(dry.collected, {
     accountId: account.id,

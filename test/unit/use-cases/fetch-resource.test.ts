@@ -9,6 +9,7 @@ import {
   FakeClock,
   InMemoryAlertLedger,
   FakeShipStationApi,
+  FakeShipStationV2,
   InMemoryCredentialStatusStore,
   InMemoryEventLedger,
   InMemoryPollJobQueue,
@@ -37,6 +38,7 @@ function setup(storeIds?: number[]) {
   const fetch = makeFetchResource({
     accounts: new StaticAccountDirectory([fakeAccount({ storeIds })]),
     shipStation,
+    shipStationV2: new FakeShipStationV2(),
     updates,
     credentials,
     alerts,

@@ -797,7 +797,7 @@ describe('publishUpdate: the buyer of a label or fulfilment', () => {
   it('does not read the order while the ShipStation key is refused, and retries a transient failure', async () => {
     // Prepare
     const paused = setup({ orderSeen: false });
-    await paused.credentials.markInvalid('default', 'shipstation', fakeAccount().shipStationFingerprint, '401');
+    await paused.credentials.markInvalid('default', 'shipstation', fakeAccount().shipStationFingerprint ?? '', '401');
     const flaky = setup({ orderSeen: false });
     flaky.orders.failNext(new TransientError('ShipStation 503'));
 

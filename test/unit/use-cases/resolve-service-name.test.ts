@@ -91,7 +91,7 @@ describe('resolveServiceName', () => {
   it("does not read ShipStation while the account's key is refused", async () => {
     // Prepare
     const { names, catalog, account, credentials } = setup();
-    await credentials.markInvalid('default', 'shipstation', account.shipStationFingerprint, '401');
+    await credentials.markInvalid('default', 'shipstation', account.shipStationFingerprint ?? '', '401');
     catalog.failNext(new ShipStationCredentialsError('default'));
 
     // Act

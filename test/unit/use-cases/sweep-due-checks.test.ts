@@ -214,7 +214,7 @@ describe('sweepDueChecks: Order Delayed', () => {
     cursors.cursors.set('default', { accountId: 'default', through: '2026-07-09T06:00:00.000Z' });
     const behind = await sweep('default');
     cursors.cursors.set('default', { accountId: 'default', through: '2026-07-09T08:58:00.000Z' });
-    await credentials.markInvalid('default', 'shipstation', fakeAccount().shipStationFingerprint, '401');
+    await credentials.markInvalid('default', 'shipstation', fakeAccount().shipStationFingerprint ?? '', '401');
     const paused = await sweep('default');
 
     // Assess
