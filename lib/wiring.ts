@@ -120,6 +120,7 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
       accounts,
       verifier: signatureVerifier,
       updates,
+      notifications: new SqsNotificationQueue(sqs, config.notificationsQueueUrl),
       clock,
     }),
     fetchResource: makeFetchResource({ ...health, accounts, shipStation, shipStationV2, updates, ledger, metrics: serviceMetrics }),

@@ -2,14 +2,14 @@
 // the full directory for everything else (ConfigAccountDirectory); webhook tokens compared in constant time.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AccountConfig, WebhookAccountConfig } from '../config.js';
-import { DEFAULT_SHIPSTATION_BASE_URL } from '../config/hosts.js';
+import { DEFAULT_SHIPSTATION_BASE_URL, DEFAULT_SHIPSTATION_V2_BASE_URL } from '../config/hosts.js';
 import { BadInputError } from '../domain/errors.js';
 import type { Account, AccountDirectory, WebhookAccount, WebhookAccounts } from '../ports.js';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
 /** What the webhook view reads of an account, in either view (a V2-only account has no V1 base URL: the default stands). */
-type WebhookFields = Pick<WebhookAccountConfig, 'id' | 'webhookToken'> & { shipStation?: { baseUrl: string } };
+type WebhookFields = Pick<WebhookAccountConfig, 'id' | 'webhookToken'> & { shipStation?: { baseUrl: string }; shipStationV2?: { baseUrl: string } };
 
 export class ConfigWebhookAccounts<A extends WebhookFields = WebhookAccountConfig> implements WebhookAccounts {
   private readonly tokenDigests: Map<string, Buffer>;
@@ -22,7 +22,12 @@ export class ConfigWebhookAccounts<A extends WebhookFields = WebhookAccountConfi
 
   find(accountId: string): WebhookAccount | undefined {
     const config = this.accounts.get(accountId);
-    return config === undefined ? undefined : { id: config.id, shipStationBaseUrl: config.shipStation?.baseUrl ?? DEFAULT_SHIPSTATION_BASE_URL };
+    if (config === undefined) return undefined;
+    return {
+      id: config.id,
+      shipStationBaseUrl: config.shipStation?.baseUrl ?? DEFAULT_SHIPSTATION_BASE_URL,
+      shipStationV2BaseUrl: config.shipStationV2?.baseUrl ?? DEFAULT_SHIPSTATION_V2_BASE_URL,
+    };
   }
 
   list(): WebhookAccount[] {
@@ -43,6 +48,7 @@ export class ConfigAccountDirectory extends ConfigWebhookAccounts<AccountConfig>
     return {
       id: config.id,
       shipStationBaseUrl: config.shipStation?.baseUrl ?? DEFAULT_SHIPSTATION_BASE_URL,
+      shipStationV2BaseUrl: config.shipStationV2?.baseUrl ?? DEFAULT_SHIPSTATION_V2_BASE_URL,
       ...(config.shipStation === undefined
         ? {}
         : { shipStationFingerprint: config.shipStation.fingerprint, shipStationKeyExpiresOn: config.shipStation.keyExpiresOn }),

@@ -168,6 +168,7 @@ export interface WebhookAccountConfig {
   id: string;
   webhookToken: string;
   shipStation: { baseUrl: string };
+  shipStationV2: { baseUrl: string };
 }
 
 /** Which view of the accounts a function needs. */
@@ -175,7 +176,7 @@ export type AccountsView = 'full' | 'webhook';
 export type AccountsOf<V extends AccountsView> = ReadonlyMap<string, V extends 'full' ? AccountConfig : WebhookAccountConfig>;
 
 /** The single-account variables each view reads (the full view reads them all, and IMPORT_DAYS as an account default). */
-export const WEBHOOK_VIEW_VARIABLES = ['ACCOUNT_ID', 'SHIPSTATION_BASE_URL', 'WEBHOOK_TOKEN'] as const;
+export const WEBHOOK_VIEW_VARIABLES = ['ACCOUNT_ID', 'SHIPSTATION_BASE_URL', 'SHIPSTATION_V2_BASE_URL', 'WEBHOOK_TOKEN'] as const;
 
 /** The one account of the environment path: the variables every view needs. */
 const singleWebhookAccountSchema = onFirstUse(() =>
@@ -185,6 +186,11 @@ const singleWebhookAccountSchema = onFirstUse(() =>
       SHIPSTATION_HOST,
       DEFAULT_SHIPSTATION_BASE_URL,
       `SHIPSTATION_BASE_URL must be https://${SHIPSTATION_HOST_DESCRIPTION} or a loopback address`,
+    ),
+    SHIPSTATION_V2_BASE_URL: baseUrl(
+      SHIPSTATION_V2_HOST,
+      DEFAULT_SHIPSTATION_V2_BASE_URL,
+      `SHIPSTATION_V2_BASE_URL must be https://${SHIPSTATION_V2_HOST_DESCRIPTION} or a loopback address`,
     ),
     WEBHOOK_TOKEN: required('WEBHOOK_TOKEN').check(z.minLength(16, 'WEBHOOK_TOKEN must be at least 16 characters')),
   }),
@@ -196,18 +202,15 @@ const singleAccountSchema = onFirstUse(() =>
     ACCOUNT_ID: singleWebhookAccountSchema().shape.ACCOUNT_ID,
     SHIPSTATION_API_KEY: z.optional(z.string().check(z.trim())),
     SHIPSTATION_API_SECRET: z.optional(z.string().check(z.trim())),
-    SHIPSTATION_KEY_EXPIRES_ON: z.optional(z.iso.date({ error: 'SHIPSTATION_KEY_EXPIRES_ON must be a date (YYYY-MM-DD)' })),
+    // Blank is "not given" (an account on API V2 only), like the key and secret.
+    SHIPSTATION_KEY_EXPIRES_ON: z.optional(z.union([z.literal(''), z.iso.date({ error: 'SHIPSTATION_KEY_EXPIRES_ON must be a date (YYYY-MM-DD)' })])),
     SHIPSTATION_BASE_URL: singleWebhookAccountSchema().shape.SHIPSTATION_BASE_URL,
     KLAVIYO_PRIVATE_KEY: required('KLAVIYO_PRIVATE_KEY'),
     KLAVIYO_BASE_URL: baseUrl(KLAVIYO_HOST, DEFAULT_KLAVIYO_BASE_URL, `KLAVIYO_BASE_URL must be https://${KLAVIYO_HOST_DESCRIPTION} or a loopback address`),
     WEBHOOK_TOKEN: singleWebhookAccountSchema().shape.WEBHOOK_TOKEN,
     METRIC_PREFIX: z._default(z.string().check(z.maxLength(40, 'METRIC_PREFIX must be at most 40 characters')), ''),
     SHIPSTATION_V2_API_KEY: z.optional(z.string().check(z.trim())),
-    SHIPSTATION_V2_BASE_URL: baseUrl(
-      SHIPSTATION_V2_HOST,
-      DEFAULT_SHIPSTATION_V2_BASE_URL,
-      `SHIPSTATION_V2_BASE_URL must be https://${SHIPSTATION_V2_HOST_DESCRIPTION} or a loopback address`,
-    ),
+    SHIPSTATION_V2_BASE_URL: singleWebhookAccountSchema().shape.SHIPSTATION_V2_BASE_URL,
     TIME_ZONE: timeZone('TIME_ZONE must be an IANA time zone name, e.g. America/New_York'),
     DEFAULT_COUNTRY: countryCode('DEFAULT_COUNTRY must be a two-letter country code, e.g. US'),
     STORE_IDS: z.pipe(
@@ -293,10 +296,16 @@ const accountConfig = (a: DocumentAccount, defaultImportDays: number): AccountCo
   defaultCountry: a.defaultCountry,
 });
 
-const webhookView = (a: { id: string; webhookToken: string; shipStation?: { baseUrl: string } }): WebhookAccountConfig => ({
+const webhookView = (a: {
+  id: string;
+  webhookToken: string;
+  shipStation?: { baseUrl: string };
+  shipStationV2?: { baseUrl: string };
+}): WebhookAccountConfig => ({
   id: a.id,
   webhookToken: a.webhookToken,
   shipStation: { baseUrl: a.shipStation?.baseUrl ?? DEFAULT_SHIPSTATION_BASE_URL },
+  shipStationV2: { baseUrl: a.shipStationV2?.baseUrl ?? DEFAULT_SHIPSTATION_V2_BASE_URL },
 });
 
 /** The environment path's one account, in full. */
@@ -355,7 +364,12 @@ export function loadAccounts<V extends AccountsView>(
     const single = singleWebhookAccountSchema().safeParse(env);
     if (!single.success) return { problems: envProblems(single.error) };
     const e = single.data;
-    const account = webhookView({ id: e.ACCOUNT_ID, webhookToken: e.WEBHOOK_TOKEN, shipStation: { baseUrl: e.SHIPSTATION_BASE_URL } });
+    const account = webhookView({
+      id: e.ACCOUNT_ID,
+      webhookToken: e.WEBHOOK_TOKEN,
+      shipStation: { baseUrl: e.SHIPSTATION_BASE_URL },
+      shipStationV2: { baseUrl: e.SHIPSTATION_V2_BASE_URL },
+    });
     return { accounts: new Map([[account.id, account]]) as unknown as AccountsOf<V> };
   } else {
     const single = singleAccount(env);

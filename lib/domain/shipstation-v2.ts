@@ -174,3 +174,19 @@ export function parseV2ListPage(resource: V2ListResource, body: unknown): { ok: 
     },
   };
 }
+
+/**
+ * Metrics only V1 can tell: V2 has no awaiting-payment or pending-fulfilment state (its `pending` is read as awaiting
+ * shipment). An account on V2 only never sends them.
+ */
+export const METRICS_NEEDING_V1 = ['Order Awaiting Payment', 'Order Pending Fulfillment'] as const;
+
+/** Metrics only V2 can tell: carrier tracking comes in V2's signed TRACK_EVENT_V2 webhooks. An account on V1 only never sends them. */
+export const METRICS_NEEDING_V2 = [
+  'Shipment In Transit',
+  'Shipment Out For Delivery',
+  'Delivery Attempted',
+  'Shipment Exception',
+  'Order Delivered',
+  'Shipment Stalled',
+] as const;

@@ -10,6 +10,7 @@ import { consumeQueue, invoke, lambdaContext, serveHttpApi, TRACKING_ROUTE_PATH,
 import { KlaviyoSimulator, type AcceptedEvent } from './simulators/klaviyo-simulator.js';
 import { ShipStationSimulator } from './simulators/shipstation-simulator.js';
 import { buildShopHistory } from './simulators/shop-history.js';
+import { V2_WEBHOOK_EVENTS } from '../domain/shipstation-v2.js';
 import { SUBSCRIBED_WEBHOOK_EVENTS } from '../use-cases/register-webhooks.js';
 
 export const SIMULATED_CREDENTIALS = {
@@ -48,6 +49,12 @@ export interface LocalStackOptions {
   shopHistory?: { orders: number; days: number; seed?: number };
   /** Simulated mode: give the account a V2 key and subscribe its tracking webhook (default true). */
   tracking?: boolean;
+  /**
+   * Simulated mode: which ShipStation API the account runs on. `v1` (default): the V1 key pair and V1 webhooks (plus the
+   * V2 tracking webhook unless `tracking: false`); `v2`: only a V2 key, every V2 webhook (a plan without V1 access);
+   * `both`: both keys and every webhook of both APIs (each change reported twice, each event sent once).
+   */
+  api?: 'v1' | 'v2' | 'both';
 }
 
 export interface LocalStack {
@@ -73,14 +80,16 @@ export interface LocalStack {
 const CREDENTIAL_VARIABLES = ['SHIPSTATION_API_KEY', 'SHIPSTATION_API_SECRET', 'KLAVIYO_PRIVATE_KEY'] as const;
 const presentCredentials = (env: Record<string, string | undefined>): string[] => CREDENTIAL_VARIABLES.filter((name) => (env[name] ?? '').trim() !== '');
 
-/** What `register-webhooks` does for an account with a V2 key: the V2 `track_event_v2` webhook to the tracking endpoint. */
-async function subscribeTrackingWebhook(shipStation: ShipStationSimulator, url: string): Promise<void> {
-  const response = await fetch(`${shipStation.baseUrl}/v2/environment/webhooks`, {
-    method: 'POST',
-    headers: { 'API-Key': SIMULATED_CREDENTIALS.shipStationV2Key, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ name: 'shipstation-klaviyo-sync tracking', event: 'track_event_v2', url }),
-  });
-  if (!response.ok) throw new Error(`subscribing the V2 track_event_v2 webhook failed with ${response.status}`);
+/** What `register-webhooks` does for an account with a V2 key: V2 webhooks (`track_event_v2`, or every V2 event) to the V2 endpoint. */
+async function subscribeV2Webhooks(shipStation: ShipStationSimulator, url: string, events: readonly string[]): Promise<void> {
+  for (const event of events) {
+    const response = await fetch(`${shipStation.baseUrl}/v2/environment/webhooks`, {
+      method: 'POST',
+      headers: { 'API-Key': SIMULATED_CREDENTIALS.shipStationV2Key, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: `shipstation-klaviyo-sync ${event}`, event, url }),
+    });
+    if (!response.ok) throw new Error(`subscribing the V2 ${event} webhook failed with ${response.status}`);
+  }
 }
 
 async function subscribeWebhooks(shipStation: ShipStationSimulator, targetUrl: string): Promise<void> {
@@ -114,6 +123,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let http: { url: string; statuses: number[]; close(): Promise<void> } | undefined;
   try {
     const accountEnv: Record<string, string> = {};
+    const api = options.api ?? 'v1';
+    const v1 = api !== 'v2';
+    const v2Key = api !== 'v1' || options.tracking !== false;
     if (mode === 'simulated') {
       // The shop's clock can be parked in the past while its history is built, then follows real time.
       let parked: Date | undefined;
@@ -124,7 +136,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         rateLimitPerMinute: options.shipStationRateLimitPerMinute,
         onWebhookError: options.onError,
         now: () => parked ?? new Date(),
-        ...(options.tracking === false ? {} : { v2ApiKey: SIMULATED_CREDENTIALS.shipStationV2Key }),
+        ...(v2Key ? { v2ApiKey: SIMULATED_CREDENTIALS.shipStationV2Key } : {}),
       });
       if (options.shopHistory !== undefined) {
         const { orders, days, seed } = options.shopHistory;
@@ -133,15 +145,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }
       klaviyo = await KlaviyoSimulator.start({ privateKeys: [SIMULATED_CREDENTIALS.klaviyoKey], onEventAccepted: options.onEvent });
       Object.assign(accountEnv, {
-        SHIPSTATION_API_KEY: SIMULATED_CREDENTIALS.shipStationKey,
-        SHIPSTATION_API_SECRET: SIMULATED_CREDENTIALS.shipStationSecret,
-        SHIPSTATION_KEY_EXPIRES_ON: DateTime.utc().plus({ days: 180 }).toISODate(),
+        ...(v1
+          ? {
+              SHIPSTATION_API_KEY: SIMULATED_CREDENTIALS.shipStationKey,
+              SHIPSTATION_API_SECRET: SIMULATED_CREDENTIALS.shipStationSecret,
+              SHIPSTATION_KEY_EXPIRES_ON: DateTime.utc().plus({ days: 180 }).toISODate(),
+            }
+          : // Blank, not absent: whatever this process's environment held, the account has no V1 key pair.
+            { SHIPSTATION_API_KEY: '', SHIPSTATION_API_SECRET: '', SHIPSTATION_KEY_EXPIRES_ON: '' }),
         SHIPSTATION_BASE_URL: shipStation.baseUrl,
         KLAVIYO_PRIVATE_KEY: SIMULATED_CREDENTIALS.klaviyoKey,
         KLAVIYO_BASE_URL: klaviyo.baseUrl,
         // Signed tracking webhooks are verified against the simulator's published keys (its only key set).
         TRACKING_JWKS_URLS: shipStation.jwksUrl,
-        ...(options.tracking === false ? {} : { SHIPSTATION_V2_API_KEY: SIMULATED_CREDENTIALS.shipStationV2Key, SHIPSTATION_V2_BASE_URL: shipStation.baseUrl }),
+        ...(v2Key ? { SHIPSTATION_V2_API_KEY: SIMULATED_CREDENTIALS.shipStationV2Key, SHIPSTATION_V2_BASE_URL: shipStation.baseUrl } : {}),
         WEBHOOK_TOKEN: userEnv.WEBHOOK_TOKEN ?? randomBytes(18).toString('base64url'),
         // The service's budget follows the simulator's limit (a benchmark lifts both).
         ...(options.shipStationRateLimitPerMinute === undefined ? {} : { SHIPSTATION_REQUESTS_PER_MINUTE: String(options.shipStationRateLimitPerMinute) }),
@@ -177,8 +194,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const trackingUrl = accountsDocument
       ? `${http.url}/webhooks/tracking/{accountId}?token={the account's webhookToken}`
       : `${http.url}/webhooks/tracking/${accountId}?token=${encodeURIComponent(process.env.WEBHOOK_TOKEN ?? '')}`;
-    if (shipStation !== undefined) await subscribeWebhooks(shipStation, webhookUrl);
-    if (shipStation !== undefined && options.tracking !== false) await subscribeTrackingWebhook(shipStation, trackingUrl);
+    if (shipStation !== undefined && v1) await subscribeWebhooks(shipStation, webhookUrl);
+    if (shipStation !== undefined && v2Key)
+      await subscribeV2Webhooks(shipStation, trackingUrl, api === 'v1' ? ['track_event_v2'] : Object.keys(V2_WEBHOOK_EVENTS));
     const server = http;
 
     const loop = (options.consume ?? 'loop') === 'loop';

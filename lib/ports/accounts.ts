@@ -4,6 +4,8 @@
 export interface WebhookAccount {
   id: string;
   shipStationBaseUrl: string;
+  /** Where the account's V2 pointer webhooks' resource_urls must be (default `https://api.shipstation.com`). */
+  shipStationV2BaseUrl: string;
 }
 
 /** What a use case knows of an account (no secrets beyond what it must hand to an adapter). */

@@ -1,14 +1,21 @@
-// receive-tracking → acceptTracking → updates queue. Checks ShipStation's RSA signature first, then the account's
-// token, then reads the tracking body (TRACK_EVENT_V2, or ShipEngine's API_TRACK) into a tracking update and enqueues it.
+// receive-tracking → acceptTracking → updates queue (tracking) or notifications queue (V2 pointer webhooks). Checks
+// ShipStation's RSA signature first, then the account's token, then reads the body: a tracking event (TRACK_EVENT_V2, or
+// ShipEngine's API_TRACK) becomes a tracking update; a V2 pointer webhook (SHIPMENT_CREATED_V2, LABEL_CREATED_V2,
+// FULFILLMENT_SHIPPED_V2, FULFILLMENT_REJECTED_V2) becomes a notification fetch-resource reads with the V2 key.
 import * as z from '../domain/zod.js';
 import { BadInputError, SignatureRejectedError, UnauthorizedError } from '../domain/errors.js';
+import { checkV2WebhookResource } from '../domain/resource-url.js';
+import { isV2ResourceType } from '../domain/shipstation-v2.js';
+import { webhookNotificationSchema } from '../domain/shipstation.js';
 import { TRACKING_RESOURCE_TYPES, trackEventV2Schema, trackingUpdateFrom } from '../normalise/tracking.js';
-import type { Clock, UpdateQueue, WebhookAccounts, WebhookSignatureVerifier } from '../ports.js';
+import type { Clock, NotificationQueue, UpdateQueue, WebhookAccounts, WebhookSignatureVerifier } from '../ports.js';
 
 export interface AcceptTrackingDeps {
   accounts: WebhookAccounts;
   verifier: WebhookSignatureVerifier;
   updates: UpdateQueue;
+  /** Where V2 pointer webhooks go, for fetch-resource. */
+  notifications: NotificationQueue;
   clock: Clock;
 }
 
@@ -68,9 +75,10 @@ const issuesOf = (error: z.ZodError): string => error.issues.map((issue) => `${i
  * (else 404 naming them, as ShipStation's webhook validation guide says); the timestamp within 5 minutes of now (else
  * 400 with the skew); the signature valid under a published key (else 401, an unknown key id too; no key set that can
  * be fetched now propagates as SigningKeysUnavailableError, answered 503 so ShipStation retries); the account and
- * token (else UnauthorizedError without a reason); then the body: not JSON or not a tracking event (`TRACK_EVENT_V2`,
- * `API_TRACK`, `track`) → BadInputError, another resource type → acknowledged and ignored. Nothing is enqueued unless
- * every check passed.
+ * token (else UnauthorizedError without a reason); then the body: a V2 pointer webhook whose resource_url is what
+ * ShipStation sends for its type on the account's V2 origin → the notifications queue (else BadInputError with the
+ * rule); a tracking event (`TRACK_EVENT_V2`, `API_TRACK`, `track`) → the updates queue; not JSON or a malformed body →
+ * BadInputError; another resource type → acknowledged and ignored. Nothing is enqueued unless every check passed.
  */
 export function makeAcceptTracking(deps: AcceptTrackingDeps): AcceptTracking {
   return async (input) => {
@@ -95,6 +103,19 @@ export function makeAcceptTracking(deps: AcceptTrackingDeps): AcceptTracking {
     const typed = resourceTypeSchema.safeParse(json);
     if (!typed.success) throw new BadInputError(`body must be a V2 webhook {"resource_type": string, "data": {...}} (${issuesOf(typed.error)})`);
     const type = typed.data.resource_type;
+    if (isV2ResourceType(type)) {
+      const pointer = webhookNotificationSchema.safeParse(json);
+      if (!pointer.success) throw new BadInputError(`body is not a ${type} webhook {"resource_url", "resource_type"} (${issuesOf(pointer.error)})`);
+      const checked = checkV2WebhookResource(type, pointer.data.resource_url, account.shipStationV2BaseUrl);
+      if (!checked.ok) throw new BadInputError(checked.reason);
+      await deps.notifications.enqueue({
+        accountId: account.id,
+        resourceUrl: checked.url.toString(),
+        resourceType: type,
+        receivedAt: deps.clock.now().toISOString(),
+      });
+      return { status: 'queued' };
+    }
     // Another V2 event pointed at this endpoint is acknowledged, so ShipStation does not retry it for nothing.
     if (!(TRACKING_RESOURCE_TYPES as readonly string[]).includes(type)) return { status: 'ignored', reason: `resource_type ${type} is not a tracking event` };
     const body = trackEventV2Schema.safeParse(json);

@@ -3,7 +3,7 @@
 import { sqsClient } from '../adapters/aws-sqs-client.js';
 import { ConfigWebhookAccounts } from '../adapters/config-account-directory.js';
 import { JwksSignatureVerifier } from '../adapters/jwks-signature-verifier.js';
-import { SqsUpdateQueue } from '../adapters/sqs-queues.js';
+import { SqsNotificationQueue, SqsUpdateQueue } from '../adapters/sqs-queues.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { loadFunctionConfig } from '../config.js';
 import { logger } from '../observability.js';
@@ -14,13 +14,13 @@ import { serviceMetrics } from './metrics.js';
 
 export interface ReceiveTrackingWiring {
   accounts: WebhookAccounts;
-  /** Signed V2 tracking webhooks onto the updates queue. */
+  /** Signed V2 webhooks: tracking onto the updates queue, pointer webhooks onto the notifications queue. */
   acceptTracking: AcceptTracking;
   metrics: ServiceMetrics;
 }
 
 /** What this function reads: its view of the accounts and its setting concerns (scripts/function-config-check.ts holds serverless.yml to it). */
-export const needs = { accounts: 'webhook', settings: ['updatesQueue', 'tracking', 'http'] } as const;
+export const needs = { accounts: 'webhook', settings: ['updatesQueue', 'notificationsQueue', 'tracking', 'http'] } as const;
 
 /** receive-tracking's composition in this container. */
 export const receiveTrackingWiring = perContainer((env, document): ReceiveTrackingWiring => {
@@ -36,6 +36,8 @@ export const receiveTrackingWiring = perContainer((env, document): ReceiveTracki
     metrics,
     log: logger,
   });
-  const updates = new SqsUpdateQueue(sqsClient(), config.updatesQueueUrl);
-  return { accounts, acceptTracking: makeAcceptTracking({ accounts, verifier, updates, clock: systemClock }), metrics };
+  const sqs = sqsClient();
+  const updates = new SqsUpdateQueue(sqs, config.updatesQueueUrl);
+  const notifications = new SqsNotificationQueue(sqs, config.notificationsQueueUrl);
+  return { accounts, acceptTracking: makeAcceptTracking({ accounts, verifier, updates, notifications, clock: systemClock }), metrics };
 });

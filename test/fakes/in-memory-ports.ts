@@ -125,6 +125,7 @@ export function fakeAccount(overrides: Partial<AccountWithToken> = {}): AccountW
   return {
     id: 'default',
     shipStationBaseUrl: 'https://ssapi.shipstation.com',
+    shipStationV2BaseUrl: 'https://api.shipstation.com',
     shipStationFingerprint: 'ss-fingerprint-1',
     klaviyoFingerprint: 'kl-fingerprint-1',
     shipStationKeyExpiresOn: '2027-06-30',
@@ -157,6 +158,7 @@ export class StaticAccountDirectory implements AccountDirectory {
     return {
       id: found.id,
       shipStationBaseUrl: found.shipStationBaseUrl,
+      shipStationV2BaseUrl: found.shipStationV2BaseUrl,
       shipStationFingerprint: found.shipStationFingerprint,
       klaviyoFingerprint: found.klaviyoFingerprint,
       shipStationKeyExpiresOn: found.shipStationKeyExpiresOn,

@@ -379,6 +379,7 @@ describe('fixture corpus: V2 tracking webhooks (signed as ShipStation signs them
       accounts: p.deps.accounts,
       verifier: new JwksSignatureVerifier({ jwksUrls: [`${server.baseUrl}/jwks`], timeoutMs: 2000, now: () => p.clock.now() }),
       updates: tracked,
+      notifications: new InMemoryNotificationQueue(),
       clock: p.clock,
     });
     await p.publishUpdate(orderSnapshot({ modifiedAt: '2000-01-01T00:00:00.000Z', createdAt: '2000-01-01T00:00:00.000Z' }));

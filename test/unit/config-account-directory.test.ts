@@ -40,6 +40,7 @@ describe('ConfigAccountDirectory', () => {
       expect(account).toEqual({
         id: 'default',
         shipStationBaseUrl: DEFAULT_SHIPSTATION_BASE_URL,
+        shipStationV2BaseUrl: 'https://api.shipstation.com',
         shipStationFingerprint: fingerprint('ss-key-0123456789', 'ss-secret-0123456789'),
         klaviyoFingerprint: fingerprint('pk_FAKE_not_a_real_key'),
         shipStationKeyExpiresOn: '2027-01-31',

@@ -8,7 +8,7 @@ import { BadInputError, SignatureRejectedError, TransientError, UnauthorizedErro
 import { trackingUpdateSchema } from '../../../lib/domain/tracking.js';
 import type { KeySetCheck, SignatureCheck, WebhookSignatureVerifier } from '../../../lib/ports.js';
 import { makeAcceptTracking, signedTimestampMs, type AcceptTrackingInput } from '../../../lib/use-cases/accept-tracking.js';
-import { FakeClock, fakeAccount, InMemoryUpdateQueue, StaticAccountDirectory } from '../../fakes/in-memory-ports.js';
+import { FakeClock, fakeAccount, InMemoryNotificationQueue, InMemoryUpdateQueue, StaticAccountDirectory } from '../../fakes/in-memory-ports.js';
 
 const TOKEN = 'a-webhook-token-of-32-characters';
 const KID = 'se-key-1';
@@ -62,9 +62,10 @@ function signed(
 function setup() {
   const clock = new FakeClock(NOW);
   const updates = new InMemoryUpdateQueue();
+  const notifications = new InMemoryNotificationQueue();
   const verifier = new KeyPairVerifier(new Map([[KID, publishedKeys.publicKey]]));
-  const accept = makeAcceptTracking({ accounts: new StaticAccountDirectory([fakeAccount({ webhookToken: TOKEN })]), verifier, updates, clock });
-  return { clock, updates, verifier, accept };
+  const accept = makeAcceptTracking({ accounts: new StaticAccountDirectory([fakeAccount({ webhookToken: TOKEN })]), verifier, updates, notifications, clock });
+  return { clock, updates, notifications, verifier, accept };
 }
 
 /** The error a rejected call threw. */
@@ -361,5 +362,74 @@ describe('acceptTracking, fuzzed', () => {
       ),
       { numRuns: 1_000, seed: 70_007 },
     );
+  });
+});
+
+/** A captured V2 pointer webhook body (test/fixtures/shipstation/SOURCES.md), without the capture's own `_captured_at` key. */
+const pointerBody = (path: string): string => {
+  const body = JSON.parse(readFileSync(new URL(`../../fixtures/shipstation/${path}`, import.meta.url), 'utf8')) as Record<string, unknown>;
+  delete body._captured_at;
+  return JSON.stringify(body);
+};
+
+describe('acceptTracking with V2 pointer webhooks', () => {
+  it.each([
+    ['SHIPMENT_CREATED_V2', 'v2/shipment_created_v2_webhook_pmcgee.json'],
+    ['LABEL_CREATED_V2', 'v2/label_created_v2_webhook_pmcgee.json'],
+    ['FULFILLMENT_SHIPPED_V2', 'pmcgee-personal/fulfillment_shipped_v2_webhook.json'],
+  ])('queues a signed captured %s for fetch-resource, as sent', async (type, path) => {
+    // Prepare
+    const { accept, notifications, updates } = setup();
+    const rawBody = pointerBody(path);
+
+    // Act
+    const result = await accept(signed(rawBody));
+
+    // Assess
+    expect(result).toEqual({ status: 'queued' });
+    const { resource_url: url } = JSON.parse(rawBody) as { resource_url: string };
+    expect(notifications.messages).toEqual([{ accountId: 'default', resourceUrl: url, resourceType: type, receivedAt: NOW }]);
+    expect(updates.tracking).toEqual([]);
+  });
+
+  it('refuses a pointer webhook with a bad signature before reading it: nothing queued', async () => {
+    // Prepare: signed by a key ShipStation does not publish under the published key id
+    const { accept, notifications } = setup();
+    const rawBody = pointerBody('v2/label_created_v2_webhook_pmcgee.json');
+
+    // Act
+    const error = await rejection(accept(signed(rawBody, { privateKey: strangerKeys.privateKey })));
+
+    // Assess
+    expect(error).toBeInstanceOf(SignatureRejectedError);
+    expect((error as SignatureRejectedError).status).toBe(401);
+    expect(notifications.messages).toEqual([]);
+  });
+
+  it.each([
+    ['another host', 'https://evil.example.com/v2/labels?batch_id=se-1', 'resource_url is not on https://api.shipstation.com'],
+    [
+      'another path',
+      'https://api.shipstation.com/v2/shipments?batch_id=se-1',
+      'resource_url of LABEL_CREATED_V2 must be /v2/labels?batch_id=…, not another path',
+    ],
+    ['no batch', 'https://api.shipstation.com/v2/labels', 'resource_url of LABEL_CREATED_V2 must name its batch: /v2/labels?batch_id=…'],
+    [
+      'a page size',
+      'https://api.shipstation.com/v2/labels?batch_id=se-1&page_size=500',
+      'resource_url of LABEL_CREATED_V2 may carry only batch_id, not page_size',
+    ],
+  ])('refuses a signed LABEL_CREATED_V2 naming %s, with the rule, and queues nothing', async (_case, url, reason) => {
+    // Prepare
+    const { accept, notifications } = setup();
+    const rawBody = JSON.stringify({ resource_url: url, resource_type: 'LABEL_CREATED_V2' });
+
+    // Act
+    const error = await rejection(accept(signed(rawBody)));
+
+    // Assess
+    expect(error).toBeInstanceOf(BadInputError);
+    expect(error.message).toBe(reason);
+    expect(notifications.messages).toEqual([]);
   });
 });
