@@ -47,7 +47,17 @@ const instant = (iso: string): number => Date.parse(iso);
  * it is in since when; a repeat of the same status keeps its original `statusSince`, so the event it implies keeps
  * one identity however often the order is edited or redelivered.
  */
-export function decideOrderUpdate(state: OrderState | undefined, snapshot: OrderSnapshot): OrderDecision {
+export function decideOrderUpdate(
+  state: OrderState | undefined,
+  snapshot: OrderSnapshot,
+  options: {
+    /**
+     * The account has a V1 key, so V1 tells whether an order is paid: a V2 `pending` (unpaid or awaiting shipment, V2
+     * cannot say) of an order V1 has not told of yet waits for V1 instead of announcing awaiting shipment.
+     */
+    v1Tells?: boolean;
+  } = {},
+): OrderDecision {
   if (state?.modifiedAt !== undefined) {
     const stored = instant(state.modifiedAt);
     const seen = instant(snapshot.modifiedAt);
@@ -57,8 +67,9 @@ export function decideOrderUpdate(state: OrderState | undefined, snapshot: Order
     }
   }
   // V2 has no awaiting payment: its `pending` is an order V1 may still know unpaid.
-  if (snapshot.source === 'v2' && snapshot.status === 'awaiting_shipment' && state?.status === 'awaiting_payment') {
-    return { outcome: 'stale', reason: 'V2 pending cannot tell an unpaid order; V1 says awaiting payment' };
+  if (snapshot.source === 'v2' && snapshot.status === 'awaiting_shipment') {
+    if (state?.status === 'awaiting_payment') return { outcome: 'stale', reason: 'V2 pending cannot tell an unpaid order; V1 says awaiting payment' };
+    if (options.v1Tells === true && state?.status === undefined) return { outcome: 'stale', reason: 'V2 pending cannot tell an unpaid order; waiting for V1' };
   }
   if (state?.shippedAt !== undefined && ORDER_STATUS_RULES[snapshot.status].preShipment && instant(snapshot.modifiedAt) < instant(state.shippedAt)) {
     return { outcome: 'stale', reason: 'pre-shipment status older than a label or fulfilment' };

@@ -236,6 +236,19 @@ describe('decideOrderUpdate with V2 snapshots (an account with both keys, or mov
     expect(decision).toEqual({ outcome: 'stale', reason: 'V2 pending cannot tell an unpaid order; V1 says awaiting payment' });
   });
 
+  it('lets a V2 pending of an order V1 has not told of yet wait for V1 on an account with both keys, and announces it on a V2-only account', () => {
+    // Prepare: an order first seen through V2, pending (paid or not: V2 cannot say)
+    const v2 = orderSnapshot({ status: 'awaiting_shipment', modifiedAt: '2026-07-04T17:25:00.000Z', source: 'v2' });
+
+    // Act
+    const withV1 = decideOrderUpdate(undefined, v2, { v1Tells: true });
+    const v2Only = decideOrderUpdate(undefined, v2, { v1Tells: false });
+
+    // Assess
+    expect(withV1).toEqual({ outcome: 'stale', reason: 'V2 pending cannot tell an unpaid order; waiting for V1' });
+    expect(v2Only.outcome).toBe('current');
+  });
+
   it('keeps the V1 buyer and items when a V2 snapshot (no bill-to, no buyer on a gift) moves the status on', () => {
     // Prepare
     const v1Buyer = buyer({ email: 'alex@example.com', firstName: 'Alex' });

@@ -45,11 +45,14 @@ function setup(account = fakeAccount(), released: ReleaseOutcome['status'] | Err
   /** What happened, in order: each release of held events and each poll. */
   const steps: string[] = [];
   let runs = 0;
+  const accounts = new StaticAccountDirectory([account]);
+  const pollLog = new RecordingLogger();
+  const shipStationV2 = new FakeShipStationV2();
   const poll = makePollAccount({
-    accounts: new StaticAccountDirectory([account]),
+    accounts,
     cursors,
     shipStation,
-    shipStationV2: new FakeShipStationV2(),
+    shipStationV2,
     updates,
     history,
     credentials,
@@ -61,7 +64,7 @@ function setup(account = fakeAccount(), released: ReleaseOutcome['status'] | Err
     clock,
     settings: { overlapMinutes: 10, lagMinutes: 2, importDays: 90, backfillAfterHours: 24, leaseMs: 16 * 60_000 },
     newRunId: () => `run-${(runs += 1)}`,
-    log: new RecordingLogger(),
+    log: pollLog,
   });
   const pollAccount: PollAccount = async (job, jobLimits) => {
     steps.push(`poll ${job.accountId}`);
@@ -78,7 +81,25 @@ function setup(account = fakeAccount(), released: ReleaseOutcome['status'] | Err
   };
   const log = new RecordingLogger();
   const runPollJob = makeRunPollJob({ pollAccount, pollJobs, releaseHeld, sweepDue, metrics, outageRetrySeconds: 60, log });
-  return { clock, cursors, shipStation, updates, history, ledger, credentials, alerts, metrics, pollJobs, pollAccount, runPollJob, steps, log };
+  return {
+    clock,
+    cursors,
+    accounts,
+    shipStation,
+    shipStationV2,
+    updates,
+    history,
+    ledger,
+    credentials,
+    alerts,
+    metrics,
+    pollJobs,
+    pollAccount,
+    runPollJob,
+    steps,
+    log,
+    pollLog,
+  };
 }
 
 const job = (overrides: Partial<PollJob> = {}): PollJob => ({ accountId: 'default', reason: 'schedule', ...overrides });
@@ -481,5 +502,54 @@ describe('runPollJob and the due-check sweep', () => {
       'poll default',
       'poll default',
     ]);
+  });
+});
+
+describe('pollAccount across ShipStation APIs', () => {
+  it('reads V1 and V2 streams in one run for an account with both keys, orders of both first, from one cursor', async () => {
+    // Prepare
+    const { pollAccount, shipStation, shipStationV2, cursors } = setup(fakeAccount({ shipStationV2Fingerprint: 'v2-fingerprint-1' }));
+    await pollAccount(job(), limits);
+    const through = (await cursors.get('default'))?.through;
+
+    // Assess: V1 orders, then V2 shipments, then the labels and fulfilments of each; the V2 filters are UTC instants
+    expect(shipStation.listCalls.map((c) => c.request.resource)).toEqual(['orders', 'shipments', 'fulfillments']);
+    expect(shipStationV2.listCalls.map((c) => c.resource)).toEqual(['shipments', 'labels', 'fulfillments']);
+    expect(shipStationV2.listCalls[0]?.query).toMatchObject({
+      modified_at_start: '2026-08-27T12:00:00.000Z',
+      modified_at_end: through,
+      sort_by: 'modified_at',
+      sort_dir: 'asc',
+      page_size: '500',
+      page: '1',
+    });
+  });
+
+  it('restarts a V1 run from the cursor with V2 streams when the account moved to V2 mid-run: nothing skipped, the cursor never past an unread window', async () => {
+    // Prepare: an import, then a scheduled poll stopped for time after its first page (V1 orders)
+    const { pollAccount, accounts, shipStation, shipStationV2, cursors, pollLog, clock } = setup();
+    await pollAccount(job(), limits);
+    const through = (await cursors.get('default'))?.through as string;
+    clock.advance(30 * 60_000);
+    let checks = 0;
+    const stopAfterOnePage = { timeLeftMs: (): number => (checks++ < 1 ? Infinity : 0), reserveMs: 1 };
+    const stopped = await pollAccount(job(), stopAfterOnePage);
+    if (stopped.status !== 'continue') throw new Error(`expected a run to continue, got ${stopped.status}`);
+    const v1Calls = shipStation.listCalls.length;
+
+    // Act: the merchant's plan lost V1; the continuation runs with a V2 key only
+    accounts.update('default', { shipStationFingerprint: undefined, shipStationKeyExpiresOn: undefined, shipStationV2Fingerprint: 'v2-fingerprint-1' });
+    const resumed = await pollAccount(job({ reason: 'continue', continuation: stopped.continuation }), limits);
+
+    // Assess: no V1 request after the switch; the V2 run reads every stream from the same cursor (minus the overlap)
+    expect(resumed.status).toBe('completed');
+    expect(shipStation.listCalls).toHaveLength(v1Calls);
+    expect(shipStationV2.listCalls.map((c) => c.resource)).toEqual(['shipments', 'labels', 'labels', 'fulfillments']);
+    expect(shipStationV2.listCalls[0]?.query.modified_at_start).toBe(new Date(Date.parse(through) - 10 * 60_000).toISOString());
+    expect(shipStationV2.listCalls[2]?.query).toMatchObject({ label_status: 'voided' });
+    expect(pollLog.entries.some((e) => e.message === 'poll run restarted from the cursor: it reads an API the account cannot use now')).toBe(true);
+    const cursor = await cursors.get('default');
+    expect(cursor?.run).toBeUndefined();
+    expect(Date.parse(cursor?.through ?? '')).toBeGreaterThan(Date.parse(through));
   });
 });
