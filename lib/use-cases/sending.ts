@@ -70,7 +70,9 @@ export async function claimForSending(deps: SendingDeps, account: Account, event
     const reason =
       event.profile.emailRejected === true
         ? "the order's customer email cannot receive mail (not a valid address) and it has no valid phone number, so Klaviyo cannot attach the event to a profile"
-        : 'the order has no customer email and no valid phone number, so Klaviyo cannot attach the event to a profile';
+        : account.shipStationFingerprint === undefined && event.properties.IsGift === true
+          ? "a gift order read through ShipStation API V2, which does not name the buyer (no bill-to; the ship-to person is the gift's recipient, never messaged), so Klaviyo cannot attach the event to the buyer's profile; with a V1 key the buyer is known"
+          : 'the order has no customer email and no valid phone number, so Klaviyo cannot attach the event to a profile';
     await deadLetterEvent(deps, event, claimed.claimId, reason, { final: false }, outcome);
     await deps.ledger.release(account.id, event.uniqueId, claimed.claimId);
     return undefined;
