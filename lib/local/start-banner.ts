@@ -10,7 +10,15 @@ export interface StartBannerInput extends Pick<LocalStack, 'mode' | 'ignoredCred
   simulators?: { shipStation: string; klaviyo: string };
   /** Real mode with no WEBHOOK_TOKEN and no accounts document: the stack made up a token no one can read back. */
   tokenMadeUp?: boolean;
+  /** The simulated account's ShipStation API (SHIPSTATION_API; default v1). */
+  api?: 'v1' | 'v2' | 'both';
 }
+
+const API_LINES: Record<'v1' | 'v2' | 'both', string> = {
+  v1: 'V1 key pair and V1 webhooks, plus a V2 key for tracking (SHIPSTATION_API=v2 runs the shop on V2 only)',
+  v2: 'V2 only, as on a Standard or Premium plan (SHIPSTATION_API=v2): V2 pointer webhooks and the V2 poll, no V1 request; no Order Awaiting Payment',
+  both: 'both keys (SHIPSTATION_API=both): every change reported by both APIs, each event sent once',
+};
 
 /** The banner's lines, every secret masked (the webhook token shows as its first 4 characters and `…`). */
 export function startBanner(input: StartBannerInput): string[] {
@@ -29,6 +37,7 @@ export function startBanner(input: StartBannerInput): string[] {
   if (input.simulators !== undefined) {
     lines.push(
       `  ShipStation:  simulator ${input.simulators.shipStation} (webhooks subscribed)`,
+      `  API:          ${API_LINES[input.api ?? 'v1']}`,
       `  Klaviyo:      simulator ${input.simulators.klaviyo} — accepted events are printed below`,
       "  Poll:         every 60 s; the first one imports the shop's last 14 days (40 orders) as backfill events",
       '  Key check:    at start and daily; operator alerts (the SNS topic in AWS) are printed below with ✉',

@@ -95,8 +95,16 @@ function runDemoShop(shop: ShipStationSimulator, tracking: boolean): () => void 
   };
 }
 
+/** Which ShipStation API the simulated shop's account runs on (SHIPSTATION_API: v1, the default; v2, a plan without V1; both). */
+const api = (process.env.SHIPSTATION_API ?? 'v1').trim().toLowerCase();
+if (api !== 'v1' && api !== 'v2' && api !== 'both') {
+  process.stderr.write(`SHIPSTATION_API must be v1, v2 or both (the simulated account's ShipStation API), not "${api.slice(0, 20)}"\n`);
+  process.exit(1);
+}
+
 const stack = await startLocalStack({
   port,
+  api,
   // A shop with a past: the first scheduled poll imports it (events flagged backfill), then webhooks take over.
   shopHistory: { orders: 40, days: 14 },
   onEvent: (event) => say(`klaviyo  ✔ ${describe(event)}`),
@@ -106,7 +114,7 @@ const stack = await startLocalStack({
 
 const simulators =
   stack.shipStation !== undefined && stack.klaviyo !== undefined ? { shipStation: stack.shipStation.baseUrl, klaviyo: stack.klaviyo.baseUrl } : undefined;
-for (const line of startBanner({ ...stack, ...(simulators === undefined ? {} : { simulators }), tokenMadeUp: tokenMadeUp && stack.mode === 'real' })) say(line);
+for (const line of startBanner({ ...stack, ...(simulators === undefined ? {} : { simulators }), api, tokenMadeUp: tokenMadeUp && stack.mode === 'real' })) say(line);
 
 const stopShop = stack.shipStation === undefined ? () => undefined : runDemoShop(stack.shipStation, true);
 const shutdown = async (): Promise<void> => {
