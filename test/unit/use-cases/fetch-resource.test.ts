@@ -26,8 +26,9 @@ const REFUSED_SUBJECT = 'ShipStation refused the API key (account default)';
 const RECOVERED_SUBJECT = 'The ShipStation API key works again (account default)';
 const DEFERRED = { snapshots: 0, requests: 0, deferred: true };
 
-function setup(storeIds?: number[]) {
+function setup(storeIds?: number[], account: Partial<Parameters<typeof fakeAccount>[0]> = {}) {
   const shipStation = new FakeShipStationApi();
+  const shipStationV2 = new FakeShipStationV2();
   const updates = new InMemoryUpdateQueue();
   const credentials = new InMemoryCredentialStatusStore();
   const alerts = new RecordingAlerts();
@@ -36,9 +37,9 @@ function setup(storeIds?: number[]) {
   const ledger = new InMemoryEventLedger();
   const metrics = new RecordingServiceMetrics();
   const fetch = makeFetchResource({
-    accounts: new StaticAccountDirectory([fakeAccount({ storeIds })]),
+    accounts: new StaticAccountDirectory([fakeAccount({ storeIds, ...account })]),
     shipStation,
-    shipStationV2: new FakeShipStationV2(),
+    shipStationV2,
     updates,
     credentials,
     alerts,
@@ -49,7 +50,7 @@ function setup(storeIds?: number[]) {
     ledger,
     metrics,
   });
-  return { shipStation, updates, credentials, alerts, pollJobs, log, ledger, metrics, fetch };
+  return { shipStation, shipStationV2, updates, credentials, alerts, pollJobs, log, ledger, metrics, fetch };
 }
 
 const message = (overrides: Partial<NotificationMessage> = {}): NotificationMessage => ({
@@ -324,6 +325,82 @@ describe('fetchResource', () => {
     expect(updates.snapshots.map((s) => s.orderId)).toEqual([1, 3]);
     expect([...ledger.deadLetters.values()].map((d) => [d.uniqueId, d.metric, d.orderId])).toEqual([
       [`ss:default:oversized:order:2:${huge.modifiedAt}`, '(oversized record)', 2],
+    ]);
+  });
+});
+
+describe('fetchResource of V2 pointer webhooks', () => {
+  const V2_ONLY = { shipStationFingerprint: undefined, shipStationKeyExpiresOn: undefined, shipStationV2Fingerprint: 'v2-fingerprint-1' };
+  const v2Message = (overrides: Partial<NotificationMessage> = {}): NotificationMessage =>
+    message({ resourceUrl: 'https://api.shipstation.com/v2/labels?batch_id=se-64616278', resourceType: 'LABEL_CREATED_V2', ...overrides });
+
+  it('reads a V2 resource with the V2 reader, never V1, and counts the statuses it does not know', async () => {
+    // Prepare
+    const { fetch, shipStation, shipStationV2, updates, metrics } = setup(undefined, V2_ONLY);
+    shipStationV2.respondWith({ snapshots: [shipmentSnapshot()], requests: 1, unknownStatuses: { awaiting_pickup: 2 } });
+
+    // Act
+    const result = await fetch(v2Message());
+
+    // Assess
+    expect(result).toEqual({ snapshots: 1, requests: 1 });
+    expect(shipStationV2.fetchCalls).toEqual([
+      { accountId: 'default', url: 'https://api.shipstation.com/v2/labels?batch_id=se-64616278', resourceType: 'LABEL_CREATED_V2' },
+    ]);
+    expect(shipStation.calls).toEqual([]);
+    expect(updates.snapshots).toEqual([{ ...shipmentSnapshot(), waitedForOrder: true }]);
+    expect(metrics.totals.get('UnknownShipStationStatus')).toBe(2);
+  });
+
+  it('refuses a V2 resource for an account without a V2 key, and a V1 one for an account without a V1 pair, without a request', async () => {
+    // Prepare
+    const v1Only = setup();
+    const v2Only = setup(undefined, V2_ONLY);
+
+    // Act
+    const noV2 = await v1Only.fetch(v2Message()).catch((error: unknown) => error);
+    const noV1 = await v2Only.fetch(message()).catch((error: unknown) => error);
+
+    // Assess
+    expect(noV2).toBeInstanceOf(BadInputError);
+    expect((noV2 as Error).message).toBe('account default has no ShipStation V2 API key to read a LABEL_CREATED_V2 webhook with');
+    expect((noV1 as Error).message).toBe('account default has no ShipStation V1 key pair to read a ORDER_NOTIFY webhook with');
+    expect([...v1Only.shipStationV2.fetchCalls, ...v2Only.shipStation.calls]).toEqual([]);
+  });
+
+  it('pauses the V2 key on its refusal (alerted as the V2 key) and defers what it points at to the catch-up poll', async () => {
+    // Prepare
+    const { fetch, shipStationV2, credentials, alerts } = setup(undefined, V2_ONLY);
+    shipStationV2.failNext(new ShipStationCredentialsError('default', 'ShipStation rejected the V2 API key (401)', 'shipstation-v2'));
+
+    // Act
+    const first = await fetch(v2Message());
+    const second = await fetch(v2Message());
+
+    // Assess
+    expect(first).toEqual({ ...DEFERRED, requests: 1 });
+    expect(second).toEqual(DEFERRED);
+    expect(shipStationV2.fetchCalls).toHaveLength(1);
+    expect((await credentials.status('default', 'shipstation-v2'))?.state).toBe('invalid');
+    expect(await credentials.status('default', 'shipstation')).toBeUndefined();
+    expect(alerts.sent.map((a) => a.subject)).toEqual(['ShipStation refused the V2 API key (account default)']);
+  });
+
+  it('makes a V2 rejection news about the order: listed shipments, and the orders of listed fulfilments read from V2', async () => {
+    // Prepare: the rejection lists one shipment (an order) and one fulfilment of another order
+    const { fetch, shipStationV2, updates } = setup(undefined, V2_ONLY);
+    const listed = orderSnapshot({ orderId: 1, status: 'awaiting_shipment', source: 'v2' });
+    const other = orderSnapshot({ orderId: 2, status: 'awaiting_shipment', modifiedAt: '2026-07-04T10:00:00.000Z', source: 'v2' });
+    shipStationV2.orders.set(2, other);
+    shipStationV2.respondWith({ snapshots: [listed, fulfillmentSnapshot({ orderId: 2, createdAt: '2026-07-04T12:00:00.000Z' })] });
+
+    // Act
+    await fetch(v2Message({ resourceType: 'FULFILLMENT_REJECTED_V2', resourceUrl: 'https://api.shipstation.com/v2/fulfillments?shipment_id=se-2' }));
+
+    // Assess: no Order Shipped can come of it; each order in rejected_fulfillment, no earlier than the fulfilment
+    expect(updates.snapshots).toEqual([
+      { ...listed, status: 'rejected_fulfillment' },
+      { ...other, status: 'rejected_fulfillment', modifiedAt: '2026-07-04T12:00:00.000Z' },
     ]);
   });
 });
