@@ -9,6 +9,7 @@ import { loadConfig } from '../../lib/config.js';
 import { BadInputError, ShipStationCredentialsError, TransientError } from '../../lib/domain/errors.js';
 import { ShipStationSimulator, type RecordedRequest, type ShipStationFault } from '../../lib/local/simulators/shipstation-simulator.js';
 import type { Clock } from '../../lib/ports.js';
+import { InMemoryRateBudget } from '../fakes/in-memory-ports.js';
 
 const V2_KEY = 'v2-adapter-test-key-0123456789';
 const TOKEN = 'v2-adapter-test-webhook-token-0123';
@@ -271,5 +272,93 @@ describe('HttpShipStationV2Api', () => {
     expect(v2Requests(sim)).toEqual([]);
     redirector.closeAllConnections();
     await new Promise<void>((resolve) => redirector.close(() => resolve()));
+  });
+});
+
+describe('HttpShipStationV2Api reading V2 lists', () => {
+  const budgeted = (v2BaseUrl: string, budget: InMemoryRateBudget): HttpShipStationV2Api =>
+    new HttpShipStationV2Api(loadConfig(env(v2BaseUrl, V2_KEY)).accounts, clock, { timeoutMs: 2000, budget });
+
+  it("reads a split order's SHIPMENT_CREATED_V2 resource as two orders under V1's ids, each request taken from the V2 key's own budget", async () => {
+    // Prepare
+    const sim = await startSimulator();
+    const budget = new InMemoryRateBudget({ requestsPerMinute: 200 });
+    const [first, second] = sim.importOrders([{ orderNumber: 'SPLIT-9' }, { orderNumber: 'SPLIT-9' }]);
+    const url = new URL(`${sim.baseUrl}/v2/shipments`);
+    url.searchParams.set('import_batch_id', new URL(sim.importBatchUrl(first?.orderId ?? 0)).searchParams.get('importBatch') ?? '');
+
+    // Act
+    const fetched = await budgeted(sim.baseUrl, budget).fetchV2Resource('default', url, 'SHIPMENT_CREATED_V2');
+
+    // Assess
+    expect(fetched.snapshots.map((s) => [s.kind, s.orderId, s.orderNumber])).toEqual([
+      ['order', second?.orderId, 'SPLIT-9'],
+      ['order', first?.orderId, 'SPLIT-9'],
+    ]);
+    expect(fetched.requests).toBe(1);
+    expect(budget.takes.map((t) => t.keyFingerprint)).toEqual([expect.stringMatching(/^v2:[0-9a-f]{16}$/)]);
+    expect(v2Requests(sim)).toEqual([['GET', '/v2/shipments', 200, true]]);
+  });
+
+  it('refuses a resource of another shape or origin without a request', async () => {
+    // Prepare
+    const sim = await startSimulator();
+    const api = adapterFor(sim.baseUrl);
+
+    // Act
+    const offOrigin = await api
+      .fetchV2Resource('default', new URL('https://evil.example.com/v2/labels?batch_id=se-1'), 'LABEL_CREATED_V2')
+      .catch((e: unknown) => e);
+    const unfiltered = await api.fetchV2Resource('default', new URL(`${sim.baseUrl}/v2/labels`), 'LABEL_CREATED_V2').catch((e: unknown) => e);
+
+    // Assess
+    expect(offOrigin).toBeInstanceOf(BadInputError);
+    expect((offOrigin as Error).message).toBe(`resource_url is not on ${new URL(sim.baseUrl).origin}`);
+    expect((unfiltered as Error).message).toBe('resource_url of LABEL_CREATED_V2 must name its batch: /v2/labels?batch_id=…');
+    expect(v2Requests(sim)).toEqual([]);
+  });
+
+  it("empties the V2 key's budget on a 429 until Retry-After, then reads the page", async () => {
+    // Prepare: the simulator allows 2 V2 requests a minute
+    const sim = await startSimulator({ rateLimit: 2 });
+    const budget = new InMemoryRateBudget({ requestsPerMinute: 200 });
+    const api = budgeted(sim.baseUrl, budget);
+    const query = { modified_at_start: '2026-01-01T00:00:00Z', modified_at_end: '2026-12-31T00:00:00Z', page_size: '500', page: '1' };
+
+    // Act
+    await api.listV2Page('default', { resource: 'shipments', query });
+    await api.listV2Page('default', { resource: 'shipments', query });
+    const third = await api.listV2Page('default', { resource: 'shipments', query });
+
+    // Assess: the third was answered 429, the budget emptied for the window, and the retry waited it out
+    expect(third.page).toBe(1);
+    expect(v2Requests(sim).map(([, , status]) => status)).toEqual([200, 200, 429, 200]);
+    expect(budget.observations.map((o) => o.observed.remaining)).toEqual([0]);
+    expect(sleeps.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+  });
+
+  it('reads one order by its V1 id from /v2/shipments/se-<id>, and undefined for one V2 does not have', async () => {
+    // Prepare
+    const sim = await startSimulator();
+    const order = sim.importOrder({ customerEmail: 'jane.doe@example.com' });
+    const api = adapterFor(sim.baseUrl);
+
+    // Act
+    const found = await api.fetchV2Order('default', order.orderId);
+    const missing = await api.fetchV2Order('default', 987654321);
+
+    // Assess
+    expect(found).toMatchObject({
+      kind: 'order',
+      orderId: order.orderId,
+      status: 'awaiting_shipment',
+      source: 'v2',
+      customer: { email: 'jane.doe@example.com' },
+    });
+    expect(missing).toBeUndefined();
+    expect(v2Requests(sim).map(([method, path, status]) => [method, path, status])).toEqual([
+      ['GET', `/v2/shipments/se-${order.orderId}`, 200],
+      ['GET', '/v2/shipments/se-987654321', 404],
+    ]);
   });
 });
