@@ -19,17 +19,14 @@ export const V2_SHIPMENT_STATUSES: Readonly<Record<string, OrderStatus | undefin
 /** Whether the product knows a V2 shipment status (one it does not is counted and logged once, and sends nothing). */
 export const isKnownV2Status = (status: string): boolean => Object.hasOwn(V2_SHIPMENT_STATUSES, status);
 
-/** The V2 pointer webhooks (`resource_type`) and the list each one's `resource_url` answers. */
-export const V2_RESOURCE_TYPES = {
-  SHIPMENT_CREATED_V2: 'shipments',
-  LABEL_CREATED_V2: 'labels',
-  FULFILLMENT_SHIPPED_V2: 'fulfillments',
-  FULFILLMENT_REJECTED_V2: 'fulfillments',
-} as const;
-export type V2ResourceType = keyof typeof V2_RESOURCE_TYPES;
-export type V2ListResource = (typeof V2_RESOURCE_TYPES)[V2ResourceType];
+/** The V2 pointer webhooks (`resource_type`): their `resource_url` names a list (see V2_WEBHOOK_RESOURCES in resource-url.ts). */
+export const V2_RESOURCE_TYPES = ['SHIPMENT_CREATED_V2', 'LABEL_CREATED_V2', 'FULFILLMENT_SHIPPED_V2', 'FULFILLMENT_REJECTED_V2'] as const;
+export type V2ResourceType = (typeof V2_RESOURCE_TYPES)[number];
 
-export const isV2ResourceType = (type: string): type is V2ResourceType => Object.hasOwn(V2_RESOURCE_TYPES, type);
+/** The V2 lists the product reads (pointer webhooks, the poll). */
+export type V2ListResource = 'shipments' | 'labels' | 'fulfillments';
+
+export const isV2ResourceType = (type: string): type is V2ResourceType => (V2_RESOURCE_TYPES as readonly string[]).includes(type);
 
 /** The V2 webhook events the product subscribes, by the `resource_type` their bodies carry. */
 export const V2_WEBHOOK_EVENTS = {

@@ -1,4 +1,5 @@
 // ShipStation V2: signed webhooks and their subscriptions, and the V2 lists read with the account's V2 key.
+import type { V2ListResource } from '../domain/shipstation-v2.js';
 import type { OrderSnapshot } from '../domain/snapshot.js';
 import type { FetchedResource, ListedPage } from './shipstation.js';
 
@@ -45,7 +46,7 @@ export interface ShipStationV2Webhooks {
 }
 
 /** The V2 list endpoints the product reads (pointer webhooks, the poll). */
-export type V2ListResource = 'shipments' | 'labels' | 'fulfillments';
+export type { V2ListResource };
 
 /**
  * Reading ShipStation API V2 with the account's V2 key, on its V2 origin only, through the key's own request budget

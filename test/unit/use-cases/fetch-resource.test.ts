@@ -363,8 +363,8 @@ describe('fetchResource of V2 pointer webhooks', () => {
 
     // Assess
     expect(noV2).toBeInstanceOf(BadInputError);
-    expect((noV2 as Error).message).toBe('account default has no ShipStation V2 API key to read a LABEL_CREATED_V2 webhook with');
-    expect((noV1 as Error).message).toBe('account default has no ShipStation V1 key pair to read a ORDER_NOTIFY webhook with');
+    expect((noV2 as Error).message).toBe('account default has no ShipStation V2 API key to read its LABEL_CREATED_V2 webhooks with');
+    expect((noV1 as Error).message).toBe('account default has no ShipStation V1 key pair to read its ORDER_NOTIFY webhooks with');
     expect([...v1Only.shipStationV2.fetchCalls, ...v2Only.shipStation.calls]).toEqual([]);
   });
 
