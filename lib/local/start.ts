@@ -114,7 +114,8 @@ const stack = await startLocalStack({
 
 const simulators =
   stack.shipStation !== undefined && stack.klaviyo !== undefined ? { shipStation: stack.shipStation.baseUrl, klaviyo: stack.klaviyo.baseUrl } : undefined;
-for (const line of startBanner({ ...stack, ...(simulators === undefined ? {} : { simulators }), api, tokenMadeUp: tokenMadeUp && stack.mode === 'real' })) say(line);
+for (const line of startBanner({ ...stack, ...(simulators === undefined ? {} : { simulators }), api, tokenMadeUp: tokenMadeUp && stack.mode === 'real' }))
+  say(line);
 
 const stopShop = stack.shipStation === undefined ? () => undefined : runDemoShop(stack.shipStation, true);
 const shutdown = async (): Promise<void> => {

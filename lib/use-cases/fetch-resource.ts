@@ -101,7 +101,9 @@ export function makeFetchResource(deps: FetchResourceDeps): FetchResource {
     const v2 = isV2ResourceType(message.resourceType);
     const service = v2 ? 'shipstation-v2' : 'shipstation';
     if ((v2 ? account.shipStationV2Fingerprint : account.shipStationFingerprint) === undefined) {
-      throw new BadInputError(`account ${account.id} has no ShipStation ${v2 ? 'V2 API key' : 'V1 key pair'} to read its ${message.resourceType} webhooks with`);
+      throw new BadInputError(
+        `account ${account.id} has no ShipStation ${v2 ? 'V2 API key' : 'V1 key pair'} to read its ${message.resourceType} webhooks with`,
+      );
     }
     const deferred = { snapshots: 0, requests: 0, deferred: true as const };
     const state = await keyState(deps, account, service);

@@ -114,7 +114,8 @@ export function makeSweepDueChecks(deps: SweepDueChecksDeps): SweepDueChecks {
     const result: SweepOutcome = { status: 'swept', checked: 0, sent: [], dropped: 0, retried: 0, outcome: noOutcome() };
     const account = deps.accounts.find(accountId);
     if (account === undefined) return { ...result, status: 'skipped', reason: 'unknown account' };
-    if ((await keyState(deps, account, 'shipstation')) === 'paused')
+    // The key that tells order statuses: the V1 pair, or the V2 key of an account on API V2 only.
+    if ((await keyState(deps, account, account.shipStationFingerprint === undefined ? 'shipstation-v2' : 'shipstation')) === 'paused')
       return { ...result, status: 'skipped', reason: 'the ShipStation key is refused: order states are not current' };
     const through = (await deps.cursors.get(accountId))?.through;
     if (through === undefined) return { ...result, status: 'skipped', reason: 'the first import has not completed' };

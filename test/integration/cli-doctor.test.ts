@@ -1,9 +1,10 @@
 // `shipstation-klaviyo doctor` in-process against the local DynamoDB/SQS stand-ins, one ShipStation simulator per
 // account and one shared Klaviyo simulator, configured by an accounts document (ACCOUNTS_FILE) like a deployed stage:
 // a healthy account, an expired ShipStation key, missing webhooks, a revoked and a scope-less Klaviyo key, an account
-// with a V2 key (tracking: the key, the track_event_v2 webhook, the signing key sets, tracking updates arriving), all
-// accounts at once (secrets never printed), and a broken accounts document. Accounts without a V2 key show tracking
-// off, and stay HEALTHY for it. The key sets are two simulators' JWKS (each an EC key beside an RSA key, as the live set
+// with both keys (tracking: the V2 key, the V2 webhooks, the signing key sets, tracking updates arriving), an account on
+// API V2 only (never asked anything of V1), all accounts at once (secrets never printed), and a broken accounts
+// document. Each account says which API its keys reach and what that means: V1-only accounts miss the tracking metrics
+// and stay HEALTHY for it. The key sets are two simulators' JWKS (each an EC key beside an RSA key, as the live set
 // reportedly is), the second one able to fail.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,13 +16,15 @@ import { startLocalAws, type LocalAws } from '../../lib/local/aws-stand-ins.js';
 import { KlaviyoSimulator } from '../../lib/local/simulators/klaviyo-simulator.js';
 import { ShipStationSimulator } from '../../lib/local/simulators/shipstation-simulator.js';
 
-const ACCOUNTS = ['healthy', 'expired', 'nowebhook', 'badklaviyo', 'noscope', 'tracked'] as const;
+const ACCOUNTS = ['healthy', 'expired', 'nowebhook', 'badklaviyo', 'noscope', 'tracked', 'v2only'] as const;
 type AccountId = (typeof ACCOUNTS)[number];
 
 const BASE_URL = 'https://api.example.invalid';
 const WEBHOOK_EVENTS = 'ORDER_NOTIFY, SHIP_NOTIFY, FULFILLMENT_SHIPPED, FULFILLMENT_REJECTED';
-/** Only `tracked` has a ShipStation V2 key. */
-const V2_ACCOUNT = 'tracked';
+const V2_WEBHOOK_EVENTS = 'shipment_created_v2, label_created_v2, fulfillment_shipped_v2, fulfillment_rejected_v2';
+/** `tracked` has both ShipStation keys, `v2only` a V2 key only; the others a V1 key pair only. */
+const hasV2Key = (id: AccountId): boolean => id === 'tracked' || id === 'v2only';
+const hasV1Key = (id: AccountId): boolean => id !== 'v2only';
 
 /** Each account's own secrets: none of them may ever appear in what doctor prints. */
 const secret = (id: AccountId, what: 'key' | 'secret' | 'klaviyo' | 'token' | 'v2key'): string => `${id}-${what}-0123456789abcdef`;
@@ -37,13 +40,20 @@ const EXPIRY: Record<AccountId, string> = {
   badklaviyo: dateInDays(FAR_EXPIRY_DAYS),
   noscope: dateInDays(FAR_EXPIRY_DAYS),
   tracked: dateInDays(FAR_EXPIRY_DAYS),
+  v2only: '(no V1 key)',
 };
 
 /** One finding line as doctor prints it: mark, check name in an 18-wide column, detail. */
 const finding = (mark: '✔' | '!' | '✘', check: string, detail: string): string => `  ${mark} ${check.padEnd(18)} ${detail}`;
 const fixLine = (fix: string): string => `      fix: ${fix}`;
-/** What an account without a V2 key shows: tracking off, and not a problem. */
-const TRACKING_OFF = finding('✔', 'tracking', 'off: no V2 key (tracking events need shipStationV2.apiKey)');
+/** What an account without a V2 key shows: the tracking metrics are not sent, and that is not a problem. */
+const V1_ONLY = finding(
+  '✔',
+  'ShipStation APIs',
+  'V1 only (no V2 key): Shipment In Transit, Shipment Out For Delivery, Delivery Attempted, Shipment Exception, Order Delivered and Shipment Stalled ' +
+    'are not sent: they come from V2 tracking webhooks, which need a V2 API key (ShipStation > Settings > Account > API Settings, API version V2) ' +
+    'stored as shipStationV2.apiKey',
+);
 
 const SHIPSTATION_ROTATION_FIX = (id: AccountId): string =>
   'generate a new API key and secret in ShipStation (Settings > Account > API Settings), store them with the new expiry date ' +
@@ -83,7 +93,7 @@ beforeAll(async () => {
     shipStation[id] = await ShipStationSimulator.start({
       apiKey: secret(id, 'key'),
       apiSecret: secret(id, 'secret'),
-      ...(id === V2_ACCOUNT ? { v2ApiKey: secret(id, 'v2key') } : {}),
+      ...(hasV2Key(id) ? { v2ApiKey: secret(id, 'v2key') } : {}),
     });
   }
   publisher = await ShipStationSimulator.start({
@@ -98,10 +108,12 @@ beforeAll(async () => {
     JSON.stringify({
       accounts: ACCOUNTS.map((id) => ({
         id,
-        shipStation: { apiKey: secret(id, 'key'), apiSecret: secret(id, 'secret'), keyExpiresOn: EXPIRY[id], baseUrl: shipStation[id].baseUrl },
+        ...(hasV1Key(id)
+          ? { shipStation: { apiKey: secret(id, 'key'), apiSecret: secret(id, 'secret'), keyExpiresOn: EXPIRY[id], baseUrl: shipStation[id].baseUrl } }
+          : {}),
         klaviyo: { privateKey: secret(id, 'klaviyo'), baseUrl: klaviyo.baseUrl },
         webhookToken: secret(id, 'token'),
-        ...(id === V2_ACCOUNT ? { shipStationV2: { apiKey: secret(id, 'v2key'), baseUrl: shipStation[id].baseUrl } } : {}),
+        ...(hasV2Key(id) ? { shipStationV2: { apiKey: secret(id, 'v2key'), baseUrl: shipStation[id].baseUrl } } : {}),
       })),
     }),
   );
@@ -113,10 +125,10 @@ beforeAll(async () => {
   });
 
   // The shops as the tests need them: webhooks and a completed poll wherever only one thing is to be wrong.
-  for (const id of ['healthy', 'badklaviyo', 'noscope', 'tracked'] as const) {
+  for (const id of ['healthy', 'badklaviyo', 'noscope', 'tracked', 'v2only'] as const) {
     expect((await cli('register-webhooks', '--url', BASE_URL, '--account', id)).code).toBe(0);
   }
-  for (const id of ['healthy', 'nowebhook', 'badklaviyo', 'noscope', 'tracked'] as const) {
+  for (const id of ['healthy', 'nowebhook', 'badklaviyo', 'noscope', 'tracked', 'v2only'] as const) {
     expect((await cli('poll', '--account', id)).code).toBe(0);
   }
   shipStation.expired.expireKey();
@@ -145,9 +157,9 @@ describe('shipstation-klaviyo doctor', () => {
       'account healthy: HEALTHY',
       finding('✔', 'ShipStation key', 'works (2 stores: Demo Shopify Store, Manual Orders)'),
       finding('✔', 'key expiry', `expires on ${EXPIRY.healthy}, in ${FAR_EXPIRY_DAYS} days`),
+      V1_ONLY,
       finding('✔', 'Klaviyo key', 'works (authenticates, has events:write)'),
       finding('✔', 'webhooks', `registered: ${WEBHOOK_EVENTS}`),
-      TRACKING_OFF,
       expect.stringMatching(/^ {2}✔ last poll {10}completed \d+ min ago, everything through \d{4}-\d\d-\d\dT[\d:.]+Z enqueued$/),
       finding('✔', 'dead letters', 'none'),
     ]);
@@ -175,10 +187,19 @@ describe('shipstation-klaviyo doctor', () => {
       fixLine(SHIPSTATION_ROTATION_FIX('expired')),
       finding('✘', 'key expiry', `the configured expiry date ${EXPIRY.expired} passed 3 day(s) ago`),
       fixLine('rotate the key (see the ShipStation key fix above)'),
+      finding(
+        '✘',
+        'ShipStation APIs',
+        'none: ShipStation refused the V1 key, the account has no other; nothing is read from ShipStation until a key works (the poll cursor waits)',
+      ),
+      fixLine(
+        "if the account's ShipStation plan is below Gold/Accelerate (V1 is legacy: Standard and Premium have API V2 only), create a V2 API key instead " +
+          "(Settings > Account > API Settings, API version V2), store it as the account's shipStationV2.apiKey and remove the V1 key pair (shipStation); " +
+          'otherwise rotate the V1 key (see the ShipStation key fix above)',
+      ),
       finding('✔', 'Klaviyo key', 'works (authenticates, has events:write)'),
       finding('!', 'webhooks', 'not checked: ShipStation refused the key or could not be reached'),
       fixLine('fix the ShipStation key first'),
-      TRACKING_OFF,
       finding('!', 'last poll', 'no poll has completed yet'),
       fixLine('polls wait for a working ShipStation key (see above); the first one after it imports the history'),
       finding('✔', 'dead letters', 'none'),
@@ -198,10 +219,10 @@ describe('shipstation-klaviyo doctor', () => {
       'account nowebhook: BROKEN',
       finding('✔', 'ShipStation key', 'works (2 stores: Demo Shopify Store, Manual Orders)'),
       finding('✔', 'key expiry', `expires on ${EXPIRY.nowebhook}, in ${FAR_EXPIRY_DAYS} days`),
+      V1_ONLY,
       finding('✔', 'Klaviyo key', 'works (authenticates, has events:write)'),
       finding('✘', 'webhooks', `not registered: ${WEBHOOK_EVENTS} (the poll still finds those changes, up to 30 min later)`),
       fixLine("run `shipstation-klaviyo register-webhooks --account nowebhook --url <the HTTP API's base URL>` (serverless info shows it)"),
-      TRACKING_OFF,
       expect.stringMatching(/^ {2}✔ last poll {10}completed \d+ min ago/),
       finding('✔', 'dead letters', 'none'),
     ]);
@@ -235,10 +256,10 @@ describe('shipstation-klaviyo doctor', () => {
       `account ${id}: BROKEN`,
       finding('✔', 'ShipStation key', 'works (2 stores: Demo Shopify Store, Manual Orders)'),
       finding('✔', 'key expiry', `expires on ${EXPIRY[id]}, in ${FAR_EXPIRY_DAYS} days`),
+      V1_ONLY,
       finding('✘', 'Klaviyo key', detail),
       fixLine(KLAVIYO_KEY_FIX(id)),
       finding('✔', 'webhooks', `registered: ${WEBHOOK_EVENTS}`),
-      TRACKING_OFF,
       expect.stringMatching(/^ {2}✔ last poll {10}completed \d+ min ago/),
       finding('✔', 'dead letters', 'none'),
     ]);
@@ -269,16 +290,27 @@ describe('shipstation-klaviyo doctor', () => {
     );
   });
 
-  describe('an account with a V2 key (tracking)', () => {
+  describe('an account with both keys (tracking)', () => {
     const TRACKING_FIX =
       "the tracking webhook is registered: check that the account's ShipStation plan allows V2 tracking webhooks " +
       '(updates arrive only for labels shipped after the webhook was registered), and the receive-tracking logs for refused webhooks';
-    /** The lines every state of `tracked` shares before and after its tracking findings. */
-    const before = (): unknown[] => [
+    /** The V1 key's lines, first in every state of `tracked`. */
+    const v1Key = (): unknown[] => [
       finding('✔', 'ShipStation key', 'works (2 stores: Demo Shopify Store, Manual Orders)'),
       finding('✔', 'key expiry', `expires on ${EXPIRY.tracked}, in ${FAR_EXPIRY_DAYS} days`),
+    ];
+    /** The Klaviyo key and the V1 webhooks, after what the keys reach. */
+    const klaviyoAndV1Webhooks = (): unknown[] => [
       finding('✔', 'Klaviyo key', 'works (authenticates, has events:write)'),
       finding('✔', 'webhooks', `registered: ${WEBHOOK_EVENTS}`),
+    ];
+    /** The lines every state of `tracked` with a working V2 key shares before its tracking findings. */
+    const before = (): unknown[] => [
+      ...v1Key(),
+      finding('✔', 'V2 key', 'works (5 V2 webhooks)'),
+      finding('✔', 'ShipStation APIs', 'V1 and V2: the V1 key pair reaches V1, the V2 key V2; every metric can be sent'),
+      ...klaviyoAndV1Webhooks(),
+      finding('✔', 'V2 webhooks', `registered: ${V2_WEBHOOK_EVENTS}`),
     ];
     const after = (): unknown[] => [expect.stringMatching(/^ {2}✔ last poll {10}completed \d+ min ago/), finding('✔', 'dead letters', 'none')];
     /** Both key sets: the tracked shop's JWKS and the second publisher's, each an RSA key beside an EC key. */
@@ -296,7 +328,6 @@ describe('shipstation-klaviyo doctor', () => {
       expect(blockOf(lines, 'tracked')).toEqual([
         'account tracked: DEGRADED (works; needs attention)',
         ...before(),
-        finding('✔', 'V2 key', 'works (1 V2 webhook)'),
         finding('✔', 'tracking webhook', 'registered: track_event_v2'),
         finding('✔', 'signing keys', keySets()),
         finding('!', 'tracking events', 'no tracking update received yet'),
@@ -314,7 +345,7 @@ describe('shipstation-klaviyo doctor', () => {
         ['GET', '/v2/environment/webhooks', 200, true],
         ['GET', '/v2/webhook-jwks.json', 200, true],
       ]);
-      expect(shipStation.tracked.listV2Webhooks().map((w) => w.event)).toEqual(['track_event_v2']);
+      expect(shipStation.tracked.listV2Webhooks().map((w) => w.event)).toEqual([...V2_WEBHOOK_EVENTS.split(', '), 'track_event_v2']);
     });
 
     it('reports HEALTHY with the age of the last tracking update once updates arrive', async () => {
@@ -329,7 +360,6 @@ describe('shipstation-klaviyo doctor', () => {
       expect(blockOf(lines, 'tracked')).toEqual([
         'account tracked: HEALTHY',
         ...before(),
-        finding('✔', 'V2 key', 'works (1 V2 webhook)'),
         finding('✔', 'tracking webhook', 'registered: track_event_v2'),
         finding('✔', 'signing keys', keySets()),
         finding('✔', 'tracking events', 'last tracking update 5 hours ago'),
@@ -350,7 +380,6 @@ describe('shipstation-klaviyo doctor', () => {
         expect(blockOf(lines, 'tracked')).toEqual([
           'account tracked: DEGRADED (works; needs attention)',
           ...before(),
-          finding('✔', 'V2 key', 'works (1 V2 webhook)'),
           finding('✔', 'tracking webhook', 'registered: track_event_v2'),
           finding(
             '!',
@@ -401,13 +430,21 @@ describe('shipstation-klaviyo doctor', () => {
         expect(code).toBe(1);
         expect(blockOf(lines, 'tracked')).toEqual([
           'account tracked: BROKEN',
-          ...before(),
+          ...v1Key(),
           finding('✘', 'V2 key', 'refused by ShipStation (401): the V2 API key has expired, was revoked or is wrong'),
           fixLine(
             "generate a V2 API key in ShipStation (Settings > Account > API Settings, API version V2), store it as the account's shipStationV2.apiKey " +
               '(or SHIPSTATION_V2_API_KEY), run `shipstation-klaviyo doctor --account tracked` again, then delete the old key in ShipStation',
           ),
-          finding('!', 'tracking webhook', 'not checked: ShipStation refused the V2 key'),
+          finding(
+            '✘',
+            'ShipStation APIs',
+            'V1 only for now: ShipStation refused the V2 key, the V1 key works (Shipment In Transit, Shipment Out For Delivery, Delivery Attempted, ' +
+              'Shipment Exception, Order Delivered and Shipment Stalled are not sent meanwhile)',
+          ),
+          fixLine('replace the V2 key (see the V2 key fix above)'),
+          ...klaviyoAndV1Webhooks(),
+          finding('!', 'V2 webhooks', 'not checked (tracking included): ShipStation refused the V2 key'),
           fixLine('fix the V2 key first'),
           finding('✔', 'signing keys', keySets()),
           finding('✔', 'tracking events', 'last tracking update 5 hours ago'),
@@ -416,6 +453,77 @@ describe('shipstation-klaviyo doctor', () => {
       } finally {
         shipStation.tracked.rotateV2Key(secret('tracked', 'v2key'));
       }
+    });
+  });
+
+  describe('an account on API V2 only', () => {
+    it('reports what the V2 key reaches, the metrics that need V1, the V2 webhooks and tracking, and never asks V1 anything', async () => {
+      // Prepare
+      await new DynamoDbTrackingActivity(aws.dynamodb, aws.tableName).noteReceived('v2only', new Date(Date.now() - 2 * 3_600_000 - 60_000));
+      const requestsBefore = shipStation.v2only.requests.length;
+
+      // Act
+      const { code, lines } = await cli('doctor', '--account', 'v2only');
+
+      // Assess
+      expect(code).toBe(0);
+      expect(blockOf(lines, 'v2only')).toEqual([
+        'account v2only: HEALTHY',
+        finding('✔', 'V2 key', 'works (5 V2 webhooks)'),
+        finding(
+          '✔',
+          'ShipStation APIs',
+          'V2 only (no V1 key pair): Order Awaiting Payment and Order Pending Fulfillment are not sent: V2 has no such states; they need a V1 key pair ' +
+            '(shipStation.apiKey and apiSecret), which ShipStation gives only on Gold, Accelerate or higher plans',
+        ),
+        finding('✔', 'Klaviyo key', 'works (authenticates, has events:write)'),
+        finding('✔', 'V2 webhooks', `registered: ${V2_WEBHOOK_EVENTS}`),
+        finding('✔', 'tracking webhook', 'registered: track_event_v2'),
+        finding(
+          '✔',
+          'signing keys',
+          `${shipStation.tracked.jwksUrl}: 1 RSA key, 1 other key (ignored); ${publisher.jwksUrl}: 1 RSA key, 1 other key (ignored)`,
+        ),
+        finding('✔', 'tracking events', 'last tracking update 2 hours ago'),
+        expect.stringMatching(/^ {2}✔ last poll {10}completed \d+ min ago/),
+        finding('✔', 'dead letters', 'none'),
+      ]);
+      // One V2 read, and not a single V1 request, then or when its webhooks were registered and it was polled.
+      expect(
+        shipStation.v2only.requests
+          .slice(requestsBefore)
+          .filter((r) => r.api === 'v2')
+          .map((r) => [r.method, r.path, r.status]),
+      ).toEqual([['GET', '/v2/environment/webhooks', 200]]);
+      expect(shipStation.v2only.requests.filter((r) => r.api === 'v1')).toEqual([]);
+    });
+
+    it('holds the V2 webhooks to the deployment --url names: missing pointer webhooks warn (the poll covers them), the tracking one fails', async () => {
+      // Act
+      const { code, lines } = await cli('doctor', '--account', 'v2only', '--url', 'https://new-api.example.invalid');
+
+      // Assess
+      expect(code).toBe(1);
+      expect(blockOf(lines, 'v2only')).toEqual(
+        expect.arrayContaining([
+          finding(
+            '!',
+            'V2 webhooks',
+            `not registered: ${V2_WEBHOOK_EVENTS} (the poll still finds those changes, up to 30 min later); ` +
+              '4 point(s) at this account with another token or host (an old deployment or token: delete them in ShipStation)',
+          ),
+          fixLine(
+            "run `shipstation-klaviyo register-webhooks --account v2only --url <the HTTP API's base URL>` (serverless info shows the URL); " +
+              'an event it reports ShipStation refuses for this account can stay missing',
+          ),
+          finding(
+            '✘',
+            'tracking webhook',
+            'not registered: track_event_v2 (no tracking events are sent without it); ' +
+              '1 point(s) at this account with another token or host (an old deployment or token: delete them in ShipStation)',
+          ),
+        ]),
+      );
     });
   });
 
@@ -432,16 +540,17 @@ describe('shipstation-klaviyo doctor', () => {
       'account badklaviyo: BROKEN',
       'account noscope: BROKEN',
       'account tracked: HEALTHY',
+      'account v2only: HEALTHY',
     ]);
     for (const id of ACCOUNTS) expect(blockOf(lines, id).length).toBeGreaterThan(5);
     const queues = lines.indexOf('queues (shared by all accounts)');
-    expect(queues).toBeGreaterThan(lines.indexOf('account tracked: HEALTHY'));
+    expect(queues).toBeGreaterThan(lines.indexOf('account v2only: HEALTHY'));
     expect(lines.slice(queues + 1, queues + 5)).toEqual(
       ['notifications', 'updates', 'history', 'polls'].map((queue) =>
         expect.stringMatching(new RegExp(`^ {2}${queue} +0 waiting +0 in flight +0 delayed +DLQ 0$`)),
       ),
     );
-    expect(output.endsWith('\nverdict: 6 account(s): 2 healthy, 0 degraded, 4 broken\n')).toBe(true);
+    expect(output.endsWith('\nverdict: 7 account(s): 3 healthy, 0 degraded, 4 broken\n')).toBe(true);
     for (const id of ACCOUNTS) {
       for (const what of ['token', 'key', 'secret', 'klaviyo', 'v2key'] as const) expect(output).not.toContain(secret(id, what));
     }

@@ -1,7 +1,7 @@
 // The operator CLI in-process against the ShipStation simulator and the local DynamoDB/SQS stand-ins, configured by
 // environment variables exactly like a deployed stage: webhook registration (idempotent, token masked; with a V2 key
-// also the `track` webhook of tracking events), a dry-run backfill (events listed, nothing enqueued, no cursor), a real
-// backfill, and the exit codes of bad arguments.
+// also every V2 webhook, tracking's `track_event_v2` among them; with a V2 key only, no V1 call at all), a dry-run
+// backfill (events listed, nothing enqueued, no cursor), a real backfill, and the exit codes of bad arguments.
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { jest } from '@jest/globals';
 import { main } from '../../lib/cli/main.js';
@@ -36,11 +36,12 @@ async function subscriptions(): Promise<{ HookType: string; Url: string }[]> {
 }
 
 /**
- * Runs CLI commands with the account's V2 key set. wiring() keeps the configuration it first read in its module, so
- * the commands run in an isolated module registry that reads the environment afresh, as a new process would.
+ * Runs CLI commands with these environment variables set (and the earlier values put back after). wiring() keeps the
+ * configuration it first read in its module, so the commands run in an isolated module registry that reads the
+ * environment afresh, as a new process would.
  */
-async function withV2Key<T>(body: (run: typeof cli) => Promise<T>, v2Key = V2_KEY): Promise<T> {
-  const variables = { SHIPSTATION_V2_API_KEY: v2Key, SHIPSTATION_V2_BASE_URL: shipStation.baseUrl };
+async function withEnv<T>(variables: Record<string, string>, body: (run: typeof cli) => Promise<T>): Promise<T> {
+  const previous = Object.fromEntries(Object.keys(variables).map((name) => [name, process.env[name]]));
   Object.assign(process.env, variables);
   try {
     let result: { value: T } | undefined;
@@ -57,9 +58,23 @@ async function withV2Key<T>(body: (run: typeof cli) => Promise<T>, v2Key = V2_KE
     if (result === undefined) throw new Error('the isolated CLI did not run');
     return result.value;
   } finally {
-    for (const name of Object.keys(variables)) delete process.env[name];
+    for (const [name, value] of Object.entries(previous)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
   }
 }
+
+/** Runs CLI commands with the account's V2 key set beside its V1 key pair. */
+const withV2Key = <T>(body: (run: typeof cli) => Promise<T>, v2Key = V2_KEY): Promise<T> =>
+  withEnv({ SHIPSTATION_V2_API_KEY: v2Key, SHIPSTATION_V2_BASE_URL: shipStation.baseUrl }, body);
+
+/** The masked V2 endpoint as the CLI prints it. */
+const MASKED_V2_TARGET = `https://api.example.invalid/prod/webhooks/tracking/default?token=${TOKEN.slice(0, 4)}…`;
+/** The V2 events register-webhooks subscribes, in the order it reports them. */
+const V2_EVENTS = ['shipment_created_v2', 'label_created_v2', 'fulfillment_shipped_v2', 'fulfillment_rejected_v2', 'track_event_v2'];
+/** One V2 line as register-webhooks prints it: event in a 24-wide column, status in an 8-wide one. */
+const v2Line = (event: string, status: string, rest: string): string => `  ${event.padEnd(24)} ${status.padEnd(8)} ${rest}`;
 
 async function cursorItem(): Promise<unknown> {
   const { Item } = await aws.dynamodb.send(
@@ -140,7 +155,7 @@ describe('shipstation-klaviyo CLI', () => {
     expect(shipStation.listV2Webhooks()).toEqual([]);
   });
 
-  it("with a V2 key also creates the track_event_v2 webhook once, leaves another app's track webhook alone, and reports it as existing on the second run", async () => {
+  it("with a V2 key also creates every V2 webhook once, leaves another app's track webhook alone, and reports them as existing on the second run", async () => {
     // Prepare
     const other = await fetch(`${shipStation.baseUrl}/v2/environment/webhooks`, {
       method: 'POST',
@@ -158,17 +173,35 @@ describe('shipstation-klaviyo CLI', () => {
     // Assess
     expect(first.code).toBe(0);
     expect(second.code).toBe(0);
-    const trackingTarget = `https://api.example.invalid/prod/webhooks/tracking/default?token=${TOKEN}`;
-    const tracking = shipStation.listV2Webhooks().filter((w) => w.event === 'track' || w.event === 'track_event_v2');
-    expect(tracking.map((w) => [w.event, w.url])).toEqual([
-      ['track', 'https://another-app.example.com/tracking?key=another-apps-secret'],
-      ['track_event_v2', trackingTarget],
+    const v2Target = `https://api.example.invalid/prod/webhooks/tracking/default?token=${TOKEN}`;
+    const ours = shipStation.listV2Webhooks().filter((w) => w.url === v2Target);
+    expect(ours.map((w) => w.event)).toEqual(V2_EVENTS);
+    expect(
+      shipStation
+        .listV2Webhooks()
+        .filter((w) => w.url !== v2Target)
+        .map((w) => [w.event, w.url]),
+    ).toEqual([['track', 'https://another-app.example.com/tracking?key=another-apps-secret']]);
+    const otherLine = v2Line(
+      'track',
+      'other',
+      `id ${otherId}  https://another-app.example.com/tracking?key=anot… (another URL, left alone; delete it in ShipStation if it is an old deployment)`,
+    );
+    const block = (status: string): string[] => [
+      `default  V2 → ${MASKED_V2_TARGET}`,
+      ...ours.map((w) => v2Line(w.event, status, `id ${w.webhook_id}`)),
+      otherLine,
+    ];
+    expect(first.output.split('\n').slice(-9)).toEqual([
+      ...block('created'),
+      'default  V2: 5 created, 0 already registered, 1 with another URL left alone',
+      '',
     ]);
-    const ours = tracking[1]?.webhook_id ?? '';
-    const masked = `https://api.example.invalid/prod/webhooks/tracking/default?token=${TOKEN.slice(0, 4)}…`;
-    const otherLine = `  track (V2)             other    id ${otherId}  https://another-app.example.com/tracking?key=anot… (another URL, left alone; delete it in ShipStation if it is an old deployment)`;
-    expect(first.output.split('\n').slice(-4)).toEqual([`default  tracking → ${masked}`, `  track_event_v2 (V2)    created  id ${ours}`, otherLine, '']);
-    expect(second.output.split('\n').slice(-4)).toEqual([`default  tracking → ${masked}`, `  track_event_v2 (V2)    exists   id ${ours}`, otherLine, '']);
+    expect(second.output.split('\n').slice(-9)).toEqual([
+      ...block('exists'),
+      'default  V2: 0 created, 5 already registered, 1 with another URL left alone',
+      '',
+    ]);
     // The V1 subscriptions are untouched by the V2 key.
     expect(second.output).toContain('default  0 created, 4 already registered');
     expect(first.output + second.output).not.toContain(TOKEN);
@@ -183,12 +216,54 @@ describe('shipstation-klaviyo CLI', () => {
     expect(code).toBe(1);
     expect(output).toContain('default  0 created, 4 already registered');
     expect(output.split('\n').slice(-4)).toEqual([
-      `default  tracking → https://api.example.invalid/prod/webhooks/tracking/default?token=${TOKEN.slice(0, 4)}…`,
-      '  track_event_v2 (V2)    failed   ShipStation rejected the V2 API key (401): the key has expired, was revoked or is wrong',
+      `default  V2 → ${MASKED_V2_TARGET}`,
+      v2Line('V2 webhooks', 'failed', 'ShipStation rejected the V2 API key (401): the key has expired, was revoked or is wrong'),
       "      fix: generate a V2 API key in ShipStation (Settings > Account > API Settings, API version V2), store it as the account's " +
         'shipStationV2.apiKey (or SHIPSTATION_V2_API_KEY), then run register-webhooks --account default again',
       '',
     ]);
+  });
+
+  it('with a V2 key only subscribes every V2 webhook once, asks nothing of V1, and says V1 is not used', async () => {
+    // Prepare: a shop on a plan without V1 access, the account configured with its V2 key only
+    const v2OnlyKey = 'cli-test-v2-only-shipstation-key';
+    const v2Only = await ShipStationSimulator.start({ apiKey: 'unused-v1-key', apiSecret: 'unused-v1-secret', v2ApiKey: v2OnlyKey });
+    const variables = {
+      SHIPSTATION_API_KEY: '',
+      SHIPSTATION_API_SECRET: '',
+      SHIPSTATION_KEY_EXPIRES_ON: '',
+      SHIPSTATION_BASE_URL: v2Only.baseUrl,
+      SHIPSTATION_V2_API_KEY: v2OnlyKey,
+      SHIPSTATION_V2_BASE_URL: v2Only.baseUrl,
+    };
+
+    try {
+      // Act
+      const { first, second } = await withEnv(variables, async (run) => ({
+        first: await run('register-webhooks', '--url', BASE_URL),
+        second: await run('register-webhooks', '--url', BASE_URL, '--account', 'default'),
+      }));
+
+      // Assess
+      expect(first.code).toBe(0);
+      expect(second.code).toBe(0);
+      const webhooks = v2Only.listV2Webhooks();
+      expect(webhooks.map((w) => [w.event, w.url])).toEqual(
+        V2_EVENTS.map((event) => [event, `https://api.example.invalid/prod/webhooks/tracking/default?token=${TOKEN}`]),
+      );
+      const block = (status: string): string[] => [
+        'default  V1 not used: no V1 key (the account runs on API V2 only)',
+        `default  V2 → ${MASKED_V2_TARGET}`,
+        ...webhooks.map((w) => v2Line(w.event, status, `id ${w.webhook_id}`)),
+      ];
+      expect(first.output.split('\n')).toEqual([...block('created'), 'default  V2: 5 created, 0 already registered', '']);
+      expect(second.output.split('\n')).toEqual([...block('exists'), 'default  V2: 0 created, 5 already registered', '']);
+      expect(v2Only.requests.filter((r) => r.api === 'v1')).toEqual([]);
+      expect(first.output + second.output).not.toContain(TOKEN);
+      expect(first.output + second.output).not.toContain(v2OnlyKey);
+    } finally {
+      await v2Only.close();
+    }
   });
 
   it('lists the backfill events of a dry run and enqueues nothing, leaving no cursor', async () => {
@@ -254,5 +329,22 @@ describe('shipstation-klaviyo CLI', () => {
     // Assess
     expect(code).toBe(1);
     expect(output).toMatch(/^error: [^\n]*401[^\n]*\n$/);
+  });
+
+  it('with a V2 key beside the refused V1 key pair reports the V1 failure with the plan as a likely cause, still checks V2, and exits 1', async () => {
+    // Act (the V1 key expired in the case above)
+    const { code, output } = await withV2Key((run) => run('register-webhooks', '--url', BASE_URL));
+
+    // Assess
+    expect(code).toBe(1);
+    const lines = output.split('\n');
+    expect(lines.slice(0, 4)).toEqual([
+      `default  → https://api.example.invalid/prod/webhooks/shipstation/default?token=${TOKEN.slice(0, 4)}…`,
+      '  V1 webhooks            failed   ShipStation rejected the API key and secret (401): the V1 key pair has expired, was revoked, or the plan has no V1 access',
+      "      fix: if the account's ShipStation plan is below Gold/Accelerate (V1 is legacy: Standard and Premium have API V2 only), remove the V1 key pair " +
+        '(shipStation) from the account and run on V2; otherwise rotate it (README: "Rotating keys"), then run register-webhooks --account default again',
+      `default  V2 → ${MASKED_V2_TARGET}`,
+    ]);
+    expect(lines.slice(-2)).toEqual(['default  V2: 0 created, 5 already registered, 1 with another URL left alone', '']);
   });
 });

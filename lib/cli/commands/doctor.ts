@@ -1,5 +1,6 @@
 // `doctor`: runs diagnoseAccount per account and diagnoseQueues, and prints one block per account with a verdict and
-// the fix for each problem, then the queues. Exit code 1 when any account is broken (or the configuration is).
+// the fix for each problem (which ShipStation API each key reaches among them), then the queues. Exit code 1 when any
+// account is broken (or the configuration is).
 import type { ConfigurationError } from '../../config.js';
 import type { QueueDepth } from '../../ports.js';
 import { diagnoseQueues, type AccountDiagnosis, type Finding } from '../../use-cases/diagnose-account.js';
@@ -72,8 +73,9 @@ export const doctorCommand: Command<DoctorOptions> = {
     {
       synopsis: 'doctor [--account <id>] [--url <base URL>] [--local]',
       summary: [
-        'check configuration, both keys, key expiry, webhooks, the last',
-        'poll, held events, dead letters and tracking; a verdict and fix per account',
+        'check configuration, each key (and which ShipStation API it reaches),',
+        'key expiry, V1 and V2 webhooks, pauses, the last poll, held events,',
+        'dead letters and tracking; a verdict and fix per account',
         '(exit 1 when something is broken)',
       ],
     },
