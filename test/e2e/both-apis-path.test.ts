@@ -2,10 +2,10 @@
 // change is reported twice, by a V1 webhook and a V2 pointer webhook, and read again by both polls (V1 and V2 streams
 // of one run), under the same ids (V2 `se-<n>` = V1 `<n>`). Each event is sent once; V2's `pending` never turns an
 // unpaid order into awaiting shipment; the buyer is V1's (bill-to), never V2's ship-to person.
-import type { AcceptedEvent } from '../../lib/local/simulators/klaviyo-simulator.js';
 import { validateKlaviyoBody } from '../../lib/local/klaviyo-schema.js';
 import { startLocalStack, type LocalStack } from '../../lib/local/stack.js';
 import { eventually, queueDepth } from '../helpers/handler-env.js';
+import { JANE, stackSession } from '../helpers/stack-session.js';
 
 let stack: LocalStack;
 const runtimeErrors: unknown[] = [];
@@ -26,40 +26,7 @@ afterAll(async () => {
   await stack.close();
 });
 
-const shop = (): NonNullable<LocalStack['shipStation']> =>
-  stack.shipStation ??
-  (() => {
-    throw new Error('the stack should run on simulators');
-  })();
-const accepted = (): AcceptedEvent[] => stack.klaviyo?.events ?? [];
-
-const settled = async (): Promise<boolean> => {
-  const queues = [stack.aws.queues.notifications, stack.aws.queues.updates, stack.aws.queues.polls, stack.aws.queues.history];
-  return (await Promise.all(queues.map((q) => queueDepth(stack.aws, q)))).every((depth) => depth === 0);
-};
-
-/** The metrics of one order's events, once `count` arrived and the pipeline is idle. */
-async function metricsOf(orderId: number, count: number): Promise<string[]> {
-  await shop().flushWebhooks();
-  await eventually(() => accepted().filter((e) => e.properties.OrderId === String(orderId)).length >= count, `${count} event(s) of order ${orderId}`);
-  await eventually(settled, 'every queue drained');
-  return accepted()
-    .filter((e) => e.properties.OrderId === String(orderId))
-    .map((e) => e.metric);
-}
-
-/** A scheduled poll after the simulator's clock moved on a second (V2 filters are inclusive instants). */
-async function poll(): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, 1100));
-  await stack.schedulePolls();
-  await eventually(settled, 'the poll done');
-}
-
-const JANE = {
-  customerEmail: 'jane.doe@example.com',
-  billTo: { name: 'Jane Doe', phone: null, country: null },
-  shipTo: { name: 'Jane Doe', phone: '(415) 555-0142', city: 'Oakland', state: 'CA', postalCode: '94607', country: 'US' },
-};
+const { shop, accepted, settled, metricsOf, poll } = stackSession(() => stack);
 
 const GIFT = {
   customerEmail: 'alex.morgan@example.com',

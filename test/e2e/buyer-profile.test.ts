@@ -6,7 +6,8 @@
 import type { AcceptedEvent } from '../../lib/local/simulators/klaviyo-simulator.js';
 import { validateKlaviyoBody } from '../../lib/local/klaviyo-schema.js';
 import { SIMULATED_CREDENTIALS, startLocalStack, type LocalStack } from '../../lib/local/stack.js';
-import { eventually, queueDepth } from '../helpers/handler-env.js';
+import { eventually } from '../helpers/handler-env.js';
+import { stackSession } from '../helpers/stack-session.js';
 
 let stack: LocalStack;
 const runtimeErrors: unknown[] = [];
@@ -36,17 +37,7 @@ afterAll(async () => {
   await stack.close();
 });
 
-const shop = (): NonNullable<LocalStack['shipStation']> =>
-  stack.shipStation ??
-  (() => {
-    throw new Error('the stack should run on simulators');
-  })();
-const accepted = (): AcceptedEvent[] => stack.klaviyo?.events ?? [];
-
-const settled = async (): Promise<boolean> => {
-  const queues = [stack.aws.queues.notifications, stack.aws.queues.updates, stack.aws.queues.polls, stack.aws.queues.history];
-  return (await Promise.all(queues.map((q) => queueDepth(stack.aws, q)))).every((depth) => depth === 0);
-};
+const { shop, accepted, settled } = stackSession(() => stack);
 
 /** The events of one order, once the pipeline is idle. */
 async function eventsOf(orderId: number, count: number): Promise<AcceptedEvent[]> {
