@@ -10,8 +10,13 @@ const SHIPSTATION_API_HOST = /^ssapi\d*\.shipstation\.com$/;
  * simulator) exactly that base URL's origin. Never userinfo. Returns the reason when the URL is refused.
  * @param resourceUrl the URL from the webhook body
  * @param shipStationBaseUrl the account's configured ShipStation base URL
+ * @param apiHost ShipStation's API hosts for this API (V1's `ssapi<digits>.shipstation.com` unless given)
  */
-export function checkResourceUrl(resourceUrl: string, shipStationBaseUrl: string): { ok: true; url: URL } | { ok: false; reason: string } {
+export function checkResourceUrl(
+  resourceUrl: string,
+  shipStationBaseUrl: string,
+  apiHost: RegExp = SHIPSTATION_API_HOST,
+): { ok: true; url: URL } | { ok: false; reason: string } {
   let url: URL;
   try {
     url = new URL(resourceUrl);
@@ -20,10 +25,10 @@ export function checkResourceUrl(resourceUrl: string, shipStationBaseUrl: string
   }
   if (url.username !== '' || url.password !== '') return { ok: false, reason: 'resource_url must not carry credentials' };
   const base = new URL(shipStationBaseUrl);
-  if (SHIPSTATION_API_HOST.test(base.hostname) && base.protocol === 'https:' && base.port === '') {
+  if (apiHost.test(base.hostname) && base.protocol === 'https:' && base.port === '') {
     if (url.protocol !== 'https:') return { ok: false, reason: 'resource_url must use https' };
     if (url.port !== '') return { ok: false, reason: 'resource_url must use the default port' };
-    if (!SHIPSTATION_API_HOST.test(url.hostname)) return { ok: false, reason: 'resource_url is not on a ShipStation API host' };
+    if (!apiHost.test(url.hostname)) return { ok: false, reason: 'resource_url is not on a ShipStation API host' };
     return { ok: true, url };
   }
   if (url.origin !== base.origin) return { ok: false, reason: `resource_url is not on ${base.origin}` };
@@ -130,7 +135,7 @@ export function checkWebhookResource(resourceType: string, resourceUrl: string, 
 }
 
 /** ShipStation's V2 API host (the default V2 base URL's). */
-const SHIPSTATION_V2_API_HOST = 'api.shipstation.com';
+const SHIPSTATION_V2_API_HOST = /^api\.shipstation\.com$/;
 
 /** What a V2 pointer webhook's resource_url may name: a list path, its batch filters (one of them required), its cap. */
 export interface V2ResourceShape {
@@ -174,21 +179,10 @@ export type CheckedV2Resource = { ok: true; url: URL; shape: V2ResourceShape; ba
  * V2 key on that origin and one notification to one batch whatever the body says.
  */
 export function checkV2WebhookResource(resourceType: string, resourceUrl: string, v2BaseUrl: string): CheckedV2Resource {
-  let url: URL;
-  try {
-    url = new URL(resourceUrl);
-  } catch {
-    return { ok: false, reason: 'resource_url is not an absolute URL' };
-  }
-  if (url.username !== '' || url.password !== '') return { ok: false, reason: 'resource_url must not carry credentials' };
+  const origin = checkResourceUrl(resourceUrl, v2BaseUrl, SHIPSTATION_V2_API_HOST);
+  if (!origin.ok) return origin;
+  const { url } = origin;
   const base = new URL(v2BaseUrl);
-  if (base.hostname === SHIPSTATION_V2_API_HOST && base.protocol === 'https:' && base.port === '') {
-    if (url.protocol !== 'https:' || url.hostname !== SHIPSTATION_V2_API_HOST || url.port !== '') {
-      return { ok: false, reason: `resource_url is not on https://${SHIPSTATION_V2_API_HOST}` };
-    }
-  } else if (url.origin !== base.origin) {
-    return { ok: false, reason: `resource_url is not on ${base.origin}` };
-  }
   const shapes = Object.hasOwn(V2_WEBHOOK_RESOURCES, resourceType) ? V2_WEBHOOK_RESOURCES[resourceType] : undefined;
   if (shapes === undefined) return { ok: false, reason: 'resource_type is not a V2 pointer webhook' };
   if (url.hash !== '' || url.href.endsWith('#')) return { ok: false, reason: `resource_url of ${resourceType} must not carry a fragment` };

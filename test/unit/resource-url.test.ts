@@ -1,4 +1,4 @@
-import { checkResourceUrl, checkWebhookResource, RESOURCE_PAGE_SIZE, WEBHOOK_RESOURCES } from '../../lib/domain/resource-url.js';
+import { checkResourceUrl, checkV2WebhookResource, checkWebhookResource, RESOURCE_PAGE_SIZE, WEBHOOK_RESOURCES } from '../../lib/domain/resource-url.js';
 
 const SHIPSTATION = 'https://ssapi.shipstation.com';
 const SIMULATOR = 'http://127.0.0.1:4010';
@@ -259,5 +259,63 @@ describe('checkWebhookResource', () => {
     // Assess
     expect(RESOURCE_PAGE_SIZE).toBe(500);
     expect(caps).toEqual({ ORDER_NOTIFY: 5, ITEM_ORDER_NOTIFY: 5, FULFILLMENT_REJECTED: 5, SHIP_NOTIFY: 2, ITEM_SHIP_NOTIFY: 2, FULFILLMENT_SHIPPED: 1 });
+  });
+});
+
+describe('checkV2WebhookResource', () => {
+  const V2 = 'https://api.shipstation.com';
+
+  it.each([
+    [
+      'SHIPMENT_CREATED_V2',
+      'https://api.shipstation.com/v2/shipments?import_batch_id=f08a8196-c760-4327-9379-42984c92022b',
+      'f08a8196-c760-4327-9379-42984c92022b',
+    ],
+    ['LABEL_CREATED_V2', 'https://api.shipstation.com/v2/labels?batch_id=se-64616278', 'se-64616278'],
+    ['FULFILLMENT_SHIPPED_V2', 'https://api.shipstation.com/v2/fulfillments?fulfillment_id=se-16731019&shipment_id=se-412669417', 'se-16731019'],
+    ['FULFILLMENT_REJECTED_V2', 'https://api.shipstation.com/v2/fulfillments?shipment_id=se-412669417', 'se-412669417'],
+    ['FULFILLMENT_REJECTED_V2', 'https://api.shipstation.com/v2/shipments?import_batch_id=abc-123', 'abc-123'],
+  ])('accepts the captured (or assumed) shape of %s and names its batch', (type, url, batch) => {
+    // Act
+    const checked = checkV2WebhookResource(type, url, V2);
+
+    // Assess
+    expect(checked.ok && checked.batch).toBe(batch);
+  });
+
+  it.each([
+    ['http on the V2 host', 'LABEL_CREATED_V2', 'http://api.shipstation.com/v2/labels?batch_id=se-1', 'resource_url must use https'],
+    ['the V1 host', 'LABEL_CREATED_V2', 'https://ssapi.shipstation.com/v2/labels?batch_id=se-1', 'resource_url is not on a ShipStation API host'],
+    ['credentials', 'LABEL_CREATED_V2', 'https://u:p@api.shipstation.com/v2/labels?batch_id=se-1', 'resource_url must not carry credentials'],
+    [
+      'a repeated filter',
+      'LABEL_CREATED_V2',
+      'https://api.shipstation.com/v2/labels?batch_id=se-1&batch_id=se-2',
+      'resource_url of LABEL_CREATED_V2 repeats batch_id',
+    ],
+    [
+      'a batch id without se-',
+      'LABEL_CREATED_V2',
+      'https://api.shipstation.com/v2/labels?batch_id=64616278',
+      'resource_url of LABEL_CREATED_V2 has an invalid batch_id',
+    ],
+    ['a V1 type', 'SHIP_NOTIFY', 'https://api.shipstation.com/v2/labels?batch_id=se-1', 'resource_type is not a V2 pointer webhook'],
+    ['a fragment', 'LABEL_CREATED_V2', 'https://api.shipstation.com/v2/labels?batch_id=se-1#x', 'resource_url of LABEL_CREATED_V2 must not carry a fragment'],
+  ])('refuses %s, naming the rule', (_case, type, url, reason) => {
+    // Act
+    const checked = checkV2WebhookResource(type, url, V2);
+
+    // Assess
+    expect(checked).toEqual({ ok: false, reason });
+  });
+
+  it('allows exactly the origin of an overridden V2 base URL (a simulator)', () => {
+    // Act
+    const same = checkV2WebhookResource('LABEL_CREATED_V2', 'http://127.0.0.1:4010/v2/labels?batch_id=se-1', 'http://127.0.0.1:4010');
+    const other = checkV2WebhookResource('LABEL_CREATED_V2', 'http://127.0.0.1:4011/v2/labels?batch_id=se-1', 'http://127.0.0.1:4010');
+
+    // Assess
+    expect(same.ok).toBe(true);
+    expect(other).toEqual({ ok: false, reason: 'resource_url is not on http://127.0.0.1:4010' });
   });
 });

@@ -407,7 +407,7 @@ describe('acceptTracking with V2 pointer webhooks', () => {
   });
 
   it.each([
-    ['another host', 'https://evil.example.com/v2/labels?batch_id=se-1', 'resource_url is not on https://api.shipstation.com'],
+    ['another host', 'https://evil.example.com/v2/labels?batch_id=se-1', 'resource_url is not on a ShipStation API host'],
     [
       'another path',
       'https://api.shipstation.com/v2/shipments?batch_id=se-1',
