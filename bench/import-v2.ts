@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { resultPath } from './child.js';
+import { pollToTheEnd } from './poll-loop.js';
 import { busiestMinute, SimulatedTime } from '../lib/local/simulated-time.js';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
@@ -77,20 +78,11 @@ try {
   const { pollAccount } = buildWiring(loadConfig(process.env), time);
   const pollSimStart = time.now().getTime();
   const pollHostStart = performance.now();
-  let pollInvocations = 0;
-  let enqueued = 0;
-  const status = await time.run(async () => {
-    let job: { accountId: string; reason: 'schedule' | 'continue'; continuation?: string } = { accountId: 'default', reason: 'schedule' };
-    for (;;) {
-      pollInvocations += 1;
-      const deadline = time.now().getTime() + POLL_TIMEOUT_MS;
-      const outcome = await pollAccount(job, { timeLeftMs: () => deadline - time.now().getTime(), reserveMs: POLL_RESERVE_MS });
-      enqueued += outcome.runs.reduce((sum, run) => sum + run.enqueued, 0);
-      if (outcome.status !== 'continue') return outcome.status;
-      job = { accountId: 'default', reason: 'continue', continuation: outcome.continuation };
-      await time.sleep(outcome.delaySeconds * 1000);
-    }
-  });
+  const {
+    status,
+    invocations: pollInvocations,
+    enqueued,
+  } = await pollToTheEnd(time, pollAccount, { accountId: 'default', timeoutMs: POLL_TIMEOUT_MS, reserveMs: POLL_RESERVE_MS });
   const pollSimMs = time.now().getTime() - pollSimStart;
   const pollHostMs = performance.now() - pollHostStart;
   const pages = (rows: number): number => Math.max(1, Math.ceil(rows / PAGE_SIZE));

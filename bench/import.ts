@@ -7,6 +7,7 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { resultPath } from './child.js';
+import { pollToTheEnd } from './poll-loop.js';
 import { busiestMinute, SimulatedTime } from '../lib/local/simulated-time.js';
 import type { UsageJson } from './aws-usage.js';
 
@@ -118,22 +119,13 @@ try {
   const { pollAccount } = buildWiring(loadConfig(process.env), time);
   const pollSimStart = time.now().getTime();
   const pollHostStart = performance.now();
-  let pollInvocations = 0;
   let pollBilledMs = 0;
-  const status = await time.run(async () => {
-    let job: { accountId: string; reason: 'schedule' | 'continue'; continuation?: string } = { accountId: 'default', reason: 'schedule' };
-    for (;;) {
-      pollInvocations += 1;
-      const invocationSimStart = time.now().getTime();
-      const invocationHostStart = performance.now();
-      const deadline = invocationSimStart + POLL_TIMEOUT_MS;
-      const outcome = await pollAccount(job, { timeLeftMs: () => deadline - time.now().getTime(), reserveMs: POLL_RESERVE_MS });
-      // Billed like Lambda: the waits (simulated) plus the work (host time).
-      pollBilledMs += time.now().getTime() - invocationSimStart + (performance.now() - invocationHostStart);
-      if (outcome.status !== 'continue') return outcome.status;
-      job = { accountId: 'default', reason: 'continue', continuation: outcome.continuation };
-      await time.sleep(outcome.delaySeconds * 1000);
-    }
+  const { status, invocations: pollInvocations } = await pollToTheEnd(time, pollAccount, {
+    accountId: 'default',
+    timeoutMs: POLL_TIMEOUT_MS,
+    reserveMs: POLL_RESERVE_MS,
+    // Billed like Lambda: the waits (simulated) plus the work (host time).
+    onInvocation: (simMs, hostMs) => void (pollBilledMs += simMs + hostMs),
   });
   const pollSimMs = time.now().getTime() - pollSimStart;
   const pollHostMs = performance.now() - pollHostStart;
