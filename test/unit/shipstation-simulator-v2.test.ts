@@ -1,9 +1,7 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { IncomingHttpHeaders, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ShipStationSimulator } from '../../lib/local/simulators/shipstation-simulator.js';
+import { header, startReceiver, type Delivery, type Receiver } from '../helpers/webhook-receiver.js';
 import type {
   ApiTrackEvent,
   ShipStationSimulatorOptions,
@@ -42,18 +40,6 @@ interface Reply {
   body: unknown;
 }
 
-interface Delivery {
-  path: string;
-  headers: IncomingHttpHeaders;
-  raw: string;
-}
-
-interface Receiver {
-  url: string;
-  received: Delivery[];
-  close: () => Promise<void>;
-}
-
 interface Check {
   headers: boolean;
   kidKnown: boolean;
@@ -88,34 +74,6 @@ async function call(url: string, init: { method?: string; key?: string | null; b
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: text === '' ? undefined : JSON.parse(text) };
 }
-
-async function startReceiver(): Promise<Receiver> {
-  const received: Delivery[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      received.push({ path: req.url ?? '', headers: req.headers, raw: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    received,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
-
-const header = (headers: IncomingHttpHeaders, name: string): string | undefined => {
-  const value = headers[name];
-  return typeof value === 'string' ? value : undefined;
-};
 
 /** What a receiver following ShipStation's validation guide would find about one delivery. */
 function check(delivery: Delivery, keys: SimJwk[], now: Date): Check {

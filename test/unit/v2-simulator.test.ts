@@ -10,14 +10,12 @@
 //   resource_url lists exactly what happened (a split import: one webhook, two shipments).
 import { createPublicKey, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { IncomingHttpHeaders, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Ajv } from 'ajv';
 import type { ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { definitionsOf, isNullableNoise } from '../../lib/local/openapi-json-schema.js';
 import { ShipStationSimulator } from '../../lib/local/simulators/shipstation-simulator.js';
+import { header, startReceiver, type Delivery, type Receiver } from '../helpers/webhook-receiver.js';
 import type {
   ShipStationSimulatorOptions,
   SimJwk,
@@ -118,18 +116,6 @@ interface Reply<T = unknown> {
   body: T;
 }
 
-interface Delivery {
-  path: string;
-  headers: IncomingHttpHeaders;
-  raw: string;
-}
-
-interface Receiver {
-  url: string;
-  received: Delivery[];
-  close: () => Promise<void>;
-}
-
 class FakeClock {
   private current: Date;
 
@@ -154,34 +140,6 @@ async function call<T = Json>(url: string, init: { method?: string; key?: string
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: (text === '' ? undefined : JSON.parse(text)) as T };
 }
-
-async function startReceiver(): Promise<Receiver> {
-  const received: Delivery[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      received.push({ path: req.url ?? '', headers: req.headers, raw: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    received,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
-
-const header = (headers: IncomingHttpHeaders, name: string): string | undefined => {
-  const value = headers[name];
-  return typeof value === 'string' ? value : undefined;
-};
 
 /** Whether a delivery verifies as ShipStation's validation guide says: RSA-SHA256 over `${timestamp}.${rawBody}`, key by kid. */
 function signatureValid(delivery: Delivery, keys: SimJwk[]): boolean {
