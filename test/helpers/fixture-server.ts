@@ -1,7 +1,8 @@
-// A loopback HTTP server that answers ShipStation V1 requests with recorded public payloads (test/fixtures/shipstation):
-// each route is a path (and, optionally, query parameters it must carry) and the fixture's exact text. Like ShipStation
-// it sends X-Rate-Limit-* headers, answers 401 without Basic auth and 404 for what it does not hold. Used where a test
-// must feed the real adapters what ShipStation really sends, not what our simulator makes.
+// A loopback HTTP server that answers ShipStation V1 and V2 requests with recorded public payloads
+// (test/fixtures/shipstation): each route is a path (and, optionally, query parameters it must carry) and the fixture's
+// exact text. Like ShipStation it sends X-Rate-Limit-* headers, answers 401 without Basic auth (V1) or an API-Key (paths
+// under /v2/) and 404 for what it does not hold. Used where a test must feed the real adapters what ShipStation really
+// sends, not what our simulator makes.
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -73,9 +74,11 @@ export class FixtureServer {
       });
       res.end(text);
     };
-    // Key sets are public (as ShipStation's JWKS is); everything else needs the key pair.
+    // Key sets are public (as ShipStation's JWKS is); V2 paths need an API-Key, everything else the key pair.
     const isPublic = url.pathname.toLowerCase().startsWith('/jwks');
-    if (!isPublic && !(req.headers.authorization ?? '').startsWith('Basic ')) return send(401, '{"message":"Invalid API credentials"}');
+    const isV2 = url.pathname.toLowerCase().startsWith('/v2/');
+    const authorized = isV2 ? (req.headers['api-key'] ?? '') !== '' : (req.headers.authorization ?? '').startsWith('Basic ');
+    if (!isPublic && !authorized) return send(401, '{"message":"Invalid API credentials"}');
     const route = this.routes.find((r) => r.path === url.pathname.toLowerCase() && Object.entries(r.query).every(([k, v]) => query[k.toLowerCase()] === v));
     if (route === undefined) return send(404, `{"Message":"No HTTP resource was found that matches the request URI '${url.href}'."}`);
     send(200, route.body);
