@@ -652,16 +652,12 @@ describe('fixture corpus: coverage', () => {
     'agritheory/list_carriers.json': 'GET /carriers (recorded): as above',
     'johnhamelink/list_carriers_apiary_2017.json': 'GET /carriers (2017 shape): as above',
     'v2/list_carriers_shipengine_test_accounts.json': 'V2 carriers with services: the display names of the built-in table come from it',
-    'pmcgee-personal/fulfillment_shipped_v2_webhook.json': 'V2 FULFILLMENT_SHIPPED_V2: V2 as a source is a later issue',
-    'pmcgee-personal/fulfillment_shipped_v2_resource_url_response.json': 'the V2 fulfilment it points at: as above',
-    'v2/shipment_created_v2_webhook_pmcgee.json': 'V2 as a source (issue 16): held to the V2 schema by test/unit/v2-fixtures.test.ts',
-    'v2/list_shipments_shipment_created_v2_pmcgee.json': 'V2 as a source (issue 16): held to the V2 schema by test/unit/v2-fixtures.test.ts',
-    'v2/list_shipments_shipment_created_v2_split_pmcgee.json': 'V2 as a source (issue 16): held to the V2 schema by test/unit/v2-fixtures.test.ts',
-    'v2/label_created_v2_webhook_pmcgee.json': 'V2 as a source (issue 16): held to the V2 schema by test/unit/v2-fixtures.test.ts',
-    'v2/list_labels_label_created_v2_pmcgee.json': 'V2 as a source (issue 16): held to the V2 schema by test/unit/v2-fixtures.test.ts',
-    'v2/list_labels_label_created_v2_split_pmcgee.json': 'V2 as a source (issue 16): held to the V2 schema by test/unit/v2-fixtures.test.ts',
-    'v2/shipengine_update_shipment_dotnet.json': 'V2 as a source (issue 16): held to the V2 schema by test/unit/v2-fixtures.test.ts',
-    'v2/shipengine_create_label_from_rate_dotnet.json': 'V2 as a source (issue 16): held to the V2 schema by test/unit/v2-fixtures.test.ts',
+    'v2/list_labels_label_created_v2_split_pmcgee.json':
+      'V2 split labels: read by the V2 normaliser test (test/unit/v2-snapshots.test.ts) and held to the V2 schema',
+    'v2/shipengine_update_shipment_dotnet.json':
+      'ShipEngine shipment: read by the V2 normaliser test (test/unit/v2-snapshots.test.ts) and held to the V2 schema',
+    'v2/shipengine_create_label_from_rate_dotnet.json':
+      'ShipEngine label: read by the V2 normaliser test (test/unit/v2-snapshots.test.ts) and held to the V2 schema',
   };
 
   it('feeds every recorded payload to some test here, or says why not', () => {
@@ -672,7 +668,10 @@ describe('fixture corpus: coverage', () => {
         const path = dir === '' ? name : `${dir}/${name}`;
         return statSync(join(root, path)).isDirectory() ? files(path) : [path];
       });
-    const self = readFileSync(new URL(import.meta.url).pathname, 'utf8');
+    // This corpus and the V2 one (test/integration/v2-fixture-corpus.test.ts) feed the service through its adapters.
+    const self = [import.meta.url, new URL('./v2-fixture-corpus.test.ts', import.meta.url).href]
+      .map((url) => readFileSync(new URL(url).pathname, 'utf8'))
+      .join('\n');
 
     // Act
     const unused = files('').filter((path) => path.endsWith('.json') && !self.includes(`'${path}'`) && !(path in REFERENCE_ONLY));
