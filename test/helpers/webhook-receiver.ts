@@ -3,27 +3,37 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** One delivery as received. */
-export interface Delivery {
+/** One delivery as received: the raw body, and `body`, the same parsed as JSON (undefined when it is not JSON). */
+export interface Delivery<B = unknown> {
   path: string;
   headers: IncomingHttpHeaders;
   raw: string;
+  body: B;
 }
 
-export interface Receiver {
+export interface Receiver<B = unknown> {
   url: string;
-  received: Delivery[];
+  received: Delivery<B>[];
   close: () => Promise<void>;
 }
 
-/** Starts a receiver on a free loopback port. */
-export async function startReceiver(): Promise<Receiver> {
-  const received: Delivery[] = [];
+const parsed = (raw: string): unknown => {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return undefined;
+  }
+};
+
+/** Starts a receiver on a free loopback port; `B` is the body shape the test expects (not checked). */
+export async function startReceiver<B = unknown>(): Promise<Receiver<B>> {
+  const received: Delivery<B>[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      received.push({ path: req.url ?? '', headers: req.headers, raw: Buffer.concat(chunks).toString('utf8') });
+      const raw = Buffer.concat(chunks).toString('utf8');
+      received.push({ path: req.url ?? '', headers: req.headers, raw, body: parsed(raw) as B });
       res.writeHead(200).end();
     });
   });

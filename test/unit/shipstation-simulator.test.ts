@@ -1,7 +1,5 @@
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ShipStationSimulator } from '../../lib/local/simulators/shipstation-simulator.js';
+import { startReceiver, type Receiver } from '../helpers/webhook-receiver.js';
 import type {
   ShipStationSimulatorOptions,
   SimCarrierService,
@@ -19,16 +17,8 @@ interface Reply {
   body: unknown;
 }
 
-interface ReceivedWebhook {
-  path: string;
-  body: { resource_url: string; resource_type: string };
-}
-
-interface Receiver {
-  url: string;
-  received: ReceivedWebhook[];
-  close: () => Promise<void>;
-}
+/** What a V1 webhook body holds. */
+type WebhookBody = { resource_url: string; resource_type: string };
 
 class FakeClock {
   private current: Date;
@@ -64,33 +54,10 @@ async function call(url: string, init: { method?: string; auth?: string | null; 
   return { status: response.status, headers: response.headers, body: text === '' ? undefined : JSON.parse(text) };
 }
 
-async function startReceiver(): Promise<Receiver> {
-  const received: ReceivedWebhook[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      received.push({ path: req.url ?? '', body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    received,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
-
 describe('ShipStationSimulator', () => {
   let clock: FakeClock;
   let sim: ShipStationSimulator;
-  let receiver: Receiver;
+  let receiver: Receiver<WebhookBody>;
 
   const start = async (options: Partial<ShipStationSimulatorOptions> = {}): Promise<ShipStationSimulator> => {
     sim = await ShipStationSimulator.start({ apiKey: KEY, apiSecret: SECRET, now: clock.now, ...options });
@@ -107,7 +74,7 @@ describe('ShipStationSimulator', () => {
 
   beforeEach(async () => {
     clock = new FakeClock('2026-07-15T19:46:27.123Z');
-    receiver = await startReceiver();
+    receiver = await startReceiver<WebhookBody>();
   });
 
   afterEach(async () => {
@@ -565,7 +532,7 @@ describe('ShipStationSimulator', () => {
       await start({ onWebhookError: (err) => errors.push(err) });
       await receiver.close();
       await subscribe('ORDER_NOTIFY', '/gone');
-      receiver = await startReceiver();
+      receiver = await startReceiver<WebhookBody>();
 
       // Act
       sim.importOrder();
