@@ -1,5 +1,5 @@
 // OrderLookup by the account's API: `GET /orders/{id}` with the V1 key pair, or `GET /v2/shipments/se-{id}` with the V2
-// key for an account on API V2 only (the same order under the same id, README "One identity across APIs").
+// key for an account on API V2 only (the same order under the same id, docs/configuration.md "One identity across APIs").
 import type { AccountConfig } from '../config.js';
 import type { OrderSnapshot } from '../domain/snapshot.js';
 import type { OrderLookup, ShipStationV2Reader } from '../ports.js';

@@ -2,7 +2,7 @@
 // visibility to the delay below (SQS ChangeMessageVisibility) before reporting it in batchItemFailures, so a transient
 // failure is retried in seconds to minutes with backoff, not after the queue's visibility timeout (which stays at 6 ×
 // the consumer's timeout for what a crash leaves behind). The dead-letter bound is the sum of the delays over the
-// queue's maxReceiveCount (infra/queues.yml, README "Retries and dead letters"); a test holds the two together.
+// queue's maxReceiveCount (infra/queues.yml, docs/architecture.md "Retries and dead letters"); a test holds the two together.
 
 export type RetriedQueue = 'notifications' | 'updates' | 'history' | 'polls';
 

@@ -1,5 +1,5 @@
 // ShipStation API V2 shapes as they arrive (zod, lenient where real payloads are: nulls, absent keys, `se-` ids), the
-// V2 pointer webhooks, the status table, and the one identity shared with V1 (README "Which ShipStation API?").
+// V2 pointer webhooks, the status table, and the one identity shared with V1 (docs/configuration.md "Which ShipStation API?").
 import * as z from './zod.js';
 import type { OrderStatus } from './shipstation.js';
 
@@ -51,7 +51,7 @@ function hash52(text: string): number {
 }
 
 /**
- * The V1 id a V2 id names (README "One identity across APIs"): `se-12345678` is V1 `12345678` (ShipStation's migration
+ * The V1 id a V2 id names (docs/configuration.md "One identity across APIs"): `se-12345678` is V1 `12345678` (ShipStation's migration
  * guide: shipment_id ↔ orderId, label_id ↔ shipmentId; we read fulfilment ids the same way). An id without that form
  * (a record only V2 knows, in a form we have not seen) gets a stable negative number from a hash of its text, so it
  * never collides with a V1 id and names the same record on every sighting.

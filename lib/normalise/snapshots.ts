@@ -64,7 +64,7 @@ function destinationOf(address: ShipStationAddress | null | undefined): Destinat
 const hasPlace = (destination: Destination): boolean => Object.values(destination).some((v) => v !== undefined);
 
 /**
- * The person who bought the order (README "Profiles: whose name, phone and place"):
+ * The person who bought the order (docs/events.md "Profiles: whose name, phone and place"):
  * - email: `customerEmail`, when it can receive mail (`1@1` cannot: flagged, never sent);
  * - the ship-to person is the buyer only on an order that is not a gift and whose bill-to names nobody or the same
  *   person (names compared without case or punctuation; placeholders like "Amazon", "FBA", "NA" name nobody);

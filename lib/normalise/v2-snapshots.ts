@@ -1,4 +1,4 @@
-// Raw ShipStation V2 records → the same snapshots V1 records become, under the same ids (README "One identity across
+// Raw ShipStation V2 records → the same snapshots V1 records become, under the same ids (docs/configuration.md "One identity across
 // APIs"): a V2 shipment is an order (`se-<n>` → orderId n), a label a shipment (label_id `se-<n>` → shipmentId n), a
 // fulfilment a fulfilment. V2 times carry offsets (no Pacific conversion); calendar dates keep their day.
 import { calendarDateOf } from '../domain/calendar.js';
@@ -78,7 +78,7 @@ function itemsOf(shipment: V2Shipment): LineItem[] {
  *
  * The buyer: V2 has no bill-to and no customer email, only the ship-to person. Unless the order is a gift, that person
  * is the buyer (name, phone, place, and `ship_to.email` as the email); on a gift the buyer is unknown to V2, and the
- * recipient is never used (README "Which ShipStation API?").
+ * recipient is never used (docs/configuration.md "Which ShipStation API?").
  */
 export function v2OrderSnapshot(account: NormaliseAccount, shipment: V2Shipment): OrderSnapshot | undefined {
   const status = V2_SHIPMENT_STATUSES[shipment.shipment_status];

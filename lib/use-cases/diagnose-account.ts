@@ -106,7 +106,7 @@ const listed = (items: readonly string[]): string => (items.length <= 1 ? items.
 
 const rotateShipStation = (accountId: string): string =>
   'generate a new API key and secret in ShipStation (Settings > Account > API Settings), store them with the new expiry date ' +
-  `(README: "Rotating keys"), run \`shipstation-klaviyo doctor --account ${accountId}\` again, then delete the old key in ShipStation`;
+  `(docs/architecture.md: "Rotating keys"), run \`shipstation-klaviyo doctor --account ${accountId}\` again, then delete the old key in ShipStation`;
 
 const registerCommand = (accountId: string): string => `run \`shipstation-klaviyo register-webhooks --account ${accountId} --url <the HTTP API's base URL>\``;
 

@@ -169,7 +169,7 @@ const v1Failure = (error: unknown, accountId: string): { reason: string; fix: st
       reason: `${error.message}: the V1 key pair has expired, was revoked, or the plan has no V1 access`,
       fix:
         "if the account's ShipStation plan is below Gold/Accelerate (V1 is legacy: Standard and Premium have API V2 only), remove the V1 key pair " +
-        `(shipStation) from the account and run on V2; otherwise rotate it (README: "Rotating keys"), then run register-webhooks --account ${accountId} again`,
+        `(shipStation) from the account and run on V2; otherwise rotate it (docs/architecture.md: "Rotating keys"), then run register-webhooks --account ${accountId} again`,
     };
   }
   return { reason: error instanceof Error ? error.message : String(error), fix: RETRY_FIX };

@@ -469,12 +469,16 @@ describe('serverless package (prod)', () => {
     expect(actsOnAlertTopic(held[0] as AlarmProps)).toBe(true);
   });
 
-  it('makes every alarm notify the alert topic when it fires and when it clears, and point at the README Runbook', () => {
+  it('makes every alarm notify the alert topic when it fires and when it clears, and point at the Runbook in docs/operations.md', () => {
     // Prepare
     const all = alarms();
 
     // Act
-    const findings = all.map(([id, alarm]) => ({ id, actsOnAlertTopic: actsOnAlertTopic(alarm), namesRunbook: alarm.AlarmDescription.includes('Runbook') }));
+    const findings = all.map(([id, alarm]) => ({
+      id,
+      actsOnAlertTopic: actsOnAlertTopic(alarm),
+      namesRunbook: alarm.AlarmDescription.includes('docs/operations.md') && alarm.AlarmDescription.includes('Runbook'),
+    }));
 
     // Assess
     expect(all.length).toBeGreaterThan(0);

@@ -55,7 +55,7 @@ export function formatConfigurationProblems(error: ConfigurationError): string {
   return [
     'configuration: BROKEN',
     ...error.problems.map((problem) => `  ✘ ${problem}`),
-    '      fix: set what is named above (README: "Configuration"); the CLI reads the same variables as the deployed functions',
+    '      fix: set what is named above (docs/configuration.md: "Configuration"); the CLI reads the same variables as the deployed functions',
   ].join('\n');
 }
 

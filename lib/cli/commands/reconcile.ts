@@ -27,7 +27,7 @@ const FLAGS = [
   LOCAL_FLAG,
 ];
 
-/** What "extra" can and cannot tell, printed under every report (and in the README). */
+/** What "extra" can and cannot tell, printed under every report (and in docs/cli.md). */
 export const EXTRA_NOTE =
   `extra = sent events ShipStation now contradicts, as far as they can be detected: an ${SHIPMENT_METRICS.shipped} for a label now ` +
   `voided with no ${SHIPMENT_METRICS.voided} after it, and a status event recorded from an order state newer than ShipStation's ` +
