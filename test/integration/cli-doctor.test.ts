@@ -57,7 +57,7 @@ const V1_ONLY = finding(
 
 const SHIPSTATION_ROTATION_FIX = (id: AccountId): string =>
   'generate a new API key and secret in ShipStation (Settings > Account > API Settings), store them with the new expiry date ' +
-  `(README: "Rotating keys"), run \`shipstation-klaviyo doctor --account ${id}\` again, then delete the old key in ShipStation`;
+  `(docs/architecture.md: "Rotating keys"), run \`shipstation-klaviyo doctor --account ${id}\` again, then delete the old key in ShipStation`;
 const KLAVIYO_KEY_FIX = (id: AccountId): string =>
   "create a private key in Klaviyo (Settings > API keys) with Events: Full access, store it as the account's klaviyo.privateKey " +
   `(or KLAVIYO_PRIVATE_KEY), run \`shipstation-klaviyo doctor --account ${id}\` again, then delete the old key in Klaviyo`;
@@ -605,7 +605,7 @@ describe('shipstation-klaviyo doctor with a broken configuration', () => {
       [
         'configuration: BROKEN',
         '  ✘ accounts[1].klaviyo.privateKey is required',
-        '      fix: set what is named above (README: "Configuration"); the CLI reads the same variables as the deployed functions',
+        '      fix: set what is named above (docs/configuration.md: "Configuration"); the CLI reads the same variables as the deployed functions',
         '',
       ].join('\n'),
     );

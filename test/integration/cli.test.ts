@@ -342,7 +342,7 @@ describe('shipstation-klaviyo CLI', () => {
       `default  → https://api.example.invalid/prod/webhooks/shipstation/default?token=${TOKEN.slice(0, 4)}…`,
       '  V1 webhooks            failed   ShipStation rejected the API key and secret (401): the V1 key pair has expired, was revoked, or the plan has no V1 access',
       "      fix: if the account's ShipStation plan is below Gold/Accelerate (V1 is legacy: Standard and Premium have API V2 only), remove the V1 key pair " +
-        '(shipStation) from the account and run on V2; otherwise rotate it (README: "Rotating keys"), then run register-webhooks --account default again',
+        '(shipStation) from the account and run on V2; otherwise rotate it (docs/architecture.md: "Rotating keys"), then run register-webhooks --account default again',
       `default  V2 → ${MASKED_V2_TARGET}`,
     ]);
     expect(lines.slice(-2)).toEqual(['default  V2: 0 created, 5 already registered, 1 with another URL left alone', '']);
