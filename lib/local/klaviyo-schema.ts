@@ -4,7 +4,12 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { definitionsOf, isNullableNoise } from './openapi-json-schema.js';
 
+/** The event endpoints (the simulator's routes). */
 export type KlaviyoEndpoint = 'create-event' | 'bulk-create-events';
+/** Endpoints whose request bodies are checked. */
+export type KlaviyoRequestEndpoint = KlaviyoEndpoint | 'create-flow' | 'create-template';
+/** Endpoints whose success responses are checked (the simulator's answers, held to Klaviyo's schema). */
+export type KlaviyoResponseEndpoint = 'create-flow' | 'create-template' | 'get-metrics' | 'get-flows';
 
 /** One schema violation, located by a JSON pointer into the body so it can become a JSON:API `source.pointer`. */
 export interface KlaviyoSchemaError {
@@ -17,37 +22,46 @@ interface SchemaFile {
   components: { schemas: Record<string, unknown> };
 }
 
-const FILES: Record<KlaviyoEndpoint, string> = {
+const FILES: Record<KlaviyoRequestEndpoint | KlaviyoResponseEndpoint, string> = {
   'create-event': './klaviyo-schemas/create-event.schema.json',
   'bulk-create-events': './klaviyo-schemas/bulk-create-events.schema.json',
+  'create-flow': './klaviyo-schemas/create-flow.schema.json',
+  'create-template': './klaviyo-schemas/create-template.schema.json',
+  'get-metrics': './klaviyo-schemas/get-metrics.schema.json',
+  'get-flows': './klaviyo-schemas/get-flows.schema.json',
 };
 
-const cache = new Map<KlaviyoEndpoint, ValidateFunction>();
+type Part = 'request' | 'response';
 
-function requestBodySchemaName(file: SchemaFile): string {
-  const match = /request body schema: (\w+)/.exec(file['x-source'].note);
+const cache = new Map<string, ValidateFunction>();
+
+/** The root schema of a request or response body, as the file's x-source.note names it. */
+function rootSchemaName(file: SchemaFile, part: Part): string {
+  const pattern = part === 'request' ? /request body schema: (\w+)/ : /response body schema \(\d+\): (\w+)/;
+  const match = pattern.exec(file['x-source'].note);
   if (!match?.[1] || !(match[1] in file.components.schemas)) {
-    throw new Error('Klaviyo schema file does not name its request body schema in x-source.note');
+    throw new Error(`Klaviyo schema file does not name its ${part} body schema in x-source.note`);
   }
   return match[1];
 }
 
-function compile(endpoint: KlaviyoEndpoint): ValidateFunction {
+function compile(endpoint: KlaviyoRequestEndpoint | KlaviyoResponseEndpoint, part: Part): ValidateFunction {
   const file = JSON.parse(readFileSync(new URL(FILES[endpoint], import.meta.url), 'utf8')) as SchemaFile;
   const ajv = new Ajv({ allErrors: true, strict: true });
   addFormatsModule.default(ajv);
   return ajv.compile({
-    $id: `urn:shipstation-klaviyo-sync:klaviyo:${endpoint}`,
-    $ref: `#/$defs/${requestBodySchemaName(file)}`,
+    $id: `urn:shipstation-klaviyo-sync:klaviyo:${endpoint}:${part}`,
+    $ref: `#/$defs/${rootSchemaName(file, part)}`,
     $defs: definitionsOf(file.components),
   });
 }
 
-function validatorFor(endpoint: KlaviyoEndpoint): ValidateFunction {
-  let validate = cache.get(endpoint);
+function validatorFor(endpoint: KlaviyoRequestEndpoint | KlaviyoResponseEndpoint, part: Part = 'request'): ValidateFunction {
+  const key = `${endpoint}:${part}`;
+  let validate = cache.get(key);
   if (!validate) {
-    validate = compile(endpoint);
-    cache.set(endpoint, validate);
+    validate = compile(endpoint, part);
+    cache.set(key, validate);
   }
   return validate;
 }
@@ -65,8 +79,12 @@ function describe(error: ErrorObject): KlaviyoSchemaError {
  * Validates a request body against Klaviyo's official schema and reports each violation with its location,
  * so the simulator can answer like Klaviyo (`source.pointer`) and tests can say exactly what was wrong.
  */
-export function findKlaviyoSchemaErrors(endpoint: KlaviyoEndpoint, body: unknown): KlaviyoSchemaError[] {
-  const validate = validatorFor(endpoint);
+export function findKlaviyoSchemaErrors(
+  endpoint: KlaviyoRequestEndpoint | KlaviyoResponseEndpoint,
+  body: unknown,
+  part: Part = 'request',
+): KlaviyoSchemaError[] {
+  const validate = validatorFor(endpoint, part);
   if (validate(body)) return [];
   const all = validate.errors ?? [];
   const substantive = all.filter((error) => !isNullableNoise(error));
@@ -84,6 +102,11 @@ export function findKlaviyoSchemaErrors(endpoint: KlaviyoEndpoint, body: unknown
 }
 
 /** Validates a request body against Klaviyo's official schema; returns human-readable errors (empty when valid). */
-export function validateKlaviyoBody(endpoint: KlaviyoEndpoint, body: unknown): string[] {
+export function validateKlaviyoBody(endpoint: KlaviyoRequestEndpoint, body: unknown): string[] {
   return findKlaviyoSchemaErrors(endpoint, body).map((error) => `${error.pointer} ${error.message}`);
+}
+
+/** Validates a success response body (what the simulator answers) against Klaviyo's official schema; errors as above. */
+export function validateKlaviyoResponse(endpoint: KlaviyoResponseEndpoint, body: unknown): string[] {
+  return findKlaviyoSchemaErrors(endpoint, body, 'response').map((error) => `${error.pointer} ${error.message}`);
 }

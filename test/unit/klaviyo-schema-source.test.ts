@@ -8,21 +8,26 @@ import { join } from 'node:path';
 
 const root = new URL('../../', import.meta.url).pathname;
 const specs = join(root, '..', 'shared', 'reference', 'specs');
+/** Spec, copy, and the extractor's flags (`--responses`: the success response's schema too). */
 const cases = [
-  ['klaviyo-create-event.openapi.json', 'create-event.schema.json'],
-  ['klaviyo-bulk-create-events.openapi.json', 'bulk-create-events.schema.json'],
+  ['klaviyo-create-event.openapi.json', 'create-event.schema.json', []],
+  ['klaviyo-bulk-create-events.openapi.json', 'bulk-create-events.schema.json', []],
+  ['klaviyo-create-flow.openapi.json', 'create-flow.schema.json', ['--responses']],
+  ['klaviyo-create-template.openapi.json', 'create-template.schema.json', ['--responses']],
+  ['klaviyo-get-metrics.openapi.json', 'get-metrics.schema.json', ['--responses']],
+  ['klaviyo-get-flows.openapi.json', 'get-flows.schema.json', ['--responses']],
 ] as const;
 const haveSpecs = existsSync(specs);
 
 describe('Klaviyo schema copies', () => {
-  (haveSpecs ? it.each(cases) : it.skip.each(cases))('re-extracting %s gives the committed %s', (spec, copy) => {
+  (haveSpecs ? it.each(cases) : it.skip.each(cases))('re-extracting %s gives the committed %s', (spec, copy, flags) => {
     // Prepare
     const committed = readFileSync(join(root, 'lib/local/klaviyo-schemas', copy), 'utf8');
     const retrieved = (JSON.parse(committed) as { 'x-source': { retrieved: string } })['x-source'].retrieved;
     const out = join(mkdtempSync(join(tmpdir(), 'klaviyo-schema-')), copy);
 
     // Act
-    execFileSync(process.execPath, [join(root, 'lib/local/klaviyo-schemas/extract.mjs'), join(specs, spec), out, retrieved]);
+    execFileSync(process.execPath, [join(root, 'lib/local/klaviyo-schemas/extract.mjs'), ...flags, join(specs, spec), out, retrieved]);
 
     // Assess
     expect(readFileSync(out, 'utf8')).toBe(committed);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { validateKlaviyoBody } from '../../lib/local/klaviyo-schema.js';
+import { validateKlaviyoBody, validateKlaviyoResponse } from '../../lib/local/klaviyo-schema.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- bodies are mutated freely per case
 
@@ -182,21 +182,59 @@ describe('validateKlaviyoBody', () => {
   });
 
   describe('schema files', () => {
-    it.each(['create-event', 'bulk-create-events'])('%s carries its source and no prose', (name) => {
-      // Prepare
-      const text = readFileSync(new URL(`../../lib/local/klaviyo-schemas/${name}.schema.json`, import.meta.url), 'utf8');
+    it.each(['create-event', 'bulk-create-events', 'create-flow', 'create-template', 'get-metrics', 'get-flows'])(
+      '%s carries its source and no prose',
+      (name) => {
+        // Prepare
+        const text = readFileSync(new URL(`../../lib/local/klaviyo-schemas/${name}.schema.json`, import.meta.url), 'utf8');
 
-      // Act
-      const file = JSON.parse(text) as { 'x-source': Record<string, string>; components: { schemas: object } };
+        // Act
+        const file = JSON.parse(text) as { 'x-source': Record<string, string>; components: { schemas: object } };
 
-      // Assess
-      expect(file['x-source']).toEqual(
-        expect.objectContaining({
-          url: expect.stringMatching(/^https:\/\/github\.com\/klaviyo\/openapi\//),
-          revision: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
-        }),
-      );
-      expect(text).not.toMatch(/"(description|example|summary)": "/);
-    });
+        // Assess
+        expect(file['x-source']).toEqual(
+          expect.objectContaining({
+            url: expect.stringMatching(/^https:\/\/github\.com\/klaviyo\/openapi\//),
+            revision: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+          }),
+        );
+        expect(text).not.toMatch(/"(description|example|summary)": "/);
+      },
+    );
+  });
+});
+
+describe('the flows, templates and metrics schemas (for flows install)', () => {
+  it('accepts a minimal Create Template body and names what a wrong one lacks', () => {
+    // Prepare
+    const template = { data: { type: 'template', attributes: { name: 'Shipping confirmation', editor_type: 'CODE', html: '<p>{{ event.OrderNumber }}</p>' } } };
+
+    // Act
+    const valid = validateKlaviyoBody('create-template', template);
+    const nameless = validateKlaviyoBody('create-template', { data: { type: 'template', attributes: { editor_type: 'CODE' } } });
+
+    // Assess
+    expect(valid).toEqual([]);
+    expect(nameless).toEqual(['/data/attributes/name is required']);
+  });
+
+  it('requires a flow definition in a Create Flow body', () => {
+    // Act
+    const errors = validateKlaviyoBody('create-flow', { data: { type: 'flow', attributes: { name: 'Shipping confirmation' } } });
+
+    // Assess
+    expect(errors).toContain('/data/attributes/definition is required');
+  });
+
+  it('holds the simulator-side answers to the response schemas (Get Metrics, Get Flows, Create Flow, Create Template)', () => {
+    // Act
+    const metrics = validateKlaviyoResponse('get-metrics', { data: [], links: { self: 'https://a.klaviyo.com/api/metrics' } });
+    const flows = validateKlaviyoResponse('get-flows', { data: [], links: { self: 'not a url' } });
+    const created = validateKlaviyoResponse('create-flow', { data: {} });
+
+    // Assess
+    expect(metrics).toEqual([]);
+    expect(flows).toEqual(['/links/self must match format "uri"']);
+    expect(created).toEqual(expect.arrayContaining(['/data/type is required', '/data/id is required', '/data/attributes is required']));
   });
 });

@@ -2,9 +2,10 @@
 // Re-creates a *.schema.json in this folder from one of Klaviyo's per-endpoint OpenAPI documents
 // (https://github.com/klaviyo/openapi, openapi/stable/apis/<operationId>.json).
 //
-//   node lib/local/klaviyo-schemas/extract.mjs <spec.json> <out.schema.json> [retrieved YYYY-MM-DD]
+//   node lib/local/klaviyo-schemas/extract.mjs [--responses] <spec.json> <out.schema.json> [retrieved YYYY-MM-DD]
 //
-// Keeps the request-body schema and every components.schemas entry it references (transitively),
+// Keeps the request-body schema (and with --responses the success response's body schema; a GET has only that one)
+// and every components.schemas entry they reference (transitively),
 // removes prose (description, example, examples, summary) and keeps every validation keyword.
 // Property *names* such as a property called "description" are kept: the walk knows which
 // keywords hold schemas and which hold maps of names to schemas.
@@ -28,9 +29,11 @@ const SCHEMA_ONE = new Set([
 const SCHEMA_LIST = new Set(['allOf', 'anyOf', 'oneOf', 'prefixItems']);
 const REF_PREFIX = '#/components/schemas/';
 
-const [specPath, outPath, retrieved = new Date().toISOString().slice(0, 10)] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const withResponses = args[0] === '--responses';
+const [specPath, outPath, retrieved = new Date().toISOString().slice(0, 10)] = withResponses ? args.slice(1) : args;
 if (!specPath || !outPath || !/^\d{4}-\d{2}-\d{2}$/.test(retrieved)) {
-  process.stderr.write('usage: node extract.mjs <spec.json> <out.schema.json> [retrieved YYYY-MM-DD]\n');
+  process.stderr.write('usage: node extract.mjs [--responses] <spec.json> <out.schema.json> [retrieved YYYY-MM-DD]\n');
   process.exit(2);
 }
 
@@ -38,13 +41,18 @@ const spec = JSON.parse(readFileSync(specPath, 'utf8'));
 const components = spec.components?.schemas ?? {};
 
 const operations = Object.values(spec.paths ?? {}).flatMap((item) => Object.values(item));
-const withBody = operations.filter((op) => op?.requestBody);
-if (withBody.length !== 1) throw new Error(`expected exactly one operation with a request body, found ${withBody.length}`);
-const operation = withBody[0];
-const bodyContent = Object.values(operation.requestBody.content ?? {})[0];
-const bodyRef = bodyContent?.schema?.$ref;
-if (typeof bodyRef !== 'string' || !bodyRef.startsWith(REF_PREFIX)) throw new Error('request body is not a components.schemas $ref');
-const bodySchemaName = bodyRef.slice(REF_PREFIX.length);
+if (operations.length !== 1) throw new Error(`expected exactly one operation, found ${operations.length}`);
+const operation = operations[0];
+/** The components.schemas name a request or response body refers to. */
+const schemaNameOf = (body, what) => {
+  const ref = Object.values(body?.content ?? {})[0]?.schema?.$ref;
+  if (typeof ref !== 'string' || !ref.startsWith(REF_PREFIX)) throw new Error(`${what} is not a components.schemas $ref`);
+  return ref.slice(REF_PREFIX.length);
+};
+const bodySchemaName = operation.requestBody === undefined ? undefined : schemaNameOf(operation.requestBody, 'request body');
+const successStatus = Object.keys(operation.responses ?? {}).find((status) => /^2\d\d$/.test(status));
+const responseSchemaName = withResponses && successStatus !== undefined ? schemaNameOf(operation.responses[successStatus], `response ${successStatus}`) : undefined;
+if (bodySchemaName === undefined && responseSchemaName === undefined) throw new Error('no request body (and no success response asked for with --responses)');
 
 /** Copies a schema without its prose; data-valued keywords (enum, const, default, required, ...) are copied verbatim. */
 function strip(schema) {
@@ -79,7 +87,7 @@ function refsOf(schema, found = new Set()) {
 }
 
 const keep = new Set();
-const queue = [bodySchemaName];
+const queue = [bodySchemaName, responseSchemaName].filter((name) => name !== undefined);
 while (queue.length > 0) {
   const name = queue.shift();
   if (keep.has(name)) continue;
@@ -96,9 +104,13 @@ const output = {
     url: `https://github.com/klaviyo/openapi/blob/main/openapi/stable/apis/${operation.operationId}.json`,
     revision: spec.info?.version,
     retrieved,
-    note: `components.schemas of Klaviyo's official OpenAPI document, descriptions removed; request body schema: ${bodySchemaName}`,
+    note: [
+      "components.schemas of Klaviyo's official OpenAPI document, descriptions removed",
+      ...(bodySchemaName === undefined ? [] : [`request body schema: ${bodySchemaName}`]),
+      ...(responseSchemaName === undefined ? [] : [`response body schema (${successStatus}): ${responseSchemaName}`]),
+    ].join('; '),
   },
   components: { schemas },
 };
 writeFileSync(outPath, `${JSON.stringify(output, null, 2)}\n`);
-process.stdout.write(`${outPath}: ${keep.size} schemas, request body ${bodySchemaName}, revision ${spec.info?.version}\n`);
+process.stdout.write(`${outPath}: ${keep.size} schemas, request body ${bodySchemaName ?? '-'}, response ${responseSchemaName ?? '-'}, revision ${spec.info?.version}\n`);
