@@ -2,6 +2,7 @@
 // wiring, in the operator's shell against the stage the environment names: the poll enqueues to the stage's queues and
 // moves its cursor; its functions send. With --local the embedded local stack and simulators stand in for the stage.
 // Exit: 0 done, 1 failed, 2 bad arguments.
+import { readFileSync } from 'node:fs';
 import { ConfigurationError } from '../config.js';
 import { BadInputError } from '../domain/errors.js';
 import { maskEmail, maskSecret, maskSecrets } from '../observability.js';
@@ -49,6 +50,25 @@ export function maskOutput(text: string): string {
 }
 
 /**
+ * With LOCAL_STACK_FILE set, takes the running local stack's variables (its stand-ins' endpoints, table and queues, the
+ * simulated account) from the file `npm start` wrote, over the environment's, before anything reads the configuration.
+ * @throws UsageError when the file cannot be read
+ */
+function useRunningLocalStack(env: NodeJS.ProcessEnv): void {
+  const path = env.LOCAL_STACK_FILE?.trim();
+  if (path === undefined || path === '') return;
+  let file: { env?: Record<string, string> };
+  try {
+    file = JSON.parse(readFileSync(path, 'utf8')) as { env?: Record<string, string> };
+  } catch (error) {
+    throw new UsageError(
+      `LOCAL_STACK_FILE ${path} cannot be read (is \`npm start -- --endpoints-file ${path}\` running?): ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  Object.assign(env, file.env ?? {});
+}
+
+/**
  * Runs the CLI with the arguments after the program name.
  * @returns the exit code: 0 done, 1 a runtime failure (one line on stderr), 2 bad arguments (reason and usage)
  */
@@ -74,6 +94,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   const { command, options } = invocation;
   let local: LocalSession | undefined;
   try {
+    // A local stack running in another process (`npm start -- --endpoints-file <path>`): act on it, as on a stage.
+    useRunningLocalStack(process.env);
     if (options.local) local = await startLocal(out);
     return await command.run(options, { w: await wiring(), io: out, clock, ...(local === undefined ? {} : { local }) });
   } catch (error) {

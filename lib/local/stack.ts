@@ -43,6 +43,8 @@ export interface LocalStackOptions {
   pollIntervalSeconds?: number;
   /** Seconds between key checks (check-key-expiry; daily in AWS); 0 = only the one at start. Default 86400. */
   keyCheckIntervalSeconds?: number;
+  /** Run the key check once at start (default true); false leaves the first one to its schedule or the caller. */
+  keyCheckAtStart?: boolean;
   /** Called with each operator alert (what the SNS topic would e-mail). */
   onAlert?: (alert: PublishedMessage) => void;
   /** A past for the simulated shop, built before anything runs, so the first poll has history to import. */
@@ -67,6 +69,11 @@ export interface LocalStack {
   /** HTTP status of every webhook the endpoint answered. */
   webhookStatuses: number[];
   aws: LocalAws;
+  /**
+   * What another process (the CLI, a test harness) needs to act on this stack: the stand-ins' endpoints, table and
+   * queue URLs, and on the simulators the simulated account's variables (its made-up keys). No real key is ever in it.
+   */
+  env: Record<string, string>;
   shipStation?: ShipStationSimulator;
   klaviyo?: KlaviyoSimulator;
   consumers: { fetchResource: QueueConsumer; publishEvents: QueueConsumer; pollShipStation: QueueConsumer; publishHistory: QueueConsumer };
@@ -253,7 +260,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const schedules = [every(intervalSeconds, schedulePolls), every(options.keyCheckIntervalSeconds ?? 86_400, checkKeys)];
     // Like a fresh deployment: the first scheduled run imports the account's history, the first key check reports.
     if (loop && intervalSeconds > 0) await schedulePolls();
-    if (loop) await checkKeys().catch((error: unknown) => options.onError?.(error));
+    if (loop && options.keyCheckAtStart !== false) await checkKeys().catch((error: unknown) => options.onError?.(error));
     return {
       mode,
       ignoredCredentials: mode === 'simulated' ? present : [],
@@ -261,6 +268,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       trackingUrl,
       webhookStatuses: server.statuses,
       aws,
+      env: { ...aws.env, ...(mode === 'simulated' ? accountEnv : {}), RETRY_MAX_DELAY_SECONDS: process.env.RETRY_MAX_DELAY_SECONDS ?? '5' },
       shipStation,
       klaviyo,
       consumers,

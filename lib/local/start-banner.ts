@@ -12,6 +12,12 @@ export interface StartBannerInput extends Pick<LocalStack, 'mode' | 'ignoredCred
   tokenMadeUp?: boolean;
   /** The simulated account's ShipStation API (SHIPSTATION_API; default v1). */
   api?: 'v1' | 'v2' | 'both';
+  /** Scheduled polls (default on; off: the caller polls). */
+  schedule?: boolean;
+  /** The demo shop taking orders on its own (default on). */
+  demo?: boolean;
+  /** Where the stack wrote its endpoints for other processes. */
+  endpointsFile?: string;
 }
 
 const API_LINES: Record<'v1' | 'v2' | 'both', string> = {
@@ -39,7 +45,10 @@ export function startBanner(input: StartBannerInput): string[] {
       `  ShipStation:  simulator ${input.simulators.shipStation} (webhooks subscribed)`,
       `  API:          ${API_LINES[input.api ?? 'v1']}`,
       `  Klaviyo:      simulator ${input.simulators.klaviyo} — accepted events are printed below`,
-      "  Poll:         every 60 s; the first one imports the shop's last 14 days (40 orders) as backfill events",
+      input.schedule === false
+        ? "  Poll:         off (--no-schedule): run `npm run cli -- poll` with LOCAL_STACK_FILE set; the first imports the shop's last 14 days (40 orders)"
+        : "  Poll:         every 60 s; the first one imports the shop's last 14 days (40 orders) as backfill events",
+      ...(input.demo === false ? ['  Shop:         takes no orders on its own (--no-demo)'] : []),
       '  Key check:    at start and daily; operator alerts (the SNS topic in AWS) are printed below with ✉',
       `  Tracking:     signed V2 tracking webhooks → ${maskSecrets(input.trackingUrl)} (each label is scanned, out for delivery and delivered within ~25 s)`,
     );
@@ -50,6 +59,9 @@ export function startBanner(input: StartBannerInput): string[] {
         ? '  (this run made up its token: set WEBHOOK_TOKEN to a token of your own to register the URL).'
         : "  (its token, masked above, is your WEBHOOK_TOKEN, or the account's webhookToken).",
     );
+  }
+  if (input.endpointsFile !== undefined) {
+    lines.push(`  Endpoints:    ${input.endpointsFile} (for the CLI: LOCAL_STACK_FILE=${input.endpointsFile} npm run cli -- <command>)`);
   }
   lines.push('Press Ctrl+C to stop.', '');
   return lines;

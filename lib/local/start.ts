@@ -12,8 +12,19 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { maskEmail, maskPhone, maskSecrets } = await import('../observability.js');
 const { startLocalStack } = await import('./stack.js');
 const { startBanner } = await import('./start-banner.js');
+const { readStartOptions, START_USAGE } = await import('./start-options.js');
+const { writeFileSync, rmSync } = await import('node:fs');
 
-const port = Number(process.env.PORT ?? 3000);
+const read = readStartOptions(process.argv.slice(2), process.env);
+if (!read.ok) {
+  if ('help' in read) {
+    process.stdout.write(`usage: ${START_USAGE}`);
+    process.exit(0);
+  }
+  process.stderr.write(`${read.problem}\n\nusage: ${START_USAGE}`);
+  process.exit(2);
+}
+const { port, schedule, keyCheck, demo, endpointsFile } = read.options;
 // Read before the stack fills them in: real mode with neither makes up a webhook token the user cannot read back.
 const tokenMadeUp = process.env.WEBHOOK_TOKEN === undefined && (process.env.ACCOUNTS_FILE ?? '').trim() === '';
 /**
@@ -105,6 +116,8 @@ if (api !== 'v1' && api !== 'v2' && api !== 'both') {
 const stack = await startLocalStack({
   port,
   api,
+  ...(schedule ? {} : { pollIntervalSeconds: 0 }),
+  keyCheckAtStart: keyCheck,
   // A shop with a past: the first scheduled poll imports it (events flagged backfill), then webhooks take over.
   shopHistory: { orders: 40, days: 14 },
   onEvent: (event) => say(`klaviyo  ✔ ${describe(event)}`),
@@ -114,13 +127,28 @@ const stack = await startLocalStack({
 
 const simulators =
   stack.shipStation !== undefined && stack.klaviyo !== undefined ? { shipStation: stack.shipStation.baseUrl, klaviyo: stack.klaviyo.baseUrl } : undefined;
-for (const line of startBanner({ ...stack, ...(simulators === undefined ? {} : { simulators }), api, tokenMadeUp: tokenMadeUp && stack.mode === 'real' }))
+// For the CLI and test harnesses in other processes (LOCAL_STACK_FILE): the stand-ins' endpoints and, on the simulators,
+// the simulated account's made-up keys. Readable by this user only; removed when the stack stops.
+if (endpointsFile !== undefined) {
+  const endpoints = { env: stack.env, webhookUrl: stack.webhookUrl, trackingUrl: stack.trackingUrl, ...(simulators === undefined ? {} : { simulators }) };
+  writeFileSync(endpointsFile, `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
+}
+for (const line of startBanner({
+  ...stack,
+  ...(simulators === undefined ? {} : { simulators }),
+  api,
+  schedule,
+  demo,
+  ...(endpointsFile === undefined ? {} : { endpointsFile }),
+  tokenMadeUp: tokenMadeUp && stack.mode === 'real',
+}))
   say(line);
 
-const stopShop = stack.shipStation === undefined ? () => undefined : runDemoShop(stack.shipStation, true);
+const stopShop = stack.shipStation === undefined || !demo ? () => undefined : runDemoShop(stack.shipStation, true);
 const shutdown = async (): Promise<void> => {
   stopShop();
   await stack.close();
+  if (endpointsFile !== undefined) rmSync(endpointsFile, { force: true });
   process.exit(0);
 };
 process.once('SIGINT', () => void shutdown());
