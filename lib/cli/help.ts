@@ -9,7 +9,8 @@ const FLAG_HELP_COLUMN = 19;
 const INDENT = '  ';
 
 const CONFIGURATION_NOTE = `Configuration comes from the environment, as for the deployed functions: ACCOUNTS_FILE, ACCOUNTS_SECRET_ID or
-ACCOUNTS_PARAMETER_NAME (or the single-account variables), TABLE_NAME and the stage's *_QUEUE_URL variables.`;
+ACCOUNTS_PARAMETER_NAME (or the single-account variables), TABLE_NAME and the stage's *_QUEUE_URL variables.
+LOCAL_STACK_FILE=<path> acts on a local stack started with \`npm start -- --endpoints-file <path>\` instead.`;
 
 /** `  head    text[0]` and the rest of `text` aligned below it; the text starts on the next line when `head` is too long. */
 function columns(head: string, text: readonly string[], column: number): string[] {
