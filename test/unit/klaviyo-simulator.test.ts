@@ -307,7 +307,7 @@ describe('KlaviyoSimulator', () => {
     expect((await errorsOf(response))[0]?.source).toEqual({ parameter: 'revision' });
   });
 
-  it('answers 404 to anything but the two endpoints', async () => {
+  it('answers 404 to a path it does not serve', async () => {
     // Act
     const response = await post(simulator, '/api/profiles', {});
 

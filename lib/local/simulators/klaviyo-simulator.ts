@@ -4,6 +4,22 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { findKlaviyoSchemaErrors } from '../klaviyo-schema.js';
 import type { KlaviyoEndpoint, KlaviyoSchemaError } from '../klaviyo-schema.js';
+import { ACCOUNT_RATE_LIMITS, ACCOUNT_ROUTES, KlaviyoAccount, REQUIRED_SCOPES } from './klaviyo-flows.js';
+import type { FlowChanges, FlowStatus, KlaviyoAccountEndpoint, KlaviyoFlow, KlaviyoMetric, KlaviyoTemplate } from './klaviyo-flows.js';
+
+export type {
+  FlowChanges,
+  FlowDefinition,
+  FlowStatus,
+  FlowTriggerType,
+  KlaviyoAccountEndpoint,
+  KlaviyoFlow,
+  KlaviyoMetric,
+  KlaviyoTemplate,
+} from './klaviyo-flows.js';
+
+/** Every route the simulator plays: the event endpoints and the account routes of `flows install`. */
+export type KlaviyoSimulatedEndpoint = KlaviyoEndpoint | KlaviyoAccountEndpoint;
 
 /** An event Klaviyo would have stored: what the tests and the local demo look at. */
 export interface AcceptedEvent {
@@ -40,6 +56,8 @@ export interface KlaviyoSimulatorOptions {
 export interface KlaviyoRateLimits {
   burstPerSecond: number;
   steadyPerMinute: number;
+  /** A third window of one UTC day (Create Flow's `100/d`); none when absent. */
+  dailyPerDay?: number;
 }
 
 export interface KlaviyoFailure {
@@ -120,15 +138,23 @@ interface WindowUsage {
 
 type RateDecision = { allowed: true; headers: Record<string, string> } | { allowed: false; retryAfterSeconds: number };
 
+/** A request's route: an event endpoint (POST), or an account route of `flows install`. */
+type Route = { kind: 'events'; endpoint: KlaviyoEndpoint } | { kind: 'account'; endpoint: KlaviyoAccountEndpoint };
+
+type Parsed = { ok: true; value: unknown } | { ok: false };
+
 const ROUTES: Record<string, KlaviyoEndpoint> = {
   '/api/events': 'create-event',
   '/api/event-bulk-create-jobs': 'bulk-create-events',
 };
-/** Klaviyo's published limits for the two endpoints (OAS `x-klaviyo-ratelimit`). */
-const DEFAULT_LIMITS: Record<KlaviyoEndpoint, KlaviyoRateLimits> = {
+/** Klaviyo's published limits (OAS `x-klaviyo-ratelimit`). */
+const DEFAULT_LIMITS: Record<KlaviyoSimulatedEndpoint, KlaviyoRateLimits> = {
   'create-event': { burstPerSecond: 350, steadyPerMinute: 3500 },
   'bulk-create-events': { burstPerSecond: 10, steadyPerMinute: 150 },
+  ...ACCOUNT_RATE_LIMITS,
 };
+const EVENTS_SCOPE = 'events:write';
+const DAY_MS = 86_400_000;
 const JSON_API = 'application/vnd.api+json';
 const ACCEPTED_MEDIA_TYPES = new Set(['application/json', JSON_API]);
 const REVISION = /^(\d{4}-\d{2}-\d{2})(\.[A-Za-z0-9_-]+)?$/;
@@ -260,11 +286,31 @@ function formatSchemaError(error: KlaviyoSchemaError): string {
   return `${error.pointer} ${error.message}`;
 }
 
+function routeOf(method: string, path: string): Route | undefined {
+  const trimmed = path.replace(/\/+$/, '');
+  const events = method === 'POST' ? ROUTES[trimmed] : undefined;
+  if (events) return { kind: 'events', endpoint: events };
+  const account = ACCOUNT_ROUTES[trimmed]?.[method];
+  return account ? { kind: 'account', endpoint: account } : undefined;
+}
+
+/** The endpoints whose request bodies are held to Klaviyo's schema. */
+function bodySchemaOf(route: Route | undefined): KlaviyoEndpoint | 'create-flow' | 'create-template' | undefined {
+  if (route?.kind === 'events') return route.endpoint;
+  return route?.endpoint === 'create-flow' || route?.endpoint === 'create-template' ? route.endpoint : undefined;
+}
+
+/** A `write` scope carries its `read` one, as a key with Full Access to a resource in Klaviyo can also read it. */
+function grants(scopes: ReadonlySet<string>, required: string): boolean {
+  return scopes.has(required) || (required.endsWith(':read') && scopes.has(required.replace(/:read$/, ':write')));
+}
+
 /**
  * A stand-in for Klaviyo's Create Event and Bulk Create Events endpoints, close enough to the real thing that the
  * client's retry, dedupe and error handling can be tested end to end: it validates every body against Klaviyo's
  * official schema, applies the documented semantics (identifiers, E.164, time range, unique_id dedupe, limits) and
- * answers with Klaviyo's status codes, headers and JSON:API error envelope.
+ * answers with Klaviyo's status codes, headers and JSON:API error envelope. For `flows install` it also plays Get
+ * Metrics (metrics exist once an event named them), Create Template, Create Flow and Get Flows (klaviyo-flows.ts).
  */
 export class KlaviyoSimulator {
   readonly baseUrl: string;
@@ -280,9 +326,12 @@ export class KlaviyoSimulator {
   private readonly keys: Set<string>;
   private readonly revoked = new Set<string>();
   private readonly restricted = new Set<string>();
+  /** Keys restricted to a list of scopes (restrictScopes); keys absent here have every scope. */
+  private readonly scopes = new Map<string, Set<string>>();
   private readonly failures: KlaviyoFailure[] = [];
-  private readonly limits: Record<KlaviyoEndpoint, KlaviyoRateLimits> = { ...DEFAULT_LIMITS };
-  private readonly usage = new Map<string, { burst: WindowUsage; steady: WindowUsage }>();
+  private readonly limits: Record<KlaviyoSimulatedEndpoint, KlaviyoRateLimits> = { ...DEFAULT_LIMITS };
+  private readonly usage = new Map<string, { burst: WindowUsage; steady: WindowUsage; daily: WindowUsage }>();
+  private readonly account: KlaviyoAccount;
   private readonly recordedKeys = new Set<string>();
   private dropped = 0;
 
@@ -293,6 +342,7 @@ export class KlaviyoSimulator {
     this.now = options.now ?? ((): Date => new Date());
     this.onEventAccepted = options.onEventAccepted;
     this.faults = options.faults;
+    this.account = new KlaviyoAccount(baseUrl, this.now);
   }
 
   /** Starts listening (127.0.0.1 on a free port unless told otherwise) and resolves once requests can be sent. */
@@ -343,16 +393,55 @@ export class KlaviyoSimulator {
     this.restricted.add(privateKey);
   }
 
-  /** Replaces the limits of one endpoint, or of both when none is named. */
-  setRateLimits(limits: KlaviyoRateLimits, endpoint?: KlaviyoEndpoint): void {
-    for (const target of endpoint ? [endpoint] : (Object.keys(this.limits) as KlaviyoEndpoint[])) {
+  /**
+   * The key keeps only these scopes (e.g. `['events:write', 'metrics:read']`): any route needing another answers 403
+   * naming the missing scope. A `write` scope carries its `read` one, like Full Access in Klaviyo.
+   */
+  restrictScopes(privateKey: string, scopes: string[]): void {
+    this.scopes.set(privateKey, new Set(scopes));
+  }
+
+  /** Replaces the limits of one endpoint, or of every endpoint when none is named (a daily limit only if given). */
+  setRateLimits(limits: KlaviyoRateLimits, endpoint?: KlaviyoSimulatedEndpoint): void {
+    for (const target of endpoint ? [endpoint] : (Object.keys(this.limits) as KlaviyoSimulatedEndpoint[])) {
       this.limits[target] = { ...limits };
     }
   }
 
+  /** The account's metrics, in the order they appeared: one per distinct metric name of the accepted events. */
+  metrics(): KlaviyoMetric[] {
+    return this.account.metrics();
+  }
+
+  /** Makes the metric as if an event of that name had been accepted (tests); returns it, or the existing one. */
+  createMetric(name: string): KlaviyoMetric {
+    return structuredClone(this.account.metricFor(name));
+  }
+
+  /** The templates created through POST /api/templates, in order. */
+  templates(): KlaviyoTemplate[] {
+    return this.account.templates();
+  }
+
+  /** The flows created through POST /api/flows, in order, with their current status. */
+  flows(): KlaviyoFlow[] {
+    return this.account.flows();
+  }
+
+  /** The merchant turns the flow live, manual, or back to draft in Klaviyo; `updated` moves to now. Throws for an unknown id. */
+  setFlowStatus(id: string, status: FlowStatus): KlaviyoFlow {
+    return this.account.setFlowStatus(id, status);
+  }
+
+  /** The merchant edits the flow in Klaviyo (name, archive, definition); `updated` moves to now. Throws for an unknown id. */
+  editFlow(id: string, changes: FlowChanges): KlaviyoFlow {
+    return this.account.editFlow(id, changes);
+  }
+
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const method = request.method ?? 'GET';
-    const path = new URL(request.url ?? '/', 'http://simulator').pathname;
+    const url = new URL(request.url ?? '/', 'http://simulator');
+    const path = url.pathname;
     const revision = header(request, 'revision');
     let body: unknown;
     let schemaErrors: KlaviyoSchemaError[] = [];
@@ -363,15 +452,16 @@ export class KlaviyoSimulator {
       const text = kept ? bytes.toString('utf8') : '';
       const parsed = kept ? parseJson(text) : ({ ok: false } as const);
       body = parsed.ok ? parsed.value : kept ? text || undefined : `<${size} bytes, not kept>`;
-      const endpoint = method === 'POST' ? ROUTES[path.replace(/\/+$/, '')] : undefined;
-      if (endpoint && parsed.ok) schemaErrors = findKlaviyoSchemaErrors(endpoint, parsed.value);
+      const route = routeOf(method, path);
+      const bodySchema = bodySchemaOf(route);
+      if (bodySchema && parsed.ok) schemaErrors = findKlaviyoSchemaErrors(bodySchema, parsed.value);
       const fault = this.faults?.({ method, path, body });
       if (fault !== undefined && 'hang' in fault) {
-        if (fault.hang === 'after-accepting') this.respond(request, endpoint, size, parsed, schemaErrors, revision);
+        if (fault.hang === 'after-accepting') this.respond(request, route, url.searchParams, size, parsed, schemaErrors, revision);
         this.requests.push({ method, path, status: 0, revision, body, schemaErrors: schemaErrors.map(formatSchemaError) });
         return;
       }
-      reply = fault !== undefined ? failureReply(fault) : this.respond(request, endpoint, size, parsed, schemaErrors, revision);
+      reply = fault !== undefined ? failureReply(fault) : this.respond(request, route, url.searchParams, size, parsed, schemaErrors, revision);
     } catch (error) {
       reply = jsonApiReply(500, [{ ...SERVER_ERRORS[500]!, detail: `Simulator error: ${error instanceof Error ? error.message : String(error)}` }]);
     }
@@ -383,26 +473,30 @@ export class KlaviyoSimulator {
   /** Klaviyo's checks in the order it applies them: route, auth, scope, rate limit, headers, body. */
   private respond(
     request: IncomingMessage,
-    endpoint: KlaviyoEndpoint | undefined,
+    route: Route | undefined,
+    query: URLSearchParams,
     size: number,
-    parsed: { ok: true; value: unknown } | { ok: false },
+    parsed: Parsed,
     schemaErrors: KlaviyoSchemaError[],
     revision: string | undefined,
   ): Reply {
     const failure = this.failures.shift();
     if (failure) return failureReply(failure);
-    if (!endpoint) {
+    if (!route) {
       return jsonApiReply(404, [{ code: 'not_found', title: 'Not found.', detail: 'The requested resource was not found.', source: { pointer: '/data/' } }]);
     }
+    const endpoint = route.endpoint;
 
     const privateKey = privateKeyOf(request);
     if (!privateKey || !this.keys.has(privateKey) || this.revoked.has(privateKey)) return jsonApiReply(401, [NOT_AUTHENTICATED]);
-    if (this.restricted.has(privateKey)) {
+    const scope = route.kind === 'events' ? EVENTS_SCOPE : REQUIRED_SCOPES[route.endpoint];
+    const granted = this.scopes.get(privateKey);
+    if ((scope === EVENTS_SCOPE && this.restricted.has(privateKey)) || (granted !== undefined && !grants(granted, scope))) {
       return jsonApiReply(403, [
         {
           code: 'permission_denied',
           title: 'You do not have permission to perform this action.',
-          detail: 'This API key is missing required scopes: events:write.',
+          detail: `This API key is missing required scopes: ${scope}.`,
           source: { pointer: '/data/' },
         },
       ]);
@@ -429,6 +523,9 @@ export class KlaviyoSimulator {
     if (!revisionMatch?.[1] || !isRealDate(revisionMatch[1])) {
       const detail = revision === undefined ? "Missing required header 'revision'." : `Invalid revision '${revision}': expected YYYY-MM-DD[.suffix].`;
       return withRate(jsonApiReply(400, [invalid(detail, { parameter: 'revision' })]));
+    }
+    if (route.kind === 'account' && (route.endpoint === 'get-metrics' || route.endpoint === 'get-flows')) {
+      return withRate(this.accountReply(route.endpoint, query, undefined));
     }
 
     const mediaType = (header(request, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
@@ -461,13 +558,24 @@ export class KlaviyoSimulator {
       );
     }
 
+    if (route.kind === 'account') return withRate(this.accountReply(route.endpoint, query, parsed.value));
+
     const candidates =
-      endpoint === 'create-event' ? this.candidatesOfCreate(parsed.value as CreateEventBody) : this.candidatesOfBulk(parsed.value as BulkCreateEventsBody);
-    const errors = this.semanticErrors(endpoint, candidates, revisionMatch[1]);
+      route.endpoint === 'create-event'
+        ? this.candidatesOfCreate(parsed.value as CreateEventBody)
+        : this.candidatesOfBulk(parsed.value as BulkCreateEventsBody);
+    const errors = this.semanticErrors(route.endpoint, candidates, revisionMatch[1]);
     if (errors.length > 0) return withRate(jsonApiReply(400, errors));
 
-    for (const candidate of candidates) this.record(candidate, endpoint, privateKey);
+    for (const candidate of candidates) this.record(candidate, route.endpoint, privateKey);
     return withRate({ status: 202, headers: {}, body: '' });
+  }
+
+  /** An account route's answer as a reply: its JSON:API document, or its errors. */
+  private accountReply(endpoint: KlaviyoAccountEndpoint, query: URLSearchParams, body: unknown): Reply {
+    const answer = this.account.answer(endpoint, query, body);
+    if (!answer.ok) return jsonApiReply(answer.status, answer.errors);
+    return { status: answer.status, headers: { 'content-type': JSON_API }, body: JSON.stringify(answer.body) };
   }
 
   private candidatesOfCreate(body: CreateEventBody): Candidate[] {
@@ -576,6 +684,7 @@ export class KlaviyoSimulator {
       return;
     }
     this.recordedKeys.add(key);
+    this.account.metricFor(metric);
     const event: AcceptedEvent = {
       metric,
       profile: { ...structuredClone(profile.attributes), ...(nonEmptyString(profile.id) ? { id: profile.id } : {}) },
@@ -592,35 +701,38 @@ export class KlaviyoSimulator {
   }
 
   /**
-   * Counts the request against the key's fixed windows (1 s burst, 1 min steady) for this endpoint. Allowed requests
-   * get RateLimit-* headers for whichever window has fewer requests left; refused ones the seconds until it resets.
+   * Counts the request against the key's fixed windows (1 s burst, 1 min steady, and one UTC day where the endpoint
+   * has a daily limit) for this endpoint. Allowed requests get RateLimit-* headers for whichever window has fewer
+   * requests left; refused ones the seconds until every spent window resets.
    */
-  private consume(privateKey: string, endpoint: KlaviyoEndpoint): RateDecision {
+  private consume(privateKey: string, endpoint: KlaviyoSimulatedEndpoint): RateDecision {
     const limits = this.limits[endpoint];
     const ms = this.now().getTime();
     const second = Math.floor(ms / 1000);
     const minute = Math.floor(ms / 60_000);
+    const day = Math.floor(ms / DAY_MS);
     const id = `${endpoint} ${privateKey}`;
-    const usage = this.usage.get(id) ?? { burst: { window: second, count: 0 }, steady: { window: minute, count: 0 } };
+    const usage = this.usage.get(id) ?? { burst: { window: second, count: 0 }, steady: { window: minute, count: 0 }, daily: { window: day, count: 0 } };
     this.usage.set(id, usage);
     if (usage.burst.window !== second) usage.burst = { window: second, count: 0 };
     if (usage.steady.window !== minute) usage.steady = { window: minute, count: 0 };
+    if (usage.daily.window !== day) usage.daily = { window: day, count: 0 };
 
-    const burstResetMs = (second + 1) * 1000 - ms;
-    const steadyResetMs = (minute + 1) * 60_000 - ms;
-    const burstOver = usage.burst.count >= limits.burstPerSecond;
-    const steadyOver = usage.steady.count >= limits.steadyPerMinute;
-    if (burstOver || steadyOver) {
-      const waitMs = Math.max(burstOver ? burstResetMs : 0, steadyOver ? steadyResetMs : 0);
+    const windows = [
+      { limit: limits.burstPerSecond, used: usage.burst, resetMs: (second + 1) * 1000 - ms },
+      { limit: limits.steadyPerMinute, used: usage.steady, resetMs: (minute + 1) * 60_000 - ms },
+      ...(limits.dailyPerDay === undefined ? [] : [{ limit: limits.dailyPerDay, used: usage.daily, resetMs: (day + 1) * DAY_MS - ms }]),
+    ];
+    const spent = windows.filter((window) => window.used.count >= window.limit);
+    if (spent.length > 0) {
+      const waitMs = Math.max(...spent.map((window) => window.resetMs));
       return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
     }
 
-    usage.burst.count += 1;
-    usage.steady.count += 1;
-    const burstLeft = limits.burstPerSecond - usage.burst.count;
-    const steadyLeft = limits.steadyPerMinute - usage.steady.count;
-    const [limit, remaining, resetMs] =
-      burstLeft < steadyLeft ? [limits.burstPerSecond, burstLeft, burstResetMs] : [limits.steadyPerMinute, steadyLeft, steadyResetMs];
+    for (const window of windows) window.used.count += 1;
+    // Ties go to the longer window, as between burst and steady before.
+    const tightest = windows.reduce((best, window) => (window.limit - window.used.count <= best.limit - best.used.count ? window : best));
+    const [limit, remaining, resetMs] = [tightest.limit, tightest.limit - tightest.used.count, tightest.resetMs];
     return {
       allowed: true,
       headers: {
