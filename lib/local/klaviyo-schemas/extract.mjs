@@ -51,7 +51,8 @@ const schemaNameOf = (body, what) => {
 };
 const bodySchemaName = operation.requestBody === undefined ? undefined : schemaNameOf(operation.requestBody, 'request body');
 const successStatus = Object.keys(operation.responses ?? {}).find((status) => /^2\d\d$/.test(status));
-const responseSchemaName = withResponses && successStatus !== undefined ? schemaNameOf(operation.responses[successStatus], `response ${successStatus}`) : undefined;
+const responseSchemaName =
+  withResponses && successStatus !== undefined ? schemaNameOf(operation.responses[successStatus], `response ${successStatus}`) : undefined;
 if (bodySchemaName === undefined && responseSchemaName === undefined) throw new Error('no request body (and no success response asked for with --responses)');
 
 /** Copies a schema without its prose; data-valued keywords (enum, const, default, required, ...) are copied verbatim. */
@@ -113,4 +114,6 @@ const output = {
   components: { schemas },
 };
 writeFileSync(outPath, `${JSON.stringify(output, null, 2)}\n`);
-process.stdout.write(`${outPath}: ${keep.size} schemas, request body ${bodySchemaName ?? '-'}, response ${responseSchemaName ?? '-'}, revision ${spec.info?.version}\n`);
+process.stdout.write(
+  `${outPath}: ${keep.size} schemas, request body ${bodySchemaName ?? '-'}, response ${responseSchemaName ?? '-'}, revision ${spec.info?.version}\n`,
+);
