@@ -91,6 +91,7 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
   // API V2 for accounts with a V2 key, through the V2 key's own budget (200/minute).
   const shipStationV2 = shipStationV2Api(config, clock, dynamodb, serviceMetrics);
   const updates = new SqsUpdateQueue(sqs, config.updatesQueueUrl);
+  const notifications = new SqsNotificationQueue(sqs, config.notificationsQueueUrl);
   const trackingActivity = new DynamoDbTrackingActivity(dynamodb, config.tableName);
   const publishDeps = publishingKernel(config, clock, { dynamodb, health, accounts, metrics: serviceMetrics, shipStation, shipStationV2, klaviyo });
   const history = new SqsHistoryQueue(sqs, config.historyQueueUrl);
@@ -115,12 +116,12 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
     shipStation,
     shipStationV2,
     pollJobs,
-    acceptWebhook: makeAcceptWebhook({ accounts, notifications: new SqsNotificationQueue(sqs, config.notificationsQueueUrl), clock }),
+    acceptWebhook: makeAcceptWebhook({ accounts, notifications, clock }),
     acceptTracking: makeAcceptTracking({
       accounts,
       verifier: signatureVerifier,
       updates,
-      notifications: new SqsNotificationQueue(sqs, config.notificationsQueueUrl),
+      notifications,
       clock,
     }),
     fetchResource: makeFetchResource({ ...health, accounts, shipStation, shipStationV2, updates, ledger, metrics: serviceMetrics }),

@@ -9,7 +9,8 @@ import * as z from '../domain/zod.js';
 import type { AccountConfig } from '../config.js';
 import { BadInputError, ResourceTooLargeError, ShipStationCredentialsError, TransientError } from '../domain/errors.js';
 import { checkV2WebhookResource } from '../domain/resource-url.js';
-import { parseV2ListPage, v2ShipmentSchema, type V2ListPage } from '../domain/shipstation-v2.js';
+import { parseListPage, type ListPage } from '../domain/shipstation.js';
+import { v2ShipmentSchema } from '../domain/shipstation-v2.js';
 import type { OrderSnapshot } from '../domain/snapshot.js';
 import { snapshotsFromV2Page, v2OrderSnapshot } from '../normalise/v2-snapshots.js';
 import type {
@@ -54,8 +55,8 @@ class V2NotFoundError extends BadInputError {
 }
 
 /** A 200 body read as a page of `resource`, or a TransientError (never an empty page). */
-function v2PageOf(resource: V2ListResource, body: unknown, path: string): V2ListPage {
-  const parsed = parseV2ListPage(resource, body);
+function v2PageOf(resource: V2ListResource, body: unknown, path: string): ListPage {
+  const parsed = parseListPage(resource, body);
   if (!parsed.ok) throw new TransientError(`ShipStation V2 answered ${path} with 200 but not a page of ${resource} (${parsed.problem})`);
   return parsed.page;
 }

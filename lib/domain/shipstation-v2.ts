@@ -140,38 +140,6 @@ export const v2FulfillmentSchema = z.looseObject({
 });
 export type V2Fulfillment = z.infer<typeof v2FulfillmentSchema>;
 
-const pageCount = z.nullish(z.number().check(z.int(), z.nonnegative()));
-
-/** One page of a V2 list: its records (still unparsed) and its counts. */
-export interface V2ListPage {
-  records: unknown[];
-  total?: number;
-  page?: number;
-  pages?: number;
-}
-
-/**
- * Reads a page of a V2 list endpoint (`{shipments|labels|fulfillments: […], total, page, pages, links}`). The list is
- * required: a 200 without it is not a page, never an empty one.
- */
-export function parseV2ListPage(resource: V2ListResource, body: unknown): { ok: true; page: V2ListPage } | { ok: false; problem: string } {
-  const parsed = z.looseObject({ [resource]: z.array(z.unknown()), total: pageCount, page: pageCount, pages: pageCount }).safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { ok: false, problem: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'unexpected shape'}` };
-  }
-  const data = parsed.data as Record<string, unknown> & { total?: number | null; page?: number | null; pages?: number | null };
-  return {
-    ok: true,
-    page: {
-      records: data[resource] as unknown[],
-      ...(data.total == null ? {} : { total: data.total }),
-      ...(data.page == null ? {} : { page: data.page }),
-      ...(data.pages == null ? {} : { pages: data.pages }),
-    },
-  };
-}
-
 /**
  * Metrics only V1 can tell: V2 has no awaiting-payment or pending-fulfilment state (its `pending` is read as awaiting
  * shipment). An account on V2 only never sends them.

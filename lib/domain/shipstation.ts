@@ -127,14 +127,22 @@ export type ShipStationFulfillment = z.infer<typeof fulfillmentSchema>;
 /** The V1 list endpoints we read; each page carries its records under the same name (`{orders: […], total, page, pages}`). */
 export type ListResource = 'orders' | 'shipments' | 'fulfillments';
 
+/** The key a list page carries its records under: V1's lists, and V2's `labels` (V2's `shipments`/`fulfillments` too). */
+export type ListKey = ListResource | 'labels';
+
 const pageCount = z.nullish(z.number().check(z.int(), z.nonnegative()));
-const listPageSchemaOf = <R extends ListResource>(resource: R) =>
+const listPageSchemaOf = <R extends ListKey>(resource: R) =>
   z.looseObject({ [resource]: z.array(z.unknown()), total: pageCount, page: pageCount, pages: pageCount } as Record<R, z.ZodMiniArray<z.ZodMiniUnknown>> & {
     total: typeof pageCount;
     page: typeof pageCount;
     pages: typeof pageCount;
   });
-const listPageSchemas = { orders: listPageSchemaOf('orders'), shipments: listPageSchemaOf('shipments'), fulfillments: listPageSchemaOf('fulfillments') };
+const listPageSchemas = {
+  orders: listPageSchemaOf('orders'),
+  shipments: listPageSchemaOf('shipments'),
+  fulfillments: listPageSchemaOf('fulfillments'),
+  labels: listPageSchemaOf('labels'),
+};
 
 /** One page of a list endpoint: its records (still unparsed) and the counts ShipStation gave, if any. */
 export interface ListPage {
@@ -145,19 +153,19 @@ export interface ListPage {
 }
 
 /**
- * Reads a page of one V1 list endpoint. Its list is required: a 200 without it (an error object, a CDN's page) is not a
+ * Reads a page of one list endpoint, V1's or V2's (`{labels: […], total, page, pages, links}`). Its list is required: a 200 without it (an error object, a CDN's page) is not a
  * page, never an empty one. The counts are optional (a webhook resource may come without them) but whole numbers when
  * present. Records are parsed one by one later, so one odd record cannot sink the whole page.
  * @returns the page, or what is wrong with the body (a path and a message, no values)
  */
-export function parseListPage(resource: ListResource, body: unknown): { ok: true; page: ListPage } | { ok: false; problem: string } {
+export function parseListPage(resource: ListKey, body: unknown): { ok: true; page: ListPage } | { ok: false; problem: string } {
   const parsed = listPageSchemas[resource].safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     return { ok: false, problem: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'unexpected shape'}` };
   }
   const { total, page, pages } = parsed.data;
-  const records = (parsed.data as Record<ListResource, unknown[]>)[resource];
+  const records = (parsed.data as Record<ListKey, unknown[]>)[resource];
   return { ok: true, page: { records, ...(total == null ? {} : { total }), ...(page == null ? {} : { page }), ...(pages == null ? {} : { pages }) } };
 }
 

@@ -1,5 +1,6 @@
 // `npm start`: runs the live path locally and shows what Klaviyo accepted. With no credentials configured a small
 // simulated shop takes orders and prints labels, so a newcomer sees events flow within seconds.
+import { rmSync, writeFileSync } from 'node:fs';
 import type { AcceptedEvent } from './simulators/klaviyo-simulator.js';
 import type { ShipStationSimulator } from './simulators/shipstation-simulator.js';
 
@@ -13,7 +14,6 @@ const { maskEmail, maskPhone, maskSecrets } = await import('../observability.js'
 const { startLocalStack } = await import('./stack.js');
 const { startBanner } = await import('./start-banner.js');
 const { readStartOptions, START_USAGE } = await import('./start-options.js');
-const { writeFileSync, rmSync } = await import('node:fs');
 
 const read = readStartOptions(process.argv.slice(2), process.env);
 if (!read.ok) {

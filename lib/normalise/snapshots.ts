@@ -16,7 +16,8 @@ export interface NormaliseAccount {
   defaultCountry: string;
 }
 
-const clean = (value: string | null | undefined): string | undefined => {
+/** Trimmed text, or undefined for blank or absent text. */
+export const clean = (value: string | null | undefined): string | undefined => {
   const trimmed = value?.trim();
   return trimmed === undefined || trimmed === '' ? undefined : trimmed;
 };
@@ -57,7 +58,8 @@ function phoneOf(raw: string | null | undefined, countries: (string | undefined)
   return toE164(raw, undefined);
 }
 
-function destinationOf(address: ShipStationAddress | null | undefined): Destination {
+/** Where a parcel goes: city, region, postal code, and the country when it is a two-letter code. */
+export function destinationOf(address: ShipStationAddress | null | undefined): Destination {
   return { city: clean(address?.city), region: clean(address?.state), postalCode: clean(address?.postalCode), country: countryOf(address?.country) };
 }
 

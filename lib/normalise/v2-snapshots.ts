@@ -7,12 +7,7 @@ import type { V2Address, V2Fulfillment, V2Label, V2ListResource, V2Shipment } fr
 import type { ShipStationAddress } from '../domain/shipstation.js';
 import type { FulfillmentSnapshot, LineItem, OrderSnapshot, ShipmentSnapshot, Snapshot } from '../domain/snapshot.js';
 import type { UnreadableRecord } from './snapshots.js';
-import { buyerOf, type NormaliseAccount } from './snapshots.js';
-
-const clean = (value: string | null | undefined): string | undefined => {
-  const trimmed = value?.trim();
-  return trimmed === undefined || trimmed === '' ? undefined : trimmed;
-};
+import { buyerOf, clean, destinationOf as v1DestinationOf, type NormaliseAccount } from './snapshots.js';
 
 /**
  * A V2 time as a UTC instant: V2 writes UTC with `Z` and 0–7 fraction digits; a time without an offset (seen in
@@ -46,20 +41,13 @@ const v1Address = (address: V2Address | null | undefined): ShipStationAddress | 
         phone: address.phone,
       };
 
-const destinationOf = (address: V2Address | null | undefined): OrderSnapshot['shipTo'] => {
-  const country = clean(address?.country_code);
-  return {
-    city: clean(address?.city_locality),
-    region: clean(address?.state_province),
-    postalCode: clean(address?.postal_code),
-    country: country !== undefined && /^[A-Za-z]{2}$/.test(country) ? country.toUpperCase() : undefined,
-  };
-};
+const destinationOf = (address: V2Address | null | undefined): OrderSnapshot['shipTo'] => v1DestinationOf(v1Address(address));
 
 /** A V2 `store_id` (`se-2481946`) as the V1 store id it names. */
 const storeIdOf = (storeId: string | null | undefined): number | undefined => {
   const id = clean(storeId);
-  return id === undefined ? undefined : v1IdOf(id) > 0 ? v1IdOf(id) : undefined;
+  const v1 = id === undefined ? undefined : v1IdOf(id);
+  return v1 !== undefined && v1 > 0 ? v1 : undefined;
 };
 
 function itemsOf(shipment: V2Shipment): LineItem[] {

@@ -1,7 +1,8 @@
 // V2 records → snapshots, on real recorded V2 responses (test/fixtures/shipstation/v2 and pmcgee-personal, sources in
 // ../fixtures/shipstation/SOURCES.md): the ids V1 uses, the buyer rules without a bill-to, V2's UTC times and the
 // status table (an unknown status sends nothing and is counted).
-import { parseV2ListPage, v1IdOf, V2_SHIPMENT_STATUSES } from '../../lib/domain/shipstation-v2.js';
+import { parseListPage } from '../../lib/domain/shipstation.js';
+import { v1IdOf, V2_SHIPMENT_STATUSES } from '../../lib/domain/shipstation-v2.js';
 import { snapshotSchema, type FulfillmentSnapshot, type OrderSnapshot, type ShipmentSnapshot } from '../../lib/domain/snapshot.js';
 import { snapshotsFromV2Page } from '../../lib/normalise/v2-snapshots.js';
 import { fixture } from '../helpers/fixture-server.js';
@@ -10,7 +11,7 @@ const ACCOUNT = { id: 'default', defaultCountry: 'US' };
 
 type Page = Record<string, unknown>;
 const recordsOf = (page: Page, resource: 'shipments' | 'labels' | 'fulfillments'): unknown[] => {
-  const parsed = parseV2ListPage(resource, page);
+  const parsed = parseListPage(resource, page);
   if (!parsed.ok) throw new Error(parsed.problem);
   return parsed.page.records;
 };
@@ -220,9 +221,9 @@ describe('snapshotsFromV2Page on a recorded fulfilment (FULFILLMENT_SHIPPED_V2)'
   });
 });
 
-describe('parseV2ListPage', () => {
+describe('parseListPage on a V2 page', () => {
   it('refuses a 200 without its list, naming what is wrong', () => {
-    expect(parseV2ListPage('labels', { errors: [{ message: 'nope' }] })).toEqual({
+    expect(parseListPage('labels', { errors: [{ message: 'nope' }] })).toEqual({
       ok: false,
       problem: 'labels: Invalid input: expected array, received undefined',
     });
