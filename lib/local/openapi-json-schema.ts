@@ -43,11 +43,26 @@ export function toJsonSchema(schema: unknown, quirks: SpecQuirks = {}): unknown 
       out[key] = value;
     }
   }
+  // Klaviyo's generated specs write "a number" as `oneOf [integer, number]`, which JSON Schema reads as "exactly one of":
+  // every integer is both, so it would refuse 0, 5 or 120. Read as meant: a number.
+  if (isIntegerOrNumber(out.oneOf)) {
+    delete out.oneOf;
+    out.type = 'number';
+  }
   if ('nullable' in out && !('type' in out)) {
     const { nullable, ...rest } = out;
     return nullable === true ? { anyOf: [rest, { type: 'null' }] } : rest;
   }
   return out;
+}
+
+/** `oneOf [{type: integer}, {type: number}]` in either order, nothing else in either. */
+function isIntegerOrNumber(union: unknown): boolean {
+  if (!Array.isArray(union) || union.length !== 2) return false;
+  const types = union.map((part: unknown) =>
+    part !== null && typeof part === 'object' && Object.keys(part).length === 1 ? (part as { type?: unknown }).type : undefined,
+  );
+  return types.includes('integer') && types.includes('number');
 }
 
 /** Every component schema of a spec (or a copy of its schema parts) as `$defs`. */
