@@ -27,6 +27,15 @@ export const emptyUsage = (): Usage => ({
   logBytes: 0,
 });
 
+/**
+ * Write units DynamoDB charges for index entries, which dynalite leaves out of ConsumedCapacity: a ledger entry marked
+ * sent enters the sparse sent-by-hour index (`status`), one more write unit (the projected entry is under 1 KB).
+ */
+function indexWriteUnits(command: string, input: unknown): number {
+  const expression = (input as { UpdateExpression?: unknown }).UpdateExpression;
+  return command === 'UpdateItemCommand' && typeof expression === 'string' && /\bsentHour = /.test(expression) ? 1 : 0;
+}
+
 /** Starts counting; the returned object is live until `stop()`. */
 export function countUsage(clients: { dynamodb: DynamoDBClient; sqs: SQSClient }): { usage: Usage; stop(): void } {
   const usage = emptyUsage();
@@ -41,7 +50,7 @@ export function countUsage(clients: { dynamodb: DynamoDBClient; sqs: SQSClient }
       try {
         const result = await next(args);
         const units = (result.output as { ConsumedCapacity?: { CapacityUnits?: number } }).ConsumedCapacity?.CapacityUnits ?? 1;
-        if (write) usage.dynamoDbWriteUnits += units;
+        if (write) usage.dynamoDbWriteUnits += units + indexWriteUnits(command, args.input);
         else usage.dynamoDbReadUnits += units;
         return result;
       } catch (error) {

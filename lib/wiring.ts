@@ -9,6 +9,7 @@ import { DynamoDbEventLedger } from './adapters/dynamodb-event-ledger.js';
 import { DynamoDbHeldEventStore } from './adapters/dynamodb-held-event-store.js';
 import { DynamoDbPollCursorStore } from './adapters/dynamodb-poll-cursor-store.js';
 import { DynamoDbTrackingActivity } from './adapters/dynamodb-tracking-activity.js';
+import { HttpKlaviyoFlowsApi } from './adapters/http-klaviyo-flows-api.js';
 import type { HttpShipStationApi } from './adapters/http-shipstation-api.js';
 import type { HttpShipStationV2Api } from './adapters/http-shipstation-v2-api.js';
 import { JwksSignatureVerifier } from './adapters/jwks-signature-verifier.js';
@@ -20,12 +21,13 @@ import { systemClock } from './adapters/system-clock.js';
 import { loadConfig, type AppConfig } from './config.js';
 import type { RetriedQueue } from './domain/retry.js';
 import { logger, metrics } from './observability.js';
-import type { AccountDirectory, Clock, MessageVisibility, PollJobQueue, QueueDepths, ServiceMetrics, TrackingActivity } from './ports.js';
+import type { AccountDirectory, Clock, KlaviyoFlowsApi, MessageVisibility, PollJobQueue, QueueDepths, ServiceMetrics, TrackingActivity } from './ports.js';
 import { makeAcceptTracking, type AcceptTracking } from './use-cases/accept-tracking.js';
 import { makeAcceptWebhook, type AcceptWebhook } from './use-cases/accept-webhook.js';
 import { makeCheckKeyExpiry, type CheckKeyExpiry } from './use-cases/check-key-expiry.js';
 import { makeDiagnoseAccount, type DiagnoseAccount } from './use-cases/diagnose-account.js';
 import { makeFetchResource, type FetchResource } from './use-cases/fetch-resource.js';
+import { makeInstallFlows, type InstallFlows } from './use-cases/install-flows.js';
 import { makeRunPollJob, type PollAccount, type RunPollJob } from './use-cases/poll-account.js';
 import { makePublishHistory, type PublishHistory } from './use-cases/publish-history.js';
 import { makePublishTracking, type PublishTracking } from './use-cases/publish-tracking.js';
@@ -34,6 +36,7 @@ import { makeReconcileAccount, type ReconcileAccount } from './use-cases/reconci
 import { makeRegisterWebhooks, type RegisterWebhooks } from './use-cases/register-webhooks.js';
 import { makeReleaseHeldEvents } from './use-cases/release-held-events.js';
 import { makeReplayDeadLetters, type ReplayDeadLetters } from './use-cases/replay-dead-letters.js';
+import { makeReportStatus, type ReportStatus } from './use-cases/report-status.js';
 import { makeSchedulePolls, type SchedulePolls } from './use-cases/schedule-polls.js';
 import { makeSweepDueChecks } from './use-cases/sweep-due-checks.js';
 import { perContainer } from './wiring/container.js';
@@ -66,14 +69,20 @@ export interface Wiring {
   reconcileAccount: ReconcileAccount;
   /** `replay`: moves DLQ messages back to their queues and re-sends dead-letter records. */
   replayDeadLetters: ReplayDeadLetters;
+  /** `status`: queues, DLQs and each account's state, from our own AWS state only. */
+  reportStatus: ReportStatus;
   queues: QueueDepths;
+  /** `flows install`: the ready-made flows, created as drafts in each account's Klaviyo. */
+  installFlows: InstallFlows;
+  /** Klaviyo's metrics, flows and templates (flows install, doctor's scope check). */
+  klaviyoFlows: KlaviyoFlowsApi;
   /** What the invocation did, written by each handler at its end (lib/edge/metrics.ts). */
   metrics: ServiceMetrics;
   /** Per consumed queue: sets when a failed record comes back (its backoff: lib/edge/sqs.ts, lib/domain/retry.ts). */
   visibility: Record<RetriedQueue, MessageVisibility>;
 }
 
-/** Three missed 30-minute polls: `doctor` calls the poll stopped. */
+/** Three missed 30-minute polls: `doctor` calls the poll stopped, `status` stuck (when polls are scheduled). */
 const POLL_STALE_AFTER_MINUTES = 90;
 
 /** Wires the use cases for a configuration; tests, the local stack and the CLI may pass their own clock. */
@@ -88,6 +97,14 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
   const cursors = new DynamoDbPollCursorStore(dynamodb, config.tableName);
   const shipStation = shipStationApi(config, clock, dynamodb, serviceMetrics);
   const klaviyo = klaviyoApi(config, clock);
+  // The CLI may wait out a whole minute of Klaviyo's limit; a longer Retry-After (Create Flow's daily limit) stops the run.
+  const klaviyoFlows = new HttpKlaviyoFlowsApi(config.accounts, clock, {
+    revision: config.klaviyoRevision,
+    timeoutMs: config.httpTimeoutMs,
+    maxAttempts: 4,
+    maxInlineRetryAfterMs: 60_000,
+    maxRetryAfterSeconds: 86_400,
+  });
   // API V2 for accounts with a V2 key, through the V2 key's own budget (200/minute).
   const shipStationV2 = shipStationV2Api(config, clock, dynamodb, serviceMetrics);
   const updates = new SqsUpdateQueue(sqs, config.updatesQueueUrl);
@@ -105,6 +122,13 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
     log: logger,
   });
   const queues = new SqsQueueDepths(sqs, [
+    { name: 'notifications', url: config.notificationsQueueUrl },
+    { name: 'updates', url: config.updatesQueueUrl },
+    { name: 'history', url: config.historyQueueUrl },
+    { name: 'polls', url: config.pollsQueueUrl },
+  ]);
+  const deadLetterRecords = new DynamoDbDeadLetterRecords(dynamodb, config.tableName);
+  const deadLetterQueues = new SqsDeadLetterQueues(sqs, [
     { name: 'notifications', url: config.notificationsQueueUrl },
     { name: 'updates', url: config.updatesQueueUrl },
     { name: 'history', url: config.historyQueueUrl },
@@ -155,6 +179,7 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
       trackingActivity,
       signatureVerifier,
       klaviyo,
+      klaviyoScopes: klaviyoFlows,
       credentials,
       cursors,
       held,
@@ -175,18 +200,23 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
       clock,
       backfillAfterHours: config.backfillAfterHours,
     }),
-    replayDeadLetters: makeReplayDeadLetters({
-      ...publishDeps,
-      records: new DynamoDbDeadLetterRecords(dynamodb, config.tableName),
-      updates,
-      deadLetterQueues: new SqsDeadLetterQueues(sqs, [
-        { name: 'notifications', url: config.notificationsQueueUrl },
-        { name: 'updates', url: config.updatesQueueUrl },
-        { name: 'history', url: config.historyQueueUrl },
-        { name: 'polls', url: config.pollsQueueUrl },
-      ]),
+    replayDeadLetters: makeReplayDeadLetters({ ...publishDeps, records: deadLetterRecords, updates, deadLetterQueues }),
+    reportStatus: makeReportStatus({
+      accounts,
+      queues,
+      deadLetterQueues,
+      credentials,
+      cursors,
+      held,
+      ledger,
+      deadLetterRecords,
+      clock,
+      pollStaleAfterMinutes: POLL_STALE_AFTER_MINUTES,
+      pollsScheduled: config.pollsScheduled,
     }),
     queues,
+    installFlows: makeInstallFlows({ accounts, klaviyo: klaviyoFlows, clock }),
+    klaviyoFlows,
     metrics: serviceMetrics,
     trackingActivity,
     visibility: {

@@ -1,21 +1,27 @@
 // EventLedger on DynamoDB: the dedupe record of each unique_id plus the account's dead-letter records.
 // Single-item conditional writes only (dynalite has no transactions). A claim is a lease with an owner (claimId): a
 // worker that dies while sending leaves a PENDING record another worker may take over once the lease has run out, and
-// a late worker whose lease was taken over can no longer change the record.
+// a late worker whose lease was taken over can no longer change the record. A SENT entry also carries `sentHour` and
+// `metric`, which put it in the sparse `sent-by-hour` index that `sentSince` counts from.
 import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
   UpdateItemCommand,
+  QueryCommand,
   type DynamoDBClient,
+  type QueryCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import type { RecordedEventStatus } from '../domain/reconcile.js';
 import type { ClaimResult, DeadLetter, EventLedger, SuppressResult } from '../ports.js';
-import { countPartition, expiresAt, keyOf, keys } from './dynamodb-keys.js';
+import { countPartition, expiresAt, keyOf, keys, SENT_BY_HOUR_INDEX, sentHourOf } from './dynamodb-keys.js';
 
 const LEASE_MS = 120_000;
+const HOUR_MS = 3_600_000;
+/** sentSince reads at most this many hour partitions (two days), however far back it is asked to look. */
+const MAX_HOURS = 48;
 const RETENTION_DAYS = 400;
 
 type Status = 'PENDING' | 'SENT' | 'SUPPRESSED' | 'DEAD';
@@ -54,11 +60,43 @@ export class DynamoDbEventLedger implements EventLedger {
     }
   }
 
-  async markSent(accountId: string, uniqueId: string, claimId: string, now: Date): Promise<void> {
-    await this.updateOwned(accountId, uniqueId, claimId, 'SET #s = :sent, sentAt = :at REMOVE #lease, claimId', {
-      ':sent': { S: 'SENT' },
-      ':at': { S: now.toISOString() },
-    });
+  async markSent(accountId: string, uniqueId: string, claimId: string, metric: string, now: Date): Promise<void> {
+    // sentHour and metric put the entry in the sparse sent-by-hour index (one more write unit, under 1 KB).
+    await this.updateOwned(
+      accountId,
+      uniqueId,
+      claimId,
+      'SET #s = :sent, sentAt = :at, sentHour = :hour, #metric = :metric REMOVE #lease, claimId',
+      { ':sent': { S: 'SENT' }, ':at': { S: now.toISOString() }, ':hour': { S: sentHourOf(accountId, now) }, ':metric': { S: metric } },
+      { '#metric': 'metric' },
+    );
+  }
+
+  async sentSince(accountId: string, since: Date, now: Date): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    const first = Math.max(Math.floor(since.getTime() / HOUR_MS), Math.floor(now.getTime() / HOUR_MS) - MAX_HOURS + 1);
+    for (let hour = first; hour * HOUR_MS <= now.getTime(); hour += 1) {
+      let start: QueryCommandOutput['LastEvaluatedKey'];
+      do {
+        const page: QueryCommandOutput = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: SENT_BY_HOUR_INDEX,
+            KeyConditionExpression: 'sentHour = :hour AND sentAt >= :since',
+            ExpressionAttributeNames: { '#metric': 'metric' },
+            ExpressionAttributeValues: { ':hour': { S: sentHourOf(accountId, new Date(hour * HOUR_MS)) }, ':since': { S: since.toISOString() } },
+            ProjectionExpression: '#metric',
+            ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          const metric = item.metric?.S ?? '(unknown)';
+          counts[metric] = (counts[metric] ?? 0) + 1;
+        }
+        start = page.LastEvaluatedKey;
+      } while (start !== undefined);
+    }
+    return counts;
   }
 
   async release(accountId: string, uniqueId: string, claimId: string): Promise<void> {
@@ -176,7 +214,14 @@ export class DynamoDbEventLedger implements EventLedger {
   }
 
   /** An update that only the current claim owner may make; a worker whose lease was taken over changes nothing. */
-  private async updateOwned(accountId: string, uniqueId: string, claimId: string, update: string, values: Record<string, { S: string }>): Promise<void> {
+  private async updateOwned(
+    accountId: string,
+    uniqueId: string,
+    claimId: string,
+    update: string,
+    values: Record<string, { S: string }>,
+    names: Record<string, string> = {},
+  ): Promise<void> {
     try {
       await this.client.send(
         new UpdateItemCommand({
@@ -184,7 +229,7 @@ export class DynamoDbEventLedger implements EventLedger {
           Key: keyOf(keys.event(accountId, uniqueId)),
           UpdateExpression: update,
           ConditionExpression: '#s = :pending AND claimId = :mine',
-          ExpressionAttributeNames: { '#s': 'status', '#lease': 'leaseUntil' },
+          ExpressionAttributeNames: { '#s': 'status', '#lease': 'leaseUntil', ...names },
           ExpressionAttributeValues: { ...values, ':pending': { S: 'PENDING' }, ':mine': { S: claimId } },
         }),
       );

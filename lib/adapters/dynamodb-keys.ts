@@ -34,6 +34,15 @@ export const keys = {
   rateBudget: (keyFingerprint: string): ItemKey => ({ pk: `SHIPSTATION_KEY#${keyFingerprint}`, sk: 'BUDGET' }),
 };
 
+/**
+ * The sparse index `sent-by-hour` (infra/table.yml, lib/local/aws-stand-ins.ts): only ledger entries marked SENT carry
+ * its partition key `sentHour`, `<accountId>#<YYYY-MM-DDTHH>` (UTC), sorted by `sentAt`; it projects `metric` only.
+ */
+export const SENT_BY_HOUR_INDEX = 'sent-by-hour';
+
+/** The `sent-by-hour` partition of an account's events sent in the UTC hour of `at`. */
+export const sentHourOf = (accountId: string, at: Date): string => `${accountId}#${at.toISOString().slice(0, 13)}`;
+
 /** Attribute-value form of a key. */
 export const keyOf = (key: ItemKey): Record<string, { S: string }> => ({ pk: { S: key.pk }, sk: { S: key.sk } });
 

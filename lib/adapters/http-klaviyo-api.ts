@@ -89,45 +89,82 @@ export class HttpKlaviyoApi implements KlaviyoApi, KlaviyoBulkApi, KlaviyoCreden
   }
 
   private async post(account: AccountConfig, path: string, body: unknown): Promise<void> {
-    await requestWithRetries(this.clock, {
-      name: `Klaviyo ${path}`,
-      method: 'POST',
-      url: urlOnOrigin(account.klaviyo.baseUrl, path, 'Klaviyo'),
-      headers: {
-        Authorization: `Klaviyo-API-Key ${account.klaviyo.privateKey}`,
-        revision: this.options.revision,
-        'Content-Type': 'application/vnd.api+json',
-        Accept: 'application/vnd.api+json',
-      },
-      body: JSON.stringify(body),
-      timeoutMs: this.options.timeoutMs,
-      maxAttempts: this.maxAttempts,
-      rateLimit: {
-        message: 'Klaviyo rate limit',
-        maxWaitMs: this.maxInlineRetryAfterMs,
-        waitMs: (response) => {
-          const retryAfter = Number(response.headers.get('retry-after'));
-          return Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, MAX_RETRY_AFTER_SECONDS) * 1000 : undefined;
+    await klaviyoRequest(
+      this.clock,
+      account,
+      { ...this.options, maxAttempts: this.maxAttempts, maxInlineRetryAfterMs: this.maxInlineRetryAfterMs },
+      {
+        method: 'POST',
+        path,
+        body,
+        read: async (response) => {
+          await response.body?.cancel();
         },
       },
-      redirected: (status) => new KlaviyoRejectedError(status, 'Klaviyo answered with a redirect; redirects are never followed (check KLAVIYO_BASE_URL)'),
-      read: async (response) => {
-        if (response.ok) {
-          await response.body?.cancel();
-          return { ok: true, value: undefined };
-        }
-        const contentType = response.headers.get('content-type') ?? '';
-        const text = await response.text();
-        const challenge = response.status === 403 && (contentType.includes('text/html') || response.headers.has('cf-mitigated'));
-        if (challenge || response.status === 408) return { ok: false, problem: challenge ? 'Cloudflare challenge (HTML 403)' : `HTTP ${response.status}` };
-        let reason: string | undefined;
-        try {
-          reason = describeKlaviyoErrors(JSON.parse(text));
-        } catch {
-          reason = undefined;
-        }
-        throw new KlaviyoRejectedError(response.status, reason ?? `HTTP ${response.status} ${text.slice(0, 200)}`);
-      },
-    });
+    );
   }
+}
+
+/** How a Klaviyo request is made: the pinned revision, the timeout, attempts, and the longest 429 wait in-process. */
+export interface KlaviyoRequestOptions {
+  revision: string;
+  timeoutMs: number;
+  maxAttempts: number;
+  maxInlineRetryAfterMs: number;
+  /** The longest Retry-After believed, seconds (default MAX_RETRY_AFTER_SECONDS); a longer one is cut to it. */
+  maxRetryAfterSeconds?: number;
+}
+
+/**
+ * One request to the account's Klaviyo host with its private key and the pinned revision, retried as http-core does: a
+ * 429 waits its Retry-After, 5xx, timeouts and Cloudflare's HTML 403 challenge are transient, a redirect is refused (so
+ * the key reaches only that host), and any other 4xx is a KlaviyoRejectedError with Klaviyo's reason.
+ * @returns what `read` makes of the 2xx answer
+ * @throws KlaviyoRejectedError, TransientError
+ */
+export async function klaviyoRequest<T>(
+  clock: Pick<Clock, 'sleep'>,
+  account: AccountConfig,
+  options: KlaviyoRequestOptions,
+  request: { method: 'GET' | 'POST'; path: string; body?: unknown; read: (response: Response) => Promise<T> },
+): Promise<T> {
+  const maxRetryAfterSeconds = options.maxRetryAfterSeconds ?? MAX_RETRY_AFTER_SECONDS;
+  const { value } = await requestWithRetries(clock, {
+    name: `Klaviyo ${request.method === 'GET' ? 'GET ' : ''}${request.path.split('?')[0] ?? request.path}`,
+    method: request.method,
+    url: urlOnOrigin(account.klaviyo.baseUrl, request.path, 'Klaviyo'),
+    headers: {
+      Authorization: `Klaviyo-API-Key ${account.klaviyo.privateKey}`,
+      revision: options.revision,
+      ...(request.body === undefined ? {} : { 'Content-Type': 'application/vnd.api+json' }),
+      Accept: 'application/vnd.api+json',
+    },
+    ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+    timeoutMs: options.timeoutMs,
+    maxAttempts: options.maxAttempts,
+    rateLimit: {
+      message: 'Klaviyo rate limit',
+      maxWaitMs: options.maxInlineRetryAfterMs,
+      waitMs: (response) => {
+        const retryAfter = Number(response.headers.get('retry-after'));
+        return Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, maxRetryAfterSeconds) * 1000 : undefined;
+      },
+    },
+    redirected: (status) => new KlaviyoRejectedError(status, 'Klaviyo answered with a redirect; redirects are never followed (check KLAVIYO_BASE_URL)'),
+    read: async (response) => {
+      if (response.ok) return { ok: true, value: await request.read(response) };
+      const contentType = response.headers.get('content-type') ?? '';
+      const text = await response.text();
+      const challenge = response.status === 403 && (contentType.includes('text/html') || response.headers.has('cf-mitigated'));
+      if (challenge || response.status === 408) return { ok: false, problem: challenge ? 'Cloudflare challenge (HTML 403)' : `HTTP ${response.status}` };
+      let reason: string | undefined;
+      try {
+        reason = describeKlaviyoErrors(JSON.parse(text));
+      } catch {
+        reason = undefined;
+      }
+      throw new KlaviyoRejectedError(response.status, reason ?? `HTTP ${response.status} ${text.slice(0, 200)}`);
+    },
+  });
+  return value;
 }

@@ -1,7 +1,8 @@
 // DeadLetterQueues on SQS: each work queue's DLQ is found from its RedrivePolicy (as SqsQueueDepths does), read with
 // short polls only (WaitTimeSeconds 0) and never ChangeMessageVisibility: local-aws-sqs waits out long polls in full and
 // counts a visibility change as a receive (reference/toolchain.md). A message goes back with SendMessage and is deleted
-// from the DLQ only once that send succeeded.
+// from the DLQ only once that send succeeded. A peek receives with VisibilityTimeout 0 (nothing is hidden) and the
+// legacy `AttributeNames: ['All']`, the only form local-aws-sqs answers with SentTimestamp.
 import {
   DeleteMessageCommand,
   GetQueueAttributesCommand,
@@ -13,11 +14,16 @@ import {
 } from '@aws-sdk/client-sqs';
 import * as z from '../domain/zod.js';
 import { BadInputError } from '../domain/errors.js';
-import type { DeadLetterMessage, DeadLetterQueues } from '../ports.js';
+import type { DeadLetterMessage, DeadLetterPeek, DeadLetterQueues } from '../ports.js';
 import { parseQueueArn } from './sqs-queue-depths.js';
 
 /** SQS's most per ReceiveMessage. */
 const MAX_PER_RECEIVE = 10;
+/**
+ * Receives a peek makes at most: a short poll samples only some of SQS's servers, so a second or third one may find
+ * messages the first missed; it stops once it has seen as many as the DLQ holds.
+ */
+const PEEK_RECEIVES = 3;
 
 const redrivePolicySchema = z.object({ deadLetterTargetArn: z.optional(z.string()) });
 
@@ -97,6 +103,33 @@ export class SqsDeadLetterQueues implements DeadLetterQueues {
       attributes: toPort(m.MessageAttributes),
       receipt: m.ReceiptHandle ?? '',
     }));
+  }
+
+  async peek(queue: string): Promise<DeadLetterPeek | undefined> {
+    const url = await this.deadLetterUrl(queue);
+    if (url === undefined) return undefined;
+    const held = (await this.depth(queue)) ?? 0;
+    // SentTimestamp per message id: local-aws-sqs returns a message several times in one receive when it stays visible.
+    const sentAt = new Map<string, number>();
+    for (let i = 0; i < PEEK_RECEIVES && sentAt.size < Math.min(held, MAX_PER_RECEIVE * PEEK_RECEIVES); i += 1) {
+      const { Messages } = await this.client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: url,
+          MaxNumberOfMessages: MAX_PER_RECEIVE,
+          WaitTimeSeconds: 0,
+          VisibilityTimeout: 0,
+          // Deprecated in the SDK for MessageSystemAttributeNames, which local-aws-sqs ignores; AWS still takes this form.
+          AttributeNames: ['All'],
+        }),
+      );
+      if (Messages === undefined || Messages.length === 0) break;
+      for (const message of Messages) {
+        const sent = Number(message.Attributes?.SentTimestamp);
+        if (message.MessageId !== undefined && Number.isFinite(sent)) sentAt.set(message.MessageId, sent);
+      }
+    }
+    if (sentAt.size === 0) return { seen: 0 };
+    return { seen: sentAt.size, oldestSentAt: new Date(Math.min(...sentAt.values())).toISOString() };
   }
 
   async moveBack(queue: string, message: DeadLetterMessage): Promise<void> {

@@ -39,6 +39,8 @@ export interface CommandOptions {
 export interface CommandIo {
   write(text: string): void;
   writeError(text: string): void;
+  /** Whether `write` is a terminal (`status --watch` redraws in place). */
+  isTty?: boolean;
   /** Whether `writeError` is a terminal: progress is then one line redrawn in place. */
   errorIsTty?: boolean;
   /** Terminal width, to keep the progress line on one row. */

@@ -3,15 +3,26 @@
 import { UsageError, type Command, type CommandOptions } from './command.js';
 import { backfillCommand } from './commands/backfill.js';
 import { doctorCommand } from './commands/doctor.js';
+import { flowsCommand } from './commands/flows.js';
 import { pollCommand } from './commands/poll.js';
 import { reconcileCommand } from './commands/reconcile.js';
 import { registerWebhooksCommand } from './commands/register-webhooks.js';
 import { replayCommand } from './commands/replay.js';
+import { statusCommand } from './commands/status.js';
 import { COMMON_FLAGS, UnknownFlagError } from './flags.js';
 import { formatHelp } from './help.js';
 import { oneLine } from './text.js';
 
-export const COMMANDS: readonly Command[] = [pollCommand, backfillCommand, registerWebhooksCommand, doctorCommand, replayCommand, reconcileCommand];
+export const COMMANDS: readonly Command[] = [
+  pollCommand,
+  backfillCommand,
+  registerWebhooksCommand,
+  doctorCommand,
+  statusCommand,
+  replayCommand,
+  reconcileCommand,
+  flowsCommand,
+];
 
 /** `shipstation-klaviyo help`, printed also under every usage error. */
 export const USAGE = formatHelp(COMMANDS, COMMON_FLAGS);

@@ -17,7 +17,10 @@ export class UnknownFlagError extends UsageError {
 }
 
 export const ACCOUNT_FLAG: FlagSpec = { name: 'account', value: '<id>', help: ['only this account (default: every configured account)'] };
-export const DRY_RUN_FLAG: FlagSpec = { name: 'dry-run', help: ['print the events the backfill implies; send nothing, move no cursor'] };
+export const DRY_RUN_FLAG: FlagSpec = {
+  name: 'dry-run',
+  help: ['print the events the backfill implies; send nothing, move no cursor', '(flows install --dry-run prints the plan and creates nothing)'],
+};
 export const LOCAL_FLAG: FlagSpec = {
   name: 'local',
   help: ['run on the embedded local stack and simulators instead of a deployed stage', '(register-webhooks --local defaults --url to the local endpoint)'],

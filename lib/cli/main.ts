@@ -17,6 +17,8 @@ import { oneLine } from './text.js';
 export interface CliIo {
   write(text: string): void;
   writeError?(text: string): void;
+  /** Whether `write` is a terminal: `status --watch` then redraws the screen instead of appending reports. */
+  isTty?: boolean;
   /** Whether `writeError` is a terminal: progress is then one line redrawn in place. */
   errorIsTty?: boolean;
   /** Terminal width, to keep the progress line on one row. */
@@ -28,6 +30,7 @@ export function processIo(): CliIo {
   return {
     write: (text) => void process.stdout.write(text),
     writeError: (text) => void process.stderr.write(text),
+    isTty: process.stdout.isTTY === true,
     errorIsTty: process.stderr.isTTY === true,
     columns: process.stderr.columns,
   };

@@ -243,6 +243,20 @@ export const SETTINGS = {
       })),
     ),
   ),
+  schedule: onFirstUse(() =>
+    z.pipe(
+      z.object({
+        POLLS_SCHEDULED: z._default(z.enum(['true', 'false'], { error: 'POLLS_SCHEDULED must be true or false' }), 'true'),
+      }),
+      z.transform((e) => ({
+        /**
+         * Whether a schedule runs the polls (POLLS_SCHEDULED, default true; a local stack without one writes false into
+         * its endpoints file): only then does `status` call an account whose last poll is old stuck.
+         */
+        pollsScheduled: e.POLLS_SCHEDULED === 'true',
+      })),
+    ),
+  ),
   alerts: onFirstUse(() =>
     z.pipe(
       z.object({

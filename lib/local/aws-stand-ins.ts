@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import dynalite from 'dynalite';
 import { createRequestHandler } from 'local-aws-sqs';
+import { SENT_BY_HOUR_INDEX } from '../adapters/dynamodb-keys.js';
 import { startSnsStandIn, type PublishedMessage, type SnsStandIn } from './sns-stand-in.js';
 
 export interface LocalAwsOptions {
@@ -121,10 +122,23 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       AttributeDefinitions: [
         { AttributeName: 'pk', AttributeType: 'S' },
         { AttributeName: 'sk', AttributeType: 'S' },
+        { AttributeName: 'sentHour', AttributeType: 'S' },
+        { AttributeName: 'sentAt', AttributeType: 'S' },
       ],
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
         { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      // As infra/table.yml: the sparse index of events marked sent, by account and UTC hour (`status`).
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: SENT_BY_HOUR_INDEX,
+          KeySchema: [
+            { AttributeName: 'sentHour', KeyType: 'HASH' },
+            { AttributeName: 'sentAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['metric'] },
+        },
       ],
     }),
   );

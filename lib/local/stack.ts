@@ -257,6 +257,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const every = (seconds: number, run: () => Promise<void>): NodeJS.Timeout | undefined =>
       loop && seconds > 0 ? setInterval(() => void run().catch((error: unknown) => options.onError?.(error)), seconds * 1000) : undefined;
     const intervalSeconds = options.pollIntervalSeconds ?? 60;
+    // No schedule (`--no-schedule`, the CLI's --local, a manual test stack): the caller polls, so `status` (in this
+    // process, or another one reading the endpoints file) must not call a poll stale.
+    const pollsScheduled = loop && intervalSeconds > 0;
+    process.env.POLLS_SCHEDULED = pollsScheduled ? 'true' : 'false';
     const schedules = [every(intervalSeconds, schedulePolls), every(options.keyCheckIntervalSeconds ?? 86_400, checkKeys)];
     // Like a fresh deployment: the first scheduled run imports the account's history, the first key check reports.
     if (loop && intervalSeconds > 0) await schedulePolls();
@@ -268,7 +272,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       trackingUrl,
       webhookStatuses: server.statuses,
       aws,
-      env: { ...aws.env, ...(mode === 'simulated' ? accountEnv : {}), RETRY_MAX_DELAY_SECONDS: process.env.RETRY_MAX_DELAY_SECONDS ?? '5' },
+      env: {
+        ...aws.env,
+        ...(mode === 'simulated' ? accountEnv : {}),
+        RETRY_MAX_DELAY_SECONDS: process.env.RETRY_MAX_DELAY_SECONDS ?? '5',
+        POLLS_SCHEDULED: pollsScheduled ? 'true' : 'false',
+      },
       shipStation,
       klaviyo,
       consumers,

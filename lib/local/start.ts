@@ -13,6 +13,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { maskEmail, maskPhone, maskSecrets } = await import('../observability.js');
 const { startLocalStack } = await import('./stack.js');
 const { startBanner } = await import('./start-banner.js');
+const { FLOW_TAG } = await import('../domain/klaviyo-flows.js');
 const { readStartOptions, START_USAGE } = await import('./start-options.js');
 
 const read = readStartOptions(process.argv.slice(2), process.env);
@@ -42,8 +43,41 @@ const describe = (event: AcceptedEvent): string => {
         ? maskPhone(event.profile.phone_number)
         : 'unknown';
   const tracking = typeof p.TrackingURL === 'string' ? `  ${p.TrackingURL}` : typeof p.TrackingNumber === 'string' ? `  tracking ${p.TrackingNumber}` : '';
-  return `${event.time ?? ''}  ${event.metric.padEnd(26)} order ${String(p.OrderNumber ?? p.OrderId ?? '?').padEnd(6)} ${who}${event.backfill ? '  (backfill)' : ''}${tracking}`;
+  // The flows it would start in the simulated Klaviyo (drafts until the merchant turns them live).
+  const flows = event.flows.length === 0 ? '' : `  → ${event.flows.map((flow) => `${flow.name.replace(` ${FLOW_TAG}`, '')} (${flow.status})`).join(', ')}`;
+  return `${event.time ?? ''}  ${event.metric.padEnd(26)} order ${String(p.OrderNumber ?? p.OrderId ?? '?').padEnd(6)} ${who}${event.backfill ? '  (backfill)' : ''}${tracking}${flows}`;
 };
+
+/**
+ * On the simulators, runs flows install now and again until no flow waits for its metric (Klaviyo makes a metric at
+ * its first event, so the import and the demo shop bring them), printing each flow as it is created.
+ */
+function installFlowsInSimulatedKlaviyo(accountId: string): () => void {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let waitingShown = '';
+  const round = async (): Promise<void> => {
+    const { wiring } = await import('../wiring.js');
+    const { FLOW_CATALOGUE } = await import('../domain/klaviyo-flows.js');
+    const report = await (await wiring()).installFlows(accountId, { dryRun: false, specs: FLOW_CATALOGUE });
+    for (const flow of report.flows) {
+      if (flow.outcome === 'created') say(`flows    ✔ "${flow.plan.spec.title}" created as a draft in the simulated Klaviyo: ${flow.plan.spec.purpose}`);
+      if (flow.outcome === 'failed') say(`flows    ✘ "${flow.plan.spec.title}": ${flow.reason}`);
+    }
+    const waiting = report.flows.filter((flow) => flow.outcome === 'waits-for-metrics').map((flow) => flow.plan.spec.title);
+    if (waiting.length > 0 && waiting.join() !== waitingShown) say(`flows    … waiting for their metric's first event: ${waiting.join(', ')}`);
+    waitingShown = waiting.join();
+    if (report.stopped !== undefined) say(`flows    ✘ stopped: ${report.stopped}`);
+    if (!stopped && (waiting.length > 0 || report.stopped !== undefined)) timer = setTimeout(() => void round().catch(failed), 20_000);
+  };
+  const failed = (error: unknown): void =>
+    void process.stderr.write(`flows install failed: ${maskSecrets(error instanceof Error ? error.message : String(error))}\n`);
+  timer = setTimeout(() => void round().catch(failed), 10_000);
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}
 
 /** The carrier's side, sped up: first scan, out for delivery, delivered (one in five hits an exception first). */
 function trackPackage(shop: ShipStationSimulator, trackingNumber: string, n: number, timers: Set<NodeJS.Timeout>): void {
@@ -145,8 +179,10 @@ for (const line of startBanner({
   say(line);
 
 const stopShop = stack.shipStation === undefined || !demo ? () => undefined : runDemoShop(stack.shipStation, true);
+const stopFlows = stack.klaviyo === undefined ? () => undefined : installFlowsInSimulatedKlaviyo(process.env.ACCOUNT_ID ?? 'default');
 const shutdown = async (): Promise<void> => {
   stopShop();
+  stopFlows();
   await stack.close();
   if (endpointsFile !== undefined) rmSync(endpointsFile, { force: true });
   process.exit(0);

@@ -40,7 +40,8 @@ export interface DeadLetter {
  */
 export interface EventLedger {
   claim(accountId: string, uniqueId: string, now: Date): Promise<ClaimResult>;
-  markSent(accountId: string, uniqueId: string, claimId: string, now: Date): Promise<void>;
+  /** Marks the event sent, with its metric name (as sent, prefix included) and the time, so `sentSince` counts it. */
+  markSent(accountId: string, uniqueId: string, claimId: string, metric: string, now: Date): Promise<void>;
   release(accountId: string, uniqueId: string, claimId: string): Promise<void>;
   /**
    * Stores the dead-letter record. With the claim's id the ledger entry also becomes final (DEAD); without one only the
@@ -59,6 +60,11 @@ export interface EventLedger {
   status(accountId: string, uniqueId: string, now: Date): Promise<RecordedEventStatus>;
   /** Dead-letter records of the account waiting for an operator. */
   countDeadLetters(accountId: string): Promise<number>;
+  /**
+   * Read-only (`status`): the account's events marked sent at or after `since`, counted per metric. Only the UTC hours
+   * from `since`'s to `now`'s are read, so keep the span short (the last hour: two hours at most).
+   */
+  sentSince(accountId: string, since: Date, now: Date): Promise<Record<string, number>>;
   /**
    * Makes a dead-lettered event claimable again for a replay: a DEAD entry is removed, any other entry (SENT, PENDING,
    * SUPPRESSED) stays as it is.

@@ -37,6 +37,13 @@ export interface DeadLetterMessage {
   receipt: string;
 }
 
+/** What a look at a dead-letter queue saw: how many distinct messages, and the send time of the oldest of them. */
+export interface DeadLetterPeek {
+  seen: number;
+  /** UTC ISO; on SQS the time the message was first sent to its work queue (a standard queue's DLQ keeps it). */
+  oldestSentAt?: string;
+}
+
 /** The work queues' dead-letter queues (SQS DLQs found from each queue's redrive policy). */
 export interface DeadLetterQueues {
   /** The work queues, by name (notifications, updates, history, polls). */
@@ -45,6 +52,12 @@ export interface DeadLetterQueues {
   depth(queue: string): Promise<number | undefined>;
   /** One receive without long polling: up to `max` (≤ 10) messages, hidden from other readers for `hideSeconds`. */
   receive(queue: string, max: number, hideSeconds: number): Promise<DeadLetterMessage[]>;
+  /**
+   * Looks at the messages of the queue's dead-letter queue without hiding them (a DLQ has no consumer and no redrive
+   * of its own, so this delays nobody and moves nothing), for when the oldest of those seen was sent; undefined when the
+   * queue has no DLQ. Never for a work queue: a receive there counts towards its message's move to the DLQ.
+   */
+  peek(queue: string): Promise<DeadLetterPeek | undefined>;
   /**
    * Sends the message back to its work queue (body and attributes), then deletes it from the dead-letter queue.
    * @throws when either step fails; nothing is deleted unless the send succeeded

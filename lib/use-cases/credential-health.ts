@@ -32,6 +32,43 @@ export const keyFingerprint = (account: Account, service: CredentialService): st
   (service === 'shipstation' ? account.shipStationFingerprint : service === 'shipstation-v2' ? account.shipStationV2Fingerprint : account.klaviyoFingerprint) ??
   '(no key)';
 
+/** The services an account has a key for: `shipstation` with a V1 key pair, `shipstation-v2` with a V2 key, `klaviyo` always. */
+export const keyedServices = (account: Account): CredentialService[] => [
+  ...(account.shipStationFingerprint === undefined ? [] : (['shipstation'] as const)),
+  ...(account.shipStationV2Fingerprint === undefined ? [] : (['shipstation-v2'] as const)),
+  'klaviyo',
+];
+
+/** What the service recorded against one of the account's keys, as an operator reads it (`doctor`, `status`). */
+export interface RecordedKeyStatus {
+  service: CredentialService;
+  /**
+   * `paused`: this very key was refused, no call uses it; `replaced`: a key refused earlier was replaced by this one,
+   * whose first success ends the pause. Absent: nothing is recorded against the key.
+   */
+  pause?: { state: 'paused' | 'replaced'; since: string; reason?: string };
+  /** The service failing past its retries (Klaviyo): the account's events are held meanwhile. */
+  outage?: { since: string; reason: string };
+}
+
+/** Reads the status of each key the account has (keyedServices order), with its pause and outage. */
+export async function recordedKeyStatuses(deps: { credentials: Pick<CredentialStatusStore, 'status'> }, account: Account): Promise<RecordedKeyStatus[]> {
+  return Promise.all(
+    keyedServices(account).map(async (service): Promise<RecordedKeyStatus> => {
+      const status = await deps.credentials.status(account.id, service);
+      const pause =
+        status?.state === 'invalid'
+          ? {
+              state: status.fingerprint === keyFingerprint(account, service) ? ('paused' as const) : ('replaced' as const),
+              since: status.since,
+              ...(status.reason === undefined ? {} : { reason: status.reason }),
+            }
+          : undefined;
+      return { service, ...(pause === undefined ? {} : { pause }), ...(status?.outage === undefined ? {} : { outage: status.outage }) };
+    }),
+  );
+}
+
 /** Reads the key's state (one consistent read). */
 export async function keyState(deps: Pick<CredentialHealthDeps, 'credentials'>, account: Account, service: CredentialService): Promise<KeyState> {
   const status = await deps.credentials.status(account.id, service);

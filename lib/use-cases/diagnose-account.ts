@@ -15,6 +15,7 @@ import type {
   EventLedger,
   HeldEventStore,
   KlaviyoCredentialCheck,
+  KlaviyoFlowsApi,
   PollCursorStore,
   QueueDepth,
   QueueDepths,
@@ -33,6 +34,7 @@ import {
   TRACKING_WEBHOOK_EVENTS,
   V2_POINTER_WEBHOOK_EVENTS,
 } from './register-webhooks.js';
+import { recordedKeyStatuses } from './credential-health.js';
 
 export type FindingStatus = 'ok' | 'warn' | 'fail';
 
@@ -56,6 +58,8 @@ export interface DiagnoseDeps {
   /** The V1 API, for accounts with a V1 key pair. */
   shipStation: ShipStationCredentialCheck & ShipStationWebhooks;
   klaviyo: KlaviyoCredentialCheck;
+  /** The scopes `flows install` needs beside events:write (absent: not checked). */
+  klaviyoScopes?: Pick<KlaviyoFlowsApi, 'scopes'>;
   /** The V2 webhooks, for accounts with a V2 key: listing them is the V2 key's check too. */
   shipStationV2: Pick<ShipStationV2Webhooks, 'listV2Webhooks'>;
   /** When each account last received a tracking webhook. */
@@ -92,12 +96,12 @@ interface V2KeyCheck {
   webhooks?: V2WebhookSubscription[];
 }
 
-/** The service's pause marks, per key: the check's name, the key's name in the text, and the fingerprint it is about. */
-const PAUSABLE_KEYS: readonly { service: CredentialService; check: string; name: string; fingerprint: (account: Account) => string | undefined }[] = [
-  { service: 'shipstation', check: 'ShipStation pause', name: 'ShipStation', fingerprint: (a) => a.shipStationFingerprint },
-  { service: 'shipstation-v2', check: 'V2 key pause', name: 'ShipStation V2', fingerprint: (a) => a.shipStationV2Fingerprint },
-  { service: 'klaviyo', check: 'Klaviyo pause', name: 'Klaviyo', fingerprint: (a) => a.klaviyoFingerprint },
-];
+/** The service's pause marks, per key: the check's name and the key's name in the text. */
+const PAUSABLE_KEYS: Readonly<Record<CredentialService, { check: string; name: string }>> = {
+  shipstation: { check: 'ShipStation pause', name: 'ShipStation' },
+  'shipstation-v2': { check: 'V2 key pause', name: 'ShipStation V2' },
+  klaviyo: { check: 'Klaviyo pause', name: 'Klaviyo' },
+};
 
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -175,6 +179,7 @@ export function makeDiagnoseAccount(deps: DiagnoseDeps): DiagnoseAccount {
     try {
       await deps.klaviyo.checkCredentials(account.id);
       add({ check: 'Klaviyo key', status: 'ok', detail: 'works (authenticates, has events:write)' });
+      if (deps.klaviyoScopes !== undefined) add(await diagnoseFlowScopes(deps.klaviyoScopes, account.id));
     } catch (error) {
       const fix =
         "create a private key in Klaviyo (Settings > API keys) with Events: Full access, store it as the account's klaviyo.privateKey " +
@@ -203,38 +208,36 @@ export function makeDiagnoseAccount(deps: DiagnoseDeps): DiagnoseAccount {
     }
 
     // Klaviyo outage: events held until Klaviyo answers again.
-    const klaviyoStatus = await deps.credentials.status(account.id, 'klaviyo');
-    if (klaviyoStatus?.outage !== undefined) {
+    const keys = await recordedKeyStatuses(deps, account);
+    const outage = keys.find((key) => key.service === 'klaviyo')?.outage;
+    if (outage !== undefined) {
       add({
         check: 'Klaviyo outage',
         status: 'warn',
-        detail: `Klaviyo has failed past its retries since ${klaviyoStatus.outage.since} (${klaviyoStatus.outage.reason}); the account's events are held`,
+        detail: `Klaviyo has failed past its retries since ${outage.since} (${outage.reason}); the account's events are held`,
         fix: 'nothing: release jobs retry by themselves (after OUTAGE_RETRY_SECONDS, doubling, 5 times: about 30 minutes by default), then every scheduled poll; the held events go out in order, as live events, once Klaviyo answers',
       });
     }
 
     // Pauses the service recorded, for each key the account has (the probes above may show the key works again: the
     // next poll resumes it). A pause of a key since removed from the account is moot: no call uses that key any more.
-    for (const key of PAUSABLE_KEYS) {
-      const fingerprint = key.fingerprint(account);
-      if (fingerprint === undefined) continue;
-      const status = key.service === 'klaviyo' ? klaviyoStatus : await deps.credentials.status(account.id, key.service);
-      if (status?.state !== 'invalid') continue;
-      const current = status.fingerprint === fingerprint;
+    for (const { service, pause } of keys) {
+      if (pause === undefined) continue;
+      const key = PAUSABLE_KEYS[service];
       // The CLI poll checks the ShipStation keys itself; held Klaviyo events wait for a scheduled poll job or a send.
-      const resumeNow = key.service === 'klaviyo' ? '' : `, or run \`shipstation-klaviyo poll --account ${account.id}\` to resume now`;
+      const resumeNow = service === 'klaviyo' ? '' : `, or run \`shipstation-klaviyo poll --account ${account.id}\` to resume now`;
       add(
-        current
+        pause.state === 'paused'
           ? {
               check: key.check,
               status: 'fail',
-              detail: `paused since ${status.since}: ${status.reason ?? 'key refused'}`,
+              detail: `paused since ${pause.since}: ${pause.reason ?? 'key refused'}`,
               fix: `replace the ${key.name} key (the account resumes within minutes of the new key working); if doctor shows the key works now, the next scheduled poll (≤ 30 min) resumes it${resumeNow}`,
             }
           : {
               check: key.check,
               status: 'warn',
-              detail: `the key refused on ${status.since} has been replaced; the pause ends with the new key's first success`,
+              detail: `the key refused on ${pause.since} has been replaced; the pause ends with the new key's first success`,
               fix: `nothing: the next scheduled poll (≤ 30 min) ends it${resumeNow}`,
             },
       );
@@ -634,4 +637,36 @@ export async function diagnoseQueues(queues: QueueDepths): Promise<{ depths: Que
       fix: `read the ${d.queue}-dlq messages and the function's logs for why; once fixed, redrive them to the ${d.queue} queue (SQS console: "Start DLQ redrive")`,
     }));
   return { depths, findings };
+}
+
+/**
+ * Which of the scopes `flows install` needs the Klaviyo key holds. Only flows install uses them, so a missing one is a
+ * warning with the fix, never a broken account.
+ */
+async function diagnoseFlowScopes(api: Pick<KlaviyoFlowsApi, 'scopes'>, accountId: string): Promise<Finding> {
+  const check = 'Klaviyo scopes';
+  let scopes: Awaited<ReturnType<KlaviyoFlowsApi['scopes']>>;
+  try {
+    scopes = await api.scopes(accountId);
+  } catch (error) {
+    return {
+      check,
+      status: 'warn',
+      detail: `could not be checked: ${message(error)}`,
+      fix: 'run doctor again in a minute; if it persists, check https://status.klaviyo.com',
+    };
+  }
+  const listed = Object.entries(scopes).map(([scope, granted]) => `${scope} ${granted ? '✔' : '✘'}`);
+  const missing = Object.entries(scopes)
+    .filter(([, granted]) => !granted)
+    .map(([scope]) => scope);
+  if (missing.length === 0) return { check, status: 'ok', detail: `for flows install: ${listed.join(', ')}` };
+  return {
+    check,
+    status: 'warn',
+    detail: `for flows install: ${listed.join(', ')} (the service's events need none of them)`,
+    fix:
+      `add ${missing.join(', ')} to the account's Klaviyo private key (Settings > API keys) before \`shipstation-klaviyo flows install --account ${accountId}\`, ` +
+      'or leave them out if you build your flows by hand',
+  };
 }

@@ -137,7 +137,7 @@ export async function sendInBulk(
       for (const p of chunkPending) unsent.delete(p);
       await Promise.all(
         chunkPending.map(async (p) => {
-          await deps.ledger.markSent(account.id, p.event.uniqueId, p.claimId, deps.clock.now());
+          await deps.ledger.markSent(account.id, p.event.uniqueId, p.claimId, p.event.metric, deps.clock.now());
           outcome.sent.push(p.event.uniqueId);
           deps.metrics.eventsSent(p.event.metric, 1);
         }),

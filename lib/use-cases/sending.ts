@@ -175,7 +175,7 @@ export async function sendClaimed(
     await deps.ledger.release(account.id, event.uniqueId, claimId);
     throw error;
   }
-  await deps.ledger.markSent(account.id, event.uniqueId, claimId, deps.clock.now());
+  await deps.ledger.markSent(account.id, event.uniqueId, claimId, event.metric, deps.clock.now());
   outcome.sent.push(event.uniqueId);
   deps.metrics.eventsSent(event.metric, 1);
   deps.log.info('event sent', { accountId: account.id, orderId: event.orderId, uniqueId: event.uniqueId, metric: event.metric, backfill: event.backfill });

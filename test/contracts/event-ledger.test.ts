@@ -39,7 +39,7 @@ function eventLedgerContract(make: () => EventLedger): void {
     // Act
     const first = await ledger.claim(accountId, id, at(0));
     const second = await ledger.claim(accountId, id, at(1_000));
-    await ledger.markSent(accountId, id, claimIdOf(first), at(2_000));
+    await ledger.markSent(accountId, id, claimIdOf(first), 'Order Shipped', at(2_000));
     const third = await ledger.claim(accountId, id, at(3_000));
 
     // Assess
@@ -78,10 +78,10 @@ function eventLedgerContract(make: () => EventLedger): void {
 
     // Act
     await ledger.release(accountId, id, late);
-    await ledger.markSent(accountId, id, late, at(LEASE_MS + 2));
+    await ledger.markSent(accountId, id, late, 'Order Shipped', at(LEASE_MS + 2));
     await ledger.deadLetter(deadLetter(accountId, id), late);
     const meanwhile = await ledger.claim(accountId, id, at(LEASE_MS + 3));
-    await ledger.markSent(accountId, id, current, at(LEASE_MS + 4));
+    await ledger.markSent(accountId, id, current, 'Order Shipped', at(LEASE_MS + 4));
 
     // Assess
     expect(meanwhile).toEqual({ status: 'in-flight' });
@@ -110,7 +110,7 @@ function eventLedgerContract(make: () => EventLedger): void {
     const accountId = newAccount();
     const [unclaimed, pending, sent, dead] = [uid(), uid(), uid(), uid()];
     await ledger.claim(accountId, pending, at(0));
-    await ledger.markSent(accountId, sent, claimIdOf(await ledger.claim(accountId, sent, at(0))), at(1_000));
+    await ledger.markSent(accountId, sent, claimIdOf(await ledger.claim(accountId, sent, at(0))), 'Order Shipped', at(1_000));
     await ledger.deadLetter(deadLetter(accountId, dead), claimIdOf(await ledger.claim(accountId, dead, at(0))));
 
     // Act
@@ -172,7 +172,7 @@ function eventLedgerContract(make: () => EventLedger): void {
     const accountId = newAccount();
     const [dead, sent, pending, suppressed, absent] = [uid(), uid(), uid(), uid(), uid()];
     await ledger.deadLetter(deadLetter(accountId, dead), claimIdOf(await ledger.claim(accountId, dead, at(0))));
-    await ledger.markSent(accountId, sent, claimIdOf(await ledger.claim(accountId, sent, at(0))), at(0));
+    await ledger.markSent(accountId, sent, claimIdOf(await ledger.claim(accountId, sent, at(0))), 'Order Shipped', at(0));
     await ledger.claim(accountId, pending, at(0));
     await ledger.suppress(accountId, suppressed, 'voided', at(0));
 
@@ -200,6 +200,38 @@ function eventLedgerContract(make: () => EventLedger): void {
     // Assess
     expect(await ledger.status(accountId, uid(), at(0))).toBe('none');
     expect(elsewhere).toBe('none');
+  });
+
+  it('counts per metric the events marked sent in the last hour, across the two UTC hours it spans, and nothing else', async () => {
+    // Prepare: now is 12:20 UTC, so the last hour reaches back into 11:xx
+    const ledger = make();
+    const accountId = newAccount();
+    const other = newAccount();
+    const MINUTE = 60_000;
+    const now = at(20 * MINUTE);
+    const send = async (account: string, metric: string, sentAt: Date): Promise<void> => {
+      const id = uid();
+      await ledger.markSent(account, id, claimIdOf(await ledger.claim(account, id, sentAt)), metric, sentAt);
+    };
+    const hourAgo = at(-40 * MINUTE); // 11:20
+    await send(accountId, 'Order Shipped', at(-35 * MINUTE)); // 11:25, in the earlier hour
+    await send(accountId, 'Order Shipped', at(5 * MINUTE)); // 12:05
+    await send(accountId, 'Order Placed', hourAgo); // 11:20:00.000, the first instant counted
+    await send(accountId, 'Order Placed', now);
+    await send(accountId, 'Order Shipped', new Date(hourAgo.getTime() - 1)); // 11:19:59.999
+    await send(accountId, 'Order Shipped', at(-100 * MINUTE)); // 10:20, two hours ago
+    await send(other, 'Order Shipped', at(MINUTE));
+    await ledger.claim(accountId, uid(), at(0)); // claimed, never sent
+    const dead = uid();
+    await ledger.deadLetter(deadLetter(accountId, dead), claimIdOf(await ledger.claim(accountId, dead, at(0))));
+
+    // Act
+    const counts = await ledger.sentSince(accountId, hourAgo, now);
+
+    // Assess
+    expect(counts).toEqual({ 'Order Shipped': 2, 'Order Placed': 2 });
+    expect(await ledger.sentSince(other, hourAgo, now)).toEqual({ 'Order Shipped': 1 });
+    expect(await ledger.sentSince(newAccount(), hourAgo, now)).toEqual({});
   });
 }
 

@@ -1,7 +1,7 @@
 // In-memory fakes of the dead-letter ports (DeadLetterRecords, DeadLetterQueues) for unit tests of the replay. The
 // records live in the InMemoryEventLedger's dead-letter map, where its deadLetter writes them, exactly as the DynamoDB
 // adapters share one partition; the queues keep what was received, moved and left, for the test to inspect.
-import type { DeadLetter, DeadLetterMessage, DeadLetterQueues, DeadLetterRecords } from '../../lib/ports.js';
+import type { DeadLetter, DeadLetterMessage, DeadLetterPeek, DeadLetterQueues, DeadLetterRecords } from '../../lib/ports.js';
 import { InMemoryEventLedger } from './in-memory-ports.js';
 
 /** The ledger's dead-letter records, read in unique_id order and deleted only while `at` is unchanged. */
@@ -41,6 +41,8 @@ export class InMemoryDeadLetterQueues implements DeadLetterQueues {
   /** What was sent back to each work queue, in order. */
   readonly sent = new Map<string, DeadLetterMessage[]>();
   readonly receives: { queue: string; max: number; hideSeconds: number }[] = [];
+  /** When each parked message was sent (UTC ISO), for peek. */
+  readonly sentAt = new Map<string, string>();
   private readonly failing = new Set<string>();
   private ids = 0;
 
@@ -56,10 +58,11 @@ export class InMemoryDeadLetterQueues implements DeadLetterQueues {
     }
   }
 
-  /** Puts a message in the queue's DLQ; returns its id. */
-  park(queue: string, body: unknown, accountId = 'default'): string {
+  /** Puts a message in the queue's DLQ, sent at `sentAt` (default the epoch); returns its id. */
+  park(queue: string, body: unknown, accountId = 'default', sentAt = '1970-01-01T00:00:00.000Z'): string {
     this.ids += 1;
     const messageId = `message-${this.ids}`;
+    this.sentAt.set(messageId, sentAt);
     this.visible.get(queue)?.push({
       messageId,
       body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -93,6 +96,14 @@ export class InMemoryDeadLetterQueues implements DeadLetterQueues {
     const taken = visible.splice(0, Math.min(max, 10));
     this.hidden.get(queue)?.push(...taken);
     return structuredClone(taken);
+  }
+
+  /** Every visible message, hiding none (hidden ones are not seen, as on SQS). */
+  async peek(queue: string): Promise<DeadLetterPeek | undefined> {
+    const visible = this.visible.get(queue);
+    if (visible === undefined) return undefined;
+    const sent = visible.map((m) => this.sentAt.get(m.messageId) ?? '').sort();
+    return sent.length === 0 ? { seen: 0 } : { seen: sent.length, oldestSentAt: sent[0] as string };
   }
 
   async moveBack(queue: string, message: DeadLetterMessage): Promise<void> {

@@ -202,6 +202,8 @@ export interface LedgerRecord {
   /** Epoch milliseconds; a claim is taken over only when this is strictly before `now`. */
   leaseUntil?: number;
   sentAt?: string;
+  /** The metric of a SENT entry (what the adapter's sent-by-hour index projects). */
+  metric?: string;
   reason?: string;
 }
 
@@ -257,8 +259,20 @@ export class InMemoryEventLedger implements EventLedger {
     return { status: 'claimed', claimId };
   }
 
-  async markSent(accountId: string, uniqueId: string, claimId: string, now: Date): Promise<void> {
-    this.updateOwned(accountId, uniqueId, claimId, { status: 'SENT', sentAt: now.toISOString() });
+  async markSent(accountId: string, uniqueId: string, claimId: string, metric: string, now: Date): Promise<void> {
+    this.updateOwned(accountId, uniqueId, claimId, { status: 'SENT', sentAt: now.toISOString(), metric });
+  }
+
+  /** As the adapter: SENT entries with a metric, from `since` on, in the UTC hours from `since`'s to `now`'s. */
+  async sentSince(accountId: string, since: Date, now: Date): Promise<Record<string, number>> {
+    const lastHour = now.toISOString().slice(0, 13);
+    const counts: Record<string, number> = {};
+    for (const [key, record] of this.records) {
+      if (!key.startsWith(`${accountId}|`) || record.status !== 'SENT' || record.metric === undefined || record.sentAt === undefined) continue;
+      if (record.sentAt < since.toISOString() || record.sentAt.slice(0, 13) > lastHour) continue;
+      counts[record.metric] = (counts[record.metric] ?? 0) + 1;
+    }
+    return counts;
   }
 
   async release(accountId: string, uniqueId: string, claimId: string): Promise<void> {

@@ -46,6 +46,8 @@ const EXPIRY: Record<AccountId, string> = {
 /** One finding line as doctor prints it: mark, check name in an 18-wide column, detail. */
 const finding = (mark: '✔' | '!' | '✘', check: string, detail: string): string => `  ${mark} ${check.padEnd(18)} ${detail}`;
 const fixLine = (fix: string): string => `      fix: ${fix}`;
+/** A Klaviyo key with every scope flows install needs (the simulator's keys have them all unless restricted). */
+const KLAVIYO_SCOPES = finding('✔', 'Klaviyo scopes', 'for flows install: metrics:read ✔, flows:read ✔, flows:write ✔, templates:write ✔');
 /** What an account without a V2 key shows: the tracking metrics are not sent, and that is not a problem. */
 const V1_ONLY = finding(
   '✔',
@@ -159,6 +161,7 @@ describe('shipstation-klaviyo doctor', () => {
       finding('✔', 'key expiry', `expires on ${EXPIRY.healthy}, in ${FAR_EXPIRY_DAYS} days`),
       V1_ONLY,
       finding('✔', 'Klaviyo key', 'works (authenticates, has events:write)'),
+      KLAVIYO_SCOPES,
       finding('✔', 'webhooks', `registered: ${WEBHOOK_EVENTS}`),
       expect.stringMatching(/^ {2}✔ last poll {10}completed \d+ min ago, everything through \d{4}-\d\d-\d\dT[\d:.]+Z enqueued$/),
       finding('✔', 'dead letters', 'none'),
@@ -170,6 +173,43 @@ describe('shipstation-klaviyo doctor', () => {
       ['GET', '/stores', 200],
       ['GET', '/webhooks', 200],
     ]);
+  });
+
+  it('reports the scopes flows install needs that the Klaviyo key lacks as DEGRADED with the fix, creating nothing', async () => {
+    // Prepare
+    const key = secret('healthy', 'klaviyo');
+    klaviyo.restrictScopes(key, ['events:write', 'metrics:read']);
+    const before = klaviyo.requests.length;
+
+    // Act
+    const { code, lines } = await cli('doctor', '--account', 'healthy');
+    klaviyo.restrictScopes(key, ['events:write', 'metrics:read', 'flows:write', 'templates:write']);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(lines).toContain('account healthy: DEGRADED (works; needs attention)');
+    expect(lines).toContain(
+      finding(
+        '!',
+        'Klaviyo scopes',
+        "for flows install: metrics:read ✔, flows:read ✘, flows:write ✘, templates:write ✘ (the service's events need none of them)",
+      ),
+    );
+    expect(lines).toContain(
+      fixLine(
+        "add flows:read, flows:write, templates:write to the account's Klaviyo private key (Settings > API keys) before `shipstation-klaviyo flows install --account healthy`, or leave them out if you build your flows by hand",
+      ),
+    );
+    // The write probes were refused by scope (403) or as invalid (400): nothing was created.
+    const probes = klaviyo.requests.slice(before).filter((r) => r.path !== '/api/events');
+    expect(probes.map((r) => [r.method, r.path.replace(/\/$/, ''), r.status])).toEqual([
+      ['GET', '/api/metrics', 200],
+      ['GET', '/api/flows', 403],
+      ['POST', '/api/flows', 403],
+      ['POST', '/api/templates', 403],
+    ]);
+    expect(klaviyo.flows()).toEqual([]);
+    expect(klaviyo.templates()).toEqual([]);
   });
 
   it('reports an expired ShipStation key as BROKEN with the rotation fix after exactly one request, and exits 1', async () => {
@@ -198,6 +238,7 @@ describe('shipstation-klaviyo doctor', () => {
           'otherwise rotate the V1 key (see the ShipStation key fix above)',
       ),
       finding('✔', 'Klaviyo key', 'works (authenticates, has events:write)'),
+      KLAVIYO_SCOPES,
       finding('!', 'webhooks', 'not checked: ShipStation refused the key or could not be reached'),
       fixLine('fix the ShipStation key first'),
       finding('!', 'last poll', 'no poll has completed yet'),
@@ -221,6 +262,7 @@ describe('shipstation-klaviyo doctor', () => {
       finding('✔', 'key expiry', `expires on ${EXPIRY.nowebhook}, in ${FAR_EXPIRY_DAYS} days`),
       V1_ONLY,
       finding('✔', 'Klaviyo key', 'works (authenticates, has events:write)'),
+      KLAVIYO_SCOPES,
       finding('✘', 'webhooks', `not registered: ${WEBHOOK_EVENTS} (the poll still finds those changes, up to 30 min later)`),
       fixLine("run `shipstation-klaviyo register-webhooks --account nowebhook --url <the HTTP API's base URL>` (serverless info shows it)"),
       expect.stringMatching(/^ {2}✔ last poll {10}completed \d+ min ago/),
@@ -302,6 +344,7 @@ describe('shipstation-klaviyo doctor', () => {
     /** The Klaviyo key and the V1 webhooks, after what the keys reach. */
     const klaviyoAndV1Webhooks = (): unknown[] => [
       finding('✔', 'Klaviyo key', 'works (authenticates, has events:write)'),
+      KLAVIYO_SCOPES,
       finding('✔', 'webhooks', `registered: ${WEBHOOK_EVENTS}`),
     ];
     /** The lines every state of `tracked` with a working V2 key shares before its tracking findings. */
@@ -477,6 +520,7 @@ describe('shipstation-klaviyo doctor', () => {
             '(shipStation.apiKey and apiSecret), which ShipStation gives only on Gold, Accelerate or higher plans',
         ),
         finding('✔', 'Klaviyo key', 'works (authenticates, has events:write)'),
+        KLAVIYO_SCOPES,
         finding('✔', 'V2 webhooks', `registered: ${V2_WEBHOOK_EVENTS}`),
         finding('✔', 'tracking webhook', 'registered: track_event_v2'),
         finding(

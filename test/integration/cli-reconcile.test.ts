@@ -291,7 +291,7 @@ describe('DynamoDbEventLedger.status', () => {
       if (claimed.status !== 'claimed') throw new Error(`${id} not claimed`);
       return claimed.claimId;
     };
-    await ledger.markSent('ledger', 'sent', await claim('sent'), now);
+    await ledger.markSent('ledger', 'sent', await claim('sent'), 'Order Shipped', now);
     await ledger.suppress('ledger', 'suppressed', 'voided before it was sent', now);
     const record = { accountId: 'ledger', metric: 'Order Shipped', orderId: 1, reason: 'refused', body: {}, at: now.toISOString() };
     await ledger.deadLetter({ ...record, uniqueId: 'dead' }, await claim('dead'));

@@ -1,7 +1,7 @@
 // The replay's adapters on the local stand-ins: dead-letter records read page by page and deleted only while unchanged,
 // the ledger's reopen (DEAD only), and a DLQ message moved back to its queue with its attributes, found through the
-// queue's RedrivePolicy, read without long polls.
-import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+// queue's RedrivePolicy, read without long polls; and the peek `status` makes at a DLQ, which hides nothing.
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { DynamoDbDeadLetterRecords } from '../../lib/adapters/dynamodb-dead-letter-records.js';
 import { DynamoDbEventLedger } from '../../lib/adapters/dynamodb-event-ledger.js';
 import { SqsDeadLetterQueues } from '../../lib/adapters/sqs-dead-letter-queues.js';
@@ -62,7 +62,7 @@ describe('DynamoDbEventLedger.reopen', () => {
     // Prepare
     const sent = await ledger.claim('acme', 'u-sent', NOW);
     if (sent.status !== 'claimed') throw new Error('expected a claim');
-    await ledger.markSent('acme', 'u-sent', sent.claimId, NOW);
+    await ledger.markSent('acme', 'u-sent', sent.claimId, 'Order Shipped', NOW);
     await ledger.claim('acme', 'u-pending', NOW);
 
     // Act
@@ -112,6 +112,7 @@ describe('SqsDeadLetterQueues', () => {
   const queues = (): SqsDeadLetterQueues =>
     new SqsDeadLetterQueues(aws.sqs, [
       { name: 'updates', url: aws.queues.updates },
+      { name: 'history', url: aws.queues.history },
       { name: 'plain', url: aws.queues.updatesDlq },
     ]);
 
@@ -161,8 +162,39 @@ describe('SqsDeadLetterQueues', () => {
   it('says a queue without a redrive policy has no dead-letter queue', async () => {
     // Act
     const depth = await queues().depth('plain');
+    const peeked = await queues().peek('plain');
 
     // Assess
     expect(depth).toBeUndefined();
+    expect(peeked).toBeUndefined();
+  });
+
+  it('peeks at a DLQ for the send time of its oldest message and leaves every message visible', async () => {
+    // Prepare: local-aws-sqs returns a message several times in one receive that leaves it visible
+    const dlq = queues();
+    const empty = await dlq.peek('history');
+    const before = Date.now();
+    await aws.sqs.send(new SendMessageCommand({ QueueUrl: aws.queues.historyDlq, MessageBody: '{"first":1}' }));
+    const after = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await aws.sqs.send(new SendMessageCommand({ QueueUrl: aws.queues.historyDlq, MessageBody: '{"second":2}' }));
+
+    // Act
+    const peeked = await dlq.peek('history');
+
+    // Assess
+    expect(empty).toEqual({ seen: 0 });
+    expect(peeked?.seen).toBe(2);
+    const oldest = Date.parse(peeked?.oldestSentAt ?? '');
+    expect(oldest).toBeGreaterThanOrEqual(before);
+    expect(oldest).toBeLessThanOrEqual(after);
+    const { Attributes } = await aws.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: aws.queues.historyDlq,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    expect(Attributes).toMatchObject({ ApproximateNumberOfMessages: '2', ApproximateNumberOfMessagesNotVisible: '0' });
+    expect((await dlq.receive('history', 10, 30)).map((m) => m.body).sort()).toEqual(['{"first":1}', '{"second":2}']);
   });
 });

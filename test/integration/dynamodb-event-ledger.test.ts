@@ -28,7 +28,7 @@ describe('DynamoDbEventLedger', () => {
     const first = await ledger.claim('default', id, at(0));
     const second = await ledger.claim('default', id, at(1));
     if (first.status !== 'claimed') throw new Error('first claim should win');
-    await ledger.markSent('default', id, first.claimId, at(2));
+    await ledger.markSent('default', id, first.claimId, 'Order Shipped', at(2));
     const third = await ledger.claim('default', id, at(3));
 
     // Assess
@@ -46,12 +46,12 @@ describe('DynamoDbEventLedger', () => {
     // Act: A wakes up late and releases, then marks sent; B is still sending
     await ledger.release('default', id, a.claimId);
     const c = await ledger.claim('default', id, at(201));
-    await ledger.markSent('default', id, a.claimId, at(202));
+    await ledger.markSent('default', id, a.claimId, 'Order Shipped', at(202));
 
     // Assess
     expect(c.status).toBe('in-flight');
     expect(await ledger.claim('default', id, at(203))).toEqual({ status: 'in-flight' });
-    await ledger.markSent('default', id, b.claimId, at(204));
+    await ledger.markSent('default', id, b.claimId, 'Order Shipped', at(204));
     expect(await ledger.claim('default', id, at(205))).toEqual({ status: 'already-sent' });
   });
 

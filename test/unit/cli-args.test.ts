@@ -21,6 +21,11 @@ describe('parseArgs', () => {
       { name: 'register-webhooks', url: 'https://abc.execute-api.us-east-1.amazonaws.com/', local: false },
     ],
     [['register-webhooks', '--local'], { name: 'register-webhooks', local: true }],
+    [['flows', 'install'], { name: 'flows', dryRun: false, local: false }],
+    [
+      ['flows', 'install', '--only', 'review-request, shipping-confirmation', '--account', 'acme', '--dry-run'],
+      { name: 'flows', only: ['review-request', 'shipping-confirmation'], account: 'acme', dryRun: true, local: false },
+    ],
     [['help'], { name: 'help' }],
     [['--help'], { name: 'help' }],
     [['backfill', '-h'], { name: 'help' }],
@@ -60,6 +65,13 @@ describe('parseArgs', () => {
     [['register-webhooks', '--url', 'ftp://example.com'], '--url must be an https URL, got ftp'],
     [['register-webhooks', '--url', 'https://x.example.com', '--dry-run'], 'register-webhooks does not take --dry-run'],
     [['help', 'poll'], 'help takes no arguments, got "poll"'],
+    [['flows'], 'flows needs what to do: install'],
+    [['flows', 'update'], 'flows does install, got "update"'],
+    [
+      ['flows', 'install', '--only', 'thank-you'],
+      '--only names no flow "thank-you" (flows: order-confirmation, payment-reminder, on-hold-notice, shipping-confirmation, out-for-delivery, ' +
+        'delivery-attempted, shipment-exception, review-request, delay-apology, stalled-package, cancellation-winback, re-engagement)',
+    ],
   ])('refuses %j: %s', (argv, message) => {
     // Act
     const parse = (): unknown => parseArgs(argv);

@@ -65,7 +65,7 @@ describe('the generated help', () => {
     const names = flagLines.map((line) => line.trim().split(' ')[0]);
     expect(names.slice(0, COMMON_FLAGS.length)).toEqual(COMMON_FLAGS.map((flag) => `--${flag.name}`));
     expect(new Set(names).size).toBe(names.length);
-    expect(names).toEqual(['--account', '--dry-run', '--local', '--url', '--queue', '--limit', '--since', '--fix']);
+    expect(names).toEqual(['--account', '--dry-run', '--local', '--url', '--watch', '--json', '--queue', '--limit', '--since', '--fix', '--only']);
   });
 
   it('puts a short synopsis and its summary on one line, a long one above it, both aligned', () => {

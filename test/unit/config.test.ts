@@ -809,6 +809,29 @@ describe('TRACKING_JWKS_URLS', () => {
   });
 });
 
+describe('POLLS_SCHEDULED', () => {
+  it.each([
+    ['unset', {}, true],
+    ['empty (a deployment parameter left blank)', { POLLS_SCHEDULED: '' }, true],
+    ['true', { POLLS_SCHEDULED: 'true' }, true],
+    ['false (a local stack without a schedule)', { POLLS_SCHEDULED: 'false' }, false],
+  ])('reads whether polls are scheduled when %s', (_case, env, scheduled) => {
+    // Act
+    const config = loadConfig(validEnv(env));
+
+    // Assess
+    expect(config.pollsScheduled).toBe(scheduled);
+  });
+
+  it('refuses anything but true or false', () => {
+    // Act
+    const error = configurationErrorOf(validEnv({ POLLS_SCHEDULED: 'off' }));
+
+    // Assess
+    expect(error.problems).toEqual(['POLLS_SCHEDULED must be true or false']);
+  });
+});
+
 describe('accounts by ShipStation API (V1, V2, or both)', () => {
   it('runs an account on API V2 only from the single-account variables: no V1 variable, a V2 key', () => {
     // Prepare

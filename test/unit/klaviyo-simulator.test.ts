@@ -95,6 +95,8 @@ describe('KlaviyoSimulator', () => {
         backfill: false,
         via: 'create-event',
         privateKey: KEY,
+        // No flow is installed in this simulated account: the event starts none.
+        flows: [],
       },
     ]);
     expect(accepted).toEqual(simulator.events);

@@ -70,6 +70,13 @@ export interface KlaviyoFlow {
   updated: string;
 }
 
+/** A flow an accepted event would start. */
+export interface StartedFlow {
+  id: string;
+  name: string;
+  status: FlowStatus;
+}
+
 /** What a test may change in a flow, as a merchant editing it in Klaviyo would. */
 export interface FlowChanges {
   name?: string;
@@ -458,6 +465,27 @@ export class KlaviyoAccount {
     return structuredClone(flow);
   }
 
+  /**
+   * The flows an event of `metricName` with these properties starts: not archived, triggered by that metric, and
+   * passing the trigger filter (condition groups all hold; within a group one condition is enough). The simulator
+   * reads `metric-property` conditions with boolean, string and numeric filters; any other filter holds for no event.
+   */
+  flowsStartedBy(metricName: string, properties: JsonObject): StartedFlow[] {
+    const metric = this.metricsByName.get(metricName);
+    if (metric === undefined) return [];
+    return [...this.flowsById.values()]
+      .filter((flow) => {
+        const trigger = flow.definition.triggers[0];
+        if (flow.archived || trigger?.type !== 'metric' || trigger.id !== metric.id) return false;
+        const groups =
+          isObject(trigger.trigger_filter) && Array.isArray(trigger.trigger_filter.condition_groups) ? trigger.trigger_filter.condition_groups : [];
+        return groups.every(
+          (group) => isObject(group) && Array.isArray(group.conditions) && group.conditions.some((condition) => conditionHolds(condition, properties)),
+        );
+      })
+      .map((flow) => ({ id: flow.id, name: flow.name, status: flow.status }));
+  }
+
   /** Answers one route; `body` is the parsed request body of a POST, already valid against the schema. */
   answer(endpoint: KlaviyoAccountEndpoint, query: URLSearchParams, body: unknown): AccountAnswer {
     // Compound documents (`include`) are not simulated; Get Metrics documents no `sort`.
@@ -781,6 +809,32 @@ export class KlaviyoAccount {
     if (offset > 0) links.prev = link(Math.max(0, offset - size));
     return { items: items.slice(offset, offset + size), links };
   }
+}
+
+/** One `metric-property` condition of a trigger filter, on an event's properties. */
+function conditionHolds(condition: unknown, properties: JsonObject): boolean {
+  if (!isObject(condition) || condition.type !== 'metric-property' || typeof condition.field !== 'string' || !isObject(condition.filter)) return false;
+  const actual = properties[condition.field];
+  const { type, operator, value } = condition.filter;
+  if (type === 'boolean' && operator === 'equals') return actual === value;
+  if (type === 'string' && typeof actual === 'string' && typeof value === 'string') {
+    if (operator === 'equals') return actual === value;
+    if (operator === 'not-equals') return actual !== value;
+    if (operator === 'contains') return actual.includes(value);
+    return false;
+  }
+  if (type === 'numeric' && typeof actual === 'number' && typeof value === 'number') {
+    const compare: Record<string, (a: number, b: number) => boolean> = {
+      equals: (a, b) => a === b,
+      'not-equals': (a, b) => a !== b,
+      'greater-than': (a, b) => a > b,
+      'greater-than-or-equal': (a, b) => a >= b,
+      'less-than': (a, b) => a < b,
+      'less-than-or-equal': (a, b) => a <= b,
+    };
+    return typeof operator === 'string' && compare[operator]?.(actual, value) === true;
+  }
+  return false;
 }
 
 /** The label of a definition's trigger (none: Unconfigured). */

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { findKlaviyoSchemaErrors } from '../klaviyo-schema.js';
 import type { KlaviyoEndpoint, KlaviyoSchemaError } from '../klaviyo-schema.js';
 import { ACCOUNT_RATE_LIMITS, ACCOUNT_ROUTES, KlaviyoAccount, REQUIRED_SCOPES } from './klaviyo-flows.js';
-import type { FlowChanges, FlowStatus, KlaviyoAccountEndpoint, KlaviyoFlow, KlaviyoMetric, KlaviyoTemplate } from './klaviyo-flows.js';
+import type { FlowChanges, FlowStatus, KlaviyoAccountEndpoint, KlaviyoFlow, KlaviyoMetric, KlaviyoTemplate, StartedFlow } from './klaviyo-flows.js';
 
 export type {
   FlowChanges,
@@ -32,6 +32,11 @@ export interface AcceptedEvent {
   backfill: boolean;
   via: KlaviyoEndpoint;
   privateKey: string;
+  /**
+   * The account's flows this event would start once they are live (drafts included, with their status): flows on its
+   * metric whose trigger filter it passes. None for a backfill event: Klaviyo records it without triggering flows.
+   */
+  flows: StartedFlow[];
 }
 
 export interface RecordedKlaviyoRequest {
@@ -685,6 +690,7 @@ export class KlaviyoSimulator {
     }
     this.recordedKeys.add(key);
     this.account.metricFor(metric);
+    const backfill = (attributes.backfill ?? candidate.group?.backfill) === true;
     const event: AcceptedEvent = {
       metric,
       profile: { ...structuredClone(profile.attributes), ...(nonEmptyString(profile.id) ? { id: profile.id } : {}) },
@@ -692,9 +698,10 @@ export class KlaviyoSimulator {
       ...(typeof attributes.time === 'string' ? { time: attributes.time } : {}),
       ...(typeof attributes.value === 'number' ? { value: attributes.value } : {}),
       ...(nonEmptyString(attributes.unique_id) ? { uniqueId: attributes.unique_id } : {}),
-      backfill: (attributes.backfill ?? candidate.group?.backfill) === true,
+      backfill,
       via,
       privateKey,
+      flows: backfill ? [] : this.account.flowsStartedBy(metric, attributes.properties),
     };
     this.events.push(event);
     this.onEventAccepted?.(event);

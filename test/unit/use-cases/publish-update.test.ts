@@ -95,7 +95,11 @@ describe('publishUpdate', () => {
       expect(first).toEqual({ sent: [ORDER_AWAITING_SHIPMENT], deduplicated: [], deadLettered: [], suppressed: [], held: [], stale: false });
       expect(second).toEqual({ sent: [], deduplicated: [ORDER_AWAITING_SHIPMENT], deadLettered: [], suppressed: [], held: [], stale: false });
       expect(third.deduplicated).toEqual([ORDER_AWAITING_SHIPMENT]);
-      expect(ledger.entry('default', ORDER_AWAITING_SHIPMENT)).toEqual({ status: 'SENT', sentAt: clock.now().toISOString() });
+      expect(ledger.entry('default', ORDER_AWAITING_SHIPMENT)).toEqual({
+        status: 'SENT',
+        sentAt: clock.now().toISOString(),
+        metric: 'Order Awaiting Shipment',
+      });
     });
 
     it('takes over the claim of a worker that crashed mid-send once its lease has run out', async () => {
@@ -121,7 +125,7 @@ describe('publishUpdate', () => {
       expect(outcome.sent).toEqual([LABEL_SHIPPED]);
       expect(klaviyo.attempts.map((e) => e.uniqueId)).toEqual([LABEL_SHIPPED, LABEL_SHIPPED]);
       expect(klaviyo.events.map((e) => e.uniqueId)).toEqual([LABEL_SHIPPED]);
-      expect(ledger.entry('default', LABEL_SHIPPED)).toEqual({ status: 'SENT', sentAt: clock.now().toISOString() });
+      expect(ledger.entry('default', LABEL_SHIPPED)).toEqual({ status: 'SENT', sentAt: clock.now().toISOString(), metric: 'Order Shipped' });
     });
 
     it('ignores the late markSent, release and deadLetter of a worker whose lease was taken over', async () => {
@@ -144,7 +148,7 @@ describe('publishUpdate', () => {
       };
 
       // Act
-      await ledger.markSent('default', LABEL_SHIPPED, crashed.claimId, clock.now());
+      await ledger.markSent('default', LABEL_SHIPPED, crashed.claimId, 'Order Shipped', clock.now());
       await ledger.release('default', LABEL_SHIPPED, crashed.claimId);
       await ledger.deadLetter(deadLetter, crashed.claimId);
 
@@ -209,7 +213,7 @@ describe('publishUpdate', () => {
       // Prepare
       const { publish, klaviyo, ledger, clock } = setup();
       ledger.seed('default', LABEL_SHIPPED, { status: 'PENDING', claimId: 'other-worker', leaseUntil: clock.now().getTime() + 60_000 });
-      clock.onSleep = () => ledger.markSent('default', LABEL_SHIPPED, 'other-worker', clock.now());
+      clock.onSleep = () => ledger.markSent('default', LABEL_SHIPPED, 'other-worker', 'Order Shipped', clock.now());
 
       // Act
       const outcome = await publish(shipmentSnapshot());
