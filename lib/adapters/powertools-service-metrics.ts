@@ -130,13 +130,14 @@ export class PowertoolsServiceMetrics implements ServiceMetrics {
       single.addDimension('Metric', metric);
       single.addMetric('EventsSent', MetricUnit.Count, count);
     }
+    // One line per account in the service-wide series (the alarm reads its maximum), the account a property rather than
+    // a dimension: no series per account, and Logs Insights still tells which account lags (the dashboard's table).
     for (const [accountId, seconds] of lagByAccount) {
       const single = this.metrics.singleMetric();
-      single.addDimension('Account', accountId);
+      single.addMetadata('Account', accountId);
       single.addMetric('PollLagSeconds', MetricUnit.Seconds, seconds);
     }
     for (const [name, count] of counters) this.metrics.addMetric(name, MetricUnit.Count, count);
-    if (lagByAccount.size > 0) this.metrics.addMetric('PollLagSeconds', MetricUnit.Seconds, Math.max(...lagByAccount.values()));
     if (counters.size > 0 || lagByAccount.size > 0) this.metrics.publishStoredMetrics();
   }
 

@@ -73,7 +73,7 @@ interface DashboardProps {
 }
 interface Widget {
   type: string;
-  properties: { markdown?: string; region?: string; alarms?: string[]; metrics?: unknown[][] };
+  properties: { markdown?: string; region?: string; alarms?: string[]; metrics?: unknown[][]; query?: string };
 }
 
 let dir: string;
@@ -505,12 +505,26 @@ describe('serverless package (prod)', () => {
     for (const [, queue] of queues()) expect(metricStrings).toContain(queue.QueueName);
     for (const [, fn] of functions()) expect(metricStrings).toContain(fn.FunctionName);
     for (const [, alarm] of alarms()) expect(alarmArns.some((arn) => arn.endsWith(`:alarm:${alarm.AlarmName}`))).toBe(true);
-    for (const widget of body.widgets.filter((w) => w.type === 'metric')) expect(widget.properties.region).toBe(region);
+    for (const widget of body.widgets.filter((w) => w.type === 'metric' || w.type === 'log')) expect(widget.properties.region).toBe(region);
+    // Per account without a metric series per account: Logs Insights tables over the EMF lines, the account a property.
+    const fnName = (id: string): string => (template.Resources[id]?.Properties as unknown as FunctionProps).FunctionName;
+    const queries = body.widgets.filter((w) => w.type === 'log').map((w) => w.properties.query);
+    expect(queries).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^SOURCE '/aws/lambda/${fnName('PollDashshipstationLambdaFunction')}' \\| filter ispresent\\(PollLagSeconds\\) and ispresent\\(Account\\) .*by Account`,
+        ),
+      ),
+      expect.stringMatching(
+        new RegExp(
+          `^SOURCE '/aws/lambda/${fnName('CheckDashkeyDashexpiryLambdaFunction')}' \\| filter ispresent\\(DaysUntilKeyExpiry\\) and ispresent\\(Account\\) .*by Account`,
+        ),
+      ),
+    ]);
+    expect(expressions.some((e) => e.includes(',Account,'))).toBe(false);
     expect(expressions).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^SEARCH\('\{ShipStationKlaviyoSync,Account,service\} MetricName="PollLagSeconds".*', 'Maximum'/),
         expect.stringMatching(/^SEARCH\('\{ShipStationKlaviyoSync,Metric,service\} MetricName="EventsSent".*', 'Sum'/),
-        expect.stringMatching(/^SEARCH\('\{ShipStationKlaviyoSync,Account,service\} MetricName="DaysUntilKeyExpiry".*', 'Minimum'/),
         expect.stringMatching(/^SEARCH\('\{ShipStationKlaviyoSync,Reason,Receiver,service\} MetricName="WebhooksRefused".*', 'Sum'/),
       ]),
     );

@@ -7,7 +7,7 @@ import { captureEmf } from '../helpers/emf.js';
 const emfDocuments = captureEmf();
 
 describe('PowertoolsHealthMetrics', () => {
-  it('writes DaysUntilKeyExpiry once per account with the account as a dimension and once with the service only', () => {
+  it('writes DaysUntilKeyExpiry once per account in the one service-wide series, the account a property, not a dimension', () => {
     // Prepare
     const metrics = new Metrics({ namespace: 'ShipStationKlaviyoSync', serviceName: 'shipstation-klaviyo-sync' });
     const health = new PowertoolsHealthMetrics(metrics);
@@ -18,7 +18,7 @@ describe('PowertoolsHealthMetrics', () => {
 
     // Assess
     const docs = emfDocuments();
-    expect(docs).toHaveLength(4);
+    expect(docs).toHaveLength(2);
     for (const doc of docs) {
       expect(doc._aws.CloudWatchMetrics).toHaveLength(1);
       expect(doc._aws.CloudWatchMetrics[0]?.Namespace).toBe('ShipStationKlaviyoSync');
@@ -26,11 +26,10 @@ describe('PowertoolsHealthMetrics', () => {
       expect(doc.service).toBe('shipstation-klaviyo-sync');
     }
     const series = docs.map((doc) => ({ dimensions: doc._aws.CloudWatchMetrics[0]?.Dimensions, account: doc.Account, value: doc.DaysUntilKeyExpiry }));
+    // One service-wide series whatever the accounts (the alarm's minimum); the account is a property Logs Insights reads.
     expect(series).toEqual([
-      { dimensions: [['service', 'Account']], account: 'acme', value: 12 },
-      { dimensions: [['service']], account: undefined, value: 12 },
-      { dimensions: [['service', 'Account']], account: 'bloom', value: -3 },
-      { dimensions: [['service']], account: undefined, value: -3 },
+      { dimensions: [['service']], account: 'acme', value: 12 },
+      { dimensions: [['service']], account: 'bloom', value: -3 },
     ]);
   });
 
@@ -44,6 +43,6 @@ describe('PowertoolsHealthMetrics', () => {
 
     // Assess
     expect(metrics.hasStoredMetrics()).toBe(false);
-    expect(emfDocuments()).toHaveLength(2);
+    expect(emfDocuments()).toHaveLength(1);
   });
 });

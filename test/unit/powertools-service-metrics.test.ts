@@ -40,12 +40,14 @@ describe('PowertoolsServiceMetrics', () => {
       ['Order Shipped', 2],
       ['Order Awaiting Shipment', 1],
     ]);
-    const byAccount = docs.filter((d) => dimensionsOf(d).some((set) => set.includes('Account')));
-    expect(byAccount.map((d) => [d.Account, d.PollLagSeconds])).toEqual([
-      ['acme', 95],
-      ['bloom', 4000],
+    // Lag: one line per account in the service-wide series, the account a property (no series per account).
+    expect(docs.some((d) => dimensionsOf(d).some((set) => set.includes('Account')))).toBe(false);
+    const lag = docs.filter((d) => d.Account !== undefined);
+    expect(lag.map((d) => [d.Account, d.PollLagSeconds, dimensionsOf(d)])).toEqual([
+      ['acme', 95, [['service']]],
+      ['bloom', 4000, [['service']]],
     ]);
-    const serviceWide = docs.filter((d) => dimensionsOf(d).every((set) => set.length === 1 && set[0] === 'service'));
+    const serviceWide = docs.filter((d) => d.Account === undefined && dimensionsOf(d).every((set) => set.length === 1 && set[0] === 'service'));
     expect(serviceWide).toHaveLength(1);
     expect(serviceWide[0]).toMatchObject({
       service: 'shipstation-klaviyo-sync',
@@ -54,8 +56,8 @@ describe('PowertoolsServiceMetrics', () => {
       EventsStaleSuppressed: 1,
       KlaviyoRejected: 1,
       ShipStationThrottled: 3,
-      PollLagSeconds: 4000,
     });
+    expect(serviceWide[0]).not.toHaveProperty('PollLagSeconds');
     expect(serviceWide[0]).not.toHaveProperty('EventsHeld');
     for (const doc of docs) expect(doc._aws.CloudWatchMetrics[0]?.Namespace).toBe('ShipStationKlaviyoSync');
   });
