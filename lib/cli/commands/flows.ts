@@ -53,8 +53,10 @@ export function formatFlowLine(item: FlowOutcome, account: Account): string {
       return `  = ${title} kept (${why}; never changed by install)`;
     }
     case 'waits-for-metrics': {
-      const missing = item.plan.action === 'wait-for-metrics' ? item.plan.missing.map((m) => howToGet(m, account)).join(', ') : '';
-      return `  … ${title} waits for its metric: ${missing} does not exist in Klaviyo yet`;
+      const missing = item.plan.action === 'wait-for-metrics' ? item.plan.missing.map((m) => howToGet(m, account)) : [];
+      return missing.length === 1
+        ? `  … ${title} waits for its metric: ${missing.join('')} does not exist in Klaviyo yet`
+        : `  … ${title} waits for its metrics: ${missing.join(', ')} do not exist in Klaviyo yet`;
     }
     case 'failed':
       return `  ✘ ${title} ${oneLine(item.reason)}`;
