@@ -107,32 +107,24 @@ export function makeInstallFlows(deps: InstallFlowsDeps): InstallFlows {
         throw stopFor(error, what, accountId) ?? error;
       }
     };
-    let plan: FlowPlanItem[];
+    let plan: FlowPlanItem[] = [];
     try {
       const metricIds = await call('metrics', () => deps.klaviyo.metrics(accountId));
       const existing = await call('flows', () => deps.klaviyo.flowsEndingWith(accountId, FLOW_TAG));
       plan = planFlows(specs, prefix, metricIds, existing);
       const pacer = new CreateFlowPacer(deps.clock);
-      for (const [index, item] of plan.entries()) {
+      for (const item of plan) {
         if (item.action === 'keep') report.flows.push({ plan: item, outcome: 'kept' });
         else if (item.action === 'wait-for-metrics') report.flows.push({ plan: item, outcome: 'waits-for-metrics' });
         else if (dryRun) report.flows.push({ plan: item, outcome: 'would-create' });
-        else {
-          try {
-            report.flows.push(await create(item, metricIds, pacer));
-          } catch (error) {
-            if (!(error instanceof Stop)) throw error;
-            report.stopped = error.message;
-            if (error.missingScope !== undefined) report.missingScope = error.missingScope;
-            for (const rest of plan.slice(index)) report.flows.push({ plan: rest, outcome: 'not-reached' });
-            return report;
-          }
-        }
+        else report.flows.push(await create(item, metricIds, pacer));
       }
     } catch (error) {
       if (!(error instanceof Stop)) throw error;
       report.stopped = error.message;
       if (error.missingScope !== undefined) report.missingScope = error.missingScope;
+      // The flow it stopped at and those after it (none when it stopped reading the metrics or the flows).
+      for (const rest of plan.slice(report.flows.length)) report.flows.push({ plan: rest, outcome: 'not-reached' });
     }
     return report;
 

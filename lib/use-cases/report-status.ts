@@ -4,6 +4,7 @@
 // metric. Two verdicts: idle (no work queue holds a message) and stuck (something an operator must act on), each
 // problem with the command that deals with it. It only reads.
 import { BadInputError } from '../domain/errors.js';
+import { isoSeconds, plural } from '../domain/text.js';
 import type {
   AccountDirectory,
   Clock,
@@ -112,10 +113,6 @@ export function durationText(ms: number): string {
   return hours < 48 ? `${hours} h` : `${Math.round(hours / 24)} days`;
 }
 
-const messages = (n: number): string => `${n} message${n === 1 ? '' : 's'}`;
-/** An ISO instant to the second. */
-const instant = (iso: string): string => iso.replace(/\.\d+Z$/, 'Z');
-
 /** A work queue's depth and, when its DLQ holds anything, a peek at the DLQ for its oldest message. */
 async function queueStatus(deps: ReportStatusDeps, depth: QueueDepth, now: Date): Promise<QueueStatus> {
   if ((depth.deadLetters ?? 0) === 0) return depth;
@@ -143,7 +140,7 @@ function queueProblem(queue: QueueStatus): string | undefined {
         : `, the oldest of those seen sent ${durationText(oldest.ageSeconds * 1000)} ago`;
   const consumer = CONSUMER[queue.queue] ?? 'its consumer';
   return (
-    `${queue.queue} DLQ holds ${messages(held)}${age}: find why with \`shipstation-klaviyo doctor\` and the ${consumer} logs, fix the cause, ` +
+    `${queue.queue} DLQ holds ${plural(held, 'message')}${age}: find why with \`shipstation-klaviyo doctor\` and the ${consumer} logs, fix the cause, ` +
     `then run \`shipstation-klaviyo replay queues --queue ${queue.queue}\``
   );
 }
@@ -160,27 +157,27 @@ function accountProblems(status: Omit<AccountStatus, 'problems'>, deps: ReportSt
           ? 'its held events go out once the new key works'
           : `then \`shipstation-klaviyo poll --account ${id}\` resumes the account at once`;
       problems.push(
-        `account ${id}: the ${KEY_NAME[key.service]} key is paused, refused since ${instant(key.pause.since)} (${key.pause.reason ?? 'key refused'}): ` +
+        `account ${id}: the ${KEY_NAME[key.service]} key is paused, refused since ${isoSeconds(key.pause.since)} (${key.pause.reason ?? 'key refused'}): ` +
           `replace it (${doctor} says how); ${resume}`,
       );
     }
     if (key.outage !== undefined) {
       problems.push(
-        `account ${id}: ${KEY_NAME[key.service]} has failed past its retries since ${instant(key.outage.since)} (${key.outage.reason}), so its events are held: ` +
+        `account ${id}: ${KEY_NAME[key.service]} has failed past its retries since ${isoSeconds(key.outage.since)} (${key.outage.reason}), so its events are held: ` +
           `release jobs retry by themselves; ${doctor} shows the outage, and https://status.klaviyo.com whether Klaviyo is down`,
       );
     }
   }
   if (status.heldEvents > 0) {
     problems.push(
-      `account ${id}: ${status.heldEvents} event${status.heldEvents === 1 ? '' : 's'} held: they go out, oldest first, with the next release or poll job ` +
+      `account ${id}: ${plural(status.heldEvents, 'event')} held: they go out, oldest first, with the next release or poll job ` +
         `once Klaviyo takes events again; ${doctor} says why they are held`,
     );
   }
   if (status.deadLetters.count > 0) {
     const n = status.deadLetters.count;
     problems.push(
-      `account ${id}: ${n} dead-letter record${n === 1 ? '' : 's'} (refused by Klaviyo for good, or unsendable): ` +
+      `account ${id}: ${plural(n, 'dead-letter record')} (refused by Klaviyo for good, or unsendable): ` +
         `\`shipstation-klaviyo replay records --account ${id} --dry-run\` lists them with their reasons; fix the cause, then run ` +
         `\`shipstation-klaviyo replay records --account ${id}\``,
     );

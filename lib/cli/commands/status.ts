@@ -8,7 +8,7 @@ import type { RecordedKeyStatus } from '../../use-cases/credential-health.js';
 import { durationText, type AccountStatus, type QueueStatus, type StatusReport } from '../../use-cases/report-status.js';
 import { accountsFor, type Command, type CommandContext, type CommandOptions } from '../command.js';
 import { accountOf, ACCOUNT_FLAG, isSet, LOCAL_FLAG, readFlags } from '../flags.js';
-import { count, isoSeconds, oneLine } from '../text.js';
+import { count, isoSeconds, oneLine, plural } from '../text.js';
 
 export interface StatusOptions extends CommandOptions {
   account?: string;
@@ -121,8 +121,8 @@ export function formatAccount(account: AccountStatus, report: Pick<StatusReport,
 /** The whole report as printed: verdict, queues, accounts, problems. */
 export function formatStatus(report: StatusReport): string {
   const waiting = report.queues.reduce((sum, q) => sum + q.visible + q.inFlight + q.delayed, 0);
-  const activity = report.idle ? 'idle' : `working (${count(waiting)} message${waiting === 1 ? '' : 's'} in the work queues)`;
-  const verdict = report.stuck ? `STUCK (${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}), ${activity}` : `OK, ${activity}`;
+  const activity = report.idle ? 'idle' : `working (${plural(waiting, 'message')} in the work queues)`;
+  const verdict = report.stuck ? `STUCK (${plural(report.problems.length, 'problem')}), ${activity}` : `OK, ${activity}`;
   return [
     `status at ${isoSeconds(report.at)}: ${verdict}`,
     '',
