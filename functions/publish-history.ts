@@ -2,7 +2,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { historyMessageSchema } from '../lib/domain/snapshot.js';
+import { historyQueueMessageSchema } from '../lib/domain/snapshot.js';
 import { flushMetrics } from '../lib/edge/metrics.js';
 import { parseRecords, retryLaterOn, retryRecords } from '../lib/edge/sqs.js';
 import { logger } from '../lib/observability.js';
@@ -12,14 +12,18 @@ import { publishHistoryWiring } from '../lib/wiring/publish-history.js';
 await publishHistoryWiring();
 
 /**
- * Publishes the whole batch together so its events fill bulk requests. A message that does not parse, whose snapshot
+ * Publishes the whole batch together so its events fill bulk requests (a partial last request waits in the outbox for
+ * the next batch, or for the look at the outbox a flush message asks for). A message that does not parse, whose snapshot
  * failed, or whose account's events could not be sent is reported in batchItemFailures; SQS brings back just those.
  */
 export async function publishHistory(event: SQSEvent): Promise<SQSBatchResponse> {
   const wired = await publishHistoryWiring();
   const { publishHistory: publish } = wired;
-  const { parsed, failed } = parseRecords(event, historyMessageSchema);
-  const outcome = await publish(parsed.flatMap(({ messageId, body }) => body.snapshots.map((snapshot) => ({ tag: messageId, snapshot }))));
+  const { parsed, failed } = parseRecords(event, historyQueueMessageSchema);
+  const outcome = await publish(
+    parsed.flatMap(({ messageId, body }) => ('snapshots' in body ? body.snapshots.map((snapshot) => ({ tag: messageId, snapshot })) : [])),
+    parsed.flatMap(({ messageId, body }) => ('flushOutbox' in body ? [{ accountId: body.accountId, before: body.flushOutbox.before, tag: messageId }] : [])),
+  );
   for (const { tag, error } of outcome.failed) {
     logger.warn('history snapshot failed; its message will be retried', {
       messageId: tag,

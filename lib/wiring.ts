@@ -29,7 +29,7 @@ import { makeDiagnoseAccount, type DiagnoseAccount } from './use-cases/diagnose-
 import { makeFetchResource, type FetchResource } from './use-cases/fetch-resource.js';
 import { makeInstallFlows, type InstallFlows } from './use-cases/install-flows.js';
 import { makeRunPollJob, type PollAccount, type RunPollJob } from './use-cases/poll-account.js';
-import { makePublishHistory, type PublishHistory } from './use-cases/publish-history.js';
+import { makeFlushOutbox, makePublishHistory, type PublishHistory } from './use-cases/publish-history.js';
 import { makePublishTracking, type PublishTracking } from './use-cases/publish-tracking.js';
 import { makePublishUpdate, type PublishUpdate } from './use-cases/publish-update.js';
 import { makeReconcileAccount, type ReconcileAccount } from './use-cases/reconcile-account.js';
@@ -40,7 +40,16 @@ import { makeReportStatus, type ReportStatus } from './use-cases/report-status.j
 import { makeSchedulePolls, type SchedulePolls } from './use-cases/schedule-polls.js';
 import { makeSweepDueChecks } from './use-cases/sweep-due-checks.js';
 import { perContainer } from './wiring/container.js';
-import { credentialHealth, klaviyoApi, pollAccountUseCase, publishingKernel, shipStationApi, shipStationV2Api, workerBase } from './wiring/parts.js';
+import {
+  bulkOutbox,
+  credentialHealth,
+  klaviyoApi,
+  pollAccountUseCase,
+  publishingKernel,
+  shipStationApi,
+  shipStationV2Api,
+  workerBase,
+} from './wiring/parts.js';
 import { HISTORY_CONCURRENCY } from './wiring/publish-history.js';
 
 export interface Wiring {
@@ -112,6 +121,8 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
   const trackingActivity = new DynamoDbTrackingActivity(dynamodb, config.tableName);
   const publishDeps = publishingKernel(config, clock, { dynamodb, health, accounts, metrics: serviceMetrics, shipStation, shipStationV2, klaviyo });
   const history = new SqsHistoryQueue(sqs, config.historyQueueUrl);
+  const outbox = bulkOutbox(config, dynamodb, history);
+  const publishHistory = makePublishHistory({ ...publishDeps, history, klaviyoBulk: klaviyo, concurrency: HISTORY_CONCURRENCY, outbox });
   const pollAccount = pollAccountUseCase(config, { sqs, dynamodb, health, accounts, shipStation, shipStationV2, metrics: serviceMetrics });
   // The signing keys of V2 tracking webhooks: every configured key set, merged (receive-tracking, doctor).
   const signatureVerifier = new JwksSignatureVerifier({
@@ -151,12 +162,13 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
     fetchResource: makeFetchResource({ ...health, accounts, shipStation, shipStationV2, updates, ledger, metrics: serviceMetrics }),
     publishUpdate: makePublishUpdate({ ...publishDeps, updates }),
     publishTracking: makePublishTracking({ ...publishDeps, updates, activity: trackingActivity, joinWaitHours: config.trackingJoinWaitHours }),
-    publishHistory: makePublishHistory({ ...publishDeps, history, klaviyoBulk: klaviyo, concurrency: HISTORY_CONCURRENCY }),
+    publishHistory,
     pollAccount,
     runPollJob: makeRunPollJob({
       pollAccount,
       pollJobs,
       releaseHeld: makeReleaseHeldEvents({ ...publishDeps, history, klaviyoBulk: klaviyo, klaviyoCheck: klaviyo }),
+      flushOutbox: makeFlushOutbox(publishHistory, { clock, waitSeconds: outbox.waitSeconds }),
       sweepDue: makeSweepDueChecks({ ...publishDeps, cursors }),
       metrics: serviceMetrics,
       outageRetrySeconds: config.outageRetrySeconds,
@@ -208,6 +220,7 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
       credentials,
       cursors,
       held,
+      outbox: outbox.store,
       ledger,
       deadLetterRecords,
       clock,

@@ -13,6 +13,8 @@ export const keys = {
   deadLetter: (accountId: string, uniqueId: string): ItemKey => ({ pk: `ACCOUNT#${accountId}#DEADLETTER`, sk: uniqueId }),
   credential: (accountId: string, service: string): ItemKey => ({ pk: `ACCOUNT#${accountId}#CREDENTIALS`, sk: service }),
   heldEvent: (accountId: string, uniqueId: string): ItemKey => ({ pk: `ACCOUNT#${accountId}#HELD`, sk: uniqueId }),
+  /** A history event waiting for a full bulk request (the bulk outbox). */
+  outboxEvent: (accountId: string, uniqueId: string): ItemKey => ({ pk: `ACCOUNT#${accountId}#OUTBOX`, sk: uniqueId }),
   alert: (accountId: string, alertId: string): ItemKey => ({ pk: `ACCOUNT#${accountId}#ALERTS`, sk: alertId }),
   pollCursor: (accountId: string): ItemKey => ({ pk: `ACCOUNT#${accountId}#POLL`, sk: 'CURSOR' }),
   /** In the order's partition, beside its state: one item per label or fulfilment (tracking, AllShipmentsDelivered). */

@@ -10,8 +10,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { BadInputError, TransientError } from '../domain/errors.js';
 import { groupBy } from '../domain/group-by.js';
-import type { HistoryMessage, NotificationMessage, Snapshot, UpdateMessage } from '../domain/snapshot.js';
-import type { HistoryQueue, MessageVisibility, NotificationQueue, PollJob, PollJobQueue, UpdateQueue } from '../ports.js';
+import type { HistoryMessage, NotificationMessage, OutboxFlushMessage, Snapshot, UpdateMessage } from '../domain/snapshot.js';
+import type { HistoryQueue, MessageVisibility, NotificationQueue, OutboxFlushQueue, PollJob, PollJobQueue, UpdateQueue } from '../ports.js';
 
 export const SQS_MAX_BATCH_ENTRIES = 10;
 export const SQS_MAX_BYTES = 262_144;
@@ -137,7 +137,7 @@ export function packHistory(accountId: string, snapshots: Snapshot[], maxBytes =
 }
 
 /** HistoryQueue on SQS: many snapshots per message, so a consumer batch fills Klaviyo bulk requests. */
-export class SqsHistoryQueue implements HistoryQueue {
+export class SqsHistoryQueue implements HistoryQueue, OutboxFlushQueue {
   constructor(
     private readonly client: SQSClient,
     private readonly queueUrl: string,
@@ -149,6 +149,11 @@ export class SqsHistoryQueue implements HistoryQueue {
     );
     const delay = delaySeconds === undefined ? undefined : Math.min(900, Math.max(0, Math.round(delaySeconds)));
     await sendAll(this.client, this.queueUrl, entries, delay);
+  }
+
+  async flushOutboxLater(accountId: string, before: Date, delaySeconds: number): Promise<void> {
+    const body = JSON.stringify({ accountId, flushOutbox: { before: before.toISOString() } } satisfies OutboxFlushMessage);
+    await sendAll(this.client, this.queueUrl, [{ body, accountId }], Math.min(900, Math.max(0, Math.round(delaySeconds))));
   }
 }
 

@@ -73,6 +73,7 @@ export const SETTINGS = {
           72,
         ),
         ORDER_WAIT_SECONDS: z._default(seconds('ORDER_WAIT_SECONDS'), 60),
+        BULK_WAIT_SECONDS: z._default(seconds('BULK_WAIT_SECONDS'), 120),
         SHIPMENT_STALLED_AFTER_DAYS: z._default(
           z.coerce
             .number({ error: 'SHIPMENT_STALLED_AFTER_DAYS must be a number' })
@@ -87,6 +88,8 @@ export const SETTINGS = {
         orderDelayedAfterHours: e.ORDER_DELAYED_AFTER_HOURS,
         /** How long a polled label or fulfilment whose order is unknown waits for it before it is read (ORDER_WAIT_SECONDS, 60). */
         orderWaitSeconds: e.ORDER_WAIT_SECONDS,
+        /** How long history events that would only fill part of a bulk request wait for more (BULK_WAIT_SECONDS, 120). */
+        bulkWaitSeconds: e.BULK_WAIT_SECONDS,
         /** A tracked package with no new scan for this long is stalled (SHIPMENT_STALLED_AFTER_DAYS, default 5). */
         shipmentStalledAfterDays: e.SHIPMENT_STALLED_AFTER_DAYS,
       })),

@@ -56,6 +56,12 @@ export function decideOrderUpdate(
      * cannot say) of an order V1 has not told of yet waits for V1 instead of announcing awaiting shipment.
      */
     v1Tells?: boolean;
+    /**
+     * A history snapshot (sent in bulk at the end of its batch): the applied snapshot itself, seen again, is current
+     * even when a label came since, because a batch that stopped between its claims and its bulk request may never
+     * have sent its event (the ledger tells a repeat).
+     */
+    history?: boolean;
   } = {},
 ): OrderDecision {
   if (state?.modifiedAt !== undefined) {
@@ -71,7 +77,17 @@ export function decideOrderUpdate(
     if (state?.status === 'awaiting_payment') return { outcome: 'stale', reason: 'V2 pending cannot tell an unpaid order; V1 says awaiting payment' };
     if (options.v1Tells === true && state?.status === undefined) return { outcome: 'stale', reason: 'V2 pending cannot tell an unpaid order; waiting for V1' };
   }
-  if (state?.shippedAt !== undefined && ORDER_STATUS_RULES[snapshot.status].preShipment && instant(snapshot.modifiedAt) < instant(state.shippedAt)) {
+  const appliedAgain =
+    options.history === true &&
+    state?.modifiedAt !== undefined &&
+    instant(state.modifiedAt) === instant(snapshot.modifiedAt) &&
+    state.status === snapshot.status;
+  if (
+    !appliedAgain &&
+    state?.shippedAt !== undefined &&
+    ORDER_STATUS_RULES[snapshot.status].preShipment &&
+    instant(snapshot.modifiedAt) < instant(state.shippedAt)
+  ) {
     return { outcome: 'stale', reason: 'pre-shipment status older than a label or fulfilment' };
   }
   const sameStatus = state?.status === snapshot.status && state.statusSince !== undefined;

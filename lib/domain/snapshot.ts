@@ -170,6 +170,19 @@ export const historyMessageSchema = z.object({
 });
 export type HistoryMessage = z.infer<typeof historyMessageSchema>;
 
+/**
+ * A history-queue message that asks for the account's bulk outbox to be sent: whatever waits there since `before`
+ * (the put that queued this message) has had no full bulk request to join, so it goes now, in as few requests as it can.
+ */
+export const outboxFlushMessageSchema = z.object({
+  accountId: z.string().check(z.minLength(1)),
+  flushOutbox: z.object({ before: z.iso.datetime() }),
+});
+export type OutboxFlushMessage = z.infer<typeof outboxFlushMessageSchema>;
+
+/** What the history queue carries: snapshots, or a request to send the account's waiting events. */
+export const historyQueueMessageSchema = z.union([historyMessageSchema, outboxFlushMessageSchema]);
+
 /** The instant a snapshot reports a change: an order's modifyDate, a label's or fulfilment's creation or void. */
 export function changedAt(snapshot: Snapshot): string {
   if (snapshot.kind === 'order') return snapshot.modifiedAt;

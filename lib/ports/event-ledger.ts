@@ -1,4 +1,5 @@
-// Sending once: the dedupe ledger, its dead-letter records and the events held while Klaviyo is refused.
+// Sending once: the dedupe ledger, its dead-letter records, the events held while Klaviyo is refused, and the history
+// events waiting for a full bulk request.
 import type { KlaviyoEvent } from '../domain/klaviyo-event.js';
 import type { RecordedEventStatus } from '../domain/reconcile.js';
 
@@ -11,6 +12,26 @@ export interface HeldEventStore {
   hold(events: KlaviyoEvent[], reason: string, now: Date): Promise<void>;
   /** Up to `limit` held events of the account, in unique_id order; `after` (a unique_id) continues after a previous page. */
   list(accountId: string, limit: number, after?: string): Promise<{ events: KlaviyoEvent[]; next?: string }>;
+  remove(accountId: string, uniqueIds: string[]): Promise<void>;
+  count(accountId: string): Promise<number>;
+}
+
+/** A history event waiting in the outbox, with when it was first put there. */
+export interface WaitingEvent {
+  event: KlaviyoEvent;
+  /** ISO instant of the first put; a later put of the same event keeps it. */
+  since: string;
+}
+
+/**
+ * History events waiting (the bulk outbox) until a full Bulk Create Events request can go, or until they have waited
+ * BULK_WAIT_SECONDS. Their ledger claims are released while they wait: whoever sends one claims it again first.
+ */
+export interface BulkOutbox {
+  /** Stores the events (one copy per unique_id; a copy already waiting keeps its `since`). */
+  put(events: KlaviyoEvent[], now: Date): Promise<void>;
+  /** Up to `limit` waiting events of the account, in unique_id order; `after` (a unique_id) continues after a page. */
+  list(accountId: string, limit: number, after?: string): Promise<{ entries: WaitingEvent[]; next?: string }>;
   remove(accountId: string, uniqueIds: string[]): Promise<void>;
   count(accountId: string): Promise<number>;
 }

@@ -82,3 +82,12 @@ export interface HistoryQueue {
   /** @param delaySeconds hides the messages for that long first (at most 900; a label waiting for its order) */
   enqueueAll(snapshots: Snapshot[], delaySeconds?: number): Promise<void>;
 }
+
+/** The history queue's other message: a later look at an account's bulk outbox. */
+export interface OutboxFlushQueue {
+  /**
+   * Asks for the account's bulk outbox to be sent after `delaySeconds` (at most 900) if what was put in it up to
+   * `before` is still waiting then.
+   */
+  flushOutboxLater(accountId: string, before: Date, delaySeconds: number): Promise<void>;
+}

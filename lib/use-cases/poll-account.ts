@@ -44,6 +44,7 @@ import {
 import { deadLetterOversized } from './dead-letter-oversized.js';
 import type { ReleaseHeldEvents } from './release-held-events.js';
 import type { SweepDueChecks } from './sweep-due-checks.js';
+import type { FlushOutbox } from './publish-history.js';
 import { reportUnknownStatuses } from './unknown-statuses.js';
 
 export interface PollAccountDeps extends CredentialHealthDeps {
@@ -426,6 +427,8 @@ export function makeRunPollJob(deps: {
   releaseHeld: ReleaseHeldEvents;
   /** Delay and stall checks that have come due (scheduled jobs only). */
   sweepDue: SweepDueChecks;
+  /** History events that have waited a whole BULK_WAIT_SECONDS for a full bulk request (scheduled jobs only). */
+  flushOutbox?: FlushOutbox;
   /** `HeldEvents`: the account's backlog after each release. */
   metrics: Pick<ServiceMetrics, 'heldEvents'>;
   /** First delay of an outage's release jobs (OUTAGE_RETRY_SECONDS). */
@@ -456,6 +459,17 @@ export function makeRunPollJob(deps: {
       if (error instanceof TransientError) deps.log.warn('held events not released now; the next poll job tries again', { accountId: job.accountId, reason });
       else deps.log.error('held events could not be released; the next poll job tries again', { accountId: job.accountId, reason });
       if (job.reason === 'release') throw error; // retried by the polls queue's backoff
+    }
+    if (job.reason === 'schedule' && deps.flushOutbox !== undefined) {
+      try {
+        await deps.flushOutbox(job.accountId);
+      } catch (error) {
+        // They stay in the outbox: the flush messages and the next scheduled job try again.
+        deps.log.warn('history events waiting for a bulk request not sent now; the next scheduled job tries again', {
+          accountId: job.accountId,
+          reason: error instanceof Error ? error.message : String(error),
+        });
+      }
     }
     // Before this run polls: the sweep looks only at what earlier runs enqueued, which has had time to be applied.
     if (job.reason === 'schedule') {

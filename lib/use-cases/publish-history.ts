@@ -1,12 +1,12 @@
 // publish-history → publishHistory → (order state, event ledger in DynamoDB) → Klaviyo Bulk Create Events.
 // Historical snapshots (import, backfill, catch-up) go through the same state, stale and dedupe rules as live ones;
 // only the sending differs: the claimed events of a whole batch leave in as few bulk requests as Klaviyo's limits allow.
-import { CredentialsPausedError, KlaviyoRejectedError, TransientError } from '../domain/errors.js';
+import { BadInputError, CredentialsPausedError, KlaviyoRejectedError, TransientError } from '../domain/errors.js';
 import { groupBy } from '../domain/group-by.js';
-import { bulkRequestProblem, planBulkRequests } from '../domain/klaviyo-bulk.js';
+import { bulkRequestProblem, KLAVIYO_BULK_LIMITS, planBulkRequests } from '../domain/klaviyo-bulk.js';
 import type { KlaviyoEvent } from '../domain/klaviyo-event.js';
 import type { Snapshot } from '../domain/snapshot.js';
-import type { Account, HistoryQueue, KlaviyoBulkApi } from '../ports.js';
+import type { Account, BulkOutbox, HistoryQueue, KlaviyoBulkApi, OutboxFlushQueue } from '../ports.js';
 import { keyState, reportOutage, reportRejectedKey, reportWorkingKey, type KeyState } from './credential-health.js';
 import { claimForSending, holdEvents, noOutcome, sendClaimed, type PublishOutcome } from './sending.js';
 import { makeSnapshotPublisher, type SnapshotPublisherDeps } from './snapshot-publisher.js';
@@ -17,6 +17,20 @@ export interface PublishHistoryDeps extends SnapshotPublisherDeps {
   history: HistoryQueue;
   /** Orders worked on at once (each order's snapshots stay in order). */
   concurrency: number;
+  /**
+   * Where claimed events that would only fill part of a bulk request wait for the next batch (the bulk outbox), and
+   * how long at most (BULK_WAIT_SECONDS) before they go anyway. Without it every batch sends all it claimed.
+   */
+  outbox?: { store: BulkOutbox; flushes: OutboxFlushQueue; waitSeconds: number };
+}
+
+/** An account whose waiting events go now, whatever their number, if any was put in the outbox at or before `before`. */
+export interface OutboxFlush {
+  accountId: string;
+  /** ISO instant. */
+  before: string;
+  /** The caller's tag (the SQS message id), reported in `failed` when the account's events could not be sent. */
+  tag: string;
 }
 
 export interface HistoryOutcome extends PublishOutcome {
@@ -26,7 +40,7 @@ export interface HistoryOutcome extends PublishOutcome {
   failed: { tag: string; error: unknown }[];
 }
 
-export type PublishHistory = (items: { tag: string; snapshot: Snapshot }[]) => Promise<HistoryOutcome>;
+export type PublishHistory = (items: { tag: string; snapshot: Snapshot }[], flushes?: OutboxFlush[]) => Promise<HistoryOutcome>;
 
 /**
  * Orders one batch may read from ShipStation (labels of orders an import never brought): each is a request from the
@@ -162,13 +176,116 @@ export async function sendInBulk(
   }
 }
 
+/** Waiting events read (and claimed) per batch and account at most: a few bulk requests' worth. */
+const MAX_WAITING = 5_000;
+/** Claims written at once. */
+const CLAIM_CONCURRENCY = 25;
+
+/** The account's waiting events, claimed for this batch (one another worker holds is left to it). */
+async function takeWaiting(
+  deps: PublishHistoryDeps & { outbox: NonNullable<PublishHistoryDeps['outbox']> },
+  account: Account,
+  fresh: ReadonlySet<string>,
+): Promise<{ pending: Pending[]; listed: Set<string>; settled: string[]; oldest?: string }> {
+  const taken = { pending: [] as Pending[], listed: new Set<string>(), settled: [] as string[], oldest: undefined as string | undefined };
+  const state = await keyState(deps, account, 'klaviyo');
+  // While the key is refused or Klaviyo is down they stay where they are: nothing is lost, and nothing is tried.
+  if (state === 'paused' || state === 'outage') return taken;
+  let after: string | undefined;
+  do {
+    const page = await deps.outbox.store.list(account.id, KLAVIYO_BULK_LIMITS.maxEvents, after);
+    for (let i = 0; i < page.entries.length; i += CLAIM_CONCURRENCY) {
+      await Promise.all(
+        page.entries.slice(i, i + CLAIM_CONCURRENCY).map(async ({ event, since }) => {
+          taken.listed.add(event.uniqueId);
+          if (taken.oldest === undefined || since < taken.oldest) taken.oldest = since;
+          // Decided again by this batch: its fresh claim sends it, and its waiting copy is removed after.
+          if (fresh.has(event.uniqueId)) return;
+          const claimed = await deps.ledger.claim(account.id, event.uniqueId, deps.clock.now());
+          if (claimed.status === 'claimed') taken.pending.push({ account, event, claimId: claimed.claimId, keyState: state });
+          else if (claimed.status !== 'in-flight') taken.settled.push(event.uniqueId); // sent, suppressed or dead-lettered meanwhile
+        }),
+      );
+    }
+    after = page.next;
+  } while (after !== undefined && taken.listed.size < MAX_WAITING);
+  // Oldest first: they fill the full requests before this batch's own events.
+  taken.pending.sort((a, b) => a.event.time.localeCompare(b.event.time));
+  return taken;
+}
+
+/**
+ * Sends one account's claimed events with those waiting in its outbox: every full bulk request goes; the last,
+ * partial one waits in the outbox for the next batch (its claims released, a later look at the outbox queued), unless
+ * something has waited since `flushBefore` or earlier, when everything goes.
+ */
+async function sendThroughOutbox(
+  deps: PublishHistoryDeps,
+  account: Account,
+  fresh: Pending[],
+  outcome: HistoryOutcome,
+  flushBefore: string | undefined,
+): Promise<void> {
+  const { outbox } = deps;
+  if (outbox === undefined) {
+    await sendInBulk(deps, account, fresh, outcome);
+    return;
+  }
+  const waiting = await takeWaiting({ ...deps, outbox }, account, new Set(fresh.map((p) => p.event.uniqueId)));
+  const group = [...waiting.pending, ...fresh];
+  const sendAll = flushBefore !== undefined && waiting.oldest !== undefined && waiting.oldest <= flushBefore;
+  let keep: Pending[] = [];
+  if (!sendAll) {
+    const bulk = group.filter((p) => bulkRequestProblem([p.event]) === undefined);
+    const last = planBulkRequests(bulk.map((p) => p.event)).at(-1);
+    if (last !== undefined && last.length < KLAVIYO_BULK_LIMITS.maxEvents) {
+      const ids = new Set(last.map((e) => e.uniqueId));
+      keep = bulk.filter((p) => ids.has(p.event.uniqueId));
+    }
+  }
+  const own: HistoryOutcome = { ...noOutcome(), bulkRequests: 0, failed: [] };
+  try {
+    await sendInBulk(
+      deps,
+      account,
+      group.filter((p) => !keep.includes(p)),
+      own,
+    );
+    const newlyWaiting = keep.filter((p) => !waiting.listed.has(p.event.uniqueId));
+    if (keep.length > 0) {
+      const now = deps.clock.now();
+      // The outbox copy first: if this stops between the writes, a claim runs out and the copy is still there.
+      await outbox.store.put(
+        newlyWaiting.map((p) => p.event),
+        now,
+      );
+      await Promise.all(keep.map((p) => deps.ledger.release(account.id, p.event.uniqueId, p.claimId)));
+      keep = [];
+      if (newlyWaiting.length > 0) await outbox.flushes.flushOutboxLater(account.id, now, outbox.waitSeconds);
+      deps.log.info('history events wait for a full bulk request', { accountId: account.id, events: newlyWaiting.length, waitSeconds: outbox.waitSeconds });
+    }
+  } finally {
+    // A failure before they were put back: their claims go back too, so a retry can take them at once.
+    await Promise.all(keep.map((p) => deps.ledger.release(account.id, p.event.uniqueId, p.claimId)));
+    const done = new Set([...own.sent, ...own.deadLettered, ...own.held, ...waiting.settled]);
+    const gone = [...waiting.listed].filter((id) => done.has(id));
+    if (gone.length > 0) await outbox.store.remove(account.id, gone);
+    outcome.bulkRequests += own.bulkRequests;
+    outcome.sent.push(...own.sent);
+    outcome.deadLettered.push(...own.deadLettered);
+    outcome.held.push(...own.held);
+    outcome.deduplicated.push(...own.deduplicated);
+    outcome.suppressed.push(...own.suppressed);
+  }
+}
+
 /**
  * Publishes a batch of historical snapshots. Each order's snapshots are applied in time order (orders before their
  * labels); events are claimed as they are decided and sent together at the end (sendInBulk). A transient failure
  * reports that account's messages as failed (SQS brings them back); other accounts in the batch are not held up.
  */
 export function makePublishHistory(deps: PublishHistoryDeps): PublishHistory {
-  return async (items) => {
+  return async (items, flushes = []) => {
     const outcome: HistoryOutcome = { ...noOutcome(), bulkRequests: 0, failed: [] };
     const pending: Pending[] = [];
     const pendingIds = new Set<string>();
@@ -238,12 +355,19 @@ export function makePublishHistory(deps: PublishHistoryDeps): PublishHistory {
     }
 
     const byAccount = groupBy(pending, (p) => p.account.id);
+    const flushBefore = new Map<string, string>();
+    for (const { accountId, before } of flushes) if (before > (flushBefore.get(accountId) ?? '')) flushBefore.set(accountId, before);
     // Each account is sent on its own: one account's refused key or Klaviyo outage fails only its own messages.
-    for (const [accountId, group] of byAccount) {
+    for (const accountId of new Set([...byAccount.keys(), ...flushBefore.keys()])) {
       try {
-        await sendInBulk(deps, (group[0] as Pending).account, group, outcome);
+        const account = byAccount.get(accountId)?.[0]?.account ?? deps.accounts.find(accountId);
+        if (account === undefined) throw new BadInputError(`unknown account ${accountId}`);
+        await sendThroughOutbox(deps, account, byAccount.get(accountId) ?? [], outcome, flushBefore.get(accountId));
       } catch (error) {
-        const tags = new Set(items.filter((item) => item.snapshot.accountId === accountId).map((item) => item.tag));
+        const tags = new Set([
+          ...items.filter((item) => item.snapshot.accountId === accountId).map((item) => item.tag),
+          ...flushes.filter((flush) => flush.accountId === accountId).map((flush) => flush.tag),
+        ]);
         for (const tag of tags) outcome.failed.push({ tag, error });
         deps.log.warn('history events of the account not sent; its messages will be retried', {
           accountId,
@@ -252,5 +376,22 @@ export function makePublishHistory(deps: PublishHistoryDeps): PublishHistory {
       }
     }
     return outcome;
+  };
+}
+
+/** Sends what has waited in an account's bulk outbox for a whole BULK_WAIT_SECONDS (the scheduled poll's backstop). */
+export type FlushOutbox = (accountId: string) => Promise<void>;
+
+/**
+ * The scheduled look at an account's outbox: a flush message that was never sent (the function stopped between its
+ * put and its send) or never came leaves events waiting; each scheduled poll job sends what has waited that long, so
+ * no event waits more than one schedule.
+ */
+export function makeFlushOutbox(publish: PublishHistory, deps: { clock: { now(): Date }; waitSeconds: number }): FlushOutbox {
+  return async (accountId) => {
+    const before = new Date(deps.clock.now().getTime() - deps.waitSeconds * 1000).toISOString();
+    const outcome = await publish([], [{ accountId, before, tag: 'schedule' }]);
+    const failure = outcome.failed[0];
+    if (failure !== undefined) throw failure.error;
   };
 }

@@ -13,6 +13,7 @@ import type {
   DeadLetterQueues,
   DeadLetterRecords,
   EventLedger,
+  BulkOutbox,
   HeldEventStore,
   PollCursorStore,
   QueueDepth,
@@ -50,6 +51,8 @@ export interface AccountStatus {
   /** Each key the account has, with what the service recorded against it. */
   keys: RecordedKeyStatus[];
   heldEvents: number;
+  /** History events waiting in the bulk outbox for a full request (not a problem: they go within BULK_WAIT_SECONDS). */
+  waitingForBulk: number;
   deadLetters: { count: number; sample: DeadLetterSample[] };
   /** Events marked sent in the last hour, per metric name (as sent, prefix included). */
   sentLastHour: Record<string, number>;
@@ -77,6 +80,7 @@ export interface ReportStatusDeps {
   credentials: Pick<CredentialStatusStore, 'status'>;
   cursors: Pick<PollCursorStore, 'get'>;
   held: Pick<HeldEventStore, 'count'>;
+  outbox: Pick<BulkOutbox, 'count'>;
   ledger: Pick<EventLedger, 'countDeadLetters' | 'sentSince'>;
   deadLetterRecords: Pick<DeadLetterRecords, 'list'>;
   clock: Clock;
@@ -195,10 +199,11 @@ function accountProblems(status: Omit<AccountStatus, 'problems'>, deps: ReportSt
 async function accountStatus(deps: ReportStatusDeps, accountId: string, now: Date): Promise<AccountStatus> {
   const account = deps.accounts.find(accountId);
   if (account === undefined) throw new BadInputError(`unknown account ${accountId}`);
-  const [cursor, keys, heldEvents, deadLetterCount, sentLastHour] = await Promise.all([
+  const [cursor, keys, heldEvents, waitingForBulk, deadLetterCount, sentLastHour] = await Promise.all([
     deps.cursors.get(account.id),
     recordedKeyStatuses(deps, account),
     deps.held.count(account.id),
+    deps.outbox.count(account.id),
     deps.ledger.countDeadLetters(account.id),
     deps.ledger.sentSince(account.id, new Date(now.getTime() - HOUR_MS), now),
   ]);
@@ -223,6 +228,7 @@ async function accountStatus(deps: ReportStatusDeps, accountId: string, now: Dat
     },
     keys,
     heldEvents,
+    waitingForBulk,
     deadLetters: { count: deadLetterCount, sample },
     sentLastHour,
   };

@@ -104,7 +104,7 @@ async function publishOrder(deps: SnapshotPublisherDeps, deliver: Deliver, accou
     account.id,
     snapshot.orderId,
     (state) => {
-      const d = decideOrderUpdate(state, snapshot, { v1Tells: account.shipStationFingerprint !== undefined });
+      const d = decideOrderUpdate(state, snapshot, { v1Tells: account.shipStationFingerprint !== undefined, history: snapshot.history === true });
       if (d.outcome !== 'current') return { result: { decision: d, before: state, kept: undefined } };
       // The delay check follows the newest snapshot: a new ship-by date moves it, shipping or cancelling ends it. An
       // order first seen long past its due time (an import, orders left unshipped for weeks) gets none, on every

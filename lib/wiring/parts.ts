@@ -7,6 +7,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { snsClient } from '../adapters/aws-sns-client.js';
 import { ConfigAccountDirectory } from '../adapters/config-account-directory.js';
 import { DynamoDbAlertLedger } from '../adapters/dynamodb-alert-ledger.js';
+import { DynamoDbBulkOutbox } from '../adapters/dynamodb-bulk-outbox.js';
 import { DynamoDbCarrierServiceCache } from '../adapters/dynamodb-carrier-service-cache.js';
 import { DynamoDbCredentialStatusStore } from '../adapters/dynamodb-credential-status-store.js';
 import { DynamoDbDueCheckStore } from '../adapters/dynamodb-due-check-store.js';
@@ -30,6 +31,7 @@ import { logger } from '../observability.js';
 import type { AccountDirectory, Clock, MessageVisibility, ServiceMetrics } from '../ports.js';
 import type { CredentialHealthDeps } from '../use-cases/credential-health.js';
 import { makePollAccount, type PollAccount } from '../use-cases/poll-account.js';
+import type { PublishHistoryDeps } from '../use-cases/publish-history.js';
 import type { SnapshotPublisherDeps } from '../use-cases/snapshot-publisher.js';
 import { makeResolveServiceName } from '../use-cases/resolve-service-name.js';
 import { maskAccountSecrets } from './container.js';
@@ -107,6 +109,17 @@ export function shipStationV2Api(
 /** Klaviyo's Events API at the pinned revision. */
 export const klaviyoApi = (config: Config<'klaviyo' | 'http'>, clock: Clock): HttpKlaviyoApi =>
   new HttpKlaviyoApi(config.accounts, clock, { revision: config.klaviyoRevision, timeoutMs: config.httpTimeoutMs });
+
+/** The bulk outbox of publish-history (and of the scheduled poll's look at it): DynamoDB, and flush messages on the history queue. */
+export const bulkOutbox = (
+  config: Config<'storage' | 'publishing'>,
+  dynamodb: DynamoDBClient,
+  history: SqsHistoryQueue,
+): NonNullable<PublishHistoryDeps['outbox']> => ({
+  store: new DynamoDbBulkOutbox(dynamodb, config.tableName),
+  flushes: history,
+  waitSeconds: config.bulkWaitSeconds,
+});
 
 /** The concerns the publishing kernel reads. */
 export type PublishingConcerns = 'storage' | 'pollsQueue' | 'retries' | 'alerts' | 'http' | 'shipStationBudget' | 'klaviyo' | 'publishing';

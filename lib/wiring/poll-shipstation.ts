@@ -1,5 +1,5 @@
 // poll-shipstation's composition: the poll of one account, the release of events held in a Klaviyo outage, the sweep
-// of due delay checks, and the retries of the polls queue. Imports the DynamoDB and SQS clients.
+// of due delay checks, the look at history events waiting for a full bulk request, and the retries of the polls queue. Imports the DynamoDB and SQS clients.
 import { dynamoDbClient } from '../adapters/aws-dynamodb-client.js';
 import { sqsClient } from '../adapters/aws-sqs-client.js';
 import { DynamoDbPollCursorStore } from '../adapters/dynamodb-poll-cursor-store.js';
@@ -8,10 +8,12 @@ import { systemClock } from '../adapters/system-clock.js';
 import { loadFunctionConfig } from '../config.js';
 import { logger } from '../observability.js';
 import { makeRunPollJob, type RunPollJob } from '../use-cases/poll-account.js';
+import { makeFlushOutbox, makePublishHistory } from '../use-cases/publish-history.js';
 import { makeReleaseHeldEvents } from '../use-cases/release-held-events.js';
 import { makeSweepDueChecks } from '../use-cases/sweep-due-checks.js';
 import { perContainer } from './container.js';
 import {
+  bulkOutbox,
   credentialHealth,
   klaviyoApi,
   pollAccountUseCase,
@@ -43,10 +45,14 @@ export const pollShipStationWiring = perContainer((env, document): PollShipStati
   const shipStationV2 = shipStationV2Api(config, systemClock, dynamodb, metrics);
   const klaviyo = klaviyoApi(config, systemClock);
   const kernel = publishingKernel(config, systemClock, { dynamodb, health, accounts, metrics, shipStation, shipStationV2, klaviyo });
+  const history = new SqsHistoryQueue(sqs, config.historyQueueUrl);
+  const outbox = bulkOutbox(config, dynamodb, history);
+  const publishHistory = makePublishHistory({ ...kernel, history, klaviyoBulk: klaviyo, concurrency: 1, outbox });
   const runPollJob = makeRunPollJob({
     pollAccount: pollAccountUseCase(config, { sqs, dynamodb, health, accounts, shipStation, shipStationV2, metrics }),
     pollJobs: health.pollJobs,
-    releaseHeld: makeReleaseHeldEvents({ ...kernel, history: new SqsHistoryQueue(sqs, config.historyQueueUrl), klaviyoBulk: klaviyo, klaviyoCheck: klaviyo }),
+    releaseHeld: makeReleaseHeldEvents({ ...kernel, history, klaviyoBulk: klaviyo, klaviyoCheck: klaviyo }),
+    flushOutbox: makeFlushOutbox(publishHistory, { clock: systemClock, waitSeconds: outbox.waitSeconds }),
     sweepDue: makeSweepDueChecks({ ...kernel, cursors: new DynamoDbPollCursorStore(dynamodb, config.tableName) }),
     metrics,
     outageRetrySeconds: config.outageRetrySeconds,

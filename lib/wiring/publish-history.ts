@@ -7,7 +7,17 @@ import { systemClock } from '../adapters/system-clock.js';
 import { loadFunctionConfig } from '../config.js';
 import { makePublishHistory, type PublishHistory } from '../use-cases/publish-history.js';
 import { perContainer } from './container.js';
-import { credentialHealth, klaviyoApi, publishingKernel, shipStationApi, shipStationV2Api, visibilityOf, workerBase, type QueueConsumer } from './parts.js';
+import {
+  bulkOutbox,
+  credentialHealth,
+  klaviyoApi,
+  publishingKernel,
+  shipStationApi,
+  shipStationV2Api,
+  visibilityOf,
+  workerBase,
+  type QueueConsumer,
+} from './parts.js';
 
 /** Orders publish-history works on at once. */
 export const HISTORY_CONCURRENCY = 16;
@@ -37,12 +47,14 @@ export const publishHistoryWiring = perContainer((env, document): PublishHistory
     shipStationV2: shipStationV2Api(config, systemClock, dynamodb, metrics),
     klaviyo,
   });
+  const history = new SqsHistoryQueue(sqs, config.historyQueueUrl);
   return {
     publishHistory: makePublishHistory({
       ...kernel,
-      history: new SqsHistoryQueue(sqs, config.historyQueueUrl),
+      history,
       klaviyoBulk: klaviyo,
       concurrency: HISTORY_CONCURRENCY,
+      outbox: bulkOutbox(config, dynamodb, history),
     }),
     metrics,
     visibility: visibilityOf(sqs, 'history', config.historyQueueUrl),

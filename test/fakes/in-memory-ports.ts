@@ -32,7 +32,10 @@ import type {
   CredentialStatus,
   CredentialStatusStore,
   HealthMetrics,
+  BulkOutbox,
   HeldEventStore,
+  OutboxFlushQueue,
+  WaitingEvent,
   KlaviyoCredentialCheck,
   DeadLetter,
   EventLedger,
@@ -757,6 +760,47 @@ export class InMemoryHeldEventStore implements HeldEventStore {
 
   async count(accountId: string): Promise<number> {
     return [...this.events.values()].filter((e) => e.accountId === accountId).length;
+  }
+}
+
+/** The bulk outbox in memory: one copy per account and unique_id, listed in DynamoDB's key order, first `since` kept. */
+export class InMemoryBulkOutbox implements BulkOutbox {
+  readonly entries = new Map<string, WaitingEvent>();
+
+  private static key(accountId: string, uniqueId: string): string {
+    return `${accountId}|${uniqueId}`;
+  }
+
+  async put(events: KlaviyoEvent[], now: Date): Promise<void> {
+    for (const event of events) {
+      const key = InMemoryBulkOutbox.key(event.accountId, event.uniqueId);
+      if (!this.entries.has(key)) this.entries.set(key, { event: structuredClone(event), since: now.toISOString() });
+    }
+  }
+
+  async list(accountId: string, limit: number, after?: string): Promise<{ entries: WaitingEvent[]; next?: string }> {
+    const all = [...this.entries.values()]
+      .filter((e) => e.event.accountId === accountId && (after === undefined || byKeyBytes(e.event.uniqueId, after) > 0))
+      .sort((a, b) => byKeyBytes(a.event.uniqueId, b.event.uniqueId));
+    const entries = structuredClone(all.slice(0, limit));
+    return all.length > limit ? { entries, next: entries.at(-1)?.event.uniqueId as string } : { entries };
+  }
+
+  async remove(accountId: string, uniqueIds: string[]): Promise<void> {
+    for (const uniqueId of uniqueIds) this.entries.delete(InMemoryBulkOutbox.key(accountId, uniqueId));
+  }
+
+  async count(accountId: string): Promise<number> {
+    return [...this.entries.values()].filter((e) => e.event.accountId === accountId).length;
+  }
+}
+
+/** Flush messages asked for, in order, as the history queue would carry them. */
+export class InMemoryOutboxFlushQueue implements OutboxFlushQueue {
+  readonly requests: { accountId: string; before: string; delaySeconds: number }[] = [];
+
+  async flushOutboxLater(accountId: string, before: Date, delaySeconds: number): Promise<void> {
+    this.requests.push({ accountId, before: before.toISOString(), delaySeconds });
   }
 }
 

@@ -72,6 +72,14 @@ describe('replay output', () => {
     expect(JSON.stringify([order, label])).not.toMatch(/jane|doe|4155550132/i);
   });
 
+  it("describes a history-queue message asking for an account's bulk outbox to be sent", () => {
+    // Act
+    const described = describeQueueMessage(message({ accountId: 'acme', flushOutbox: { before: '2026-12-07T20:00:00.000Z' } }));
+
+    // Assess
+    expect(described).toEqual({ accountId: 'acme', type: 'bulk outbox flush', summary: 'events waiting since 2026-12-07T20:00:00.000Z or earlier' });
+  });
+
   it('shows the first line of a body it cannot read, masked and cut short', () => {
     // Act
     const described = describeQueueMessage(message(`{"broken": "jane.doe@example.com ${'x'.repeat(200)}`));

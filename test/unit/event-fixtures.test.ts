@@ -3,14 +3,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
 import type * as z from '../../lib/domain/zod.js';
 import { pollJobSchema } from '../../lib/domain/poll-plan.js';
-import { historyMessageSchema, notificationMessageSchema, snapshotSchema } from '../../lib/domain/snapshot.js';
+import { historyQueueMessageSchema, notificationMessageSchema, snapshotSchema } from '../../lib/domain/snapshot.js';
 import { trackEventV2Schema, trackingUpdateFrom } from '../../lib/normalise/tracking.js';
 
 const bodySchemas: Record<string, z.ZodMiniType> = {
   'fetch-resource': notificationMessageSchema,
   'publish-events': snapshotSchema,
   'poll-shipstation': pollJobSchema,
-  'publish-history': historyMessageSchema,
+  'publish-history': historyQueueMessageSchema,
 };
 
 const fixtures = Object.keys(bodySchemas).flatMap((fn) => readdirSync(`events/${fn}`).map((file) => [fn, `events/${fn}/${file}`] as const));

@@ -135,6 +135,28 @@ describe('decideOrderUpdate', () => {
     expect(decision).toEqual({ outcome: 'stale', reason: 'pre-shipment status older than a label or fulfilment' });
   });
 
+  it('takes a history snapshot that is the applied one again although a label came since (its batch may have stopped before sending), never a live one', () => {
+    // Prepare: awaiting shipment applied at 15:59, a label at 16:00
+    const state = orderState({
+      status: 'awaiting_shipment',
+      statusSince: '2026-07-05T15:59:00.000Z',
+      modifiedAt: '2026-07-05T15:59:00.000Z',
+      shippedAt: '2026-07-05T16:00:00.000Z',
+    });
+    const again = orderSnapshot({ status: 'awaiting_shipment', modifiedAt: '2026-07-05T15:59:00.000Z', history: true });
+    const older = orderSnapshot({ status: 'awaiting_payment', modifiedAt: '2026-07-05T15:58:00.000Z', history: true });
+
+    // Act
+    const history = decideOrderUpdate(state, again, { history: true });
+    const live = decideOrderUpdate(state, again);
+    const olderHistory = decideOrderUpdate(state, older, { history: true });
+
+    // Assess: the same event identity (its statusSince); live and older snapshots stay stale
+    expect(history).toMatchObject({ outcome: 'current', status: 'awaiting_shipment', statusSince: '2026-07-05T15:59:00.000Z' });
+    expect(live).toEqual({ outcome: 'stale', reason: 'pre-shipment status older than a label or fulfilment' });
+    expect(olderHistory).toEqual({ outcome: 'stale', reason: 'older than the applied snapshot' });
+  });
+
   it('accepts a pre-shipment status newer than the label, as after a voided label', () => {
     // Prepare
     const state = orderState({ status: 'shipped', modifiedAt: '2026-07-05T16:00:00.000Z', shippedAt: '2026-07-05T16:00:00.000Z' });

@@ -1,7 +1,7 @@
 // `replay queues|records`: runs replayDeadLetters and renders it, a line per queue or per record and a count per
 // account, emails and phones masked. Exit code 1 when anything was not replayed (a failed move or send, a record refused
 // again, a paused account, an unreadable record); a dry run exits 1 only for what a real run could not replay either.
-import { historyMessageSchema, notificationMessageSchema, snapshotSchema } from '../../domain/snapshot.js';
+import { historyMessageSchema, notificationMessageSchema, outboxFlushMessageSchema, snapshotSchema } from '../../domain/snapshot.js';
 import { pollJobSchema } from '../../domain/poll-plan.js';
 import { maskEmail, maskPhone, maskText } from '../../observability.js';
 import type { DeadLetterMessage } from '../../ports.js';
@@ -64,6 +64,8 @@ export function describeQueueMessage(message: DeadLetterMessage): { accountId: s
   if (notification.success) return { accountId, type: 'webhook', summary: `${notification.data.resourceType} received ${notification.data.receivedAt}` };
   const history = historyMessageSchema.safeParse(json);
   if (history.success) return { accountId, type: 'history', summary: plural(history.data.snapshots.length, 'snapshot') };
+  const flush = outboxFlushMessageSchema.safeParse(json);
+  if (flush.success) return { accountId, type: 'bulk outbox flush', summary: `events waiting since ${flush.data.flushOutbox.before} or earlier` };
   const job = pollJobSchema.safeParse(json);
   if (job.success)
     return {

@@ -111,6 +111,11 @@ export function formatAccount(account: AccountStatus, report: Pick<StatusReport,
     `  ${'last poll'.padEnd(17)} ${pollText}`,
     `  ${'keys'.padEnd(17)} ${account.keys.map(keyText).join(', ')}`,
     `  ${'held events'.padEnd(17)} ${account.heldEvents === 0 ? '0' : `✘ ${count(account.heldEvents)}`}`,
+    ...(account.waitingForBulk === 0
+      ? []
+      : [
+          `  ${'waiting for bulk'.padEnd(17)} ${count(account.waitingForBulk)} (history events short of a full bulk request: they go with the next batch, or within BULK_WAIT_SECONDS)`,
+        ]),
     `  ${'dead letters'.padEnd(17)} ${dead.count === 0 ? '0' : `✘ ${count(dead.count)}`}`,
     ...dead.sample.map((s) => `      ${s.metric} of order ${s.orderId} (${isoSeconds(s.at)}): ${clip(oneLine(s.reason), 120)}`),
     ...(dead.count > dead.sample.length && dead.sample.length > 0 ? [`      … and ${count(dead.count - dead.sample.length)} more`] : []),

@@ -31,7 +31,7 @@ const limits = { timeLeftMs: (): number => Infinity, reserveMs: 0 };
 const REFUSED_SUBJECT = 'ShipStation refused the API key (account default)';
 const RECOVERED_SUBJECT = 'The ShipStation API key works again (account default)';
 
-function setup(account = fakeAccount(), released: ReleaseOutcome['status'] | Error = 'done') {
+function setup(account = fakeAccount(), released: ReleaseOutcome['status'] | Error = 'done', flushFails = false) {
   const clock = new FakeClock(NOW);
   const cursors = new InMemoryPollCursorStore();
   const shipStation = new FakeShipStationApi();
@@ -80,7 +80,11 @@ function setup(account = fakeAccount(), released: ReleaseOutcome['status'] | Err
     return { status: 'swept', checked: 0, sent: [], dropped: 0, retried: 0, outcome: noOutcome() };
   };
   const log = new RecordingLogger();
-  const runPollJob = makeRunPollJob({ pollAccount, pollJobs, releaseHeld, sweepDue, metrics, outageRetrySeconds: 60, log });
+  const flushOutbox = async (accountId: string): Promise<void> => {
+    steps.push(`flush ${accountId}`);
+    if (flushFails) throw new TransientError('Klaviyo answered 503');
+  };
+  const runPollJob = makeRunPollJob({ pollAccount, pollJobs, releaseHeld, sweepDue, flushOutbox, metrics, outageRetrySeconds: 60, log });
   return {
     clock,
     cursors,
@@ -379,7 +383,7 @@ describe('runPollJob', () => {
 
     // Assess
     expect(outcome.status).toBe('completed');
-    expect(steps).toEqual(['release default', 'sweep default', 'poll default']);
+    expect(steps).toEqual(['release default', 'flush default', 'sweep default', 'poll default']);
     expect(pollJobs.jobs).toEqual([]);
   });
 
@@ -392,7 +396,7 @@ describe('runPollJob', () => {
 
     // Assess
     expect(outcome.status).toBe('completed');
-    expect(steps).toEqual(['release default', 'sweep default', 'poll default']);
+    expect(steps).toEqual(['release default', 'flush default', 'sweep default', 'poll default']);
     expect(pollJobs.jobs.map((j) => j.job)).toEqual([{ accountId: 'default', reason: 'resume' }]);
   });
 
@@ -405,7 +409,7 @@ describe('runPollJob', () => {
 
     // Assess
     expect(outcome.status).toBe('completed');
-    expect(steps).toEqual(['release default', 'sweep default', 'poll default']);
+    expect(steps).toEqual(['release default', 'flush default', 'sweep default', 'poll default']);
     expect(pollJobs.jobs).toEqual([]);
   });
 
@@ -418,7 +422,7 @@ describe('runPollJob', () => {
 
     // Assess
     expect(outcome.status).toBe('completed');
-    expect(steps).toEqual(['release default', 'sweep default', 'poll default']);
+    expect(steps).toEqual(['release default', 'flush default', 'sweep default', 'poll default']);
     expect(pollJobs.jobs).toEqual([]);
     expect(log.messages('warn')).toContain('held events not released now; the next poll job tries again');
   });
@@ -432,7 +436,7 @@ describe('runPollJob', () => {
 
     // Assess
     expect(outcome.status).toBe('completed');
-    expect(steps).toEqual(['release default', 'sweep default', 'poll default']);
+    expect(steps).toEqual(['release default', 'flush default', 'sweep default', 'poll default']);
     expect(log.messages('error')).toContain('held events could not be released; the next poll job tries again');
   });
 });
@@ -480,6 +484,35 @@ describe("runPollJob: an outage's release jobs", () => {
 
     // Act / Assess
     await expect(runPollJob(job({ reason: 'release', attempt: 0 }), limits)).rejects.toThrow('unreadable');
+  });
+});
+
+describe('runPollJob and the bulk outbox', () => {
+  it('sends what has waited for a full bulk request on scheduled jobs only, before the poll', async () => {
+    // Arrange
+    const { runPollJob, steps } = setup();
+
+    // Act
+    await runPollJob(job({ reason: 'schedule' }), limits);
+    await runPollJob(job({ reason: 'continue' }), limits);
+    await runPollJob(job({ reason: 'cli' }), limits);
+
+    // Assess
+    expect(steps.filter((s) => s.startsWith('flush') || s.startsWith('poll'))).toEqual(['flush default', 'poll default', 'poll default', 'poll default']);
+  });
+
+  it('still polls when the look at the outbox fails, and says the next scheduled job tries again', async () => {
+    // Arrange
+    const { runPollJob, steps, log } = setup(fakeAccount(), 'done', true);
+
+    // Act
+    await runPollJob(job({ reason: 'schedule' }), limits);
+
+    // Assess
+    expect(steps.filter((s) => s.startsWith('flush') || s.startsWith('poll'))).toEqual(['flush default', 'poll default']);
+    expect(log.entries.filter((e) => e.level === 'warn').map((e) => e.message)).toContain(
+      'history events waiting for a bulk request not sent now; the next scheduled job tries again',
+    );
   });
 });
 

@@ -2,10 +2,12 @@
 // refused request retried event by event, a refused key holding everything (no failure, one alert), a replacing key
 // ending the pause, a transient failure releasing claims, and one account's paused key never holding up another's events.
 import type { Snapshot } from '../../../lib/domain/snapshot.js';
-import { makePublishHistory } from '../../../lib/use-cases/publish-history.js';
+import { makeFlushOutbox, makePublishHistory } from '../../../lib/use-cases/publish-history.js';
 import {
   fakeAccount,
   InMemoryAlertLedger,
+  InMemoryBulkOutbox,
+  InMemoryOutboxFlushQueue,
   RecordingServiceMetrics,
   FakeClock,
   FakeKlaviyoApi,
@@ -22,8 +24,10 @@ import {
 } from '../../fakes/in-memory-ports.js';
 import { orderSnapshot, shipmentSnapshot } from '../../helpers/factories.js';
 
-function setup() {
+function setup(options: { outbox?: boolean } = {}) {
   const clock = new FakeClock('2026-07-05T17:00:00.000Z');
+  const outbox = new InMemoryBulkOutbox();
+  const flushes = new InMemoryOutboxFlushQueue();
   const ledger = new InMemoryEventLedger();
   const klaviyo = new FakeKlaviyoApi();
   const klaviyoBulk = new FakeKlaviyoBulkApi();
@@ -50,8 +54,24 @@ function setup() {
     ...others,
     log: new RecordingLogger(),
     concurrency: 4,
+    ...(options.outbox === true ? { outbox: { store: outbox, flushes, waitSeconds: 120 } } : {}),
   });
-  return { ledger, klaviyo, klaviyoBulk, credentials, alerts, pollJobs, held, publish, orders: others.orders, waiting: others.history, orderStates };
+  return {
+    clock,
+    ledger,
+    klaviyo,
+    klaviyoBulk,
+    credentials,
+    alerts,
+    pollJobs,
+    held,
+    publish,
+    orders: others.orders,
+    waiting: others.history,
+    orderStates,
+    outbox,
+    flushes,
+  };
 }
 
 /** `count` orders, each with its label, flagged as history. */
@@ -284,5 +304,189 @@ describe('publishHistory', () => {
     expect(outcome.held.every((id) => ledger.entry('default', id) === undefined)).toBe(true);
     expect((await credentials.status('default', 'klaviyo'))?.outage).toBeDefined();
     expect(pollJobs.jobs.map((j) => j.job)).toEqual([{ accountId: 'default', reason: 'release', attempt: 0 }]);
+  });
+});
+
+/** `count` orders from `first` on, each with its label (two events each), in messages of 100 snapshots. */
+const orders = (first: number, count: number): { tag: string; snapshot: Snapshot }[] =>
+  history(count).map(({ snapshot }, i) => ({
+    tag: `m${first}-${Math.floor(i / 100)}`,
+    snapshot: {
+      ...snapshot,
+      orderId: snapshot.orderId - 1000 + first,
+      ...(snapshot.kind === 'shipment' ? { shipmentId: snapshot.shipmentId - 5000 + first } : {}),
+    } as Snapshot,
+  }));
+
+const uniqueIds = (events: { uniqueId: string }[]): string[] => events.map((e) => e.uniqueId);
+
+describe('publishHistory with the bulk outbox', () => {
+  it('sends every full bulk request and lets the partial last one wait, its claims released and a flush message queued', async () => {
+    // Prepare: 750 orders with labels, 1,500 events
+    const { publish, klaviyoBulk, outbox, flushes, ledger, clock } = setup({ outbox: true });
+
+    // Act
+    const outcome = await publish(orders(10_000, 750));
+
+    // Assess: 1,000 sent in one request, 500 waiting with their claims free for whoever sends them
+    expect(outcome.failed).toEqual([]);
+    expect(klaviyoBulk.requests.map((r) => r.events.length)).toEqual([1000]);
+    expect(outbox.entries.size).toBe(500);
+    const waitingIds = [...outbox.entries.values()].map((e) => e.event.uniqueId);
+    expect(new Set([...uniqueIds(klaviyoBulk.events), ...waitingIds]).size).toBe(1500);
+    expect((await ledger.claim('default', waitingIds[0] as string, clock.now())).status).toBe('claimed');
+    expect(flushes.requests).toEqual([{ accountId: 'default', before: '2026-07-05T17:00:00.000Z', delaySeconds: 120 }]);
+  });
+
+  it("fills the next batch's bulk request with the waiting events first, leaving only the newest remainder", async () => {
+    // Prepare
+    const { publish, klaviyoBulk, outbox, clock } = setup({ outbox: true });
+    await publish(orders(10_000, 750));
+    const waitedFirst = [...outbox.entries.values()].map((e) => e.event.uniqueId);
+    clock.advance(30_000);
+
+    // Act: 300 more orders, 600 events
+    const outcome = await publish(orders(20_000, 300));
+
+    // Assess: 500 waiting + 500 new in one full request, 100 new wait; nothing sent twice
+    expect(outcome.failed).toEqual([]);
+    expect(klaviyoBulk.requests.map((r) => r.events.length)).toEqual([1000, 1000]);
+    expect(uniqueIds(klaviyoBulk.requests[1]?.events ?? [])).toEqual(expect.arrayContaining(waitedFirst));
+    expect(outbox.entries.size).toBe(100);
+    expect([...outbox.entries.values()].every((e) => e.since === '2026-07-05T17:00:30.000Z')).toBe(true);
+    expect(new Set(uniqueIds(klaviyoBulk.events)).size).toBe(2000);
+  });
+
+  it('sends what waits when its flush message comes and nothing newer took it, and leaves it when a later put owns it', async () => {
+    // Prepare: 100 events wait (put at 17:00:00)
+    const { publish, klaviyoBulk, outbox, flushes, clock } = setup({ outbox: true });
+    await publish(orders(10_000, 50));
+    expect(klaviyoBulk.requests).toEqual([]);
+    clock.advance(120_000);
+
+    // Act: a flush older than every waiting event (a later put queued its own), then the one that put them
+    const early = await publish([], [{ accountId: 'default', before: '2026-07-05T16:59:00.000Z', tag: 'f0' }]);
+    const due = await publish([], [{ accountId: 'default', before: flushes.requests[0]?.before as string, tag: 'f1' }]);
+
+    // Assess
+    expect([early.sent, early.failed]).toEqual([[], []]);
+    expect(due.failed).toEqual([]);
+    expect(due.sent).toHaveLength(100);
+    expect(klaviyoBulk.requests.map((r) => r.events.length)).toEqual([100]);
+    expect(outbox.entries.size).toBe(0);
+  });
+
+  it('loses nothing and sends nothing twice when the function dies between its claims and the bulk send', async () => {
+    // Prepare: the first invocation's bulk request never returns (the function is gone); its claims stay taken
+    const { publish, klaviyoBulk, outbox, flushes, clock } = setup({ outbox: true });
+    let dead = true;
+    klaviyoBulk.onSend = () => (dead ? new Promise<void>(() => undefined) : Promise.resolve());
+    const batch = orders(10_000, 750);
+    void publish(batch);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(klaviyoBulk.requests).toEqual([]);
+    dead = false;
+
+    // Act: SQS brings the messages back after the claims' lease ran out, then the flush message comes
+    clock.advance(121_000);
+    const retried = await publish(batch);
+    clock.advance(120_000);
+    const flushed = await publish([], [{ accountId: 'default', before: flushes.requests.at(-1)?.before as string, tag: 'f' }]);
+
+    // Assess: every one of the 1,500 events sent once, in two requests; nothing left waiting
+    expect([retried.failed, flushed.failed]).toEqual([[], []]);
+    expect(klaviyoBulk.requests.map((r) => r.events.length)).toEqual([1000, 500]);
+    expect(new Set(uniqueIds(klaviyoBulk.events)).size).toBe(1500);
+    expect(outbox.entries.size).toBe(0);
+  });
+
+  it('sends nothing twice when a batch is delivered again after its remainder went to the outbox', async () => {
+    // Prepare: the batch ran to its end, but its messages come back (the acknowledgement was lost)
+    const { publish, klaviyoBulk, outbox, flushes, clock } = setup({ outbox: true });
+    const batch = orders(10_000, 750);
+    await publish(batch);
+    clock.advance(5_000);
+
+    // Act
+    const again = await publish(batch);
+    clock.advance(120_000);
+    await publish([], [{ accountId: 'default', before: flushes.requests[0]?.before as string, tag: 'f' }]);
+
+    // Assess: the redelivery's own claims sent the waiting copies (removed after), nothing else went twice
+    expect(again.failed).toEqual([]);
+    expect(new Set(uniqueIds(klaviyoBulk.events)).size).toBe(1500);
+    expect(klaviyoBulk.events).toHaveLength(1500);
+    expect(outbox.entries.size).toBe(0);
+  });
+
+  it('leaves a waiting event another worker is sending to that worker', async () => {
+    // Prepare: 100 wait; another worker has just claimed one of them
+    const { publish, klaviyoBulk, outbox, flushes, ledger, clock } = setup({ outbox: true });
+    await publish(orders(10_000, 50));
+    const busy = [...outbox.entries.values()][0]?.event.uniqueId as string;
+    clock.advance(120_000);
+    await ledger.claim('default', busy, clock.now());
+
+    // Act
+    const outcome = await publish([], [{ accountId: 'default', before: flushes.requests[0]?.before as string, tag: 'f' }]);
+
+    // Assess
+    expect(outcome.sent).toHaveLength(99);
+    expect(uniqueIds(klaviyoBulk.events)).not.toContain(busy);
+    expect([...outbox.entries.values()].map((e) => e.event.uniqueId)).toEqual([busy]);
+  });
+
+  it('keeps waiting events while the Klaviyo key is refused, and sends them once it works', async () => {
+    // Prepare
+    const { publish, klaviyoBulk, outbox, flushes, credentials, clock } = setup({ outbox: true });
+    await publish(orders(10_000, 50));
+    clock.advance(120_000);
+    await credentials.markInvalid('default', 'klaviyo', 'kl-fingerprint-1', 'revoked');
+    const before = flushes.requests[0]?.before as string;
+
+    // Act
+    const paused = await publish([], [{ accountId: 'default', before, tag: 'f' }]);
+    await credentials.markValid('default', 'klaviyo', 'kl-fingerprint-1');
+    const working = await publish([], [{ accountId: 'default', before, tag: 'f' }]);
+
+    // Assess
+    expect([paused.sent, paused.failed]).toEqual([[], []]);
+    expect(working.sent).toHaveLength(100);
+    expect(klaviyoBulk.events).toHaveLength(100);
+    expect(outbox.entries.size).toBe(0);
+  });
+
+  it("reports a flush message as failed when its account's events cannot be sent, so SQS brings it back", async () => {
+    // Prepare
+    const { publish, klaviyoBulk, outbox, flushes, clock } = setup({ outbox: true });
+    await publish(orders(10_000, 50));
+    clock.advance(120_000);
+    klaviyoBulk.onSend = () => Promise.reject(new Error('socket hang up'));
+
+    // Act
+    const outcome = await publish([], [{ accountId: 'default', before: flushes.requests[0]?.before as string, tag: 'flush-message' }]);
+
+    // Assess: failed, nothing lost (all still waiting, their claims free)
+    expect(outcome.failed.map((f) => f.tag)).toEqual(['flush-message']);
+    expect(outbox.entries.size).toBe(100);
+  });
+
+  it('the scheduled look sends what has waited a whole BULK_WAIT_SECONDS (a flush message that never came), and only that', async () => {
+    // Prepare: 100 events wait; their flush message was lost
+    const { publish, klaviyoBulk, outbox, clock } = setup({ outbox: true });
+    await publish(orders(10_000, 50));
+    const flush = makeFlushOutbox(publish, { clock, waitSeconds: 120 });
+
+    // Act
+    clock.advance(60_000);
+    await flush('default');
+    const early = klaviyoBulk.events.length;
+    clock.advance(60_000);
+    await flush('default');
+
+    // Assess
+    expect(early).toBe(0);
+    expect(klaviyoBulk.events).toHaveLength(100);
+    expect(outbox.entries.size).toBe(0);
   });
 });

@@ -11,6 +11,7 @@ import {
   FakeClock,
   InMemoryCredentialStatusStore,
   InMemoryEventLedger,
+  InMemoryBulkOutbox,
   InMemoryHeldEventStore,
   InMemoryPollCursorStore,
   StaticAccountDirectory,
@@ -63,6 +64,7 @@ function setup(options: { pollsScheduled?: boolean; v1Key?: boolean; v2Key?: boo
   const credentials = new InMemoryCredentialStatusStore(() => clock.now());
   const cursors = new InMemoryPollCursorStore();
   const held = new InMemoryHeldEventStore();
+  const outbox = new InMemoryBulkOutbox();
   const ledger = new InMemoryEventLedger();
   const deps: ReportStatusDeps = {
     accounts: new StaticAccountDirectory([account, fakeAccount({ id: 'other' })]),
@@ -71,6 +73,7 @@ function setup(options: { pollsScheduled?: boolean; v1Key?: boolean; v2Key?: boo
     credentials,
     cursors,
     held,
+    outbox,
     ledger,
     deadLetterRecords: new InMemoryDeadLetterRecords(ledger),
     clock,
@@ -79,7 +82,7 @@ function setup(options: { pollsScheduled?: boolean; v1Key?: boolean; v2Key?: boo
   };
   // A working account otherwise: a poll completed ten minutes ago.
   cursors.cursors.set('default', { accountId: 'default', through: ago(12 * MINUTE), lastCompletedAt: ago(10 * MINUTE) });
-  return { report: makeReportStatus(deps), clock, queues, deadLetterQueues, credentials, cursors, held, ledger };
+  return { report: makeReportStatus(deps), clock, queues, deadLetterQueues, credentials, cursors, held, outbox, ledger };
 }
 
 /** Claims and marks an event sent at `at`. */
@@ -105,6 +108,7 @@ describe('reportStatus', () => {
         poll: { lastCompletedAt: ago(10 * MINUTE), through: ago(12 * MINUTE), stale: false },
         keys: [{ service: 'shipstation' }, { service: 'klaviyo' }],
         heldEvents: 0,
+        waitingForBulk: 0,
         deadLetters: { count: 0, sample: [] },
         sentLastHour: {},
         problems: [],
@@ -217,6 +221,19 @@ describe('reportStatus', () => {
     // Assess
     expect(status.accounts[0]?.keys).toEqual([{ service: 'shipstation-v2' }, { service: 'klaviyo' }]);
     expect(status.stuck).toBe(false);
+  });
+
+  it('counts history events waiting for a full bulk request without calling them a problem', async () => {
+    // Prepare
+    const { report, outbox } = setup();
+    await outbox.put([historicalShippedEvent(1), historicalShippedEvent(2), historicalShippedEvent(3)], new Date(NOW));
+
+    // Act
+    const status = await report(['default']);
+
+    // Assess
+    expect(status).toMatchObject({ stuck: false, problems: [] });
+    expect(status.accounts[0]?.waitingForBulk).toBe(3);
   });
 
   it('is stuck in a Klaviyo outage and while events are held, each with what happens to them', async () => {
