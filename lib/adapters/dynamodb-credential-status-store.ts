@@ -18,9 +18,43 @@ export class DynamoDbCredentialStatusStore implements CredentialStatusStore {
     private readonly now: () => Date = () => new Date(),
     /** How long refusals of a just-replaced key are ignored (at least RETIRED_KEY_GRACE_MS; more with a longer accounts cache). */
     private readonly retiredKeyGraceMs: number = RETIRED_KEY_GRACE_MS,
+    /**
+     * How long this container trusts a read that found a key of these services working (no refusal, no outage), so a
+     * batch of messages for one account reads it once. A refusal or outage recorded meanwhile by another container is
+     * met the way two workers at the same moment meet it: the next call fails and finds it recorded. Klaviyo only in
+     * the workers: a stale read there costs one refused Create Event, then the event is held; ShipStation's key is
+     * read every time, so a refused key sees no extra request.
+     */
+    private readonly workingCache: { ms: number; services: readonly CredentialService[] } = { ms: 0, services: [] },
   ) {}
 
+  /** Reads that found a key working, by account and service, with when they expire (promises: concurrent calls share one read). */
+  private readonly working = new Map<string, { until: number; read: Promise<CredentialStatus | undefined> }>();
+
   async status(accountId: string, service: CredentialService): Promise<CredentialStatus | undefined> {
+    if (this.workingCache.ms <= 0 || !this.workingCache.services.includes(service)) return this.read(accountId, service);
+    const key = `${accountId}\u0000${service}`;
+    const at = this.now().getTime();
+    const cached = this.working.get(key);
+    if (cached !== undefined && cached.until > at) return cached.read;
+    const read = this.read(accountId, service);
+    this.working.set(key, { until: at + this.workingCache.ms, read });
+    try {
+      const status = await read;
+      if (status !== undefined && (status.state === 'invalid' || status.outage !== undefined)) this.forget(accountId, service);
+      return status;
+    } catch (error) {
+      this.forget(accountId, service);
+      throw error;
+    }
+  }
+
+  /** Drops this container's cached read of the key (it is about to change, or was found not working). */
+  private forget(accountId: string, service: CredentialService): void {
+    this.working.delete(`${accountId}\u0000${service}`);
+  }
+
+  private async read(accountId: string, service: CredentialService): Promise<CredentialStatus | undefined> {
     const { Item: item } = await this.client.send(
       new GetItemCommand({ TableName: this.tableName, Key: keyOf(keys.credential(accountId, service)), ConsistentRead: true }),
     );
@@ -36,6 +70,7 @@ export class DynamoDbCredentialStatusStore implements CredentialStatusStore {
   }
 
   async markOutage(accountId: string, service: CredentialService, reason: string): Promise<boolean> {
+    this.forget(accountId, service);
     try {
       await this.client.send(
         new UpdateItemCommand({
@@ -60,6 +95,7 @@ export class DynamoDbCredentialStatusStore implements CredentialStatusStore {
   }
 
   async clearOutage(accountId: string, service: CredentialService): Promise<boolean> {
+    this.forget(accountId, service);
     try {
       await this.client.send(
         new UpdateItemCommand({
@@ -77,6 +113,7 @@ export class DynamoDbCredentialStatusStore implements CredentialStatusStore {
   }
 
   async markInvalid(accountId: string, service: CredentialService, fingerprint: string, reason: string): Promise<boolean> {
+    this.forget(accountId, service);
     try {
       await this.client.send(
         new PutItemCommand({
@@ -110,6 +147,7 @@ export class DynamoDbCredentialStatusStore implements CredentialStatusStore {
   }
 
   async markValid(accountId: string, service: CredentialService, fingerprint: string): Promise<boolean> {
+    this.forget(accountId, service);
     const current = await this.status(accountId, service);
     if (current?.state !== 'invalid') return false;
     try {
@@ -143,6 +181,7 @@ export class DynamoDbCredentialStatusStore implements CredentialStatusStore {
   }
 
   async markAlerted(accountId: string, service: CredentialService, fingerprint: string): Promise<void> {
+    this.forget(accountId, service);
     try {
       await this.client.send(
         new UpdateItemCommand({

@@ -37,6 +37,11 @@ export class DynamoDbRateBudget implements RateBudget {
   private readonly requestsPerMinute: number;
   /** Limits this container already stored, by fingerprint, so the limit costs one write per container, not per response. */
   private readonly storedLimits = new Map<string, { limit: number; at: number }>();
+  /**
+   * The count and window end this container last saw in the item (the values its own take or reconcile wrote): a
+   * response that tells nothing stricter than them needs no write (see reconcile).
+   */
+  private readonly seen = new Map<string, { used: number; windowEnd: number }>();
 
   constructor(
     private readonly client: DynamoDBClient,
@@ -62,7 +67,7 @@ export class DynamoDbRateBudget implements RateBudget {
         'windowEnd > :now AND used < :limit AND (attribute_not_exists(serverLimit) OR used < serverLimit)',
         { ...common, ':one': num(1), ':limit': num(this.requestsPerMinute) },
       );
-      if (counted) return { granted: true };
+      if (counted !== false) return this.granted(keyFingerprint, counted);
       const item = await this.read(keyFingerprint);
       if (item === undefined || item.windowEnd <= at) {
         // Only one of several takers can start the window; the others see it current on their next round.
@@ -72,7 +77,7 @@ export class DynamoDbRateBudget implements RateBudget {
           'attribute_not_exists(windowEnd) OR windowEnd <= :now',
           { ...common, ':one': num(1), ':end': num(at + WINDOW_MS) },
         );
-        if (started) return { granted: true };
+        if (started !== false) return this.granted(keyFingerprint, started);
         continue;
       }
       if (item.used >= Math.min(this.requestsPerMinute, item.serverLimit ?? Number.POSITIVE_INFINITY)) {
@@ -103,7 +108,12 @@ export class DynamoDbRateBudget implements RateBudget {
     const serverUsed = Math.max(0, limit - observed.remaining);
     const serverEnd = at + Math.min(WINDOW_MS, Math.max(0, observed.resetSeconds) * 1000);
     if (observed.limit !== undefined) await this.storeLimit(keyFingerprint, observed.limit, now);
-    await this.update(
+    // Nothing to adopt, now or when our window ends: ShipStation's window ends within ours and it counted no more than
+    // we had when this container last wrote the item. The usual case once a window's end is known (X-Rate-Limit-Reset
+    // is rounded up, so later responses rarely tell a later end), and the write below would fail its condition.
+    const seen = this.seen.get(keyFingerprint);
+    if (seen !== undefined && seen.windowEnd > at && serverEnd <= seen.windowEnd && serverUsed <= seen.used) return;
+    const adopted = await this.update(
       keyFingerprint,
       `SET used = :serverUsed, windowEnd = :serverEnd, expiresAt = :exp${observed.limit === undefined ? '' : ', serverLimit = :serverLimit'}`,
       'attribute_not_exists(windowEnd) OR windowEnd <= :now' +
@@ -118,6 +128,15 @@ export class DynamoDbRateBudget implements RateBudget {
         ...(observed.limit === undefined ? {} : { ':serverLimit': num(observed.limit) }),
       },
     );
+    if (adopted !== false) this.seen.set(keyFingerprint, { used: serverUsed, windowEnd: serverEnd });
+  }
+
+  /** A grant, remembering the count and window the take left in the item. */
+  private granted(keyFingerprint: string, item: Record<string, AttributeValue>): RateGrant {
+    const used = Number(item.used?.N);
+    const windowEnd = Number(item.windowEnd?.N);
+    if (Number.isFinite(used) && Number.isFinite(windowEnd)) this.seen.set(keyFingerprint, { used, windowEnd });
+    return { granted: true };
   }
 
   /**
@@ -134,19 +153,25 @@ export class DynamoDbRateBudget implements RateBudget {
     this.storedLimits.set(keyFingerprint, { limit, at: now.getTime() });
   }
 
-  /** A conditional UpdateItem; false when the condition failed. */
-  private async update(keyFingerprint: string, expression: string, condition: string, values: Record<string, AttributeValue>): Promise<boolean> {
+  /** A conditional UpdateItem: the item as it wrote it, or false when the condition failed. */
+  private async update(
+    keyFingerprint: string,
+    expression: string,
+    condition: string,
+    values: Record<string, AttributeValue>,
+  ): Promise<Record<string, AttributeValue> | false> {
     try {
-      await this.client.send(
+      const { Attributes: item = {} } = await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: keyOf(keys.rateBudget(keyFingerprint)),
           UpdateExpression: expression,
           ConditionExpression: condition,
           ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
         }),
       );
-      return true;
+      return item;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;

@@ -65,15 +65,26 @@ export function visibilityOf<Q extends RetriedQueue>(sqs: SQSClient, queue: Q, u
 export type Health = CredentialHealthDeps & { outageRetrySeconds: number; log: typeof logger };
 
 /** Credential health: refused keys and Klaviyo outages recorded, alerts sent once, release jobs queued. */
+/** How long a worker trusts a read that found its Klaviyo key working: a batch of one account's messages reads it once. */
+const WORKING_KLAVIYO_KEY_CACHE = { ms: 2_000, services: ['klaviyo'] } as const;
+
 export function credentialHealth(
   config: Config<'storage' | 'pollsQueue' | 'retries' | 'alerts'>,
   clock: Clock,
   clients: { dynamodb: DynamoDBClient; sqs: SQSClient },
+  /** The publishing workers trust a working Klaviyo key for a moment; everything else (CLI, key check) reads fresh. */
+  options: { cacheWorkingKlaviyoKey?: boolean } = {},
 ): Health {
   // A replaced key's refusals are ignored while containers may still hold it (their accounts cache, twice over).
   const retiredKeyGraceMs = Math.max(RETIRED_KEY_GRACE_MS, 2 * accountsCacheSeconds() * 1000);
   return {
-    credentials: new DynamoDbCredentialStatusStore(clients.dynamodb, config.tableName, () => clock.now(), retiredKeyGraceMs),
+    credentials: new DynamoDbCredentialStatusStore(
+      clients.dynamodb,
+      config.tableName,
+      () => clock.now(),
+      retiredKeyGraceMs,
+      options.cacheWorkingKlaviyoKey === true ? WORKING_KLAVIYO_KEY_CACHE : undefined,
+    ),
     // The SNS client is loaded on the first alert (lib/adapters/aws-sns-client.ts).
     alerts: config.alertTopicArn === undefined ? new LogAlerts(logger) : new SnsAlerts(snsClient, config.alertTopicArn),
     alertLedger: new DynamoDbAlertLedger(clients.dynamodb, config.tableName),

@@ -40,12 +40,13 @@ export const pollShipStationWiring = perContainer((env, document): PollShipStati
   const config = loadFunctionConfig(needs, env, document);
   const { accounts, metrics } = workerBase(config);
   const [dynamodb, sqs] = [dynamoDbClient(), sqsClient()];
-  const health = credentialHealth(config, systemClock, { dynamodb, sqs });
+  const health = credentialHealth(config, systemClock, { dynamodb, sqs }, { cacheWorkingKlaviyoKey: true });
   const shipStation = shipStationApi(config, systemClock, dynamodb, metrics);
   const shipStationV2 = shipStationV2Api(config, systemClock, dynamodb, metrics);
   const klaviyo = klaviyoApi(config, systemClock);
   const kernel = publishingKernel(config, systemClock, { dynamodb, health, accounts, metrics, shipStation, shipStationV2, klaviyo });
   const history = new SqsHistoryQueue(sqs, config.historyQueueUrl);
+  const cursors = new DynamoDbPollCursorStore(dynamodb, config.tableName);
   const outbox = bulkOutbox(config, dynamodb, history);
   const publishHistory = makePublishHistory({ ...kernel, history, klaviyoBulk: klaviyo, concurrency: 1, outbox });
   const runPollJob = makeRunPollJob({
@@ -53,7 +54,7 @@ export const pollShipStationWiring = perContainer((env, document): PollShipStati
     pollJobs: health.pollJobs,
     releaseHeld: makeReleaseHeldEvents({ ...kernel, history, klaviyoBulk: klaviyo, klaviyoCheck: klaviyo }),
     flushOutbox: makeFlushOutbox(publishHistory, { clock: systemClock, waitSeconds: outbox.waitSeconds }),
-    sweepDue: makeSweepDueChecks({ ...kernel, cursors: new DynamoDbPollCursorStore(dynamodb, config.tableName) }),
+    sweepDue: makeSweepDueChecks({ ...kernel, cursors }),
     metrics,
     outageRetrySeconds: config.outageRetrySeconds,
     log: logger,

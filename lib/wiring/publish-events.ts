@@ -28,7 +28,7 @@ export const publishEventsWiring = perContainer((env, document): PublishEventsWi
   const config = loadFunctionConfig(needs, env, document);
   const { accounts, metrics } = workerBase(config);
   const [dynamodb, sqs] = [dynamoDbClient(), sqsClient()];
-  const health = credentialHealth(config, systemClock, { dynamodb, sqs });
+  const health = credentialHealth(config, systemClock, { dynamodb, sqs }, { cacheWorkingKlaviyoKey: true });
   const kernel = publishingKernel(config, systemClock, {
     dynamodb,
     health,

@@ -40,7 +40,7 @@ export const publishHistoryWiring = perContainer((env, document): PublishHistory
   const klaviyo = klaviyoApi(config, systemClock);
   const kernel = publishingKernel(config, systemClock, {
     dynamodb,
-    health: credentialHealth(config, systemClock, { dynamodb, sqs }),
+    health: credentialHealth(config, systemClock, { dynamodb, sqs }, { cacheWorkingKlaviyoKey: true }),
     accounts,
     metrics,
     shipStation: shipStationApi(config, systemClock, dynamodb, metrics),

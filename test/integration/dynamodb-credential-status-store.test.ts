@@ -28,6 +28,46 @@ afterAll(async () => {
 });
 
 describe('DynamoDbCredentialStatusStore', () => {
+  it("with a working-key cache for Klaviyo, reads a working key once per interval, never caches a refusal, forgets on its own writes, and reads ShipStation's every time", async () => {
+    // Prepare: a store whose reads are counted, trusting a working read for 2 s; another container's store beside it
+    const gets: string[] = [];
+    const client = {
+      send: (command: { constructor: { name: string } }) => (
+        command.constructor.name === 'GetItemCommand' && gets.push('get'),
+        aws.dynamodb.send(command as never)
+      ),
+    };
+    const cached = new DynamoDbCredentialStatusStore(client as unknown as LocalAws['dynamodb'], aws.tableName, () => clock, RETIRED_KEY_GRACE_MS, {
+      ms: 2_000,
+      services: ['klaviyo'],
+    });
+    const accountId = newAccount();
+
+    // Act / Assess: concurrent and repeated reads share one
+    await Promise.all([cached.status(accountId, 'klaviyo'), cached.status(accountId, 'klaviyo')]);
+    await cached.status(accountId, 'klaviyo');
+    expect(gets).toHaveLength(1);
+
+    // Another container records a refusal: seen once the interval is over (as two workers at one moment see it)
+    await store.markInvalid(accountId, 'klaviyo', 'kl-1', '401 Unauthorized');
+    expect(await cached.status(accountId, 'klaviyo')).toBeUndefined();
+    clock = at(2_001);
+    expect((await cached.status(accountId, 'klaviyo'))?.state).toBe('invalid');
+    expect((await cached.status(accountId, 'klaviyo'))?.state).toBe('invalid');
+    expect(gets).toHaveLength(3);
+
+    // ShipStation's key is not cached
+    await cached.status(accountId, 'shipstation');
+    await cached.status(accountId, 'shipstation');
+    expect(gets).toHaveLength(5);
+
+    // Its own write is read back at once
+    await cached.markValid(accountId, 'klaviyo', 'kl-1');
+    expect((await cached.status(accountId, 'klaviyo'))?.state).toBe('valid');
+    await cached.markOutage(accountId, 'klaviyo', 'Klaviyo answered 503');
+    expect((await cached.status(accountId, 'klaviyo'))?.outage?.reason).toBe('Klaviyo answered 503');
+  });
+
   it('knows nothing about an account whose keys were never reported', async () => {
     // Prepare
     const account = newAccount();

@@ -196,6 +196,26 @@ describe('DynamoDbRateBudget', () => {
     expect(granted(await takeTimes(key, 4, at(62)))).toBe(4);
   });
 
+  it('writes nothing for a response that tells no more than this container last wrote, and still adopts a stricter one', async () => {
+    // Prepare: a budget whose DynamoDB calls are counted; three takes open a window ending at 60 s
+    const sends: string[] = [];
+    const client = { send: (command: { constructor: { name: string } }) => (sends.push(command.constructor.name), aws.dynamodb.send(command as never)) };
+    const counting = new DynamoDbRateBudget(client as unknown as LocalAws['dynamodb'], aws.tableName, { requestsPerMinute: 5 });
+    const key = newKey();
+    for (let i = 0; i < 3; i += 1) await counting.take(key, at(0));
+    sends.length = 0;
+
+    // Act: ShipStation counted 3 with its window ending within ours (no write), then 4 (another app used the key)
+    await counting.reconcile(key, { remaining: 2, resetSeconds: 59 }, at(1));
+    const quiet = [...sends];
+    await counting.reconcile(key, { remaining: 1, resetSeconds: 58 }, at(2));
+
+    // Assess
+    expect(quiet).toEqual([]);
+    expect(sends).toEqual(['UpdateItemCommand']);
+    expect(await stored(key)).toMatchObject({ used: 4, windowEnd: at(60).getTime() });
+  });
+
   it('keeps two key fingerprints independent', async () => {
     // Prepare
     const first = newKey();
