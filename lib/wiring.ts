@@ -36,6 +36,7 @@ import { makeReconcileAccount, type ReconcileAccount } from './use-cases/reconci
 import { makeRegisterWebhooks, type RegisterWebhooks } from './use-cases/register-webhooks.js';
 import { makeReleaseHeldEvents } from './use-cases/release-held-events.js';
 import { makeReplayDeadLetters, type ReplayDeadLetters } from './use-cases/replay-dead-letters.js';
+import { makeAlertPollLag, POLL_STALE_AFTER_MINUTES } from './use-cases/alert-poll-lag.js';
 import { makeReportStatus, type ReportStatus } from './use-cases/report-status.js';
 import { makeSchedulePolls, type SchedulePolls } from './use-cases/schedule-polls.js';
 import { makeSweepDueChecks } from './use-cases/sweep-due-checks.js';
@@ -90,9 +91,6 @@ export interface Wiring {
   /** Per consumed queue: sets when a failed record comes back (its backoff: lib/edge/sqs.ts, lib/domain/retry.ts). */
   visibility: Record<RetriedQueue, MessageVisibility>;
 }
-
-/** Three missed 30-minute polls: `doctor` calls the poll stopped, `status` stuck (when polls are scheduled). */
-const POLL_STALE_AFTER_MINUTES = 90;
 
 /** Wires the use cases for a configuration; tests, the local stack and the CLI may pass their own clock. */
 export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiring {
@@ -169,6 +167,7 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
       pollJobs,
       releaseHeld: makeReleaseHeldEvents({ ...publishDeps, history, klaviyoBulk: klaviyo, klaviyoCheck: klaviyo }),
       flushOutbox: makeFlushOutbox(publishHistory, { clock, waitSeconds: outbox.waitSeconds }),
+      alertPollLag: makeAlertPollLag({ ...health, cursors, clock }),
       sweepDue: makeSweepDueChecks({ ...publishDeps, cursors }),
       metrics: serviceMetrics,
       outageRetrySeconds: config.outageRetrySeconds,

@@ -44,6 +44,7 @@ import {
 import { deadLetterOversized } from './dead-letter-oversized.js';
 import type { ReleaseHeldEvents } from './release-held-events.js';
 import type { SweepDueChecks } from './sweep-due-checks.js';
+import type { AlertPollLag } from './alert-poll-lag.js';
 import type { FlushOutbox } from './publish-history.js';
 import { reportUnknownStatuses } from './unknown-statuses.js';
 
@@ -429,6 +430,8 @@ export function makeRunPollJob(deps: {
   sweepDue: SweepDueChecks;
   /** History events that have waited a whole BULK_WAIT_SECONDS for a full bulk request (scheduled jobs only). */
   flushOutbox?: FlushOutbox;
+  /** Tells the operators, once, that the account's polls have stopped completing (scheduled jobs only). */
+  alertPollLag?: AlertPollLag;
   /** `HeldEvents`: the account's backlog after each release. */
   metrics: Pick<ServiceMetrics, 'heldEvents'>;
   /** First delay of an outage's release jobs (OUTAGE_RETRY_SECONDS). */
@@ -459,6 +462,17 @@ export function makeRunPollJob(deps: {
       if (error instanceof TransientError) deps.log.warn('held events not released now; the next poll job tries again', { accountId: job.accountId, reason });
       else deps.log.error('held events could not be released; the next poll job tries again', { accountId: job.accountId, reason });
       if (job.reason === 'release') throw error; // retried by the polls queue's backoff
+    }
+    if (job.reason === 'schedule' && deps.alertPollLag !== undefined) {
+      try {
+        await deps.alertPollLag(job.accountId);
+      } catch (error) {
+        // Owed, not lost: the alert ledger gave it back, and the next scheduled job sends it.
+        deps.log.error('poll lag alert not sent; the next scheduled job tries again', {
+          accountId: job.accountId,
+          reason: error instanceof Error ? error.message : String(error),
+        });
+      }
     }
     if (job.reason === 'schedule' && deps.flushOutbox !== undefined) {
       try {

@@ -1,5 +1,5 @@
 // poll-shipstation's composition: the poll of one account, the release of events held in a Klaviyo outage, the sweep
-// of due delay checks, the look at history events waiting for a full bulk request, and the retries of the polls queue. Imports the DynamoDB and SQS clients.
+// of due delay checks, the look at history events waiting for a full bulk request, the alert about lagging polls, and the retries of the polls queue. Imports the DynamoDB and SQS clients.
 import { dynamoDbClient } from '../adapters/aws-dynamodb-client.js';
 import { sqsClient } from '../adapters/aws-sqs-client.js';
 import { DynamoDbPollCursorStore } from '../adapters/dynamodb-poll-cursor-store.js';
@@ -7,6 +7,7 @@ import { SqsHistoryQueue } from '../adapters/sqs-queues.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { loadFunctionConfig } from '../config.js';
 import { logger } from '../observability.js';
+import { makeAlertPollLag } from '../use-cases/alert-poll-lag.js';
 import { makeRunPollJob, type RunPollJob } from '../use-cases/poll-account.js';
 import { makeFlushOutbox, makePublishHistory } from '../use-cases/publish-history.js';
 import { makeReleaseHeldEvents } from '../use-cases/release-held-events.js';
@@ -55,6 +56,7 @@ export const pollShipStationWiring = perContainer((env, document): PollShipStati
     releaseHeld: makeReleaseHeldEvents({ ...kernel, history, klaviyoBulk: klaviyo, klaviyoCheck: klaviyo }),
     flushOutbox: makeFlushOutbox(publishHistory, { clock: systemClock, waitSeconds: outbox.waitSeconds }),
     sweepDue: makeSweepDueChecks({ ...kernel, cursors }),
+    alertPollLag: makeAlertPollLag({ ...health, cursors }),
     metrics,
     outageRetrySeconds: config.outageRetrySeconds,
     log: logger,

@@ -84,7 +84,11 @@ function setup(account = fakeAccount(), released: ReleaseOutcome['status'] | Err
     steps.push(`flush ${accountId}`);
     if (flushFails) throw new TransientError('Klaviyo answered 503');
   };
-  const runPollJob = makeRunPollJob({ pollAccount, pollJobs, releaseHeld, sweepDue, flushOutbox, metrics, outageRetrySeconds: 60, log });
+  const alertPollLag = async (accountId: string): Promise<boolean> => {
+    steps.push(`lag ${accountId}`);
+    return false;
+  };
+  const runPollJob = makeRunPollJob({ pollAccount, pollJobs, releaseHeld, sweepDue, flushOutbox, alertPollLag, metrics, outageRetrySeconds: 60, log });
   return {
     clock,
     cursors,
@@ -383,7 +387,7 @@ describe('runPollJob', () => {
 
     // Assess
     expect(outcome.status).toBe('completed');
-    expect(steps).toEqual(['release default', 'flush default', 'sweep default', 'poll default']);
+    expect(steps).toEqual(['release default', 'lag default', 'flush default', 'sweep default', 'poll default']);
     expect(pollJobs.jobs).toEqual([]);
   });
 
@@ -396,7 +400,7 @@ describe('runPollJob', () => {
 
     // Assess
     expect(outcome.status).toBe('completed');
-    expect(steps).toEqual(['release default', 'flush default', 'sweep default', 'poll default']);
+    expect(steps).toEqual(['release default', 'lag default', 'flush default', 'sweep default', 'poll default']);
     expect(pollJobs.jobs.map((j) => j.job)).toEqual([{ accountId: 'default', reason: 'resume' }]);
   });
 
@@ -409,7 +413,7 @@ describe('runPollJob', () => {
 
     // Assess
     expect(outcome.status).toBe('completed');
-    expect(steps).toEqual(['release default', 'flush default', 'sweep default', 'poll default']);
+    expect(steps).toEqual(['release default', 'lag default', 'flush default', 'sweep default', 'poll default']);
     expect(pollJobs.jobs).toEqual([]);
   });
 
@@ -422,7 +426,7 @@ describe('runPollJob', () => {
 
     // Assess
     expect(outcome.status).toBe('completed');
-    expect(steps).toEqual(['release default', 'flush default', 'sweep default', 'poll default']);
+    expect(steps).toEqual(['release default', 'lag default', 'flush default', 'sweep default', 'poll default']);
     expect(pollJobs.jobs).toEqual([]);
     expect(log.messages('warn')).toContain('held events not released now; the next poll job tries again');
   });
@@ -436,7 +440,7 @@ describe('runPollJob', () => {
 
     // Assess
     expect(outcome.status).toBe('completed');
-    expect(steps).toEqual(['release default', 'flush default', 'sweep default', 'poll default']);
+    expect(steps).toEqual(['release default', 'lag default', 'flush default', 'sweep default', 'poll default']);
     expect(log.messages('error')).toContain('held events could not be released; the next poll job tries again');
   });
 });
@@ -498,7 +502,13 @@ describe('runPollJob and the bulk outbox', () => {
     await runPollJob(job({ reason: 'cli' }), limits);
 
     // Assess
-    expect(steps.filter((s) => s.startsWith('flush') || s.startsWith('poll'))).toEqual(['flush default', 'poll default', 'poll default', 'poll default']);
+    expect(steps.filter((s) => s.startsWith('flush') || s.startsWith('poll') || s.startsWith('lag'))).toEqual([
+      'lag default',
+      'flush default',
+      'poll default',
+      'poll default',
+      'poll default',
+    ]);
   });
 
   it('still polls when the look at the outbox fails, and says the next scheduled job tries again', async () => {
