@@ -166,7 +166,7 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
       pollAccount,
       pollJobs,
       releaseHeld: makeReleaseHeldEvents({ ...publishDeps, history, klaviyoBulk: klaviyo, klaviyoCheck: klaviyo }),
-      flushOutbox: makeFlushOutbox(publishHistory, { clock, waitSeconds: outbox.waitSeconds }),
+      flushOutbox: makeFlushOutbox({ ...publishDeps, history, klaviyoBulk: klaviyo, outbox }),
       alertPollLag: makeAlertPollLag({ ...health, cursors, clock }),
       sweepDue: makeSweepDueChecks({ ...publishDeps, cursors }),
       metrics: serviceMetrics,

@@ -385,13 +385,13 @@ export type FlushOutbox = (accountId: string) => Promise<void>;
 /**
  * The scheduled look at an account's outbox: a flush message that was never sent (the function stopped between its
  * put and its send) or never came leaves events waiting; each scheduled poll job sends what has waited that long, so
- * no event waits more than one schedule.
+ * no event waits more than one schedule. (Built without the snapshot publisher, which poll-shipstation does not need.)
  */
-export function makeFlushOutbox(publish: PublishHistory, deps: { clock: { now(): Date }; waitSeconds: number }): FlushOutbox {
+export function makeFlushOutbox(deps: Omit<PublishHistoryDeps, 'concurrency' | 'outbox'> & { outbox: NonNullable<PublishHistoryDeps['outbox']> }): FlushOutbox {
   return async (accountId) => {
-    const before = new Date(deps.clock.now().getTime() - deps.waitSeconds * 1000).toISOString();
-    const outcome = await publish([], [{ accountId, before, tag: 'schedule' }]);
-    const failure = outcome.failed[0];
-    if (failure !== undefined) throw failure.error;
+    const account = deps.accounts.find(accountId);
+    if (account === undefined) throw new BadInputError(`unknown account ${accountId}`);
+    const before = new Date(deps.clock.now().getTime() - deps.outbox.waitSeconds * 1000).toISOString();
+    await sendThroughOutbox({ ...deps, concurrency: 1 }, account, [], { ...noOutcome(), bulkRequests: 0, failed: [] }, before);
   };
 }

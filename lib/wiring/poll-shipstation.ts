@@ -9,7 +9,7 @@ import { loadFunctionConfig } from '../config.js';
 import { logger } from '../observability.js';
 import { makeAlertPollLag } from '../use-cases/alert-poll-lag.js';
 import { makeRunPollJob, type RunPollJob } from '../use-cases/poll-account.js';
-import { makeFlushOutbox, makePublishHistory } from '../use-cases/publish-history.js';
+import { makeFlushOutbox } from '../use-cases/publish-history.js';
 import { makeReleaseHeldEvents } from '../use-cases/release-held-events.js';
 import { makeSweepDueChecks } from '../use-cases/sweep-due-checks.js';
 import { perContainer } from './container.js';
@@ -49,12 +49,11 @@ export const pollShipStationWiring = perContainer((env, document): PollShipStati
   const history = new SqsHistoryQueue(sqs, config.historyQueueUrl);
   const cursors = new DynamoDbPollCursorStore(dynamodb, config.tableName);
   const outbox = bulkOutbox(config, dynamodb, history);
-  const publishHistory = makePublishHistory({ ...kernel, history, klaviyoBulk: klaviyo, concurrency: 1, outbox });
   const runPollJob = makeRunPollJob({
     pollAccount: pollAccountUseCase(config, { sqs, dynamodb, health, accounts, shipStation, shipStationV2, metrics }),
     pollJobs: health.pollJobs,
     releaseHeld: makeReleaseHeldEvents({ ...kernel, history, klaviyoBulk: klaviyo, klaviyoCheck: klaviyo }),
-    flushOutbox: makeFlushOutbox(publishHistory, { clock: systemClock, waitSeconds: outbox.waitSeconds }),
+    flushOutbox: makeFlushOutbox({ ...kernel, history, klaviyoBulk: klaviyo, outbox }),
     sweepDue: makeSweepDueChecks({ ...kernel, cursors }),
     alertPollLag: makeAlertPollLag({ ...health, cursors }),
     metrics,

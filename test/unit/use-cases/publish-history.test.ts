@@ -37,7 +37,7 @@ function setup(options: { outbox?: boolean } = {}) {
   const held = new InMemoryHeldEventStore();
   const others = trackingDeps();
   const orderStates = new InMemoryOrderStateStore();
-  const publish = makePublishHistory({
+  const deps = {
     accounts: new StaticAccountDirectory(),
     orderStates,
     ledger,
@@ -54,9 +54,11 @@ function setup(options: { outbox?: boolean } = {}) {
     ...others,
     log: new RecordingLogger(),
     concurrency: 4,
-    ...(options.outbox === true ? { outbox: { store: outbox, flushes, waitSeconds: 120 } } : {}),
-  });
+  };
+  const waitingRoom = { store: outbox, flushes, waitSeconds: 120 };
+  const publish = makePublishHistory({ ...deps, ...(options.outbox === true ? { outbox: waitingRoom } : {}) });
   return {
+    deps: { ...deps, outbox: waitingRoom },
     clock,
     ledger,
     klaviyo,
@@ -473,9 +475,9 @@ describe('publishHistory with the bulk outbox', () => {
 
   it('the scheduled look sends what has waited a whole BULK_WAIT_SECONDS (a flush message that never came), and only that', async () => {
     // Prepare: 100 events wait; their flush message was lost
-    const { publish, klaviyoBulk, outbox, clock } = setup({ outbox: true });
+    const { publish, klaviyoBulk, outbox, clock, deps } = setup({ outbox: true });
     await publish(orders(10_000, 50));
-    const flush = makeFlushOutbox(publish, { clock, waitSeconds: 120 });
+    const flush = makeFlushOutbox(deps);
 
     // Act
     clock.advance(60_000);
