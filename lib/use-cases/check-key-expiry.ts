@@ -2,6 +2,7 @@
 // (metric + threshold alerts claimed once in DynamoDB), and one cheap call per key (ShipStation GET /stores, a Klaviyo
 // probe) so a key that stopped working is alerted even on a quiet day, and one that works again resumes the account.
 import { KlaviyoRejectedError, ShipStationCredentialsError } from '../domain/errors.js';
+import { mapLimit } from '../domain/map-limit.js';
 import { daysUntilExpiry, expiryAlertId, expiryAlertText, reachedThreshold } from '../domain/key-expiry.js';
 import type {
   Account,
@@ -71,12 +72,23 @@ export function makeCheckKeyExpiry(deps: CheckKeyExpiryDeps): CheckKeyExpiry {
     return threshold;
   };
 
+  /** This run's probes, by service and key fingerprint. */
+  let probes = new Map<string, Promise<unknown>>();
+
   /** One cheap call with the key: refused → paused and alerted once; works → a pause ends; anything else → unknown. */
   const checkKey = async (account: Account, service: CredentialService): Promise<{ check: KeyCheck; recovered: boolean }> => {
     try {
-      if (service === 'shipstation') await deps.shipStation.checkCredentials(account.id);
-      else if (service === 'shipstation-v2') await deps.shipStationV2.checkV2Credentials(account.id);
-      else await deps.klaviyo.checkCredentials(account.id);
+      // Accounts that share a key share its probe: one request per key and run, whatever the number of accounts (a key
+      // pair's 40 requests a minute are not spent asking the same question), each account recording the answer.
+      const shared = `${service}\u0000${keyFingerprint(account, service) ?? account.id}`;
+      let probe = probes.get(shared);
+      if (probe === undefined) {
+        if (service === 'shipstation') probe = deps.shipStation.checkCredentials(account.id);
+        else if (service === 'shipstation-v2') probe = deps.shipStationV2.checkV2Credentials(account.id);
+        else probe = deps.klaviyo.checkCredentials(account.id);
+        probes.set(shared, probe);
+      }
+      await probe;
     } catch (error) {
       const refused = error instanceof ShipStationCredentialsError || (error instanceof KlaviyoRejectedError && error.isCredentialProblem);
       if (!refused) {
@@ -150,15 +162,10 @@ export function makeCheckKeyExpiry(deps: CheckKeyExpiryDeps): CheckKeyExpiry {
   };
 
   return async () => {
-    const accounts = deps.accounts.list();
-    const reports: AccountKeyReport[] = new Array<AccountKeyReport>(accounts.length);
+    probes = new Map();
     const failures: unknown[] = [];
     // Accounts in parallel (each waits on its own key's ShipStation budget), so slow ones never starve the rest.
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      for (let index = next++; index < accounts.length; index = next++) reports[index] = await checkAccount(accounts[index] as Account, failures);
-    };
-    await Promise.all(Array.from({ length: Math.min(CHECK_CONCURRENCY, accounts.length) }, worker));
+    const reports = await mapLimit(deps.accounts.list(), CHECK_CONCURRENCY, (account) => checkAccount(account, failures));
     if (failures.length > 0) throw new AggregateError(failures, `${failures.length} check(s) failed`);
     return reports;
   };

@@ -1,6 +1,7 @@
 // shipstation-klaviyo reconcile → reconcileAccount → ShipStation list pages (the poll's lister and rate budget) + order
 // states, ledger, held events and poll cursor in DynamoDB → a report of what is sent, missing or contradicted; with
 // `fix`, the missing snapshots go on the updates / history queues for the normal consumers to send (dedupe holds).
+import { mapLimit } from '../domain/map-limit.js';
 import { BadInputError } from '../domain/errors.js';
 import { nextPosition, PAGE_SIZE, toWholeSecond, type PollPosition, type PollStream } from '../domain/poll-plan.js';
 import { checkOrder, idsToLookUp, reconcile, type RecordedEventStatus, type ReconcileReport } from '../domain/reconcile.js';
@@ -73,17 +74,6 @@ const HELD_PAGE = 500;
 /** Orders by modifyDate (they move while paged, hence the poll's restart rule), labels by createDate. */
 const ORDERS: PollStream = { name: 'orders', resource: 'orders', dateField: 'modifyDate', sortBy: 'ModifyDate', shifting: true };
 const LABELS: PollStream = { name: 'shipments', resource: 'shipments', dateField: 'createDate', sortBy: 'CreateDate', shifting: false };
-
-/** Runs `work` on every item, at most `limit` at a time, keeping the order of the results. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let i = next++; i < items.length; i = next++) results[i] = await work(items[i] as T);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
-}
 
 /**
  * Builds the use case: reads the account's orders modified and labels created in the window (Pacific-time filters,

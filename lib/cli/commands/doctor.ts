@@ -1,12 +1,16 @@
 // `doctor`: runs diagnoseAccount per account and diagnoseQueues, and prints one block per account with a verdict and
 // the fix for each problem (which ShipStation API each key reaches among them), then the queues. Exit code 1 when any
 // account is broken (or the configuration is).
+import { mapLimit } from '../../domain/map-limit.js';
 import type { ConfigurationError } from '../../config.js';
 import type { QueueDepth } from '../../ports.js';
 import { diagnoseQueues, type AccountDiagnosis, type Finding } from '../../use-cases/diagnose-account.js';
 import { accountsFor, type Command, type CommandOptions } from '../command.js';
 import { accountOf, ACCOUNT_FLAG, isSet, LOCAL_FLAG, readFlags, urlOf } from '../flags.js';
 import { oneLine } from '../text.js';
+
+/** Accounts diagnosed at once. */
+const DOCTOR_CONCURRENCY = 8;
 
 export interface DoctorOptions extends CommandOptions {
   url?: string;
@@ -92,23 +96,26 @@ export const doctorCommand: Command<DoctorOptions> = {
   /** Diagnoses each account, then the queues; 1 when any account is broken. */
   async run(options, context) {
     const { w, io } = context;
-    const diagnoses: AccountDiagnosis[] = [];
-    for (const account of accountsFor(w, options.account)) {
-      let diagnosis: AccountDiagnosis;
-      try {
-        diagnosis = await w.diagnoseAccount(account.id, options.url === undefined ? {} : { webhookBaseUrl: options.url });
-      } catch (error) {
-        // The service's own state could not be read (DynamoDB, AWS credentials): that account cannot be vouched for.
-        const fix = 'check TABLE_NAME, the AWS credentials and region of this shell, then run doctor again';
-        diagnosis = {
-          accountId: account.id,
-          verdict: 'broken',
-          findings: [{ check: 'diagnosis', status: 'fail', detail: `could not be checked: ${reasonOf(error)}`, fix }],
-        };
-      }
-      diagnoses.push(diagnosis);
-      io.write(`${formatDiagnosis(diagnosis)}\n\n`);
-    }
+    // A few accounts at a time (each makes a handful of requests, ShipStation's through its key's shared budget),
+    // printed in the configuration's order as soon as each and those before it are done.
+    const diagnoses = await mapLimit(
+      accountsFor(w, options.account),
+      DOCTOR_CONCURRENCY,
+      async (account): Promise<AccountDiagnosis> => {
+        try {
+          return await w.diagnoseAccount(account.id, options.url === undefined ? {} : { webhookBaseUrl: options.url });
+        } catch (error) {
+          // The service's own state could not be read (DynamoDB, AWS credentials): that account cannot be vouched for.
+          const fix = 'check TABLE_NAME, the AWS credentials and region of this shell, then run doctor again';
+          return {
+            accountId: account.id,
+            verdict: 'broken',
+            findings: [{ check: 'diagnosis', status: 'fail', detail: `could not be checked: ${reasonOf(error)}`, fix }],
+          };
+        }
+      },
+      (diagnosis) => io.write(`${formatDiagnosis(diagnosis)}\n\n`),
+    );
     try {
       const queues = await diagnoseQueues(w.queues);
       io.write(`${formatQueues(queues.depths, queues.findings)}\n\n`);

@@ -329,6 +329,26 @@ describe('checkKeyExpiry', () => {
       expect(alerts.sent.map((a) => a.subject)).toEqual(['ShipStation refused the API key (account alpha)']);
     });
 
+    it('asks ShipStation once per key pair however many accounts share it, and pauses each of them when it is refused', async () => {
+      // Prepare: brand-a and brand-b share one ShipStation key pair (an agency's two stores); solo has its own
+      const shared = (id: string): AccountWithToken => ({ ...account(id, '2027-01-31'), shipStationFingerprint: 'ss-shared-1' });
+      const { check, shipStation, credentials } = setup({ accounts: [shared('brand-a'), shared('brand-b'), account('solo', '2027-01-31')] });
+      shipStation.failNext(new ShipStationCredentialsError('brand-a'));
+
+      // Act
+      const reports = await check();
+
+      // Assess: two requests, not three; both sharing accounts paused by the one refusal, solo untouched
+      expect(shipStation.checks).toEqual(['brand-a', 'solo']);
+      expect(reports.map((r) => [r.accountId, r.shipStation])).toEqual([
+        ['brand-a', 'refused'],
+        ['brand-b', 'refused'],
+        ['solo', 'works'],
+      ]);
+      expect(await credentials.isInvalid('brand-b', 'shipstation', 'ss-shared-1')).toBe(true);
+      expect(await credentials.isInvalid('solo', 'shipstation', 'ss-solo-1')).toBe(false);
+    });
+
     it('queues one catch-up poll when both keys of an account work again in the same run', async () => {
       // Prepare
       const { check, alerts, credentials, pollJobs } = setup();
