@@ -6,6 +6,7 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  type AttributeValue,
   type DynamoDBClient,
   type QueryCommandOutput,
 } from '@aws-sdk/client-dynamodb';
@@ -16,6 +17,10 @@ import { expiresAt, keyOf, keys, type ItemKey } from './dynamodb-keys.js';
 
 /** Tracking ends within weeks; a year covers returns and late questions. */
 const RETENTION_DAYS = 400;
+
+/** The record a shipment item holds (the order state store reads it beside the state). */
+export const recordFrom = (item: Record<string, AttributeValue>): ShipmentRecord | undefined =>
+  item.data?.S === undefined ? undefined : { ...(JSON.parse(item.data.S) as ShipmentRecord), version: Number(item.version?.N ?? '0') };
 
 export class DynamoDbShipmentRecordStore implements ShipmentRecordStore {
   constructor(
@@ -28,7 +33,7 @@ export class DynamoDbShipmentRecordStore implements ShipmentRecordStore {
     const { Item: item } = await this.client.send(
       new GetItemCommand({ TableName: this.tableName, Key: keyOf(keys.shipment(accountId, orderId, shipmentKey)), ConsistentRead: true }),
     );
-    return item?.data?.S === undefined ? undefined : { ...(JSON.parse(item.data.S) as ShipmentRecord), version: Number(item.version?.N ?? '0') };
+    return item === undefined ? undefined : recordFrom(item);
   }
 
   async listForOrder(accountId: string, orderId: number): Promise<ShipmentRecord[]> {
@@ -45,7 +50,8 @@ export class DynamoDbShipmentRecordStore implements ShipmentRecordStore {
         }),
       );
       for (const item of page.Items ?? []) {
-        if (item.data?.S !== undefined) records.push({ ...(JSON.parse(item.data.S) as ShipmentRecord), version: Number(item.version?.N ?? '0') });
+        const record = recordFrom(item);
+        if (record !== undefined) records.push(record);
       }
       start = page.LastEvaluatedKey;
     } while (start !== undefined);

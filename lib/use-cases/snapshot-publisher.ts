@@ -151,6 +151,10 @@ async function dropOutdatedDelayCheck(
   }
 }
 
+/** Whether the label's or fulfilment's record is kept for tracking: accounts with a V2 key, outbound shipments. */
+const keepsRecord = (account: Account, snapshot: ShipmentSnapshot | FulfillmentSnapshot): boolean =>
+  account.shipStationV2Fingerprint !== undefined && !(snapshot.kind === 'shipment' && snapshot.isReturnLabel);
+
 /**
  * Keeps the label's or fulfilment's record for tracking (accounts with a V2 key only: without one no tracking update
  * ever comes), pointed at by its tracking number and label id, so a tracking update that arrives next finds its order.
@@ -161,14 +165,21 @@ async function recordForTracking(
   snapshot: ShipmentSnapshot | FulfillmentSnapshot,
   order: OrderFacts,
   serviceName: string | undefined,
+  /** The record as read with the order's state just before (the first attempt's; a lost race reads afresh). */
+  justRead?: { record: ShipmentRecord | undefined },
 ): Promise<void> {
-  if (account.shipStationV2Fingerprint === undefined) return;
-  if (snapshot.kind === 'shipment' && snapshot.isReturnLabel) return;
+  if (!keepsRecord(account, snapshot)) return;
   const key = shipmentKeyOf(snapshot);
+  let fresh = justRead;
   // The pointers go first: a record is only ever written once its tracking number and label id point at it, so a
   // record already stored as this snapshot would make it needs neither rewriting nor new pointers.
   await writeVersioned<ShipmentRecord, void>(
-    () => deps.shipments.get(account.id, snapshot.orderId, key),
+    async () => {
+      if (fresh === undefined) return deps.shipments.get(account.id, snapshot.orderId, key);
+      const { record } = fresh;
+      fresh = undefined;
+      return record;
+    },
     (record) => deps.shipments.put(record),
     (stored) => {
       const next = recordFromSnapshot(snapshot, stored, order, serviceName);
@@ -262,7 +273,12 @@ export function makeSnapshotPublisher(
       (state?.storeId === undefined ? storeUnknownToo : !account.storeIds.includes(state.storeId));
     const skipForeign = (): void =>
       deps.log.info("fulfilment of an order not in the account's stores; skipped", { accountId: account.id, orderId: snapshot.orderId });
-    let known = await deps.orderStates.get(account.id, snapshot.orderId);
+    // With a record to keep, the order's state and the record come in one read of the order's partition.
+    const both =
+      keepsRecord(account, snapshot) && deps.orderStates.getWithShipment !== undefined
+        ? await deps.orderStates.getWithShipment(account.id, snapshot.orderId, shipmentKeyOf(snapshot))
+        : undefined;
+    let known = both === undefined ? await deps.orderStates.get(account.id, snapshot.orderId) : both.state;
     if (foreignFulfilment(known, false)) return skipForeign();
     if (known?.buyer === undefined) {
       const wait = async (why: string): Promise<void> => {
@@ -303,7 +319,7 @@ export function makeSnapshotPublisher(
       { state: known },
     );
     const facts = factsOf(order ?? known, snapshot);
-    await recordForTracking(deps, account, snapshot, facts, serviceName);
+    await recordForTracking(deps, account, snapshot, facts, serviceName, both === undefined ? undefined : { record: both.record });
     const shipped = shippedEvent(facts, serviceName);
     if (!snapshot.voided) {
       await deliver(account, shipped, outcome);

@@ -74,6 +74,33 @@ describe('DynamoDbOrderStateStore', () => {
   });
 });
 
+describe('DynamoDbOrderStateStore.getWithShipment', () => {
+  it("reads the order's state and one of its shipment records in one request, and nothing of another shipment", async () => {
+    // Prepare: the order's state, its label 987654, and a second label of the same order
+    const states = new DynamoDbOrderStateStore(aws.dynamodb, aws.tableName);
+    const records = new DynamoDbShipmentRecordStore(aws.dynamodb, aws.tableName);
+    const accountId = newAccount();
+    const state = orderState({ accountId, buyer: buyer(), items: [{ sku: 'MUG-BLUE', quantity: 2 }] });
+    await states.put(state);
+    const facts = { buyer: buyer(), total: 34.97 };
+    const label = { ...recordFromSnapshot(shipmentSnapshot({ accountId, orderId: state.orderId }), undefined, facts, 'UPS® Ground'), version: 0 };
+    await records.put(label);
+    const other = { ...recordFromSnapshot(shipmentSnapshot({ accountId, orderId: state.orderId, shipmentId: 555 }), undefined, facts, undefined), version: 0 };
+    await records.put(other);
+
+    // Act
+    const both = await states.getWithShipment(accountId, state.orderId, label.shipmentKey);
+    const noRecord = await states.getWithShipment(accountId, state.orderId, 'label:1');
+    const nothing = await states.getWithShipment(accountId, 424242, label.shipmentKey);
+
+    // Assess: as the two stores read them apart
+    expect(both).toEqual({ state: await states.get(accountId, state.orderId), record: await records.get(accountId, state.orderId, label.shipmentKey) });
+    expect(both.record?.version).toBe(1);
+    expect(noRecord).toEqual({ state: await states.get(accountId, state.orderId) });
+    expect(nothing).toEqual({});
+  });
+});
+
 describe('DynamoDbShipmentRecordStore', () => {
   it('finds a label by its V2 label id and by its tracking number, and a fulfilment by tracking number only', async () => {
     // Prepare
