@@ -463,40 +463,29 @@ export function makeRunPollJob(deps: {
       else deps.log.error('held events could not be released; the next poll job tries again', { accountId: job.accountId, reason });
       if (job.reason === 'release') throw error; // retried by the polls queue's backoff
     }
-    if (job.reason === 'schedule' && deps.alertPollLag !== undefined) {
+    // A scheduled job's chores before it polls. Each failure is logged and left to the next scheduled job: the poll is
+    // the source of truth and must run.
+    const chore = async (run: ((accountId: string) => Promise<unknown>) | undefined, failed: string, level: 'warn' | 'error'): Promise<void> => {
+      if (job.reason !== 'schedule' || run === undefined) return;
       try {
-        await deps.alertPollLag(job.accountId);
+        await run(job.accountId);
       } catch (error) {
-        // Owed, not lost: the alert ledger gave it back, and the next scheduled job sends it.
-        deps.log.error('poll lag alert not sent; the next scheduled job tries again', {
+        deps.log[level](`${failed}; the next scheduled job tries again`, {
           accountId: job.accountId,
           reason: error instanceof Error ? error.message : String(error),
         });
       }
-    }
-    if (job.reason === 'schedule' && deps.flushOutbox !== undefined) {
-      try {
-        await deps.flushOutbox(job.accountId);
-      } catch (error) {
-        // They stay in the outbox: the flush messages and the next scheduled job try again.
-        deps.log.warn('history events waiting for a bulk request not sent now; the next scheduled job tries again', {
-          accountId: job.accountId,
-          reason: error instanceof Error ? error.message : String(error),
-        });
-      }
-    }
-    // Before this run polls: the sweep looks only at what earlier runs enqueued, which has had time to be applied.
-    if (job.reason === 'schedule') {
-      try {
-        // Half of the invocation at most: the poll is the source of truth and must run.
-        await deps.sweepDue(job.accountId, { timeLeftMs: () => limits.timeLeftMs(), reserveMs: Math.max(limits.reserveMs, limits.timeLeftMs() / 2) });
-      } catch (error) {
-        deps.log.error('due checks could not be swept; the next scheduled job tries again', {
-          accountId: job.accountId,
-          reason: error instanceof Error ? error.message : String(error),
-        });
-      }
-    }
+    };
+    // Owed, not lost: the alert ledger gave it back.
+    await chore(deps.alertPollLag, 'poll lag alert not sent', 'error');
+    // They stay in the outbox: the flush messages try again too.
+    await chore(deps.flushOutbox, 'history events waiting for a bulk request not sent now', 'warn');
+    // The sweep looks only at what earlier runs enqueued, which has had time to be applied; half of the invocation at most.
+    await chore(
+      (accountId) => deps.sweepDue(accountId, { timeLeftMs: () => limits.timeLeftMs(), reserveMs: Math.max(limits.reserveMs, limits.timeLeftMs() / 2) }),
+      'due checks could not be swept',
+      'error',
+    );
     const outcome = await deps.pollAccount(job, limits);
     // Until the asked run has started (an earlier run was resumed first), the continuation carries the job itself.
     if (outcome.status === 'continue') {
