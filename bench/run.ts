@@ -86,6 +86,11 @@ async function settle(stack: LocalStack): Promise<void> {
 }
 
 const COST_ORDERS = Number(process.env.BENCH_COST_ORDERS ?? 200);
+/** Orders a month of each account in the table by number of accounts. */
+const ACCOUNT_ORDERS = 1_000;
+/** What one account takes in the accounts document (its keys, token, id and settings), and what a secret holds. */
+const ACCOUNTS_DOCUMENT_BYTES_PER_ACCOUNT = 300;
+const SECRET_LIMIT_BYTES = 64 * 1024;
 
 /**
  * What one order costs in AWS requests, over its usual life: placed (ORDER_NOTIFY), seen by a scheduled poll, labelled
@@ -329,6 +334,25 @@ ${[10_000, 100_000, 1_000_000]
   .join('\n')}
 
 Fixed per month (one account): ${fixed.map((line) => `${line.item} ${usd(line.usd)}`).join('; ')}.
+
+By number of accounts (each with ${ACCOUNT_ORDERS.toLocaleString('en-US')} orders a month; the fixed part grows only by each account's scheduled
+polls, measured above on one idle account and multiplied, not yet measured on a fleet):
+
+| accounts | fixed per month | of which per extra account | variable (orders) | total | per account |
+|---|---|---|---|---|---|
+${[1, 100, 1_000]
+  .map((accounts) => {
+    const fixedLines = fixedMonthlyCost(measured.idlePoll, accounts);
+    const fixedAll = fixedLines.reduce((a, line) => a + line.usd, 0);
+    const perAccount = fixedMonthlyCost(measured.idlePoll, 2).reduce((a, line) => a + line.usd, 0) - fixedTotal;
+    const variable = Object.values(perOrderMonthlyCost(measured.perOrders, COST_ORDERS, accounts * ACCOUNT_ORDERS)).reduce((a, b) => a + b, 0);
+    const note =
+      accounts * ACCOUNTS_DOCUMENT_BYTES_PER_ACCOUNT > SECRET_LIMIT_BYTES
+        ? ' (accounts document over the 64 KB a secret holds: needs the account store, not built yet)'
+        : '';
+    return `| ${accounts.toLocaleString('en-US')}${note} | ${usd(fixedAll)} | $${perAccount.toFixed(3)} | ${usd(variable)} | ${usd(fixedAll + variable)} | $${((fixedAll + variable) / accounts).toFixed(2)} |`;
+  })
+  .join('\n')}
 
 ## 90-day import of ${count(imp.orders)} orders (\`tsx bench/import.ts\`, in its own process)
 
