@@ -205,6 +205,7 @@ export function buildWiring(config: AppConfig, clock: Clock = systemClock): Wiri
       orderStates: publishDeps.orderStates,
       ledger,
       held,
+      outbox: outbox.store,
       cursors,
       updates,
       history,

@@ -1,4 +1,4 @@
-// poll-shipstation (each scheduled job) → alertPollLag → poll cursor, alert ledger (DynamoDB) → SNS.
+// poll-shipstation (each scheduled job, after its poll) → alertPollLag → poll cursor, alert ledger (DynamoDB) → SNS.
 // The service-wide PollLagSeconds alarm says that some account lags; this says which: an account whose last completed
 // poll is older than POLL_STALE_AFTER_MINUTES gets one alert naming it, its last poll and the command that says why,
 // once per episode (an episode is named by the poll it lags behind, so a later stall alerts again).
@@ -25,7 +25,7 @@ export function pollLagAlertText(accountId: string, lastCompletedAt: string, min
   return {
     subject: `ShipStation polls of account ${accountId} have not completed for ${hours}`.slice(0, 100),
     message:
-      `The last poll of account ${accountId} completed at ${isoSeconds(lastCompletedAt)}, ${hours} ago; polls run every 30 minutes. ` +
+      `The last poll of account ${accountId} completed at ${isoSeconds(lastCompletedAt)}, ${hours} ago; a scheduled poll (every 30 minutes unless POLL_SCHEDULE says otherwise) just ran without completing. ` +
       'Changes ShipStation has not sent by webhook (orders marked shipped by hand or by a fulfilment partner, status changes) ' +
       `are not reaching Klaviyo meanwhile. \`shipstation-klaviyo doctor --account ${accountId}\` says why (a refused key, ` +
       "ShipStation's rate limit, a run that keeps failing); the poll-shipstation logs name the account on every line. " +

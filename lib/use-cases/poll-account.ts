@@ -463,7 +463,7 @@ export function makeRunPollJob(deps: {
       else deps.log.error('held events could not be released; the next poll job tries again', { accountId: job.accountId, reason });
       if (job.reason === 'release') throw error; // retried by the polls queue's backoff
     }
-    // A scheduled job's chores before it polls. Each failure is logged and left to the next scheduled job: the poll is
+    // A scheduled job's chores around its poll. Each failure is logged and left to the next scheduled job: the poll is
     // the source of truth and must run.
     const chore = async (run: ((accountId: string) => Promise<unknown>) | undefined, failed: string, level: 'warn' | 'error'): Promise<void> => {
       if (job.reason !== 'schedule' || run === undefined) return;
@@ -476,8 +476,6 @@ export function makeRunPollJob(deps: {
         });
       }
     };
-    // Owed, not lost: the alert ledger gave it back.
-    await chore(deps.alertPollLag, 'poll lag alert not sent', 'error');
     // They stay in the outbox: the flush messages try again too.
     await chore(deps.flushOutbox, 'history events waiting for a bulk request not sent now', 'warn');
     // The sweep looks only at what earlier runs enqueued, which has had time to be applied; half of the invocation at most.
@@ -486,7 +484,14 @@ export function makeRunPollJob(deps: {
       'due checks could not be swept',
       'error',
     );
-    const outcome = await deps.pollAccount(job, limits);
+    let outcome: PollOutcome;
+    try {
+      outcome = await deps.pollAccount(job, limits);
+    } finally {
+      // After the poll, so a poll that just completed is never called lagging whatever the schedule; a poll that failed
+      // or is still working through a backlog is. Owed, not lost, when SNS refuses: the alert ledger gave it back.
+      await chore(deps.alertPollLag, 'poll lag alert not sent', 'error');
+    }
     // Until the asked run has started (an earlier run was resumed first), the continuation carries the job itself.
     if (outcome.status === 'continue') {
       const next: PollJob = outcome.jobStarted ? { accountId: job.accountId, reason: 'continue', continuation: outcome.continuation } : job;

@@ -6,7 +6,7 @@ import { groupBy } from '../domain/group-by.js';
 import { bulkRequestProblem, KLAVIYO_BULK_LIMITS, planBulkRequests } from '../domain/klaviyo-bulk.js';
 import type { KlaviyoEvent } from '../domain/klaviyo-event.js';
 import type { Snapshot } from '../domain/snapshot.js';
-import type { Account, BulkOutbox, HistoryQueue, KlaviyoBulkApi, OutboxFlushQueue } from '../ports.js';
+import type { Account, BulkOutbox, HistoryQueue, KlaviyoBulkApi, OutboxFlushQueue, WaitingEvent } from '../ports.js';
 import { keyState, reportOutage, reportRejectedKey, reportWorkingKey, type KeyState } from './credential-health.js';
 import { claimForSending, holdEvents, noOutcome, sendClaimed, type PublishOutcome } from './sending.js';
 import { makeSnapshotPublisher, type SnapshotPublisherDeps } from './snapshot-publisher.js';
@@ -186,29 +186,41 @@ async function takeWaiting(
   deps: PublishHistoryDeps & { outbox: NonNullable<PublishHistoryDeps['outbox']> },
   account: Account,
   fresh: ReadonlySet<string>,
+  /** A flush with nothing of its own to send (no batch events): it takes the waiting events only when one is due. */
+  flushOnly: { before: string } | undefined,
+  claims: { taken(p: Pending): void },
 ): Promise<{ pending: Pending[]; listed: Set<string>; settled: string[]; oldest?: string }> {
   const taken = { pending: [] as Pending[], listed: new Set<string>(), settled: [] as string[], oldest: undefined as string | undefined };
   const state = await keyState(deps, account, 'klaviyo');
-  // While the key is refused or Klaviyo is down they stay where they are: nothing is lost, and nothing is tried.
-  if (state === 'paused' || state === 'outage') return taken;
+  const entries: WaitingEvent[] = [];
   let after: string | undefined;
   do {
     const page = await deps.outbox.store.list(account.id, KLAVIYO_BULK_LIMITS.maxEvents, after);
-    for (let i = 0; i < page.entries.length; i += CLAIM_CONCURRENCY) {
-      await Promise.all(
-        page.entries.slice(i, i + CLAIM_CONCURRENCY).map(async ({ event, since }) => {
-          taken.listed.add(event.uniqueId);
-          if (taken.oldest === undefined || since < taken.oldest) taken.oldest = since;
-          // Decided again by this batch: its fresh claim sends it, and its waiting copy is removed after.
-          if (fresh.has(event.uniqueId)) return;
-          const claimed = await deps.ledger.claim(account.id, event.uniqueId, deps.clock.now());
-          if (claimed.status === 'claimed') taken.pending.push({ account, event, claimId: claimed.claimId, keyState: state });
-          else if (claimed.status !== 'in-flight') taken.settled.push(event.uniqueId); // sent, suppressed or dead-lettered meanwhile
-        }),
-      );
+    for (const entry of page.entries) {
+      entries.push(entry);
+      taken.listed.add(entry.event.uniqueId);
+      if (taken.oldest === undefined || entry.since < taken.oldest) taken.oldest = entry.since;
     }
     after = page.next;
   } while (after !== undefined && taken.listed.size < MAX_WAITING);
+  // While the key is refused or Klaviyo is down they stay where they are: nothing is lost, and nothing is tried.
+  if (state === 'paused' || state === 'outage') return taken;
+  // A flush that finds nothing due claims nothing, so it never keeps them from the batch or flush that owns them.
+  if (flushOnly !== undefined && (taken.oldest === undefined || taken.oldest > flushOnly.before)) return taken;
+  for (let i = 0; i < entries.length; i += CLAIM_CONCURRENCY) {
+    await Promise.all(
+      entries.slice(i, i + CLAIM_CONCURRENCY).map(async ({ event }) => {
+        // Decided again by this batch: its fresh claim sends it, and its waiting copy is removed after.
+        if (fresh.has(event.uniqueId)) return;
+        const claimed = await deps.ledger.claim(account.id, event.uniqueId, deps.clock.now());
+        if (claimed.status === 'claimed') {
+          const pending = { account, event, claimId: claimed.claimId, keyState: state };
+          taken.pending.push(pending);
+          claims.taken(pending);
+        } else if (claimed.status !== 'in-flight') taken.settled.push(event.uniqueId); // sent, suppressed or dead-lettered meanwhile
+      }),
+    );
+  }
   // Oldest first: they fill the full requests before this batch's own events.
   taken.pending.sort((a, b) => a.event.time.localeCompare(b.event.time));
   return taken;
@@ -231,45 +243,56 @@ async function sendThroughOutbox(
     await sendInBulk(deps, account, fresh, outcome);
     return;
   }
-  const waiting = await takeWaiting({ ...deps, outbox }, account, new Set(fresh.map((p) => p.event.uniqueId)));
-  const group = [...waiting.pending, ...fresh];
-  const sendAll = flushBefore !== undefined && waiting.oldest !== undefined && waiting.oldest <= flushBefore;
-  let keep: Pending[] = [];
-  if (!sendAll) {
-    const bulk = group.filter((p) => bulkRequestProblem([p.event]) === undefined);
-    const last = planBulkRequests(bulk.map((p) => p.event)).at(-1);
-    if (last !== undefined && last.length < KLAVIYO_BULK_LIMITS.maxEvents) {
-      const ids = new Set(last.map((e) => e.uniqueId));
-      keep = bulk.filter((p) => ids.has(p.event.uniqueId));
-    }
-  }
+  // Every claim this call holds and has not handed on: released if anything fails, so a retry can take them at once.
+  const held = new Set<Pending>(fresh);
+  const claims = { taken: (p: Pending): void => void held.add(p), release: (p: Pending): void => void held.delete(p) };
   const own: HistoryOutcome = { ...noOutcome(), bulkRequests: 0, failed: [] };
+  let waiting: Awaited<ReturnType<typeof takeWaiting>> | undefined;
   try {
-    await sendInBulk(
-      deps,
+    waiting = await takeWaiting(
+      { ...deps, outbox },
       account,
-      group.filter((p) => !keep.includes(p)),
-      own,
+      new Set(fresh.map((p) => p.event.uniqueId)),
+      fresh.length === 0 && flushBefore !== undefined ? { before: flushBefore } : undefined,
+      claims,
     );
-    const newlyWaiting = keep.filter((p) => !waiting.listed.has(p.event.uniqueId));
+    const group = [...waiting.pending, ...fresh];
+    const sendAll = flushBefore !== undefined && waiting.oldest !== undefined && waiting.oldest <= flushBefore;
+    let keep: Pending[] = [];
+    if (!sendAll) {
+      const bulk = group.filter((p) => bulkRequestProblem([p.event]) === undefined);
+      const last = planBulkRequests(bulk.map((p) => p.event)).at(-1);
+      if (last !== undefined && last.length < KLAVIYO_BULK_LIMITS.maxEvents) {
+        const ids = new Set(last.map((e) => e.uniqueId));
+        keep = bulk.filter((p) => ids.has(p.event.uniqueId));
+      }
+    }
+    const toSend = group.filter((p) => !keep.includes(p));
+    // sendInBulk settles every claim it is given (sent, dead-lettered, held, or released before it rethrows).
+    for (const p of toSend) claims.release(p);
+    await sendInBulk(deps, account, toSend, own);
     if (keep.length > 0) {
       const now = deps.clock.now();
+      const newlyWaiting = keep.filter((p) => !waiting?.listed.has(p.event.uniqueId));
       // The outbox copy first: if this stops between the writes, a claim runs out and the copy is still there.
       await outbox.store.put(
         newlyWaiting.map((p) => p.event),
         now,
       );
       await Promise.all(keep.map((p) => deps.ledger.release(account.id, p.event.uniqueId, p.claimId)));
-      keep = [];
-      if (newlyWaiting.length > 0) await outbox.flushes.flushOutboxLater(account.id, now, outbox.waitSeconds);
-      deps.log.info('history events wait for a full bulk request', { accountId: account.id, events: newlyWaiting.length, waitSeconds: outbox.waitSeconds });
+      for (const p of keep) claims.release(p);
+      // Whatever waits now (put just now, or put earlier and taken back) is looked at again BULK_WAIT_SECONDS later.
+      await outbox.flushes.flushOutboxLater(account.id, now, outbox.waitSeconds);
+      deps.log.info('history events wait for a full bulk request', { accountId: account.id, events: keep.length, waitSeconds: outbox.waitSeconds });
     }
+    // While the key is refused or Klaviyo is down, a flush leaves them: the first scheduled job after it ends sends them.
   } finally {
-    // A failure before they were put back: their claims go back too, so a retry can take them at once.
-    await Promise.all(keep.map((p) => deps.ledger.release(account.id, p.event.uniqueId, p.claimId)));
-    const done = new Set([...own.sent, ...own.deadLettered, ...own.held, ...waiting.settled]);
-    const gone = [...waiting.listed].filter((id) => done.has(id));
-    if (gone.length > 0) await outbox.store.remove(account.id, gone);
+    await Promise.all([...held].map((p) => deps.ledger.release(account.id, p.event.uniqueId, p.claimId)));
+    if (waiting !== undefined) {
+      const done = new Set([...own.sent, ...own.deadLettered, ...own.held, ...waiting.settled]);
+      const gone = [...waiting.listed].filter((id) => done.has(id));
+      if (gone.length > 0) await outbox.store.remove(account.id, gone);
+    }
     outcome.bulkRequests += own.bulkRequests;
     outcome.sent.push(...own.sent);
     outcome.deadLettered.push(...own.deadLettered);

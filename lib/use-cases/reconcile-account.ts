@@ -8,6 +8,7 @@ import { checkOrder, idsToLookUp, reconcile, type RecordedEventStatus, type Reco
 import { changedAt, inStores, type OrderSnapshot, type ShipmentSnapshot, type Snapshot } from '../domain/snapshot.js';
 import { toPacificQuery, toPacificQueryLowerBound } from '../normalise/pacific-time.js';
 import type {
+  BulkOutbox,
   Account,
   AccountDirectory,
   Clock,
@@ -27,6 +28,8 @@ export interface ReconcileAccountDeps {
   orderStates: Pick<OrderStateStore, 'get'>;
   ledger: Pick<EventLedger, 'status'>;
   held: Pick<HeldEventStore, 'list'>;
+  /** History events waiting for a full bulk request: not sent yet, not lost (their ledger claims are released meanwhile). */
+  outbox?: Pick<BulkOutbox, 'list'>;
   cursors: Pick<PollCursorStore, 'get'>;
   updates: UpdateQueue;
   history: HistoryQueue;
@@ -127,6 +130,15 @@ export function makeReconcileAccount(deps: ReconcileAccountDeps): ReconcileAccou
       for (const event of page.events) ids.add(event.uniqueId);
       after = page.next;
     } while (after !== undefined);
+    // Waiting in the bulk outbox counts as held: it goes with the next batch or within BULK_WAIT_SECONDS.
+    after = undefined;
+    if (deps.outbox !== undefined) {
+      do {
+        const page = await deps.outbox.list(accountId, HELD_PAGE, after);
+        for (const { event } of page.entries) ids.add(event.uniqueId);
+        after = page.next;
+      } while (after !== undefined);
+    }
     return ids;
   };
 

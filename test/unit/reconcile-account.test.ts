@@ -10,6 +10,7 @@ import {
   FakeClock,
   FakeShipStationApi,
   InMemoryEventLedger,
+  InMemoryBulkOutbox,
   InMemoryHeldEventStore,
   InMemoryOrderStateStore,
   InMemoryPollCursorStore,
@@ -37,6 +38,7 @@ function setup(options: { account?: AccountWithToken; orders?: Snapshot[]; shipm
   const orderStates = new InMemoryOrderStateStore();
   const ledger = new InMemoryEventLedger();
   const held = new InMemoryHeldEventStore();
+  const outbox = new InMemoryBulkOutbox();
   const cursors = new InMemoryPollCursorStore();
   const updates = new InMemoryUpdateQueue();
   const history = new InMemoryUpdateQueue();
@@ -46,13 +48,14 @@ function setup(options: { account?: AccountWithToken; orders?: Snapshot[]; shipm
     orderStates,
     ledger,
     held,
+    outbox,
     cursors,
     updates,
     history,
     clock,
     backfillAfterHours: 24,
   });
-  return { reconcileAccount, shipStation, orderStates, ledger, held, cursors, updates, history };
+  return { reconcileAccount, shipStation, orderStates, ledger, held, outbox, cursors, updates, history };
 }
 
 describe('reconcileAccount', () => {
@@ -169,6 +172,35 @@ describe('reconcileAccount', () => {
       [123456, 9, 'Order Shipped', true],
     ]);
     expect(result.enqueued).toBeUndefined();
+  });
+
+  it('counts a history event waiting in the bulk outbox as held, not missing', async () => {
+    // Prepare: the cancelled order's event waits for a full bulk request (its ledger claim released meanwhile)
+    const orders = [orderSnapshot({ orderId: 3, status: 'cancelled', modifiedAt: ago(30) })];
+    const { reconcileAccount, outbox, cursors } = setup({ orders });
+    await outbox.put(
+      [
+        {
+          accountId: 'default',
+          uniqueId: uniqueIds.orderStatus('default', 3, 'cancelled', ago(30)),
+          metric: 'Order Cancelled',
+          time: ago(30),
+          orderId: 3,
+          profile: {},
+          properties: {},
+          backfill: true,
+        },
+      ],
+      new Date(ago(1)),
+    );
+    cursors.cursors.set('default', { accountId: 'default', through: ago(0.5) });
+
+    // Act
+    const result = await reconcileAccount({ accountId: 'default', days: 2, fix: false });
+
+    // Assess
+    expect(result.report.orders.filter((r) => r.tally.inShipStation > 0).map((r) => [r.status, r.tally.held, r.tally.missing])).toEqual([['cancelled', 1, 0]]);
+    expect(result.report.missing).toEqual([]);
   });
 
   it('with fix, enqueues one snapshot per missing order or label: recent ones on updates, older ones on history', async () => {

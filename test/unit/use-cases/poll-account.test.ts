@@ -387,7 +387,7 @@ describe('runPollJob', () => {
 
     // Assess
     expect(outcome.status).toBe('completed');
-    expect(steps).toEqual(['release default', 'lag default', 'flush default', 'sweep default', 'poll default']);
+    expect(steps).toEqual(['release default', 'flush default', 'sweep default', 'poll default', 'lag default']);
     expect(pollJobs.jobs).toEqual([]);
   });
 
@@ -400,7 +400,7 @@ describe('runPollJob', () => {
 
     // Assess
     expect(outcome.status).toBe('completed');
-    expect(steps).toEqual(['release default', 'lag default', 'flush default', 'sweep default', 'poll default']);
+    expect(steps).toEqual(['release default', 'flush default', 'sweep default', 'poll default', 'lag default']);
     expect(pollJobs.jobs.map((j) => j.job)).toEqual([{ accountId: 'default', reason: 'resume' }]);
   });
 
@@ -413,7 +413,7 @@ describe('runPollJob', () => {
 
     // Assess
     expect(outcome.status).toBe('completed');
-    expect(steps).toEqual(['release default', 'lag default', 'flush default', 'sweep default', 'poll default']);
+    expect(steps).toEqual(['release default', 'flush default', 'sweep default', 'poll default', 'lag default']);
     expect(pollJobs.jobs).toEqual([]);
   });
 
@@ -426,7 +426,7 @@ describe('runPollJob', () => {
 
     // Assess
     expect(outcome.status).toBe('completed');
-    expect(steps).toEqual(['release default', 'lag default', 'flush default', 'sweep default', 'poll default']);
+    expect(steps).toEqual(['release default', 'flush default', 'sweep default', 'poll default', 'lag default']);
     expect(pollJobs.jobs).toEqual([]);
     expect(log.messages('warn')).toContain('held events not released now; the next poll job tries again');
   });
@@ -440,7 +440,7 @@ describe('runPollJob', () => {
 
     // Assess
     expect(outcome.status).toBe('completed');
-    expect(steps).toEqual(['release default', 'lag default', 'flush default', 'sweep default', 'poll default']);
+    expect(steps).toEqual(['release default', 'flush default', 'sweep default', 'poll default', 'lag default']);
     expect(log.messages('error')).toContain('held events could not be released; the next poll job tries again');
   });
 });
@@ -492,7 +492,7 @@ describe("runPollJob: an outage's release jobs", () => {
 });
 
 describe('runPollJob and the bulk outbox', () => {
-  it('sends what has waited for a full bulk request on scheduled jobs only, before the poll', async () => {
+  it('sends what has waited for a full bulk request before the poll and checks the poll lag after it, on scheduled jobs only', async () => {
     // Arrange
     const { runPollJob, steps } = setup();
 
@@ -503,9 +503,9 @@ describe('runPollJob and the bulk outbox', () => {
 
     // Assess
     expect(steps.filter((s) => s.startsWith('flush') || s.startsWith('poll') || s.startsWith('lag'))).toEqual([
-      'lag default',
       'flush default',
       'poll default',
+      'lag default',
       'poll default',
       'poll default',
     ]);

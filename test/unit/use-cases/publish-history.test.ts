@@ -473,6 +473,56 @@ describe('publishHistory with the bulk outbox', () => {
     expect(outbox.entries.size).toBe(100);
   });
 
+  it("releases the batch's claims when the outbox cannot be read, so the retry sends at once", async () => {
+    // Prepare: the outbox's first read fails (DynamoDB throttling)
+    const { publish, klaviyoBulk, outbox } = setup({ outbox: true });
+    const list = outbox.list.bind(outbox);
+    let failures = 1;
+    outbox.list = async (...args) => {
+      if (failures-- > 0) throw new Error('ProvisionedThroughputExceededException');
+      return list(...args);
+    };
+    const batch = orders(10_000, 600);
+
+    // Act: SQS brings the messages back at once (no lease to wait out)
+    const first = await publish(batch);
+    const retried = await publish(batch);
+
+    // Assess
+    expect(first.failed.length).toBeGreaterThan(0);
+    expect(retried.failed).toEqual([]);
+    expect(klaviyoBulk.requests.map((r) => r.events.length)).toEqual([1000]);
+    expect(outbox.entries.size).toBe(200);
+  });
+
+  it('a flush with nothing due claims nothing, so the waiting events stay free for the batch or flush that owns them', async () => {
+    // Prepare: 100 events wait since 17:00:00
+    const { publish, outbox, ledger, clock } = setup({ outbox: true });
+    await publish(orders(10_000, 50));
+    clock.advance(60_000);
+    const first = [...outbox.entries.values()][0]?.event.uniqueId as string;
+
+    // Act: a flush older than all of them (a later put owns them)
+    await publish([], [{ accountId: 'default', before: '2026-07-05T16:59:00.000Z', tag: 'f' }]);
+
+    // Assess: no claim left behind
+    expect((await ledger.claim('default', first, clock.now())).status).toBe('claimed');
+  });
+
+  it('asks for a later look whenever events are left waiting, also when all of them were waiting already', async () => {
+    // Prepare: 100 events wait; their batch is delivered again (all 100 decided again, none new)
+    const { publish, flushes, outbox } = setup({ outbox: true });
+    const batch = orders(10_000, 50);
+    await publish(batch);
+
+    // Act
+    await publish(batch);
+
+    // Assess
+    expect(outbox.entries.size).toBe(100);
+    expect(flushes.requests).toHaveLength(2);
+  });
+
   it('the scheduled look sends what has waited a whole BULK_WAIT_SECONDS (a flush message that never came), and only that', async () => {
     // Prepare: 100 events wait; their flush message was lost
     const { publish, klaviyoBulk, outbox, clock, deps } = setup({ outbox: true });
